@@ -1,0 +1,165 @@
+//! The integer executor: **the specification**. A proof attests exactly the
+//! integers computed here. Each op's rule lives in its `ops` module; this file
+//! only wires them and enforces the activation range.
+
+use crate::error::{Error, Result};
+use crate::ops::{activation, elementwise, matmul, reduce, shape, softmax, QOp};
+use crate::quant::{QGraph, QValueKind};
+use crate::rounding::{dequantize_value, quantize_value};
+use crate::tensor::{FTensor, ITensor};
+
+/// Every tensor's integers for one execution.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trace {
+    /// Indexed like [`QGraph::values`].
+    pub values: Vec<ITensor>,
+}
+
+impl Trace {
+    /// The model outputs' integers.
+    pub fn outputs(&self, q: &QGraph) -> Vec<ITensor> {
+        q.outputs.iter().map(|&o| self.values[o].clone()).collect()
+    }
+
+    /// The model outputs as reals, each flattened row-major.
+    pub fn dequantized_outputs(&self, q: &QGraph) -> Vec<Vec<f64>> {
+        q.outputs
+            .iter()
+            .map(|&o| {
+                self.values[o]
+                    .iter()
+                    .map(|&v| dequantize_value(v, q.values[o].scale))
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+/// Evaluates one integer op.
+pub fn eval_qop(op: &QOp, x: &[&ITensor]) -> ITensor {
+    match op {
+        QOp::Conv { conv, shift } => conv.eval_int(x[0], x[1], x.get(2).copied(), *shift),
+        QOp::MatMul { shift } => matmul::eval_int(x[0], x[1], *shift),
+        QOp::Add { align } => elementwise::add_int(x[0], x[1], *align, 1),
+        QOp::Sub { align } => elementwise::add_int(x[0], x[1], *align, -1),
+        QOp::Mul { shift } => elementwise::mul_int(x[0], x[1], *shift),
+        QOp::Relu => x[0].mapv(|v| v.max(0)),
+        QOp::LeakyRelu { alpha, alpha_shift } => {
+            x[0].mapv(|v| activation::leaky_relu_int(v, *alpha, *alpha_shift))
+        }
+        QOp::Clip { min, max } => x[0].mapv(|v| v.clamp(*min, *max)),
+        QOp::Table {
+            func,
+            in_scale,
+            out_scale,
+        } => x[0].mapv(|v| activation::table_int(*func, v, *in_scale, *out_scale)),
+        QOp::Softmax {
+            axis,
+            in_scale,
+            exp_scale,
+            out_scale,
+        } => softmax::softmax_int(x[0], *axis, *in_scale, *exp_scale, *out_scale),
+        QOp::MaxPool(p) => p.max_int(x[0]),
+        QOp::AveragePool(p) => p.avg_int(x[0]),
+        QOp::Reshape { shape: s } => shape::reshape(x[0], s),
+        QOp::Transpose { perm } => shape::transpose(x[0], perm),
+        QOp::Concat { axis, align } => {
+            let aligned: Vec<ITensor> = x
+                .iter()
+                .zip(align)
+                .map(|(t, &k)| t.mapv(|v| elementwise::align(v, k)))
+                .collect();
+            shape::concat(&aligned, *axis)
+        }
+        QOp::Pad { pads, value } => shape::pad(x[0], pads, *value),
+        QOp::ReduceMean { axes, keepdims } => reduce::mean_int(x[0], axes, *keepdims),
+        QOp::ReduceSum {
+            axes,
+            keepdims,
+            shift,
+        } => reduce::sum_int(x[0], axes, *keepdims, *shift),
+    }
+}
+
+fn check_range(q: &QGraph, id: usize, t: &ITensor, node: &str, op: &'static str) -> Result<()> {
+    let bound = q.bound();
+    if let Some(&value) = t.iter().find(|v| v.abs() > bound) {
+        let v = &q.values[id];
+        return Err(Error::OutOfRange {
+            tensor: v.name.clone(),
+            node: node.to_string(),
+            op,
+            value,
+            real: dequantize_value(value, v.scale),
+            bound,
+            scale: v.scale,
+        });
+    }
+    Ok(())
+}
+
+/// Quantizes float inputs at the model's input scales.
+pub fn quantize_inputs(q: &QGraph, inputs: &[FTensor]) -> Vec<ITensor> {
+    q.inputs
+        .iter()
+        .zip(inputs)
+        .map(|(&id, t)| t.mapv(|x| quantize_value(x as f64, q.values[id].scale)))
+        .collect()
+}
+
+/// Runs the integer model on already-quantized inputs.
+pub fn execute_int(q: &QGraph, inputs: Vec<ITensor>) -> Result<Trace> {
+    if inputs.len() != q.inputs.len() {
+        return Err(Error::InputCount {
+            expected: q.inputs.len(),
+            got: inputs.len(),
+        });
+    }
+    let mut vals: Vec<Option<ITensor>> = q
+        .values
+        .iter()
+        .map(|v| match &v.kind {
+            QValueKind::Const(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    for (&id, t) in q.inputs.iter().zip(inputs) {
+        if t.shape() != q.values[id].shape.as_slice() {
+            return Err(Error::InputLength {
+                name: q.values[id].name.clone(),
+                expected: q.values[id].shape.iter().product(),
+                shape: q.values[id].shape.clone(),
+                got: t.len(),
+            });
+        }
+        check_range(q, id, &t, "input", "Input")?;
+        vals[id] = Some(t);
+    }
+    for node in &q.nodes {
+        let args: Vec<&ITensor> = node
+            .inputs
+            .iter()
+            .map(|&i| {
+                vals[i]
+                    .as_ref()
+                    .ok_or_else(|| Error::Graph(format!("value #{i} used before it is defined")))
+            })
+            .collect::<Result<_>>()?;
+        let out = eval_qop(&node.op, &args);
+        check_range(q, node.output, &out, &node.name, node.op.name())?;
+        vals[node.output] = Some(out);
+    }
+    let values = vals
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            v.ok_or_else(|| Error::Graph(format!("value `{}` is never computed", q.values[i].name)))
+        })
+        .collect::<Result<_>>()?;
+    Ok(Trace { values })
+}
+
+/// Quantizes float inputs and runs the integer model.
+pub fn execute(q: &QGraph, inputs: &[FTensor]) -> Result<Trace> {
+    execute_int(q, quantize_inputs(q, inputs))
+}

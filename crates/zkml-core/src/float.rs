@@ -1,0 +1,118 @@
+//! The float reference executor: ONNX semantics in `f32`. Used to calibrate
+//! scales and to report the accuracy cost of quantization.
+
+use crate::error::{Error, Result};
+use crate::graph::{Graph, ValueKind};
+use crate::ops::{activation, elementwise, matmul, reduce, shape, softmax, Op};
+use crate::tensor::{numel, FTensor};
+
+/// Checks and shapes flat, row-major model inputs (one list per model input).
+pub fn shape_inputs(g: &Graph, inputs: &[Vec<f32>]) -> Result<Vec<FTensor>> {
+    if inputs.len() != g.inputs.len() {
+        return Err(Error::InputCount {
+            expected: g.inputs.len(),
+            got: inputs.len(),
+        });
+    }
+    g.inputs
+        .iter()
+        .zip(inputs)
+        .map(|(&id, data)| {
+            let v = &g.values[id];
+            if data.len() != numel(&v.shape) {
+                return Err(Error::InputLength {
+                    name: v.name.clone(),
+                    expected: numel(&v.shape),
+                    shape: v.shape.clone(),
+                    got: data.len(),
+                });
+            }
+            if let Some((index, &value)) = data.iter().enumerate().find(|(_, x)| !x.is_finite()) {
+                return Err(Error::NonFinite {
+                    name: v.name.clone(),
+                    index,
+                    value,
+                });
+            }
+            Ok(FTensor::from_shape_vec(v.shape.clone(), data.clone()).expect("length checked"))
+        })
+        .collect()
+}
+
+/// Evaluates one float op.
+pub fn eval_op(op: &Op, x: &[&FTensor]) -> FTensor {
+    match op {
+        Op::Conv(c) => c.accumulate(x[0], x[1], x.get(2).copied()),
+        Op::MatMul => matmul::accumulate(x[0], x[1]),
+        Op::Add => elementwise::zip_broadcast(x[0], x[1], |a, b| a + b),
+        Op::Sub => elementwise::zip_broadcast(x[0], x[1], |a, b| a - b),
+        Op::Mul => elementwise::zip_broadcast(x[0], x[1], |a, b| a * b),
+        Op::Relu => x[0].mapv(|v| v.max(0.0)),
+        Op::LeakyRelu { alpha } => x[0].mapv(|v| activation::leaky_relu(v, *alpha)),
+        Op::Clip { min, max } => x[0].mapv(|v| v.max(*min).min(*max)),
+        Op::Sigmoid => x[0].mapv(|v| 1.0 / (1.0 + (-v).exp())),
+        Op::Tanh => x[0].mapv(f32::tanh),
+        Op::Softmax { axis } => softmax::softmax_f32(x[0], *axis),
+        Op::MaxPool(p) => p.max_f32(x[0]),
+        Op::AveragePool(p) => p.avg_f32(x[0]),
+        Op::Reshape { shape: s } => shape::reshape(x[0], s),
+        Op::Transpose { perm } => shape::transpose(x[0], perm),
+        Op::Concat { axis } => {
+            let owned: Vec<FTensor> = x.iter().map(|t| (*t).clone()).collect();
+            shape::concat(&owned, *axis)
+        }
+        Op::Pad { pads, value } => shape::pad(x[0], pads, *value),
+        Op::ReduceSum { axes, keepdims } => reduce::sum(x[0], axes, *keepdims).0,
+        Op::ReduceMean { axes, keepdims } => {
+            let (s, n) = reduce::sum(x[0], axes, *keepdims);
+            s.mapv(|v| v / n.max(1) as f32)
+        }
+    }
+}
+
+/// Runs the graph in float and returns every value (inputs, constants, node outputs).
+pub fn eval_float(g: &Graph, inputs: &[FTensor]) -> Result<Vec<FTensor>> {
+    if inputs.len() != g.inputs.len() {
+        return Err(Error::InputCount {
+            expected: g.inputs.len(),
+            got: inputs.len(),
+        });
+    }
+    let mut vals: Vec<Option<FTensor>> = g
+        .values
+        .iter()
+        .map(|v| match &v.kind {
+            ValueKind::Const(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    for (&id, t) in g.inputs.iter().zip(inputs) {
+        vals[id] = Some(t.clone());
+    }
+    for node in &g.nodes {
+        let args: Vec<&FTensor> = node
+            .inputs
+            .iter()
+            .map(|&i| {
+                vals[i]
+                    .as_ref()
+                    .ok_or_else(|| Error::Graph(format!("value #{i} used before it is defined")))
+            })
+            .collect::<Result<_>>()?;
+        let out = eval_op(&node.op, &args);
+        vals[node.output] = Some(out);
+    }
+    vals.into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            v.ok_or_else(|| Error::Graph(format!("value `{}` is never computed", g.values[i].name)))
+        })
+        .collect()
+}
+
+/// Runs the graph in float on flat inputs; returns the model outputs.
+pub fn run_float(g: &Graph, inputs: &[Vec<f32>]) -> Result<Vec<FTensor>> {
+    let x = shape_inputs(g, inputs)?;
+    let all = eval_float(g, &x)?;
+    Ok(g.outputs.iter().map(|&o| all[o].clone()).collect())
+}

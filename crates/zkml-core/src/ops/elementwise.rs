@@ -1,0 +1,73 @@
+//! Add, Sub, Mul with ONNX (numpy) broadcasting.
+//!
+//! Integer rules:
+//! * Add/Sub: each input is aligned to the output scale — `q·2^k` for
+//!   `k = s_out − s_in ≥ 0`, `rshift(q, −k)` for `k < 0` — then added exactly.
+//! * Mul: `rshift(q_a·q_b, s_a + s_b − s_out)`.
+
+use ndarray::{ArrayD, IxDyn, Zip};
+
+use crate::rounding::rshift;
+use crate::tensor::ITensor;
+
+/// The broadcast shape of two shapes, or why they do not broadcast.
+pub fn broadcast_shape(a: &[usize], b: &[usize]) -> Result<Vec<usize>, String> {
+    let r = a.len().max(b.len());
+    let mut out = vec![0; r];
+    for i in 0..r {
+        let da = if i + a.len() >= r {
+            a[i + a.len() - r]
+        } else {
+            1
+        };
+        let db = if i + b.len() >= r {
+            b[i + b.len() - r]
+        } else {
+            1
+        };
+        out[i] = match (da, db) {
+            (x, y) if x == y => x,
+            (1, y) => y,
+            (x, 1) => x,
+            _ => return Err(format!("shapes {a:?} and {b:?} do not broadcast")),
+        };
+    }
+    Ok(out)
+}
+
+/// Applies `f` elementwise over the broadcast of `a` and `b`.
+pub fn zip_broadcast<A: Clone, B: Clone, T>(
+    a: &ArrayD<A>,
+    b: &ArrayD<B>,
+    f: impl Fn(A, B) -> T,
+) -> ArrayD<T> {
+    let shape =
+        broadcast_shape(a.shape(), b.shape()).expect("shapes checked when the node was added");
+    let av = a.broadcast(IxDyn(&shape)).unwrap();
+    let bv = b.broadcast(IxDyn(&shape)).unwrap();
+    Zip::from(&av)
+        .and(&bv)
+        .map_collect(|x, y| f(x.clone(), y.clone()))
+}
+
+/// Aligns an integer to another scale: `q·2^k` for `k ≥ 0`, `rshift(q, −k)` otherwise.
+#[inline]
+pub fn align(q: i64, k: i32) -> i64 {
+    if k >= 0 {
+        q << k
+    } else {
+        rshift(q, k.unsigned_abs())
+    }
+}
+
+/// Integer Add (`sign = 1`) or Sub (`sign = −1`) after alignment.
+pub fn add_int(a: &ITensor, b: &ITensor, align_by: [i32; 2], sign: i64) -> ITensor {
+    zip_broadcast(a, b, |x, y| {
+        align(x, align_by[0]) + sign * align(y, align_by[1])
+    })
+}
+
+/// Integer Mul: `rshift(a·b, shift)`.
+pub fn mul_int(a: &ITensor, b: &ITensor, shift: u32) -> ITensor {
+    zip_broadcast(a, b, |x, y| rshift(x * y, shift))
+}

@@ -1,0 +1,380 @@
+//! The op set.
+//!
+//! [`Op`] is the float op set of the graph IR, with ONNX semantics; loaders
+//! normalise their formats into it (Gemm becomes MatMul + Add, Div by a
+//! constant becomes Mul, BatchNormalization is folded or becomes Mul + Add,
+//! Flatten/Squeeze/Unsqueeze become Reshape, Identity/Dropout disappear).
+//!
+//! [`QOp`] is the integer op set: the same ops with every integer parameter
+//! (shifts, quantized bounds, table scales) spelled out by the quantizer. Each
+//! family's file documents its integer rule next to the code that computes it;
+//! [`crate::exec`] and the backends call those functions, so each rule is
+//! written once.
+//!
+//! Both enums are closed: a new op fails to compile until the executors and
+//! every backend handle or refuse it.
+
+pub mod activation;
+pub mod conv;
+pub mod elementwise;
+pub mod matmul;
+pub mod pool;
+pub mod reduce;
+pub mod shape;
+pub mod softmax;
+
+use serde::{Deserialize, Serialize};
+
+pub use conv::Conv;
+pub use pool::Pool;
+
+/// A float op (ONNX semantics). Inputs are listed per variant.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Op {
+    /// 2-D convolution, NCHW. Inputs: x `[N,C,H,W]`, w `[M,C/group,kH,kW]`, optional bias `[M]`.
+    Conv(Conv),
+    /// Matrix product with numpy semantics (batch dims broadcast). Inputs: a, b.
+    MatMul,
+    /// Elementwise sum, ONNX (numpy) broadcasting. Inputs: a, b.
+    Add,
+    /// Elementwise difference, broadcasting. Inputs: a, b.
+    Sub,
+    /// Elementwise product, broadcasting. Inputs: a, b.
+    Mul,
+    /// `max(x, 0)`.
+    Relu,
+    /// `x` if `x >= 0` else `alpha·x`.
+    LeakyRelu {
+        /// Slope for negative inputs.
+        alpha: f32,
+    },
+    /// `min(max(x, min), max)`.
+    Clip {
+        /// Lower bound (`-inf` for none).
+        min: f32,
+        /// Upper bound (`+inf` for none).
+        max: f32,
+    },
+    /// `1 / (1 + e^-x)`.
+    Sigmoid,
+    /// `tanh(x)`.
+    Tanh,
+    /// Softmax along one axis.
+    Softmax {
+        /// Normalised axis (non-negative).
+        axis: usize,
+    },
+    /// 2-D max pooling, NCHW.
+    MaxPool(Pool),
+    /// 2-D average pooling, NCHW.
+    AveragePool(Pool),
+    /// Reshape to a static shape (same element count).
+    Reshape {
+        /// The output shape.
+        shape: Vec<usize>,
+    },
+    /// Permute axes.
+    Transpose {
+        /// Output axis i is input axis `perm[i]`.
+        perm: Vec<usize>,
+    },
+    /// Concatenate inputs along an axis.
+    Concat {
+        /// Normalised axis.
+        axis: usize,
+    },
+    /// Constant padding.
+    Pad {
+        /// `[x1_begin, x2_begin, …, x1_end, x2_end, …]` as in ONNX.
+        pads: Vec<usize>,
+        /// The fill value.
+        value: f32,
+    },
+    /// Mean over axes.
+    ReduceMean {
+        /// Normalised, sorted axes.
+        axes: Vec<usize>,
+        /// Keep reduced axes as size 1.
+        keepdims: bool,
+    },
+    /// Sum over axes.
+    ReduceSum {
+        /// Normalised, sorted axes.
+        axes: Vec<usize>,
+        /// Keep reduced axes as size 1.
+        keepdims: bool,
+    },
+}
+
+impl Op {
+    /// The op's name, as ONNX spells it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Conv(_) => "Conv",
+            Op::MatMul => "MatMul",
+            Op::Add => "Add",
+            Op::Sub => "Sub",
+            Op::Mul => "Mul",
+            Op::Relu => "Relu",
+            Op::LeakyRelu { .. } => "LeakyRelu",
+            Op::Clip { .. } => "Clip",
+            Op::Sigmoid => "Sigmoid",
+            Op::Tanh => "Tanh",
+            Op::Softmax { .. } => "Softmax",
+            Op::MaxPool(_) => "MaxPool",
+            Op::AveragePool(_) => "AveragePool",
+            Op::Reshape { .. } => "Reshape",
+            Op::Transpose { .. } => "Transpose",
+            Op::Concat { .. } => "Concat",
+            Op::Pad { .. } => "Pad",
+            Op::ReduceMean { .. } => "ReduceMean",
+            Op::ReduceSum { .. } => "ReduceSum",
+        }
+    }
+
+    /// The output shape for the given input shapes, or why they are refused.
+    pub fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, String> {
+        let arity = |n: std::ops::RangeInclusive<usize>| {
+            if n.contains(&inputs.len()) {
+                Ok(())
+            } else {
+                Err(format!("takes {n:?} inputs, got {}", inputs.len()))
+            }
+        };
+        match self {
+            Op::Conv(c) => {
+                arity(2..=3)?;
+                c.output_shape(inputs[0], inputs[1], inputs.get(2).copied())
+            }
+            Op::MatMul => {
+                arity(2..=2)?;
+                matmul::output_shape(inputs[0], inputs[1])
+            }
+            Op::Add | Op::Sub | Op::Mul => {
+                arity(2..=2)?;
+                elementwise::broadcast_shape(inputs[0], inputs[1])
+            }
+            Op::Relu | Op::LeakyRelu { .. } | Op::Clip { .. } | Op::Sigmoid | Op::Tanh => {
+                arity(1..=1)?;
+                Ok(inputs[0].to_vec())
+            }
+            Op::Softmax { axis } => {
+                arity(1..=1)?;
+                if *axis >= inputs[0].len() {
+                    return Err(format!(
+                        "axis {axis} out of range for rank {}",
+                        inputs[0].len()
+                    ));
+                }
+                Ok(inputs[0].to_vec())
+            }
+            Op::MaxPool(p) | Op::AveragePool(p) => {
+                arity(1..=1)?;
+                p.output_shape(inputs[0])
+            }
+            Op::Reshape { shape: s } => {
+                arity(1..=1)?;
+                shape::reshape_shape(inputs[0], s)
+            }
+            Op::Transpose { perm } => {
+                arity(1..=1)?;
+                shape::transpose_shape(inputs[0], perm)
+            }
+            Op::Concat { axis } => {
+                if inputs.is_empty() {
+                    return Err("takes at least one input".into());
+                }
+                shape::concat_shape(inputs, *axis)
+            }
+            Op::Pad { pads, .. } => {
+                arity(1..=1)?;
+                shape::pad_shape(inputs[0], pads)
+            }
+            Op::ReduceMean { axes, keepdims } | Op::ReduceSum { axes, keepdims } => {
+                arity(1..=1)?;
+                reduce::output_shape(inputs[0], axes, *keepdims)
+            }
+        }
+    }
+}
+
+/// Which smooth function a lookup table computes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TableFn {
+    /// `1 / (1 + e^-x)`.
+    Sigmoid,
+    /// `tanh(x)`.
+    Tanh,
+}
+
+impl TableFn {
+    /// The real function.
+    pub fn eval(self, x: f64) -> f64 {
+        match self {
+            TableFn::Sigmoid => 1.0 / (1.0 + (-x).exp()),
+            TableFn::Tanh => x.tanh(),
+        }
+    }
+}
+
+/// An integer op: the spec. Every parameter a circuit needs is explicit.
+///
+/// Scales: every tensor `t` has an exponent `s_t` (real ≈ q / 2^s_t), stored in
+/// the [`crate::QGraph`]; the parameters below are derived from them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum QOp {
+    /// Convolution: exact accumulation (bias at scale `s_x + s_w`), then
+    /// `rshift(acc, shift)` to the output scale. See [`conv`].
+    Conv {
+        /// Geometry.
+        conv: Conv,
+        /// `s_x + s_w - s_out`.
+        shift: u32,
+    },
+    /// Matrix product: exact accumulation, then `rshift(acc, shift)`. See [`matmul`].
+    MatMul {
+        /// `s_a + s_b - s_out`.
+        shift: u32,
+    },
+    /// `align(a) + align(b)`. See [`elementwise`].
+    Add {
+        /// Per input: `s_out - s_in` (left shift if ≥ 0, rounding right shift if < 0).
+        align: [i32; 2],
+    },
+    /// `align(a) - align(b)`.
+    Sub {
+        /// As for [`QOp::Add`].
+        align: [i32; 2],
+    },
+    /// `rshift(a·b, shift)`.
+    Mul {
+        /// `s_a + s_b - s_out`.
+        shift: u32,
+    },
+    /// `max(q, 0)`; scale unchanged.
+    Relu,
+    /// `q` if `q ≥ 0` else `rshift(q·alpha, alpha_shift)`; scale unchanged.
+    LeakyRelu {
+        /// `round(alpha · 2^alpha_shift)`.
+        alpha: i64,
+        /// Fraction bits of `alpha`.
+        alpha_shift: u32,
+    },
+    /// `min(max(q, min), max)`; scale unchanged; bounds quantized at the input scale.
+    Clip {
+        /// Lower bound (`i64::MIN` for none).
+        min: i64,
+        /// Upper bound (`i64::MAX` for none).
+        max: i64,
+    },
+    /// `quantize(f(q / 2^in_scale), out_scale)`: a lookup table over the input's range.
+    Table {
+        /// The function.
+        func: TableFn,
+        /// Input scale exponent.
+        in_scale: i32,
+        /// Output scale exponent.
+        out_scale: i32,
+    },
+    /// Softmax; see [`softmax`] for the integer rule.
+    Softmax {
+        /// Axis.
+        axis: usize,
+        /// Input scale exponent.
+        in_scale: i32,
+        /// Scale of the exponentials.
+        exp_scale: i32,
+        /// Output scale exponent.
+        out_scale: i32,
+    },
+    /// Max pooling: exact.
+    MaxPool(Pool),
+    /// Average pooling: window sum, then `rdiv(sum, count)`.
+    AveragePool(Pool),
+    /// Reshape: exact.
+    Reshape {
+        /// Output shape.
+        shape: Vec<usize>,
+    },
+    /// Transpose: exact.
+    Transpose {
+        /// Permutation.
+        perm: Vec<usize>,
+    },
+    /// Concat after aligning each input to the output scale.
+    Concat {
+        /// Axis.
+        axis: usize,
+        /// Per input: `s_out - s_in`.
+        align: Vec<i32>,
+    },
+    /// Constant padding with a quantized fill value.
+    Pad {
+        /// As in [`Op::Pad`].
+        pads: Vec<usize>,
+        /// The fill value at the input scale.
+        value: i64,
+    },
+    /// Sum over axes, then `rdiv(sum, count)`; scale unchanged.
+    ReduceMean {
+        /// Axes.
+        axes: Vec<usize>,
+        /// Keep dims.
+        keepdims: bool,
+    },
+    /// Sum over axes, then `rshift(sum, shift)`.
+    ReduceSum {
+        /// Axes.
+        axes: Vec<usize>,
+        /// Keep dims.
+        keepdims: bool,
+        /// `s_in - s_out`.
+        shift: u32,
+    },
+}
+
+impl QOp {
+    /// The op's name, as ONNX spells it (`Table` ops report their function).
+    pub fn name(&self) -> &'static str {
+        match self {
+            QOp::Conv { .. } => "Conv",
+            QOp::MatMul { .. } => "MatMul",
+            QOp::Add { .. } => "Add",
+            QOp::Sub { .. } => "Sub",
+            QOp::Mul { .. } => "Mul",
+            QOp::Relu => "Relu",
+            QOp::LeakyRelu { .. } => "LeakyRelu",
+            QOp::Clip { .. } => "Clip",
+            QOp::Table {
+                func: TableFn::Sigmoid,
+                ..
+            } => "Sigmoid",
+            QOp::Table {
+                func: TableFn::Tanh,
+                ..
+            } => "Tanh",
+            QOp::Softmax { .. } => "Softmax",
+            QOp::MaxPool(_) => "MaxPool",
+            QOp::AveragePool(_) => "AveragePool",
+            QOp::Reshape { .. } => "Reshape",
+            QOp::Transpose { .. } => "Transpose",
+            QOp::Concat { .. } => "Concat",
+            QOp::Pad { .. } => "Pad",
+            QOp::ReduceMean { .. } => "ReduceMean",
+            QOp::ReduceSum { .. } => "ReduceSum",
+        }
+    }
+}
+
+/// The number types the shared op kernels run on (`f32` reference, `i64` spec).
+pub trait Num:
+    Copy
+    + Default
+    + PartialOrd
+    + std::fmt::Debug
+    + std::ops::Add<Output = Self>
+    + std::ops::Mul<Output = Self>
+{
+}
+impl Num for f32 {}
+impl Num for i64 {}

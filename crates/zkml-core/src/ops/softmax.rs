@@ -1,0 +1,52 @@
+//! Softmax along one axis.
+//!
+//! Integer rule, per lane along the axis, inputs `q` at scale `s_in`:
+//! ```text
+//! m   = max q                        (exact)
+//! e_i = quantize(exp((q_i − m) / 2^s_in), s_e)   a table on q_i − m ≤ 0; e_max = 2^s_e
+//! S   = Σ e_i                        (exact, S ≥ 2^s_e > 0)
+//! y_i = rdiv(e_i · 2^s_out, S)
+//! ```
+//! The earlier zkml normalises by `rdiv(S, 2^s)` instead, which loses
+//! precision when the sum is small; zkml's rule is the one above.
+
+use ndarray::{ArrayD, Axis};
+
+use crate::rounding::{dequantize_value, quantize_value, rdiv};
+use crate::tensor::{FTensor, ITensor};
+
+/// The exponential table entry for `d = q − max ≤ 0`.
+#[inline]
+pub fn exp_int(d: i64, in_scale: i32, exp_scale: i32) -> i64 {
+    quantize_value(dequantize_value(d, in_scale).exp(), exp_scale)
+}
+
+/// Float softmax.
+pub fn softmax_f32(x: &FTensor, axis: usize) -> FTensor {
+    let mut out = x.clone();
+    for mut lane in out.lanes_mut(Axis(axis)) {
+        let m = lane.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        lane.mapv_inplace(|v| (v - m).exp());
+        let s: f32 = lane.sum();
+        lane.mapv_inplace(|v| v / s);
+    }
+    out
+}
+
+/// Integer softmax (see the module doc).
+pub fn softmax_int(
+    x: &ITensor,
+    axis: usize,
+    in_scale: i32,
+    exp_scale: i32,
+    out_scale: i32,
+) -> ITensor {
+    let mut out: ArrayD<i64> = x.clone();
+    for mut lane in out.lanes_mut(Axis(axis)) {
+        let m = lane.iter().copied().max().unwrap_or(0);
+        lane.mapv_inplace(|q| exp_int(q - m, in_scale, exp_scale));
+        let s: i64 = lane.sum();
+        lane.mapv_inplace(|e| rdiv(e << out_scale, s));
+    }
+    out
+}

@@ -1,0 +1,78 @@
+//! The one rounding rule of zkml.
+//!
+//! Every integer op that divides (rescales after a product, averages, softmax
+//! normalisation, table outputs) rounds **half up**:
+//!
+//! ```text
+//! rdiv(a, b) = ⌊(2a + b) / 2b⌋        for b > 0
+//! ```
+//!
+//! This is the rule of the earlier zkml project, so its msgpack models keep
+//! their integers. A circuit proves `c = rdiv(a, b)` as `2a + b = 2b·c + r`
+//! with `0 ≤ r < 2b`; for `b = 2^d` that is `a + 2^(d-1) = c·2^d + r` with
+//! `0 ≤ r < 2^d`.
+
+/// Rounding division, half up: `⌊(2a + b) / 2b⌋`. `b` must be positive.
+///
+/// # Panics
+/// If `b <= 0` (a bug in the caller: divisors come from the model, never from input).
+#[inline]
+pub fn rdiv(a: i64, b: i64) -> i64 {
+    assert!(b > 0, "rdiv by non-positive divisor {b}");
+    let (a, b) = (a as i128, b as i128);
+    (2 * a + b).div_euclid(2 * b) as i64
+}
+
+/// Rounding division by `2^d`, half up; `d = 0` is the identity.
+#[inline]
+pub fn rshift(a: i64, d: u32) -> i64 {
+    if d == 0 {
+        a
+    } else {
+        (a + (1i64 << (d - 1))) >> d
+    }
+}
+
+/// Quantize a real number at scale `2^-s`, rounding half up: `⌊x·2^s + ½⌋`.
+#[inline]
+pub fn quantize_value(x: f64, s: i32) -> i64 {
+    (x * 2f64.powi(s) + 0.5).floor() as i64
+}
+
+/// The real value of `q` at scale `2^-s`.
+#[inline]
+pub fn dequantize_value(q: i64, s: i32) -> f64 {
+    q as f64 * 2f64.powi(-s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn rounds_half_up() {
+        assert_eq!(rdiv(5, 2), 3);
+        assert_eq!(rdiv(-5, 2), -2);
+        assert_eq!(rdiv(7, 4), 2);
+        assert_eq!(rdiv(-7, 4), -2);
+        assert_eq!(rdiv(-6, 4), -1);
+        assert_eq!(rdiv(0, 3), 0);
+        assert_eq!(quantize_value(0.5, 0), 1);
+        assert_eq!(quantize_value(-0.5, 0), 0);
+    }
+
+    proptest! {
+        #[test]
+        fn shift_matches_division(a in -(1i64 << 50)..(1i64 << 50), d in 0u32..30) {
+            prop_assert_eq!(rshift(a, d), rdiv(a, 1i64 << d));
+        }
+
+        #[test]
+        fn remainder_identity(a in -(1i64 << 50)..(1i64 << 50), b in 1i64..100_000) {
+            let c = rdiv(a, b);
+            let r = 2 * a + b - 2 * b * c;
+            prop_assert!((0..2 * b).contains(&r));
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! zkml-msgpack (under construction).

@@ -1,0 +1,1 @@
+//! zkml-onnx (under construction).
