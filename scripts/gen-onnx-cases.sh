@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Generates the ONNX operator conformance cases (the backend "node" tests) into
+# target/onnx-node-cases/<test_name>/, once per onnx version. The onnx wheel
+# no longer ships them; they are produced offline from its test-case
+# collectors (~15 s). crates/zkml-onnx/tests/conformance.rs reads them.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+dest="$root/target/onnx-node-cases"
+py="$("$root/scripts/pyenv.sh")"
+version="$("$py" -c 'import onnx; print(onnx.__version__)')"
+stamp="onnx $version"
+if [ -f "$dest/.stamp" ] && [ "$(cat "$dest/.stamp")" = "$stamp" ]; then
+  exit 0
+fi
+mkdir -p "$root/target"
+tmp="$(mktemp -d "$root/target/onnx-node-cases.tmp.XXXXXX")"
+trap 'rm -rf "$tmp"' EXIT
+"$py" -W ignore::RuntimeWarning "$root/scripts/gen-onnx-cases.py" "$tmp/gen"
+mv "$tmp/gen/node" "$tmp/cases"
+echo "$stamp" > "$tmp/cases/.stamp"
+# Swap in atomically: a reader sees the old complete set or the new one.
+if [ -e "$dest" ]; then
+  mv "$dest" "$tmp/old"
+fi
+mv "$tmp/cases" "$dest"
+echo "ONNX node cases ($stamp): $(ls "$dest" | wc -l) in $dest" >&2

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The project's test command: generates the ONNX conformance cases (once per
+# onnx version), then runs every workspace test with the cases required.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+scripts/gen-onnx-cases.sh
+export ZKML_REQUIRE_ONNX_CASES=1
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace "$@"
+else
+  cargo test --workspace "$@"
+fi
