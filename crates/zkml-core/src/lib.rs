@@ -15,6 +15,7 @@
 //! Data flows one way: loaders know nothing of quantization, quantization
 //! nothing of proofs, backends read a [`QGraph`] and a [`Trace`].
 
+pub mod compare;
 pub mod error;
 pub mod exec;
 pub mod float;
@@ -24,6 +25,7 @@ pub mod quant;
 pub mod rounding;
 pub mod tensor;
 
+pub use compare::{compare, Comparison};
 pub use error::{Error, Result};
 pub use exec::{execute, Trace};
 pub use float::run_float;
