@@ -1,19 +1,52 @@
-"""Writes the ONNX backend *node* test cases (one directory per case, with
-model.onnx and test_data_set_0/{input,output}_*.pb) to the directory given as
-the only argument. Called by scripts/gen-onnx-cases.sh, which handles caching
-and atomic replacement.
+"""Writes the ONNX backend *node* test cases to the directory given as the only
+argument, one directory per case:
 
-The onnx wheel no longer ships its test data, and `backend-test-tools
-generate-data` writes only the model-level cases, so we feed the node-case
-collector to the same writer.
+    <case>/model.onnx                         the case as ONNX ships it
+    <case>/model_consts.onnx                  (cases with 2+ inputs) see below
+    <case>/test_data_set_0/input_*.pb, output_*.pb
+
+Called by scripts/gen-onnx-cases.sh, which handles caching and atomic
+replacement. The onnx wheel no longer ships its test data, and
+`backend-test-tools generate-data` writes only the model-level cases, so we
+feed the node-case collector to the same writer.
+
+`model_consts.onnx`: in the node cases every operand is a graph input, even
+the ones a real model stores as initializers (Conv/Gemm weights, Reshape's
+shape, Pad's pads, Clip's bounds, BatchNormalization's statistics, reduce
+axes). zkml needs those static. This variant keeps input 0 as the only graph
+input and turns inputs 1.. into initializers holding test_data_set_0's values
+(the same data, so the expected outputs are unchanged). The conformance
+manifest says per case which model it runs.
 """
 
 import argparse
+import os
 import sys
 
 import onnx
 import onnx.backend.test.case.node as node_test
 from onnx.backend.test import cmd_tools
+
+
+def write_consts_variant(case_dir: str) -> None:
+    model = onnx.load(os.path.join(case_dir, "model.onnx"))
+    graph = model.graph
+    if len(graph.input) < 2:
+        return
+    data = os.path.join(case_dir, "test_data_set_0")
+    for j in range(1, len(graph.input)):
+        if not graph.input[j].type.HasField("tensor_type"):
+            return  # sequences, optionals: nothing to bake
+    for j in range(1, len(graph.input)):
+        t = onnx.TensorProto()
+        with open(os.path.join(data, f"input_{j}.pb"), "rb") as f:
+            t.ParseFromString(f.read())
+        t.name = graph.input[j].name
+        graph.initializer.append(t)
+    kept = graph.input[0]
+    del graph.input[:]
+    graph.input.append(kept)
+    onnx.save(model, os.path.join(case_dir, "model_consts.onnx"))
 
 
 def main() -> None:
@@ -22,7 +55,10 @@ def main() -> None:
     # under <out>/<case.kind>/<case.name>; node cases have kind "node".
     cmd_tools.model_test.collect_testcases = node_test.collect_testcases
     cmd_tools.generate_data(argparse.Namespace(output=out))
-    print(f"onnx {onnx.__version__}: node cases written to {out}", file=sys.stderr)
+    node_dir = os.path.join(out, "node")
+    for name in sorted(os.listdir(node_dir)):
+        write_consts_variant(os.path.join(node_dir, name))
+    print(f"onnx {onnx.__version__}: node cases written to {node_dir}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 dest="$root/target/onnx-node-cases"
 py="$("$root/scripts/pyenv.sh")"
 version="$("$py" -c 'import onnx; print(onnx.__version__)')"
-stamp="onnx $version"
+# Bump GEN when gen-onnx-cases.py changes what it writes.
+GEN=2
+stamp="onnx $version, generator $GEN"
 if [ -f "$dest/.stamp" ] && [ "$(cat "$dest/.stamp")" = "$stamp" ]; then
   exit 0
 fi
