@@ -17,6 +17,7 @@
 
 pub mod compare;
 pub mod error;
+pub mod error_bound;
 pub mod exec;
 pub mod float;
 pub mod graph;
