@@ -44,11 +44,18 @@ pub fn compare(int_out: &[Vec<f64>], float_out: &[FTensor]) -> Comparison {
         }
     }
     let argmax_q: Vec<usize> = int_out.iter().map(|q| argmax(q.iter().copied())).collect();
-    let argmax_f: Vec<usize> = float_out.iter().map(|f| argmax(f.iter().copied())).collect();
+    let argmax_f: Vec<usize> = float_out
+        .iter()
+        .map(|f| argmax(f.iter().copied()))
+        .collect();
     Comparison {
         max_abs_error,
         max_abs_output,
-        relative_error: if max_abs_output > 0.0 { max_abs_error / max_abs_output } else { 0.0 },
+        relative_error: if max_abs_output > 0.0 {
+            max_abs_error / max_abs_output
+        } else {
+            0.0
+        },
         argmax_agree: argmax_q == argmax_f,
         argmax: argmax_q,
         float_argmax: argmax_f,
