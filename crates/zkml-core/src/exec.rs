@@ -47,7 +47,7 @@ pub fn eval_qop(op: &QOp, x: &[&ITensor]) -> ITensor {
         QOp::LeakyRelu { alpha, alpha_shift } => {
             x[0].mapv(|v| activation::leaky_relu_int(v, *alpha, *alpha_shift))
         }
-        QOp::Clip { min, max } => x[0].mapv(|v| v.clamp(*min, *max)),
+        QOp::Clip { min, max } => x[0].mapv(|v| activation::clip_int(v, *min, *max)),
         QOp::Table {
             func,
             in_scale,
