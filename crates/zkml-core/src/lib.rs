@@ -16,6 +16,7 @@
 //! nothing of proofs, backends read a [`QGraph`] and a [`Trace`].
 
 pub mod compare;
+pub mod backend;
 pub mod error;
 pub mod error_bound;
 pub mod exec;

@@ -1,0 +1,528 @@
+//! The circuit's one row type and the gadgets laid out on it.
+//!
+//! Every row has the same advice cells:
+//!
+//! ```text
+//! | x_0 … x_{n-1} | acc | lk_0 … lk_{L-1} |      (advice; x and acc equality-enabled)
+//! ```
+//!
+//! and the same three constraints, switched and weighted per row by fixed
+//! columns (a row whose fixed columns are all zero constrains nothing):
+//!
+//! ```text
+//! E1: q_mul·x_0·x_1 + Σ_i wx_i·x_i + Σ_j u1_j·lk_j + a1·acc + p1·acc[-1] + c1 = 0     (degree 3)
+//! E2:                               Σ_j u2_j·lk_j + a2·acc + p2·acc[-1] + c2 = 0     (degree 2)
+//! E3: q_sel·(acc − x_0)·(acc − s1·acc[-1] − s0) = 0                                  (degree 4)
+//! R_j: (tag_j, lk_j) ∈ {(w, v) : w ∈ W, 0 ≤ v < 2^w}       (lookup per lk column, degree 4)
+//! ```
+//!
+//! `acc[-1]` is the previous row's `acc` (multiply-accumulate chains, running
+//! maxima). Every `lk` cell is range checked against the table of widths `W`
+//! (`tag_j` selects the width of cell `j`; an unused cell has tag 0 and value
+//! 0), so "v ∈ [0, 2^b)" costs ⌈b/t⌉ lk cells whose weighted sum appears in E1
+//! or E2 ([`range`]). The gadgets are instruction traits over [`Builder`]:
+//!
+//! * [`linear::LinearInstructions`]: `Σ w_i·x_i + c`, then `rshift` (Conv, MatMul,
+//!   Gemm, Add/Sub with alignment, Mul by a constant, sums), one row per `n` terms.
+//! * [`arith::ArithInstructions`]: `rshift(a·b, d)`, constants, model inputs.
+//! * [`select::SelectInstructions`]: Relu, max/min with a constant (Clip), max chains (MaxPool).
+//! * [`rdiv::RdivInstructions`]: `rdiv(x, n)` for any `n` (AveragePool).
+//!
+//! Layout depends only on the model: the same [`Builder`] code runs with
+//! witness values (`Some`) to prove and without (`None`) for keygen and
+//! planning, through a [`Sink`].
+//!
+//! Soundness argument, by induction over the cells in row order: each gadget's
+//! constraints leave exactly one choice for its output cells given its input
+//! cells (proved in each gadget's module doc), so every cell equals the
+//! executor's integer.
+
+pub mod arith;
+pub mod linear;
+pub mod range;
+pub mod rdiv;
+pub mod select;
+
+use std::collections::BTreeSet;
+
+use halo2_axiom::{
+    circuit::{Cell, Layouter, Region, Value},
+    halo2curves::bn256::Fr,
+    halo2curves::ff::{Field, PrimeField},
+    plonk::{Advice, Column, ConstraintSystem, Fixed, Instance, TableColumn},
+    poly::Rotation,
+};
+
+/// Column shape of the main gate: `n` multiply-accumulate inputs, `l` range
+/// cells per row, limbs of at most `t` bits, activations of `act_bits` bits.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Shape {
+    /// Width of the multiply-accumulate row (`x` columns).
+    pub n: usize,
+    /// Range-checked cells per row (`lk` columns, one lookup each).
+    pub l: usize,
+    /// Widest limb (bits); the table holds every width in `widths`.
+    pub t: u32,
+    /// Activation bits: activations lie in `[-2^(b-1), 2^(b-1))`.
+    pub act_bits: u32,
+    /// Limb widths present in the range table (sorted, each ≤ `t`).
+    pub widths: Vec<u32>,
+}
+
+impl Shape {
+    /// Rows the range table needs: `1 + Σ_{w∈W} 2^w` (the extra row is `(0, 0)`).
+    pub fn table_rows(&self) -> usize {
+        1 + self.widths.iter().map(|&w| 1usize << w).sum::<usize>()
+    }
+}
+
+/// An advice column of the main gate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Adv {
+    /// `x_i`.
+    X(usize),
+    /// `acc`.
+    Acc,
+    /// `lk_j`.
+    Lk(usize),
+}
+
+/// A fixed column of the main gate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Fix {
+    /// E1 weight of `x_i`.
+    Wx(usize),
+    /// E1 weight of `lk_j`.
+    U1(usize),
+    /// E1 weight of `acc`.
+    A1,
+    /// E1 weight of `acc[-1]`.
+    P1,
+    /// E1 constant.
+    C1,
+    /// E1 weight of `x_0·x_1`.
+    QMul,
+    /// E2 weight of `lk_j`.
+    U2(usize),
+    /// E2 weight of `acc`.
+    A2,
+    /// E2 weight of `acc[-1]`.
+    P2,
+    /// E2 constant.
+    C2,
+    /// E3 switch.
+    QSel,
+    /// E3 weight of `acc[-1]`.
+    S1,
+    /// E3 constant.
+    S0,
+    /// Width tag of `lk_j`.
+    Tag(usize),
+}
+
+/// Columns and constraints of the main gate ([module doc](self)).
+#[derive(Clone, Debug)]
+pub struct MainConfig {
+    /// The shape it was built for.
+    pub shape: Shape,
+    /// `x` columns.
+    pub x: Vec<Column<Advice>>,
+    /// `acc`.
+    pub acc: Column<Advice>,
+    /// `lk` columns.
+    pub lk: Vec<Column<Advice>>,
+    wx: Vec<Column<Fixed>>,
+    u1: Vec<Column<Fixed>>,
+    u2: Vec<Column<Fixed>>,
+    tag: Vec<Column<Fixed>>,
+    a1: Column<Fixed>,
+    p1: Column<Fixed>,
+    c1: Column<Fixed>,
+    q_mul: Column<Fixed>,
+    a2: Column<Fixed>,
+    p2: Column<Fixed>,
+    c2: Column<Fixed>,
+    q_sel: Column<Fixed>,
+    s1: Column<Fixed>,
+    s0: Column<Fixed>,
+    /// Range table: width tag.
+    pub t_tag: TableColumn,
+    /// Range table: value.
+    pub t_val: TableColumn,
+    /// Public inputs then public outputs.
+    pub instance: Column<Instance>,
+}
+
+impl MainConfig {
+    /// Allocates the columns and registers E1, E2, E3 and the range lookups.
+    pub fn configure(meta: &mut ConstraintSystem<Fr>, shape: Shape) -> Self {
+        let n = shape.n.max(2);
+        let l = shape.l;
+        let x: Vec<_> = (0..n).map(|_| meta.advice_column()).collect();
+        let acc = meta.advice_column();
+        let lk: Vec<_> = (0..l).map(|_| meta.advice_column()).collect();
+        for c in x.iter().chain([&acc]) {
+            meta.enable_equality(*c);
+        }
+        let instance = meta.instance_column();
+        meta.enable_equality(instance);
+        let fixed = |meta: &mut ConstraintSystem<Fr>, m: usize| -> Vec<Column<Fixed>> {
+            (0..m).map(|_| meta.fixed_column()).collect()
+        };
+        let wx = fixed(meta, n);
+        let u1 = fixed(meta, l);
+        let u2 = fixed(meta, l);
+        let tag = fixed(meta, l);
+        let [a1, p1, c1, q_mul, a2, p2, c2, q_sel, s1, s0] = [(); 10].map(|_| meta.fixed_column());
+        let t_tag = meta.lookup_table_column();
+        let t_val = meta.lookup_table_column();
+
+        meta.create_gate("main", |m| {
+            let xs: Vec<_> = x.iter().map(|c| m.query_advice(*c, Rotation::cur())).collect();
+            let lks: Vec<_> = lk.iter().map(|c| m.query_advice(*c, Rotation::cur())).collect();
+            let acc_c = m.query_advice(acc, Rotation::cur());
+            let acc_p = m.query_advice(acc, Rotation::prev());
+            let f = |m: &mut halo2_axiom::plonk::VirtualCells<'_, Fr>, c: Column<Fixed>| {
+                m.query_fixed(c, Rotation::cur())
+            };
+            // E1: q_mul·x0·x1 + Σ wx·x + Σ u1·lk + a1·acc + p1·acc[-1] + c1 = 0
+            let mut e1 = f(m, q_mul) * xs[0].clone() * xs[1].clone()
+                + f(m, a1) * acc_c.clone()
+                + f(m, p1) * acc_p.clone()
+                + f(m, c1);
+            for (w, xv) in wx.iter().zip(&xs) {
+                e1 = e1 + f(m, *w) * xv.clone();
+            }
+            for (u, v) in u1.iter().zip(&lks) {
+                e1 = e1 + f(m, *u) * v.clone();
+            }
+            // E2: Σ u2·lk + a2·acc + p2·acc[-1] + c2 = 0
+            let mut e2 = f(m, a2) * acc_c.clone() + f(m, p2) * acc_p.clone() + f(m, c2);
+            for (u, v) in u2.iter().zip(&lks) {
+                e2 = e2 + f(m, *u) * v.clone();
+            }
+            // E3: q_sel·(acc − x0)·(acc − s1·acc[-1] − s0) = 0
+            let e3 = f(m, q_sel)
+                * (acc_c.clone() - xs[0].clone())
+                * (acc_c - f(m, s1) * acc_p - f(m, s0));
+            vec![e1, e2, e3]
+        });
+        for (j, (c, t)) in lk.iter().zip(&tag).enumerate() {
+            meta.lookup(format!("range lk_{j}"), |m| {
+                vec![
+                    (m.query_fixed(*t, Rotation::cur()), t_tag),
+                    (m.query_advice(*c, Rotation::cur()), t_val),
+                ]
+            });
+        }
+        let mut shape = shape;
+        shape.n = n;
+        Self {
+            shape,
+            x,
+            acc,
+            lk,
+            wx,
+            u1,
+            u2,
+            tag,
+            a1,
+            p1,
+            c1,
+            q_mul,
+            a2,
+            p2,
+            c2,
+            q_sel,
+            s1,
+            s0,
+            t_tag,
+            t_val,
+            instance,
+        }
+    }
+
+    /// The halo2 column of an advice cell.
+    pub fn advice(&self, a: Adv) -> Column<Advice> {
+        match a {
+            Adv::X(i) => self.x[i],
+            Adv::Acc => self.acc,
+            Adv::Lk(j) => self.lk[j],
+        }
+    }
+
+    /// The halo2 column of a fixed cell.
+    pub fn fixed(&self, f: Fix) -> Column<Fixed> {
+        match f {
+            Fix::Wx(i) => self.wx[i],
+            Fix::U1(j) => self.u1[j],
+            Fix::U2(j) => self.u2[j],
+            Fix::Tag(j) => self.tag[j],
+            Fix::A1 => self.a1,
+            Fix::P1 => self.p1,
+            Fix::C1 => self.c1,
+            Fix::QMul => self.q_mul,
+            Fix::A2 => self.a2,
+            Fix::P2 => self.p2,
+            Fix::C2 => self.c2,
+            Fix::QSel => self.q_sel,
+            Fix::S1 => self.s1,
+            Fix::S0 => self.s0,
+        }
+    }
+}
+
+/// Integer → field, negatives as `p − |x|`.
+pub fn fe(v: i128) -> Fr {
+    if v >= 0 {
+        Fr::from_u128(v as u128)
+    } else {
+        -Fr::from_u128(v.unsigned_abs())
+    }
+}
+
+/// `2^e` in the field.
+pub fn pow2(e: u32) -> Fr {
+    Fr::from(2u64).pow_vartime([e as u64])
+}
+
+/// Where the [`Builder`]'s cells go: halo2 (keygen, proving, MockProver) or a
+/// counter (planning).
+pub trait Sink {
+    /// Assigns an advice cell (`None`: no witness).
+    fn advice(&mut self, col: Adv, row: usize, v: Option<i128>);
+    /// Assigns a fixed cell (only non-zero values are sent).
+    fn fixed(&mut self, col: Fix, row: usize, v: Fr);
+    /// Constrains two advice cells equal.
+    fn copy(&mut self, a: (Adv, usize), b: (Adv, usize));
+    /// Constrains an advice cell to the `idx`-th public value.
+    fn public(&mut self, a: (Adv, usize), idx: usize);
+}
+
+/// A sink that only counts (planning).
+#[derive(Default)]
+pub struct NullSink;
+
+impl Sink for NullSink {
+    fn advice(&mut self, _: Adv, _: usize, _: Option<i128>) {}
+    fn fixed(&mut self, _: Fix, _: usize, _: Fr) {}
+    fn copy(&mut self, _: (Adv, usize), _: (Adv, usize)) {}
+    fn public(&mut self, _: (Adv, usize), _: usize) {}
+}
+
+/// An assigned advice cell and its integer value (when the witness is known).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Wire {
+    /// Column.
+    pub col: Adv,
+    /// Absolute row.
+    pub row: usize,
+    /// The integer it holds.
+    pub val: Option<i128>,
+}
+
+impl Wire {
+    fn at(&self) -> (Adv, usize) {
+        (self.col, self.row)
+    }
+}
+
+/// Lays out rows top to bottom. Gadgets are its instruction traits.
+pub struct Builder<'s> {
+    sink: &'s mut dyn Sink,
+    /// Column shape (`l` may be 0 while planning: limbs are then only counted).
+    pub shape: Shape,
+    /// Next free row.
+    pub row: usize,
+    /// Most lk cells any row used.
+    pub max_lk: usize,
+    /// Limb widths used.
+    pub widths: BTreeSet<u32>,
+    /// `true` while planning: rows may use more lk cells than `shape.l`.
+    pub planning: bool,
+    consts: std::collections::HashMap<i128, Wire>,
+    next_public: usize,
+    /// The values bound to public cells, in order (`None` without witness).
+    pub public_vals: Vec<Option<i128>>,
+    /// The row being filled with public inputs, and its next free slot.
+    in_row: Option<(usize, usize)>,
+}
+
+impl<'s> Builder<'s> {
+    /// A builder writing to `sink`.
+    pub fn new(sink: &'s mut dyn Sink, shape: Shape, planning: bool) -> Self {
+        Self {
+            sink,
+            shape,
+            // Row 0 stays empty: its `acc[-1]` wraps to a blinding row.
+            row: 1,
+            max_lk: 0,
+            widths: BTreeSet::new(),
+            planning,
+            consts: Default::default(),
+            next_public: 0,
+            public_vals: vec![],
+            in_row: None,
+        }
+    }
+
+    /// Takes the next row.
+    pub fn next_row(&mut self) -> usize {
+        self.row += 1;
+        self.row - 1
+    }
+
+    /// Assigns a fresh advice cell.
+    pub fn put(&mut self, col: Adv, row: usize, val: Option<i128>) -> Wire {
+        self.sink.advice(col, row, val);
+        Wire { col, row, val }
+    }
+
+    /// Copies `src` into a new cell constrained equal to it.
+    pub fn copy_in(&mut self, src: &Wire, col: Adv, row: usize) -> Wire {
+        let w = self.put(col, row, src.val);
+        self.sink.copy(src.at(), w.at());
+        w
+    }
+
+    /// Sets a fixed cell (zero is the default and is skipped).
+    pub fn set(&mut self, col: Fix, row: usize, v: Fr) {
+        if v != Fr::ZERO {
+            self.sink.fixed(col, row, v);
+        }
+    }
+
+    /// Sets a fixed cell from an integer.
+    pub fn seti(&mut self, col: Fix, row: usize, v: i128) {
+        self.set(col, row, fe(v));
+    }
+
+    /// Binds `w` to the next public value.
+    pub fn make_public(&mut self, w: &Wire) -> usize {
+        let idx = self.next_public;
+        self.sink.public(w.at(), idx);
+        self.next_public += 1;
+        self.public_vals.push(w.val);
+        idx
+    }
+
+    /// Number of public values bound so far.
+    pub fn num_public(&self) -> usize {
+        self.next_public
+    }
+
+    /// The activation offset `2^(b-1)`: `y + 2^(b-1) ∈ [0, 2^b)` ⇔ `y ∈ [-2^(b-1), 2^(b-1))`.
+    pub fn act_offset(&self) -> i128 {
+        1i128 << (self.shape.act_bits - 1)
+    }
+}
+
+/// Which linear constraint a range check's limbs enter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Eqn {
+    /// E1.
+    E1,
+    /// E2.
+    E2,
+}
+
+/// Shorthand for a `Fix` weight of an lk cell in an equation.
+pub(crate) fn lk_weight(e: Eqn, j: usize) -> Fix {
+    match e {
+        Eqn::E1 => Fix::U1(j),
+        Eqn::E2 => Fix::U2(j),
+    }
+}
+
+
+/// A [`Sink`] writing into one halo2 region whose rows are absolute (halo2-axiom
+/// starts every region at row 0). `tamper = Some(i)` adds 1 to the `i`-th
+/// advice cell assigned (soundness tests).
+pub struct Halo2Sink<'r, 'a> {
+    /// The region.
+    pub region: &'r mut Region<'a, Fr>,
+    /// Columns.
+    pub config: &'r MainConfig,
+    /// Index of the advice cell to corrupt.
+    pub tamper: Option<usize>,
+    /// Advice cells assigned so far.
+    pub count: usize,
+    /// Cells bound to public values, applied after the region closes.
+    pub publics: Vec<(Cell, usize)>,
+}
+
+impl Sink for Halo2Sink<'_, '_> {
+    fn advice(&mut self, col: Adv, row: usize, v: Option<i128>) {
+        let mut val = match v {
+            Some(v) => Value::known(fe(v)),
+            None => Value::unknown(),
+        };
+        if self.tamper == Some(self.count) {
+            val = val.map(|v| v + Fr::ONE);
+        }
+        self.count += 1;
+        self.region.assign_advice(self.config.advice(col), row, val);
+    }
+    fn fixed(&mut self, col: Fix, row: usize, v: Fr) {
+        self.region.assign_fixed(self.config.fixed(col), row, v);
+    }
+    fn copy(&mut self, a: (Adv, usize), b: (Adv, usize)) {
+        let cell = |(c, r): (Adv, usize)| Cell {
+            row_offset: r,
+            column: self.config.advice(c).into(),
+        };
+        self.region.constrain_equal(cell(a), cell(b));
+    }
+    fn public(&mut self, a: (Adv, usize), idx: usize) {
+        let cell = Cell {
+            row_offset: a.1,
+            column: self.config.advice(a.0).into(),
+        };
+        self.publics.push((cell, idx));
+    }
+}
+
+/// A sink that counts advice cells (for tampering every one of them).
+#[derive(Default)]
+pub struct CountSink {
+    /// Advice cells assigned.
+    pub count: usize,
+}
+
+impl Sink for CountSink {
+    fn advice(&mut self, _: Adv, _: usize, _: Option<i128>) {
+        self.count += 1;
+    }
+    fn fixed(&mut self, _: Fix, _: usize, _: Fr) {}
+    fn copy(&mut self, _: (Adv, usize), _: (Adv, usize)) {}
+    fn public(&mut self, _: (Adv, usize), _: usize) {}
+}
+
+/// Fills the range table: `(0, 0)`, then `(w, v)` for `w ∈ shape.widths`, `0 ≤ v < 2^w`.
+pub fn assign_range_table(
+    layouter: &mut impl Layouter<Fr>,
+    config: &MainConfig,
+) -> Result<(), halo2_axiom::plonk::Error> {
+    layouter.assign_table(
+        || "range table",
+        |mut table| {
+            let mut row = 0;
+            let mut put = |table: &mut halo2_axiom::circuit::Table<'_, Fr>, w: u64, v: u64| {
+                table.assign_cell(|| "tag", config.t_tag, row, || Value::known(Fr::from(w)))?;
+                table.assign_cell(|| "val", config.t_val, row, || Value::known(Fr::from(v)))?;
+                row += 1;
+                Ok::<_, halo2_axiom::plonk::Error>(())
+            };
+            put(&mut table, 0, 0)?;
+            for &w in &config.shape.widths {
+                for v in 0..(1u64 << w) {
+                    put(&mut table, w as u64, v)?;
+                }
+            }
+            Ok(())
+        },
+    )
+}
+
+#[cfg(test)]
+pub(crate) mod test_utils;

@@ -1,0 +1,151 @@
+//! Max and min: Relu, Clip, MaxPool.
+//!
+//! Relation, one row: `z = max(x, o)` (or `min`), where `x` is a copied input and
+//! `o` is either a constant `s0` or the previous row's `acc` (a running maximum).
+//!
+//! ```text
+//! x_0 = x (copy), acc = z, lk = limbs(±(z − x)) ++ limbs(±(z − o))
+//! E3: (acc − x_0)·(acc − s1·acc[-1] − s0) = 0                z ∈ {x, o}
+//! E1 (max): acc − x_0 − Σ 2^(t·k)·ℓ_k = 0                    z − x ∈ [0, 2^β)
+//! E2 (max): acc − s1·acc[-1] − s0 − Σ 2^(t·k)·ℓ'_k = 0       z − o ∈ [0, 2^β)
+//! (min: both differences negated)
+//! ```
+//!
+//! Soundness: `z ∈ {x, o}` and `z ≥ x`, `z ≥ o` over the integers (the
+//! differences are small, `2^β ≪ p`), so `z = max(x, o)`. `β = b` bits for two
+//! activations (`|x − o| < 2^b`), more for a far constant. Degree 4 (E3).
+//!
+//! A max over `K` values (MaxPool window) is `K` rows: `acc = v_1` (copy), then
+//! `acc = max(v_i, acc[-1])`.
+
+use halo2_axiom::halo2curves::{bn256::Fr, ff::Field};
+
+use super::{range::bits_for, range::RangeInstructions, Adv, Builder, Eqn, Fix, Wire};
+
+/// The second operand of a select row.
+#[derive(Clone, Copy, Debug)]
+pub enum Other {
+    /// The previous row's `acc`, with its value.
+    Prev(Option<i128>),
+    /// A constant.
+    Const(i128),
+}
+
+/// Max/min instructions.
+pub trait SelectInstructions {
+    /// `max(x, 0)`.
+    fn relu(&mut self, x: &Wire) -> Wire;
+    /// `max(x, c)`.
+    fn max_const(&mut self, x: &Wire, c: i128) -> Wire;
+    /// `min(x, c)`.
+    fn min_const(&mut self, x: &Wire, c: i128) -> Wire;
+    /// `max(xs)` (at least one value).
+    fn max_all(&mut self, xs: &[Wire]) -> Wire;
+    /// One select row (see the module doc).
+    fn select_row(&mut self, x: &Wire, other: Other, is_max: bool) -> Wire;
+}
+
+impl SelectInstructions for Builder<'_> {
+    fn relu(&mut self, x: &Wire) -> Wire {
+        self.select_row(x, Other::Const(0), true)
+    }
+
+    fn max_const(&mut self, x: &Wire, c: i128) -> Wire {
+        self.select_row(x, Other::Const(c), true)
+    }
+
+    fn min_const(&mut self, x: &Wire, c: i128) -> Wire {
+        self.select_row(x, Other::Const(c), false)
+    }
+
+    fn max_all(&mut self, xs: &[Wire]) -> Wire {
+        assert!(!xs.is_empty(), "max of no values");
+        if xs.len() == 1 {
+            return xs[0];
+        }
+        let row = self.next_row();
+        let mut cur = self.copy_in(&xs[0], Adv::Acc, row);
+        for x in &xs[1..] {
+            cur = self.select_row(x, Other::Prev(cur.val), true);
+        }
+        cur
+    }
+
+    fn select_row(&mut self, x: &Wire, other: Other, is_max: bool) -> Wire {
+        let row = self.next_row();
+        let x0 = self.copy_in(x, Adv::X(0), row);
+        let (s1, s0, o) = match other {
+            Other::Prev(v) => (1i128, 0i128, v),
+            Other::Const(c) => (0, c, Some(c)),
+        };
+        let z = x0.val.zip(o).map(|(x, o)| if is_max { x.max(o) } else { x.min(o) });
+        let sign: i128 = if is_max { 1 } else { -1 };
+        let half = self.act_offset();
+        let beta = self
+            .shape
+            .act_bits
+            .max(bits_for((half + s0.abs()) as u128));
+        self.set(Fix::QSel, row, Fr::ONE);
+        self.seti(Fix::S1, row, s1);
+        self.seti(Fix::S0, row, s0);
+        // E1: sign·(acc − x0) − Σ limbs = 0
+        self.seti(Fix::A1, row, sign);
+        self.seti(Fix::Wx(0), row, -sign);
+        let mut next = 0;
+        let d1 = z.zip(x0.val).map(|(z, x)| sign * (z - x));
+        self.range_limbs(row, Eqn::E1, &mut next, d1, beta, -Fr::ONE);
+        // E2: sign·(acc − s1·acc[-1] − s0) − Σ limbs = 0
+        self.seti(Fix::A2, row, sign);
+        self.seti(Fix::P2, row, -sign * s1);
+        self.seti(Fix::C2, row, -sign * s0);
+        let d2 = z.zip(o).map(|(z, o)| sign * (z - o));
+        self.range_limbs(row, Eqn::E2, &mut next, d2, beta, -Fr::ONE);
+        self.put(Adv::Acc, row, z)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gadgets::{
+        arith::ArithInstructions,
+        fe,
+        test_utils::{check_all_tampering, GadgetCircuit},
+    };
+
+    #[test]
+    fn relu_clip() {
+        for v in [-300i128, -1, 0, 1, 57, 300] {
+            let c = GadgetCircuit::new(move |b| {
+                let x = b.input(Some(v), true);
+                let r = b.relu(&x);
+                b.make_public(&r);
+                let lo = b.max_const(&x, -5);
+                let cl = b.min_const(&lo, 60);
+                b.make_public(&cl);
+            });
+            c.assert_ok();
+            let p = c.publics();
+            assert_eq!(p[1], fe(v.max(0)));
+            assert_eq!(p[2], fe(v.clamp(-5, 60)));
+            check_all_tampering(&c);
+        }
+    }
+
+    #[test]
+    fn max_chain() {
+        for vals in [&[5i128, -3, 9, 9, 2][..], &[-8, -9][..], &[4][..]] {
+            let c = GadgetCircuit::new(move |b| {
+                let xs: Vec<Wire> = vals.iter().map(|&v| b.input(Some(v), true)).collect();
+                let m = b.max_all(&xs);
+                b.make_public(&m);
+            });
+            c.assert_ok();
+            assert_eq!(
+                *c.publics().last().unwrap(),
+                fe(*vals.iter().max().unwrap())
+            );
+            check_all_tampering(&c);
+        }
+    }
+}

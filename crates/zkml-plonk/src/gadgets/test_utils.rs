@@ -1,0 +1,158 @@
+//! A test circuit running one gadget closure on the main gate, and the
+//! tamper-every-cell soundness check.
+
+use std::sync::Arc;
+
+use halo2_axiom::{
+    circuit::{Layouter, SimpleFloorPlanner},
+    dev::MockProver,
+    halo2curves::bn256::Fr,
+    plonk::{Circuit, ConstraintSystem, Error},
+};
+
+use super::{assign_range_table, fe, Builder, CountSink, Halo2Sink, MainConfig, NullSink, Shape};
+
+type BuildFn = Arc<dyn Fn(&mut Builder<'_>) + Send + Sync>;
+
+/// Runs a closure on a [`Builder`] inside a halo2 circuit.
+#[derive(Clone)]
+pub struct GadgetCircuit {
+    build: BuildFn,
+    /// The planned shape.
+    pub shape: Shape,
+    /// Rows used.
+    pub rows: usize,
+    /// Cell to corrupt.
+    pub tamper: Option<usize>,
+}
+
+impl GadgetCircuit {
+    /// Plans the closure (limb width 8, MAC width 4, 16-bit activations).
+    pub fn new(f: impl Fn(&mut Builder<'_>) + Send + Sync + 'static) -> Self {
+        Self::with_shape(f, 4, 8, 16)
+    }
+
+    /// Plans with an explicit MAC width, limb width and activation bits.
+    pub fn with_shape(
+        f: impl Fn(&mut Builder<'_>) + Send + Sync + 'static,
+        n: usize,
+        t: u32,
+        act_bits: u32,
+    ) -> Self {
+        let build: BuildFn = Arc::new(f);
+        let mut sink = NullSink;
+        let mut b = Builder::new(
+            &mut sink,
+            Shape {
+                n,
+                l: 0,
+                t,
+                act_bits,
+                widths: vec![],
+            },
+            true,
+        );
+        build(&mut b);
+        let shape = Shape {
+            n,
+            l: b.max_lk,
+            t,
+            act_bits,
+            widths: b.widths.iter().copied().collect(),
+        };
+        Self {
+            build,
+            shape,
+            rows: b.row,
+            tamper: None,
+        }
+    }
+
+    fn k(&self) -> u32 {
+        let need = self.rows.max(self.shape.table_rows()) + 10;
+        (need.next_power_of_two().trailing_zeros()).max(4)
+    }
+
+    pub fn publics(&self) -> Vec<Fr> {
+        let mut sink = NullSink;
+        let mut b = Builder::new(&mut sink, self.shape.clone(), false);
+        (self.build)(&mut b);
+        b.public_vals.iter().map(|v| fe(v.unwrap())).collect()
+    }
+
+    fn count(&self) -> usize {
+        let mut sink = CountSink::default();
+        let mut b = Builder::new(&mut sink, self.shape.clone(), false);
+        (self.build)(&mut b);
+        sink.count
+    }
+
+    /// A MockProver run.
+    pub fn mock(&self) -> MockProver<Fr> {
+        MockProver::run(self.k(), self, vec![self.publics()]).expect("synthesis")
+    }
+
+    /// Asserts the honest circuit is satisfied.
+    pub fn assert_ok(&self) {
+        if let Err(e) = self.mock().verify() {
+            panic!("honest circuit rejected: {e:#?}");
+        }
+    }
+}
+
+impl Circuit<Fr> for GadgetCircuit {
+    type Config = MainConfig;
+    type FloorPlanner = SimpleFloorPlanner;
+    type Params = Shape;
+
+    fn without_witnesses(&self) -> Self {
+        self.clone()
+    }
+    fn params(&self) -> Shape {
+        self.shape.clone()
+    }
+    fn configure_with_params(meta: &mut ConstraintSystem<Fr>, shape: Shape) -> MainConfig {
+        MainConfig::configure(meta, shape)
+    }
+    fn configure(_: &mut ConstraintSystem<Fr>) -> MainConfig {
+        unreachable!("configured with params")
+    }
+    fn synthesize(&self, config: MainConfig, mut layouter: impl Layouter<Fr>) -> Result<(), Error> {
+        assign_range_table(&mut layouter, &config)?;
+        let publics = layouter.assign_region(
+            || "gadget",
+            |mut region| {
+                let mut sink = Halo2Sink {
+                    region: &mut region,
+                    config: &config,
+                    tamper: self.tamper,
+                    count: 0,
+                    publics: vec![],
+                };
+                let mut b = Builder::new(&mut sink, config.shape.clone(), false);
+                (self.build)(&mut b);
+                Ok(sink.publics)
+            },
+        )?;
+        for (cell, idx) in publics {
+            layouter.constrain_instance(cell, config.instance, idx);
+        }
+        Ok(())
+    }
+}
+
+/// Corrupts each advice cell in turn: every single change must be rejected.
+pub fn check_all_tampering(c: &GadgetCircuit) {
+    let n = c.count();
+    assert!(n > 0);
+    let publics = c.publics();
+    for i in 0..n {
+        let mut t = c.clone();
+        t.tamper = Some(i);
+        let prover = MockProver::run(c.k(), &t, vec![publics.clone()]).expect("synthesis");
+        assert!(
+            prover.verify().is_err(),
+            "changing advice cell #{i} of {n} was not detected"
+        );
+    }
+}
