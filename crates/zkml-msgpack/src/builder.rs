@@ -22,6 +22,9 @@ pub(crate) const TO_NCHW: [usize; 4] = [0, 3, 1, 2];
 /// NCHW → NHWC.
 pub(crate) const TO_NHWC: [usize; 4] = [0, 2, 3, 1];
 
+/// Name suffix of a value that stores a msgpack tensor NCHW.
+pub const NCHW_SUFFIX: &str = ".nchw";
+
 /// f32 holds every integer of magnitude up to 2^24 exactly.
 const F32_EXACT: i64 = 1 << 24;
 /// Largest element count accepted for one tensor.
@@ -330,7 +333,37 @@ impl<'a> Builder<'a> {
         )
     }
 
-    /// The slot in msgpack layout.
+    /// `Transpose(id, perm)` (folded for constants) into a value named `name`.
+    fn relayout(
+        &mut self,
+        id: ValueId,
+        perm: &[usize],
+        name: String,
+    ) -> Result<ValueId, MsgpackError> {
+        if let Some(t) = self.g.const_value(id) {
+            let t = core_shape::transpose(t, perm);
+            let name = self.unique(name);
+            return Ok(self.g.add_const(name, t));
+        }
+        let name = self.unique(name);
+        self.nodes_in_layer += 1;
+        let node_name = format!(
+            "L{}.{}.relayout{}",
+            self.index, self.layer.layer_type, self.nodes_in_layer
+        );
+        self.g
+            .add_node(
+                node_name,
+                Op::Transpose {
+                    perm: perm.to_vec(),
+                },
+                vec![id],
+                name,
+            )
+            .map_err(|e| self.err(e.to_string()))
+    }
+
+    /// The slot in msgpack layout (`t{idx}.nchw` → `t{idx}`).
     pub fn native(&mut self, s: Slot) -> Result<ValueId, MsgpackError> {
         if s.layout == Layout::Native {
             return Ok(s.id);
@@ -338,13 +371,18 @@ impl<'a> Builder<'a> {
         if let Some(&n) = self.to_native.get(&s.id) {
             return Ok(n);
         }
-        let n = self.permute(s.id, &TO_NHWC, ".nhwc")?;
+        let src = &self.g.values[s.id].name;
+        let name = match src.strip_suffix(NCHW_SUFFIX) {
+            Some(base) => base.to_string(),
+            None => format!("{src}.nhwc"),
+        };
+        let n = self.relayout(s.id, &TO_NHWC, name)?;
         self.to_native.insert(s.id, n);
         self.to_nchw.insert(n, s.id);
         Ok(n)
     }
 
-    /// The slot as NCHW (it must be 4-D).
+    /// The slot as NCHW (it must be 4-D); named `t{idx}.nchw`.
     pub fn nchw(&mut self, s: Slot) -> Result<ValueId, MsgpackError> {
         if s.layout == Layout::Nchw {
             return Ok(s.id);
@@ -358,7 +396,8 @@ impl<'a> Builder<'a> {
                 self.shape(s.id)
             )));
         }
-        let n = self.permute(s.id, &TO_NCHW, ".nchw")?;
+        let name = format!("{}{NCHW_SUFFIX}", self.g.values[s.id].name);
+        let n = self.relayout(s.id, &TO_NCHW, name)?;
         self.to_nchw.insert(s.id, n);
         self.to_native.insert(n, s.id);
         Ok(n)
@@ -387,6 +426,13 @@ impl<'a> Builder<'a> {
             .ok_or_else(|| self.err(format!("has no out_idxes[{k}]")))?;
         if self.vals.contains_key(&idx) || self.consts.contains_key(&idx) {
             return Err(self.err(format!("writes tensor {idx}, which is already defined")));
+        }
+        let plain = format!("t{idx}");
+        if s.layout == Layout::Nchw && self.g.values[s.id].name == plain {
+            // The layer's NCHW result: name it so readers see its layout.
+            let name = self.unique(format!("{plain}{NCHW_SUFFIX}"));
+            self.names.remove(&plain);
+            self.g.values[s.id].name = name;
         }
         self.vals.insert(idx, s);
         Ok(())

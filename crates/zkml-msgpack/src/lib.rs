@@ -30,6 +30,10 @@
 //! that depends on the layout (see `builder.rs`). Model inputs and outputs
 //! keep the msgpack layout and shapes.
 //!
+//! Value names: msgpack tensor `idx` is the graph value `t{idx}` (msgpack
+//! layout) or `t{idx}.nchw` (stored NCHW, see [`NCHW_SUFFIX`]); nodes are
+//! named `L{layer index}.{layer type}`.
+//!
 //! ## Integer agreement with zkml
 //! | layer | zkml | zkml-core | same integers |
 //! | --- | --- | --- | --- |
@@ -59,6 +63,7 @@ use std::path::Path;
 
 use zkml_core::{Graph, QuantConfig};
 
+pub use builder::NCHW_SUFFIX;
 use builder::{to_real, to_shape, Builder};
 pub use error::MsgpackError;
 use format::{LayerFile, ModelFile, TensorFile};

@@ -4,70 +4,11 @@
 
 mod common;
 
-use common::{examples_dir, run_zkml, softmax_zkml, T};
-use zkml_core::exec::{execute, quantize_inputs};
+use common::{check_exact, examples_dir, run, run_zkml, softmax_zkml, T};
+use zkml_core::exec::quantize_inputs;
 use zkml_core::float::shape_inputs;
-use zkml_core::ops::shape::transpose;
-use zkml_core::{calibrate, quantize, run_float, QGraph, Trace};
-use zkml_msgpack::format::{decode_input, decode_model, ModelFile};
+use zkml_msgpack::format::{decode_input, decode_model};
 use zkml_msgpack::{load_input, load_model, MsgpackError, MsgpackModel};
-
-struct Run {
-    q: QGraph,
-    trace: Trace,
-    float_out: Vec<Vec<f32>>,
-}
-
-fn run(model: &MsgpackModel, input: &[Vec<f32>]) -> Run {
-    let x = shape_inputs(&model.graph, input).unwrap();
-    let cal = calibrate(&model.graph, std::slice::from_ref(&x)).unwrap();
-    let q = quantize(&model.graph, &cal, &model.quant_config()).unwrap();
-    let trace = execute(&q, &x).unwrap();
-    let float_out = run_float(&model.graph, input)
-        .unwrap()
-        .into_iter()
-        .map(|t| t.iter().copied().collect())
-        .collect();
-    Run {
-        q,
-        trace,
-        float_out,
-    }
-}
-
-/// The integers of msgpack tensor `idx` in NHWC order, from the trace.
-fn ints(r: &Run, idx: i64, nhwc: &[usize]) -> Vec<i64> {
-    let id =
-        r.q.values
-            .iter()
-            .position(|v| v.name == format!("t{idx}"))
-            .unwrap_or_else(|| panic!("no value t{idx}"));
-    let t = &r.trace.values[id];
-    if t.shape() == nhwc {
-        return t.iter().copied().collect();
-    }
-    assert_eq!(nhwc.len(), 4, "t{idx}: shape {:?} vs {nhwc:?}", t.shape());
-    assert_eq!(t.shape(), [nhwc[0], nhwc[3], nhwc[1], nhwc[2]]);
-    transpose(t, &[0, 2, 3, 1]).iter().copied().collect()
-}
-
-/// Every layer output the reference computes equals the trace's integers.
-fn check_exact(file: &ModelFile, r: &Run, reference: &std::collections::HashMap<i64, T>) -> usize {
-    let mut n = 0;
-    for l in &file.layers {
-        let idx = l.out_idxes[0];
-        if let Some(t) = reference.get(&idx) {
-            assert_eq!(
-                ints(r, idx, &t.shape),
-                t.data,
-                "layer {} output t{idx}",
-                l.layer_type
-            );
-            n += 1;
-        }
-    }
-    n
-}
 
 fn argmax(v: &[f64]) -> usize {
     (0..v.len()).fold(0, |b, i| if v[i] > v[b] { i } else { b })

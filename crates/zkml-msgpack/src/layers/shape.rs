@@ -20,7 +20,7 @@ pub(crate) fn reshape(b: &mut Builder) -> Result<(), MsgpackError> {
 
 pub(crate) fn transpose(b: &mut Builder) -> Result<(), MsgpackError> {
     let p = b.layer.params.clone();
-    if p.is_empty() || p.len() % 2 != 0 {
+    if p.is_empty() || p.len() & 1 != 0 {
         return Err(b.err(format!(
             "params must be [input shape…, permutation…], got {p:?}"
         )));

@@ -7,7 +7,12 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+use zkml_core::exec::execute;
+use zkml_core::float::shape_inputs;
+use zkml_core::ops::shape::transpose;
+use zkml_core::{calibrate, quantize, run_float, QGraph, Trace};
 use zkml_msgpack::format::{ModelFile, TensorFile};
+use zkml_msgpack::MsgpackModel;
 
 /// `<repo>/../shared/anchors/zkml-examples`, or `None` (with a notice) if absent.
 pub fn examples_dir() -> Option<PathBuf> {
@@ -78,11 +83,8 @@ fn broadcast(a: &T, b: &T, f: impl Fn(i64, i64) -> i64) -> T {
 
 /// zkml's (TensorFlow's) SAME padding along one axis: (before, after).
 fn same_pad(input: usize, k: usize, s: usize) -> (usize, usize) {
-    let total = if input % s == 0 {
-        k.saturating_sub(s)
-    } else {
-        k.saturating_sub(input % s)
-    };
+    let rem = input % s;
+    let total = k.saturating_sub(if rem == 0 { s } else { rem });
     (total / 2, total - total / 2)
 }
 
@@ -244,4 +246,67 @@ pub fn softmax_zkml(x: &T, sf: i64) -> T {
         shape: x.shape.clone(),
         data,
     }
+}
+
+pub struct Run {
+    pub q: QGraph,
+    pub trace: Trace,
+    pub float_out: Vec<Vec<f32>>,
+}
+
+pub fn run(model: &MsgpackModel, input: &[Vec<f32>]) -> Run {
+    let x = shape_inputs(&model.graph, input).unwrap();
+    let cal = calibrate(&model.graph, std::slice::from_ref(&x)).unwrap();
+    let q = quantize(&model.graph, &cal, &model.quant_config()).unwrap();
+    let trace = execute(&q, &x).unwrap();
+    let float_out = run_float(&model.graph, input)
+        .unwrap()
+        .into_iter()
+        .map(|t| t.iter().copied().collect())
+        .collect();
+    Run {
+        q,
+        trace,
+        float_out,
+    }
+}
+
+/// The integers of msgpack tensor `idx` in NHWC order, from the trace.
+pub fn ints(r: &Run, idx: i64, nhwc: &[usize]) -> Vec<i64> {
+    let find = |name: String| r.q.values.iter().position(|v| v.name == name);
+    if let Some(id) = find(format!("t{idx}")) {
+        let t = &r.trace.values[id];
+        assert_eq!(t.shape(), nhwc, "t{idx}");
+        return t.iter().copied().collect();
+    }
+    let id = find(format!("t{idx}.nchw")).unwrap_or_else(|| panic!("no value t{idx}"));
+    let t = &r.trace.values[id];
+    assert_eq!(
+        t.shape(),
+        [nhwc[0], nhwc[3], nhwc[1], nhwc[2]],
+        "t{idx}.nchw"
+    );
+    transpose(t, &[0, 2, 3, 1]).iter().copied().collect()
+}
+
+/// Every layer output the reference computes equals the trace's integers.
+pub fn check_exact(
+    file: &ModelFile,
+    r: &Run,
+    reference: &std::collections::HashMap<i64, T>,
+) -> usize {
+    let mut n = 0;
+    for l in &file.layers {
+        let idx = l.out_idxes[0];
+        if let Some(t) = reference.get(&idx) {
+            assert_eq!(
+                ints(r, idx, &t.shape),
+                t.data,
+                "layer {} output t{idx}",
+                l.layer_type
+            );
+            n += 1;
+        }
+    }
+    n
 }
