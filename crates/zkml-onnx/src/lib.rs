@@ -1,1 +1,253 @@
-//! zkml-onnx (under construction).
+//! # zkml-onnx
+//!
+//! Loads ONNX models (default domain, opsets 7–21; older files load where
+//! their ops did not change) into the [`zkml_core::Graph`] IR, and ONNX
+//! `TensorProto` files (the node-test `input_0.pb`) into tensors.
+//!
+//! What loading does:
+//! * Graph inputs that are not initializers become [`Graph::add_input`] with
+//!   static shapes. **A symbolic or unknown dimension (usually the batch) is
+//!   taken as 1.** Initializers become constants.
+//! * Every attribute gets the ONNX default for the model's opset; attributes
+//!   that became inputs (Clip bounds, Reshape shape, Pad pads, Squeeze /
+//!   Unsqueeze / ReduceSum / ReduceMean axes) are read from wherever the opset
+//!   puts them, and must be constant.
+//! * Ops are normalised into the IR op set: Gemm → MatMul (+ Mul, Add),
+//!   Div by a constant → Mul by its reciprocal, Flatten / Squeeze /
+//!   Unsqueeze → Reshape, Identity / Dropout disappear, GlobalAveragePool →
+//!   ReduceMean, BatchNormalization → Mul + Add folded into the preceding
+//!   Conv or MatMul where that output has no other consumer.
+//! * Any node whose inputs are all constant is evaluated at load time, and
+//!   `Shape` reads static shapes, so exporters' shape subgraphs fold away.
+//! * Unsupported op types anywhere in the model are reported together in one
+//!   [`OnnxError::Unsupported`]; malformed bytes give [`OnnxError::Decode`],
+//!   never a panic.
+//!
+//! The ONNX messages are hand-written `prost` structs ([`proto`]): no protoc,
+//! no build script.
+
+pub mod error;
+mod fold;
+mod loader;
+pub mod ops;
+pub mod proto;
+pub mod tensor;
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use prost::Message;
+use zkml_core::{FTensor, Graph};
+
+pub use error::OnnxError;
+
+use loader::{Ctx, Val};
+use ops::NodeCtx;
+use proto::{tensor_shape_proto::dimension, type_proto, ModelProto, TensorProto};
+use tensor::{checked_shape, konst_from_proto};
+
+/// Loads an ONNX model file. Tensors stored as external data are read
+/// relative to the model's folder.
+pub fn load_model(path: &Path) -> Result<Graph, OnnxError> {
+    let bytes = std::fs::read(path).map_err(|source| OnnxError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    load(&bytes, path.parent())
+}
+
+/// Loads an ONNX model from its serialized bytes.
+pub fn load_model_bytes(bytes: &[u8]) -> Result<Graph, OnnxError> {
+    load(bytes, None)
+}
+
+/// Reads a serialized `TensorProto` file (as the ONNX node tests'
+/// `input_0.pb`): its name and its values as `f32` (float, double, float16,
+/// bfloat16, bool and integer types are converted).
+pub fn load_tensor(path: &Path) -> Result<(String, FTensor), OnnxError> {
+    let bytes = std::fs::read(path).map_err(|source| OnnxError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    load_tensor_inner(&bytes, path.parent())
+}
+
+/// Reads a serialized `TensorProto` from bytes; see [`load_tensor`].
+pub fn load_tensor_bytes(bytes: &[u8]) -> Result<(String, FTensor), OnnxError> {
+    load_tensor_inner(bytes, None)
+}
+
+fn load_tensor_inner(bytes: &[u8], base: Option<&Path>) -> Result<(String, FTensor), OnnxError> {
+    let tp = TensorProto::decode(bytes).map_err(|e| OnnxError::Decode {
+        what: "tensor",
+        reason: e.to_string(),
+    })?;
+    if tp.data_type == proto::data_type::UNDEFINED {
+        return Err(OnnxError::Decode {
+            what: "tensor",
+            reason: "no data type (an empty or non-tensor message)".into(),
+        });
+    }
+    let k = konst_from_proto(&tp, base)?;
+    Ok((tp.name.clone(), k.to_f32()))
+}
+
+fn decode_err(reason: impl Into<String>) -> OnnxError {
+    OnnxError::Decode {
+        what: "model",
+        reason: reason.into(),
+    }
+}
+
+fn load(bytes: &[u8], base: Option<&Path>) -> Result<Graph, OnnxError> {
+    let model = ModelProto::decode(bytes).map_err(|e| decode_err(e.to_string()))?;
+    let g = model
+        .graph
+        .as_ref()
+        .ok_or_else(|| decode_err("the model has no graph"))?;
+    let opset = model
+        .opset_import
+        .iter()
+        .filter(|o| o.domain.is_empty() || o.domain == "ai.onnx")
+        .map(|o| o.version)
+        .max()
+        .ok_or_else(|| decode_err("the model imports no version of the default (ai.onnx) opset"))?;
+
+    // 1. Every unsupported op type, reported at once.
+    let registry = ops::registry();
+    let node_name = |i: usize, n: &proto::NodeProto| {
+        if n.name.is_empty() {
+            format!("{}_{i}", n.op_type)
+        } else {
+            n.name.clone()
+        }
+    };
+    let unsupported: Vec<(String, String)> = g
+        .node
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| {
+            !(n.domain.is_empty() || n.domain == "ai.onnx")
+                || !registry.contains_key(n.op_type.as_str())
+        })
+        .map(|(i, n)| {
+            let op = if n.domain.is_empty() || n.domain == "ai.onnx" {
+                n.op_type.clone()
+            } else {
+                format!("{}::{}", n.domain, n.op_type)
+            };
+            (node_name(i, n), op)
+        })
+        .collect();
+    if !unsupported.is_empty() {
+        return Err(OnnxError::Unsupported { nodes: unsupported });
+    }
+
+    // 2. Names and consumer counts.
+    let mut names = HashSet::new();
+    let mut uses: HashMap<String, usize> = HashMap::new();
+    for n in &g.node {
+        for i in n.input.iter().filter(|i| !i.is_empty()) {
+            *uses.entry(i.clone()).or_default() += 1;
+        }
+        names.extend(n.output.iter().cloned());
+    }
+    for o in &g.output {
+        *uses.entry(o.name.clone()).or_default() += 1;
+    }
+    names.extend(g.input.iter().map(|v| v.name.clone()));
+    names.extend(g.initializer.iter().map(|t| t.name.clone()));
+    let mut ctx = Ctx::new(opset, names, uses);
+
+    // 3. Initializers and inputs.
+    let mut vals: HashMap<String, Val> = HashMap::new();
+    for t in &g.initializer {
+        let k = konst_from_proto(t, base)?;
+        vals.insert(t.name.clone(), Val::named_konst(k, &t.name));
+    }
+    for vi in &g.input {
+        if vals.contains_key(&vi.name) {
+            continue; // an initializer listed as input (IR < 4): a constant
+        }
+        let shape = input_shape(vi)?;
+        let name = ctx.claim(&vi.name);
+        let id = ctx.graph.add_input(name, shape);
+        vals.insert(vi.name.clone(), Val::Dyn(id));
+    }
+
+    // 4. Nodes, in order.
+    for (idx, n) in g.node.iter().enumerate() {
+        let name = node_name(idx, n);
+        let inputs = n
+            .input
+            .iter()
+            .map(|i| {
+                if i.is_empty() {
+                    return Ok(None);
+                }
+                vals.get(i).cloned().map(Some).ok_or_else(|| {
+                    OnnxError::Model(format!(
+                        "node `{name}` ({}) reads `{i}`, which no input, initializer or earlier \
+                         node defines (are the nodes topologically sorted?)",
+                        n.op_type
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let nctx = NodeCtx {
+            name,
+            proto: n,
+            inputs,
+            opset,
+            base,
+        };
+        let handler = registry[n.op_type.as_str()];
+        let outs = handler(&mut ctx, &nctx)?;
+        for (o, v) in n.output.iter().zip(outs) {
+            if !o.is_empty() {
+                vals.insert(o.clone(), v);
+            }
+        }
+    }
+
+    // 5. Outputs.
+    for o in &g.output {
+        let v = vals.get(&o.name).ok_or_else(|| {
+            OnnxError::Model(format!(
+                "graph output `{}` is not computed by any node",
+                o.name
+            ))
+        })?;
+        let id = ctx.materialize(v, &o.name);
+        ctx.graph.add_output(id);
+    }
+    let mut graph = ctx.graph;
+    fold::fold_affine(&mut graph);
+    graph.prune();
+    Ok(graph)
+}
+
+/// The static shape of a graph input; unknown or symbolic dims become 1.
+fn input_shape(vi: &proto::ValueInfoProto) -> Result<Vec<usize>, OnnxError> {
+    let missing = || {
+        OnnxError::Model(format!(
+            "graph input `{}` has no tensor shape; export the model with input shapes \
+             (e.g. torch.onnx.export(..., input_names=..., dynamic_axes=None))",
+            vi.name
+        ))
+    };
+    let Some(type_proto::Value::TensorType(t)) = vi.r#type.as_ref().and_then(|t| t.value.as_ref())
+    else {
+        return Err(missing());
+    };
+    let shape = t.shape.as_ref().ok_or_else(missing)?;
+    let dims: Vec<i64> = shape
+        .dim
+        .iter()
+        .map(|d| match &d.value {
+            Some(dimension::Value::DimValue(v)) if *v >= 0 => *v,
+            _ => 1,
+        })
+        .collect();
+    Ok(checked_shape(&dims, &vi.name)?.0)
+}

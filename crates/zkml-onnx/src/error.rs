@@ -1,0 +1,87 @@
+//! The loader's error type. Every variant names what is wrong and where (node,
+//! op type, attribute, input) and, where there is one, what to do about it.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// What can go wrong loading an ONNX model or tensor.
+#[derive(Debug, Error)]
+pub enum OnnxError {
+    /// The file could not be read.
+    #[error("cannot read `{path}`: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The bytes are not a (complete) ONNX protobuf message.
+    #[error(
+        "cannot decode the {what}: {reason}; check that the file is a complete ONNX {what} \
+         (not truncated, not another format)"
+    )]
+    Decode {
+        /// `model` or `tensor`.
+        what: &'static str,
+        /// The decoder's complaint.
+        reason: String,
+    },
+    /// Op types (or uses of them) the loader cannot map, listed all at once.
+    #[error(
+        "the model uses {} node(s) the loader does not support: {}; replace them (e.g. re-export \
+         with a supported op set) or remove them from the model",
+        nodes.len(),
+        fmt_nodes(nodes)
+    )]
+    Unsupported {
+        /// `(node name, op type)` of every unsupported node.
+        nodes: Vec<(String, String)>,
+    },
+    /// An attribute is missing, has the wrong type, or an unsupported value.
+    #[error("node `{node}` ({op}): attribute `{attribute}`: {reason}")]
+    Attribute {
+        /// Node name.
+        node: String,
+        /// Op type.
+        op: String,
+        /// Attribute name.
+        attribute: String,
+        /// What is wrong and what to do.
+        reason: String,
+    },
+    /// A node cannot be loaded as used (a runtime value where a constant is
+    /// required, an unsupported mode, a used optional output, a bad shape).
+    #[error("node `{node}` ({op}): {reason}")]
+    Node {
+        /// Node name.
+        node: String,
+        /// Op type.
+        op: String,
+        /// What is wrong and what to do.
+        reason: String,
+    },
+    /// A tensor (initializer, constant, test data) cannot be converted.
+    #[error("tensor `{name}`: {reason}")]
+    Tensor {
+        /// Tensor name.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The graph structure is invalid (undefined value, missing input shape...).
+    #[error("invalid model: {0}")]
+    Model(String),
+    /// The graph IR refused a node.
+    #[error(transparent)]
+    Graph(#[from] zkml_core::Error),
+}
+
+fn fmt_nodes(nodes: &[(String, String)]) -> String {
+    nodes
+        .iter()
+        .map(|(n, op)| format!("`{n}` ({op})"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

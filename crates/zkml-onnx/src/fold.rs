@@ -1,0 +1,226 @@
+//! Folding constant affine ops into the Conv or MatMul before them.
+//!
+//! BatchNormalization is loaded as `Mul(x, a)` then `Add(·, b)` with
+//! per-channel constants; Gemm as `MatMul` then `Add(·, C)`. This pass
+//! rewrites, while the intermediate value has exactly one consumer:
+//!
+//! * `Mul(Conv(x, W, B), k)` → `Conv(x, W·k, B·k)` for a per-output-channel `k`;
+//! * `Add(Conv(x, W, B), c)` → `Conv(x, W, B + c)` for a per-channel `c`;
+//! * `Mul(MatMul(x, W), k)` → `MatMul(x, W·k)` for `k` per output column;
+//! * `Mul(Add(z, c), k)` → `Add(z·k, c·k)` when `z·k` folds by these rules;
+//! * `Add(Add(z, c₁), c₂)` → `Add(z, c₁ + c₂)`; `Mul(Mul(z, k₁), k₂)` → `Mul(z, k₁·k₂)`.
+//!
+//! Each rewrite keeps the folded op's output name, so graph output names do
+//! not change.
+
+use zkml_core::ops::elementwise::{broadcast_shape, zip_broadcast};
+use zkml_core::{FTensor, Graph, Op, ValueId, ValueKind};
+
+/// Applies the rewrites until none applies.
+pub fn fold_affine(g: &mut Graph) {
+    while step(g) {
+        g.prune();
+    }
+}
+
+fn use_counts(g: &Graph) -> Vec<usize> {
+    let mut uses = vec![0; g.values.len()];
+    for n in &g.nodes {
+        for &i in &n.inputs {
+            uses[i] += 1;
+        }
+    }
+    for &o in &g.outputs {
+        uses[o] += 1;
+    }
+    uses
+}
+
+/// `(other input, constant)` of a binary node with exactly one constant input.
+fn split_const(g: &Graph, inputs: &[ValueId]) -> Option<(ValueId, FTensor)> {
+    match inputs {
+        [a, b] => match (g.const_value(*a), g.const_value(*b)) {
+            (None, Some(c)) => Some((*a, c.clone())),
+            (Some(c), None) => Some((*b, c.clone())),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn step(g: &mut Graph) -> bool {
+    let uses = use_counts(g);
+    for k in 0..g.nodes.len() {
+        let node = &g.nodes[k];
+        let mul = match node.op {
+            Op::Mul => true,
+            Op::Add => false,
+            _ => continue,
+        };
+        let out = node.output;
+        let Some((y, c)) = split_const(g, &node.inputs) else {
+            continue;
+        };
+        if uses[y] != 1 || g.values[out].shape != g.values[y].shape {
+            continue;
+        }
+        if fold_into(g, &uses, y, mul, &c) {
+            redirect(g, out, y);
+            return true;
+        }
+    }
+    false
+}
+
+/// Replaces every use of `from` by `to`, and gives `to` the name of `from`.
+fn redirect(g: &mut Graph, from: ValueId, to: ValueId) {
+    for n in &mut g.nodes {
+        for i in &mut n.inputs {
+            if *i == from {
+                *i = to;
+            }
+        }
+    }
+    for o in &mut g.outputs {
+        if *o == from {
+            *o = to;
+        }
+    }
+    let name = std::mem::take(&mut g.values[from].name);
+    g.values[from].name = std::mem::replace(&mut g.values[to].name, name);
+}
+
+/// The values of `c`, broadcast against a rank-`rank` tensor, along `axis`
+/// (length `n`), if `c` is constant along every other axis.
+fn per_axis(c: &FTensor, rank: usize, axis: usize, n: usize) -> Option<Vec<f32>> {
+    if c.ndim() > rank {
+        return None;
+    }
+    let mut shape = vec![1; rank - c.ndim()];
+    shape.extend_from_slice(c.shape());
+    if shape.iter().enumerate().any(|(i, &d)| i != axis && d != 1)
+        || !(shape[axis] == 1 || shape[axis] == n)
+    {
+        return None;
+    }
+    let v: Vec<f32> = c.iter().copied().collect();
+    Some(if v.len() == 1 { vec![v[0]; n] } else { v })
+}
+
+fn unique_name(g: &Graph, base: &str) -> String {
+    let mut name = format!("{base}/folded");
+    let mut i = 1;
+    while g.find(&name).is_some() {
+        name = format!("{base}/folded.{i}");
+        i += 1;
+    }
+    name
+}
+
+fn new_const(g: &mut Graph, like: ValueId, t: FTensor) -> ValueId {
+    let name = unique_name(g, &g.values[like].name.clone());
+    g.add_const(name, t)
+}
+
+/// Folds `y ∘ c` (`y·c` or `y + c`) into the producer of `y`; false if it cannot.
+fn fold_into(g: &mut Graph, uses: &[usize], y: ValueId, mul: bool, c: &FTensor) -> bool {
+    let ValueKind::Node(p) = g.values[y].kind else {
+        return false;
+    };
+    let yshape = g.values[y].shape.clone();
+    let node = g.nodes[p].clone();
+    match &node.op {
+        Op::Conv(_) => {
+            let m = yshape[1];
+            let Some(v) = per_axis(c, 4, 1, m) else {
+                return false;
+            };
+            let Some(w) = g.const_value(node.inputs[1]).cloned() else {
+                return false;
+            };
+            let bias = match node.inputs.get(2) {
+                Some(&b) => match g.const_value(b) {
+                    Some(t) => Some(t.clone()),
+                    None => return false,
+                },
+                None => None,
+            };
+            let mut inputs = node.inputs.clone();
+            if mul {
+                let mut w2 = w;
+                for (oc, mut plane) in w2.outer_iter_mut().enumerate() {
+                    plane.mapv_inplace(|x| x * v[oc]);
+                }
+                inputs[1] = new_const(g, node.inputs[1], w2);
+                if let Some(b) = bias {
+                    let b2 = FTensor::from_shape_fn(b.raw_dim(), |i| b[&i] * v[i[0]]);
+                    inputs[2] = new_const(g, node.inputs[2], b2);
+                }
+            } else {
+                let b2 = match bias {
+                    Some(b) => FTensor::from_shape_fn(b.raw_dim(), |i| b[&i] + v[i[0]]),
+                    None => FTensor::from_shape_vec(vec![m], v).expect("m values"),
+                };
+                let like = node.inputs.get(2).copied().unwrap_or(node.inputs[1]);
+                let id = new_const(g, like, b2);
+                if inputs.len() == 3 {
+                    inputs[2] = id;
+                } else {
+                    inputs.push(id);
+                }
+            }
+            g.nodes[p].inputs = inputs;
+            true
+        }
+        Op::MatMul if mul => {
+            let Some(w) = g.const_value(node.inputs[1]).cloned() else {
+                return false;
+            };
+            if w.ndim() != 2 || yshape.is_empty() {
+                return false;
+            }
+            let n = w.shape()[1];
+            let Some(v) = per_axis(c, yshape.len(), yshape.len() - 1, n) else {
+                return false;
+            };
+            let w2 = FTensor::from_shape_fn(w.raw_dim(), |i| w[&i] * v[i[1]]);
+            let id = new_const(g, node.inputs[1], w2);
+            g.nodes[p].inputs[1] = id;
+            true
+        }
+        Op::Add | Op::Mul => {
+            let inner_mul = matches!(node.op, Op::Mul);
+            let Some((z, c2)) = split_const(g, &node.inputs) else {
+                return false;
+            };
+            let c2_id = if node.inputs[0] == z {
+                node.inputs[1]
+            } else {
+                node.inputs[0]
+            };
+            if broadcast_shape(c2.shape(), c.shape()).is_err() {
+                return false;
+            }
+            let merged = match (inner_mul, mul) {
+                (false, false) => zip_broadcast(&c2, c, |a, b| a + b),
+                (true, true) | (false, true) => zip_broadcast(&c2, c, |a, b| a * b),
+                (true, false) => return false,
+            };
+            match broadcast_shape(&g.values[z].shape, merged.shape()) {
+                Ok(s) if s == yshape => {}
+                _ => return false,
+            }
+            if !inner_mul && mul {
+                // (z + c2)·c = z·c + c2·c: z·c must fold further down.
+                if uses[z] != 1 || g.values[z].shape != yshape || !fold_into(g, uses, z, true, c) {
+                    return false;
+                }
+            }
+            let id = new_const(g, c2_id, merged);
+            let slot = if node.inputs[0] == z { 1 } else { 0 };
+            g.nodes[p].inputs[slot] = id;
+            true
+        }
+        _ => false,
+    }
+}
