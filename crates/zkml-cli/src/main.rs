@@ -1,1 +1,26 @@
-fn main() {}
+//! The `zkml` command-line tool: a thin layer over the zkml libraries.
+//!
+//! Exit codes: 0 success, 1 a proof was rejected, 2 any other error.
+
+mod cli;
+mod commands;
+mod inputs;
+mod model;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match commands::dispatch(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err}");
+            for cause in err.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}

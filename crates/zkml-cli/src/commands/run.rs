@@ -1,0 +1,126 @@
+//! `zkml run`: load, quantize, run the integer model and the float model, compare.
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use serde_json::json;
+use zkml_core::{compare, execute, float};
+
+use crate::cli::RunArgs;
+use crate::{inputs, model};
+
+pub fn run(args: RunArgs) -> Result<ExitCode> {
+    let t = Instant::now();
+    let model = model::load(&args.model)?;
+    let t_load = t.elapsed();
+    let input = inputs::read_input(&args.input, &model)?;
+    let x = float::shape_inputs(&model.graph, &input).with_context(|| {
+        format!(
+            "input file `{}` does not fit the model",
+            args.input.display()
+        )
+    })?;
+    let samples = match &args.quant.calibration {
+        Some(p) => inputs::read_calibration(p, &model)?,
+        None => vec![input.clone()],
+    };
+    let t = Instant::now();
+    let q = super::compile(&model, &samples, &args.quant)?;
+    let t_quant = t.elapsed();
+    let t = Instant::now();
+    let trace = execute(&q, &x).context("running the integer model")?;
+    let t_exec = t.elapsed();
+    let all = float::eval_float(&model.graph, &x).context("running the float model")?;
+    let float_out: Vec<_> = model
+        .graph
+        .outputs
+        .iter()
+        .map(|&o| all[o].clone())
+        .collect();
+    let int_out = trace.dequantized_outputs(&q);
+    let cmp = compare(&int_out, &float_out);
+    let float_flat: Vec<Vec<f32>> = float_out
+        .iter()
+        .map(|t| t.iter().copied().collect())
+        .collect();
+
+    if args.json {
+        let out = json!({
+            "output": int_out,
+            "float_output": float_flat,
+            "max_abs_error": cmp.max_abs_error,
+            "max_abs_output": cmp.max_abs_output,
+            "relative_error": cmp.relative_error,
+            "argmax": cmp.argmax,
+            "float_argmax": cmp.float_argmax,
+            "argmax_agree": cmp.argmax_agree,
+            "integer_output": trace.outputs(&q).iter().map(|t| t.iter().copied().collect::<Vec<_>>()).collect::<Vec<_>>(),
+            "output_scales": q.outputs.iter().map(|&o| q.values[o].scale).collect::<Vec<_>>(),
+            "act_bits": q.act_bits,
+            "nodes": q.nodes.len(),
+            "seconds": {"load": t_load.as_secs_f64(), "quantize": t_quant.as_secs_f64(), "execute": t_exec.as_secs_f64()},
+        });
+        println!("{out}");
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    println!(
+        "model     {} ({}, {} nodes, {} input(s))",
+        args.model.display(),
+        model.format.name(),
+        model.graph.nodes.len(),
+        model.graph.inputs.len()
+    );
+    println!(
+        "quantized activations in ±2^{} ; calibrated on {} sample(s)",
+        q.act_bits - 1,
+        samples.len()
+    );
+    for (i, (&o, (qo, fo))) in q
+        .outputs
+        .iter()
+        .zip(int_out.iter().zip(&float_flat))
+        .enumerate()
+    {
+        let name = &q.values[o].name;
+        println!("output {i} `{name}` (scale 2^-{}):", q.values[o].scale);
+        println!("  integer model  {}", fmt_list(qo.iter().copied()));
+        println!(
+            "  float model    {}",
+            fmt_list(fo.iter().map(|&v| v as f64))
+        );
+    }
+    println!(
+        "max abs error {:.6} ({:.3}% of the largest |output| {:.4})",
+        cmp.max_abs_error,
+        100.0 * cmp.relative_error,
+        cmp.max_abs_output
+    );
+    println!(
+        "argmax {:?} (float {:?}): {}",
+        cmp.argmax,
+        cmp.float_argmax,
+        if cmp.argmax_agree {
+            "agree"
+        } else {
+            "DISAGREE"
+        }
+    );
+    println!(
+        "time: load {:.1} ms, calibrate+quantize {:.1} ms, integer run {:.1} ms",
+        t_load.as_secs_f64() * 1e3,
+        t_quant.as_secs_f64() * 1e3,
+        t_exec.as_secs_f64() * 1e3
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn fmt_list(xs: impl Iterator<Item = f64>) -> String {
+    let v: Vec<String> = xs.map(|x| format!("{x:.4}")).collect();
+    if v.len() > 12 {
+        format!("[{}, … {} more]", v[..12].join(", "), v.len() - 12)
+    } else {
+        format!("[{}]", v.join(", "))
+    }
+}
