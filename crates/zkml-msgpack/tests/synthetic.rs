@@ -350,6 +350,11 @@ fn malformed_models_are_errors() {
             Err(MsgpackError::Decode { .. })
         ));
     }
+    // An unknown field holding 200k nested arrays: an error, not a stack overflow.
+    let mut deep = b"\x81\xa1x".to_vec();
+    deep.extend(std::iter::repeat(0x91u8).take(200_000));
+    deep.push(0x01);
+    assert!(load_model_bytes(&deep).is_err());
     let good = hand_model();
     let b = bytes(&good);
     for cut in 0..b.len() {
@@ -448,4 +453,59 @@ fn malformed_inputs_are_errors() {
         load_input_bytes(b"\x81\xa1a\x01", &model),
         Err(MsgpackError::Decode { what: "input", .. })
     ));
+}
+
+#[test]
+fn other_layers_by_hand() {
+    // sf = 4; input [1, 2, 3] = [1, 2, 3, 4, 5, 7] (reals 0.25 … 1.75).
+    let s = |v: &[i64]| (0, v.to_vec());
+    let x = vec![1, 2, 3];
+    let file = ModelFile {
+        global_sf: 4,
+        inp_idxes: vec![0],
+        out_idxes: (10..=17).collect(),
+        tensors: vec![tensor(1, &[3], vec![1, 1, 1])],
+        layers: vec![
+            layer("Mean", &[2], &[s(&x)], (10, vec![1, 2])),
+            layer(
+                "Transpose",
+                &[1, 2, 3, 0, 2, 1],
+                &[s(&x)],
+                (11, vec![1, 3, 2]),
+            ),
+            layer("Pad", &[0, 0, 1, 0, 0, 1], &[s(&x)], (12, vec![1, 3, 4])),
+            layer("Square", &[], &[s(&x)], (13, x.clone())),
+            layer(
+                "SquaredDifference",
+                &[],
+                &[s(&x), (1, vec![3])],
+                (14, x.clone()),
+            ),
+            layer("Logistic", &[], &[s(&x)], (15, x.clone())),
+            layer(
+                "Pack",
+                &[0],
+                &[(10, vec![1, 2]), (10, vec![1, 2])],
+                (16, vec![2, 1, 2]),
+            ),
+            layer("Tanh", &[], &[s(&x)], (17, x.clone())),
+        ],
+        ..Default::default()
+    };
+    let model = load_model_bytes(&bytes(&file)).unwrap();
+    let r = run(&model, &[vec![0.25, 0.5, 0.75, 1.0, 1.25, 1.75]]);
+    let got = |idx: i64, shape: &[usize]| ints(&r, idx, shape);
+    // Mean keeps axis 1: rdiv(1+2+3, 3) = 2, rdiv(4+5+7, 3) = 5 (5.33).
+    assert_eq!(got(10, &[1, 2]), [2, 5]);
+    assert_eq!(got(11, &[1, 3, 2]), [1, 4, 2, 5, 3, 7]);
+    assert_eq!(got(12, &[1, 3, 4]), [0, 0, 0, 0, 1, 2, 3, 0, 4, 5, 7, 0]);
+    // Square: rdiv(q², 4): 0.25→0, 1, 2.25→2, 4, 6.25→6, 12.25→12.
+    assert_eq!(got(13, &[1, 2, 3]), [0, 1, 2, 4, 6, 12]);
+    // SquaredDifference with 1: d = 0,1,2,3,4,6 → rdiv(d², 4) = 0,0,1,2,4,9.
+    assert_eq!(got(14, &[1, 2, 3]), [0, 0, 1, 2, 4, 9]);
+    // Logistic: round(σ(q/4)·4) = 2.25, 2.49, 2.72, 2.92, 3.11, 3.41 → 2,2,3,3,3,3.
+    assert_eq!(got(15, &[1, 2, 3]), [2, 2, 3, 3, 3, 3]);
+    assert_eq!(got(16, &[2, 1, 2]), [2, 5, 2, 5]);
+    // Tanh: round(tanh(q/4)·4) = 0.98, 1.85, 2.54, 3.05, 3.39, 3.77 → 1,2,3,3,3,4.
+    assert_eq!(got(17, &[1, 2, 3]), [1, 2, 3, 3, 3, 4]);
 }

@@ -50,7 +50,11 @@ pub(crate) fn pad(b: &mut Builder) -> Result<(), MsgpackError> {
             "params {p:?} should hold [lo, hi] for each of the input's {rank} axes"
         )));
     }
-    let p = to_shape(p).map_err(|r| b.err(format!("padding: {r}")))?;
+    let p = p
+        .iter()
+        .map(|&v| usize::try_from(v).ok().filter(|&v| v <= 1 << 20))
+        .collect::<Option<Vec<usize>>>()
+        .ok_or_else(|| b.err(format!("padding {p:?} must lie in [0, 2^20]")))?;
     let pads: Vec<usize> = (0..rank)
         .map(|a| p[2 * a])
         .chain((0..rank).map(|a| p[2 * a + 1]))
