@@ -509,3 +509,31 @@ fn other_layers_by_hand() {
     // Tanh: round(tanh(q/4)·4) = 0.98, 1.85, 2.54, 3.05, 3.39, 3.77 → 1,2,3,3,3,4.
     assert_eq!(got(17, &[1, 2, 3]), [1, 2, 3, 3, 3, 4]);
 }
+
+#[test]
+fn shape_side_graphs_are_skipped() {
+    // TFLite-style: Shape(x) → Pack → Reshape's shape operand. Reshape reads
+    // its shape from out_shapes, so the side graph is never converted.
+    let file = ModelFile {
+        global_sf: 4,
+        inp_idxes: vec![0],
+        out_idxes: vec![3],
+        layers: vec![
+            layer("Shape", &[], &[(0, vec![1, 2, 3])], (1, vec![3])),
+            layer("Pack", &[0], &[(1, vec![3])], (2, vec![1, 3])),
+            LayerFile {
+                layer_type: "Reshape".into(),
+                inp_idxes: vec![0, 2],
+                inp_shapes: vec![vec![1, 2, 3], vec![1, 3]],
+                out_idxes: vec![3],
+                out_shapes: vec![vec![6]],
+                ..Default::default()
+            },
+        ],
+        ..Default::default()
+    };
+    let model = load_model_bytes(&bytes(&file)).unwrap();
+    assert_eq!(model.graph.nodes.len(), 1);
+    let r = run(&model, &[vec![0.25, 0.5, 0.75, 1.0, 1.25, 1.75]]);
+    assert_eq!(ints(&r, 3, &[6]), [1, 2, 3, 4, 5, 7]);
+}
