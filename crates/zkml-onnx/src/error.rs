@@ -31,7 +31,8 @@ pub enum OnnxError {
     /// Op types (or uses of them) the loader cannot map, listed all at once.
     #[error(
         "the model uses {} node(s) the loader does not support: {}; replace them (e.g. re-export \
-         with a supported op set) or remove them from the model",
+         with a supported op set) or remove them from the model (shape-computation ops such as \
+         Gather, Slice, Cast to an integer, Where, Exp are supported only on constant inputs)",
         nodes.len(),
         fmt_nodes(nodes)
     )]

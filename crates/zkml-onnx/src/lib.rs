@@ -175,9 +175,16 @@ fn load(bytes: &[u8], base: Option<&Path>) -> Result<Graph, OnnxError> {
         vals.insert(vi.name.clone(), Val::Dyn(id));
     }
 
-    // 4. Nodes, in order.
+    // 4. Nodes, in order. Ops supported only on constants that meet run-time
+    // values are collected (their outputs poisoned) and reported together.
+    let mut deferred: Vec<(String, String)> = Vec::new();
+    let mut poisoned: HashSet<&str> = HashSet::new();
     for (idx, n) in g.node.iter().enumerate() {
         let name = node_name(idx, n);
+        if n.input.iter().any(|i| poisoned.contains(i.as_str())) {
+            poisoned.extend(n.output.iter().map(String::as_str));
+            continue;
+        }
         let inputs = n
             .input
             .iter()
@@ -202,12 +209,23 @@ fn load(bytes: &[u8], base: Option<&Path>) -> Result<Graph, OnnxError> {
             base,
         };
         let handler = registry[n.op_type.as_str()];
-        let outs = handler(&mut ctx, &nctx)?;
-        for (o, v) in n.output.iter().zip(outs) {
-            if !o.is_empty() {
-                vals.insert(o.clone(), v);
+        match handler(&mut ctx, &nctx) {
+            Ok(outs) => {
+                for (o, v) in n.output.iter().zip(outs) {
+                    if !o.is_empty() {
+                        vals.insert(o.clone(), v);
+                    }
+                }
             }
+            Err(OnnxError::Unsupported { nodes }) => {
+                deferred.extend(nodes);
+                poisoned.extend(n.output.iter().map(String::as_str));
+            }
+            Err(e) => return Err(e),
         }
+    }
+    if !deferred.is_empty() {
+        return Err(OnnxError::Unsupported { nodes: deferred });
     }
 
     // 5. Outputs.

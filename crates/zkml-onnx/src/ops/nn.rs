@@ -45,34 +45,35 @@ fn window(n: &NodeCtx, spatial: &[usize], kernel: Vec<usize>) -> Result<Window, 
         }
     }
     let auto_pad = n.string("auto_pad")?.unwrap_or_else(|| "NOTSET".into());
-    let pads =
-        match auto_pad.as_str() {
-            "NOTSET" => n.usizes("pads", 2 * d)?.unwrap_or_else(|| vec![0; 2 * d]),
-            "VALID" => vec![0; 2 * d],
-            "SAME_UPPER" | "SAME_LOWER" => {
-                let mut pads = vec![0; 2 * d];
-                for i in 0..d {
-                    let out = spatial[i].div_ceil(strides[i]);
-                    let span = (kernel[i] - 1) * dilations[i] + 1;
-                    let total = ((out.max(1) - 1) * strides[i] + span).saturating_sub(spatial[i]);
-                    let small = total / 2;
-                    let (begin, end) = if auto_pad == "SAME_UPPER" {
-                        (small, total - small)
-                    } else {
-                        (total - small, small)
-                    };
-                    pads[i] = begin;
-                    pads[i + d] = end;
-                }
-                pads
+    let pads = match auto_pad.as_str() {
+        "NOTSET" => n.usizes("pads", 2 * d)?.unwrap_or_else(|| vec![0; 2 * d]),
+        "VALID" => vec![0; 2 * d],
+        "SAME_UPPER" | "SAME_LOWER" => {
+            let mut pads = vec![0; 2 * d];
+            for i in 0..d {
+                let out = spatial[i].div_ceil(strides[i]);
+                let span = (kernel[i] - 1) * dilations[i] + 1;
+                let total = ((out.max(1) - 1) * strides[i] + span).saturating_sub(spatial[i]);
+                let small = total / 2;
+                let (begin, end) = if auto_pad == "SAME_UPPER" {
+                    (small, total - small)
+                } else {
+                    (total - small, small)
+                };
+                pads[i] = begin;
+                pads[i + d] = end;
             }
-            other => return Err(n.attr_err(
+            pads
+        }
+        other => {
+            return Err(n.attr_err(
                 "auto_pad",
                 format!(
                     "unknown value `{other}` (expected NOTSET, SAME_UPPER, SAME_LOWER or VALID)"
                 ),
-            )),
-        };
+            ))
+        }
+    };
     Ok(Window {
         kernel,
         strides,
