@@ -1,0 +1,620 @@
+//! [`PlonkBackend`]: setup, prove and verify, and the byte formats of keys and proofs.
+//!
+//! Every file starts with an 8-byte magic, a format version (`u32` LE) and the
+//! 32-byte model hash: BLAKE2b-256 of the QGraph (JSON), the visibility, the
+//! plan's shape and `k`. A key or proof for another model, visibility or plan
+//! is refused with [`PlonkError::WrongModel`]; another version with
+//! [`PlonkError::Format`]. Proofs use SHPLONK openings and a Blake2b transcript.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use halo2_axiom::{
+    halo2curves::bn256::{Bn256, Fr, G1Affine, G2Affine},
+    plonk::{create_proof, keygen_pk, keygen_vk, verify_proof, ProvingKey, VerifyingKey},
+    poly::{
+        commitment::ParamsProver,
+        kzg::{
+            commitment::{KZGCommitmentScheme, ParamsKZG},
+            multiopen::{ProverSHPLONK, VerifierSHPLONK},
+            strategy::SingleStrategy,
+        },
+    },
+    transcript::{
+        Blake2bRead, Blake2bWrite, Challenge255, TranscriptReadBuffer, TranscriptWriterBuffer,
+    },
+    SerdeCurveAffine, SerdeFormat,
+};
+use rand_chacha03::ChaCha20Rng;
+use rand_core06::{OsRng, RngCore, SeedableRng};
+use zkml_core::{
+    backend::{Backend, PublicValues, SetupOptions, Vis, Visibility},
+    QGraph, Trace,
+};
+
+use crate::circuit::{check_visibility, ZkmlCircuit};
+use crate::error::{PlonkError, Result};
+use crate::gadgets::{fe, Shape};
+use crate::plan::{plan, Plan};
+use crate::srs;
+
+/// Version of the key and proof byte formats.
+pub const FORMAT_VERSION: u32 = 1;
+const MAGIC_PK: &[u8; 8] = b"ZKMLPPK\0";
+const MAGIC_VK: &[u8; 8] = b"ZKMLPVK\0";
+const MAGIC_PROOF: &[u8; 8] = b"ZKMLPPF\0";
+
+/// The halo2 backend. `srs_file`: a ceremony SRS to use; otherwise a local,
+/// INSECURE one is generated and cached in `srs_dir` (see [`crate::srs`]).
+#[derive(Clone, Debug)]
+pub struct PlonkBackend {
+    /// Cache directory for local SRS files.
+    pub srs_dir: PathBuf,
+    /// A ceremony SRS in halo2's raw format, if given.
+    pub srs_file: Option<PathBuf>,
+}
+
+impl Default for PlonkBackend {
+    fn default() -> Self {
+        Self {
+            srs_dir: srs::default_dir(),
+            srs_file: None,
+        }
+    }
+}
+
+impl PlonkBackend {
+    /// The SRS for `k`.
+    pub fn params(&self, k: u32) -> Result<ParamsKZG<Bn256>> {
+        match &self.srs_file {
+            Some(f) => srs::load_file(f, k),
+            None => srs::generate_or_load(&self.srs_dir, k),
+        }
+    }
+}
+
+/// Which public values a key expects: element counts and the input bound.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicLayout {
+    /// Visibility.
+    pub vis: Visibility,
+    /// Elements per model input.
+    pub inputs: Vec<usize>,
+    /// Elements per model output.
+    pub outputs: Vec<usize>,
+    /// Largest input magnitude.
+    pub bound: i64,
+}
+
+impl PublicLayout {
+    fn of(q: &QGraph, vis: Visibility) -> Self {
+        let numel = |id: &usize| q.values[*id].shape.iter().product();
+        Self {
+            vis,
+            inputs: q.inputs.iter().map(numel).collect(),
+            outputs: q.outputs.iter().map(numel).collect(),
+            bound: q.bound(),
+        }
+    }
+
+    /// The instance column: public inputs then public outputs, checked for shape and range.
+    pub fn instance(&self, public: &PublicValues) -> Result<Vec<Fr>> {
+        let mut inst = vec![];
+        let groups = [
+            ("inputs", &self.inputs, self.vis.input, &public.inputs),
+            ("outputs", &self.outputs, self.vis.output, &public.outputs),
+        ];
+        for (what, sizes, v, given) in groups {
+            if v != Vis::Public {
+                if given.iter().any(|g| !g.is_empty()) {
+                    return Err(PlonkError::PublicValues(format!(
+                        "{what} are private under this key, but values were given"
+                    )));
+                }
+                continue;
+            }
+            if given.len() != sizes.len() {
+                return Err(PlonkError::PublicValues(format!(
+                    "the model has {} {what}, {} were given",
+                    sizes.len(),
+                    given.len()
+                )));
+            }
+            for (i, (&n, vals)) in sizes.iter().zip(given.iter()).enumerate() {
+                if vals.len() != n {
+                    return Err(PlonkError::PublicValues(format!(
+                        "{what}[{i}] should have {n} values, {} were given",
+                        vals.len()
+                    )));
+                }
+                if what == "inputs" {
+                    if let Some(bad) = vals.iter().find(|v| v.abs() > self.bound) {
+                        return Err(PlonkError::PublicValues(format!(
+                            "inputs[{i}] holds {bad}, outside ±{}",
+                            self.bound
+                        )));
+                    }
+                }
+                inst.extend(vals.iter().map(|&v| fe(v as i128)));
+            }
+        }
+        Ok(inst)
+    }
+}
+
+/// A proving key: the plan, the halo2 key and the SRS it was made with.
+pub struct PlonkProvingKey {
+    /// The layout.
+    pub plan: Plan,
+    /// Public values layout.
+    pub layout: PublicLayout,
+    /// Model hash.
+    pub model_hash: [u8; 32],
+    params: Arc<ParamsKZG<Bn256>>,
+    pk: ProvingKey<G1Affine>,
+}
+
+/// A verifying key.
+pub struct PlonkVerifyingKey {
+    /// Column shape.
+    pub shape: Shape,
+    /// log2 rows.
+    pub k: u32,
+    /// Public values layout.
+    pub layout: PublicLayout,
+    /// Model hash.
+    pub model_hash: [u8; 32],
+    params: Arc<ParamsKZG<Bn256>>,
+    vk: VerifyingKey<G1Affine>,
+}
+
+/// A proof with the hash of the model it is for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlonkProof {
+    /// Model hash.
+    pub model_hash: [u8; 32],
+    /// The halo2 transcript.
+    pub bytes: Vec<u8>,
+}
+
+fn hex(h: &[u8; 32]) -> String {
+    h.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The model hash binding keys and proofs to a model, visibility and plan.
+pub fn model_hash(q: &QGraph, vis: &Visibility, shape: &Shape, k: u32) -> [u8; 32] {
+    let mut h = blake2b_simd::Params::new().hash_length(32).to_state();
+    h.update(b"zkml-plonk model v1\0");
+    h.update(&serde_json::to_vec(q).expect("a QGraph serializes"));
+    h.update(format!("{vis:?}|{shape:?}|{k}").as_bytes());
+    let mut out = [0u8; 32];
+    out.copy_from_slice(h.finalize().as_bytes());
+    out
+}
+
+fn vis_byte(v: Vis) -> u8 {
+    match v {
+        Vis::Public => 0,
+        Vis::Private => 1,
+        Vis::Fixed => 2,
+    }
+}
+
+fn byte_vis(b: u8, what: &'static str) -> Result<Vis> {
+    Ok(match b {
+        0 => Vis::Public,
+        1 => Vis::Private,
+        2 => Vis::Fixed,
+        _ => return Err(fmt_err(what, format!("bad visibility byte {b}"))),
+    })
+}
+
+fn fmt_err(what: &'static str, reason: impl Into<String>) -> PlonkError {
+    PlonkError::Format {
+        what,
+        reason: reason.into(),
+    }
+}
+
+fn write_u32(w: &mut Vec<u8>, v: u32) {
+    w.extend_from_slice(&v.to_le_bytes());
+}
+
+struct Rd<'a> {
+    b: &'a [u8],
+    what: &'static str,
+}
+
+impl Rd<'_> {
+    fn take(&mut self, n: usize) -> Result<&[u8]> {
+        if self.b.len() < n {
+            return Err(fmt_err(self.what, "truncated"));
+        }
+        let (a, rest) = self.b.split_at(n);
+        self.b = rest;
+        Ok(a)
+    }
+    fn u32(&mut self) -> Result<u32> {
+        Ok(u32::from_le_bytes(self.take(4)?.try_into().unwrap()))
+    }
+    fn u64(&mut self) -> Result<u64> {
+        Ok(u64::from_le_bytes(self.take(8)?.try_into().unwrap()))
+    }
+    fn header(&mut self, magic: &[u8; 8]) -> Result<[u8; 32]> {
+        if self.take(8)? != magic {
+            return Err(fmt_err(self.what, "not a zkml-plonk file of this kind (bad magic)"));
+        }
+        let v = self.u32()?;
+        if v != FORMAT_VERSION {
+            return Err(fmt_err(
+                self.what,
+                format!("format version {v}, this build reads version {FORMAT_VERSION}"),
+            ));
+        }
+        Ok(self.take(32)?.try_into().unwrap())
+    }
+}
+
+fn header(out: &mut Vec<u8>, magic: &[u8; 8], hash: &[u8; 32]) {
+    out.extend_from_slice(magic);
+    write_u32(out, FORMAT_VERSION);
+    out.extend_from_slice(hash);
+}
+
+fn write_meta(out: &mut Vec<u8>, shape: &Shape, k: u32, layout: &PublicLayout) {
+    for v in [layout.vis.input, layout.vis.weights, layout.vis.output] {
+        out.push(vis_byte(v));
+    }
+    for v in [shape.n as u32, shape.l as u32, shape.t, shape.act_bits, k] {
+        write_u32(out, v);
+    }
+    write_u32(out, shape.widths.len() as u32);
+    for &w in &shape.widths {
+        write_u32(out, w);
+    }
+    out.extend_from_slice(&layout.bound.to_le_bytes());
+    for sizes in [&layout.inputs, &layout.outputs] {
+        write_u32(out, sizes.len() as u32);
+        for &s in sizes {
+            out.extend_from_slice(&(s as u64).to_le_bytes());
+        }
+    }
+}
+
+fn read_meta(r: &mut Rd<'_>) -> Result<(Shape, u32, PublicLayout)> {
+    let what = r.what;
+    let vis = Visibility {
+        input: byte_vis(r.take(1)?[0], what)?,
+        weights: byte_vis(r.take(1)?[0], what)?,
+        output: byte_vis(r.take(1)?[0], what)?,
+    };
+    let (n, l, t, act_bits, k) = (r.u32()?, r.u32()?, r.u32()?, r.u32()?, r.u32()?);
+    let nw = r.u32()?;
+    if nw > 64 || act_bits > 64 || k > 28 || n > 4096 || l > 4096 || t > 28 {
+        return Err(fmt_err(what, "implausible shape"));
+    }
+    let widths = (0..nw).map(|_| r.u32()).collect::<Result<Vec<_>>>()?;
+    let bound = i64::from_le_bytes(r.take(8)?.try_into().unwrap());
+    let mut sizes = [vec![], vec![]];
+    for s in sizes.iter_mut() {
+        let m = r.u32()?;
+        for _ in 0..m {
+            s.push(r.u64()? as usize);
+        }
+    }
+    let [inputs, outputs] = sizes;
+    Ok((
+        Shape {
+            n: n as usize,
+            l: l as usize,
+            t,
+            act_bits,
+            widths,
+        },
+        k,
+        PublicLayout {
+            vis,
+            inputs,
+            outputs,
+            bound,
+        },
+    ))
+}
+
+fn srs_fingerprint(params: &ParamsKZG<Bn256>) -> Vec<u8> {
+    let mut v = vec![];
+    params
+        .s_g2()
+        .write(&mut v, SerdeFormat::RawBytes)
+        .expect("write to a vector");
+    v
+}
+
+impl PlonkVerifyingKey {
+    /// Serializes: header, shape, public layout, the SRS fingerprint (`[s]G2`), the halo2 key.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = vec![];
+        header(&mut out, MAGIC_VK, &self.model_hash);
+        write_meta(&mut out, &self.shape, self.k, &self.layout);
+        out.extend_from_slice(&srs_fingerprint(&self.params));
+        self.vk
+            .write(&mut out, SerdeFormat::RawBytes)
+            .expect("write to a vector");
+        out
+    }
+
+    /// Reads a key written by [`Self::to_bytes`]; loads the SRS for its `k` from `backend`
+    /// and checks it is the one the key was made with.
+    pub fn from_bytes(bytes: &[u8], backend: &PlonkBackend) -> Result<Self> {
+        let what = "verifying key";
+        let mut r = Rd { b: bytes, what };
+        let model_hash = r.header(MAGIC_VK)?;
+        let (shape, k, layout) = read_meta(&mut r)?;
+        let fp = r.take(srs_fingerprint_len())?.to_vec();
+        let params = backend.params(k)?;
+        if srs_fingerprint(&params) != fp {
+            return Err(PlonkError::Srs(
+                "the verifying key was made with another SRS than the one available here".into(),
+            ));
+        }
+        let mut rest = r.b;
+        let vk = VerifyingKey::<G1Affine>::read::<_, ZkmlCircuit>(
+            &mut rest,
+            SerdeFormat::RawBytes,
+            shape.clone(),
+        )
+        .map_err(|e| fmt_err(what, e.to_string()))?;
+        Ok(Self {
+            shape,
+            k,
+            layout,
+            model_hash,
+            params: Arc::new(params),
+            vk,
+        })
+    }
+}
+
+fn srs_fingerprint_len() -> usize {
+    let mut v = vec![];
+    G2Affine::default()
+        .write(&mut v, SerdeFormat::RawBytes)
+        .expect("write to a vector");
+    v.len()
+}
+
+impl PlonkProvingKey {
+    /// Serializes: header, shape, public layout, the halo2 proving key (the SRS is not included).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = vec![];
+        header(&mut out, MAGIC_PK, &self.model_hash);
+        write_meta(&mut out, &self.plan.shape, self.plan.k, &self.layout);
+        out.extend_from_slice(&srs_fingerprint(&self.params));
+        self.pk
+            .write(&mut out, SerdeFormat::RawBytes)
+            .expect("write to a vector");
+        out
+    }
+
+    /// Reads a key written by [`Self::to_bytes`] for the model `q` (re-planned to recover the
+    /// plan; a key for another model is refused).
+    pub fn from_bytes(bytes: &[u8], q: &QGraph, backend: &PlonkBackend) -> Result<Self> {
+        let what = "proving key";
+        let mut r = Rd { b: bytes, what };
+        let found = r.header(MAGIC_PK)?;
+        let (shape, k, layout) = read_meta(&mut r)?;
+        let mut plan = plan(q, &layout.vis, Some(k))?;
+        plan.shape = shape.clone();
+        let expected = model_hash(q, &layout.vis, &shape, k);
+        if found != expected {
+            return Err(PlonkError::WrongModel {
+                what,
+                found: hex(&found),
+                expected: hex(&expected),
+            });
+        }
+        let fp = r.take(srs_fingerprint_len())?.to_vec();
+        let params = backend.params(k)?;
+        if srs_fingerprint(&params) != fp {
+            return Err(PlonkError::Srs(
+                "the proving key was made with another SRS than the one available here".into(),
+            ));
+        }
+        let mut rest = r.b;
+        let pk = ProvingKey::<G1Affine>::read::<_, ZkmlCircuit>(
+            &mut rest,
+            SerdeFormat::RawBytes,
+            shape,
+        )
+        .map_err(|e| fmt_err(what, e.to_string()))?;
+        Ok(Self {
+            plan,
+            layout,
+            model_hash: found,
+            params: Arc::new(params),
+            pk,
+        })
+    }
+}
+
+impl PlonkProof {
+    /// Serializes: header, transcript length (`u64`), transcript.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = vec![];
+        header(&mut out, MAGIC_PROOF, &self.model_hash);
+        out.extend_from_slice(&(self.bytes.len() as u64).to_le_bytes());
+        out.extend_from_slice(&self.bytes);
+        out
+    }
+
+    /// Reads a proof written by [`Self::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let what = "proof";
+        let mut r = Rd { b: bytes, what };
+        let model_hash = r.header(MAGIC_PROOF)?;
+        let n = r.u64()? as usize;
+        let body = r.take(n)?.to_vec();
+        if !r.b.is_empty() {
+            return Err(fmt_err(what, "trailing bytes"));
+        }
+        Ok(Self {
+            model_hash,
+            bytes: body,
+        })
+    }
+}
+
+impl PlonkBackend {
+    /// Setup with an already chosen plan.
+    pub fn setup_with_plan(
+        &self,
+        q: &QGraph,
+        vis: Visibility,
+        plan: Plan,
+    ) -> Result<(PlonkProvingKey, PlonkVerifyingKey)> {
+        let params = Arc::new(self.params(plan.k)?);
+        let circuit = ZkmlCircuit {
+            q: Arc::new(q.clone()),
+            trace: None,
+            vis,
+            shape: plan.shape.clone(),
+            tamper: None,
+        };
+        let vk = keygen_vk(params.as_ref(), &circuit).map_err(|e| PlonkError::Halo2(e.to_string()))?;
+        let pk = keygen_pk(params.as_ref(), vk.clone(), &circuit)
+            .map_err(|e| PlonkError::Halo2(e.to_string()))?;
+        let model_hash = model_hash(q, &vis, &plan.shape, plan.k);
+        let layout = PublicLayout::of(q, vis);
+        Ok((
+            PlonkProvingKey {
+                plan: plan.clone(),
+                layout: layout.clone(),
+                model_hash,
+                params: params.clone(),
+                pk,
+            },
+            PlonkVerifyingKey {
+                shape: plan.shape,
+                k: plan.k,
+                layout,
+                model_hash,
+                params,
+                vk,
+            },
+        ))
+    }
+}
+
+impl Backend for PlonkBackend {
+    type ProvingKey = PlonkProvingKey;
+    type VerifyingKey = PlonkVerifyingKey;
+    type Proof = PlonkProof;
+    type Error = PlonkError;
+
+    fn setup(
+        &self,
+        q: &QGraph,
+        options: &SetupOptions,
+    ) -> Result<(PlonkProvingKey, PlonkVerifyingKey)> {
+        check_visibility(&options.visibility)?;
+        let plan = plan(q, &options.visibility, options.k)?;
+        self.setup_with_plan(q, options.visibility, plan)
+    }
+
+    fn prove(
+        &self,
+        pk: &PlonkProvingKey,
+        q: &QGraph,
+        trace: &Trace,
+    ) -> Result<(PlonkProof, PublicValues)> {
+        let vis = pk.layout.vis;
+        let expected = model_hash(q, &vis, &pk.plan.shape, pk.plan.k);
+        if expected != pk.model_hash {
+            return Err(PlonkError::WrongModel {
+                what: "proving key",
+                found: hex(&pk.model_hash),
+                expected: hex(&expected),
+            });
+        }
+        if trace.values.len() != q.values.len() {
+            return Err(PlonkError::PublicValues(
+                "the trace is not an execution of this model (value count differs)".into(),
+            ));
+        }
+        // Check the trace against the circuit's own computation before proving,
+        // so a bad trace is a clear error rather than a failed proof.
+        {
+            let mut sink = crate::gadgets::NullSink;
+            let mut b = crate::gadgets::Builder::new(&mut sink, pk.plan.shape.clone(), false);
+            crate::circuit::lay_out(&mut b, q, Some(trace), &vis)?;
+        }
+        let public = PublicValues::from_trace(q, trace, &vis);
+        let inst = pk.layout.instance(&public)?;
+        let circuit = ZkmlCircuit {
+            q: Arc::new(q.clone()),
+            trace: Some(Arc::new(trace.clone())),
+            vis,
+            shape: pk.plan.shape.clone(),
+            tamper: None,
+        };
+        let mut seed = [0u8; 32];
+        OsRng.fill_bytes(&mut seed);
+        let mut transcript = Blake2bWrite::<_, G1Affine, Challenge255<_>>::init(vec![]);
+        create_proof::<
+            KZGCommitmentScheme<Bn256>,
+            ProverSHPLONK<'_, Bn256>,
+            Challenge255<G1Affine>,
+            _,
+            Blake2bWrite<Vec<u8>, G1Affine, Challenge255<G1Affine>>,
+            ZkmlCircuit,
+        >(
+            pk.params.as_ref(),
+            &pk.pk,
+            &[circuit],
+            &[&[&inst]],
+            ChaCha20Rng::from_seed(seed),
+            &mut transcript,
+        )
+        .map_err(|e| PlonkError::Halo2(e.to_string()))?;
+        Ok((
+            PlonkProof {
+                model_hash: pk.model_hash,
+                bytes: transcript.finalize(),
+            },
+            public,
+        ))
+    }
+
+    fn verify(
+        &self,
+        vk: &PlonkVerifyingKey,
+        public: &PublicValues,
+        proof: &PlonkProof,
+    ) -> Result<()> {
+        if proof.model_hash != vk.model_hash {
+            return Err(PlonkError::WrongModel {
+                what: "proof",
+                found: hex(&proof.model_hash),
+                expected: hex(&vk.model_hash),
+            });
+        }
+        let inst = vk.layout.instance(public)?;
+        let mut transcript =
+            Blake2bRead::<_, G1Affine, Challenge255<_>>::init(proof.bytes.as_slice());
+        verify_proof::<
+            KZGCommitmentScheme<Bn256>,
+            VerifierSHPLONK<'_, Bn256>,
+            Challenge255<G1Affine>,
+            Blake2bRead<&[u8], G1Affine, Challenge255<G1Affine>>,
+            SingleStrategy<'_, Bn256>,
+        >(
+            vk.params.verifier_params(),
+            &vk.vk,
+            SingleStrategy::new(vk.params.as_ref()),
+            &[&[&inst]],
+            &mut transcript,
+        )
+        .map_err(|e| PlonkError::Rejected(format!("{e:?}")))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,568 @@
+//! A [`QGraph`] laid out on the gadgets, and the halo2 [`Circuit`] around it.
+//!
+//! [`lay_out`] walks the nodes in order and calls gadget instructions; it runs
+//! unchanged for planning (no sink), keygen (no witness) and proving, so the
+//! layout depends on the model only. Every op is either proved or refused
+//! with [`PlonkError::Unsupported`]:
+//!
+//! | op | gadget |
+//! | --- | --- |
+//! | Conv, MatMul (one operand constant: fixed weights) | [`linear`](crate::gadgets::linear), zero weights skipped |
+//! | MatMul of two activations | [`arith`](crate::gadgets::arith) products, then a sum |
+//! | Add, Sub (alignment shifts) | [`linear`](crate::gadgets::linear) |
+//! | Mul | [`arith`](crate::gadgets::arith) or [`linear`](crate::gadgets::linear) (constant factor) |
+//! | Relu, Clip, MaxPool | [`select`](crate::gadgets::select) |
+//! | AveragePool | [`linear`](crate::gadgets::linear) sum, [`rdiv`](crate::gadgets::rdiv) |
+//! | Reshape, Transpose, Pad, Concat (aligned 0) | wiring only (copy constraints) |
+//!
+//! Public values (instance column): the model inputs (flattened, in order) when
+//! public, then the outputs when public.
+
+use std::sync::Arc;
+
+use halo2_axiom::{
+    circuit::{Layouter, SimpleFloorPlanner},
+    halo2curves::bn256::Fr,
+    plonk::{Circuit, ConstraintSystem, Error},
+};
+use ndarray::{ArrayD, Axis, IxDyn};
+use zkml_core::{
+    backend::{Vis, Visibility},
+    ops::{elementwise, matmul, shape as shape_ops, Pool},
+    quant::QValueKind,
+    rounding::rshift,
+    ITensor, QGraph, QOp, Trace,
+};
+
+use crate::error::{PlonkError, Result};
+use crate::gadgets::{
+    arith::ArithInstructions, assign_range_table, linear::LinearInstructions,
+    rdiv::RdivInstructions, select::SelectInstructions, Builder, Halo2Sink, MainConfig, Shape,
+    Wire,
+};
+
+/// What [`lay_out`] produced.
+#[derive(Clone, Debug)]
+pub struct Laid {
+    /// The output tensors' cells.
+    pub outputs: Vec<ArrayD<Wire>>,
+    /// Rows used by the inputs.
+    pub input_rows: usize,
+    /// Rows used by each node.
+    pub node_rows: Vec<usize>,
+}
+
+/// Checks a visibility is one this backend proves.
+pub fn check_visibility(vis: &Visibility) -> Result<()> {
+    if vis.weights != Vis::Fixed {
+        return Err(PlonkError::Visibility(format!(
+            "weights `{:?}`: only `Fixed` weights (constants bound by the verifying key) are proved so far",
+            vis.weights
+        )));
+    }
+    for (what, v) in [("input", vis.input), ("output", vis.output)] {
+        if v == Vis::Fixed {
+            return Err(PlonkError::Visibility(format!(
+                "{what} cannot be `Fixed` (only weights can); use Public or Private"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// One element of an operand: a cell or a constant.
+#[derive(Clone, Copy, Debug)]
+enum El {
+    W(Wire),
+    C(i64),
+}
+
+fn unsupported(q: &QGraph, ni: usize, reason: impl Into<String>) -> PlonkError {
+    PlonkError::Unsupported {
+        node: q.nodes[ni].name.clone(),
+        op: q.nodes[ni].op.name(),
+        reason: reason.into(),
+    }
+}
+
+struct Walker<'a, 'b> {
+    b: &'a mut Builder<'b>,
+    q: &'a QGraph,
+    vals: Vec<Option<ArrayD<Wire>>>,
+}
+
+impl Walker<'_, '_> {
+    fn wires(&mut self, id: usize) -> Result<ArrayD<Wire>> {
+        if let Some(w) = &self.vals[id] {
+            return Ok(w.clone());
+        }
+        match &self.q.values[id].kind {
+            QValueKind::Const(t) => {
+                let w = t.mapv(|c| self.b.constant(c as i128));
+                self.vals[id] = Some(w.clone());
+                Ok(w)
+            }
+            _ => Err(PlonkError::Halo2(format!(
+                "value `{}` used before it is computed",
+                self.q.values[id].name
+            ))),
+        }
+    }
+
+    fn operand(&mut self, id: usize) -> Result<ArrayD<El>> {
+        if let QValueKind::Const(t) = &self.q.values[id].kind {
+            return Ok(t.mapv(El::C));
+        }
+        Ok(self.wires(id)?.mapv(El::W))
+    }
+
+    fn konst(&self, id: usize) -> Option<&ITensor> {
+        match &self.q.values[id].kind {
+            QValueKind::Const(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// `align(x, k)` of a cell: `x·2^k` folded into a weight, or a rounding shift row.
+    fn aligned_term(&mut self, w: Wire, k: i32, sign: i128) -> (Wire, i128) {
+        if k >= 0 {
+            (w, sign << k)
+        } else {
+            (self.b.linear(&[(w, 1)], 0, k.unsigned_abs()), sign)
+        }
+    }
+
+    fn combine(&mut self, terms: Vec<(Wire, i128)>, c: i128) -> Wire {
+        match terms.as_slice() {
+            [] => self.b.constant(c),
+            [(w, 1)] if c == 0 => *w,
+            _ => self.b.linear(&terms, c, 0),
+        }
+    }
+
+    fn node(&mut self, ni: usize) -> Result<ArrayD<Wire>> {
+        let q = self.q;
+        let node = &q.nodes[ni];
+        let x = &node.inputs;
+        let bound = q.bound() as i128;
+        let out_shape = q.values[node.output].shape.clone();
+        Ok(match &node.op {
+            QOp::Conv { conv, shift } => {
+                let w = self
+                    .konst(x[1])
+                    .ok_or_else(|| unsupported(q, ni, "the weight must be a constant"))?
+                    .as_standard_layout()
+                    .into_owned();
+                let bias = match x.get(2) {
+                    Some(&bid) => Some(
+                        self.konst(bid)
+                            .ok_or_else(|| unsupported(q, ni, "the bias must be a constant"))?
+                            .clone(),
+                    ),
+                    None => None,
+                };
+                let xw = self.wires(x[0])?;
+                let (xs, ws) = (xw.shape().to_vec(), w.shape().to_vec());
+                let (n, cin, h, wd) = (xs[0], xs[1], xs[2] as isize, xs[3] as isize);
+                let (m, cg, kh, kw) = (ws[0], ws[1], ws[2], ws[3]);
+                let (oh, ow) = (out_shape[2], out_shape[3]);
+                let mg = m / conv.group;
+                let xw = xw.as_standard_layout().into_owned();
+                let xd = xw.as_slice().unwrap();
+                let wdat = w.as_slice().unwrap();
+                let mut out = Vec::with_capacity(n * m * oh * ow);
+                for b_i in 0..n {
+                    for oc in 0..m {
+                        let g = oc / mg;
+                        let c0 = bias.as_ref().map(|b| b[[oc]] as i128).unwrap_or(0);
+                        for i in 0..oh {
+                            for j in 0..ow {
+                                let mut terms = Vec::with_capacity(cg * kh * kw);
+                                for c in 0..cg {
+                                    let ic = g * cg + c;
+                                    let xbase = (b_i * cin + ic) * (h * wd) as usize;
+                                    for u in 0..kh {
+                                        let y = (i * conv.strides[0] + u * conv.dilations[0])
+                                            as isize
+                                            - conv.pads[0] as isize;
+                                        if y < 0 || y >= h {
+                                            continue;
+                                        }
+                                        for v in 0..kw {
+                                            let xx = (j * conv.strides[1] + v * conv.dilations[1])
+                                                as isize
+                                                - conv.pads[1] as isize;
+                                            if xx < 0 || xx >= wd {
+                                                continue;
+                                            }
+                                            let wv = wdat[((oc * cg + c) * kh + u) * kw + v];
+                                            if wv != 0 {
+                                                terms.push((
+                                                    xd[xbase + (y * wd + xx) as usize],
+                                                    wv as i128,
+                                                ));
+                                            }
+                                        }
+                                    }
+                                }
+                                out.push(self.b.linear(&terms, c0, *shift));
+                            }
+                        }
+                    }
+                }
+                ArrayD::from_shape_vec(IxDyn(&out_shape), out).unwrap()
+            }
+            QOp::MatMul { shift } => {
+                let a = self.operand(x[0])?;
+                let bm = self.operand(x[1])?;
+                let a2 = if a.ndim() == 1 {
+                    a.insert_axis(Axis(0))
+                } else {
+                    a
+                };
+                let b2 = if bm.ndim() == 1 {
+                    bm.insert_axis(Axis(1))
+                } else {
+                    bm
+                };
+                let (ra, rb) = (a2.ndim(), b2.ndim());
+                let (m, k, nn) = (a2.shape()[ra - 2], a2.shape()[ra - 1], b2.shape()[rb - 1]);
+                let batch =
+                    elementwise::broadcast_shape(&a2.shape()[..ra - 2], &b2.shape()[..rb - 2])
+                        .map_err(|e| unsupported(q, ni, e))?;
+                let mut ashape = batch.clone();
+                ashape.extend([m, k]);
+                let mut bshape = batch.clone();
+                bshape.extend([k, nn]);
+                let ab = a2
+                    .broadcast(IxDyn(&ashape))
+                    .unwrap()
+                    .as_standard_layout()
+                    .into_owned();
+                let bb = b2
+                    .broadcast(IxDyn(&bshape))
+                    .unwrap()
+                    .as_standard_layout()
+                    .into_owned();
+                let (ad, bd) = (ab.as_slice().unwrap(), bb.as_slice().unwrap());
+                let nb: usize = batch.iter().product();
+                let mut out = Vec::with_capacity(nb * m * nn);
+                for t in 0..nb {
+                    for i in 0..m {
+                        for j in 0..nn {
+                            let mut terms = Vec::with_capacity(k);
+                            let mut c = 0i128;
+                            for l in 0..k {
+                                match (ad[(t * m + i) * k + l], bd[(t * k + l) * nn + j]) {
+                                    (El::W(w), El::C(v)) | (El::C(v), El::W(w)) => {
+                                        if v != 0 {
+                                            terms.push((w, v as i128))
+                                        }
+                                    }
+                                    (El::W(u), El::W(v)) => {
+                                        let p = self.b.mul(&u, &v, 0);
+                                        terms.push((p, 1));
+                                    }
+                                    (El::C(u), El::C(v)) => c += u as i128 * v as i128,
+                                }
+                            }
+                            out.push(self.b.linear(&terms, c, *shift));
+                        }
+                    }
+                }
+                let shape = matmul::output_shape(
+                    q.values[x[0]].shape.as_slice(),
+                    q.values[x[1]].shape.as_slice(),
+                )
+                .map_err(|e| unsupported(q, ni, e))?;
+                ArrayD::from_shape_vec(IxDyn(&shape), out).unwrap()
+            }
+            QOp::Add { align } | QOp::Sub { align } => {
+                let sign = if matches!(node.op, QOp::Sub { .. }) {
+                    -1
+                } else {
+                    1
+                };
+                let a = self.operand(x[0])?;
+                let bb = self.operand(x[1])?;
+                let pairs = elementwise::zip_broadcast(&a, &bb, |u, v| (u, v));
+                let align = *align;
+                pairs.mapv(|(u, v)| {
+                    let mut terms = vec![];
+                    let mut c = 0i128;
+                    for (e, k, s) in [(u, align[0], 1i128), (v, align[1], sign)] {
+                        match e {
+                            El::W(w) => terms.push(self.aligned_term(w, k, s)),
+                            El::C(v) => c += s * elementwise::align(v, k) as i128,
+                        }
+                    }
+                    self.combine(terms, c)
+                })
+            }
+            QOp::Mul { shift } => {
+                let a = self.operand(x[0])?;
+                let bb = self.operand(x[1])?;
+                let pairs = elementwise::zip_broadcast(&a, &bb, |u, v| (u, v));
+                pairs.mapv(|(u, v)| match (u, v) {
+                    (El::W(u), El::W(v)) => self.b.mul(&u, &v, *shift),
+                    (El::W(w), El::C(c)) | (El::C(c), El::W(w)) => {
+                        self.b.linear(&[(w, c as i128)], 0, *shift)
+                    }
+                    (El::C(u), El::C(v)) => self.b.constant(rshift(u * v, *shift) as i128),
+                })
+            }
+            QOp::Relu => self.wires(x[0])?.mapv(|w| self.b.relu(&w)),
+            QOp::Clip { min, max } => {
+                let (lo, hi) = (*min as i128, *max as i128);
+                self.wires(x[0])?.mapv(|w| {
+                    let w = if lo > -bound {
+                        self.b.max_const(&w, lo)
+                    } else {
+                        w
+                    };
+                    if hi < bound {
+                        self.b.min_const(&w, hi)
+                    } else {
+                        w
+                    }
+                })
+            }
+            QOp::MaxPool(p) => {
+                let xw = self.wires(x[0])?;
+                let (wins, shape) = windows(p, &xw);
+                let out: Vec<Wire> = wins
+                    .into_iter()
+                    .map(|(v, _)| {
+                        if v.is_empty() {
+                            self.b.constant(0)
+                        } else {
+                            self.b.max_all(&v)
+                        }
+                    })
+                    .collect();
+                ArrayD::from_shape_vec(IxDyn(&shape), out).unwrap()
+            }
+            QOp::AveragePool(p) => {
+                let xw = self.wires(x[0])?;
+                let (wins, shape) = windows(p, &xw);
+                let out: Vec<Wire> = wins
+                    .into_iter()
+                    .map(|(v, count)| {
+                        let n = count.max(1) as i64;
+                        let terms: Vec<(Wire, i128)> = v.iter().map(|w| (*w, 1)).collect();
+                        if n.count_ones() == 1 {
+                            self.b.linear(&terms, 0, n.trailing_zeros())
+                        } else {
+                            let s = self.combine(terms, 0);
+                            self.b.rdiv(&s, n)
+                        }
+                    })
+                    .collect();
+                ArrayD::from_shape_vec(IxDyn(&shape), out).unwrap()
+            }
+            QOp::Reshape { shape } => shape_ops::reshape(&self.wires(x[0])?, shape),
+            QOp::Transpose { perm } => shape_ops::transpose(&self.wires(x[0])?, perm),
+            QOp::Pad { pads, value } => {
+                let xw = self.wires(x[0])?;
+                let fill = self.b.constant(*value as i128);
+                shape_ops::pad(&xw, pads, fill)
+            }
+            QOp::Concat { axis, align } => {
+                let mut parts = Vec::with_capacity(x.len());
+                for (&id, &k) in x.iter().zip(align) {
+                    let w = self.wires(id)?;
+                    parts.push(if k == 0 {
+                        w
+                    } else {
+                        w.mapv(|w| {
+                            let t = self.aligned_term(w, k, 1);
+                            self.combine(vec![t], 0)
+                        })
+                    });
+                }
+                shape_ops::concat(&parts, *axis)
+            }
+            QOp::LeakyRelu { .. }
+            | QOp::Table { .. }
+            | QOp::Softmax { .. }
+            | QOp::ReduceMean { .. }
+            | QOp::ReduceSum { .. } => {
+                return Err(unsupported(q, ni, "no gadget for this op yet"));
+            }
+        })
+    }
+}
+
+/// Each output position's in-bounds window values and AveragePool divisor,
+/// mirroring `zkml_core::ops::pool::Pool::windows`.
+fn windows<T: Clone>(p: &Pool, x: &ArrayD<T>) -> (Vec<(Vec<T>, usize)>, Vec<usize>) {
+    let shape = p.output_shape(x.shape()).expect("checked when the node was added");
+    let (n, c, h, w) = (
+        x.shape()[0],
+        x.shape()[1],
+        x.shape()[2] as isize,
+        x.shape()[3] as isize,
+    );
+    let x = x.as_standard_layout();
+    let xd = x.as_slice().unwrap();
+    let mut out = Vec::with_capacity(shape.iter().product());
+    for plane in 0..n * c {
+        let base = plane * (h * w) as usize;
+        for i in 0..shape[2] {
+            for j in 0..shape[3] {
+                let mut buf = Vec::new();
+                let mut padded = 0;
+                for u in 0..p.kernel[0] {
+                    let y = (i * p.strides[0] + u * p.dilations[0]) as isize - p.pads[0] as isize;
+                    for v in 0..p.kernel[1] {
+                        let xx =
+                            (j * p.strides[1] + v * p.dilations[1]) as isize - p.pads[1] as isize;
+                        if y >= 0 && y < h && xx >= 0 && xx < w {
+                            buf.push(xd[base + (y * w + xx) as usize].clone());
+                        } else if y < h + p.pads[2] as isize && xx < w + p.pads[3] as isize {
+                            padded += 1;
+                        }
+                    }
+                }
+                let count = if p.count_include_pad {
+                    buf.len() + padded
+                } else {
+                    buf.len()
+                };
+                out.push((buf, count));
+            }
+        }
+    }
+    (out, shape)
+}
+
+/// Lays out `q` on `b`: inputs (public ones bound to the instance column first),
+/// every node, then the public outputs. With a trace, every node's cells are
+/// compared with the trace: the circuit computes its own integers (through
+/// `zkml_core::rounding`) and a disagreement is [`PlonkError::TraceMismatch`].
+pub fn lay_out(
+    b: &mut Builder<'_>,
+    q: &QGraph,
+    trace: Option<&Trace>,
+    vis: &Visibility,
+) -> Result<Laid> {
+    check_visibility(vis)?;
+    let mut w = Walker {
+        b,
+        q,
+        vals: vec![None; q.values.len()],
+    };
+    let start = w.b.row;
+    for &id in &q.inputs {
+        let shape = q.values[id].shape.clone();
+        let vals: Option<Vec<i64>> = trace.map(|t| t.values[id].iter().copied().collect());
+        let numel: usize = shape.iter().product();
+        let mut cells = Vec::with_capacity(numel);
+        for i in 0..numel {
+            let v = vals.as_ref().map(|v| v[i] as i128);
+            cells.push(w.b.input(v, vis.input == Vis::Public));
+        }
+        w.vals[id] = Some(ArrayD::from_shape_vec(IxDyn(&shape), cells).unwrap());
+    }
+    let input_rows = w.b.row - start;
+    let mut node_rows = Vec::with_capacity(q.nodes.len());
+    for ni in 0..q.nodes.len() {
+        let before = w.b.row;
+        let out = w.node(ni)?;
+        if let Some(t) = trace {
+            let tv = &t.values[q.nodes[ni].output];
+            for (index, (c, &tv)) in out.iter().zip(tv.iter()).enumerate() {
+                if c.val != Some(tv as i128) {
+                    return Err(PlonkError::TraceMismatch {
+                        node: q.nodes[ni].name.clone(),
+                        op: q.nodes[ni].op.name(),
+                        index,
+                        circuit: c.val.unwrap_or(i128::MIN),
+                        trace: tv,
+                    });
+                }
+            }
+        }
+        w.vals[q.nodes[ni].output] = Some(out);
+        node_rows.push(w.b.row - before);
+    }
+    let mut outputs = Vec::with_capacity(q.outputs.len());
+    for &id in &q.outputs {
+        let cells = w.wires(id)?;
+        if vis.output == Vis::Public {
+            for c in cells.iter() {
+                w.b.make_public(c);
+            }
+        }
+        outputs.push(cells);
+    }
+    Ok(Laid {
+        outputs,
+        input_rows,
+        node_rows,
+    })
+}
+
+/// The instance column for `public` (inputs then outputs), checking its shape
+/// against the model and visibility and that every input is in range.
+
+/// The halo2 circuit of a model.
+#[derive(Clone)]
+pub struct ZkmlCircuit {
+    /// The model.
+    pub q: Arc<QGraph>,
+    /// The execution (absent for keygen).
+    pub trace: Option<Arc<Trace>>,
+    /// Visibility.
+    pub vis: Visibility,
+    /// Column shape from the plan.
+    pub shape: Shape,
+    /// Corrupt this advice cell (tests only).
+    pub tamper: Option<usize>,
+}
+
+impl Circuit<Fr> for ZkmlCircuit {
+    type Config = MainConfig;
+    type FloorPlanner = SimpleFloorPlanner;
+    type Params = Shape;
+
+    fn without_witnesses(&self) -> Self {
+        Self {
+            trace: None,
+            tamper: None,
+            ..self.clone()
+        }
+    }
+    fn params(&self) -> Shape {
+        self.shape.clone()
+    }
+    fn configure_with_params(meta: &mut ConstraintSystem<Fr>, shape: Shape) -> MainConfig {
+        MainConfig::configure(meta, shape)
+    }
+    fn configure(_: &mut ConstraintSystem<Fr>) -> MainConfig {
+        unreachable!("the circuit is configured with its Shape")
+    }
+    fn synthesize(&self, config: MainConfig, mut layouter: impl Layouter<Fr>) -> Result<(), Error> {
+        assign_range_table(&mut layouter, &config)?;
+        let publics = layouter.assign_region(
+            || "model",
+            |mut region| {
+                let mut sink = Halo2Sink {
+                    region: &mut region,
+                    config: &config,
+                    tamper: self.tamper,
+                    count: 0,
+                    publics: vec![],
+                };
+                let mut b = Builder::new(&mut sink, config.shape.clone(), false);
+                lay_out(&mut b, &self.q, self.trace.as_deref(), &self.vis)
+                    .map_err(|_| Error::Synthesis)?;
+                Ok(sink.publics)
+            },
+        )?;
+        for (cell, idx) in publics {
+            layouter.constrain_instance(cell, config.instance, idx);
+        }
+        Ok(())
+    }
+}

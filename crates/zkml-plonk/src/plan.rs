@@ -1,0 +1,216 @@
+//! The layout planner: picks the MAC width `n`, the range-limb width `t`, the
+//! number of range cells per row `L` and `k` for a model.
+//!
+//! Rows depend only on `n` (one multiply-accumulate row per `n` terms; the
+//! rescale is fused into the last row); the range cells a row needs and the
+//! table depend only on `t`. For each candidate the prover cost is estimated
+//! as `committed columns × 2^k`, the dominant term (FFT + MSM per column):
+//! `n + 1 + L` advice columns, 3 more polynomials per lookup (`L` lookups),
+//! one permutation product per 2 equality columns, and the quotient pieces.
+//! The constant is fitted to NOTES.md (11 columns at k = 16 ≈ 4.8 s).
+
+use std::fmt;
+
+use halo2_axiom::{halo2curves::bn256::Fr, plonk::ConstraintSystem};
+use zkml_core::{backend::Visibility, QGraph};
+
+use crate::circuit::lay_out;
+use crate::error::{PlonkError, Result};
+use crate::gadgets::{Builder, MainConfig, NullSink, Shape};
+
+/// Largest `k` the planner will choose.
+pub const MAX_K: u32 = 26;
+
+/// Rows used by one node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LayerRows {
+    /// Node name.
+    pub node: String,
+    /// Op name.
+    pub op: &'static str,
+    /// Rows.
+    pub rows: usize,
+}
+
+/// A chosen layout.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    /// Column shape (MAC width, range cells, limb width, table widths).
+    pub shape: Shape,
+    /// log2 of the circuit rows.
+    pub k: u32,
+    /// Rows used by gadgets.
+    pub rows: usize,
+    /// Rows of the range table.
+    pub table_rows: usize,
+    /// Rows usable at this `k` (2^k minus halo2's blinding rows).
+    pub usable_rows: usize,
+    /// Rows used by the inputs.
+    pub input_rows: usize,
+    /// Rows per node.
+    pub layers: Vec<LayerRows>,
+    /// Public values (instance cells).
+    pub num_public: usize,
+    /// Advice columns.
+    pub advice_columns: usize,
+    /// Fixed columns.
+    pub fixed_columns: usize,
+    /// Lookup arguments.
+    pub lookups: usize,
+    /// Committed polynomials per proof (advice + lookup + permutation + quotient).
+    pub committed: usize,
+    /// Estimated proving time on a quiet 2-core machine (seconds).
+    pub est_prove_s: f64,
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "k = {} ({} of {} usable rows; range table {} rows)",
+            self.k, self.rows, self.usable_rows, self.table_rows
+        )?;
+        writeln!(
+            f,
+            "columns: {} advice (MAC width {}, {} range cells/row of ≤{} bits), {} fixed, {} lookups; {} committed polynomials",
+            self.advice_columns,
+            self.shape.n,
+            self.shape.l,
+            self.shape.t,
+            self.fixed_columns,
+            self.lookups,
+            self.committed
+        )?;
+        writeln!(
+            f,
+            "public values: {}; estimated prove ≈ {:.1} s (2 cores)",
+            self.num_public, self.est_prove_s
+        )?;
+        writeln!(f, "{:>8}  inputs", self.input_rows)?;
+        for l in &self.layers {
+            writeln!(f, "{:>8}  {} ({})", l.rows, l.node, l.op)?;
+        }
+        Ok(())
+    }
+}
+
+struct Pass {
+    rows: usize,
+    max_lk: usize,
+    widths: Vec<u32>,
+    input_rows: usize,
+    node_rows: Vec<usize>,
+    num_public: usize,
+}
+
+fn pass(q: &QGraph, vis: &Visibility, n: usize, t: u32) -> Result<Pass> {
+    let mut sink = NullSink;
+    let shape = Shape {
+        n,
+        l: 0,
+        t,
+        act_bits: q.act_bits,
+        widths: vec![],
+    };
+    let mut b = Builder::new(&mut sink, shape, true);
+    let laid = lay_out(&mut b, q, None, vis)?;
+    Ok(Pass {
+        rows: b.row,
+        max_lk: b.max_lk,
+        widths: b.widths.iter().copied().collect(),
+        input_rows: laid.input_rows,
+        node_rows: laid.node_rows,
+        num_public: b.num_public(),
+    })
+}
+
+/// Blinding rows and column counts of a shape, from halo2's own constraint system.
+fn cs_facts(shape: &Shape) -> (usize, usize, usize, usize, usize) {
+    let mut cs = ConstraintSystem::<Fr>::default();
+    let _ = MainConfig::configure(&mut cs, shape.clone());
+    let blinding = cs.blinding_factors() + 1;
+    let advice = cs.num_advice_columns();
+    let fixed = cs.num_fixed_columns();
+    let lookups = cs.lookups().len();
+    let degree = cs.degree();
+    (blinding, advice, fixed, lookups, degree)
+}
+
+/// Plans `q`: the cheapest candidate, or the one at a forced `k`.
+pub fn plan(q: &QGraph, vis: &Visibility, force_k: Option<u32>) -> Result<Plan> {
+    const NS: [usize; 6] = [4, 6, 8, 12, 16, 24];
+    const TS: [u32; 6] = [8, 10, 12, 13, 14, 16];
+    let by_n: Vec<(usize, Pass)> = NS
+        .iter()
+        .map(|&n| pass(q, vis, n, 8).map(|p| (n, p)))
+        .collect::<Result<_>>()?;
+    let by_t: Vec<(u32, Pass)> = TS
+        .iter()
+        .map(|&t| pass(q, vis, 8, t).map(|p| (t, p)))
+        .collect::<Result<_>>()?;
+    let mut best: Option<Plan> = None;
+    for (n, pn) in &by_n {
+        for (t, pt) in &by_t {
+            let shape = Shape {
+                n: *n,
+                l: pt.max_lk,
+                t: *t,
+                act_bits: q.act_bits,
+                widths: pt.widths.clone(),
+            };
+            let (blinding, advice, fixed, lookups, degree) = cs_facts(&shape);
+            let table_rows = shape.table_rows();
+            let need = pn.rows.max(table_rows) + blinding;
+            let min_k = need.next_power_of_two().trailing_zeros().max(4);
+            let k = match force_k {
+                Some(k) if k < min_k => continue,
+                Some(k) => k,
+                None => min_k,
+            };
+            if k > MAX_K {
+                continue;
+            }
+            let perm = (*n + 2).div_ceil(degree - 2);
+            let committed = advice + 3 * lookups + perm + (degree - 1);
+            let est = committed as f64 * (1u64 << k) as f64 * 6.7e-6;
+            let cand = Plan {
+                shape,
+                k,
+                rows: pn.rows,
+                table_rows,
+                usable_rows: (1usize << k) - blinding,
+                input_rows: pn.input_rows,
+                layers: q
+                    .nodes
+                    .iter()
+                    .zip(&pn.node_rows)
+                    .map(|(nd, &rows)| LayerRows {
+                        node: nd.name.clone(),
+                        op: nd.op.name(),
+                        rows,
+                    })
+                    .collect(),
+                num_public: pn.num_public,
+                advice_columns: advice,
+                fixed_columns: fixed,
+                lookups,
+                committed,
+                est_prove_s: est,
+            };
+            if best.as_ref().is_none_or(|b| cand.est_prove_s < b.est_prove_s) {
+                best = Some(cand);
+            }
+        }
+    }
+    best.ok_or_else(|| {
+        let rows = by_n.iter().map(|(_, p)| p.rows).min().unwrap_or(0);
+        let needed = (rows + 16).next_power_of_two().trailing_zeros();
+        match force_k {
+            Some(k) if needed <= MAX_K => PlonkError::KTooSmall { k, needed },
+            _ => PlonkError::TooLarge {
+                k: needed,
+                max_k: MAX_K,
+            },
+        }
+    })
+}

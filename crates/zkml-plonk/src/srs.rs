@@ -1,0 +1,99 @@
+//! KZG structured reference strings.
+//!
+//! **[`generate_or_load`] makes an INSECURE SRS, for development and tests
+//! only**: its toxic secret comes from a local RNG and is not destroyed by any
+//! ceremony, so whoever ran it could forge proofs. For anything real, load a
+//! ceremony's powers of tau with [`load_file`] (halo2's raw format,
+//! `ParamsKZG::write_custom(…, SerdeFormat::RawBytes)`; a larger file is
+//! downsized to `k`).
+//!
+//! Local SRSs are cached as `<dir>/kzg_bn254_<k>.srs` (written to a temporary
+//! file, then renamed, so concurrent runs never read half a file). The default
+//! directory is `$ZKML_SRS_DIR`, else `$XDG_CACHE_HOME/zkml/srs`, else
+//! `~/.cache/zkml/srs`.
+
+use std::fs;
+use std::io::{BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use halo2_axiom::{
+    halo2curves::bn256::Bn256,
+    poly::{commitment::Params, kzg::commitment::ParamsKZG},
+    SerdeFormat,
+};
+use rand_chacha03::ChaCha20Rng;
+use rand_core06::{OsRng, RngCore, SeedableRng};
+
+use crate::error::{PlonkError, Result};
+
+/// The default cache directory for local (insecure) SRS files.
+pub fn default_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("ZKML_SRS_DIR") {
+        return PathBuf::from(d);
+    }
+    if let Some(d) = std::env::var_os("XDG_CACHE_HOME") {
+        return PathBuf::from(d).join("zkml/srs");
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
+    home.join(".cache/zkml/srs")
+}
+
+/// The cached file for `k` in `dir`.
+pub fn cache_path(dir: &Path, k: u32) -> PathBuf {
+    dir.join(format!("kzg_bn254_{k}.srs"))
+}
+
+/// Loads the cached local SRS for `k` from `dir`, generating (INSECURELY) and
+/// caching it first if absent.
+pub fn generate_or_load(dir: &Path, k: u32) -> Result<ParamsKZG<Bn256>> {
+    let path = cache_path(dir, k);
+    if path.exists() {
+        return load_file(&path, k);
+    }
+    fs::create_dir_all(dir)
+        .map_err(|e| PlonkError::Srs(format!("cannot create {}: {e}", dir.display())))?;
+    let mut seed = [0u8; 32];
+    OsRng.fill_bytes(&mut seed);
+    let params = ParamsKZG::<Bn256>::setup(k, ChaCha20Rng::from_seed(seed));
+    let tmp = dir.join(format!(
+        ".kzg_bn254_{k}.srs.{}.{}.tmp",
+        std::process::id(),
+        OsRng.next_u32()
+    ));
+    let write = || -> std::io::Result<()> {
+        let mut w = BufWriter::new(fs::File::create(&tmp)?);
+        params.write_custom(&mut w, SerdeFormat::RawBytes)?;
+        w.flush()?;
+        drop(w);
+        fs::rename(&tmp, &path)
+    };
+    if let Err(e) = write() {
+        let _ = fs::remove_file(&tmp);
+        return Err(PlonkError::Srs(format!("cannot write {}: {e}", path.display())));
+    }
+    Ok(params)
+}
+
+/// Reads an SRS in halo2's raw format; it must be for at least `k` (a larger one is downsized).
+pub fn load_file(path: &Path, k: u32) -> Result<ParamsKZG<Bn256>> {
+    let f = fs::File::open(path)
+        .map_err(|e| PlonkError::Srs(format!("cannot open {}: {e}", path.display())))?;
+    let mut params = ParamsKZG::<Bn256>::read_custom(&mut BufReader::new(f), SerdeFormat::RawBytes)
+        .map_err(|e| {
+            PlonkError::Srs(format!(
+                "{} is not a KZG BN254 SRS in halo2's raw format: {e}",
+                path.display()
+            ))
+        })?;
+    if params.k() < k {
+        return Err(PlonkError::Srs(format!(
+            "{} holds 2^{} powers; this circuit needs 2^{k}",
+            path.display(),
+            params.k()
+        )));
+    }
+    if params.k() > k {
+        params.downsize(k);
+    }
+    Ok(params)
+}

@@ -1,0 +1,283 @@
+//! End to end: a tiny Conv → Relu → AveragePool → Gemm (MatMul + Add) graph,
+//! quantized, executed, laid out, proved and verified; verification must
+//! reject corrupted proofs and public values.
+
+use std::sync::Arc;
+
+use halo2_axiom::{dev::MockProver, halo2curves::bn256::Fr};
+use ndarray::{ArrayD, IxDyn};
+use zkml_core::{
+    backend::{Backend, PublicValues, SetupOptions, Vis, Visibility},
+    exec::execute,
+    ops::{Conv, Pool},
+    quant::{calibrate, quantize, QuantConfig},
+    FTensor, Graph, Op, QGraph, Trace,
+};
+use zkml_plonk::{
+    circuit::{lay_out, ZkmlCircuit},
+    gadgets::{fe, Builder, CountSink, NullSink},
+    plan, PlonkBackend, PlonkError, PlonkProof, PlonkVerifyingKey,
+};
+
+fn det(shape: &[usize], seed: u64) -> FTensor {
+    let n: usize = shape.iter().product();
+    let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let v = (0..n)
+        .map(|_| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((s >> 33) as f64 / (1u64 << 31) as f64 * 2.0 - 1.0) as f32
+        })
+        .collect();
+    ArrayD::from_shape_vec(IxDyn(shape), v).unwrap()
+}
+
+/// Conv 3×3 (1→2 ch, pad 1) → Relu → AvgPool 2×2 → Reshape → MatMul (8→3) + bias → Clip.
+fn tiny() -> (Graph, Vec<Vec<FTensor>>) {
+    let mut g = Graph::new();
+    let x = g.add_input("x", vec![1, 1, 4, 4]);
+    let w = g.add_const("w", det(&[2, 1, 3, 3], 1));
+    let b = g.add_const("b", det(&[2], 2));
+    let conv = Conv {
+        kernel: [3, 3],
+        strides: [1, 1],
+        pads: [1, 1, 1, 1],
+        dilations: [1, 1],
+        group: 1,
+    };
+    let c = g.add_node("conv", Op::Conv(conv), vec![x, w, b], "c").unwrap();
+    let r = g.add_node("relu", Op::Relu, vec![c], "r").unwrap();
+    let pool = Pool {
+        kernel: [2, 2],
+        strides: [2, 2],
+        pads: [0; 4],
+        dilations: [1, 1],
+        ceil_mode: false,
+        count_include_pad: false,
+    };
+    let p = g.add_node("pool", Op::AveragePool(pool), vec![r], "p").unwrap();
+    let f = g
+        .add_node("flat", Op::Reshape { shape: vec![1, 8] }, vec![p], "f")
+        .unwrap();
+    let wm = g.add_const("wm", det(&[8, 3], 3));
+    let bm = g.add_const("bm", det(&[3], 4));
+    let m = g.add_node("gemm_mm", Op::MatMul, vec![f, wm], "m").unwrap();
+    let a = g.add_node("gemm_add", Op::Add, vec![m, bm], "a").unwrap();
+    let o = g
+        .add_node("clip", Op::Clip { min: -0.5, max: 0.5 }, vec![a], "o")
+        .unwrap();
+    g.add_output(o);
+    let samples = (0..4).map(|s| vec![det(&[1, 1, 4, 4], 10 + s)]).collect();
+    (g, samples)
+}
+
+fn quantized() -> (QGraph, Vec<Vec<FTensor>>) {
+    let (g, samples) = tiny();
+    let cal = calibrate(&g, &samples).unwrap();
+    let cfg = QuantConfig {
+        act_bits: 12,
+        max_scale: 6,
+        weight_bits: 8,
+        ..QuantConfig::default()
+    };
+    (quantize(&g, &cal, &cfg).unwrap(), samples)
+}
+
+fn backend() -> PlonkBackend {
+    PlonkBackend {
+        srs_dir: std::env::temp_dir().join("zkml-plonk-test-srs"),
+        srs_file: None,
+    }
+}
+
+#[test]
+fn circuit_computes_exactly_the_trace() {
+    let (q, samples) = quantized();
+    let vis = Visibility::default();
+    let p = plan(&q, &vis, None).unwrap();
+    println!("{p}");
+    for s in &samples {
+        let t = execute(&q, s).unwrap();
+        let mut sink = NullSink;
+        let mut b = Builder::new(&mut sink, p.shape.clone(), false);
+        let laid = lay_out(&mut b, &q, Some(&t), &vis).unwrap();
+        for (o, id) in laid.outputs.iter().zip(&q.outputs) {
+            let got: Vec<i64> = o.iter().map(|w| w.val.unwrap() as i64).collect();
+            let want: Vec<i64> = t.values[*id].iter().copied().collect();
+            assert_eq!(got, want);
+        }
+    }
+}
+
+fn mock_circuit(q: &QGraph, t: &Trace, vis: Visibility) -> (ZkmlCircuit, u32, Vec<Fr>) {
+    let p = plan(q, &vis, None).unwrap();
+    let public = PublicValues::from_trace(q, t, &vis);
+    let inst: Vec<Fr> = public
+        .inputs
+        .iter()
+        .chain(&public.outputs)
+        .flatten()
+        .map(|&v| fe(v as i128))
+        .collect();
+    let c = ZkmlCircuit {
+        q: Arc::new(q.clone()),
+        trace: Some(Arc::new(t.clone())),
+        vis,
+        shape: p.shape.clone(),
+        tamper: None,
+    };
+    (c, p.k, inst)
+}
+
+#[test]
+fn mock_prover_accepts_and_sampled_tampering_fails() {
+    let (q, samples) = quantized();
+    let t = execute(&q, &samples[0]).unwrap();
+    for vis in [
+        Visibility::default(),
+        Visibility {
+            input: Vis::Private,
+            weights: Vis::Fixed,
+            output: Vis::Public,
+        },
+    ] {
+        let (c, k, inst) = mock_circuit(&q, &t, vis);
+        MockProver::run(k, &c, vec![inst.clone()])
+            .unwrap()
+            .assert_satisfied();
+        let mut count = CountSink::default();
+        let mut b = Builder::new(&mut count, c.shape.clone(), false);
+        lay_out(&mut b, &q, Some(&t), &vis).unwrap();
+        let n = count.count;
+        // Every 7th cell plus the last ones (the outputs); the per-gadget
+        // tests corrupt every cell of each gadget.
+        let cells: Vec<usize> = (0..n).step_by(7).chain(n.saturating_sub(5)..n).collect();
+        for i in cells {
+            let mut bad = c.clone();
+            bad.tamper = Some(i);
+            let r = MockProver::run(k, &bad, vec![inst.clone()]).unwrap().verify();
+            assert!(r.is_err(), "corrupting advice cell {i} of {n} went unnoticed");
+        }
+    }
+}
+
+#[test]
+fn prove_verify_and_reject() {
+    let (q, samples) = quantized();
+    let be = backend();
+    let (pk, vk) = be.setup(&q, &SetupOptions::default()).unwrap();
+    println!("{}", pk.plan);
+    let t0 = execute(&q, &samples[0]).unwrap();
+    let t1 = execute(&q, &samples[1]).unwrap();
+    let start = std::time::Instant::now();
+    let (proof, public) = be.prove(&pk, &q, &t0).unwrap();
+    println!(
+        "prove {:.2?}, proof {} bytes",
+        start.elapsed(),
+        proof.to_bytes().len()
+    );
+    assert_eq!(public.outputs[0], t0.values[q.outputs[0]].iter().copied().collect::<Vec<_>>());
+    let start = std::time::Instant::now();
+    be.verify(&vk, &public, &proof).unwrap();
+    println!("verify {:.2?}", start.elapsed());
+
+    // Round trips.
+    let proof2 = PlonkProof::from_bytes(&proof.to_bytes()).unwrap();
+    let vk2 = PlonkVerifyingKey::from_bytes(&vk.to_bytes(), &be).unwrap();
+    be.verify(&vk2, &public, &proof2).unwrap();
+
+    // A flipped proof byte.
+    for pos in [0, proof.bytes.len() / 2, proof.bytes.len() - 1] {
+        let mut bad = proof.clone();
+        bad.bytes[pos] ^= 1;
+        assert!(be.verify(&vk, &public, &bad).is_err(), "flipped byte {pos} accepted");
+    }
+    // A changed public output.
+    let mut bad_pub = public.clone();
+    bad_pub.outputs[0][0] += 1;
+    assert!(matches!(
+        be.verify(&vk, &bad_pub, &proof),
+        Err(PlonkError::Rejected(_))
+    ));
+    // A changed public input.
+    let mut bad_pub = public.clone();
+    bad_pub.inputs[0][3] -= 1;
+    assert!(be.verify(&vk, &bad_pub, &proof).is_err());
+    // A proof for another input against these public values.
+    let (proof1, public1) = be.prove(&pk, &q, &t1).unwrap();
+    assert_ne!(public1, public);
+    be.verify(&vk, &public1, &proof1).unwrap();
+    assert!(be.verify(&vk, &public, &proof1).is_err());
+    // A trace of another input with this one's public values cannot be forged: prove
+    // refuses a trace that is not an execution.
+    let mut forged = t0.clone();
+    forged.values[q.outputs[0]].as_slice_mut().unwrap()[0] += 1;
+    assert!(matches!(
+        be.prove(&pk, &q, &forged),
+        Err(PlonkError::TraceMismatch { .. })
+    ));
+}
+
+#[test]
+fn another_models_key_or_proof_is_refused() {
+    let (q, samples) = quantized();
+    let mut q2 = q.clone();
+    // Same shapes, one weight changed.
+    for v in q2.values.iter_mut() {
+        if let zkml_core::quant::QValueKind::Const(t) = &mut v.kind {
+            if t.len() == 24 {
+                t.as_slice_mut().unwrap()[0] += 1;
+            }
+        }
+    }
+    let be = backend();
+    let (pk, _vk) = be.setup(&q, &SetupOptions::default()).unwrap();
+    let (_pk2, vk2) = be.setup(&q2, &SetupOptions::default()).unwrap();
+    let t = execute(&q, &samples[0]).unwrap();
+    let (proof, public) = be.prove(&pk, &q, &t).unwrap();
+    assert!(matches!(
+        be.verify(&vk2, &public, &proof),
+        Err(PlonkError::WrongModel { .. })
+    ));
+    // Even with the hash patched, the other model's key rejects the proof.
+    let mut patched = proof.clone();
+    patched.model_hash = vk2.model_hash;
+    assert!(matches!(
+        be.verify(&vk2, &public, &patched),
+        Err(PlonkError::Rejected(_))
+    ));
+    // The proving key refuses another model.
+    assert!(matches!(
+        be.prove(&pk, &q2, &t),
+        Err(PlonkError::WrongModel { .. })
+    ));
+}
+
+#[test]
+fn unsupported_ops_are_refused_at_setup() {
+    let mut g = Graph::new();
+    let x = g.add_input("x", vec![1, 4]);
+    let s = g.add_node("sm", Op::Softmax { axis: 1 }, vec![x], "s").unwrap();
+    g.add_output(s);
+    let samples = vec![vec![det(&[1, 4], 5)]];
+    let cal = calibrate(&g, &samples).unwrap();
+    let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
+    let err = backend().setup(&q, &SetupOptions::default()).err().unwrap();
+    assert!(
+        matches!(&err, PlonkError::Unsupported { node, op: "Softmax", .. } if node == "sm"),
+        "{err}"
+    );
+    let (q, _) = quantized();
+    let opts = SetupOptions {
+        visibility: Visibility {
+            weights: Vis::Private,
+            ..Visibility::default()
+        },
+        k: None,
+    };
+    assert!(matches!(
+        backend().setup(&q, &opts),
+        Err(PlonkError::Visibility(_))
+    ));
+}
