@@ -43,7 +43,7 @@ pub use error::OnnxError;
 
 use loader::{Ctx, Val};
 use ops::NodeCtx;
-use proto::{tensor_shape_proto::dimension, type_proto, ModelProto, TensorProto};
+use proto::{data_type as dt, tensor_shape_proto::dimension, type_proto, ModelProto, TensorProto};
 use tensor::{checked_shape, konst_from_proto};
 
 /// Loads an ONNX model file. Tensors stored as external data are read
@@ -110,8 +110,7 @@ fn load(bytes: &[u8], base: Option<&Path>) -> Result<Graph, OnnxError> {
         .iter()
         .filter(|o| o.domain.is_empty() || o.domain == "ai.onnx")
         .map(|o| o.version)
-        .max()
-        .ok_or_else(|| decode_err("the model imports no version of the default (ai.onnx) opset"))?;
+        .max();
 
     // 1. Every unsupported op type, reported at once.
     let registry = ops::registry();
@@ -142,6 +141,9 @@ fn load(bytes: &[u8], base: Option<&Path>) -> Result<Graph, OnnxError> {
     if !unsupported.is_empty() {
         return Err(OnnxError::Unsupported { nodes: unsupported });
     }
+
+    let opset = opset
+        .ok_or_else(|| decode_err("the model imports no version of the default (ai.onnx) opset"))?;
 
     // 2. Names and consumer counts.
     let mut names = HashSet::new();
@@ -258,6 +260,17 @@ fn input_shape(vi: &proto::ValueInfoProto) -> Result<Vec<usize>, OnnxError> {
     else {
         return Err(missing());
     };
+    if !matches!(
+        t.elem_type,
+        dt::UNDEFINED | dt::FLOAT | dt::DOUBLE | dt::FLOAT16 | dt::BFLOAT16
+    ) {
+        return Err(OnnxError::Model(format!(
+            "graph input `{}` has element type {}; zkml models take float tensors (float32, \
+             float16, bfloat16 or double): cast integer inputs to float before export",
+            vi.name,
+            tensor::type_name(t.elem_type)
+        )));
+    }
     let shape = t.shape.as_ref().ok_or_else(missing)?;
     let dims: Vec<i64> = shape
         .dim

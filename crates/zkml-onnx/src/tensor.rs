@@ -177,14 +177,36 @@ fn decode_raw(code: i32, raw: &[u8]) -> Vec<f64> {
         .collect()
 }
 
-fn type_name(code: i32) -> String {
+/// The ONNX name of a data type code.
+pub fn type_name(code: i32) -> String {
     let n = match code {
         dt::UNDEFINED => "UNDEFINED",
+        dt::FLOAT => "FLOAT",
+        dt::UINT8 => "UINT8",
+        dt::INT8 => "INT8",
+        dt::UINT16 => "UINT16",
+        dt::INT16 => "INT16",
+        dt::INT32 => "INT32",
+        dt::INT64 => "INT64",
+        dt::BOOL => "BOOL",
+        dt::FLOAT16 => "FLOAT16",
+        dt::DOUBLE => "DOUBLE",
+        dt::UINT32 => "UINT32",
+        dt::UINT64 => "UINT64",
+        dt::BFLOAT16 => "BFLOAT16",
         dt::STRING => "STRING",
         14 => "COMPLEX64",
         15 => "COMPLEX128",
-        17..=20 => "FLOAT8",
-        21 | 22 | 25 | 26 => "sub-byte INT/UINT",
+        17 => "FLOAT8E4M3FN",
+        18 => "FLOAT8E4M3FNUZ",
+        19 => "FLOAT8E5M2",
+        20 => "FLOAT8E5M2FNUZ",
+        21 => "UINT4",
+        22 => "INT4",
+        23 => "FLOAT4E2M1",
+        24 => "FLOAT8E8M0",
+        25 => "UINT2",
+        26 => "INT2",
         _ => return format!("data type {code}"),
     };
     n.to_string()

@@ -1071,3 +1071,78 @@ fn missing_files_name_the_path() {
     let err = zkml_onnx::load_model(std::path::Path::new("/nonexistent/model.onnx")).unwrap_err();
     assert!(err.to_string().contains("/nonexistent/model.onnx"), "{err}");
 }
+
+#[test]
+fn prelu_uniform_slope_is_leaky_relu_and_per_channel_is_exact() {
+    let m = |slope: zkml_onnx::proto::TensorProto| {
+        model(
+            13,
+            vec![node("PRelu", &["x", "s"], &["y"], vec![])],
+            vec![slope],
+            vec![value_info("x", &[1, 2, 1, 2])],
+            &["y"],
+        )
+    };
+    let g = load_model_bytes(&m(tensor("s", &[1], &[0.25]))).unwrap();
+    assert_eq!(g.nodes[0].op, Op::LeakyRelu { alpha: 0.25 });
+    let g = load_model_bytes(&m(tensor("s", &[2, 1, 1], &[0.5, 2.0]))).unwrap();
+    assert_eq!(run(&g, &[-2.0, 3.0, -2.0, 3.0]), [-1.0, 3.0, -4.0, 3.0]);
+}
+
+#[test]
+fn integer_inputs_and_training_dropout_are_refused() {
+    let mut x = value_info("x", &[2]);
+    if let Some(zkml_onnx::proto::type_proto::Value::TensorType(t)) =
+        x.r#type.as_mut().and_then(|t| t.value.as_mut())
+    {
+        t.elem_type = zkml_onnx::proto::data_type::INT32;
+    }
+    let bytes = model(
+        13,
+        vec![node("Div", &["x", "d"], &["y"], vec![])],
+        vec![tensor_i64("d", &[1], &[2])],
+        vec![x],
+        &["y"],
+    );
+    let err = load_model_bytes(&bytes).unwrap_err();
+    assert!(err.to_string().contains("INT32"), "{err}");
+    let training = model(
+        13,
+        vec![node("Dropout", &["x", "r", "t"], &["y"], vec![])],
+        vec![
+            tensor("r", &[], &[0.5]),
+            zkml_onnx::proto::TensorProto {
+                name: "t".into(),
+                data_type: zkml_onnx::proto::data_type::BOOL,
+                int32_data: vec![1],
+                ..Default::default()
+            },
+        ],
+        vec![value_info("x", &[2])],
+        &["y"],
+    );
+    let err = load_model_bytes(&training).unwrap_err();
+    assert!(
+        matches!(&err, OnnxError::Node { node, .. } if node == "Dropout:y"),
+        "{err}"
+    );
+}
+
+#[test]
+fn one_dimensional_pooling() {
+    let bytes = model(
+        13,
+        vec![node(
+            "MaxPool",
+            &["x"],
+            &["y"],
+            vec![attr_ints("kernel_shape", &[2]), attr_ints("strides", &[2])],
+        )],
+        vec![],
+        vec![value_info("x", &[1, 1, 6])],
+        &["y"],
+    );
+    let g = load_model_bytes(&bytes).unwrap();
+    assert_eq!(out_shape(&g), [1, 1, 3]);
+    assert_eq!(run(&g, &[1.0, 5.0, -1.0, -2.0, 3.0, 0.0]), [5.0, -1.0, 3.0]);
+}
