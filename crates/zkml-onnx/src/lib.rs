@@ -238,7 +238,7 @@ fn load(bytes: &[u8], base: Option<&Path>) -> Result<Graph, OnnxError> {
                 o.name
             ))
         })?;
-        let id = ctx.materialize(v, &o.name);
+        let id = ctx.materialize_output(v, &o.name);
         ctx.graph.add_output(id);
     }
     let mut graph = ctx.graph;

@@ -114,6 +114,20 @@ impl Ctx {
         }
     }
 
+    /// The graph id of a graph output named `name` in the model; an unnamed
+    /// constant gets that name.
+    pub fn materialize_output(&mut self, v: &Val, name: &str) -> ValueId {
+        if let Val::Const(c) = v {
+            if c.name.is_none() && c.id.get().is_none() {
+                let name = self.claim(name);
+                let id = self.graph.add_const(name, c.k.to_f32());
+                c.id.set(Some(id));
+                return id;
+            }
+        }
+        self.materialize(v, name)
+    }
+
     /// The graph id of a value, adding a constant to the graph on first use.
     pub fn materialize(&mut self, v: &Val, hint: &str) -> ValueId {
         match v {

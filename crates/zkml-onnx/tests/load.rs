@@ -1146,3 +1146,147 @@ fn one_dimensional_pooling() {
     assert_eq!(out_shape(&g), [1, 1, 3]);
     assert_eq!(run(&g, &[1.0, 5.0, -1.0, -2.0, 3.0, 0.0]), [5.0, -1.0, 3.0]);
 }
+
+/// A model touching most handlers, for mutation fuzzing.
+fn rich_model() -> Vec<u8> {
+    model(
+        13,
+        vec![
+            node(
+                "Conv",
+                &["x", "w"],
+                &["c"],
+                vec![attr_ints("pads", &[1, 1, 1, 1])],
+            ),
+            node(
+                "BatchNormalization",
+                &["c", "s", "b", "m", "v"],
+                &["bn"],
+                vec![],
+            ),
+            node("Relu", &["bn"], &["r"], vec![]),
+            node(
+                "MaxPool",
+                &["r"],
+                &["p"],
+                vec![
+                    attr_ints("kernel_shape", &[2, 2]),
+                    attr_ints("strides", &[2, 2]),
+                ],
+            ),
+            node("Pad", &["p", "pads"], &["pp"], vec![]),
+            node("Shape", &["pp"], &["sh"], vec![]),
+            node("Slice", &["sh", "zero", "one"], &["n"], vec![]),
+            node(
+                "Concat",
+                &["n", "minus1"],
+                &["tgt"],
+                vec![attr_i("axis", 0)],
+            ),
+            node("Reshape", &["pp", "tgt"], &["f"], vec![]),
+            node(
+                "Gemm",
+                &["f", "gw", "gb"],
+                &["g"],
+                vec![attr_i("transB", 1)],
+            ),
+            node("Softmax", &["g"], &["y"], vec![]),
+        ],
+        vec![
+            rand_tensor("w", &[2, 1, 3, 3], 1),
+            rand_tensor("s", &[2], 2),
+            rand_tensor("b", &[2], 3),
+            rand_tensor("m", &[2], 4),
+            tensor("v", &[2], &[0.5, 1.5]),
+            tensor_i64("pads", &[8], &[0, 0, 1, 1, 0, 0, 0, 0]),
+            tensor_i64("zero", &[1], &[0]),
+            tensor_i64("one", &[1], &[1]),
+            tensor_i64("minus1", &[1], &[-1]),
+            rand_tensor("gw", &[3, 72], 5),
+            rand_tensor("gb", &[3], 6),
+        ],
+        vec![value_info("x", &[1, 1, 10, 10])],
+        &["y"],
+    )
+}
+
+#[test]
+fn mutated_models_never_panic() {
+    let bytes = rich_model();
+    let g = load_model_bytes(&bytes).unwrap();
+    assert_eq!(
+        ops(&g),
+        ["Conv", "Relu", "MaxPool", "Pad", "Reshape", "MatMul", "Add", "Softmax"]
+    );
+    assert_eq!(out_shape(&g), [1, 3]);
+    let noise = rand_vec(1 << 16, 99);
+    let mut k = 0;
+    let mut next = || {
+        k = (k + 1) % noise.len();
+        ((noise[k] + 1.0) * 32767.9) as usize
+    };
+    let mut stats = std::collections::BTreeMap::new();
+    for _ in 0..3000 {
+        let mut m = bytes.clone();
+        for _ in 0..1 + next() % 4 {
+            let i = next() % m.len();
+            m[i] = next() as u8;
+        }
+        if next() % 8 == 0 {
+            m.truncate(next() % m.len());
+        }
+        let r = load_model_bytes(&m);
+        let kind = match &r {
+            Ok(_) => "ok",
+            Err(OnnxError::Decode { .. }) => "decode",
+            Err(_) => "other",
+        };
+        *stats.entry(kind).or_insert(0) += 1;
+    }
+    // The mutations reach the decoder, the handlers and the folded result.
+    assert!(stats.len() == 3, "{stats:?}");
+}
+
+#[test]
+fn external_data_is_read_relative_to_the_model() {
+    use zkml_onnx::proto::{data_type as dt, StringStringEntryProto, TensorProto};
+    let dir = tempfile::tempdir().unwrap();
+    let data: Vec<u8> = [9.0f32, 1.0, 2.0, 3.0]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    std::fs::write(dir.path().join("weights.bin"), &data).unwrap();
+    let kv = |k: &str, v: &str| StringStringEntryProto {
+        key: k.into(),
+        value: v.into(),
+    };
+    let w = TensorProto {
+        name: "w".into(),
+        dims: vec![3],
+        data_type: dt::FLOAT,
+        external_data: vec![
+            kv("location", "weights.bin"),
+            kv("offset", "4"),
+            kv("length", "12"),
+        ],
+        data_location: 1,
+        ..Default::default()
+    };
+    let bytes = model(
+        13,
+        vec![node("Add", &["x", "w"], &["y"], vec![])],
+        vec![w],
+        vec![value_info("x", &[3])],
+        &["y"],
+    );
+    let path = dir.path().join("model.onnx");
+    std::fs::write(&path, &bytes).unwrap();
+    let g = zkml_onnx::load_model(&path).unwrap();
+    assert_eq!(run(&g, &[0.0; 3]), [1.0, 2.0, 3.0]);
+    // From bytes there is no folder to read it from: a clear error.
+    let err = load_model_bytes(&bytes).unwrap_err();
+    assert!(
+        matches!(&err, OnnxError::Tensor { name, .. } if name == "w"),
+        "{err}"
+    );
+}

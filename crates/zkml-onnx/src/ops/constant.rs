@@ -57,6 +57,11 @@ fn consts<'a>(n: &'a NodeCtx) -> Result<Vec<Option<&'a Konst>>, OnnxError> {
         .collect()
 }
 
+fn check_numel(n: &NodeCtx, shape: &[usize]) -> Result<(), OnnxError> {
+    let dims: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
+    checked_shape(&dims, n.out(0)).map(|_| ())
+}
+
 fn req<'a>(n: &NodeCtx, ks: &[Option<&'a Konst>], i: usize) -> Result<&'a Konst, OnnxError> {
     ks.get(i)
         .copied()
@@ -301,7 +306,8 @@ fn binary(_: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
         .ok_or_else(|| n.err("needs at least one input"))?;
     let mut acc = (*first).clone();
     for k in &xs[1..] {
-        broadcast_shape(acc.shape(), k.shape()).map_err(|e| n.err(e))?;
+        let s = broadcast_shape(acc.shape(), k.shape()).map_err(|e| n.err(e))?;
+        check_numel(n, &s)?;
         let (f, dtype): (fn(f64, f64) -> f64, DType) = match n.op() {
             "Pow" => (f64::powf, acc.dtype),
             "Min" => (f64::min, acc.dtype),
@@ -336,6 +342,7 @@ fn where_(_: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
     let s = broadcast_shape(c.shape(), x.shape())
         .and_then(|s| broadcast_shape(&s, y.shape()))
         .map_err(|e| n.err(e))?;
+    check_numel(n, &s)?;
     let sh = IxDyn(&s);
     let err = || n.err("inputs do not broadcast");
     let (cv, xv, yv) = (

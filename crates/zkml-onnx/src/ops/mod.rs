@@ -55,6 +55,10 @@ pub fn registry() -> Registry {
     r
 }
 
+/// The largest kernel size, stride, dilation or pad the loader accepts (a
+/// guard against absurd values in malformed files).
+pub const MAX_WINDOW: usize = 1 << 24;
+
 /// Normalises a possibly negative axis for a tensor of rank `rank`.
 pub fn norm_axis(axis: i64, rank: usize) -> Option<usize> {
     let r = i64::try_from(rank).ok()?;
@@ -272,10 +276,15 @@ impl NodeCtx<'_> {
             return Err(self.attr_err(name, format!("expected {n} values, got {v:?}")));
         }
         v.iter()
-            .map(|&x| usize::try_from(x))
-            .collect::<Result<Vec<_>, _>>()
+            .map(|&x| usize::try_from(x).ok().filter(|&x| x <= MAX_WINDOW))
+            .collect::<Option<Vec<_>>>()
             .map(Some)
-            .map_err(|_| self.attr_err(name, format!("negative values {v:?} are not supported")))
+            .ok_or_else(|| {
+                self.attr_err(
+                    name,
+                    format!("values {v:?} must lie in 0..={MAX_WINDOW} (negative values are not supported)"),
+                )
+            })
     }
 
     /// Axes (normalised) from the attribute before `input_from` opset, from

@@ -167,9 +167,12 @@ fn concat(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
         .first()
         .ok_or_else(|| n.err("Concat needs at least one input"))?;
     let rank = ctx.shape(first).len();
-    let raw = n
-        .opt_int("axis")?
-        .ok_or_else(|| n.attr_err("axis", "is required"))?;
+    // Concat-1 defaulted the axis to 1; from opset 4 it is required.
+    let raw = match n.opt_int("axis")? {
+        Some(a) => a,
+        None if n.opset < 4 => 1,
+        None => return Err(n.attr_err("axis", "is required")),
+    };
     let axis = norm_axis(raw, rank)
         .ok_or_else(|| n.attr_err("axis", format!("{raw} out of range for rank {rank}")))?;
     Ok(vec![ctx.emit(
@@ -235,6 +238,9 @@ fn pad(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
         return Err(n.err(format!(
             "negative pads {raw:?} (cropping) are not supported"
         )));
+    }
+    if raw.iter().any(|&p| p > super::MAX_WINDOW as i64) {
+        return Err(n.err(format!("pads {raw:?} exceed {}", super::MAX_WINDOW)));
     }
     let mut pads = vec![0usize; 2 * rank];
     for (j, &a) in axes.iter().enumerate() {
