@@ -4,6 +4,7 @@ argument, one directory per case:
     <case>/model.onnx                         the case as ONNX ships it
     <case>/model_consts.onnx                  (cases with 2+ inputs) see below
     <case>/test_data_set_0/input_*.pb, output_*.pb
+    index.txt                                 `<case> <op>` per line, see below
 
 Called by scripts/gen-onnx-cases.sh, which handles caching and atomic
 replacement. The onnx wheel no longer ships its test data, and
@@ -17,10 +18,16 @@ axes). zkml needs those static. This variant keeps input 0 as the only graph
 input and turns inputs 1.. into initializers holding test_data_set_0's values
 (the same data, so the expected outputs are unchanged). The conformance
 manifest says per case which model it runs.
+
+`index.txt` names the ONNX op each case tests: the op of its single node, or
+for a multi-node case (`_expanded` variants) the op of the case it expands.
+The conformance test uses it to fail when the manifest misses a case of an
+op it covers (e.g. after an onnx upgrade).
 """
 
 import argparse
 import os
+import re
 import sys
 
 import onnx
@@ -49,6 +56,17 @@ def write_consts_variant(case_dir: str) -> None:
     onnx.save(model, os.path.join(case_dir, "model_consts.onnx"))
 
 
+def case_op(node_dir: str, name: str) -> str:
+    """The op a case tests (see the module doc), or "" when unknown."""
+    for base in (name, re.sub(r"_expanded(_ver\d+)?$", "", name)):
+        path = os.path.join(node_dir, base, "model.onnx")
+        if os.path.exists(path):
+            nodes = onnx.load(path).graph.node
+            if len(nodes) == 1:
+                return nodes[0].op_type
+    return ""
+
+
 def main() -> None:
     out = sys.argv[1]
     # generate_data() writes whatever `model_test.collect_testcases()` returns,
@@ -56,8 +74,12 @@ def main() -> None:
     cmd_tools.model_test.collect_testcases = node_test.collect_testcases
     cmd_tools.generate_data(argparse.Namespace(output=out))
     node_dir = os.path.join(out, "node")
-    for name in sorted(os.listdir(node_dir)):
+    names = sorted(os.listdir(node_dir))
+    for name in names:
         write_consts_variant(os.path.join(node_dir, name))
+    with open(os.path.join(node_dir, "index.txt"), "w") as f:
+        for name in names:
+            f.write(f"{name} {case_op(node_dir, name) or '?'}\n")
     print(f"onnx {onnx.__version__}: node cases written to {node_dir}", file=sys.stderr)
 
 

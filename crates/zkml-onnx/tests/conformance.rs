@@ -65,7 +65,7 @@
 //! `ZKML_CONFORMANCE_VERBOSE=1` also prints each skipped case's refusal;
 //! `ZKML_ONNX_CASES_DIR` points the test at another cases directory.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -491,13 +491,30 @@ fn onnx_node_conformance() {
         return;
     }
     let cases = parse_manifest();
-    let mut names = std::collections::HashSet::new();
+    let mut names: HashSet<&str> = HashSet::new();
     for c in &cases {
         assert!(
-            names.insert(&c.name),
+            names.insert(c.name.as_str()),
             "{} is listed twice in the manifest",
             c.name
         );
+    }
+
+    // Every generated case of a covered op must be in the manifest.
+    let covered: HashSet<&str> = cases.iter().map(|c| c.op.as_str()).collect();
+    let index = std::fs::read_to_string(dir.join("index.txt")).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; regenerate with scripts/gen-onnx-cases.sh",
+            dir.join("index.txt").display()
+        )
+    });
+    let mut unlisted = Vec::new();
+    for line in index.lines() {
+        if let Some((name, op)) = line.split_once(' ') {
+            if covered.contains(op) && !names.contains(name) {
+                unlisted.push(format!("{name} ({op})"));
+            }
+        }
     }
 
     // Panics are caught and reported per case; keep the default hook quiet.
@@ -580,6 +597,11 @@ fn onnx_node_conformance() {
         failing
     );
     say(summary);
+    assert!(
+        unlisted.is_empty(),
+        "cases of covered ops missing from onnx-node-cases.txt (add a run or skip line): {}",
+        unlisted.join(", ")
+    );
     assert!(
         failing == 0,
         "{failing} ONNX conformance case(s) failed:\n{report}"
