@@ -62,7 +62,8 @@
 //! per op, `conformance: N run (N float ok), N run (N int ok), N skipped, N
 //! failing`, and how tight the integer tolerance was (the largest fraction of
 //! its bound a case used, the largest bound relative to its outputs).
-//! `ZKML_CONFORMANCE_VERBOSE=1` also prints each skipped case's refusal;
+//! `ZKML_CONFORMANCE_VERBOSE=1` also prints each skipped case's refusal and
+//! each run case's integer error and bound;
 //! `ZKML_ONNX_CASES_DIR` points the test at another cases directory.
 
 use std::collections::{BTreeMap, HashSet};
@@ -553,6 +554,15 @@ fn onnx_node_conformance() {
         for (c, o) in cases.iter().zip(&outcomes) {
             if o.skipped {
                 let _ = writeln!(summary, "skipped {}: {}", c.name, o.note);
+            } else if o.int_ok {
+                let st = o.int_stats;
+                let _ = writeln!(
+                    summary,
+                    "int {}: error used {:.0}% of the bound; bound {:.2}% of max|output|",
+                    c.name,
+                    st.used * 100.0,
+                    st.rel_bound * 100.0
+                );
             }
         }
     }
