@@ -242,7 +242,10 @@ impl Rd<'_> {
     }
     fn header(&mut self, magic: &[u8; 8]) -> Result<[u8; 32]> {
         if self.take(8)? != magic {
-            return Err(fmt_err(self.what, "not a zkml-plonk file of this kind (bad magic)"));
+            return Err(fmt_err(
+                self.what,
+                "not a zkml-plonk file of this kind (bad magic)",
+            ));
         }
         let v = self.u32()?;
         if v != FORMAT_VERSION {
@@ -421,12 +424,9 @@ impl PlonkProvingKey {
             ));
         }
         let mut rest = r.b;
-        let pk = ProvingKey::<G1Affine>::read::<_, ZkmlCircuit>(
-            &mut rest,
-            SerdeFormat::RawBytes,
-            shape,
-        )
-        .map_err(|e| fmt_err(what, e.to_string()))?;
+        let pk =
+            ProvingKey::<G1Affine>::read::<_, ZkmlCircuit>(&mut rest, SerdeFormat::RawBytes, shape)
+                .map_err(|e| fmt_err(what, e.to_string()))?;
         Ok(Self {
             plan,
             layout,
@@ -480,7 +480,8 @@ impl PlonkBackend {
             shape: plan.shape.clone(),
             tamper: None,
         };
-        let vk = keygen_vk(params.as_ref(), &circuit).map_err(|e| PlonkError::Halo2(e.to_string()))?;
+        let vk =
+            keygen_vk(params.as_ref(), &circuit).map_err(|e| PlonkError::Halo2(e.to_string()))?;
         let pk = keygen_pk(params.as_ref(), vk.clone(), &circuit)
             .map_err(|e| PlonkError::Halo2(e.to_string()))?;
         let model_hash = model_hash(q, &vis, &plan.shape, plan.k);

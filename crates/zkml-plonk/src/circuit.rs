@@ -396,7 +396,9 @@ impl Walker<'_, '_> {
 /// Each output position's in-bounds window values and AveragePool divisor,
 /// mirroring `zkml_core::ops::pool::Pool::windows`.
 fn windows<T: Clone>(p: &Pool, x: &ArrayD<T>) -> (Vec<(Vec<T>, usize)>, Vec<usize>) {
-    let shape = p.output_shape(x.shape()).expect("checked when the node was added");
+    let shape = p
+        .output_shape(x.shape())
+        .expect("checked when the node was added");
     let (n, c, h, w) = (
         x.shape()[0],
         x.shape()[1],
@@ -502,9 +504,6 @@ pub fn lay_out(
         node_rows,
     })
 }
-
-/// The instance column for `public` (inputs then outputs), checking its shape
-/// against the model and visibility and that every input is in range.
 
 /// The halo2 circuit of a model.
 #[derive(Clone)]

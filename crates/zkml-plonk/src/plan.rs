@@ -197,7 +197,10 @@ pub fn plan(q: &QGraph, vis: &Visibility, force_k: Option<u32>) -> Result<Plan> 
                 committed,
                 est_prove_s: est,
             };
-            if best.as_ref().is_none_or(|b| cand.est_prove_s < b.est_prove_s) {
+            if best
+                .as_ref()
+                .is_none_or(|b| cand.est_prove_s < b.est_prove_s)
+            {
                 best = Some(cand);
             }
         }

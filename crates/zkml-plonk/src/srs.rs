@@ -34,7 +34,9 @@ pub fn default_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("XDG_CACHE_HOME") {
         return PathBuf::from(d).join("zkml/srs");
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
     home.join(".cache/zkml/srs")
 }
 
@@ -69,7 +71,10 @@ pub fn generate_or_load(dir: &Path, k: u32) -> Result<ParamsKZG<Bn256>> {
     };
     if let Err(e) = write() {
         let _ = fs::remove_file(&tmp);
-        return Err(PlonkError::Srs(format!("cannot write {}: {e}", path.display())));
+        return Err(PlonkError::Srs(format!(
+            "cannot write {}: {e}",
+            path.display()
+        )));
     }
     Ok(params)
 }

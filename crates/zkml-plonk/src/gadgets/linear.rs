@@ -120,7 +120,12 @@ mod tests {
     #[test]
     fn matches_rshift() {
         for (xs, ws, c, d) in [
-            (&[3i128, -7, 11, 5, 9][..], &[2i128, 5, -3, 1, 4][..], 17i128, 3u32),
+            (
+                &[3i128, -7, 11, 5, 9][..],
+                &[2i128, 5, -3, 1, 4][..],
+                17i128,
+                3u32,
+            ),
             (&[100, -200, 300][..], &[-7, 9, 1][..], -5, 0),
             (&[-1000][..], &[3][..], 0, 4),
         ] {
@@ -130,7 +135,10 @@ mod tests {
             );
             let circuit = dot(xs, ws, c, d);
             circuit.assert_ok();
-            assert_eq!(*circuit.publics().last().unwrap(), crate::gadgets::fe(expect as i128));
+            assert_eq!(
+                *circuit.publics().last().unwrap(),
+                crate::gadgets::fe(expect as i128)
+            );
         }
     }
 

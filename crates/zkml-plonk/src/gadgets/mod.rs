@@ -178,8 +178,14 @@ impl MainConfig {
         let t_val = meta.lookup_table_column();
 
         meta.create_gate("main", |m| {
-            let xs: Vec<_> = x.iter().map(|c| m.query_advice(*c, Rotation::cur())).collect();
-            let lks: Vec<_> = lk.iter().map(|c| m.query_advice(*c, Rotation::cur())).collect();
+            let xs: Vec<_> = x
+                .iter()
+                .map(|c| m.query_advice(*c, Rotation::cur()))
+                .collect();
+            let lks: Vec<_> = lk
+                .iter()
+                .map(|c| m.query_advice(*c, Rotation::cur()))
+                .collect();
             let acc_c = m.query_advice(acc, Rotation::cur());
             let acc_p = m.query_advice(acc, Rotation::prev());
             let f = |m: &mut halo2_axiom::plonk::VirtualCells<'_, Fr>, c: Column<Fixed>| {
@@ -433,7 +439,6 @@ pub(crate) fn lk_weight(e: Eqn, j: usize) -> Fix {
         Eqn::E2 => Fix::U2(j),
     }
 }
-
 
 /// A [`Sink`] writing into one halo2 region whose rows are absolute (halo2-axiom
 /// starts every region at row 0). `tamper = Some(i)` adds 1 to the `i`-th

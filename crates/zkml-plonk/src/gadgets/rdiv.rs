@@ -20,8 +20,8 @@ use halo2_axiom::halo2curves::{bn256::Fr, ff::Field};
 use zkml_core::rounding::rdiv;
 
 use super::{
-    linear::LinearInstructions, range::bits_for, range::RangeInstructions, Adv, Builder, Eqn,
-    Fix, Wire,
+    linear::LinearInstructions, range::bits_for, range::RangeInstructions, Adv, Builder, Eqn, Fix,
+    Wire,
 };
 
 /// Rounding-division instructions.
@@ -68,7 +68,14 @@ impl RdivInstructions for Builder<'_> {
         self.range_limbs(row, Eqn::E1, &mut next, r, bw, -Fr::ONE);
         self.set(Fix::A2, row, -Fr::ONE);
         self.seti(Fix::C2, row, 2 * n - 1);
-        self.range_limbs(row, Eqn::E2, &mut next, r.map(|r| 2 * n - 1 - r), bw, -Fr::ONE);
+        self.range_limbs(
+            row,
+            Eqn::E2,
+            &mut next,
+            r.map(|r| 2 * n - 1 - r),
+            bw,
+            -Fr::ONE,
+        );
         out
     }
 }
@@ -84,7 +91,15 @@ mod tests {
 
     #[test]
     fn matches_core_rdiv() {
-        for (x, n) in [(17i128, 9i64), (-17, 9), (-5, 2), (100, 4), (7, 1), (-4, 3), (0, 25)] {
+        for (x, n) in [
+            (17i128, 9i64),
+            (-17, 9),
+            (-5, 2),
+            (100, 4),
+            (7, 1),
+            (-4, 3),
+            (0, 25),
+        ] {
             let c = GadgetCircuit::new(move |b| {
                 let w = b.input(Some(x), true);
                 let y = b.rdiv(&w, n);

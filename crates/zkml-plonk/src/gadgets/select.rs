@@ -78,13 +78,13 @@ impl SelectInstructions for Builder<'_> {
             Other::Prev(v) => (1i128, 0i128, v),
             Other::Const(c) => (0, c, Some(c)),
         };
-        let z = x0.val.zip(o).map(|(x, o)| if is_max { x.max(o) } else { x.min(o) });
+        let z = x0
+            .val
+            .zip(o)
+            .map(|(x, o)| if is_max { x.max(o) } else { x.min(o) });
         let sign: i128 = if is_max { 1 } else { -1 };
         let half = self.act_offset();
-        let beta = self
-            .shape
-            .act_bits
-            .max(bits_for((half + s0.abs()) as u128));
+        let beta = self.shape.act_bits.max(bits_for((half + s0.abs()) as u128));
         self.set(Fix::QSel, row, Fr::ONE);
         self.seti(Fix::S1, row, s1);
         self.seti(Fix::S0, row, s0);
