@@ -12,6 +12,8 @@
 //! * Constants multiplied into an op (weights, Mul factors):
 //!   `s_w = ⌊log2((2^(weight_bits−1) − 1) / max|w|)⌋`; biases at `s_x + s_w`;
 //!   constants added or concatenated at the output scale.
+//! * Sigmoid, Tanh and Softmax outputs (within ±1) get `max_scale`, capped so
+//!   that 1 fits the activation bound: `min(max_scale, ⌊log2 bound⌋)`.
 //! * With [`QuantConfig::fixed_scale`] every tensor uses one scale (the earlier
 //!   zkml's `global_sf`), and `act_bits` grows to hold the calibrated range.
 
@@ -163,6 +165,9 @@ pub fn quantize(g: &Graph, cal: &Calibration, cfg: &QuantConfig) -> Result<QGrap
         }
     };
     let quant = |t: &FTensor, s: i32| -> ITensor { t.mapv(|x| quantize_value(x as f64, s)) };
+    // The finest scale at which ±1 (the range of Sigmoid, Tanh and Softmax
+    // outputs) is within the activation bound: their output scale is at most this.
+    let unit_scale = floor_log2(bound);
 
     let mut scales: Vec<Option<i32>> = vec![None; g.values.len()];
     let mut kinds: Vec<Option<QValueKind>> = vec![None; g.values.len()];
@@ -312,7 +317,7 @@ pub fn quantize(g: &Graph, cal: &Calibration, cfg: &QuantConfig) -> Result<QGrap
                         } else {
                             TableFn::Tanh
                         };
-                        let s = fixed_or(cfg.max_scale);
+                        let s = fixed_or(cfg.max_scale.min(unit_scale));
                         (
                             QOp::Table {
                                 func,
@@ -323,7 +328,7 @@ pub fn quantize(g: &Graph, cal: &Calibration, cfg: &QuantConfig) -> Result<QGrap
                         )
                     }
                     Op::Softmax { axis } => {
-                        let s = fixed_or(cfg.max_scale);
+                        let s = fixed_or(cfg.max_scale.min(unit_scale));
                         (
                             QOp::Softmax {
                                 axis: *axis,
@@ -431,4 +436,44 @@ pub fn quantize(g: &Graph, cal: &Calibration, cfg: &QuantConfig) -> Result<QGrap
         outputs: g.outputs.clone(),
         act_bits,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exec::execute;
+
+    /// With a narrow activation range (`act_bits = 8`, bound 127) the table
+    /// and softmax outputs must still fit: at `max_scale = 8`, 1.0 would be
+    /// 256. Their scale is capped at ⌊log2 127⌋ = 6.
+    #[test]
+    fn unit_range_outputs_fit_narrow_activations() {
+        let mut g = Graph::new();
+        let x = g.add_input("x", vec![1, 4]);
+        let sig = g.add_node("sig", Op::Sigmoid, vec![x], "sig").unwrap();
+        let tanh = g.add_node("tanh", Op::Tanh, vec![x], "tanh").unwrap();
+        let sm = g
+            .add_node("sm", Op::Softmax { axis: 1 }, vec![x], "sm")
+            .unwrap();
+        for o in [sig, tanh, sm] {
+            g.add_output(o);
+        }
+        let input = FTensor::from_shape_vec(vec![1, 4], vec![-6.0, -0.5, 0.5, 6.0]).unwrap();
+        let cal = calibrate(&g, &[vec![input.clone()]]).unwrap();
+        let cfg = QuantConfig {
+            act_bits: 8,
+            ..QuantConfig::default()
+        };
+        let q = quantize(&g, &cal, &cfg).unwrap();
+        for o in [sig, tanh, sm] {
+            assert_eq!(q.values[o].scale, 6, "{}", q.values[o].name);
+        }
+        let trace = execute(&q, &[input]).expect("outputs within ±127");
+        // sigmoid(6) ≈ 0.9975 → 64 at scale 2^-6; tanh(-6) ≈ −1 → −64.
+        assert_eq!(trace.values[sig][[0, 3]], 64);
+        assert_eq!(trace.values[tanh][[0, 0]], -64);
+        // The default config keeps max_scale (8 ≤ ⌊log2 32767⌋ = 14).
+        let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
+        assert_eq!(q.values[sm].scale, 8);
+    }
 }
