@@ -20,9 +20,16 @@ trap 'rm -rf "$tmp"' EXIT
 "$py" -W ignore::RuntimeWarning "$root/scripts/gen-onnx-cases.py" "$tmp/gen"
 mv "$tmp/gen/node" "$tmp/cases"
 echo "$stamp" > "$tmp/cases/.stamp"
-# Swap in atomically: a reader sees the old complete set or the new one.
+# Install by rename (a reader never sees a half-written set): move a stale set
+# aside, then rename ours into place. `mv -T` never nests one directory in
+# another; if a concurrent run installed the same set first, keep that one.
 if [ -e "$dest" ]; then
-  mv "$dest" "$tmp/old"
+  mv -T "$dest" "$tmp/old" 2>/dev/null || true
 fi
-mv "$tmp/cases" "$dest"
+if ! mv -T "$tmp/cases" "$dest" 2>/dev/null; then
+  if [ "$(cat "$dest/.stamp" 2>/dev/null)" != "$stamp" ]; then
+    echo "gen-onnx-cases: cannot install $dest" >&2
+    exit 1
+  fi
+fi
 echo "ONNX node cases ($stamp): $(ls "$dest" | wc -l) in $dest" >&2
