@@ -29,9 +29,9 @@
 pub mod error;
 mod fold;
 mod loader;
-pub mod ops;
+mod ops;
 pub mod proto;
-pub mod tensor;
+mod tensor;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -159,7 +159,7 @@ fn load(bytes: &[u8], base: Option<&Path>) -> Result<Graph, OnnxError> {
     }
     names.extend(g.input.iter().map(|v| v.name.clone()));
     names.extend(g.initializer.iter().map(|t| t.name.clone()));
-    let mut ctx = Ctx::new(opset, names, uses);
+    let mut ctx = Ctx::new(names, uses);
 
     // 3. Initializers and inputs.
     let mut vals: HashMap<String, Val> = HashMap::new();

@@ -64,8 +64,6 @@ impl Val {
 pub struct Ctx {
     /// The graph being built.
     pub graph: Graph,
-    /// The default-domain opset version.
-    pub opset: i64,
     /// Every value name of the model (reserved for those values).
     reserved: HashSet<String>,
     /// Names given to graph values so far.
@@ -76,10 +74,9 @@ pub struct Ctx {
 impl Ctx {
     /// A context for a model whose value names are `names`, consumed
     /// `uses[name]` times (node inputs and graph outputs).
-    pub fn new(opset: i64, names: HashSet<String>, uses: HashMap<String, usize>) -> Self {
+    pub fn new(names: HashSet<String>, uses: HashMap<String, usize>) -> Self {
         Ctx {
             graph: Graph::new(),
-            opset,
             reserved: names,
             taken: HashSet::new(),
             uses,

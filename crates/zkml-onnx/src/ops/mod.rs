@@ -4,12 +4,16 @@
 //! model's opset, checks what the IR cannot express, and emits IR ops through
 //! [`Ctx::emit`] (which folds them when every input is constant).
 //!
-//! Families: [`math`] (MatMul, Gemm, elementwise, activations, Softmax),
+//! Layout: a folder per op family with a file per op (`ops/<family>/<op>.rs`)
+//! and one `register` per family. Families: [`math`] (MatMul, Gemm,
+//! Add/Sub/Mul/Div, Neg, Sum), [`activation`] (Relu, Sigmoid, Tanh,
+//! LeakyRelu, PRelu, Clip, Softmax),
 //! [`nn`] (Conv, pooling, BatchNormalization), [`shape`] (Reshape and other
-//! data movement), [`reduce`], [`constant`] (Constant and the shape-subgraph
+//! data movement), [`reduce`], [`consts`] (Constant and the shape-subgraph
 //! ops that are only folded).
 
-pub mod constant;
+pub mod activation;
+pub mod consts;
 pub mod math;
 pub mod nn;
 pub mod reduce;
@@ -48,10 +52,11 @@ pub type Registry = HashMap<&'static str, Handler>;
 pub fn registry() -> Registry {
     let mut r = Registry::new();
     math::register(&mut r);
+    activation::register(&mut r);
     nn::register(&mut r);
     shape::register(&mut r);
     reduce::register(&mut r);
-    constant::register(&mut r);
+    consts::register(&mut r);
     r
 }
 

@@ -1,0 +1,29 @@
+//! Activations: Relu, Sigmoid, Tanh, LeakyRelu, PRelu, Clip, Softmax.
+
+pub mod clip;
+pub mod leaky_relu;
+pub mod prelu;
+pub mod softmax;
+
+use zkml_core::Op;
+
+use super::{NodeCtx, Registry};
+use crate::error::OnnxError;
+use crate::loader::{Ctx, Val};
+
+/// Registers the family.
+pub fn register(r: &mut Registry) {
+    r.insert("Relu", |c, n| unary(c, n, Op::Relu));
+    r.insert("Sigmoid", |c, n| unary(c, n, Op::Sigmoid));
+    r.insert("Tanh", |c, n| unary(c, n, Op::Tanh));
+    r.insert("LeakyRelu", leaky_relu::leaky_relu);
+    r.insert("PRelu", prelu::prelu);
+    r.insert("Clip", clip::clip);
+    r.insert("Softmax", softmax::softmax);
+}
+
+/// A one-input op mapped one to one.
+pub fn unary(ctx: &mut Ctx, n: &NodeCtx, op: Op) -> Result<Vec<Val>, OnnxError> {
+    let x = n.input(0)?.clone();
+    Ok(vec![ctx.emit(n.at(), &n.name, op, &[x], n.out(0))?])
+}

@@ -1,0 +1,37 @@
+//! Cast.
+
+use crate::error::OnnxError;
+use crate::loader::{Ctx, Val};
+use crate::ops::NodeCtx;
+use crate::proto::data_type as dt;
+use crate::tensor::{DType, Konst};
+
+/// Cast: folded on constants; on a run-time value only a cast to a float type
+/// (the identity here) is supported.
+pub fn cast(_: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
+    let to = n
+        .opt_int("to")?
+        .ok_or_else(|| n.attr_err("to", "is required"))?;
+    let to = i32::try_from(to).unwrap_or(-1);
+    let dtype = DType::from_onnx(to)
+        .ok_or_else(|| n.attr_err("to", format!("unsupported target type {to}")))?;
+    let x = n.input(0)?;
+    let Some(k) = x.as_const() else {
+        // Run-time values are float32 here: casting to float32 or double is
+        // exact; narrower floats and integers would round, which the IR has
+        // no op for.
+        if matches!(to, dt::FLOAT | dt::DOUBLE) {
+            return Ok(vec![x.clone()]);
+        }
+        return Err(OnnxError::Unsupported {
+            nodes: vec![(n.name.clone(), n.op().to_string())],
+        });
+    };
+    let t = match (dtype, to) {
+        (DType::Int, _) => k.t.mapv(|v| if v.is_nan() { 0.0 } else { v.trunc() }),
+        (DType::Bool, _) => k.t.mapv(|v| (v != 0.0) as u8 as f64),
+        (DType::Float, dt::FLOAT) => k.t.mapv(|v| v as f32 as f64),
+        (DType::Float, _) => k.t.clone(),
+    };
+    Ok(vec![Val::konst(Konst { t, dtype })])
+}

@@ -1,0 +1,47 @@
+//! Div.
+
+use zkml_core::Op;
+
+use crate::error::OnnxError;
+use crate::loader::{Ctx, Val};
+use crate::ops::NodeCtx;
+use crate::tensor::{DType, Konst};
+
+/// Division: folded when both sides are constant (truncating for integers);
+/// by a constant it becomes a Mul by the reciprocal; otherwise unsupported.
+pub fn div(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
+    let (a, b) = (n.input(0)?.clone(), n.input(1)?.clone());
+    let Some(bk) = b.as_const() else {
+        return Err(n.err(
+            "division by a run-time value is not supported (only division by a constant, which \
+             becomes a multiplication by its reciprocal); rewrite the model so the divisor is a \
+             constant",
+        ));
+    };
+    if let Some(ak) = a.as_const() {
+        if ak.dtype != DType::Float && bk.dtype != DType::Float {
+            if bk.t.iter().any(|&v| v == 0.0) {
+                return Err(n.err("integer division by zero in a constant subgraph"));
+            }
+            let shapes = [ak.shape(), bk.shape()];
+            zkml_core::ops::elementwise::broadcast_shape(shapes[0], shapes[1])
+                .map_err(|e| n.err(e))?;
+            let t =
+                zkml_core::ops::elementwise::zip_broadcast(&ak.t, &bk.t, |x, y| (x / y).trunc());
+            return Ok(vec![Val::konst(Konst::int(t))]);
+        }
+    } else if bk.t.iter().any(|&v| v == 0.0) {
+        return Err(n.err(format!(
+            "the constant divisor `{}` contains zero",
+            n.proto.input.get(1).map_or("", String::as_str)
+        )));
+    }
+    let recip = Val::konst(Konst::float(bk.t.mapv(|v| 1.0 / v)));
+    Ok(vec![ctx.emit(
+        n.at(),
+        &n.name,
+        Op::Mul,
+        &[a, recip],
+        n.out(0),
+    )?])
+}

@@ -1,0 +1,29 @@
+//! Arithmetic: MatMul, Gemm, Add/Sub/Mul/Div, Neg, Sum.
+
+pub mod div;
+pub mod gemm;
+pub mod sum;
+
+use zkml_core::Op;
+
+use super::{NodeCtx, Registry};
+use crate::error::OnnxError;
+use crate::loader::{Ctx, Val};
+
+/// Registers the family.
+pub fn register(r: &mut Registry) {
+    r.insert("MatMul", |c, n| binary(c, n, Op::MatMul));
+    r.insert("Gemm", gemm::gemm);
+    r.insert("Add", |c, n| binary(c, n, Op::Add));
+    r.insert("Sub", |c, n| binary(c, n, Op::Sub));
+    r.insert("Mul", |c, n| binary(c, n, Op::Mul));
+    r.insert("Div", div::div);
+    r.insert("Neg", sum::neg);
+    r.insert("Sum", sum::sum);
+}
+
+/// A two-input op mapped one to one (ONNX broadcasting is the IR's).
+pub fn binary(ctx: &mut Ctx, n: &NodeCtx, op: Op) -> Result<Vec<Val>, OnnxError> {
+    let (a, b) = (n.input(0)?.clone(), n.input(1)?.clone());
+    Ok(vec![ctx.emit(n.at(), &n.name, op, &[a, b], n.out(0))?])
+}

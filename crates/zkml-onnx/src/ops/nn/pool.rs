@@ -1,0 +1,68 @@
+//! MaxPool and AveragePool.
+
+use zkml_core::ops::Pool;
+use zkml_core::Op;
+
+use super::window::{reshape, window};
+use crate::error::OnnxError;
+use crate::loader::{Ctx, Val};
+use crate::ops::NodeCtx;
+
+/// MaxPool / AveragePool, 2-D natively; 1-D through a height-1 2-D pool.
+pub fn pool(ctx: &mut Ctx, n: &NodeCtx, max: bool) -> Result<Vec<Val>, OnnxError> {
+    let x = n.input(0)?.clone();
+    let xs = ctx.shape(&x);
+    if !matches!(xs.len(), 3 | 4) {
+        return Err(n.err(format!(
+            "only 1-D and 2-D pooling (a 3-D NCL or 4-D NCHW input) is supported, got input \
+             shape {xs:?}"
+        )));
+    }
+    if max {
+        n.only_outputs(ctx, 1, "Indices")?;
+    }
+    let d = xs.len() - 2;
+    let kernel = n
+        .usizes("kernel_shape", d)?
+        .ok_or_else(|| n.attr_err("kernel_shape", "is required"))?;
+    let win = window(n, &xs[2..], kernel)?;
+    let lift = |v: &[usize]| if d == 1 { [1, v[0]] } else { [v[0], v[1]] };
+    let pool = Pool {
+        kernel: lift(&win.kernel),
+        strides: lift(&win.strides),
+        pads: if d == 1 {
+            [0, win.pads[0], 0, win.pads[1]]
+        } else {
+            [win.pads[0], win.pads[1], win.pads[2], win.pads[3]]
+        },
+        dilations: lift(&win.dilations),
+        ceil_mode: n.int("ceil_mode", 0)? != 0,
+        count_include_pad: n.int("count_include_pad", 0)? != 0,
+    };
+    let op = if max {
+        Op::MaxPool(pool)
+    } else {
+        Op::AveragePool(pool)
+    };
+    if d == 2 {
+        return Ok(vec![ctx.emit(n.at(), &n.name, op, &[x], n.out(0))?]);
+    }
+    let x = reshape(
+        ctx,
+        n,
+        x,
+        vec![xs[0], xs[1], 1, xs[2]],
+        "x2d",
+        &n.tmp("x2d"),
+    )?;
+    let y = ctx.emit(n.at(), &n.name, op, &[x], &n.tmp("pool2d"))?;
+    let ys = ctx.shape(&y);
+    Ok(vec![reshape(
+        ctx,
+        n,
+        y,
+        vec![ys[0], ys[1], ys[3]],
+        "y1d",
+        n.out(0),
+    )?])
+}
