@@ -23,6 +23,19 @@
 //!   [`OnnxError::Unsupported`]; malformed bytes give [`OnnxError::Decode`],
 //!   never a panic.
 //!
+//! Supported ONNX ops (default domain):
+//!
+//! | family | ops |
+//! | --- | --- |
+//! | arithmetic | MatMul, Gemm, Add, Sub, Mul, Div (by a constant), Neg, Sum |
+//! | activations | Relu, LeakyRelu, PRelu, Clip, Sigmoid, Tanh, Softmax |
+//! | nn | Conv (1-D, 2-D; groups, dilations, `auto_pad`), MaxPool, AveragePool (1-D, 2-D), GlobalAveragePool, GlobalMaxPool, BatchNormalization (inference) |
+//! | data movement | Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat, Pad (constant mode), Expand, Identity, Dropout (inference) |
+//! | reductions | ReduceMean, ReduceSum |
+//! | load-time only | Constant, Shape, Size, Cast (to float on run-time values), and on constant inputs: Gather, Range, ConstantOfShape, Slice, Where, Sqrt, Reciprocal, Floor, Ceil, Abs, Exp, Log, Not, Pow, Min, Max, Mod, Equal, Less, Greater, And, Or |
+//!
+//! Graph inputs must be float tensors (float32, float16, bfloat16, double).
+//!
 //! The ONNX messages are hand-written `prost` structs ([`proto`]): no protoc,
 //! no build script.
 

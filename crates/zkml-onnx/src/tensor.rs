@@ -299,10 +299,10 @@ pub fn konst_from_proto(tp: &TensorProto, base: Option<&Path>) -> Result<Konst, 
     })?;
     let (shape, n) = checked_shape(&tp.dims, name)?;
     let external = tp.data_location == 1 || !tp.external_data.is_empty();
-    let raw = if external {
-        Some(read_external(tp, base, name)?)
+    let raw: Option<std::borrow::Cow<[u8]>> = if external {
+        Some(read_external(tp, base, name)?.into())
     } else {
-        tp.raw_data.clone()
+        tp.raw_data.as_deref().map(Into::into)
     };
     let data: Vec<f64> = if let Some(raw) = raw {
         let size = elem_size(code).unwrap_or(1);
