@@ -1290,3 +1290,111 @@ fn external_data_is_read_relative_to_the_model() {
         "{err}"
     );
 }
+
+/// A MobileNet-style block as exporters write it (opset 13): depthwise Conv
+/// + BatchNormalization + Clip(0, 6) with bounds from Constant nodes, a
+/// pointwise Conv + BatchNormalization with a residual Add, then
+/// GlobalAveragePool, Flatten and Gemm.
+fn mobilenet_block(extra_outputs: &[&str]) -> Vec<u8> {
+    let c = 4;
+    let bn = |p: &str, seed: u64| {
+        vec![
+            rand_tensor(&format!("{p}_s"), &[c], seed),
+            rand_tensor(&format!("{p}_b"), &[c], seed + 1),
+            rand_tensor(&format!("{p}_m"), &[c], seed + 2),
+            tensor(&format!("{p}_v"), &[c], &[0.5, 1.0, 1.5, 2.0]),
+        ]
+    };
+    let mut inits = vec![
+        rand_tensor("dw", &[c, 1, 3, 3], 60),
+        rand_tensor("pw", &[c, c, 1, 1], 61),
+        rand_tensor("fc_w", &[3, c], 62),
+        rand_tensor("fc_b", &[3], 63),
+    ];
+    inits.extend(bn("bn1", 70));
+    inits.extend(bn("bn2", 80));
+    let mut outputs = vec!["y"];
+    outputs.extend_from_slice(extra_outputs);
+    model(
+        13,
+        vec![
+            node(
+                "Conv",
+                &["x", "dw"],
+                &["d"],
+                vec![attr_i("group", c), attr_ints("pads", &[1, 1, 1, 1])],
+            ),
+            node(
+                "BatchNormalization",
+                &["d", "bn1_s", "bn1_b", "bn1_m", "bn1_v"],
+                &["d_bn"],
+                vec![],
+            ),
+            node(
+                "Constant",
+                &[],
+                &["zero"],
+                vec![attr_t("value", tensor("", &[], &[0.0]))],
+            ),
+            node(
+                "Constant",
+                &[],
+                &["six"],
+                vec![attr_t("value", tensor("", &[], &[6.0]))],
+            ),
+            node("Clip", &["d_bn", "zero", "six"], &["d6"], vec![]),
+            node("Conv", &["d6", "pw"], &["p"], vec![]),
+            node(
+                "BatchNormalization",
+                &["p", "bn2_s", "bn2_b", "bn2_m", "bn2_v"],
+                &["p_bn"],
+                vec![],
+            ),
+            node("Add", &["p_bn", "x"], &["res"], vec![]),
+            node("GlobalAveragePool", &["res"], &["gap"], vec![]),
+            node("Flatten", &["gap"], &["flat"], vec![]),
+            node(
+                "Gemm",
+                &["flat", "fc_w", "fc_b"],
+                &["y"],
+                vec![attr_i("transB", 1)],
+            ),
+        ],
+        inits,
+        vec![value_info("x", &[1, c, 6, 6])],
+        &outputs,
+    )
+}
+
+#[test]
+fn mobilenet_block_folds_and_matches_the_unfolded_graph() {
+    let folded = load_model_bytes(&mobilenet_block(&[])).unwrap();
+    assert_eq!(
+        ops(&folded),
+        [
+            "Conv",
+            "Clip",
+            "Conv",
+            "Add",
+            "ReduceMean",
+            "Reshape",
+            "MatMul",
+            "Add"
+        ]
+    );
+    assert!(matches!(
+        folded.nodes[1].op,
+        Op::Clip { min: 0.0, max: 6.0 }
+    ));
+    // Exposing the Conv outputs keeps both BatchNormalizations unfolded.
+    let unfolded = load_model_bytes(&mobilenet_block(&["d", "p"])).unwrap();
+    assert_eq!(ops(&unfolded).iter().filter(|o| **o == "Mul").count(), 2);
+    let x = rand_vec(4 * 36, 90);
+    let a = run_float(&folded, &[x.clone()]).unwrap();
+    let b = run_float(&unfolded, &[x]).unwrap();
+    let (a, b): (Vec<f32>, Vec<f32>) = (
+        a[0].iter().copied().collect(),
+        b[0].iter().copied().collect(),
+    );
+    assert!(max_diff(&a, &b) < 1e-5, "{a:?} vs {b:?}");
+}
