@@ -1291,9 +1291,9 @@ fn external_data_is_read_relative_to_the_model() {
     );
 }
 
-/// A MobileNet-style block as exporters write it (opset 13): depthwise Conv
-/// + BatchNormalization + Clip(0, 6) with bounds from Constant nodes, a
-/// pointwise Conv + BatchNormalization with a residual Add, then
+/// A MobileNet-style block as exporters write it (opset 13): depthwise Conv,
+/// BatchNormalization and Clip(0, 6) with bounds from Constant nodes; a
+/// pointwise Conv and BatchNormalization with a residual Add; then
 /// GlobalAveragePool, Flatten and Gemm.
 fn mobilenet_block(extra_outputs: &[&str]) -> Vec<u8> {
     let c = 4;
