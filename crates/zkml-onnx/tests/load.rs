@@ -1390,7 +1390,7 @@ fn mobilenet_block_folds_and_matches_the_unfolded_graph() {
     let unfolded = load_model_bytes(&mobilenet_block(&["d", "p"])).unwrap();
     assert_eq!(ops(&unfolded).iter().filter(|o| **o == "Mul").count(), 2);
     let x = rand_vec(4 * 36, 90);
-    let a = run_float(&folded, &[x.clone()]).unwrap();
+    let a = run_float(&folded, std::slice::from_ref(&x)).unwrap();
     let b = run_float(&unfolded, &[x]).unwrap();
     let (a, b): (Vec<f32>, Vec<f32>) = (
         a[0].iter().copied().collect(),
