@@ -252,6 +252,7 @@ fn load(bytes: &[u8], base: Option<&Path>) -> Result<Graph, OnnxError> {
             ))
         })?;
         let id = ctx.materialize_output(v, &o.name);
+        ctx.name_output(id, &o.name);
         ctx.graph.add_output(id);
     }
     let mut graph = ctx.graph;

@@ -125,6 +125,22 @@ impl Ctx {
         self.materialize(v, name)
     }
 
+    /// Gives the graph value `id` the model's output name `name` when it
+    /// carries another one (an output that aliases an intermediate through
+    /// Identity or Dropout), unless it is a model input or already an output.
+    pub fn name_output(&mut self, id: ValueId, name: &str) {
+        let v = &self.graph.values[id];
+        if v.name == name
+            || self.graph.inputs.contains(&id)
+            || self.graph.outputs.contains(&id)
+            || self.taken.contains(name)
+        {
+            return;
+        }
+        self.taken.insert(name.to_string());
+        self.graph.values[id].name = name.to_string();
+    }
+
     /// The graph id of a value, adding a constant to the graph on first use.
     pub fn materialize(&mut self, v: &Val, hint: &str) -> ValueId {
         match v {

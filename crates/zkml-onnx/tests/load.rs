@@ -1398,3 +1398,26 @@ fn mobilenet_block_folds_and_matches_the_unfolded_graph() {
     );
     assert!(max_diff(&a, &b) < 1e-5, "{a:?} vs {b:?}");
 }
+
+#[test]
+fn outputs_keep_their_model_names_through_identity() {
+    let bytes = model(
+        13,
+        vec![
+            node("Relu", &["x"], &["r"], vec![]),
+            node("Identity", &["r"], &["y"], vec![]),
+            node("Dropout", &["x"], &["z"], vec![]),
+        ],
+        vec![],
+        vec![value_info("x", &[2])],
+        &["y", "z"],
+    );
+    let g = load_model_bytes(&bytes).unwrap();
+    let names: Vec<&str> = g
+        .outputs
+        .iter()
+        .map(|&o| g.values[o].name.as_str())
+        .collect();
+    // `z` aliases the model input, which keeps its own name.
+    assert_eq!(names, ["y", "x"]);
+}
