@@ -170,7 +170,7 @@ impl Ctx {
 
     /// Applies `op` to `inputs`: evaluated now when every input is constant,
     /// otherwise added to the graph as node `node` with output value `out`
-    /// (made unique). `onnx_node`/`onnx_op` name the model node in errors.
+    /// (made unique). `at` is the model node's `(name, op type)`, for errors.
     pub fn emit(
         &mut self,
         at: (&str, &str),
