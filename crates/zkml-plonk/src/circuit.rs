@@ -11,9 +11,17 @@
 //! | MatMul of two activations | [`arith`](crate::gadgets::arith) products, then a sum |
 //! | Add, Sub (alignment shifts) | [`linear`](crate::gadgets::linear) |
 //! | Mul | [`arith`](crate::gadgets::arith) or [`linear`](crate::gadgets::linear) (constant factor) |
-//! | Relu, Clip, MaxPool | [`select`](crate::gadgets::select) |
+//! | Relu, Clip, MaxPool, LeakyRelu (slope in [0, 1]) | [`select`](crate::gadgets::select) (Relu and Clip's lower bound fused into a preceding rescale) |
+//! | ReduceSum, ReduceMean | [`linear`](crate::gadgets::linear) sum, [`rdiv`](crate::gadgets::rdiv) |
 //! | AveragePool | [`linear`](crate::gadgets::linear) sum, [`rdiv`](crate::gadgets::rdiv) |
 //! | Reshape, Transpose, Pad, Concat (aligned 0) | wiring only (copy constraints) |
+//!
+//! Not yet: Sigmoid/Tanh tables, Softmax ([`PlonkError::Unsupported`] at setup).
+//!
+//! Fusion (exact identities, only when the intermediate has that one consumer):
+//! Conv/MatMul/Mul, then an Add/Sub of a constant (`rshift(S, d) + B =
+//! rshift(S + B·2^d, d)`), then Relu or Clip's lower bound (`max(y, lo)` in the
+//! same row), then Clip's upper bound (one select row).
 //!
 //! Public values (instance column): the model inputs (flattened, in order) when
 //! public, then the outputs when public.
@@ -36,9 +44,12 @@ use zkml_core::{
 
 use crate::error::{PlonkError, Result};
 use crate::gadgets::{
-    arith::ArithInstructions, assign_range_table, linear::LinearInstructions,
-    rdiv::RdivInstructions, select::SelectInstructions, Builder, Halo2Sink, MainConfig, Shape,
-    Wire,
+    arith::ArithInstructions,
+    assign_range_table,
+    linear::LinearInstructions,
+    rdiv::RdivInstructions,
+    select::{Other, SelectInstructions},
+    Builder, Halo2Sink, MainConfig, Shape, Wire,
 };
 
 /// What [`lay_out`] produced.
@@ -89,9 +100,47 @@ struct Walker<'a, 'b> {
     b: &'a mut Builder<'b>,
     q: &'a QGraph,
     vals: Vec<Option<ArrayD<Wire>>>,
+    /// Fusion for the node being laid out: per output element, a constant added
+    /// after the rounding shift (a following Add/Sub of a constant), and a
+    /// lower bound to take the max with (a following Relu/Clip).
+    fuse_add: Option<Vec<i128>>,
+    fuse_max: Option<i128>,
+    emit_idx: usize,
+}
+
+/// How a node's result continues into the following nodes, fused into its rows.
+#[derive(Clone, Debug, Default)]
+struct Chain {
+    /// An Add/Sub of a constant folded in: its node index.
+    add: Option<usize>,
+    /// A Relu/Clip folded in: its node index.
+    act: Option<usize>,
 }
 
 impl Walker<'_, '_> {
+    /// Emits `rshift(Σ terms + c, shift)` for the next output element, applying the fusion.
+    fn emit(&mut self, terms: &[(Wire, i128)], c: i128, shift: u32) -> Wire {
+        let extra = self
+            .fuse_add
+            .as_ref()
+            .map(|v| v[self.emit_idx])
+            .unwrap_or(0);
+        self.emit_idx += 1;
+        self.b
+            .linear_max(terms, c + (extra << shift), shift, self.fuse_max)
+    }
+
+    /// As [`Self::emit`] for the product of two cells.
+    fn emit_mul(&mut self, a: &Wire, b: &Wire, shift: u32) -> Wire {
+        let extra = self
+            .fuse_add
+            .as_ref()
+            .map(|v| v[self.emit_idx])
+            .unwrap_or(0);
+        self.emit_idx += 1;
+        self.b.mul_max(a, b, extra << shift, shift, self.fuse_max)
+    }
+
     fn wires(&mut self, id: usize) -> Result<ArrayD<Wire>> {
         if let Some(w) = &self.vals[id] {
             return Ok(w.clone());
@@ -205,7 +254,7 @@ impl Walker<'_, '_> {
                                         }
                                     }
                                 }
-                                out.push(self.b.linear(&terms, c0, *shift));
+                                out.push(self.emit(&terms, c0, *shift));
                             }
                         }
                     }
@@ -266,7 +315,7 @@ impl Walker<'_, '_> {
                                     (El::C(u), El::C(v)) => c += u as i128 * v as i128,
                                 }
                             }
-                            out.push(self.b.linear(&terms, c, *shift));
+                            out.push(self.emit(&terms, c, *shift));
                         }
                     }
                 }
@@ -304,11 +353,14 @@ impl Walker<'_, '_> {
                 let bb = self.operand(x[1])?;
                 let pairs = elementwise::zip_broadcast(&a, &bb, |u, v| (u, v));
                 pairs.mapv(|(u, v)| match (u, v) {
-                    (El::W(u), El::W(v)) => self.b.mul(&u, &v, *shift),
+                    (El::W(u), El::W(v)) => self.emit_mul(&u, &v, *shift),
                     (El::W(w), El::C(c)) | (El::C(c), El::W(w)) => {
-                        self.b.linear(&[(w, c as i128)], 0, *shift)
+                        self.emit(&[(w, c as i128)], 0, *shift)
                     }
-                    (El::C(u), El::C(v)) => self.b.constant(rshift(u * v, *shift) as i128),
+                    (El::C(u), El::C(v)) => {
+                        self.emit_idx += 1;
+                        self.b.constant(rshift(u * v, *shift) as i128)
+                    }
                 })
             }
             QOp::Relu => self.wires(x[0])?.mapv(|w| self.b.relu(&w)),
@@ -382,15 +434,137 @@ impl Walker<'_, '_> {
                 }
                 shape_ops::concat(&parts, *axis)
             }
-            QOp::LeakyRelu { .. }
-            | QOp::Table { .. }
-            | QOp::Softmax { .. }
-            | QOp::ReduceMean { .. }
-            | QOp::ReduceSum { .. } => {
+            QOp::LeakyRelu { alpha, alpha_shift } => {
+                // For 0 ≤ α ≤ 2^a: leaky(q) = max(q, rshift(q·α, a)) (q ≥ 0: the product
+                // rounds to ≤ q; q < 0: to ≥ q). The product row's acc is the select row's acc[-1].
+                if *alpha < 0 || *alpha_shift > 62 || *alpha > (1i64 << alpha_shift) {
+                    return Err(unsupported(
+                        q,
+                        ni,
+                        format!("slope {alpha}/2^{alpha_shift} outside [0, 1]"),
+                    ));
+                }
+                let (al, sh) = (*alpha as i128, *alpha_shift);
+                self.wires(x[0])?.mapv(|w| {
+                    let t = self.b.linear(&[(w, al)], 0, sh);
+                    self.b.select_row(&w, Other::Prev(t.val), true)
+                })
+            }
+            QOp::ReduceSum { axes, shift, .. } => {
+                let rows = reduce_rows(&self.wires(x[0])?, axes);
+                let out: Vec<Wire> = rows
+                    .into_iter()
+                    .map(|r| {
+                        let terms: Vec<(Wire, i128)> = r.iter().map(|w| (*w, 1)).collect();
+                        self.b.linear(&terms, 0, *shift)
+                    })
+                    .collect();
+                ArrayD::from_shape_vec(IxDyn(&out_shape), out).unwrap()
+            }
+            QOp::ReduceMean { axes, .. } => {
+                let rows = reduce_rows(&self.wires(x[0])?, axes);
+                let out: Vec<Wire> = rows
+                    .into_iter()
+                    .map(|r| {
+                        let n = r.len().max(1) as i64;
+                        let terms: Vec<(Wire, i128)> = r.iter().map(|w| (*w, 1)).collect();
+                        if n.count_ones() == 1 {
+                            self.b.linear(&terms, 0, n.trailing_zeros())
+                        } else {
+                            let s = self.combine(terms, 0);
+                            self.b.rdiv(&s, n)
+                        }
+                    })
+                    .collect();
+                ArrayD::from_shape_vec(IxDyn(&out_shape), out).unwrap()
+            }
+            QOp::Table { .. } | QOp::Softmax { .. } => {
                 return Err(unsupported(q, ni, "no gadget for this op yet"));
             }
         })
     }
+}
+
+/// Which following nodes fold into node `ni`'s rows: an Add/Sub of a constant
+/// (`rshift(S, d) + B = rshift(S + B·2^d, d)`, exact) and then a Relu or a
+/// Clip's lower bound (`max(y, lo)` fused into the rescale row). Only when each
+/// intermediate result has that single consumer, the very next node.
+fn plan_chain(q: &QGraph, ni: usize, uses: &[usize]) -> Chain {
+    let mut chain = Chain::default();
+    let node = &q.nodes[ni];
+    let is_const = |id: usize| matches!(q.values[id].kind, QValueKind::Const(_));
+    let producer = match node.op {
+        QOp::Conv { .. } | QOp::MatMul { .. } => true,
+        QOp::Mul { .. } => !(is_const(node.inputs[0]) && is_const(node.inputs[1])),
+        _ => false,
+    };
+    if !producer {
+        return chain;
+    }
+    let mut cur = node.output;
+    let mut next = ni + 1;
+    if uses[cur] == 1 && next < q.nodes.len() {
+        let nx = &q.nodes[next];
+        if let QOp::Add { align } | QOp::Sub { align } = &nx.op {
+            let sub = matches!(nx.op, QOp::Sub { .. });
+            if let Some(pos) = nx.inputs.iter().position(|&i| i == cur) {
+                let other = nx.inputs[1 - pos];
+                if other != cur
+                    && is_const(other)
+                    && align[pos] == 0
+                    && !(sub && pos == 1)
+                    && q.values[nx.output].shape == q.values[cur].shape
+                {
+                    chain.add = Some(next);
+                    cur = nx.output;
+                    next += 1;
+                }
+            }
+        }
+    }
+    if uses[cur] == 1 && next < q.nodes.len() && q.nodes[next].inputs == [cur] {
+        match q.nodes[next].op {
+            QOp::Relu => chain.act = Some(next),
+            QOp::Clip { min, .. } if min > -q.bound() => chain.act = Some(next),
+            _ => {}
+        }
+    }
+    chain
+}
+
+/// The per-element constant an Add/Sub node `a` adds to node `ni`'s output.
+fn fused_constant(q: &QGraph, ni: usize, a: usize) -> Vec<i128> {
+    let nx = &q.nodes[a];
+    let cur = q.nodes[ni].output;
+    let pos = nx.inputs.iter().position(|&i| i == cur).unwrap();
+    let other = nx.inputs[1 - pos];
+    let (align, sign) = match &nx.op {
+        QOp::Add { align } => (align[1 - pos], 1i128),
+        QOp::Sub { align } => (align[1 - pos], -1i128),
+        _ => unreachable!(),
+    };
+    let QValueKind::Const(t) = &q.values[other].kind else {
+        unreachable!()
+    };
+    let shape = &q.values[cur].shape;
+    t.broadcast(IxDyn(shape))
+        .expect("Add shapes checked when the node was added")
+        .iter()
+        .map(|&v| sign * elementwise::align(v, align) as i128)
+        .collect()
+}
+
+/// The reduced groups of `x` over `axes`, one per output element, in output order.
+fn reduce_rows(x: &ArrayD<Wire>, axes: &[usize]) -> Vec<Vec<Wire>> {
+    let keep: Vec<usize> = (0..x.ndim()).filter(|a| !axes.contains(a)).collect();
+    let perm: Vec<usize> = keep.iter().chain(axes.iter()).copied().collect();
+    let t = shape_ops::transpose(x, &perm);
+    let inner: usize = axes.iter().map(|&a| x.shape()[a]).product();
+    let flat: Vec<Wire> = t.iter().copied().collect();
+    if inner == 0 {
+        return vec![vec![]; keep.iter().map(|&a| x.shape()[a]).product()];
+    }
+    flat.chunks(inner).map(|c| c.to_vec()).collect()
 }
 
 /// Each output position's in-bounds window values and AveragePool divisor,
@@ -453,6 +627,9 @@ pub fn lay_out(
         b,
         q,
         vals: vec![None; q.values.len()],
+        fuse_add: None,
+        fuse_max: None,
+        emit_idx: 0,
     };
     let start = w.b.row;
     for &id in &q.inputs {
@@ -467,17 +644,54 @@ pub fn lay_out(
         w.vals[id] = Some(ArrayD::from_shape_vec(IxDyn(&shape), cells).unwrap());
     }
     let input_rows = w.b.row - start;
-    let mut node_rows = Vec::with_capacity(q.nodes.len());
+    let mut uses = vec![0usize; q.values.len()];
+    for n in &q.nodes {
+        for &i in &n.inputs {
+            uses[i] += 1;
+        }
+    }
+    for &o in &q.outputs {
+        uses[o] += 1;
+    }
+    let mut node_rows = vec![0; q.nodes.len()];
+    let mut skip = vec![false; q.nodes.len()];
     for ni in 0..q.nodes.len() {
+        if skip[ni] {
+            continue;
+        }
         let before = w.b.row;
-        let out = w.node(ni)?;
+        let chain = plan_chain(q, ni, &uses);
+        w.fuse_add = chain.add.map(|a| fused_constant(q, ni, a));
+        w.fuse_max = chain.act.map(|a| match q.nodes[a].op {
+            QOp::Clip { min, .. } => min as i128,
+            _ => 0,
+        });
+        w.emit_idx = 0;
+        let mut out = w.node(ni)?;
+        w.fuse_add = None;
+        w.fuse_max = None;
+        let mut last = ni;
+        if let Some(a) = chain.add {
+            skip[a] = true;
+            last = a;
+        }
+        if let Some(a) = chain.act {
+            skip[a] = true;
+            last = a;
+            if let QOp::Clip { max, .. } = q.nodes[a].op {
+                if (max as i128) < q.bound() as i128 {
+                    out = out.mapv(|z| w.b.min_const(&z, max as i128));
+                }
+            }
+        }
+        let node = &q.nodes[last];
         if let Some(t) = trace {
-            let tv = &t.values[q.nodes[ni].output];
+            let tv = &t.values[node.output];
             for (index, (c, &tv)) in out.iter().zip(tv.iter()).enumerate() {
                 if c.val != Some(tv as i128) {
                     return Err(PlonkError::TraceMismatch {
-                        node: q.nodes[ni].name.clone(),
-                        op: q.nodes[ni].op.name(),
+                        node: node.name.clone(),
+                        op: node.op.name(),
                         index,
                         circuit: c.val.unwrap_or(i128::MIN),
                         trace: tv,
@@ -485,8 +699,8 @@ pub fn lay_out(
                 }
             }
         }
-        w.vals[q.nodes[ni].output] = Some(out);
-        node_rows.push(w.b.row - before);
+        w.vals[node.output] = Some(out);
+        node_rows[ni] = w.b.row - before;
     }
     let mut outputs = Vec::with_capacity(q.outputs.len());
     for &id in &q.outputs {

@@ -138,7 +138,7 @@ fn cs_facts(shape: &Shape) -> (usize, usize, usize, usize, usize) {
 
 /// Plans `q`: the cheapest candidate, or the one at a forced `k`.
 pub fn plan(q: &QGraph, vis: &Visibility, force_k: Option<u32>) -> Result<Plan> {
-    const NS: [usize; 6] = [4, 6, 8, 12, 16, 24];
+    const NS: [usize; 12] = [4, 6, 8, 9, 10, 11, 12, 14, 16, 20, 24, 32];
     const TS: [u32; 6] = [8, 10, 12, 13, 14, 16];
     let by_n: Vec<(usize, Pass)> = NS
         .iter()

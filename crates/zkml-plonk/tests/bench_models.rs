@@ -70,12 +70,25 @@ fn run(name: &str, q: &QGraph, t: &Trace) {
 }
 
 fn dense(g: &mut Graph, x: usize, i: usize, o: usize, tag: &str, relu: bool) -> usize {
-    let w = g.add_const(format!("w{tag}"), det(&[i, o], 7 + o as u64, (2.0 / i as f32).sqrt()));
+    let w = g.add_const(
+        format!("w{tag}"),
+        det(&[i, o], 7 + o as u64, (2.0 / i as f32).sqrt()),
+    );
     let b = g.add_const(format!("b{tag}"), det(&[o], 9, 0.1));
-    let m = g.add_node(format!("mm{tag}"), Op::MatMul, vec![x, w], format!("m{tag}")).unwrap();
-    let a = g.add_node(format!("add{tag}"), Op::Add, vec![m, b], format!("a{tag}")).unwrap();
+    let m = g
+        .add_node(
+            format!("mm{tag}"),
+            Op::MatMul,
+            vec![x, w],
+            format!("m{tag}"),
+        )
+        .unwrap();
+    let a = g
+        .add_node(format!("add{tag}"), Op::Add, vec![m, b], format!("a{tag}"))
+        .unwrap();
     if relu {
-        g.add_node(format!("relu{tag}"), Op::Relu, vec![a], format!("r{tag}")).unwrap()
+        g.add_node(format!("relu{tag}"), Op::Relu, vec![a], format!("r{tag}"))
+            .unwrap()
     } else {
         a
     }
@@ -84,7 +97,11 @@ fn dense(g: &mut Graph, x: usize, i: usize, o: usize, tag: &str, relu: bool) -> 
 fn conv(g: &mut Graph, x: usize, cin: usize, cout: usize, k: usize, tag: &str) -> usize {
     let w = g.add_const(
         format!("cw{tag}"),
-        det(&[cout, cin, k, k], 3 + cout as u64, (2.0 / (cin * k * k) as f32).sqrt()),
+        det(
+            &[cout, cin, k, k],
+            3 + cout as u64,
+            (2.0 / (cin * k * k) as f32).sqrt(),
+        ),
     );
     let b = g.add_const(format!("cb{tag}"), det(&[cout], 5, 0.05));
     let c = Conv {
@@ -94,11 +111,19 @@ fn conv(g: &mut Graph, x: usize, cin: usize, cout: usize, k: usize, tag: &str) -
         dilations: [1, 1],
         group: 1,
     };
-    g.add_node(format!("conv{tag}"), Op::Conv(c), vec![x, w, b], format!("c{tag}")).unwrap()
+    g.add_node(
+        format!("conv{tag}"),
+        Op::Conv(c),
+        vec![x, w, b],
+        format!("c{tag}"),
+    )
+    .unwrap()
 }
 
 fn quantize_run(g: &Graph, shape: &[usize]) -> (QGraph, Trace) {
-    let samples: Vec<Vec<FTensor>> = (0..3).map(|s| vec![det(shape, 100 + s, 1.0).mapv(f32::abs)]).collect();
+    let samples: Vec<Vec<FTensor>> = (0..3)
+        .map(|s| vec![det(shape, 100 + s, 1.0).mapv(f32::abs)])
+        .collect();
     let cal = calibrate(g, &samples).unwrap();
     let q = quantize(g, &cal, &QuantConfig::default()).unwrap();
     let t = execute(&q, &samples[0]).unwrap();
@@ -132,11 +157,24 @@ fn bench_lenet() {
     };
     let c1 = conv(&mut g, x, 1, 6, 5, "1");
     let r1 = g.add_node("r1", Op::Relu, vec![c1], "r1").unwrap();
-    let p1 = g.add_node("p1", Op::AveragePool(pool.clone()), vec![r1], "p1").unwrap();
+    let p1 = g
+        .add_node("p1", Op::AveragePool(pool.clone()), vec![r1], "p1")
+        .unwrap();
     let c2 = conv(&mut g, p1, 6, 16, 5, "2");
     let r2 = g.add_node("r2", Op::Relu, vec![c2], "r2").unwrap();
-    let p2 = g.add_node("p2", Op::AveragePool(pool), vec![r2], "p2").unwrap();
-    let f = g.add_node("fl", Op::Reshape { shape: vec![1, 256] }, vec![p2], "fl").unwrap();
+    let p2 = g
+        .add_node("p2", Op::AveragePool(pool), vec![r2], "p2")
+        .unwrap();
+    let f = g
+        .add_node(
+            "fl",
+            Op::Reshape {
+                shape: vec![1, 256],
+            },
+            vec![p2],
+            "fl",
+        )
+        .unwrap();
     let d1 = dense(&mut g, f, 256, 120, "1", true);
     let d2 = dense(&mut g, d1, 120, 84, "2", true);
     let d3 = dense(&mut g, d2, 84, 10, "3", false);

@@ -21,7 +21,9 @@ use zkml_plonk::{
 
 fn det(shape: &[usize], seed: u64) -> FTensor {
     let n: usize = shape.iter().product();
-    let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut s = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     let v = (0..n)
         .map(|_| {
             s = s
@@ -46,7 +48,9 @@ fn tiny() -> (Graph, Vec<Vec<FTensor>>) {
         dilations: [1, 1],
         group: 1,
     };
-    let c = g.add_node("conv", Op::Conv(conv), vec![x, w, b], "c").unwrap();
+    let c = g
+        .add_node("conv", Op::Conv(conv), vec![x, w, b], "c")
+        .unwrap();
     let r = g.add_node("relu", Op::Relu, vec![c], "r").unwrap();
     let pool = Pool {
         kernel: [2, 2],
@@ -56,7 +60,9 @@ fn tiny() -> (Graph, Vec<Vec<FTensor>>) {
         ceil_mode: false,
         count_include_pad: false,
     };
-    let p = g.add_node("pool", Op::AveragePool(pool), vec![r], "p").unwrap();
+    let p = g
+        .add_node("pool", Op::AveragePool(pool), vec![r], "p")
+        .unwrap();
     let f = g
         .add_node("flat", Op::Reshape { shape: vec![1, 8] }, vec![p], "f")
         .unwrap();
@@ -65,7 +71,15 @@ fn tiny() -> (Graph, Vec<Vec<FTensor>>) {
     let m = g.add_node("gemm_mm", Op::MatMul, vec![f, wm], "m").unwrap();
     let a = g.add_node("gemm_add", Op::Add, vec![m, bm], "a").unwrap();
     let o = g
-        .add_node("clip", Op::Clip { min: -0.5, max: 0.5 }, vec![a], "o")
+        .add_node(
+            "clip",
+            Op::Clip {
+                min: -0.5,
+                max: 0.5,
+            },
+            vec![a],
+            "o",
+        )
         .unwrap();
     g.add_output(o);
     let samples = (0..4).map(|s| vec![det(&[1, 1, 4, 4], 10 + s)]).collect();
@@ -156,8 +170,13 @@ fn mock_prover_accepts_and_sampled_tampering_fails() {
         for i in cells {
             let mut bad = c.clone();
             bad.tamper = Some(i);
-            let r = MockProver::run(k, &bad, vec![inst.clone()]).unwrap().verify();
-            assert!(r.is_err(), "corrupting advice cell {i} of {n} went unnoticed");
+            let r = MockProver::run(k, &bad, vec![inst.clone()])
+                .unwrap()
+                .verify();
+            assert!(
+                r.is_err(),
+                "corrupting advice cell {i} of {n} went unnoticed"
+            );
         }
     }
 }
@@ -177,7 +196,10 @@ fn prove_verify_and_reject() {
         start.elapsed(),
         proof.to_bytes().len()
     );
-    assert_eq!(public.outputs[0], t0.values[q.outputs[0]].iter().copied().collect::<Vec<_>>());
+    assert_eq!(
+        public.outputs[0],
+        t0.values[q.outputs[0]].iter().copied().collect::<Vec<_>>()
+    );
     let start = std::time::Instant::now();
     be.verify(&vk, &public, &proof).unwrap();
     println!("verify {:.2?}", start.elapsed());
@@ -191,7 +213,10 @@ fn prove_verify_and_reject() {
     for pos in [0, proof.bytes.len() / 2, proof.bytes.len() - 1] {
         let mut bad = proof.clone();
         bad.bytes[pos] ^= 1;
-        assert!(be.verify(&vk, &public, &bad).is_err(), "flipped byte {pos} accepted");
+        assert!(
+            be.verify(&vk, &public, &bad).is_err(),
+            "flipped byte {pos} accepted"
+        );
     }
     // A changed public output.
     let mut bad_pub = public.clone();
@@ -258,7 +283,9 @@ fn another_models_key_or_proof_is_refused() {
 fn unsupported_ops_are_refused_at_setup() {
     let mut g = Graph::new();
     let x = g.add_input("x", vec![1, 4]);
-    let s = g.add_node("sm", Op::Softmax { axis: 1 }, vec![x], "s").unwrap();
+    let s = g
+        .add_node("sm", Op::Softmax { axis: 1 }, vec![x], "s")
+        .unwrap();
     g.add_output(s);
     let samples = vec![vec![det(&[1, 4], 5)]];
     let cal = calibrate(&g, &samples).unwrap();
@@ -280,4 +307,111 @@ fn unsupported_ops_are_refused_at_setup() {
         backend().setup(&q, &opts),
         Err(PlonkError::Visibility(_))
     ));
+}
+
+/// LeakyRelu, MaxPool, Pad, Sub, Mul of activations, ReduceMean, ReduceSum,
+/// Transpose, Concat, MatMul of activations: circuit == trace, MockProver passes.
+#[test]
+fn more_ops_match_the_trace_and_satisfy_the_circuit() {
+    let mut g = Graph::new();
+    let x = g.add_input("x", vec![1, 2, 4, 4]);
+    let a = g
+        .add_node("leaky", Op::LeakyRelu { alpha: 0.1 }, vec![x], "a")
+        .unwrap();
+    let pool = Pool {
+        kernel: [2, 2],
+        strides: [2, 2],
+        pads: [0; 4],
+        dilations: [1, 1],
+        ceil_mode: false,
+        count_include_pad: false,
+    };
+    let m = g
+        .add_node("maxpool", Op::MaxPool(pool), vec![a], "m")
+        .unwrap();
+    let p = g
+        .add_node(
+            "pad",
+            Op::Pad {
+                pads: vec![0, 0, 1, 1, 0, 0, 1, 1],
+                value: 0.25,
+            },
+            vec![m],
+            "p",
+        )
+        .unwrap();
+    let s = g.add_node("sub", Op::Sub, vec![x, p], "s").unwrap();
+    let mm = g.add_node("mul", Op::Mul, vec![s, x], "mm").unwrap();
+    let r = g
+        .add_node(
+            "mean",
+            Op::ReduceMean {
+                axes: vec![2, 3],
+                keepdims: false,
+            },
+            vec![mm],
+            "r",
+        )
+        .unwrap();
+    let rs = g
+        .add_node(
+            "sum",
+            Op::ReduceSum {
+                axes: vec![1],
+                keepdims: true,
+            },
+            vec![s],
+            "rs",
+        )
+        .unwrap();
+    let t = g
+        .add_node(
+            "tr",
+            Op::Transpose {
+                perm: vec![0, 1, 3, 2],
+            },
+            vec![rs],
+            "t",
+        )
+        .unwrap();
+    let c = g
+        .add_node("cat", Op::Concat { axis: 1 }, vec![t, x], "c")
+        .unwrap();
+    let r2 = g
+        .add_node("r2", Op::Reshape { shape: vec![2, 1] }, vec![r], "r2")
+        .unwrap();
+    let dot = g.add_node("dot", Op::MatMul, vec![r, r2], "dot").unwrap();
+    g.add_output(c);
+    g.add_output(dot);
+    let samples: Vec<Vec<FTensor>> = (0..3).map(|s| vec![det(&[1, 2, 4, 4], 40 + s)]).collect();
+    let cal = calibrate(&g, &samples).unwrap();
+    let q = quantize(
+        &g,
+        &cal,
+        &QuantConfig {
+            act_bits: 14,
+            max_scale: 6,
+            ..QuantConfig::default()
+        },
+    )
+    .unwrap();
+    let vis = Visibility::default();
+    for s in &samples {
+        let t = execute(&q, s).unwrap();
+        let (c, k, inst) = mock_circuit(&q, &t, vis);
+        MockProver::run(k, &c, vec![inst])
+            .unwrap()
+            .assert_satisfied();
+    }
+    // Private outputs too.
+    let t = execute(&q, &samples[0]).unwrap();
+    let vis = Visibility {
+        input: Vis::Public,
+        weights: Vis::Fixed,
+        output: Vis::Private,
+    };
+    let (c, k, inst) = mock_circuit(&q, &t, vis);
+    MockProver::run(k, &c, vec![inst])
+        .unwrap()
+        .assert_satisfied();
 }

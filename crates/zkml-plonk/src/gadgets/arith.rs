@@ -22,7 +22,11 @@ pub trait ArithInstructions {
     /// A cell constrained to the constant `c` (one per distinct value).
     fn constant(&mut self, c: i128) -> Wire;
     /// `rshift(a·b, shift)`.
-    fn mul(&mut self, a: &Wire, b: &Wire, shift: u32) -> Wire;
+    fn mul(&mut self, a: &Wire, b: &Wire, shift: u32) -> Wire {
+        self.mul_max(a, b, 0, shift, None)
+    }
+    /// `rshift(a·b + c, shift)`, or its max with `lo` (see [`super::linear`]).
+    fn mul_max(&mut self, a: &Wire, b: &Wire, c: i128, shift: u32, max_with: Option<i128>) -> Wire;
 }
 
 impl ArithInstructions for Builder<'_> {
@@ -63,13 +67,13 @@ impl ArithInstructions for Builder<'_> {
         w
     }
 
-    fn mul(&mut self, a: &Wire, b: &Wire, shift: u32) -> Wire {
+    fn mul_max(&mut self, a: &Wire, b: &Wire, c: i128, shift: u32, max_with: Option<i128>) -> Wire {
         let row = self.next_row();
         self.copy_in(a, Adv::X(0), row);
         self.copy_in(b, Adv::X(1), row);
         self.set(Fix::QMul, row, Fr::ONE);
-        let prod = a.val.zip(b.val).map(|(a, b)| a * b);
-        self.rescale_tail(row, prod, 0, shift)
+        let prod = a.val.zip(b.val).map(|(a, b)| a * b + c);
+        self.rescale_tail(row, prod, c, shift, max_with)
     }
 }
 

@@ -15,6 +15,20 @@
 //!     E2: acc + 2^(b−1) − Σ 2^(t·k)·y_k = 0
 //! ```
 //!
+//! Fused `z = max(y, lo)` (a Relu or Clip lower bound that is the only consumer
+//! of `y`): with `β = b − 1` for `lo = 0`, else `β = b`, the last row holds
+//! `D = y − lo + 2^β ∈ [0, 2^(β+1))` as low limbs `ℓ` (β bits) and a sign bit
+//! `s` (a 1-bit limb in lk_{L−1}), so `y = lo − 2^β + 2^β·s + Σ 2^(t·k)·ℓ_k` is a
+//! linear form of lk cells, and `acc = z`:
+//!
+//! ```text
+//!     E1: Σ w·x + acc[-1] + c + 2^(d−1) − 2^d·y(ℓ, s) − Σ 2^(t·k)·r_k = 0
+//!     E2 (q_relu = 1): acc − lo − s·Σ 2^(t·k)·ℓ_k = 0
+//! ```
+//!
+//! `s = 1` ⇔ `y ≥ lo`, and then `Σ ℓ = y − lo`; so `acc = lo + s·(y − lo) = max(y, lo)`.
+//! `y`'s range is `[lo − 2^β, lo + 2^β)`, which keeps the rounding unique as below.
+//!
 //! Soundness: the partial sums are forced by E1. On the last row the limbs
 //! give `r ∈ [0, 2^d)` and `y ∈ [−2^(b−1), 2^(b−1))`, so `|2^d·y + r| < 2^(d+b) ≪ p`
 //! and `2^d·y + r = S + 2^(d−1)` holds over the integers: `r` is the
@@ -29,16 +43,40 @@ use super::{pow2, range::RangeInstructions, Adv, Builder, Eqn, Fix, Wire};
 /// Linear-layer instructions.
 pub trait LinearInstructions {
     /// `rshift(Σ w_i·x_i + c, shift)` (exact sum when `shift = 0`).
-    fn linear(&mut self, terms: &[(Wire, i128)], c: i128, shift: u32) -> Wire;
+    fn linear(&mut self, terms: &[(Wire, i128)], c: i128, shift: u32) -> Wire {
+        self.linear_max(terms, c, shift, None)
+    }
+
+    /// `max(rshift(Σ w_i·x_i + c, shift), lo)` when `max_with = Some(lo)`, fused in the last row.
+    fn linear_max(
+        &mut self,
+        terms: &[(Wire, i128)],
+        c: i128,
+        shift: u32,
+        max_with: Option<i128>,
+    ) -> Wire;
 
     /// Completes the row `row` whose E1 already holds the sum `S` (weights and
     /// inputs set, `acc` not yet assigned, constant `c1` still to be added): assigns
-    /// `acc = rshift(S, shift)` with its remainder and range limbs.
-    fn rescale_tail(&mut self, row: usize, sum: Option<i128>, c1: i128, shift: u32) -> Wire;
+    /// `acc = rshift(S, shift)` (or its max with `lo`) with its remainder and range limbs.
+    fn rescale_tail(
+        &mut self,
+        row: usize,
+        sum: Option<i128>,
+        c1: i128,
+        shift: u32,
+        max_with: Option<i128>,
+    ) -> Wire;
 }
 
 impl LinearInstructions for Builder<'_> {
-    fn linear(&mut self, terms: &[(Wire, i128)], c: i128, shift: u32) -> Wire {
+    fn linear_max(
+        &mut self,
+        terms: &[(Wire, i128)],
+        c: i128,
+        shift: u32,
+        max_with: Option<i128>,
+    ) -> Wire {
         let n = self.shape.n;
         let chunks: Vec<&[(Wire, i128)]> = if terms.is_empty() {
             vec![&[]]
@@ -67,13 +105,23 @@ impl LinearInstructions for Builder<'_> {
                 self.seti(Fix::C1, row, c1);
                 self.put(Adv::Acc, row, sum);
             } else {
-                out = Some(self.rescale_tail(row, sum, c1, shift));
+                out = Some(self.rescale_tail(row, sum, c1, shift, max_with));
             }
         }
         out.unwrap()
     }
 
-    fn rescale_tail(&mut self, row: usize, sum: Option<i128>, c1: i128, shift: u32) -> Wire {
+    fn rescale_tail(
+        &mut self,
+        row: usize,
+        sum: Option<i128>,
+        c1: i128,
+        shift: u32,
+        max_with: Option<i128>,
+    ) -> Wire {
+        if let Some(lo) = max_with {
+            return max_tail(self, row, sum, c1, shift, lo);
+        }
         if shift == 0 {
             self.set(Fix::A1, row, -Fr::ONE);
             self.seti(Fix::C1, row, c1);
@@ -98,6 +146,67 @@ impl LinearInstructions for Builder<'_> {
         self.range_limbs(row, Eqn::E2, &mut next, y.map(|y| y + off), b, -Fr::ONE);
         out
     }
+}
+
+/// The fused `max(rshift(S, d), lo)` tail (module doc).
+fn max_tail(
+    b: &mut Builder<'_>,
+    row: usize,
+    sum: Option<i128>,
+    c1: i128,
+    d: u32,
+    lo: i128,
+) -> Wire {
+    let bits = b.shape.act_bits;
+    let beta = if lo == 0 { bits - 1 } else { bits };
+    let half = if d == 0 { 0 } else { 1i128 << (d - 1) };
+    let y = sum.map(|s| {
+        let s = i64::try_from(s).expect("accumulator exceeds i64");
+        rshift(s, d) as i128
+    });
+    let r = sum.zip(y).map(|(s, y)| s + half - (y << d));
+    let dv = y.map(|y| y - lo + (1i128 << beta));
+    let low = dv.map(|v| v & ((1i128 << beta) - 1));
+    let sign = dv.map(|v| v >> beta);
+    let z = y.map(|y| y.max(lo));
+    let two_d = pow2(d);
+    // E1: S + half − 2^d·(lo − 2^β) − 2^d·(2^β·s + Σ ℓ) − Σ r = 0
+    b.set(
+        Fix::C1,
+        row,
+        super::fe(c1 + half) - two_d * super::fe(lo - (1i128 << beta)),
+    );
+    let mut next = 0;
+    if d > 0 {
+        b.range_limbs(row, Eqn::E1, &mut next, r, d, -Fr::ONE);
+    }
+    // Low limbs: in E1 (weight −2^d) and in E2 (weight −1, times the sign).
+    b.range_limbs_in(
+        row,
+        &[(Eqn::E1, -two_d), (Eqn::E2, -Fr::ONE)],
+        &mut next,
+        low,
+        beta,
+    );
+    // The sign bit: the last lk cell, a 1-bit limb.
+    b.widths.insert(1);
+    b.max_lk = b.max_lk.max(next + 1);
+    if !b.planning {
+        let j = b.shape.l - 1;
+        assert!(
+            next <= j,
+            "row {row}: fused max needs {} range cells (planner bug)",
+            next + 1
+        );
+        b.put(Adv::Lk(j), row, sign);
+        b.seti(Fix::Tag(j), row, 1);
+        b.set(Fix::U1(j), row, -two_d * pow2(beta));
+    }
+    // E2: acc − lo − s·Σ ℓ = 0
+    b.set(Fix::QRelu, row, Fr::ONE);
+    b.set(Fix::A2, row, Fr::ONE);
+    b.seti(Fix::C2, row, -lo);
+    b.put(Adv::Acc, row, z)
 }
 
 #[cfg(test)]
@@ -139,6 +248,39 @@ mod tests {
                 *circuit.publics().last().unwrap(),
                 crate::gadgets::fe(expect as i128)
             );
+        }
+    }
+
+    #[test]
+    fn fused_max_matches_and_every_cell_matters() {
+        for (xs, ws, c, d, lo) in [
+            (
+                &[3i128, -7, 11, 5, 9][..],
+                &[2i128, 5, -3, 1, 4][..],
+                17i128,
+                3u32,
+                0i128,
+            ),
+            (&[3, -7, 11, 5, 9][..], &[-2, -5, 3, -1, -4][..], -17, 3, 0),
+            (&[100, -200][..], &[-7, 9][..], 5, 0, 0),
+            (&[100, -200][..], &[-7, 9][..], 5, 2, -300),
+            (&[100, -200][..], &[-7, 9][..], 5, 2, -900),
+            (&[0][..], &[1][..], 0, 0, 0),
+        ] {
+            let circuit = GadgetCircuit::new(move |b| {
+                let wires: Vec<Wire> = xs.iter().map(|&v| b.input(Some(v), true)).collect();
+                let terms: Vec<(Wire, i128)> = wires.into_iter().zip(ws.iter().copied()).collect();
+                let y = b.linear_max(&terms, c, d, Some(lo));
+                b.make_public(&y);
+            });
+            circuit.assert_ok();
+            let s: i128 = xs.iter().zip(ws).map(|(a, b)| a * b).sum::<i128>() + c;
+            let expect = (rshift(s as i64, d) as i128).max(lo);
+            assert_eq!(
+                *circuit.publics().last().unwrap(),
+                crate::gadgets::fe(expect)
+            );
+            check_all_tampering(&circuit);
         }
     }
 

@@ -11,13 +11,16 @@
 //!
 //! ```text
 //! E1: q_mul·x_0·x_1 + Σ_i wx_i·x_i + Σ_j u1_j·lk_j + a1·acc + p1·acc[-1] + c1 = 0     (degree 3)
-//! E2:                               Σ_j u2_j·lk_j + a2·acc + p2·acc[-1] + c2 = 0     (degree 2)
+//! E2:                  g·Σ_j u2_j·lk_j + a2·acc + p2·acc[-1] + c2 = 0,
+//!     g = (1 − q_relu) + q_relu·lk_{L−1}                                            (degree 4)
 //! E3: q_sel·(acc − x_0)·(acc − s1·acc[-1] − s0) = 0                                  (degree 4)
 //! R_j: (tag_j, lk_j) ∈ {(w, v) : w ∈ W, 0 ≤ v < 2^w}       (lookup per lk column, degree 4)
 //! ```
 //!
 //! `acc[-1]` is the previous row's `acc` (multiply-accumulate chains, running
-//! maxima). Every `lk` cell is range checked against the table of widths `W`
+//! maxima). `q_relu` turns E2 into `acc = c + lk_{L−1}·(linear form)`: a sign bit
+//! (the last lk cell, a 1-bit limb) times the low limbs, which fuses
+//! `max(y, lo)` into a rescale row ([`linear`]). Every `lk` cell is range checked against the table of widths `W`
 //! (`tag_j` selects the width of cell `j`; an unused cell has tag 0 and value
 //! 0), so "v ∈ [0, 2^b)" costs ⌈b/t⌉ lk cells whose weighted sum appears in E1
 //! or E2 ([`range`]). The gadgets are instruction traits over [`Builder`]:
@@ -49,7 +52,7 @@ use halo2_axiom::{
     circuit::{Cell, Layouter, Region, Value},
     halo2curves::bn256::Fr,
     halo2curves::ff::{Field, PrimeField},
-    plonk::{Advice, Column, ConstraintSystem, Fixed, Instance, TableColumn},
+    plonk::{Advice, Column, ConstraintSystem, Expression, Fixed, Instance, TableColumn},
     poly::Rotation,
 };
 
@@ -110,6 +113,8 @@ pub enum Fix {
     P2,
     /// E2 constant.
     C2,
+    /// E2 switch: multiply the lk part by the last lk cell.
+    QRelu,
     /// E3 switch.
     QSel,
     /// E3 weight of `acc[-1]`.
@@ -142,6 +147,7 @@ pub struct MainConfig {
     a2: Column<Fixed>,
     p2: Column<Fixed>,
     c2: Column<Fixed>,
+    q_relu: Column<Fixed>,
     q_sel: Column<Fixed>,
     s1: Column<Fixed>,
     s0: Column<Fixed>,
@@ -173,7 +179,8 @@ impl MainConfig {
         let u1 = fixed(meta, l);
         let u2 = fixed(meta, l);
         let tag = fixed(meta, l);
-        let [a1, p1, c1, q_mul, a2, p2, c2, q_sel, s1, s0] = [(); 10].map(|_| meta.fixed_column());
+        let [a1, p1, c1, q_mul, a2, p2, c2, q_relu, q_sel, s1, s0] =
+            [(); 11].map(|_| meta.fixed_column());
         let t_tag = meta.lookup_table_column();
         let t_val = meta.lookup_table_column();
 
@@ -202,11 +209,19 @@ impl MainConfig {
             for (u, v) in u1.iter().zip(&lks) {
                 e1 = e1 + f(m, *u) * v.clone();
             }
-            // E2: Σ u2·lk + a2·acc + p2·acc[-1] + c2 = 0
-            let mut e2 = f(m, a2) * acc_c.clone() + f(m, p2) * acc_p.clone() + f(m, c2);
+            // E2: g·Σ u2·lk + a2·acc + p2·acc[-1] + c2 = 0, g = 1 − q_relu + q_relu·lk_{L−1}
+            let mut lin2 = Expression::Constant(Fr::ZERO);
             for (u, v) in u2.iter().zip(&lks) {
-                e2 = e2 + f(m, *u) * v.clone();
+                lin2 = lin2 + f(m, *u) * v.clone();
             }
+            let g = match lks.last() {
+                Some(last) => {
+                    let qr = f(m, q_relu);
+                    Expression::Constant(Fr::ONE) - qr.clone() + qr * last.clone()
+                }
+                None => Expression::Constant(Fr::ONE),
+            };
+            let e2 = g * lin2 + f(m, a2) * acc_c.clone() + f(m, p2) * acc_p.clone() + f(m, c2);
             // E3: q_sel·(acc − x0)·(acc − s1·acc[-1] − s0) = 0
             let e3 = f(m, q_sel)
                 * (acc_c.clone() - xs[0].clone())
@@ -239,6 +254,7 @@ impl MainConfig {
             a2,
             p2,
             c2,
+            q_relu,
             q_sel,
             s1,
             s0,
@@ -271,6 +287,7 @@ impl MainConfig {
             Fix::A2 => self.a2,
             Fix::P2 => self.p2,
             Fix::C2 => self.c2,
+            Fix::QRelu => self.q_relu,
             Fix::QSel => self.q_sel,
             Fix::S1 => self.s1,
             Fix::S0 => self.s0,

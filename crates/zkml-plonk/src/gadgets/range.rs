@@ -32,18 +32,29 @@ pub trait RangeInstructions {
         v: Option<i128>,
         bits: u32,
         coef: Fr,
+    ) {
+        self.range_limbs_in(row, &[(eq, coef)], next, v, bits)
+    }
+
+    /// As [`Self::range_limbs`], adding the weighted sum to several equations.
+    fn range_limbs_in(
+        &mut self,
+        row: usize,
+        eqs: &[(Eqn, Fr)],
+        next: &mut usize,
+        v: Option<i128>,
+        bits: u32,
     );
 }
 
 impl RangeInstructions for Builder<'_> {
-    fn range_limbs(
+    fn range_limbs_in(
         &mut self,
         row: usize,
-        eq: Eqn,
+        eqs: &[(Eqn, Fr)],
         next: &mut usize,
         v: Option<i128>,
         bits: u32,
-        coef: Fr,
     ) {
         let t = self.shape.t;
         assert!(t > 0, "range limb width not set");
@@ -63,7 +74,9 @@ impl RangeInstructions for Builder<'_> {
                 let limb = v.map(|v| (v >> off) & ((1i128 << w) - 1));
                 self.put(Adv::Lk(j), row, limb);
                 self.seti(Fix::Tag(j), row, w as i128);
-                self.set(lk_weight(eq, j), row, coef * pow2(off));
+                for &(eq, coef) in eqs {
+                    self.set(lk_weight(eq, j), row, coef * pow2(off));
+                }
             }
             off += w;
         }
