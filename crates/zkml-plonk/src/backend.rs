@@ -479,6 +479,7 @@ impl PlonkBackend {
             vis,
             shape: plan.shape.clone(),
             tamper: None,
+            witness_only: false,
         };
         let vk =
             keygen_vk(params.as_ref(), &circuit).map_err(|e| PlonkError::Halo2(e.to_string()))?;
@@ -537,13 +538,20 @@ impl Backend for PlonkBackend {
                 expected: hex(&expected),
             });
         }
-        if trace.values.len() != q.values.len() {
+        if trace.values.len() != q.values.len()
+            || trace
+                .values
+                .iter()
+                .zip(&q.values)
+                .any(|(t, v)| t.shape() != v.shape.as_slice())
+        {
             return Err(PlonkError::PublicValues(
-                "the trace is not an execution of this model (value count differs)".into(),
+                "the trace is not an execution of this model (tensor count or shapes differ)"
+                    .into(),
             ));
         }
-        // Check the trace against the circuit's own computation before proving,
-        // so a bad trace is a clear error rather than a failed proof.
+        // Check the trace against the circuit's own computation first: a bad
+        // trace is then a clear error (halo2's witness generation would panic).
         {
             let mut sink = crate::gadgets::NullSink;
             let mut b = crate::gadgets::Builder::new(&mut sink, pk.plan.shape.clone(), false);
@@ -557,6 +565,7 @@ impl Backend for PlonkBackend {
             vis,
             shape: pk.plan.shape.clone(),
             tamper: None,
+            witness_only: true,
         };
         let mut seed = [0u8; 32];
         OsRng.fill_bytes(&mut seed);

@@ -732,6 +732,8 @@ pub struct ZkmlCircuit {
     pub shape: Shape,
     /// Corrupt this advice cell (tests only).
     pub tamper: Option<usize>,
+    /// Skip fixed-column assignments: set only by the real prover, which ignores them.
+    pub witness_only: bool,
 }
 
 impl Circuit<Fr> for ZkmlCircuit {
@@ -743,6 +745,7 @@ impl Circuit<Fr> for ZkmlCircuit {
         Self {
             trace: None,
             tamper: None,
+            witness_only: false,
             ..self.clone()
         }
     }
@@ -766,6 +769,7 @@ impl Circuit<Fr> for ZkmlCircuit {
                     tamper: self.tamper,
                     count: 0,
                     publics: vec![],
+                    witness_only: self.witness_only,
                 };
                 let mut b = Builder::new(&mut sink, config.shape.clone(), false);
                 lay_out(&mut b, &self.q, self.trace.as_deref(), &self.vis)

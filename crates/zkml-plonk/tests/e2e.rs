@@ -140,6 +140,7 @@ fn mock_circuit(q: &QGraph, t: &Trace, vis: Visibility) -> (ZkmlCircuit, u32, Ve
         vis,
         shape: p.shape.clone(),
         tamper: None,
+        witness_only: false,
     };
     (c, p.k, inst)
 }

@@ -306,7 +306,19 @@ pub fn fe(v: i128) -> Fr {
 
 /// `2^e` in the field.
 pub fn pow2(e: u32) -> Fr {
-    Fr::from(2u64).pow_vartime([e as u64])
+    static POW2: std::sync::OnceLock<Vec<Fr>> = std::sync::OnceLock::new();
+    let t = POW2.get_or_init(|| {
+        let mut v = Vec::with_capacity(256);
+        let mut p = Fr::ONE;
+        for _ in 0..256 {
+            v.push(p);
+            p = p.double();
+        }
+        v
+    });
+    t.get(e as usize)
+        .copied()
+        .unwrap_or_else(|| Fr::from(2u64).pow_vartime([e as u64]))
 }
 
 /// Where the [`Builder`]'s cells go: halo2 (keygen, proving, MockProver) or a
@@ -471,6 +483,8 @@ pub struct Halo2Sink<'r, 'a> {
     pub count: usize,
     /// Cells bound to public values, applied after the region closes.
     pub publics: Vec<(Cell, usize)>,
+    /// Skip fixed assignments (the real prover ignores them; keygen and MockProver need them).
+    pub witness_only: bool,
 }
 
 impl Sink for Halo2Sink<'_, '_> {
@@ -486,7 +500,9 @@ impl Sink for Halo2Sink<'_, '_> {
         self.region.assign_advice(self.config.advice(col), row, val);
     }
     fn fixed(&mut self, col: Fix, row: usize, v: Fr) {
-        self.region.assign_fixed(self.config.fixed(col), row, v);
+        if !self.witness_only {
+            self.region.assign_fixed(self.config.fixed(col), row, v);
+        }
     }
     fn copy(&mut self, a: (Adv, usize), b: (Adv, usize)) {
         let cell = |(c, r): (Adv, usize)| Cell {

@@ -128,6 +128,7 @@ impl Circuit<Fr> for GadgetCircuit {
                     tamper: self.tamper,
                     count: 0,
                     publics: vec![],
+                    witness_only: false,
                 };
                 let mut b = Builder::new(&mut sink, config.shape.clone(), false);
                 (self.build)(&mut b);
