@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Prove, in zero knowledge, that a machine-learning model ran correctly on an input.
 ///
@@ -39,6 +39,167 @@ pub enum Command {
     ///
     /// Example: examples/mnist_cnn/accuracy.sh
     Accuracy(AccuracyArgs),
+    /// Compile a model and generate its proving and verifying keys.
+    ///
+    /// Writes DIR with settings.json, the compiled model, pk.bin and vk.bin
+    /// (atomically: DIR appears complete or not at all). Without --srs a local
+    /// SRS is generated and cached per k in --srs-dir: INSECURE, for testing only.
+    ///
+    /// Example: zkml setup examples/mnist_cnn/model.onnx --calibration examples/mnist_cnn/calibration.json -o mnist.zkml
+    Setup(SetupArgs),
+    /// Prove that the compiled model ran on INPUT; writes the proof and its public values.
+    ///
+    /// The input is checked against the calibrated range before proving starts.
+    ///
+    /// Example: zkml prove mnist.zkml examples/mnist_cnn/input_0.json -o proof.json
+    Prove(ProveArgs),
+    /// Check a proof with the verifying key; exit 0 and print the public outputs iff it is valid.
+    ///
+    /// Reads only DIR/settings.json, DIR/vk.bin and PROOF. Exit 1 if the proof is rejected.
+    ///
+    /// Example: zkml verify mnist.zkml proof.json
+    Verify(VerifyArgs),
+    /// Every step in one go (load, quantize, setup, prove, verify), with the
+    /// time of each, k, columns, proof size and peak memory.
+    ///
+    /// Example: zkml time examples/mnist_cnn/model.onnx examples/mnist_cnn/input_0.json
+    Time(TimeArgs),
+    /// Print the circuit layout the planner picks: rows per layer, columns, k, estimated proving time.
+    ///
+    /// Example: zkml plan examples/mnist_cnn/model.onnx --calibration examples/mnist_cnn/calibration.json
+    Plan(PlanArgs),
+}
+
+/// Who sees a tensor group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum VisArg {
+    /// Values are public inputs of the proof.
+    Public,
+    /// Values are hidden.
+    Private,
+    /// Weights only: constants of the circuit, bound by the verifying key.
+    Fixed,
+}
+
+/// Visibility and proving-system flags.
+#[derive(Debug, Args)]
+pub struct ProofArgs {
+    /// Model inputs: public or private.
+    #[arg(long = "input", id = "input_vis", value_enum, default_value = "public")]
+    pub input_vis: VisArg,
+    /// Weights: fixed (baked into the circuit, bound by the verifying key) or private.
+    #[arg(
+        long = "weights",
+        id = "weights_vis",
+        value_enum,
+        default_value = "fixed"
+    )]
+    pub weights_vis: VisArg,
+    /// Model outputs: public or private.
+    #[arg(
+        long = "output",
+        id = "output_vis",
+        value_enum,
+        default_value = "public"
+    )]
+    pub output_vis: VisArg,
+    /// Force the circuit size (log2 of the rows) instead of the planner's choice.
+    #[arg(long)]
+    pub k: Option<u32>,
+    /// A ceremony SRS in halo2's raw format; without it a local, INSECURE SRS is used.
+    #[arg(long, value_name = "FILE")]
+    pub srs: Option<PathBuf>,
+    /// Cache directory for local SRS files [default: $ZKML_SRS_DIR or ~/.cache/zkml/srs].
+    #[arg(long, value_name = "DIR")]
+    pub srs_dir: Option<PathBuf>,
+}
+
+/// `zkml setup`.
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    /// The model: .onnx, or a zkml .msgpack model.
+    pub model: PathBuf,
+    /// Output directory.
+    #[arg(short, long, value_name = "DIR")]
+    pub output_dir: PathBuf,
+    /// Replace DIR if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Quantization.
+    #[command(flatten)]
+    pub quant: QuantArgs,
+    /// Visibility and SRS.
+    #[command(flatten)]
+    pub proof: ProofArgs,
+}
+
+/// `zkml prove`.
+#[derive(Debug, Args)]
+pub struct ProveArgs {
+    /// A directory written by `zkml setup`.
+    pub dir: PathBuf,
+    /// The input: JSON {"input_data": [[…]]} or a zkml msgpack input.
+    pub input: PathBuf,
+    /// Where to write the proof (JSON).
+    #[arg(short, long, value_name = "PROOF", default_value = "proof.json")]
+    pub output: PathBuf,
+    /// A ceremony SRS (the one given to setup).
+    #[arg(long, value_name = "FILE")]
+    pub srs: Option<PathBuf>,
+    /// Cache directory for local SRS files.
+    #[arg(long, value_name = "DIR")]
+    pub srs_dir: Option<PathBuf>,
+}
+
+/// `zkml verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// A directory written by `zkml setup` (only settings.json and vk.bin are read).
+    pub dir: PathBuf,
+    /// The proof file written by `zkml prove`.
+    pub proof: PathBuf,
+    /// Print exactly one JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// A ceremony SRS (the one given to setup).
+    #[arg(long, value_name = "FILE")]
+    pub srs: Option<PathBuf>,
+    /// Cache directory for local SRS files.
+    #[arg(long, value_name = "DIR")]
+    pub srs_dir: Option<PathBuf>,
+}
+
+/// `zkml time`.
+#[derive(Debug, Args)]
+pub struct TimeArgs {
+    /// The model: .onnx, or a zkml .msgpack model.
+    pub model: PathBuf,
+    /// The input: JSON {"input_data": [[…]]} or a zkml msgpack input.
+    pub input: PathBuf,
+    /// Print exactly one JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Quantization.
+    #[command(flatten)]
+    pub quant: QuantArgs,
+    /// Visibility and SRS.
+    #[command(flatten)]
+    pub proof: ProofArgs,
+}
+
+/// `zkml plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The model: .onnx, or a zkml .msgpack model.
+    pub model: PathBuf,
+    /// An input to calibrate on (default: --calibration, else all zeros).
+    pub input: Option<PathBuf>,
+    /// Quantization.
+    #[command(flatten)]
+    pub quant: QuantArgs,
+    /// Visibility and SRS.
+    #[command(flatten)]
+    pub proof: ProofArgs,
 }
 
 /// Quantization flags shared by every command that quantizes.

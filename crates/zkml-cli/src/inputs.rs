@@ -64,8 +64,22 @@ fn sample_from(v: &Value, n_inputs: usize, path: &Path) -> Result<Vec<Vec<f32>>>
 
 /// Reads one input file for `model`.
 pub fn read_input(path: &Path, model: &LoadedModel) -> Result<Vec<Vec<f32>>> {
-    if path.extension().and_then(|e| e.to_str()) == Some("msgpack") {
-        let m = model.msgpack.as_ref().context(
+    read_input_for(path, model.graph.inputs.len(), model.msgpack.as_ref())
+}
+
+/// Whether `path` names a msgpack input.
+pub fn is_msgpack(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()) == Some("msgpack")
+}
+
+/// Reads one input file for a model with `n` inputs (`msgpack`: the model, needed for msgpack inputs).
+pub fn read_input_for(
+    path: &Path,
+    n: usize,
+    msgpack: Option<&zkml_msgpack::MsgpackModel>,
+) -> Result<Vec<Vec<f32>>> {
+    if is_msgpack(path) {
+        let m = msgpack.context(
             "a msgpack input file goes with a msgpack model; for ONNX models use JSON {\"input_data\": [[…]]}",
         )?;
         return zkml_msgpack::load_input(path, m)
@@ -78,7 +92,6 @@ pub fn read_input(path: &Path, model: &LoadedModel) -> Result<Vec<Vec<f32>>> {
             path.display()
         )
     })?;
-    let n = model.graph.inputs.len();
     let mut lists = data
         .as_array()
         .with_context(|| {

@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 success, 1 a proof was rejected, 2 any other error.
 
+mod artifacts;
 mod cli;
 mod commands;
 mod inputs;

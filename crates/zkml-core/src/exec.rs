@@ -107,6 +107,46 @@ pub fn quantize_inputs(q: &QGraph, inputs: &[FTensor]) -> Vec<ITensor> {
         .collect()
 }
 
+/// Checks flat, row-major float inputs against the model (count, length,
+/// finiteness) and quantizes them at the input scales. What `zkml prove`
+/// uses: it has the quantized model, not the float graph.
+pub fn quantize_flat_inputs(q: &QGraph, inputs: &[Vec<f32>]) -> Result<Vec<ITensor>> {
+    if inputs.len() != q.inputs.len() {
+        return Err(Error::InputCount {
+            expected: q.inputs.len(),
+            got: inputs.len(),
+        });
+    }
+    q.inputs
+        .iter()
+        .zip(inputs)
+        .map(|(&id, data)| {
+            let v = &q.values[id];
+            let expected: usize = v.shape.iter().product();
+            if data.len() != expected {
+                return Err(Error::InputLength {
+                    name: v.name.clone(),
+                    expected,
+                    shape: v.shape.clone(),
+                    got: data.len(),
+                });
+            }
+            if let Some((index, &value)) = data.iter().enumerate().find(|(_, x)| !x.is_finite()) {
+                return Err(Error::NonFinite {
+                    name: v.name.clone(),
+                    index,
+                    value,
+                });
+            }
+            let ints = data
+                .iter()
+                .map(|&x| quantize_value(x as f64, v.scale))
+                .collect();
+            Ok(ITensor::from_shape_vec(v.shape.clone(), ints).expect("length checked"))
+        })
+        .collect()
+}
+
 /// Runs the integer model on already-quantized inputs.
 pub fn execute_int(q: &QGraph, inputs: Vec<ITensor>) -> Result<Trace> {
     if inputs.len() != q.inputs.len() {

@@ -1,7 +1,13 @@
 //! One module per subcommand; each is a short sequence of library calls.
 
 mod accuracy;
+mod plan;
+mod prove;
+mod proving;
 mod run;
+mod setup;
+mod time;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -16,6 +22,11 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run::run(args),
         Command::Accuracy(args) => accuracy::run(args),
+        Command::Setup(args) => setup::run(args),
+        Command::Prove(args) => prove::run(args),
+        Command::Verify(args) => verify::run(args),
+        Command::Time(args) => time::run(args),
+        Command::Plan(args) => plan::run(args),
     }
 }
 
@@ -52,4 +63,14 @@ pub fn compile(
         .collect::<Result<Vec<_>>>()?;
     let cal = zkml_core::calibrate(&model.graph, &shaped).context("calibrating")?;
     zkml_core::quantize(&model.graph, &cal, &cfg).context("quantizing")
+}
+
+/// Formats a list of reals for people: 4 decimals, at most 12 shown.
+pub fn fmt_list(xs: impl Iterator<Item = f64>) -> String {
+    let v: Vec<String> = xs.map(|x| format!("{x:.4}")).collect();
+    if v.len() > 12 {
+        format!("[{}, … {} more]", v[..12].join(", "), v.len() - 12)
+    } else {
+        format!("[{}]", v.join(", "))
+    }
 }

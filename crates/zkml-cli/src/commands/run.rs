@@ -85,10 +85,10 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     {
         let name = &q.values[o].name;
         println!("output {i} `{name}` (scale 2^-{}):", q.values[o].scale);
-        println!("  integer model  {}", fmt_list(qo.iter().copied()));
+        println!("  integer model  {}", super::fmt_list(qo.iter().copied()));
         println!(
             "  float model    {}",
-            fmt_list(fo.iter().map(|&v| v as f64))
+            super::fmt_list(fo.iter().map(|&v| v as f64))
         );
     }
     println!(
@@ -114,13 +114,4 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         t_exec.as_secs_f64() * 1e3
     );
     Ok(ExitCode::SUCCESS)
-}
-
-fn fmt_list(xs: impl Iterator<Item = f64>) -> String {
-    let v: Vec<String> = xs.map(|x| format!("{x:.4}")).collect();
-    if v.len() > 12 {
-        format!("[{}, … {} more]", v[..12].join(", "), v.len() - 12)
-    } else {
-        format!("[{}]", v.join(", "))
-    }
 }

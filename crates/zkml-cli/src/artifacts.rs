@@ -1,0 +1,228 @@
+//! The files `zkml setup` writes and `zkml prove` / `zkml verify` read.
+//!
+//! A setup directory holds:
+//!
+//! | file | content | read by |
+//! | --- | --- | --- |
+//! | `settings.json` | versions, backend, model hash, visibility, k, tensor scales | prove, verify |
+//! | `model.json` | the compiled (quantized) model, versioned | prove |
+//! | `source.onnx` / `source.msgpack` | the model file it was compiled from (for msgpack inputs) | prove |
+//! | `pk.bin` | proving key | prove |
+//! | `vk.bin` | verifying key | verify |
+//!
+//! Every file carries a format name and version; a file of another version,
+//! backend or model is refused with a message saying what to re-run. Every
+//! write is atomic: a file (or the whole directory) appears complete or not at all.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, ensure, Context, Result};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use zkml_core::backend::{PublicValues, Visibility};
+use zkml_core::QGraph;
+
+/// Version of every file format below.
+pub const VERSION: u32 = 1;
+/// The backend these files are for.
+pub const BACKEND: &str = "plonk";
+
+/// A tensor as the verifier sees it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TensorInfo {
+    /// Name in the model.
+    pub name: String,
+    /// Shape.
+    pub shape: Vec<usize>,
+    /// Scale exponent: real = integer / 2^scale.
+    pub scale: i32,
+}
+
+/// `settings.json`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Settings {
+    /// Always `zkml-settings`.
+    pub format: String,
+    /// [`VERSION`].
+    pub version: u32,
+    /// The zkml release that wrote it.
+    pub zkml_version: String,
+    /// [`BACKEND`].
+    pub backend: String,
+    /// Hex hash binding keys and proofs to this model, visibility and layout.
+    pub model_hash: String,
+    /// File name of the source model.
+    pub source: String,
+    /// Visibility of inputs, weights and outputs.
+    pub visibility: Visibility,
+    /// log2 of the circuit rows.
+    pub k: u32,
+    /// Advice columns.
+    pub advice_columns: usize,
+    /// Activation range bits.
+    pub act_bits: u32,
+    /// Model inputs.
+    pub inputs: Vec<TensorInfo>,
+    /// Model outputs.
+    pub outputs: Vec<TensorInfo>,
+    /// Where the SRS came from.
+    pub srs: String,
+}
+
+/// `model.json`.
+#[derive(Serialize, Deserialize)]
+pub struct CompiledModel {
+    /// Always `zkml-compiled-model`.
+    pub format: String,
+    /// [`VERSION`].
+    pub version: u32,
+    /// The quantized model.
+    pub qgraph: QGraph,
+}
+
+/// A proof file: the proof and the public values it binds.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ProofFile {
+    /// Always `zkml-proof`.
+    pub format: String,
+    /// [`VERSION`].
+    pub version: u32,
+    /// [`BACKEND`].
+    pub backend: String,
+    /// Hex model hash (as in `settings.json`).
+    pub model_hash: String,
+    /// Public integers.
+    pub public: PublicValues,
+    /// Public outputs as real numbers (integer / 2^scale), for people.
+    pub outputs: Vec<Vec<f64>>,
+    /// The instance column as BN254 field elements (hex, big-endian; negatives are p − |x|).
+    pub public_field_elements: Vec<String>,
+    /// The proof bytes, hex.
+    pub proof: String,
+}
+
+/// Checks a file's format name and version.
+pub fn check_format(path: &Path, format: &str, version: u32, expected: &str) -> Result<()> {
+    ensure!(
+        format == expected,
+        "`{}` is a `{format}` file, not a `{expected}` file",
+        path.display()
+    );
+    ensure!(
+        version == VERSION,
+        "`{}` has format version {version} but this zkml reads version {VERSION}; re-run `zkml setup` (and `zkml prove`) with this zkml",
+        path.display()
+    );
+    Ok(())
+}
+
+/// Reads a JSON file.
+pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
+    let bytes = fs::read(path).with_context(|| format!("reading `{}`", path.display()))?;
+    serde_json::from_slice(&bytes)
+        .with_context(|| format!("`{}` is not a valid zkml file", path.display()))
+}
+
+/// Reads `settings.json` from a setup directory and checks its version and backend.
+pub fn read_settings(dir: &Path) -> Result<Settings> {
+    let path = dir.join("settings.json");
+    if !path.exists() {
+        bail!(
+            "`{}` has no settings.json: is it a directory written by `zkml setup`?",
+            dir.display()
+        );
+    }
+    let s: Settings = read_json(&path)?;
+    check_format(&path, &s.format, s.version, "zkml-settings")?;
+    ensure!(
+        s.backend == BACKEND,
+        "`{}` is for backend `{}`, not `{BACKEND}`",
+        path.display(),
+        s.backend
+    );
+    Ok(s)
+}
+
+/// Reads `model.json` from a setup directory.
+pub fn read_compiled(dir: &Path) -> Result<QGraph> {
+    let path = dir.join("model.json");
+    let m: CompiledModel = read_json(&path)?;
+    check_format(&path, &m.format, m.version, "zkml-compiled-model")?;
+    Ok(m.qgraph)
+}
+
+/// A temporary sibling path of `path`, unique to this process.
+fn temp_sibling(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
+}
+
+/// Writes `bytes` to `path` atomically (temporary file, then rename).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = temp_sibling(path);
+    fs::write(&tmp, bytes).with_context(|| format!("writing `{}`", tmp.display()))?;
+    fs::rename(&tmp, path)
+        .with_context(|| format!("renaming `{}` to `{}`", tmp.display(), path.display()))
+}
+
+/// Builds a directory in a temporary sibling with `fill`, then renames it to
+/// `dir` (replacing an existing one only with `force`).
+pub fn write_dir_atomic(
+    dir: &Path,
+    force: bool,
+    fill: impl FnOnce(&Path) -> Result<()>,
+) -> Result<()> {
+    if dir.exists() && !force {
+        bail!(
+            "`{}` already exists; choose another -o or pass --force to replace it",
+            dir.display()
+        );
+    }
+    let tmp = temp_sibling(dir);
+    if tmp.exists() {
+        fs::remove_dir_all(&tmp).ok();
+    }
+    fs::create_dir_all(&tmp).with_context(|| format!("creating `{}`", tmp.display()))?;
+    if let Err(e) = fill(&tmp) {
+        fs::remove_dir_all(&tmp).ok();
+        return Err(e);
+    }
+    if dir.exists() {
+        let old = dir.with_file_name(format!(
+            ".{}.old.{}",
+            dir.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            std::process::id()
+        ));
+        fs::rename(dir, &old)
+            .with_context(|| format!("moving the old `{}` aside", dir.display()))?;
+        fs::rename(&tmp, dir)
+            .with_context(|| format!("renaming `{}` to `{}`", tmp.display(), dir.display()))?;
+        fs::remove_dir_all(&old).ok();
+    } else {
+        fs::rename(&tmp, dir)
+            .with_context(|| format!("renaming `{}` to `{}`", tmp.display(), dir.display()))?;
+    }
+    Ok(())
+}
+
+/// Lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Parses lowercase or uppercase hex.
+pub fn unhex(s: &str) -> Result<Vec<u8>> {
+    let s = s.trim_start_matches("0x");
+    ensure!(s.len() % 2 == 0, "odd-length hex string");
+    (0..s.len())
+        .step_by(2)
+        .map(|i| {
+            u8::from_str_radix(&s[i..i + 2], 16).with_context(|| format!("bad hex at offset {i}"))
+        })
+        .collect()
+}

@@ -1,0 +1,31 @@
+//! `zkml plan`: the circuit layout the planner picks.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+
+use super::proving::visibility;
+use crate::cli::PlanArgs;
+use crate::{inputs, model};
+
+pub fn run(args: PlanArgs) -> Result<ExitCode> {
+    let model = model::load(&args.model)?;
+    let samples = match (&args.input, &args.quant.calibration) {
+        (_, Some(c)) => inputs::read_calibration(c, &model)?,
+        (Some(i), None) => vec![inputs::read_input(i, &model)?],
+        (None, None) => {
+            eprintln!("note: calibrating on an all-zero input; pass INPUT or --calibration for the exact plan");
+            vec![model
+                .graph
+                .input_shapes()
+                .iter()
+                .map(|s| vec![0.0; s.iter().product()])
+                .collect()]
+        }
+    };
+    let q = super::compile(&model, &samples, &args.quant)?;
+    let p = zkml_plonk::plan(&q, &visibility(&args.proof), args.proof.k)
+        .context("planning the circuit")?;
+    println!("{p}");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,98 @@
+//! `zkml setup`: compile a model and generate its keys into a directory.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use zkml_core::backend::{Backend, SetupOptions};
+use zkml_plonk::plan;
+
+use super::proving::{backend, srs_note, step, visibility};
+use crate::artifacts::{self, CompiledModel, Settings, TensorInfo, BACKEND, VERSION};
+use crate::cli::SetupArgs;
+use crate::{inputs, model};
+
+pub fn run(args: SetupArgs) -> Result<ExitCode> {
+    let model = model::load(&args.model)?;
+    let calibration = args.quant.calibration.as_ref().context(
+        "setup needs calibration inputs to choose the scales: pass --calibration FILE \
+         (an input file, or {\"inputs\": [sample, …]})",
+    )?;
+    let samples = inputs::read_calibration(calibration, &model)?;
+    let q = super::compile(&model, &samples, &args.quant)?;
+    let vis = visibility(&args.proof);
+    let b = backend(args.proof.srs.as_ref(), args.proof.srs_dir.as_ref());
+    let p = plan(&q, &vis, args.proof.k).context("planning the circuit")?;
+    eprintln!(
+        "circuit: k = {}, {} advice columns, {} rows; SRS: {}",
+        p.k,
+        p.advice_columns,
+        p.rows,
+        srs_note(&b)
+    );
+    let ((pk, vk), t) = step("generating keys", || {
+        b.setup(
+            &q,
+            &SetupOptions {
+                visibility: vis,
+                k: args.proof.k,
+            },
+        )
+        .context("generating keys")
+    })?;
+    let info = |ids: &[usize]| -> Vec<TensorInfo> {
+        ids.iter()
+            .map(|&i| TensorInfo {
+                name: q.values[i].name.clone(),
+                shape: q.values[i].shape.clone(),
+                scale: q.values[i].scale,
+            })
+            .collect()
+    };
+    let ext = args
+        .model
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("onnx")
+        .to_ascii_lowercase();
+    let settings = Settings {
+        format: "zkml-settings".into(),
+        version: VERSION,
+        zkml_version: env!("CARGO_PKG_VERSION").into(),
+        backend: BACKEND.into(),
+        model_hash: artifacts::hex(&vk.model_hash),
+        source: format!("source.{ext}"),
+        visibility: vis,
+        k: pk.plan.k,
+        advice_columns: pk.plan.advice_columns,
+        act_bits: q.act_bits,
+        inputs: info(&q.inputs),
+        outputs: info(&q.outputs),
+        srs: srs_note(&b),
+    };
+    let compiled = CompiledModel {
+        format: "zkml-compiled-model".into(),
+        version: VERSION,
+        qgraph: q,
+    };
+    artifacts::write_dir_atomic(&args.output_dir, args.force, |dir| {
+        std::fs::copy(&args.model, dir.join(&settings.source))
+            .context("copying the source model")?;
+        std::fs::write(dir.join("model.json"), serde_json::to_vec(&compiled)?)?;
+        std::fs::write(dir.join("pk.bin"), pk.to_bytes())?;
+        std::fs::write(dir.join("vk.bin"), vk.to_bytes())?;
+        std::fs::write(
+            dir.join("settings.json"),
+            serde_json::to_vec_pretty(&settings)?,
+        )?;
+        Ok(())
+    })?;
+    println!(
+        "wrote {} (k = {}, {} advice columns; keys in {:.2} s; model hash {})",
+        args.output_dir.display(),
+        settings.k,
+        settings.advice_columns,
+        t.as_secs_f64(),
+        &settings.model_hash[..16]
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,136 @@
+//! `zkml time`: every step in one go, timed (the earlier zkml's `time_circuit`).
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use serde_json::json;
+use zkml_core::backend::{Backend, SetupOptions};
+use zkml_core::{compare, execute, float};
+use zkml_plonk::plan;
+
+use super::proving::{backend, peak_rss_mib, srs_note, step, visibility};
+use crate::cli::TimeArgs;
+use crate::{inputs, model};
+
+pub fn run(args: TimeArgs) -> Result<ExitCode> {
+    let t = Instant::now();
+    let model = model::load(&args.model)?;
+    let input = inputs::read_input(&args.input, &model)?;
+    let t_load = t.elapsed();
+    let x = float::shape_inputs(&model.graph, &input).with_context(|| {
+        format!(
+            "input file `{}` does not fit the model",
+            args.input.display()
+        )
+    })?;
+    let samples = match &args.quant.calibration {
+        Some(p) => inputs::read_calibration(p, &model)?,
+        None => vec![input.clone()],
+    };
+    let t = Instant::now();
+    let q = super::compile(&model, &samples, &args.quant)?;
+    let trace = execute(&q, &x).context("running the integer model")?;
+    let t_quant = t.elapsed();
+    let all = float::eval_float(&model.graph, &x)?;
+    let float_out: Vec<_> = model
+        .graph
+        .outputs
+        .iter()
+        .map(|&o| all[o].clone())
+        .collect();
+    let cmp = compare(&trace.dequantized_outputs(&q), &float_out);
+
+    let vis = visibility(&args.proof);
+    let b = backend(args.proof.srs.as_ref(), args.proof.srs_dir.as_ref());
+    let p = plan(&q, &vis, args.proof.k).context("planning the circuit")?;
+    if !args.json {
+        eprintln!(
+            "circuit: k = {}, {} advice columns, {} rows; SRS: {}",
+            p.k,
+            p.advice_columns,
+            p.rows,
+            srs_note(&b)
+        );
+    }
+    let (_, t_srs) = step("loading or generating the SRS", || {
+        b.params(p.k).context("SRS")
+    })?;
+    let ((pk, vk), t_setup) = step("generating keys", || {
+        b.setup(
+            &q,
+            &SetupOptions {
+                visibility: vis,
+                k: args.proof.k,
+            },
+        )
+        .context("generating keys")
+    })?;
+    let ((proof, public), t_prove) =
+        step("proving", || b.prove(&pk, &q, &trace).context("proving"))?;
+    let t = Instant::now();
+    b.verify(&vk, &public, &proof)
+        .context("verifying the proof just made")?;
+    let t_verify = t.elapsed();
+    let rss = peak_rss_mib();
+    let outputs = trace.dequantized_outputs(&q);
+
+    if args.json {
+        println!(
+            "{}",
+            json!({
+                "model": args.model.display().to_string(),
+                "k": pk.plan.k,
+                "columns": pk.plan.advice_columns,
+                "rows": pk.plan.rows,
+                "proof_bytes": proof.bytes.len(),
+                "verified": true,
+                "peak_rss_mib": rss,
+                "seconds": {
+                    "load": t_load.as_secs_f64(),
+                    "quantize": t_quant.as_secs_f64(),
+                    "srs": t_srs.as_secs_f64(),
+                    "setup": t_setup.as_secs_f64(),
+                    "prove": t_prove.as_secs_f64(),
+                    "verify": t_verify.as_secs_f64(),
+                },
+                "output": outputs,
+                "max_abs_error": cmp.max_abs_error,
+                "relative_error": cmp.relative_error,
+                "argmax_agree": cmp.argmax_agree,
+            })
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("model         {}", args.model.display());
+    println!(
+        "circuit       k = {}, {} advice columns, {} rows",
+        pk.plan.k, pk.plan.advice_columns, pk.plan.rows
+    );
+    println!("load          {:>9.3} s", t_load.as_secs_f64());
+    println!("quantize+run  {:>9.3} s", t_quant.as_secs_f64());
+    println!("srs           {:>9.3} s", t_srs.as_secs_f64());
+    println!("setup (keys)  {:>9.3} s", t_setup.as_secs_f64());
+    println!("prove         {:>9.3} s", t_prove.as_secs_f64());
+    println!("verify        {:>9.3} ms", t_verify.as_secs_f64() * 1e3);
+    println!("proof         {} bytes", proof.bytes.len());
+    if let Some(r) = rss {
+        println!("peak memory   {r:.0} MiB");
+    }
+    for (i, o) in outputs.iter().enumerate() {
+        println!("output {i}      {}", super::fmt_list(o.iter().copied()));
+    }
+    println!(
+        "vs float      max abs error {:.5} ({:.2}%), argmax {:?} {}",
+        cmp.max_abs_error,
+        100.0 * cmp.relative_error,
+        cmp.argmax,
+        if cmp.argmax_agree {
+            "agrees"
+        } else {
+            "DISAGREES"
+        }
+    );
+    println!("result        proof verified");
+    Ok(ExitCode::SUCCESS)
+}

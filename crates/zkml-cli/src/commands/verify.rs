@@ -1,0 +1,86 @@
+//! `zkml verify`: check a proof with the verifying key alone.
+//!
+//! Exit 0 iff the proof is valid; exit 1 when it is rejected (malformed, for
+//! another model, or failing verification); exit 2 when the setup directory
+//! cannot be read.
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{ensure, Context, Result};
+use serde_json::json;
+use zkml_core::backend::Backend;
+use zkml_plonk::{PlonkProof, PlonkVerifyingKey};
+
+use super::proving::backend;
+use crate::artifacts::{self, ProofFile, Settings};
+use crate::cli::VerifyArgs;
+
+pub fn run(args: VerifyArgs) -> Result<ExitCode> {
+    let settings = artifacts::read_settings(&args.dir)?;
+    let b = backend(args.srs.as_ref(), args.srs_dir.as_ref());
+    let vk_path = args.dir.join("vk.bin");
+    let vk_bytes =
+        std::fs::read(&vk_path).with_context(|| format!("reading `{}`", vk_path.display()))?;
+    let vk = PlonkVerifyingKey::from_bytes(&vk_bytes, &b)
+        .with_context(|| format!("`{}`", vk_path.display()))?;
+    let t = Instant::now();
+    match check(&args, &settings, &b, &vk) {
+        Ok(outputs) => {
+            let ms = t.elapsed().as_secs_f64() * 1e3;
+            if args.json {
+                println!(
+                    "{}",
+                    json!({"valid": true, "outputs": outputs, "verify_ms": ms})
+                );
+            } else {
+                println!("proof is VALID ({ms:.1} ms)");
+                for (i, o) in outputs.iter().enumerate() {
+                    println!("output {i}: {}", super::fmt_list(o.iter().copied()));
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            let reason = format!("{e:#}");
+            if args.json {
+                println!("{}", json!({"valid": false, "reason": reason}));
+            }
+            eprintln!("proof REJECTED: {reason}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// Everything that can reject a proof; returns the verified outputs as reals.
+fn check(
+    args: &VerifyArgs,
+    settings: &Settings,
+    b: &zkml_plonk::PlonkBackend,
+    vk: &PlonkVerifyingKey,
+) -> Result<Vec<Vec<f64>>> {
+    let file: ProofFile = artifacts::read_json(&args.proof)?;
+    artifacts::check_format(&args.proof, &file.format, file.version, "zkml-proof")?;
+    ensure!(
+        file.backend == settings.backend,
+        "the proof is for backend `{}`, not `{}`",
+        file.backend,
+        settings.backend
+    );
+    ensure!(
+        file.model_hash == settings.model_hash,
+        "the proof is for another model or setup (model hash {}…, this setup has {}…)",
+        &file.model_hash[..file.model_hash.len().min(16)],
+        &settings.model_hash[..16]
+    );
+    let bytes = artifacts::unhex(&file.proof).context("the proof field is not hex")?;
+    let proof = PlonkProof::from_bytes(&bytes)?;
+    b.verify(vk, &file.public, &proof)?;
+    Ok(file
+        .public
+        .outputs
+        .iter()
+        .zip(&settings.outputs)
+        .map(|(v, t)| v.iter().map(|&x| x as f64 / 2f64.powi(t.scale)).collect())
+        .collect())
+}
