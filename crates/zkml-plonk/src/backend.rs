@@ -406,8 +406,6 @@ impl PlonkProvingKey {
         let mut r = Rd { b: bytes, what };
         let found = r.header(MAGIC_PK)?;
         let (shape, k, layout) = read_meta(&mut r)?;
-        let mut plan = plan(q, &layout.vis, Some(k))?;
-        plan.shape = shape.clone();
         let expected = model_hash(q, &layout.vis, &shape, k);
         if found != expected {
             return Err(PlonkError::WrongModel {
@@ -423,6 +421,7 @@ impl PlonkProvingKey {
                 "the proving key was made with another SRS than the one available here".into(),
             ));
         }
+        let plan = crate::plan::plan_for_shape(q, &layout.vis, &shape, k)?;
         let mut rest = r.b;
         let pk =
             ProvingKey::<G1Affine>::read::<_, ZkmlCircuit>(&mut rest, SerdeFormat::RawBytes, shape)
@@ -626,5 +625,38 @@ impl Backend for PlonkBackend {
         )
         .map_err(|e| PlonkError::Rejected(format!("{e:?}")))?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proof_bytes_are_versioned_and_checked() {
+        let p = PlonkProof {
+            model_hash: [7; 32],
+            bytes: vec![1, 2, 3],
+        };
+        let b = p.to_bytes();
+        assert_eq!(PlonkProof::from_bytes(&b).unwrap(), p);
+        let mut bad = b.clone();
+        bad[0] ^= 1;
+        assert!(matches!(
+            PlonkProof::from_bytes(&bad),
+            Err(PlonkError::Format { what: "proof", .. })
+        ));
+        let mut bad = b.clone();
+        bad[8] = 9; // version 9
+        let e = PlonkProof::from_bytes(&bad).unwrap_err();
+        assert!(e.to_string().contains("version 9"), "{e}");
+        assert!(PlonkProof::from_bytes(&b[..b.len() - 1]).is_err());
+        let mut long = b.clone();
+        long.push(0);
+        assert!(PlonkProof::from_bytes(&long).is_err());
+        // A verifying key is not a proof.
+        let mut vkish = b.clone();
+        vkish[..8].copy_from_slice(MAGIC_VK);
+        assert!(PlonkProof::from_bytes(&vkish).is_err());
     }
 }

@@ -136,6 +136,38 @@ fn cs_facts(shape: &Shape) -> (usize, usize, usize, usize, usize) {
     (blinding, advice, fixed, lookups, degree)
 }
 
+/// The plan for a given shape and `k` (one layout pass): recovers a key's plan.
+pub fn plan_for_shape(q: &QGraph, vis: &Visibility, shape: &Shape, k: u32) -> Result<Plan> {
+    let p = pass(q, vis, shape.n, shape.t)?;
+    let (blinding, advice, fixed, lookups, degree) = cs_facts(shape);
+    let perm = (shape.n + 2).div_ceil(degree - 2);
+    let committed = advice + 3 * lookups + perm + (degree - 1);
+    Ok(Plan {
+        shape: shape.clone(),
+        k,
+        rows: p.rows,
+        table_rows: shape.table_rows(),
+        usable_rows: (1usize << k) - blinding,
+        input_rows: p.input_rows,
+        layers: q
+            .nodes
+            .iter()
+            .zip(&p.node_rows)
+            .map(|(nd, &rows)| LayerRows {
+                node: nd.name.clone(),
+                op: nd.op.name(),
+                rows,
+            })
+            .collect(),
+        num_public: p.num_public,
+        advice_columns: advice,
+        fixed_columns: fixed,
+        lookups,
+        committed,
+        est_prove_s: committed as f64 * (1u64 << k) as f64 * 6.7e-6,
+    })
+}
+
 /// Plans `q`: the cheapest candidate, or the one at a forced `k`.
 pub fn plan(q: &QGraph, vis: &Visibility, force_k: Option<u32>) -> Result<Plan> {
     const NS: [usize; 12] = [4, 6, 8, 9, 10, 11, 12, 14, 16, 20, 24, 32];

@@ -7,6 +7,7 @@
 //! `ParamsKZG::write_custom(…, SerdeFormat::RawBytes)`; a larger file is
 //! downsized to `k`).
 //!
+//! A cached SRS for a larger `k` is downsized rather than generating a new one.
 //! Local SRSs are cached as `<dir>/kzg_bn254_<k>.srs` (written to a temporary
 //! file, then renamed, so concurrent runs never read half a file). The default
 //! directory is `$ZKML_SRS_DIR`, else `$XDG_CACHE_HOME/zkml/srs`, else
@@ -52,6 +53,13 @@ pub fn generate_or_load(dir: &Path, k: u32) -> Result<ParamsKZG<Bn256>> {
     if path.exists() {
         return load_file(&path, k);
     }
+    // A larger cached SRS serves any smaller k.
+    for bigger in k + 1..=28 {
+        let p = cache_path(dir, bigger);
+        if p.exists() {
+            return load_file(&p, k);
+        }
+    }
     fs::create_dir_all(dir)
         .map_err(|e| PlonkError::Srs(format!("cannot create {}: {e}", dir.display())))?;
     let mut seed = [0u8; 32];
@@ -83,6 +91,24 @@ pub fn generate_or_load(dir: &Path, k: u32) -> Result<ParamsKZG<Bn256>> {
 pub fn load_file(path: &Path, k: u32) -> Result<ParamsKZG<Bn256>> {
     let f = fs::File::open(path)
         .map_err(|e| PlonkError::Srs(format!("cannot open {}: {e}", path.display())))?;
+    // Check the header and size first: halo2 trusts the k it reads.
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut head = [0u8; 4];
+    {
+        use std::io::Read;
+        (&f).read_exact(&mut head)
+            .map_err(|e| PlonkError::Srs(format!("cannot read {}: {e}", path.display())))?;
+    }
+    let file_k = u32::from_le_bytes(head);
+    // Raw format: k, then 2·2^k G1 points (64 bytes) and 2 G2 points (128 bytes).
+    if file_k > 28 || len != 4 + (2u64 << file_k) * 64 + 2 * 128 {
+        return Err(PlonkError::Srs(format!(
+            "{} is not a KZG BN254 SRS in halo2's raw format (header k = {file_k}, {len} bytes)",
+            path.display()
+        )));
+    }
+    let f = fs::File::open(path)
+        .map_err(|e| PlonkError::Srs(format!("cannot open {}: {e}", path.display())))?;
     let mut params = ParamsKZG::<Bn256>::read_custom(&mut BufReader::new(f), SerdeFormat::RawBytes)
         .map_err(|e| {
             PlonkError::Srs(format!(
@@ -101,4 +127,31 @@ pub fn load_file(path: &Path, k: u32) -> Result<ParamsKZG<Bn256>> {
         params.downsize(k);
     }
     Ok(params)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_reuse_and_downsize() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = generate_or_load(dir.path(), 5).unwrap();
+        assert!(cache_path(dir.path(), 5).exists());
+        let b = generate_or_load(dir.path(), 5).unwrap();
+        assert_eq!(a.s_g2(), b.s_g2());
+        // k = 4 comes from the k = 5 file.
+        let c = generate_or_load(dir.path(), 4).unwrap();
+        assert_eq!(c.k(), 4);
+        assert_eq!(c.s_g2(), a.s_g2());
+        assert!(!cache_path(dir.path(), 4).exists());
+        // Too small / not an SRS.
+        assert!(matches!(
+            load_file(&cache_path(dir.path(), 5), 6),
+            Err(PlonkError::Srs(_))
+        ));
+        let junk = dir.path().join("junk");
+        std::fs::write(&junk, b"not an srs").unwrap();
+        assert!(matches!(load_file(&junk, 4), Err(PlonkError::Srs(_))));
+    }
 }

@@ -16,7 +16,7 @@ use zkml_core::{
 use zkml_plonk::{
     circuit::{lay_out, ZkmlCircuit},
     gadgets::{fe, Builder, CountSink, NullSink},
-    plan, PlonkBackend, PlonkError, PlonkProof, PlonkVerifyingKey,
+    plan, PlonkBackend, PlonkError, PlonkProof, PlonkProvingKey, PlonkVerifyingKey,
 };
 
 fn det(shape: &[usize], seed: u64) -> FTensor {
@@ -205,10 +205,15 @@ fn prove_verify_and_reject() {
     be.verify(&vk, &public, &proof).unwrap();
     println!("verify {:.2?}", start.elapsed());
 
-    // Round trips.
+    // Round trips (keys re-read from bytes prove and verify).
     let proof2 = PlonkProof::from_bytes(&proof.to_bytes()).unwrap();
     let vk2 = PlonkVerifyingKey::from_bytes(&vk.to_bytes(), &be).unwrap();
     be.verify(&vk2, &public, &proof2).unwrap();
+    let pk2 = PlonkProvingKey::from_bytes(&pk.to_bytes(), &q, &be).unwrap();
+    assert_eq!(pk2.plan, pk.plan);
+    let (proof3, public3) = be.prove(&pk2, &q, &t0).unwrap();
+    assert_eq!(public3, public);
+    be.verify(&vk2, &public, &proof3).unwrap();
 
     // A flipped proof byte.
     for pos in [0, proof.bytes.len() / 2, proof.bytes.len() - 1] {
