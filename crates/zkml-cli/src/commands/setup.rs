@@ -11,13 +11,29 @@ use crate::artifacts::{self, CompiledModel, Settings, TensorInfo, BACKEND, VERSI
 use crate::cli::SetupArgs;
 use crate::{inputs, model};
 
+/// An all-zero sample: calibrating on it gives every activation the largest scale.
+pub fn zero_input(model: &crate::model::LoadedModel) -> Vec<Vec<f32>> {
+    model
+        .graph
+        .input_shapes()
+        .iter()
+        .map(|s| vec![0.0; s.iter().product()])
+        .collect()
+}
+
 pub fn run(args: SetupArgs) -> Result<ExitCode> {
     let model = model::load(&args.model)?;
-    let calibration = args.quant.calibration.as_ref().context(
-        "setup needs calibration inputs to choose the scales: pass --calibration FILE \
-         (an input file, or {\"inputs\": [sample, …]})",
-    )?;
-    let samples = inputs::read_calibration(calibration, &model)?;
+    let samples = match &args.quant.calibration {
+        Some(c) => inputs::read_calibration(c, &model)?,
+        None => {
+            eprintln!(
+                "warning: no --calibration: every activation gets the largest scale, so inputs \
+                 whose activations leave ±2^(act_bits-1-max_scale) will be refused at prove time; \
+                 calibrate on sample inputs for a model-specific range"
+            );
+            vec![zero_input(&model)]
+        }
+    };
     let q = super::compile(&model, &samples, &args.quant)?;
     let vis = visibility(&args.proof);
     let b = backend(args.proof.srs.as_ref(), args.proof.srs_dir.as_ref());

@@ -1,0 +1,242 @@
+//! `zkml setup` / `prove` / `verify` as a user runs them on the bundled model:
+//! valid proofs verify; tampered proofs, public values, keys of another model
+//! and proofs for another input are rejected (exit 1); bad inputs are refused
+//! before proving (exit 2).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn zkml(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_zkml"))
+        .args(args)
+        .current_dir(repo())
+        // One SRS cache for the whole suite (generated once per k).
+        .env("ZKML_SRS_DIR", repo().join("target/test-srs"))
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+const MODEL: &str = "examples/mnist_cnn/model.onnx";
+const CAL: &str = "examples/mnist_cnn/calibration.json";
+
+/// A setup directory and two proofs (inputs 0 and 1), made once for all tests.
+struct Fixture {
+    _tmp: tempfile::TempDir,
+    dir: String,
+    other_dir: String,
+    proofs: [String; 2],
+    root: PathBuf,
+}
+
+fn fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().to_path_buf();
+        let dir = root.join("mnist.zkml").to_str().unwrap().to_string();
+        let o = zkml(&["setup", MODEL, "--calibration", CAL, "-o", &dir]);
+        assert!(o.status.success(), "setup: {}", text(&o));
+        // The same model with a private input: another statement, another key.
+        let other_dir = root.join("other.zkml").to_str().unwrap().to_string();
+        let o = zkml(&[
+            "setup",
+            MODEL,
+            "--calibration",
+            CAL,
+            "--input",
+            "private",
+            "-o",
+            &other_dir,
+        ]);
+        assert!(o.status.success(), "setup (private input): {}", text(&o));
+        let proofs = [0, 1].map(|i| {
+            let p = root
+                .join(format!("proof{i}.json"))
+                .to_str()
+                .unwrap()
+                .to_string();
+            let o = zkml(&[
+                "prove",
+                &dir,
+                &format!("examples/mnist_cnn/input_{i}.json"),
+                "-o",
+                &p,
+            ]);
+            assert!(o.status.success(), "prove: {}", text(&o));
+            p
+        });
+        Fixture {
+            _tmp: tmp,
+            dir,
+            other_dir,
+            proofs,
+            root,
+        }
+    })
+}
+
+fn read(p: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
+
+fn write(f: &Fixture, name: &str, v: &Value) -> String {
+    let p = f.root.join(name).to_str().unwrap().to_string();
+    std::fs::write(&p, serde_json::to_string(v).unwrap()).unwrap();
+    p
+}
+
+fn assert_rejected(o: &Output, needle: &str) {
+    assert_eq!(o.status.code(), Some(1), "expected rejection: {}", text(o));
+    let t = text(o);
+    assert!(t.contains("REJECTED") && t.contains(needle), "{t}");
+    assert!(!t.contains("panicked"), "{t}");
+}
+
+#[test]
+fn valid_proofs_verify_and_show_the_outputs() {
+    let f = fixture();
+    for (i, p) in f.proofs.iter().enumerate() {
+        let o = zkml(&["verify", &f.dir, p, "--json"]);
+        assert!(o.status.success(), "{}", text(&o));
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["valid"], Value::Bool(true));
+        // The verified outputs are the integer executor's, as `zkml run` prints them.
+        let run = zkml(&[
+            "run",
+            MODEL,
+            &format!("examples/mnist_cnn/input_{i}.json"),
+            "--calibration",
+            CAL,
+            "--json",
+        ]);
+        let r: Value = serde_json::from_slice(&run.stdout).unwrap();
+        assert_eq!(v["outputs"], r["output"], "proof {i}");
+    }
+    let proof = read(&f.proofs[0]);
+    let bytes = proof["proof"].as_str().unwrap().len() / 2;
+    assert!(bytes < 8192, "proof of {bytes} bytes");
+    assert_eq!(
+        proof["public_field_elements"].as_array().unwrap().len(),
+        784 + 10
+    );
+}
+
+#[test]
+fn a_flipped_proof_byte_is_rejected() {
+    let f = fixture();
+    let mut v = read(&f.proofs[0]);
+    let h = v["proof"].as_str().unwrap().to_string();
+    // Flip bytes in the header, a commitment, an evaluation and the last byte.
+    for pos in [4, 200, h.len() / 2, h.len() - 2] {
+        let mut b = h.clone().into_bytes();
+        b[pos] = if b[pos] == b'0' { b'1' } else { b'0' };
+        v["proof"] = Value::String(String::from_utf8(b).unwrap());
+        let p = write(f, &format!("flipped{pos}.json"), &v);
+        assert_rejected(&zkml(&["verify", &f.dir, &p]), "");
+    }
+}
+
+#[test]
+fn a_changed_public_output_or_input_is_rejected() {
+    let f = fixture();
+    let mut v = read(&f.proofs[0]);
+    v["public"]["outputs"][0][3] = Value::from(v["public"]["outputs"][0][3].as_i64().unwrap() + 1);
+    let p = write(f, "changed_output.json", &v);
+    assert_rejected(&zkml(&["verify", &f.dir, &p]), "");
+    let mut v = read(&f.proofs[0]);
+    v["public"]["inputs"][0][300] =
+        Value::from(v["public"]["inputs"][0][300].as_i64().unwrap() + 1);
+    let p = write(f, "changed_input.json", &v);
+    assert_rejected(&zkml(&["verify", &f.dir, &p]), "");
+}
+
+#[test]
+fn a_proof_for_another_input_is_rejected() {
+    let f = fixture();
+    let mut v = read(&f.proofs[0]);
+    let other = read(&f.proofs[1]);
+    v["public"] = other["public"].clone();
+    let p = write(f, "swapped_public.json", &v);
+    assert_rejected(&zkml(&["verify", &f.dir, &p]), "");
+}
+
+#[test]
+fn the_key_of_another_model_is_rejected() {
+    let f = fixture();
+    assert_rejected(
+        &zkml(&["verify", &f.other_dir, &f.proofs[0]]),
+        "another model",
+    );
+    // Even with the model hash edited to match, the other key rejects the proof.
+    let mut v = read(&f.proofs[0]);
+    let other: Value = read(&format!("{}/settings.json", f.other_dir));
+    v["model_hash"] = other["model_hash"].clone();
+    let p = write(f, "rehashed.json", &v);
+    assert_rejected(&zkml(&["verify", &f.other_dir, &p]), "");
+}
+
+#[test]
+fn bad_inputs_are_refused_before_proving() {
+    let f = fixture();
+    let out = f.root.join("never.json");
+    let short = write(
+        f,
+        "short_input.json",
+        &serde_json::json!({"input_data": [vec![0.5; 700]]}),
+    );
+    let o = zkml(&["prove", &f.dir, &short, "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("784") && text(&o).contains("700"),
+        "{}",
+        text(&o)
+    );
+    let mut big = vec![0.5; 784];
+    big[100] = 1e5;
+    let big = write(
+        f,
+        "big_input.json",
+        &serde_json::json!({"input_data": [big]}),
+    );
+    let o = zkml(&["prove", &f.dir, &big, "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("outside the calibrated range"),
+        "{}",
+        text(&o)
+    );
+    assert!(
+        !out.exists(),
+        "no proof file is written for a refused input"
+    );
+}
+
+#[test]
+fn files_of_another_version_are_refused() {
+    let f = fixture();
+    let mut v = read(&f.proofs[0]);
+    v["version"] = Value::from(99);
+    let p = write(f, "v99.json", &v);
+    assert_rejected(&zkml(&["verify", &f.dir, &p]), "version 99");
+    let o = zkml(&["prove", "examples", "examples/mnist_cnn/input_0.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("settings.json"), "{}", text(&o));
+}
