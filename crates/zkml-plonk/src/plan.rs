@@ -7,7 +7,7 @@
 //! as `committed columns × 2^k`, the dominant term (FFT + MSM per column):
 //! `n + 1 + L` advice columns, 3 more polynomials per lookup (`L` lookups),
 //! one permutation product per 2 equality columns, and the quotient pieces.
-//! The constant is fitted to NOTES.md (11 columns at k = 16 ≈ 4.8 s).
+//! The constant is fitted to measured proving times ([`SECONDS_PER_CELL`]).
 
 use std::fmt;
 
@@ -17,6 +17,18 @@ use zkml_core::{backend::Visibility, QGraph};
 use crate::circuit::lay_out;
 use crate::error::{PlonkError, Result};
 use crate::gadgets::{Builder, MainConfig, NullSink, Shape};
+
+/// Proving seconds per committed polynomial per row on 2 cores: 4.2 s for 38
+/// polynomials at k = 15 (the earlier zkml's MNIST, release build, `asm`).
+pub const SECONDS_PER_CELL: f64 = 3.4e-6;
+
+/// Fixed seconds per committed polynomial (openings, transcript), which also
+/// stands for proof size and verification time.
+pub const SECONDS_PER_POLY: f64 = 2e-3;
+
+fn estimate(committed: usize, k: u32) -> f64 {
+    committed as f64 * ((1u64 << k) as f64 * SECONDS_PER_CELL + SECONDS_PER_POLY)
+}
 
 /// Largest `k` the planner will choose.
 pub const MAX_K: u32 = 26;
@@ -164,13 +176,13 @@ pub fn plan_for_shape(q: &QGraph, vis: &Visibility, shape: &Shape, k: u32) -> Re
         fixed_columns: fixed,
         lookups,
         committed,
-        est_prove_s: committed as f64 * (1u64 << k) as f64 * 6.7e-6,
+        est_prove_s: estimate(committed, k),
     })
 }
 
 /// Plans `q`: the cheapest candidate, or the one at a forced `k`.
 pub fn plan(q: &QGraph, vis: &Visibility, force_k: Option<u32>) -> Result<Plan> {
-    const NS: [usize; 12] = [4, 6, 8, 9, 10, 11, 12, 14, 16, 20, 24, 32];
+    const NS: [usize; 15] = [4, 6, 8, 9, 10, 11, 12, 14, 16, 20, 24, 32, 48, 64, 96];
     const TS: [u32; 6] = [8, 10, 12, 13, 14, 16];
     let by_n: Vec<(usize, Pass)> = NS
         .iter()
@@ -204,7 +216,7 @@ pub fn plan(q: &QGraph, vis: &Visibility, force_k: Option<u32>) -> Result<Plan> 
             }
             let perm = (*n + 2).div_ceil(degree - 2);
             let committed = advice + 3 * lookups + perm + (degree - 1);
-            let est = committed as f64 * (1u64 << k) as f64 * 6.7e-6;
+            let est = estimate(committed, k);
             let cand = Plan {
                 shape,
                 k,

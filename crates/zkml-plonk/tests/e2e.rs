@@ -421,3 +421,23 @@ fn more_ops_match_the_trace_and_satisfy_the_circuit() {
         .unwrap()
         .assert_satisfied();
 }
+
+/// The tiny model's layout, pinned: a change here is a deliberate layout change.
+#[test]
+fn tiny_plan_is_pinned() {
+    let (q, _) = quantized();
+    let p = plan(&q, &Visibility::default(), None).unwrap();
+    let got = (
+        p.k,
+        p.rows,
+        p.shape.n,
+        p.shape.l,
+        p.shape.t,
+        p.advice_columns,
+        p.lookups,
+    );
+    println!("{got:?}");
+    assert_eq!(got, PINNED_TINY);
+}
+
+const PINNED_TINY: (u32, usize, usize, usize, u32, usize, usize) = (9, 82, 4, 4, 8, 9, 4);
