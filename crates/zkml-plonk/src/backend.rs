@@ -63,6 +63,20 @@ impl Default for PlonkBackend {
     }
 }
 
+/// The x86-64 build uses BMI2/ADX instructions for field arithmetic: refuse
+/// cleanly on a CPU without them instead of crashing.
+fn check_cpu() -> Result<()> {
+    #[cfg(target_arch = "x86_64")]
+    if !(std::arch::is_x86_feature_detected!("bmi2") && std::arch::is_x86_feature_detected!("adx"))
+    {
+        return Err(PlonkError::Halo2(
+            "this build's field arithmetic needs the BMI2 and ADX instructions, which this CPU lacks"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
 impl PlonkBackend {
     /// The SRS for `k`.
     pub fn params(&self, k: u32) -> Result<ParamsKZG<Bn256>> {
@@ -517,6 +531,7 @@ impl Backend for PlonkBackend {
         q: &QGraph,
         options: &SetupOptions,
     ) -> Result<(PlonkProvingKey, PlonkVerifyingKey)> {
+        check_cpu()?;
         check_visibility(&options.visibility)?;
         let plan = plan(q, &options.visibility, options.k)?;
         self.setup_with_plan(q, options.visibility, plan)
@@ -528,6 +543,7 @@ impl Backend for PlonkBackend {
         q: &QGraph,
         trace: &Trace,
     ) -> Result<(PlonkProof, PublicValues)> {
+        check_cpu()?;
         let vis = pk.layout.vis;
         let expected = model_hash(q, &vis, &pk.plan.shape, pk.plan.k);
         if expected != pk.model_hash {
@@ -600,6 +616,7 @@ impl Backend for PlonkBackend {
         public: &PublicValues,
         proof: &PlonkProof,
     ) -> Result<()> {
+        check_cpu()?;
         if proof.model_hash != vk.model_hash {
             return Err(PlonkError::WrongModel {
                 what: "proof",
