@@ -15,8 +15,8 @@
 //! Data flows one way: loaders know nothing of quantization, quantization
 //! nothing of proofs, backends read a [`QGraph`] and a [`Trace`].
 
-pub mod compare;
 pub mod backend;
+pub mod compare;
 pub mod error;
 pub mod error_bound;
 pub mod exec;
