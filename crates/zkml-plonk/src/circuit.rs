@@ -372,10 +372,12 @@ impl Walker<'_, '_> {
                     } else {
                         w
                     };
-                    if hi < bound {
-                        self.b.min_const(&w, hi)
-                    } else {
+                    if hi >= bound {
                         w
+                    } else if lo > -bound {
+                        self.b.min_const_above(&w, hi, lo)
+                    } else {
+                        self.b.min_const(&w, hi)
                     }
                 })
             }
@@ -678,9 +680,9 @@ pub fn lay_out(
         if let Some(a) = chain.act {
             skip[a] = true;
             last = a;
-            if let QOp::Clip { max, .. } = q.nodes[a].op {
+            if let QOp::Clip { min, max } = q.nodes[a].op {
                 if (max as i128) < q.bound() as i128 {
-                    out = out.mapv(|z| w.b.min_const(&z, max as i128));
+                    out = out.mapv(|z| w.b.min_const_above(&z, max as i128, min as i128));
                 }
             }
         }

@@ -158,6 +158,9 @@ fn max_tail(
     lo: i128,
 ) -> Wire {
     let bits = b.shape.act_bits;
+    if lo == 0 && bits >= 3 && b.shape.t >= bits - 2 {
+        return relu_tail(b, row, sum, c1, d);
+    }
     let beta = if lo == 0 { bits - 1 } else { bits };
     let half = if d == 0 { 0 } else { 1i128 << (d - 1) };
     let y = sum.map(|s| {
@@ -207,6 +210,51 @@ fn max_tail(
     b.set(Fix::A2, row, Fr::ONE);
     b.seti(Fix::C2, row, -lo);
     b.put(Adv::Acc, row, z)
+}
+
+/// The fused `max(rshift(S, d), 0)` tail with a two-bit top limb (`t ≥ b − 2`):
+/// `D = y + 2^(b−1) = m + 2^(b−2)·h`, `m` in lk_{L−2} (`b−2` bits), `h` in lk_{L−1}
+/// (2 bits). `y ≥ 0 ⇔ h ≥ 2 ⇔ ind(h) = 1`, so `acc = ind(h)·y` through the `q_top`
+/// term of E2; one range cell fewer than the sign-bit form.
+fn relu_tail(b: &mut Builder<'_>, row: usize, sum: Option<i128>, c1: i128, d: u32) -> Wire {
+    let bits = b.shape.act_bits;
+    let half = if d == 0 { 0 } else { 1i128 << (d - 1) };
+    let y = sum.map(|s| {
+        let s = i64::try_from(s).expect("accumulator exceeds i64");
+        rshift(s, d) as i128
+    });
+    let r = sum.zip(y).map(|(s, y)| s + half - (y << d));
+    let dv = y.map(|y| y + (1i128 << (bits - 1)));
+    let main = dv.map(|v| v & ((1i128 << (bits - 2)) - 1));
+    let h = dv.map(|v| v >> (bits - 2));
+    let two_d = pow2(d);
+    // E1: S + half + 2^d·2^(b−1) − 2^d·(m + 2^(b−2)·h) − Σ r = 0
+    b.set(Fix::C1, row, super::fe(c1 + half) + two_d * pow2(bits - 1));
+    let mut next = 0;
+    if d > 0 {
+        b.range_limbs(row, Eqn::E1, &mut next, r, d, -Fr::ONE);
+    }
+    b.widths.insert(bits - 2);
+    b.widths.insert(2);
+    b.max_lk = b.max_lk.max(next + 2);
+    if !b.planning {
+        let l = b.shape.l;
+        assert!(
+            next + 2 <= l,
+            "row {row}: fused Relu needs {} range cells (planner bug)",
+            next + 2
+        );
+        b.put(Adv::Lk(l - 2), row, main);
+        b.seti(Fix::Tag(l - 2), row, (bits - 2) as i128);
+        b.set(Fix::U1(l - 2), row, -two_d);
+        b.put(Adv::Lk(l - 1), row, h);
+        b.seti(Fix::Tag(l - 1), row, 2);
+        b.set(Fix::U1(l - 1), row, -two_d * pow2(bits - 2));
+    }
+    // E2: acc − ind(h)·(m + 2^(b−2)·h − 2^(b−1)) = 0
+    b.set(Fix::QTop, row, Fr::ONE);
+    b.set(Fix::A2, row, Fr::ONE);
+    b.put(Adv::Acc, row, y.map(|y| y.max(0)))
 }
 
 #[cfg(test)]
@@ -276,6 +324,41 @@ mod tests {
             circuit.assert_ok();
             let s: i128 = xs.iter().zip(ws).map(|(a, b)| a * b).sum::<i128>() + c;
             let expect = (rshift(s as i64, d) as i128).max(lo);
+            assert_eq!(
+                *circuit.publics().last().unwrap(),
+                crate::gadgets::fe(expect)
+            );
+            check_all_tampering(&circuit);
+        }
+    }
+
+    #[test]
+    fn fused_relu_two_bit_top_and_every_cell_matters() {
+        // t = 10 ≥ b − 2 with 12-bit activations: the two-bit-top form.
+        for (xs, ws, c, d) in [
+            (&[3i128, -7, 11][..], &[2i128, 5, -3][..], 17i128, 3u32),
+            (&[3, -7, 11][..], &[-2, -5, 3][..], -17, 3),
+            (&[100, -20][..], &[-7, 9][..], 5, 0),
+            (&[2047][..], &[1][..], 0, 0),
+            (&[-2048][..], &[1][..], 0, 0),
+            (&[0][..], &[1][..], 0, 0),
+        ] {
+            let circuit = GadgetCircuit::with_shape(
+                move |b| {
+                    let wires: Vec<Wire> = xs.iter().map(|&v| b.input(Some(v), true)).collect();
+                    let terms: Vec<(Wire, i128)> =
+                        wires.into_iter().zip(ws.iter().copied()).collect();
+                    let y = b.linear_max(&terms, c, d, Some(0));
+                    b.make_public(&y);
+                },
+                4,
+                10,
+                12,
+            );
+            assert!(circuit.shape.widths.contains(&2), "{:?}", circuit.shape);
+            circuit.assert_ok();
+            let s: i128 = xs.iter().zip(ws).map(|(a, b)| a * b).sum::<i128>() + c;
+            let expect = (rshift(s as i64, d) as i128).max(0);
             assert_eq!(
                 *circuit.publics().last().unwrap(),
                 crate::gadgets::fe(expect)

@@ -11,8 +11,9 @@
 //!
 //! ```text
 //! E1: q_mul·x_0·x_1 + Σ_i wx_i·x_i + Σ_j u1_j·lk_j + a1·acc + p1·acc[-1] + c1 = 0     (degree 3)
-//! E2:                  g·Σ_j u2_j·lk_j + a2·acc + p2·acc[-1] + c2 = 0,
-//!     g = (1 − q_relu) + q_relu·lk_{L−1}                                            (degree 4)
+//! E2:                  g·Σ_j u2_j·lk_j + a2·acc + p2·acc[-1] + c2
+//!        − q_top·ind(lk_{L−1})·(lk_{L−2} + 2^(b−2)·lk_{L−1} − 2^(b−1)) = 0,
+//!     g = (1 − q_relu) + q_relu·lk_{L−1},  ind(h) = h(h−1)(7−2h)/6                  (degree 5)
 //! E3: q_sel·(acc − x_0)·(acc − s1·acc[-1] − s0) = 0                                  (degree 4)
 //! R_j: (tag_j, lk_j) ∈ {(w, v) : w ∈ W, 0 ≤ v < 2^w}       (lookup per lk column, degree 4)
 //! ```
@@ -115,6 +116,8 @@ pub enum Fix {
     C2,
     /// E2 switch: multiply the lk part by the last lk cell.
     QRelu,
+    /// E2 switch: the two-bit-top Relu term.
+    QTop,
     /// E3 switch.
     QSel,
     /// E3 weight of `acc[-1]`.
@@ -148,6 +151,7 @@ pub struct MainConfig {
     p2: Column<Fixed>,
     c2: Column<Fixed>,
     q_relu: Column<Fixed>,
+    q_top: Column<Fixed>,
     q_sel: Column<Fixed>,
     s1: Column<Fixed>,
     s0: Column<Fixed>,
@@ -179,8 +183,8 @@ impl MainConfig {
         let u1 = fixed(meta, l);
         let u2 = fixed(meta, l);
         let tag = fixed(meta, l);
-        let [a1, p1, c1, q_mul, a2, p2, c2, q_relu, q_sel, s1, s0] =
-            [(); 11].map(|_| meta.fixed_column());
+        let [a1, p1, c1, q_mul, a2, p2, c2, q_relu, q_top, q_sel, s1, s0] =
+            [(); 12].map(|_| meta.fixed_column());
         let t_tag = meta.lookup_table_column();
         let t_val = meta.lookup_table_column();
 
@@ -221,7 +225,20 @@ impl MainConfig {
                 }
                 None => Expression::Constant(Fr::ONE),
             };
-            let e2 = g * lin2 + f(m, a2) * acc_c.clone() + f(m, p2) * acc_p.clone() + f(m, c2);
+            let mut e2 = g * lin2 + f(m, a2) * acc_c.clone() + f(m, p2) * acc_p.clone() + f(m, c2);
+            // The Relu of y = lk_{L−2} + 2^(b−2)·h − 2^(b−1), h = lk_{L−1} ∈ [0, 4): y ≥ 0 ⇔ h ≥ 2.
+            if lks.len() >= 2 && shape.act_bits >= 3 {
+                let h = lks[lks.len() - 1].clone();
+                let main = lks[lks.len() - 2].clone();
+                let c = |v: u64| Expression::Constant(Fr::from(v));
+                let ind = h.clone()
+                    * (h.clone() - c(1))
+                    * (c(7) - c(2) * h.clone())
+                    * Expression::Constant(Fr::from(6u64).invert().unwrap());
+                let y = main + h * Expression::Constant(pow2(shape.act_bits - 2))
+                    - Expression::Constant(pow2(shape.act_bits - 1));
+                e2 = e2 - f(m, q_top) * ind * y;
+            }
             // E3: q_sel·(acc − x0)·(acc − s1·acc[-1] − s0) = 0
             let e3 = f(m, q_sel)
                 * (acc_c.clone() - xs[0].clone())
@@ -255,6 +272,7 @@ impl MainConfig {
             p2,
             c2,
             q_relu,
+            q_top,
             q_sel,
             s1,
             s0,
@@ -288,6 +306,7 @@ impl MainConfig {
             Fix::P2 => self.p2,
             Fix::C2 => self.c2,
             Fix::QRelu => self.q_relu,
+            Fix::QTop => self.q_top,
             Fix::QSel => self.q_sel,
             Fix::S1 => self.s1,
             Fix::S0 => self.s0,

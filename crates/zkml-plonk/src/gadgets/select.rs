@@ -15,6 +15,11 @@
 //! differences are small, `2^β ≪ p`), so `z = max(x, o)`. `β = b` bits for two
 //! activations (`|x − o| < 2^b`), more for a far constant. Degree 4 (E3).
 //!
+//! With `x` known to lie in `[lo, 2^(b−1))` (the output of a Relu or a Clip's
+//! lower bound), `min(x, c)` checks `x − z` on `bits(2^(b−1) − 1 − c)` bits and
+//! `c − z` on `bits(c − lo)` bits: the honest differences fit, and any widths
+//! keep the argument sound.
+//!
 //! A max over `K` values (MaxPool window) is `K` rows: `acc = v_1` (copy), then
 //! `acc = max(v_i, acc[-1])`.
 
@@ -41,8 +46,21 @@ pub trait SelectInstructions {
     fn min_const(&mut self, x: &Wire, c: i128) -> Wire;
     /// `max(xs)` (at least one value).
     fn max_all(&mut self, xs: &[Wire]) -> Wire;
-    /// One select row (see the module doc).
-    fn select_row(&mut self, x: &Wire, other: Other, is_max: bool) -> Wire;
+    /// One select row (see the module doc), differences checked to the default width.
+    fn select_row(&mut self, x: &Wire, other: Other, is_max: bool) -> Wire {
+        self.select_row_bits(x, other, is_max, None)
+    }
+    /// `min(x, c)` where the caller knows `x ∈ [lo, 2^(b−1))`: the differences get
+    /// tighter widths (`x − z < 2^(b−1) − c`, `c − z ≤ c − lo`), often one limb fewer.
+    fn min_const_above(&mut self, x: &Wire, c: i128, lo: i128) -> Wire;
+    /// One select row with explicit difference widths `(β_x, β_o)` (`None`: the default).
+    fn select_row_bits(
+        &mut self,
+        x: &Wire,
+        other: Other,
+        is_max: bool,
+        bits: Option<(u32, u32)>,
+    ) -> Wire;
 }
 
 impl SelectInstructions for Builder<'_> {
@@ -58,6 +76,16 @@ impl SelectInstructions for Builder<'_> {
         self.select_row(x, Other::Const(c), false)
     }
 
+    fn min_const_above(&mut self, x: &Wire, c: i128, lo: i128) -> Wire {
+        let top = self.act_offset() - 1;
+        if lo > c || c >= top {
+            return self.min_const(x, c);
+        }
+        let bx = bits_for((top - c) as u128);
+        let bo = bits_for((c - lo) as u128);
+        self.select_row_bits(x, Other::Const(c), false, Some((bx, bo)))
+    }
+
     fn max_all(&mut self, xs: &[Wire]) -> Wire {
         assert!(!xs.is_empty(), "max of no values");
         if xs.len() == 1 {
@@ -71,7 +99,13 @@ impl SelectInstructions for Builder<'_> {
         cur
     }
 
-    fn select_row(&mut self, x: &Wire, other: Other, is_max: bool) -> Wire {
+    fn select_row_bits(
+        &mut self,
+        x: &Wire,
+        other: Other,
+        is_max: bool,
+        bits: Option<(u32, u32)>,
+    ) -> Wire {
         let row = self.next_row();
         let x0 = self.copy_in(x, Adv::X(0), row);
         let (s1, s0, o) = match other {
@@ -85,6 +119,7 @@ impl SelectInstructions for Builder<'_> {
         let sign: i128 = if is_max { 1 } else { -1 };
         let half = self.act_offset();
         let beta = self.shape.act_bits.max(bits_for((half + s0.abs()) as u128));
+        let (beta_x, beta_o) = bits.unwrap_or((beta, beta));
         self.set(Fix::QSel, row, Fr::ONE);
         self.seti(Fix::S1, row, s1);
         self.seti(Fix::S0, row, s0);
@@ -93,13 +128,13 @@ impl SelectInstructions for Builder<'_> {
         self.seti(Fix::Wx(0), row, -sign);
         let mut next = 0;
         let d1 = z.zip(x0.val).map(|(z, x)| sign * (z - x));
-        self.range_limbs(row, Eqn::E1, &mut next, d1, beta, -Fr::ONE);
+        self.range_limbs(row, Eqn::E1, &mut next, d1, beta_x, -Fr::ONE);
         // E2: sign·(acc − s1·acc[-1] − s0) − Σ limbs = 0
         self.seti(Fix::A2, row, sign);
         self.seti(Fix::P2, row, -sign * s1);
         self.seti(Fix::C2, row, -sign * s0);
         let d2 = z.zip(o).map(|(z, o)| sign * (z - o));
-        self.range_limbs(row, Eqn::E2, &mut next, d2, beta, -Fr::ONE);
+        self.range_limbs(row, Eqn::E2, &mut next, d2, beta_o, -Fr::ONE);
         self.put(Adv::Acc, row, z)
     }
 }
@@ -123,11 +158,14 @@ mod tests {
                 let lo = b.max_const(&x, -5);
                 let cl = b.min_const(&lo, 60);
                 b.make_public(&cl);
+                let tight = b.min_const_above(&lo, 60, -5);
+                b.make_public(&tight);
             });
             c.assert_ok();
             let p = c.publics();
             assert_eq!(p[1], fe(v.max(0)));
             assert_eq!(p[2], fe(v.clamp(-5, 60)));
+            assert_eq!(p[3], fe(v.clamp(-5, 60)));
             check_all_tampering(&c);
         }
     }
