@@ -1,17 +1,31 @@
 //! # zkml-plonk
 //!
-//! zkml's halo2 backend (halo2-axiom, KZG on BN254, SHPLONK openings, Blake2b
-//! transcript). It proves that public values are the integers
-//! `zkml_core::exec` computes for a [`zkml_core::QGraph`].
+//! zkml's halo2 backend (halo2-axiom 0.5.3, KZG on BN254, SHPLONK openings,
+//! Blake2b transcript). It proves that the public values are the integers
+//! `zkml_core::exec` computes for a [`zkml_core::QGraph`], bit for bit.
 //!
-//! * [`gadgets`]: the one row type (a multiply-accumulate / linear gate, a
-//!   select gate, range lookups) and the gadgets on it, each with MockProver
-//!   tests that corrupt every advice cell.
-//! * [`circuit`]: a QGraph laid out on those gadgets; layout depends only on the model.
-//! * [`plan`]: chooses the MAC width, range limb width, lookup columns and `k`.
-//! * [`srs`]: a local, **insecure** KZG setup for testing, cached per `k`, or a ceremony file.
-//! * [`backend`]: [`PlonkBackend`], the `zkml_core::backend::Backend` implementation;
-//!   keys and proofs carry a version header and the model hash.
+//! * [`gadgets`]: the one row type (a multiply-accumulate/linear gate with a
+//!   fused rescale and Relu, a select gate, range lookups) and the gadgets on
+//!   it; each has MockProver tests that corrupt every advice cell in turn.
+//! * [`circuit`]: a QGraph laid out on those gadgets; the layout depends only
+//!   on the model (keygen runs it without witness).
+//! * [`plan`]: chooses the MAC width, range-limb width, range cells per row and
+//!   `k` from row counts and a cost model fitted to measured proving times;
+//!   [`Plan`] prints rows per layer.
+//! * [`srs`]: a local, **insecure** KZG setup for development, cached per `k`,
+//!   or a ceremony file in halo2's raw format.
+//! * [`backend`]: [`PlonkBackend`], the `zkml_core::backend::Backend`
+//!   implementation; keys and proofs carry a version header and a model hash,
+//!   so another model's key or proof is refused by name.
+//!
+//! Visibility: inputs and outputs public or private; weights `Fixed` (in the
+//! verifying key). Ops: Conv, MatMul/Gemm (one constant operand, or two
+//! activations), Add, Sub, Mul, Relu, Clip, LeakyRelu (slope ≤ 1), MaxPool,
+//! AveragePool, ReduceSum, ReduceMean, Reshape, Transpose, Pad, Concat. Sigmoid,
+//! Tanh and Softmax are refused at setup ([`PlonkError::Unsupported`]).
+//!
+//! On x86-64 the BN254 field arithmetic is the assembly one (BMI2 + ADX,
+//! checked at run time).
 
 pub mod backend;
 pub mod circuit;
@@ -20,6 +34,6 @@ pub mod gadgets;
 pub mod plan;
 pub mod srs;
 
-pub use backend::{PlonkBackend, PlonkProof, PlonkProvingKey, PlonkVerifyingKey};
+pub use backend::{PlonkBackend, PlonkProof, PlonkProvingKey, PlonkVerifyingKey, PublicLayout};
 pub use error::PlonkError;
 pub use plan::{plan, Plan};

@@ -24,7 +24,7 @@ pub const SECONDS_PER_CELL: f64 = 3.4e-6;
 
 /// Fixed seconds per committed polynomial (openings, transcript), which also
 /// stands for proof size and verification time.
-pub const SECONDS_PER_POLY: f64 = 2e-3;
+pub const SECONDS_PER_POLY: f64 = 1e-2;
 
 fn estimate(committed: usize, k: u32) -> f64 {
     committed as f64 * ((1u64 << k) as f64 * SECONDS_PER_CELL + SECONDS_PER_POLY)
