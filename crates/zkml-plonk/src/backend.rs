@@ -199,7 +199,19 @@ fn hex(h: &[u8; 32]) -> String {
 pub fn model_hash(q: &QGraph, vis: &Visibility, shape: &Shape, k: u32) -> [u8; 32] {
     let mut h = blake2b_simd::Params::new().hash_length(32).to_state();
     h.update(b"zkml-plonk model v1\0");
-    h.update(&serde_json::to_vec(q).expect("a QGraph serializes"));
+    if vis.weights == Vis::Private {
+        // Private weights are not part of the statement: hash their shapes only,
+        // so one verifying key serves every weight assignment.
+        let mut shapes_only = q.clone();
+        for v in shapes_only.values.iter_mut() {
+            if let zkml_core::quant::QValueKind::Const(t) = &mut v.kind {
+                t.fill(0);
+            }
+        }
+        h.update(&serde_json::to_vec(&shapes_only).expect("a QGraph serializes"));
+    } else {
+        h.update(&serde_json::to_vec(q).expect("a QGraph serializes"));
+    }
     h.update(format!("{vis:?}|{shape:?}|{k}").as_bytes());
     let mut out = [0u8; 32];
     out.copy_from_slice(h.finalize().as_bytes());

@@ -18,6 +18,14 @@
 //!
 //! Not yet: Sigmoid/Tanh tables, Softmax ([`PlonkError::Unsupported`] at setup).
 //!
+//! Weights: `Fixed` (default) bakes every constant into fixed columns (zero
+//! weights skipped; the verifying key binds them). `Private` makes every
+//! constant tensor a witness cell copied into the products (Conv and MatMul as
+//! pairs `x·w` through `q_pairs`, Mul as products): the layout never depends on
+//! the weight values, one verifying key serves every weight assignment of the
+//! same shapes, and the statement is "some weights (elements of F_p, not range
+//! checked) give these outputs". `Public` weights are refused.
+//!
 //! Fusion (exact identities, only when the intermediate has that one consumer):
 //! Conv/MatMul/Mul, then an Add/Sub of a constant (`rshift(S, d) + B =
 //! rshift(S + B·2^d, d)`), then Relu or Clip's lower bound (`max(y, lo)` in the
@@ -65,11 +73,12 @@ pub struct Laid {
 
 /// Checks a visibility is one this backend proves.
 pub fn check_visibility(vis: &Visibility) -> Result<()> {
-    if vis.weights != Vis::Fixed {
-        return Err(PlonkError::Visibility(format!(
-            "weights `{:?}`: only `Fixed` weights (constants bound by the verifying key) are proved so far",
-            vis.weights
-        )));
+    if vis.weights == Vis::Public {
+        return Err(PlonkError::Visibility(
+            "weights `Public`: not proved yet; use `Fixed` (constants bound by the verifying key, \
+             the cheapest) or `Private`"
+                .into(),
+        ));
     }
     for (what, v) in [("input", vis.input), ("output", vis.output)] {
         if v == Vis::Fixed {
@@ -106,6 +115,10 @@ struct Walker<'a, 'b> {
     fuse_add: Option<Vec<i128>>,
     fuse_max: Option<i128>,
     emit_idx: usize,
+    /// Weights are private witness cells (not constants).
+    private_w: bool,
+    /// A witness is being assigned (private weight values are known).
+    witness: bool,
 }
 
 /// How a node's result continues into the following nodes, fused into its rows.
@@ -130,6 +143,18 @@ impl Walker<'_, '_> {
             .linear_max(terms, c + (extra << shift), shift, self.fuse_max)
     }
 
+    /// As [`Self::emit`] for a sum of products of two cells.
+    fn emit_pairs(&mut self, pairs: &[(Wire, Wire)], c: i128, shift: u32) -> Wire {
+        let extra = self
+            .fuse_add
+            .as_ref()
+            .map(|v| v[self.emit_idx])
+            .unwrap_or(0);
+        self.emit_idx += 1;
+        self.b
+            .linear_pairs(pairs, c + (extra << shift), shift, self.fuse_max)
+    }
+
     /// As [`Self::emit`] for the product of two cells.
     fn emit_mul(&mut self, a: &Wire, b: &Wire, shift: u32) -> Wire {
         let extra = self
@@ -147,7 +172,12 @@ impl Walker<'_, '_> {
         }
         match &self.q.values[id].kind {
             QValueKind::Const(t) => {
-                let w = t.mapv(|c| self.b.constant(c as i128));
+                let w = if self.private_w {
+                    let known = self.witness;
+                    t.mapv(|c| self.b.free(known.then_some(c as i128)))
+                } else {
+                    t.mapv(|c| self.b.constant(c as i128))
+                };
                 self.vals[id] = Some(w.clone());
                 Ok(w)
             }
@@ -160,12 +190,17 @@ impl Walker<'_, '_> {
 
     fn operand(&mut self, id: usize) -> Result<ArrayD<El>> {
         if let QValueKind::Const(t) = &self.q.values[id].kind {
-            return Ok(t.mapv(El::C));
+            if !self.private_w {
+                return Ok(t.mapv(El::C));
+            }
         }
         Ok(self.wires(id)?.mapv(El::W))
     }
 
     fn konst(&self, id: usize) -> Option<&ITensor> {
+        if self.private_w {
+            return None;
+        }
         match &self.q.values[id].kind {
             QValueKind::Const(t) => Some(t),
             _ => None,
@@ -196,6 +231,62 @@ impl Walker<'_, '_> {
         let bound = q.bound() as i128;
         let out_shape = q.values[node.output].shape.clone();
         Ok(match &node.op {
+            QOp::Conv { conv, shift } if self.private_w => {
+                let wc = self.wires(x[1])?.as_standard_layout().into_owned();
+                let bias = match x.get(2) {
+                    Some(&bid) => Some(self.wires(bid)?),
+                    None => None,
+                };
+                let one = bias.as_ref().map(|_| self.b.constant(1));
+                let xw = self.wires(x[0])?.as_standard_layout().into_owned();
+                let (xs, ws) = (xw.shape().to_vec(), wc.shape().to_vec());
+                let (n, cin, h, wd) = (xs[0], xs[1], xs[2] as isize, xs[3] as isize);
+                let (m, cg, kh, kw) = (ws[0], ws[1], ws[2], ws[3]);
+                let (oh, ow) = (out_shape[2], out_shape[3]);
+                let mg = m / conv.group;
+                let xd = xw.as_slice().unwrap();
+                let wdat = wc.as_slice().unwrap();
+                let mut out = Vec::with_capacity(n * m * oh * ow);
+                for b_i in 0..n {
+                    for oc in 0..m {
+                        let g = oc / mg;
+                        for i in 0..oh {
+                            for j in 0..ow {
+                                let mut pairs = Vec::with_capacity(cg * kh * kw + 1);
+                                if let (Some(b), Some(one)) = (&bias, one) {
+                                    pairs.push((b[[oc]], one));
+                                }
+                                for c in 0..cg {
+                                    let ic = g * cg + c;
+                                    let xbase = (b_i * cin + ic) * (h * wd) as usize;
+                                    for u in 0..kh {
+                                        let y = (i * conv.strides[0] + u * conv.dilations[0])
+                                            as isize
+                                            - conv.pads[0] as isize;
+                                        if y < 0 || y >= h {
+                                            continue;
+                                        }
+                                        for v in 0..kw {
+                                            let xx = (j * conv.strides[1] + v * conv.dilations[1])
+                                                as isize
+                                                - conv.pads[1] as isize;
+                                            if xx < 0 || xx >= wd {
+                                                continue;
+                                            }
+                                            pairs.push((
+                                                xd[xbase + (y * wd + xx) as usize],
+                                                wdat[((oc * cg + c) * kh + u) * kw + v],
+                                            ));
+                                        }
+                                    }
+                                }
+                                out.push(self.emit_pairs(&pairs, 0, *shift));
+                            }
+                        }
+                    }
+                }
+                ArrayD::from_shape_vec(IxDyn(&out_shape), out).unwrap()
+            }
             QOp::Conv { conv, shift } => {
                 let w = self
                     .konst(x[1])
@@ -300,6 +391,7 @@ impl Walker<'_, '_> {
                     for i in 0..m {
                         for j in 0..nn {
                             let mut terms = Vec::with_capacity(k);
+                            let mut pairs = vec![];
                             let mut c = 0i128;
                             for l in 0..k {
                                 match (ad[(t * m + i) * k + l], bd[(t * k + l) * nn + j]) {
@@ -308,14 +400,21 @@ impl Walker<'_, '_> {
                                             terms.push((w, v as i128))
                                         }
                                     }
-                                    (El::W(u), El::W(v)) => {
-                                        let p = self.b.mul(&u, &v, 0);
-                                        terms.push((p, 1));
-                                    }
+                                    (El::W(u), El::W(v)) => pairs.push((u, v)),
                                     (El::C(u), El::C(v)) => c += u as i128 * v as i128,
                                 }
                             }
-                            out.push(self.emit(&terms, c, *shift));
+                            if pairs.is_empty() {
+                                out.push(self.emit(&terms, c, *shift));
+                            } else {
+                                // Products of two cells: constant weights join as
+                                // (cell, constant cell) pairs.
+                                for (w, v) in terms {
+                                    let cw = self.b.constant(v);
+                                    pairs.push((w, cw));
+                                }
+                                out.push(self.emit_pairs(&pairs, c, *shift));
+                            }
                         }
                     }
                 }
@@ -491,12 +590,14 @@ impl Walker<'_, '_> {
 /// (`rshift(S, d) + B = rshift(S + B·2^d, d)`, exact) and then a Relu or a
 /// Clip's lower bound (`max(y, lo)` fused into the rescale row). Only when each
 /// intermediate result has that single consumer, the very next node.
-fn plan_chain(q: &QGraph, ni: usize, uses: &[usize]) -> Chain {
+fn plan_chain(q: &QGraph, ni: usize, uses: &[usize], private_w: bool) -> Chain {
     let mut chain = Chain::default();
     let node = &q.nodes[ni];
-    let is_const = |id: usize| matches!(q.values[id].kind, QValueKind::Const(_));
+    // With private weights no value is a constant of the circuit.
+    let is_const = |id: usize| !private_w && matches!(q.values[id].kind, QValueKind::Const(_));
     let producer = match node.op {
-        QOp::Conv { .. } | QOp::MatMul { .. } => true,
+        QOp::Conv { .. } => true,
+        QOp::MatMul { .. } => true,
         QOp::Mul { .. } => !(is_const(node.inputs[0]) && is_const(node.inputs[1])),
         _ => false,
     };
@@ -632,6 +733,8 @@ pub fn lay_out(
         fuse_add: None,
         fuse_max: None,
         emit_idx: 0,
+        private_w: vis.weights == Vis::Private,
+        witness: trace.is_some(),
     };
     let start = w.b.row;
     for &id in &q.inputs {
@@ -662,7 +765,7 @@ pub fn lay_out(
             continue;
         }
         let before = w.b.row;
-        let chain = plan_chain(q, ni, &uses);
+        let chain = plan_chain(q, ni, &uses, vis.weights == Vis::Private);
         w.fuse_add = chain.add.map(|a| fused_constant(q, ni, a));
         w.fuse_max = chain.act.map(|a| match q.nodes[a].op {
             QOp::Clip { min, .. } => min as i128,

@@ -9,7 +9,7 @@
 //!   it; each has MockProver tests that corrupt every advice cell in turn.
 //! * [`circuit`]: a QGraph laid out on those gadgets; the layout depends only
 //!   on the model (keygen runs it without witness).
-//! * [`plan`]: chooses the MAC width, range-limb width, range cells per row and
+//! * [`plan`](mod@plan): chooses the MAC width, range-limb width, range cells per row and
 //!   `k` from row counts and a cost model fitted to measured proving times;
 //!   [`Plan`] prints rows per layer.
 //! * [`srs`]: a local, **insecure** KZG setup for development, cached per `k`,
@@ -19,7 +19,7 @@
 //!   so another model's key or proof is refused by name.
 //!
 //! Visibility: inputs and outputs public or private; weights `Fixed` (in the
-//! verifying key). Ops: Conv, MatMul/Gemm (one constant operand, or two
+//! verifying key) or private (witnesses; one verifying key for any weights). Ops: Conv, MatMul/Gemm (one constant operand, or two
 //! activations), Add, Sub, Mul, Relu, Clip, LeakyRelu (slope ≤ 1), MaxPool,
 //! AveragePool, ReduceSum, ReduceMean, Reshape, Transpose, Pad, Concat. Sigmoid,
 //! Tanh and Softmax are refused at setup ([`PlonkError::Unsupported`]).

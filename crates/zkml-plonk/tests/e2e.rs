@@ -304,7 +304,7 @@ fn unsupported_ops_are_refused_at_setup() {
     let (q, _) = quantized();
     let opts = SetupOptions {
         visibility: Visibility {
-            weights: Vis::Private,
+            weights: Vis::Public,
             ..Visibility::default()
         },
         k: None,
@@ -441,3 +441,58 @@ fn tiny_plan_is_pinned() {
 }
 
 const PINNED_TINY: (u32, usize, usize, usize, u32, usize, usize) = (9, 82, 4, 4, 8, 9, 4);
+
+/// Private weights: MockProver (with sampled tampering), and one verifying key
+/// for any weights of the same shapes.
+#[test]
+fn private_weights() {
+    let (q, samples) = quantized();
+    let vis = Visibility {
+        input: Vis::Public,
+        weights: Vis::Private,
+        output: Vis::Public,
+    };
+    let t = execute(&q, &samples[0]).unwrap();
+    let (c, k, inst) = mock_circuit(&q, &t, vis);
+    MockProver::run(k, &c, vec![inst.clone()])
+        .unwrap()
+        .assert_satisfied();
+    let mut count = CountSink::default();
+    let mut b = Builder::new(&mut count, c.shape.clone(), false);
+    lay_out(&mut b, &q, Some(&t), &vis).unwrap();
+    let n = count.count;
+    for i in (0..n).step_by(11) {
+        let mut bad = c.clone();
+        bad.tamper = Some(i);
+        let r = MockProver::run(k, &bad, vec![inst.clone()])
+            .unwrap()
+            .verify();
+        assert!(
+            r.is_err(),
+            "corrupting advice cell {i} of {n} went unnoticed"
+        );
+    }
+
+    // Other weights, same shapes: same verifying key; the proof verifies with
+    // the first model's key.
+    let mut q2 = q.clone();
+    for v in q2.values.iter_mut() {
+        if let zkml_core::quant::QValueKind::Const(t) = &mut v.kind {
+            t.mapv_inplace(|w| w / 2 + 1);
+        }
+    }
+    let be = backend();
+    let opts = SetupOptions {
+        visibility: vis,
+        k: None,
+    };
+    let (_pk, vk) = be.setup(&q, &opts).unwrap();
+    let (pk2, vk2) = be.setup(&q2, &opts).unwrap();
+    assert_eq!(vk.to_bytes(), vk2.to_bytes());
+    let t2 = execute(&q2, &samples[0]).unwrap();
+    let (proof, public) = be.prove(&pk2, &q2, &t2).unwrap();
+    be.verify(&vk, &public, &proof).unwrap();
+    let mut bad = public.clone();
+    bad.outputs[0][0] += 1;
+    assert!(be.verify(&vk, &bad, &proof).is_err());
+}

@@ -19,6 +19,9 @@ use super::{linear::LinearInstructions, range::RangeInstructions, Adv, Builder, 
 pub trait ArithInstructions {
     /// A model input value; public (bound to the next public value) or private (range checked).
     fn input(&mut self, v: Option<i128>, public: bool) -> Wire;
+    /// A free witness cell (private weights): no constraint of its own; packed
+    /// `n + 1` per row.
+    fn free(&mut self, v: Option<i128>) -> Wire;
     /// A cell constrained to the constant `c` (one per distinct value).
     fn constant(&mut self, c: i128) -> Wire;
     /// `rshift(a·b, shift)`.
@@ -30,16 +33,20 @@ pub trait ArithInstructions {
 }
 
 impl ArithInstructions for Builder<'_> {
+    fn free(&mut self, v: Option<i128>) -> Wire {
+        let n = self.shape.n;
+        let (row, slot) = match self.in_row {
+            Some((r, s)) if s <= n && r + 1 == self.row => (r, s),
+            _ => (self.next_row(), 0),
+        };
+        self.in_row = Some((row, slot + 1));
+        let col = if slot < n { Adv::X(slot) } else { Adv::Acc };
+        self.put(col, row, v)
+    }
+
     fn input(&mut self, v: Option<i128>, public: bool) -> Wire {
         if public {
-            let n = self.shape.n;
-            let (row, slot) = match self.in_row {
-                Some((r, s)) if s <= n && r + 1 == self.row => (r, s),
-                _ => (self.next_row(), 0),
-            };
-            self.in_row = Some((row, slot + 1));
-            let col = if slot < n { Adv::X(slot) } else { Adv::Acc };
-            let w = self.put(col, row, v);
+            let w = self.free(v);
             self.make_public(&w);
             w
         } else {

@@ -56,6 +56,17 @@ pub trait LinearInstructions {
         max_with: Option<i128>,
     ) -> Wire;
 
+    /// `max?(rshift(Σ a_i·w_i + c, shift))` for products of two cells (private
+    /// weights): `⌊n/2⌋` products per row through the `q_pairs` term of E1,
+    /// `x_{2i} = a_i`, `x_{2i+1} = w_i` (copies); same chaining and tail.
+    fn linear_pairs(
+        &mut self,
+        pairs: &[(Wire, Wire)],
+        c: i128,
+        shift: u32,
+        max_with: Option<i128>,
+    ) -> Wire;
+
     /// Completes the row `row` whose E1 already holds the sum `S` (weights and
     /// inputs set, `acc` not yet assigned, constant `c1` still to be added): assigns
     /// `acc = rshift(S, shift)` (or its max with `lo`) with its remainder and range limbs.
@@ -95,6 +106,47 @@ impl LinearInstructions for Builder<'_> {
             }
             let c1 = if j == 0 {
                 sum = sum.map(|s| s + c);
+                c
+            } else {
+                self.set(Fix::P1, row, Fr::ONE);
+                0
+            };
+            if j < last {
+                self.set(Fix::A1, row, -Fr::ONE);
+                self.seti(Fix::C1, row, c1);
+                self.put(Adv::Acc, row, sum);
+            } else {
+                out = Some(self.rescale_tail(row, sum, c1, shift, max_with));
+            }
+        }
+        out.unwrap()
+    }
+
+    fn linear_pairs(
+        &mut self,
+        pairs: &[(Wire, Wire)],
+        c: i128,
+        shift: u32,
+        max_with: Option<i128>,
+    ) -> Wire {
+        let per = self.shape.n / 2;
+        let chunks: Vec<&[(Wire, Wire)]> = if pairs.is_empty() {
+            vec![&[]]
+        } else {
+            pairs.chunks(per).collect()
+        };
+        let mut sum = Some(c);
+        let last = chunks.len() - 1;
+        let mut out = None;
+        for (j, chunk) in chunks.into_iter().enumerate() {
+            let row = self.next_row();
+            self.set(Fix::QPairs, row, Fr::ONE);
+            for (i, (a, w)) in chunk.iter().enumerate() {
+                self.copy_in(a, Adv::X(2 * i), row);
+                self.copy_in(w, Adv::X(2 * i + 1), row);
+                sum = sum.zip(a.val.zip(w.val)).map(|(s, (a, w))| s + a * w);
+            }
+            let c1 = if j == 0 {
                 c
             } else {
                 self.set(Fix::P1, row, Fr::ONE);
@@ -359,6 +411,46 @@ mod tests {
             circuit.assert_ok();
             let s: i128 = xs.iter().zip(ws).map(|(a, b)| a * b).sum::<i128>() + c;
             let expect = (rshift(s as i64, d) as i128).max(0);
+            assert_eq!(
+                *circuit.publics().last().unwrap(),
+                crate::gadgets::fe(expect)
+            );
+            check_all_tampering(&circuit);
+        }
+    }
+
+    #[test]
+    fn pairs_match_and_every_cell_matters() {
+        for (xs, ws, c, d, mx) in [
+            (
+                &[3i128, -7, 11, 5, 9][..],
+                &[2i128, 5, -3, 1, 4][..],
+                17i128,
+                3u32,
+                None,
+            ),
+            (
+                &[3, -7, 11, 5, 9][..],
+                &[-2, -5, 3, -1, -4][..],
+                -17,
+                2,
+                Some(0),
+            ),
+            (&[100, -20][..], &[-7, 9][..], 5, 0, None),
+        ] {
+            let circuit = GadgetCircuit::new(move |b| {
+                let a: Vec<Wire> = xs.iter().map(|&v| b.input(Some(v), true)).collect();
+                let w: Vec<Wire> = ws.iter().map(|&v| b.input(Some(v), false)).collect();
+                let pairs: Vec<(Wire, Wire)> = a.into_iter().zip(w).collect();
+                let y = b.linear_pairs(&pairs, c, d, mx);
+                b.make_public(&y);
+            });
+            circuit.assert_ok();
+            let s: i128 = xs.iter().zip(ws).map(|(a, b)| a * b).sum::<i128>() + c;
+            let mut expect = rshift(s as i64, d) as i128;
+            if let Some(lo) = mx {
+                expect = expect.max(lo);
+            }
             assert_eq!(
                 *circuit.publics().last().unwrap(),
                 crate::gadgets::fe(expect)

@@ -10,7 +10,8 @@
 //! columns (a row whose fixed columns are all zero constrains nothing):
 //!
 //! ```text
-//! E1: q_mul·x_0·x_1 + Σ_i wx_i·x_i + Σ_j u1_j·lk_j + a1·acc + p1·acc[-1] + c1 = 0     (degree 3)
+//! E1: q_mul·x_0·x_1 + q_pairs·Σ_i x_{2i}·x_{2i+1}
+//!     + Σ_i wx_i·x_i + Σ_j u1_j·lk_j + a1·acc + p1·acc[-1] + c1 = 0                   (degree 3)
 //! E2:                  g·Σ_j u2_j·lk_j + a2·acc + p2·acc[-1] + c2
 //!        − q_top·ind(lk_{L−1})·(lk_{L−2} + 2^(b−2)·lk_{L−1} − 2^(b−1)) = 0,
 //!     g = (1 − q_relu) + q_relu·lk_{L−1},  ind(h) = h(h−1)(7−2h)/6                  (degree 5)
@@ -106,6 +107,8 @@ pub enum Fix {
     C1,
     /// E1 weight of `x_0·x_1`.
     QMul,
+    /// E1 weight of `Σ x_{2i}·x_{2i+1}` (private weights).
+    QPairs,
     /// E2 weight of `lk_j`.
     U2(usize),
     /// E2 weight of `acc`.
@@ -147,6 +150,7 @@ pub struct MainConfig {
     p1: Column<Fixed>,
     c1: Column<Fixed>,
     q_mul: Column<Fixed>,
+    q_pairs: Column<Fixed>,
     a2: Column<Fixed>,
     p2: Column<Fixed>,
     c2: Column<Fixed>,
@@ -183,8 +187,8 @@ impl MainConfig {
         let u1 = fixed(meta, l);
         let u2 = fixed(meta, l);
         let tag = fixed(meta, l);
-        let [a1, p1, c1, q_mul, a2, p2, c2, q_relu, q_top, q_sel, s1, s0] =
-            [(); 12].map(|_| meta.fixed_column());
+        let [a1, p1, c1, q_mul, q_pairs, a2, p2, c2, q_relu, q_top, q_sel, s1, s0] =
+            [(); 13].map(|_| meta.fixed_column());
         let t_tag = meta.lookup_table_column();
         let t_val = meta.lookup_table_column();
 
@@ -210,6 +214,11 @@ impl MainConfig {
             for (w, xv) in wx.iter().zip(&xs) {
                 e1 = e1 + f(m, *w) * xv.clone();
             }
+            let mut pairs = Expression::Constant(Fr::ZERO);
+            for pr in xs.chunks_exact(2) {
+                pairs = pairs + pr[0].clone() * pr[1].clone();
+            }
+            e1 = e1 + f(m, q_pairs) * pairs;
             for (u, v) in u1.iter().zip(&lks) {
                 e1 = e1 + f(m, *u) * v.clone();
             }
@@ -268,6 +277,7 @@ impl MainConfig {
             p1,
             c1,
             q_mul,
+            q_pairs,
             a2,
             p2,
             c2,
@@ -302,6 +312,7 @@ impl MainConfig {
             Fix::P1 => self.p1,
             Fix::C1 => self.c1,
             Fix::QMul => self.q_mul,
+            Fix::QPairs => self.q_pairs,
             Fix::A2 => self.a2,
             Fix::P2 => self.p2,
             Fix::C2 => self.c2,
