@@ -19,8 +19,9 @@
 //!   so another model's key or proof is refused by name.
 //!
 //! Visibility: inputs and outputs public or private; weights `Fixed` (in the
-//! verifying key) or private (witnesses; one verifying key for any weights). Ops: Conv, MatMul/Gemm (one constant operand, or two
-//! activations), Add, Sub, Mul, Relu, Clip, LeakyRelu (slope ≤ 1), MaxPool,
+//! verifying key) or `Private` (witnesses; one verifying key for any weights).
+//! Ops: Conv, MatMul/Gemm (constant or activation operands), Add, Sub, Mul,
+//! Relu, Clip, LeakyRelu (slope ≤ 1), MaxPool,
 //! AveragePool, ReduceSum, ReduceMean, Reshape, Transpose, Pad, Concat. Sigmoid,
 //! Tanh and Softmax are refused at setup ([`PlonkError::Unsupported`]).
 //!

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use ndarray::{ArrayD, IxDyn};
 use zkml_core::{
-    backend::{Backend, SetupOptions},
+    backend::{Backend, SetupOptions, Vis, Visibility},
     exec::execute,
     float::shape_inputs,
     ops::{Conv, Pool},
@@ -39,15 +39,23 @@ fn cpu_s() -> f64 {
 }
 
 fn run(name: &str, q: &QGraph, t: &Trace) {
+    run_vis(name, q, t, Visibility::default())
+}
+
+fn run_vis(name: &str, q: &QGraph, t: &Trace, vis: Visibility) {
     let be = PlonkBackend {
         srs_dir: std::env::temp_dir().join("zkml-plonk-test-srs"),
         srs_file: None,
     };
     let s = Instant::now();
-    let p = plan(q, &Default::default(), None).unwrap();
+    let p = plan(q, &vis, None).unwrap();
     println!("== {name}: plan in {:.2?}\n{p}", s.elapsed());
     let s = Instant::now();
-    let (pk, vk) = be.setup(q, &SetupOptions::default()).unwrap();
+    let opts = SetupOptions {
+        visibility: vis,
+        k: None,
+    };
+    let (pk, vk) = be.setup(q, &opts).unwrap();
     println!("{name}: setup (SRS + keygen) {:.2?}", s.elapsed());
     let s = Instant::now();
     let c0 = cpu_s();
@@ -206,4 +214,11 @@ fn bench_zkml_mnist() {
     }
     println!("\nact_bits {}", q.act_bits);
     run("zkml mnist (msgpack)", &q, &t);
+    if std::env::var_os("ZKML_BENCH_PRIVATE").is_some() {
+        let vis = Visibility {
+            weights: Vis::Private,
+            ..Visibility::default()
+        };
+        run_vis("zkml mnist (msgpack), private weights", &q, &t, vis);
+    }
 }
