@@ -301,6 +301,15 @@ fn write_meta(out: &mut Vec<u8>, shape: &Shape, k: u32, layout: &PublicLayout) {
     for &w in &shape.widths {
         write_u32(out, w);
     }
+    write_u32(out, shape.tables.len() as u32);
+    for tb in &shape.tables {
+        out.push(match tb.func {
+            zkml_core::ops::TableFn::Sigmoid => 0,
+            zkml_core::ops::TableFn::Tanh => 1,
+        });
+        out.extend_from_slice(&tb.in_scale.to_le_bytes());
+        out.extend_from_slice(&tb.out_scale.to_le_bytes());
+    }
     out.extend_from_slice(&layout.bound.to_le_bytes());
     for sizes in [&layout.inputs, &layout.outputs] {
         write_u32(out, sizes.len() as u32);
@@ -323,6 +332,25 @@ fn read_meta(r: &mut Rd<'_>) -> Result<(Shape, u32, PublicLayout)> {
         return Err(fmt_err(what, "implausible shape"));
     }
     let widths = (0..nw).map(|_| r.u32()).collect::<Result<Vec<_>>>()?;
+    let nt = r.u32()?;
+    if nt > 64 {
+        return Err(fmt_err(what, "implausible table count"));
+    }
+    let mut tables = vec![];
+    for _ in 0..nt {
+        let func = match r.take(1)?[0] {
+            0 => zkml_core::ops::TableFn::Sigmoid,
+            1 => zkml_core::ops::TableFn::Tanh,
+            f => return Err(fmt_err(what, format!("unknown table function {f}"))),
+        };
+        let in_scale = r.u32()? as i32;
+        let out_scale = r.u32()? as i32;
+        tables.push(crate::gadgets::TableSpec {
+            func,
+            in_scale,
+            out_scale,
+        });
+    }
     let bound = i64::from_le_bytes(r.take(8)?.try_into().unwrap());
     let mut sizes = [vec![], vec![]];
     for s in sizes.iter_mut() {
@@ -339,6 +367,7 @@ fn read_meta(r: &mut Rd<'_>) -> Result<(Shape, u32, PublicLayout)> {
             t,
             act_bits,
             widths,
+            tables,
         },
         k,
         PublicLayout {

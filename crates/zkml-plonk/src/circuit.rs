@@ -16,7 +16,9 @@
 //! | AveragePool | [`linear`](crate::gadgets::linear) sum, [`rdiv`](crate::gadgets::rdiv) |
 //! | Reshape, Transpose, Pad, Concat (aligned 0) | wiring only (copy constraints) |
 //!
-//! Not yet: Sigmoid/Tanh tables, Softmax ([`PlonkError::Unsupported`] at setup).
+//! | Sigmoid, Tanh | [`table`](crate::gadgets::table): one lookup row per element (tables of `2^b` rows) |
+//!
+//! Not yet: Softmax ([`PlonkError::Unsupported`] at setup).
 //!
 //! Weights: `Fixed` (default) bakes every constant into fixed columns (zero
 //! weights skipped; the verifying key binds them). `Private` makes every
@@ -59,6 +61,7 @@ use crate::gadgets::{
     select::{Other, SelectInstructions},
     Builder, Halo2Sink, MainConfig, Shape, Wire,
 };
+use crate::gadgets::{table::TableInstructions, TableSpec};
 
 /// What [`lay_out`] produced.
 #[derive(Clone, Debug)]
@@ -579,7 +582,19 @@ impl Walker<'_, '_> {
                     .collect();
                 ArrayD::from_shape_vec(IxDyn(&out_shape), out).unwrap()
             }
-            QOp::Table { .. } | QOp::Softmax { .. } => {
+            QOp::Table {
+                func,
+                in_scale,
+                out_scale,
+            } => {
+                let spec = TableSpec {
+                    func: *func,
+                    in_scale: *in_scale,
+                    out_scale: *out_scale,
+                };
+                self.wires(x[0])?.mapv(|w| self.b.table_fn(&w, spec))
+            }
+            QOp::Softmax { .. } => {
                 return Err(unsupported(q, ni, "no gadget for this op yet"));
             }
         })
@@ -865,6 +880,7 @@ impl Circuit<Fr> for ZkmlCircuit {
     }
     fn synthesize(&self, config: MainConfig, mut layouter: impl Layouter<Fr>) -> Result<(), Error> {
         assign_range_table(&mut layouter, &config)?;
+        crate::gadgets::assign_function_tables(&mut layouter, &config)?;
         let publics = layouter.assign_region(
             || "model",
             |mut region| {

@@ -23,7 +23,7 @@
 //! Ops: Conv, MatMul/Gemm (constant or activation operands), Add, Sub, Mul,
 //! Relu, Clip, LeakyRelu (slope ≤ 1), MaxPool,
 //! AveragePool, ReduceSum, ReduceMean, Reshape, Transpose, Pad, Concat. Sigmoid,
-//! Tanh and Softmax are refused at setup ([`PlonkError::Unsupported`]).
+//! Sigmoid, Tanh (function tables); Softmax is refused at setup ([`PlonkError::Unsupported`]).
 //!
 //! On x86-64 the BN254 field arithmetic is the assembly one (BMI2 + ADX,
 //! checked at run time).

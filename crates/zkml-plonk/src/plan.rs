@@ -110,6 +110,7 @@ struct Pass {
     rows: usize,
     max_lk: usize,
     widths: Vec<u32>,
+    tables: Vec<crate::gadgets::TableSpec>,
     input_rows: usize,
     node_rows: Vec<usize>,
     num_public: usize,
@@ -123,6 +124,7 @@ fn pass(q: &QGraph, vis: &Visibility, n: usize, t: u32) -> Result<Pass> {
         t,
         act_bits: q.act_bits,
         widths: vec![],
+        tables: vec![],
     };
     let mut b = Builder::new(&mut sink, shape, true);
     let laid = lay_out(&mut b, q, None, vis)?;
@@ -130,6 +132,7 @@ fn pass(q: &QGraph, vis: &Visibility, n: usize, t: u32) -> Result<Pass> {
         rows: b.row,
         max_lk: b.max_lk,
         widths: b.widths.iter().copied().collect(),
+        tables: b.tables.clone(),
         input_rows: laid.input_rows,
         node_rows: laid.node_rows,
         num_public: b.num_public(),
@@ -201,6 +204,7 @@ pub fn plan(q: &QGraph, vis: &Visibility, force_k: Option<u32>) -> Result<Plan> 
                 t: *t,
                 act_bits: q.act_bits,
                 widths: pt.widths.clone(),
+                tables: pt.tables.clone(),
             };
             let (blinding, advice, fixed, lookups, degree) = cs_facts(&shape);
             let table_rows = shape.table_rows();

@@ -496,3 +496,47 @@ fn private_weights() {
     bad.outputs[0][0] += 1;
     assert!(be.verify(&vk, &bad, &proof).is_err());
 }
+
+/// Sigmoid and Tanh through function tables (10-bit activations keep the
+/// tables small): trace equality, prove, verify, key round trip.
+#[test]
+fn sigmoid_tanh_tables() {
+    let mut g = Graph::new();
+    let x = g.add_input("x", vec![1, 6]);
+    let w = g.add_const("w", det(&[6, 4], 21));
+    let m = g.add_node("mm", Op::MatMul, vec![x, w], "m").unwrap();
+    let s = g.add_node("sig", Op::Sigmoid, vec![m], "s").unwrap();
+    let t = g.add_node("tanh", Op::Tanh, vec![m], "t").unwrap();
+    let o = g.add_node("add", Op::Add, vec![s, t], "o").unwrap();
+    g.add_output(o);
+    let samples: Vec<Vec<FTensor>> = (0..3).map(|s| vec![det(&[1, 6], 60 + s)]).collect();
+    let cal = calibrate(&g, &samples).unwrap();
+    let q = quantize(
+        &g,
+        &cal,
+        &QuantConfig {
+            act_bits: 10,
+            max_scale: 5,
+            weight_bits: 8,
+            ..QuantConfig::default()
+        },
+    )
+    .unwrap();
+    let be = backend();
+    let (pk, vk) = be.setup(&q, &SetupOptions::default()).unwrap();
+    assert_eq!(pk.plan.shape.tables.len(), 2);
+    for s in &samples {
+        let t = execute(&q, s).unwrap();
+        let (proof, public) = be.prove(&pk, &q, &t).unwrap();
+        assert_eq!(
+            public.outputs[0],
+            t.values[q.outputs[0]].iter().copied().collect::<Vec<_>>()
+        );
+        be.verify(&vk, &public, &proof).unwrap();
+        let mut bad = public.clone();
+        bad.outputs[0][1] += 1;
+        assert!(be.verify(&vk, &bad, &proof).is_err());
+    }
+    let vk2 = PlonkVerifyingKey::from_bytes(&vk.to_bytes(), &be).unwrap();
+    assert_eq!(vk2.shape, vk.shape);
+}

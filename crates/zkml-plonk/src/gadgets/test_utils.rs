@@ -49,6 +49,7 @@ impl GadgetCircuit {
                 t,
                 act_bits,
                 widths: vec![],
+                tables: vec![],
             },
             true,
         );
@@ -59,6 +60,7 @@ impl GadgetCircuit {
             t,
             act_bits,
             widths: b.widths.iter().copied().collect(),
+            tables: b.tables.clone(),
         };
         Self {
             build,
@@ -119,6 +121,7 @@ impl Circuit<Fr> for GadgetCircuit {
     }
     fn synthesize(&self, config: MainConfig, mut layouter: impl Layouter<Fr>) -> Result<(), Error> {
         assign_range_table(&mut layouter, &config)?;
+        super::assign_function_tables(&mut layouter, &config)?;
         let publics = layouter.assign_region(
             || "gadget",
             |mut region| {
