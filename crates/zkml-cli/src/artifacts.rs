@@ -218,7 +218,7 @@ pub fn hex(bytes: &[u8]) -> String {
 /// Parses lowercase or uppercase hex.
 pub fn unhex(s: &str) -> Result<Vec<u8>> {
     let s = s.trim_start_matches("0x");
-    ensure!(s.len() % 2 == 0, "odd-length hex string");
+    ensure!(s.len().is_multiple_of(2), "odd-length hex string");
     (0..s.len())
         .step_by(2)
         .map(|i| {
