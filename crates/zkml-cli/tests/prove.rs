@@ -37,6 +37,19 @@ fn text(o: &Output) -> String {
 const MODEL: &str = "examples/mnist_cnn/model.onnx";
 const CAL: &str = "examples/mnist_cnn/calibration.json";
 
+/// One test: nextest runs each test in its own process, and the setups and
+/// proofs are shared by every check below.
+#[test]
+fn setup_prove_verify_and_every_rejection() {
+    valid_proofs_verify_and_show_the_outputs();
+    a_flipped_proof_byte_is_rejected();
+    a_changed_public_output_or_input_is_rejected();
+    a_proof_for_another_input_is_rejected();
+    the_key_of_another_model_is_rejected();
+    bad_inputs_are_refused_before_proving();
+    files_of_another_version_are_refused();
+}
+
 /// A setup directory and two proofs (inputs 0 and 1), made once for all tests.
 struct Fixture {
     _tmp: tempfile::TempDir,
@@ -110,7 +123,6 @@ fn assert_rejected(o: &Output, needle: &str) {
     assert!(!t.contains("panicked"), "{t}");
 }
 
-#[test]
 fn valid_proofs_verify_and_show_the_outputs() {
     let f = fixture();
     for (i, p) in f.proofs.iter().enumerate() {
@@ -139,7 +151,6 @@ fn valid_proofs_verify_and_show_the_outputs() {
     );
 }
 
-#[test]
 fn a_flipped_proof_byte_is_rejected() {
     let f = fixture();
     let mut v = read(&f.proofs[0]);
@@ -154,7 +165,6 @@ fn a_flipped_proof_byte_is_rejected() {
     }
 }
 
-#[test]
 fn a_changed_public_output_or_input_is_rejected() {
     let f = fixture();
     let mut v = read(&f.proofs[0]);
@@ -168,7 +178,6 @@ fn a_changed_public_output_or_input_is_rejected() {
     assert_rejected(&zkml(&["verify", &f.dir, &p]), "");
 }
 
-#[test]
 fn a_proof_for_another_input_is_rejected() {
     let f = fixture();
     let mut v = read(&f.proofs[0]);
@@ -178,7 +187,6 @@ fn a_proof_for_another_input_is_rejected() {
     assert_rejected(&zkml(&["verify", &f.dir, &p]), "");
 }
 
-#[test]
 fn the_key_of_another_model_is_rejected() {
     let f = fixture();
     assert_rejected(
@@ -193,7 +201,6 @@ fn the_key_of_another_model_is_rejected() {
     assert_rejected(&zkml(&["verify", &f.other_dir, &p]), "");
 }
 
-#[test]
 fn bad_inputs_are_refused_before_proving() {
     let f = fixture();
     let out = f.root.join("never.json");
@@ -229,7 +236,6 @@ fn bad_inputs_are_refused_before_proving() {
     );
 }
 
-#[test]
 fn files_of_another_version_are_refused() {
     let f = fixture();
     let mut v = read(&f.proofs[0]);

@@ -75,14 +75,22 @@ pub fn generate_or_load(dir: &Path, k: u32) -> Result<ParamsKZG<Bn256>> {
         params.write_custom(&mut w, SerdeFormat::RawBytes)?;
         w.flush()?;
         drop(w);
-        fs::rename(&tmp, &path)
-    };
-    if let Err(e) = write() {
+        // Publish without overwriting: if another process cached an SRS for
+        // this k meanwhile, keys made with either must keep matching the file,
+        // so the first one written wins and everyone uses it.
+        let linked = fs::hard_link(&tmp, &path);
         let _ = fs::remove_file(&tmp);
-        return Err(PlonkError::Srs(format!(
-            "cannot write {}: {e}",
-            path.display()
-        )));
+        linked
+    };
+    match write() {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return load_file(&path, k),
+        Err(e) => {
+            return Err(PlonkError::Srs(format!(
+                "cannot write {}: {e}",
+                path.display()
+            )))
+        }
     }
     Ok(params)
 }
