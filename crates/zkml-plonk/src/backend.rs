@@ -34,7 +34,11 @@ use zkml_core::{
 
 use crate::circuit::{check_visibility, ZkmlCircuit};
 use crate::error::{PlonkError, Result};
-use crate::gadgets::{fe, Shape};
+use crate::gadgets::{
+    fe,
+    table::{FnKind, FnTable},
+    Shape,
+};
 use crate::plan::{plan, Plan};
 use crate::srs;
 
@@ -303,12 +307,10 @@ fn write_meta(out: &mut Vec<u8>, shape: &Shape, k: u32, layout: &PublicLayout) {
     }
     write_u32(out, shape.tables.len() as u32);
     for tb in &shape.tables {
-        out.push(match tb.func {
-            zkml_core::ops::TableFn::Sigmoid => 0,
-            zkml_core::ops::TableFn::Tanh => 1,
-        });
-        out.extend_from_slice(&tb.in_scale.to_le_bytes());
-        out.extend_from_slice(&tb.out_scale.to_le_bytes());
+        let (kind, a, b) = tb.kind.to_code();
+        out.push(kind);
+        out.extend_from_slice(&a.to_le_bytes());
+        out.extend_from_slice(&b.to_le_bytes());
     }
     out.extend_from_slice(&layout.bound.to_le_bytes());
     for sizes in [&layout.inputs, &layout.outputs] {
@@ -338,18 +340,12 @@ fn read_meta(r: &mut Rd<'_>) -> Result<(Shape, u32, PublicLayout)> {
     }
     let mut tables = vec![];
     for _ in 0..nt {
-        let func = match r.take(1)?[0] {
-            0 => zkml_core::ops::TableFn::Sigmoid,
-            1 => zkml_core::ops::TableFn::Tanh,
-            f => return Err(fmt_err(what, format!("unknown table function {f}"))),
-        };
-        let in_scale = r.u32()? as i32;
-        let out_scale = r.u32()? as i32;
-        tables.push(crate::gadgets::TableSpec {
-            func,
-            in_scale,
-            out_scale,
-        });
+        let code = r.take(1)?[0];
+        let (a, b) = (r.u32()? as i32, r.u32()? as i32);
+        let kind = FnKind::from_code(code, a, b)
+            .ok_or_else(|| fmt_err(what, format!("unknown table function {code}")))?;
+        // The table's extent is recomputed from its function (as the prover does).
+        tables.push(FnTable::new(kind, act_bits).map_err(|e| fmt_err(what, e))?);
     }
     let bound = i64::from_le_bytes(r.take(8)?.try_into().unwrap());
     let mut sizes = [vec![], vec![]];

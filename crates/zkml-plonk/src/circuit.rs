@@ -14,11 +14,9 @@
 //! | Relu, Clip, MaxPool, LeakyRelu (slope in [0, 1]) | [`select`](crate::gadgets::select) (Relu and Clip's lower bound fused into a preceding rescale) |
 //! | ReduceSum, ReduceMean | [`linear`](crate::gadgets::linear) sum, [`rdiv`](crate::gadgets::rdiv) |
 //! | AveragePool | [`linear`](crate::gadgets::linear) sum, [`rdiv`](crate::gadgets::rdiv) |
+//! | Sigmoid, Tanh | [`table`](crate::gadgets::table): clamp to the saturation points, one lookup |
+//! | Softmax | [`softmax`](crate::gadgets::softmax): max, exp table, exact sum, rounding division |
 //! | Reshape, Transpose, Pad, Concat (aligned 0) | wiring only (copy constraints) |
-//!
-//! | Sigmoid, Tanh | [`table`](crate::gadgets::table): one lookup row per element (tables of `2^b` rows) |
-//!
-//! Not yet: Softmax ([`PlonkError::Unsupported`] at setup).
 //!
 //! Weights: `Fixed` (default) bakes every constant into fixed columns (zero
 //! weights skipped; the verifying key binds them). `Private` makes every
@@ -59,9 +57,10 @@ use crate::gadgets::{
     linear::LinearInstructions,
     rdiv::RdivInstructions,
     select::{Other, SelectInstructions},
+    softmax::SoftmaxInstructions,
+    table::{FnKind, FnTable, TableInstructions},
     Builder, Halo2Sink, MainConfig, Shape, Wire,
 };
-use crate::gadgets::{table::TableInstructions, TableSpec};
 
 /// What [`lay_out`] produced.
 #[derive(Clone, Debug)]
@@ -587,15 +586,37 @@ impl Walker<'_, '_> {
                 in_scale,
                 out_scale,
             } => {
-                let spec = TableSpec {
+                let kind = FnKind::Act {
                     func: *func,
                     in_scale: *in_scale,
                     out_scale: *out_scale,
                 };
-                self.wires(x[0])?.mapv(|w| self.b.table_fn(&w, spec))
+                let t = FnTable::new(kind, q.act_bits).map_err(|e| unsupported(q, ni, e))?;
+                self.wires(x[0])?.mapv(|w| self.b.table_fn(&t, &w))
             }
-            QOp::Softmax { .. } => {
-                return Err(unsupported(q, ni, "no gadget for this op yet"));
+            QOp::Softmax {
+                axis,
+                in_scale,
+                exp_scale,
+                out_scale,
+            } => {
+                let kind = FnKind::Exp {
+                    in_scale: *in_scale,
+                    exp_scale: *exp_scale,
+                };
+                let t = FnTable::new(kind, q.act_bits).map_err(|e| unsupported(q, ni, e))?;
+                if !(0..=40).contains(out_scale) || self.b.shape.n < 3 {
+                    return Err(unsupported(q, ni, format!("output scale {out_scale}")));
+                }
+                let mut out = self.wires(x[0])?;
+                for mut lane in out.lanes_mut(Axis(*axis)) {
+                    let xs: Vec<Wire> = lane.iter().copied().collect();
+                    let ys = self.b.softmax_lane(&xs, &t, *out_scale as u32);
+                    for (o, y) in lane.iter_mut().zip(ys) {
+                        *o = y;
+                    }
+                }
+                out
             }
         })
     }
@@ -880,7 +901,6 @@ impl Circuit<Fr> for ZkmlCircuit {
     }
     fn synthesize(&self, config: MainConfig, mut layouter: impl Layouter<Fr>) -> Result<(), Error> {
         assign_range_table(&mut layouter, &config)?;
-        crate::gadgets::assign_function_tables(&mut layouter, &config)?;
         let publics = layouter.assign_region(
             || "model",
             |mut region| {

@@ -22,8 +22,9 @@
 //! verifying key) or `Private` (witnesses; one verifying key for any weights).
 //! Ops: Conv, MatMul/Gemm (constant or activation operands), Add, Sub, Mul,
 //! Relu, Clip, LeakyRelu (slope ≤ 1), MaxPool,
-//! AveragePool, ReduceSum, ReduceMean, Reshape, Transpose, Pad, Concat. Sigmoid,
-//! Sigmoid, Tanh (function tables); Softmax is refused at setup ([`PlonkError::Unsupported`]).
+//! AveragePool, ReduceSum, ReduceMean, Reshape, Transpose, Pad, Concat, Sigmoid
+//! and Tanh (saturated function tables stored in the range table), Softmax
+//! (max, exp table, exact sum, rounding division).
 //!
 //! On x86-64 the BN254 field arithmetic is the assembly one (BMI2 + ADX,
 //! checked at run time).

@@ -110,7 +110,7 @@ struct Pass {
     rows: usize,
     max_lk: usize,
     widths: Vec<u32>,
-    tables: Vec<crate::gadgets::TableSpec>,
+    tables: Vec<crate::gadgets::table::FnTable>,
     input_rows: usize,
     node_rows: Vec<usize>,
     num_public: usize,

@@ -32,6 +32,9 @@
 //! * [`arith::ArithInstructions`]: `rshift(a·b, d)`, constants, model inputs.
 //! * [`select::SelectInstructions`]: Relu, max/min with a constant (Clip), max chains (MaxPool).
 //! * [`rdiv::RdivInstructions`]: `rdiv(x, n)` for any `n` (AveragePool).
+//! * [`table::TableInstructions`]: Sigmoid/Tanh (and Softmax's exp) by a saturated
+//!   function table stored in the range table under its own tag.
+//! * [`softmax::SoftmaxInstructions`]: Softmax of one lane.
 //!
 //! Layout depends only on the model: the same [`Builder`] code runs with
 //! witness values (`Some`) to prove and without (`None`) for keygen and
@@ -47,6 +50,7 @@ pub mod linear;
 pub mod range;
 pub mod rdiv;
 pub mod select;
+pub mod softmax;
 pub mod table;
 
 use std::collections::BTreeSet;
@@ -73,41 +77,17 @@ pub struct Shape {
     pub act_bits: u32,
     /// Limb widths present in the range table (sorted, each ≤ `t`).
     pub widths: Vec<u32>,
-    /// Function tables (Sigmoid/Tanh), in order of first use.
-    pub tables: Vec<TableSpec>,
-}
-
-/// One function table: `y = table_int(func, x, in_scale, out_scale)` for every
-/// activation `x ∈ [−2^(b−1), 2^(b−1))`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TableSpec {
-    /// The function.
-    pub func: zkml_core::ops::TableFn,
-    /// Input scale exponent.
-    pub in_scale: i32,
-    /// Output scale exponent.
-    pub out_scale: i32,
-}
-
-impl std::hash::Hash for TableSpec {
-    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        (self.func as u8).hash(h);
-        self.in_scale.hash(h);
-        self.out_scale.hash(h);
-    }
+    /// Function tables (Sigmoid/Tanh, Softmax's exp), in order of first use;
+    /// their entries follow the range rows in the range table ([`table`]).
+    pub tables: Vec<table::FnTable>,
 }
 
 impl Shape {
-    /// Rows the tallest table needs: the range table `1 + Σ_{w∈W} 2^w` (the extra
-    /// row is `(0, 0)`), the function tables `1 + |tables|·2^b`.
+    /// Rows of the range table: `1 + Σ_{w∈W} 2^w` (the extra row is `(0, 0)`)
+    /// plus each function table's `hi − lo + 1` rows.
     pub fn table_rows(&self) -> usize {
         let range = 1 + self.widths.iter().map(|&w| 1usize << w).sum::<usize>();
-        let funcs = if self.tables.is_empty() {
-            0
-        } else {
-            1 + (self.tables.len() << self.act_bits)
-        };
-        range.max(funcs)
+        range + self.tables.iter().map(table::FnTable::rows).sum::<usize>()
     }
 }
 
@@ -151,8 +131,6 @@ pub enum Fix {
     QRelu,
     /// E2 switch: the two-bit-top Relu term.
     QTop,
-    /// Function-table lookup: `(q_tab, q_tab·x_0, q_tab·acc)` in the tables.
-    QTab,
     /// E3 switch.
     QSel,
     /// E3 weight of `acc[-1]`.
@@ -197,8 +175,6 @@ pub struct MainConfig {
     pub t_val: TableColumn,
     /// Public inputs then public outputs.
     pub instance: Column<Instance>,
-    /// Function tables `(i, i·x, i·f_i(x))` and their switch, when the model has any.
-    pub funcs: Option<(Column<Fixed>, [TableColumn; 3])>,
 }
 
 impl MainConfig {
@@ -296,25 +272,6 @@ impl MainConfig {
                 ]
             });
         }
-        let funcs = if shape.tables.is_empty() {
-            None
-        } else {
-            let q_tab = meta.fixed_column();
-            let cols = [(); 3].map(|_| meta.lookup_table_column());
-            // (q_tab, q_tab·x0, q_tab·acc) ∈ {(0,0,0)} ∪ {(i, i·x, i·f_i(x))}: rows with
-            // q_tab = 0 look up (0, 0, 0).
-            meta.lookup("function table", |m| {
-                let q = m.query_fixed(q_tab, Rotation::cur());
-                let x0 = m.query_advice(x[0], Rotation::cur());
-                let a = m.query_advice(acc, Rotation::cur());
-                vec![
-                    (q.clone(), cols[0]),
-                    (q.clone() * x0, cols[1]),
-                    (q * a, cols[2]),
-                ]
-            });
-            Some((q_tab, cols))
-        };
         let mut shape = shape;
         shape.n = n;
         Self {
@@ -342,7 +299,6 @@ impl MainConfig {
             t_tag,
             t_val,
             instance,
-            funcs,
         }
     }
 
@@ -372,7 +328,6 @@ impl MainConfig {
             Fix::C2 => self.c2,
             Fix::QRelu => self.q_relu,
             Fix::QTop => self.q_top,
-            Fix::QTab => self.funcs.expect("no function tables configured").0,
             Fix::QSel => self.q_sel,
             Fix::S1 => self.s1,
             Fix::S0 => self.s0,
@@ -467,7 +422,7 @@ pub struct Builder<'s> {
     /// The row being filled with public inputs, and its next free slot.
     in_row: Option<(usize, usize)>,
     /// Function tables used (planning), in order of first use.
-    pub tables: Vec<TableSpec>,
+    pub tables: Vec<table::FnTable>,
 }
 
 impl<'s> Builder<'s> {
@@ -624,69 +579,13 @@ impl Sink for CountSink {
     fn public(&mut self, _: (Adv, usize), _: usize) {}
 }
 
-/// Fills the range table: `(0, 0)`, then `(w, v)` for `w ∈ shape.widths`, `0 ≤ v < 2^w`.
+/// Fills the range table: `(0, 0)`, then `(w, v)` for `w ∈ shape.widths`,
+/// `0 ≤ v < 2^w`, then each function table's `(τ_f, entry)` rows ([`table::assign_tables`]).
 pub fn assign_range_table(
     layouter: &mut impl Layouter<Fr>,
     config: &MainConfig,
 ) -> Result<(), halo2_axiom::plonk::Error> {
-    layouter.assign_table(
-        || "range table",
-        |mut table| {
-            let mut row = 0;
-            let mut put = |table: &mut halo2_axiom::circuit::Table<'_, Fr>, w: u64, v: u64| {
-                table.assign_cell(|| "tag", config.t_tag, row, || Value::known(Fr::from(w)))?;
-                table.assign_cell(|| "val", config.t_val, row, || Value::known(Fr::from(v)))?;
-                row += 1;
-                Ok::<_, halo2_axiom::plonk::Error>(())
-            };
-            put(&mut table, 0, 0)?;
-            for &w in &config.shape.widths {
-                for v in 0..(1u64 << w) {
-                    put(&mut table, w as u64, v)?;
-                }
-            }
-            Ok(())
-        },
-    )
-}
-
-/// Fills the function tables: `(0, 0, 0)`, then `(i, i·x, i·f_i(x))` for table
-/// `i ≥ 1` and every activation `x`, with `f_i` from `zkml_core` (written once).
-pub fn assign_function_tables(
-    layouter: &mut impl Layouter<Fr>,
-    config: &MainConfig,
-) -> Result<(), halo2_axiom::plonk::Error> {
-    let Some((_, cols)) = config.funcs else {
-        return Ok(());
-    };
-    let b = config.shape.act_bits;
-    layouter.assign_table(
-        || "function tables",
-        |mut table| {
-            let mut row = 0;
-            for c in cols {
-                table.assign_cell(|| "f", c, 0, || Value::known(Fr::ZERO))?;
-            }
-            row += 1;
-            for (i, spec) in config.shape.tables.iter().enumerate() {
-                let tag = Fr::from(i as u64 + 1);
-                for x in -(1i64 << (b - 1))..(1i64 << (b - 1)) {
-                    let y = zkml_core::ops::activation::table_int(
-                        spec.func,
-                        x,
-                        spec.in_scale,
-                        spec.out_scale,
-                    );
-                    let vals = [tag, tag * fe(x as i128), tag * fe(y as i128)];
-                    for (c, v) in cols.iter().zip(vals) {
-                        table.assign_cell(|| "f", *c, row, || Value::known(v))?;
-                    }
-                    row += 1;
-                }
-            }
-            Ok(())
-        },
-    )
+    table::assign_tables(layouter, config, &config.shape.tables)
 }
 
 #[cfg(test)]

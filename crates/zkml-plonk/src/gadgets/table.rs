@@ -1,53 +1,364 @@
-//! Function tables: Sigmoid and Tanh.
+//! Function tables (Sigmoid, Tanh, Softmax's exponential) with saturation.
 //!
-//! Relation: `y = table_int(f, x, s_in, s_out)` (`zkml_core::ops::activation`),
-//! for `x` an activation, `x ∈ [−2^(b−1), 2^(b−1))`.
+//! Relation: `y = f(x)` for an integer function `f` (`zkml_core::ops::activation::table_int`
+//! or `zkml_core::ops::softmax::exp_int`) over the input domain `[dmin, dmax]`
+//! (activations: `[−2^(b−1), 2^(b−1))`; softmax differences: `[−(2^b − 1), 0]`).
 //!
-//! Row: `x_0 = x` (copy), `acc = y`, `q_tab = i` (the table's 1-based index).
-//! Lookup: `(q_tab, q_tab·x_0, q_tab·acc) ∈ {(0, 0, 0)} ∪ {(i, i·x, i·f_i(x))}`.
-//! Soundness: table `i` holds exactly one pair per `x`, so `acc = f_i(x)`; an `x`
-//! outside the activation range has no entry (the executor rejects it too).
-//! Degree 4 (the lookup inputs are degree 2). The tables are `2^b` rows each,
-//! so `k > b`: fine for 12-bit activations, costly for 16-bit ones.
+//! A table over the whole domain would need `2^b` rows. Instead [`FnTable::new`]
+//! scans `f` (the spec function itself) for its **saturation points**: the
+//! smallest `hi` with `f(x) = f(dmax)` for all `x ∈ [hi, dmax]` and the largest
+//! `lo` with `f(x) = f(dmin)` for all `x ∈ [dmin, lo]`. Then
+//! `f(x) = f(clamp(x, lo, hi))` on the whole domain, and only `[lo, hi]` is tabulated.
+//!
+//! Rows (`c` = clamped input, `V` = output bits, `y_lo` = smallest output):
+//!
+//! ```text
+//! [max row: z = max(x, lo)]   select gadget, only if lo > dmin
+//! [min row: c = min(z, hi)]   select gadget, only if hi < dmax
+//! lookup row: x_0 = c (copy), acc = y, lk_0 = (y − y_lo) + 2^V·(c − lo)  (tag τ_f),
+//!             lk_1.. = limbs(y − y_lo)
+//!   E1: lk_0 − (acc − y_lo) − 2^V·(x_0 − lo) = 0
+//!   E2: (acc − y_lo) − Σ 2^(t·k)·ℓ_k = 0                  y − y_lo ∈ [0, 2^V)
+//!   R:  (τ_f, lk_0) ∈ {(τ_f, (f(i) − y_lo) + 2^V·(i − lo)) : i ∈ [lo, hi]}
+//! ```
+//!
+//! The function's entries live in the **range table** under their own tag
+//! `τ_f ≥ 2^20` (range widths are tags `≤ 32`), so no column is added:
+//! [`assign_tables`] writes the range rows, then `hi − lo + 1` rows per
+//! distinct table of the model (`Shape::tables`, collected by the planning
+//! pass in order of first use; they are part of the key format).
+//!
+//! Size: at the default quantization (16-bit activations, scale 8) Sigmoid's
+//! table is ~3.2k rows and Tanh's ~1.8k, instead of the `2^16` rows of a table
+//! over the whole domain.
+//!
+//! Soundness: `c` is a small integer (a clamp output) and `y − y_lo ∈ [0, 2^V)`,
+//! so `(y − y_lo) + 2^V·(c − lo)` is an integer far below `p`, equal to a table
+//! entry `j + 2^V·i` with `j ∈ [0, 2^V)`; base-`2^V` digits are unique, so
+//! `y − y_lo = j` and `c = i`: `y = f(c) = f(x)` by saturation. The select rows
+//! prove `c = clamp(x, lo, hi)` ([`super::select`]). Degree: that of the main gate.
 
-use super::{Adv, Builder, Fix, TableSpec, Wire};
+use halo2_axiom::{
+    circuit::{Layouter, Value},
+    halo2curves::{bn256::Fr, ff::Field},
+    plonk::Error,
+};
+use zkml_core::ops::{activation::table_int, softmax::exp_int, TableFn};
+
+use super::{
+    pow2, range::bits_for, range::RangeInstructions, select::SelectInstructions, Adv, Builder, Eqn,
+    Fix, MainConfig, Wire,
+};
+
+/// Which integer function a table holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FnKind {
+    /// `table_int(func, x, in_scale, out_scale)`.
+    Act {
+        /// Sigmoid or Tanh.
+        func: TableFn,
+        /// Input scale exponent.
+        in_scale: i32,
+        /// Output scale exponent.
+        out_scale: i32,
+    },
+    /// `exp_int(d, in_scale, exp_scale)` on `d ≤ 0` (Softmax).
+    Exp {
+        /// Input scale exponent.
+        in_scale: i32,
+        /// Output scale exponent.
+        exp_scale: i32,
+    },
+}
+
+impl FnKind {
+    /// The spec's integer function.
+    pub fn eval(&self, x: i64) -> i64 {
+        match *self {
+            FnKind::Act {
+                func,
+                in_scale,
+                out_scale,
+            } => table_int(func, x, in_scale, out_scale),
+            FnKind::Exp {
+                in_scale,
+                exp_scale,
+            } => exp_int(x, in_scale, exp_scale),
+        }
+    }
+
+    /// The input domain for activations of `act_bits` bits.
+    pub fn domain(&self, act_bits: u32) -> (i64, i64) {
+        let half = 1i64 << (act_bits - 1);
+        match self {
+            FnKind::Act { .. } => (-half, half - 1),
+            FnKind::Exp { .. } => (-(2 * half - 1), 0),
+        }
+    }
+
+    /// The lookup tag, unique per function and scales, `≥ 2^20`.
+    pub fn tag(&self) -> u64 {
+        let s = |v: i32| (v as u8) as u64;
+        let (kind, a, b) = match *self {
+            FnKind::Act {
+                func: TableFn::Sigmoid,
+                in_scale,
+                out_scale,
+            } => (1, in_scale, out_scale),
+            FnKind::Act {
+                func: TableFn::Tanh,
+                in_scale,
+                out_scale,
+            } => (2, in_scale, out_scale),
+            FnKind::Exp {
+                in_scale,
+                exp_scale,
+            } => (3, in_scale, exp_scale),
+        };
+        (1 << 20) | (kind << 16) | (s(a) << 8) | s(b)
+    }
+}
+
+impl FnKind {
+    /// The key-format encoding: `(kind, in_scale, out_scale)`, kind 0 = Sigmoid,
+    /// 1 = Tanh, 2 = exp.
+    pub fn to_code(&self) -> (u8, i32, i32) {
+        match *self {
+            FnKind::Act {
+                func: TableFn::Sigmoid,
+                in_scale,
+                out_scale,
+            } => (0, in_scale, out_scale),
+            FnKind::Act {
+                func: TableFn::Tanh,
+                in_scale,
+                out_scale,
+            } => (1, in_scale, out_scale),
+            FnKind::Exp {
+                in_scale,
+                exp_scale,
+            } => (2, in_scale, exp_scale),
+        }
+    }
+
+    /// Inverse of [`Self::to_code`].
+    pub fn from_code(kind: u8, a: i32, b: i32) -> Option<Self> {
+        Some(match kind {
+            0 | 1 => FnKind::Act {
+                func: if kind == 0 {
+                    TableFn::Sigmoid
+                } else {
+                    TableFn::Tanh
+                },
+                in_scale: a,
+                out_scale: b,
+            },
+            2 => FnKind::Exp {
+                in_scale: a,
+                exp_scale: b,
+            },
+            _ => return None,
+        })
+    }
+}
+
+/// A saturated function table ([module doc](self)).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FnTable {
+    /// The function.
+    pub kind: FnKind,
+    /// Input domain `[dmin, dmax]`.
+    pub dmin: i64,
+    /// Input domain upper end.
+    pub dmax: i64,
+    /// Lower saturation point: `f(x) = f(dmin)` for `x ≤ lo`.
+    pub lo: i64,
+    /// Upper saturation point: `f(x) = f(dmax)` for `x ≥ hi`.
+    pub hi: i64,
+    /// Smallest output on `[lo, hi]`.
+    pub y_lo: i64,
+    /// Largest output on `[lo, hi]`.
+    pub y_hi: i64,
+    /// Output bits: `y − y_lo ∈ [0, 2^v)`.
+    pub v: u32,
+}
+
+impl std::hash::Hash for FnTable {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        // Everything else is a function of the kind and the domain.
+        self.kind.tag().hash(h);
+        (self.dmin, self.dmax).hash(h);
+    }
+}
+
+/// Largest table the gadget accepts (rows).
+pub const MAX_TABLE_ROWS: i64 = 1 << 22;
+
+impl FnTable {
+    /// Scans `kind` over its domain for `act_bits`-bit activations.
+    pub fn new(kind: FnKind, act_bits: u32) -> Result<Self, String> {
+        if !(2..=24).contains(&act_bits) {
+            return Err(format!("activation bits {act_bits} outside 2..=24"));
+        }
+        let scales = match kind {
+            FnKind::Act {
+                in_scale,
+                out_scale,
+                ..
+            } => [in_scale, out_scale],
+            FnKind::Exp {
+                in_scale,
+                exp_scale,
+            } => [in_scale, exp_scale],
+        };
+        if scales.iter().any(|s| !(-60..=40).contains(s)) || scales[1] < 0 {
+            return Err(format!(
+                "table scales {scales:?} outside the supported range (input −60..=40, output 0..=40)"
+            ));
+        }
+        let (dmin, dmax) = kind.domain(act_bits);
+        let f = |x| kind.eval(x);
+        let (fmin, fmax) = (f(dmin), f(dmax));
+        let mut hi = dmax;
+        while hi > dmin && f(hi - 1) == fmax {
+            hi -= 1;
+        }
+        let mut lo = dmin;
+        while lo < hi && f(lo + 1) == fmin {
+            lo += 1;
+        }
+        if hi - lo + 1 > MAX_TABLE_ROWS {
+            return Err(format!(
+                "the table would need {} rows (at most {MAX_TABLE_ROWS})",
+                hi - lo + 1
+            ));
+        }
+        let (mut y_lo, mut y_hi) = (i64::MAX, i64::MIN);
+        for x in lo..=hi {
+            let y = f(x);
+            y_lo = y_lo.min(y);
+            y_hi = y_hi.max(y);
+        }
+        let v = bits_for((y_hi - y_lo) as u128);
+        if v + bits_for((hi - lo) as u128) > 62 {
+            return Err("table entries do not fit 62 bits".into());
+        }
+        Ok(Self {
+            kind,
+            dmin,
+            dmax,
+            lo,
+            hi,
+            y_lo,
+            y_hi,
+            v,
+        })
+    }
+
+    /// Rows in the range table.
+    pub fn rows(&self) -> usize {
+        (self.hi - self.lo + 1) as usize
+    }
+
+    /// The packed entry of input `x ∈ [lo, hi]`.
+    pub fn entry(&self, x: i64) -> u64 {
+        ((self.kind.eval(x) - self.y_lo) as u64) | (((x - self.lo) as u64) << self.v)
+    }
+}
+
+/// Fills the range table (`(0, 0)`, then `(w, v)` for each width `w`,
+/// `0 ≤ v < 2^w`) followed by each function table's `(τ_f, entry)` rows.
+pub fn assign_tables(
+    layouter: &mut impl Layouter<Fr>,
+    config: &MainConfig,
+    tables: &[FnTable],
+) -> Result<(), Error> {
+    layouter.assign_table(
+        || "range and function tables",
+        |mut table| {
+            let mut row = 0;
+            let mut put = |table: &mut halo2_axiom::circuit::Table<'_, Fr>, w: u64, v: u64| {
+                table.assign_cell(|| "tag", config.t_tag, row, || Value::known(Fr::from(w)))?;
+                table.assign_cell(|| "val", config.t_val, row, || Value::known(Fr::from(v)))?;
+                row += 1;
+                Ok::<_, Error>(())
+            };
+            put(&mut table, 0, 0)?;
+            for &w in &config.shape.widths {
+                for v in 0..(1u64 << w) {
+                    put(&mut table, w as u64, v)?;
+                }
+            }
+            for t in tables {
+                let tag = t.kind.tag();
+                for x in t.lo..=t.hi {
+                    put(&mut table, tag, t.entry(x))?;
+                }
+            }
+            Ok(())
+        },
+    )
+}
 
 /// Function-table instructions.
 pub trait TableInstructions {
-    /// `table_int(spec, x)`.
-    fn table_fn(&mut self, x: &Wire, spec: TableSpec) -> Wire;
+    /// `f(x)`: clamp rows as needed, then one lookup row.
+    fn table_fn(&mut self, t: &FnTable, x: &Wire) -> Wire;
+    /// The lookup row alone: `f(c)` for `c ∈ [lo, hi]` (rejected otherwise).
+    fn table_lookup(&mut self, t: &FnTable, c: &Wire) -> Wire;
 }
 
 impl TableInstructions for Builder<'_> {
-    fn table_fn(&mut self, x: &Wire, spec: TableSpec) -> Wire {
-        let idx = match self.shape.tables.iter().position(|s| *s == spec) {
-            Some(i) => i,
-            None => {
-                if !self.tables.contains(&spec) {
-                    self.tables.push(spec);
-                }
-                assert!(
-                    self.planning,
-                    "function table {spec:?} not planned (planner bug)"
-                );
-                self.tables.iter().position(|s| *s == spec).unwrap()
-            }
-        };
-        let row = self.next_row();
-        let xw = self.copy_in(x, Adv::X(0), row);
-        let y = xw.val.map(|v| {
-            zkml_core::ops::activation::table_int(
-                spec.func,
-                v as i64,
-                spec.in_scale,
-                spec.out_scale,
-            ) as i128
-        });
-        if !self.planning {
-            self.seti(Fix::QTab, row, idx as i128 + 1);
+    fn table_fn(&mut self, t: &FnTable, x: &Wire) -> Wire {
+        let mut c = *x;
+        if t.lo > t.dmin {
+            c = self.max_const(&c, t.lo as i128);
         }
-        self.put(Adv::Acc, row, y)
+        if t.hi < t.dmax {
+            c = self.min_const(&c, t.hi as i128);
+        }
+        self.table_lookup(t, &c)
     }
+
+    fn table_lookup(&mut self, t: &FnTable, c: &Wire) -> Wire {
+        lookup_row(self, t, c, 0)
+    }
+}
+
+/// The lookup row with the output (and the cells derived from it) offset by
+/// `forge` (0 when honest; tests forge a consistent wrong witness).
+fn lookup_row(b: &mut Builder<'_>, t: &FnTable, c: &Wire, forge: i128) -> Wire {
+    if !b.tables.contains(t) {
+        b.tables.push(t.clone());
+    }
+    assert!(
+        b.planning || b.shape.tables.contains(t),
+        "function table {:?} not planned (planner bug)",
+        t.kind
+    );
+    let row = b.next_row();
+    let cin = b.copy_in(c, Adv::X(0), row);
+    let y = cin.val.map(|c| t.kind.eval(c as i64) as i128 + forge);
+    let (y_lo, lo, v) = (t.y_lo as i128, t.lo as i128, t.v);
+    // lk_0: the packed entry, looked up under the function's tag.
+    b.max_lk = b.max_lk.max(1);
+    if !b.planning {
+        assert!(b.shape.l >= 1, "no range cells (planner bug)");
+        let entry = cin.val.zip(y).map(|(c, y)| (y - y_lo) + ((c - lo) << v));
+        b.put(Adv::Lk(0), row, entry);
+        b.set(Fix::Tag(0), row, Fr::from(t.kind.tag()));
+    }
+    // E1: lk_0 − (acc − y_lo) − 2^V·(x_0 − lo) = 0
+    b.set(Fix::U1(0), row, Fr::ONE);
+    b.set(Fix::A1, row, -Fr::ONE);
+    b.set(Fix::Wx(0), row, -pow2(v));
+    b.set(Fix::C1, row, super::fe(y_lo) + pow2(v) * super::fe(lo));
+    // E2: (acc − y_lo) − Σ limbs = 0
+    b.set(Fix::A2, row, Fr::ONE);
+    b.seti(Fix::C2, row, -y_lo);
+    let mut next = 1;
+    b.range_limbs(row, Eqn::E2, &mut next, y.map(|y| y - y_lo), v, -Fr::ONE);
+    b.put(Adv::Acc, row, y)
 }
 
 #[cfg(test)]
@@ -58,39 +369,187 @@ mod tests {
         fe,
         test_utils::{check_all_tampering, GadgetCircuit},
     };
-    use zkml_core::ops::{activation::table_int, TableFn};
+
+    fn sig(in_scale: i32, out_scale: i32) -> FnKind {
+        FnKind::Act {
+            func: TableFn::Sigmoid,
+            in_scale,
+            out_scale,
+        }
+    }
 
     #[test]
-    fn sigmoid_tanh_match_and_every_cell_matters() {
-        let sig = TableSpec {
-            func: TableFn::Sigmoid,
-            in_scale: 4,
-            out_scale: 6,
-        };
-        let tanh = TableSpec {
-            func: TableFn::Tanh,
-            in_scale: 4,
-            out_scale: 6,
-        };
+    fn saturation_points_are_exact() {
+        for kind in [
+            sig(8, 8),
+            sig(6, 6),
+            FnKind::Act {
+                func: TableFn::Tanh,
+                in_scale: 8,
+                out_scale: 8,
+            },
+            FnKind::Exp {
+                in_scale: 8,
+                exp_scale: 8,
+            },
+        ] {
+            for bits in [12, 16] {
+                let t = FnTable::new(kind, bits).unwrap();
+                for x in t.dmin..=t.dmax {
+                    let c = x.clamp(t.lo, t.hi);
+                    assert_eq!(kind.eval(x), kind.eval(c), "{kind:?} x = {x}");
+                }
+                // Minimal: one step inside changes the value.
+                if t.hi < t.dmax {
+                    assert_ne!(kind.eval(t.hi - 1), kind.eval(t.dmax));
+                }
+                if t.lo > t.dmin {
+                    assert_ne!(kind.eval(t.lo + 1), kind.eval(t.dmin));
+                }
+                println!(
+                    "{kind:?} b={bits}: [{}, {}] ({} rows), y ∈ [{}, {}], V = {}",
+                    t.lo,
+                    t.hi,
+                    t.rows(),
+                    t.y_lo,
+                    t.y_hi,
+                    t.v
+                );
+            }
+        }
+    }
+
+    fn table_circuit(kind: FnKind, xs: &'static [i128]) -> (GadgetCircuit, FnTable) {
+        table_circuit_bits(kind, xs, 12)
+    }
+
+    fn table_circuit_bits(
+        kind: FnKind,
+        xs: &'static [i128],
+        bits: u32,
+    ) -> (GadgetCircuit, FnTable) {
+        let t = FnTable::new(kind, bits).unwrap();
+        let tc = t.clone();
         let c = GadgetCircuit::with_shape(
             move |b| {
-                for v in [-128i128, -17, 0, 5, 127] {
-                    let x = b.input(Some(v), true);
-                    let y = b.table_fn(&x, sig);
+                for &x in xs {
+                    let w = b.input(Some(x), true);
+                    let y = b.table_fn(&tc, &w);
                     b.make_public(&y);
-                    let z = b.table_fn(&x, tanh);
-                    b.make_public(&z);
                 }
             },
-            2,
+            4,
             8,
-            8,
+            bits,
         );
-        assert_eq!(c.shape.tables, vec![sig, tanh]);
+        (c, t)
+    }
+
+    #[test]
+    fn sigmoid_tanh_exact_and_every_cell_matters() {
+        let tanh = FnKind::Act {
+            func: TableFn::Tanh,
+            in_scale: 6,
+            out_scale: 7,
+        };
+        for kind in [sig(6, 6), tanh] {
+            let (c, t) = table_circuit(kind, &[-2048, -900, -3, 0, 1, 17, 700, 2047]);
+            // Both saturated sides and the interior are exercised.
+            assert!(t.lo > -900 && t.hi < 700, "{t:?}");
+            c.assert_ok();
+            let p = c.publics();
+            for (i, &x) in [-2048i64, -900, -3, 0, 1, 17, 700, 2047].iter().enumerate() {
+                assert_eq!(p[2 * i + 1], fe(kind.eval(x) as i128));
+            }
+            check_all_tampering(&c);
+        }
+    }
+
+    #[test]
+    fn saturation_clamp_identity_over_scales() {
+        for func in [TableFn::Sigmoid, TableFn::Tanh] {
+            for in_scale in [-2, 0, 3, 6, 9, 12] {
+                for out_scale in [0, 4, 8, 10] {
+                    let kind = FnKind::Act {
+                        func,
+                        in_scale,
+                        out_scale,
+                    };
+                    let t = FnTable::new(kind, 12).unwrap();
+                    for x in t.dmin..=t.dmax {
+                        assert_eq!(kind.eval(x), kind.eval(x.clamp(t.lo, t.hi)));
+                    }
+                }
+            }
+        }
+        for in_scale in [-2, 0, 3, 6, 9, 12] {
+            for exp_scale in [0, 4, 8, 10] {
+                let kind = FnKind::Exp {
+                    in_scale,
+                    exp_scale,
+                };
+                let t = FnTable::new(kind, 12).unwrap();
+                for x in t.dmin..=t.dmax {
+                    assert_eq!(kind.eval(x), kind.eval(x.clamp(t.lo, t.hi)));
+                }
+            }
+        }
+        assert!(FnTable::new(sig(8, -1), 12).is_err());
+    }
+
+    #[test]
+    fn unsaturated_table_needs_no_clamp_rows() {
+        // 8-bit activations at scale 8 (|x| < ½), output scale 20: strictly
+        // monotone, no saturation, the table spans the domain.
+        let (c, t) = table_circuit_bits(sig(8, 20), &[-128, -1, 0, 5, 127], 8);
+        assert_eq!((t.lo, t.hi), (t.dmin, t.dmax));
+        assert_eq!(c.rows, 1 + 5 + 5);
         c.assert_ok();
-        let p = c.publics();
-        assert_eq!(p[1], fe(table_int(TableFn::Sigmoid, -128, 4, 6) as i128));
-        assert_eq!(p[2], fe(table_int(TableFn::Tanh, -128, 4, 6) as i128));
         check_all_tampering(&c);
+    }
+
+    #[test]
+    fn consistent_forged_output_fails_the_lookup() {
+        // y' = f(c) ± 1 with lk_0 and the limbs recomputed: E1 and E2 hold, the lookup does not.
+        let t = FnTable::new(sig(6, 6), 12).unwrap();
+        for forge in [-1i128, 1] {
+            for x in [-100i128, 0, 5] {
+                let tc = t.clone();
+                let c = GadgetCircuit::with_shape(
+                    move |b| {
+                        let w = b.input(Some(x), true);
+                        let y = lookup_row(b, &tc, &w, forge);
+                        b.make_public(&y);
+                    },
+                    4,
+                    8,
+                    12,
+                );
+                let err = c.mock().verify().unwrap_err();
+                assert!(
+                    err.iter().all(|e| format!("{e:?}").contains("Lookup")),
+                    "{err:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn wrong_output_or_out_of_table_input_fails() {
+        // An input past the table (no clamp rows): the lookup fails.
+        let t = FnTable::new(sig(6, 6), 12).unwrap();
+        let hi = t.hi as i128;
+        let tc = t.clone();
+        let c = GadgetCircuit::with_shape(
+            move |b| {
+                let w = b.input(Some(hi + 1), true);
+                let y = b.table_lookup(&tc, &w);
+                b.make_public(&y);
+            },
+            4,
+            8,
+            12,
+        );
+        assert!(c.mock().verify().is_err());
     }
 }

@@ -121,7 +121,6 @@ impl Circuit<Fr> for GadgetCircuit {
     }
     fn synthesize(&self, config: MainConfig, mut layouter: impl Layouter<Fr>) -> Result<(), Error> {
         assign_range_table(&mut layouter, &config)?;
-        super::assign_function_tables(&mut layouter, &config)?;
         let publics = layouter.assign_region(
             || "gadget",
             |mut region| {

@@ -1,0 +1,254 @@
+//! End to end for the table ops: MatMul → Sigmoid, MatMul → Tanh and MatMul →
+//! Softmax (a lane of 6) at the default quantization (16-bit activations,
+//! scale 8), with inputs large enough to reach both saturated ends of every
+//! table. The circuit's outputs equal the executor's trace, MockProver accepts,
+//! a real proof verifies and a changed public output is rejected.
+
+use std::sync::Arc;
+
+use halo2_axiom::{dev::MockProver, halo2curves::bn256::Fr};
+use ndarray::{ArrayD, IxDyn};
+use zkml_core::{
+    backend::{Backend, PublicValues, SetupOptions, Visibility},
+    exec::execute,
+    quant::{calibrate, quantize, QuantConfig},
+    FTensor, Graph, Op, QGraph, QOp,
+};
+use zkml_plonk::{
+    circuit::{lay_out, ZkmlCircuit},
+    gadgets::{fe, Builder, CountSink, NullSink},
+    plan, PlonkBackend, PlonkError,
+};
+
+fn det(shape: &[usize], seed: u64, amp: f32) -> FTensor {
+    let n: usize = shape.iter().product();
+    let mut s = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    let v = (0..n)
+        .map(|_| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            amp * ((s >> 33) as f64 / (1u64 << 31) as f64 * 2.0 - 1.0) as f32
+        })
+        .collect();
+    ArrayD::from_shape_vec(IxDyn(shape), v).unwrap()
+}
+
+/// x[1,6] → three MatMuls (6→6) → Sigmoid, Tanh, Softmax(axis 1).
+fn graph() -> (QGraph, Vec<Vec<FTensor>>) {
+    let mut g = Graph::new();
+    let x = g.add_input("x", vec![1, 6]);
+    let mut outs = vec![];
+    for (i, op) in [Op::Sigmoid, Op::Tanh, Op::Softmax { axis: 1 }]
+        .into_iter()
+        .enumerate()
+    {
+        // Sigmoid saturates (at scale 8) beyond |x| ≈ 6.2, tanh beyond ≈ 3.5.
+        let amp = if i == 0 { 8.0 } else { 4.0 };
+        let w = g.add_const(format!("w{i}"), det(&[6, 6], 1 + i as u64, amp));
+        let m = g
+            .add_node(format!("mm{i}"), Op::MatMul, vec![x, w], format!("m{i}"))
+            .unwrap();
+        let o = g
+            .add_node(format!("f{i}"), op, vec![m], format!("o{i}"))
+            .unwrap();
+        outs.push(o);
+    }
+    for o in outs {
+        g.add_output(o);
+    }
+    let samples: Vec<Vec<FTensor>> = (0..4).map(|s| vec![det(&[1, 6], 10 + s, 1.5)]).collect();
+    let cal = calibrate(&g, &samples).unwrap();
+    let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
+    (q, samples)
+}
+
+#[test]
+fn circuit_equals_trace_and_saturates() {
+    let (q, samples) = graph();
+    for n in &q.nodes {
+        if matches!(n.op, QOp::Table { .. } | QOp::Softmax { .. }) {
+            println!("{}: {:?}", n.name, n.op);
+        }
+    }
+    let vis = Visibility::default();
+    let p = plan(&q, &vis, None).unwrap();
+    println!("{p}");
+    // Saturated tables are small: three function tables at 16-bit activations
+    // fit far below the 2^16 rows a full-domain table would need each.
+    assert_eq!(q.act_bits, 16);
+    assert_eq!(p.shape.tables.len(), 3);
+    let fn_rows: usize = p.shape.tables.iter().map(|t| t.rows()).sum();
+    assert!(fn_rows < 1 << 13, "{fn_rows} function-table rows");
+    assert!(p.k < 17, "k = {}", p.k);
+    let mut saturated = [false; 3];
+    for s in &samples {
+        let t = execute(&q, s).unwrap();
+        let mut sink = NullSink;
+        let mut b = Builder::new(&mut sink, p.shape.clone(), false);
+        let laid = lay_out(&mut b, &q, Some(&t), &vis).unwrap();
+        for (o, id) in laid.outputs.iter().zip(&q.outputs) {
+            let got: Vec<i64> = o.iter().map(|w| w.val.unwrap() as i64).collect();
+            let want: Vec<i64> = t.values[*id].iter().copied().collect();
+            assert_eq!(got, want);
+        }
+        // Saturated ends reached: sigmoid 0 and 2^8, tanh ±2^8, softmax 0.
+        let o = |i: usize| t.values[q.outputs[i]].iter().copied().collect::<Vec<i64>>();
+        saturated[0] |= o(0).contains(&0) && o(0).contains(&256);
+        saturated[1] |= o(1).contains(&-256) && o(1).contains(&256);
+        saturated[2] |= o(2).contains(&0);
+    }
+    assert_eq!(
+        saturated, [true; 3],
+        "test inputs must reach the saturated ends"
+    );
+}
+
+#[test]
+fn mock_prover_accepts_and_sampled_tampering_fails() {
+    let (q, samples) = graph();
+    let t = execute(&q, &samples[0]).unwrap();
+    let vis = Visibility::default();
+    let p = plan(&q, &vis, None).unwrap();
+    let public = PublicValues::from_trace(&q, &t, &vis);
+    let inst: Vec<Fr> = public
+        .inputs
+        .iter()
+        .chain(&public.outputs)
+        .flatten()
+        .map(|&v| fe(v as i128))
+        .collect();
+    let c = ZkmlCircuit {
+        q: Arc::new(q.clone()),
+        trace: Some(Arc::new(t.clone())),
+        vis,
+        shape: p.shape.clone(),
+        tamper: None,
+        witness_only: false,
+    };
+    MockProver::run(p.k, &c, vec![inst.clone()])
+        .unwrap()
+        .assert_satisfied();
+    let mut count = CountSink::default();
+    let mut b = Builder::new(&mut count, c.shape.clone(), false);
+    lay_out(&mut b, &q, Some(&t), &vis).unwrap();
+    let n = count.count;
+    let cells: Vec<usize> = (0..n).step_by(13).chain(n.saturating_sub(8)..n).collect();
+    for i in cells {
+        let mut bad = c.clone();
+        bad.tamper = Some(i);
+        let r = MockProver::run(p.k, &bad, vec![inst.clone()])
+            .unwrap()
+            .verify();
+        assert!(
+            r.is_err(),
+            "corrupting advice cell {i} of {n} went unnoticed"
+        );
+    }
+    // A wrong public output.
+    let mut bad_inst = inst.clone();
+    *bad_inst.last_mut().unwrap() += Fr::from(1u64);
+    assert!(MockProver::run(p.k, &c, vec![bad_inst])
+        .unwrap()
+        .verify()
+        .is_err());
+}
+
+#[test]
+fn prove_verify_and_reject_changed_output() {
+    let (q, samples) = graph();
+    let be = PlonkBackend {
+        srs_dir: std::env::temp_dir().join("zkml-plonk-test-srs"),
+        srs_file: None,
+    };
+    let start = std::time::Instant::now();
+    let (pk, vk) = be.setup(&q, &SetupOptions::default()).unwrap();
+    println!("{}setup {:.2?}", pk.plan, start.elapsed());
+    let t = execute(&q, &samples[1]).unwrap();
+    let start = std::time::Instant::now();
+    let (proof, public) = be.prove(&pk, &q, &t).unwrap();
+    println!(
+        "prove {:.2?}, proof {} bytes",
+        start.elapsed(),
+        proof.to_bytes().len()
+    );
+    for (i, id) in q.outputs.iter().enumerate() {
+        assert_eq!(
+            public.outputs[i],
+            t.values[*id].iter().copied().collect::<Vec<_>>()
+        );
+    }
+    be.verify(&vk, &public, &proof).unwrap();
+    for i in 0..3 {
+        let mut bad = public.clone();
+        bad.outputs[i][2] += 1;
+        assert!(matches!(
+            be.verify(&vk, &bad, &proof),
+            Err(PlonkError::Rejected(_))
+        ));
+    }
+}
+
+/// Softmax over either axis of a 2×5 tensor (lanes of 2 and of 5), and a Tanh
+/// feeding a MatMul: circuit == trace, MockProver accepts.
+#[test]
+fn softmax_axes_and_table_into_matmul() {
+    let mut g = Graph::new();
+    let x = g.add_input("x", vec![1, 6]);
+    let w = g.add_const("w", det(&[6, 10], 7, 4.0));
+    let m = g.add_node("mm", Op::MatMul, vec![x, w], "m").unwrap();
+    let r = g
+        .add_node("rs", Op::Reshape { shape: vec![2, 5] }, vec![m], "r")
+        .unwrap();
+    let s0 = g
+        .add_node("sm0", Op::Softmax { axis: 0 }, vec![r], "s0")
+        .unwrap();
+    let s1 = g
+        .add_node("sm1", Op::Softmax { axis: 1 }, vec![r], "s1")
+        .unwrap();
+    let th = g.add_node("th", Op::Tanh, vec![m], "th").unwrap();
+    let w2 = g.add_const("w2", det(&[10, 3], 8, 1.0));
+    let o = g.add_node("mm2", Op::MatMul, vec![th, w2], "o").unwrap();
+    for v in [s0, s1, o] {
+        g.add_output(v);
+    }
+    let samples: Vec<Vec<FTensor>> = (0..3).map(|s| vec![det(&[1, 6], 20 + s, 1.5)]).collect();
+    let cal = calibrate(&g, &samples).unwrap();
+    let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
+    let vis = Visibility::default();
+    let p = plan(&q, &vis, None).unwrap();
+    println!("{p}");
+    for s in &samples {
+        let t = execute(&q, s).unwrap();
+        let mut sink = NullSink;
+        let mut b = Builder::new(&mut sink, p.shape.clone(), false);
+        let laid = lay_out(&mut b, &q, Some(&t), &vis).unwrap();
+        for (o, id) in laid.outputs.iter().zip(&q.outputs) {
+            let got: Vec<i64> = o.iter().map(|w| w.val.unwrap() as i64).collect();
+            let want: Vec<i64> = t.values[*id].iter().copied().collect();
+            assert_eq!(got, want);
+        }
+    }
+    let t = execute(&q, &samples[0]).unwrap();
+    let public = PublicValues::from_trace(&q, &t, &vis);
+    let inst: Vec<Fr> = public
+        .inputs
+        .iter()
+        .chain(&public.outputs)
+        .flatten()
+        .map(|&v| fe(v as i128))
+        .collect();
+    let c = ZkmlCircuit {
+        q: Arc::new(q.clone()),
+        trace: Some(Arc::new(t)),
+        vis,
+        shape: p.shape.clone(),
+        tamper: None,
+        witness_only: false,
+    };
+    MockProver::run(p.k, &c, vec![inst])
+        .unwrap()
+        .assert_satisfied();
+}
