@@ -5,6 +5,12 @@
 //! plan's shape and `k`. A key or proof for another model, visibility or plan
 //! is refused with [`PlonkError::WrongModel`]; another version with
 //! [`PlonkError::Format`]. Proofs use SHPLONK openings and a Blake2b transcript.
+//!
+//! A verifying key carries the verifier's part of the SRS (`[1]G1`, `[1]G2`,
+//! `[s]G2`, [`VerifierSrs`]), so verifying needs no SRS file; an SRS that is
+//! available (a ceremony file, or a cached local one for the key's `k`) must
+//! match it. A proving key carries only `[s]G2` as a fingerprint and loads
+//! the full SRS.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -40,10 +46,10 @@ use crate::gadgets::{
     Shape,
 };
 use crate::plan::{plan, Plan};
-use crate::srs;
+use crate::srs::{self, VerifierSrs};
 
 /// Version of the key and proof byte formats.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const MAGIC_PK: &[u8; 8] = b"ZKMLPPK\0";
 const MAGIC_VK: &[u8; 8] = b"ZKMLPVK\0";
 const MAGIC_PROOF: &[u8; 8] = b"ZKMLPPF\0";
@@ -82,6 +88,19 @@ fn check_cpu() -> Result<()> {
 }
 
 impl PlonkBackend {
+    /// The verifier's part of the SRS available here for `k`, if any: the
+    /// ceremony file when one is given (it must be readable and large
+    /// enough), else a cached local SRS serving `k`, else `None`. Reads only
+    /// three points; never generates an SRS.
+    pub fn verifier_srs(&self, k: u32) -> Result<Option<VerifierSrs>> {
+        match &self.srs_file {
+            Some(f) => srs::load_verifier_part(f, k).map(Some),
+            None => srs::cached_file(&self.srs_dir, k)
+                .map(|p| srs::load_verifier_part(&p, k))
+                .transpose(),
+        }
+    }
+
     /// The SRS for `k`.
     pub fn params(&self, k: u32) -> Result<ParamsKZG<Bn256>> {
         match &self.srs_file {
@@ -172,7 +191,8 @@ pub struct PlonkProvingKey {
     pk: ProvingKey<G1Affine>,
 }
 
-/// A verifying key.
+/// A verifying key. It carries the verifier's part of the SRS
+/// ([`VerifierSrs`]), so verifying needs no SRS file.
 pub struct PlonkVerifyingKey {
     /// Column shape.
     pub shape: Shape,
@@ -182,7 +202,10 @@ pub struct PlonkVerifyingKey {
     pub layout: PublicLayout,
     /// Model hash.
     pub model_hash: [u8; 32],
-    params: Arc<ParamsKZG<Bn256>>,
+    /// The SRS points the verifier uses (`[1]G1`, `[1]G2`, `[s]G2`).
+    pub srs: VerifierSrs,
+    /// Verifier parameters built from `srs` alone.
+    params: ParamsKZG<Bn256>,
     vk: VerifyingKey<G1Affine>,
 }
 
@@ -385,31 +408,37 @@ fn srs_fingerprint(params: &ParamsKZG<Bn256>) -> Vec<u8> {
 }
 
 impl PlonkVerifyingKey {
-    /// Serializes: header, shape, public layout, the SRS fingerprint (`[s]G2`), the halo2 key.
+    /// Serializes: header, shape, public layout, the verifier's SRS points
+    /// ([`VerifierSrs`], compressed), the halo2 key.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = vec![];
         header(&mut out, MAGIC_VK, &self.model_hash);
         write_meta(&mut out, &self.shape, self.k, &self.layout);
-        out.extend_from_slice(&srs_fingerprint(&self.params));
+        self.srs.write(&mut out);
         self.vk
             .write(&mut out, SerdeFormat::RawBytes)
             .expect("write to a vector");
         out
     }
 
-    /// Reads a key written by [`Self::to_bytes`]; loads the SRS for its `k` from `backend`
-    /// and checks it is the one the key was made with.
+    /// Reads a key written by [`Self::to_bytes`]. Needs no SRS file: the key
+    /// carries the verifier's SRS points. When `backend` has an SRS for the
+    /// key's `k` (a ceremony file, or a cached local one), the key's points
+    /// must be that SRS's ([`PlonkError::Srs`] otherwise).
     pub fn from_bytes(bytes: &[u8], backend: &PlonkBackend) -> Result<Self> {
         let what = "verifying key";
         let mut r = Rd { b: bytes, what };
         let model_hash = r.header(MAGIC_VK)?;
         let (shape, k, layout) = read_meta(&mut r)?;
-        let fp = r.take(srs_fingerprint_len())?.to_vec();
-        let params = backend.params(k)?;
-        if srs_fingerprint(&params) != fp {
-            return Err(PlonkError::Srs(
-                "the verifying key was made with another SRS than the one available here".into(),
-            ));
+        let srs = VerifierSrs::read(r.take(VerifierSrs::LEN)?)
+            .map_err(|e| fmt_err(what, format!("SRS points: {e}")))?;
+        if let Some(local) = backend.verifier_srs(k)? {
+            if local != srs {
+                return Err(PlonkError::Srs(
+                    "the verifying key was made with another SRS than the one available here"
+                        .into(),
+                ));
+            }
         }
         let mut rest = r.b;
         let vk = VerifyingKey::<G1Affine>::read::<_, ZkmlCircuit>(
@@ -418,12 +447,16 @@ impl PlonkVerifyingKey {
             shape.clone(),
         )
         .map_err(|e| fmt_err(what, e.to_string()))?;
+        if !rest.is_empty() {
+            return Err(fmt_err(what, "trailing bytes"));
+        }
         Ok(Self {
             shape,
             k,
             layout,
             model_hash,
-            params: Arc::new(params),
+            params: srs.params(k),
+            srs,
             vk,
         })
     }
@@ -537,6 +570,7 @@ impl PlonkBackend {
             .map_err(|e| PlonkError::Halo2(e.to_string()))?;
         let model_hash = model_hash(q, &vis, &plan.shape, plan.k);
         let layout = PublicLayout::of(q, vis);
+        let vsrs = VerifierSrs::of(&params);
         Ok((
             PlonkProvingKey {
                 plan: plan.clone(),
@@ -550,7 +584,8 @@ impl PlonkBackend {
                 k: plan.k,
                 layout,
                 model_hash,
-                params,
+                srs: vsrs,
+                params: vsrs.params(plan.k),
                 vk,
             },
         ))
@@ -673,7 +708,7 @@ impl Backend for PlonkBackend {
         >(
             vk.params.verifier_params(),
             &vk.vk,
-            SingleStrategy::new(vk.params.as_ref()),
+            SingleStrategy::new(&vk.params),
             &[&[&inst]],
             &mut transcript,
         )

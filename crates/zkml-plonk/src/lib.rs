@@ -16,7 +16,8 @@
 //!   or a ceremony file in halo2's raw format.
 //! * [`backend`]: [`PlonkBackend`], the `zkml_core::backend::Backend`
 //!   implementation; keys and proofs carry a version header and a model hash,
-//!   so another model's key or proof is refused by name.
+//!   so another model's key or proof is refused by name; a verifying key
+//!   carries the SRS points the verifier needs (no SRS file to verify).
 //!
 //! Visibility: inputs and outputs public or private; weights `Fixed` (in the
 //! verifying key) or `Private` (witnesses; one verifying key for any weights).

@@ -14,13 +14,16 @@
 //! `~/.cache/zkml/srs`.
 
 use std::fs;
-use std::io::{BufReader, BufWriter, Write};
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use halo2_axiom::{
-    halo2curves::bn256::Bn256,
-    poly::{commitment::Params, kzg::commitment::ParamsKZG},
-    SerdeFormat,
+    halo2curves::bn256::{Bn256, G1Affine, G2Affine},
+    poly::{
+        commitment::{Params, ParamsProver},
+        kzg::commitment::ParamsKZG,
+    },
+    SerdeCurveAffine, SerdeFormat,
 };
 use rand_chacha03::ChaCha20Rng;
 use rand_core06::{OsRng, RngCore, SeedableRng};
@@ -46,6 +49,103 @@ pub fn cache_path(dir: &Path, k: u32) -> PathBuf {
     dir.join(format!("kzg_bn254_{k}.srs"))
 }
 
+/// The cached file in `dir` that serves `k` (its own, or the smallest larger one), if any.
+pub fn cached_file(dir: &Path, k: u32) -> Option<PathBuf> {
+    (k..=28).map(|kk| cache_path(dir, kk)).find(|p| p.exists())
+}
+
+/// The part of an SRS the KZG verifier reads (SHPLONK opening check and
+/// pairing): `g[0] = [1]G1`, `g2 = [1]G2` and `s_g2 = [s]G2`. Verifying keys
+/// carry it, so verifying needs no SRS file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VerifierSrs {
+    /// `[1]G1`.
+    pub g0: G1Affine,
+    /// `[1]G2`.
+    pub g2: G2Affine,
+    /// `[s]G2`.
+    pub s_g2: G2Affine,
+}
+
+impl VerifierSrs {
+    /// Encoded length (compressed points).
+    pub const LEN: usize = 32 + 64 + 64;
+
+    /// The verifier's part of `params`.
+    pub fn of(params: &ParamsKZG<Bn256>) -> Self {
+        Self {
+            g0: params.get_g()[0],
+            g2: params.g2(),
+            s_g2: params.s_g2(),
+        }
+    }
+
+    /// Appends the compressed points (`Self::LEN` bytes).
+    pub fn write(&self, out: &mut Vec<u8>) {
+        let fmt = SerdeFormat::Processed;
+        self.g0.write(out, fmt).expect("write to a vector");
+        self.g2.write(out, fmt).expect("write to a vector");
+        self.s_g2.write(out, fmt).expect("write to a vector");
+    }
+
+    /// Reads [`Self::write`]'s encoding; every point is checked to lie on its curve.
+    pub fn read(mut bytes: &[u8]) -> std::io::Result<Self> {
+        let fmt = SerdeFormat::Processed;
+        let g0 = G1Affine::read(&mut bytes, fmt)?;
+        let g2 = G2Affine::read(&mut bytes, fmt)?;
+        let s_g2 = G2Affine::read(&mut bytes, fmt)?;
+        Ok(Self { g0, g2, s_g2 })
+    }
+
+    /// Verifier parameters for `2^k` rows holding only these points (what
+    /// `verify_proof` with SHPLONK and `SingleStrategy` reads: `n`, `g[0]`,
+    /// `g2`, `s_g2`; instance columns are not committed by this verifier).
+    pub fn params(&self, k: u32) -> ParamsKZG<Bn256> {
+        // A 1-point SRS in halo2's raw format, then resized to `k` by `from_parts`.
+        let mut raw = 0u32.to_le_bytes().to_vec();
+        for _ in 0..2 {
+            self.g0.write(&mut raw, SerdeFormat::RawBytes).expect("vec");
+        }
+        self.g2.write(&mut raw, SerdeFormat::RawBytes).expect("vec");
+        self.s_g2
+            .write(&mut raw, SerdeFormat::RawBytes)
+            .expect("vec");
+        let one = ParamsKZG::<Bn256>::read_custom(&mut raw.as_slice(), SerdeFormat::RawBytes)
+            .expect("a one-point SRS reads back");
+        one.from_parts(k, vec![self.g0], Some(vec![self.g0]), self.g2, self.s_g2)
+    }
+}
+
+/// Reads only the verifier's part of an SRS file in halo2's raw format (no
+/// need to load `2^k` points); the file must be for at least `k`.
+pub fn load_verifier_part(path: &Path, k: u32) -> Result<VerifierSrs> {
+    let err = |e: String| PlonkError::Srs(format!("{}: {e}", path.display()));
+    let mut f = fs::File::open(path).map_err(|e| err(format!("cannot open: {e}")))?;
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut head = [0u8; 4];
+    f.read_exact(&mut head)
+        .map_err(|e| err(format!("cannot read: {e}")))?;
+    let file_k = u32::from_le_bytes(head);
+    if file_k > 28 || len != 4 + (2u64 << file_k) * 64 + 2 * 128 {
+        return Err(err(format!(
+            "not a KZG BN254 SRS in halo2's raw format (header k = {file_k}, {len} bytes)"
+        )));
+    }
+    if file_k < k {
+        return Err(err(format!(
+            "holds 2^{file_k} powers; this circuit needs 2^{k}"
+        )));
+    }
+    let bad = |e: std::io::Error| err(format!("not a KZG BN254 SRS: {e}"));
+    let mut r = BufReader::new(f);
+    let g0 = G1Affine::read(&mut r, SerdeFormat::RawBytes).map_err(bad)?;
+    r.seek(SeekFrom::Start(4 + (2u64 << file_k) * 64))
+        .map_err(bad)?;
+    let g2 = G2Affine::read(&mut r, SerdeFormat::RawBytes).map_err(bad)?;
+    let s_g2 = G2Affine::read(&mut r, SerdeFormat::RawBytes).map_err(bad)?;
+    Ok(VerifierSrs { g0, g2, s_g2 })
+}
+
 /// Loads the cached local SRS for `k` from `dir`, generating (INSECURELY) and
 /// caching it first if absent.
 pub fn generate_or_load(dir: &Path, k: u32) -> Result<ParamsKZG<Bn256>> {
@@ -54,11 +154,8 @@ pub fn generate_or_load(dir: &Path, k: u32) -> Result<ParamsKZG<Bn256>> {
         return load_file(&path, k);
     }
     // A larger cached SRS serves any smaller k.
-    for bigger in k + 1..=28 {
-        let p = cache_path(dir, bigger);
-        if p.exists() {
-            return load_file(&p, k);
-        }
+    if let Some(p) = cached_file(dir, k) {
+        return load_file(&p, k);
     }
     fs::create_dir_all(dir)
         .map_err(|e| PlonkError::Srs(format!("cannot create {}: {e}", dir.display())))?;
@@ -158,8 +255,21 @@ mod tests {
             load_file(&cache_path(dir.path(), 5), 6),
             Err(PlonkError::Srs(_))
         ));
+        // The verifier's part, read without loading the points.
+        let vp = load_verifier_part(&cache_path(dir.path(), 5), 4).unwrap();
+        assert_eq!(vp, VerifierSrs::of(&c));
+        assert_eq!(VerifierSrs::of(&vp.params(4)), vp);
+        let mut enc = vec![];
+        vp.write(&mut enc);
+        assert_eq!(enc.len(), VerifierSrs::LEN);
+        assert_eq!(VerifierSrs::read(&enc).unwrap(), vp);
+        assert!(load_verifier_part(&cache_path(dir.path(), 5), 6).is_err());
         let junk = dir.path().join("junk");
         std::fs::write(&junk, b"not an srs").unwrap();
         assert!(matches!(load_file(&junk, 4), Err(PlonkError::Srs(_))));
+        assert!(matches!(
+            load_verifier_part(&junk, 4),
+            Err(PlonkError::Srs(_))
+        ));
     }
 }

@@ -250,6 +250,92 @@ fn prove_verify_and_reject() {
     ));
 }
 
+/// Verifying needs only the verifying key: it carries the verifier's SRS
+/// points, so an empty SRS directory suffices (and nothing is written there).
+/// An SRS that is present must be the key's.
+#[test]
+fn verify_needs_no_srs_file() {
+    let (q, samples) = quantized();
+    let be = backend();
+    let (pk, vk) = be.setup(&q, &SetupOptions::default()).unwrap();
+    let t = execute(&q, &samples[0]).unwrap();
+    let (proof, public) = be.prove(&pk, &q, &t).unwrap();
+    let vk_bytes = vk.to_bytes();
+    let proof_bytes = proof.to_bytes();
+
+    let empty = tempfile::tempdir().unwrap();
+    let remote = PlonkBackend {
+        srs_dir: empty.path().to_path_buf(),
+        srs_file: None,
+    };
+    let vk2 = PlonkVerifyingKey::from_bytes(&vk_bytes, &remote).unwrap();
+    let proof2 = PlonkProof::from_bytes(&proof_bytes).unwrap();
+    remote.verify(&vk2, &public, &proof2).unwrap();
+    let mut bad = public.clone();
+    bad.outputs[0][0] += 1;
+    assert!(matches!(
+        remote.verify(&vk2, &bad, &proof2),
+        Err(PlonkError::Rejected(_))
+    ));
+    assert_eq!(std::fs::read_dir(empty.path()).unwrap().count(), 0);
+    // A missing directory is fine too.
+    let gone = PlonkBackend {
+        srs_dir: empty.path().join("does-not-exist"),
+        srs_file: None,
+    };
+    PlonkVerifyingKey::from_bytes(&vk_bytes, &gone).unwrap();
+
+    // The SRS the key was made with, given as a file: accepted.
+    let cached = zkml_plonk::srs::cached_file(&be.srs_dir, vk.k).unwrap();
+    let with_file = PlonkBackend {
+        srs_dir: empty.path().to_path_buf(),
+        srs_file: Some(cached),
+    };
+    let vk3 = PlonkVerifyingKey::from_bytes(&vk_bytes, &with_file).unwrap();
+    with_file.verify(&vk3, &public, &proof2).unwrap();
+    // Another SRS (a different local one, cached or given as a file): refused.
+    let other = tempfile::tempdir().unwrap();
+    zkml_plonk::srs::generate_or_load(other.path(), vk.k).unwrap();
+    let other_dir = PlonkBackend {
+        srs_dir: other.path().to_path_buf(),
+        srs_file: None,
+    };
+    assert!(matches!(
+        PlonkVerifyingKey::from_bytes(&vk_bytes, &other_dir),
+        Err(PlonkError::Srs(_))
+    ));
+    let other_file = PlonkBackend {
+        srs_dir: empty.path().to_path_buf(),
+        srs_file: Some(zkml_plonk::srs::cache_path(other.path(), vk.k)),
+    };
+    assert!(matches!(
+        PlonkVerifyingKey::from_bytes(&vk_bytes, &other_file),
+        Err(PlonkError::Srs(_))
+    ));
+    // A corrupted SRS point in the key: refused or rejected, never accepted.
+    assert_eq!(vk2.to_bytes(), vk_bytes);
+    let srs_at = {
+        let mut enc = vec![];
+        vk.srs.write(&mut enc);
+        vk_bytes
+            .windows(enc.len())
+            .position(|w| w == enc.as_slice())
+            .unwrap()
+    };
+    for off in [0, 40, 100] {
+        let mut bad_vk = vk_bytes.clone();
+        bad_vk[srs_at + off] ^= 1;
+        match PlonkVerifyingKey::from_bytes(&bad_vk, &remote) {
+            Err(_) => {}
+            Ok(k) => assert!(remote.verify(&k, &public, &proof2).is_err()),
+        }
+    }
+    // Trailing bytes after the key.
+    let mut long = vk_bytes.clone();
+    long.push(0);
+    assert!(PlonkVerifyingKey::from_bytes(&long, &remote).is_err());
+}
+
 #[test]
 fn another_models_key_or_proof_is_refused() {
     let (q, samples) = quantized();
