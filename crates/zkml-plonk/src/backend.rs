@@ -4,7 +4,8 @@
 //! 32-byte model hash: BLAKE2b-256 of the QGraph (JSON), the visibility, the
 //! plan's shape and `k`. A key or proof for another model, visibility or plan
 //! is refused with [`PlonkError::WrongModel`]; another version with
-//! [`PlonkError::Format`]. Proofs use SHPLONK openings and a Blake2b transcript.
+//! [`PlonkError::Format`]. Proofs use SHPLONK openings and a Blake2b transcript;
+//! a transcript with bytes left over after verification is rejected.
 //!
 //! A verifying key carries the verifier's part of the SRS (`[1]G1`, `[1]G2`,
 //! `[s]G2`, [`VerifierSrs`]), so verifying needs no SRS file; an SRS that is
@@ -697,13 +698,13 @@ impl Backend for PlonkBackend {
             });
         }
         let inst = vk.layout.instance(public)?;
-        let mut transcript =
-            Blake2bRead::<_, G1Affine, Challenge255<_>>::init(proof.bytes.as_slice());
+        let mut rest: &[u8] = proof.bytes.as_slice();
+        let mut transcript = Blake2bRead::<_, G1Affine, Challenge255<_>>::init(&mut rest);
         verify_proof::<
             KZGCommitmentScheme<Bn256>,
             VerifierSHPLONK<'_, Bn256>,
             Challenge255<G1Affine>,
-            Blake2bRead<&[u8], G1Affine, Challenge255<G1Affine>>,
+            Blake2bRead<&mut &[u8], G1Affine, Challenge255<G1Affine>>,
             SingleStrategy<'_, Bn256>,
         >(
             vk.params.verifier_params(),
@@ -713,6 +714,14 @@ impl Backend for PlonkBackend {
             &mut transcript,
         )
         .map_err(|e| PlonkError::Rejected(format!("{e:?}")))?;
+        // The transcript must be exactly what the verifier read: no proof
+        // bytes may go unchecked.
+        if !rest.is_empty() {
+            return Err(PlonkError::Rejected(format!(
+                "{} bytes after the proof transcript",
+                rest.len()
+            )));
+        }
         Ok(())
     }
 }

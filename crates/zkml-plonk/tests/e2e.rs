@@ -336,6 +336,37 @@ fn verify_needs_no_srs_file() {
     assert!(PlonkVerifyingKey::from_bytes(&long, &remote).is_err());
 }
 
+/// Bytes appended to the transcript are refused, even though the transcript
+/// prefix verifies; so is a proof file whose length field includes them.
+#[test]
+fn trailing_transcript_bytes_are_rejected() {
+    let (q, samples) = quantized();
+    let be = backend();
+    let (pk, vk) = be.setup(&q, &SetupOptions::default()).unwrap();
+    let t = execute(&q, &samples[0]).unwrap();
+    let (proof, public) = be.prove(&pk, &q, &t).unwrap();
+    be.verify(&vk, &public, &proof).unwrap();
+    for extra in [vec![0u8], vec![0xff; 32]] {
+        let mut long = proof.clone();
+        long.bytes.extend_from_slice(&extra);
+        let e = be.verify(&vk, &public, &long).unwrap_err();
+        assert!(
+            matches!(&e, PlonkError::Rejected(m) if m.contains("after the proof transcript")),
+            "{e}"
+        );
+        // Through the file format (the length field counts the extra bytes).
+        let reread = PlonkProof::from_bytes(&long.to_bytes()).unwrap();
+        assert!(matches!(
+            be.verify(&vk, &public, &reread),
+            Err(PlonkError::Rejected(_))
+        ));
+    }
+    // A truncated transcript is rejected too.
+    let mut short = proof.clone();
+    short.bytes.pop();
+    assert!(be.verify(&vk, &public, &short).is_err());
+}
+
 #[test]
 fn another_models_key_or_proof_is_refused() {
     let (q, samples) = quantized();
