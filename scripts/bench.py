@@ -106,6 +106,9 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--out", default=os.path.join(ROOT, "BENCHMARKS.md"))
     ap.add_argument("--only", nargs="*", help="model names to run (default: all)")
+    ap.add_argument("--ezkl-models", nargs="*", default=["mlp", "lenet", "cifar_cnn"],
+                    help="models to run EZKL on (cifar_cnn needs k=22: ~30 GB·min of SRS and setup)")
+    ap.add_argument("--ezkl-repeat", type=int, default=1, help="EZKL runs per model (minutes each)")
     args = ap.parse_args()
 
     subprocess.run(["cargo", "build", "--release", "-q", "-p", "zkml-cli"], cwd=ROOT, check=True)
@@ -136,9 +139,9 @@ def main():
         print(f"zkml: {name}", file=sys.stderr)
         z = zkml_time(zkml, model, inp, [], args.repeat)
         e = None
-        if has_ezkl and onnx_dir:
+        if has_ezkl and onnx_dir and name in args.ezkl_models:
             print(f"ezkl: {name}", file=sys.stderr)
-            e = ezkl_time(args.ezkl_python, runner, onnx_dir, args.repeat)
+            e = ezkl_time(args.ezkl_python, runner, onnx_dir, args.ezkl_repeat)
         results.append({"name": name, "zkml": z, "ezkl": e})
     load_after = os.getloadavg()
     os.makedirs(os.path.join(ROOT, "target", "bench"), exist_ok=True)
@@ -148,9 +151,9 @@ def main():
     lines = [
         "# Benchmarks",
         "",
-        f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC by `scripts/bench.py --repeat {args.repeat}`"
+        f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC by `scripts/bench.py --repeat {args.repeat} --ezkl-repeat {args.ezkl_repeat}`"
         f" on {platform.machine()} with {os.cpu_count()} cores; load average {load[0]:.2f} before, {load_after[0]:.2f} after."
-        " Medians of the repeats; zkml and EZKL measured in the same run, one after the other.",
+        f" Medians of the repeats (zkml {args.repeat}, EZKL {args.ezkl_repeat}); zkml and EZKL measured in the same run, one after the other.",
         "zkml: halo2-axiom, KZG on BN254, SHPLONK, weights fixed, input and output public."
         " EZKL: `ezkl_run.py` defaults (input private, output public, params private, `--target resources`).",
         "Peak RSS is the whole process's maximum resident set. Setup excludes SRS generation for both.",
