@@ -78,7 +78,7 @@ def ezkl_time(py, runner, model_dir, repeat):
             for f in os.listdir(work):
                 if not f.endswith(".srs"):
                     os.remove(os.path.join(work, f))
-        out, err, rc, wall, rss = run_rss([py, runner, model_dir])
+        out, err, rc, wall, rss = run_rss([py, runner, model_dir, "--params", "fixed"])
         if rc != 0:
             return {"error": (err.strip().splitlines() or [f"exit {rc}"])[-1]}
         r = json.loads(out.strip().splitlines()[-1])
@@ -137,7 +137,7 @@ def main():
     results = []
     for name, model, inp, onnx_dir in cases:
         print(f"zkml: {name}", file=sys.stderr)
-        z = zkml_time(zkml, model, inp, [], args.repeat)
+        z = zkml_time(zkml, model, inp, ["--input", "private"], args.repeat)
         e = None
         if has_ezkl and onnx_dir and name in args.ezkl_models:
             print(f"ezkl: {name}", file=sys.stderr)
@@ -154,8 +154,8 @@ def main():
         f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC by `scripts/bench.py --repeat {args.repeat} --ezkl-repeat {args.ezkl_repeat}`"
         f" on {platform.machine()} with {os.cpu_count()} cores; load average {load[0]:.2f} before, {load_after[0]:.2f} after."
         f" Medians of the repeats (zkml {args.repeat}, EZKL {args.ezkl_repeat}); zkml and EZKL measured in the same run, one after the other.",
-        "zkml: halo2-axiom, KZG on BN254, SHPLONK, weights fixed, input and output public."
-        " EZKL: `ezkl_run.py` defaults (input private, output public, params private, `--target resources`).",
+        "Same statement for both: input private, weights fixed (constants bound by the verifying key), output public."
+        " zkml: halo2-axiom, KZG on BN254, SHPLONK. EZKL 23: `ezkl_run.py --params fixed` (`--target resources`).",
         "Peak RSS is the whole process's maximum resident set. Setup excludes SRS generation for both.",
         "",
         "| model | system | k | columns | setup s | prove s | verify ms | peak RSS MiB | proof bytes | accuracy vs float | prove ratio (EZKL / zkml) |",
