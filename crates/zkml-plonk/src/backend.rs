@@ -369,7 +369,7 @@ fn read_meta(r: &mut Rd<'_>) -> Result<(Shape, u32, PublicLayout)> {
         let kind = FnKind::from_code(code, a, b)
             .ok_or_else(|| fmt_err(what, format!("unknown table function {code}")))?;
         // The table's extent is recomputed from its function (as the prover does).
-        tables.push(FnTable::new(kind, act_bits).map_err(|e| fmt_err(what, e))?);
+        tables.push(FnTable::cached(kind, act_bits).map_err(|e| fmt_err(what, e))?);
     }
     let bound = i64::from_le_bytes(r.take(8)?.try_into().unwrap());
     let mut sizes = [vec![], vec![]];

@@ -591,7 +591,7 @@ impl Walker<'_, '_> {
                     in_scale: *in_scale,
                     out_scale: *out_scale,
                 };
-                let t = FnTable::new(kind, q.act_bits).map_err(|e| unsupported(q, ni, e))?;
+                let t = FnTable::cached(kind, q.act_bits).map_err(|e| unsupported(q, ni, e))?;
                 self.wires(x[0])?.mapv(|w| self.b.table_fn(&t, &w))
             }
             QOp::Softmax {
@@ -604,7 +604,7 @@ impl Walker<'_, '_> {
                     in_scale: *in_scale,
                     exp_scale: *exp_scale,
                 };
-                let t = FnTable::new(kind, q.act_bits).map_err(|e| unsupported(q, ni, e))?;
+                let t = FnTable::cached(kind, q.act_bits).map_err(|e| unsupported(q, ni, e))?;
                 if !(0..=40).contains(out_scale) || self.b.shape.n < 3 {
                     return Err(unsupported(q, ni, format!("output scale {out_scale}")));
                 }

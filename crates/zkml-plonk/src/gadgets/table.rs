@@ -255,6 +255,25 @@ impl FnTable {
         })
     }
 
+    /// [`Self::new`], memoized per process: the planner lays a model out once
+    /// per candidate shape, and each scan evaluates `f` over the whole domain.
+    pub fn cached(kind: FnKind, act_bits: u32) -> Result<Self, String> {
+        type Memo = std::sync::Mutex<
+            std::collections::HashMap<((u8, i32, i32), u32), Result<FnTable, String>>,
+        >;
+        static MEMO: std::sync::OnceLock<Memo> = std::sync::OnceLock::new();
+        let memo = MEMO.get_or_init(Default::default);
+        let key = (kind.to_code(), act_bits);
+        if let Some(t) = memo.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return t.clone();
+        }
+        let t = Self::new(kind, act_bits);
+        memo.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, t.clone());
+        t
+    }
+
     /// Rows in the range table.
     pub fn rows(&self) -> usize {
         (self.hi - self.lo + 1) as usize
