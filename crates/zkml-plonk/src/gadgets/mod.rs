@@ -16,7 +16,8 @@
 //!        − q_top·ind(lk_{L−1})·(lk_{L−2} + 2^(b−2)·lk_{L−1} − 2^(b−1)) = 0,
 //!     g = (1 − q_relu) + q_relu·lk_{L−1},  ind(h) = h(h−1)(7−2h)/6                  (degree 5)
 //! E3: q_sel·(acc − x_0)·(acc − s1·acc[-1] − s0) = 0                                  (degree 4)
-//! R_j: (tag_j, lk_j) ∈ {(w, v) : w ∈ W, 0 ≤ v < 2^w}       (lookup per lk column, degree 4)
+//! R_j: (tag_j, lk_j) ∈ {(0, 0)} ∪ {(w, v) : w ∈ W, 0 ≤ v < 2^w}
+//!                     ∪ {(τ_f, entry_f(i)) : function tables f}   (lookup per lk column, degree 4)
 //! ```
 //!
 //! `acc[-1]` is the previous row's `acc` (multiply-accumulate chains, running
@@ -25,7 +26,8 @@
 //! `max(y, lo)` into a rescale row ([`linear`]). Every `lk` cell is range checked against the table of widths `W`
 //! (`tag_j` selects the width of cell `j`; an unused cell has tag 0 and value
 //! 0), so "v ∈ [0, 2^b)" costs ⌈b/t⌉ lk cells whose weighted sum appears in E1
-//! or E2 ([`range`]). The gadgets are instruction traits over [`Builder`]:
+//! or E2 ([`range`]); a function table's packed entries share the table under
+//! their own tags `τ_f ≥ 2^20` ([`table`]). The gadgets are instruction traits over [`Builder`]:
 //!
 //! * [`linear::LinearInstructions`]: `Σ w_i·x_i + c`, then `rshift` (Conv, MatMul,
 //!   Gemm, Add/Sub with alignment, Mul by a constant, sums), one row per `n` terms.
