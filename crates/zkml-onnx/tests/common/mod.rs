@@ -3,6 +3,8 @@
 #![allow(dead_code)]
 
 use prost::Message;
+use zkml_core::ops::Conv;
+use zkml_core::{run_float, Graph, Op};
 use zkml_onnx::proto::{
     attribute_type as at, data_type as dt, tensor_shape_proto::dimension,
     tensor_shape_proto::Dimension, type_proto, AttributeProto, GraphProto, ModelProto, NodeProto,
@@ -162,4 +164,41 @@ pub fn max_diff(a: &[f32], b: &[f32]) -> f32 {
         .zip(b)
         .map(|(x, y)| (x - y).abs())
         .fold(0.0, f32::max)
+}
+
+/// The op names of the loaded graph, in order.
+pub fn ops(g: &Graph) -> Vec<&'static str> {
+    g.nodes.iter().map(|n| n.op.name()).collect()
+}
+
+/// The shape of the first output.
+pub fn out_shape(g: &Graph) -> Vec<usize> {
+    g.values[g.outputs[0]].shape.clone()
+}
+
+/// Runs the graph in floating point on one input; the first output.
+pub fn run(g: &Graph, x: &[f32]) -> Vec<f32> {
+    run_float(g, &[x.to_vec()]).unwrap()[0]
+        .iter()
+        .copied()
+        .collect()
+}
+
+/// A one-node Conv model with random weights of shape `w`.
+pub fn conv_model(attrs: Vec<AttributeProto>, x: &[i64], w: &[i64]) -> Vec<u8> {
+    model(
+        13,
+        vec![node("Conv", &["x", "w"], &["y"], attrs)],
+        vec![rand_tensor("w", w, 1)],
+        vec![value_info("x", x)],
+        &["y"],
+    )
+}
+
+/// The first node, which must be a Conv.
+pub fn the_conv(g: &Graph) -> Conv {
+    match &g.nodes[0].op {
+        Op::Conv(c) => c.clone(),
+        op => panic!("expected Conv, got {op:?}"),
+    }
 }

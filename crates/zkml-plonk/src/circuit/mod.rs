@@ -1,0 +1,389 @@
+//! A [`QGraph`] laid out on the gadgets, and the halo2 [`Circuit`] around it.
+//!
+//! [`lay_out`] walks the nodes in order and calls gadget instructions; it runs
+//! unchanged for planning (no sink), keygen (no witness) and proving, so the
+//! layout depends on the model only. Every op is either proved or refused
+//! with [`PlonkError::Unsupported`]:
+//!
+//! | op | gadget |
+//! | --- | --- |
+//! | Conv, MatMul (one operand constant: fixed weights) | [`linear`](crate::gadgets::linear), zero weights skipped |
+//! | MatMul of two activations | [`arith`](crate::gadgets::arith) products, then a sum |
+//! | Add, Sub (alignment shifts) | [`linear`](crate::gadgets::linear) |
+//! | Mul | [`arith`](crate::gadgets::arith) or [`linear`](crate::gadgets::linear) (constant factor) |
+//! | Relu, Clip, MaxPool, LeakyRelu (slope in [0, 1]) | [`select`](crate::gadgets::select) (Relu and Clip's lower bound fused into a preceding rescale) |
+//! | ReduceSum, ReduceMean | [`linear`](crate::gadgets::linear) sum, [`rdiv`](crate::gadgets::rdiv) |
+//! | AveragePool | [`linear`](crate::gadgets::linear) sum, [`rdiv`](crate::gadgets::rdiv) |
+//! | Sigmoid, Tanh | [`table`](crate::gadgets::table): clamp to the saturation points, one lookup |
+//! | Softmax | [`softmax`](crate::gadgets::softmax): max, exp table, exact sum, rounding division |
+//! | Reshape, Transpose, Pad, Concat (aligned 0) | wiring only (copy constraints) |
+//!
+//! Weights: `Fixed` (default) bakes every constant into fixed columns (zero
+//! weights skipped; the verifying key binds them). `Private` makes every
+//! constant tensor a witness cell copied into the products (Conv and MatMul as
+//! pairs `x·w` through `q_pairs`, Mul as products): the layout never depends on
+//! the weight values, one verifying key serves every weight assignment of the
+//! same shapes, and the statement is "some weights (elements of F_p, not range
+//! checked) give these outputs". `Public` weights are refused.
+//!
+//! Fusion (exact identities, only when the intermediate has that one consumer):
+//! Conv/MatMul/Mul, then an Add/Sub of a constant (`rshift(S, d) + B =
+//! rshift(S + B·2^d, d)`), then Relu or Clip's lower bound (`max(y, lo)` in the
+//! same row), then Clip's upper bound (one select row).
+//!
+//! Public values (instance column): the model inputs (flattened, in order) when
+//! public, then the outputs when public.
+use std::sync::Arc;
+
+use halo2_axiom::{
+    circuit::{Layouter, SimpleFloorPlanner},
+    halo2curves::bn256::Fr,
+    plonk::{Circuit, ConstraintSystem, Error},
+};
+use ndarray::{ArrayD, IxDyn};
+use zkml_core::{
+    backend::{Vis, Visibility},
+    quant::QValueKind,
+    ITensor, QGraph, QOp, Trace,
+};
+
+use crate::error::{PlonkError, Result};
+use crate::gadgets::{
+    arith::ArithInstructions, assign_range_table, linear::LinearInstructions,
+    select::SelectInstructions, Builder, Halo2Sink, MainConfig, Shape, Wire,
+};
+
+mod fusion;
+mod layout;
+
+use fusion::{fused_constant, plan_chain};
+
+/// What [`lay_out`] produced.
+#[derive(Clone, Debug)]
+pub struct Laid {
+    /// The output tensors' cells.
+    pub outputs: Vec<ArrayD<Wire>>,
+    /// Rows used by the inputs.
+    pub input_rows: usize,
+    /// Rows used by each node.
+    pub node_rows: Vec<usize>,
+}
+
+/// Checks a visibility is one this backend proves.
+pub fn check_visibility(vis: &Visibility) -> Result<()> {
+    if vis.weights == Vis::Public {
+        return Err(PlonkError::Visibility(
+            "weights `Public`: not proved yet; use `Fixed` (constants bound by the verifying key, \
+             the cheapest) or `Private`"
+                .into(),
+        ));
+    }
+    for (what, v) in [("input", vis.input), ("output", vis.output)] {
+        if v == Vis::Fixed {
+            return Err(PlonkError::Visibility(format!(
+                "{what} cannot be `Fixed` (only weights can); use Public or Private"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// One element of an operand: a cell or a constant.
+#[derive(Clone, Copy, Debug)]
+enum El {
+    W(Wire),
+    C(i64),
+}
+
+fn unsupported(q: &QGraph, ni: usize, reason: impl Into<String>) -> PlonkError {
+    PlonkError::Unsupported {
+        node: q.nodes[ni].name.clone(),
+        op: q.nodes[ni].op.name(),
+        reason: reason.into(),
+    }
+}
+
+struct Walker<'a, 'b> {
+    b: &'a mut Builder<'b>,
+    q: &'a QGraph,
+    vals: Vec<Option<ArrayD<Wire>>>,
+    /// Fusion for the node being laid out: per output element, a constant added
+    /// after the rounding shift (a following Add/Sub of a constant), and a
+    /// lower bound to take the max with (a following Relu/Clip).
+    fuse_add: Option<Vec<i128>>,
+    fuse_max: Option<i128>,
+    emit_idx: usize,
+    /// Weights are private witness cells (not constants).
+    private_w: bool,
+    /// A witness is being assigned (private weight values are known).
+    witness: bool,
+}
+
+impl Walker<'_, '_> {
+    /// Emits `rshift(Σ terms + c, shift)` for the next output element, applying the fusion.
+    fn emit(&mut self, terms: &[(Wire, i128)], c: i128, shift: u32) -> Wire {
+        let extra = self
+            .fuse_add
+            .as_ref()
+            .map(|v| v[self.emit_idx])
+            .unwrap_or(0);
+        self.emit_idx += 1;
+        self.b
+            .linear_max(terms, c + (extra << shift), shift, self.fuse_max)
+    }
+
+    /// As [`Self::emit`] for a sum of products of two cells.
+    fn emit_pairs(&mut self, pairs: &[(Wire, Wire)], c: i128, shift: u32) -> Wire {
+        let extra = self
+            .fuse_add
+            .as_ref()
+            .map(|v| v[self.emit_idx])
+            .unwrap_or(0);
+        self.emit_idx += 1;
+        self.b
+            .linear_pairs(pairs, c + (extra << shift), shift, self.fuse_max)
+    }
+
+    /// As [`Self::emit`] for the product of two cells.
+    fn emit_mul(&mut self, a: &Wire, b: &Wire, shift: u32) -> Wire {
+        let extra = self
+            .fuse_add
+            .as_ref()
+            .map(|v| v[self.emit_idx])
+            .unwrap_or(0);
+        self.emit_idx += 1;
+        self.b.mul_max(a, b, extra << shift, shift, self.fuse_max)
+    }
+
+    fn wires(&mut self, id: usize) -> Result<ArrayD<Wire>> {
+        if let Some(w) = &self.vals[id] {
+            return Ok(w.clone());
+        }
+        match &self.q.values[id].kind {
+            QValueKind::Const(t) => {
+                let w = if self.private_w {
+                    let known = self.witness;
+                    t.mapv(|c| self.b.free(known.then_some(c as i128)))
+                } else {
+                    t.mapv(|c| self.b.constant(c as i128))
+                };
+                self.vals[id] = Some(w.clone());
+                Ok(w)
+            }
+            _ => Err(PlonkError::Halo2(format!(
+                "value `{}` used before it is computed",
+                self.q.values[id].name
+            ))),
+        }
+    }
+
+    fn operand(&mut self, id: usize) -> Result<ArrayD<El>> {
+        if let QValueKind::Const(t) = &self.q.values[id].kind {
+            if !self.private_w {
+                return Ok(t.mapv(El::C));
+            }
+        }
+        Ok(self.wires(id)?.mapv(El::W))
+    }
+
+    fn konst(&self, id: usize) -> Option<&ITensor> {
+        if self.private_w {
+            return None;
+        }
+        match &self.q.values[id].kind {
+            QValueKind::Const(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// `align(x, k)` of a cell: `x·2^k` folded into a weight, or a rounding shift row.
+    fn aligned_term(&mut self, w: Wire, k: i32, sign: i128) -> (Wire, i128) {
+        if k >= 0 {
+            (w, sign << k)
+        } else {
+            (self.b.linear(&[(w, 1)], 0, k.unsigned_abs()), sign)
+        }
+    }
+
+    fn combine(&mut self, terms: Vec<(Wire, i128)>, c: i128) -> Wire {
+        match terms.as_slice() {
+            [] => self.b.constant(c),
+            [(w, 1)] if c == 0 => *w,
+            _ => self.b.linear(&terms, c, 0),
+        }
+    }
+}
+
+/// Lays out `q` on `b`: inputs (public ones bound to the instance column first),
+/// every node, then the public outputs. With a trace, every node's cells are
+/// compared with the trace: the circuit computes its own integers (through
+/// `zkml_core::rounding`) and a disagreement is [`PlonkError::TraceMismatch`].
+pub fn lay_out(
+    b: &mut Builder<'_>,
+    q: &QGraph,
+    trace: Option<&Trace>,
+    vis: &Visibility,
+) -> Result<Laid> {
+    check_visibility(vis)?;
+    let mut w = Walker {
+        b,
+        q,
+        vals: vec![None; q.values.len()],
+        fuse_add: None,
+        fuse_max: None,
+        emit_idx: 0,
+        private_w: vis.weights == Vis::Private,
+        witness: trace.is_some(),
+    };
+    let start = w.b.row;
+    for &id in &q.inputs {
+        let shape = q.values[id].shape.clone();
+        let vals: Option<Vec<i64>> = trace.map(|t| t.values[id].iter().copied().collect());
+        let numel: usize = shape.iter().product();
+        let mut cells = Vec::with_capacity(numel);
+        for i in 0..numel {
+            let v = vals.as_ref().map(|v| v[i] as i128);
+            cells.push(w.b.input(v, vis.input == Vis::Public));
+        }
+        w.vals[id] = Some(ArrayD::from_shape_vec(IxDyn(&shape), cells).unwrap());
+    }
+    let input_rows = w.b.row - start;
+    let mut uses = vec![0usize; q.values.len()];
+    for n in &q.nodes {
+        for &i in &n.inputs {
+            uses[i] += 1;
+        }
+    }
+    for &o in &q.outputs {
+        uses[o] += 1;
+    }
+    let mut node_rows = vec![0; q.nodes.len()];
+    let mut skip = vec![false; q.nodes.len()];
+    for ni in 0..q.nodes.len() {
+        if skip[ni] {
+            continue;
+        }
+        let before = w.b.row;
+        let chain = plan_chain(q, ni, &uses, vis.weights == Vis::Private);
+        w.fuse_add = chain.add.map(|a| fused_constant(q, ni, a));
+        w.fuse_max = chain.act.map(|a| match q.nodes[a].op {
+            QOp::Clip { min, .. } => min as i128,
+            _ => 0,
+        });
+        w.emit_idx = 0;
+        let mut out = w.node(ni)?;
+        w.fuse_add = None;
+        w.fuse_max = None;
+        let mut last = ni;
+        if let Some(a) = chain.add {
+            skip[a] = true;
+            last = a;
+        }
+        if let Some(a) = chain.act {
+            skip[a] = true;
+            last = a;
+            if let QOp::Clip { min, max } = q.nodes[a].op {
+                if (max as i128) < q.bound() as i128 {
+                    out = out.mapv(|z| w.b.min_const_above(&z, max as i128, min as i128));
+                }
+            }
+        }
+        let node = &q.nodes[last];
+        if let Some(t) = trace {
+            let tv = &t.values[node.output];
+            for (index, (c, &tv)) in out.iter().zip(tv.iter()).enumerate() {
+                if c.val != Some(tv as i128) {
+                    return Err(PlonkError::TraceMismatch {
+                        node: node.name.clone(),
+                        op: node.op.name(),
+                        index,
+                        circuit: c.val.unwrap_or(i128::MIN),
+                        trace: tv,
+                    });
+                }
+            }
+        }
+        w.vals[node.output] = Some(out);
+        node_rows[ni] = w.b.row - before;
+    }
+    let mut outputs = Vec::with_capacity(q.outputs.len());
+    for &id in &q.outputs {
+        let cells = w.wires(id)?;
+        if vis.output == Vis::Public {
+            for c in cells.iter() {
+                w.b.make_public(c);
+            }
+        }
+        outputs.push(cells);
+    }
+    Ok(Laid {
+        outputs,
+        input_rows,
+        node_rows,
+    })
+}
+
+/// The halo2 circuit of a model.
+#[derive(Clone)]
+pub struct ZkmlCircuit {
+    /// The model.
+    pub q: Arc<QGraph>,
+    /// The execution (absent for keygen).
+    pub trace: Option<Arc<Trace>>,
+    /// Visibility.
+    pub vis: Visibility,
+    /// Column shape from the plan.
+    pub shape: Shape,
+    /// Corrupt this advice cell (tests only).
+    pub tamper: Option<usize>,
+    /// Skip fixed-column assignments: set only by the real prover, which ignores them.
+    pub witness_only: bool,
+}
+
+impl Circuit<Fr> for ZkmlCircuit {
+    type Config = MainConfig;
+    type FloorPlanner = SimpleFloorPlanner;
+    type Params = Shape;
+
+    fn without_witnesses(&self) -> Self {
+        Self {
+            trace: None,
+            tamper: None,
+            witness_only: false,
+            ..self.clone()
+        }
+    }
+    fn params(&self) -> Shape {
+        self.shape.clone()
+    }
+    fn configure_with_params(meta: &mut ConstraintSystem<Fr>, shape: Shape) -> MainConfig {
+        MainConfig::configure(meta, shape)
+    }
+    fn configure(_: &mut ConstraintSystem<Fr>) -> MainConfig {
+        unreachable!("the circuit is configured with its Shape")
+    }
+    fn synthesize(&self, config: MainConfig, mut layouter: impl Layouter<Fr>) -> Result<(), Error> {
+        assign_range_table(&mut layouter, &config)?;
+        let publics = layouter.assign_region(
+            || "model",
+            |mut region| {
+                let mut sink = Halo2Sink {
+                    region: &mut region,
+                    config: &config,
+                    tamper: self.tamper,
+                    count: 0,
+                    publics: vec![],
+                    witness_only: self.witness_only,
+                };
+                let mut b = Builder::new(&mut sink, config.shape.clone(), false);
+                lay_out(&mut b, &self.q, self.trace.as_deref(), &self.vis)
+                    .map_err(|_| Error::Synthesis)?;
+                Ok(sink.publics)
+            },
+        )?;
+        for (cell, idx) in publics {
+            layouter.constrain_instance(cell, config.instance, idx);
+        }
+        Ok(())
+    }
+}
