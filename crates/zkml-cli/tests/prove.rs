@@ -246,3 +246,75 @@ fn files_of_another_version_are_refused() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("settings.json"), "{}", text(&o));
 }
+
+/// The three-command workflow on every benchmark model of ../shared/bench
+/// and on the earlier zkml's MNIST model (msgpack model and input).
+#[test]
+fn benchmark_models_setup_prove_verify() {
+    let shared = repo().join("../shared");
+    let py = repo().join(".venv/bin/python");
+    if !shared.join("bench").is_dir() || !py.exists() {
+        assert!(
+            std::env::var_os("ZKML_REQUIRE_ONNX_CASES").is_none(),
+            "../shared or .venv missing under CI"
+        );
+        eprintln!("skipping: ../shared or .venv (scripts/pyenv.sh) is missing");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let made = Command::new(&py)
+        .arg(shared.join("bench/make_models.py"))
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let mnist = shared.join("anchors/zkml-examples/mnist");
+    let mut cases: Vec<(String, PathBuf, PathBuf)> = ["mlp", "lenet", "cifar_cnn"]
+        .iter()
+        .map(|m| {
+            (
+                m.to_string(),
+                tmp.path().join(m).join("model.onnx"),
+                tmp.path().join(m).join("input.json"),
+            )
+        })
+        .collect();
+    cases.push((
+        "zkml_mnist".into(),
+        mnist.join("model.msgpack"),
+        mnist.join("inp.msgpack"),
+    ));
+    for (name, model, input) in cases {
+        let (model, input) = (model.to_str().unwrap(), input.to_str().unwrap());
+        let dir = tmp.path().join(format!("{name}.zkml"));
+        let proof = tmp.path().join(format!("{name}.proof.json"));
+        let (dir, proof) = (dir.to_str().unwrap(), proof.to_str().unwrap());
+        let o = zkml(&["setup", model, "--calibration", input, "-o", dir]);
+        assert!(o.status.success(), "{name} setup: {}", text(&o));
+        let o = zkml(&["prove", dir, input, "-o", proof]);
+        assert!(o.status.success(), "{name} prove: {}", text(&o));
+        let o = zkml(&["verify", dir, proof]);
+        assert!(
+            o.status.success() && text(&o).contains("VALID"),
+            "{name} verify: {}",
+            text(&o)
+        );
+        if name == "zkml_mnist" {
+            let v: Value = serde_json::from_str(&std::fs::read_to_string(proof).unwrap()).unwrap();
+            let out: Vec<f64> = v["outputs"][0]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap())
+                .collect();
+            let best = (0..out.len())
+                .max_by(|&a, &b| out[a].total_cmp(&out[b]))
+                .unwrap();
+            assert_eq!(best, 5, "the proved MNIST output is class 5: {out:?}");
+        }
+    }
+}
