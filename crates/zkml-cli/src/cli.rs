@@ -85,12 +85,19 @@ pub enum VisArg {
 #[derive(Debug, Args)]
 pub struct ProofArgs {
     /// Model inputs: public or private.
-    #[arg(long = "input", id = "input_vis", value_enum, default_value = "public")]
+    #[arg(
+        long = "input",
+        id = "input_vis",
+        value_name = "VISIBILITY",
+        value_enum,
+        default_value = "public"
+    )]
     pub input_vis: VisArg,
     /// Weights: fixed (baked into the circuit, bound by the verifying key) or private.
     #[arg(
         long = "weights",
         id = "weights_vis",
+        value_name = "VISIBILITY",
         value_enum,
         default_value = "fixed"
     )]
@@ -99,6 +106,7 @@ pub struct ProofArgs {
     #[arg(
         long = "output",
         id = "output_vis",
+        value_name = "VISIBILITY",
         value_enum,
         default_value = "public"
     )]
@@ -206,7 +214,9 @@ pub struct PlanArgs {
 #[derive(Debug, Args)]
 pub struct QuantArgs {
     /// Calibration inputs: JSON `{"inputs": [[…], …]}` (one flattened input per
-    /// sample) or an input file; defaults to the input being run.
+    /// sample) or an input file. Default: the input being run; for `setup`
+    /// and `plan` without an input, all zeros (every activation gets the
+    /// largest scale, a range of ±2^(act_bits−1−max_scale)).
     #[arg(long, value_name = "FILE")]
     pub calibration: Option<PathBuf>,
     /// Most fraction bits an activation gets (scale 2^-BITS).
