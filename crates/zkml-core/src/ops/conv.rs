@@ -77,32 +77,39 @@ impl Conv {
         Ok(out)
     }
 
-    /// The raw sum `Σ x·w (+ b)` at the product scale, generic over the number type.
-    pub fn accumulate<T: Num>(
+    /// Walks the convolution window of every output position.
+    ///
+    /// Outputs are visited in row-major order of the output tensor
+    /// `[N, M, oH, oW]` (batch, then output channel, then row, then column), so
+    /// the k-th call is for flat output index k. Each call gets the output
+    /// channel `oc` and that output's in-bounds taps as `(x_idx, w_idx)` pairs:
+    /// flat indices into the standard-layout input `x_shape` and weight
+    /// `w_shape`. Taps come in the order input channel of the group, kernel
+    /// row, kernel column; taps that fall in the padding are skipped. Groups,
+    /// strides, pads and dilations are honoured.
+    ///
+    /// Panics if the shapes do not fit this convolution ([`Conv::output_shape`]).
+    pub fn for_each_output(
         &self,
-        x: &ArrayD<T>,
-        w: &ArrayD<T>,
-        b: Option<&ArrayD<T>>,
-    ) -> ArrayD<T> {
-        let (xs, ws) = (x.shape(), w.shape());
+        x_shape: &[usize],
+        w_shape: &[usize],
+        mut f: impl FnMut(usize, &[(usize, usize)]),
+    ) {
         let shape = self
-            .output_shape(xs, ws, b.map(|b| b.shape()))
+            .output_shape(x_shape, w_shape, None)
             .expect("shapes checked when the node was added");
+        let (xs, ws) = (x_shape, w_shape);
         let (n, cin, h, wd) = (xs[0], xs[1], xs[2] as isize, xs[3] as isize);
         let (m, cg, kh, kw) = (ws[0], ws[1], ws[2], ws[3]);
         let (oh, ow) = (shape[2], shape[3]);
         let mg = m / self.group;
-        let x = x.as_standard_layout();
-        let w = w.as_standard_layout();
-        let (xd, wdat) = (x.as_slice().unwrap(), w.as_slice().unwrap());
-        let mut out = vec![T::default(); n * m * oh * ow];
+        let mut taps = Vec::with_capacity(cg * kh * kw);
         for b_i in 0..n {
             for oc in 0..m {
                 let g = oc / mg;
-                let bias = b.map(|b| b[[oc]]).unwrap_or_default();
                 for i in 0..oh {
                     for j in 0..ow {
-                        let mut acc = bias;
+                        taps.clear();
                         for c in 0..cg {
                             let ic = g * cg + c;
                             let xbase = (b_i * cin + ic) * (h * wd) as usize;
@@ -118,17 +125,41 @@ impl Conv {
                                     if xx < 0 || xx >= wd {
                                         continue;
                                     }
-                                    let xv = xd[xbase + (y * wd + xx) as usize];
-                                    let wv = wdat[((oc * cg + c) * kh + u) * kw + v];
-                                    acc = acc + xv * wv;
+                                    taps.push((
+                                        xbase + (y * wd + xx) as usize,
+                                        ((oc * cg + c) * kh + u) * kw + v,
+                                    ));
                                 }
                             }
                         }
-                        out[((b_i * m + oc) * oh + i) * ow + j] = acc;
+                        f(oc, &taps);
                     }
                 }
             }
         }
+    }
+
+    /// The raw sum `Σ x·w (+ b)` at the product scale, generic over the number type.
+    pub fn accumulate<T: Num>(
+        &self,
+        x: &ArrayD<T>,
+        w: &ArrayD<T>,
+        b: Option<&ArrayD<T>>,
+    ) -> ArrayD<T> {
+        let shape = self
+            .output_shape(x.shape(), w.shape(), b.map(|b| b.shape()))
+            .expect("shapes checked when the node was added");
+        let x = x.as_standard_layout();
+        let w = w.as_standard_layout();
+        let (xd, wdat) = (x.as_slice().unwrap(), w.as_slice().unwrap());
+        let mut out = Vec::with_capacity(shape.iter().product());
+        self.for_each_output(x.shape(), w.shape(), |oc, taps| {
+            let mut acc = b.map(|b| b[[oc]]).unwrap_or_default();
+            for &(xi, wi) in taps {
+                acc = acc + xd[xi] * wdat[wi];
+            }
+            out.push(acc);
+        });
         ArrayD::from_shape_vec(IxDyn(&shape), out).unwrap()
     }
 

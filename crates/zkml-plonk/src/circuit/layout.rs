@@ -35,52 +35,18 @@ impl Walker<'_, '_> {
                 };
                 let one = bias.as_ref().map(|_| self.b.constant(1));
                 let xw = self.wires(x[0])?.as_standard_layout().into_owned();
-                let (xs, ws) = (xw.shape().to_vec(), wc.shape().to_vec());
-                let (n, cin, h, wd) = (xs[0], xs[1], xs[2] as isize, xs[3] as isize);
-                let (m, cg, kh, kw) = (ws[0], ws[1], ws[2], ws[3]);
-                let (oh, ow) = (out_shape[2], out_shape[3]);
-                let mg = m / conv.group;
                 let xd = xw.as_slice().unwrap();
                 let wdat = wc.as_slice().unwrap();
-                let mut out = Vec::with_capacity(n * m * oh * ow);
-                for b_i in 0..n {
-                    for oc in 0..m {
-                        let g = oc / mg;
-                        for i in 0..oh {
-                            for j in 0..ow {
-                                let mut pairs = Vec::with_capacity(cg * kh * kw + 1);
-                                if let (Some(b), Some(one)) = (&bias, one) {
-                                    pairs.push((b[[oc]], one));
-                                }
-                                for c in 0..cg {
-                                    let ic = g * cg + c;
-                                    let xbase = (b_i * cin + ic) * (h * wd) as usize;
-                                    for u in 0..kh {
-                                        let y = (i * conv.strides[0] + u * conv.dilations[0])
-                                            as isize
-                                            - conv.pads[0] as isize;
-                                        if y < 0 || y >= h {
-                                            continue;
-                                        }
-                                        for v in 0..kw {
-                                            let xx = (j * conv.strides[1] + v * conv.dilations[1])
-                                                as isize
-                                                - conv.pads[1] as isize;
-                                            if xx < 0 || xx >= wd {
-                                                continue;
-                                            }
-                                            pairs.push((
-                                                xd[xbase + (y * wd + xx) as usize],
-                                                wdat[((oc * cg + c) * kh + u) * kw + v],
-                                            ));
-                                        }
-                                    }
-                                }
-                                out.push(self.emit_pairs(&pairs, 0, *shift));
-                            }
-                        }
+                let mut out = Vec::with_capacity(out_shape.iter().product());
+                let mut pairs = Vec::new();
+                conv.for_each_output(xw.shape(), wc.shape(), |oc, taps| {
+                    pairs.clear();
+                    if let (Some(b), Some(one)) = (&bias, one) {
+                        pairs.push((b[[oc]], one));
                     }
-                }
+                    pairs.extend(taps.iter().map(|&(xi, wi)| (xd[xi], wdat[wi])));
+                    out.push(self.emit_pairs(&pairs, 0, *shift));
+                });
                 ArrayD::from_shape_vec(IxDyn(&out_shape), out).unwrap()
             }
             QOp::Conv { conv, shift } => {
@@ -97,55 +63,21 @@ impl Walker<'_, '_> {
                     ),
                     None => None,
                 };
-                let xw = self.wires(x[0])?;
-                let (xs, ws) = (xw.shape().to_vec(), w.shape().to_vec());
-                let (n, cin, h, wd) = (xs[0], xs[1], xs[2] as isize, xs[3] as isize);
-                let (m, cg, kh, kw) = (ws[0], ws[1], ws[2], ws[3]);
-                let (oh, ow) = (out_shape[2], out_shape[3]);
-                let mg = m / conv.group;
-                let xw = xw.as_standard_layout().into_owned();
+                let xw = self.wires(x[0])?.as_standard_layout().into_owned();
                 let xd = xw.as_slice().unwrap();
                 let wdat = w.as_slice().unwrap();
-                let mut out = Vec::with_capacity(n * m * oh * ow);
-                for b_i in 0..n {
-                    for oc in 0..m {
-                        let g = oc / mg;
-                        let c0 = bias.as_ref().map(|b| b[[oc]] as i128).unwrap_or(0);
-                        for i in 0..oh {
-                            for j in 0..ow {
-                                let mut terms = Vec::with_capacity(cg * kh * kw);
-                                for c in 0..cg {
-                                    let ic = g * cg + c;
-                                    let xbase = (b_i * cin + ic) * (h * wd) as usize;
-                                    for u in 0..kh {
-                                        let y = (i * conv.strides[0] + u * conv.dilations[0])
-                                            as isize
-                                            - conv.pads[0] as isize;
-                                        if y < 0 || y >= h {
-                                            continue;
-                                        }
-                                        for v in 0..kw {
-                                            let xx = (j * conv.strides[1] + v * conv.dilations[1])
-                                                as isize
-                                                - conv.pads[1] as isize;
-                                            if xx < 0 || xx >= wd {
-                                                continue;
-                                            }
-                                            let wv = wdat[((oc * cg + c) * kh + u) * kw + v];
-                                            if wv != 0 {
-                                                terms.push((
-                                                    xd[xbase + (y * wd + xx) as usize],
-                                                    wv as i128,
-                                                ));
-                                            }
-                                        }
-                                    }
-                                }
-                                out.push(self.emit(&terms, c0, *shift));
-                            }
-                        }
-                    }
-                }
+                let mut out = Vec::with_capacity(out_shape.iter().product());
+                let mut terms = Vec::new();
+                conv.for_each_output(xw.shape(), w.shape(), |oc, taps| {
+                    let c0 = bias.as_ref().map(|b| b[[oc]] as i128).unwrap_or(0);
+                    terms.clear();
+                    terms.extend(
+                        taps.iter()
+                            .filter(|&&(_, wi)| wdat[wi] != 0)
+                            .map(|&(xi, wi)| (xd[xi], wdat[wi] as i128)),
+                    );
+                    out.push(self.emit(&terms, c0, *shift));
+                });
                 ArrayD::from_shape_vec(IxDyn(&out_shape), out).unwrap()
             }
             QOp::MatMul { shift } => {
