@@ -89,37 +89,15 @@ impl LinearInstructions for Builder<'_> {
         max_with: Option<i128>,
     ) -> Wire {
         let n = self.shape.n;
-        let chunks: Vec<&[(Wire, i128)]> = if terms.is_empty() {
-            vec![&[]]
-        } else {
-            terms.chunks(n).collect()
-        };
-        let mut sum = Some(0i128);
-        let last = chunks.len() - 1;
-        let mut out = None;
-        for (j, chunk) in chunks.into_iter().enumerate() {
-            let row = self.next_row();
+        self.linear_chain(terms, n, c, shift, max_with, |b, row, chunk| {
+            let mut part = Some(0i128);
             for (i, (w, k)) in chunk.iter().enumerate() {
-                self.copy_in(w, Adv::X(i), row);
-                self.seti(Fix::Wx(i), row, *k);
-                sum = sum.zip(w.val).map(|(s, v)| s + v * k);
+                b.copy_in(w, Adv::X(i), row);
+                b.seti(Fix::Wx(i), row, *k);
+                part = part.zip(w.val).map(|(s, v)| s + v * k);
             }
-            let c1 = if j == 0 {
-                sum = sum.map(|s| s + c);
-                c
-            } else {
-                self.set(Fix::P1, row, Fr::ONE);
-                0
-            };
-            if j < last {
-                self.set(Fix::A1, row, -Fr::ONE);
-                self.seti(Fix::C1, row, c1);
-                self.put(Adv::Acc, row, sum);
-            } else {
-                out = Some(self.rescale_tail(row, sum, c1, shift, max_with));
-            }
-        }
-        out.unwrap()
+            part
+        })
     }
 
     fn linear_pairs(
@@ -130,37 +108,16 @@ impl LinearInstructions for Builder<'_> {
         max_with: Option<i128>,
     ) -> Wire {
         let per = self.shape.n / 2;
-        let chunks: Vec<&[(Wire, Wire)]> = if pairs.is_empty() {
-            vec![&[]]
-        } else {
-            pairs.chunks(per).collect()
-        };
-        let mut sum = Some(c);
-        let last = chunks.len() - 1;
-        let mut out = None;
-        for (j, chunk) in chunks.into_iter().enumerate() {
-            let row = self.next_row();
-            self.set(Fix::QPairs, row, Fr::ONE);
+        self.linear_chain(pairs, per, c, shift, max_with, |b, row, chunk| {
+            b.set(Fix::QPairs, row, Fr::ONE);
+            let mut part = Some(0i128);
             for (i, (a, w)) in chunk.iter().enumerate() {
-                self.copy_in(a, Adv::X(2 * i), row);
-                self.copy_in(w, Adv::X(2 * i + 1), row);
-                sum = sum.zip(a.val.zip(w.val)).map(|(s, (a, w))| s + a * w);
+                b.copy_in(a, Adv::X(2 * i), row);
+                b.copy_in(w, Adv::X(2 * i + 1), row);
+                part = part.zip(a.val.zip(w.val)).map(|(s, (a, w))| s + a * w);
             }
-            let c1 = if j == 0 {
-                c
-            } else {
-                self.set(Fix::P1, row, Fr::ONE);
-                0
-            };
-            if j < last {
-                self.set(Fix::A1, row, -Fr::ONE);
-                self.seti(Fix::C1, row, c1);
-                self.put(Adv::Acc, row, sum);
-            } else {
-                out = Some(self.rescale_tail(row, sum, c1, shift, max_with));
-            }
-        }
-        out.unwrap()
+            part
+        })
     }
 
     fn rescale_tail(
@@ -197,6 +154,54 @@ impl LinearInstructions for Builder<'_> {
         let b = self.shape.act_bits;
         self.range_limbs(row, Eqn::E2, &mut next, y.map(|y| y + off), b, -Fr::ONE);
         out
+    }
+}
+
+impl Builder<'_> {
+    /// The row chain shared by [`LinearInstructions::linear_max`] and
+    /// [`LinearInstructions::linear_pairs`]: `items` in chunks of `per` (one
+    /// empty chunk when there are none), one row each. `fill` lays a chunk's
+    /// inputs into its row and returns their partial sum (`None` when a value
+    /// is unknown). The first row adds the constant `c`; every later row takes
+    /// the previous row's `acc` (`P1`); every row but the last stores the running
+    /// sum in `acc` (`A1 = −1`, `C1`), and the last one ends in
+    /// [`LinearInstructions::rescale_tail`].
+    fn linear_chain<T>(
+        &mut self,
+        items: &[T],
+        per: usize,
+        c: i128,
+        shift: u32,
+        max_with: Option<i128>,
+        mut fill: impl FnMut(&mut Self, usize, &[T]) -> Option<i128>,
+    ) -> Wire {
+        let chunks: Vec<&[T]> = if items.is_empty() {
+            vec![&[]]
+        } else {
+            items.chunks(per).collect()
+        };
+        let mut sum = Some(c);
+        let last = chunks.len() - 1;
+        let mut out = None;
+        for (j, chunk) in chunks.into_iter().enumerate() {
+            let row = self.next_row();
+            let part = fill(self, row, chunk);
+            sum = sum.zip(part).map(|(s, p)| s + p);
+            let c1 = if j == 0 {
+                c
+            } else {
+                self.set(Fix::P1, row, Fr::ONE);
+                0
+            };
+            if j < last {
+                self.set(Fix::A1, row, -Fr::ONE);
+                self.seti(Fix::C1, row, c1);
+                self.put(Adv::Acc, row, sum);
+            } else {
+                out = Some(self.rescale_tail(row, sum, c1, shift, max_with));
+            }
+        }
+        out.unwrap()
     }
 }
 
