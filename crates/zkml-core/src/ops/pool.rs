@@ -11,7 +11,6 @@
 use ndarray::{ArrayD, IxDyn};
 use serde::{Deserialize, Serialize};
 
-use super::Num;
 use crate::rounding::rdiv;
 use crate::tensor::{FTensor, ITensor};
 
@@ -65,8 +64,10 @@ impl Pool {
     }
 
     /// Visits each output position with the in-bounds input values of its
-    /// window and the divisor AveragePool uses; `f(values, count) -> T`.
-    pub fn windows<T: Num, U>(
+    /// window and the divisor AveragePool uses; `f(values, count) -> U`.
+    /// Outputs are visited in row-major order of `[N, C, oH, oW]`, window values
+    /// in kernel row, then kernel column order (padding skipped).
+    pub fn windows<T: Clone, U>(
         &self,
         x: &ArrayD<T>,
         mut f: impl FnMut(&[T], usize) -> U,
@@ -97,7 +98,7 @@ impl Pool {
                             let xx = (j * self.strides[1] + v * self.dilations[1]) as isize
                                 - self.pads[1] as isize;
                             if y >= 0 && y < h && xx >= 0 && xx < w {
-                                buf.push(xd[base + (y * w + xx) as usize]);
+                                buf.push(xd[base + (y * w + xx) as usize].clone());
                             } else if y < h + self.pads[2] as isize
                                 && xx < w + self.pads[3] as isize
                             {

@@ -2,7 +2,7 @@
 
 use ndarray::{ArrayD, Axis, IxDyn};
 use zkml_core::{
-    ops::{elementwise, matmul, shape as shape_ops, Pool},
+    ops::{elementwise, matmul, shape as shape_ops},
     rounding::rshift,
     QOp,
 };
@@ -210,36 +210,26 @@ impl Walker<'_, '_> {
             }
             QOp::MaxPool(p) => {
                 let xw = self.wires(x[0])?;
-                let (wins, shape) = windows(p, &xw);
-                let out: Vec<Wire> = wins
-                    .into_iter()
-                    .map(|(v, _)| {
-                        if v.is_empty() {
-                            self.b.constant(0)
-                        } else {
-                            self.b.max_all(&v)
-                        }
-                    })
-                    .collect();
-                ArrayD::from_shape_vec(IxDyn(&shape), out).unwrap()
+                p.windows(&xw, |v, _| {
+                    if v.is_empty() {
+                        self.b.constant(0)
+                    } else {
+                        self.b.max_all(v)
+                    }
+                })
             }
             QOp::AveragePool(p) => {
                 let xw = self.wires(x[0])?;
-                let (wins, shape) = windows(p, &xw);
-                let out: Vec<Wire> = wins
-                    .into_iter()
-                    .map(|(v, count)| {
-                        let n = count.max(1) as i64;
-                        let terms: Vec<(Wire, i128)> = v.iter().map(|w| (*w, 1)).collect();
-                        if n.count_ones() == 1 {
-                            self.b.linear(&terms, 0, n.trailing_zeros())
-                        } else {
-                            let s = self.combine(terms, 0);
-                            self.b.rdiv(&s, n)
-                        }
-                    })
-                    .collect();
-                ArrayD::from_shape_vec(IxDyn(&shape), out).unwrap()
+                p.windows(&xw, |v, count| {
+                    let n = count.max(1) as i64;
+                    let terms: Vec<(Wire, i128)> = v.iter().map(|w| (*w, 1)).collect();
+                    if n.count_ones() == 1 {
+                        self.b.linear(&terms, 0, n.trailing_zeros())
+                    } else {
+                        let s = self.combine(terms, 0);
+                        self.b.rdiv(&s, n)
+                    }
+                })
             }
             QOp::Reshape { shape } => shape_ops::reshape(&self.wires(x[0])?, shape),
             QOp::Transpose { perm } => shape_ops::transpose(&self.wires(x[0])?, perm),
@@ -359,49 +349,4 @@ fn reduce_rows(x: &ArrayD<Wire>, axes: &[usize]) -> Vec<Vec<Wire>> {
         return vec![vec![]; keep.iter().map(|&a| x.shape()[a]).product()];
     }
     flat.chunks(inner).map(|c| c.to_vec()).collect()
-}
-
-/// Each output position's in-bounds window values and AveragePool divisor,
-/// mirroring `zkml_core::ops::pool::Pool::windows`.
-fn windows<T: Clone>(p: &Pool, x: &ArrayD<T>) -> (Vec<(Vec<T>, usize)>, Vec<usize>) {
-    let shape = p
-        .output_shape(x.shape())
-        .expect("checked when the node was added");
-    let (n, c, h, w) = (
-        x.shape()[0],
-        x.shape()[1],
-        x.shape()[2] as isize,
-        x.shape()[3] as isize,
-    );
-    let x = x.as_standard_layout();
-    let xd = x.as_slice().unwrap();
-    let mut out = Vec::with_capacity(shape.iter().product());
-    for plane in 0..n * c {
-        let base = plane * (h * w) as usize;
-        for i in 0..shape[2] {
-            for j in 0..shape[3] {
-                let mut buf = Vec::new();
-                let mut padded = 0;
-                for u in 0..p.kernel[0] {
-                    let y = (i * p.strides[0] + u * p.dilations[0]) as isize - p.pads[0] as isize;
-                    for v in 0..p.kernel[1] {
-                        let xx =
-                            (j * p.strides[1] + v * p.dilations[1]) as isize - p.pads[1] as isize;
-                        if y >= 0 && y < h && xx >= 0 && xx < w {
-                            buf.push(xd[base + (y * w + xx) as usize].clone());
-                        } else if y < h + p.pads[2] as isize && xx < w + p.pads[3] as isize {
-                            padded += 1;
-                        }
-                    }
-                }
-                let count = if p.count_include_pad {
-                    buf.len() + padded
-                } else {
-                    buf.len()
-                };
-                out.push((buf, count));
-            }
-        }
-    }
-    (out, shape)
 }
