@@ -113,7 +113,7 @@ pub struct PoseidonParams {
 }
 
 fn is_full(r: usize) -> bool {
-    r < R_F / 2 || r >= R_F / 2 + R_P
+    !(R_F / 2..R_F / 2 + R_P).contains(&r)
 }
 
 /// The Grain LFSR of the Poseidon paper (Appendix F).
@@ -260,7 +260,9 @@ pub fn permute(state: &mut [Fr; T]) {
     }
 }
 
-/// The permutation with the equivalent constants `rc_opt` (the gadget's witness).
+/// The permutation with the equivalent constants `rc_opt`, as the gadget's
+/// witness computes it (tests).
+#[cfg(test)]
 fn permute_opt(state: &mut [Fr; T]) {
     let p = params();
     for (r, c) in p.rc_opt.iter().enumerate() {
@@ -745,6 +747,20 @@ mod tests {
         assert_eq!(rows(&[1, 2, 3, 4]), 2 * ROWS_PER_PERMUTATION + 1);
         // A padded block adds the constant 0's row, and its absorption needs no row.
         assert_eq!(rows(&[1, 2, 3]), 2 * ROWS_PER_PERMUTATION + 1);
+    }
+
+    #[test]
+    fn gate_adds_six_fixed_columns_and_keeps_degree() {
+        let shape = GadgetCircuit::with_shape(|_| {}, 6, 8, 16).shape;
+        let mut plain = ConstraintSystem::<Fr>::default();
+        MainConfig::configure(&mut plain, shape.clone());
+        let mut with = ConstraintSystem::<Fr>::default();
+        let mut cfg = MainConfig::configure(&mut with, shape);
+        cfg.configure_poseidon(&mut with);
+        assert_eq!(with.num_advice_columns(), plain.num_advice_columns());
+        assert_eq!(with.num_fixed_columns(), plain.num_fixed_columns() + 6);
+        assert_eq!(with.degree(), plain.degree());
+        assert!(with.degree() <= 5, "degree {}", with.degree());
     }
 
     #[test]
