@@ -12,8 +12,12 @@
 //! `generate_parameters_grain.sage` does (field 1, S-box 0, n = 254, t = 3,
 //! R_F = 8, R_P = 57): first the `65·3` round constants (254-bit draws,
 //! rejected when `≥ p`), then the Cauchy matrix `M_ij = 1/(x_i + y_j)` from 6
-//! more draws. The permutation of `[0, 1, 2]` is checked against the reference
-//! test vector (test `permutation_matches_reference_vector`).
+//! more draws (the script also runs its MDS security checks and redraws on
+//! failure; this instance's first draw is the one it keeps, else the vector
+//! below would not match). The permutation of `[0, 1, 2]` is checked against
+//! the reference test vector, and the first round constant against
+//! circomlib's (test `permutation_matches_reference_vector`). Generating them
+//! here (≈ 0.1 ms of LFSR) avoids a dependency on `halo2-base` for a table.
 //!
 //! Round `r`: `s ← M·S_r(s + c_r)`, `S_r` the S-box on every element (full
 //! round) or on `s_0` only (partial round).
@@ -67,9 +71,9 @@
 //! the constant 0). Each later block is absorbed by E1 in the previous output
 //! row (`x_3 = m_1`, `acc = x_1 + x_3`) and one extra row (`x_0 = s_2`,
 //! `x_1 = m_2`, `acc = x_0 + x_1`; skipped when `m_2` is padding), then copied
-//! into the next permutation's first row. `⌈L/2⌉` blocks take
-//! `38·⌈L/2⌉ + (⌈L/2⌉ − 1)` rows (minus one when the last block is padded),
-//! plus one row for the constant 0 when any padding is needed.
+//! into the next permutation's first row. So `B = max(1, ⌈L/2⌉)` blocks take
+//! `38·B` rows, plus one per later block with two inputs, plus the constant
+//! 0's row when padding is needed (shared with other gadgets' constant 0).
 //!
 //! Soundness: given a row's state, each constraint fixes one new cell (`y`
 //! by `sq`, `z` by `in`, `w` by `sq2`, the next state by `mix`), so by
@@ -761,6 +765,32 @@ mod tests {
         assert_eq!(with.num_fixed_columns(), plain.num_fixed_columns() + 6);
         assert_eq!(with.degree(), plain.degree());
         assert!(with.degree() <= 5, "degree {}", with.degree());
+    }
+
+    /// The first square cell (`y_0` of round 0: cell #5, after the two inputs
+    /// and the first row's state) fails exactly `full sq_0` and the three
+    /// `full mix_j` that use it, on the permutation's first row (the one
+    /// whose `x_0` is the tag `2·2^64`).
+    #[test]
+    fn tampered_square_fails_its_constraints() {
+        let vals = &[3, -7];
+        let mut c = hash_circuit(vals, native(vals));
+        c.tamper = Some(5);
+        let errs = c.mock().verify().unwrap_err();
+        let msgs: Vec<String> = errs.iter().map(|e| format!("{e}")).collect();
+        let mut names: Vec<&str> = msgs
+            .iter()
+            .map(|m| {
+                assert!(m.contains("in gate 1 ('poseidon full round')"), "{m}");
+                assert!(m.contains("= 0x20000000000000000"), "{m}");
+                m.split('\'').nth(1).unwrap()
+            })
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            ["full mix_0", "full mix_1", "full mix_2", "full sq_0"]
+        );
     }
 
     #[test]
