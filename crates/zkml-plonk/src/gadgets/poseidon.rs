@@ -17,7 +17,7 @@
 //! below would not match). The permutation of `[0, 1, 2]` is checked against
 //! the reference test vector, and the first round constant against
 //! circomlib's (test `permutation_matches_reference_vector`). Generating them
-//! here (≈ 0.1 ms of LFSR) avoids a dependency on `halo2-base` for a table.
+//! here (once, in a `OnceLock`) avoids a dependency on `halo2-base` for a table.
 //!
 //! Round `r`: `s ← M·S_r(s + c_r)`, `S_r` the S-box on every element (full
 //! round) or on `s_0` only (partial round).
@@ -791,6 +791,78 @@ mod tests {
             names,
             ["full mix_0", "full mix_1", "full mix_2", "full sq_0"]
         );
+    }
+
+    /// Keygen, SHPLONK prove and verify with the gate (not only MockProver):
+    /// the honest digest verifies; a circuit pinned to a wrong digest yields a
+    /// proof that is rejected.
+    #[test]
+    fn real_proof_verifies() {
+        use halo2_axiom::{
+            halo2curves::bn256::{Bn256, G1Affine},
+            plonk::{create_proof, keygen_pk, keygen_vk, verify_proof},
+            poly::kzg::{
+                commitment::{KZGCommitmentScheme, ParamsKZG},
+                multiopen::{ProverSHPLONK, VerifierSHPLONK},
+                strategy::SingleStrategy,
+            },
+            transcript::{
+                Blake2bRead, Blake2bWrite, Challenge255, TranscriptReadBuffer,
+                TranscriptWriterBuffer,
+            },
+        };
+        use rand_chacha03::ChaCha20Rng;
+        use rand_core06::SeedableRng;
+
+        let vals = &[3, -7, 11];
+        let prove_verify = |c: &GadgetCircuit, params: &ParamsKZG<Bn256>| -> bool {
+            let vk = keygen_vk(params, c).unwrap();
+            let pk = keygen_pk(params, vk.clone(), c).unwrap();
+            let inst = c.publics();
+            let mut tr = Blake2bWrite::<_, G1Affine, Challenge255<_>>::init(vec![]);
+            create_proof::<
+                KZGCommitmentScheme<Bn256>,
+                ProverSHPLONK<'_, Bn256>,
+                Challenge255<G1Affine>,
+                _,
+                Blake2bWrite<Vec<u8>, G1Affine, Challenge255<G1Affine>>,
+                GadgetCircuit,
+            >(
+                params,
+                &pk,
+                &[c.clone()],
+                &[&[&inst]],
+                ChaCha20Rng::seed_from_u64(1),
+                &mut tr,
+            )
+            .unwrap();
+            let proof = tr.finalize();
+            let mut rd = Blake2bRead::<_, G1Affine, Challenge255<_>>::init(proof.as_slice());
+            verify_proof::<
+                KZGCommitmentScheme<Bn256>,
+                VerifierSHPLONK<'_, Bn256>,
+                Challenge255<G1Affine>,
+                Blake2bRead<&[u8], G1Affine, Challenge255<G1Affine>>,
+                SingleStrategy<'_, Bn256>,
+            >(
+                params,
+                &vk,
+                SingleStrategy::new(params),
+                &[&[&inst]],
+                &mut rd,
+            )
+            .is_ok()
+        };
+        let honest = hash_circuit(vals, native(vals));
+        let k = (honest.rows.max(honest.shape.table_rows()) + 10)
+            .next_power_of_two()
+            .trailing_zeros();
+        let params = ParamsKZG::<Bn256>::setup(k, ChaCha20Rng::seed_from_u64(0));
+        assert!(prove_verify(&honest, &params));
+        assert!(!prove_verify(
+            &hash_circuit(vals, native(vals) + Fr::ONE),
+            &params
+        ));
     }
 
     #[test]
