@@ -830,7 +830,7 @@ mod tests {
             >(
                 params,
                 &pk,
-                &[c.clone()],
+                std::slice::from_ref(c),
                 &[&[&inst]],
                 ChaCha20Rng::seed_from_u64(1),
                 &mut tr,
