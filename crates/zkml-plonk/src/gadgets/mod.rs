@@ -37,6 +37,8 @@
 //! * [`table::TableInstructions`]: Sigmoid/Tanh (and Softmax's exp) by a saturated
 //!   function table stored in the range table under its own tag.
 //! * [`softmax::SoftmaxInstructions`]: Softmax of one lane.
+//! * [`poseidon::PoseidonInstructions`]: the Poseidon hash of field-element
+//!   wires, on its own gate (opt-in: [`MainConfig::configure_poseidon`]).
 //!
 //! Layout depends only on the model: the same [`Builder`] code runs with
 //! witness values (`Some`) to prove and without (`None`) for keygen and
@@ -49,6 +51,7 @@
 
 pub mod arith;
 pub mod linear;
+pub mod poseidon;
 pub mod range;
 pub mod rdiv;
 pub mod select;
@@ -141,6 +144,8 @@ pub enum Fix {
     S0,
     /// Width tag of `lk_j`.
     Tag(usize),
+    /// A fixed column of the Poseidon gate ([`poseidon::PoseidonFix`]).
+    Poseidon(poseidon::PoseidonFix),
 }
 
 /// Columns and constraints of the main gate ([module doc](self)).
@@ -177,6 +182,8 @@ pub struct MainConfig {
     pub t_val: TableColumn,
     /// Public inputs then public outputs.
     pub instance: Column<Instance>,
+    /// The Poseidon gate, when configured ([`MainConfig::configure_poseidon`]).
+    pub poseidon: Option<poseidon::PoseidonConfig>,
 }
 
 impl MainConfig {
@@ -301,6 +308,18 @@ impl MainConfig {
             t_tag,
             t_val,
             instance,
+            poseidon: None,
+        }
+    }
+
+    /// Adds the Poseidon gate and its fixed columns ([`poseidon`]); without
+    /// it the constraint system is unchanged.
+    ///
+    /// # Panics
+    /// If the MAC width `n < 5` (the gate uses `x_0 … x_4` and `acc`).
+    pub fn configure_poseidon(&mut self, meta: &mut ConstraintSystem<Fr>) {
+        if self.poseidon.is_none() {
+            self.poseidon = Some(poseidon::PoseidonConfig::configure(meta, self));
         }
     }
 
@@ -333,6 +352,11 @@ impl MainConfig {
             Fix::QSel => self.q_sel,
             Fix::S1 => self.s1,
             Fix::S0 => self.s0,
+            Fix::Poseidon(p) => self
+                .poseidon
+                .as_ref()
+                .expect("Poseidon gate not configured (MainConfig::configure_poseidon)")
+                .fixed(p),
         }
     }
 }
@@ -368,6 +392,8 @@ pub fn pow2(e: u32) -> Fr {
 pub trait Sink {
     /// Assigns an advice cell (`None`: no witness).
     fn advice(&mut self, col: Adv, row: usize, v: Option<i128>);
+    /// Assigns an advice cell holding any field element (hashes, blindings).
+    fn advice_fe(&mut self, col: Adv, row: usize, v: Option<Fr>);
     /// Assigns a fixed cell (only non-zero values are sent).
     fn fixed(&mut self, col: Fix, row: usize, v: Fr);
     /// Constrains two advice cells equal.
@@ -382,6 +408,7 @@ pub struct NullSink;
 
 impl Sink for NullSink {
     fn advice(&mut self, _: Adv, _: usize, _: Option<i128>) {}
+    fn advice_fe(&mut self, _: Adv, _: usize, _: Option<Fr>) {}
     fn fixed(&mut self, _: Fix, _: usize, _: Fr) {}
     fn copy(&mut self, _: (Adv, usize), _: (Adv, usize)) {}
     fn public(&mut self, _: (Adv, usize), _: usize) {}
@@ -401,6 +428,34 @@ pub struct Wire {
 impl Wire {
     fn at(&self) -> (Adv, usize) {
         (self.col, self.row)
+    }
+}
+
+/// An assigned advice cell holding any field element (not an integer of the
+/// model): hash states, digests, blindings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FeWire {
+    /// Column.
+    pub col: Adv,
+    /// Absolute row.
+    pub row: usize,
+    /// The field element it holds.
+    pub val: Option<Fr>,
+}
+
+impl FeWire {
+    fn at(&self) -> (Adv, usize) {
+        (self.col, self.row)
+    }
+}
+
+impl From<Wire> for FeWire {
+    fn from(w: Wire) -> Self {
+        Self {
+            col: w.col,
+            row: w.row,
+            val: w.val.map(fe),
+        }
     }
 }
 
@@ -456,6 +511,19 @@ impl<'s> Builder<'s> {
     pub fn put(&mut self, col: Adv, row: usize, val: Option<i128>) -> Wire {
         self.sink.advice(col, row, val);
         Wire { col, row, val }
+    }
+
+    /// Assigns a fresh advice cell holding a field element.
+    pub fn put_fe(&mut self, col: Adv, row: usize, val: Option<Fr>) -> FeWire {
+        self.sink.advice_fe(col, row, val);
+        FeWire { col, row, val }
+    }
+
+    /// Copies a field-element cell into a new cell constrained equal to it.
+    pub fn copy_in_fe(&mut self, src: &FeWire, col: Adv, row: usize) -> FeWire {
+        let w = self.put_fe(col, row, src.val);
+        self.sink.copy(src.at(), w.at());
+        w
     }
 
     /// Copies `src` into a new cell constrained equal to it.
@@ -534,8 +602,11 @@ pub struct Halo2Sink<'r, 'a> {
 
 impl Sink for Halo2Sink<'_, '_> {
     fn advice(&mut self, col: Adv, row: usize, v: Option<i128>) {
+        self.advice_fe(col, row, v.map(fe));
+    }
+    fn advice_fe(&mut self, col: Adv, row: usize, v: Option<Fr>) {
         let mut val = match v {
-            Some(v) => Value::known(fe(v)),
+            Some(v) => Value::known(v),
             None => Value::unknown(),
         };
         if self.tamper == Some(self.count) {
@@ -574,6 +645,9 @@ pub struct CountSink {
 
 impl Sink for CountSink {
     fn advice(&mut self, _: Adv, _: usize, _: Option<i128>) {
+        self.count += 1;
+    }
+    fn advice_fe(&mut self, _: Adv, _: usize, _: Option<Fr>) {
         self.count += 1;
     }
     fn fixed(&mut self, _: Fix, _: usize, _: Fr) {}

@@ -24,6 +24,8 @@ pub struct GadgetCircuit {
     pub rows: usize,
     /// Cell to corrupt.
     pub tamper: Option<usize>,
+    /// Configure the Poseidon gate too ([`MainConfig::configure_poseidon`]).
+    pub poseidon: bool,
 }
 
 impl GadgetCircuit {
@@ -67,7 +69,14 @@ impl GadgetCircuit {
             shape,
             rows: b.row,
             tamper: None,
+            poseidon: false,
         }
+    }
+
+    /// The same circuit with the Poseidon gate configured.
+    pub fn with_poseidon(mut self) -> Self {
+        self.poseidon = true;
+        self
     }
 
     fn k(&self) -> u32 {
@@ -105,16 +114,23 @@ impl GadgetCircuit {
 impl Circuit<Fr> for GadgetCircuit {
     type Config = MainConfig;
     type FloorPlanner = SimpleFloorPlanner;
-    type Params = Shape;
+    type Params = (Shape, bool);
 
     fn without_witnesses(&self) -> Self {
         self.clone()
     }
-    fn params(&self) -> Shape {
-        self.shape.clone()
+    fn params(&self) -> (Shape, bool) {
+        (self.shape.clone(), self.poseidon)
     }
-    fn configure_with_params(meta: &mut ConstraintSystem<Fr>, shape: Shape) -> MainConfig {
-        MainConfig::configure(meta, shape)
+    fn configure_with_params(
+        meta: &mut ConstraintSystem<Fr>,
+        (shape, poseidon): (Shape, bool),
+    ) -> MainConfig {
+        let mut config = MainConfig::configure(meta, shape);
+        if poseidon {
+            config.configure_poseidon(meta);
+        }
+        config
     }
     fn configure(_: &mut ConstraintSystem<Fr>) -> MainConfig {
         unreachable!("configured with params")
