@@ -114,12 +114,9 @@ pub struct ProofArgs {
     /// Force the circuit size (log2 of the rows) instead of the planner's choice.
     #[arg(long)]
     pub k: Option<u32>,
-    /// A ceremony SRS in halo2's raw format; without it a local, INSECURE SRS is used.
-    #[arg(long, value_name = "FILE")]
-    pub srs: Option<PathBuf>,
-    /// Cache directory for local SRS files [default: $ZKML_SRS_DIR or ~/.cache/zkml/srs].
-    #[arg(long, value_name = "DIR")]
-    pub srs_dir: Option<PathBuf>,
+    /// SRS.
+    #[command(flatten)]
+    pub srs: SrsArgs,
 }
 
 /// `zkml setup`.
@@ -151,12 +148,9 @@ pub struct ProveArgs {
     /// Where to write the proof (JSON).
     #[arg(short, long, value_name = "PROOF", default_value = "proof.json")]
     pub output: PathBuf,
-    /// A ceremony SRS (the one given to setup).
-    #[arg(long, value_name = "FILE")]
-    pub srs: Option<PathBuf>,
-    /// Cache directory for local SRS files.
-    #[arg(long, value_name = "DIR")]
-    pub srs_dir: Option<PathBuf>,
+    /// SRS.
+    #[command(flatten)]
+    pub srs: SrsArgs,
 }
 
 /// `zkml verify`.
@@ -169,12 +163,9 @@ pub struct VerifyArgs {
     /// Print exactly one JSON object on stdout.
     #[arg(long)]
     pub json: bool,
-    /// A ceremony SRS (the one given to setup).
-    #[arg(long, value_name = "FILE")]
-    pub srs: Option<PathBuf>,
-    /// Cache directory for local SRS files.
-    #[arg(long, value_name = "DIR")]
-    pub srs_dir: Option<PathBuf>,
+    /// SRS.
+    #[command(flatten)]
+    pub srs: SrsArgs,
 }
 
 /// `zkml time`.
@@ -261,4 +252,27 @@ pub struct AccuracyArgs {
     /// Quantization (calibration defaults to the first 20 samples).
     #[command(flatten)]
     pub quant: QuantArgs,
+}
+
+/// Where the KZG structured reference string comes from.
+#[derive(Debug, Args)]
+pub struct SrsArgs {
+    /// A ceremony SRS in halo2's raw format (the same file for setup, prove
+    /// and verify); without it a local, INSECURE SRS is used.
+    #[arg(long = "srs", id = "srs_file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Cache directory for local SRS files [default: $ZKML_SRS_DIR or ~/.cache/zkml/srs].
+    #[arg(long = "srs-dir", id = "srs_dir", value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// clap's own consistency checks (unique argument ids, …) for every subcommand.
+    #[test]
+    fn flags_are_consistent() {
+        super::Cli::command().debug_assert();
+    }
 }

@@ -1,17 +1,12 @@
 //! The `zkml` binary as a user runs it: outputs, accuracy, and bad input
 //! (every bad input is a clear error with exit code 2, never a panic).
 
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
+mod common;
+use common::repo;
 
 fn zkml(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_zkml"))
@@ -193,14 +188,9 @@ fn bad_inputs_are_clean_errors() {
     );
 }
 
-fn shared() -> Option<PathBuf> {
-    let p = repo().join("../shared");
-    p.join("anchors").is_dir().then_some(p)
-}
-
 #[test]
 fn earlier_zkml_mnist_example_classifies_five() {
-    let Some(shared) = shared() else {
+    let Some(shared) = common::shared() else {
         eprintln!("skipping: ../shared (the earlier zkml's examples) is not beside this checkout");
         return;
     };
@@ -216,29 +206,9 @@ fn earlier_zkml_mnist_example_classifies_five() {
 
 #[test]
 fn benchmark_models_agree_with_float() {
-    let (Some(shared), py) = (shared(), repo().join(".venv/bin/python")) else {
-        eprintln!("skipping: ../shared is not beside this checkout");
+    let Some(dir) = common::bench_models() else {
         return;
     };
-    if !py.exists() {
-        assert!(
-            std::env::var_os("ZKML_REQUIRE_ONNX_CASES").is_none(),
-            "scripts/pyenv.sh did not create .venv"
-        );
-        eprintln!("skipping: run scripts/pyenv.sh first");
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let made = Command::new(&py)
-        .arg(shared.join("bench/make_models.py"))
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
     for name in ["mlp", "lenet", "cifar_cnn"] {
         let d = dir.path().join(name);
         let v = run_json(

@@ -3,18 +3,14 @@
 //! and proofs for another input are rejected (exit 1); bad inputs are refused
 //! before proving (exit 2).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use serde_json::Value;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
+mod common;
+use common::repo;
 
 fn zkml(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_zkml"))
@@ -251,27 +247,10 @@ fn files_of_another_version_are_refused() {
 /// and on the earlier zkml's MNIST model (msgpack model and input).
 #[test]
 fn benchmark_models_setup_prove_verify() {
-    let shared = repo().join("../shared");
-    let py = repo().join(".venv/bin/python");
-    if !shared.join("bench").is_dir() || !py.exists() {
-        assert!(
-            std::env::var_os("ZKML_REQUIRE_ONNX_CASES").is_none(),
-            "../shared or .venv missing under CI"
-        );
-        eprintln!("skipping: ../shared or .venv (scripts/pyenv.sh) is missing");
+    let Some(tmp) = common::bench_models() else {
         return;
-    }
-    let tmp = tempfile::tempdir().unwrap();
-    let made = Command::new(&py)
-        .arg(shared.join("bench/make_models.py"))
-        .arg(tmp.path())
-        .output()
-        .unwrap();
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
+    };
+    let shared = repo().join("../shared");
     let mnist = shared.join("anchors/zkml-examples/mnist");
     let mut cases: Vec<(String, PathBuf, PathBuf)> = ["mlp", "lenet", "cifar_cnn"]
         .iter()

@@ -35,7 +35,7 @@ pub fn run(args: ProveArgs) -> Result<ExitCode> {
     })?;
     let trace =
         execute_int(&q, x).with_context(|| format!("input file `{}`", args.input.display()))?;
-    let b = backend(args.srs.as_ref(), args.srs_dir.as_ref());
+    let b = backend(&args.srs);
     let pk_path = args.dir.join("pk.bin");
     let pk_bytes =
         std::fs::read(&pk_path).with_context(|| format!("reading `{}`", pk_path.display()))?;

@@ -1,6 +1,5 @@
 //! Helpers shared by the proving commands: flags → options, spinners, memory.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
@@ -8,7 +7,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use zkml_core::backend::{Vis, Visibility};
 use zkml_plonk::PlonkBackend;
 
-use crate::cli::{ProofArgs, VisArg};
+use crate::cli::{ProofArgs, SrsArgs, VisArg};
 
 fn vis(v: VisArg) -> Vis {
     match v {
@@ -28,12 +27,12 @@ pub fn visibility(p: &ProofArgs) -> Visibility {
 }
 
 /// The backend with the SRS flags applied.
-pub fn backend(srs: Option<&PathBuf>, srs_dir: Option<&PathBuf>) -> PlonkBackend {
+pub fn backend(srs: &SrsArgs) -> PlonkBackend {
     let mut b = PlonkBackend::default();
-    if let Some(d) = srs_dir {
+    if let Some(d) = &srs.dir {
         b.srs_dir = d.clone();
     }
-    b.srs_file = srs.cloned();
+    b.srs_file = srs.file.clone();
     b
 }
 

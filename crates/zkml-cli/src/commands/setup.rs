@@ -36,7 +36,7 @@ pub fn run(args: SetupArgs) -> Result<ExitCode> {
     };
     let q = super::compile(&model, &samples, &args.quant)?;
     let vis = visibility(&args.proof);
-    let b = backend(args.proof.srs.as_ref(), args.proof.srs_dir.as_ref());
+    let b = backend(&args.proof.srs);
     let p = plan(&q, &vis, args.proof.k).context("planning the circuit")?;
     eprintln!(
         "circuit: k = {}, {} advice columns, {} rows; SRS: {}",

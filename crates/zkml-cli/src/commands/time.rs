@@ -42,7 +42,7 @@ pub fn run(args: TimeArgs) -> Result<ExitCode> {
     let cmp = compare(&trace.dequantized_outputs(&q), &float_out);
 
     let vis = visibility(&args.proof);
-    let b = backend(args.proof.srs.as_ref(), args.proof.srs_dir.as_ref());
+    let b = backend(&args.proof.srs);
     let p = plan(&q, &vis, args.proof.k).context("planning the circuit")?;
     if !args.json {
         eprintln!(

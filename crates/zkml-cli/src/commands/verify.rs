@@ -18,7 +18,7 @@ use crate::cli::VerifyArgs;
 
 pub fn run(args: VerifyArgs) -> Result<ExitCode> {
     let settings = artifacts::read_settings(&args.dir)?;
-    let b = backend(args.srs.as_ref(), args.srs_dir.as_ref());
+    let b = backend(&args.srs);
     let vk_path = args.dir.join("vk.bin");
     let vk_bytes =
         std::fs::read(&vk_path).with_context(|| format!("reading `{}`", vk_path.display()))?;

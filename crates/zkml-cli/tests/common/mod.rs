@@ -1,0 +1,56 @@
+//! Helpers shared by the CLI test files.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// `../shared` beside the checkout (the earlier zkml's examples, the benchmark
+/// model script), if present. Under CI (`ZKML_REQUIRE_ONNX_CASES` set) it must be.
+pub fn shared() -> Option<PathBuf> {
+    let p = repo().join("../shared");
+    if p.join("anchors").is_dir() && p.join("bench").is_dir() {
+        return Some(p);
+    }
+    assert!(
+        std::env::var_os("ZKML_REQUIRE_ONNX_CASES").is_none(),
+        "../shared is missing under CI"
+    );
+    eprintln!("skipping: ../shared is not beside this checkout");
+    None
+}
+
+/// Writes the benchmark models of `../shared/bench/make_models.py` (mlp,
+/// lenet, cifar_cnn; each `model.onnx` + `input.json`) into a temporary
+/// directory, with the project's Python (scripts/pyenv.sh). `None` (test
+/// skipped) when `../shared` or `.venv` is missing outside CI.
+pub fn bench_models() -> Option<tempfile::TempDir> {
+    let shared = shared()?;
+    let py = repo().join(".venv/bin/python");
+    if !py.exists() {
+        assert!(
+            std::env::var_os("ZKML_REQUIRE_ONNX_CASES").is_none(),
+            "scripts/pyenv.sh did not create .venv"
+        );
+        eprintln!("skipping: run scripts/pyenv.sh first");
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let made = Command::new(&py)
+        .arg(shared.join("bench/make_models.py"))
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    Some(dir)
+}
