@@ -41,10 +41,43 @@ pub fn output_shape(a: &[usize], b: &[usize]) -> Result<Vec<usize>, String> {
     Ok(out)
 }
 
-/// The raw products `Σ a·b`, generic over the number type.
-pub fn accumulate<T: Num>(a: &ArrayD<T>, b: &ArrayD<T>) -> ArrayD<T> {
-    let out_shape =
-        output_shape(a.shape(), b.shape()).expect("shapes checked when the node was added");
+/// Both operands of a MatMul broadcast to `[batch…, m, k]` and `[batch…, k, n]`,
+/// flattened row-major: the one walk the executor and every circuit share.
+#[derive(Clone, Debug)]
+pub struct Operands<A, B> {
+    /// Left operand, `batch·m·k` elements.
+    pub a: Vec<A>,
+    /// Right operand, `batch·k·n` elements.
+    pub b: Vec<B>,
+    /// Product of the broadcast batch dims.
+    pub batch: usize,
+    /// Rows of the left operand.
+    pub m: usize,
+    /// Inner dimension.
+    pub k: usize,
+    /// Columns of the right operand.
+    pub n: usize,
+}
+
+impl<A, B> Operands<A, B> {
+    /// `a[t, i, l]`.
+    pub fn a(&self, t: usize, i: usize, l: usize) -> &A {
+        &self.a[(t * self.m + i) * self.k + l]
+    }
+
+    /// `b[t, l, j]`.
+    pub fn b(&self, t: usize, l: usize, j: usize) -> &B {
+        &self.b[(t * self.k + l) * self.n + j]
+    }
+}
+
+/// Broadcasts the operands of `a × b` (1-D operands become a row / a column).
+/// Outputs are `(t, i, j)` in row-major order, which is the output tensor's order.
+pub fn broadcast_operands<A: Clone, B: Clone>(
+    a: &ArrayD<A>,
+    b: &ArrayD<B>,
+) -> Result<Operands<A, B>, String> {
+    output_shape(a.shape(), b.shape())?;
     let a2 = if a.ndim() == 1 {
         a.view().insert_axis(ndarray::Axis(0))
     } else {
@@ -57,23 +90,35 @@ pub fn accumulate<T: Num>(a: &ArrayD<T>, b: &ArrayD<T>) -> ArrayD<T> {
     };
     let (ra, rb) = (a2.ndim(), b2.ndim());
     let (m, k, n) = (a2.shape()[ra - 2], a2.shape()[ra - 1], b2.shape()[rb - 1]);
-    let batch = broadcast_shape(&a2.shape()[..ra - 2], &b2.shape()[..rb - 2]).unwrap();
+    let batch = broadcast_shape(&a2.shape()[..ra - 2], &b2.shape()[..rb - 2])?;
     let mut ashape = batch.clone();
     ashape.extend([m, k]);
     let mut bshape = batch.clone();
     bshape.extend([k, n]);
-    let ab = a2
-        .broadcast(IxDyn(&ashape))
-        .unwrap()
-        .as_standard_layout()
-        .into_owned();
-    let bb = b2
-        .broadcast(IxDyn(&bshape))
-        .unwrap()
-        .as_standard_layout()
-        .into_owned();
-    let (ad, bd) = (ab.as_slice().unwrap(), bb.as_slice().unwrap());
-    let nb: usize = batch.iter().product();
+    fn flat<T: Clone>(v: ndarray::ArrayViewD<'_, T>, shape: &[usize]) -> Vec<T> {
+        v.broadcast(IxDyn(shape))
+            .expect("broadcast shape checked")
+            .iter()
+            .cloned()
+            .collect()
+    }
+    Ok(Operands {
+        a: flat(a2, &ashape),
+        b: flat(b2, &bshape),
+        batch: batch.iter().product(),
+        m,
+        k,
+        n,
+    })
+}
+
+/// The raw products `Σ a·b`, generic over the number type.
+pub fn accumulate<T: Num>(a: &ArrayD<T>, b: &ArrayD<T>) -> ArrayD<T> {
+    let out_shape =
+        output_shape(a.shape(), b.shape()).expect("shapes checked when the node was added");
+    let ops = broadcast_operands(a, b).expect("shapes checked when the node was added");
+    let (nb, m, k, n) = (ops.batch, ops.m, ops.k, ops.n);
+    let (ad, bd) = (&ops.a, &ops.b);
     let mut out = vec![T::default(); nb * m * n];
     for t in 0..nb {
         for i in 0..m {

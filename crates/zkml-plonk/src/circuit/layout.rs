@@ -83,37 +83,8 @@ impl Walker<'_, '_> {
             QOp::MatMul { shift } => {
                 let a = self.operand(x[0])?;
                 let bm = self.operand(x[1])?;
-                let a2 = if a.ndim() == 1 {
-                    a.insert_axis(Axis(0))
-                } else {
-                    a
-                };
-                let b2 = if bm.ndim() == 1 {
-                    bm.insert_axis(Axis(1))
-                } else {
-                    bm
-                };
-                let (ra, rb) = (a2.ndim(), b2.ndim());
-                let (m, k, nn) = (a2.shape()[ra - 2], a2.shape()[ra - 1], b2.shape()[rb - 1]);
-                let batch =
-                    elementwise::broadcast_shape(&a2.shape()[..ra - 2], &b2.shape()[..rb - 2])
-                        .map_err(|e| unsupported(q, ni, e))?;
-                let mut ashape = batch.clone();
-                ashape.extend([m, k]);
-                let mut bshape = batch.clone();
-                bshape.extend([k, nn]);
-                let ab = a2
-                    .broadcast(IxDyn(&ashape))
-                    .unwrap()
-                    .as_standard_layout()
-                    .into_owned();
-                let bb = b2
-                    .broadcast(IxDyn(&bshape))
-                    .unwrap()
-                    .as_standard_layout()
-                    .into_owned();
-                let (ad, bd) = (ab.as_slice().unwrap(), bb.as_slice().unwrap());
-                let nb: usize = batch.iter().product();
+                let ops = matmul::broadcast_operands(&a, &bm).map_err(|e| unsupported(q, ni, e))?;
+                let (nb, m, k, nn) = (ops.batch, ops.m, ops.k, ops.n);
                 let mut out = Vec::with_capacity(nb * m * nn);
                 for t in 0..nb {
                     for i in 0..m {
@@ -122,7 +93,7 @@ impl Walker<'_, '_> {
                             let mut pairs = vec![];
                             let mut c = 0i128;
                             for l in 0..k {
-                                match (ad[(t * m + i) * k + l], bd[(t * k + l) * nn + j]) {
+                                match (*ops.a(t, i, l), *ops.b(t, l, j)) {
                                     (El::W(w), El::C(v)) | (El::C(v), El::W(w)) => {
                                         if v != 0 {
                                             terms.push((w, v as i128))
