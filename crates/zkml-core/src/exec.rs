@@ -111,40 +111,24 @@ pub fn quantize_inputs(q: &QGraph, inputs: &[FTensor]) -> Vec<ITensor> {
 /// finiteness) and quantizes them at the input scales. What `zkml prove`
 /// uses: it has the quantized model, not the float graph.
 pub fn quantize_flat_inputs(q: &QGraph, inputs: &[Vec<f32>]) -> Result<Vec<ITensor>> {
-    if inputs.len() != q.inputs.len() {
-        return Err(Error::InputCount {
-            expected: q.inputs.len(),
-            got: inputs.len(),
-        });
-    }
-    q.inputs
+    let specs: Vec<(&str, &[usize])> = q
+        .inputs
+        .iter()
+        .map(|&i| (q.values[i].name.as_str(), q.values[i].shape.as_slice()))
+        .collect();
+    crate::float::check_flat_inputs(&specs, inputs)?;
+    Ok(q.inputs
         .iter()
         .zip(inputs)
         .map(|(&id, data)| {
             let v = &q.values[id];
-            let expected: usize = v.shape.iter().product();
-            if data.len() != expected {
-                return Err(Error::InputLength {
-                    name: v.name.clone(),
-                    expected,
-                    shape: v.shape.clone(),
-                    got: data.len(),
-                });
-            }
-            if let Some((index, &value)) = data.iter().enumerate().find(|(_, x)| !x.is_finite()) {
-                return Err(Error::NonFinite {
-                    name: v.name.clone(),
-                    index,
-                    value,
-                });
-            }
             let ints = data
                 .iter()
                 .map(|&x| quantize_value(x as f64, v.scale))
                 .collect();
-            Ok(ITensor::from_shape_vec(v.shape.clone(), ints).expect("length checked"))
+            ITensor::from_shape_vec(v.shape.clone(), ints).expect("length checked")
         })
-        .collect()
+        .collect())
 }
 
 /// Runs the integer model on already-quantized inputs.

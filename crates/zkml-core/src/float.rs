@@ -6,37 +6,50 @@ use crate::graph::{Graph, ValueKind};
 use crate::ops::{activation, elementwise, matmul, reduce, shape, softmax, Op};
 use crate::tensor::{numel, FTensor};
 
-/// Checks and shapes flat, row-major model inputs (one list per model input).
-pub fn shape_inputs(g: &Graph, inputs: &[Vec<f32>]) -> Result<Vec<FTensor>> {
-    if inputs.len() != g.inputs.len() {
+/// Checks flat, row-major inputs against the model inputs' `(name, shape)`:
+/// count, element count and finiteness. Shared by the float and integer paths.
+pub(crate) fn check_flat_inputs(specs: &[(&str, &[usize])], inputs: &[Vec<f32>]) -> Result<()> {
+    if inputs.len() != specs.len() {
         return Err(Error::InputCount {
-            expected: g.inputs.len(),
+            expected: specs.len(),
             got: inputs.len(),
         });
     }
-    g.inputs
+    for (&(name, shape), data) in specs.iter().zip(inputs) {
+        if data.len() != numel(shape) {
+            return Err(Error::InputLength {
+                name: name.to_string(),
+                expected: numel(shape),
+                shape: shape.to_vec(),
+                got: data.len(),
+            });
+        }
+        if let Some((index, &value)) = data.iter().enumerate().find(|(_, x)| !x.is_finite()) {
+            return Err(Error::NonFinite {
+                name: name.to_string(),
+                index,
+                value,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Checks and shapes flat, row-major model inputs (one list per model input).
+pub fn shape_inputs(g: &Graph, inputs: &[Vec<f32>]) -> Result<Vec<FTensor>> {
+    let specs: Vec<(&str, &[usize])> = g
+        .inputs
+        .iter()
+        .map(|&i| (g.values[i].name.as_str(), g.values[i].shape.as_slice()))
+        .collect();
+    check_flat_inputs(&specs, inputs)?;
+    Ok(specs
         .iter()
         .zip(inputs)
-        .map(|(&id, data)| {
-            let v = &g.values[id];
-            if data.len() != numel(&v.shape) {
-                return Err(Error::InputLength {
-                    name: v.name.clone(),
-                    expected: numel(&v.shape),
-                    shape: v.shape.clone(),
-                    got: data.len(),
-                });
-            }
-            if let Some((index, &value)) = data.iter().enumerate().find(|(_, x)| !x.is_finite()) {
-                return Err(Error::NonFinite {
-                    name: v.name.clone(),
-                    index,
-                    value,
-                });
-            }
-            Ok(FTensor::from_shape_vec(v.shape.clone(), data.clone()).expect("length checked"))
+        .map(|(&(_, shape), data)| {
+            FTensor::from_shape_vec(shape.to_vec(), data.clone()).expect("length checked")
         })
-        .collect()
+        .collect())
 }
 
 /// Evaluates one float op.

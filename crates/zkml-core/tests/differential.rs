@@ -197,13 +197,11 @@ proptest! {
         let bounds = error_bounds(&g, &q, &float_values);
         let out = g.outputs[0];
         let got = &trace.dequantized_outputs(&q)[0];
-        let scale = float_values[out].iter().fold(0f32, |m, v| m.max(v.abs())) as f64;
         for (i, (&qv, &fv)) in got.iter().zip(float_values[out].iter()).enumerate() {
             let err = (qv - fv as f64).abs();
             prop_assert!(err <= bounds[out] + 1e-9,
                 "output[{i}]: integer {qv} vs float {fv}: error {err} exceeds bound {}", bounds[out]);
         }
-        prop_assert!(bounds[out].is_finite() && scale.is_finite());
     }
 }
 
