@@ -11,8 +11,12 @@ mod verify;
 
 use std::process::ExitCode;
 
+use std::path::Path;
+use std::time::{Duration, Instant};
+
 use anyhow::{Context, Result};
-use zkml_core::{float::shape_inputs, QGraph};
+use zkml_core::float::{eval_float, shape_inputs};
+use zkml_core::{compare, execute, Comparison, FTensor, QGraph, Trace};
 
 use crate::cli::{Cli, Command, QuantArgs};
 use crate::model::LoadedModel;
@@ -28,6 +32,72 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Time(args) => time::run(args),
         Command::Plan(args) => plan::run(args),
     }
+}
+
+/// One model run on one input by both executors (what `run` and `time` report).
+pub struct Evaluated {
+    /// The loaded model.
+    pub model: LoadedModel,
+    /// The quantized model.
+    pub q: QGraph,
+    /// The integer execution.
+    pub trace: Trace,
+    /// The float model's outputs.
+    pub float_out: Vec<FTensor>,
+    /// Integer vs float.
+    pub cmp: Comparison,
+    /// Calibration samples used.
+    pub samples: usize,
+    /// Seconds spent loading (model and input).
+    pub t_load: Duration,
+    /// Seconds spent calibrating and quantizing.
+    pub t_quant: Duration,
+    /// Seconds spent in the integer executor.
+    pub t_exec: Duration,
+}
+
+/// Loads `model_path`, reads `input_path`, calibrates (on `--calibration` or the
+/// input), quantizes, and runs the integer and the float model.
+pub fn evaluate(model_path: &Path, input_path: &Path, flags: &QuantArgs) -> Result<Evaluated> {
+    let t = Instant::now();
+    let model = crate::model::load(model_path)?;
+    let input = crate::inputs::read_input(input_path, &model)?;
+    let t_load = t.elapsed();
+    let x = shape_inputs(&model.graph, &input).with_context(|| {
+        format!(
+            "input file `{}` does not fit the model",
+            input_path.display()
+        )
+    })?;
+    let samples = match &flags.calibration {
+        Some(p) => crate::inputs::read_calibration(p, &model)?,
+        None => vec![input],
+    };
+    let t = Instant::now();
+    let q = compile(&model, &samples, flags)?;
+    let t_quant = t.elapsed();
+    let t = Instant::now();
+    let trace = execute(&q, &x).context("running the integer model")?;
+    let t_exec = t.elapsed();
+    let all = eval_float(&model.graph, &x).context("running the float model")?;
+    let float_out: Vec<FTensor> = model
+        .graph
+        .outputs
+        .iter()
+        .map(|&o| all[o].clone())
+        .collect();
+    let cmp = compare(&trace.dequantized_outputs(&q), &float_out);
+    Ok(Evaluated {
+        model,
+        q,
+        trace,
+        float_out,
+        cmp,
+        samples: samples.len(),
+        t_load,
+        t_quant,
+        t_exec,
+    })
 }
 
 /// Calibrates on `samples` and quantizes: the model as the proof will see it.

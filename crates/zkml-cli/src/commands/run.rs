@@ -1,45 +1,25 @@
 //! `zkml run`: load, quantize, run the integer model and the float model, compare.
 
 use std::process::ExitCode;
-use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde_json::json;
-use zkml_core::{compare, execute, float};
 
 use crate::cli::RunArgs;
-use crate::{inputs, model};
 
 pub fn run(args: RunArgs) -> Result<ExitCode> {
-    let t = Instant::now();
-    let model = model::load(&args.model)?;
-    let t_load = t.elapsed();
-    let input = inputs::read_input(&args.input, &model)?;
-    let x = float::shape_inputs(&model.graph, &input).with_context(|| {
-        format!(
-            "input file `{}` does not fit the model",
-            args.input.display()
-        )
-    })?;
-    let samples = match &args.quant.calibration {
-        Some(p) => inputs::read_calibration(p, &model)?,
-        None => vec![input.clone()],
-    };
-    let t = Instant::now();
-    let q = super::compile(&model, &samples, &args.quant)?;
-    let t_quant = t.elapsed();
-    let t = Instant::now();
-    let trace = execute(&q, &x).context("running the integer model")?;
-    let t_exec = t.elapsed();
-    let all = float::eval_float(&model.graph, &x).context("running the float model")?;
-    let float_out: Vec<_> = model
-        .graph
-        .outputs
-        .iter()
-        .map(|&o| all[o].clone())
-        .collect();
+    let super::Evaluated {
+        model,
+        q,
+        trace,
+        float_out,
+        cmp,
+        samples,
+        t_load,
+        t_quant,
+        t_exec,
+    } = super::evaluate(&args.model, &args.input, &args.quant)?;
     let int_out = trace.dequantized_outputs(&q);
-    let cmp = compare(&int_out, &float_out);
     let float_flat: Vec<Vec<f32>> = float_out
         .iter()
         .map(|t| t.iter().copied().collect())
@@ -75,7 +55,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     println!(
         "quantized activations in ±2^{} ; calibrated on {} sample(s)",
         q.act_bits - 1,
-        samples.len()
+        samples
     );
     for (i, (&o, (qo, fo))) in q
         .outputs

@@ -6,40 +6,23 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use serde_json::json;
 use zkml_core::backend::{Backend, SetupOptions};
-use zkml_core::{compare, execute, float};
 use zkml_plonk::plan;
 
 use super::proving::{backend, peak_rss_mib, srs_note, step, visibility};
 use crate::cli::TimeArgs;
-use crate::{inputs, model};
 
 pub fn run(args: TimeArgs) -> Result<ExitCode> {
-    let t = Instant::now();
-    let model = model::load(&args.model)?;
-    let input = inputs::read_input(&args.input, &model)?;
-    let t_load = t.elapsed();
-    let x = float::shape_inputs(&model.graph, &input).with_context(|| {
-        format!(
-            "input file `{}` does not fit the model",
-            args.input.display()
-        )
-    })?;
-    let samples = match &args.quant.calibration {
-        Some(p) => inputs::read_calibration(p, &model)?,
-        None => vec![input.clone()],
-    };
-    let t = Instant::now();
-    let q = super::compile(&model, &samples, &args.quant)?;
-    let trace = execute(&q, &x).context("running the integer model")?;
-    let t_quant = t.elapsed();
-    let all = float::eval_float(&model.graph, &x)?;
-    let float_out: Vec<_> = model
-        .graph
-        .outputs
-        .iter()
-        .map(|&o| all[o].clone())
-        .collect();
-    let cmp = compare(&trace.dequantized_outputs(&q), &float_out);
+    let super::Evaluated {
+        q,
+        trace,
+        cmp,
+        t_load,
+        t_quant,
+        t_exec,
+        ..
+    } = super::evaluate(&args.model, &args.input, &args.quant)?;
+    // The integer run is part of "quantize+run".
+    let t_quant = t_quant + t_exec;
 
     let vis = visibility(&args.proof);
     let b = backend(&args.proof.srs);
