@@ -39,4 +39,4 @@ pub mod srs;
 
 pub use backend::{PlonkBackend, PlonkProof, PlonkProvingKey, PlonkVerifyingKey, PublicLayout};
 pub use error::PlonkError;
-pub use plan::{plan, Plan};
+pub use plan::{plan, plan_with, Plan};

@@ -114,9 +114,11 @@ struct Pass {
     input_rows: usize,
     node_rows: Vec<usize>,
     num_public: usize,
+    /// Layers laid out by the matrix check.
+    checked: usize,
 }
 
-fn pass(q: &QGraph, vis: &Visibility, n: usize, t: u32) -> Result<Pass> {
+fn pass(q: &QGraph, vis: &Visibility, n: usize, t: u32, freivalds: bool) -> Result<Pass> {
     let mut sink = NullSink;
     let shape = Shape {
         n,
@@ -125,6 +127,7 @@ fn pass(q: &QGraph, vis: &Visibility, n: usize, t: u32) -> Result<Pass> {
         act_bits: q.act_bits,
         widths: vec![],
         tables: vec![],
+        freivalds,
     };
     let mut b = Builder::new(&mut sink, shape, true);
     let laid = lay_out(&mut b, q, None, vis)?;
@@ -136,6 +139,7 @@ fn pass(q: &QGraph, vis: &Visibility, n: usize, t: u32) -> Result<Pass> {
         input_rows: laid.input_rows,
         node_rows: laid.node_rows,
         num_public: b.num_public(),
+        checked: b.freivalds_layers,
     })
 }
 
@@ -153,7 +157,7 @@ fn cs_facts(shape: &Shape) -> (usize, usize, usize, usize, usize) {
 
 /// The plan for a given shape and `k` (one layout pass): recovers a key's plan.
 pub fn plan_for_shape(q: &QGraph, vis: &Visibility, shape: &Shape, k: u32) -> Result<Plan> {
-    let p = pass(q, vis, shape.n, shape.t)?;
+    let p = pass(q, vis, shape.n, shape.t, shape.freivalds)?;
     let (blinding, advice, fixed, lookups, degree) = cs_facts(shape);
     let perm = (shape.n + 2).div_ceil(degree - 2);
     let committed = advice + 3 * lookups + perm + (degree - 1);
@@ -183,17 +187,29 @@ pub fn plan_for_shape(q: &QGraph, vis: &Visibility, shape: &Shape, k: u32) -> Re
     })
 }
 
-/// Plans `q`: the cheapest candidate, or the one at a forced `k`.
+/// Plans `q`: the cheapest candidate, or the one at a forced `k`; convolutions
+/// use the randomized matrix check where it saves rows.
 pub fn plan(q: &QGraph, vis: &Visibility, force_k: Option<u32>) -> Result<Plan> {
+    plan_with(q, vis, force_k, true)
+}
+
+/// As [`plan`]; `matrix_check = false` keeps every layer on multiply-accumulate
+/// rows (no second phase).
+pub fn plan_with(
+    q: &QGraph,
+    vis: &Visibility,
+    force_k: Option<u32>,
+    matrix_check: bool,
+) -> Result<Plan> {
     const NS: [usize; 15] = [4, 6, 8, 9, 10, 11, 12, 14, 16, 20, 24, 32, 48, 64, 96];
     const TS: [u32; 6] = [8, 10, 12, 13, 14, 16];
     let by_n: Vec<(usize, Pass)> = NS
         .iter()
-        .map(|&n| pass(q, vis, n, 8).map(|p| (n, p)))
+        .map(|&n| pass(q, vis, n, 8, matrix_check).map(|p| (n, p)))
         .collect::<Result<_>>()?;
     let by_t: Vec<(u32, Pass)> = TS
         .iter()
-        .map(|&t| pass(q, vis, 8, t).map(|p| (t, p)))
+        .map(|&t| pass(q, vis, 8, t, matrix_check).map(|p| (t, p)))
         .collect::<Result<_>>()?;
     let mut best: Option<Plan> = None;
     for (n, pn) in &by_n {
@@ -205,6 +221,7 @@ pub fn plan(q: &QGraph, vis: &Visibility, force_k: Option<u32>) -> Result<Plan> 
                 act_bits: q.act_bits,
                 widths: pt.widths.clone(),
                 tables: pt.tables.clone(),
+                freivalds: pn.checked > 0,
             };
             let (blinding, advice, fixed, lookups, degree) = cs_facts(&shape);
             let table_rows = shape.table_rows();

@@ -2,12 +2,9 @@
 //! quantized, executed, laid out, proved and verified; verification must
 //! reject corrupted proofs and public values.
 
-use std::sync::Arc;
-
 use halo2_axiom::{dev::MockProver, halo2curves::bn256::Fr};
-use ndarray::{ArrayD, IxDyn};
 use zkml_core::{
-    backend::{Backend, PublicValues, SetupOptions, Vis, Visibility},
+    backend::{Backend, SetupOptions, Vis, Visibility},
     exec::execute,
     ops::{Conv, Pool},
     quant::{calibrate, quantize, QuantConfig},
@@ -15,24 +12,14 @@ use zkml_core::{
 };
 use zkml_plonk::{
     circuit::{lay_out, ZkmlCircuit},
-    gadgets::{fe, Builder, CountSink, NullSink},
+    gadgets::{Builder, CountSink, NullSink},
     plan, PlonkBackend, PlonkError, PlonkProof, PlonkProvingKey, PlonkVerifyingKey,
 };
 
+mod common;
+
 fn det(shape: &[usize], seed: u64) -> FTensor {
-    let n: usize = shape.iter().product();
-    let mut s = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    let v = (0..n)
-        .map(|_| {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((s >> 33) as f64 / (1u64 << 31) as f64 * 2.0 - 1.0) as f32
-        })
-        .collect();
-    ArrayD::from_shape_vec(IxDyn(shape), v).unwrap()
+    common::det(shape, seed, 1.0)
 }
 
 /// Conv 3×3 (1→2 ch, pad 1) → Relu → AvgPool 2×2 → Reshape → MatMul (8→3) + bias → Clip.
@@ -98,12 +85,7 @@ fn quantized() -> (QGraph, Vec<Vec<FTensor>>) {
     (quantize(&g, &cal, &cfg).unwrap(), samples)
 }
 
-fn backend() -> PlonkBackend {
-    PlonkBackend {
-        srs_dir: std::env::temp_dir().join("zkml-plonk-test-srs"),
-        srs_file: None,
-    }
-}
+use common::backend;
 
 #[test]
 fn circuit_computes_exactly_the_trace() {
@@ -125,24 +107,7 @@ fn circuit_computes_exactly_the_trace() {
 }
 
 fn mock_circuit(q: &QGraph, t: &Trace, vis: Visibility) -> (ZkmlCircuit, u32, Vec<Fr>) {
-    let p = plan(q, &vis, None).unwrap();
-    let public = PublicValues::from_trace(q, t, &vis);
-    let inst: Vec<Fr> = public
-        .inputs
-        .iter()
-        .chain(&public.outputs)
-        .flatten()
-        .map(|&v| fe(v as i128))
-        .collect();
-    let c = ZkmlCircuit {
-        q: Arc::new(q.clone()),
-        trace: Some(Arc::new(t.clone())),
-        vis,
-        shape: p.shape.clone(),
-        tamper: None,
-        witness_only: false,
-    };
-    (c, p.k, inst)
+    common::mock_circuit(q, t, vis, &plan(q, &vis, None).unwrap())
 }
 
 #[test]

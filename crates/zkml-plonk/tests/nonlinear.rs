@@ -7,7 +7,6 @@
 use std::sync::Arc;
 
 use halo2_axiom::{dev::MockProver, halo2curves::bn256::Fr};
-use ndarray::{ArrayD, IxDyn};
 use zkml_core::{
     backend::{Backend, PublicValues, SetupOptions, Visibility},
     exec::execute,
@@ -20,21 +19,8 @@ use zkml_plonk::{
     plan, PlonkBackend, PlonkError,
 };
 
-fn det(shape: &[usize], seed: u64, amp: f32) -> FTensor {
-    let n: usize = shape.iter().product();
-    let mut s = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    let v = (0..n)
-        .map(|_| {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            amp * ((s >> 33) as f64 / (1u64 << 31) as f64 * 2.0 - 1.0) as f32
-        })
-        .collect();
-    ArrayD::from_shape_vec(IxDyn(shape), v).unwrap()
-}
+mod common;
+use common::det;
 
 /// x[1,6] → three MatMuls (6→6) → Sigmoid, Tanh, Softmax(axis 1).
 fn graph() -> (QGraph, Vec<Vec<FTensor>>) {

@@ -24,7 +24,7 @@ use crate::gadgets::{
 use crate::srs::VerifierSrs;
 
 /// Version of the key and proof byte formats.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 const MAGIC_PK: &[u8; 8] = b"ZKMLPPK\0";
 const MAGIC_VK: &[u8; 8] = b"ZKMLPVK\0";
 const MAGIC_PROOF: &[u8; 8] = b"ZKMLPPF\0";
@@ -146,6 +146,7 @@ fn write_meta(out: &mut Vec<u8>, shape: &Shape, k: u32, layout: &PublicLayout) {
         out.extend_from_slice(&a.to_le_bytes());
         out.extend_from_slice(&b.to_le_bytes());
     }
+    out.push(u8::from(shape.freivalds));
     out.extend_from_slice(&layout.bound.to_le_bytes());
     for sizes in [&layout.inputs, &layout.outputs] {
         write_u32(out, sizes.len() as u32);
@@ -181,6 +182,11 @@ fn read_meta(r: &mut Rd<'_>) -> Result<(Shape, u32, PublicLayout)> {
         // The table's extent is recomputed from its function (as the prover does).
         tables.push(FnTable::cached(kind, act_bits).map_err(|e| fmt_err(what, e))?);
     }
+    let freivalds = match r.take(1)?[0] {
+        0 => false,
+        1 => true,
+        b => return Err(fmt_err(what, format!("bad matrix-check flag {b}"))),
+    };
     let bound = i64::from_le_bytes(r.take(8)?.try_into().unwrap());
     let mut sizes = [vec![], vec![]];
     for s in sizes.iter_mut() {
@@ -198,6 +204,7 @@ fn read_meta(r: &mut Rd<'_>) -> Result<(Shape, u32, PublicLayout)> {
             act_bits,
             widths,
             tables,
+            freivalds,
         },
         k,
         PublicLayout {

@@ -64,6 +64,11 @@ impl Walker<'_, '_> {
                     None => None,
                 };
                 let xw = self.wires(x[0])?.as_standard_layout().into_owned();
+                if let Some(out) =
+                    self.conv_by_check(conv, *shift, &xw, &w, bias.as_ref(), &out_shape)
+                {
+                    return Ok(out);
+                }
                 let xd = xw.as_slice().unwrap();
                 let wdat = w.as_slice().unwrap();
                 let mut out = Vec::with_capacity(out_shape.iter().product());

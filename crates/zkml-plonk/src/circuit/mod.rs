@@ -49,12 +49,13 @@ use zkml_core::{
 
 use crate::error::{PlonkError, Result};
 use crate::gadgets::{
-    arith::ArithInstructions, assign_range_table, linear::LinearInstructions,
-    select::SelectInstructions, Builder, Halo2Sink, MainConfig, Shape, Wire,
+    arith::ArithInstructions, linear::LinearInstructions, select::SelectInstructions,
+    synthesize_main, Builder, MainConfig, Shape, Wire,
 };
 
 mod fusion;
 mod layout;
+mod matcheck;
 
 use fusion::{fused_constant, plan_chain};
 
@@ -363,27 +364,16 @@ impl Circuit<Fr> for ZkmlCircuit {
         unreachable!("the circuit is configured with its Shape")
     }
     fn synthesize(&self, config: MainConfig, mut layouter: impl Layouter<Fr>) -> Result<(), Error> {
-        assign_range_table(&mut layouter, &config)?;
-        let publics = layouter.assign_region(
-            || "model",
-            |mut region| {
-                let mut sink = Halo2Sink {
-                    region: &mut region,
-                    config: &config,
-                    tamper: self.tamper,
-                    count: 0,
-                    publics: vec![],
-                    witness_only: self.witness_only,
-                };
-                let mut b = Builder::new(&mut sink, config.shape.clone(), false);
-                lay_out(&mut b, &self.q, self.trace.as_deref(), &self.vis)
-                    .map_err(|_| Error::Synthesis)?;
-                Ok(sink.publics)
+        synthesize_main(
+            &mut layouter,
+            &config,
+            self.tamper,
+            self.witness_only,
+            |b| {
+                lay_out(b, &self.q, self.trace.as_deref(), &self.vis)
+                    .map(|_| ())
+                    .map_err(|_| Error::Synthesis)
             },
-        )?;
-        for (cell, idx) in publics {
-            layouter.constrain_instance(cell, config.instance, idx);
-        }
-        Ok(())
+        )
     }
 }

@@ -38,7 +38,9 @@
 use halo2_axiom::halo2curves::{bn256::Fr, ff::Field};
 use zkml_core::rounding::rshift;
 
-use super::{pow2, range::RangeInstructions, Adv, Builder, Eqn, Fix, Wire};
+use super::{
+    arith::ArithInstructions, pow2, range::RangeInstructions, Adv, Builder, Eqn, Fix, Wire,
+};
 
 /// Linear-layer instructions.
 pub trait LinearInstructions {
@@ -108,6 +110,8 @@ impl LinearInstructions for Builder<'_> {
         max_with: Option<i128>,
     ) -> Wire {
         let per = self.shape.n / 2;
+        // Every pair slot of a row enters E1: unused slots get a zero left factor.
+        let zero = self.constant(0);
         self.linear_chain(pairs, per, c, shift, max_with, |b, row, chunk| {
             b.set(Fix::QPairs, row, Fr::ONE);
             let mut part = Some(0i128);
@@ -115,6 +119,9 @@ impl LinearInstructions for Builder<'_> {
                 b.copy_in(a, Adv::X(2 * i), row);
                 b.copy_in(w, Adv::X(2 * i + 1), row);
                 part = part.zip(a.val.zip(w.val)).map(|(s, (a, w))| s + a * w);
+            }
+            for i in chunk.len()..per {
+                b.copy_in(&zero, Adv::X(2 * i), row);
             }
             part
         })

@@ -50,6 +50,7 @@
 //! executor's integer.
 
 pub mod arith;
+pub mod freivalds;
 pub mod linear;
 pub mod poseidon;
 pub mod range;
@@ -58,13 +59,20 @@ pub mod select;
 pub mod softmax;
 pub mod table;
 
+mod sink;
+pub use sink::{
+    assign_range_table, synthesize_main, CountSink, Halo2Sink, NullSink, Sink, SinkPass,
+};
+
 use std::collections::BTreeSet;
 
 use halo2_axiom::{
-    circuit::{Cell, Layouter, Region, Value},
     halo2curves::bn256::Fr,
     halo2curves::ff::{Field, PrimeField},
-    plonk::{Advice, Column, ConstraintSystem, Expression, Fixed, Instance, TableColumn},
+    plonk::{
+        Advice, Challenge, Column, ConstraintSystem, Expression, Fixed, Instance, SecondPhase,
+        TableColumn,
+    },
     poly::Rotation,
 };
 
@@ -85,6 +93,10 @@ pub struct Shape {
     /// Function tables (Sigmoid/Tanh, Softmax's exp), in order of first use;
     /// their entries follow the range rows in the range table ([`table`]).
     pub tables: Vec<table::FnTable>,
+    /// Randomized matrix checks on: odd `x` columns and `acc` move to halo2's
+    /// second phase, a challenge `α` is drawn after the first-phase columns are
+    /// committed, and the Horner/power gate E4/E5 exists ([`freivalds`]).
+    pub freivalds: bool,
 }
 
 impl Shape {
@@ -146,6 +158,22 @@ pub enum Fix {
     Tag(usize),
     /// A fixed column of the Poseidon gate ([`poseidon::PoseidonFix`]).
     Poseidon(poseidon::PoseidonFix),
+    /// E4 switch (Horner step in `α` over the row's `wx` coefficients).
+    QHorner,
+    /// E4 weight of `acc[-1]·α^n` (0 starts a Horner chain).
+    HornerPrev,
+    /// E5 switch (`acc = acc[-1]·α`).
+    QPow,
+}
+
+/// The columns and challenge of the randomized matrix check ([`freivalds`]).
+#[derive(Clone, Debug)]
+pub struct FreivaldsConfig {
+    /// `α`, drawn after the first-phase advice columns are committed.
+    pub alpha: Challenge,
+    q_horner: Column<Fixed>,
+    horner_prev: Column<Fixed>,
+    q_pow: Column<Fixed>,
 }
 
 /// Columns and constraints of the main gate ([module doc](self)).
@@ -184,6 +212,8 @@ pub struct MainConfig {
     pub instance: Column<Instance>,
     /// The Poseidon gate, when configured ([`MainConfig::configure_poseidon`]).
     pub poseidon: Option<poseidon::PoseidonConfig>,
+    /// The matrix-check gate and challenge, when `shape.freivalds`.
+    pub freivalds: Option<FreivaldsConfig>,
 }
 
 impl MainConfig {
@@ -191,8 +221,17 @@ impl MainConfig {
     pub fn configure(meta: &mut ConstraintSystem<Fr>, shape: Shape) -> Self {
         let n = shape.n.max(2);
         let l = shape.l;
-        let x: Vec<_> = (0..n).map(|_| meta.advice_column()).collect();
-        let acc = meta.advice_column();
+        // With matrix checks, the cells a check reads (even `x`) are committed
+        // before `α`; the cells computed from `α` (odd `x`, `acc`) after it.
+        let second = |meta: &mut ConstraintSystem<Fr>, yes: bool| {
+            if yes && shape.freivalds {
+                meta.advice_column_in(SecondPhase)
+            } else {
+                meta.advice_column()
+            }
+        };
+        let x: Vec<_> = (0..n).map(|i| second(meta, i % 2 == 1)).collect();
+        let acc = second(meta, true);
         let lk: Vec<_> = (0..l).map(|_| meta.advice_column()).collect();
         for c in x.iter().chain([&acc]) {
             meta.enable_equality(*c);
@@ -281,6 +320,9 @@ impl MainConfig {
                 ]
             });
         }
+        let freivalds = shape
+            .freivalds
+            .then(|| freivalds::configure(meta, acc, &wx));
         let mut shape = shape;
         shape.n = n;
         Self {
@@ -309,7 +351,18 @@ impl MainConfig {
             t_val,
             instance,
             poseidon: None,
+            freivalds,
         }
+    }
+
+    /// Whether an advice column is committed after the challenge `α`.
+    pub fn is_second_phase(&self, a: Adv) -> bool {
+        self.shape.freivalds
+            && match a {
+                Adv::X(i) => i % 2 == 1,
+                Adv::Acc => true,
+                Adv::Lk(_) => false,
+            }
     }
 
     /// Adds the Poseidon gate and its fixed columns ([`poseidon`]); without
@@ -333,8 +386,8 @@ impl MainConfig {
     }
 
     /// The halo2 column of a fixed cell.
-    pub fn fixed(&self, f: Fix) -> Column<Fixed> {
-        match f {
+    pub fn fixed(&self, c: Fix) -> Column<Fixed> {
+        match c {
             Fix::Wx(i) => self.wx[i],
             Fix::U1(j) => self.u1[j],
             Fix::U2(j) => self.u2[j],
@@ -357,6 +410,17 @@ impl MainConfig {
                 .as_ref()
                 .expect("Poseidon gate not configured (MainConfig::configure_poseidon)")
                 .fixed(p),
+            Fix::QHorner | Fix::HornerPrev | Fix::QPow => {
+                let f = self
+                    .freivalds
+                    .as_ref()
+                    .expect("matrix-check gate not configured (Shape::freivalds)");
+                match c {
+                    Fix::QHorner => f.q_horner,
+                    Fix::HornerPrev => f.horner_prev,
+                    _ => f.q_pow,
+                }
+            }
         }
     }
 }
@@ -385,33 +449,6 @@ pub fn pow2(e: u32) -> Fr {
     t.get(e as usize)
         .copied()
         .unwrap_or_else(|| Fr::from(2u64).pow_vartime([e as u64]))
-}
-
-/// Where the [`Builder`]'s cells go: halo2 (keygen, proving, MockProver) or a
-/// counter (planning).
-pub trait Sink {
-    /// Assigns an advice cell (`None`: no witness).
-    fn advice(&mut self, col: Adv, row: usize, v: Option<i128>);
-    /// Assigns an advice cell holding any field element (hashes, blindings).
-    fn advice_fe(&mut self, col: Adv, row: usize, v: Option<Fr>);
-    /// Assigns a fixed cell (only non-zero values are sent).
-    fn fixed(&mut self, col: Fix, row: usize, v: Fr);
-    /// Constrains two advice cells equal.
-    fn copy(&mut self, a: (Adv, usize), b: (Adv, usize));
-    /// Constrains an advice cell to the `idx`-th public value.
-    fn public(&mut self, a: (Adv, usize), idx: usize);
-}
-
-/// A sink that only counts (planning).
-#[derive(Default)]
-pub struct NullSink;
-
-impl Sink for NullSink {
-    fn advice(&mut self, _: Adv, _: usize, _: Option<i128>) {}
-    fn advice_fe(&mut self, _: Adv, _: usize, _: Option<Fr>) {}
-    fn fixed(&mut self, _: Fix, _: usize, _: Fr) {}
-    fn copy(&mut self, _: (Adv, usize), _: (Adv, usize)) {}
-    fn public(&mut self, _: (Adv, usize), _: usize) {}
 }
 
 /// An assigned advice cell and its integer value (when the witness is known).
@@ -480,6 +517,12 @@ pub struct Builder<'s> {
     in_row: Option<(usize, usize)>,
     /// Function tables used (planning), in order of first use.
     pub tables: Vec<table::FnTable>,
+    /// The matrix-check challenge, once drawn (second proving pass, MockProver).
+    pub alpha: Option<Fr>,
+    /// Cells holding `α^0, α^1, …` ([`freivalds`]), shared by every check.
+    pub(crate) alpha_pows: Vec<FeWire>,
+    /// Layers laid out with a matrix check.
+    pub freivalds_layers: usize,
 }
 
 impl<'s> Builder<'s> {
@@ -498,6 +541,9 @@ impl<'s> Builder<'s> {
             public_vals: vec![],
             in_row: None,
             tables: vec![],
+            alpha: None,
+            alpha_pows: vec![],
+            freivalds_layers: 0,
         }
     }
 
@@ -580,88 +626,6 @@ pub(crate) fn lk_weight(e: Eqn, j: usize) -> Fix {
         Eqn::E1 => Fix::U1(j),
         Eqn::E2 => Fix::U2(j),
     }
-}
-
-/// A [`Sink`] writing into one halo2 region whose rows are absolute (halo2-axiom
-/// starts every region at row 0). `tamper = Some(i)` adds 1 to the `i`-th
-/// advice cell assigned (soundness tests).
-pub struct Halo2Sink<'r, 'a> {
-    /// The region.
-    pub region: &'r mut Region<'a, Fr>,
-    /// Columns.
-    pub config: &'r MainConfig,
-    /// Index of the advice cell to corrupt.
-    pub tamper: Option<usize>,
-    /// Advice cells assigned so far.
-    pub count: usize,
-    /// Cells bound to public values, applied after the region closes.
-    pub publics: Vec<(Cell, usize)>,
-    /// Skip fixed assignments (the real prover ignores them; keygen and MockProver need them).
-    pub witness_only: bool,
-}
-
-impl Sink for Halo2Sink<'_, '_> {
-    fn advice(&mut self, col: Adv, row: usize, v: Option<i128>) {
-        self.advice_fe(col, row, v.map(fe));
-    }
-    fn advice_fe(&mut self, col: Adv, row: usize, v: Option<Fr>) {
-        let mut val = match v {
-            Some(v) => Value::known(v),
-            None => Value::unknown(),
-        };
-        if self.tamper == Some(self.count) {
-            val = val.map(|v| v + Fr::ONE);
-        }
-        self.count += 1;
-        self.region.assign_advice(self.config.advice(col), row, val);
-    }
-    fn fixed(&mut self, col: Fix, row: usize, v: Fr) {
-        if !self.witness_only {
-            self.region.assign_fixed(self.config.fixed(col), row, v);
-        }
-    }
-    fn copy(&mut self, a: (Adv, usize), b: (Adv, usize)) {
-        let cell = |(c, r): (Adv, usize)| Cell {
-            row_offset: r,
-            column: self.config.advice(c).into(),
-        };
-        self.region.constrain_equal(cell(a), cell(b));
-    }
-    fn public(&mut self, a: (Adv, usize), idx: usize) {
-        let cell = Cell {
-            row_offset: a.1,
-            column: self.config.advice(a.0).into(),
-        };
-        self.publics.push((cell, idx));
-    }
-}
-
-/// A sink that counts advice cells (for tampering every one of them).
-#[derive(Default)]
-pub struct CountSink {
-    /// Advice cells assigned.
-    pub count: usize,
-}
-
-impl Sink for CountSink {
-    fn advice(&mut self, _: Adv, _: usize, _: Option<i128>) {
-        self.count += 1;
-    }
-    fn advice_fe(&mut self, _: Adv, _: usize, _: Option<Fr>) {
-        self.count += 1;
-    }
-    fn fixed(&mut self, _: Fix, _: usize, _: Fr) {}
-    fn copy(&mut self, _: (Adv, usize), _: (Adv, usize)) {}
-    fn public(&mut self, _: (Adv, usize), _: usize) {}
-}
-
-/// Fills the range table: `(0, 0)`, then `(w, v)` for `w ∈ shape.widths`,
-/// `0 ≤ v < 2^w`, then each function table's `(τ_f, entry)` rows ([`table::assign_tables`]).
-pub fn assign_range_table(
-    layouter: &mut impl Layouter<Fr>,
-    config: &MainConfig,
-) -> Result<(), halo2_axiom::plonk::Error> {
-    table::assign_tables(layouter, config, &config.shape.tables)
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use halo2_axiom::{
     plonk::{Circuit, ConstraintSystem, Error},
 };
 
-use super::{assign_range_table, fe, Builder, CountSink, Halo2Sink, MainConfig, NullSink, Shape};
+use super::{fe, synthesize_main, Builder, CountSink, MainConfig, NullSink, Shape};
 
 type BuildFn = Arc<dyn Fn(&mut Builder<'_>) + Send + Sync>;
 
@@ -52,6 +52,7 @@ impl GadgetCircuit {
                 act_bits,
                 widths: vec![],
                 tables: vec![],
+                freivalds: false,
             },
             true,
         );
@@ -63,6 +64,7 @@ impl GadgetCircuit {
             act_bits,
             widths: b.widths.iter().copied().collect(),
             tables: b.tables.clone(),
+            freivalds: false,
         };
         Self {
             build,
@@ -71,6 +73,12 @@ impl GadgetCircuit {
             tamper: None,
             poseidon: false,
         }
+    }
+
+    /// The same circuit with the matrix-check gate and challenge (second phase).
+    pub fn with_freivalds(mut self) -> Self {
+        self.shape.freivalds = true;
+        self
     }
 
     /// The same circuit with the Poseidon gate configured.
@@ -136,27 +144,10 @@ impl Circuit<Fr> for GadgetCircuit {
         unreachable!("configured with params")
     }
     fn synthesize(&self, config: MainConfig, mut layouter: impl Layouter<Fr>) -> Result<(), Error> {
-        assign_range_table(&mut layouter, &config)?;
-        let publics = layouter.assign_region(
-            || "gadget",
-            |mut region| {
-                let mut sink = Halo2Sink {
-                    region: &mut region,
-                    config: &config,
-                    tamper: self.tamper,
-                    count: 0,
-                    publics: vec![],
-                    witness_only: false,
-                };
-                let mut b = Builder::new(&mut sink, config.shape.clone(), false);
-                (self.build)(&mut b);
-                Ok(sink.publics)
-            },
-        )?;
-        for (cell, idx) in publics {
-            layouter.constrain_instance(cell, config.instance, idx);
-        }
-        Ok(())
+        synthesize_main(&mut layouter, &config, self.tamper, false, |b| {
+            (self.build)(b);
+            Ok(())
+        })
     }
 }
 

@@ -1,0 +1,213 @@
+//! Randomized matrix checks (Freivalds) with a Fiat–Shamir challenge drawn
+//! after the matrices are committed: a convolution or matrix product
+//! `Y = X·W + b` checked with `O(M·K + M·N + K·N)` multiplications instead of
+//! `M·K·N`.
+//!
+//! # Statement
+//!
+//! `X` is `M × K` (the im2col view of a convolution's input: row `m` holds the
+//! input cells under the kernel at output pixel `m`), `W` is `K × N` and `b`
+//! has `N` entries, both constants of the model (fixed weights), `Y` is the
+//! `M × N` matrix of raw accumulators that the rescale rows turn into the
+//! layer's output. With `α` a challenge and `v_k = Σ_n W_kn·α^(N−1−n)`,
+//! `B = Σ_n b_n·α^(N−1−n)`, each output pixel `m` gets one constraint
+//!
+//! ```text
+//! Σ_n Y_mn·α^(N−1−n) − Σ_k X_mk·v_k − B = 0,
+//! ```
+//!
+//! the evaluation at `α` of the polynomial `Σ_n (Y_m − X_m·W − b)_n·z^(N−1−n)`.
+//!
+//! # Soundness
+//!
+//! `X` and `Y` lie in first-phase columns (the even `x` columns: `Y` is born
+//! there, `X` arrives by copy constraints, which hold whatever column the
+//! producing cell is in). halo2 commits every first-phase column, then draws
+//! `α` from the transcript (`challenge_usable_after(FirstPhase)`), then the
+//! prover assigns the second-phase columns (odd `x`, `acc`) holding `α^j`,
+//! `v_k`, `B` and the running sums. So `X`, `Y` are fixed before `α` is
+//! known. If `Y_m ≠ X_m·W + b` for some `m`, the polynomial above is non-zero
+//! of degree `< N` and vanishes at a uniformly random `α` with probability
+//! `< N/p ≈ 2^−247` (Schwartz–Zippel), so a union bound over all pixels and
+//! layers leaves a negligible cheating probability. The rescale rows then prove
+//! `rshift(Y_mn, d)` exactly as for multiply-accumulate rows
+//! ([`super::linear`]). The challenge is never a constant: the earlier zkml
+//! fixed its "randomness", which lets a prover who knows it solve for a false
+//! `Y`.
+//!
+//! # Rows (`n` = MAC width, `n/2` pairs per row)
+//!
+//! ```text
+//! powers  acc = 1 (E1), then acc = acc[-1]·α (E5, q_pow)           α^0 … α^(N−1), shared
+//! horner  acc = h·acc[-1]·α^n + Σ_i wx_i·α^(n−1−i)   (E4, q_horner, h = HornerPrev)
+//!         ⌈N/n⌉ rows per v_k (coefficients −W_k·, leading zeros pad the first row)
+//! check   pairs (x_2i, x_2i+1) = (Y_mn, α^(N−1−n)), (X_mk, −v_k), (1, −B):
+//!         E1 with q_pairs, acc = running sum (A1 = −1), the last row has A1 = 0:
+//!         Σ pairs + acc[-1] = 0; unused pair slots hold a copy of the constant 0
+//! ```
+//!
+//! E4 rows leave E1 as `Σ wx_i·x_i = 0` on cells nothing reads (the prover
+//! leaves them 0). E4 is degree 3 (`q·h·acc[-1]`), E5 degree 2.
+
+use halo2_axiom::{
+    halo2curves::{bn256::Fr, ff::Field},
+    plonk::{Advice, Column, ConstraintSystem, Expression, FirstPhase, Fixed},
+    poly::Rotation,
+};
+
+use super::{arith::ArithInstructions, fe, Adv, Builder, FeWire, Fix, FreivaldsConfig, Wire};
+
+/// Registers the challenge `α`, the gate's fixed columns and E4, E5.
+pub(super) fn configure(
+    meta: &mut ConstraintSystem<Fr>,
+    acc: Column<Advice>,
+    wx: &[Column<Fixed>],
+) -> FreivaldsConfig {
+    let alpha = meta.challenge_usable_after(FirstPhase);
+    let [q_horner, horner_prev, q_pow] = [(); 3].map(|_| meta.fixed_column());
+    meta.create_gate("matrix check", |m| {
+        let a = m.query_challenge(alpha);
+        let cur = m.query_advice(acc, Rotation::cur());
+        let prev = m.query_advice(acc, Rotation::prev());
+        // Horner: ((h·acc[-1])·α + wx_0)·α + … + wx_{n−1}
+        let mut h: Expression<Fr> = m.query_fixed(horner_prev, Rotation::cur()) * prev.clone();
+        for w in wx {
+            h = h * a.clone() + m.query_fixed(*w, Rotation::cur());
+        }
+        let e4 = m.query_fixed(q_horner, Rotation::cur()) * (cur.clone() - h);
+        let e5 = m.query_fixed(q_pow, Rotation::cur()) * (cur - prev * a);
+        vec![e4, e5]
+    });
+    FreivaldsConfig {
+        alpha,
+        q_horner,
+        horner_prev,
+        q_pow,
+    }
+}
+
+/// The left factor of a checked pair: a first-phase cell.
+#[derive(Clone, Copy, Debug)]
+pub enum Left {
+    /// A fresh cell holding this value (a `Y` accumulator, born in the check).
+    Fresh(Option<i128>),
+    /// A copy of an existing cell (an `X` input, the constant 1).
+    Cell(Wire),
+}
+
+/// Matrix-check instructions ([module doc](self)).
+pub trait FreivaldsInstructions {
+    /// Cells holding `α^0 … α^(count−1)` (laid out once, extended on demand).
+    fn alpha_powers(&mut self, count: usize) -> Vec<FeWire>;
+    /// `Σ_j c_j·α^(L−1−j)` for constant coefficients `c` (`L = c.len() ≥ 1`).
+    fn horner_fixed(&mut self, coeffs: &[i128]) -> FeWire;
+    /// Constrains `Σ left_i·right_i = 0`; returns the cells of the
+    /// [`Left::Fresh`] entries, in order.
+    fn zero_pairs(&mut self, pairs: &[(Left, FeWire)]) -> Vec<Wire>;
+}
+
+fn mul_known(a: Option<Fr>, b: Option<Fr>) -> Option<Fr> {
+    a.zip(b).map(|(a, b)| a * b)
+}
+
+impl FreivaldsInstructions for Builder<'_> {
+    fn alpha_powers(&mut self, count: usize) -> Vec<FeWire> {
+        if self.alpha_pows.len() < count {
+            let mut prev = match self.alpha_pows.last() {
+                None => {
+                    let row = self.next_row();
+                    self.set(Fix::A1, row, -Fr::ONE);
+                    self.set(Fix::C1, row, Fr::ONE);
+                    let one = self.put_fe(Adv::Acc, row, Some(Fr::ONE));
+                    self.alpha_pows.push(one);
+                    one
+                }
+                // Extending: restate the last power right above the new rows.
+                Some(last) => {
+                    let last = *last;
+                    let row = self.next_row();
+                    self.copy_in_fe(&last, Adv::Acc, row)
+                }
+            };
+            while self.alpha_pows.len() < count {
+                let row = self.next_row();
+                self.set(Fix::QPow, row, Fr::ONE);
+                let v = mul_known(prev.val, self.alpha);
+                prev = self.put_fe(Adv::Acc, row, v);
+                self.alpha_pows.push(prev);
+            }
+        }
+        self.alpha_pows[..count].to_vec()
+    }
+
+    fn horner_fixed(&mut self, coeffs: &[i128]) -> FeWire {
+        assert!(!coeffs.is_empty(), "Horner over no coefficients");
+        let n = self.shape.n;
+        let pad = (n - coeffs.len() % n) % n;
+        let padded: Vec<i128> = std::iter::repeat_n(0, pad)
+            .chain(coeffs.iter().copied())
+            .collect();
+        let alpha = self.alpha;
+        let alpha_n = alpha.map(|a| a.pow_vartime([n as u64]));
+        let mut acc: Option<FeWire> = None;
+        for chunk in padded.chunks(n) {
+            let row = self.next_row();
+            self.set(Fix::QHorner, row, Fr::ONE);
+            let mut v = match &acc {
+                Some(p) => {
+                    self.set(Fix::HornerPrev, row, Fr::ONE);
+                    mul_known(p.val, alpha_n)
+                }
+                None => Some(Fr::ZERO),
+            };
+            for (i, &c) in chunk.iter().enumerate() {
+                self.seti(Fix::Wx(i), row, c);
+                let pw = alpha.map(|a| a.pow_vartime([(n - 1 - i) as u64]));
+                v = v.zip(pw).map(|(v, pw)| v + fe(c) * pw);
+            }
+            acc = Some(self.put_fe(Adv::Acc, row, v));
+        }
+        acc.expect("at least one row")
+    }
+
+    fn zero_pairs(&mut self, pairs: &[(Left, FeWire)]) -> Vec<Wire> {
+        let per = self.shape.n / 2;
+        assert!(per >= 1, "matrix checks need a MAC width of at least 2");
+        let zero = self.constant(0);
+        let chunks: Vec<_> = pairs.chunks(per).collect();
+        let last = chunks.len().saturating_sub(1);
+        let mut fresh = vec![];
+        let mut sum = Some(Fr::ZERO);
+        for (j, chunk) in chunks.into_iter().enumerate() {
+            let row = self.next_row();
+            self.set(Fix::QPairs, row, Fr::ONE);
+            if j > 0 {
+                self.set(Fix::P1, row, Fr::ONE);
+            }
+            for (i, (l, r)) in chunk.iter().enumerate() {
+                let a = match l {
+                    Left::Fresh(v) => {
+                        let w = self.put(Adv::X(2 * i), row, *v);
+                        fresh.push(w);
+                        w
+                    }
+                    Left::Cell(w) => self.copy_in(w, Adv::X(2 * i), row),
+                };
+                let b = self.copy_in_fe(r, Adv::X(2 * i + 1), row);
+                sum = sum.zip(mul_known(a.val.map(fe), b.val)).map(|(s, p)| s + p);
+            }
+            // Unused pair slots: a zero left factor, so the free right cell adds nothing.
+            for i in chunk.len()..per {
+                self.copy_in(&zero, Adv::X(2 * i), row);
+            }
+            if j < last {
+                self.set(Fix::A1, row, -Fr::ONE);
+                self.put_fe(Adv::Acc, row, sum);
+            }
+        }
+        fresh
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,153 @@
+//! Convolutions proved by the randomized matrix check (a challenge drawn after
+//! the first-phase columns are committed): the circuit computes exactly the
+//! trace, every sampled cell matters, real proofs verify and tampering fails,
+//! and the planner uses the check only where it saves rows.
+
+use halo2_axiom::dev::MockProver;
+use zkml_core::{
+    backend::{Backend, SetupOptions, Visibility},
+    exec::execute,
+    ops::Conv,
+    quant::{calibrate, quantize, QuantConfig},
+    FTensor, Graph, Op, QGraph,
+};
+use zkml_plonk::{
+    circuit::lay_out,
+    gadgets::{Builder, CountSink, NullSink},
+    plan, plan_with, PlonkError,
+};
+
+mod common;
+use common::{backend, det, mock_circuit};
+
+/// Conv 3×3 (4→8 ch, pad 1, bias) → Relu → Conv 3×3 stride 2 (8→6, no bias) → Add const.
+fn graph() -> (QGraph, Vec<Vec<FTensor>>) {
+    let mut g = Graph::new();
+    let x = g.add_input("x", vec![1, 4, 6, 6]);
+    let conv = |stride| Conv {
+        kernel: [3, 3],
+        strides: [stride, stride],
+        pads: [1, 1, 1, 1],
+        dilations: [1, 1],
+        group: 1,
+    };
+    let w1 = g.add_const("w1", det(&[8, 4, 3, 3], 1, 0.5));
+    let b1 = g.add_const("b1", det(&[8], 2, 0.5));
+    let c1 = g
+        .add_node("conv1", Op::Conv(conv(1)), vec![x, w1, b1], "c1")
+        .unwrap();
+    let r = g.add_node("relu", Op::Relu, vec![c1], "r").unwrap();
+    let w2 = g.add_const("w2", det(&[6, 8, 3, 3], 3, 0.5));
+    let c2 = g
+        .add_node("conv2", Op::Conv(conv(2)), vec![r, w2], "c2")
+        .unwrap();
+    let k = g.add_const("k", det(&[1, 6, 1, 1], 4, 0.5));
+    let o = g.add_node("add", Op::Add, vec![c2, k], "o").unwrap();
+    g.add_output(o);
+    let samples: Vec<Vec<FTensor>> = (0..3)
+        .map(|s| vec![det(&[1, 4, 6, 6], 10 + s, 1.0)])
+        .collect();
+    let cal = calibrate(&g, &samples).unwrap();
+    let cfg = QuantConfig {
+        act_bits: 12,
+        max_scale: 6,
+        weight_bits: 8,
+        ..QuantConfig::default()
+    };
+    (quantize(&g, &cal, &cfg).unwrap(), samples)
+}
+
+#[test]
+fn planner_uses_the_check_where_it_saves_rows() {
+    let (q, _) = graph();
+    let vis = Visibility::default();
+    let with = plan(&q, &vis, None).unwrap();
+    let without = plan_with(&q, &vis, None, false).unwrap();
+    println!("{with}\n{without}");
+    assert!(with.shape.freivalds, "both convolutions should be checked");
+    assert!(!without.shape.freivalds);
+    assert!(
+        with.rows < without.rows,
+        "{} vs {}",
+        with.rows,
+        without.rows
+    );
+}
+
+#[test]
+fn checked_convolutions_compute_exactly_the_trace() {
+    let (q, samples) = graph();
+    let vis = Visibility::default();
+    let p = plan(&q, &vis, None).unwrap();
+    for s in &samples {
+        let t = execute(&q, s).unwrap();
+        let mut sink = NullSink;
+        let mut b = Builder::new(&mut sink, p.shape.clone(), false);
+        let laid = lay_out(&mut b, &q, Some(&t), &vis).unwrap();
+        assert_eq!(b.freivalds_layers, 2);
+        let got: Vec<i64> = laid.outputs[0]
+            .iter()
+            .map(|w| w.val.unwrap() as i64)
+            .collect();
+        assert_eq!(
+            got,
+            t.values[q.outputs[0]].iter().copied().collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn mock_prover_accepts_and_sampled_tampering_fails() {
+    let (q, samples) = graph();
+    let t = execute(&q, &samples[0]).unwrap();
+    let vis = Visibility::default();
+    let p = plan(&q, &vis, None).unwrap();
+    let (c, k, inst) = mock_circuit(&q, &t, vis, &p);
+    MockProver::run(k, &c, vec![inst.clone()])
+        .unwrap()
+        .assert_satisfied();
+    let mut count = CountSink::default();
+    let mut b = Builder::new(&mut count, c.shape.clone(), false);
+    lay_out(&mut b, &q, Some(&t), &vis).unwrap();
+    let n = count.count;
+    for i in (0..n).step_by(11).chain(n - 5..n) {
+        let mut bad = c.clone();
+        bad.tamper = Some(i);
+        let r = MockProver::run(k, &bad, vec![inst.clone()])
+            .unwrap()
+            .verify();
+        assert!(
+            r.is_err(),
+            "corrupting advice cell {i} of {n} went unnoticed"
+        );
+    }
+}
+
+#[test]
+fn two_phase_proofs_verify_and_reject_tampering() {
+    let (q, samples) = graph();
+    let be = backend();
+    let (pk, vk) = be.setup(&q, &SetupOptions::default()).unwrap();
+    assert!(pk.plan.shape.freivalds);
+    let t0 = execute(&q, &samples[0]).unwrap();
+    let t1 = execute(&q, &samples[1]).unwrap();
+    let (proof, public) = be.prove(&pk, &q, &t0).unwrap();
+    be.verify(&vk, &public, &proof).unwrap();
+    for pos in [0, 40, proof.bytes.len() / 2, proof.bytes.len() - 1] {
+        let mut bad = proof.clone();
+        bad.bytes[pos] ^= 1;
+        assert!(
+            be.verify(&vk, &public, &bad).is_err(),
+            "flipped byte {pos} accepted"
+        );
+    }
+    let mut bad_pub = public.clone();
+    bad_pub.outputs[0][3] += 1;
+    assert!(matches!(
+        be.verify(&vk, &bad_pub, &proof),
+        Err(PlonkError::Rejected(_))
+    ));
+    let (proof1, public1) = be.prove(&pk, &q, &t1).unwrap();
+    be.verify(&vk, &public1, &proof1).unwrap();
+    assert!(be.verify(&vk, &public, &proof1).is_err());
+}
