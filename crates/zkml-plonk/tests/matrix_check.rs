@@ -151,3 +151,67 @@ fn two_phase_proofs_verify_and_reject_tampering() {
     be.verify(&vk, &public1, &proof1).unwrap();
     assert!(be.verify(&vk, &public, &proof1).is_err());
 }
+
+/// x[8, 32] · W[32, 24] + b (an Add of a constant, fused into the rescale) → Relu.
+fn matmul_graph() -> (QGraph, Vec<Vec<FTensor>>) {
+    let mut g = Graph::new();
+    let x = g.add_input("x", vec![8, 32]);
+    let w = g.add_const("w", det(&[32, 24], 5, 0.5));
+    let b = g.add_const("b", det(&[24], 6, 0.5));
+    let m = g.add_node("mm", Op::MatMul, vec![x, w], "m").unwrap();
+    let a = g.add_node("bias", Op::Add, vec![m, b], "a").unwrap();
+    let r = g.add_node("relu", Op::Relu, vec![a], "r").unwrap();
+    g.add_output(r);
+    let samples: Vec<Vec<FTensor>> = (0..2).map(|s| vec![det(&[8, 32], 20 + s, 1.0)]).collect();
+    let cal = calibrate(&g, &samples).unwrap();
+    (
+        quantize(&g, &cal, &QuantConfig::default()).unwrap(),
+        samples,
+    )
+}
+
+#[test]
+fn matmul_by_a_constant_matrix_is_checked() {
+    let (q, samples) = matmul_graph();
+    let vis = Visibility::default();
+    // At MAC width 8 the check saves rows (8·24 outputs of 32 terms).
+    let mut shape = plan(&q, &vis, None).unwrap().shape;
+    shape.n = 8;
+    shape.freivalds = true;
+    let t = execute(&q, &samples[0]).unwrap();
+    let mut sink = NullSink;
+    let mut b = Builder::new(&mut sink, shape.clone(), false);
+    let laid = lay_out(&mut b, &q, Some(&t), &vis).unwrap();
+    assert_eq!(b.freivalds_layers, 1);
+    let got: Vec<i64> = laid.outputs[0]
+        .iter()
+        .map(|w| w.val.unwrap() as i64)
+        .collect();
+    assert_eq!(
+        got,
+        t.values[q.outputs[0]].iter().copied().collect::<Vec<_>>()
+    );
+    let k = (b.row.max(shape.table_rows()) + 16)
+        .next_power_of_two()
+        .trailing_zeros();
+    let p = zkml_plonk::plan::plan_for_shape(&q, &vis, &shape, k).unwrap();
+    let (c, k, inst) = mock_circuit(&q, &t, vis, &p);
+    MockProver::run(k, &c, vec![inst.clone()])
+        .unwrap()
+        .assert_satisfied();
+    let mut count = CountSink::default();
+    let mut b = Builder::new(&mut count, shape, false);
+    lay_out(&mut b, &q, Some(&t), &vis).unwrap();
+    let n = count.count;
+    for i in (3..n).step_by(37) {
+        let mut bad = c.clone();
+        bad.tamper = Some(i);
+        let r = MockProver::run(k, &bad, vec![inst.clone()])
+            .unwrap()
+            .verify();
+        assert!(
+            r.is_err(),
+            "corrupting advice cell {i} of {n} went unnoticed"
+        );
+    }
+}

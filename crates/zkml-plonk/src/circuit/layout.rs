@@ -90,8 +90,9 @@ impl Walker<'_, '_> {
                 let bm = self.operand(x[1])?;
                 let ops = matmul::broadcast_operands(&a, &bm).map_err(|e| unsupported(q, ni, e))?;
                 let (nb, m, k, nn) = (ops.batch, ops.m, ops.k, ops.n);
-                let mut out = Vec::with_capacity(nb * m * nn);
-                for t in 0..nb {
+                let mut out = self.matmul_by_check(&ops, *shift).unwrap_or_default();
+                let mac_batches = if out.is_empty() { nb } else { 0 };
+                for t in 0..mac_batches {
                     for i in 0..m {
                         for j in 0..nn {
                             let mut terms = Vec::with_capacity(k);
