@@ -114,6 +114,11 @@ pub struct ProofArgs {
     /// Force the circuit size (log2 of the rows) instead of the planner's choice.
     #[arg(long)]
     pub k: Option<u32>,
+    /// Prove every layer with multiply-accumulate rows: no randomized matrix
+    /// check (by default convolutions and MatMuls by a constant matrix use it
+    /// where it saves rows; `zkml plan` shows which).
+    #[arg(long)]
+    pub no_matrix_check: bool,
     /// SRS.
     #[command(flatten)]
     pub srs: SrsArgs,

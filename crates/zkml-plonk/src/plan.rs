@@ -42,6 +42,8 @@ pub struct LayerRows {
     pub op: &'static str,
     /// Rows.
     pub rows: usize,
+    /// Proved by the randomized matrix check (else multiply-accumulate rows).
+    pub checked: bool,
 }
 
 /// A chosen layout.
@@ -98,9 +100,17 @@ impl fmt::Display for Plan {
             "public values: {}; estimated prove ≈ {:.1} s (2 cores)",
             self.num_public, self.est_prove_s
         )?;
+        if self.shape.freivalds {
+            let n = self.layers.iter().filter(|l| l.checked).count();
+            writeln!(
+                f,
+                "matrix check: {n} layer(s), challenge drawn after their inputs and outputs are committed"
+            )?;
+        }
         writeln!(f, "{:>8}  inputs", self.input_rows)?;
         for l in &self.layers {
-            writeln!(f, "{:>8}  {} ({})", l.rows, l.node, l.op)?;
+            let how = if l.checked { ", matrix check" } else { "" };
+            writeln!(f, "{:>8}  {} ({}{how})", l.rows, l.node, l.op)?;
         }
         Ok(())
     }
@@ -113,6 +123,7 @@ struct Pass {
     tables: Vec<crate::gadgets::table::FnTable>,
     input_rows: usize,
     node_rows: Vec<usize>,
+    node_checked: Vec<bool>,
     num_public: usize,
     /// Layers laid out by the matrix check.
     checked: usize,
@@ -138,6 +149,7 @@ fn pass(q: &QGraph, vis: &Visibility, n: usize, t: u32, freivalds: bool) -> Resu
         tables: b.tables.clone(),
         input_rows: laid.input_rows,
         node_rows: laid.node_rows,
+        node_checked: laid.node_checked,
         num_public: b.num_public(),
         checked: b.freivalds_layers,
     })
@@ -171,11 +183,12 @@ pub fn plan_for_shape(q: &QGraph, vis: &Visibility, shape: &Shape, k: u32) -> Re
         layers: q
             .nodes
             .iter()
-            .zip(&p.node_rows)
-            .map(|(nd, &rows)| LayerRows {
+            .zip(p.node_rows.iter().zip(&p.node_checked))
+            .map(|(nd, (&rows, &checked))| LayerRows {
                 node: nd.name.clone(),
                 op: nd.op.name(),
                 rows,
+                checked,
             })
             .collect(),
         num_public: p.num_public,
@@ -248,11 +261,12 @@ pub fn plan_with(
                 layers: q
                     .nodes
                     .iter()
-                    .zip(&pn.node_rows)
-                    .map(|(nd, &rows)| LayerRows {
+                    .zip(pn.node_rows.iter().zip(&pn.node_checked))
+                    .map(|(nd, (&rows, &checked))| LayerRows {
                         node: nd.name.clone(),
                         op: nd.op.name(),
                         rows,
+                        checked,
                     })
                     .collect(),
                 num_public: pn.num_public,

@@ -24,8 +24,13 @@ pub fn run(args: PlanArgs) -> Result<ExitCode> {
         }
     };
     let q = super::compile(&model, &samples, &args.quant)?;
-    let p = zkml_plonk::plan(&q, &visibility(&args.proof), args.proof.k)
-        .context("planning the circuit")?;
+    let p = zkml_plonk::plan_with(
+        &q,
+        &visibility(&args.proof),
+        args.proof.k,
+        !args.proof.no_matrix_check,
+    )
+    .context("planning the circuit")?;
     println!("{p}");
     Ok(ExitCode::SUCCESS)
 }

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use zkml_core::backend::{Backend, SetupOptions};
-use zkml_plonk::plan;
+use zkml_plonk::plan_with;
 
 use super::proving::{backend, srs_note, step, visibility};
 use crate::artifacts::{self, CompiledModel, Settings, TensorInfo, BACKEND, VERSION};
@@ -37,7 +37,8 @@ pub fn run(args: SetupArgs) -> Result<ExitCode> {
     let q = super::compile(&model, &samples, &args.quant)?;
     let vis = visibility(&args.proof);
     let b = backend(&args.proof.srs);
-    let p = plan(&q, &vis, args.proof.k).context("planning the circuit")?;
+    let p = plan_with(&q, &vis, args.proof.k, !args.proof.no_matrix_check)
+        .context("planning the circuit")?;
     eprintln!(
         "circuit: k = {}, {} advice columns, {} rows; SRS: {}",
         p.k,

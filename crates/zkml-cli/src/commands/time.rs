@@ -6,7 +6,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use serde_json::json;
 use zkml_core::backend::{Backend, SetupOptions};
-use zkml_plonk::plan;
+use zkml_plonk::plan_with;
 
 use super::proving::{backend, peak_rss_mib, srs_note, step, visibility};
 use crate::cli::TimeArgs;
@@ -26,7 +26,8 @@ pub fn run(args: TimeArgs) -> Result<ExitCode> {
 
     let vis = visibility(&args.proof);
     let b = backend(&args.proof.srs);
-    let p = plan(&q, &vis, args.proof.k).context("planning the circuit")?;
+    let p = plan_with(&q, &vis, args.proof.k, !args.proof.no_matrix_check)
+        .context("planning the circuit")?;
     if !args.json {
         eprintln!(
             "circuit: k = {}, {} advice columns, {} rows; SRS: {}",

@@ -68,6 +68,8 @@ pub struct Laid {
     pub input_rows: usize,
     /// Rows used by each node.
     pub node_rows: Vec<usize>,
+    /// Nodes proved by the randomized matrix check ([`crate::gadgets::freivalds`]).
+    pub node_checked: Vec<bool>,
 }
 
 /// Checks a visibility is one this backend proves.
@@ -259,12 +261,14 @@ pub fn lay_out(
         uses[o] += 1;
     }
     let mut node_rows = vec![0; q.nodes.len()];
+    let mut node_checked = vec![false; q.nodes.len()];
     let mut skip = vec![false; q.nodes.len()];
     for ni in 0..q.nodes.len() {
         if skip[ni] {
             continue;
         }
         let before = w.b.row;
+        let checked_before = w.b.freivalds_layers;
         let chain = plan_chain(q, ni, &uses, vis.weights == Vis::Private);
         w.fuse_add = chain.add.map(|a| fused_constant(q, ni, a));
         w.fuse_max = chain.act.map(|a| match q.nodes[a].op {
@@ -306,6 +310,7 @@ pub fn lay_out(
         }
         w.vals[node.output] = Some(out);
         node_rows[ni] = w.b.row - before;
+        node_checked[ni] = w.b.freivalds_layers > checked_before;
     }
     let mut outputs = Vec::with_capacity(q.outputs.len());
     for &id in &q.outputs {
@@ -321,6 +326,7 @@ pub fn lay_out(
         outputs,
         input_rows,
         node_rows,
+        node_checked,
     })
 }
 
