@@ -109,6 +109,8 @@ def main():
     ap.add_argument("--ezkl-models", nargs="*", default=["mlp", "lenet", "cifar_cnn"],
                     help="models to run EZKL on (cifar_cnn needs k=22: ~30 GB·min of SRS and setup)")
     ap.add_argument("--ezkl-repeat", type=int, default=1, help="EZKL runs per model (minutes each)")
+    ap.add_argument("--no-mac-baseline", action="store_true",
+                    help="skip the extra zkml run per model with --no-matrix-check (multiply-accumulate rows only)")
     args = ap.parse_args()
 
     subprocess.run(["cargo", "build", "--release", "-q", "-p", "zkml-cli"], cwd=ROOT, check=True)
@@ -138,11 +140,14 @@ def main():
     for name, model, inp, onnx_dir in cases:
         print(f"zkml: {name}", file=sys.stderr)
         z = zkml_time(zkml, model, inp, ["--input", "private"], args.repeat)
+        mac = None
+        if not args.no_mac_baseline:
+            mac = zkml_time(zkml, model, inp, ["--input", "private", "--no-matrix-check"], args.repeat)
         e = None
         if has_ezkl and onnx_dir and name in args.ezkl_models:
             print(f"ezkl: {name}", file=sys.stderr)
             e = ezkl_time(args.ezkl_python, runner, onnx_dir, args.ezkl_repeat)
-        results.append({"name": name, "zkml": z, "ezkl": e})
+        results.append({"name": name, "zkml": z, "zkml_mac": mac, "ezkl": e})
     load_after = os.getloadavg()
     os.makedirs(os.path.join(ROOT, "target", "bench"), exist_ok=True)
     with open(os.path.join(ROOT, "target", "bench", "results.json"), "w") as f:
@@ -156,22 +161,27 @@ def main():
         f" Medians of the repeats (zkml {args.repeat}, EZKL {args.ezkl_repeat}); zkml and EZKL measured in the same run, one after the other.",
         "Same statement for both: input private, weights fixed (constants bound by the verifying key), output public."
         " zkml: halo2-axiom, KZG on BN254, SHPLONK. EZKL 23: `ezkl_run.py --params fixed` (`--target resources`).",
-        "Peak RSS is the whole process's maximum resident set. Setup excludes SRS generation for both.",
+        "Peak RSS is the whole process's maximum resident set. Setup excludes SRS generation for both."
+        " \"zkml\" uses the randomized matrix check where the planner finds it saves rows; \"MAC rows only\" is `--no-matrix-check`.",
         "",
         "| model | system | k | columns | setup s | prove s | verify ms | peak RSS MiB | proof bytes | accuracy vs float | prove ratio (EZKL / zkml) |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in results:
         z, e = r["zkml"], r["ezkl"]
-        if "error" in z:
-            lines.append(f"| {r['name']} | zkml | error: {z['error']} |||||||||")
-        else:
+        rows = [("zkml", z)]
+        if r.get("zkml_mac"):
+            rows.append(("zkml, MAC rows only", r["zkml_mac"]))
+        for system, z in rows:
+            if "error" in z:
+                lines.append(f"| {r['name']} | {system} | error: {z['error']} |||||||||")
+                continue
             s = z["seconds"]
             acc = f"argmax {'agrees' if z.get('argmax_agree') else 'differs'}, err {100 * z.get('relative_error', 0):.2f}%"
             ratio = ""
             if e and "error" not in e and s.get("prove"):
                 ratio = f"{e['seconds']['prove'] / s['prove']:.1f}×"
-            lines.append(f"| {r['name']} | zkml | {z.get('k')} | {z.get('columns')} | {fmt(s.get('setup'))} | {fmt(s.get('prove'))} "
+            lines.append(f"| {r['name']} | {system} | {z.get('k')} | {z.get('columns')} | {fmt(s.get('setup'))} | {fmt(s.get('prove'))} "
                          f"| {fmt(1000 * s['verify'] if s.get('verify') is not None else None, 1)} | {fmt(z.get('peak_rss_mib'), 0)} "
                          f"| {z.get('proof_bytes')} | {acc} | {ratio} |")
         if e:
