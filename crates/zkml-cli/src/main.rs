@@ -13,6 +13,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // `zkml plan … | head` ends quietly, as Unix tools do, instead of panicking.
+    sigpipe::reset();
     let cli = cli::Cli::parse();
     match commands::dispatch(cli) {
         Ok(code) => code,
