@@ -7,7 +7,7 @@
 //!
 //! | op | gadget |
 //! | --- | --- |
-//! | Conv, MatMul (one operand constant: fixed weights) | [`linear`](crate::gadgets::linear), zero weights skipped |
+//! | Conv, MatMul (one operand constant: fixed weights) | [`linear`](crate::gadgets::linear), zero weights skipped; or the randomized matrix check ([`freivalds`](crate::gadgets::freivalds)) then one rescale row per output, where that takes fewer rows (ungrouped Conv, MatMul with more than one row) |
 //! | MatMul of two activations | [`arith`](crate::gadgets::arith) products, then a sum |
 //! | Add, Sub (alignment shifts) | [`linear`](crate::gadgets::linear) |
 //! | Mul | [`arith`](crate::gadgets::arith) or [`linear`](crate::gadgets::linear) (constant factor) |

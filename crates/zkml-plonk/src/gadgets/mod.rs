@@ -20,6 +20,15 @@
 //!                     ∪ {(τ_f, entry_f(i)) : function tables f}   (lookup per lk column, degree 4)
 //! ```
 //!
+//! With matrix checks on ([`Shape::freivalds`]) two more constraints use the
+//! challenge `α` (drawn after the first-phase columns are committed: `lk` and
+//! the even `x` columns; the odd `x` columns and `acc` are second-phase):
+//!
+//! ```text
+//! E4: q_horner·(acc − h·acc[-1]·α^n − Σ_i wx_i·α^(n−1−i)) = 0                      (degree 3)
+//! E5: q_pow·(acc − acc[-1]·α) = 0                                                   (degree 2)
+//! ```
+//!
 //! `acc[-1]` is the previous row's `acc` (multiply-accumulate chains, running
 //! maxima). `q_relu` turns E2 into `acc = c + lk_{L−1}·(linear form)`: a sign bit
 //! (the last lk cell, a 1-bit limb) times the low limbs, which fuses
@@ -37,6 +46,8 @@
 //! * [`table::TableInstructions`]: Sigmoid/Tanh (and Softmax's exp) by a saturated
 //!   function table stored in the range table under its own tag.
 //! * [`softmax::SoftmaxInstructions`]: Softmax of one lane.
+//! * [`freivalds::FreivaldsInstructions`]: the randomized matrix check of a
+//!   product by a constant matrix (Conv, MatMul) through E4, E5 and pair rows.
 //! * [`poseidon::PoseidonInstructions`]: the Poseidon hash of field-element
 //!   wires, on its own gate (opt-in: [`MainConfig::configure_poseidon`]).
 //!
