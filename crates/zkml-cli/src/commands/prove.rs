@@ -37,10 +37,10 @@ pub fn run(args: ProveArgs) -> Result<ExitCode> {
         execute_int(&q, x).with_context(|| format!("input file `{}`", args.input.display()))?;
     let b = backend(&args.srs);
     let pk_path = args.dir.join("pk.bin");
-    let pk_bytes =
-        std::fs::read(&pk_path).with_context(|| format!("reading `{}`", pk_path.display()))?;
+    let pk_file = std::fs::File::open(&pk_path)
+        .with_context(|| format!("reading `{}`", pk_path.display()))?;
     let (pk, t_load) = step("loading the proving key", || {
-        PlonkProvingKey::from_bytes(&pk_bytes, &q, &b)
+        PlonkProvingKey::from_reader(std::io::BufReader::new(pk_file), &q, &b)
             .with_context(|| format!("`{}`", pk_path.display()))
     })?;
     let ((proof, public), t_prove) =

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use zkml_core::backend::{Backend, SetupOptions};
+
 use zkml_plonk::plan_with;
 
 use super::proving::{backend, srs_note, step, visibility};
@@ -47,14 +47,8 @@ pub fn run(args: SetupArgs) -> Result<ExitCode> {
         srs_note(&b)
     );
     let ((pk, vk), t) = step("generating keys", || {
-        b.setup(
-            &q,
-            &SetupOptions {
-                visibility: vis,
-                k: args.proof.k,
-            },
-        )
-        .context("generating keys")
+        b.setup_with_plan(&q, vis, p.clone())
+            .context("generating keys")
     })?;
     let info = |ids: &[usize]| -> Vec<TensorInfo> {
         ids.iter()

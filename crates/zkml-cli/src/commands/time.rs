@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use serde_json::json;
-use zkml_core::backend::{Backend, SetupOptions};
+use zkml_core::backend::Backend;
 use zkml_plonk::plan_with;
 
 use super::proving::{backend, peak_rss_mib, srs_note, step, visibility};
@@ -41,14 +41,8 @@ pub fn run(args: TimeArgs) -> Result<ExitCode> {
         b.params(p.k).context("SRS")
     })?;
     let ((pk, vk), t_setup) = step("generating keys", || {
-        b.setup(
-            &q,
-            &SetupOptions {
-                visibility: vis,
-                k: args.proof.k,
-            },
-        )
-        .context("generating keys")
+        b.setup_with_plan(&q, vis, p.clone())
+            .context("generating keys")
     })?;
     let ((proof, public), t_prove) =
         step("proving", || b.prove(&pk, &q, &trace).context("proving"))?;

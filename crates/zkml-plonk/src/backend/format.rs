@@ -304,8 +304,25 @@ impl PlonkProvingKey {
     /// Reads a key written by [`Self::to_bytes`] for the model `q` (re-planned to recover the
     /// plan; a key for another model is refused).
     pub fn from_bytes(bytes: &[u8], q: &QGraph, backend: &PlonkBackend) -> Result<Self> {
+        Self::from_reader(bytes, q, backend)
+    }
+
+    /// As [`Self::from_bytes`], streaming: the key's bytes are never held in
+    /// memory beside the parsed key (it is the largest file of a setup).
+    pub fn from_reader(
+        mut reader: impl std::io::Read,
+        q: &QGraph,
+        backend: &PlonkBackend,
+    ) -> Result<Self> {
+        use std::io::Read;
         let what = "proving key";
-        let mut r = Rd { b: bytes, what };
+        // Header, metadata and SRS fingerprint fit in the first 64 KiB.
+        let mut head = Vec::new();
+        (&mut reader)
+            .take(1 << 16)
+            .read_to_end(&mut head)
+            .map_err(|e| fmt_err(what, e.to_string()))?;
+        let mut r = Rd { b: &head, what };
         let found = r.header(MAGIC_PK)?;
         let (shape, k, layout) = read_meta(&mut r)?;
         let expected = model_hash(q, &layout.vis, &shape, k);
@@ -317,6 +334,7 @@ impl PlonkProvingKey {
             });
         }
         let fp = r.take(srs_fingerprint_len())?.to_vec();
+        let consumed = head.len() - r.b.len();
         let params = backend.params(k)?;
         if srs_fingerprint(&params) != fp {
             return Err(PlonkError::Srs(
@@ -324,7 +342,7 @@ impl PlonkProvingKey {
             ));
         }
         let plan = crate::plan::plan_for_shape(q, &layout.vis, &shape, k)?;
-        let mut rest = r.b;
+        let mut rest = std::io::Cursor::new(&head[consumed..]).chain(reader);
         let pk =
             ProvingKey::<G1Affine>::read::<_, ZkmlCircuit>(&mut rest, SerdeFormat::RawBytes, shape)
                 .map_err(|e| fmt_err(what, e.to_string()))?;
