@@ -219,3 +219,25 @@ fn benchmark_models_agree_with_float() {
         assert_agrees(&v);
     }
 }
+
+#[test]
+fn plan_marks_matrix_checked_layers_and_the_switch_turns_the_check_off() {
+    let args = [
+        "plan",
+        "examples/mnist_cnn/model.onnx",
+        "--calibration",
+        "examples/mnist_cnn/calibration.json",
+    ];
+    let on = zkml(&args);
+    assert!(on.status.success(), "{}", stderr(&on));
+    let on = String::from_utf8(on.stdout).unwrap();
+    assert!(on.contains("conv1 (Conv, matrix check)"), "{on}");
+    assert!(on.contains("matrix check: 2 layer(s)"), "{on}");
+    let mut off_args = args.to_vec();
+    off_args.push("--no-matrix-check");
+    let off = zkml(&off_args);
+    assert!(off.status.success(), "{}", stderr(&off));
+    let off = String::from_utf8(off.stdout).unwrap();
+    assert!(!off.contains("matrix check"), "{off}");
+    assert!(off.contains("conv1 (Conv)"), "{off}");
+}
