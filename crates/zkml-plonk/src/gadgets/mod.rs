@@ -48,6 +48,8 @@
 //! * [`softmax::SoftmaxInstructions`]: Softmax of one lane.
 //! * [`freivalds::FreivaldsInstructions`]: the randomized matrix check of a
 //!   product by a constant matrix (Conv, MatMul) through E4, E5 and pair rows.
+//! * [`argmax::ArgmaxInstructions`]: the first index of the largest value
+//!   (selective reveal of the class, [`zkml_core::reveal`]).
 //! * [`poseidon::PoseidonInstructions`]: the Poseidon hash of field-element
 //!   wires, on its own gate (opt-in: [`MainConfig::configure_poseidon`]).
 //!
@@ -60,6 +62,7 @@
 //! cells (proved in each gadget's module doc), so every cell equals the
 //! executor's integer.
 
+pub mod argmax;
 pub mod arith;
 pub mod freivalds;
 pub mod linear;

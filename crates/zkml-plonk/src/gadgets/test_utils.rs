@@ -87,7 +87,7 @@ impl GadgetCircuit {
         self
     }
 
-    fn k(&self) -> u32 {
+    pub(crate) fn k(&self) -> u32 {
         let need = self.rows.max(self.shape.table_rows()) + 10;
         (need.next_power_of_two().trailing_zeros()).max(4)
     }
