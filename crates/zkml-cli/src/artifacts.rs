@@ -19,11 +19,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, ensure, Context, Result};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
-use zkml_core::backend::{PublicValues, Visibility};
+use zkml_core::backend::{PublicValues, Reveal, Visibility};
+use zkml_core::reveal::{argmax_rows, locate};
 use zkml_core::QGraph;
 
-/// Version of every file format below.
-pub const VERSION: u32 = 1;
+/// Version of every file format below (2: visibility carries the output reveal,
+/// proofs carry the revealed values).
+pub const VERSION: u32 = 2;
 /// The backend these files are for.
 pub const BACKEND: &str = "plonk";
 
@@ -95,10 +97,130 @@ pub struct ProofFile {
     pub public: PublicValues,
     /// Public outputs as real numbers (integer / 2^scale), for people.
     pub outputs: Vec<Vec<f64>>,
+    /// What the proof reveals of hidden outputs, for people (absent when
+    /// nothing is); derived from `public.revealed`, and `zkml verify` refuses a
+    /// file where it differs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revealed: Option<Revealed>,
     /// The instance column as BN254 field elements (hex, big-endian; negatives are p − |x|).
     pub public_field_elements: Vec<String>,
     /// The proof bytes, hex.
     pub proof: String,
+}
+
+/// The revealed part of hidden outputs, as people read it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Revealed {
+    /// Output values at chosen flat indices.
+    Indices {
+        /// One entry per revealed index, in the order asked for.
+        values: Vec<RevealedValue>,
+    },
+    /// The argmax class of every row of every output.
+    Argmax {
+        /// Per output, one class per row (along the last axis).
+        classes: Vec<Vec<i64>>,
+    },
+}
+
+/// One revealed output value.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RevealedValue {
+    /// Flat index over all outputs concatenated.
+    pub index: usize,
+    /// Which output.
+    pub output: usize,
+    /// Row-major index within that output.
+    pub element: usize,
+    /// The integer (as proved).
+    pub integer: i64,
+    /// Its real value, integer / 2^scale.
+    pub value: f64,
+}
+
+impl Revealed {
+    /// The view of `revealed` (the public integers) under `reveal` for outputs
+    /// `outputs`; `None` when nothing is revealed. Fails when the integers do
+    /// not fit the reveal (a malformed proof file).
+    pub fn of(reveal: &Reveal, revealed: &[i64], outputs: &[TensorInfo]) -> Result<Option<Self>> {
+        match reveal {
+            Reveal::None => {
+                ensure!(
+                    revealed.is_empty(),
+                    "values revealed, but this setup reveals none"
+                );
+                Ok(None)
+            }
+            Reveal::Indices(ix) => {
+                ensure!(
+                    ix.len() == revealed.len(),
+                    "{} revealed values for {} indices",
+                    revealed.len(),
+                    ix.len()
+                );
+                let sizes: Vec<usize> = outputs.iter().map(|t| t.shape.iter().product()).collect();
+                let values = ix
+                    .iter()
+                    .zip(revealed)
+                    .map(|(&index, &integer)| {
+                        let (output, element) = locate(&sizes, index)
+                            .with_context(|| format!("reveal index {index} past the outputs"))?;
+                        Ok(RevealedValue {
+                            index,
+                            output,
+                            element,
+                            integer,
+                            value: integer as f64 / 2f64.powi(outputs[output].scale),
+                        })
+                    })
+                    .collect::<Result<_>>()?;
+                Ok(Some(Revealed::Indices { values }))
+            }
+            Reveal::Argmax => {
+                let rows: Vec<usize> = outputs.iter().map(|t| argmax_rows(&t.shape)).collect();
+                ensure!(
+                    rows.iter().sum::<usize>() == revealed.len(),
+                    "{} classes revealed, the outputs have {} rows",
+                    revealed.len(),
+                    rows.iter().sum::<usize>()
+                );
+                let mut rest = revealed;
+                let classes = rows
+                    .iter()
+                    .map(|&n| {
+                        let (now, later) = rest.split_at(n);
+                        rest = later;
+                        now.to_vec()
+                    })
+                    .collect();
+                Ok(Some(Revealed::Argmax { classes }))
+            }
+        }
+    }
+
+    /// Lines for people: `output 0 class (argmax): 7`, `output 0 [3] = 0.1234`.
+    pub fn lines(&self) -> Vec<String> {
+        match self {
+            Revealed::Argmax { classes } => classes
+                .iter()
+                .enumerate()
+                .map(|(o, c)| match c.as_slice() {
+                    [one] => format!("output {o} class (argmax): {one}"),
+                    _ => format!("output {o} classes (argmax per row): {c:?}"),
+                })
+                .collect(),
+            Revealed::Indices { values } => values
+                .iter()
+                .map(|v| {
+                    format!(
+                        "output {} [{}] = {:.4} (integer {}, flat index {})",
+                        v.output, v.element, v.value, v.integer, v.index
+                    )
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Checks a file's format name and version.

@@ -81,6 +81,41 @@ pub enum VisArg {
     Fixed,
 }
 
+/// What `--reveal` asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RevealArg {
+    /// Every output (public outputs).
+    All,
+    /// No output (private outputs).
+    None,
+    /// The argmax class of each row of each output.
+    Argmax,
+    /// The outputs at these flat indices.
+    Indices(Vec<usize>),
+}
+
+/// Parses `--reveal`: `all`, `none`, `argmax` or `I,J,…`.
+fn parse_reveal(s: &str) -> Result<RevealArg, String> {
+    match s.trim() {
+        "all" => Ok(RevealArg::All),
+        "none" => Ok(RevealArg::None),
+        "argmax" => Ok(RevealArg::Argmax),
+        list => list
+            .split(',')
+            .map(|i| {
+                i.trim().parse::<usize>().map_err(|_| {
+                    format!(
+                        "`{}` is not an output index; expected all, none, argmax or a \
+                         comma-separated list of indices such as 0,3,7",
+                        i.trim()
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(RevealArg::Indices),
+    }
+}
+
 /// Visibility and proving-system flags.
 #[derive(Debug, Args)]
 pub struct ProofArgs {
@@ -102,15 +137,23 @@ pub struct ProofArgs {
         default_value = "fixed"
     )]
     pub weights_vis: VisArg,
-    /// Model outputs: public or private.
+    /// Model outputs: public or private [default: public; private with a
+    /// partial --reveal].
     #[arg(
         long = "output",
         id = "output_vis",
         value_name = "VISIBILITY",
-        value_enum,
-        default_value = "public"
+        value_enum
     )]
-    pub output_vis: VisArg,
+    pub output_vis: Option<VisArg>,
+    /// What the proof reveals of the outputs: all (= --output public), none
+    /// (= --output private), argmax (only the class: per row of each output,
+    /// the first index of the largest value along the last axis), or a
+    /// comma-separated list of flat output indices (e.g. 0,3,7; all outputs
+    /// concatenated in order, each row-major). A partial reveal keeps the other
+    /// outputs private; `zkml verify` prints what was revealed.
+    #[arg(long, value_name = "all|none|argmax|I,J,…", value_parser = parse_reveal)]
+    pub reveal: Option<RevealArg>,
     /// Force the circuit size (log2 of the rows) instead of the planner's choice.
     #[arg(long)]
     pub k: Option<u32>,
@@ -279,5 +322,20 @@ mod tests {
     #[test]
     fn flags_are_consistent() {
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn reveal_values_parse() {
+        use super::{parse_reveal, RevealArg};
+        assert_eq!(parse_reveal("argmax"), Ok(RevealArg::Argmax));
+        assert_eq!(parse_reveal("all"), Ok(RevealArg::All));
+        assert_eq!(parse_reveal("none"), Ok(RevealArg::None));
+        assert_eq!(
+            parse_reveal("0, 3,7"),
+            Ok(RevealArg::Indices(vec![0, 3, 7]))
+        );
+        let e = parse_reveal("0,x").unwrap_err();
+        assert!(e.contains("`x` is not an output index"), "{e}");
+        assert!(parse_reveal("-1").is_err());
     }
 }

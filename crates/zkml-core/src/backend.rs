@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::exec::Trace;
 use crate::quant::QGraph;
+pub use crate::reveal::Reveal;
 
 /// How one group of tensors appears to the verifier.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -26,7 +27,7 @@ pub enum Vis {
 }
 
 /// Visibility per tensor group.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Visibility {
     /// Model inputs: `Public` or `Private`.
     pub input: Vis,
@@ -34,6 +35,10 @@ pub struct Visibility {
     pub weights: Vis,
     /// Model outputs: `Public` or `Private`.
     pub output: Vis,
+    /// What of hidden outputs is revealed anyway ([`crate::reveal`]): nothing,
+    /// chosen elements, or the argmax class. Must be `None` with `Public` outputs.
+    #[serde(default)]
+    pub reveal: Reveal,
 }
 
 impl Default for Visibility {
@@ -43,6 +48,7 @@ impl Default for Visibility {
             input: Vis::Public,
             weights: Vis::Fixed,
             output: Vis::Public,
+            reveal: Reveal::None,
         }
     }
 }
@@ -58,14 +64,19 @@ pub struct SetupOptions {
 }
 
 /// The values a verifier sees: public model inputs and outputs, each flattened
-/// row-major, in the order of [`QGraph::inputs`] / [`QGraph::outputs`]. A group
-/// that is not public is empty.
+/// row-major, in the order of [`QGraph::inputs`] / [`QGraph::outputs`], then
+/// what [`Visibility::reveal`] reveals of hidden outputs. A group that is not
+/// public is empty.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PublicValues {
     /// Public input integers (empty unless inputs are public).
     pub inputs: Vec<Vec<i64>>,
     /// Public output integers (empty unless outputs are public).
     pub outputs: Vec<Vec<i64>>,
+    /// Revealed integers of hidden outputs ([`crate::reveal::revealed_values`]):
+    /// the values at the chosen indices, or the argmax classes; empty otherwise.
+    #[serde(default)]
+    pub revealed: Vec<i64>,
 }
 
 impl PublicValues {
@@ -87,6 +98,7 @@ impl PublicValues {
             } else {
                 vec![]
             },
+            revealed: crate::reveal::revealed_values(q, trace, &vis.reveal),
         }
     }
 }

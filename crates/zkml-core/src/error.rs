@@ -84,4 +84,19 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// A reveal index past the end of the outputs.
+    #[error(
+        "cannot reveal output index {index}: the outputs have {count} values (flat indices \
+         0..={last}, all outputs concatenated in order, each row-major)",
+        last = count.saturating_sub(1)
+    )]
+    RevealIndex {
+        /// The index asked for.
+        index: usize,
+        /// Output values in all.
+        count: usize,
+    },
+    /// A selective reveal that does not fit the model or the visibility.
+    #[error("cannot reveal outputs: {0}")]
+    Reveal(String),
 }

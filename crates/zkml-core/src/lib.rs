@@ -24,6 +24,7 @@ pub mod float;
 pub mod graph;
 pub mod ops;
 pub mod quant;
+pub mod reveal;
 pub mod rounding;
 pub mod tensor;
 

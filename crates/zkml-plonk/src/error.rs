@@ -18,6 +18,10 @@ pub enum PlonkError {
     /// A visibility this backend cannot prove.
     #[error("visibility not supported by the plonk backend: {0}")]
     Visibility(String),
+    /// A selective reveal of outputs that does not fit the model or visibility
+    /// (an index out of range, a reveal with public outputs, …).
+    #[error("{0}")]
+    Reveal(zkml_core::Error),
     /// The trace disagrees with what the circuit computes (not a trace of this model).
     #[error(
         "the trace does not match the model at node `{node}` ({op}), element {index}: the circuit \

@@ -106,8 +106,9 @@ fn circuit_computes_exactly_the_trace() {
     }
 }
 
-fn mock_circuit(q: &QGraph, t: &Trace, vis: Visibility) -> (ZkmlCircuit, u32, Vec<Fr>) {
-    common::mock_circuit(q, t, vis, &plan(q, &vis, None).unwrap())
+fn mock_circuit(q: &QGraph, t: &Trace, vis: &Visibility) -> (ZkmlCircuit, u32, Vec<Fr>) {
+    let p = plan(q, vis, None).unwrap();
+    common::mock_circuit(q, t, vis, &p)
 }
 
 #[test]
@@ -120,9 +121,10 @@ fn mock_prover_accepts_and_sampled_tampering_fails() {
             input: Vis::Private,
             weights: Vis::Fixed,
             output: Vis::Public,
+            ..Visibility::default()
         },
     ] {
-        let (c, k, inst) = mock_circuit(&q, &t, vis);
+        let (c, k, inst) = mock_circuit(&q, &t, &vis);
         MockProver::run(k, &c, vec![inst.clone()])
             .unwrap()
             .assert_satisfied();
@@ -486,7 +488,7 @@ fn more_ops_match_the_trace_and_satisfy_the_circuit() {
     let vis = Visibility::default();
     for s in &samples {
         let t = execute(&q, s).unwrap();
-        let (c, k, inst) = mock_circuit(&q, &t, vis);
+        let (c, k, inst) = mock_circuit(&q, &t, &vis);
         MockProver::run(k, &c, vec![inst])
             .unwrap()
             .assert_satisfied();
@@ -497,8 +499,9 @@ fn more_ops_match_the_trace_and_satisfy_the_circuit() {
         input: Vis::Public,
         weights: Vis::Fixed,
         output: Vis::Private,
+        ..Visibility::default()
     };
-    let (c, k, inst) = mock_circuit(&q, &t, vis);
+    let (c, k, inst) = mock_circuit(&q, &t, &vis);
     MockProver::run(k, &c, vec![inst])
         .unwrap()
         .assert_satisfied();
@@ -533,9 +536,10 @@ fn private_weights() {
         input: Vis::Public,
         weights: Vis::Private,
         output: Vis::Public,
+        ..Visibility::default()
     };
     let t = execute(&q, &samples[0]).unwrap();
-    let (c, k, inst) = mock_circuit(&q, &t, vis);
+    let (c, k, inst) = mock_circuit(&q, &t, &vis);
     MockProver::run(k, &c, vec![inst.clone()])
         .unwrap()
         .assert_satisfied();

@@ -102,7 +102,7 @@ fn mock_prover_accepts_and_sampled_tampering_fails() {
     let t = execute(&q, &samples[0]).unwrap();
     let vis = Visibility::default();
     let p = plan(&q, &vis, None).unwrap();
-    let (c, k, inst) = mock_circuit(&q, &t, vis, &p);
+    let (c, k, inst) = mock_circuit(&q, &t, &vis, &p);
     MockProver::run(k, &c, vec![inst.clone()])
         .unwrap()
         .assert_satisfied();
@@ -195,7 +195,7 @@ fn matmul_by_a_constant_matrix_is_checked() {
         .next_power_of_two()
         .trailing_zeros();
     let p = zkml_plonk::plan::plan_for_shape(&q, &vis, &shape, k).unwrap();
-    let (c, k, inst) = mock_circuit(&q, &t, vis, &p);
+    let (c, k, inst) = mock_circuit(&q, &t, &vis, &p);
     MockProver::run(k, &c, vec![inst.clone()])
         .unwrap()
         .assert_satisfied();

@@ -109,7 +109,7 @@ fn mock_prover_accepts_and_sampled_tampering_fails() {
     let c = ZkmlCircuit {
         q: Arc::new(q.clone()),
         trace: Some(Arc::new(t.clone())),
-        vis,
+        vis: vis.clone(),
         shape: p.shape.clone(),
         tamper: None,
         witness_only: false,

@@ -26,7 +26,7 @@ pub fn run(args: PlanArgs) -> Result<ExitCode> {
     let q = super::compile(&model, &samples, &args.quant)?;
     let p = zkml_plonk::plan_with(
         &q,
-        &visibility(&args.proof),
+        &visibility(&args.proof)?,
         args.proof.k,
         !args.proof.no_matrix_check,
     )

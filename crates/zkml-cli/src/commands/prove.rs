@@ -8,7 +8,7 @@ use zkml_core::exec::{execute_int, quantize_flat_inputs};
 use zkml_plonk::PlonkProvingKey;
 
 use super::proving::{backend, step};
-use crate::artifacts::{self, ProofFile, BACKEND, VERSION};
+use crate::artifacts::{self, ProofFile, Revealed, BACKEND, VERSION};
 use crate::cli::ProveArgs;
 use crate::inputs;
 
@@ -57,6 +57,7 @@ pub fn run(args: ProveArgs) -> Result<ExitCode> {
         .zip(&settings.outputs)
         .map(|(v, t)| v.iter().map(|&x| x as f64 / 2f64.powi(t.scale)).collect())
         .collect();
+    let revealed = Revealed::of(&pk.layout.vis.reveal, &public.revealed, &settings.outputs)?;
     let proof_bytes = proof.to_bytes();
     let file = ProofFile {
         format: "zkml-proof".into(),
@@ -65,6 +66,7 @@ pub fn run(args: ProveArgs) -> Result<ExitCode> {
         model_hash: settings.model_hash.clone(),
         public,
         outputs: outputs.clone(),
+        revealed: revealed.clone(),
         public_field_elements: field,
         proof: artifacts::hex(&proof_bytes),
     };
@@ -78,6 +80,9 @@ pub fn run(args: ProveArgs) -> Result<ExitCode> {
     );
     for (i, o) in outputs.iter().enumerate() {
         println!("output {i}: {}", super::fmt_list(o.iter().copied()));
+    }
+    for line in revealed.iter().flat_map(Revealed::lines) {
+        println!("{line}");
     }
     Ok(ExitCode::SUCCESS)
 }

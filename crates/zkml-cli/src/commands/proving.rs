@@ -2,12 +2,12 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use zkml_core::backend::{Vis, Visibility};
+use zkml_core::backend::{Reveal, Vis, Visibility};
 use zkml_plonk::PlonkBackend;
 
-use crate::cli::{ProofArgs, SrsArgs, VisArg};
+use crate::cli::{ProofArgs, RevealArg, SrsArgs, VisArg};
 
 fn vis(v: VisArg) -> Vis {
     match v {
@@ -17,13 +17,34 @@ fn vis(v: VisArg) -> Vis {
     }
 }
 
-/// The visibility the flags ask for.
-pub fn visibility(p: &ProofArgs) -> Visibility {
-    Visibility {
+/// The visibility the flags ask for. `--reveal` decides the outputs'
+/// visibility unless `--output` is given, which must then agree with it.
+pub fn visibility(p: &ProofArgs) -> Result<Visibility> {
+    let (output, reveal) = match (&p.reveal, p.output_vis) {
+        (None, out) => (out.map_or(Vis::Public, vis), Reveal::None),
+        (Some(RevealArg::All), None | Some(VisArg::Public)) => (Vis::Public, Reveal::None),
+        (Some(RevealArg::All), Some(_)) => {
+            bail!("--reveal all makes the outputs public; drop --output or use --output public")
+        }
+        (Some(_), Some(VisArg::Public)) => bail!(
+            "--output public reveals every output already; a partial --reveal needs \
+             --output private (or no --output)"
+        ),
+        (Some(r), out) => (
+            out.map_or(Vis::Private, vis),
+            match r {
+                RevealArg::All | RevealArg::None => Reveal::None,
+                RevealArg::Argmax => Reveal::Argmax,
+                RevealArg::Indices(ix) => Reveal::Indices(ix.clone()),
+            },
+        ),
+    };
+    Ok(Visibility {
         input: vis(p.input_vis),
         weights: vis(p.weights_vis),
-        output: vis(p.output_vis),
-    }
+        output,
+        reveal,
+    })
 }
 
 /// The backend with the SRS flags applied.

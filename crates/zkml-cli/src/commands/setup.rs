@@ -35,7 +35,7 @@ pub fn run(args: SetupArgs) -> Result<ExitCode> {
         }
     };
     let q = super::compile(&model, &samples, &args.quant)?;
-    let vis = visibility(&args.proof);
+    let vis = visibility(&args.proof)?;
     let b = backend(&args.proof.srs);
     let p = plan_with(&q, &vis, args.proof.k, !args.proof.no_matrix_check)
         .context("planning the circuit")?;
@@ -47,7 +47,7 @@ pub fn run(args: SetupArgs) -> Result<ExitCode> {
         srs_note(&b)
     );
     let ((pk, vk), t) = step("generating keys", || {
-        b.setup_with_plan(&q, vis, p.clone())
+        b.setup_with_plan(&q, vis.clone(), p.clone())
             .context("generating keys")
     })?;
     let info = |ids: &[usize]| -> Vec<TensorInfo> {

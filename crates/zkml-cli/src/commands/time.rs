@@ -24,7 +24,7 @@ pub fn run(args: TimeArgs) -> Result<ExitCode> {
     // The integer run is part of "quantize+run".
     let t_quant = t_quant + t_exec;
 
-    let vis = visibility(&args.proof);
+    let vis = visibility(&args.proof)?;
     let b = backend(&args.proof.srs);
     let p = plan_with(&q, &vis, args.proof.k, !args.proof.no_matrix_check)
         .context("planning the circuit")?;

@@ -7,13 +7,13 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::{ensure, Context, Result};
+use anyhow::{bail, ensure, Context, Result};
 use serde_json::json;
 use zkml_core::backend::Backend;
 use zkml_plonk::{PlonkProof, PlonkVerifyingKey};
 
 use super::proving::backend;
-use crate::artifacts::{self, ProofFile, Settings};
+use crate::artifacts::{self, ProofFile, Revealed, Settings};
 use crate::cli::VerifyArgs;
 
 pub fn run(args: VerifyArgs) -> Result<ExitCode> {
@@ -24,19 +24,33 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
         std::fs::read(&vk_path).with_context(|| format!("reading `{}`", vk_path.display()))?;
     let vk = PlonkVerifyingKey::from_bytes(&vk_bytes, &b)
         .with_context(|| format!("`{}`", vk_path.display()))?;
+    // What is printed as revealed comes from the key the proof is checked
+    // against; settings.json must describe the same statement.
+    if settings.visibility != vk.layout.vis {
+        bail!(
+            "`{}` and `{}` disagree on the visibility ({:?} vs {:?}); re-run `zkml setup`",
+            args.dir.join("settings.json").display(),
+            vk_path.display(),
+            settings.visibility,
+            vk.layout.vis
+        );
+    }
     let t = Instant::now();
     match check(&args, &settings, &b, &vk) {
-        Ok(outputs) => {
+        Ok((outputs, revealed)) => {
             let ms = t.elapsed().as_secs_f64() * 1e3;
             if args.json {
                 println!(
                     "{}",
-                    json!({"valid": true, "outputs": outputs, "verify_ms": ms})
+                    json!({"valid": true, "outputs": outputs, "revealed": revealed, "verify_ms": ms})
                 );
             } else {
                 println!("proof is VALID ({ms:.1} ms)");
                 for (i, o) in outputs.iter().enumerate() {
                     println!("output {i}: {}", super::fmt_list(o.iter().copied()));
+                }
+                for line in revealed.iter().flat_map(Revealed::lines) {
+                    println!("{line}");
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -52,13 +66,14 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
     }
 }
 
-/// Everything that can reject a proof; returns the verified outputs as reals.
+/// Everything that can reject a proof; returns the verified outputs as reals
+/// and what the proof reveals of hidden outputs.
 fn check(
     args: &VerifyArgs,
     settings: &Settings,
     b: &zkml_plonk::PlonkBackend,
     vk: &PlonkVerifyingKey,
-) -> Result<Vec<Vec<f64>>> {
+) -> Result<(Vec<Vec<f64>>, Option<Revealed>)> {
     let file: ProofFile = artifacts::read_json(&args.proof)?;
     artifacts::check_format(&args.proof, &file.format, file.version, "zkml-proof")?;
     ensure!(
@@ -76,11 +91,20 @@ fn check(
     let bytes = artifacts::unhex(&file.proof).context("the proof field is not hex")?;
     let proof = PlonkProof::from_bytes(&bytes)?;
     b.verify(vk, &file.public, &proof)?;
-    Ok(file
+    let revealed = Revealed::of(
+        &vk.layout.vis.reveal,
+        &file.public.revealed,
+        &settings.outputs,
+    )?;
+    ensure!(
+        file.revealed == revealed,
+        "the proof file's `revealed` field does not match its verified public values"
+    );
+    let outputs = file
         .public
         .outputs
         .iter()
         .zip(&settings.outputs)
-        .map(|(v, t)| v.iter().map(|&x| x as f64 / 2f64.powi(t.scale)).collect())
-        .collect())
+        .map(|(v, t)| v.iter().map(|&x| x as f64 / 2f64.powi(t.scale)).collect());
+    Ok((outputs.collect(), revealed))
 }

@@ -10,7 +10,7 @@ use halo2_axiom::{
     SerdeCurveAffine, SerdeFormat,
 };
 use zkml_core::{
-    backend::{Vis, Visibility},
+    backend::{Reveal, Vis, Visibility},
     QGraph,
 };
 
@@ -23,8 +23,8 @@ use crate::gadgets::{
 };
 use crate::srs::VerifierSrs;
 
-/// Version of the key and proof byte formats.
-pub const FORMAT_VERSION: u32 = 3;
+/// Version of the key and proof byte formats (4: keys carry the output reveal).
+pub const FORMAT_VERSION: u32 = 4;
 const MAGIC_PK: &[u8; 8] = b"ZKMLPPK\0";
 const MAGIC_VK: &[u8; 8] = b"ZKMLPVK\0";
 const MAGIC_PROOF: &[u8; 8] = b"ZKMLPPF\0";
@@ -154,14 +154,63 @@ fn write_meta(out: &mut Vec<u8>, shape: &Shape, k: u32, layout: &PublicLayout) {
             out.extend_from_slice(&(s as u64).to_le_bytes());
         }
     }
+    write_reveal(out, &layout.vis.reveal, layout.revealed);
+}
+
+/// The output reveal: a tag (0 none, 1 indices, 2 argmax), the indices
+/// (`u32` count, `u64` each) for tag 1, then the revealed count (`u64`).
+fn write_reveal(out: &mut Vec<u8>, reveal: &Reveal, count: usize) {
+    match reveal {
+        Reveal::None => out.push(0),
+        Reveal::Indices(ix) => {
+            out.push(1);
+            write_u32(out, ix.len() as u32);
+            for &i in ix {
+                out.extend_from_slice(&(i as u64).to_le_bytes());
+            }
+        }
+        Reveal::Argmax => out.push(2),
+    }
+    out.extend_from_slice(&(count as u64).to_le_bytes());
+}
+
+fn read_reveal(r: &mut Rd<'_>) -> Result<(Reveal, usize)> {
+    let what = r.what;
+    let reveal = match r.take(1)?[0] {
+        0 => Reveal::None,
+        1 => {
+            let m = r.u32()?;
+            if m as usize > r.b.len() / 8 {
+                return Err(fmt_err(what, "implausible reveal index count"));
+            }
+            Reveal::Indices(
+                (0..m)
+                    .map(|_| r.u64().map(|i| i as usize))
+                    .collect::<Result<_>>()?,
+            )
+        }
+        2 => Reveal::Argmax,
+        b => return Err(fmt_err(what, format!("bad reveal tag {b}"))),
+    };
+    let count = r.u64()? as usize;
+    if let Reveal::Indices(ix) = &reveal {
+        if ix.len() != count {
+            return Err(fmt_err(
+                what,
+                "reveal index count disagrees with the revealed count",
+            ));
+        }
+    }
+    Ok((reveal, count))
 }
 
 fn read_meta(r: &mut Rd<'_>) -> Result<(Shape, u32, PublicLayout)> {
     let what = r.what;
-    let vis = Visibility {
+    let mut vis = Visibility {
         input: byte_vis(r.take(1)?[0], what)?,
         weights: byte_vis(r.take(1)?[0], what)?,
         output: byte_vis(r.take(1)?[0], what)?,
+        reveal: Reveal::None,
     };
     let (n, l, t, act_bits, k) = (r.u32()?, r.u32()?, r.u32()?, r.u32()?, r.u32()?);
     let nw = r.u32()?;
@@ -196,6 +245,8 @@ fn read_meta(r: &mut Rd<'_>) -> Result<(Shape, u32, PublicLayout)> {
         }
     }
     let [inputs, outputs] = sizes;
+    let (reveal, revealed) = read_reveal(r)?;
+    vis.reveal = reveal;
     Ok((
         Shape {
             n: n as usize,
@@ -212,6 +263,7 @@ fn read_meta(r: &mut Rd<'_>) -> Result<(Shape, u32, PublicLayout)> {
             inputs,
             outputs,
             bound,
+            revealed,
         },
     ))
 }
@@ -413,5 +465,42 @@ mod tests {
         let mut vkish = b.clone();
         vkish[..8].copy_from_slice(MAGIC_VK);
         assert!(PlonkProof::from_bytes(&vkish).is_err());
+    }
+
+    #[test]
+    fn meta_round_trips_every_reveal() {
+        let shape = Shape {
+            n: 4,
+            l: 2,
+            t: 8,
+            act_bits: 16,
+            widths: vec![1, 8],
+            ..Shape::default()
+        };
+        for (reveal, revealed) in [
+            (Reveal::None, 0),
+            (Reveal::Argmax, 2),
+            (Reveal::Indices(vec![7, 0, 3]), 3),
+        ] {
+            let layout = PublicLayout {
+                vis: Visibility {
+                    output: Vis::Private,
+                    reveal,
+                    ..Visibility::default()
+                },
+                inputs: vec![4],
+                outputs: vec![20],
+                bound: 100,
+                revealed,
+            };
+            let mut out = vec![];
+            write_meta(&mut out, &shape, 9, &layout);
+            let mut r = Rd {
+                b: &out,
+                what: "proof",
+            };
+            assert_eq!(read_meta(&mut r).unwrap(), (shape.clone(), 9, layout));
+            assert!(r.b.is_empty());
+        }
     }
 }

@@ -106,6 +106,7 @@ impl PlonkBackend {
 }
 
 /// Which public values a key expects: element counts and the input bound.
+/// The instance column is: public inputs, public outputs, revealed values.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PublicLayout {
     /// Visibility.
@@ -116,20 +117,24 @@ pub struct PublicLayout {
     pub outputs: Vec<usize>,
     /// Largest input magnitude.
     pub bound: i64,
+    /// How many values `vis.reveal` reveals ([`zkml_core::reveal::revealed_count`]).
+    pub revealed: usize,
 }
 
 impl PublicLayout {
     fn of(q: &QGraph, vis: Visibility) -> Self {
         let numel = |id: &usize| q.values[*id].shape.iter().product();
         Self {
-            vis,
             inputs: q.inputs.iter().map(numel).collect(),
             outputs: q.outputs.iter().map(numel).collect(),
             bound: q.bound(),
+            revealed: zkml_core::reveal::revealed_count(q, &vis.reveal),
+            vis,
         }
     }
 
-    /// The instance column: public inputs then public outputs, checked for shape and range.
+    /// The instance column: public inputs, public outputs, then the revealed
+    /// values, checked for shape and range.
     pub fn instance(&self, public: &PublicValues) -> Result<Vec<Fr>> {
         let mut inst = vec![];
         let groups = [
@@ -170,6 +175,15 @@ impl PublicLayout {
                 inst.extend(vals.iter().map(|&v| fe(v as i128)));
             }
         }
+        if public.revealed.len() != self.revealed {
+            return Err(PlonkError::PublicValues(format!(
+                "this key reveals {} output value(s) ({}), {} were given",
+                self.revealed,
+                self.vis.reveal.describe(),
+                public.revealed.len()
+            )));
+        }
+        inst.extend(public.revealed.iter().map(|&v| fe(v as i128)));
         Ok(inst)
     }
 }
@@ -221,11 +235,13 @@ impl PlonkBackend {
         vis: Visibility,
         plan: Plan,
     ) -> Result<(PlonkProvingKey, PlonkVerifyingKey)> {
+        check_visibility(&vis)?;
+        zkml_core::reveal::check_reveal(q, &vis).map_err(PlonkError::Reveal)?;
         let params = Arc::new(self.params(plan.k)?);
         let circuit = ZkmlCircuit {
             q: Arc::new(q.clone()),
             trace: None,
-            vis,
+            vis: vis.clone(),
             shape: plan.shape.clone(),
             tamper: None,
             witness_only: false,
@@ -272,7 +288,7 @@ impl Backend for PlonkBackend {
         check_cpu()?;
         check_visibility(&options.visibility)?;
         let plan = plan(q, &options.visibility, options.k)?;
-        self.setup_with_plan(q, options.visibility, plan)
+        self.setup_with_plan(q, options.visibility.clone(), plan)
     }
 
     fn prove(
@@ -282,7 +298,7 @@ impl Backend for PlonkBackend {
         trace: &Trace,
     ) -> Result<(PlonkProof, PublicValues)> {
         check_cpu()?;
-        let vis = pk.layout.vis;
+        let vis = pk.layout.vis.clone();
         let expected = model_hash(q, &vis, &pk.plan.shape, pk.plan.k);
         if expected != pk.model_hash {
             return Err(PlonkError::WrongModel {

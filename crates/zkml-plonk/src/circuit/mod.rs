@@ -32,7 +32,10 @@
 //! same row), then Clip's upper bound (one select row).
 //!
 //! Public values (instance column): the model inputs (flattened, in order) when
-//! public, then the outputs when public.
+//! public, then the outputs when public, then what [`Visibility::reveal`]
+//! reveals of hidden outputs ([`zkml_core::reveal`]): the cells at the chosen
+//! flat indices, or one [`argmax`](crate::gadgets::argmax) class cell per row of
+//! each output.
 use std::sync::Arc;
 
 use halo2_axiom::{
@@ -42,15 +45,16 @@ use halo2_axiom::{
 };
 use ndarray::{ArrayD, IxDyn};
 use zkml_core::{
-    backend::{Vis, Visibility},
+    backend::{Reveal, Vis, Visibility},
     quant::QValueKind,
+    reveal::{argmax_lane, check_reveal},
     ITensor, QGraph, QOp, Trace,
 };
 
 use crate::error::{PlonkError, Result};
 use crate::gadgets::{
-    arith::ArithInstructions, linear::LinearInstructions, select::SelectInstructions,
-    synthesize_main, Builder, MainConfig, Shape, Wire,
+    argmax::ArgmaxInstructions, arith::ArithInstructions, linear::LinearInstructions,
+    select::SelectInstructions, synthesize_main, Builder, MainConfig, Shape, Wire,
 };
 
 mod fusion;
@@ -228,6 +232,7 @@ pub fn lay_out(
     vis: &Visibility,
 ) -> Result<Laid> {
     check_visibility(vis)?;
+    check_reveal(q, vis).map_err(PlonkError::Reveal)?;
     let mut w = Walker {
         b,
         q,
@@ -322,12 +327,37 @@ pub fn lay_out(
         }
         outputs.push(cells);
     }
+    reveal(w.b, &outputs, &vis.reveal);
     Ok(Laid {
         outputs,
         input_rows,
         node_rows,
         node_checked,
     })
+}
+
+/// Binds what `reveal` reveals of the output cells to the next public values
+/// (after [`check_reveal`]): the cells at the flat indices, or the argmax class
+/// of each row (last axis) of each output.
+fn reveal(b: &mut Builder<'_>, outputs: &[ArrayD<Wire>], reveal: &Reveal) {
+    match reveal {
+        Reveal::None => {}
+        Reveal::Indices(ix) => {
+            let flat: Vec<Wire> = outputs.iter().flat_map(|o| o.iter().copied()).collect();
+            for &i in ix {
+                b.make_public(&flat[i]);
+            }
+        }
+        Reveal::Argmax => {
+            for o in outputs {
+                let cells: Vec<Wire> = o.iter().copied().collect();
+                for row in cells.chunks(argmax_lane(o.shape())) {
+                    let c = b.argmax(row);
+                    b.make_public(&c);
+                }
+            }
+        }
+    }
 }
 
 /// The halo2 circuit of a model.

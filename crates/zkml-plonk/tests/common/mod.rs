@@ -40,21 +40,22 @@ pub fn backend() -> PlonkBackend {
 pub fn mock_circuit(
     q: &QGraph,
     t: &Trace,
-    vis: Visibility,
+    vis: &Visibility,
     plan: &Plan,
 ) -> (ZkmlCircuit, u32, Vec<Fr>) {
-    let public = PublicValues::from_trace(q, t, &vis);
+    let public = PublicValues::from_trace(q, t, vis);
     let inst: Vec<Fr> = public
         .inputs
         .iter()
         .chain(&public.outputs)
         .flatten()
+        .chain(&public.revealed)
         .map(|&v| fe(v as i128))
         .collect();
     let c = ZkmlCircuit {
         q: Arc::new(q.clone()),
         trace: Some(Arc::new(t.clone())),
-        vis,
+        vis: vis.clone(),
         shape: plan.shape.clone(),
         tamper: None,
         witness_only: false,
