@@ -46,6 +46,9 @@ pub enum Command {
     /// SRS is generated and cached per k in --srs-dir: INSECURE, for testing only.
     ///
     /// Example: zkml setup examples/mnist_cnn/model.onnx --calibration examples/mnist_cnn/calibration.json -o mnist.zkml
+    ///
+    /// To keep the outputs hidden and reveal only the class: add --reveal argmax
+    /// (or only some output values: --reveal 0,3,7).
     Setup(SetupArgs),
     /// Prove that the compiled model ran on INPUT; writes the proof and its public values.
     ///

@@ -2,11 +2,11 @@
 //!
 //! With outputs that are not [`Vis::Public`], a proof can still reveal:
 //!
-//! * [`Reveal::None`]: nothing.
-//! * [`Reveal::Indices`]: the output values at chosen flat indices. Indices run
+//! * [`Reveal::None`] reveals nothing.
+//! * [`Reveal::Indices`] reveals the output values at chosen flat indices. Indices run
 //!   over all outputs concatenated in order, each flattened row-major (for a
 //!   single-output model, the row-major index into that output).
-//! * [`Reveal::Argmax`]: only the class: for each output tensor and each row
+//! * [`Reveal::Argmax`] reveals only the class: for each output tensor and each row
 //!   along its last axis, the index of the largest value, the **first** one on
 //!   ties (ONNX `ArgMax` with `axis = −1`, `keepdims = 0`,
 //!   `select_last_index = 0`). A `[1, 10]` output reveals one class; a `[B, C]`
