@@ -160,6 +160,19 @@ fn reveal_argmax_and_indices() {
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     // The argmax proof is not a proof for the indices setup.
     assert_rejected(&zkml(&["verify", &ix, &p0]), "another model");
+    // settings.json edited to claim other indices: refused (it must describe
+    // the statement of vk.bin, which decides what is printed).
+    let path = format!("{ix}/settings.json");
+    let mut s = read(&path);
+    s["visibility"]["reveal"]["Indices"][2] = Value::from(8);
+    std::fs::write(&path, serde_json::to_string(&s).unwrap()).unwrap();
+    let o = zkml(&["verify", &ix, &p]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("disagree on the visibility"),
+        "{}",
+        text(&o)
+    );
 }
 
 #[test]

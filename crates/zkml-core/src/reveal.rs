@@ -199,6 +199,67 @@ mod tests {
         assert_eq!(locate(&[3, 2], 5), None);
     }
 
+    /// `y = Relu(x)` for `x: [2, 3]` and `z = Relu(w)` for `w: [4]`, quantized exactly.
+    fn two_outputs() -> (QGraph, Trace) {
+        use crate::{calibrate, execute, quantize, Graph, Op, QuantConfig};
+        use ndarray::{ArrayD, IxDyn};
+        let mut g = Graph::new();
+        let x = g.add_input("x", vec![2, 3]);
+        let w = g.add_input("w", vec![4]);
+        let y = g.add_node("r1", Op::Relu, vec![x], "y").unwrap();
+        let z = g.add_node("r2", Op::Relu, vec![w], "z").unwrap();
+        g.add_output(y);
+        g.add_output(z);
+        let t = |s: &[usize], v: &[f32]| ArrayD::from_shape_vec(IxDyn(s), v.to_vec()).unwrap();
+        let inputs = vec![
+            t(&[2, 3], &[1.0, 3.0, 3.0, -1.0, -2.0, -0.5]),
+            t(&[4], &[0.5, 2.0, -1.0, 2.0]),
+        ];
+        let cal = calibrate(&g, std::slice::from_ref(&inputs)).unwrap();
+        let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
+        let trace = execute(&q, &inputs).unwrap();
+        (q, trace)
+    }
+
+    #[test]
+    fn revealed_values_follow_the_executor() {
+        let (q, t) = two_outputs();
+        let y: Vec<i64> = t.values[q.outputs[0]].iter().copied().collect();
+        let z: Vec<i64> = t.values[q.outputs[1]].iter().copied().collect();
+        // Rows of y: [1, 3, 3] → 1 (first of the tie); [0, 0, 0] → 0; z → 1.
+        assert_eq!(revealed_values(&q, &t, &Reveal::Argmax), vec![1, 0, 1]);
+        assert_eq!(revealed_count(&q, &Reveal::Argmax), 3);
+        let ix = Reveal::Indices(vec![7, 2]);
+        assert_eq!(revealed_values(&q, &t, &ix), vec![z[1], y[2]]);
+        assert!(revealed_values(&q, &t, &Reveal::None).is_empty());
+    }
+
+    #[test]
+    fn bad_reveals_are_refused() {
+        let (q, _) = two_outputs();
+        let vis = |reveal| Visibility {
+            output: Vis::Private,
+            reveal,
+            ..Visibility::default()
+        };
+        assert!(check_reveal(&q, &vis(Reveal::Indices(vec![0, 9]))).is_ok());
+        assert!(matches!(
+            check_reveal(&q, &vis(Reveal::Indices(vec![10]))),
+            Err(Error::RevealIndex {
+                index: 10,
+                count: 10
+            })
+        ));
+        let e = check_reveal(&q, &vis(Reveal::Indices(vec![4, 4]))).unwrap_err();
+        assert!(e.to_string().contains("given twice"), "{e}");
+        let public = Visibility {
+            reveal: Reveal::Argmax,
+            ..Visibility::default()
+        };
+        assert!(check_reveal(&q, &public).is_err());
+        assert!(check_reveal(&q, &vis(Reveal::Argmax)).is_ok());
+    }
+
     #[test]
     fn describe() {
         assert_eq!(Reveal::Indices(vec![0, 3, 7]).describe(), "indices 0,3,7");
