@@ -28,7 +28,7 @@
 //! E2, the copies by the permutation.
 //!
 //! Cost: `n + 1` rows, `⌈b/t⌉ + 1` lk cells per row, then `⌈(n + 1)/w⌉` linear
-//! rows (`w` the MAC width). No new gate or column: degree 4 (E3), as before.
+//! rows (`w` the MAC width). Only E1–E3 of the main gate: no new gate or column.
 
 use halo2_axiom::halo2curves::{bn256::Fr, ff::Field};
 use zkml_core::compare::argmax;
