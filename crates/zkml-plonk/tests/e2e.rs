@@ -125,27 +125,9 @@ fn mock_prover_accepts_and_sampled_tampering_fails() {
         },
     ] {
         let (c, k, inst) = mock_circuit(&q, &t, &vis);
-        MockProver::run(k, &c, vec![inst.clone()])
-            .unwrap()
-            .assert_satisfied();
-        let mut count = CountSink::default();
-        let mut b = Builder::new(&mut count, c.shape.clone(), false);
-        lay_out(&mut b, &q, Some(&t), &vis).unwrap();
-        let n = count.count;
         // Every 7th cell plus the last ones (the outputs); the per-gadget
         // tests corrupt every cell of each gadget.
-        let cells: Vec<usize> = (0..n).step_by(7).chain(n.saturating_sub(5)..n).collect();
-        for i in cells {
-            let mut bad = c.clone();
-            bad.tamper = Some(i);
-            let r = MockProver::run(k, &bad, vec![inst.clone()])
-                .unwrap()
-                .verify();
-            assert!(
-                r.is_err(),
-                "corrupting advice cell {i} of {n} went unnoticed"
-            );
-        }
+        common::assert_sampled_tampering_fails(&c, k, &inst, common::every(7, 5));
     }
 }
 

@@ -3,7 +3,6 @@
 //! trace, every sampled cell matters, real proofs verify and tampering fails,
 //! and the planner uses the check only where it saves rows.
 
-use halo2_axiom::dev::MockProver;
 use zkml_core::{
     backend::{Backend, SetupOptions, Visibility},
     exec::execute,
@@ -13,12 +12,12 @@ use zkml_core::{
 };
 use zkml_plonk::{
     circuit::lay_out,
-    gadgets::{Builder, CountSink, NullSink},
+    gadgets::{Builder, NullSink},
     plan, plan_with, PlonkError,
 };
 
 mod common;
-use common::{backend, det, mock_circuit};
+use common::{assert_sampled_tampering_fails, backend, det, every, mock_circuit};
 
 /// Conv 3×3 (4→8 ch, pad 1, bias) → Relu → Conv 3×3 stride 2 (8→6, no bias) → Add const.
 fn graph() -> (QGraph, Vec<Vec<FTensor>>) {
@@ -103,24 +102,7 @@ fn mock_prover_accepts_and_sampled_tampering_fails() {
     let vis = Visibility::default();
     let p = plan(&q, &vis, None).unwrap();
     let (c, k, inst) = mock_circuit(&q, &t, &vis, &p);
-    MockProver::run(k, &c, vec![inst.clone()])
-        .unwrap()
-        .assert_satisfied();
-    let mut count = CountSink::default();
-    let mut b = Builder::new(&mut count, c.shape.clone(), false);
-    lay_out(&mut b, &q, Some(&t), &vis).unwrap();
-    let n = count.count;
-    for i in (0..n).step_by(11).chain(n - 5..n) {
-        let mut bad = c.clone();
-        bad.tamper = Some(i);
-        let r = MockProver::run(k, &bad, vec![inst.clone()])
-            .unwrap()
-            .verify();
-        assert!(
-            r.is_err(),
-            "corrupting advice cell {i} of {n} went unnoticed"
-        );
-    }
+    assert_sampled_tampering_fails(&c, k, &inst, every(11, 5));
 }
 
 #[test]
@@ -196,22 +178,5 @@ fn matmul_by_a_constant_matrix_is_checked() {
         .trailing_zeros();
     let p = zkml_plonk::plan::plan_for_shape(&q, &vis, &shape, k).unwrap();
     let (c, k, inst) = mock_circuit(&q, &t, &vis, &p);
-    MockProver::run(k, &c, vec![inst.clone()])
-        .unwrap()
-        .assert_satisfied();
-    let mut count = CountSink::default();
-    let mut b = Builder::new(&mut count, shape, false);
-    lay_out(&mut b, &q, Some(&t), &vis).unwrap();
-    let n = count.count;
-    for i in (3..n).step_by(37) {
-        let mut bad = c.clone();
-        bad.tamper = Some(i);
-        let r = MockProver::run(k, &bad, vec![inst.clone()])
-            .unwrap()
-            .verify();
-        assert!(
-            r.is_err(),
-            "corrupting advice cell {i} of {n} went unnoticed"
-        );
-    }
+    assert_sampled_tampering_fails(&c, k, &inst, |n| (3..n).step_by(37).collect());
 }

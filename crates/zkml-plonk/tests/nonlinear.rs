@@ -15,7 +15,7 @@ use zkml_core::{
 };
 use zkml_plonk::{
     circuit::{lay_out, ZkmlCircuit},
-    gadgets::{fe, Builder, CountSink, NullSink},
+    gadgets::{fe, Builder, NullSink},
     plan, PlonkBackend, PlonkError,
 };
 
@@ -98,41 +98,8 @@ fn mock_prover_accepts_and_sampled_tampering_fails() {
     let t = execute(&q, &samples[0]).unwrap();
     let vis = Visibility::default();
     let p = plan(&q, &vis, None).unwrap();
-    let public = PublicValues::from_trace(&q, &t, &vis);
-    let inst: Vec<Fr> = public
-        .inputs
-        .iter()
-        .chain(&public.outputs)
-        .flatten()
-        .map(|&v| fe(v as i128))
-        .collect();
-    let c = ZkmlCircuit {
-        q: Arc::new(q.clone()),
-        trace: Some(Arc::new(t.clone())),
-        vis: vis.clone(),
-        shape: p.shape.clone(),
-        tamper: None,
-        witness_only: false,
-    };
-    MockProver::run(p.k, &c, vec![inst.clone()])
-        .unwrap()
-        .assert_satisfied();
-    let mut count = CountSink::default();
-    let mut b = Builder::new(&mut count, c.shape.clone(), false);
-    lay_out(&mut b, &q, Some(&t), &vis).unwrap();
-    let n = count.count;
-    let cells: Vec<usize> = (0..n).step_by(13).chain(n.saturating_sub(8)..n).collect();
-    for i in cells {
-        let mut bad = c.clone();
-        bad.tamper = Some(i);
-        let r = MockProver::run(p.k, &bad, vec![inst.clone()])
-            .unwrap()
-            .verify();
-        assert!(
-            r.is_err(),
-            "corrupting advice cell {i} of {n} went unnoticed"
-        );
-    }
+    let (c, _, inst) = common::mock_circuit(&q, &t, &vis, &p);
+    common::assert_sampled_tampering_fails(&c, p.k, &inst, common::every(13, 8));
     // A wrong public output.
     let mut bad_inst = inst.clone();
     *bad_inst.last_mut().unwrap() += Fr::from(1u64);

@@ -3,13 +3,17 @@
 
 use std::sync::Arc;
 
-use halo2_axiom::halo2curves::bn256::Fr;
+use halo2_axiom::{dev::MockProver, halo2curves::bn256::Fr};
 use ndarray::{ArrayD, IxDyn};
 use zkml_core::{
     backend::{PublicValues, Visibility},
     FTensor, QGraph, Trace,
 };
-use zkml_plonk::{circuit::ZkmlCircuit, gadgets::fe, Plan, PlonkBackend};
+use zkml_plonk::{
+    circuit::{lay_out, ZkmlCircuit},
+    gadgets::{fe, Builder, CountSink},
+    Plan, PlonkBackend,
+};
 
 /// Deterministic values in `[-amp, amp)` (an LCG; no `rand` needed).
 pub fn det(shape: &[usize], seed: u64, amp: f32) -> FTensor {
@@ -61,4 +65,43 @@ pub fn mock_circuit(
         witness_only: false,
     };
     (c, plan.k, inst)
+}
+
+/// Asserts the MockProver accepts `c` and rejects it with any one of the
+/// advice cells `pick(n)` corrupted (`n` = advice cells assigned). Returns `n`.
+pub fn assert_sampled_tampering_fails(
+    c: &ZkmlCircuit,
+    k: u32,
+    inst: &[Fr],
+    pick: impl Fn(usize) -> Vec<usize>,
+) -> usize {
+    MockProver::run(k, c, vec![inst.to_vec()])
+        .unwrap()
+        .assert_satisfied();
+    let mut count = CountSink::default();
+    let mut b = Builder::new(&mut count, c.shape.clone(), false);
+    lay_out(&mut b, &c.q, c.trace.as_deref(), &c.vis).unwrap();
+    let n = count.count;
+    for i in pick(n) {
+        let mut bad = c.clone();
+        bad.tamper = Some(i);
+        let r = MockProver::run(k, &bad, vec![inst.to_vec()])
+            .unwrap()
+            .verify();
+        assert!(
+            r.is_err(),
+            "corrupting advice cell {i} of {n} went unnoticed"
+        );
+    }
+    n
+}
+
+/// Every `step`-th cell and the last `tail` (the outputs).
+pub fn every(step: usize, tail: usize) -> impl Fn(usize) -> Vec<usize> {
+    move |n| {
+        (0..n)
+            .step_by(step)
+            .chain(n.saturating_sub(tail)..n)
+            .collect()
+    }
 }
