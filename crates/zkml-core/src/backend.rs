@@ -24,16 +24,20 @@ pub enum Vis {
     Private,
     /// Weights only: baked into the circuit as constants, bound by the verifying key.
     Fixed,
+    /// Hidden witness values bound by a hiding commitment that is a public
+    /// value ([`Commitments`]): every proof showing the same commitment used
+    /// the same values. The prover keeps the opening ([`Openings`]).
+    Committed,
 }
 
 /// Visibility per tensor group.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Visibility {
-    /// Model inputs: `Public` or `Private`.
+    /// Model inputs: `Public`, `Private` or `Committed`.
     pub input: Vis,
-    /// Constants multiplied into ops (weights): `Fixed`, `Public` or `Private`.
+    /// Constants of the model (weights, biases): `Fixed`, `Public`, `Private` or `Committed`.
     pub weights: Vis,
-    /// Model outputs: `Public` or `Private`.
+    /// Model outputs: `Public`, `Private` or `Committed`.
     pub output: Vis,
     /// What of hidden outputs is revealed anyway ([`crate::reveal`]): nothing,
     /// chosen elements, or the argmax class. Must be `None` with `Public` outputs.
@@ -51,6 +55,112 @@ impl Default for Visibility {
             reveal: Reveal::None,
         }
     }
+}
+
+/// 32 bytes of a field element in the backend's canonical encoding
+/// (little-endian); JSON shows them as `0x` and 64 hex digits, most
+/// significant first (how field elements are usually printed).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct FieldBytes(pub [u8; 32]);
+
+impl FieldBytes {
+    /// `0x` and 64 hex digits, most significant byte first.
+    pub fn to_hex(&self) -> String {
+        let mut s = String::from("0x");
+        for b in self.0.iter().rev() {
+            s.push_str(&format!("{b:02x}"));
+        }
+        s
+    }
+
+    /// Parses [`Self::to_hex`]'s form (the `0x` is optional; at most 64 digits).
+    pub fn from_hex(s: &str) -> Option<Self> {
+        let s = s.trim();
+        let s = s
+            .strip_prefix("0x")
+            .or_else(|| s.strip_prefix("0X"))
+            .unwrap_or(s);
+        if s.is_empty() || s.len() > 64 || !s.bytes().all(|c| c.is_ascii_hexdigit()) {
+            return None;
+        }
+        let padded = format!("{s:0>64}");
+        let mut out = [0u8; 32];
+        for (i, o) in out.iter_mut().rev().enumerate() {
+            *o = u8::from_str_radix(&padded[2 * i..2 * i + 2], 16).ok()?;
+        }
+        Some(Self(out))
+    }
+}
+
+impl std::fmt::Debug for FieldBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+impl std::fmt::Display for FieldBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+impl Serialize for FieldBytes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_hex())
+    }
+}
+
+impl<'de> Deserialize<'de> for FieldBytes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Self::from_hex(&s).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "`{s}` is not a field element in hex (0x + ≤ 64 digits)"
+            ))
+        })
+    }
+}
+
+/// A commitment to one tensor group: a public value of the proof.
+pub type Commitment = FieldBytes;
+
+/// The secret blinding of a commitment (its opening, with the committed
+/// values): whoever holds it can make proofs that show the same commitment.
+#[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Blinding(pub FieldBytes);
+
+impl std::fmt::Debug for Blinding {
+    /// Never prints the secret.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Blinding(<secret>)")
+    }
+}
+
+/// The commitments of the committed groups (`None` for the others).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Commitments {
+    /// Commitment to the model inputs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<Commitment>,
+    /// Commitment to the model constants (weights).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights: Option<Commitment>,
+    /// Commitment to the model outputs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<Commitment>,
+}
+
+/// The blindings a prover uses for the committed groups: reusing one makes
+/// every proof show the same commitment for the same values.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Openings {
+    /// Blinding of the input commitment.
+    pub input: Option<Blinding>,
+    /// Blinding of the weights commitment.
+    pub weights: Option<Blinding>,
+    /// Blinding of the output commitment.
+    pub output: Option<Blinding>,
 }
 
 /// Options of [`Backend::setup`].
@@ -77,6 +187,9 @@ pub struct PublicValues {
     /// the values at the chosen indices, or the argmax classes; empty otherwise.
     #[serde(default)]
     pub revealed: Vec<i64>,
+    /// Commitments of the committed groups (filled by the backend's `prove`).
+    #[serde(default)]
+    pub commitments: Commitments,
 }
 
 impl PublicValues {
@@ -99,7 +212,33 @@ impl PublicValues {
                 vec![]
             },
             revealed: crate::reveal::revealed_values(q, trace, &vis.reveal),
+            commitments: Commitments::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_bytes_hex_round_trip() {
+        let mut b = [0u8; 32];
+        b[0] = 0x01;
+        b[31] = 0xab;
+        let f = FieldBytes(b);
+        let h = f.to_hex();
+        assert!(
+            h.starts_with("0xab") && h.ends_with("01") && h.len() == 66,
+            "{h}"
+        );
+        assert_eq!(FieldBytes::from_hex(&h), Some(f));
+        assert_eq!(FieldBytes::from_hex(&h[2..]), Some(f));
+        assert_eq!(FieldBytes::from_hex("0x1").unwrap().0[0], 1);
+        for bad in ["", "0x", "0xzz", &format!("{h}0")] {
+            assert_eq!(FieldBytes::from_hex(bad), None, "{bad}");
+        }
+        assert_eq!(format!("{:?}", Blinding(f)), "Blinding(<secret>)");
     }
 }
 
@@ -123,12 +262,26 @@ pub trait Backend {
     ) -> Result<(Self::ProvingKey, Self::VerifyingKey), Self::Error>;
 
     /// Proves that `trace` is the integer execution of `q`; returns the proof and
-    /// the public values it binds.
+    /// the public values it binds. A visibility with a committed group needs
+    /// [`Self::prove_with`] (its blinding); here it is an error.
     fn prove(
         &self,
         pk: &Self::ProvingKey,
         q: &QGraph,
         trace: &Trace,
+    ) -> Result<(Self::Proof, PublicValues), Self::Error> {
+        self.prove_with(pk, q, trace, &Openings::default())
+    }
+
+    /// As [`Self::prove`], with the blinding of every committed group
+    /// (missing one is an error); the commitments are in the returned
+    /// [`PublicValues::commitments`].
+    fn prove_with(
+        &self,
+        pk: &Self::ProvingKey,
+        q: &QGraph,
+        trace: &Trace,
+        openings: &Openings,
     ) -> Result<(Self::Proof, PublicValues), Self::Error>;
 
     /// Checks `proof` against `public`. `Ok(())` only if every check passed.

@@ -85,6 +85,9 @@ pub enum PlonkError {
     /// Public values of the wrong shape or range.
     #[error("public values: {0}")]
     PublicValues(String),
+    /// A commitment opening (blinding) is missing, malformed or for other values.
+    #[error("commitment opening: {0}")]
+    Opening(String),
     /// The proof does not verify against these public values.
     #[error("proof rejected: {0}")]
     Rejected(String),

@@ -19,10 +19,12 @@
 //!   so another model's key or proof is refused by name; a verifying key
 //!   carries the SRS points the verifier needs (no SRS file to verify).
 //!
-//! Visibility: inputs and outputs public or private; hidden outputs may
-//! still reveal chosen elements or their argmax class (`Visibility::reveal`,
-//! [`gadgets::argmax`]); weights `Fixed` (in the verifying key) or `Private`
-//! (witnesses; one verifying key for any weights).
+//! Visibility: inputs and outputs public, private or committed; hidden
+//! outputs may still reveal chosen elements or their argmax class
+//! (`Visibility::reveal`, [`gadgets::argmax`]); weights `Fixed` (in the
+//! verifying key), `Private` (witnesses; one verifying key for any weights)
+//! or `Committed` (private, and bound by a public hiding commitment:
+//! [`commit`]).
 //! Ops: Conv, MatMul/Gemm (constant or activation operands), Add, Sub, Mul,
 //! Relu, Clip, LeakyRelu (slope ≤ 1), MaxPool,
 //! AveragePool, ReduceSum, ReduceMean, Reshape, Transpose, Pad, Concat, Sigmoid
@@ -34,6 +36,7 @@
 
 pub mod backend;
 pub mod circuit;
+pub mod commit;
 pub mod error;
 pub mod gadgets;
 pub mod plan;

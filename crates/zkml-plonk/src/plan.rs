@@ -14,9 +14,9 @@ use std::fmt;
 use halo2_axiom::{halo2curves::bn256::Fr, plonk::ConstraintSystem};
 use zkml_core::{backend::Visibility, QGraph};
 
-use crate::circuit::lay_out;
+use crate::circuit::{configure, has_committed, lay_out};
 use crate::error::{PlonkError, Result};
-use crate::gadgets::{Builder, MainConfig, NullSink, Shape};
+use crate::gadgets::{Builder, NullSink, Shape};
 
 /// Proving seconds per committed polynomial per row on 2 cores: 4.2 s for 38
 /// polynomials at k = 15 (the earlier zkml's MNIST, release build, `asm`).
@@ -139,6 +139,7 @@ fn pass(q: &QGraph, vis: &Visibility, n: usize, t: u32, freivalds: bool) -> Resu
         widths: vec![],
         tables: vec![],
         freivalds,
+        poseidon: has_committed(vis),
     };
     let mut b = Builder::new(&mut sink, shape, true);
     let laid = lay_out(&mut b, q, None, vis)?;
@@ -158,7 +159,7 @@ fn pass(q: &QGraph, vis: &Visibility, n: usize, t: u32, freivalds: bool) -> Resu
 /// Blinding rows and column counts of a shape, from halo2's own constraint system.
 fn cs_facts(shape: &Shape) -> (usize, usize, usize, usize, usize) {
     let mut cs = ConstraintSystem::<Fr>::default();
-    let _ = MainConfig::configure(&mut cs, shape.clone());
+    let _ = configure(&mut cs, shape.clone());
     let blinding = cs.blinding_factors() + 1;
     let advice = cs.num_advice_columns();
     let fixed = cs.num_fixed_columns();
@@ -169,6 +170,13 @@ fn cs_facts(shape: &Shape) -> (usize, usize, usize, usize, usize) {
 
 /// The plan for a given shape and `k` (one layout pass): recovers a key's plan.
 pub fn plan_for_shape(q: &QGraph, vis: &Visibility, shape: &Shape, k: u32) -> Result<Plan> {
+    if has_committed(vis) && (shape.n < 5 || !shape.poseidon) {
+        return Err(PlonkError::Visibility(format!(
+            "committed tensors need the Poseidon gate and a MAC width of at least 5 (the shape \
+             has n = {})",
+            shape.n
+        )));
+    }
     let p = pass(q, vis, shape.n, shape.t, shape.freivalds)?;
     let (blinding, advice, fixed, lookups, degree) = cs_facts(shape);
     let perm = (shape.n + 2).div_ceil(degree - 2);
@@ -216,8 +224,11 @@ pub fn plan_with(
 ) -> Result<Plan> {
     const NS: [usize; 15] = [4, 6, 8, 9, 10, 11, 12, 14, 16, 20, 24, 32, 48, 64, 96];
     const TS: [u32; 6] = [8, 10, 12, 13, 14, 16];
+    // The Poseidon gate of committed tensors needs a MAC width of at least 5.
+    let min_n = if has_committed(vis) { 5 } else { 1 };
     let by_n: Vec<(usize, Pass)> = NS
         .iter()
+        .filter(|&&n| n >= min_n)
         .map(|&n| pass(q, vis, n, 8, matrix_check).map(|p| (n, p)))
         .collect::<Result<_>>()?;
     let by_t: Vec<(u32, Pass)> = TS
@@ -235,6 +246,7 @@ pub fn plan_with(
                 widths: pt.widths.clone(),
                 tables: pt.tables.clone(),
                 freivalds: pn.checked > 0,
+                poseidon: has_committed(vis),
             };
             let (blinding, advice, fixed, lookups, degree) = cs_facts(&shape);
             let table_rows = shape.table_rows();

@@ -200,6 +200,7 @@ fn softmax_axes_and_table_into_matmul() {
         shape: p.shape.clone(),
         tamper: None,
         witness_only: false,
+        blinds: Default::default(),
     };
     MockProver::run(p.k, &c, vec![inst])
         .unwrap()

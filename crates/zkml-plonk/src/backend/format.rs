@@ -23,8 +23,9 @@ use crate::gadgets::{
 };
 use crate::srs::VerifierSrs;
 
-/// Version of the key and proof byte formats (4: keys carry the output reveal).
-pub const FORMAT_VERSION: u32 = 4;
+/// Version of the key and proof byte formats (4: keys carry the output reveal;
+/// 5: committed visibility).
+pub const FORMAT_VERSION: u32 = 5;
 const MAGIC_PK: &[u8; 8] = b"ZKMLPPK\0";
 const MAGIC_VK: &[u8; 8] = b"ZKMLPVK\0";
 const MAGIC_PROOF: &[u8; 8] = b"ZKMLPPF\0";
@@ -34,10 +35,16 @@ pub(super) fn hex(h: &[u8; 32]) -> String {
 }
 
 /// The model hash binding keys and proofs to a model, visibility and plan.
+/// Private and committed weights are not hashed (only their shapes, and for
+/// committed weights the public digit width), so the hash reveals nothing of
+/// them and one verifying key serves every weight assignment.
 pub fn model_hash(q: &QGraph, vis: &Visibility, shape: &Shape, k: u32) -> [u8; 32] {
     let mut h = blake2b_simd::Params::new().hash_length(32).to_state();
     h.update(b"zkml-plonk model v1\0");
-    if vis.weights == Vis::Private {
+    if vis.weights == Vis::Committed {
+        h.update(format!("committed weights: {} bits|", crate::commit::weight_bits(q)).as_bytes());
+    }
+    if matches!(vis.weights, Vis::Private | Vis::Committed) {
         // Private weights are not part of the statement: hash their shapes only,
         // so one verifying key serves every weight assignment.
         let mut shapes_only = q.clone();
@@ -61,6 +68,7 @@ fn vis_byte(v: Vis) -> u8 {
         Vis::Public => 0,
         Vis::Private => 1,
         Vis::Fixed => 2,
+        Vis::Committed => 3,
     }
 }
 
@@ -69,6 +77,7 @@ fn byte_vis(b: u8, what: &'static str) -> Result<Vis> {
         0 => Vis::Public,
         1 => Vis::Private,
         2 => Vis::Fixed,
+        3 => Vis::Committed,
         _ => return Err(fmt_err(what, format!("bad visibility byte {b}"))),
     })
 }
@@ -115,7 +124,10 @@ impl Rd<'_> {
         if v != FORMAT_VERSION {
             return Err(fmt_err(
                 self.what,
-                format!("format version {v}, this build reads version {FORMAT_VERSION}"),
+                format!(
+                    "format version {v}, this build reads version {FORMAT_VERSION}; re-run `setup` \
+                     (and `prove`) with this build"
+                ),
             ));
         }
         Ok(self.take(32)?.try_into().unwrap())
@@ -256,6 +268,8 @@ fn read_meta(r: &mut Rd<'_>) -> Result<(Shape, u32, PublicLayout)> {
             widths,
             tables,
             freivalds,
+            // Derived, not stored: the gate is there iff a group is committed.
+            poseidon: crate::circuit::has_committed(&vis),
         },
         k,
         PublicLayout {

@@ -34,11 +34,12 @@ use halo2_axiom::{
 use rand_chacha03::ChaCha20Rng;
 use rand_core06::{OsRng, RngCore, SeedableRng};
 use zkml_core::{
-    backend::{Backend, PublicValues, SetupOptions, Vis, Visibility},
+    backend::{Backend, Openings, PublicValues, SetupOptions, Vis, Visibility},
     QGraph, Trace,
 };
 
 use crate::circuit::{check_visibility, ZkmlCircuit};
+use crate::commit::{commitments, to_fr, Blinds};
 use crate::error::{PlonkError, Result};
 use crate::gadgets::{fe, Shape};
 use crate::plan::{plan, Plan};
@@ -133,8 +134,9 @@ impl PublicLayout {
         }
     }
 
-    /// The instance column: public inputs, public outputs, then the revealed
-    /// values, checked for shape and range.
+    /// The instance column: public inputs, public outputs, the revealed
+    /// values, then the commitments of the committed groups (input, weights,
+    /// output), checked for shape and range.
     pub fn instance(&self, public: &PublicValues) -> Result<Vec<Fr>> {
         let mut inst = vec![];
         let groups = [
@@ -184,6 +186,31 @@ impl PublicLayout {
             )));
         }
         inst.extend(public.revealed.iter().map(|&v| fe(v as i128)));
+        let c = &public.commitments;
+        for (what, v, given) in [
+            ("input", self.vis.input, c.input),
+            ("weights", self.vis.weights, c.weights),
+            ("output", self.vis.output, c.output),
+        ] {
+            match (v == Vis::Committed, given) {
+                (true, Some(c)) => inst.push(
+                    to_fr(&c, &format!("the {what} commitment"))
+                        .map_err(|e| PlonkError::PublicValues(e.to_string()))?,
+                ),
+                (true, None) => {
+                    return Err(PlonkError::PublicValues(format!(
+                        "the {what} commitment is missing (the {what} are committed under this key)"
+                    )))
+                }
+                (false, Some(_)) => {
+                    return Err(PlonkError::PublicValues(format!(
+                        "a {what} commitment was given, but the {what} are not committed under \
+                         this key"
+                    )))
+                }
+                (false, None) => {}
+            }
+        }
         Ok(inst)
     }
 }
@@ -245,6 +272,7 @@ impl PlonkBackend {
             shape: plan.shape.clone(),
             tamper: None,
             witness_only: false,
+            blinds: Blinds::default(),
         };
         let vk =
             keygen_vk(params.as_ref(), &circuit).map_err(|e| PlonkError::Halo2(e.to_string()))?;
@@ -291,11 +319,12 @@ impl Backend for PlonkBackend {
         self.setup_with_plan(q, options.visibility.clone(), plan)
     }
 
-    fn prove(
+    fn prove_with(
         &self,
         pk: &PlonkProvingKey,
         q: &QGraph,
         trace: &Trace,
+        openings: &Openings,
     ) -> Result<(PlonkProof, PublicValues)> {
         check_cpu()?;
         let vis = pk.layout.vis.clone();
@@ -319,15 +348,26 @@ impl Backend for PlonkBackend {
                     .into(),
             ));
         }
+        let (commits, blinds) = commitments(q, trace, &vis, openings)?;
+        let mut public = PublicValues::from_trace(q, trace, &vis);
+        public.commitments = commits;
+        let inst = pk.layout.instance(&public)?;
         // Check the trace against the circuit's own computation first: a bad
         // trace is then a clear error (halo2's witness generation would panic).
         {
             let mut sink = crate::gadgets::NullSink;
             let mut b = crate::gadgets::Builder::new(&mut sink, pk.plan.shape.clone(), false);
-            crate::circuit::lay_out(&mut b, q, Some(trace), &vis)?;
+            crate::circuit::lay_out_with(&mut b, q, Some(trace), &vis, &blinds)?;
+            if b.public_vals
+                .iter()
+                .map(|v| v.unwrap_or_default())
+                .ne(inst.iter().copied())
+            {
+                return Err(PlonkError::Halo2(
+                    "internal: the circuit's public values differ from the computed ones".into(),
+                ));
+            }
         }
-        let public = PublicValues::from_trace(q, trace, &vis);
-        let inst = pk.layout.instance(&public)?;
         let circuit = ZkmlCircuit {
             q: Arc::new(q.clone()),
             trace: Some(Arc::new(trace.clone())),
@@ -335,6 +375,7 @@ impl Backend for PlonkBackend {
             shape: pk.plan.shape.clone(),
             tamper: None,
             witness_only: true,
+            blinds,
         };
         let mut seed = [0u8; 32];
         OsRng.fill_bytes(&mut seed);

@@ -24,7 +24,10 @@
 //! pairs `x·w` through `q_pairs`, Mul as products): the layout never depends on
 //! the weight values, one verifying key serves every weight assignment of the
 //! same shapes, and the statement is "some weights (elements of F_p, not range
-//! checked) give these outputs". `Public` weights are refused.
+//! checked) give these outputs". `Committed` weights are private weights
+//! laid out first, in range rows that check each to the weight width, and
+//! hashed with a blinding into a public commitment ([`crate::commit`],
+//! [`crate::gadgets::commit`]). `Public` weights are refused.
 //!
 //! Fusion (exact identities, only when the intermediate has that one consumer):
 //! Conv/MatMul/Mul, then an Add/Sub of a constant (`rshift(S, d) + B =
@@ -35,7 +38,9 @@
 //! public, then the outputs when public, then what [`Visibility::reveal`]
 //! reveals of hidden outputs ([`zkml_core::reveal`]): the cells at the chosen
 //! flat indices, or one [`argmax`](crate::gadgets::argmax) class cell per row of
-//! each output.
+//! each output; then the commitments of the committed groups: input, weights,
+//! output. Committed inputs are private inputs (range checked to `act_bits`);
+//! committed outputs are range checked again by the commitment's range rows.
 use std::sync::Arc;
 
 use halo2_axiom::{
@@ -51,10 +56,15 @@ use zkml_core::{
     ITensor, QGraph, QOp, Trace,
 };
 
+use crate::commit::{committed_constants, weight_bits, Blinds};
 use crate::error::{PlonkError, Result};
 use crate::gadgets::{
-    argmax::ArgmaxInstructions, arith::ArithInstructions, linear::LinearInstructions,
-    select::SelectInstructions, synthesize_main, Builder, MainConfig, Shape, Wire,
+    argmax::ArgmaxInstructions,
+    arith::ArithInstructions,
+    commit::{CommitInstructions, Ranged},
+    linear::LinearInstructions,
+    select::SelectInstructions,
+    synthesize_main, Builder, MainConfig, Shape, Wire,
 };
 
 mod fusion;
@@ -81,18 +91,33 @@ pub fn check_visibility(vis: &Visibility) -> Result<()> {
     if vis.weights == Vis::Public {
         return Err(PlonkError::Visibility(
             "weights `Public`: not proved yet; use `Fixed` (constants bound by the verifying key, \
-             the cheapest) or `Private`"
+             the cheapest), `Committed` or `Private`"
                 .into(),
         ));
     }
     for (what, v) in [("input", vis.input), ("output", vis.output)] {
         if v == Vis::Fixed {
             return Err(PlonkError::Visibility(format!(
-                "{what} cannot be `Fixed` (only weights can); use Public or Private"
+                "{what} cannot be `Fixed` (only weights can); use Public, Private or Committed"
             )));
         }
     }
     Ok(())
+}
+
+/// Whether `vis` commits any group (the circuit then needs the Poseidon gate).
+pub fn has_committed(vis: &Visibility) -> bool {
+    [vis.input, vis.weights, vis.output].contains(&Vis::Committed)
+}
+
+/// The main gate for `shape`, with the Poseidon gate when `shape.poseidon`.
+pub fn configure(meta: &mut ConstraintSystem<Fr>, shape: Shape) -> MainConfig {
+    let poseidon = shape.poseidon;
+    let mut config = MainConfig::configure(meta, shape);
+    if poseidon {
+        config.configure_poseidon(meta);
+    }
+    config
 }
 
 /// One element of an operand: a cell or a constant.
@@ -160,6 +185,27 @@ impl Walker<'_, '_> {
             .unwrap_or(0);
         self.emit_idx += 1;
         self.b.mul_max(a, b, extra << shift, shift, self.fuse_max)
+    }
+
+    /// Committed weights: every committed constant in range rows (checked to
+    /// the weight width), in value order; their cells serve every later use.
+    /// Returns the cells in commitment order and the width.
+    fn committed_weights(&mut self, trace: Option<&Trace>) -> (Vec<Wire>, u32) {
+        let bits = weight_bits(self.q);
+        let mut all = vec![];
+        for id in committed_constants(self.q) {
+            let QValueKind::Const(t) = &self.q.values[id].kind else {
+                unreachable!("committed_constants returns constants")
+            };
+            let src: Vec<Ranged> = t
+                .iter()
+                .map(|&c| Ranged::Value(trace.map(|_| c as i128)))
+                .collect();
+            let cells = self.b.ranged(&src, bits);
+            all.extend_from_slice(&cells);
+            self.vals[id] = Some(ArrayD::from_shape_vec(IxDyn(t.shape()), cells).unwrap());
+        }
+        (all, bits)
     }
 
     fn wires(&mut self, id: usize) -> Result<ArrayD<Wire>> {
@@ -231,6 +277,22 @@ pub fn lay_out(
     trace: Option<&Trace>,
     vis: &Visibility,
 ) -> Result<Laid> {
+    lay_out_with(b, q, trace, vis, &Blinds::default())
+}
+
+/// [`lay_out`] with the blindings of the committed groups: committed weights
+/// are laid out first (range rows), and each committed group's commitment is
+/// bound to a public value after the outputs (input, weights, output).
+///
+/// # Panics
+/// With a committed group and a MAC width below 5 (the planner never picks one).
+pub fn lay_out_with(
+    b: &mut Builder<'_>,
+    q: &QGraph,
+    trace: Option<&Trace>,
+    vis: &Visibility,
+    blinds: &Blinds,
+) -> Result<Laid> {
     check_visibility(vis)?;
     check_reveal(q, vis).map_err(PlonkError::Reveal)?;
     let mut w = Walker {
@@ -240,7 +302,7 @@ pub fn lay_out(
         fuse_add: None,
         fuse_max: None,
         emit_idx: 0,
-        private_w: vis.weights == Vis::Private,
+        private_w: matches!(vis.weights, Vis::Private | Vis::Committed),
         witness: trace.is_some(),
     };
     let start = w.b.row;
@@ -256,6 +318,7 @@ pub fn lay_out(
         w.vals[id] = Some(ArrayD::from_shape_vec(IxDyn(&shape), cells).unwrap());
     }
     let input_rows = w.b.row - start;
+    let weight_cells = (vis.weights == Vis::Committed).then(|| w.committed_weights(trace));
     let mut uses = vec![0usize; q.values.len()];
     for n in &q.nodes {
         for &i in &n.inputs {
@@ -274,7 +337,7 @@ pub fn lay_out(
         }
         let before = w.b.row;
         let checked_before = w.b.freivalds_layers;
-        let chain = plan_chain(q, ni, &uses, vis.weights == Vis::Private);
+        let chain = plan_chain(q, ni, &uses, w.private_w);
         w.fuse_add = chain.add.map(|a| fused_constant(q, ni, a));
         w.fuse_max = chain.act.map(|a| match q.nodes[a].op {
             QOp::Clip { min, .. } => min as i128,
@@ -328,6 +391,30 @@ pub fn lay_out(
         outputs.push(cells);
     }
     reveal(w.b, &outputs, &vis.reveal);
+    let flat = |vals: &[Option<ArrayD<Wire>>], ids: &[usize]| -> Vec<Wire> {
+        ids.iter()
+            .flat_map(|&i| vals[i].as_ref().expect("laid out").iter().copied())
+            .collect::<Vec<_>>()
+    };
+    if vis.input == Vis::Committed {
+        // Private inputs: already range checked to act_bits.
+        let cells = flat(&w.vals, &q.inputs);
+        let c = w.b.commit(&cells, q.act_bits, blinds.input);
+        w.b.make_public_fe(&c);
+    }
+    if let Some((cells, bits)) = weight_cells {
+        let c = w.b.commit(&cells, bits, blinds.weights);
+        w.b.make_public_fe(&c);
+    }
+    if vis.output == Vis::Committed {
+        let src: Vec<Ranged> = flat(&w.vals, &q.outputs)
+            .into_iter()
+            .map(Ranged::Cell)
+            .collect();
+        let cells = w.b.ranged(&src, q.act_bits);
+        let c = w.b.commit(&cells, q.act_bits, blinds.output);
+        w.b.make_public_fe(&c);
+    }
     Ok(Laid {
         outputs,
         input_rows,
@@ -375,6 +462,8 @@ pub struct ZkmlCircuit {
     pub tamper: Option<usize>,
     /// Skip fixed-column assignments: set only by the real prover, which ignores them.
     pub witness_only: bool,
+    /// Blindings of the committed groups (proving only).
+    pub blinds: Blinds,
 }
 
 impl Circuit<Fr> for ZkmlCircuit {
@@ -387,6 +476,7 @@ impl Circuit<Fr> for ZkmlCircuit {
             trace: None,
             tamper: None,
             witness_only: false,
+            blinds: Blinds::default(),
             ..self.clone()
         }
     }
@@ -394,7 +484,7 @@ impl Circuit<Fr> for ZkmlCircuit {
         self.shape.clone()
     }
     fn configure_with_params(meta: &mut ConstraintSystem<Fr>, shape: Shape) -> MainConfig {
-        MainConfig::configure(meta, shape)
+        configure(meta, shape)
     }
     fn configure(_: &mut ConstraintSystem<Fr>) -> MainConfig {
         unreachable!("the circuit is configured with its Shape")
@@ -406,7 +496,7 @@ impl Circuit<Fr> for ZkmlCircuit {
             self.tamper,
             self.witness_only,
             |b| {
-                lay_out(b, &self.q, self.trace.as_deref(), &self.vis)
+                lay_out_with(b, &self.q, self.trace.as_deref(), &self.vis, &self.blinds)
                     .map(|_| ())
                     .map_err(|_| Error::Synthesis)
             },

@@ -52,6 +52,8 @@
 //!   (selective reveal of the class, [`zkml_core::reveal`]).
 //! * [`poseidon::PoseidonInstructions`]: the Poseidon hash of field-element
 //!   wires, on its own gate (opt-in: [`MainConfig::configure_poseidon`]).
+//! * [`commit::CommitInstructions`]: range-checked cells, packing and the
+//!   blinded Poseidon commitment of a committed tensor group.
 //!
 //! Layout depends only on the model: the same [`Builder`] code runs with
 //! witness values (`Some`) to prove and without (`None`) for keygen and
@@ -64,6 +66,7 @@
 
 pub mod argmax;
 pub mod arith;
+pub mod commit;
 pub mod freivalds;
 pub mod linear;
 pub mod poseidon;
@@ -111,6 +114,8 @@ pub struct Shape {
     /// second phase, a challenge `α` is drawn after the first-phase columns are
     /// committed, and the Horner/power gate E4/E5 exists ([`freivalds`]).
     pub freivalds: bool,
+    /// The Poseidon gate is configured (committed tensors; needs `n ≥ 5`).
+    pub poseidon: bool,
 }
 
 impl Shape {
@@ -526,7 +531,7 @@ pub struct Builder<'s> {
     consts: std::collections::HashMap<i128, Wire>,
     next_public: usize,
     /// The values bound to public cells, in order (`None` without witness).
-    pub public_vals: Vec<Option<i128>>,
+    pub public_vals: Vec<Option<Fr>>,
     /// The row being filled with public inputs, and its next free slot.
     in_row: Option<(usize, usize)>,
     /// Function tables used (planning), in order of first use.
@@ -607,6 +612,15 @@ impl<'s> Builder<'s> {
 
     /// Binds `w` to the next public value.
     pub fn make_public(&mut self, w: &Wire) -> usize {
+        let idx = self.next_public;
+        self.sink.public(w.at(), idx);
+        self.next_public += 1;
+        self.public_vals.push(w.val.map(fe));
+        idx
+    }
+
+    /// Binds a field-element cell (a commitment) to the next public value.
+    pub fn make_public_fe(&mut self, w: &FeWire) -> usize {
         let idx = self.next_public;
         self.sink.public(w.at(), idx);
         self.next_public += 1;

@@ -10,7 +10,7 @@ use halo2_axiom::{
     plonk::{Circuit, ConstraintSystem, Error},
 };
 
-use super::{fe, synthesize_main, Builder, CountSink, MainConfig, NullSink, Shape};
+use super::{synthesize_main, Builder, CountSink, MainConfig, NullSink, Shape};
 
 type BuildFn = Arc<dyn Fn(&mut Builder<'_>) + Send + Sync>;
 
@@ -53,6 +53,7 @@ impl GadgetCircuit {
                 widths: vec![],
                 tables: vec![],
                 freivalds: false,
+                poseidon: false,
             },
             true,
         );
@@ -65,6 +66,7 @@ impl GadgetCircuit {
             widths: b.widths.iter().copied().collect(),
             tables: b.tables.clone(),
             freivalds: false,
+            poseidon: false,
         };
         Self {
             build,
@@ -96,7 +98,7 @@ impl GadgetCircuit {
         let mut sink = NullSink;
         let mut b = Builder::new(&mut sink, self.shape.clone(), false);
         (self.build)(&mut b);
-        b.public_vals.iter().map(|v| fe(v.unwrap())).collect()
+        b.public_vals.iter().map(|v| v.unwrap()).collect()
     }
 
     fn count(&self) -> usize {

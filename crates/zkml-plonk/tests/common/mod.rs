@@ -63,6 +63,7 @@ pub fn mock_circuit(
         shape: plan.shape.clone(),
         tamper: None,
         witness_only: false,
+        blinds: Default::default(),
     };
     (c, plan.k, inst)
 }
