@@ -10,6 +10,10 @@
 //! | `pk.bin` | proving key | prove |
 //! | `vk.bin` | verifying key | verify |
 //!
+//! `zkml commit` writes an opening file ([`OpeningFile`], mode 0600): the
+//! secret blinding of a commitment and the commitment itself; `zkml prove`
+//! writes one beside the proof for a committed input or output.
+//!
 //! Every file carries a format name and version; a file of another version,
 //! backend or model is refused with a message saying what to re-run. Every
 //! write is atomic: a file (or the whole directory) appears complete or not at all.
@@ -19,13 +23,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, ensure, Context, Result};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
-use zkml_core::backend::{PublicValues, Reveal, Visibility};
+use zkml_core::backend::{Blinding, Commitment, PublicValues, Reveal, Visibility};
 use zkml_core::reveal::{argmax_rows, locate};
 use zkml_core::QGraph;
 
 /// Version of every file format below (2: visibility carries the output reveal,
-/// proofs carry the revealed values).
-pub const VERSION: u32 = 2;
+/// proofs carry the revealed values; 3: committed visibility, commitments in
+/// proofs, opening files).
+pub const VERSION: u32 = 3;
 /// The backend these files are for.
 pub const BACKEND: &str = "plonk";
 
@@ -223,6 +228,80 @@ impl Revealed {
     }
 }
 
+/// One committed group's opening.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct GroupOpening {
+    /// The public commitment.
+    pub commitment: Commitment,
+    /// The secret blinding.
+    pub blinding: Blinding,
+}
+
+/// An opening file: secret blindings of committed groups, with their commitments.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OpeningFile {
+    /// Always `zkml-opening`.
+    pub format: String,
+    /// [`VERSION`].
+    pub version: u32,
+    /// [`BACKEND`].
+    pub backend: String,
+    /// A reminder for whoever opens the file.
+    pub note: String,
+    /// Weights.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights: Option<GroupOpening>,
+    /// Model inputs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<GroupOpening>,
+    /// Model outputs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<GroupOpening>,
+}
+
+impl OpeningFile {
+    /// An opening file with these groups.
+    pub fn new(
+        weights: Option<GroupOpening>,
+        input: Option<GroupOpening>,
+        output: Option<GroupOpening>,
+    ) -> Self {
+        Self {
+            format: "zkml-opening".into(),
+            version: VERSION,
+            backend: BACKEND.into(),
+            note: "SECRET: the blindings open the commitments; keep this file private".into(),
+            weights,
+            input,
+            output,
+        }
+    }
+
+    /// Reads and checks an opening file.
+    pub fn read(path: &Path) -> Result<Self> {
+        let f: Self = read_json(path)?;
+        check_format(path, &f.format, f.version, "zkml-opening")?;
+        ensure!(
+            f.backend == BACKEND,
+            "`{}` is for backend `{}`, not `{BACKEND}`",
+            path.display(),
+            f.backend
+        );
+        Ok(f)
+    }
+
+    /// Writes it atomically, readable by its owner only (mode 0600 on Unix).
+    pub fn write(&self, path: &Path) -> Result<()> {
+        write_secret(path, &serde_json::to_vec_pretty(self)?)
+    }
+}
+
+/// Parses a commitment given on the command line.
+pub fn parse_commitment(s: &str, flag: &str) -> Result<Commitment> {
+    Commitment::from_hex(s)
+        .with_context(|| format!("{flag} `{s}` is not a commitment (0x and up to 64 hex digits)"))
+}
+
 /// Checks a file's format name and version.
 pub fn check_format(path: &Path, format: &str, version: u32, expected: &str) -> Result<()> {
     ensure!(
@@ -286,6 +365,25 @@ fn temp_sibling(path: &Path) -> PathBuf {
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = temp_sibling(path);
     fs::write(&tmp, bytes).with_context(|| format!("writing `{}`", tmp.display()))?;
+    fs::rename(&tmp, path)
+        .with_context(|| format!("renaming `{}` to `{}`", tmp.display(), path.display()))
+}
+
+/// As [`write_atomic`], the file created with mode 0600 (owner only) on Unix.
+pub fn write_secret(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let tmp = temp_sibling(path);
+    let mut opts = fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    fs::remove_file(&tmp).ok();
+    let mut f = opts
+        .open(&tmp)
+        .with_context(|| format!("creating `{}`", tmp.display()))?;
+    f.write_all(bytes)
+        .and_then(|_| f.sync_all())
+        .with_context(|| format!("writing `{}`", tmp.display()))?;
     fs::rename(&tmp, path)
         .with_context(|| format!("renaming `{}` to `{}`", tmp.display(), path.display()))
 }

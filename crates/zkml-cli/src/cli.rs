@@ -39,6 +39,17 @@ pub enum Command {
     ///
     /// Example: examples/mnist_cnn/accuracy.sh
     Accuracy(AccuracyArgs),
+    /// Publish a commitment to a model's weights; keep its opening secret.
+    ///
+    /// Prints the weights commitment (a BN254 field element, hex) on stdout
+    /// and writes the opening (the blinding, drawn from the OS CSPRNG, and the
+    /// commitment) to FILE with mode 0600: whoever holds it can make proofs
+    /// (`zkml prove --opening FILE`) that show this commitment. MODEL is a
+    /// model file (quantized with the same flags as `zkml setup`) or a
+    /// directory written by `zkml setup`.
+    ///
+    /// Example: zkml commit mnist.zkml -o weights.opening.json
+    Commit(CommitArgs),
     /// Compile a model and generate its proving and verifying keys.
     ///
     /// Writes DIR with settings.json, the compiled model, pk.bin and vk.bin
@@ -82,6 +93,8 @@ pub enum VisArg {
     Private,
     /// Weights only: constants of the circuit, bound by the verifying key.
     Fixed,
+    /// Values are hidden; a hiding commitment to them is a public value.
+    Committed,
 }
 
 /// What `--reveal` asks for.
@@ -122,7 +135,7 @@ fn parse_reveal(s: &str) -> Result<RevealArg, String> {
 /// Visibility and proving-system flags.
 #[derive(Debug, Args)]
 pub struct ProofArgs {
-    /// Model inputs: public or private.
+    /// Model inputs: public, private or committed.
     #[arg(
         long = "input",
         id = "input_vis",
@@ -131,7 +144,8 @@ pub struct ProofArgs {
         default_value = "public"
     )]
     pub input_vis: VisArg,
-    /// Weights: fixed (baked into the circuit, bound by the verifying key) or private.
+    /// Weights: fixed (baked into the circuit, bound by the verifying key),
+    /// private, or committed (hidden, bound by `zkml commit`'s commitment).
     #[arg(
         long = "weights",
         id = "weights_vis",
@@ -140,8 +154,8 @@ pub struct ProofArgs {
         default_value = "fixed"
     )]
     pub weights_vis: VisArg,
-    /// Model outputs: public or private [default: public; private with a
-    /// partial --reveal].
+    /// Model outputs: public, private or committed [default: public; private
+    /// with a partial --reveal].
     #[arg(
         long = "output",
         id = "output_vis",
@@ -196,12 +210,40 @@ pub struct ProveArgs {
     pub dir: PathBuf,
     /// The input: JSON {"input_data": [[…]]} or a zkml msgpack input.
     pub input: PathBuf,
-    /// Where to write the proof (JSON).
+    /// Where to write the proof (JSON). With a committed input or output,
+    /// their opening is written beside it (PROOF with extension
+    /// `.opening.json`, mode 0600).
     #[arg(short, long, value_name = "PROOF", default_value = "proof.json")]
     pub output: PathBuf,
+    /// The opening written by `zkml commit` (needed for committed weights;
+    /// blindings for a committed input or output are taken from it when it
+    /// has them, else drawn fresh).
+    #[arg(long, value_name = "FILE")]
+    pub opening: Option<PathBuf>,
     /// SRS.
     #[command(flatten)]
     pub srs: SrsArgs,
+}
+
+/// `zkml commit`.
+#[derive(Debug, Args)]
+pub struct CommitArgs {
+    /// The model: .onnx, a zkml .msgpack model, or a directory written by `zkml setup`.
+    pub model: PathBuf,
+    /// Where to write the opening (secret: keep it).
+    #[arg(
+        short,
+        long,
+        value_name = "FILE",
+        default_value = "weights.opening.json"
+    )]
+    pub output: PathBuf,
+    /// Replace FILE if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Quantization (for a model file; must match `zkml setup`'s).
+    #[command(flatten)]
+    pub quant: QuantArgs,
 }
 
 /// `zkml verify`.
@@ -214,6 +256,15 @@ pub struct VerifyArgs {
     /// Print exactly one JSON object on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Reject the proof (exit 1) unless its weights commitment is C (as published by `zkml commit`).
+    #[arg(long, value_name = "C")]
+    pub weights_commitment: Option<String>,
+    /// Reject the proof unless its input commitment is C.
+    #[arg(long, value_name = "C")]
+    pub input_commitment: Option<String>,
+    /// Reject the proof unless its output commitment is C.
+    #[arg(long, value_name = "C")]
+    pub output_commitment: Option<String>,
     /// SRS.
     #[command(flatten)]
     pub srs: SrsArgs,

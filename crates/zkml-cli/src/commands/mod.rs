@@ -1,6 +1,7 @@
 //! One module per subcommand; each is a short sequence of library calls.
 
 mod accuracy;
+mod commit;
 mod plan;
 mod prove;
 mod proving;
@@ -26,6 +27,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run::run(args),
         Command::Accuracy(args) => accuracy::run(args),
+        Command::Commit(args) => commit::run(args),
         Command::Setup(args) => setup::run(args),
         Command::Prove(args) => prove::run(args),
         Command::Verify(args) => verify::run(args),

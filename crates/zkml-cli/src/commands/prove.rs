@@ -2,13 +2,17 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
-use zkml_core::backend::Backend;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, ensure, Context, Result};
+use zkml_core::backend::{Backend, Blinding, Openings, PublicValues, Vis, Visibility};
 use zkml_core::exec::{execute_int, quantize_flat_inputs};
+use zkml_core::QGraph;
+use zkml_plonk::commit::{fresh_blinding, weights_commitment};
 use zkml_plonk::PlonkProvingKey;
 
 use super::proving::{backend, step};
-use crate::artifacts::{self, ProofFile, Revealed, BACKEND, VERSION};
+use crate::artifacts::{self, GroupOpening, OpeningFile, ProofFile, Revealed, BACKEND, VERSION};
 use crate::cli::ProveArgs;
 use crate::inputs;
 
@@ -43,8 +47,11 @@ pub fn run(args: ProveArgs) -> Result<ExitCode> {
         PlonkProvingKey::from_reader(std::io::BufReader::new(pk_file), &q, &b)
             .with_context(|| format!("`{}`", pk_path.display()))
     })?;
-    let ((proof, public), t_prove) =
-        step("proving", || b.prove(&pk, &q, &trace).context("proving"))?;
+    let vis = settings.visibility;
+    let openings = openings(&args.opening, &q, &vis)?;
+    let ((proof, public), t_prove) = step("proving", || {
+        b.prove_with(&pk, &q, &trace, &openings).context("proving")
+    })?;
     let field = pk
         .layout
         .instance(&public)?
@@ -78,6 +85,7 @@ pub fn run(args: ProveArgs) -> Result<ExitCode> {
         t_load.as_secs_f64(),
         t_prove.as_secs_f64()
     );
+    report_commitments(&file.public, &openings, &args.output)?;
     for (i, o) in outputs.iter().enumerate() {
         println!("output {i}: {}", super::fmt_list(o.iter().copied()));
     }
@@ -85,4 +93,70 @@ pub fn run(args: ProveArgs) -> Result<ExitCode> {
         println!("{line}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The blindings of the committed groups: the weights' from the opening file
+/// (checked against this model's weights), the input's and output's from it
+/// when it has them, else fresh.
+fn openings(path: &Option<PathBuf>, q: &QGraph, vis: &Visibility) -> Result<Openings> {
+    let file = path.as_deref().map(OpeningFile::read).transpose()?;
+    let shown = || path.as_deref().map(Path::display);
+    let weights = if vis.weights == Vis::Committed {
+        let Some(w) = file.as_ref().and_then(|f| f.weights.clone()) else {
+            bail!(
+                "the weights are committed: pass --opening FILE, the opening of the published \
+                 weights commitment (`zkml commit DIR -o FILE` writes one)"
+            );
+        };
+        let mine = weights_commitment(q, &w.blinding).context("committing to the weights")?;
+        ensure!(
+            mine == w.commitment,
+            "the opening `{}` is for other weights: it opens commitment {}, but this setup's \
+             weights give {mine} with its blinding (commit the model with the same quantization \
+             flags as `zkml setup`, or run `zkml commit` on the setup directory)",
+            shown().unwrap(),
+            w.commitment
+        );
+        Some(w.blinding)
+    } else {
+        None
+    };
+    let pick = |v: Vis, g: Option<GroupOpening>| -> Option<Blinding> {
+        (v == Vis::Committed).then(|| g.map(|g| g.blinding).unwrap_or_else(fresh_blinding))
+    };
+    Ok(Openings {
+        weights,
+        input: pick(vis.input, file.as_ref().and_then(|f| f.input.clone())),
+        output: pick(vis.output, file.as_ref().and_then(|f| f.output.clone())),
+    })
+}
+
+/// Prints the commitments; writes the input/output opening beside the proof.
+fn report_commitments(public: &PublicValues, o: &Openings, proof: &Path) -> Result<()> {
+    let c = &public.commitments;
+    for (what, v) in [
+        ("input", c.input),
+        ("weights", c.weights),
+        ("output", c.output),
+    ] {
+        if let Some(v) = v {
+            println!("{what} commitment: {v}");
+        }
+    }
+    let group = |c: Option<zkml_core::backend::Commitment>, b: Option<Blinding>| {
+        c.zip(b).map(|(commitment, blinding)| GroupOpening {
+            commitment,
+            blinding,
+        })
+    };
+    let (input, output) = (group(c.input, o.input), group(c.output, o.output));
+    if input.is_some() || output.is_some() {
+        let path = proof.with_extension("opening.json");
+        OpeningFile::new(None, input, output).write(&path)?;
+        println!(
+            "wrote {} (SECRET: opens the input/output commitments)",
+            path.display()
+        );
+    }
+    Ok(())
 }

@@ -14,6 +14,7 @@ fn vis(v: VisArg) -> Vis {
         VisArg::Public => Vis::Public,
         VisArg::Private => Vis::Private,
         VisArg::Fixed => Vis::Fixed,
+        VisArg::Committed => Vis::Committed,
     }
 }
 

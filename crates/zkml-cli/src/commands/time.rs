@@ -5,8 +5,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use serde_json::json;
-use zkml_core::backend::Backend;
-use zkml_plonk::plan_with;
+use zkml_core::backend::{Backend, Openings, Vis};
+use zkml_plonk::{commit::fresh_blinding, plan_with};
 
 use super::proving::{backend, peak_rss_mib, srs_note, step, visibility};
 use crate::cli::TimeArgs;
@@ -41,11 +41,19 @@ pub fn run(args: TimeArgs) -> Result<ExitCode> {
         b.params(p.k).context("SRS")
     })?;
     let ((pk, vk), t_setup) = step("generating keys", || {
-        b.setup_with_plan(&q, vis, p.clone())
+        b.setup_with_plan(&q, vis.clone(), p.clone())
             .context("generating keys")
     })?;
-    let ((proof, public), t_prove) =
-        step("proving", || b.prove(&pk, &q, &trace).context("proving"))?;
+    // Committed groups get fresh blindings (as `zkml commit` and `zkml prove` draw them).
+    let fresh = |v: Vis| (v == Vis::Committed).then(fresh_blinding);
+    let openings = Openings {
+        input: fresh(vis.input),
+        weights: fresh(vis.weights),
+        output: fresh(vis.output),
+    };
+    let ((proof, public), t_prove) = step("proving", || {
+        b.prove_with(&pk, &q, &trace, &openings).context("proving")
+    })?;
     let t = Instant::now();
     b.verify(&vk, &public, &proof)
         .context("verifying the proof just made")?;

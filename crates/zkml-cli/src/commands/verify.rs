@@ -1,15 +1,16 @@
 //! `zkml verify`: check a proof with the verifying key alone.
 //!
 //! Exit 0 iff the proof is valid; exit 1 when it is rejected (malformed, for
-//! another model, or failing verification); exit 2 when the setup directory
-//! cannot be read.
+//! another model, failing verification, or showing another commitment than a
+//! `--…-commitment` flag asks for); exit 2 when the setup directory cannot be
+//! read or a flag is malformed.
 
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{bail, ensure, Context, Result};
 use serde_json::json;
-use zkml_core::backend::Backend;
+use zkml_core::backend::{Backend, Commitment, Commitments};
 use zkml_plonk::{PlonkProof, PlonkVerifyingKey};
 
 use super::proving::backend;
@@ -17,6 +18,7 @@ use crate::artifacts::{self, ProofFile, Revealed, Settings};
 use crate::cli::VerifyArgs;
 
 pub fn run(args: VerifyArgs) -> Result<ExitCode> {
+    let expected = expected_commitments(&args)?;
     let settings = artifacts::read_settings(&args.dir)?;
     let b = backend(&args.srs);
     let vk_path = args.dir.join("vk.bin");
@@ -36,13 +38,13 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
         );
     }
     let t = Instant::now();
-    match check(&args, &settings, &b, &vk) {
-        Ok((outputs, revealed)) => {
+    match check(&args, &settings, &b, &vk, &expected) {
+        Ok((outputs, revealed, commitments)) => {
             let ms = t.elapsed().as_secs_f64() * 1e3;
             if args.json {
                 println!(
                     "{}",
-                    json!({"valid": true, "outputs": outputs, "revealed": revealed, "verify_ms": ms})
+                    json!({"valid": true, "outputs": outputs, "revealed": revealed, "commitments": commitments, "verify_ms": ms})
                 );
             } else {
                 println!("proof is VALID ({ms:.1} ms)");
@@ -51,6 +53,26 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
                 }
                 for line in revealed.iter().flat_map(Revealed::lines) {
                     println!("{line}");
+                }
+                let flags = [
+                    expected.input.is_some(),
+                    expected.weights.is_some(),
+                    expected.output.is_some(),
+                ];
+                let shown = [commitments.input, commitments.weights, commitments.output];
+                for ((what, c), checked) in
+                    ["input", "weights", "output"].iter().zip(shown).zip(flags)
+                {
+                    match (c, checked) {
+                        (Some(c), true) => {
+                            println!("{what} commitment: {c} (matches --{what}-commitment)")
+                        }
+                        (Some(c), false) => println!(
+                            "{what} commitment: {c} (not compared: pass --{what}-commitment C \
+                             to require it)"
+                        ),
+                        (None, _) => {}
+                    }
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -66,14 +88,29 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
     }
 }
 
-/// Everything that can reject a proof; returns the verified outputs as reals
-/// and what the proof reveals of hidden outputs.
+/// The commitments the flags require.
+fn expected_commitments(args: &VerifyArgs) -> Result<Commitments> {
+    let parse = |s: &Option<String>, flag: &str| {
+        s.as_deref()
+            .map(|s| artifacts::parse_commitment(s, flag))
+            .transpose()
+    };
+    Ok(Commitments {
+        input: parse(&args.input_commitment, "--input-commitment")?,
+        weights: parse(&args.weights_commitment, "--weights-commitment")?,
+        output: parse(&args.output_commitment, "--output-commitment")?,
+    })
+}
+
+/// Everything that can reject a proof; returns the verified outputs as reals,
+/// what the proof reveals of hidden outputs, and its commitments.
 fn check(
     args: &VerifyArgs,
     settings: &Settings,
     b: &zkml_plonk::PlonkBackend,
     vk: &PlonkVerifyingKey,
-) -> Result<(Vec<Vec<f64>>, Option<Revealed>)> {
+    expected: &Commitments,
+) -> Result<(Vec<Vec<f64>>, Option<Revealed>, Commitments)> {
     let file: ProofFile = artifacts::read_json(&args.proof)?;
     artifacts::check_format(&args.proof, &file.format, file.version, "zkml-proof")?;
     ensure!(
@@ -103,11 +140,35 @@ fn check(
         file.revealed == as_read,
         "the proof file's `revealed` field does not match its verified public values"
     );
+    let got = file.public.commitments;
+    for (what, want, have) in [
+        ("input", expected.input, got.input),
+        ("weights", expected.weights, got.weights),
+        ("output", expected.output, got.output),
+    ] {
+        compare(what, want, have)?;
+    }
     let outputs = file
         .public
         .outputs
         .iter()
         .zip(&settings.outputs)
         .map(|(v, t)| v.iter().map(|&x| x as f64 / 2f64.powi(t.scale)).collect());
-    Ok((outputs.collect(), revealed))
+    Ok((outputs.collect(), revealed, got))
+}
+
+/// A required commitment must be the proof's.
+fn compare(what: &str, want: Option<Commitment>, have: Option<Commitment>) -> Result<()> {
+    match (want, have) {
+        (Some(w), Some(h)) => ensure!(
+            w == h,
+            "the proof's {what} commitment is {h}, not the expected {w}: it was made with other \
+             {what}"
+        ),
+        (Some(_), None) => {
+            bail!("a {what} commitment was required, but this setup does not commit the {what}")
+        }
+        _ => {}
+    }
+    Ok(())
 }
