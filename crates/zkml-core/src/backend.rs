@@ -217,31 +217,6 @@ impl PublicValues {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn field_bytes_hex_round_trip() {
-        let mut b = [0u8; 32];
-        b[0] = 0x01;
-        b[31] = 0xab;
-        let f = FieldBytes(b);
-        let h = f.to_hex();
-        assert!(
-            h.starts_with("0xab") && h.ends_with("01") && h.len() == 66,
-            "{h}"
-        );
-        assert_eq!(FieldBytes::from_hex(&h), Some(f));
-        assert_eq!(FieldBytes::from_hex(&h[2..]), Some(f));
-        assert_eq!(FieldBytes::from_hex("0x1").unwrap().0[0], 1);
-        for bad in ["", "0x", "0xzz", &format!("{h}0")] {
-            assert_eq!(FieldBytes::from_hex(bad), None, "{bad}");
-        }
-        assert_eq!(format!("{:?}", Blinding(f)), "Blinding(<secret>)");
-    }
-}
-
 /// A proving backend.
 pub trait Backend {
     /// What `prove` needs besides the model and trace.
@@ -291,4 +266,29 @@ pub trait Backend {
         public: &PublicValues,
         proof: &Self::Proof,
     ) -> Result<(), Self::Error>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_bytes_hex_round_trip() {
+        let mut b = [0u8; 32];
+        b[0] = 0x01;
+        b[31] = 0xab;
+        let f = FieldBytes(b);
+        let h = f.to_hex();
+        assert!(
+            h.starts_with("0xab") && h.ends_with("01") && h.len() == 66,
+            "{h}"
+        );
+        assert_eq!(FieldBytes::from_hex(&h), Some(f));
+        assert_eq!(FieldBytes::from_hex(&h[2..]), Some(f));
+        assert_eq!(FieldBytes::from_hex("0x1").unwrap().0[0], 1);
+        for bad in ["", "0x", "0xzz", &format!("{h}0")] {
+            assert_eq!(FieldBytes::from_hex(bad), None, "{bad}");
+        }
+        assert_eq!(format!("{:?}", Blinding(f)), "Blinding(<secret>)");
+    }
 }
