@@ -315,3 +315,86 @@ fn committed_weights_public_io() {
     bad.outputs[0][0] += 1;
     assert!(backend().verify(&vk, &bad, &proof).is_err());
 }
+
+/// Conv 3×3 (4→8 ch) → Relu → Conv 3×3 (8→6): fixed weights proved by the
+/// randomized matrix check (two phases), input and output committed.
+fn conv_model() -> (QGraph, Vec<Vec<FTensor>>) {
+    use zkml_core::ops::Conv;
+    let mut g = Graph::new();
+    let x = g.add_input("x", vec![1, 4, 6, 6]);
+    let conv = Conv {
+        kernel: [3, 3],
+        strides: [1, 1],
+        pads: [1, 1, 1, 1],
+        dilations: [1, 1],
+        group: 1,
+    };
+    let w1 = g.add_const("w1", det(&[8, 4, 3, 3], 1));
+    let c1 = g
+        .add_node("conv1", Op::Conv(conv.clone()), vec![x, w1], "c1")
+        .unwrap();
+    let r = g.add_node("relu", Op::Relu, vec![c1], "r").unwrap();
+    let w2 = g.add_const("w2", det(&[6, 8, 3, 3], 2));
+    let o = g
+        .add_node("conv2", Op::Conv(conv), vec![r, w2], "o")
+        .unwrap();
+    g.add_output(o);
+    let samples: Vec<Vec<FTensor>> = (0..2).map(|s| vec![det(&[1, 4, 6, 6], 20 + s)]).collect();
+    let cal = calibrate(&g, &samples).unwrap();
+    let cfg = QuantConfig {
+        act_bits: 12,
+        max_scale: 6,
+        weight_bits: 8,
+        ..QuantConfig::default()
+    };
+    (quantize(&g, &cal, &cfg).unwrap(), samples)
+}
+
+#[test]
+fn committed_io_with_matrix_checks() {
+    let (q, samples) = conv_model();
+    let vis = Visibility {
+        input: Vis::Committed,
+        weights: Vis::Fixed,
+        output: Vis::Committed,
+        reveal: Reveal::None,
+    };
+    let o = Openings {
+        input: Some(fresh_blinding()),
+        output: Some(fresh_blinding()),
+        ..Openings::default()
+    };
+    let t = execute(&q, &samples[0]).unwrap();
+    let (c, k, inst) = mock(&q, &t, vis.clone(), &o);
+    assert!(
+        c.shape.freivalds,
+        "the convolutions should use the matrix check"
+    );
+    MockProver::run(k, &c, vec![inst.clone()])
+        .unwrap()
+        .assert_satisfied();
+    let be = backend();
+    let (pk, vk) = be
+        .setup(
+            &q,
+            &SetupOptions {
+                visibility: vis,
+                k: None,
+            },
+        )
+        .unwrap();
+    let (proof, public) = be.prove_with(&pk, &q, &t, &o).unwrap();
+    be.verify(&vk, &public, &proof).unwrap();
+    let mut c = public.commitments;
+    c.output.as_mut().unwrap().0[1] ^= 4;
+    assert!(matches!(
+        be.verify(&vk, &with_commitments(&public, c), &proof),
+        Err(PlonkError::Rejected(_))
+    ));
+    // Another input with the same blindings: other commitments, and its
+    // proof does not verify against the first one's.
+    let t1 = execute(&q, &samples[1]).unwrap();
+    let (proof1, public1) = be.prove_with(&pk, &q, &t1, &o).unwrap();
+    assert_ne!(public1.commitments.input, public.commitments.input);
+    assert!(be.verify(&vk, &public, &proof1).is_err());
+}
