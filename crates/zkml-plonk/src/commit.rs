@@ -16,6 +16,47 @@
 //! [`MIN_WEIGHT_BITS`], so small tensors (zero biases) do not show their size.
 //! The blinding `r` is drawn uniformly from `F_p` with the operating
 //! system's CSPRNG ([`fresh_blinding`]).
+//!
+//! # Why this construction
+//!
+//! * **Binding.** Every digit is range checked, so the packing is injective
+//!   (`D·b ≤ 252` bits per element, below `p`); the sponge's length tag and
+//!   the key's fixed layout fix the number of elements. Two openings of one
+//!   commitment are a Poseidon collision. Without the range checks the
+//!   packing is not injective (a digit out of range carries into the next),
+//!   so a prover could use other weights under the published commitment.
+//! * **Hiding.** `r` is a uniform field element (254 bits of entropy) hashed
+//!   with the values, so the commitment is independent of them with Poseidon
+//!   modelled as a random oracle, even for a low-entropy model (a hash
+//!   without `r` could be tested against candidate weights). The proof itself
+//!   is zero knowledge (halo2 blinds every advice column per proof). What is
+//!   public besides `C`: tensor shapes and the digit width `W` (every weight
+//!   fits `W` bits).
+//! * **Cost.** Per committed value: half a range row (two values per row),
+//!   `1/n` of a pack row and `39/(2D)` Poseidon rows (`D = 25` for 10-bit
+//!   weights): about 1.4 rows per weight, against `1/(n+1)` rows for a
+//!   private weight; 0.5–0.6 rows per 16-bit input or output value.
+//!   `BENCHMARKS.md` has the measured cost.
+//!
+//! Alternatives considered:
+//!
+//! * *KZG commitment of a dedicated advice column* (commit-and-prove): no
+//!   hashing rows, but halo2 re-blinds advice columns in every proof, so the
+//!   commitment would change per proof. An unblinded column with one fixed
+//!   blinding row gives a stable commitment, but each proof opens that
+//!   polynomial at a fresh point, one linear equation in the weights per
+//!   proof: not hiding across many proofs, and it needs a modified halo2 and
+//!   a verifier that extracts the commitment from the transcript.
+//! * *Pedersen commitment in-circuit*: elliptic-curve arithmetic over
+//!   BN254's base field inside a BN254-scalar circuit is non-native:
+//!   thousands of rows per scalar multiplication.
+//! * *Poseidon of every value as its own field element*: no range checks,
+//!   but 19 Poseidon rows per value instead of about 0.8.
+//! * *SHA-256 or Blake2*: bit-oriented, tens of thousands of rows per block.
+//!
+//! Cheaper variants left for later: checking digits in the lookup argument
+//! directly (one lookup input per `x` column instead of range rows), a wider
+//! Poseidon (rate 4) or two permutations side by side on wide rows.
 
 use halo2_axiom::halo2curves::{
     bn256::Fr,
