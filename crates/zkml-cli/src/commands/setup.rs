@@ -105,5 +105,12 @@ pub fn run(args: SetupArgs) -> Result<ExitCode> {
         t.as_secs_f64(),
         &settings.model_hash[..16]
     );
+    if settings.visibility.weights == zkml_core::backend::Vis::Committed {
+        println!(
+            "weights are committed: run `zkml commit {} -o OPENING` to publish their commitment, \
+             then `zkml prove … --opening OPENING`; give verifiers settings.json and vk.bin only",
+            args.output_dir.display()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
