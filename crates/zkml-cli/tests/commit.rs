@@ -217,8 +217,9 @@ fn commit_prove_verify_and_reject_other_weights() {
     );
 }
 
-/// Committed input and output: the opening is written beside the proof; the
-/// output commitment is checked on request.
+/// Committed input and output (revealing only the output's argmax class):
+/// the opening is written beside the proof; the commitments are checked on
+/// request.
 #[test]
 fn committed_input_and_output() {
     let tmp = tempfile::tempdir().unwrap();
@@ -233,6 +234,8 @@ fn committed_input_and_output() {
         "committed",
         "--output",
         "committed",
+        "--reveal",
+        "argmax",
         "-o",
         &dir,
     ]));
@@ -250,7 +253,7 @@ fn committed_input_and_output() {
         p["public"]["commitments"]["output"],
         Value::from(c_out.clone())
     );
-    ok(zkml(&[
+    let out = ok(zkml(&[
         "verify",
         &dir,
         &s(&proof),
@@ -259,6 +262,8 @@ fn committed_input_and_output() {
         "--input-commitment",
         &c_in,
     ]));
+    // The committed output stays hidden except its revealed argmax class.
+    assert!(out.contains("class (argmax)"), "{out}");
     rejected(
         &zkml(&["verify", &dir, &s(&proof), "--output-commitment", &c_in]),
         "output commitment",

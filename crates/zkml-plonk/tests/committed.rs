@@ -139,6 +139,26 @@ fn mock_prover_all_committed() {
         bad[j] += Fr::one();
         assert!(MockProver::run(k, &c, vec![bad]).unwrap().verify().is_err());
     }
+
+    // Committed outputs whose argmax class is revealed: the class precedes
+    // the commitments in the instance; a wrong class is rejected.
+    let vis = Visibility {
+        reveal: Reveal::Argmax,
+        ..ALL
+    };
+    let (c, k, commits) = mock(&q, &t, vis.clone(), &o);
+    let class = zkml_core::reveal::revealed_values(&q, &t, &vis.reveal);
+    assert_eq!(class.len(), 1);
+    let mut inst: Vec<Fr> = class.iter().map(|&v| fe(v as i128)).collect();
+    inst.extend(commits);
+    MockProver::run(k, &c, vec![inst.clone()])
+        .unwrap()
+        .assert_satisfied();
+    inst[0] += Fr::one();
+    assert!(MockProver::run(k, &c, vec![inst])
+        .unwrap()
+        .verify()
+        .is_err());
 }
 
 /// The weights commitment depends on every weight and on the blinding.
