@@ -150,6 +150,11 @@ fn prove_verify_and_reject() {
         public.outputs[0],
         t0.values[q.outputs[0]].iter().copied().collect::<Vec<_>>()
     );
+    assert_eq!(
+        proof.bytes.len(),
+        pk.plan.proof_bytes,
+        "the planner's proof size is exact"
+    );
     let start = std::time::Instant::now();
     be.verify(&vk, &public, &proof).unwrap();
     println!("verify {:.2?}", start.elapsed());

@@ -115,6 +115,8 @@ fn two_phase_proofs_verify_and_reject_tampering() {
     let t1 = execute(&q, &samples[1]).unwrap();
     let (proof, public) = be.prove(&pk, &q, &t0).unwrap();
     be.verify(&vk, &public, &proof).unwrap();
+    // The planner's proof size is exact (two phases included).
+    assert_eq!(proof.bytes.len(), pk.plan.proof_bytes);
     for pos in [0, 40, proof.bytes.len() / 2, proof.bytes.len() - 1] {
         let mut bad = proof.clone();
         bad.bytes[pos] ^= 1;
