@@ -182,3 +182,47 @@ fn matmul_by_a_constant_matrix_is_checked() {
     let (c, k, inst) = mock_circuit(&q, &t, &vis, &p);
     assert_sampled_tampering_fails(&c, k, &inst, |n| (3..n).step_by(37).collect());
 }
+
+/// Private weights: `v_k` and `B` are pair rows of copies of the weight cells
+/// (committed before `α`) with `α` powers.
+#[test]
+fn private_weight_convolutions_are_checked() {
+    let (q, samples) = graph();
+    let vis = Visibility {
+        weights: zkml_core::backend::Vis::Private,
+        ..Visibility::default()
+    };
+    let p = plan(&q, &vis, None).unwrap();
+    let mac = plan_with(&q, &vis, None, false).unwrap();
+    assert!(p.layers.iter().filter(|l| l.checked).count() == 2, "{p}");
+    assert!(p.rows < mac.rows, "{} vs {}", p.rows, mac.rows);
+    let t = execute(&q, &samples[0]).unwrap();
+    let mut sink = NullSink;
+    let mut b = Builder::new(&mut sink, p.shape.clone(), false);
+    let laid = lay_out(&mut b, &q, Some(&t), &vis).unwrap();
+    let got: Vec<i64> = laid.outputs[0]
+        .iter()
+        .map(|w| w.val.unwrap() as i64)
+        .collect();
+    assert_eq!(
+        got,
+        t.values[q.outputs[0]].iter().copied().collect::<Vec<_>>()
+    );
+    let (c, k, inst) = mock_circuit(&q, &t, &vis, &p);
+    assert_sampled_tampering_fails(&c, k, &inst, every(13, 5));
+    let be = backend();
+    let (pk, vk) = be
+        .setup(
+            &q,
+            &SetupOptions {
+                visibility: vis.clone(),
+                k: None,
+            },
+        )
+        .unwrap();
+    let (proof, public) = be.prove(&pk, &q, &t).unwrap();
+    be.verify(&vk, &public, &proof).unwrap();
+    let mut bad = public.clone();
+    bad.outputs[0][0] += 1;
+    assert!(be.verify(&vk, &bad, &proof).is_err());
+}

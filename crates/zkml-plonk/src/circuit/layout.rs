@@ -7,7 +7,10 @@ use zkml_core::{
     QOp,
 };
 
-use super::{unsupported, El, Walker};
+use super::{
+    matcheck::{nonzero, Weights},
+    unsupported, El, Walker,
+};
 use crate::error::Result;
 use crate::gadgets::{
     arith::ArithInstructions,
@@ -33,10 +36,21 @@ impl Walker<'_, '_> {
                     Some(&bid) => Some(self.wires(bid)?),
                     None => None,
                 };
-                let one = bias.as_ref().map(|_| self.b.constant(1));
                 let xw = self.wires(x[0])?.as_standard_layout().into_owned();
-                let xd = xw.as_slice().unwrap();
                 let wdat = wc.as_slice().unwrap();
+                let kk: usize = wc.shape()[1..].iter().product();
+                let wt = |k: usize, n: usize| wdat[n * kk + k];
+                let weights = Weights::Cells {
+                    w: &wt,
+                    bias: bias.as_ref().map(|b| b.iter().copied().collect()),
+                };
+                if let Some(out) =
+                    self.conv_by_check(conv, *shift, &xw, wc.shape(), weights, &out_shape)
+                {
+                    return Ok(out);
+                }
+                let one = bias.as_ref().map(|_| self.b.constant(1));
+                let xd = xw.as_slice().unwrap();
                 let mut out = Vec::with_capacity(out_shape.iter().product());
                 let mut pairs = Vec::new();
                 conv.for_each_output(xw.shape(), wc.shape(), |oc, taps| {
@@ -64,8 +78,15 @@ impl Walker<'_, '_> {
                     None => None,
                 };
                 let xw = self.wires(x[0])?.as_standard_layout().into_owned();
+                let kk: usize = w.shape()[1..].iter().product();
+                let wd = w.as_slice().unwrap();
+                let wt = |k: usize, n: usize| wd[n * kk + k] as i128;
+                let weights = Weights::Const {
+                    w: &wt,
+                    bias: nonzero(bias.as_ref()),
+                };
                 if let Some(out) =
-                    self.conv_by_check(conv, *shift, &xw, &w, bias.as_ref(), &out_shape)
+                    self.conv_by_check(conv, *shift, &xw, w.shape(), weights, &out_shape)
                 {
                     return Ok(out);
                 }

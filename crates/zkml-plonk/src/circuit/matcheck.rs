@@ -23,8 +23,64 @@ use crate::gadgets::{
     Wire,
 };
 
-/// `X·W + b` with constant `W` (`K × N`, as `w(n, k)`) and `b`: per row of
-/// `X`, its non-zero entries as `(cell, k)`.
+/// The weights of a checked product.
+pub(super) enum Weights<'w> {
+    /// Constants of the model (fixed weights): `W[k][n]` and the bias (all-zero
+    /// biases dropped). `v_k` and `B` are Horner rows with constant
+    /// coefficients.
+    Const {
+        /// `W[k][n]`.
+        w: &'w dyn Fn(usize, usize) -> i128,
+        /// `b`.
+        bias: Option<Vec<i128>>,
+    },
+    /// Witness cells (private or committed weights): `v_k` and `B` are pair
+    /// rows of first-phase copies of the weight cells with `α` powers.
+    Cells {
+        /// `W[k][n]`.
+        w: &'w dyn Fn(usize, usize) -> Wire,
+        /// `b`.
+        bias: Option<Vec<Wire>>,
+    },
+}
+
+impl Weights<'_> {
+    fn value(&self, k: usize, n: usize) -> Option<i128> {
+        match self {
+            Weights::Const { w, .. } => Some(w(k, n)),
+            Weights::Cells { w, .. } => w(k, n).val,
+        }
+    }
+    fn bias_value(&self, n: usize) -> Option<i128> {
+        match self {
+            Weights::Const { bias, .. } => Some(bias.as_ref().map_or(0, |b| b[n])),
+            Weights::Cells { bias, .. } => bias.as_ref().map_or(Some(0), |b| b[n].val),
+        }
+    }
+    fn has_bias(&self) -> bool {
+        match self {
+            Weights::Const { bias, .. } => bias.is_some(),
+            Weights::Cells { bias, .. } => bias.is_some(),
+        }
+    }
+    /// Whether row `k` of `W` can be left out (constants only: all zero).
+    fn used(&self, k: usize, n_out: usize) -> bool {
+        match self {
+            Weights::Const { w, .. } => (0..n_out).any(|n| w(k, n) != 0),
+            Weights::Cells { .. } => true,
+        }
+    }
+    /// Whether `W[k][n]` enters a multiply-accumulate chain.
+    fn mac_term(&self, k: usize, n: usize) -> bool {
+        match self {
+            Weights::Const { w, .. } => w(k, n) != 0,
+            Weights::Cells { .. } => true,
+        }
+    }
+}
+
+/// `X·W + b` (`X` is `M × K`, `W` is `K × N`): per row of `X`, its entries as
+/// `(cell, k)` (taps in a convolution's padding are absent).
 pub(super) struct Product<'w> {
     /// Rows of `X` (conv: output pixels, batch-major).
     pub rows: Vec<Vec<(Wire, usize)>>,
@@ -32,72 +88,99 @@ pub(super) struct Product<'w> {
     pub n_out: usize,
     /// `K`.
     pub k: usize,
-    /// `W[k][n]`.
-    pub w: &'w dyn Fn(usize, usize) -> i128,
-    /// `b` (all-zero biases are dropped).
-    pub bias: Option<Vec<i128>>,
+    /// `W` and `b`.
+    pub weights: Weights<'w>,
 }
 
 impl Walker<'_, '_> {
     /// The accumulators `Y` (one vector of `N` cells per row of `X`) proved by
     /// the check, or `None` when multiply-accumulate rows are cheaper or the
     /// circuit has no matrix-check gate.
+    ///
+    /// Constant weights: `Σ_n Y_mn·α^(N−1−n) + Σ_k X_mk·(−v_k) + 1·(−B) = 0`.
+    /// Weight cells: `Σ_n Y_mn·(−α^(N−1−n)) + Σ_k X_mk·v_k + 1·B = 0`.
     pub(super) fn checked_product(&mut self, p: &Product<'_>) -> Option<Vec<Vec<Wire>>> {
         if !self.b.shape.freivalds {
             return None;
         }
-        let (nn, kk, wt) = (p.n_out, p.k, p.w);
-        let used: Vec<bool> = (0..kk).map(|k| (0..nn).any(|n| wt(k, n) != 0)).collect();
+        let (nn, kk) = (p.n_out, p.k);
+        let used: Vec<bool> = (0..kk).map(|k| p.weights.used(k, nn)).collect();
         if self.check_rows(p, &used) >= mac_rows(p, self.b.shape.n) {
             return None;
         }
         self.b.freivalds_layers += 1;
         let pows = self.b.alpha_powers(nn);
-        let neg_v: Vec<_> = (0..kk)
-            .map(|k| {
-                used[k].then(|| {
-                    let c: Vec<i128> = (0..nn).map(|n| -wt(k, n)).collect();
-                    self.b.horner_fixed(&c)
-                })
-            })
-            .collect();
-        let neg_b = p.bias.as_ref().map(|b| {
-            let c: Vec<i128> = b.iter().map(|v| -v).collect();
-            (self.b.constant(1), self.b.horner_fixed(&c))
-        });
+        let (x_right, y_right, bias_pair) = match &p.weights {
+            Weights::Const { w, bias } => {
+                let neg_v: Vec<_> = (0..kk)
+                    .map(|k| {
+                        used[k].then(|| {
+                            let c: Vec<i128> = (0..nn).map(|n| -w(k, n)).collect();
+                            self.b.horner_fixed(&c)
+                        })
+                    })
+                    .collect();
+                let y_right: Vec<_> = (0..nn).map(|n| pows[nn - 1 - n]).collect();
+                let bias_pair = bias.as_ref().map(|b| {
+                    let c: Vec<i128> = b.iter().map(|v| -v).collect();
+                    (self.b.constant(1), self.b.horner_fixed(&c))
+                });
+                (neg_v, y_right, bias_pair)
+            }
+            Weights::Cells { w, bias } => {
+                let neg = self.b.neg_alpha_powers(nn);
+                let v: Vec<_> = (0..kk)
+                    .map(|k| {
+                        let pairs: Vec<_> = (0..nn).map(|n| (w(k, n), pows[nn - 1 - n])).collect();
+                        Some(self.b.dot_pairs(&pairs))
+                    })
+                    .collect();
+                let y_right: Vec<_> = (0..nn).map(|n| neg[nn - 1 - n]).collect();
+                let bias_pair = bias.as_ref().map(|b| {
+                    let pairs: Vec<_> = (0..nn).map(|n| (b[n], pows[nn - 1 - n])).collect();
+                    (self.b.constant(1), self.b.dot_pairs(&pairs))
+                });
+                (v, y_right, bias_pair)
+            }
+        };
         let mut ys = Vec::with_capacity(p.rows.len());
         let mut pairs = vec![];
         for taps in &p.rows {
             pairs.clear();
-            for n in 0..nn {
-                let mut s = Some(p.bias.as_ref().map_or(0, |b| b[n]));
+            for (n, &yr) in y_right.iter().enumerate() {
+                let mut s = p.weights.bias_value(n);
                 for (x, k) in taps {
-                    s = s.zip(x.val).map(|(s, x)| s + x * wt(*k, n));
+                    s = s
+                        .zip(x.val)
+                        .zip(p.weights.value(*k, n))
+                        .map(|((s, x), w)| s + x * w);
                 }
-                pairs.push((Left::Fresh(s), pows[nn - 1 - n]));
+                pairs.push((Left::Fresh(s), yr));
             }
             for (x, k) in taps {
-                if let Some(v) = neg_v[*k] {
+                if let Some(v) = x_right[*k] {
                     pairs.push((Left::Cell(*x), v));
                 }
             }
-            if let Some((one, nb)) = neg_b {
-                pairs.push((Left::Cell(one), nb));
+            if let Some((one, b)) = bias_pair {
+                pairs.push((Left::Cell(one), b));
             }
             ys.push(self.b.zero_pairs(&pairs));
         }
         Some(ys)
     }
 
-    /// Lays out `conv` (fixed weights `w`, optional bias) by the check, or
-    /// `None` ([`Self::checked_product`]; grouped convolutions stay on MAC rows).
+    /// Lays out `conv` by the check, or `None` ([`Self::checked_product`];
+    /// grouped convolutions stay on MAC rows). `w_shape` is the weight's
+    /// shape `[N, C, kh, kw]`; `weights` reads it with `k` the flat index in
+    /// `[C, kh, kw]`.
     pub(super) fn conv_by_check(
         &mut self,
         conv: &Conv,
         shift: u32,
         xw: &ArrayD<Wire>,
-        w: &ITensor,
-        bias: Option<&ITensor>,
+        w_shape: &[usize],
+        weights: Weights<'_>,
         out_shape: &[usize],
     ) -> Option<ArrayD<Wire>> {
         if !self.b.shape.freivalds || conv.group != 1 {
@@ -105,21 +188,17 @@ impl Walker<'_, '_> {
         }
         let xd = xw.as_slice().expect("standard layout");
         let mut rows = vec![];
-        conv.for_each_output(xw.shape(), w.shape(), |oc, taps| {
+        conv.for_each_output(xw.shape(), w_shape, |oc, taps| {
             // Channel 0's weight index of a tap is its position k in the kernel.
             if oc == 0 {
                 rows.push(taps.iter().map(|&(xi, k)| (xd[xi], k)).collect());
             }
         });
-        let kk: usize = w.shape()[1..].iter().product();
-        let wd = w.as_slice().expect("standard layout");
-        let wt = |k: usize, n: usize| wd[n * kk + k] as i128;
         let product = Product {
             rows,
-            n_out: w.shape()[0],
-            k: kk,
-            w: &wt,
-            bias: nonzero(bias),
+            n_out: w_shape[0],
+            k: w_shape[1..].iter().product(),
+            weights,
         };
         let ys = self.checked_product(&product)?;
         // Rescale in output order (batch, channel, row, column) so fusions line up.
@@ -179,8 +258,7 @@ impl Walker<'_, '_> {
             rows,
             n_out: nn,
             k: ops.k,
-            w: &wt,
-            bias: None,
+            weights: Weights::Const { w: &wt, bias: None },
         };
         let ys = self.checked_product(&product)?;
         Some(
@@ -196,12 +274,17 @@ impl Walker<'_, '_> {
         let n = self.b.shape.n;
         let per = (n / 2).max(1);
         let nn = p.n_out;
-        let bias = usize::from(p.bias.is_some());
-        let horner = nn.div_ceil(n);
-        let mut rows = used.iter().filter(|&&u| u).count() * horner
-            + bias * (horner + 1)
-            + nn.saturating_sub(self.b.alpha_pows.len())
-            + 2;
+        let bias = usize::from(p.weights.has_bias());
+        let used_k = used.iter().filter(|&&u| u).count();
+        let mut rows = nn.saturating_sub(self.b.alpha_pows.len()) + 2;
+        rows += match p.weights {
+            Weights::Const { .. } => (used_k + bias) * nn.div_ceil(n) + bias,
+            Weights::Cells { .. } => {
+                (used_k + bias) * nn.div_ceil(per)
+                    + bias
+                    + nn.saturating_sub(self.b.neg_alpha_pows.len())
+            }
+        };
         for taps in &p.rows {
             let len = nn + taps.iter().filter(|&&(_, k)| used[k]).count() + bias;
             rows += len.div_ceil(per) + nn;
@@ -216,13 +299,22 @@ pub(super) fn nonzero(bias: Option<&ITensor>) -> Option<Vec<i128>> {
         .filter(|b: &Vec<i128>| b.iter().any(|&v| v != 0))
 }
 
-/// Rows of the multiply-accumulate layout: one chain per output element.
+/// Rows of the multiply-accumulate layout: one chain per output element
+/// (`n` terms per row for constant weights, `n/2` pairs for weight cells).
 fn mac_rows(p: &Product<'_>, n: usize) -> usize {
+    let (per, bias) = match p.weights {
+        Weights::Const { .. } => (n, 0),
+        Weights::Cells { .. } => ((n / 2).max(1), usize::from(p.weights.has_bias())),
+    };
     let mut rows = 0;
     for taps in &p.rows {
         for oc in 0..p.n_out {
-            let len = taps.iter().filter(|&&(_, k)| (p.w)(k, oc) != 0).count();
-            rows += len.div_ceil(n).max(1);
+            let len = taps
+                .iter()
+                .filter(|&&(_, k)| p.weights.mac_term(k, oc))
+                .count()
+                + bias;
+            rows += len.div_ceil(per).max(1);
         }
     }
     rows

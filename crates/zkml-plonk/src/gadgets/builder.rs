@@ -76,6 +76,8 @@ pub struct Builder<'s> {
     pub alpha: Option<Fr>,
     /// Cells holding `α^0, α^1, …` ([`freivalds`]), shared by every check.
     pub(crate) alpha_pows: Vec<FeWire>,
+    /// Cells holding `−α^0, −α^1, …`.
+    pub(crate) neg_alpha_pows: Vec<FeWire>,
     /// Layers laid out with a matrix check.
     pub freivalds_layers: usize,
 }
@@ -98,6 +100,7 @@ impl<'s> Builder<'s> {
             tables: vec![],
             alpha: None,
             alpha_pows: vec![],
+            neg_alpha_pows: vec![],
             freivalds_layers: 0,
         }
     }

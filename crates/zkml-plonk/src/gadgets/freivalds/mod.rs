@@ -104,6 +104,11 @@ pub trait FreivaldsInstructions {
     /// Constrains `Σ left_i·right_i = 0`; returns the cells of the
     /// [`Left::Fresh`] entries, in order.
     fn zero_pairs(&mut self, pairs: &[(Left, FeWire)]) -> Vec<Wire>;
+    /// `Σ a_i·b_i` as a second-phase cell (`a_i` first-phase copies): `v_k`
+    /// and `B` when the weights are witness cells (private, committed).
+    fn dot_pairs(&mut self, pairs: &[(Wire, FeWire)]) -> FeWire;
+    /// Cells holding `−α^0 … −α^(count−1)` (one E1 row each, shared).
+    fn neg_alpha_powers(&mut self, count: usize) -> Vec<FeWire>;
 }
 
 fn mul_known(a: Option<Fr>, b: Option<Fr>) -> Option<Fr> {
@@ -171,6 +176,37 @@ impl FreivaldsInstructions for Builder<'_> {
     }
 
     fn zero_pairs(&mut self, pairs: &[(Left, FeWire)]) -> Vec<Wire> {
+        self.pairs_chain(pairs, false).0
+    }
+
+    fn dot_pairs(&mut self, pairs: &[(Wire, FeWire)]) -> FeWire {
+        let pairs: Vec<(Left, FeWire)> = pairs.iter().map(|&(a, b)| (Left::Cell(a), b)).collect();
+        self.pairs_chain(&pairs, true)
+            .1
+            .expect("a kept sum needs at least one pair")
+    }
+
+    fn neg_alpha_powers(&mut self, count: usize) -> Vec<FeWire> {
+        while self.neg_alpha_pows.len() < count {
+            let j = self.neg_alpha_pows.len();
+            let p = self.alpha_powers(j + 1)[j];
+            // E1: x_1 + acc = 0 (both second phase).
+            let row = self.next_row();
+            let x1 = self.copy_in_fe(&p, Adv::X(1), row);
+            self.set(Fix::Wx(1), row, Fr::ONE);
+            self.set(Fix::A1, row, Fr::ONE);
+            let neg = self.put_fe(Adv::Acc, row, x1.val.map(|v| -v));
+            self.neg_alpha_pows.push(neg);
+        }
+        self.neg_alpha_pows[..count].to_vec()
+    }
+}
+
+impl Builder<'_> {
+    /// Pair rows for `Σ left_i·right_i`: the running sum in `acc`; the last row
+    /// either keeps it (`keep`: `acc = sum`, returned) or constrains it to zero.
+    /// Returns the fresh left cells too.
+    fn pairs_chain(&mut self, pairs: &[(Left, FeWire)], keep: bool) -> (Vec<Wire>, Option<FeWire>) {
         let per = self.shape.n / 2;
         assert!(per >= 1, "matrix checks need a MAC width of at least 2");
         let zero = self.constant(0);
@@ -178,6 +214,7 @@ impl FreivaldsInstructions for Builder<'_> {
         let last = chunks.len().saturating_sub(1);
         let mut fresh = vec![];
         let mut sum = Some(Fr::ZERO);
+        let mut kept = None;
         for (j, chunk) in chunks.into_iter().enumerate() {
             let row = self.next_row();
             self.set(Fix::QPairs, row, Fr::ONE);
@@ -200,12 +237,12 @@ impl FreivaldsInstructions for Builder<'_> {
             for i in chunk.len()..per {
                 self.copy_in(&zero, Adv::X(2 * i), row);
             }
-            if j < last {
+            if j < last || keep {
                 self.set(Fix::A1, row, -Fr::ONE);
-                self.put_fe(Adv::Acc, row, sum);
+                kept = Some(self.put_fe(Adv::Acc, row, sum));
             }
         }
-        fresh
+        (fresh, kept.filter(|_| keep))
     }
 }
 

@@ -125,3 +125,65 @@ fn unused_pair_slots_cannot_carry_a_product() {
         "{errs:#?}"
     );
 }
+
+/// The same product with the weights and bias as witness cells: `v_k` and `B`
+/// by pair rows, `Y` against `−α` powers.
+fn product_cells(cheat: i128) -> GadgetCircuit {
+    GadgetCircuit::with_shape(
+        move |bl| {
+            let xv = [[3i128, -1, 4], [-5, 9, 2]];
+            let wv = [[2i128, 0], [1, 3], [-4, 1]];
+            let bv = [7i128, -3];
+            let x: Vec<Vec<Wire>> = xv
+                .iter()
+                .map(|r| r.iter().map(|&v| bl.input(Some(v), false)).collect())
+                .collect();
+            let w: Vec<Vec<Wire>> = wv
+                .iter()
+                .map(|r| r.iter().map(|&v| bl.input(Some(v), false)).collect())
+                .collect();
+            let b: Vec<Wire> = bv.iter().map(|&v| bl.input(Some(v), false)).collect();
+            let pows = bl.alpha_powers(2);
+            let neg = bl.neg_alpha_powers(2);
+            let v: Vec<FeWire> = (0..3)
+                .map(|k| bl.dot_pairs(&[(w[k][0], pows[1]), (w[k][1], pows[0])]))
+                .collect();
+            let one = bl.constant(1);
+            let bb = bl.dot_pairs(&[(b[0], pows[1]), (b[1], pows[0])]);
+            for m in 0..2 {
+                let mut pairs = vec![];
+                for n in 0..2 {
+                    let mut s: i128 = (0..3).map(|k| xv[m][k] * wv[k][n]).sum::<i128>() + bv[n];
+                    if (m, n) == (1, 0) {
+                        s += cheat;
+                    }
+                    pairs.push((Left::Fresh(Some(s)), neg[1 - n]));
+                }
+                for k in 0..3 {
+                    pairs.push((Left::Cell(x[m][k]), v[k]));
+                }
+                pairs.push((Left::Cell(one), bb));
+                for y in bl.zero_pairs(&pairs) {
+                    bl.make_public(&y);
+                }
+            }
+        },
+        4,
+        8,
+        16,
+    )
+    .with_freivalds()
+}
+
+#[test]
+fn weight_cells_product_passes_and_every_cell_is_bound() {
+    let c = product_cells(0);
+    c.assert_ok();
+    check_all_tampering(&c);
+    for cheat in [1, -1] {
+        assert!(
+            product_cells(cheat).mock().verify().is_err(),
+            "cheat {cheat}"
+        );
+    }
+}
