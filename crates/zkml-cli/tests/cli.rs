@@ -1,20 +1,12 @@
 //! The `zkml` binary as a user runs it: outputs, accuracy, and bad input
 //! (every bad input is a clear error with exit code 2, never a panic).
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
 mod common;
-use common::repo;
-
-fn zkml(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zkml"))
-        .args(args)
-        .current_dir(repo())
-        .output()
-        .unwrap()
-}
+use common::{repo, zkml};
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

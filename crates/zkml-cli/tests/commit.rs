@@ -5,33 +5,15 @@
 //! get their opening written beside the proof.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
-#[allow(dead_code)] // helpers used by other test files
 mod common;
-use common::repo;
+use common::{text, zkml};
 
 const MODEL: &str = "crates/zkml-cli/tests/fixtures/tiny_mlp.onnx";
 const INPUT: &str = "crates/zkml-cli/tests/fixtures/tiny_mlp_input.json";
-
-fn zkml(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zkml"))
-        .args(args)
-        .current_dir(repo())
-        .env("ZKML_SRS_DIR", repo().join("target/test-srs"))
-        .output()
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 fn ok(o: Output) -> String {
     assert!(o.status.success(), "{}", text(&o));

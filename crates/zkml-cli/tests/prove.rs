@@ -4,31 +4,13 @@
 //! before proving (exit 2).
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::OnceLock;
 
 use serde_json::Value;
 
 mod common;
-use common::repo;
-
-fn zkml(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zkml"))
-        .args(args)
-        .current_dir(repo())
-        // One SRS cache for the whole suite (generated once per k).
-        .env("ZKML_SRS_DIR", repo().join("target/test-srs"))
-        .output()
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use common::{repo, text, zkml};
 
 const MODEL: &str = "examples/mnist_cnn/model.onnx";
 const CAL: &str = "examples/mnist_cnn/calibration.json";

@@ -5,30 +5,12 @@
 //! are refused at setup (exit 2).
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
-#[allow(dead_code)] // this file uses only part of the shared helpers
 mod common;
-use common::repo;
-
-fn zkml(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zkml"))
-        .args(args)
-        .current_dir(repo())
-        .env("ZKML_SRS_DIR", repo().join("target/test-srs"))
-        .output()
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use common::{text, zkml};
 
 const MODEL: &str = "examples/mnist_cnn/model.onnx";
 const CAL: &str = "examples/mnist_cnn/calibration.json";

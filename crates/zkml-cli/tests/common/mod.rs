@@ -1,4 +1,5 @@
 //! Helpers shared by the CLI test files.
+#![allow(dead_code)] // each test file uses part of the helpers
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -53,4 +54,24 @@ pub fn bench_models() -> Option<tempfile::TempDir> {
         String::from_utf8_lossy(&made.stderr)
     );
     Some(dir)
+}
+
+/// Runs the `zkml` binary in the repository root, with one SRS cache for the
+/// whole suite (generated once per k).
+pub fn zkml(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_zkml"))
+        .args(args)
+        .current_dir(repo())
+        .env("ZKML_SRS_DIR", repo().join("target/test-srs"))
+        .output()
+        .unwrap()
+}
+
+/// A run's stdout then stderr.
+pub fn text(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
