@@ -22,6 +22,8 @@ use zkml_plonk::{
     plan, PlonkBackend, PlonkError, PlonkProof, PlonkVerifyingKey,
 };
 
+mod common;
+
 fn det(shape: &[usize], seed: u64) -> FTensor {
     let n: usize = shape.iter().product();
     let mut s = seed.wrapping_mul(0x9E3779B97F4A7C15) | 1;
@@ -360,14 +362,7 @@ fn conv_model() -> (QGraph, Vec<Vec<FTensor>>) {
         .unwrap();
     g.add_output(o);
     let samples: Vec<Vec<FTensor>> = (0..2).map(|s| vec![det(&[1, 4, 6, 6], 20 + s)]).collect();
-    let cal = calibrate(&g, &samples).unwrap();
-    let cfg = QuantConfig {
-        act_bits: 12,
-        max_scale: 6,
-        weight_bits: 8,
-        ..QuantConfig::default()
-    };
-    (quantize(&g, &cal, &cfg).unwrap(), samples)
+    (common::quantize_small(&g, &samples), samples)
 }
 
 #[test]

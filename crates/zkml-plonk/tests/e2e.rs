@@ -75,14 +75,7 @@ fn tiny() -> (Graph, Vec<Vec<FTensor>>) {
 
 fn quantized() -> (QGraph, Vec<Vec<FTensor>>) {
     let (g, samples) = tiny();
-    let cal = calibrate(&g, &samples).unwrap();
-    let cfg = QuantConfig {
-        act_bits: 12,
-        max_scale: 6,
-        weight_bits: 8,
-        ..QuantConfig::default()
-    };
-    (quantize(&g, &cal, &cfg).unwrap(), samples)
+    (common::quantize_small(&g, &samples), samples)
 }
 
 use common::backend;

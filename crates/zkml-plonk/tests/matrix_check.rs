@@ -46,14 +46,7 @@ fn graph() -> (QGraph, Vec<Vec<FTensor>>) {
     let samples: Vec<Vec<FTensor>> = (0..3)
         .map(|s| vec![det(&[1, 4, 6, 6], 10 + s, 1.0)])
         .collect();
-    let cal = calibrate(&g, &samples).unwrap();
-    let cfg = QuantConfig {
-        act_bits: 12,
-        max_scale: 6,
-        weight_bits: 8,
-        ..QuantConfig::default()
-    };
-    (quantize(&g, &cal, &cfg).unwrap(), samples)
+    (common::quantize_small(&g, &samples), samples)
 }
 
 #[test]

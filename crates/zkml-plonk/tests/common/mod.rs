@@ -7,7 +7,8 @@ use halo2_axiom::{dev::MockProver, halo2curves::bn256::Fr};
 use ndarray::{ArrayD, IxDyn};
 use zkml_core::{
     backend::{PublicValues, Visibility},
-    FTensor, QGraph, Trace,
+    quant::{calibrate, quantize, QuantConfig},
+    FTensor, Graph, QGraph, Trace,
 };
 use zkml_plonk::{
     circuit::{lay_out, ZkmlCircuit},
@@ -105,4 +106,17 @@ pub fn every(step: usize, tail: usize) -> impl Fn(usize) -> Vec<usize> {
             .chain(n.saturating_sub(tail)..n)
             .collect()
     }
+}
+
+/// `g` calibrated on `samples` and quantized small (12-bit activations,
+/// scales ≤ 6, 8-bit weights), which keeps test circuits at small `k`.
+pub fn quantize_small(g: &Graph, samples: &[Vec<FTensor>]) -> QGraph {
+    let cal = calibrate(g, samples).unwrap();
+    let cfg = QuantConfig {
+        act_bits: 12,
+        max_scale: 6,
+        weight_bits: 8,
+        ..QuantConfig::default()
+    };
+    quantize(g, &cal, &cfg).unwrap()
 }
