@@ -216,22 +216,19 @@ pub fn plan_for_shape(q: &QGraph, vis: &Visibility, shape: &Shape, k: u32) -> Re
         )));
     }
     let p = pass(q, vis, shape.n, shape.t, shape.freivalds)?;
-    let CsFacts {
-        blinding,
-        advice,
-        fixed,
-        lookups,
-        degree,
-        proof_bytes,
-    } = cs_facts(shape);
-    let perm = (shape.n + 2).div_ceil(degree - 2);
-    let committed = advice + 3 * lookups + perm + (degree - 1);
-    Ok(Plan {
-        shape: shape.clone(),
+    Ok(assemble(q, shape.clone(), k, &p, &cs_facts(shape)))
+}
+
+/// A [`Plan`] from its shape, `k`, layout pass and constraint-system facts.
+fn assemble(q: &QGraph, shape: Shape, k: u32, p: &Pass, facts: &CsFacts) -> Plan {
+    let perm = (shape.n + 2).div_ceil(facts.degree - 2);
+    let committed = facts.advice + 3 * facts.lookups + perm + (facts.degree - 1);
+    Plan {
+        table_rows: shape.table_rows(),
+        shape,
         k,
         rows: p.rows,
-        table_rows: shape.table_rows(),
-        usable_rows: (1usize << k) - blinding,
+        usable_rows: (1usize << k) - facts.blinding,
         input_rows: p.input_rows,
         layers: q
             .nodes
@@ -245,13 +242,13 @@ pub fn plan_for_shape(q: &QGraph, vis: &Visibility, shape: &Shape, k: u32) -> Re
             })
             .collect(),
         num_public: p.num_public,
-        advice_columns: advice,
-        fixed_columns: fixed,
-        lookups,
-        proof_bytes,
+        advice_columns: facts.advice,
+        fixed_columns: facts.fixed,
+        lookups: facts.lookups,
+        proof_bytes: facts.proof_bytes,
         committed,
         est_prove_s: estimate(committed, k),
-    })
+    }
 }
 
 /// Plans `q`: the cheapest candidate, or the one at a forced `k`; convolutions
@@ -294,16 +291,8 @@ pub fn plan_with(
                 freivalds: pn.checked > 0,
                 poseidon: has_committed(vis),
             };
-            let CsFacts {
-                blinding,
-                advice,
-                fixed,
-                lookups,
-                degree,
-                proof_bytes,
-            } = cs_facts(&shape);
-            let table_rows = shape.table_rows();
-            let need = pn.rows.max(table_rows) + blinding;
+            let facts = cs_facts(&shape);
+            let need = pn.rows.max(shape.table_rows()) + facts.blinding;
             let min_k = need.next_power_of_two().trailing_zeros().max(4);
             let k = match force_k {
                 Some(k) if k < min_k => continue,
@@ -313,35 +302,7 @@ pub fn plan_with(
             if k > MAX_K {
                 continue;
             }
-            let perm = (*n + 2).div_ceil(degree - 2);
-            let committed = advice + 3 * lookups + perm + (degree - 1);
-            let est = estimate(committed, k);
-            let cand = Plan {
-                shape,
-                k,
-                rows: pn.rows,
-                table_rows,
-                usable_rows: (1usize << k) - blinding,
-                input_rows: pn.input_rows,
-                layers: q
-                    .nodes
-                    .iter()
-                    .zip(pn.node_rows.iter().zip(&pn.node_checked))
-                    .map(|(nd, (&rows, &checked))| LayerRows {
-                        node: nd.name.clone(),
-                        op: nd.op.name(),
-                        rows,
-                        checked,
-                    })
-                    .collect(),
-                num_public: pn.num_public,
-                advice_columns: advice,
-                fixed_columns: fixed,
-                lookups,
-                proof_bytes,
-                committed,
-                est_prove_s: est,
-            };
+            let cand = assemble(q, shape, k, pn, &facts);
             cands.push(cand);
         }
     }
