@@ -152,39 +152,34 @@ struct Walker<'a, 'b> {
 }
 
 impl Walker<'_, '_> {
-    /// Emits `rshift(Σ terms + c, shift)` for the next output element, applying the fusion.
-    fn emit(&mut self, terms: &[(Wire, i128)], c: i128, shift: u32) -> Wire {
+    /// The fused Add's constant for the next output element, pre-shifted
+    /// (`rshift(S, d) + B = rshift(S + B·2^d, d)`), and advances to it.
+    fn next_fused_add(&mut self, shift: u32) -> i128 {
         let extra = self
             .fuse_add
             .as_ref()
             .map(|v| v[self.emit_idx])
             .unwrap_or(0);
         self.emit_idx += 1;
-        self.b
-            .linear_max(terms, c + (extra << shift), shift, self.fuse_max)
+        extra << shift
+    }
+
+    /// Emits `rshift(Σ terms + c, shift)` for the next output element, applying the fusion.
+    fn emit(&mut self, terms: &[(Wire, i128)], c: i128, shift: u32) -> Wire {
+        let extra = self.next_fused_add(shift);
+        self.b.linear_max(terms, c + extra, shift, self.fuse_max)
     }
 
     /// As [`Self::emit`] for a sum of products of two cells.
     fn emit_pairs(&mut self, pairs: &[(Wire, Wire)], c: i128, shift: u32) -> Wire {
-        let extra = self
-            .fuse_add
-            .as_ref()
-            .map(|v| v[self.emit_idx])
-            .unwrap_or(0);
-        self.emit_idx += 1;
-        self.b
-            .linear_pairs(pairs, c + (extra << shift), shift, self.fuse_max)
+        let extra = self.next_fused_add(shift);
+        self.b.linear_pairs(pairs, c + extra, shift, self.fuse_max)
     }
 
     /// As [`Self::emit`] for the product of two cells.
     fn emit_mul(&mut self, a: &Wire, b: &Wire, shift: u32) -> Wire {
-        let extra = self
-            .fuse_add
-            .as_ref()
-            .map(|v| v[self.emit_idx])
-            .unwrap_or(0);
-        self.emit_idx += 1;
-        self.b.mul_max(a, b, extra << shift, shift, self.fuse_max)
+        let extra = self.next_fused_add(shift);
+        self.b.mul_max(a, b, extra, shift, self.fuse_max)
     }
 
     /// Committed weights: every committed constant in range rows (checked to
