@@ -152,8 +152,11 @@ impl FreivaldsInstructions for Builder<'_> {
         let padded: Vec<i128> = std::iter::repeat_n(0, pad)
             .chain(coeffs.iter().copied())
             .collect();
-        let alpha = self.alpha;
-        let alpha_n = alpha.map(|a| a.pow_vartime([n as u64]));
+        // α^(n−1−i) for each slot of a row, and α^n.
+        let slot_pows: Option<Vec<Fr>> = self
+            .alpha
+            .map(|a| (0..n).rev().map(|e| a.pow_vartime([e as u64])).collect());
+        let alpha_n = self.alpha.map(|a| a.pow_vartime([n as u64]));
         let mut acc: Option<FeWire> = None;
         for chunk in padded.chunks(n) {
             let row = self.next_row();
@@ -167,7 +170,7 @@ impl FreivaldsInstructions for Builder<'_> {
             };
             for (i, &c) in chunk.iter().enumerate() {
                 self.seti(Fix::Wx(i), row, c);
-                let pw = alpha.map(|a| a.pow_vartime([(n - 1 - i) as u64]));
+                let pw = slot_pows.as_ref().map(|p| p[i]);
                 v = v.zip(pw).map(|(v, pw)| v + fe(c) * pw);
             }
             acc = Some(self.put_fe(Adv::Acc, row, v));
