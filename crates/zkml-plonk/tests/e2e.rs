@@ -12,7 +12,7 @@ use zkml_core::{
 };
 use zkml_plonk::{
     circuit::{lay_out, ZkmlCircuit},
-    gadgets::{Builder, CountSink, NullSink},
+    gadgets::{Builder, CountSink},
     plan, PlonkBackend, PlonkError, PlonkProof, PlonkProvingKey, PlonkVerifyingKey,
 };
 
@@ -88,14 +88,7 @@ fn circuit_computes_exactly_the_trace() {
     println!("{p}");
     for s in &samples {
         let t = execute(&q, s).unwrap();
-        let mut sink = NullSink;
-        let mut b = Builder::new(&mut sink, p.shape.clone(), false);
-        let laid = lay_out(&mut b, &q, Some(&t), &vis).unwrap();
-        for (o, id) in laid.outputs.iter().zip(&q.outputs) {
-            let got: Vec<i64> = o.iter().map(|w| w.val.unwrap() as i64).collect();
-            let want: Vec<i64> = t.values[*id].iter().copied().collect();
-            assert_eq!(got, want);
-        }
+        common::assert_circuit_equals_trace(&q, &t, &vis, &p.shape);
     }
 }
 

@@ -10,14 +10,12 @@ use zkml_core::{
     quant::{calibrate, quantize, QuantConfig},
     FTensor, Graph, Op, QGraph,
 };
-use zkml_plonk::{
-    circuit::lay_out,
-    gadgets::{Builder, NullSink},
-    plan, plan_with, PlonkError,
-};
+use zkml_plonk::{plan, plan_with, PlonkError};
 
 mod common;
-use common::{assert_sampled_tampering_fails, backend, det, every, mock_circuit};
+use common::{
+    assert_circuit_equals_trace, assert_sampled_tampering_fails, backend, det, every, mock_circuit,
+};
 
 /// Conv 3×3 (4→8 ch, pad 1, bias) → Relu → Conv 3×3 stride 2 (8→6, no bias) → Add const.
 fn graph() -> (QGraph, Vec<Vec<FTensor>>) {
@@ -73,18 +71,7 @@ fn checked_convolutions_compute_exactly_the_trace() {
     let p = plan(&q, &vis, None).unwrap();
     for s in &samples {
         let t = execute(&q, s).unwrap();
-        let mut sink = NullSink;
-        let mut b = Builder::new(&mut sink, p.shape.clone(), false);
-        let laid = lay_out(&mut b, &q, Some(&t), &vis).unwrap();
-        assert_eq!(b.freivalds_layers, 2);
-        let got: Vec<i64> = laid.outputs[0]
-            .iter()
-            .map(|w| w.val.unwrap() as i64)
-            .collect();
-        assert_eq!(
-            got,
-            t.values[q.outputs[0]].iter().copied().collect::<Vec<_>>()
-        );
+        assert_eq!(assert_circuit_equals_trace(&q, &t, &vis, &p.shape).0, 2);
     }
 }
 
@@ -156,19 +143,9 @@ fn matmul_by_a_constant_matrix_is_checked() {
     shape.n = 8;
     shape.freivalds = true;
     let t = execute(&q, &samples[0]).unwrap();
-    let mut sink = NullSink;
-    let mut b = Builder::new(&mut sink, shape.clone(), false);
-    let laid = lay_out(&mut b, &q, Some(&t), &vis).unwrap();
-    assert_eq!(b.freivalds_layers, 1);
-    let got: Vec<i64> = laid.outputs[0]
-        .iter()
-        .map(|w| w.val.unwrap() as i64)
-        .collect();
-    assert_eq!(
-        got,
-        t.values[q.outputs[0]].iter().copied().collect::<Vec<_>>()
-    );
-    let k = (b.row.max(shape.table_rows()) + 16)
+    let (checked, rows) = assert_circuit_equals_trace(&q, &t, &vis, &shape);
+    assert_eq!(checked, 1);
+    let k = (rows.max(shape.table_rows()) + 16)
         .next_power_of_two()
         .trailing_zeros();
     let p = zkml_plonk::plan::plan_for_shape(&q, &vis, &shape, k).unwrap();
@@ -190,17 +167,7 @@ fn private_weight_convolutions_are_checked() {
     assert!(p.layers.iter().filter(|l| l.checked).count() == 2, "{p}");
     assert!(p.rows < mac.rows, "{} vs {}", p.rows, mac.rows);
     let t = execute(&q, &samples[0]).unwrap();
-    let mut sink = NullSink;
-    let mut b = Builder::new(&mut sink, p.shape.clone(), false);
-    let laid = lay_out(&mut b, &q, Some(&t), &vis).unwrap();
-    let got: Vec<i64> = laid.outputs[0]
-        .iter()
-        .map(|w| w.val.unwrap() as i64)
-        .collect();
-    assert_eq!(
-        got,
-        t.values[q.outputs[0]].iter().copied().collect::<Vec<_>>()
-    );
+    assert_circuit_equals_trace(&q, &t, &vis, &p.shape);
     let (c, k, inst) = mock_circuit(&q, &t, &vis, &p);
     assert_sampled_tampering_fails(&c, k, &inst, every(13, 5));
     let be = backend();

@@ -4,20 +4,14 @@
 //! table. The circuit's outputs equal the executor's trace, MockProver accepts,
 //! a real proof verifies and a changed public output is rejected.
 
-use std::sync::Arc;
-
 use halo2_axiom::{dev::MockProver, halo2curves::bn256::Fr};
 use zkml_core::{
-    backend::{Backend, PublicValues, SetupOptions, Visibility},
+    backend::{Backend, SetupOptions, Visibility},
     exec::execute,
     quant::{calibrate, quantize, QuantConfig},
     FTensor, Graph, Op, QGraph, QOp,
 };
-use zkml_plonk::{
-    circuit::{lay_out, ZkmlCircuit},
-    gadgets::{fe, Builder, NullSink},
-    plan, PlonkBackend, PlonkError,
-};
+use zkml_plonk::{plan, PlonkBackend, PlonkError};
 
 mod common;
 use common::det;
@@ -72,14 +66,7 @@ fn circuit_equals_trace_and_saturates() {
     let mut saturated = [false; 3];
     for s in &samples {
         let t = execute(&q, s).unwrap();
-        let mut sink = NullSink;
-        let mut b = Builder::new(&mut sink, p.shape.clone(), false);
-        let laid = lay_out(&mut b, &q, Some(&t), &vis).unwrap();
-        for (o, id) in laid.outputs.iter().zip(&q.outputs) {
-            let got: Vec<i64> = o.iter().map(|w| w.val.unwrap() as i64).collect();
-            let want: Vec<i64> = t.values[*id].iter().copied().collect();
-            assert_eq!(got, want);
-        }
+        common::assert_circuit_equals_trace(&q, &t, &vis, &p.shape);
         // Saturated ends reached: sigmoid 0 and 2^8, tanh ±2^8, softmax 0.
         let o = |i: usize| t.values[q.outputs[i]].iter().copied().collect::<Vec<i64>>();
         saturated[0] |= o(0).contains(&0) && o(0).contains(&256);
@@ -175,33 +162,10 @@ fn softmax_axes_and_table_into_matmul() {
     println!("{p}");
     for s in &samples {
         let t = execute(&q, s).unwrap();
-        let mut sink = NullSink;
-        let mut b = Builder::new(&mut sink, p.shape.clone(), false);
-        let laid = lay_out(&mut b, &q, Some(&t), &vis).unwrap();
-        for (o, id) in laid.outputs.iter().zip(&q.outputs) {
-            let got: Vec<i64> = o.iter().map(|w| w.val.unwrap() as i64).collect();
-            let want: Vec<i64> = t.values[*id].iter().copied().collect();
-            assert_eq!(got, want);
-        }
+        common::assert_circuit_equals_trace(&q, &t, &vis, &p.shape);
     }
     let t = execute(&q, &samples[0]).unwrap();
-    let public = PublicValues::from_trace(&q, &t, &vis);
-    let inst: Vec<Fr> = public
-        .inputs
-        .iter()
-        .chain(&public.outputs)
-        .flatten()
-        .map(|&v| fe(v as i128))
-        .collect();
-    let c = ZkmlCircuit {
-        q: Arc::new(q.clone()),
-        trace: Some(Arc::new(t)),
-        vis,
-        shape: p.shape.clone(),
-        tamper: None,
-        witness_only: false,
-        blinds: Default::default(),
-    };
+    let (c, _, inst) = common::mock_circuit(&q, &t, &vis, &p);
     MockProver::run(p.k, &c, vec![inst])
         .unwrap()
         .assert_satisfied();

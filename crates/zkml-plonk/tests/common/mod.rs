@@ -120,3 +120,23 @@ pub fn quantize_small(g: &Graph, samples: &[Vec<FTensor>]) -> QGraph {
     };
     quantize(g, &cal, &cfg).unwrap()
 }
+
+/// Lays out `q` with the trace `t` on `shape` and asserts every output cell is
+/// the trace's integer; returns the layers laid out by the matrix check and
+/// the rows used.
+pub fn assert_circuit_equals_trace(
+    q: &QGraph,
+    t: &Trace,
+    vis: &Visibility,
+    shape: &zkml_plonk::gadgets::Shape,
+) -> (usize, usize) {
+    let mut sink = zkml_plonk::gadgets::NullSink;
+    let mut b = Builder::new(&mut sink, shape.clone(), false);
+    let laid = lay_out(&mut b, q, Some(t), vis).unwrap();
+    for (o, id) in laid.outputs.iter().zip(&q.outputs) {
+        let got: Vec<i64> = o.iter().map(|w| w.val.unwrap() as i64).collect();
+        let want: Vec<i64> = t.values[*id].iter().copied().collect();
+        assert_eq!(got, want, "output `{}`", q.values[*id].name);
+    }
+    (b.freivalds_layers, b.row)
+}
