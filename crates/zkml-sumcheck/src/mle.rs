@@ -1,0 +1,200 @@
+//! Multilinear polynomials by their evaluation tables.
+//!
+//! **Bit order** (stated once, used everywhere in this crate): variable `k` is
+//! bit `k` of the table index, least significant first. So
+//! `f(x_0, …, x_{n−1}) = evals[Σ_k x_k·2^k]` on the hypercube, and the unique
+//! multilinear extension is
+//!
+//! ```text
+//! f̃(r) = Σ_{x ∈ {0,1}^n} eq(r, x)·f(x),   eq(r, x) = Π_k (r_k·x_k + (1 − r_k)(1 − x_k)).
+//! ```
+//!
+//! A row-major `rows × cols` matrix padded to `2^a × 2^b` has index
+//! `row·2^b + col`: its first `b` variables are the column bits, the next `a`
+//! the row bits, i.e. `M̃(c, r)` with points written column part first.
+//!
+//! Fixing the first variable to `r` halves the table:
+//! `f'(x_1, …) = (1 − r)·f(0, x_1, …) + r·f(1, x_1, …)`, i.e.
+//! `f'[i] = f[2i] + r·(f[2i+1] − f[2i])`.
+
+use crate::error::{Error, Result};
+use crate::field::{Field, Fr};
+
+/// A multilinear polynomial in `num_vars` variables, as its `2^num_vars`
+/// evaluations on the Boolean hypercube (bit order: see the module doc).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mle {
+    /// Number of variables.
+    pub num_vars: usize,
+    /// `evals[i] = f(bits of i)`, length `2^num_vars`.
+    pub evals: Vec<Fr>,
+}
+
+/// The number of variables needed to index `n` entries: `⌈log2 n⌉` (0 for n ≤ 1).
+pub fn log2_ceil(n: usize) -> usize {
+    if n <= 1 {
+        0
+    } else {
+        (usize::BITS - (n - 1).leading_zeros()) as usize
+    }
+}
+
+impl Mle {
+    /// The polynomial with table `evals`, whose length must be a power of two.
+    pub fn new(evals: Vec<Fr>) -> Result<Self> {
+        if evals.is_empty() || !evals.len().is_power_of_two() {
+            return Err(Error::Invalid(format!(
+                "a multilinear table needs a power-of-two length, got {}",
+                evals.len()
+            )));
+        }
+        Ok(Self {
+            num_vars: evals.len().trailing_zeros() as usize,
+            evals,
+        })
+    }
+
+    /// `values` padded with zeros to `2^num_vars` entries.
+    pub fn padded(mut values: Vec<Fr>, num_vars: usize) -> Result<Self> {
+        let n = 1usize << num_vars;
+        if values.len() > n {
+            return Err(Error::Invalid(format!(
+                "{} values do not fit {num_vars} variables",
+                values.len()
+            )));
+        }
+        values.resize(n, Fr::ZERO);
+        Ok(Self {
+            num_vars,
+            evals: values,
+        })
+    }
+
+    /// A row-major `rows × cols` matrix padded to `2^⌈log rows⌉ × 2^⌈log cols⌉`
+    /// (column bits first, see the module doc).
+    pub fn from_matrix(values: &[Fr], rows: usize, cols: usize) -> Result<Self> {
+        if values.len() != rows * cols {
+            return Err(Error::Invalid(format!(
+                "matrix {rows}×{cols} needs {} values, got {}",
+                rows * cols,
+                values.len()
+            )));
+        }
+        let (a, b) = (log2_ceil(rows), log2_ceil(cols));
+        let mut evals = vec![Fr::ZERO; 1 << (a + b)];
+        for r in 0..rows {
+            evals[r << b..(r << b) + cols].copy_from_slice(&values[r * cols..(r + 1) * cols]);
+        }
+        Ok(Self {
+            num_vars: a + b,
+            evals,
+        })
+    }
+
+    /// Fixes variable 0 to `r` in place (the table halves).
+    ///
+    /// # Panics
+    /// If `num_vars == 0` (a constant has no variable to fix): a caller bug.
+    pub fn fix_first_variable(&mut self, r: Fr) {
+        assert!(self.num_vars > 0, "fix_first_variable on a constant");
+        let half = self.evals.len() / 2;
+        for i in 0..half {
+            let (lo, hi) = (self.evals[2 * i], self.evals[2 * i + 1]);
+            self.evals[i] = lo + r * (hi - lo);
+        }
+        self.evals.truncate(half);
+        self.num_vars -= 1;
+    }
+
+    /// `f̃(point)`; `point` must have `num_vars` coordinates.
+    pub fn evaluate(&self, point: &[Fr]) -> Result<Fr> {
+        if point.len() != self.num_vars {
+            return Err(Error::Invalid(format!(
+                "evaluating a {}-variable polynomial at a {}-coordinate point",
+                self.num_vars,
+                point.len()
+            )));
+        }
+        let eq = eq_table(point);
+        Ok(self.evals.iter().zip(&eq).map(|(f, e)| *f * e).sum())
+    }
+}
+
+/// `eq(point, x)` for every `x` of the hypercube, indexed as in the module doc.
+pub fn eq_table(point: &[Fr]) -> Vec<Fr> {
+    let mut t = Vec::with_capacity(1 << point.len());
+    t.push(Fr::ONE);
+    for &r in point {
+        let n = t.len();
+        t.extend_from_within(..);
+        for i in 0..n {
+            let hi = t[i] * r;
+            t[i + n] = hi;
+            t[i] -= hi;
+        }
+    }
+    t
+}
+
+/// `eq(a, b) = Π_k (a_k·b_k + (1 − a_k)(1 − b_k))`; `None` if lengths differ.
+pub fn eq_eval(a: &[Fr], b: &[Fr]) -> Option<Fr> {
+    (a.len() == b.len()).then(|| {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| *x * y + (Fr::ONE - x) * (Fr::ONE - y))
+            .product()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand_chacha03::rand_core::SeedableRng;
+    use rand_chacha03::ChaCha20Rng;
+
+    fn rand_vec(rng: &mut ChaCha20Rng, n: usize) -> Vec<Fr> {
+        (0..n).map(|_| Fr::random(&mut *rng)).collect()
+    }
+
+    #[test]
+    fn evaluation_on_hypercube_is_the_table() {
+        let mut rng = ChaCha20Rng::seed_from_u64(1);
+        let f = Mle::new(rand_vec(&mut rng, 8)).unwrap();
+        for i in 0..8usize {
+            let p: Vec<Fr> = (0..3).map(|k| Fr::from(((i >> k) & 1) as u64)).collect();
+            assert_eq!(f.evaluate(&p).unwrap(), f.evals[i]);
+        }
+    }
+
+    #[test]
+    fn folding_agrees_with_evaluation_and_eq_eval() {
+        let mut rng = ChaCha20Rng::seed_from_u64(2);
+        let f = Mle::new(rand_vec(&mut rng, 32)).unwrap();
+        let r = rand_vec(&mut rng, 5);
+        let mut g = f.clone();
+        for &x in &r {
+            g.fix_first_variable(x);
+        }
+        assert_eq!(g.evals.len(), 1);
+        assert_eq!(g.evals[0], f.evaluate(&r).unwrap());
+        let s = rand_vec(&mut rng, 5);
+        let eq = Mle::new(eq_table(&r)).unwrap();
+        assert_eq!(eq.evaluate(&s).unwrap(), eq_eval(&r, &s).unwrap());
+        assert_eq!(eq.evals.iter().copied().sum::<Fr>(), Fr::ONE);
+    }
+
+    #[test]
+    fn matrix_layout_and_bad_shapes() {
+        let v: Vec<Fr> = (1..=6).map(Fr::from).collect();
+        let m = Mle::from_matrix(&v, 2, 3).unwrap(); // 2×4 after padding
+        assert_eq!(m.num_vars, 3);
+        assert_eq!(m.evals[4], Fr::from(4)); // row 1, col 0
+        assert_eq!(m.evals[3], Fr::ZERO); // padding
+        assert!(Mle::from_matrix(&v, 2, 2).is_err());
+        assert!(Mle::new(vec![Fr::ONE; 3]).is_err());
+        assert!(m.evaluate(&[Fr::ONE]).is_err());
+        assert_eq!(log2_ceil(1), 0);
+        assert_eq!(log2_ceil(5), 3);
+        assert_eq!(log2_ceil(8), 3);
+    }
+}
