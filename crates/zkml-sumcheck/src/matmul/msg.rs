@@ -1,0 +1,29 @@
+//! Matmul messages and the claims the protocol reduces to: plain data.
+
+use crate::field::Fr;
+use crate::sumcheck::SumcheckProof;
+
+/// The prover's messages for one product.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MatMulProof {
+    /// The degree-2 sumcheck over the inner index.
+    pub sumcheck: SumcheckProof,
+    /// `α = Ã(r_y, r_row)`.
+    pub a_eval: Fr,
+    /// `β = B̃(r_col, r_y)`.
+    pub b_eval: Fr,
+}
+
+/// What remains to check after the protocol: one evaluation claim per operand
+/// (points column bits first, as everywhere in the crate).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MatMulClaims {
+    /// `(r_y ‖ r_row)`: the point of `Ã`.
+    pub a_point: Vec<Fr>,
+    /// `Ã(a_point)`.
+    pub a_value: Fr,
+    /// `(r_col ‖ r_y)`: the point of `B̃`.
+    pub b_point: Vec<Fr>,
+    /// `B̃(b_point)`.
+    pub b_value: Fr,
+}
