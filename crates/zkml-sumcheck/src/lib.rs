@@ -18,6 +18,7 @@
 
 pub mod error;
 pub mod field;
+pub mod hyrax;
 pub mod matmul;
 pub mod mle;
 pub mod sumcheck;

@@ -1,0 +1,73 @@
+//! Hyrax's transparent, hiding multilinear polynomial commitment
+//! (Wahby et al., S&P 2018, §6) on BN254 G1.
+//!
+//! **Generators.** `G_0, …, G_{W−1}, U, H ∈ G1` are hashed to the curve
+//! (SvdW, `halo2curves`) from a public seed: no trusted setup; nobody knows a
+//! discrete-log relation among them ([`pedersen::Generators`]).
+//!
+//! **Commitment.** A table of `n` variables is a `2^{n_r} × 2^{n_c}` matrix
+//! `M` with `n_c = ⌈n/2⌉`, `n_r = ⌊n/2⌋` and `M[i, j] = f[i·2^{n_c} + j]`
+//! (so the first `n_c` variables, the low index bits, are the columns; the
+//! crate's bit order). Row `i` is committed with a fresh blind `ρ_i`:
+//! `C_i = Σ_j M[i, j]·G_j + ρ_i·H`. The commitment is `(C_i)_i`: `√N` points,
+//! perfectly hiding, binding under discrete log in G1.
+//!
+//! **Evaluation.** With `r = (r_c ‖ r_r)`, `L = eq(r_r, ·)` and
+//! `R = eq(r_c, ·)`: `f̃(r) = Lᵀ·M·R`. Both ends compute
+//! `C_x = Σ_i L_i·C_i`, a commitment to `x = Lᵀ·M` with blind
+//! `ρ_x = Σ_i L_i·ρ_i`. The claimed value `y` is itself committed,
+//! `C_y = y·U + ρ_y·H` (a public `y` is the case `ρ_y = 0`, which the verifier
+//! forms itself). The prover then shows `⟨x, R⟩ = y` by Hyrax's
+//! proof of dot product, a Σ-protocol made non-interactive over the
+//! transcript:
+//!
+//! ```text
+//! P: d ← F^W, r_δ, r_β ← F;   δ = ⟨d, G⟩ + r_δ·H,   β = ⟨R, d⟩·U + r_β·H
+//! c = H(transcript ‖ rows ‖ r ‖ C_y ‖ δ ‖ β)
+//! P: z = c·x + d,   z_δ = c·ρ_x + r_δ,   z_β = c·ρ_y + r_β
+//! V: c·C_x + δ = ⟨z, G⟩ + z_δ·H   and   c·C_y + β = ⟨z, R⟩·U + z_β·H
+//! ```
+//!
+//! Completeness is by linearity. Special soundness: two accepting transcripts
+//! with `c ≠ c'` give `x = (z − z')/(c − c')` and blinds with
+//! `C_x = ⟨x, G⟩ + ρ_x·H` and `C_y = ⟨x, R⟩·U + ρ_y·H`, so (DL binding) `C_y`
+//! commits to `f̃(r)`. Honest-verifier zero knowledge: given `c`, pick
+//! `z, z_δ, z_β` uniformly and solve for `δ, β`: the same distribution, so a
+//! proof reveals nothing of `M` beyond `y` (nothing at all when `y` is
+//! committed). Proof size `W + 2` scalars and 2 points (`W = 2^{n_c} ≈ √N`).
+//!
+//! The transcript absorbs the row commitments, the point and `C_y` before `c`,
+//! so the challenge binds the statement (the "weak Fiat–Shamir" pitfall).
+
+pub mod msg;
+pub mod pedersen;
+pub mod prover;
+pub mod verifier;
+
+pub use msg::{DotProductProof, HyraxCommitment};
+pub use pedersen::Generators;
+pub use prover::{commit, prove_eval, CommittedPoly, RowBlinds};
+pub use verifier::{verify_eval, verify_public_eval};
+
+use crate::field::{Fr, G1Affine};
+use crate::transcript::Transcript;
+
+/// The matrix shape of an `n`-variable table: `(n_r, n_c)` = (row, column) variables.
+pub fn split_vars(num_vars: usize) -> (usize, usize) {
+    (num_vars / 2, num_vars - num_vars / 2)
+}
+
+/// Absorbs the statement of an evaluation proof (both ends).
+pub(crate) fn absorb_statement(
+    t: &mut Transcript,
+    comm: &HyraxCommitment,
+    point: &[Fr],
+    y_com: &G1Affine,
+) {
+    t.absorb_points(b"hyrax/rows", &comm.rows);
+    t.absorb_scalars(b"hyrax/point", point);
+    t.absorb_points(b"hyrax/y_com", std::slice::from_ref(y_com));
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,61 @@
+//! Pedersen commitments with generators hashed from a public seed.
+//!
+//! `Com(v; ρ) = Σ_j v_j·G_j + ρ·H` for vectors, `Com(y; ρ) = y·U + ρ·H` for
+//! scalars. Each generator is `hash_to_curve("zkml-sumcheck/pedersen/v1")`
+//! (SvdW, `halo2curves`) of `seed ‖ tag ‖ u64le(j)` with tag `g`, `u` or `h`.
+
+use crate::error::{Error, Result};
+use crate::field::{msm, Curve, Fr, G1Affine, G1};
+use halo2_axiom::halo2curves::CurveExt;
+
+/// The public generators of a commitment scheme of width `W = g.len()`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Generators {
+    /// `G_0, …, G_{W−1}`: one per matrix column.
+    pub g: Vec<G1Affine>,
+    /// `U`: the base of committed scalars (evaluations, claims).
+    pub u: G1Affine,
+    /// `H`: the blinding base.
+    pub h: G1Affine,
+}
+
+impl Generators {
+    /// `width` vector generators and `U`, `H`, derived from `seed`. Anyone can
+    /// recompute them; no trapdoor exists (hash-to-curve).
+    pub fn new(seed: &[u8], width: usize) -> Self {
+        let hasher = G1::hash_to_curve("zkml-sumcheck/pedersen/v1");
+        let point = |tag: &[u8], j: u64| {
+            let mut msg = Vec::with_capacity(seed.len() + tag.len() + 16);
+            msg.extend_from_slice(&(seed.len() as u64).to_le_bytes());
+            msg.extend_from_slice(seed);
+            msg.extend_from_slice(tag);
+            msg.extend_from_slice(&j.to_le_bytes());
+            hasher(&msg)
+        };
+        let proj: Vec<G1> = (0..width as u64).map(|j| point(b"g", j)).collect();
+        let mut g = vec![G1Affine::default(); width];
+        G1::batch_normalize(&proj, &mut g);
+        Self {
+            g,
+            u: point(b"u", 0).to_affine(),
+            h: point(b"h", 0).to_affine(),
+        }
+    }
+
+    /// `Σ_j v_j·G_j + ρ·H`; `v` may be shorter than the width (zeros after).
+    pub fn commit_vec(&self, v: &[Fr], blind: &Fr) -> Result<G1> {
+        if v.len() > self.g.len() {
+            return Err(Error::Invalid(format!(
+                "a vector of {} values exceeds the {} generators",
+                v.len(),
+                self.g.len()
+            )));
+        }
+        Ok(msm(v, &self.g[..v.len()])? + self.h * blind)
+    }
+
+    /// `y·U + ρ·H`.
+    pub fn commit_scalar(&self, y: &Fr, blind: &Fr) -> G1 {
+        self.u * y + self.h * blind
+    }
+}

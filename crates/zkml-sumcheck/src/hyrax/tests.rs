@@ -1,0 +1,168 @@
+//! Commit, open, verify; then wrong evaluations, tampered proofs and commitments.
+
+use rand_chacha03::rand_core::SeedableRng;
+use rand_chacha03::ChaCha20Rng;
+
+use super::*;
+use crate::error::Error;
+use crate::field::{Curve, Field, G1};
+use halo2_axiom::halo2curves::CurveAffine;
+use crate::mle::Mle;
+
+fn setup(n: usize, seed: u64) -> (Generators, CommittedPoly, Vec<Fr>, ChaCha20Rng) {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let gens = Generators::new(b"test seed", 1 << split_vars(n).1);
+    let poly = Mle::new((0..1 << n).map(|_| Fr::random(&mut rng)).collect()).unwrap();
+    let c = commit(&gens, poly, &mut rng).unwrap();
+    let point = (0..n).map(|_| Fr::random(&mut rng)).collect();
+    (gens, c, point, rng)
+}
+
+fn open_public(n: usize, seed: u64) -> (Generators, CommittedPoly, Vec<Fr>, Fr, DotProductProof) {
+    let (gens, c, point, mut rng) = setup(n, seed);
+    let mut t = Transcript::new(b"hyrax");
+    let (y, _, proof) = prove_eval(&gens, &c, &point, &Fr::ZERO, &mut t, &mut rng).unwrap();
+    (gens, c, point, y, proof)
+}
+
+fn check(
+    gens: &Generators,
+    c: &HyraxCommitment,
+    n: usize,
+    point: &[Fr],
+    y: &Fr,
+    p: &DotProductProof,
+) -> crate::Result<()> {
+    verify_public_eval(gens, c, n, point, y, p, &mut Transcript::new(b"hyrax"))
+}
+
+#[test]
+fn openings_verify_and_give_the_true_value() {
+    for n in 0..9 {
+        let (gens, c, point, y, proof) = open_public(n, n as u64);
+        assert_eq!(y, c.poly.evaluate(&point).unwrap());
+        check(&gens, &c.comm, n, &point, &y, &proof).unwrap_or_else(|e| panic!("n={n}: {e}"));
+        assert_eq!(c.comm.rows.len(), 1 << (n / 2));
+        assert_eq!(proof.z.len(), 1 << (n - n / 2));
+    }
+}
+
+#[test]
+fn committed_evaluation_verifies_and_binds_the_value() {
+    let (gens, c, point, mut rng) = setup(6, 40);
+    let blind = Fr::random(&mut rng);
+    let mut t = Transcript::new(b"hyrax");
+    let (y, y_com, proof) = prove_eval(&gens, &c, &point, &blind, &mut t, &mut rng).unwrap();
+    assert_eq!(y_com, gens.commit_scalar(&y, &blind).to_affine());
+    let v = |y_com: &G1Affine| {
+        verify_eval(
+            &gens,
+            &c.comm,
+            6,
+            &point,
+            y_com,
+            &proof,
+            &mut Transcript::new(b"hyrax"),
+        )
+    };
+    v(&y_com).unwrap();
+    let other = gens.commit_scalar(&(y + Fr::ONE), &blind).to_affine();
+    assert!(matches!(v(&other), Err(Error::Rejected { .. })));
+}
+
+#[test]
+fn wrong_evaluation_is_rejected() {
+    let (gens, c, point, y, proof) = open_public(7, 1);
+    let err = check(&gens, &c.comm, 7, &point, &(y + Fr::ONE), &proof).unwrap_err();
+    assert!(matches!(err, Error::Rejected { .. }), "{err}");
+    // …and the honest prover cannot produce a proof for another value: the
+    // proof it would send for the same point is for y, nothing else.
+    let mut other = point.clone();
+    other[3] += Fr::ONE;
+    assert!(check(&gens, &c.comm, 7, &other, &y, &proof).is_err());
+}
+
+#[test]
+fn every_tampered_proof_field_is_rejected() {
+    let (gens, c, point, y, proof) = open_public(6, 2);
+    let g = G1::generator();
+    let mut tampered = vec![];
+    for i in 0..proof.z.len() {
+        let mut p = proof.clone();
+        p.z[i] += Fr::ONE;
+        tampered.push(p);
+    }
+    let mut p = proof.clone();
+    p.z_delta += Fr::ONE;
+    tampered.push(p);
+    let mut p = proof.clone();
+    p.z_beta += Fr::ONE;
+    tampered.push(p);
+    let mut p = proof.clone();
+    p.delta = (p.delta + g).to_affine();
+    tampered.push(p);
+    let mut p = proof.clone();
+    p.beta = (p.beta + g).to_affine();
+    tampered.push(p);
+    for (i, p) in tampered.iter().enumerate() {
+        assert!(
+            matches!(
+                check(&gens, &c.comm, 6, &point, &y, p),
+                Err(Error::Rejected { .. })
+            ),
+            "tamper {i}"
+        );
+    }
+}
+
+#[test]
+fn tampered_commitment_or_wrong_shapes_are_rejected() {
+    let (gens, c, point, y, proof) = open_public(6, 3);
+    let mut comm = c.comm.clone();
+    comm.rows[1] = (comm.rows[1] + G1::generator()).to_affine();
+    assert!(check(&gens, &comm, 6, &point, &y, &proof).is_err());
+    let mut comm = c.comm.clone();
+    comm.rows.pop();
+    assert!(matches!(
+        check(&gens, &comm, 6, &point, &y, &proof),
+        Err(Error::Malformed { .. })
+    ));
+    let mut p = proof.clone();
+    p.z.push(Fr::ZERO);
+    assert!(matches!(
+        check(&gens, &c.comm, 6, &point, &y, &p),
+        Err(Error::Malformed { .. })
+    ));
+    // The verifier's num_vars, not the proof's shape, fixes the layout.
+    assert!(check(&gens, &c.comm, 5, &point[..5], &y, &proof).is_err());
+    // Too few generators is an error, not a panic.
+    let small = Generators::new(b"test seed", 2);
+    assert!(check(&small, &c.comm, 6, &point, &y, &proof).is_err());
+}
+
+#[test]
+fn another_polynomials_opening_does_not_verify_against_this_commitment() {
+    let (gens, c, point, _, _) = open_public(6, 4);
+    let (_, c2, _, mut rng) = setup(6, 5);
+    let mut t = Transcript::new(b"hyrax");
+    let (y2, _, p2) = prove_eval(&gens, &c2, &point, &Fr::ZERO, &mut t, &mut rng).unwrap();
+    assert!(check(&gens, &c.comm, 6, &point, &y2, &p2).is_err());
+}
+
+#[test]
+fn commitments_hide_and_generators_are_deterministic() {
+    let (gens, c, _, mut rng) = setup(4, 6);
+    let again = commit(&gens, c.poly.clone(), &mut rng).unwrap();
+    assert_ne!(again.comm, c.comm, "fresh blinds give a fresh commitment");
+    assert_eq!(
+        Generators::new(b"test seed", 4),
+        Generators::new(b"test seed", 4)
+    );
+    assert_ne!(
+        Generators::new(b"test seed", 4).g,
+        Generators::new(b"other", 4).g
+    );
+    let gens = Generators::new(b"s", 4);
+    assert!(gens.g.iter().all(|p| bool::from(p.is_on_curve())));
+    assert_ne!(gens.u, gens.h);
+}
