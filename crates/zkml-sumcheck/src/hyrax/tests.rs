@@ -6,8 +6,8 @@ use rand_chacha03::ChaCha20Rng;
 use super::*;
 use crate::error::Error;
 use crate::field::{Curve, Field, G1};
-use halo2_axiom::halo2curves::CurveAffine;
 use crate::mle::Mle;
+use halo2_axiom::halo2curves::CurveAffine;
 
 fn setup(n: usize, seed: u64) -> (Generators, CommittedPoly, Vec<Fr>, ChaCha20Rng) {
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
