@@ -19,6 +19,7 @@
 pub mod error;
 pub mod field;
 pub mod hyrax;
+pub mod logup;
 pub mod matmul;
 pub mod mle;
 pub mod sumcheck;

@@ -1,0 +1,119 @@
+//! The LogUp prover (equations in the [module doc](super)).
+
+use std::collections::HashMap;
+
+use rand_core06::{CryptoRng, RngCore};
+
+use super::msg::{LogUpProof, LookupClaim};
+use super::{padded_table, table_terms, witness_terms};
+use crate::error::{Error, Result};
+use crate::field::{Field, Fr, PrimeField};
+use crate::hyrax::{self, Generators};
+use crate::mle::{eq_table, Mle};
+use crate::sumcheck::{self, ProductSum};
+use crate::transcript::Transcript;
+use halo2_axiom::halo2curves::ff::BatchInvert;
+
+/// Proves that every entry of `w` (length a power of two) is in `table`. The
+/// caller has bound `w` in the transcript; the returned claim `w̃(r_w)` is
+/// the caller's to discharge. Fails (naming the entry) if a value is missing
+/// from the table.
+pub fn prove(
+    gens: &Generators,
+    table: &[Fr],
+    w: &[Fr],
+    t: &mut Transcript,
+    rng: &mut (impl RngCore + CryptoRng),
+) -> Result<(LogUpProof, LookupClaim)> {
+    let table = padded_table(table)?;
+    let w_mle = Mle::new(w.to_vec())?;
+    let (n, nu) = (w_mle.num_vars, table.len().trailing_zeros() as usize);
+
+    // Multiplicities.
+    let index: HashMap<_, usize> = table
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(j, v)| (v.to_repr(), j))
+        .collect();
+    let mut m = vec![0u64; table.len()];
+    for (i, v) in w.iter().enumerate() {
+        let j = index.get(&v.to_repr()).ok_or_else(|| {
+            Error::Invalid(format!(
+                "lookup entry {i} is not in the table of {} values",
+                table.len()
+            ))
+        })?;
+        m[*j] += 1;
+    }
+    let m: Vec<Fr> = m.into_iter().map(Fr::from).collect();
+    let m_c = hyrax::commit(gens, Mle::new(m.clone())?, rng)?;
+    t.absorb_points(b"logup/m", &m_c.comm.rows);
+    let alpha = t.challenge(b"logup/alpha");
+
+    let mut h: Vec<Fr> = w.iter().map(|v| alpha - v).collect();
+    let mut g: Vec<Fr> = table.iter().map(|v| alpha - v).collect();
+    if h.iter().chain(&g).any(|x| bool::from(x.is_zero())) {
+        return Err(Error::Invalid(
+            "LogUp challenge hit a looked-up value (probability ~2^-240); retry".into(),
+        ));
+    }
+    h.iter_mut().batch_invert();
+    g.iter_mut().batch_invert();
+    for (gj, mj) in g.iter_mut().zip(&m) {
+        *gj *= mj;
+    }
+    let sum: Fr = h.iter().copied().sum();
+    let h_c = hyrax::commit(gens, Mle::new(h)?, rng)?;
+    let g_c = hyrax::commit(gens, Mle::new(g)?, rng)?;
+    t.absorb_points(b"logup/h", &h_c.comm.rows);
+    t.absorb_points(b"logup/g", &g_c.comm.rows);
+    t.absorb_scalar(b"logup/sum", &sum);
+    let tau_w = t.challenges(b"logup/tau_w", n);
+    let tau_t = t.challenges(b"logup/tau_t", nu);
+    let lambda = t.challenge(b"logup/lambda");
+
+    let ws = ProductSum::new(
+        vec![h_c.poly.clone(), Mle::new(eq_table(&tau_w))?, w_mle],
+        witness_terms(lambda, alpha),
+    )?;
+    let ws_out = sumcheck::prove(ws, &sum, t);
+    let ts = ProductSum::new(
+        vec![
+            g_c.poly.clone(),
+            Mle::new(eq_table(&tau_t))?,
+            Mle::new(table)?,
+            m_c.poly.clone(),
+        ],
+        table_terms(lambda, alpha),
+    )?;
+    let ts_out = sumcheck::prove(ts, &sum, t);
+    let evals = [
+        ws_out.factor_evals[0],
+        ws_out.factor_evals[2],
+        ts_out.factor_evals[0],
+        ts_out.factor_evals[3],
+    ];
+    t.absorb_scalars(b"logup/evals", &evals);
+    let zero = Fr::ZERO;
+    let (_, _, h_open) = hyrax::prove_eval(gens, &h_c, &ws_out.point, &zero, t, rng)?;
+    let (_, _, g_open) = hyrax::prove_eval(gens, &g_c, &ts_out.point, &zero, t, rng)?;
+    let (_, _, m_open) = hyrax::prove_eval(gens, &m_c, &ts_out.point, &zero, t, rng)?;
+    let claim = LookupClaim {
+        point: ws_out.point,
+        value: evals[1],
+    };
+    Ok((
+        LogUpProof {
+            m_comm: m_c.comm,
+            h_comm: h_c.comm,
+            g_comm: g_c.comm,
+            sum,
+            witness_sumcheck: ws_out.proof,
+            table_sumcheck: ts_out.proof,
+            evals,
+            openings: [h_open, g_open, m_open],
+        },
+        claim,
+    ))
+}
