@@ -321,6 +321,47 @@ pub struct QuantArgs {
     /// Weights are rounded to signed integers of this many bits.
     #[arg(long, value_name = "BITS")]
     pub weight_bits: Option<u32>,
+    /// The full shape of a model input declared with symbolic dimensions
+    /// (batch, image height or width), e.g. x=1x3x48x192; repeat for several
+    /// inputs. An input or calibration file can carry them instead:
+    /// "input_shapes": [[1, 3, 48, 192]], one per input in order.
+    #[arg(long = "input-shape", value_name = "NAME=DxDx…", value_parser = parse_input_shape)]
+    pub input_shape: Vec<InputShapeArg>,
+}
+
+/// One `--input-shape NAME=1x3x48x192`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputShapeArg {
+    /// The graph input's name.
+    pub name: String,
+    /// Its shape.
+    pub dims: Vec<usize>,
+}
+
+/// Parses `--input-shape`: `NAME=D1xD2x…` (commas work too), every D ≥ 1.
+fn parse_input_shape(s: &str) -> Result<InputShapeArg, String> {
+    let usage = "expected NAME=DxDx… such as x=1x3x48x192";
+    let (name, dims) = s
+        .rsplit_once('=')
+        .ok_or_else(|| format!("`{s}` has no `=`; {usage}"))?;
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(format!("`{s}` names no input; {usage}"));
+    }
+    let dims = dims
+        .split(['x', 'X', ','])
+        .map(|d| match d.trim().parse::<usize>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(format!(
+                "`{}` in `{s}` is not a dimension (a whole number ≥ 1); {usage}",
+                d.trim()
+            )),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(InputShapeArg {
+        name: name.to_string(),
+        dims,
+    })
 }
 
 /// `zkml run`.
@@ -391,5 +432,23 @@ mod tests {
         let e = parse_reveal("0,x").unwrap_err();
         assert!(e.contains("`x` is not an output index"), "{e}");
         assert!(parse_reveal("-1").is_err());
+    }
+
+    #[test]
+    fn input_shape_values_parse() {
+        use super::{parse_input_shape, InputShapeArg};
+        assert_eq!(
+            parse_input_shape("x=1x3x48x192"),
+            Ok(InputShapeArg {
+                name: "x".into(),
+                dims: vec![1, 3, 48, 192]
+            })
+        );
+        assert_eq!(parse_input_shape("a.b = 2,4").unwrap().dims, [2, 4]);
+        let e = parse_input_shape("1x3").unwrap_err();
+        assert!(e.contains("has no `=`"), "{e}");
+        let e = parse_input_shape("x=1x0").unwrap_err();
+        assert!(e.contains("`0` in `x=1x0` is not a dimension"), "{e}");
+        assert!(parse_input_shape("=1").is_err());
     }
 }

@@ -6,6 +6,8 @@
 //!   flattened list (single-input models) or a list of lists; an input file is
 //!   accepted too (one sample).
 //! * Data set: JSON `{"inputs": [sample, …], "labels": [class, …]}`.
+//! * Any of these may carry `"input_shapes": [[…], …]`, one full shape per
+//!   model input: it sizes inputs declared with symbolic dimensions.
 
 use std::path::Path;
 
@@ -60,6 +62,45 @@ fn sample_from(v: &Value, n_inputs: usize, path: &Path) -> Result<Vec<Vec<f32>>>
             Ok(flat)
         })
         .collect()
+}
+
+/// What a JSON input, calibration or data-set file says about the model's
+/// input shapes: its `"input_shapes"` (positional shapes), and the length of
+/// each input's data (of the first sample). Nothing for msgpack files.
+pub fn shape_hints(path: &Path) -> Result<zkml_onnx::LoadOptions> {
+    if is_msgpack(path) {
+        return Ok(zkml_onnx::LoadOptions::default());
+    }
+    let v = read_json(path)?;
+    let shapes = match v.get("input_shapes") {
+        None => vec![],
+        Some(s) => serde_json::from_value::<Vec<Vec<usize>>>(s.clone()).with_context(|| {
+            format!(
+                "`{}`: \"input_shapes\" must be a list of shapes, one per model input, such \
+                 as [[1, 3, 48, 192]]",
+                path.display()
+            )
+        })?,
+    };
+    let sample = v
+        .get("input_data")
+        .or_else(|| v.get("inputs").and_then(|s| s.get(0)));
+    let counts = match sample.and_then(Value::as_array) {
+        Some(items) if items.iter().all(Value::is_number) => vec![Some(items.len())],
+        Some(items) => items
+            .iter()
+            .map(|x| {
+                let mut flat = Vec::new();
+                flatten_into(x, &mut flat, path).ok().map(|()| flat.len())
+            })
+            .collect(),
+        None => vec![],
+    };
+    Ok(zkml_onnx::LoadOptions {
+        named_shapes: vec![],
+        positional_shapes: shapes,
+        element_counts: counts,
+    })
 }
 
 /// Reads one input file for `model`.

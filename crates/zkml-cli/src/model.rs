@@ -5,6 +5,8 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use zkml_core::{Graph, QuantConfig};
 
+use crate::cli::QuantArgs;
+
 /// The model formats zkml reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -55,11 +57,22 @@ fn detect(path: &Path) -> Result<Format> {
     }
 }
 
-/// Loads `path`, choosing the loader by extension.
-pub fn load(path: &Path) -> Result<LoadedModel> {
+/// Loads `path`, choosing the loader by extension. Symbolic input dimensions
+/// of an ONNX model are sized by `--input-shape`, else by `data` (an input,
+/// calibration or data-set file: its `"input_shapes"` and data lengths).
+pub fn load(path: &Path, flags: &QuantArgs, data: Option<&Path>) -> Result<LoadedModel> {
     match detect(path)? {
         Format::Onnx => {
-            let graph = zkml_onnx::load_model(path)
+            let mut opts = match data {
+                Some(d) => crate::inputs::shape_hints(d)?,
+                None => zkml_onnx::LoadOptions::default(),
+            };
+            opts.named_shapes = flags
+                .input_shape
+                .iter()
+                .map(|s| (s.name.clone(), s.dims.clone()))
+                .collect();
+            let graph = zkml_onnx::load_model_with(path, &opts)
                 .with_context(|| format!("loading ONNX model `{}`", path.display()))?;
             Ok(LoadedModel {
                 graph,
@@ -68,6 +81,9 @@ pub fn load(path: &Path) -> Result<LoadedModel> {
             })
         }
         Format::Msgpack => {
+            if !flags.input_shape.is_empty() {
+                bail!("--input-shape applies to ONNX models; a zkml msgpack model's input shapes are fixed");
+            }
             let m = zkml_msgpack::load_model(path)
                 .with_context(|| format!("loading zkml msgpack model `{}`", path.display()))?;
             Ok(LoadedModel {

@@ -71,6 +71,33 @@ pub enum OnnxError {
         /// What is wrong.
         reason: String,
     },
+    /// A graph input has a symbolic dimension that no given shape binds.
+    #[error(
+        "graph input `{input}` has symbolic dimension {dim} (`{symbol}`) in its declared shape \
+         {declared} and no size is given for it; give the input's full shape, e.g. \
+         `--input-shape {input}={example}` on the zkml command line (N: the size you want), or \
+         \"input_shapes\": [[...]] (one shape per input) in the input file"
+    )]
+    SymbolicDim {
+        /// The graph input.
+        input: String,
+        /// Index of the unbound dimension.
+        dim: usize,
+        /// Its symbol (`dim_param`), or `?` when unnamed.
+        symbol: String,
+        /// The declared shape, e.g. `[batch, 3, ?, ?]`.
+        declared: String,
+        /// A `--input-shape` value with the unbound dimensions as `N`.
+        example: String,
+    },
+    /// A shape given for a graph input does not fit the model.
+    #[error("input shape for `{input}`: {reason}")]
+    InputShape {
+        /// The graph input (or the name given for it).
+        input: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// The graph structure is invalid (undefined value, missing input shape...).
     #[error("invalid model: {0}")]
     Model(String),

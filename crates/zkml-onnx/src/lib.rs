@@ -6,8 +6,11 @@
 //!
 //! What loading does:
 //! * Graph inputs that are not initializers become [`Graph::add_input`] with
-//!   static shapes. **A symbolic or unknown dimension (usually the batch) is
-//!   taken as 1.** Initializers become constants.
+//!   static shapes. A symbolic or unknown dimension (the batch, an image's
+//!   height and width) must be bound by [`LoadOptions`]: a shape given per
+//!   input by name or by position, or the input's element count (which binds
+//!   one symbolic dimension); an unbound one is an [`OnnxError::SymbolicDim`]
+//!   naming the input and the dimension. Initializers become constants.
 //! * Every attribute gets the ONNX default for the model's opset; attributes
 //!   that became inputs (Clip bounds, Reshape shape, Pad pads, Squeeze /
 //!   Unsqueeze / ReduceSum / ReduceMean axes) are read from wherever the opset
@@ -41,6 +44,7 @@
 
 pub mod error;
 mod fold;
+mod input_shapes;
 mod loader;
 mod ops;
 pub mod proto;
@@ -53,25 +57,60 @@ use prost::Message;
 use zkml_core::{FTensor, Graph};
 
 pub use error::OnnxError;
+pub use input_shapes::LoadOptions;
 
 use loader::{Ctx, Val};
 use ops::NodeCtx;
 use proto::{data_type as dt, tensor_shape_proto::dimension, type_proto, ModelProto, TensorProto};
 use tensor::{checked_shape, konst_from_proto};
 
-/// Loads an ONNX model file. Tensors stored as external data are read
-/// relative to the model's folder.
+/// Loads an ONNX model file whose graph inputs have static shapes (see
+/// [`load_model_with`] for symbolic ones). Tensors stored as external data
+/// are read relative to the model's folder.
 pub fn load_model(path: &Path) -> Result<Graph, OnnxError> {
+    load_model_with(path, &LoadOptions::default())
+}
+
+/// Loads an ONNX model file, sizing symbolic input dimensions from `opts`.
+pub fn load_model_with(path: &Path, opts: &LoadOptions) -> Result<Graph, OnnxError> {
     let bytes = std::fs::read(path).map_err(|source| OnnxError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    load(&bytes, path.parent())
+    load(&bytes, path.parent(), opts)
 }
 
-/// Loads an ONNX model from its serialized bytes.
+/// Loads an ONNX model from its serialized bytes (static input shapes).
 pub fn load_model_bytes(bytes: &[u8]) -> Result<Graph, OnnxError> {
-    load(bytes, None)
+    load(bytes, None, &LoadOptions::default())
+}
+
+/// Loads an ONNX model from its serialized bytes, sizing symbolic input
+/// dimensions from `opts`.
+pub fn load_model_bytes_with(bytes: &[u8], opts: &LoadOptions) -> Result<Graph, OnnxError> {
+    load(bytes, None, opts)
+}
+
+/// The graph inputs (those that are not initializers) of a serialized model,
+/// in order, with their declared shapes as `[batch, 3, ?, ?]`: what a shape
+/// for [`LoadOptions`] must match.
+pub fn declared_inputs(bytes: &[u8]) -> Result<Vec<(String, String)>, OnnxError> {
+    let model = ModelProto::decode(bytes).map_err(|e| decode_err(e.to_string()))?;
+    let g = model
+        .graph
+        .as_ref()
+        .ok_or_else(|| decode_err("the model has no graph"))?;
+    let inits: HashSet<&str> = g.initializer.iter().map(|t| t.name.as_str()).collect();
+    g.input
+        .iter()
+        .filter(|vi| !inits.contains(vi.name.as_str()))
+        .map(|vi| {
+            Ok((
+                vi.name.clone(),
+                input_shapes::fmt_declared(&declared_dims(vi)?),
+            ))
+        })
+        .collect()
 }
 
 /// Reads a serialized `TensorProto` file (as the ONNX node tests'
@@ -112,7 +151,7 @@ fn decode_err(reason: impl Into<String>) -> OnnxError {
     }
 }
 
-fn load(bytes: &[u8], base: Option<&Path>) -> Result<Graph, OnnxError> {
+fn load(bytes: &[u8], base: Option<&Path>, opts: &LoadOptions) -> Result<Graph, OnnxError> {
     let model = ModelProto::decode(bytes).map_err(|e| decode_err(e.to_string()))?;
     let g = model
         .graph
@@ -180,11 +219,25 @@ fn load(bytes: &[u8], base: Option<&Path>) -> Result<Graph, OnnxError> {
         let k = konst_from_proto(t, base)?;
         vals.insert(t.name.clone(), Val::named_konst(k, &t.name));
     }
-    for vi in &g.input {
-        if vals.contains_key(&vi.name) {
-            continue; // an initializer listed as input (IR < 4): a constant
-        }
-        let shape = input_shape(vi)?;
+    // An initializer listed as input (IR < 4) is a constant.
+    let graph_inputs: Vec<&proto::ValueInfoProto> = g
+        .input
+        .iter()
+        .filter(|vi| !vals.contains_key(&vi.name))
+        .collect();
+    let declared = graph_inputs
+        .iter()
+        .map(|vi| {
+            Ok(input_shapes::Declared {
+                name: &vi.name,
+                dims: declared_dims(vi)?,
+            })
+        })
+        .collect::<Result<Vec<_>, OnnxError>>()?;
+    let shapes = input_shapes::resolve(&declared, opts)?;
+    for (vi, shape) in graph_inputs.into_iter().zip(shapes) {
+        let dims: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
+        let shape = checked_shape(&dims, &vi.name)?.0;
         let name = ctx.claim(&vi.name);
         let id = ctx.graph.add_input(name, shape);
         vals.insert(vi.name.clone(), Val::Dyn(id));
@@ -261,8 +314,10 @@ fn load(bytes: &[u8], base: Option<&Path>) -> Result<Graph, OnnxError> {
     Ok(graph)
 }
 
-/// The static shape of a graph input; unknown or symbolic dims become 1.
-fn input_shape(vi: &proto::ValueInfoProto) -> Result<Vec<usize>, OnnxError> {
+/// The declared dimensions of a graph input, after checking that it is a
+/// float tensor with a shape.
+fn declared_dims(vi: &proto::ValueInfoProto) -> Result<Vec<input_shapes::Dim>, OnnxError> {
+    use input_shapes::Dim;
     let missing = || {
         OnnxError::Model(format!(
             "graph input `{}` has no tensor shape; export the model with input shapes \
@@ -286,13 +341,22 @@ fn input_shape(vi: &proto::ValueInfoProto) -> Result<Vec<usize>, OnnxError> {
         )));
     }
     let shape = t.shape.as_ref().ok_or_else(missing)?;
-    let dims: Vec<i64> = shape
+    shape
         .dim
         .iter()
         .map(|d| match &d.value {
-            Some(dimension::Value::DimValue(v)) if *v >= 0 => *v,
-            _ => 1,
+            Some(dimension::Value::DimValue(v)) if *v >= 0 => {
+                usize::try_from(*v).map(Dim::Fixed).map_err(|_| {
+                    OnnxError::Model(format!(
+                        "graph input `{}`: dimension {v} is too large",
+                        vi.name
+                    ))
+                })
+            }
+            // A negative value is how some exporters write "unknown".
+            Some(dimension::Value::DimValue(_)) | None => Ok(Dim::Symbolic(None)),
+            Some(dimension::Value::DimParam(p)) if p.is_empty() => Ok(Dim::Symbolic(None)),
+            Some(dimension::Value::DimParam(p)) => Ok(Dim::Symbolic(Some(p.clone()))),
         })
-        .collect();
-    Ok(checked_shape(&dims, &vi.name)?.0)
+        .collect()
 }

@@ -7,7 +7,6 @@ mod common;
 use common::*;
 use zkml_core::ops::Pool;
 use zkml_core::{Graph, Op};
-use zkml_onnx::proto::tensor_shape_proto::{dimension, Dimension};
 use zkml_onnx::{load_model_bytes, OnnxError};
 
 fn reshape_model(x: &[i64], shape: &[i64], allowzero: bool) -> Vec<u8> {
@@ -531,28 +530,6 @@ fn shapes_flatten_transpose_concat_identity_dropout_constant() {
         }
     );
     assert_eq!(out_shape(&g), [4, 9]);
-}
-
-#[test]
-fn symbolic_dims_become_one() {
-    let dims = vec![
-        Dimension {
-            value: Some(dimension::Value::DimParam("batch".into())),
-        },
-        Dimension { value: None },
-        Dimension {
-            value: Some(dimension::Value::DimValue(5)),
-        },
-    ];
-    let bytes = model(
-        13,
-        vec![node("Relu", &["x"], &["y"], vec![])],
-        vec![],
-        vec![value_info_dims("x", dims)],
-        &["y"],
-    );
-    let g = load_model_bytes(&bytes).unwrap();
-    assert_eq!(g.input_shapes(), [&[1, 1, 5][..]]);
 }
 
 #[test]

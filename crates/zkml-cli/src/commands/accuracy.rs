@@ -14,7 +14,7 @@ use crate::{inputs, model};
 const DEFAULT_CALIBRATION_SAMPLES: usize = 20;
 
 pub fn run(args: AccuracyArgs) -> Result<ExitCode> {
-    let model = model::load(&args.model)?;
+    let model = model::load(&args.model, &args.quant, Some(&args.dataset))?;
     let mut data = inputs::read_dataset(&args.dataset, &model)?;
     if let Some(n) = args.limit {
         data.inputs.truncate(n);

@@ -15,7 +15,7 @@ pub fn run(args: CommitArgs) -> Result<ExitCode> {
         artifacts::read_settings(&args.model)?;
         artifacts::read_compiled(&args.model)?
     } else {
-        let m = model::load(&args.model)?;
+        let m = model::load(&args.model, &args.quant, args.quant.calibration.as_deref())?;
         let samples = match &args.quant.calibration {
             Some(c) => inputs::read_calibration(c, &m)?,
             None => vec![zero_input(&m)],

@@ -62,7 +62,7 @@ pub struct Evaluated {
 /// input), quantizes, and runs the integer and the float model.
 pub fn evaluate(model_path: &Path, input_path: &Path, flags: &QuantArgs) -> Result<Evaluated> {
     let t = Instant::now();
-    let model = crate::model::load(model_path)?;
+    let model = crate::model::load(model_path, flags, Some(input_path))?;
     let input = crate::inputs::read_input(input_path, &model)?;
     let t_load = t.elapsed();
     let x = shape_inputs(&model.graph, &input).with_context(|| {

@@ -9,7 +9,11 @@ use crate::cli::PlanArgs;
 use crate::{inputs, model};
 
 pub fn run(args: PlanArgs) -> Result<ExitCode> {
-    let model = model::load(&args.model)?;
+    let model = model::load(
+        &args.model,
+        &args.quant,
+        args.input.as_deref().or(args.quant.calibration.as_deref()),
+    )?;
     let samples = match (&args.input, &args.quant.calibration) {
         (_, Some(c)) => inputs::read_calibration(c, &model)?,
         (Some(i), None) => vec![inputs::read_input(i, &model)?],

@@ -22,7 +22,7 @@ pub fn zero_input(model: &crate::model::LoadedModel) -> Vec<Vec<f32>> {
 }
 
 pub fn run(args: SetupArgs) -> Result<ExitCode> {
-    let model = model::load(&args.model)?;
+    let model = model::load(&args.model, &args.quant, args.quant.calibration.as_deref())?;
     let samples = match &args.quant.calibration {
         Some(c) => inputs::read_calibration(c, &model)?,
         None => {
