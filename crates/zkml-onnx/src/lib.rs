@@ -355,7 +355,10 @@ fn declared_dims(vi: &proto::ValueInfoProto) -> Result<Vec<input_shapes::Dim>, O
             }
             // A negative value is how some exporters write "unknown".
             Some(dimension::Value::DimValue(_)) | None => Ok(Dim::Symbolic(None)),
-            Some(dimension::Value::DimParam(p)) if p.is_empty() => Ok(Dim::Symbolic(None)),
+            // PaddlePaddle exports write `?` for every unknown dim: not one symbol.
+            Some(dimension::Value::DimParam(p)) if p.is_empty() || p == "?" => {
+                Ok(Dim::Symbolic(None))
+            }
             Some(dimension::Value::DimParam(p)) => Ok(Dim::Symbolic(Some(p.clone()))),
         })
         .collect()

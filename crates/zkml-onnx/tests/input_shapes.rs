@@ -261,3 +261,37 @@ fn conv_with_batch_and_image_dims_symbolic() {
     let decl = declared_inputs(&m).unwrap();
     assert_eq!(decl, [("x".to_string(), "[?, 3, ?, w]".to_string())]);
 }
+
+#[test]
+fn question_mark_dim_params_are_independent() {
+    // PaddlePaddle writes `?` as the dim_param of every unknown dim.
+    let m = model(
+        13,
+        vec![node("Relu", &["x"], &["y"], vec![])],
+        vec![],
+        vec![value_info_dims(
+            "x",
+            dims(&[D::N(1), D::N(3), D::P("?"), D::P("?")]),
+        )],
+        &["y"],
+    );
+    let g = load_model_bytes_with(&m, &named("x", &[1, 3, 48, 192])).unwrap();
+    assert_eq!(g.input_shapes(), [&[1, 3, 48, 192][..]]);
+    // A real symbol used twice in one input does tie the two dims.
+    let m = model(
+        13,
+        vec![node("Relu", &["x"], &["y"], vec![])],
+        vec![],
+        vec![
+            value_info_dims("x", dims(&[D::P("s"), D::P("s")])),
+            value_info_dims("z", dims(&[D::P("s")])),
+        ],
+        &["y"],
+    );
+    let err = load_model_bytes_with(&m, &named("x", &[2, 3])).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("symbol `s` is 3 here but 2 in input `x`"),
+        "{err}"
+    );
+}
