@@ -22,6 +22,7 @@ pub mod hyrax;
 pub mod logup;
 pub mod matmul;
 pub mod mle;
+pub mod model;
 pub mod sumcheck;
 pub mod transcript;
 pub mod univariate;

@@ -1,0 +1,247 @@
+//! The QGraph prover: commit-and-prove, node by node, over one transcript.
+//!
+//! **Layout.** Every tensor is a matrix `rows × cols` (`cols` = last dim,
+//! `rows` = product of the others; a scalar is `1 × 1`), padded per dimension
+//! to powers of two with zeros ([`crate::mle::Mle::from_matrix`]). So `x·W`
+//! for `x: [m, k]`, `W: [k, n]` is [`crate::matmul`]'s layout, and
+//! same-shape elementwise ops compare entries at the same index.
+//!
+//! **Known vs committed.** Public inputs, public outputs and the model's
+//! constants (fixed or public weights) are *known*: the verifier evaluates
+//! their multilinear extensions itself. Every other node output, and every
+//! rescale remainder, is *committed* with [`crate::hyrax`] before any
+//! challenge is drawn.
+//!
+//! **Transcript order.** Domain, model digest (BLAKE2b of the QGraph's JSON),
+//! public inputs and outputs, all commitments (value order, then remainders
+//! in node order), then each node's proof in topological order, then the
+//! openings of every claim on a committed tensor (in the order the claims were
+//! made). The verifier takes the model and the layout from its key, never
+//! from the proof.
+//!
+//! **Per node** (each reduces to evaluation claims `t̃(point) = value` on its
+//! tensors; known tensors' claims are checked directly, committed ones opened):
+//!
+//! * `MatMul {shift s}` (`y = rshift(x·W, s)`, i.e.
+//!   `x·W + 2^{s−1} = 2^s·y + r`, `0 ≤ r < 2^s`): at a fresh point `ρ = (ρ_c ‖ ρ_r)`
+//!   the prover sends `ỹ(ρ)`, `r̃(ρ)`; the verifier sets
+//!   `v = 2^s·ỹ(ρ) + r̃(ρ) − 2^{s−1}·Ĩ(ρ)` (`I` = 1 on the unpadded block,
+//!   `Ĩ(ρ) = (Σ_{i<m} eq(ρ_r, i))·(Σ_{j<n} eq(ρ_c, j))`) and runs
+//!   [`crate::matmul`] on `v = (x·W)~(ρ)`. Then LogUp range checks
+//!   `r ∈ [0, 2^s)` and `y ∈ [−B, B]` (`B` = the activation bound), so the
+//!   quotient is the integer the executor computed (no wrap mod p).
+//! * `Add`/`Sub {align}`: `o = 2^{k_0}·a ± 2^{k_1}·b`; an operand that is a
+//!   constant may be broadcast and may have any alignment (the verifier
+//!   computes its aligned, broadcast values); an activation must have the
+//!   output's shape and `k ≥ 0`. At a fresh point `ρ`: `õ(ρ)` and each
+//!   activation's value are sent, the linear relation is checked.
+//! * `Relu`: `(a_i, o_i) ∈ {(v, max(v, 0)) : |v| ≤ B}` by one LogUp on
+//!   `a + γ·o` (`γ` drawn after the commitments); at the lookup's point the
+//!   prover sends `ã`, `õ`, the verifier checks `w̃ = ã + γ·õ`.
+//!
+//! Padding entries are zero for an honest prover; a dishonest prover's padding
+//! cannot reach a real entry: every relation is entrywise or sums over the
+//! inner index of a known, zero-padded matrix (`W`), and known tensors are
+//! zero-padded by the verifier.
+//!
+//! **Not zero-knowledge yet.** Round polynomials and every claimed evaluation
+//! travel in the clear, so only public inputs and outputs are accepted
+//! ([`SumcheckBackend`] refuses private and committed groups at setup).
+
+pub mod msg;
+pub mod prover;
+pub mod verifier;
+
+pub use msg::{ModelProof, NodeProof};
+
+use crate::error::{Error, Result};
+use crate::field::{fr_vec, Fr};
+use crate::hyrax::{split_vars, Generators};
+use crate::logup;
+use crate::mle::{eq_table, log2_ceil, Mle};
+use crate::transcript::Transcript;
+use zkml_core::backend::{Backend, PublicValues, SetupOptions, Vis, Visibility};
+use zkml_core::quant::QValueKind;
+use zkml_core::{QGraph, QOp, Trace};
+
+/// Largest rescale shift with a range table (`2^16` entries).
+pub const MAX_SHIFT: u32 = 16;
+
+/// The sumcheck backend (see the module doc for what it proves).
+#[derive(Clone, Debug, Default)]
+pub struct SumcheckBackend;
+
+/// What both ends hold: the model, its digest and the generators.
+#[derive(Clone, Debug)]
+pub struct Key {
+    /// The quantized model.
+    pub q: QGraph,
+    /// BLAKE2b-512 of the model's JSON (absorbed first).
+    pub digest: Vec<u8>,
+    /// Pedersen generators, wide enough for every committed table.
+    pub gens: Generators,
+    /// The visibility the key was made for.
+    pub visibility: Visibility,
+}
+
+/// `(rows, cols)` of a tensor shape (see the module doc).
+pub fn layout(shape: &[usize]) -> (usize, usize) {
+    match shape.split_last() {
+        None => (1, 1),
+        Some((&c, rest)) => (rest.iter().product(), c),
+    }
+}
+
+/// Number of variables of a tensor's padded table.
+pub fn num_vars(shape: &[usize]) -> usize {
+    let (r, c) = layout(shape);
+    log2_ceil(r) + log2_ceil(c)
+}
+
+/// A tensor's table in the layout of the module doc.
+pub fn table_of(shape: &[usize], values: &[i64]) -> Result<Mle> {
+    let (r, c) = layout(shape);
+    Mle::from_matrix(&fr_vec(values), r, c)
+}
+
+/// `Ĩ(ρ)` for the unpadded `rows × cols` block.
+pub(crate) fn block_indicator(rows: usize, cols: usize, point: &[Fr]) -> Fr {
+    let (nr, nc) = (log2_ceil(rows), log2_ceil(cols));
+    let ec = eq_table(&point[..nc]);
+    let er = eq_table(&point[nc..nc + nr]);
+    ec[..cols].iter().copied().sum::<Fr>() * er[..rows].iter().copied().sum::<Fr>()
+}
+
+/// The activation range table `[−B, B]`.
+pub(crate) fn act_table(q: &QGraph) -> Vec<Fr> {
+    logup::range_table(-q.bound(), q.bound())
+}
+
+/// The ReLU table `{v + γ·max(v, 0)}`.
+pub(crate) fn relu_table(q: &QGraph, gamma: Fr) -> Vec<Fr> {
+    (-q.bound()..=q.bound())
+        .map(|v| crate::field::fr_from_i64(v) + gamma * crate::field::fr_from_i64(v.max(0)))
+        .collect()
+}
+
+/// Whether value `id` is known to the verifier (input/output public, or a constant).
+pub(crate) fn is_known(q: &QGraph, id: usize) -> bool {
+    matches!(q.values[id].kind, QValueKind::Input | QValueKind::Const(_)) || q.outputs.contains(&id)
+}
+
+/// Whether value `id` is a constant of the model.
+pub(crate) fn is_const(q: &QGraph, id: usize) -> bool {
+    matches!(q.values[id].kind, QValueKind::Const(_))
+}
+
+/// Absorbs the statement: digest, public inputs and outputs.
+pub(crate) fn absorb_statement(t: &mut Transcript, key: &Key, public: &PublicValues) {
+    t.absorb_bytes(b"model/digest", &key.digest);
+    for (label, group) in [
+        (b"model/inputs", &public.inputs),
+        (b"model/output", &public.outputs),
+    ] {
+        t.absorb_u64(label, group.len() as u64);
+        for v in group {
+            let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+            t.absorb_bytes(label, &bytes);
+        }
+    }
+}
+
+fn check_supported(q: &QGraph, vis: &Visibility) -> Result<()> {
+    let refuse = |what: &str| {
+        Err(Error::Invalid(format!(
+            "{what}: the sumcheck backend is not zero-knowledge yet, so it proves only public \
+             inputs and outputs with public or fixed weights (use the plonk backend for hidden tensors)"
+        )))
+    };
+    if vis.input != Vis::Public {
+        return refuse("private or committed inputs");
+    }
+    if vis.output != Vis::Public {
+        return refuse("private or committed outputs");
+    }
+    if matches!(vis.weights, Vis::Private | Vis::Committed) {
+        return refuse("private or committed weights");
+    }
+    for (i, node) in q.nodes.iter().enumerate() {
+        let unsupported = |why: &str| Error::Unsupported {
+            op: node.op.name().into(),
+            node: i,
+            why: why.into(),
+        };
+        let shape = |k: usize| &q.values[node.inputs[k]].shape;
+        let is_const = |k: usize| matches!(q.values[node.inputs[k]].kind, QValueKind::Const(_));
+        match &node.op {
+            QOp::MatMul { shift } => {
+                if *shift > MAX_SHIFT {
+                    return Err(unsupported(&format!("shift {shift} > {MAX_SHIFT}")));
+                }
+                if shape(1).len() != 2 || shape(0).len() > 2 {
+                    return Err(unsupported("only [m, k] or [k] × [k, n] products"));
+                }
+            }
+            QOp::Add { align } | QOp::Sub { align } => {
+                for (k, &al) in align.iter().enumerate() {
+                    if !is_const(k) && (shape(k) != &q.values[node.output].shape || al < 0) {
+                        return Err(unsupported(
+                            "an activation operand must have the output's shape and align ≥ 0",
+                        ));
+                    }
+                }
+            }
+            QOp::Relu => {}
+            _ => return Err(unsupported("not implemented in the sumcheck backend yet")),
+        }
+    }
+    Ok(())
+}
+
+impl Backend for SumcheckBackend {
+    type ProvingKey = Key;
+    type VerifyingKey = Key;
+    type Proof = ModelProof;
+    type Error = Error;
+
+    fn setup(&self, q: &QGraph, options: &SetupOptions) -> Result<(Key, Key)> {
+        check_supported(q, &options.visibility)?;
+        // Widest table: a committed tensor, a lookup's helper column or a table.
+        let mut nv = log2_ceil(2 * q.bound() as usize + 1);
+        for v in &q.values {
+            nv = nv.max(num_vars(&v.shape));
+        }
+        let json =
+            serde_json::to_vec(q).map_err(|e| Error::Invalid(format!("model digest: {e}")))?;
+        let digest = blake2b_simd::Params::new().hash_length(64).hash(&json);
+        let key = Key {
+            q: q.clone(),
+            digest: digest.as_bytes().to_vec(),
+            gens: Generators::new(b"zkml-sumcheck/generators/v1", 1 << split_vars(nv).1),
+            visibility: options.visibility.clone(),
+        };
+        Ok((key.clone(), key))
+    }
+
+    fn prove_with(
+        &self,
+        pk: &Key,
+        q: &QGraph,
+        trace: &Trace,
+        _openings: &zkml_core::backend::Openings,
+    ) -> Result<(ModelProof, PublicValues)> {
+        if q != &pk.q {
+            return Err(Error::Invalid(
+                "the proving key is for another model".into(),
+            ));
+        }
+        prover::prove(pk, trace, &mut rand_core06::OsRng)
+    }
+
+    fn verify(&self, vk: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()> {
+        verifier::verify(vk, public, proof)
+    }
+}
+
+#[cfg(test)]
+mod tests;

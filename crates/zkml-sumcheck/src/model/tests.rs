@@ -1,0 +1,245 @@
+//! The MLP (MatMul + bias + ReLU) end to end through the `Backend` trait,
+//! then forged traces, tampered proofs, changed public values, foreign keys
+//! and refused models.
+
+use ndarray::{ArrayD, IxDyn};
+
+use super::*;
+use crate::field::Field;
+use zkml_core::backend::Openings;
+use zkml_core::exec::{eval_qop, execute};
+use zkml_core::quant::{calibrate, quantize, QuantConfig};
+use zkml_core::{FTensor, Graph, ITensor, Op};
+
+fn det(shape: &[usize], seed: u64, scale: f32) -> FTensor {
+    let n: usize = shape.iter().product();
+    let mut s = seed.wrapping_mul(6364136223846793005) ^ 0x9e3779b97f4a7c15;
+    let v = (0..n)
+        .map(|_| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((s >> 33) as f64 / (1u64 << 31) as f64 * 2.0 - 1.0) as f32 * scale
+        })
+        .collect();
+    ArrayD::from_shape_vec(IxDyn(shape), v).unwrap()
+}
+
+fn dense(g: &mut Graph, x: usize, i: usize, o: usize, tag: &str, seed: u64) -> usize {
+    let w = g.add_const(
+        format!("w{tag}"),
+        det(&[i, o], seed, (2.0 / i as f32).sqrt()),
+    );
+    let b = g.add_const(format!("b{tag}"), det(&[o], seed + 1, 0.1));
+    let m = g
+        .add_node(
+            format!("mm{tag}"),
+            Op::MatMul,
+            vec![x, w],
+            format!("m{tag}"),
+        )
+        .unwrap();
+    g.add_node(format!("add{tag}"), Op::Add, vec![m, b], format!("a{tag}"))
+        .unwrap()
+}
+
+/// `sizes[0] → sizes[1] → … ` with ReLU between layers.
+fn mlp(sizes: &[usize], seed: u64) -> (QGraph, Trace) {
+    let mut g = Graph::new();
+    let mut x = g.add_input("x", vec![1, sizes[0]]);
+    for (l, w) in sizes.windows(2).enumerate() {
+        x = dense(&mut g, x, w[0], w[1], &l.to_string(), seed + 10 * l as u64);
+        if l + 2 < sizes.len() {
+            x = g
+                .add_node(format!("relu{l}"), Op::Relu, vec![x], format!("r{l}"))
+                .unwrap();
+        }
+    }
+    g.add_output(x);
+    let samples: Vec<Vec<FTensor>> = (0..3)
+        .map(|s| vec![det(&[1, sizes[0]], 100 + s, 1.0).mapv(f32::abs)])
+        .collect();
+    let cal = calibrate(&g, &samples).unwrap();
+    let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
+    let t = execute(&q, &samples[0]).unwrap();
+    (q, t)
+}
+
+fn setup(q: &QGraph) -> Key {
+    SumcheckBackend
+        .setup(q, &SetupOptions::default())
+        .unwrap()
+        .0
+}
+
+#[test]
+fn small_mlp_proves_and_verifies() {
+    let (q, t) = mlp(&[24, 16, 10], 1);
+    assert!(q
+        .nodes
+        .iter()
+        .any(|n| matches!(n.op, QOp::MatMul { shift } if shift > 0)));
+    let key = setup(&q);
+    let (proof, public) = SumcheckBackend.prove(&key, &q, &t).unwrap();
+    assert_eq!(
+        public.outputs[0],
+        t.values[q.outputs[0]].iter().copied().collect::<Vec<_>>()
+    );
+    SumcheckBackend.verify(&key, &public, &proof).unwrap();
+}
+
+#[test]
+fn changed_public_values_and_foreign_keys_are_rejected() {
+    let (q, t) = mlp(&[12, 8, 4], 2);
+    let key = setup(&q);
+    let (proof, public) = SumcheckBackend.prove(&key, &q, &t).unwrap();
+    let mut p = public.clone();
+    p.outputs[0][1] += 1;
+    assert!(SumcheckBackend.verify(&key, &p, &proof).is_err());
+    let mut p = public.clone();
+    p.inputs[0][3] += 1;
+    assert!(SumcheckBackend.verify(&key, &p, &proof).is_err());
+    let mut p = public.clone();
+    p.outputs[0].pop();
+    assert!(matches!(
+        SumcheckBackend.verify(&key, &p, &proof),
+        Err(Error::Malformed { .. })
+    ));
+    // Same architecture, other weights.
+    let (q2, _) = mlp(&[12, 8, 4], 3);
+    assert!(SumcheckBackend
+        .verify(&setup(&q2), &public, &proof)
+        .is_err());
+    assert!(SumcheckBackend.prove(&setup(&q2), &q, &t).is_err());
+}
+
+#[test]
+fn tampered_proof_messages_are_rejected() {
+    let (q, t) = mlp(&[12, 8, 4], 4);
+    let key = setup(&q);
+    let (proof, public) = SumcheckBackend.prove(&key, &q, &t).unwrap();
+    let bad = |p: &ModelProof| SumcheckBackend.verify(&key, &public, p).is_err();
+    let mut cases = 0;
+    for i in 0..proof.nodes.len() {
+        let mut p = proof.clone();
+        match &mut p.nodes[i] {
+            NodeProof::MatMul { y_eval, .. } => *y_eval += Fr::ONE,
+            NodeProof::Linear { out_eval, .. } => *out_eval += Fr::ONE,
+            NodeProof::Relu { a_eval, .. } => *a_eval += Fr::ONE,
+        }
+        assert!(bad(&p), "node {i}");
+        cases += 1;
+    }
+    for k in 0..proof.openings.len() {
+        let mut p = proof.clone();
+        p.openings[k].z[0] += Fr::ONE;
+        assert!(bad(&p), "opening {k}");
+    }
+    let id = proof.commitments.iter().position(Option::is_some).unwrap();
+    let mut p = proof.clone();
+    let rows = &mut p.commitments[id].as_mut().unwrap().rows;
+    rows[0] = (rows[0] + crate::field::G1::generator()).into();
+    assert!(bad(&p));
+    let mut p = proof.clone();
+    p.nodes.swap(0, 1);
+    assert!(bad(&p));
+    let mut p = proof.clone();
+    p.openings.pop();
+    assert!(bad(&p));
+    assert!(cases >= 5);
+}
+
+#[test]
+fn a_forged_hidden_layer_is_rejected() {
+    // Change one positive pre-activation and its ReLU output by +1 and re-run
+    // every later node: all relations hold except the bias Add's.
+    let (q, t) = mlp(&[12, 8, 4], 5);
+    let key = setup(&q);
+    let add = q
+        .nodes
+        .iter()
+        .position(|n| matches!(n.op, QOp::Add { .. }))
+        .unwrap();
+    let pre = q.nodes[add].output;
+    let mut forged = t.clone();
+    let idx = forged.values[pre].iter().position(|&v| v > 0).unwrap();
+    forged.values[pre].as_slice_mut().unwrap()[idx] += 1;
+    for node in &q.nodes[add + 1..] {
+        let args: Vec<&ITensor> = node.inputs.iter().map(|&i| &forged.values[i]).collect();
+        let out = eval_qop(&node.op, &args);
+        forged.values[node.output] = out;
+    }
+    let (proof, public) = SumcheckBackend.prove(&key, &q, &forged).unwrap();
+    let err = SumcheckBackend.verify(&key, &public, &proof).unwrap_err();
+    assert!(
+        matches!(err, Error::Rejected { check, .. } if check.starts_with("linear")),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_wrong_matmul_output_fails_at_the_prover_or_the_verifier() {
+    let (q, t) = mlp(&[12, 8, 4], 6);
+    let key = setup(&q);
+    let mut forged = t.clone();
+    let first_mm = q
+        .nodes
+        .iter()
+        .find(|n| matches!(n.op, QOp::MatMul { .. }))
+        .unwrap();
+    forged.values[first_mm.output].as_slice_mut().unwrap()[0] += 1;
+    match SumcheckBackend.prove(&key, &q, &forged) {
+        Err(Error::Invalid(msg)) => assert!(msg.contains("rescaled product"), "{msg}"),
+        Ok((proof, public)) => assert!(SumcheckBackend.verify(&key, &public, &proof).is_err()),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[test]
+fn unsupported_ops_and_hidden_groups_are_refused_at_setup() {
+    let mut g = Graph::new();
+    let x = g.add_input("x", vec![1, 4]);
+    let s = g.add_node("sig", Op::Sigmoid, vec![x], "s").unwrap();
+    g.add_output(s);
+    let samples = vec![vec![det(&[1, 4], 1, 1.0)]];
+    let cal = calibrate(&g, &samples).unwrap();
+    let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
+    let err = SumcheckBackend
+        .setup(&q, &SetupOptions::default())
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Unsupported { op, .. } if op == "Sigmoid"),
+        "{err}"
+    );
+
+    let (q, t) = mlp(&[8, 4], 7);
+    let mut opts = SetupOptions::default();
+    opts.visibility.input = Vis::Private;
+    let err = SumcheckBackend.setup(&q, &opts).unwrap_err();
+    assert!(err.to_string().contains("not zero-knowledge"), "{err}");
+    let key = setup(&q);
+    assert!(SumcheckBackend
+        .prove_with(&key, &q, &t, &Openings::default())
+        .is_ok());
+}
+
+/// The benchmark MLP (784 → 128 → 10): prove and verify time, proof size.
+/// `cargo test -p zkml-sumcheck --release -- --ignored --nocapture bench_mlp`
+#[test]
+#[ignore]
+fn bench_mlp() {
+    let (q, t) = mlp(&[784, 128, 10], 11);
+    let s = std::time::Instant::now();
+    let key = setup(&q);
+    println!("setup {:.2?}", s.elapsed());
+    let s = std::time::Instant::now();
+    let (proof, public) = SumcheckBackend.prove(&key, &q, &t).unwrap();
+    println!("prove {:.2?}", s.elapsed());
+    let s = std::time::Instant::now();
+    SumcheckBackend.verify(&key, &public, &proof).unwrap();
+    println!(
+        "verify {:.2?} ({} openings)",
+        s.elapsed(),
+        proof.openings.len()
+    );
+}

@@ -1,0 +1,246 @@
+//! The model verifier (see the [module doc](super)). The model, layout and
+//! generators come from the key; the proof supplies only messages.
+
+use std::collections::HashMap;
+
+use super::msg::{ModelProof, NodeProof};
+use super::{absorb_statement, act_table, block_indicator, is_const, is_known, num_vars};
+use super::{relu_table, table_of, Key};
+use crate::error::{expect_len, reject, Error, Result};
+use crate::field::{Field, Fr};
+use crate::hyrax::{self, HyraxCommitment};
+use crate::logup;
+use crate::matmul::{self, MatMulDims};
+use crate::mle::Mle;
+use crate::transcript::Transcript;
+use zkml_core::backend::PublicValues;
+use zkml_core::ops::elementwise::align;
+use zkml_core::quant::QValueKind;
+use zkml_core::{ITensor, QGraph, QOp};
+
+fn malformed(what: &'static str) -> Error {
+    Error::Malformed {
+        what,
+        got: 0,
+        expected: 1,
+    }
+}
+
+/// The values of known tensors, from the model and the public values.
+fn known_values(q: &QGraph, public: &PublicValues) -> Result<HashMap<usize, Vec<i64>>> {
+    expect_len("public inputs", public.inputs.len(), q.inputs.len())?;
+    expect_len("public outputs", public.outputs.len(), q.outputs.len())?;
+    expect_len("revealed values", public.revealed.len(), 0)?;
+    let mut known = HashMap::new();
+    for (ids, vals) in [(&q.inputs, &public.inputs), (&q.outputs, &public.outputs)] {
+        for (&id, v) in ids.iter().zip(vals) {
+            expect_len(
+                "public tensor",
+                v.len(),
+                q.values[id].shape.iter().product(),
+            )?;
+            known.insert(id, v.clone());
+        }
+    }
+    for (id, v) in q.values.iter().enumerate() {
+        if let QValueKind::Const(c) = &v.kind {
+            known.insert(id, c.iter().copied().collect());
+        }
+    }
+    Ok(known)
+}
+
+/// Checks `proof` against `public` for the key's model.
+pub fn verify(key: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()> {
+    let q = &key.q;
+    let known = known_values(q, public)?;
+    let mut t = Transcript::new(b"zkml-sumcheck/model");
+    absorb_statement(&mut t, key, public);
+
+    expect_len("value commitments", proof.commitments.len(), q.values.len())?;
+    expect_len(
+        "remainder commitments",
+        proof.remainders.len(),
+        q.nodes.len(),
+    )?;
+    expect_len("node proofs", proof.nodes.len(), q.nodes.len())?;
+    for (id, c) in proof.commitments.iter().enumerate() {
+        match (is_known(q, id), c) {
+            (true, None) => {}
+            (false, Some(c)) => t.absorb_points(b"model/commitment", &c.rows),
+            _ => return Err(malformed("value commitment presence")),
+        }
+    }
+    for (node, c) in q.nodes.iter().zip(&proof.remainders) {
+        let needs = matches!(node.op, QOp::MatMul { shift } if shift > 0);
+        match (needs, c) {
+            (false, None) => {}
+            (true, Some(c)) => t.absorb_points(b"model/remainder", &c.rows),
+            _ => return Err(malformed("remainder commitment presence")),
+        }
+    }
+
+    // (commitment, num_vars, point, value) per claim on a committed table.
+    let mut open: Vec<(&HyraxCommitment, usize, Vec<Fr>, Fr)> = vec![];
+    let mut tables: HashMap<usize, Mle> = HashMap::new();
+    let mut claim = |id: usize, point: Vec<Fr>, value: Fr, open: &mut Vec<_>| -> Result<()> {
+        let shape = &q.values[id].shape;
+        match (&proof.commitments[id], known.get(&id)) {
+            (Some(c), _) => open.push((c, num_vars(shape), point, value)),
+            (None, Some(v)) => {
+                let tab = match tables.entry(id) {
+                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(e) => e.insert(table_of(shape, v)?),
+                };
+                if tab.evaluate(&point)? != value {
+                    return Err(reject(
+                        "known tensor evaluation",
+                        format!("value `{}`", q.values[id].name),
+                    ));
+                }
+            }
+            (None, None) => return Err(malformed("value commitment presence")),
+        }
+        Ok(())
+    };
+
+    for (i, (node, np)) in q.nodes.iter().zip(&proof.nodes).enumerate() {
+        let out = node.output;
+        let out_shape = &q.values[out].shape;
+        let nv_out = num_vars(out_shape);
+        match (&node.op, np) {
+            (
+                QOp::MatMul { shift },
+                NodeProof::MatMul {
+                    y_eval,
+                    r_eval,
+                    matmul: mm,
+                    r_range,
+                    y_range,
+                },
+            ) => {
+                let (x, w) = (node.inputs[0], node.inputs[1]);
+                let dims = MatMulDims::of(&q.values[x].shape, &q.values[w].shape)?;
+                let rho = t.challenges(b"model/rho", nv_out);
+                let (rc, rr) = rho.split_at(dims.col_vars());
+                t.absorb_scalar(b"model/y_eval", y_eval);
+                let scale = Fr::from(1u64 << shift);
+                let target = match (shift, r_eval, &proof.remainders[i]) {
+                    (0, None, None) => *y_eval,
+                    (s, Some(r), Some(rc_)) if *s > 0 => {
+                        t.absorb_scalar(b"model/r_eval", r);
+                        let half = Fr::from(1u64 << (s - 1));
+                        scale * y_eval + r - half * block_indicator(dims.m, dims.n, &rho)
+                    }
+                    _ => return Err(malformed("matmul remainder evaluation")),
+                };
+                let mc = matmul::verify(dims, rr, rc, &target, mm, &mut t)?;
+                claim(out, rho.clone(), *y_eval, &mut open)?;
+                if let (Some(r), Some(rc_)) = (r_eval, &proof.remainders[i]) {
+                    open.push((rc_, nv_out, rho.clone(), *r));
+                }
+                claim(x, mc.a_point, mc.a_value, &mut open)?;
+                claim(w, mc.b_point, mc.b_value, &mut open)?;
+                match (r_range, &proof.remainders[i]) {
+                    (Some(p), Some(rc_)) => {
+                        let table = logup::range_table(0, (1i64 << shift) - 1);
+                        let c = logup::verify(&key.gens, &table, nv_out, p, &mut t)?;
+                        open.push((rc_, nv_out, c.point, c.value));
+                    }
+                    (None, None) => {}
+                    _ => return Err(malformed("matmul remainder range proof")),
+                }
+                let c = logup::verify(&key.gens, &act_table(q), nv_out, y_range, &mut t)?;
+                claim(out, c.point, c.value, &mut open)?;
+            }
+            (
+                QOp::Add { align: al } | QOp::Sub { align: al },
+                NodeProof::Linear {
+                    out_eval,
+                    operand_evals,
+                },
+            ) => {
+                let sign = if matches!(node.op, QOp::Sub { .. }) {
+                    -Fr::ONE
+                } else {
+                    Fr::ONE
+                };
+                let rho = t.challenges(b"model/rho", nv_out);
+                let n_act = node.inputs.iter().filter(|&&a| !is_const(q, a)).count();
+                expect_len("linear operand evaluations", operand_evals.len(), n_act)?;
+                t.absorb_scalar(b"model/out_eval", out_eval);
+                t.absorb_scalars(b"model/operand_evals", operand_evals);
+                claim(out, rho.clone(), *out_eval, &mut open)?;
+                let mut acts = operand_evals.iter();
+                let mut sum = Fr::ZERO;
+                for (k, &a) in node.inputs.iter().enumerate() {
+                    let coeff = if k == 0 { Fr::ONE } else { sign };
+                    if let QValueKind::Const(c) = &q.values[a].kind {
+                        let v = aligned_broadcast(c, al[k], out_shape).ok_or_else(|| {
+                            Error::Invalid(format!(
+                                "node `{}`: constant does not broadcast",
+                                node.name
+                            ))
+                        })?;
+                        sum += coeff * table_of(out_shape, &v)?.evaluate(&rho)?;
+                    } else {
+                        // align ≥ 0 and same shape: checked at setup.
+                        let e = *acts.next().ok_or_else(|| malformed("linear operand"))?;
+                        sum += coeff * Fr::from(1u64 << al[k].max(0)) * e;
+                        claim(a, rho.clone(), e, &mut open)?;
+                    }
+                }
+                if sum != *out_eval {
+                    return Err(reject(
+                        "linear node: õ(ρ) = Σ ±2^k·ã(ρ)",
+                        format!("node `{}`", node.name),
+                    ));
+                }
+            }
+            (
+                QOp::Relu,
+                NodeProof::Relu {
+                    lookup,
+                    a_eval,
+                    o_eval,
+                },
+            ) => {
+                let a = node.inputs[0];
+                let gamma = t.challenge(b"model/gamma");
+                let c = logup::verify(&key.gens, &relu_table(q, gamma), nv_out, lookup, &mut t)?;
+                if c.value != *a_eval + gamma * o_eval {
+                    return Err(reject(
+                        "relu lookup column: w̃ = ã + γ·õ",
+                        format!("node `{}`", node.name),
+                    ));
+                }
+                t.absorb_scalars(b"model/relu_evals", &[*a_eval, *o_eval]);
+                claim(a, c.point.clone(), *a_eval, &mut open)?;
+                claim(out, c.point, *o_eval, &mut open)?;
+            }
+            (op, _) => {
+                return Err(Error::Rejected {
+                    check: "node proof kind matches the model's op",
+                    detail: format!("node `{}` ({})", node.name, op.name()),
+                })
+            }
+        }
+    }
+
+    expect_len("hyrax openings", proof.openings.len(), open.len())?;
+    for ((comm, nv, point, value), p) in open.iter().zip(&proof.openings) {
+        hyrax::verify_public_eval(&key.gens, comm, *nv, point, value, p, &mut t)?;
+    }
+    Ok(())
+}
+
+/// `align(c, k)` broadcast to `shape`, row-major; `None` if it does not broadcast.
+fn aligned_broadcast(c: &ITensor, k: i32, shape: &[usize]) -> Option<Vec<i64>> {
+    let a = c.mapv(|v| align(v, k));
+    Some(
+        a.broadcast(ndarray::IxDyn(shape))?
+            .iter()
+            .copied()
+            .collect(),
+    )
+}
