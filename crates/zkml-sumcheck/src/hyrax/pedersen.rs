@@ -5,7 +5,7 @@
 //! (SvdW, `halo2curves`) of `seed ‖ tag ‖ u64le(j)` with tag `g`, `u` or `h`.
 
 use crate::error::{Error, Result};
-use crate::field::{msm, Curve, Fr, G1Affine, G1};
+use crate::field::{msm, Curve, Fr, G1Affine, Group, PrimeField, G1};
 use halo2_axiom::halo2curves::CurveExt;
 
 /// The public generators of a commitment scheme of width `W = g.len()`.
@@ -17,6 +17,44 @@ pub struct Generators {
     pub u: G1Affine,
     /// `H`: the blinding base.
     pub h: G1Affine,
+    /// Fixed-base tables of `U` and `H` (see [`FixedBase`]).
+    u_table: FixedBase,
+    h_table: FixedBase,
+}
+
+/// `j·2^{8i}·P` for `i < 32`, `j < 256`: a scalar multiple of the fixed point
+/// `P` is then 32 mixed additions, one per byte of the scalar (blinds and
+/// committed scalars are full-width, so this is ~8× a double-and-add).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct FixedBase(Vec<G1Affine>);
+
+impl FixedBase {
+    fn new(p: G1Affine) -> Self {
+        let mut proj = Vec::with_capacity(32 * 256);
+        let mut base = G1::from(p);
+        for _ in 0..32 {
+            let mut acc = G1::identity();
+            for _ in 0..256 {
+                proj.push(acc);
+                acc += base;
+            }
+            base = acc; // 256·base
+        }
+        let mut t = vec![G1Affine::default(); proj.len()];
+        G1::batch_normalize(&proj, &mut t);
+        Self(t)
+    }
+
+    fn mul(&self, s: &Fr) -> G1 {
+        let repr = s.to_repr();
+        let mut acc = G1::identity();
+        for (i, &b) in repr.as_ref().iter().enumerate() {
+            if b != 0 {
+                acc += self.0[i * 256 + b as usize];
+            }
+        }
+        acc
+    }
 }
 
 impl Generators {
@@ -35,10 +73,13 @@ impl Generators {
         let proj: Vec<G1> = (0..width as u64).map(|j| point(b"g", j)).collect();
         let mut g = vec![G1Affine::default(); width];
         G1::batch_normalize(&proj, &mut g);
+        let (u, h) = (point(b"u", 0).to_affine(), point(b"h", 0).to_affine());
         Self {
             g,
-            u: point(b"u", 0).to_affine(),
-            h: point(b"h", 0).to_affine(),
+            u,
+            h,
+            u_table: FixedBase::new(u),
+            h_table: FixedBase::new(h),
         }
     }
 
@@ -51,11 +92,16 @@ impl Generators {
                 self.g.len()
             )));
         }
-        Ok(msm(v, &self.g[..v.len()])? + self.h * blind)
+        Ok(msm(v, &self.g[..v.len()])? + self.blind(blind))
     }
 
     /// `y·U + ρ·H`.
     pub fn commit_scalar(&self, y: &Fr, blind: &Fr) -> G1 {
-        self.u * y + self.h * blind
+        self.u_table.mul(y) + self.blind(blind)
+    }
+
+    /// `ρ·H`.
+    pub fn blind(&self, blind: &Fr) -> G1 {
+        self.h_table.mul(blind)
     }
 }

@@ -58,7 +58,17 @@ pub fn commit(
         .evals
         .par_chunks(width)
         .zip(&blinds)
-        .map(|(row, b)| Ok(msm(row, &gens.g[..width])? + gens.h * b))
+        .map(|(row, b)| {
+            // Zero entries add nothing: lookup multiplicities and helper
+            // columns are mostly zero, activations after ReLU often are.
+            let (s, g): (Vec<Fr>, Vec<G1Affine>) = row
+                .iter()
+                .zip(&gens.g[..width])
+                .filter(|(v, _)| !bool::from(v.is_zero()))
+                .map(|(v, g)| (*v, *g))
+                .unzip();
+            Ok(msm(&s, &g)? + gens.blind(b))
+        })
         .collect::<Result<_>>()?;
     let mut rows = vec![G1Affine::default(); proj.len()];
     G1::batch_normalize(&proj, &mut rows);

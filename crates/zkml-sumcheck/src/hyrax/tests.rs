@@ -166,3 +166,13 @@ fn commitments_hide_and_generators_are_deterministic() {
     assert!(gens.g.iter().all(|p| bool::from(p.is_on_curve())));
     assert_ne!(gens.u, gens.h);
 }
+
+#[test]
+fn fixed_base_multiplication_matches_double_and_add() {
+    let gens = Generators::new(b"fb", 2);
+    let mut rng = ChaCha20Rng::seed_from_u64(8);
+    for s in [Fr::ZERO, Fr::ONE, -Fr::ONE, Fr::random(&mut rng)] {
+        assert_eq!(gens.blind(&s), gens.h * s);
+        assert_eq!(gens.commit_scalar(&s, &Fr::ZERO), gens.u * s);
+    }
+}

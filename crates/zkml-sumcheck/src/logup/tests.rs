@@ -136,3 +136,34 @@ fn tampered_messages_are_rejected() {
     other[6] = Fr::from(2);
     assert!(check(&table, &other, &p).is_err());
 }
+
+#[test]
+#[ignore]
+/// Timing of one 2^16-entry lookup and a 2^16 commitment and opening (prints; no assertions).
+fn time_parts() {
+    use std::time::Instant;
+    let gens = Generators::new(b"x", 256);
+    let table = range_table(-32767, 32767);
+    let w: Vec<Fr> = (0..128).map(|i| Fr::from(i as u64)).collect();
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    let s = Instant::now();
+    let _ = padded_table(&table).unwrap();
+    println!("pad {:?}", s.elapsed());
+    let s = Instant::now();
+    let mut t = Transcript::new(b"x");
+    let (p, _) = prove(&gens, &table, &w, &mut t, &mut rng).unwrap();
+    println!("logup prove {:?}", s.elapsed());
+    let s = Instant::now();
+    let m = Mle::new(vec![Fr::from(3); 1 << 16]).unwrap();
+    let c = crate::hyrax::commit(&gens, m, &mut rng).unwrap();
+    println!("commit 2^16 dense small {:?}", s.elapsed());
+    let s = Instant::now();
+    let mut t = Transcript::new(b"x");
+    let pt: Vec<Fr> = (0..16).map(|i| Fr::from(i as u64 + 7)).collect();
+    crate::hyrax::prove_eval(&gens, &c, &pt, &Fr::ZERO, &mut t, &mut rng).unwrap();
+    println!("open 2^16 {:?}", s.elapsed());
+    let s = Instant::now();
+    let mut t = Transcript::new(b"x");
+    verify(&gens, &table, 7, &p, &mut t).unwrap();
+    println!("logup verify {:?}", s.elapsed());
+}

@@ -18,8 +18,9 @@ pub enum NodeProof {
         matmul: MatMulProof,
         /// `r ∈ [0, 2^s)` (absent when `s = 0`).
         r_range: Option<Box<LogUpProof>>,
-        /// `y ∈ [−B, B]`.
-        y_range: Box<LogUpProof>,
+        /// `y ∈ [−B, B]` (absent when `y` is known to the verifier: a
+        /// public output is an integer in range by the verifier's own check).
+        y_range: Option<Box<LogUpProof>>,
     },
     /// `o = 2^{k_0}·a ± 2^{k_1}·b`.
     Linear {

@@ -135,15 +135,20 @@ pub fn prove(
                     }
                     None => None,
                 };
-                let (y_range, c) =
-                    logup::prove(&key.gens, &act_table(q), &tables[out].evals, &mut t, rng)?;
-                claims.push((Target::Value(out), c.point));
+                let y_range = if is_known(q, out) {
+                    None
+                } else {
+                    let (p, c) =
+                        logup::prove(&key.gens, &act_table(q), &tables[out].evals, &mut t, rng)?;
+                    claims.push((Target::Value(out), c.point));
+                    Some(Box::new(p))
+                };
                 NodeProof::MatMul {
                     y_eval,
                     r_eval,
                     matmul: mm,
                     r_range,
-                    y_range: Box::new(y_range),
+                    y_range,
                 }
             }
             QOp::Add { .. } | QOp::Sub { .. } => {

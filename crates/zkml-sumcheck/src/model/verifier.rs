@@ -150,8 +150,14 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()
                     (None, None) => {}
                     _ => return Err(malformed("matmul remainder range proof")),
                 }
-                let c = logup::verify(&key.gens, &act_table(q), nv_out, y_range, &mut t)?;
-                claim(out, c.point, c.value, &mut open)?;
+                match (y_range, is_known(q, out)) {
+                    (Some(p), false) => {
+                        let c = logup::verify(&key.gens, &act_table(q), nv_out, p, &mut t)?;
+                        claim(out, c.point, c.value, &mut open)?;
+                    }
+                    (None, true) => {}
+                    _ => return Err(malformed("matmul output range proof")),
+                }
             }
             (
                 QOp::Add { align: al } | QOp::Sub { align: al },

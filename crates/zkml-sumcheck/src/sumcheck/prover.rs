@@ -98,6 +98,16 @@ impl ProductSum {
             .fold(
                 || (vec![Fr::ZERO; d + 1], vec![Fr::ZERO; kf * (d + 1)]),
                 |(mut acc, mut ext), i| {
+                    // Sparse tables (lookup multiplicities and helpers): a
+                    // term with a factor zero at both 2i and 2i+1 vanishes for
+                    // every X; skip the pair when every term does.
+                    let dead = |k: usize| {
+                        let f = &self.factors[k].evals;
+                        bool::from(f[2 * i].is_zero() & f[2 * i + 1].is_zero())
+                    };
+                    if self.terms.iter().all(|(_, s)| s.iter().any(|&k| dead(k))) {
+                        return (acc, ext);
+                    }
                     for (k, f) in self.factors.iter().enumerate() {
                         let lo = f.evals[2 * i];
                         let slope = f.evals[2 * i + 1] - lo;
