@@ -29,6 +29,11 @@ fn flatten_into(v: &Value, out: &mut Vec<f32>, path: &Path) -> Result<()> {
             out.push(n.as_f64().map(|x| x as f32).unwrap_or(f32::NAN));
             Ok(())
         }
+        // Boolean model inputs.
+        Value::Bool(b) => {
+            out.push(f32::from(u8::from(*b)));
+            Ok(())
+        }
         // JSON has no NaN/inf literals; accept the usual spellings so they get a clear error later.
         Value::String(s)
             if matches!(

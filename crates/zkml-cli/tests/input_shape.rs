@@ -1,7 +1,7 @@
 //! Models whose inputs are declared with symbolic dimensions: sized by
 //! `--input-shape`, by `"input_shapes"` in the input file, or (one symbolic
 //! dimension) by the data's length; otherwise refused with an error that
-//! names the input and the dimension.
+//! names the input and the dimension. Integer and boolean inputs run too.
 
 mod common;
 
@@ -123,4 +123,16 @@ fn plan_takes_the_flag_and_errs_without_it() {
     let o = zkml(&["plan", CONV]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("--input-shape x=Nx1xNxN"), "{}", text(&o));
+}
+
+#[test]
+fn integer_and_boolean_inputs_run() {
+    let model = "crates/zkml-cli/tests/fixtures/int_bytes.onnx";
+    let (_d, input) = input_file(serde_json::json!({
+        "input_data": [[0, 255, 17, 128, 3, 250, 99, 64], [true, true, false, true, true, true, false, true]],
+    }));
+    let v = json_out(&zkml(&["run", model, &input, "--json"]));
+    assert_eq!(v["argmax_agree"], true);
+    let err = v["max_abs_error"].as_f64().unwrap();
+    assert!(err < 0.02, "{v}");
 }

@@ -37,7 +37,11 @@
 //! | reductions | ReduceMean, ReduceSum |
 //! | load-time only | Constant, Shape, Size, Cast (to float on run-time values), and on constant inputs: Gather, Range, ConstantOfShape, Slice, Where, Sqrt, Reciprocal, Floor, Ceil, Abs, Exp, Log, Not, Pow, Min, Max, Mod, Equal, Less, Greater, And, Or |
 //!
-//! Graph inputs must be float tensors (float32, float16, bfloat16, double).
+//! Graph inputs are float (float32, float16, bfloat16, double), integer or
+//! boolean tensors. Integer and boolean values are carried as their exact
+//! values; ops that would compute on them with integer semantics (Div, Mod,
+//! ReduceMean, Conv, …) are refused by name rather than computed on reals (see
+//! `int_values`).
 //!
 //! The ONNX messages are hand-written `prost` structs ([`proto`]): no protoc,
 //! no build script.
@@ -45,6 +49,7 @@
 pub mod error;
 mod fold;
 mod input_shapes;
+mod int_values;
 mod loader;
 mod ops;
 pub mod proto;
@@ -235,7 +240,13 @@ fn load(bytes: &[u8], base: Option<&Path>, opts: &LoadOptions) -> Result<Graph, 
         })
         .collect::<Result<Vec<_>, OnnxError>>()?;
     let shapes = input_shapes::resolve(&declared, opts)?;
+    // Run-time integer or boolean values: name -> ONNX element type (see
+    // `int_values`).
+    let mut int_vals: HashMap<String, i32> = HashMap::new();
     for (vi, shape) in graph_inputs.into_iter().zip(shapes) {
+        if int_values::is_int_type(elem_type(vi)) {
+            int_vals.insert(vi.name.clone(), elem_type(vi));
+        }
         let dims: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
         let shape = checked_shape(&dims, &vi.name)?.0;
         let name = ctx.claim(&vi.name);
@@ -269,6 +280,20 @@ fn load(bytes: &[u8], base: Option<&Path>, opts: &LoadOptions) -> Result<Graph, 
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let types: Vec<Option<i32>> = n.input.iter().map(|i| int_vals.get(i).copied()).collect();
+        let mut out_type = int_values::result_type(&n.op_type);
+        if types.iter().any(Option::is_some) {
+            match int_values::rule(n, &name, &types)? {
+                int_values::IntRule::Identity { to } => {
+                    if let (Some(o), Some(Some(v))) = (n.output.first(), inputs.first()) {
+                        vals.insert(o.clone(), v.clone());
+                        int_vals.insert(o.clone(), to);
+                    }
+                    continue;
+                }
+                int_values::IntRule::Load { out_type: t } => out_type = out_type.or(t),
+            }
+        }
         let nctx = NodeCtx {
             name,
             proto: n,
@@ -281,6 +306,9 @@ fn load(bytes: &[u8], base: Option<&Path>, opts: &LoadOptions) -> Result<Graph, 
             Ok(outs) => {
                 for (o, v) in n.output.iter().zip(outs) {
                     if !o.is_empty() {
+                        if let (Some(t), Val::Dyn(_)) = (out_type, &v) {
+                            int_vals.insert(o.clone(), t);
+                        }
                         vals.insert(o.clone(), v);
                     }
                 }
@@ -314,8 +342,16 @@ fn load(bytes: &[u8], base: Option<&Path>, opts: &LoadOptions) -> Result<Graph, 
     Ok(graph)
 }
 
+/// The ONNX element type of a graph input (`UNDEFINED` when not a tensor).
+fn elem_type(vi: &proto::ValueInfoProto) -> i32 {
+    match vi.r#type.as_ref().and_then(|t| t.value.as_ref()) {
+        Some(type_proto::Value::TensorType(t)) => t.elem_type,
+        _ => dt::UNDEFINED,
+    }
+}
+
 /// The declared dimensions of a graph input, after checking that it is a
-/// float tensor with a shape.
+/// float, integer or boolean tensor with a shape.
 fn declared_dims(vi: &proto::ValueInfoProto) -> Result<Vec<input_shapes::Dim>, OnnxError> {
     use input_shapes::Dim;
     let missing = || {
@@ -329,13 +365,14 @@ fn declared_dims(vi: &proto::ValueInfoProto) -> Result<Vec<input_shapes::Dim>, O
     else {
         return Err(missing());
     };
-    if !matches!(
+    if !(matches!(
         t.elem_type,
         dt::UNDEFINED | dt::FLOAT | dt::DOUBLE | dt::FLOAT16 | dt::BFLOAT16
-    ) {
+    ) || int_values::is_int_type(t.elem_type))
+    {
         return Err(OnnxError::Model(format!(
-            "graph input `{}` has element type {}; zkml models take float tensors (float32, \
-             float16, bfloat16 or double): cast integer inputs to float before export",
+            "graph input `{}` has element type {}; zkml models take float (float32, float16, \
+             bfloat16, double), integer or boolean tensors",
             vi.name,
             tensor::type_name(t.elem_type)
         )));
