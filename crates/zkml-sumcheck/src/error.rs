@@ -23,6 +23,9 @@ pub enum Error {
         /// The length the verifier's parameters fix.
         expected: usize,
     },
+    /// Bytes that are not a valid encoding (proof file).
+    #[error("cannot decode proof: {0}")]
+    Decode(String),
     /// Inputs given to a prover or to setup do not fit together.
     #[error("invalid input: {0}")]
     Invalid(String),

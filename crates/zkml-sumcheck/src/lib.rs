@@ -1,21 +1,88 @@
 //! # zkml-sumcheck
 //!
-//! zkml's sumcheck/GKR backend (work in progress): the building blocks.
+//! zkml's second proving backend: sumcheck-based, transparent (no trusted
+//! setup), on BN254. [`model::SumcheckBackend`] implements
+//! [`zkml_core::backend::Backend`] for the ops of the benchmark MLP (MatMul,
+//! Add/Sub with constants, ReLU) and refuses every other op, and every hidden
+//! visibility, at `setup` with an error naming it.
 //!
-//! * [`field`]: BN254 `Fr` and G1 (`halo2curves-axiom`), integer embedding, MSM.
-//! * [`transcript`]: Fiat–Shamir over BLAKE2b-512 with labels and lengths.
-//! * [`mle`]: multilinear polynomials (tables, folding, `eq`); **bit order**:
-//!   variable `k` is bit `k` of the table index, least significant first.
-//! * [`sumcheck`]: the sumcheck protocol for sums of products of multilinear
-//!   polynomials (prover, verifier, messages).
-//! * [`matmul`]: Thaler's matrix-product protocol over the executor's integers.
-//! * [`hyrax`]: Hyrax's transparent hiding multilinear commitment (Pedersen
-//!   rows on G1, generators hashed from a public seed).
+//! ## Layers of the crate
+//!
+//! * [`field`]: BN254 `Fr` and G1 from `halo2curves-axiom` (the curve crate of
+//!   `halo2-axiom`, so values mix with the plonk backend's), `x ↦ x mod p`
+//!   for integers, MSM.
+//! * [`transcript`]: Fiat–Shamir over BLAKE2b-512; every absorb is
+//!   `len(label) ‖ label ‖ len(data) ‖ data`.
+//! * [`mle`]: multilinear tables, folding, `eq`. **Bit order**: variable `k`
+//!   is bit `k` of the table index, least significant first; a row-major
+//!   matrix has its column bits first.
+//! * [`sumcheck`]: `H = Σ_{x∈{0,1}^n} Σ_t c_t Π_{k∈S_t} f_k(x)`; round `j`
+//!   sends `g_j(0..=d)`, the verifier checks `g_j(0) + g_j(1) = claim_j` and
+//!   sets `claim_{j+1} = g_j(r_j)`; wrong round counts or lengths are
+//!   malformed proofs.
+//! * [`matmul`]: Thaler's protocol,
+//!   `C̃(r_c, r_r) = Σ_y Ã(y, r_r)·B̃(r_c, y)`, one degree-2 sumcheck over the
+//!   inner index, prover `O(mk + kn)` after the executor's product.
+//! * [`hyrax`]: Hyrax's multilinear commitment: `√N` Pedersen row commitments
+//!   `C_i = Σ_j M_ij·G_j + ρ_i·H` with generators hashed to the curve from a
+//!   public seed; evaluation `f̃(r) = Lᵀ·M·R` proved by the proof of dot
+//!   product on `C_x = Σ_i L_i·C_i` (perfectly hiding commitments, HVZK
+//!   openings, binding under discrete log).
+//! * [`logup`]: `Σ_i 1/(α − w_i) = Σ_j m_j/(α − T_j)` with `m`,
+//!   `h = 1/(α − w)`, `g = m/(α − T)` committed, proved by two batched
+//!   zero-check sumchecks; range tables and two-column tables (ReLU) via
+//!   `w = a + γ·b`.
+//! * [`model`]: commit-and-prove over a `QGraph`: every hidden tensor and
+//!   every rescale remainder committed first, then one relation per node, then
+//!   one Hyrax opening per claim on a committed table. Rescale
+//!   `y = rshift(x·W, s)` is `x·W + 2^{s−1} = 2^s·y + r` with **both** `r`
+//!   and `y` range-checked (the quotient too, so nothing wraps mod p).
 //!
 //! Every protocol is a folder with `prover.rs`, `verifier.rs` and `msg.rs`
-//! over one [`transcript::Transcript`]; the verifier never calls prover code.
+//! over one [`transcript::Transcript`]; verifiers take their parameters
+//! (sizes, degrees, tables, the model) from their caller, never from the
+//! proof, and never call prover code. The transcript absorbs the model
+//! digest, the public values, every commitment and every claimed value before
+//! the challenge that depends on it.
+//!
+//! ## Soundness (what is tested)
+//!
+//! Each protocol's tests run both ends on random instances and reject: every
+//! tampered round value, a consistent forgery of a round (`g(0)+g(1)` kept),
+//! wrong final factor values, wrong-degree and wrong-count messages, a wrong
+//! matrix entry, a wrong evaluation, tampered commitments and Σ-protocol
+//! responses, an out-of-table value proved against a wider table, a forged
+//! hidden layer (all other relations consistent), changed public inputs and
+//! outputs, and a key for other weights.
+//!
+//! ## Zero knowledge: not yet
+//!
+//! What the verifier sees today: the Hyrax commitments (perfectly hiding),
+//! the sumcheck round polynomials in the clear, and every claimed evaluation
+//! in the clear (`ỹ(ρ)`, `r̃(ρ)`, `Ã(r_y, r_r)`, the LogUp sum
+//! `S = Σ 1/(α − w_i)` and `h̃, g̃, m̃` at the sumcheck points). Each is a
+//! public linear (or, for `S`, rational) function of hidden activations, so
+//! a proof leaks O(1) field equations per node and per lookup, and `m̃`'s
+//! openings leak information about the histogram of activations. Hence
+//! [`model::SumcheckBackend`] accepts only public inputs and outputs (with
+//! fixed or public weights), where nothing hidden is claimed.
+//!
+//! The planned construction (Hyrax, Wahby et al. 2018, §4–5) keeps the code's
+//! structure: the prover Pedersen-commits each round polynomial's
+//! coefficients and each claimed value (`v·U + ρ·H`, same generators); the
+//! verifier's linear checks (`g(0)+g(1) = claim`, `claim' = g(r)`, the
+//! matmul and LogUp combinations) become one proof of dot product over the
+//! committed coefficients, products of claimed values become proofs of
+//! product, and the Hyrax openings use committed values
+//! ([`hyrax::verify_eval`] already takes `C_y`). A simulator then picks all
+//! commitments uniformly (they are perfectly hiding) and simulates each
+//! Σ-protocol from its challenge (HVZK), so the transcript is independent of
+//! the witness; the LogUp sum `S` and the multiplicities stay inside
+//! commitments, and `q ≠ 0`-style conditions are covered because the helper
+//! columns are committed and checked by zero-checks.
 #![deny(missing_docs)]
 
+pub mod codec;
 pub mod error;
 pub mod field;
 pub mod hyrax;
@@ -28,3 +95,4 @@ pub mod transcript;
 pub mod univariate;
 
 pub use error::{Error, Result};
+pub use model::SumcheckBackend;

@@ -23,3 +23,31 @@ pub struct DotProductProof {
     /// `z_β = c·ρ_y + r_β`.
     pub z_beta: Fr,
 }
+
+impl crate::codec::Encode for HyraxCommitment {
+    fn encode(&self, w: &mut crate::codec::Writer) {
+        w.points(&self.rows);
+    }
+    fn decode(r: &mut crate::codec::Reader<'_>) -> crate::Result<Self> {
+        Ok(Self { rows: r.points()? })
+    }
+}
+
+impl crate::codec::Encode for DotProductProof {
+    fn encode(&self, w: &mut crate::codec::Writer) {
+        w.point(&self.delta);
+        w.point(&self.beta);
+        w.frs(&self.z);
+        w.fr(&self.z_delta);
+        w.fr(&self.z_beta);
+    }
+    fn decode(r: &mut crate::codec::Reader<'_>) -> crate::Result<Self> {
+        Ok(Self {
+            delta: r.point()?,
+            beta: r.point()?,
+            z: r.frs()?,
+            z_delta: r.fr()?,
+            z_beta: r.fr()?,
+        })
+    }
+}

@@ -33,3 +33,32 @@ pub struct LookupClaim {
     /// `w̃(r_w)`.
     pub value: Fr,
 }
+
+impl crate::codec::Encode for LogUpProof {
+    fn encode(&self, w: &mut crate::codec::Writer) {
+        self.m_comm.encode(w);
+        self.h_comm.encode(w);
+        self.g_comm.encode(w);
+        w.fr(&self.sum);
+        self.witness_sumcheck.encode(w);
+        self.table_sumcheck.encode(w);
+        self.evals.iter().for_each(|e| w.fr(e));
+        self.openings.iter().for_each(|o| o.encode(w));
+    }
+    fn decode(r: &mut crate::codec::Reader<'_>) -> crate::Result<Self> {
+        Ok(Self {
+            m_comm: HyraxCommitment::decode(r)?,
+            h_comm: HyraxCommitment::decode(r)?,
+            g_comm: HyraxCommitment::decode(r)?,
+            sum: r.fr()?,
+            witness_sumcheck: SumcheckProof::decode(r)?,
+            table_sumcheck: SumcheckProof::decode(r)?,
+            evals: [r.fr()?, r.fr()?, r.fr()?, r.fr()?],
+            openings: [
+                DotProductProof::decode(r)?,
+                DotProductProof::decode(r)?,
+                DotProductProof::decode(r)?,
+            ],
+        })
+    }
+}

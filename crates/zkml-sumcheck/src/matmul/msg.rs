@@ -27,3 +27,18 @@ pub struct MatMulClaims {
     /// `B̃(b_point)`.
     pub b_value: Fr,
 }
+
+impl crate::codec::Encode for MatMulProof {
+    fn encode(&self, w: &mut crate::codec::Writer) {
+        self.sumcheck.encode(w);
+        w.fr(&self.a_eval);
+        w.fr(&self.b_eval);
+    }
+    fn decode(r: &mut crate::codec::Reader<'_>) -> crate::Result<Self> {
+        Ok(Self {
+            sumcheck: SumcheckProof::decode(r)?,
+            a_eval: r.fr()?,
+            b_eval: r.fr()?,
+        })
+    }
+}

@@ -1,5 +1,7 @@
 //! Messages of a model proof: plain data.
 
+use crate::codec::{Encode, Reader, Writer};
+use crate::error::{Error, Result};
 use crate::field::Fr;
 use crate::hyrax::{DotProductProof, HyraxCommitment};
 use crate::logup::LogUpProof;
@@ -51,4 +53,127 @@ pub struct ModelProof {
     pub nodes: Vec<NodeProof>,
     /// One Hyrax opening per claim on a committed table, in claim order.
     pub openings: Vec<DotProductProof>,
+}
+
+/// First bytes of an encoded [`ModelProof`].
+pub const PROOF_MAGIC: &[u8; 20] = b"zkml-sumcheck-proof\0";
+/// Version of the encoding; another version is refused.
+pub const PROOF_VERSION: u32 = 1;
+
+impl Encode for NodeProof {
+    fn encode(&self, w: &mut Writer) {
+        match self {
+            NodeProof::MatMul {
+                y_eval,
+                r_eval,
+                matmul,
+                r_range,
+                y_range,
+            } => {
+                w.u8(0);
+                w.fr(y_eval);
+                match r_eval {
+                    None => w.u8(0),
+                    Some(r) => {
+                        w.u8(1);
+                        w.fr(r);
+                    }
+                }
+                matmul.encode(w);
+                w.option(r_range);
+                w.option(y_range);
+            }
+            NodeProof::Linear {
+                out_eval,
+                operand_evals,
+            } => {
+                w.u8(1);
+                w.fr(out_eval);
+                w.frs(operand_evals);
+            }
+            NodeProof::Relu {
+                lookup,
+                a_eval,
+                o_eval,
+            } => {
+                w.u8(2);
+                lookup.encode(w);
+                w.fr(a_eval);
+                w.fr(o_eval);
+            }
+        }
+    }
+    fn decode(r: &mut Reader<'_>) -> Result<Self> {
+        Ok(match r.u8()? {
+            0 => NodeProof::MatMul {
+                y_eval: r.fr()?,
+                r_eval: match r.u8()? {
+                    0 => None,
+                    1 => Some(r.fr()?),
+                    t => return Err(Error::Decode(format!("remainder tag {t}"))),
+                },
+                matmul: MatMulProof::decode(r)?,
+                r_range: r.option()?,
+                y_range: r.option()?,
+            },
+            1 => NodeProof::Linear {
+                out_eval: r.fr()?,
+                operand_evals: r.frs()?,
+            },
+            2 => NodeProof::Relu {
+                lookup: Box::<LogUpProof>::decode(r)?,
+                a_eval: r.fr()?,
+                o_eval: r.fr()?,
+            },
+            t => return Err(Error::Decode(format!("node proof tag {t}"))),
+        })
+    }
+}
+
+impl ModelProof {
+    /// The proof's bytes: [`PROOF_MAGIC`], [`PROOF_VERSION`], then the fields in order.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::default();
+        w.0.extend_from_slice(PROOF_MAGIC);
+        w.0.extend_from_slice(&PROOF_VERSION.to_le_bytes());
+        w.len(self.commitments.len());
+        self.commitments.iter().for_each(|c| w.option(c));
+        w.len(self.remainders.len());
+        self.remainders.iter().for_each(|c| w.option(c));
+        w.list(&self.nodes);
+        w.list(&self.openings);
+        w.0
+    }
+
+    /// Parses [`Self::to_bytes`]'s output; refuses another file kind or
+    /// version, malformed or trailing bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        if bytes.len() < PROOF_MAGIC.len() + 4 || &bytes[..PROOF_MAGIC.len()] != PROOF_MAGIC {
+            return Err(Error::Decode(
+                "not a sumcheck-backend proof (wrong magic bytes: another backend's file?)".into(),
+            ));
+        }
+        let v = &bytes[PROOF_MAGIC.len()..PROOF_MAGIC.len() + 4];
+        let version = u32::from_le_bytes([v[0], v[1], v[2], v[3]]);
+        if version != PROOF_VERSION {
+            return Err(Error::Decode(format!(
+                "proof format version {version}, this build reads version {PROOF_VERSION}"
+            )));
+        }
+        let mut r = Reader::new(&bytes[PROOF_MAGIC.len() + 4..]);
+        let n = r.len(1)?;
+        let commitments = (0..n).map(|_| r.option()).collect::<Result<_>>()?;
+        let n = r.len(1)?;
+        let remainders = (0..n).map(|_| r.option()).collect::<Result<_>>()?;
+        let proof = Self {
+            commitments,
+            remainders,
+            nodes: r.list()?,
+            openings: r.list()?,
+        };
+        if r.remaining() != 0 {
+            return Err(Error::Decode(format!("{} trailing bytes", r.remaining())));
+        }
+        Ok(proof)
+    }
 }

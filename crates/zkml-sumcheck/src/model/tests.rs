@@ -243,3 +243,40 @@ fn bench_mlp() {
         proof.openings.len()
     );
 }
+
+#[test]
+fn proof_bytes_round_trip_and_flipped_or_cut_bytes_are_rejected() {
+    let (q, t) = mlp(&[12, 8, 4], 8);
+    let key = setup(&q);
+    let (proof, public) = SumcheckBackend.prove(&key, &q, &t).unwrap();
+    let bytes = proof.to_bytes();
+    let back = ModelProof::from_bytes(&bytes).unwrap();
+    assert_eq!(back, proof);
+    SumcheckBackend.verify(&key, &public, &back).unwrap();
+    // Every flipped byte (sampled) fails to decode or to verify; none panics.
+    for pos in (0..bytes.len()).step_by(bytes.len() / 40 + 1) {
+        let mut b = bytes.clone();
+        b[pos] ^= 0x5a;
+        let ok = ModelProof::from_bytes(&b)
+            .map(|p| SumcheckBackend.verify(&key, &public, &p).is_ok())
+            .unwrap_or(false);
+        assert!(!ok, "flipped byte {pos} of {}", bytes.len());
+    }
+    for cut in [0, 10, bytes.len() / 2, bytes.len() - 1] {
+        assert!(
+            ModelProof::from_bytes(&bytes[..cut]).is_err(),
+            "cut at {cut}"
+        );
+    }
+    let mut long = bytes.clone();
+    long.push(0);
+    assert!(ModelProof::from_bytes(&long).is_err());
+    let err = ModelProof::from_bytes(b"a plonk proof, not ours").unwrap_err();
+    assert!(err.to_string().contains("another backend"), "{err}");
+    let mut v2 = bytes.clone();
+    v2[msg::PROOF_MAGIC.len()] = 2;
+    assert!(ModelProof::from_bytes(&v2)
+        .unwrap_err()
+        .to_string()
+        .contains("version"));
+}

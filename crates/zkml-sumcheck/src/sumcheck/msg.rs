@@ -15,3 +15,17 @@ pub struct SumcheckProof {
     /// Round `j`'s polynomial.
     pub rounds: Vec<RoundPoly>,
 }
+
+impl crate::codec::Encode for SumcheckProof {
+    fn encode(&self, w: &mut crate::codec::Writer) {
+        w.len(self.rounds.len());
+        self.rounds.iter().for_each(|g| w.frs(&g.evals));
+    }
+    fn decode(r: &mut crate::codec::Reader<'_>) -> crate::Result<Self> {
+        let n = r.len(4)?;
+        let rounds = (0..n)
+            .map(|_| Ok(RoundPoly { evals: r.frs()? }))
+            .collect::<crate::Result<_>>()?;
+        Ok(Self { rounds })
+    }
+}
