@@ -83,7 +83,8 @@ pub fn eval_qop(op: &QOp, x: &[&ITensor]) -> ITensor {
 
 fn check_range(q: &QGraph, id: usize, t: &ITensor, node: &str, op: &'static str) -> Result<()> {
     let bound = q.bound();
-    if let Some(&value) = t.iter().find(|v| v.abs() > bound) {
+    // `unsigned_abs`: `i64::MIN.abs()` overflows (wraps to itself in release).
+    if let Some(&value) = t.iter().find(|v| v.unsigned_abs() > bound.unsigned_abs()) {
         let v = &q.values[id];
         return Err(Error::OutOfRange {
             tensor: v.name.clone(),

@@ -167,7 +167,10 @@ impl PublicLayout {
                     )));
                 }
                 if what == "inputs" {
-                    if let Some(bad) = vals.iter().find(|v| v.abs() > self.bound) {
+                    if let Some(bad) = vals
+                        .iter()
+                        .find(|v| v.unsigned_abs() > self.bound.unsigned_abs())
+                    {
                         return Err(PlonkError::PublicValues(format!(
                             "inputs[{i}] holds {bad}, outside ±{}",
                             self.bound
@@ -447,3 +450,6 @@ impl Backend for PlonkBackend {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;
