@@ -8,6 +8,19 @@
 //! `n + 1 + L` advice columns, 3 more polynomials per lookup (`L` lookups),
 //! one permutation product per 2 equality columns, and the quotient pieces.
 //! The constant is fitted to measured proving times ([`SECONDS_PER_CELL`]).
+//!
+//! # Rows
+//!
+//! halo2 leaves `blinding_factors + 1` rows at the bottom for blinding, so a
+//! circuit of `2^k` rows has `usable = 2^k − (blinding_factors + 1)` rows, and
+//! keygen fails with `NotEnoughRowsAvailable` unless all three fit:
+//! the gadget rows (`rows ≤ usable`: every assigned cell, copy and selector
+//! lies in rows `0..rows`), the instance column (`num_public ≤ usable`: public
+//! value `i` is instance row `i`), and the range and function tables
+//! (`table_rows + 1 ≤ usable`: the table layouter pads each table column from
+//! its first unused row, which must itself be usable). [`rows_needed`] is that
+//! count plus the blinding rows; `k` is the smallest with `2^k ≥` it (and with
+//! at least halo2's `minimum_rows`).
 
 use std::fmt;
 
@@ -82,6 +95,24 @@ pub struct Plan {
     pub est_prove_s: f64,
     /// Proof size in bytes (exact: it depends only on the constraint system).
     pub proof_bytes: usize,
+}
+
+impl Plan {
+    /// Checks that the gadget rows, the tables and the instance column fit in
+    /// the usable rows at this plan's `k` (module doc, *Rows*): a plan that
+    /// does not is refused before halo2's keygen, which would panic on it.
+    pub fn check_fits(&self) -> Result<()> {
+        let used = self.rows.max(self.table_rows + 1).max(self.num_public);
+        if used > self.usable_rows {
+            let blinding = (1usize << self.k) - self.usable_rows;
+            let need = used + blinding;
+            return Err(PlonkError::KTooSmall {
+                k: self.k,
+                needed: need.next_power_of_two().trailing_zeros(),
+            });
+        }
+        Ok(())
+    }
 }
 
 impl fmt::Display for Plan {
@@ -165,7 +196,10 @@ fn pass(q: &QGraph, vis: &Visibility, n: usize, t: u32, freivalds: bool) -> Resu
 
 /// What the planner reads off halo2's own constraint system for a shape.
 struct CsFacts {
+    /// `blinding_factors + 1`: the rows at the bottom halo2 does not let us use.
     blinding: usize,
+    /// halo2's `minimum_rows` (no `k` below it sets up).
+    minimum_rows: usize,
     advice: usize,
     fixed: usize,
     lookups: usize,
@@ -198,12 +232,20 @@ fn cs_facts(shape: &Shape) -> CsFacts {
         + 1;
     CsFacts {
         blinding: cs.blinding_factors() + 1,
+        minimum_rows: cs.minimum_rows(),
         advice: cs.num_advice_columns(),
         fixed: cs.num_fixed_columns(),
         lookups,
         degree,
         proof_bytes: 32 * (commitments + evals + 2),
     }
+}
+
+/// Rows a circuit needs, blinding rows included: `max(rows, table_rows + 1,
+/// num_public) + blinding` (see the module doc, *Rows*), where `blinding` is
+/// halo2's `blinding_factors + 1`.
+pub fn rows_needed(rows: usize, table_rows: usize, num_public: usize, blinding: usize) -> usize {
+    rows.max(table_rows + 1).max(num_public) + blinding
 }
 
 /// The plan for a given shape and `k` (one layout pass): recovers a key's plan.
@@ -279,6 +321,8 @@ pub fn plan_with(
         .map(|&t| pass(q, vis, 8, t, matrix_check).map(|p| (t, p)))
         .collect::<Result<_>>()?;
     let mut cands: Vec<Plan> = vec![];
+    // The smallest `k` any candidate needs (for the error when none fits).
+    let mut needed_k = u32::MAX;
     for (n, pn) in &by_n {
         for (t, pt) in &by_t {
             let shape = Shape {
@@ -292,8 +336,10 @@ pub fn plan_with(
                 poseidon: has_committed(vis),
             };
             let facts = cs_facts(&shape);
-            let need = pn.rows.max(shape.table_rows()) + facts.blinding;
+            let need = rows_needed(pn.rows, shape.table_rows(), pn.num_public, facts.blinding)
+                .max(facts.minimum_rows);
             let min_k = need.next_power_of_two().trailing_zeros().max(4);
+            needed_k = needed_k.min(min_k);
             let k = match force_k {
                 Some(k) if k < min_k => continue,
                 Some(k) => k,
@@ -320,15 +366,14 @@ pub fn plan_with(
                 .partial_cmp(&(b.proof_bytes, b.est_prove_s))
                 .expect("estimates are finite")
         });
-    best.ok_or_else(|| {
-        let rows = by_n.iter().map(|(_, p)| p.rows).min().unwrap_or(0);
-        let needed = (rows + 16).next_power_of_two().trailing_zeros();
-        match force_k {
-            Some(k) if needed <= MAX_K => PlonkError::KTooSmall { k, needed },
-            _ => PlonkError::TooLarge {
-                k: needed,
-                max_k: MAX_K,
-            },
-        }
+    best.ok_or(match force_k {
+        Some(k) if needed_k <= MAX_K => PlonkError::KTooSmall {
+            k,
+            needed: needed_k,
+        },
+        _ => PlonkError::TooLarge {
+            k: needed_k,
+            max_k: MAX_K,
+        },
     })
 }

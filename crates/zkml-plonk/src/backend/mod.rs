@@ -123,7 +123,8 @@ pub struct PublicLayout {
 }
 
 impl PublicLayout {
-    fn of(q: &QGraph, vis: Visibility) -> Self {
+    /// The public values `q` has under `vis`.
+    pub fn of(q: &QGraph, vis: Visibility) -> Self {
         let numel = |id: &usize| q.values[*id].shape.iter().product();
         Self {
             inputs: q.inputs.iter().map(numel).collect(),
@@ -277,10 +278,29 @@ impl PlonkBackend {
             witness_only: false,
             blinds: Blinds::default(),
         };
-        let vk =
-            keygen_vk(params.as_ref(), &circuit).map_err(|e| PlonkError::Halo2(e.to_string()))?;
-        let pk = keygen_pk(params.as_ref(), vk.clone(), &circuit)
-            .map_err(|e| PlonkError::Halo2(e.to_string()))?;
+        plan.check_fits()?;
+        // halo2's keygen panics (rather than erring) on some layout faults;
+        // a panic there is a planner bug, reported as an error, never a crash.
+        let keygen = || -> Result<_> {
+            let vk = keygen_vk(params.as_ref(), &circuit)
+                .map_err(|e| PlonkError::Halo2(e.to_string()))?;
+            let pk = keygen_pk(params.as_ref(), vk.clone(), &circuit)
+                .map_err(|e| PlonkError::Halo2(e.to_string()))?;
+            Ok((vk, pk))
+        };
+        let (vk, pk) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(keygen))
+            .unwrap_or_else(|p| {
+                let msg = p
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                Err(PlonkError::Halo2(format!(
+                    "key generation failed at k = {} ({msg}); this is a bug in zkml's planner, \
+                     please report it with the model",
+                    plan.k
+                )))
+            })?;
         let model_hash = model_hash(q, &vis, &plan.shape, plan.k);
         let layout = PublicLayout::of(q, vis);
         let vsrs = VerifierSrs::of(&params);
