@@ -150,6 +150,7 @@ pub fn to_fr(b: &FieldBytes, what: &str) -> Result<Fr> {
 
 /// The weights commitment of `q` with blinding `r`.
 pub fn weights_commitment(q: &QGraph, r: &Blinding) -> Result<Commitment> {
+    crate::cpu::check_cpu()?;
     let bits = weight_bits(q);
     if bits > MAX_BITS {
         return Err(PlonkError::Visibility(format!(

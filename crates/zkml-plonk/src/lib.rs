@@ -37,11 +37,13 @@
 pub mod backend;
 pub mod circuit;
 pub mod commit;
+pub mod cpu;
 pub mod error;
 pub mod gadgets;
 pub mod plan;
 pub mod srs;
 
 pub use backend::{PlonkBackend, PlonkProof, PlonkProvingKey, PlonkVerifyingKey, PublicLayout};
+pub use cpu::check_cpu;
 pub use error::PlonkError;
 pub use plan::{plan, plan_with, Plan};

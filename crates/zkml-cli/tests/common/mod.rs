@@ -59,13 +59,30 @@ pub fn bench_models() -> Option<tempfile::TempDir> {
 /// Runs the `zkml` binary in the repository root, with one SRS cache for the
 /// whole suite (generated once per k).
 pub fn zkml(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_zkml"))
-        .args(args)
-        .current_dir(repo())
-        .env("ZKML_SRS_DIR", repo().join("target/test-srs"))
+    zkml_with(args, &[])
+}
+
+/// As [`zkml`], with extra environment variables.
+pub fn zkml_with(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    zkml_command(args)
+        .envs(env.iter().copied())
         .output()
         .unwrap()
 }
+
+/// The command [`zkml`] runs (for tests that spawn and signal it).
+pub fn zkml_command(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_zkml"));
+    c.args(args)
+        .current_dir(repo())
+        .env("ZKML_SRS_DIR", repo().join("target/test-srs"));
+    c
+}
+
+/// The small two-layer MLP fixture and an input for it.
+pub const TINY_MODEL: &str = "crates/zkml-cli/tests/fixtures/tiny_mlp.onnx";
+/// An input for [`TINY_MODEL`].
+pub const TINY_INPUT: &str = "crates/zkml-cli/tests/fixtures/tiny_mlp_input.json";
 
 /// A run's stdout then stderr.
 pub fn text(o: &std::process::Output) -> String {

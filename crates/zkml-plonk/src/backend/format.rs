@@ -310,6 +310,7 @@ impl PlonkVerifyingKey {
     /// key's `k` (a ceremony file, or a cached local one), the key's points
     /// must be that SRS's ([`PlonkError::Srs`] otherwise).
     pub fn from_bytes(bytes: &[u8], backend: &PlonkBackend) -> Result<Self> {
+        crate::cpu::check_cpu()?;
         let what = "verifying key";
         let mut r = Rd { b: bytes, what };
         let model_hash = r.header(MAGIC_VK)?;
@@ -381,6 +382,7 @@ impl PlonkProvingKey {
         backend: &PlonkBackend,
     ) -> Result<Self> {
         use std::io::Read;
+        crate::cpu::check_cpu()?;
         let what = "proving key";
         // Header, metadata and SRS fingerprint fit in the first 64 KiB.
         let mut head = Vec::new();

@@ -40,6 +40,7 @@ use zkml_core::{
 
 use crate::circuit::{check_visibility, ZkmlCircuit};
 use crate::commit::{commitments, to_fr, Blinds};
+use crate::cpu::check_cpu;
 use crate::error::{PlonkError, Result};
 use crate::gadgets::{fe, Shape};
 use crate::plan::{plan, Plan};
@@ -69,26 +70,13 @@ impl Default for PlonkBackend {
     }
 }
 
-/// The x86-64 build uses BMI2/ADX instructions for field arithmetic: refuse
-/// cleanly on a CPU without them instead of crashing.
-fn check_cpu() -> Result<()> {
-    #[cfg(target_arch = "x86_64")]
-    if !(std::arch::is_x86_feature_detected!("bmi2") && std::arch::is_x86_feature_detected!("adx"))
-    {
-        return Err(PlonkError::Halo2(
-            "this build's field arithmetic needs the BMI2 and ADX instructions, which this CPU lacks"
-                .into(),
-        ));
-    }
-    Ok(())
-}
-
 impl PlonkBackend {
     /// The verifier's part of the SRS available here for `k`, if any: the
     /// ceremony file when one is given (it must be readable and large
     /// enough), else a cached local SRS serving `k`, else `None`. Reads only
     /// three points; never generates an SRS.
     pub fn verifier_srs(&self, k: u32) -> Result<Option<VerifierSrs>> {
+        check_cpu()?;
         match &self.srs_file {
             Some(f) => srs::load_verifier_part(f, k).map(Some),
             None => srs::cached_file(&self.srs_dir, k)
@@ -99,6 +87,7 @@ impl PlonkBackend {
 
     /// The SRS for `k`.
     pub fn params(&self, k: u32) -> Result<ParamsKZG<Bn256>> {
+        check_cpu()?;
         match &self.srs_file {
             Some(f) => srs::load_file(f, k),
             None => srs::generate_or_load(&self.srs_dir, k),
@@ -266,6 +255,7 @@ impl PlonkBackend {
         vis: Visibility,
         plan: Plan,
     ) -> Result<(PlonkProvingKey, PlonkVerifyingKey)> {
+        check_cpu()?;
         check_visibility(&vis)?;
         zkml_core::reveal::check_reveal(q, &vis).map_err(PlonkError::Reveal)?;
         let params = Arc::new(self.params(plan.k)?);
