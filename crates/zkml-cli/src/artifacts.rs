@@ -344,6 +344,122 @@ pub fn read_settings(dir: &Path) -> Result<Settings> {
     Ok(s)
 }
 
+/// `settings.json` (at `path`) must describe the statement the key at `key`
+/// binds: its model hash, visibility, `k`, activation bits, and the shape and
+/// scale of every input and output (the scales turn the proven integers into
+/// the reals `verify` prints). Names the first field that disagrees.
+pub fn check_settings_against_key(
+    s: &Settings,
+    path: &Path,
+    key: &Path,
+    model_hash: &[u8; 32],
+    k: u32,
+    act_bits: u32,
+    layout: &zkml_plonk::PublicLayout,
+) -> Result<()> {
+    let differ = |field: &str, here: String, there: String| {
+        anyhow::anyhow!(
+            "`{}` and `{}` disagree on `{field}` ({here} vs {there}): the setup directory was \
+             modified or mixed with another setup's files; re-run `zkml setup`",
+            path.display(),
+            key.display()
+        )
+    };
+    if s.model_hash != hex(model_hash) {
+        return Err(differ("model_hash", s.model_hash.clone(), hex(model_hash)));
+    }
+    if s.visibility != layout.vis {
+        return Err(differ(
+            "visibility",
+            format!("{:?}", s.visibility),
+            format!("{:?}", layout.vis),
+        ));
+    }
+    if s.k != k {
+        return Err(differ("k", s.k.to_string(), k.to_string()));
+    }
+    if s.act_bits != act_bits {
+        return Err(differ(
+            "act_bits",
+            s.act_bits.to_string(),
+            act_bits.to_string(),
+        ));
+    }
+    for (group, infos, metas) in [
+        ("inputs", &s.inputs, &layout.input_meta),
+        ("outputs", &s.outputs, &layout.output_meta),
+    ] {
+        if infos.len() != metas.len() {
+            return Err(differ(
+                group,
+                format!("{} tensors", infos.len()),
+                format!("{} tensors", metas.len()),
+            ));
+        }
+        for (i, (t, m)) in infos.iter().zip(metas).enumerate() {
+            if t.shape != m.shape {
+                return Err(differ(
+                    &format!("{group}[{i}].shape"),
+                    format!("{:?}", t.shape),
+                    format!("{:?}", m.shape),
+                ));
+            }
+            if t.scale != m.scale {
+                return Err(differ(
+                    &format!("{group}[{i}].scale"),
+                    t.scale.to_string(),
+                    m.scale.to_string(),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `settings.json` (at `path`) must describe the compiled model `q` (from
+/// `model.json` at `model`): names, shapes and scales of its inputs and
+/// outputs, and its activation bits.
+pub fn check_settings_against_model(
+    s: &Settings,
+    path: &Path,
+    model: &Path,
+    q: &QGraph,
+) -> Result<()> {
+    let info = |ids: &[usize]| -> Vec<TensorInfo> {
+        ids.iter()
+            .map(|&i| TensorInfo {
+                name: q.values[i].name.clone(),
+                shape: q.values[i].shape.clone(),
+                scale: q.values[i].scale,
+            })
+            .collect()
+    };
+    for (field, here, there) in [
+        ("inputs", &s.inputs, info(&q.inputs)),
+        ("outputs", &s.outputs, info(&q.outputs)),
+    ] {
+        let same = |(a, b): (&TensorInfo, &TensorInfo)| {
+            a.name == b.name && a.shape == b.shape && a.scale == b.scale
+        };
+        ensure!(
+            here.len() == there.len() && here.iter().zip(&there).all(same),
+            "`{}` and `{}` disagree on `{field}`: the setup directory was modified or mixed with \
+             another setup's files; re-run `zkml setup`",
+            path.display(),
+            model.display()
+        );
+    }
+    ensure!(
+        s.act_bits == q.act_bits,
+        "`{}` and `{}` disagree on `act_bits` ({} vs {}); re-run `zkml setup`",
+        path.display(),
+        model.display(),
+        s.act_bits,
+        q.act_bits
+    );
+    Ok(())
+}
+
 /// Reads `model.json` from a setup directory.
 pub fn read_compiled(dir: &Path) -> Result<QGraph> {
     let path = dir.join("model.json");
@@ -438,6 +554,7 @@ pub fn hex(bytes: &[u8]) -> String {
 /// Parses lowercase or uppercase hex.
 pub fn unhex(s: &str) -> Result<Vec<u8>> {
     let s = s.trim_start_matches("0x");
+    ensure!(s.is_ascii(), "not a hex string (non-ASCII characters)");
     ensure!(s.len().is_multiple_of(2), "odd-length hex string");
     (0..s.len())
         .step_by(2)

@@ -151,7 +151,7 @@ fn reveal_argmax_and_indices() {
     let o = zkml(&["verify", &ix, &p]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(
-        text(&o).contains("disagree on the visibility"),
+        text(&o).contains("disagree on `visibility`"),
         "{}",
         text(&o)
     );

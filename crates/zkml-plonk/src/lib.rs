@@ -43,7 +43,9 @@ pub mod gadgets;
 pub mod plan;
 pub mod srs;
 
-pub use backend::{PlonkBackend, PlonkProof, PlonkProvingKey, PlonkVerifyingKey, PublicLayout};
+pub use backend::{
+    PlonkBackend, PlonkProof, PlonkProvingKey, PlonkVerifyingKey, PublicLayout, TensorMeta,
+};
 pub use cpu::check_cpu;
 pub use error::PlonkError;
 pub use plan::{plan, plan_with, Plan};

@@ -19,6 +19,12 @@ use crate::inputs;
 pub fn run(args: ProveArgs) -> Result<ExitCode> {
     let settings = artifacts::read_settings(&args.dir)?;
     let q = artifacts::read_compiled(&args.dir)?;
+    artifacts::check_settings_against_model(
+        &settings,
+        &args.dir.join("settings.json"),
+        &args.dir.join("model.json"),
+        &q,
+    )?;
     let msgpack = if inputs::is_msgpack(&args.input) {
         let src = args.dir.join(&settings.source);
         Some(
@@ -41,12 +47,19 @@ pub fn run(args: ProveArgs) -> Result<ExitCode> {
         execute_int(&q, x).with_context(|| format!("input file `{}`", args.input.display()))?;
     let b = backend(&args.srs);
     let pk_path = args.dir.join("pk.bin");
-    let pk_file = std::fs::File::open(&pk_path)
-        .with_context(|| format!("reading `{}`", pk_path.display()))?;
     let (pk, t_load) = step("loading the proving key", || {
-        PlonkProvingKey::from_reader(std::io::BufReader::new(pk_file), &q, &b)
+        PlonkProvingKey::from_file(&pk_path, &q, &b)
             .with_context(|| format!("`{}`", pk_path.display()))
     })?;
+    artifacts::check_settings_against_key(
+        &settings,
+        &args.dir.join("settings.json"),
+        &pk_path,
+        &pk.model_hash,
+        pk.plan.k,
+        pk.plan.shape.act_bits,
+        &pk.layout,
+    )?;
     let vis = settings.visibility;
     let openings = openings(&args.opening, &q, &vis)?;
     let ((proof, public), t_prove) = step("proving", || {
@@ -58,12 +71,7 @@ pub fn run(args: ProveArgs) -> Result<ExitCode> {
         .iter()
         .map(|f| format!("{f:?}"))
         .collect();
-    let outputs: Vec<Vec<f64>> = public
-        .outputs
-        .iter()
-        .zip(&settings.outputs)
-        .map(|(v, t)| v.iter().map(|&x| x as f64 / 2f64.powi(t.scale)).collect())
-        .collect();
+    let outputs = super::verify::real_outputs(&public.outputs, &pk.layout.output_meta);
     let revealed = Revealed::of(&pk.layout.vis.reveal, &public.revealed, &settings.outputs)?;
     let proof_bytes = proof.to_bytes();
     let file = ProofFile {

@@ -26,17 +26,17 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
         std::fs::read(&vk_path).with_context(|| format!("reading `{}`", vk_path.display()))?;
     let vk = PlonkVerifyingKey::from_bytes(&vk_bytes, &b)
         .with_context(|| format!("`{}`", vk_path.display()))?;
-    // What is printed as revealed comes from the key the proof is checked
-    // against; settings.json must describe the same statement.
-    if settings.visibility != vk.layout.vis {
-        bail!(
-            "`{}` and `{}` disagree on the visibility ({:?} vs {:?}); re-run `zkml setup`",
-            args.dir.join("settings.json").display(),
-            vk_path.display(),
-            settings.visibility,
-            vk.layout.vis
-        );
-    }
+    // What is printed (outputs as reals, what is revealed) comes from the key
+    // the proof is checked against; settings.json must describe the same statement.
+    artifacts::check_settings_against_key(
+        &settings,
+        &args.dir.join("settings.json"),
+        &vk_path,
+        &vk.model_hash,
+        vk.k,
+        vk.shape.act_bits,
+        &vk.layout,
+    )?;
     let t = Instant::now();
     match check(&args, &settings, &b, &vk, &expected) {
         Ok((outputs, revealed, commitments)) => {
@@ -122,8 +122,8 @@ fn check(
     ensure!(
         file.model_hash == settings.model_hash,
         "the proof is for another model or setup (model hash {}…, this setup has {}…)",
-        &file.model_hash[..file.model_hash.len().min(16)],
-        &settings.model_hash[..16]
+        file.model_hash.chars().take(16).collect::<String>(),
+        settings.model_hash.chars().take(16).collect::<String>()
     );
     let bytes = artifacts::unhex(&file.proof).context("the proof field is not hex")?;
     let proof = PlonkProof::from_bytes(&bytes)?;
@@ -140,6 +140,24 @@ fn check(
         file.revealed == as_read,
         "the proof file's `revealed` field does not match its verified public values"
     );
+    // Every field derived from the verified integers must be what they give.
+    let outputs = real_outputs(&file.public.outputs, &vk.layout.output_meta);
+    let as_read: Vec<Vec<f64>> = serde_json::from_str(&serde_json::to_string(&outputs)?)?;
+    ensure!(
+        file.outputs == as_read,
+        "the proof file's `outputs` field (the outputs as reals) does not match its verified \
+         public values"
+    );
+    let field: Vec<String> = vk
+        .layout
+        .instance(&file.public)?
+        .iter()
+        .map(|f| format!("{f:?}"))
+        .collect();
+    ensure!(
+        file.public_field_elements == field,
+        "the proof file's `public_field_elements` field does not match its verified public values"
+    );
     let got = file.public.commitments;
     for (what, want, have) in [
         ("input", expected.input, got.input),
@@ -148,13 +166,15 @@ fn check(
     ] {
         compare(what, want, have)?;
     }
-    let outputs = file
-        .public
-        .outputs
-        .iter()
-        .zip(&settings.outputs)
-        .map(|(v, t)| v.iter().map(|&x| x as f64 / 2f64.powi(t.scale)).collect());
-    Ok((outputs.collect(), revealed, got))
+    Ok((outputs, revealed, got))
+}
+
+/// The public outputs as reals: integer / 2^scale.
+pub fn real_outputs(ints: &[Vec<i64>], metas: &[zkml_plonk::TensorMeta]) -> Vec<Vec<f64>> {
+    ints.iter()
+        .zip(metas)
+        .map(|(v, m)| v.iter().map(|&x| x as f64 / 2f64.powi(m.scale)).collect())
+        .collect()
 }
 
 /// A required commitment must be the proof's.

@@ -1,34 +1,26 @@
 //! The byte formats of keys and proofs: headers, the model hash, the shared
 //! metadata (shape, `k`, public layout) and the reader they are parsed with.
+//! Reading and writing whole keys and proofs: [`super::keys`].
 
-use std::sync::Arc;
-
-use halo2_axiom::{
-    halo2curves::bn256::{Bn256, G1Affine, G2Affine},
-    plonk::{ProvingKey, VerifyingKey},
-    poly::kzg::commitment::ParamsKZG,
-    SerdeCurveAffine, SerdeFormat,
-};
 use zkml_core::{
     backend::{Reveal, Vis, Visibility},
     QGraph,
 };
 
-use super::{PlonkBackend, PlonkProof, PlonkProvingKey, PlonkVerifyingKey, PublicLayout};
-use crate::circuit::ZkmlCircuit;
+use super::{PublicLayout, TensorMeta};
 use crate::error::{PlonkError, Result};
 use crate::gadgets::{
     table::{FnKind, FnTable},
     Shape,
 };
-use crate::srs::VerifierSrs;
 
 /// Version of the key and proof byte formats (4: keys carry the output reveal;
-/// 5: committed visibility).
-pub const FORMAT_VERSION: u32 = 5;
-const MAGIC_PK: &[u8; 8] = b"ZKMLPPK\0";
-const MAGIC_VK: &[u8; 8] = b"ZKMLPVK\0";
-const MAGIC_PROOF: &[u8; 8] = b"ZKMLPPF\0";
+/// 5: committed visibility; 6: keys carry the shapes and scales of the model's
+/// inputs and outputs and end with a BLAKE2b-256 checksum).
+pub const FORMAT_VERSION: u32 = 6;
+pub(super) const MAGIC_PK: &[u8; 8] = b"ZKMLPPK\0";
+pub(super) const MAGIC_VK: &[u8; 8] = b"ZKMLPVK\0";
+pub(super) const MAGIC_PROOF: &[u8; 8] = b"ZKMLPPF\0";
 
 pub(super) fn hex(h: &[u8; 32]) -> String {
     h.iter().map(|b| format!("{b:02x}")).collect()
@@ -82,7 +74,7 @@ fn byte_vis(b: u8, what: &'static str) -> Result<Vis> {
     })
 }
 
-fn fmt_err(what: &'static str, reason: impl Into<String>) -> PlonkError {
+pub(super) fn fmt_err(what: &'static str, reason: impl Into<String>) -> PlonkError {
     PlonkError::Format {
         what,
         reason: reason.into(),
@@ -93,13 +85,13 @@ fn write_u32(w: &mut Vec<u8>, v: u32) {
     w.extend_from_slice(&v.to_le_bytes());
 }
 
-struct Rd<'a> {
-    b: &'a [u8],
-    what: &'static str,
+pub(super) struct Rd<'a> {
+    pub(super) b: &'a [u8],
+    pub(super) what: &'static str,
 }
 
 impl Rd<'_> {
-    fn take(&mut self, n: usize) -> Result<&[u8]> {
+    pub(super) fn take(&mut self, n: usize) -> Result<&[u8]> {
         if self.b.len() < n {
             return Err(fmt_err(self.what, "truncated"));
         }
@@ -107,13 +99,13 @@ impl Rd<'_> {
         self.b = rest;
         Ok(a)
     }
-    fn u32(&mut self) -> Result<u32> {
+    pub(super) fn u32(&mut self) -> Result<u32> {
         Ok(u32::from_le_bytes(self.take(4)?.try_into().unwrap()))
     }
-    fn u64(&mut self) -> Result<u64> {
+    pub(super) fn u64(&mut self) -> Result<u64> {
         Ok(u64::from_le_bytes(self.take(8)?.try_into().unwrap()))
     }
-    fn header(&mut self, magic: &[u8; 8]) -> Result<[u8; 32]> {
+    pub(super) fn header(&mut self, magic: &[u8; 8]) -> Result<[u8; 32]> {
         if self.take(8)? != magic {
             return Err(fmt_err(
                 self.what,
@@ -134,13 +126,13 @@ impl Rd<'_> {
     }
 }
 
-fn header(out: &mut Vec<u8>, magic: &[u8; 8], hash: &[u8; 32]) {
+pub(super) fn header(out: &mut Vec<u8>, magic: &[u8; 8], hash: &[u8; 32]) {
     out.extend_from_slice(magic);
     write_u32(out, FORMAT_VERSION);
     out.extend_from_slice(hash);
 }
 
-fn write_meta(out: &mut Vec<u8>, shape: &Shape, k: u32, layout: &PublicLayout) {
+pub(super) fn write_meta(out: &mut Vec<u8>, shape: &Shape, k: u32, layout: &PublicLayout) {
     for v in [layout.vis.input, layout.vis.weights, layout.vis.output] {
         out.push(vis_byte(v));
     }
@@ -160,10 +152,14 @@ fn write_meta(out: &mut Vec<u8>, shape: &Shape, k: u32, layout: &PublicLayout) {
     }
     out.push(u8::from(shape.freivalds));
     out.extend_from_slice(&layout.bound.to_le_bytes());
-    for sizes in [&layout.inputs, &layout.outputs] {
-        write_u32(out, sizes.len() as u32);
-        for &s in sizes {
-            out.extend_from_slice(&(s as u64).to_le_bytes());
+    for metas in [&layout.input_meta, &layout.output_meta] {
+        write_u32(out, metas.len() as u32);
+        for m in metas {
+            write_u32(out, m.shape.len() as u32);
+            for &d in &m.shape {
+                out.extend_from_slice(&(d as u64).to_le_bytes());
+            }
+            out.extend_from_slice(&m.scale.to_le_bytes());
         }
     }
     write_reveal(out, &layout.vis.reveal, layout.revealed);
@@ -216,7 +212,7 @@ fn read_reveal(r: &mut Rd<'_>) -> Result<(Reveal, usize)> {
     Ok((reveal, count))
 }
 
-fn read_meta(r: &mut Rd<'_>) -> Result<(Shape, u32, PublicLayout)> {
+pub(super) fn read_meta(r: &mut Rd<'_>) -> Result<(Shape, u32, PublicLayout)> {
     let what = r.what;
     let mut vis = Visibility {
         input: byte_vis(r.take(1)?[0], what)?,
@@ -249,14 +245,37 @@ fn read_meta(r: &mut Rd<'_>) -> Result<(Shape, u32, PublicLayout)> {
         b => return Err(fmt_err(what, format!("bad matrix-check flag {b}"))),
     };
     let bound = i64::from_le_bytes(r.take(8)?.try_into().unwrap());
-    let mut sizes = [vec![], vec![]];
-    for s in sizes.iter_mut() {
+    let mut metas = [vec![], vec![]];
+    for ms in metas.iter_mut() {
+        // Each tensor takes at least 8 bytes: counts no larger than the file.
         let m = r.u32()?;
+        if m as usize > r.b.len() / 8 {
+            return Err(fmt_err(what, "implausible tensor count"));
+        }
         for _ in 0..m {
-            s.push(r.u64()? as usize);
+            let nd = r.u32()?;
+            if nd > 32 {
+                return Err(fmt_err(what, format!("implausible rank {nd}")));
+            }
+            let shape = (0..nd)
+                .map(|_| r.u64().map(|d| d as usize))
+                .collect::<Result<Vec<_>>>()?;
+            // Element counts stay far below what any circuit can hold.
+            if shape
+                .iter()
+                .try_fold(1usize, |a, &d| a.checked_mul(d).filter(|&n| n <= 1 << 40))
+                .is_none()
+            {
+                return Err(fmt_err(what, format!("implausible tensor shape {shape:?}")));
+            }
+            let scale = r.u32()? as i32;
+            ms.push(TensorMeta { shape, scale });
         }
     }
-    let [inputs, outputs] = sizes;
+    let [input_meta, output_meta] = metas;
+    let numel = |m: &TensorMeta| m.shape.iter().product();
+    let inputs = input_meta.iter().map(numel).collect();
+    let outputs = output_meta.iter().map(numel).collect();
     let (reveal, revealed) = read_reveal(r)?;
     vis.reveal = reveal;
     Ok((
@@ -278,182 +297,16 @@ fn read_meta(r: &mut Rd<'_>) -> Result<(Shape, u32, PublicLayout)> {
             outputs,
             bound,
             revealed,
+            input_meta,
+            output_meta,
         },
     ))
-}
-
-fn srs_fingerprint(params: &ParamsKZG<Bn256>) -> Vec<u8> {
-    let mut v = vec![];
-    params
-        .s_g2()
-        .write(&mut v, SerdeFormat::RawBytes)
-        .expect("write to a vector");
-    v
-}
-
-impl PlonkVerifyingKey {
-    /// Serializes: header, shape, public layout, the verifier's SRS points
-    /// ([`VerifierSrs`], compressed), the halo2 key.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = vec![];
-        header(&mut out, MAGIC_VK, &self.model_hash);
-        write_meta(&mut out, &self.shape, self.k, &self.layout);
-        self.srs.write(&mut out);
-        self.vk
-            .write(&mut out, SerdeFormat::RawBytes)
-            .expect("write to a vector");
-        out
-    }
-
-    /// Reads a key written by [`Self::to_bytes`]. Needs no SRS file: the key
-    /// carries the verifier's SRS points. When `backend` has an SRS for the
-    /// key's `k` (a ceremony file, or a cached local one), the key's points
-    /// must be that SRS's ([`PlonkError::Srs`] otherwise).
-    pub fn from_bytes(bytes: &[u8], backend: &PlonkBackend) -> Result<Self> {
-        crate::cpu::check_cpu()?;
-        let what = "verifying key";
-        let mut r = Rd { b: bytes, what };
-        let model_hash = r.header(MAGIC_VK)?;
-        let (shape, k, layout) = read_meta(&mut r)?;
-        let srs = VerifierSrs::read(r.take(VerifierSrs::LEN)?)
-            .map_err(|e| fmt_err(what, format!("SRS points: {e}")))?;
-        if let Some(local) = backend.verifier_srs(k)? {
-            if local != srs {
-                return Err(PlonkError::Srs(
-                    "the verifying key was made with another SRS than the one available here"
-                        .into(),
-                ));
-            }
-        }
-        let mut rest = r.b;
-        let vk = VerifyingKey::<G1Affine>::read::<_, ZkmlCircuit>(
-            &mut rest,
-            SerdeFormat::RawBytes,
-            shape.clone(),
-        )
-        .map_err(|e| fmt_err(what, e.to_string()))?;
-        if !rest.is_empty() {
-            return Err(fmt_err(what, "trailing bytes"));
-        }
-        Ok(Self {
-            shape,
-            k,
-            layout,
-            model_hash,
-            params: srs.params(k),
-            srs,
-            vk,
-        })
-    }
-}
-
-fn srs_fingerprint_len() -> usize {
-    let mut v = vec![];
-    G2Affine::default()
-        .write(&mut v, SerdeFormat::RawBytes)
-        .expect("write to a vector");
-    v.len()
-}
-
-impl PlonkProvingKey {
-    /// Serializes: header, shape, public layout, the halo2 proving key (the SRS is not included).
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = vec![];
-        header(&mut out, MAGIC_PK, &self.model_hash);
-        write_meta(&mut out, &self.plan.shape, self.plan.k, &self.layout);
-        out.extend_from_slice(&srs_fingerprint(&self.params));
-        self.pk
-            .write(&mut out, SerdeFormat::RawBytes)
-            .expect("write to a vector");
-        out
-    }
-
-    /// Reads a key written by [`Self::to_bytes`] for the model `q` (re-planned to recover the
-    /// plan; a key for another model is refused).
-    pub fn from_bytes(bytes: &[u8], q: &QGraph, backend: &PlonkBackend) -> Result<Self> {
-        Self::from_reader(bytes, q, backend)
-    }
-
-    /// As [`Self::from_bytes`], streaming: the key's bytes are never held in
-    /// memory beside the parsed key (it is the largest file of a setup).
-    pub fn from_reader(
-        mut reader: impl std::io::Read,
-        q: &QGraph,
-        backend: &PlonkBackend,
-    ) -> Result<Self> {
-        use std::io::Read;
-        crate::cpu::check_cpu()?;
-        let what = "proving key";
-        // Header, metadata and SRS fingerprint fit in the first 64 KiB.
-        let mut head = Vec::new();
-        (&mut reader)
-            .take(1 << 16)
-            .read_to_end(&mut head)
-            .map_err(|e| fmt_err(what, e.to_string()))?;
-        let mut r = Rd { b: &head, what };
-        let found = r.header(MAGIC_PK)?;
-        let (shape, k, layout) = read_meta(&mut r)?;
-        let expected = model_hash(q, &layout.vis, &shape, k);
-        if found != expected {
-            return Err(PlonkError::WrongModel {
-                what,
-                found: hex(&found),
-                expected: hex(&expected),
-            });
-        }
-        let fp = r.take(srs_fingerprint_len())?.to_vec();
-        let consumed = head.len() - r.b.len();
-        let params = backend.params(k)?;
-        if srs_fingerprint(&params) != fp {
-            return Err(PlonkError::Srs(
-                "the proving key was made with another SRS than the one available here".into(),
-            ));
-        }
-        let plan = crate::plan::plan_for_shape(q, &layout.vis, &shape, k)?;
-        let mut rest = std::io::Cursor::new(&head[consumed..]).chain(reader);
-        let pk =
-            ProvingKey::<G1Affine>::read::<_, ZkmlCircuit>(&mut rest, SerdeFormat::RawBytes, shape)
-                .map_err(|e| fmt_err(what, e.to_string()))?;
-        Ok(Self {
-            plan,
-            layout,
-            model_hash: found,
-            params: Arc::new(params),
-            pk,
-        })
-    }
-}
-
-impl PlonkProof {
-    /// Serializes: header, transcript length (`u64`), transcript.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = vec![];
-        header(&mut out, MAGIC_PROOF, &self.model_hash);
-        out.extend_from_slice(&(self.bytes.len() as u64).to_le_bytes());
-        out.extend_from_slice(&self.bytes);
-        out
-    }
-
-    /// Reads a proof written by [`Self::to_bytes`].
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let what = "proof";
-        let mut r = Rd { b: bytes, what };
-        let model_hash = r.header(MAGIC_PROOF)?;
-        let n = r.u64()? as usize;
-        let body = r.take(n)?.to_vec();
-        if !r.b.is_empty() {
-            return Err(fmt_err(what, "trailing bytes"));
-        }
-        Ok(Self {
-            model_hash,
-            bytes: body,
-        })
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backend::PlonkProof;
 
     #[test]
     fn proof_bytes_are_versioned_and_checked() {
@@ -508,6 +361,14 @@ mod tests {
                 outputs: vec![20],
                 bound: 100,
                 revealed,
+                input_meta: vec![TensorMeta {
+                    shape: vec![1, 4],
+                    scale: 7,
+                }],
+                output_meta: vec![TensorMeta {
+                    shape: vec![2, 10],
+                    scale: -2,
+                }],
             };
             let mut out = vec![];
             write_meta(&mut out, &shape, 9, &layout);

@@ -47,6 +47,7 @@ use crate::plan::{plan, Plan};
 use crate::srs::{self, VerifierSrs};
 
 mod format;
+mod keys;
 
 use format::hex;
 pub use format::{model_hash, FORMAT_VERSION};
@@ -109,15 +110,36 @@ pub struct PublicLayout {
     pub bound: i64,
     /// How many values `vis.reveal` reveals ([`zkml_core::reveal::revealed_count`]).
     pub revealed: usize,
+    /// Shape and scale of each model input (element counts: `inputs`).
+    pub input_meta: Vec<TensorMeta>,
+    /// Shape and scale of each model output (element counts: `outputs`).
+    pub output_meta: Vec<TensorMeta>,
+}
+
+/// Shape and scale of a model input or output, as the verifying key records
+/// them: `zkml verify` reads reals as `integer / 2^scale` from these, and a
+/// `settings.json` that disagrees is refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TensorMeta {
+    /// Shape.
+    pub shape: Vec<usize>,
+    /// Scale exponent: real = integer / 2^scale.
+    pub scale: i32,
 }
 
 impl PublicLayout {
     /// The public values `q` has under `vis`.
     pub fn of(q: &QGraph, vis: Visibility) -> Self {
         let numel = |id: &usize| q.values[*id].shape.iter().product();
+        let meta = |id: &usize| TensorMeta {
+            shape: q.values[*id].shape.clone(),
+            scale: q.values[*id].scale,
+        };
         Self {
             inputs: q.inputs.iter().map(numel).collect(),
             outputs: q.outputs.iter().map(numel).collect(),
+            input_meta: q.inputs.iter().map(meta).collect(),
+            output_meta: q.outputs.iter().map(meta).collect(),
             bound: q.bound(),
             revealed: zkml_core::reveal::revealed_count(q, &vis.reveal),
             vis,
