@@ -238,9 +238,10 @@ fn bench_mlp() {
     let s = std::time::Instant::now();
     SumcheckBackend.verify(&key, &public, &proof).unwrap();
     println!(
-        "verify {:.2?} ({} openings)",
+        "verify {:.2?} ({} openings), proof {} bytes",
         s.elapsed(),
-        proof.openings.len()
+        proof.openings.len(),
+        proof.to_bytes().len()
     );
 }
 
