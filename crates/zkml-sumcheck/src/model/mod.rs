@@ -35,6 +35,8 @@
 //!   computes its aligned, broadcast values); an activation must have the
 //!   output's shape and `k ≥ 0`. At a fresh point `ρ`: `õ(ρ)` and each
 //!   activation's value are sent, the linear relation is checked.
+//! * `Reshape`: of a known tensor, the verifier reshapes it (no proof); of a
+//!   committed one, only when the layout is unchanged, proved as `õ(ρ) = ã(ρ)`.
 //! * `Relu`: `(a_i, o_i) ∈ {(v, max(v, 0)) : |v| ≤ B}` by one LogUp on
 //!   `a + γ·o` (`γ` drawn after the commitments); at the lookup's point the
 //!   prover sends `ã`, `õ`, the verifier checks `w̃ = ã + γ·õ`.
@@ -124,9 +126,16 @@ pub(crate) fn relu_table(q: &QGraph, gamma: Fr) -> Vec<Fr> {
         .collect()
 }
 
-/// Whether value `id` is known to the verifier (input/output public, or a constant).
+/// Whether value `id` is known to the verifier: a public input or output, a
+/// constant, or a `Reshape` of a known value (the verifier reshapes it).
 pub(crate) fn is_known(q: &QGraph, id: usize) -> bool {
-    matches!(q.values[id].kind, QValueKind::Input | QValueKind::Const(_)) || q.outputs.contains(&id)
+    match q.values[id].kind {
+        QValueKind::Input | QValueKind::Const(_) => true,
+        QValueKind::Node(n) => {
+            q.outputs.contains(&id)
+                || matches!(q.nodes[n].op, QOp::Reshape { .. }) && is_known(q, q.nodes[n].inputs[0])
+        }
+    }
 }
 
 /// Whether value `id` is a constant of the model.
@@ -192,6 +201,15 @@ fn check_supported(q: &QGraph, vis: &Visibility) -> Result<()> {
                 }
             }
             QOp::Relu => {}
+            QOp::Reshape { .. } => {
+                let (a, o) = (node.inputs[0], node.output);
+                if !is_known(q, a) && layout(&q.values[a].shape) != layout(&q.values[o].shape) {
+                    return Err(unsupported(
+                        "a reshape of a hidden tensor must keep the last dimension and the \
+                         product of the others (index maps are not implemented yet)",
+                    ));
+                }
+            }
             _ => return Err(unsupported("not implemented in the sumcheck backend yet")),
         }
     }

@@ -31,6 +31,8 @@ pub enum NodeProof {
         /// Each non-constant operand's value at `ρ`, in input order.
         operand_evals: Vec<Fr>,
     },
+    /// The output is known to the verifier, which computes it (a reshape of a known tensor).
+    Derived,
     /// `o = max(a, 0)`.
     Relu {
         /// The lookup of `a + γ·o` in the ReLU table.
@@ -101,6 +103,7 @@ impl Encode for NodeProof {
                 w.fr(a_eval);
                 w.fr(o_eval);
             }
+            NodeProof::Derived => w.u8(3),
         }
     }
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
@@ -125,6 +128,7 @@ impl Encode for NodeProof {
                 a_eval: r.fr()?,
                 o_eval: r.fr()?,
             },
+            3 => NodeProof::Derived,
             t => return Err(Error::Decode(format!("node proof tag {t}"))),
         })
     }

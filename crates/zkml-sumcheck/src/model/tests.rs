@@ -126,6 +126,7 @@ fn tampered_proof_messages_are_rejected() {
             NodeProof::MatMul { y_eval, .. } => *y_eval += Fr::ONE,
             NodeProof::Linear { out_eval, .. } => *out_eval += Fr::ONE,
             NodeProof::Relu { a_eval, .. } => *a_eval += Fr::ONE,
+            NodeProof::Derived => continue,
         }
         assert!(bad(&p), "node {i}");
         cases += 1;
@@ -280,4 +281,75 @@ fn proof_bytes_round_trip_and_flipped_or_cut_bytes_are_rejected() {
         .unwrap_err()
         .to_string()
         .contains("version"));
+}
+
+#[test]
+fn flatten_of_the_input_and_a_layout_keeping_reshape_prove() {
+    // [1,1,4,6] → Flatten → 24-16 dense → ReLU → [16] → 16-10 dense.
+    let mut g = Graph::new();
+    let x = g.add_input("x", vec![1, 1, 4, 6]);
+    let f = g
+        .add_node("flatten", Op::Reshape { shape: vec![1, 24] }, vec![x], "f")
+        .unwrap();
+    let h = dense(&mut g, f, 24, 16, "0", 20);
+    let r = g.add_node("relu", Op::Relu, vec![h], "r").unwrap();
+    let v = g
+        .add_node("vec", Op::Reshape { shape: vec![16] }, vec![r], "v")
+        .unwrap();
+    let o = dense(&mut g, v, 16, 10, "1", 30);
+    g.add_output(o);
+    let samples: Vec<Vec<FTensor>> = (0..2)
+        .map(|s| vec![det(&[1, 1, 4, 6], 200 + s, 1.0).mapv(f32::abs)])
+        .collect();
+    let cal = calibrate(&g, &samples).unwrap();
+    let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
+    let t = execute(&q, &samples[0]).unwrap();
+    let key = setup(&q);
+    let (proof, public) = SumcheckBackend.prove(&key, &q, &t).unwrap();
+    assert!(proof.nodes.iter().any(|n| matches!(n, NodeProof::Derived)));
+    SumcheckBackend.verify(&key, &public, &proof).unwrap();
+    // Tamper the hidden reshape's claimed value.
+    let i = q.nodes.iter().position(|n| n.name == "vec").unwrap();
+    let mut p = proof.clone();
+    if let NodeProof::Linear { out_eval, .. } = &mut p.nodes[i] {
+        *out_eval += Fr::ONE;
+    }
+    assert!(SumcheckBackend.verify(&key, &public, &p).is_err());
+    // A public output that reshapes a hidden tensor (same layout) is proved,
+    // not derived: a wrong hidden tensor is still caught.
+    let mut g3 = Graph::new();
+    let x = g3.add_input("x", vec![1, 8]);
+    let h = dense(&mut g3, x, 8, 6, "0", 50);
+    let o = g3
+        .add_node("vec", Op::Reshape { shape: vec![6] }, vec![h], "o")
+        .unwrap();
+    g3.add_output(o);
+    let s3 = vec![det(&[1, 8], 3, 1.0)];
+    let cal = calibrate(&g3, std::slice::from_ref(&s3)).unwrap();
+    let q3 = quantize(&g3, &cal, &QuantConfig::default()).unwrap();
+    let t3 = execute(&q3, &s3).unwrap();
+    let key3 = setup(&q3);
+    let (p3, pub3) = SumcheckBackend.prove(&key3, &q3, &t3).unwrap();
+    assert!(matches!(p3.nodes.last(), Some(NodeProof::Linear { .. })));
+    SumcheckBackend.verify(&key3, &pub3, &p3).unwrap();
+    let mut bad = pub3.clone();
+    bad.outputs[0][0] += 1;
+    assert!(SumcheckBackend.verify(&key3, &bad, &p3).is_err());
+    // A reshape that changes the layout of a hidden tensor is refused.
+    let mut g2 = Graph::new();
+    let x = g2.add_input("x", vec![1, 8]);
+    let h = dense(&mut g2, x, 8, 8, "0", 40);
+    let r = g2
+        .add_node("sq", Op::Reshape { shape: vec![2, 4] }, vec![h], "s")
+        .unwrap();
+    g2.add_output(r);
+    let cal = calibrate(&g2, &[vec![det(&[1, 8], 1, 1.0)]]).unwrap();
+    let q2 = quantize(&g2, &cal, &QuantConfig::default()).unwrap();
+    let err = SumcheckBackend
+        .setup(&q2, &SetupOptions::default())
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Unsupported { op, .. } if op == "Reshape"),
+        "{err}"
+    );
 }

@@ -47,6 +47,25 @@ fn known_values(q: &QGraph, public: &PublicValues) -> Result<HashMap<usize, Vec<
             known.insert(id, c.iter().copied().collect());
         }
     }
+    // Reshapes of known values: computed here (a public output among them
+    // must equal the computed values).
+    for node in &q.nodes {
+        if matches!(node.op, QOp::Reshape { .. }) && is_known(q, node.inputs[0]) {
+            let v = known
+                .get(&node.inputs[0])
+                .cloned()
+                .ok_or_else(|| malformed("known reshape input"))?;
+            if let Some(p) = known.get(&node.output) {
+                if *p != v {
+                    return Err(reject(
+                        "public output = reshape of a known tensor",
+                        format!("value `{}`", q.values[node.output].name),
+                    ));
+                }
+            }
+            known.insert(node.output, v);
+        }
+    }
     Ok(known)
 }
 
@@ -199,6 +218,27 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()
                 if sum != *out_eval {
                     return Err(reject(
                         "linear node: õ(ρ) = Σ ±2^k·ã(ρ)",
+                        format!("node `{}`", node.name),
+                    ));
+                }
+            }
+            (QOp::Reshape { .. }, NodeProof::Derived) if is_known(q, node.inputs[0]) => {}
+            (
+                QOp::Reshape { .. },
+                NodeProof::Linear {
+                    out_eval,
+                    operand_evals,
+                },
+            ) if !is_known(q, node.inputs[0]) => {
+                let rho = t.challenges(b"model/rho", nv_out);
+                expect_len("reshape operand evaluations", operand_evals.len(), 1)?;
+                t.absorb_scalar(b"model/out_eval", out_eval);
+                t.absorb_scalars(b"model/operand_evals", operand_evals);
+                claim(out, rho.clone(), *out_eval, &mut open)?;
+                claim(node.inputs[0], rho, operand_evals[0], &mut open)?;
+                if operand_evals[0] != *out_eval {
+                    return Err(reject(
+                        "reshape with unchanged layout: õ(ρ) = ã(ρ)",
                         format!("node `{}`", node.name),
                     ));
                 }
