@@ -93,6 +93,7 @@ pub mod model;
 pub mod sumcheck;
 pub mod transcript;
 pub mod univariate;
+pub mod zk;
 
 pub use error::{Error, Result};
 pub use model::SumcheckBackend;

@@ -32,6 +32,19 @@ pub fn interpolate_at(evals: &[Fr], x: Fr) -> Fr {
     acc
 }
 
+/// The Lagrange basis at nodes `0..n` evaluated at `x`: `g(x) = Σ_i L_i(x)·g(i)`
+/// for every `g` of degree `< n`. Linear in the values, so it also maps
+/// commitments to values to a commitment to `g(x)`.
+pub fn lagrange_coeffs(n: usize, x: Fr) -> Vec<Fr> {
+    (0..n)
+        .map(|i| {
+            let mut e = vec![Fr::ZERO; n];
+            e[i] = Fr::ONE;
+            interpolate_at(&e, x)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -44,5 +57,9 @@ mod tests {
             assert_eq!(interpolate_at(&evals, Fr::from(x)), g(Fr::from(x)));
         }
         assert_eq!(interpolate_at(&evals, Fr::from(2)), evals[2]);
+        let x = Fr::from(77);
+        let l = lagrange_coeffs(4, x);
+        let via: Fr = l.iter().zip(&evals).map(|(a, b)| *a * b).sum();
+        assert_eq!(via, g(x));
     }
 }

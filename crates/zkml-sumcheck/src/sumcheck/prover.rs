@@ -88,7 +88,7 @@ impl ProductSum {
     }
 
     /// `g_j(0..=d)` for the current (partially folded) tables.
-    fn round_poly(&self, d: usize) -> Vec<Fr> {
+    pub(crate) fn round_poly(&self, d: usize) -> Vec<Fr> {
         let half = self.factors[0].evals.len() / 2;
         let kf = self.factors.len();
         let chunk = 1024.max(half / (4 * rayon::current_num_threads().max(1)));

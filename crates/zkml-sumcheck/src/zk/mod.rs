@@ -1,0 +1,78 @@
+//! Zero-knowledge building blocks (Hyrax, Wahby et al. 2018, §4): Σ-protocols
+//! over Pedersen-committed scalars and a sumcheck whose messages are
+//! commitments. **Not yet wired into [`crate::matmul`], [`crate::logup`] or
+//! [`crate::model`]** (see the crate doc).
+//!
+//! Scalars are committed as `Com(v; ρ) = v·U + ρ·H` with the generators of
+//! [`crate::hyrax::Generators`] (no known discrete-log relation between `U`
+//! and `H`, so a commitment binds `v` and hides it perfectly).
+//!
+//! * **Proof of zero** (Schnorr): `X = ρ·H`, i.e. `X` commits to 0.
+//!   `A = k·H`; `c`; `s = k + c·ρ`; check `s·H = A + c·X`. Equalities and
+//!   linear relations among committed values reduce to it by homomorphism.
+//! * **Proof of product**: `C_x, C_y, C_z` commit to `x, y, z = x·y`.
+//!   `α = Com(b_1; b_2)`, `β = Com(b_3; b_4)`, `δ = b_1·C_y + b_5·H`; `c`;
+//!   `z_1 = b_1 + c·x`, `z_2 = b_2 + c·ρ_x`, `z_3 = b_3 + c·y`,
+//!   `z_4 = b_4 + c·ρ_y`, `z_5 = b_5 + c·(ρ_z − ρ_y·x)`; checks
+//!   `α + c·C_x = Com(z_1; z_2)`, `β + c·C_y = Com(z_3; z_4)`,
+//!   `δ + c·C_z = z_1·C_y + z_5·H`.
+//! * **Committed sumcheck**: round `j` sends `C_{j,i} = Com(g_j(i); ρ_{j,i})`
+//!   for `i = 0..=d` and a proof of zero for
+//!   `C_{j,0} + C_{j,1} − C_{claim_j}`; then
+//!   `C_{claim_{j+1}} = Σ_i L_i(r_j)·C_{j,i}` (Lagrange basis at `0..d`),
+//!   computed by the verifier. At the end the prover commits the committed
+//!   factors' values `f̃_k(r)`, proves each product of a term with proofs of
+//!   product, and a proof of zero for `C_{claim_n} − Σ_t c_t·Π(public)·C_{term_t}`.
+//!   Factors the verifier can evaluate itself (`eq`, a public table) are
+//!   scalars in that sum. The factor commitments are the caller's to open
+//!   (a Hyrax evaluation proof with a committed value, [`crate::hyrax::verify_eval`]).
+//!
+//! Simulation: every message is a perfectly hiding commitment or a Σ-protocol
+//! response; given the challenges, a simulator picks the commitments and
+//! responses uniformly and solves each check for the first message
+//! (`A = s·H − c·X`; `α`, `β`, `δ` likewise), which gives the same
+//! distribution as the honest prover's, independently of the witness.
+
+pub mod msg;
+pub mod prover;
+pub mod verifier;
+
+pub use msg::{ProductProof, ZeroProof, ZkRound, ZkSumcheckProof};
+pub use prover::{prove_product, prove_sumcheck, prove_zero, Opening, ZkProverOutput};
+pub use verifier::{verify_product, verify_sumcheck, verify_zero, ZkSubClaim};
+
+use crate::field::{Fr, G1Affine};
+use crate::transcript::Transcript;
+
+/// Absorbs the committed sumcheck's statement (both ends).
+pub(crate) fn absorb_statement(
+    t: &mut Transcript,
+    num_vars: usize,
+    degree: usize,
+    claim: &G1Affine,
+) {
+    t.absorb_u64(b"zk/sumcheck/num_vars", num_vars as u64);
+    t.absorb_u64(b"zk/sumcheck/degree", degree as u64);
+    t.absorb_points(b"zk/sumcheck/claim", std::slice::from_ref(claim));
+}
+
+/// The committed factors of each term, in order (`public[k]` marks the
+/// factors the verifier evaluates itself). Shared by both ends so the proofs
+/// of product line up.
+pub(crate) fn committed_factors(terms: &[(Fr, Vec<usize>)], public: &[bool]) -> Vec<Vec<usize>> {
+    terms
+        .iter()
+        .map(|(_, s)| s.iter().copied().filter(|&k| !public[k]).collect())
+        .collect()
+}
+
+/// Number of proofs of product the final check needs.
+pub(crate) fn product_count(terms: &[(Fr, Vec<usize>)], public: &[bool]) -> usize {
+    committed_factors(terms, public)
+        .iter()
+        .map(|c| c.len().saturating_sub(1))
+        .sum()
+}
+
+#[cfg(test)]
+mod tests;
