@@ -7,7 +7,7 @@
 //!
 //! | group | integers, in order | digit width |
 //! | --- | --- | --- |
-//! | weights | every constant tensor a node reads, in value order, row-major | [`weight_bits`] |
+//! | weights | every constant tensor a node reads or the model outputs, in value order, row-major | [`weight_bits`] |
 //! | input | every model input, in order, row-major | `act_bits` |
 //! | output | every model output, in order, row-major | `act_bits` |
 //!
@@ -89,13 +89,18 @@ pub struct Blinds {
 }
 
 /// The constant values a weights commitment binds: every constant that is an
-/// input of some node, in value order.
+/// input of some node or a model output, in value order. (A constant output
+/// left out would be a free, unchecked cell under hidden weights: the key
+/// does not bind constants, so any value would prove.)
 pub fn committed_constants(q: &QGraph) -> Vec<usize> {
     let mut used = vec![false; q.values.len()];
     for n in &q.nodes {
         for &i in &n.inputs {
             used[i] = true;
         }
+    }
+    for &o in &q.outputs {
+        used[o] = true;
     }
     (0..q.values.len())
         .filter(|&i| used[i] && matches!(q.values[i].kind, QValueKind::Const(_)))

@@ -413,3 +413,102 @@ fn committed_io_with_matrix_checks() {
     assert_ne!(public1.commitments.input, public.commitments.input);
     assert!(be.verify(&vk, &public, &proof1).is_err());
 }
+
+/// Regression: a constant that is itself a model output is bound by the
+/// weights commitment. It used to be a free cell outside the commitment (and
+/// the key does not bind constants), so a prover could show any value for it
+/// with the same key and the same published commitment.
+#[test]
+fn committed_weights_bind_constant_outputs() {
+    let mut g = Graph::new();
+    let x = g.add_input("x", vec![1, 4]);
+    let r = g.add_node("relu", Op::Relu, vec![x], "r").unwrap();
+    g.add_output(r);
+    let c = g.add_const(
+        "c",
+        ArrayD::from_shape_vec(IxDyn(&[2]), vec![0.5f32, -0.5]).unwrap(),
+    );
+    g.add_output(c);
+    let samples: Vec<Vec<FTensor>> = (0..2).map(|s| vec![det(&[1, 4], 20 + s)]).collect();
+    let cal = calibrate(&g, &samples).unwrap();
+    let cfg = QuantConfig {
+        act_bits: 12,
+        max_scale: 7,
+        ..QuantConfig::default()
+    };
+    let q = quantize(&g, &cal, &cfg).unwrap();
+    let cid = q.outputs[1];
+    assert!(zkml_plonk::commit::committed_constants(&q).contains(&cid));
+    let vis = Visibility {
+        input: Vis::Public,
+        weights: Vis::Committed,
+        output: Vis::Public,
+        reveal: Reveal::None,
+    };
+    let o = Openings {
+        weights: Some(fresh_blinding()),
+        ..Openings::default()
+    };
+    let t = execute(&q, &samples[0]).unwrap();
+    let honest: Vec<i64> = t.values[cid].iter().copied().collect();
+
+    // The forger's model: the same key (constants are not in the model hash),
+    // the constant output negated; same weight width.
+    let mut q2 = q.clone();
+    let QValueKind::Const(w) = &mut q2.values[cid].kind else {
+        unreachable!()
+    };
+    w.mapv_inplace(|v| -v);
+    assert_eq!(weight_bits(&q2), weight_bits(&q));
+    let t2 = execute(&q2, &samples[0]).unwrap();
+    let forged: Vec<i64> = t2.values[cid].iter().copied().collect();
+    assert_ne!(forged, honest);
+
+    // MockProver: the forged circuit against the published commitment fails.
+    let (c, _) = commitments(&q, &t, &vis, &o).unwrap();
+    let published = c.weights.unwrap();
+    let p = plan(&q2, &vis, None).unwrap();
+    let (_, blinds) = commitments(&q2, &t2, &vis, &o).unwrap();
+    let forged_circuit = ZkmlCircuit {
+        q: Arc::new(q2.clone()),
+        trace: Some(Arc::new(t2.clone())),
+        vis: vis.clone(),
+        shape: p.shape.clone(),
+        tamper: None,
+        witness_only: false,
+        blinds,
+    };
+    let mut inst: Vec<Fr> = t2.values[q.inputs[0]]
+        .iter()
+        .chain(t2.values[q.outputs[0]].iter())
+        .chain(&forged)
+        .map(|&v| fe(v as i128))
+        .collect();
+    inst.push(to_fr(&published, "c").unwrap());
+    assert!(MockProver::run(p.k, &forged_circuit, vec![inst])
+        .unwrap()
+        .verify()
+        .is_err());
+
+    // Real proofs: honest verifies; the forged proof shows another commitment
+    // and is rejected under the published one.
+    let be = backend();
+    let opts = SetupOptions {
+        visibility: vis.clone(),
+        k: None,
+    };
+    let (pk, vk) = be.setup(&q, &opts).unwrap();
+    let (p0, pub0) = be.prove_with(&pk, &q, &t, &o).unwrap();
+    be.verify(&vk, &pub0, &p0).unwrap();
+    assert_eq!(pub0.commitments.weights, Some(published));
+    assert_eq!(pub0.outputs[1], honest);
+    let (p2, pub2) = be.prove_with(&pk, &q2, &t2, &o).unwrap();
+    assert_eq!(pub2.outputs[1], forged);
+    assert_ne!(pub2.commitments.weights, Some(published));
+    let mut c = pub2.commitments;
+    c.weights = Some(published);
+    assert!(matches!(
+        be.verify(&vk, &with_commitments(&pub2, c), &p2),
+        Err(PlonkError::Rejected(_))
+    ));
+}
