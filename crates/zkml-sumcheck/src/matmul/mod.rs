@@ -29,9 +29,9 @@ pub mod msg;
 pub mod prover;
 pub mod verifier;
 
-pub use msg::{MatMulClaims, MatMulProof};
-pub use prover::{prove, prove_product};
-pub use verifier::{verify, verify_product};
+pub use msg::{MatMulClaims, MatMulProof, ZkMatMulClaims, ZkMatMulOutput};
+pub use prover::{prove, prove_product, prove_zk};
+pub use verifier::{verify, verify_product, verify_zk};
 
 use crate::error::{Error, Result};
 use crate::field::Fr;

@@ -42,3 +42,34 @@ impl crate::codec::Encode for MatMulProof {
         })
     }
 }
+
+/// The zero-knowledge prover's output: the proof and the operand claims as
+/// openings of committed values.
+#[derive(Clone, Debug)]
+pub struct ZkMatMulOutput {
+    /// The committed sumcheck.
+    pub proof: crate::zk::ZkSumcheckProof,
+    /// `(r_y ‖ r_row)`.
+    pub a_point: Vec<Fr>,
+    /// `(r_col ‖ r_y)`.
+    pub b_point: Vec<Fr>,
+    /// Opening of `Com(Ã(a_point))` (`None` if `A` is public).
+    pub a: Option<crate::zk::Opening>,
+    /// Opening of `Com(B̃(b_point))` (`None` if `B` is public).
+    pub b: Option<crate::zk::Opening>,
+}
+
+/// What the zero-knowledge verifier leaves to its caller: the operand points
+/// and commitments to the operand values there (`None` for public operands,
+/// which the verifier evaluated itself).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZkMatMulClaims {
+    /// `(r_y ‖ r_row)`.
+    pub a_point: Vec<Fr>,
+    /// `Com(Ã(a_point))`.
+    pub a_com: Option<crate::field::G1Affine>,
+    /// `(r_col ‖ r_y)`.
+    pub b_point: Vec<Fr>,
+    /// `Com(B̃(b_point))`.
+    pub b_com: Option<crate::field::G1Affine>,
+}

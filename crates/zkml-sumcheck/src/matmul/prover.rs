@@ -99,3 +99,59 @@ pub fn prove_product(
     let b: Vec<Fr> = b.iter().map(|&x| fr_from_i64(x)).collect();
     prove(dims, &a, &b, &r_row, &r_col, t)
 }
+
+/// Zero-knowledge variant of [`prove`]: the claim `C̃(r_col, r_row)` is held
+/// by the verifier only as a commitment `Com(claim)`, the sumcheck is
+/// [`crate::zk::prove_sumcheck`], and the operand values come back as
+/// openings of committed values (`None` for an operand flagged public, whose
+/// table the verifier evaluates itself). Returns the proof, the points of `Ã`
+/// and `B̃`, and the operand openings.
+#[allow(clippy::too_many_arguments)]
+pub fn prove_zk(
+    gens: &crate::hyrax::Generators,
+    dims: MatMulDims,
+    a: &[Fr],
+    b: &[Fr],
+    point: (&[Fr], &[Fr]),
+    public: [bool; 2],
+    claim: &crate::zk::Opening,
+    t: &mut Transcript,
+    rng: &mut (impl rand_core06::RngCore + rand_core06::CryptoRng),
+) -> Result<super::msg::ZkMatMulOutput> {
+    let (r_row, r_col) = point;
+    let MatMulDims { m, k, n } = dims;
+    if a.len() != m * k || b.len() != k * n {
+        return Err(Error::Invalid(format!(
+            "matmul {m}×{k} · {k}×{n} given {} and {} values",
+            a.len(),
+            b.len()
+        )));
+    }
+    if r_row.len() != dims.row_vars() || r_col.len() != dims.col_vars() {
+        return Err(Error::Invalid(
+            "matmul claim point has the wrong size".into(),
+        ));
+    }
+    let kv = dims.inner_vars();
+    let (eq_row, eq_col) = (eq_table(r_row), eq_table(r_col));
+    let a_fold: Vec<Fr> = (0..k)
+        .into_par_iter()
+        .map(|y| (0..m).map(|i| eq_row[i] * a[i * k + y]).sum())
+        .collect();
+    let b_fold: Vec<Fr> = (0..k)
+        .into_par_iter()
+        .map(|y| (0..n).map(|j| b[y * n + j] * eq_col[j]).sum())
+        .collect();
+    let inst = ProductSum::new(
+        vec![Mle::padded(a_fold, kv)?, Mle::padded(b_fold, kv)?],
+        vec![(Fr::ONE, vec![0, 1])],
+    )?;
+    let out = crate::zk::prove_sumcheck(gens, inst, &public, claim, t, rng)?;
+    Ok(super::msg::ZkMatMulOutput {
+        a_point: [&out.point[..], r_row].concat(),
+        b_point: [r_col, &out.point[..]].concat(),
+        a: out.factor_openings[0],
+        b: out.factor_openings[1],
+        proof: out.proof,
+    })
+}

@@ -132,3 +132,73 @@ fn bad_shapes_are_errors() {
     let batched: ITensor = ArrayD::zeros(IxDyn(&[2, 3, 4]));
     assert!(MatMulDims::of(batched.shape(), b.shape()).is_err());
 }
+
+/// Zero knowledge: `A` hidden behind a Hyrax commitment, `B` public, the
+/// claim on `C` committed; the operand claim is discharged by a Hyrax
+/// opening with a committed value.
+fn zk_run(c_shift: i64) -> Result<()> {
+    use crate::field::{fr_vec, Curve};
+    use crate::hyrax::{self, Generators};
+    use crate::mle::Mle;
+    use crate::zk::Opening;
+    let (a, b, c) = instance(20, 5, 12, 3);
+    let dims = MatMulDims::of(a.shape(), b.shape())?;
+    let flat = |x: &ITensor| fr_vec(&x.iter().copied().collect::<Vec<_>>());
+    let a_mle = Mle::from_matrix(&flat(&a), 5, 12)?;
+    let b_mle = Mle::from_matrix(&flat(&b), 12, 3)?;
+    let c_mle = Mle::from_matrix(&flat(&c), 5, 3)?;
+    let gens = Generators::new(b"zk mm", 16);
+    let mut rng = ChaCha20Rng::seed_from_u64(5);
+    let a_com = hyrax::commit(&gens, a_mle.clone(), &mut rng)?;
+    let r_col = vec![Fr::from(3), Fr::from(5)];
+    let r_row = vec![Fr::from(7), Fr::from(11), Fr::from(13)];
+    let v = c_mle.evaluate(&[&r_col[..], &r_row[..]].concat())? + Fr::from(c_shift as u64);
+    let claim = Opening::random(v, &mut rng);
+    let claim_com = claim.commit(&gens).to_affine();
+
+    let mut t = Transcript::new(b"zkmm");
+    t.absorb_points(b"A", &a_com.comm.rows);
+    let out = prove_zk(
+        &gens,
+        dims,
+        &flat(&a),
+        &flat(&b),
+        (&r_row, &r_col),
+        [false, true],
+        &claim,
+        &mut t,
+        &mut rng,
+    )?;
+    let ao = out.a.expect("A is hidden");
+    let (_, _, open) = hyrax::prove_eval(&gens, &a_com, &out.a_point, &ao.blind, &mut t, &mut rng)?;
+
+    let mut t = Transcript::new(b"zkmm");
+    t.absorb_points(b"A", &a_com.comm.rows);
+    let claims = verify_zk(
+        &gens,
+        dims,
+        (&r_row, &r_col),
+        None,
+        Some(&b_mle),
+        &claim_com,
+        &out.proof,
+        &mut t,
+    )?;
+    assert!(claims.b_com.is_none());
+    let a_c = claims.a_com.expect("A is hidden");
+    hyrax::verify_eval(
+        &gens,
+        &a_com.comm,
+        a_mle.num_vars,
+        &claims.a_point,
+        &a_c,
+        &open,
+        &mut t,
+    )
+}
+
+#[test]
+fn zero_knowledge_matmul_verifies_and_rejects_a_wrong_claim() {
+    zk_run(0).unwrap();
+    assert!(matches!(zk_run(1), Err(Error::Rejected { .. })));
+}

@@ -79,3 +79,54 @@ pub fn verify_product(
     }
     Ok(())
 }
+
+/// Zero-knowledge variant of [`verify`]: the claim is `claim_com`; a public
+/// operand is given as its table (`a_public`, `b_public`: the verifier
+/// evaluates it at the sumcheck's point), a hidden one comes back as a
+/// commitment for the caller to open.
+#[allow(clippy::too_many_arguments)]
+pub fn verify_zk(
+    gens: &crate::hyrax::Generators,
+    dims: MatMulDims,
+    point: (&[Fr], &[Fr]),
+    a_public: Option<&Mle>,
+    b_public: Option<&Mle>,
+    claim_com: &crate::field::G1Affine,
+    proof: &crate::zk::ZkSumcheckProof,
+    t: &mut Transcript,
+) -> Result<super::msg::ZkMatMulClaims> {
+    let (r_row, r_col) = point;
+    if r_row.len() != dims.row_vars() || r_col.len() != dims.col_vars() {
+        return Err(Error::Invalid(
+            "matmul claim point has the wrong size".into(),
+        ));
+    }
+    let public = [a_public.is_some(), b_public.is_some()];
+    let terms = vec![(Fr::from(1), vec![0, 1])];
+    let evals = |ry: &[Fr]| -> Result<Vec<Fr>> {
+        let mut v = vec![];
+        if let Some(a) = a_public {
+            v.push(a.evaluate(&[ry, r_row].concat())?);
+        }
+        if let Some(b) = b_public {
+            v.push(b.evaluate(&[r_col, ry].concat())?);
+        }
+        Ok(v)
+    };
+    let sub = crate::zk::verify_sumcheck(
+        gens,
+        dims.inner_vars(),
+        &terms,
+        &public,
+        claim_com,
+        proof,
+        evals,
+        t,
+    )?;
+    Ok(super::msg::ZkMatMulClaims {
+        a_point: [&sub.point[..], r_row].concat(),
+        a_com: sub.factor_coms[0],
+        b_point: [r_col, &sub.point[..]].concat(),
+        b_com: sub.factor_coms[1],
+    })
+}
