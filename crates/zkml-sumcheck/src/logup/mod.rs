@@ -45,9 +45,9 @@ pub mod msg;
 pub mod prover;
 pub mod verifier;
 
-pub use msg::{LogUpProof, LookupClaim};
-pub use prover::prove;
-pub use verifier::verify;
+pub use msg::{LogUpProof, LookupClaim, ZkLogUpProof, ZkLookupClaim};
+pub use prover::{prove, prove_zk};
+pub use verifier::{verify, verify_zk};
 
 use crate::error::{Error, Result};
 use crate::field::Fr;

@@ -62,3 +62,33 @@ impl crate::codec::Encode for LogUpProof {
         })
     }
 }
+
+/// The zero-knowledge variant of [`LogUpProof`]: the sum and every claimed
+/// value are commitments, the sumchecks are committed sumchecks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZkLogUpProof {
+    /// Commitment to the multiplicities `m`.
+    pub m_comm: HyraxCommitment,
+    /// Commitment to `h_i = 1/(α − w_i)`.
+    pub h_comm: HyraxCommitment,
+    /// Commitment to `g_j = m_j/(α − T_j)`.
+    pub g_comm: HyraxCommitment,
+    /// `Com(S)`, `S = Σ_i h_i = Σ_j g_j`.
+    pub sum_com: crate::field::G1Affine,
+    /// The witness-side committed sumcheck.
+    pub witness_sumcheck: crate::zk::ZkSumcheckProof,
+    /// The table-side committed sumcheck.
+    pub table_sumcheck: crate::zk::ZkSumcheckProof,
+    /// Hyrax openings of `h` at `r_w`, `g` and `m` at `r_T`, against the
+    /// committed values of the sumchecks.
+    pub openings: [DotProductProof; 3],
+}
+
+/// The zero-knowledge lookup's remaining claim: `Com(w̃(point))`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZkLookupClaim {
+    /// `r_w`.
+    pub point: Vec<Fr>,
+    /// `Com(w̃(r_w))`.
+    pub value_com: crate::field::G1Affine,
+}

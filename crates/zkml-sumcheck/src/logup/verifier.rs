@@ -61,3 +61,85 @@ pub fn verify(
         value: w_eval,
     })
 }
+
+/// Zero-knowledge variant of [`verify`]: returns `r_w` and `Com(w̃(r_w))`
+/// for the caller to relate to `w`'s commitments.
+pub fn verify_zk(
+    gens: &Generators,
+    table: &[Fr],
+    num_vars: usize,
+    proof: &super::msg::ZkLogUpProof,
+    t: &mut Transcript,
+) -> Result<super::msg::ZkLookupClaim> {
+    let table = padded_table(table)?;
+    let nu = table.len().trailing_zeros() as usize;
+    t.absorb_points(b"zk/logup/m", &proof.m_comm.rows);
+    let alpha = t.challenge(b"zk/logup/alpha");
+    t.absorb_points(b"zk/logup/h", &proof.h_comm.rows);
+    t.absorb_points(b"zk/logup/g", &proof.g_comm.rows);
+    t.absorb_points(b"zk/logup/sum", &[proof.sum_com]);
+    let tau_w = t.challenges(b"zk/logup/tau_w", num_vars);
+    let tau_t = t.challenges(b"zk/logup/tau_t", nu);
+    let lambda = t.challenge(b"zk/logup/lambda");
+    let sw = crate::zk::verify_sumcheck(
+        gens,
+        num_vars,
+        &witness_terms(lambda, alpha),
+        &[false, true, false],
+        &proof.sum_com,
+        &proof.witness_sumcheck,
+        |r| Ok(vec![eq_eval(&tau_w, r).unwrap_or_default()]),
+        t,
+    )?;
+    let t_mle = Mle::new(table)?;
+    let st = crate::zk::verify_sumcheck(
+        gens,
+        nu,
+        &table_terms(lambda, alpha),
+        &[false, true, true, false],
+        &proof.sum_com,
+        &proof.table_sumcheck,
+        |r| {
+            Ok(vec![
+                eq_eval(&tau_t, r).unwrap_or_default(),
+                t_mle.evaluate(r)?,
+            ])
+        },
+        t,
+    )?;
+    let com = |c: Option<crate::field::G1Affine>| {
+        c.ok_or_else(|| reject("zk logup", "missing factor commitment"))
+    };
+    let [h_open, g_open, m_open] = &proof.openings;
+    hyrax::verify_eval(
+        gens,
+        &proof.h_comm,
+        num_vars,
+        &sw.point,
+        &com(sw.factor_coms[0])?,
+        h_open,
+        t,
+    )?;
+    hyrax::verify_eval(
+        gens,
+        &proof.g_comm,
+        nu,
+        &st.point,
+        &com(st.factor_coms[0])?,
+        g_open,
+        t,
+    )?;
+    hyrax::verify_eval(
+        gens,
+        &proof.m_comm,
+        nu,
+        &st.point,
+        &com(st.factor_coms[3])?,
+        m_open,
+        t,
+    )?;
+    Ok(super::msg::ZkLookupClaim {
+        value_com: com(sw.factor_coms[2])?,
+        point: sw.point,
+    })
+}
