@@ -35,8 +35,18 @@ impl Trace {
     }
 }
 
-/// Evaluates one integer op.
+/// Evaluates one integer op. The result is in standard (row-major) layout
+/// whatever the inputs' layouts: backends lay cells out in memory order.
 pub fn eval_qop(op: &QOp, x: &[&ITensor]) -> ITensor {
+    let out = eval_qop_any_layout(op, x);
+    if out.is_standard_layout() {
+        out
+    } else {
+        standard(&out)
+    }
+}
+
+fn eval_qop_any_layout(op: &QOp, x: &[&ITensor]) -> ITensor {
     match op {
         QOp::Conv { conv, shift } => conv.eval_int(x[0], x[1], x.get(2).copied(), *shift),
         QOp::MatMul { shift } => matmul::eval_int(x[0], x[1], *shift),
@@ -132,6 +142,11 @@ pub fn quantize_flat_inputs(q: &QGraph, inputs: &[Vec<f32>]) -> Result<Vec<ITens
         .collect())
 }
 
+/// `t` in standard (row-major) layout.
+fn standard(t: &ITensor) -> ITensor {
+    t.as_standard_layout().into_owned()
+}
+
 /// Runs the integer model on already-quantized inputs.
 pub fn execute_int(q: &QGraph, inputs: Vec<ITensor>) -> Result<Trace> {
     if inputs.len() != q.inputs.len() {
@@ -144,7 +159,7 @@ pub fn execute_int(q: &QGraph, inputs: Vec<ITensor>) -> Result<Trace> {
         .values
         .iter()
         .map(|v| match &v.kind {
-            QValueKind::Const(t) => Some(t.clone()),
+            QValueKind::Const(t) => Some(standard(t)),
             _ => None,
         })
         .collect();
@@ -158,7 +173,7 @@ pub fn execute_int(q: &QGraph, inputs: Vec<ITensor>) -> Result<Trace> {
             });
         }
         check_range(q, id, &t, "input", "Input")?;
-        vals[id] = Some(t);
+        vals[id] = Some(standard(&t));
     }
     for node in &q.nodes {
         let args: Vec<&ITensor> = node
@@ -171,6 +186,16 @@ pub fn execute_int(q: &QGraph, inputs: Vec<ITensor>) -> Result<Trace> {
             })
             .collect::<Result<_>>()?;
         let out = eval_qop(&node.op, &args);
+        // Every op returns row-major layout (memory order = logical order):
+        // backends lay cells out in memory order, so a column-major result
+        // (as `ndarray::concatenate` returns) would pair elements with the
+        // wrong per-element constants.
+        debug_assert!(
+            out.is_standard_layout(),
+            "{} (`{}`) returned a non-standard layout",
+            node.op.name(),
+            node.name
+        );
         check_range(q, node.output, &out, &node.name, node.op.name())?;
         vals[node.output] = Some(out);
     }

@@ -5,7 +5,7 @@
 //!   `k = s_out − s_in ≥ 0`, `rshift(q, −k)` for `k < 0` — then added exactly.
 //! * Mul: `rshift(q_a·q_b, s_a + s_b − s_out)`.
 
-use ndarray::{ArrayD, IxDyn, Zip};
+use ndarray::{ArrayD, IxDyn};
 
 use crate::rounding::rshift;
 use crate::tensor::ITensor;
@@ -35,19 +35,24 @@ pub fn broadcast_shape(a: &[usize], b: &[usize]) -> Result<Vec<usize>, String> {
     Ok(out)
 }
 
-/// Applies `f` elementwise over the broadcast of `a` and `b`.
+/// Applies `f` elementwise over the broadcast of `a` and `b`, calling it in
+/// row-major order of the output; the result has standard (row-major) layout
+/// whatever the inputs' layouts (`Zip::map_collect` would follow theirs).
 pub fn zip_broadcast<A: Clone, B: Clone, T>(
     a: &ArrayD<A>,
     b: &ArrayD<B>,
-    f: impl Fn(A, B) -> T,
+    mut f: impl FnMut(A, B) -> T,
 ) -> ArrayD<T> {
     let shape =
         broadcast_shape(a.shape(), b.shape()).expect("shapes checked when the node was added");
     let av = a.broadcast(IxDyn(&shape)).unwrap();
     let bv = b.broadcast(IxDyn(&shape)).unwrap();
-    Zip::from(&av)
-        .and(&bv)
-        .map_collect(|x, y| f(x.clone(), y.clone()))
+    let out: Vec<T> = av
+        .iter()
+        .zip(bv.iter())
+        .map(|(x, y)| f(x.clone(), y.clone()))
+        .collect();
+    ArrayD::from_shape_vec(IxDyn(&shape), out).expect("one element per output")
 }
 
 /// Aligns an integer to another scale: `q·2^k` for `k ≥ 0`, `rshift(q, −k)` otherwise.

@@ -1,6 +1,7 @@
 //! Reshape, Transpose, Concat and constant Pad. All exact on integers; Concat
 //! first aligns each input to the output scale (see [`super::elementwise::align`]),
-//! Pad fills with its value quantized at the input scale.
+//! Pad fills with its value quantized at the input scale. Every function here
+//! returns a standard (row-major) layout array.
 
 use ndarray::{ArrayD, Axis, IxDyn, Slice};
 
@@ -85,10 +86,18 @@ pub fn transpose<T: Clone>(x: &ArrayD<T>, perm: &[usize]) -> ArrayD<T> {
         .into_owned()
 }
 
-/// Concat.
+/// Concat, in standard (row-major) layout: `ndarray::concatenate` along a
+/// non-leading axis returns a column-major array, and every op's output must
+/// be standard (memory order = row-major order, which circuits rely on).
 pub fn concat<T: Clone>(inputs: &[ArrayD<T>], axis: usize) -> ArrayD<T> {
     let views: Vec<_> = inputs.iter().map(|a| a.view()).collect();
-    ndarray::concatenate(Axis(axis), &views).expect("shapes checked when the node was added")
+    let out =
+        ndarray::concatenate(Axis(axis), &views).expect("shapes checked when the node was added");
+    if out.is_standard_layout() {
+        out
+    } else {
+        out.as_standard_layout().into_owned()
+    }
 }
 
 /// Constant pad.

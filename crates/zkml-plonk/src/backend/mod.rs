@@ -337,6 +337,45 @@ impl PlonkBackend {
     }
 }
 
+impl PlonkBackend {
+    /// A proof of `circuit`'s assignment (whatever its witness, tampered cells
+    /// included) against the public values `inst`, with none of
+    /// [`Backend::prove`]'s checks: what a malicious prover can send. For
+    /// soundness tests, which must see [`Backend::verify`] reject a forged
+    /// statement; [`Backend::prove`] ends here after its checks.
+    #[doc(hidden)]
+    pub fn prove_unchecked(
+        &self,
+        pk: &PlonkProvingKey,
+        circuit: &ZkmlCircuit,
+        inst: &[Fr],
+    ) -> Result<PlonkProof> {
+        let mut seed = [0u8; 32];
+        OsRng.fill_bytes(&mut seed);
+        let mut transcript = Blake2bWrite::<_, G1Affine, Challenge255<_>>::init(vec![]);
+        create_proof::<
+            KZGCommitmentScheme<Bn256>,
+            ProverSHPLONK<'_, Bn256>,
+            Challenge255<G1Affine>,
+            _,
+            Blake2bWrite<Vec<u8>, G1Affine, Challenge255<G1Affine>>,
+            ZkmlCircuit,
+        >(
+            pk.params.as_ref(),
+            &pk.pk,
+            std::slice::from_ref(circuit),
+            &[&[inst]],
+            ChaCha20Rng::from_seed(seed),
+            &mut transcript,
+        )
+        .map_err(|e| PlonkError::Halo2(e.to_string()))?;
+        Ok(PlonkProof {
+            model_hash: pk.model_hash,
+            bytes: transcript.finalize(),
+        })
+    }
+}
+
 impl Backend for PlonkBackend {
     type ProvingKey = PlonkProvingKey;
     type VerifyingKey = PlonkVerifyingKey;
@@ -412,32 +451,7 @@ impl Backend for PlonkBackend {
             witness_only: true,
             blinds,
         };
-        let mut seed = [0u8; 32];
-        OsRng.fill_bytes(&mut seed);
-        let mut transcript = Blake2bWrite::<_, G1Affine, Challenge255<_>>::init(vec![]);
-        create_proof::<
-            KZGCommitmentScheme<Bn256>,
-            ProverSHPLONK<'_, Bn256>,
-            Challenge255<G1Affine>,
-            _,
-            Blake2bWrite<Vec<u8>, G1Affine, Challenge255<G1Affine>>,
-            ZkmlCircuit,
-        >(
-            pk.params.as_ref(),
-            &pk.pk,
-            &[circuit],
-            &[&[&inst]],
-            ChaCha20Rng::from_seed(seed),
-            &mut transcript,
-        )
-        .map_err(|e| PlonkError::Halo2(e.to_string()))?;
-        Ok((
-            PlonkProof {
-                model_hash: pk.model_hash,
-                bytes: transcript.finalize(),
-            },
-            public,
-        ))
+        Ok((self.prove_unchecked(pk, &circuit, &inst)?, public))
     }
 
     fn verify(

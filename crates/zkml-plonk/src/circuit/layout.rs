@@ -59,7 +59,8 @@ impl Walker<'_, '_> {
                         pairs.push((b[[oc]], one));
                     }
                     pairs.extend(taps.iter().map(|&(xi, wi)| (xd[xi], wdat[wi])));
-                    out.push(self.emit_pairs(&pairs, 0, *shift));
+                    let idx = out.len();
+                    out.push(self.emit_pairs(idx, &pairs, 0, *shift));
                 });
                 ArrayD::from_shape_vec(IxDyn(&out_shape), out).unwrap()
             }
@@ -102,7 +103,8 @@ impl Walker<'_, '_> {
                             .filter(|&&(_, wi)| wdat[wi] != 0)
                             .map(|&(xi, wi)| (xd[xi], wdat[wi] as i128)),
                     );
-                    out.push(self.emit(&terms, c0, *shift));
+                    let idx = out.len();
+                    out.push(self.emit(idx, &terms, c0, *shift));
                 });
                 ArrayD::from_shape_vec(IxDyn(&out_shape), out).unwrap()
             }
@@ -130,8 +132,9 @@ impl Walker<'_, '_> {
                                     (El::C(u), El::C(v)) => c += u as i128 * v as i128,
                                 }
                             }
+                            let idx = out.len();
                             if pairs.is_empty() {
-                                out.push(self.emit(&terms, c, *shift));
+                                out.push(self.emit(idx, &terms, c, *shift));
                             } else {
                                 // Products of two cells: constant weights join as
                                 // (cell, constant cell) pairs.
@@ -139,7 +142,7 @@ impl Walker<'_, '_> {
                                     let cw = self.b.constant(v);
                                     pairs.push((w, cw));
                                 }
-                                out.push(self.emit_pairs(&pairs, c, *shift));
+                                out.push(self.emit_pairs(idx, &pairs, c, *shift));
                             }
                         }
                     }
@@ -177,16 +180,20 @@ impl Walker<'_, '_> {
                 let a = self.operand(x[0])?;
                 let bb = self.operand(x[1])?;
                 let pairs = elementwise::zip_broadcast(&a, &bb, |u, v| (u, v));
-                pairs.mapv(|(u, v)| match (u, v) {
-                    (El::W(u), El::W(v)) => self.emit_mul(&u, &v, *shift),
-                    (El::W(w), El::C(c)) | (El::C(c), El::W(w)) => {
-                        self.emit(&[(w, c as i128)], 0, *shift)
-                    }
-                    (El::C(u), El::C(v)) => {
-                        self.emit_idx += 1;
-                        self.b.constant(rshift(u * v, *shift) as i128)
-                    }
-                })
+                // `iter` visits the logical (row-major) order whatever the memory
+                // layout, so `i` is the element's row-major index (the fused
+                // constant's index), and the cells go back in that order.
+                let mut out = Vec::with_capacity(pairs.len());
+                for (i, &(u, v)) in pairs.iter().enumerate() {
+                    out.push(match (u, v) {
+                        (El::W(u), El::W(v)) => self.emit_mul(i, &u, &v, *shift),
+                        (El::W(w), El::C(c)) | (El::C(c), El::W(w)) => {
+                            self.emit(i, &[(w, c as i128)], 0, *shift)
+                        }
+                        (El::C(u), El::C(v)) => self.b.constant(rshift(u * v, *shift) as i128),
+                    });
+                }
+                ArrayD::from_shape_vec(IxDyn(pairs.shape()), out).expect("one cell per element")
             }
             QOp::Relu => self.wires(x[0])?.mapv(|w| self.b.relu(&w)),
             QOp::Clip { min, max } => {

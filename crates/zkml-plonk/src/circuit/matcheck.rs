@@ -207,7 +207,8 @@ impl Walker<'_, '_> {
         for batch in ys.chunks(per_batch) {
             for n in 0..product.n_out {
                 for pixel in batch {
-                    out.push(self.emit(&[(pixel[n], 1)], 0, shift));
+                    let idx = out.len();
+                    out.push(self.emit(idx, &[(pixel[n], 1)], 0, shift));
                 }
             }
         }
@@ -264,7 +265,8 @@ impl Walker<'_, '_> {
         Some(
             ys.iter()
                 .flatten()
-                .map(|y| self.emit(&[(*y, 1)], 0, shift))
+                .enumerate()
+                .map(|(idx, y)| self.emit(idx, &[(*y, 1)], 0, shift))
                 .collect(),
         )
     }

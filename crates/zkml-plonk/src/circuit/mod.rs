@@ -139,12 +139,12 @@ struct Walker<'a, 'b> {
     b: &'a mut Builder<'b>,
     q: &'a QGraph,
     vals: Vec<Option<ArrayD<Wire>>>,
-    /// Fusion for the node being laid out: per output element, a constant added
-    /// after the rounding shift (a following Add/Sub of a constant), and a
-    /// lower bound to take the max with (a following Relu/Clip).
+    /// Fusion for the node being laid out: per output element (row-major
+    /// index), a constant added after the rounding shift (a following Add/Sub
+    /// of a constant), and a lower bound to take the max with (a following
+    /// Relu/Clip).
     fuse_add: Option<Vec<i128>>,
     fuse_max: Option<i128>,
-    emit_idx: usize,
     /// Weights are private witness cells (not constants).
     private_w: bool,
     /// A witness is being assigned (private weight values are known).
@@ -152,33 +152,30 @@ struct Walker<'a, 'b> {
 }
 
 impl Walker<'_, '_> {
-    /// The fused Add's constant for the next output element, pre-shifted
-    /// (`rshift(S, d) + B = rshift(S + B·2^d, d)`), and advances to it.
-    fn next_fused_add(&mut self, shift: u32) -> i128 {
-        let extra = self
-            .fuse_add
-            .as_ref()
-            .map(|v| v[self.emit_idx])
-            .unwrap_or(0);
-        self.emit_idx += 1;
+    /// The fused Add's constant for output element `idx` (row-major index into
+    /// the node's output), pre-shifted (`rshift(S, d) + B = rshift(S + B·2^d, d)`).
+    /// Callers pass the index of the element they emit, never a running count:
+    /// the constant then follows the element whatever order cells are laid out in.
+    fn fused_add(&self, idx: usize, shift: u32) -> i128 {
+        let extra = self.fuse_add.as_ref().map(|v| v[idx]).unwrap_or(0);
         extra << shift
     }
 
-    /// Emits `rshift(Σ terms + c, shift)` for the next output element, applying the fusion.
-    fn emit(&mut self, terms: &[(Wire, i128)], c: i128, shift: u32) -> Wire {
-        let extra = self.next_fused_add(shift);
+    /// Emits `rshift(Σ terms + c, shift)` for output element `idx`, applying the fusion.
+    fn emit(&mut self, idx: usize, terms: &[(Wire, i128)], c: i128, shift: u32) -> Wire {
+        let extra = self.fused_add(idx, shift);
         self.b.linear_max(terms, c + extra, shift, self.fuse_max)
     }
 
     /// As [`Self::emit`] for a sum of products of two cells.
-    fn emit_pairs(&mut self, pairs: &[(Wire, Wire)], c: i128, shift: u32) -> Wire {
-        let extra = self.next_fused_add(shift);
+    fn emit_pairs(&mut self, idx: usize, pairs: &[(Wire, Wire)], c: i128, shift: u32) -> Wire {
+        let extra = self.fused_add(idx, shift);
         self.b.linear_pairs(pairs, c + extra, shift, self.fuse_max)
     }
 
     /// As [`Self::emit`] for the product of two cells.
-    fn emit_mul(&mut self, a: &Wire, b: &Wire, shift: u32) -> Wire {
-        let extra = self.next_fused_add(shift);
+    fn emit_mul(&mut self, idx: usize, a: &Wire, b: &Wire, shift: u32) -> Wire {
+        let extra = self.fused_add(idx, shift);
         self.b.mul_max(a, b, extra, shift, self.fuse_max)
     }
 
@@ -296,7 +293,6 @@ pub fn lay_out_with(
         vals: vec![None; q.values.len()],
         fuse_add: None,
         fuse_max: None,
-        emit_idx: 0,
         private_w: matches!(vis.weights, Vis::Private | Vis::Committed),
         witness: trace.is_some(),
     };
@@ -338,7 +334,6 @@ pub fn lay_out_with(
             QOp::Clip { min, .. } => min as i128,
             _ => 0,
         });
-        w.emit_idx = 0;
         let mut out = w.node(ni)?;
         w.fuse_add = None;
         w.fuse_max = None;

@@ -1,6 +1,9 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod failures;
+pub mod qgraph;
+
 use std::sync::Arc;
 
 use halo2_axiom::{dev::MockProver, halo2curves::bn256::Fr};
@@ -139,4 +142,9 @@ pub fn assert_circuit_equals_trace(
         assert_eq!(got, want, "output `{}`", q.values[*id].name);
     }
     (b.freivalds_layers, b.row)
+}
+
+/// The smallest `k` with room for `rows` rows and halo2's blinding rows.
+pub fn k_for(rows: usize) -> u32 {
+    (rows + 10).next_power_of_two().trailing_zeros().max(4)
 }

@@ -1,0 +1,298 @@
+//! Regression tests for confirmed forgeries (issue "Soundness first"): each
+//! reproduces the forged statement and shows that the circuit now refuses it,
+//! with the MockProver (pinned failure) and with a real proof that
+//! [`Backend::verify`] rejects.
+
+mod common;
+
+use std::sync::Arc;
+
+use halo2_axiom::dev::MockProver;
+use zkml_core::{
+    backend::{Backend, PublicValues, SetupOptions, Visibility},
+    exec::execute_int,
+    ITensor, QGraph, QOp,
+};
+use zkml_plonk::{
+    circuit::{lay_out, ZkmlCircuit},
+    gadgets::{fe, Builder, NullSink},
+    plan::plan,
+    PlonkError,
+};
+
+use common::qgraph::QBuilder;
+
+/// `k` of the small models here.
+const K: u32 = 7;
+
+/// The issue's model: `y = cat(x1[2×2], x2[2×1], axis 1) · 1 + [0, 10, 20]`,
+/// Mul and Add fused into one row per element.
+fn concat_mul_add() -> QGraph {
+    let mut g = QBuilder::new(12);
+    let x1 = g.input("x1", &[2, 2]);
+    let x2 = g.input("x2", &[2, 1]);
+    let cat = g.node(
+        "cat",
+        QOp::Concat {
+            axis: 1,
+            align: vec![0, 0],
+        },
+        &[x1, x2],
+        &[2, 3],
+    );
+    let one = g.constant("one", &[1], &[1]);
+    let m = g.node("mul", QOp::Mul { shift: 0 }, &[cat, one], &[2, 3]);
+    let b = g.constant("b", &[3], &[0, 10, 20]);
+    let y = g.node("add", QOp::Add { align: [0, 0] }, &[m, b], &[2, 3]);
+    g.output(y);
+    g.finish()
+}
+
+fn inputs_1_to_6() -> Vec<ITensor> {
+    vec![
+        ITensor::from_shape_vec(vec![2, 2], vec![1, 2, 3, 4]).unwrap(),
+        ITensor::from_shape_vec(vec![2, 1], vec![5, 6]).unwrap(),
+    ]
+}
+
+/// Item 1: fused Add constants followed a counter in memory order, so after a
+/// column-major Concat the key baked in `[1, 22, 15, 13, 4, 26]`.
+#[test]
+fn fused_add_after_concat_binds_each_constant_to_its_element() {
+    let q = concat_mul_add();
+    let t = execute_int(&q, inputs_1_to_6()).unwrap();
+    let y = q.outputs[0];
+    assert_eq!(
+        t.values[y].iter().copied().collect::<Vec<_>>(),
+        [1, 12, 25, 3, 14, 26]
+    );
+    let vis = Visibility::default();
+    // k pinned: the planner still ignores the instance length (another issue).
+    let p = plan(&q, &vis, Some(K)).unwrap();
+
+    // The Add is fused into the Mul's rows (the path that had the bug).
+    let mut sink = NullSink;
+    let mut b = Builder::new(&mut sink, p.shape.clone(), false);
+    let laid = lay_out(&mut b, &q, Some(&t), &vis).unwrap();
+    assert_eq!(laid.node_rows[2], 0, "the Add is fused into the Mul");
+    let got: Vec<i128> = laid.outputs[0].iter().map(|w| w.val.unwrap()).collect();
+    assert_eq!(got, [1, 12, 25, 3, 14, 26]);
+
+    // The honest prover passes the MockProver.
+    let (c, k, inst) = common::mock_circuit(&q, &t, &vis, &p);
+    MockProver::run(k, &c, vec![inst.clone()])
+        .unwrap()
+        .assert_satisfied();
+
+    // The old circuit's statement, claimed by a prover who feeds the circuit's
+    // values as the trace: refused before proving, and with the honest
+    // witness under the forged public outputs the instance copies fail.
+    let forged_out = [1i64, 22, 15, 13, 4, 26];
+    let mut forged = t.clone();
+    forged.values[y]
+        .iter_mut()
+        .zip(forged_out)
+        .for_each(|(v, f)| *v = f);
+    let n_in = 6;
+    let mut bad_inst = inst.clone();
+    for (i, &f) in forged_out.iter().enumerate() {
+        bad_inst[n_in + i] = fe(f as i128);
+    }
+    let failures = MockProver::run(k, &c, vec![bad_inst.clone()])
+        .unwrap()
+        .verify()
+        .unwrap_err();
+    common::failures::assert_only_instance_copy_failures(&failures);
+
+    let be = common::backend();
+    let (pk, vk) = be
+        .setup(
+            &q,
+            &SetupOptions {
+                visibility: vis.clone(),
+                k: Some(K),
+            },
+        )
+        .unwrap();
+    let (proof, public) = be.prove(&pk, &q, &t).unwrap();
+    be.verify(&vk, &public, &proof).unwrap();
+    assert_eq!(public.outputs[0], [1, 12, 25, 3, 14, 26]);
+    match be.prove(&pk, &q, &forged) {
+        Err(PlonkError::TraceMismatch {
+            node,
+            index,
+            circuit,
+            trace,
+            ..
+        }) => {
+            assert_eq!((node.as_str(), index, circuit, trace), ("add", 1, 12, 22));
+        }
+        other => panic!("a forged trace was not refused: {:?}", other.map(|_| ())),
+    }
+    let forged_public = PublicValues::from_trace(&q, &forged, &vis);
+    let proof = be
+        .prove_unchecked(&pk, &honest_circuit(&q, &t, &vis, &p.shape), &bad_inst)
+        .unwrap();
+    assert!(matches!(
+        be.verify(&vk, &forged_public, &proof),
+        Err(PlonkError::Rejected(_))
+    ));
+}
+
+/// The circuit of `q` with the honest witness `t` (what `prove` lays out).
+fn honest_circuit(
+    q: &QGraph,
+    t: &zkml_core::Trace,
+    vis: &Visibility,
+    shape: &zkml_plonk::gadgets::Shape,
+) -> ZkmlCircuit {
+    ZkmlCircuit {
+        q: Arc::new(q.clone()),
+        trace: Some(Arc::new(t.clone())),
+        vis: vis.clone(),
+        shape: shape.clone(),
+        tamper: None,
+        witness_only: true,
+        blinds: Default::default(),
+    }
+}
+
+/// `lo, lo+1, …` shaped `shape`.
+fn ramp(shape: &[usize], lo: i64) -> Vec<i64> {
+    let n: usize = shape.iter().product();
+    (lo..lo + n as i64).collect()
+}
+
+/// A source of a `[1, 2, 3, 4]` tensor by an op that can produce a
+/// non-standard layout (Concat on each axis, Transpose, Pad, broadcasting);
+/// returns the value.
+fn source(g: &mut QBuilder, kind: usize) -> usize {
+    let out = [1, 2, 3, 4];
+    let cat = |g: &mut QBuilder, axis: usize| {
+        let mut a = out.to_vec();
+        a[axis] = 1;
+        let mut b = out.to_vec();
+        b[axis] = out[axis] - 1;
+        let xa = g.input("xa", &a);
+        let xb = g.input("xb", &b);
+        let op = QOp::Concat {
+            axis,
+            align: vec![0, 1],
+        };
+        g.node("src", op, &[xa, xb], &out)
+    };
+    match kind {
+        0..=2 => cat(g, kind + 1),
+        3 => {
+            let x = g.input("x", &[1, 4, 3, 2]);
+            let op = QOp::Transpose {
+                perm: vec![0, 3, 2, 1],
+            };
+            g.node("src", op, &[x], &out)
+        }
+        4 => {
+            let x = g.input("x", &[1, 2, 2, 3]);
+            let op = QOp::Pad {
+                pads: vec![0, 0, 1, 0, 0, 0, 0, 1],
+                value: -3,
+            };
+            g.node("src", op, &[x], &out)
+        }
+        _ => {
+            let x = g.input("x", &[1, 2, 1, 4]);
+            let c = g.constant("c", &[3, 1], &[-2, 0, 3]);
+            g.node("src", QOp::Add { align: [0, 0] }, &[x, c], &out)
+        }
+    }
+}
+
+/// Every layout-changing source feeding every fusing producer (Mul by a
+/// constant, Mul of two activations, MatMul, Conv), each followed by a fused
+/// Add of per-element constants and a fused Relu or Clip: the circuit computes
+/// the trace exactly (on multiply-accumulate rows and by the matrix check) and
+/// the MockProver is satisfied.
+#[test]
+fn every_layout_source_feeds_every_fusion_exactly() {
+    for src in 0..6 {
+        for consumer in 0..4 {
+            let mut g = QBuilder::new(16);
+            let s = source(&mut g, src);
+            let (y, shape) = match consumer {
+                0 => {
+                    let c = g.constant("k", &[4], &[3, -2, 5, 1]);
+                    (
+                        g.node("p", QOp::Mul { shift: 1 }, &[s, c], &[1, 2, 3, 4]),
+                        vec![1, 2, 3, 4],
+                    )
+                }
+                1 => (
+                    g.node("p", QOp::Mul { shift: 2 }, &[s, s], &[1, 2, 3, 4]),
+                    vec![1, 2, 3, 4],
+                ),
+                2 => {
+                    let w = g.constant("w", &[4, 5], &ramp(&[4, 5], -9));
+                    (
+                        g.node("p", QOp::MatMul { shift: 1 }, &[s, w], &[1, 2, 3, 5]),
+                        vec![1, 2, 3, 5],
+                    )
+                }
+                _ => {
+                    let w = g.constant("w", &[3, 2, 2, 2], &ramp(&[3, 2, 2, 2], -11));
+                    let conv = zkml_core::ops::Conv {
+                        kernel: [2, 2],
+                        strides: [1, 1],
+                        pads: [0; 4],
+                        dilations: [1, 1],
+                        group: 1,
+                    };
+                    (
+                        g.node("p", QOp::Conv { conv, shift: 1 }, &[s, w], &[1, 3, 2, 3]),
+                        vec![1, 3, 2, 3],
+                    )
+                }
+            };
+            // Distinct per-element constants: a misplaced one changes the result.
+            let b = g.constant("b", &shape, &ramp(&shape, -7));
+            let z = g.node("add", QOp::Add { align: [0, 0] }, &[y, b], &shape);
+            let act = if consumer % 2 == 0 {
+                QOp::Relu
+            } else {
+                QOp::Clip { min: -5, max: 40 }
+            };
+            let out = g.node("act", act, &[z], &shape);
+            g.output(out);
+            let q = g.finish();
+            let inputs: Vec<ITensor> = q
+                .inputs
+                .iter()
+                .enumerate()
+                .map(|(i, &id)| {
+                    let sh = q.values[id].shape.clone();
+                    let v = ramp(&sh, -6 + 3 * i as i64);
+                    ITensor::from_shape_vec(sh, v).unwrap()
+                })
+                .collect();
+            let t = execute_int(&q, inputs).unwrap();
+            let vis = Visibility::default();
+            for matrix_check in [false, true] {
+                let p = zkml_plonk::plan::plan_with(&q, &vis, None, matrix_check).unwrap();
+                let (c, k, inst) = common::mock_circuit(&q, &t, &vis, &p);
+                let (_, rows) = common::assert_circuit_equals_trace(&q, &t, &vis, &p.shape);
+                // Fused: the Add and the activation take no rows of their own.
+                let mut sink = NullSink;
+                let mut b = Builder::new(&mut sink, p.shape.clone(), false);
+                let laid = lay_out(&mut b, &q, Some(&t), &vis).unwrap();
+                let n = q.nodes.len();
+                assert_eq!(
+                    laid.node_rows[n - 2..],
+                    [0, 0],
+                    "source {src}, consumer {consumer}: not fused"
+                );
+                let k = k.max(common::k_for(rows.max(p.table_rows) + inst.len()));
+                MockProver::run(k, &c, vec![inst])
+                    .unwrap()
+                    .assert_satisfied();
+            }
+        }
+    }
+}
