@@ -22,9 +22,6 @@ use zkml_plonk::{
 
 use common::qgraph::QBuilder;
 
-/// `k` of the small models here.
-const K: u32 = 7;
-
 /// The issue's model: `y = cat(x1[2×2], x2[2×1], axis 1) · 1 + [0, 10, 20]`,
 /// Mul and Add fused into one row per element.
 fn concat_mul_add() -> QGraph {
@@ -67,8 +64,7 @@ fn fused_add_after_concat_binds_each_constant_to_its_element() {
         [1, 12, 25, 3, 14, 26]
     );
     let vis = Visibility::default();
-    // k pinned: the planner still ignores the instance length (another issue).
-    let p = plan(&q, &vis, Some(K)).unwrap();
+    let p = plan(&q, &vis, None).unwrap();
 
     // The Add is fused into the Mul's rows (the path that had the bug).
     let mut sink = NullSink;
@@ -110,7 +106,7 @@ fn fused_add_after_concat_binds_each_constant_to_its_element() {
             &q,
             &SetupOptions {
                 visibility: vis.clone(),
-                k: Some(K),
+                k: None,
             },
         )
         .unwrap();
@@ -277,7 +273,7 @@ fn every_layout_source_feeds_every_fusion_exactly() {
             for matrix_check in [false, true] {
                 let p = zkml_plonk::plan::plan_with(&q, &vis, None, matrix_check).unwrap();
                 let (c, k, inst) = common::mock_circuit(&q, &t, &vis, &p);
-                let (_, rows) = common::assert_circuit_equals_trace(&q, &t, &vis, &p.shape);
+                common::assert_circuit_equals_trace(&q, &t, &vis, &p.shape);
                 // Fused: the Add and the activation take no rows of their own.
                 let mut sink = NullSink;
                 let mut b = Builder::new(&mut sink, p.shape.clone(), false);
@@ -288,7 +284,6 @@ fn every_layout_source_feeds_every_fusion_exactly() {
                     [0, 0],
                     "source {src}, consumer {consumer}: not fused"
                 );
-                let k = k.max(common::k_for(rows.max(p.table_rows) + inst.len()));
                 MockProver::run(k, &c, vec![inst])
                     .unwrap()
                     .assert_satisfied();

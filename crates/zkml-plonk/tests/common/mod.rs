@@ -143,8 +143,3 @@ pub fn assert_circuit_equals_trace(
     }
     (b.freivalds_layers, b.row)
 }
-
-/// The smallest `k` with room for `rows` rows and halo2's blinding rows.
-pub fn k_for(rows: usize) -> u32 {
-    (rows + 10).next_power_of_two().trailing_zeros().max(4)
-}
