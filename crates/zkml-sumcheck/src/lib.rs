@@ -94,6 +94,7 @@ pub mod sumcheck;
 pub mod transcript;
 pub mod univariate;
 pub mod zk;
+pub mod zkmodel;
 
 pub use error::{Error, Result};
 pub use model::SumcheckBackend;

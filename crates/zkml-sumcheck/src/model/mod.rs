@@ -129,11 +129,18 @@ pub(crate) fn relu_table(q: &QGraph, gamma: Fr) -> Vec<Fr> {
 /// Whether value `id` is known to the verifier: a public input or output, a
 /// constant, or a `Reshape` of a known value (the verifier reshapes it).
 pub(crate) fn is_known(q: &QGraph, id: usize) -> bool {
+    known_in(q, true, id)
+}
+
+/// [`is_known`] when model inputs are public (`input_public`) or hidden.
+pub(crate) fn known_in(q: &QGraph, input_public: bool, id: usize) -> bool {
     match q.values[id].kind {
-        QValueKind::Input | QValueKind::Const(_) => true,
+        QValueKind::Input => input_public,
+        QValueKind::Const(_) => true,
         QValueKind::Node(n) => {
             q.outputs.contains(&id)
-                || matches!(q.nodes[n].op, QOp::Reshape { .. }) && is_known(q, q.nodes[n].inputs[0])
+                || matches!(q.nodes[n].op, QOp::Reshape { .. })
+                    && known_in(q, input_public, q.nodes[n].inputs[0])
         }
     }
 }
@@ -174,6 +181,11 @@ fn check_supported(q: &QGraph, vis: &Visibility) -> Result<()> {
     if matches!(vis.weights, Vis::Private | Vis::Committed) {
         return refuse("private or committed weights");
     }
+    check_ops(q, true)
+}
+
+/// Refuses, naming the node, every op the backend cannot prove.
+pub(crate) fn check_ops(q: &QGraph, input_public: bool) -> Result<()> {
     for (i, node) in q.nodes.iter().enumerate() {
         let unsupported = |why: &str| Error::Unsupported {
             op: node.op.name().into(),
@@ -203,7 +215,9 @@ fn check_supported(q: &QGraph, vis: &Visibility) -> Result<()> {
             QOp::Relu => {}
             QOp::Reshape { .. } => {
                 let (a, o) = (node.inputs[0], node.output);
-                if !is_known(q, a) && layout(&q.values[a].shape) != layout(&q.values[o].shape) {
+                if !known_in(q, input_public, a)
+                    && layout(&q.values[a].shape) != layout(&q.values[o].shape)
+                {
                     return Err(unsupported(
                         "a reshape of a hidden tensor must keep the last dimension and the \
                          product of the others (index maps are not implemented yet)",
@@ -216,6 +230,23 @@ fn check_supported(q: &QGraph, vis: &Visibility) -> Result<()> {
     Ok(())
 }
 
+/// The key of `q`: digest and generators wide enough for every table.
+pub(crate) fn make_key(q: &QGraph, vis: &Visibility) -> Result<Key> {
+    // Widest table: a committed tensor, a lookup's helper column or a table.
+    let mut nv = log2_ceil(2 * q.bound() as usize + 1).max(MAX_SHIFT as usize);
+    for v in &q.values {
+        nv = nv.max(num_vars(&v.shape));
+    }
+    let json = serde_json::to_vec(q).map_err(|e| Error::Invalid(format!("model digest: {e}")))?;
+    let digest = blake2b_simd::Params::new().hash_length(64).hash(&json);
+    Ok(Key {
+        q: q.clone(),
+        digest: digest.as_bytes().to_vec(),
+        gens: Generators::new(b"zkml-sumcheck/generators/v1", 1 << split_vars(nv).1),
+        visibility: vis.clone(),
+    })
+}
+
 impl Backend for SumcheckBackend {
     type ProvingKey = Key;
     type VerifyingKey = Key;
@@ -224,20 +255,7 @@ impl Backend for SumcheckBackend {
 
     fn setup(&self, q: &QGraph, options: &SetupOptions) -> Result<(Key, Key)> {
         check_supported(q, &options.visibility)?;
-        // Widest table: a committed tensor, a lookup's helper column or a table.
-        let mut nv = log2_ceil(2 * q.bound() as usize + 1);
-        for v in &q.values {
-            nv = nv.max(num_vars(&v.shape));
-        }
-        let json =
-            serde_json::to_vec(q).map_err(|e| Error::Invalid(format!("model digest: {e}")))?;
-        let digest = blake2b_simd::Params::new().hash_length(64).hash(&json);
-        let key = Key {
-            q: q.clone(),
-            digest: digest.as_bytes().to_vec(),
-            gens: Generators::new(b"zkml-sumcheck/generators/v1", 1 << split_vars(nv).1),
-            visibility: options.visibility.clone(),
-        };
+        let key = make_key(q, &options.visibility)?;
         Ok((key.clone(), key))
     }
 
@@ -262,4 +280,4 @@ impl Backend for SumcheckBackend {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

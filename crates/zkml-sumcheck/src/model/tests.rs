@@ -11,7 +11,7 @@ use zkml_core::exec::{eval_qop, execute};
 use zkml_core::quant::{calibrate, quantize, QuantConfig};
 use zkml_core::{FTensor, Graph, ITensor, Op};
 
-fn det(shape: &[usize], seed: u64, scale: f32) -> FTensor {
+pub(crate) fn det(shape: &[usize], seed: u64, scale: f32) -> FTensor {
     let n: usize = shape.iter().product();
     let mut s = seed.wrapping_mul(6364136223846793005) ^ 0x9e3779b97f4a7c15;
     let v = (0..n)
@@ -25,7 +25,7 @@ fn det(shape: &[usize], seed: u64, scale: f32) -> FTensor {
     ArrayD::from_shape_vec(IxDyn(shape), v).unwrap()
 }
 
-fn dense(g: &mut Graph, x: usize, i: usize, o: usize, tag: &str, seed: u64) -> usize {
+pub(crate) fn dense(g: &mut Graph, x: usize, i: usize, o: usize, tag: &str, seed: u64) -> usize {
     let w = g.add_const(
         format!("w{tag}"),
         det(&[i, o], seed, (2.0 / i as f32).sqrt()),
@@ -44,7 +44,7 @@ fn dense(g: &mut Graph, x: usize, i: usize, o: usize, tag: &str, seed: u64) -> u
 }
 
 /// `sizes[0] → sizes[1] → … ` with ReLU between layers.
-fn mlp(sizes: &[usize], seed: u64) -> (QGraph, Trace) {
+pub(crate) fn mlp(sizes: &[usize], seed: u64) -> (QGraph, Trace) {
     let mut g = Graph::new();
     let mut x = g.add_input("x", vec![1, sizes[0]]);
     for (l, w) in sizes.windows(2).enumerate() {

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::msg::{ModelProof, NodeProof};
-use super::{absorb_statement, act_table, block_indicator, is_const, is_known, num_vars};
+use super::{absorb_statement, act_table, block_indicator, is_const, is_known, known_in, num_vars};
 use super::{relu_table, table_of, Key};
 use crate::error::{expect_len, reject, Error, Result};
 use crate::field::{Field, Fr};
@@ -27,8 +27,13 @@ fn malformed(what: &'static str) -> Error {
 }
 
 /// The values of known tensors, from the model and the public values.
-fn known_values(q: &QGraph, public: &PublicValues) -> Result<HashMap<usize, Vec<i64>>> {
-    expect_len("public inputs", public.inputs.len(), q.inputs.len())?;
+pub(crate) fn known_values(
+    q: &QGraph,
+    public: &PublicValues,
+    input_public: bool,
+) -> Result<HashMap<usize, Vec<i64>>> {
+    let n_inputs = if input_public { q.inputs.len() } else { 0 };
+    expect_len("public inputs", public.inputs.len(), n_inputs)?;
     expect_len("public outputs", public.outputs.len(), q.outputs.len())?;
     expect_len("revealed values", public.revealed.len(), 0)?;
     let mut known = HashMap::new();
@@ -50,7 +55,7 @@ fn known_values(q: &QGraph, public: &PublicValues) -> Result<HashMap<usize, Vec<
     // Reshapes of known values: computed here (a public output among them
     // must equal the computed values).
     for node in &q.nodes {
-        if matches!(node.op, QOp::Reshape { .. }) && is_known(q, node.inputs[0]) {
+        if matches!(node.op, QOp::Reshape { .. }) && known_in(q, input_public, node.inputs[0]) {
             let v = known
                 .get(&node.inputs[0])
                 .cloned()
@@ -72,7 +77,7 @@ fn known_values(q: &QGraph, public: &PublicValues) -> Result<HashMap<usize, Vec<
 /// Checks `proof` against `public` for the key's model.
 pub fn verify(key: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()> {
     let q = &key.q;
-    let known = known_values(q, public)?;
+    let known = known_values(q, public, true)?;
     let mut t = Transcript::new(b"zkml-sumcheck/model");
     absorb_statement(&mut t, key, public);
 
@@ -281,7 +286,7 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()
 }
 
 /// `align(c, k)` broadcast to `shape`, row-major; `None` if it does not broadcast.
-fn aligned_broadcast(c: &ITensor, k: i32, shape: &[usize]) -> Option<Vec<i64>> {
+pub(crate) fn aligned_broadcast(c: &ITensor, k: i32, shape: &[usize]) -> Option<Vec<i64>> {
     let a = c.mapv(|v| align(v, k));
     Some(
         a.broadcast(ndarray::IxDyn(shape))?

@@ -1,0 +1,100 @@
+//! The zero-knowledge QGraph prover: [`crate::model`]'s relations with every
+//! claimed value committed (Hyrax, §4–5 of Wahby et al. 2018).
+//!
+//! Same layout, commit phase and node order as [`crate::model`]. What
+//! changes: each value the clear prover sends (`ỹ(ρ)`, `r̃(ρ)`, operand and
+//! ReLU values) is sent as `Com(v; ρ_v) = v·U + ρ_v·H`; the verifier's checks
+//! on them become commitments to zero, proved by Schnorr proofs
+//! ([`crate::zk::prove_zero`]): for a MatMul the claim is
+//! `C_t = 2^s·C_y + C_r − 2^{s−1}·Ĩ(ρ)·U` and the product sumcheck is the
+//! committed one ([`crate::matmul::prove_zk`]); for Add/Sub/Reshape
+//! `C_o − Σ ±2^k·C_a − c̃(ρ)·U` commits to zero; for ReLU
+//! `C_w − C_a − γ·C_o` does, with `C_w` the committed lookup value of
+//! [`crate::logup::prove_zk`]. Range and ReLU lookups are the
+//! zero-knowledge LogUp. At the end every claim on a committed table is a
+//! Hyrax opening against its committed value, and every claim on a known
+//! tensor a proof that `C − ṽ(point)·U` commits to zero.
+//!
+//! **What the verifier sees:** the model, the public values, Hyrax
+//! commitments (perfectly hiding), Pedersen commitments to every claimed value
+//! and round value (perfectly hiding), and Σ-protocol transcripts (first
+//! messages and responses). **Simulator:** pick every commitment uniformly
+//! at random (the distribution of a perfectly hiding commitment to anything),
+//! derive the challenges from the transcript as the verifier does, and
+//! produce each Σ-protocol's responses uniformly and its first message from
+//! the verification equation (proof of zero, proof of product, proof of dot
+//! product are all special HVZK). The result has the honest proof's
+//! distribution without the hidden input: the proof reveals nothing beyond
+//! the public values (in the random-oracle model, under discrete log for
+//! soundness; hiding is perfect).
+//!
+//! Accepted statements: input public or private, weights fixed or public,
+//! output public. Committed groups (a public commitment to the input) and
+//! hidden outputs are refused at setup.
+
+pub mod msg;
+pub mod prover;
+pub mod verifier;
+
+pub use msg::{ZkModelProof, ZkNodeProof};
+
+use crate::error::{Error, Result};
+use crate::model::{check_ops, make_key, Key};
+use zkml_core::backend::{Backend, PublicValues, SetupOptions, Vis};
+use zkml_core::{QGraph, Trace};
+
+/// The zero-knowledge sumcheck backend.
+#[derive(Clone, Debug, Default)]
+pub struct ZkSumcheckBackend;
+
+impl Backend for ZkSumcheckBackend {
+    type ProvingKey = Key;
+    type VerifyingKey = Key;
+    type Proof = ZkModelProof;
+    type Error = Error;
+
+    fn setup(&self, q: &QGraph, options: &SetupOptions) -> Result<(Key, Key)> {
+        let vis = &options.visibility;
+        if vis.input == Vis::Committed {
+            return Err(Error::Invalid(
+                "committed inputs are not supported by the sumcheck backend yet (use private)"
+                    .into(),
+            ));
+        }
+        if vis.output != Vis::Public {
+            return Err(Error::Invalid(
+                "hidden outputs are not supported by the sumcheck backend yet (use public)".into(),
+            ));
+        }
+        if matches!(vis.weights, Vis::Private | Vis::Committed) {
+            return Err(Error::Invalid(
+                "hidden weights are not supported by the sumcheck backend yet (use fixed)".into(),
+            ));
+        }
+        check_ops(q, vis.input == Vis::Public)?;
+        let key = make_key(q, vis)?;
+        Ok((key.clone(), key))
+    }
+
+    fn prove_with(
+        &self,
+        pk: &Key,
+        q: &QGraph,
+        trace: &Trace,
+        _openings: &zkml_core::backend::Openings,
+    ) -> Result<(ZkModelProof, PublicValues)> {
+        if q != &pk.q {
+            return Err(Error::Invalid(
+                "the proving key is for another model".into(),
+            ));
+        }
+        prover::prove(pk, trace, &mut rand_core06::OsRng)
+    }
+
+    fn verify(&self, vk: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<()> {
+        verifier::verify(vk, public, proof)
+    }
+}
+
+#[cfg(test)]
+mod tests;

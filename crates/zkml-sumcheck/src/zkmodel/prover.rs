@@ -1,0 +1,284 @@
+//! The zero-knowledge model prover (see the [module doc](super)).
+
+use rand_core06::{CryptoRng, RngCore};
+
+use super::msg::{ZkModelProof, ZkNodeProof};
+use crate::error::{Error, Result};
+use crate::field::{fr_vec, Curve, Field, Fr, G1Affine};
+use crate::hyrax::{self, CommittedPoly};
+use crate::logup;
+use crate::matmul::{self, MatMulDims};
+use crate::mle::Mle;
+use crate::model::{absorb_statement, act_table, block_indicator, known_in, num_vars};
+use crate::model::{is_const, relu_table, table_of, Key};
+use crate::transcript::Transcript;
+use crate::zk::{prove_zero, Opening};
+use zkml_core::backend::{PublicValues, Vis};
+use zkml_core::{QOp, Trace};
+
+/// A claim: which table (a value, or a node's remainder), where, and the opening.
+type Claim = (Result<usize, usize>, Vec<Fr>, Opening);
+
+fn flat(t: &zkml_core::ITensor) -> Vec<i64> {
+    t.iter().copied().collect()
+}
+
+/// Proves, in zero knowledge, that `trace` is the executor's run of `key.q`.
+pub fn prove(
+    key: &Key,
+    trace: &Trace,
+    rng: &mut (impl RngCore + CryptoRng),
+) -> Result<(ZkModelProof, PublicValues)> {
+    let q = &key.q;
+    let gens = &key.gens;
+    let input_public = key.visibility.input == Vis::Public;
+    let known = |id: usize| known_in(q, input_public, id);
+    if trace.values.len() != q.values.len()
+        || q.values
+            .iter()
+            .zip(&trace.values)
+            .any(|(v, x)| v.shape != x.shape())
+    {
+        return Err(Error::Invalid(
+            "the trace is not a run of this model (shapes differ)".into(),
+        ));
+    }
+    let public = PublicValues::from_trace(q, trace, &key.visibility);
+    let mut t = Transcript::new(b"zkml-sumcheck/zkmodel");
+    absorb_statement(&mut t, key, &public);
+    let tables: Vec<Mle> = q
+        .values
+        .iter()
+        .zip(&trace.values)
+        .map(|(v, x)| table_of(&v.shape, &flat(x)))
+        .collect::<Result<_>>()?;
+    let mut rem_tables: Vec<Option<Mle>> = vec![None; q.nodes.len()];
+    for (i, node) in q.nodes.iter().enumerate() {
+        if let QOp::MatMul { shift } = node.op {
+            if shift == 0 {
+                continue;
+            }
+            let (x, w) = (&trace.values[node.inputs[0]], &trace.values[node.inputs[1]]);
+            let acc = zkml_core::ops::matmul::accumulate(x, w);
+            let r: Vec<i64> = acc
+                .iter()
+                .zip(trace.values[node.output].iter())
+                .map(|(a, y)| a + (1i64 << (shift - 1)) - (y << shift))
+                .collect();
+            if let Some(bad) = r.iter().position(|&v| v < 0 || v >= 1i64 << shift) {
+                return Err(Error::Invalid(format!(
+                    "node `{}` (MatMul): output entry {bad} is not the rescaled product",
+                    node.name
+                )));
+            }
+            rem_tables[i] = Some(table_of(&q.values[node.output].shape, &r)?);
+        }
+    }
+    let mut committed: Vec<Option<CommittedPoly>> = vec![None; q.values.len()];
+    for (id, tab) in tables.iter().enumerate() {
+        if !known(id) {
+            let c = hyrax::commit(gens, tab.clone(), rng)?;
+            t.absorb_points(b"model/commitment", &c.comm.rows);
+            committed[id] = Some(c);
+        }
+    }
+    let mut rem_committed: Vec<Option<CommittedPoly>> = vec![None; q.nodes.len()];
+    for (i, tab) in rem_tables.iter().enumerate() {
+        if let Some(tab) = tab {
+            let c = hyrax::commit(gens, tab.clone(), rng)?;
+            t.absorb_points(b"model/remainder", &c.comm.rows);
+            rem_committed[i] = Some(c);
+        }
+    }
+
+    let mut claims: Vec<Claim> = vec![];
+    let mut nodes = Vec::with_capacity(q.nodes.len());
+    let com = |o: &Opening| o.commit(gens).to_affine();
+    for (i, node) in q.nodes.iter().enumerate() {
+        let out = node.output;
+        let nv_out = num_vars(&q.values[out].shape);
+        let proof = match &node.op {
+            QOp::MatMul { shift } => {
+                let (x, w) = (node.inputs[0], node.inputs[1]);
+                let dims = MatMulDims::of(&q.values[x].shape, &q.values[w].shape)?;
+                let rho = t.challenges(b"model/rho", nv_out);
+                let (rc, rr) = rho.split_at(dims.col_vars());
+                let y_o = Opening::random(tables[out].evaluate(&rho)?, rng);
+                let r_o = match &rem_tables[i] {
+                    Some(r) => Some(Opening::random(r.evaluate(&rho)?, rng)),
+                    None => None,
+                };
+                t.absorb_points(b"model/y_com", &[com(&y_o)]);
+                if let Some(r) = &r_o {
+                    t.absorb_points(b"model/r_com", &[com(r)]);
+                }
+                let scale = Fr::from(1u64 << shift);
+                let target = match &r_o {
+                    None => y_o,
+                    Some(r) => Opening {
+                        value: scale * y_o.value + r.value
+                            - Fr::from(1u64 << (shift - 1)) * block_indicator(dims.m, dims.n, &rho),
+                        blind: scale * y_o.blind + r.blind,
+                    },
+                };
+                let a = fr_vec(&flat(&trace.values[x]));
+                let b = fr_vec(&flat(&trace.values[w]));
+                let mm = matmul::prove_zk(
+                    gens,
+                    dims,
+                    &a,
+                    &b,
+                    (rr, rc),
+                    [known(x), known(w)],
+                    &target,
+                    &mut t,
+                    rng,
+                )?;
+                claims.push((Ok(out), rho.clone(), y_o));
+                if let Some(r) = r_o {
+                    claims.push((Err(i), rho.clone(), r));
+                }
+                if let Some(o) = mm.a {
+                    claims.push((Ok(x), mm.a_point.clone(), o));
+                }
+                if let Some(o) = mm.b {
+                    claims.push((Ok(w), mm.b_point.clone(), o));
+                }
+                let r_range = match &rem_tables[i] {
+                    Some(r) => {
+                        let table = logup::range_table(0, (1i64 << shift) - 1);
+                        let (p, pt, o) = logup::prove_zk(gens, &table, &r.evals, &mut t, rng)?;
+                        claims.push((Err(i), pt, o));
+                        Some(Box::new(p))
+                    }
+                    None => None,
+                };
+                let y_range = if known(out) {
+                    None
+                } else {
+                    let (p, pt, o) =
+                        logup::prove_zk(gens, &act_table(q), &tables[out].evals, &mut t, rng)?;
+                    claims.push((Ok(out), pt, o));
+                    Some(Box::new(p))
+                };
+                ZkNodeProof::MatMul {
+                    y_com: com(&y_o),
+                    r_com: r_o.as_ref().map(com),
+                    matmul: mm.proof,
+                    r_range,
+                    y_range,
+                }
+            }
+            QOp::Reshape { .. } if known(node.inputs[0]) => ZkNodeProof::Derived,
+            QOp::Add { .. } | QOp::Sub { .. } | QOp::Reshape { .. } => {
+                let al = match &node.op {
+                    QOp::Add { align } | QOp::Sub { align } => *align,
+                    _ => [0, 0],
+                };
+                let sign = if matches!(node.op, QOp::Sub { .. }) {
+                    -Fr::ONE
+                } else {
+                    Fr::ONE
+                };
+                let rho = t.challenges(b"model/rho", nv_out);
+                let o = Opening::random(tables[out].evaluate(&rho)?, rng);
+                let mut rel_blind = o.blind;
+                let mut ops = vec![];
+                for (k, &a) in node.inputs.iter().enumerate() {
+                    if !is_const(q, a) {
+                        let op = Opening::random(tables[a].evaluate(&rho)?, rng);
+                        let coeff = if k == 0 { Fr::ONE } else { sign };
+                        rel_blind -= coeff * Fr::from(1u64 << al[k].max(0)) * op.blind;
+                        ops.push((a, op));
+                    }
+                }
+                let out_com = com(&o);
+                let operand_coms: Vec<G1Affine> = ops.iter().map(|(_, op)| com(op)).collect();
+                t.absorb_points(b"model/out_com", &[out_com]);
+                t.absorb_points(b"model/operand_coms", &operand_coms);
+                // C_o − Σ coeff·2^k·C_a − c̃(ρ)·U = rel_blind·H for an honest
+                // trace (the verifier forms the left side itself).
+                let rel = gens.blind(&rel_blind).to_affine();
+                let relation = prove_zero(gens, &rel, &rel_blind, &mut t, rng);
+                claims.push((Ok(out), rho.clone(), o));
+                for (a, op) in ops {
+                    claims.push((Ok(a), rho.clone(), op));
+                }
+                ZkNodeProof::Linear {
+                    out_com,
+                    operand_coms,
+                    relation,
+                }
+            }
+            QOp::Relu => {
+                let a = node.inputs[0];
+                let gamma = t.challenge(b"model/gamma");
+                let w: Vec<Fr> = tables[a]
+                    .evals
+                    .iter()
+                    .zip(&tables[out].evals)
+                    .map(|(x, y)| *x + gamma * y)
+                    .collect();
+                let (lookup, pt, wo) =
+                    logup::prove_zk(gens, &relu_table(q, gamma), &w, &mut t, rng)?;
+                let a_o = Opening::random(tables[a].evaluate(&pt)?, rng);
+                let o_o = Opening::random(tables[out].evaluate(&pt)?, rng);
+                t.absorb_points(b"model/relu_coms", &[com(&a_o), com(&o_o)]);
+                let rel =
+                    (wo.commit(gens) - a_o.commit(gens) - o_o.commit(gens) * gamma).to_affine();
+                let relation = prove_zero(
+                    gens,
+                    &rel,
+                    &(wo.blind - a_o.blind - gamma * o_o.blind),
+                    &mut t,
+                    rng,
+                );
+                claims.push((Ok(a), pt.clone(), a_o));
+                claims.push((Ok(out), pt, o_o));
+                ZkNodeProof::Relu {
+                    lookup: Box::new(lookup),
+                    a_com: com(&a_o),
+                    o_com: com(&o_o),
+                    relation,
+                }
+            }
+            other => {
+                return Err(Error::Unsupported {
+                    op: other.name().into(),
+                    node: i,
+                    why: "not implemented in the sumcheck backend yet".into(),
+                })
+            }
+        };
+        nodes.push(proof);
+    }
+
+    let (mut openings, mut known_proofs) = (vec![], vec![]);
+    for (target, point, o) in &claims {
+        let c = match target {
+            Ok(id) => committed[*id].as_ref(),
+            Err(i) => rem_committed[*i].as_ref(),
+        };
+        match c {
+            Some(c) => openings.push(hyrax::prove_eval(gens, c, point, &o.blind, &mut t, rng)?.2),
+            None => {
+                // Known tensor: C − v·U = ρ·H.
+                let x = (o.commit(gens) - gens.commit_scalar(&o.value, &Fr::ZERO)).to_affine();
+                known_proofs.push(prove_zero(gens, &x, &o.blind, &mut t, rng));
+            }
+        }
+    }
+    Ok((
+        ZkModelProof {
+            commitments: committed.into_iter().map(|c| c.map(|c| c.comm)).collect(),
+            remainders: rem_committed
+                .into_iter()
+                .map(|c| c.map(|c| c.comm))
+                .collect(),
+            nodes,
+            openings,
+            known: known_proofs,
+        },
+        public,
+    ))
+}

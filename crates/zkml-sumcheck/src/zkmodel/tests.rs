@@ -1,0 +1,194 @@
+//! The MLP with a private input through [`ZkSumcheckBackend`]: honest,
+//! forged, tampered; fresh randomness in every message; refused statements.
+
+use super::*;
+use crate::field::{Curve, Field, Fr};
+use crate::model::tests::mlp;
+use zkml_core::backend::Visibility;
+use zkml_core::exec::eval_qop;
+use zkml_core::{ITensor, QOp};
+
+fn private_input() -> SetupOptions {
+    SetupOptions {
+        visibility: Visibility {
+            input: Vis::Private,
+            ..Visibility::default()
+        },
+        k: None,
+    }
+}
+
+fn setup(q: &QGraph, opts: &SetupOptions) -> Key {
+    ZkSumcheckBackend.setup(q, opts).unwrap().0
+}
+
+#[test]
+fn private_input_mlp_proves_and_verifies() {
+    let (q, t) = mlp(&[12, 8, 4], 1);
+    let key = setup(&q, &private_input());
+    let (proof, public) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
+    assert!(public.inputs.is_empty());
+    assert!(
+        proof.commitments[q.inputs[0]].is_some(),
+        "the input is committed"
+    );
+    ZkSumcheckBackend.verify(&key, &public, &proof).unwrap();
+    // Public input works too (the input is then known, not committed).
+    let key = setup(&q, &SetupOptions::default());
+    let (proof, public) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
+    assert!(proof.commitments[q.inputs[0]].is_none());
+    ZkSumcheckBackend.verify(&key, &public, &proof).unwrap();
+}
+
+#[test]
+fn changed_outputs_tampered_messages_and_foreign_keys_are_rejected() {
+    let (q, t) = mlp(&[12, 8, 4], 2);
+    let key = setup(&q, &private_input());
+    let (proof, public) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
+    let bad = |p: &ZkModelProof, public: &PublicValues| {
+        ZkSumcheckBackend.verify(&key, public, p).is_err()
+    };
+    let mut p2 = public.clone();
+    p2.outputs[0][0] += 1;
+    assert!(bad(&proof, &p2));
+    let u = key.gens.u;
+    for i in 0..proof.nodes.len() {
+        let mut p = proof.clone();
+        match &mut p.nodes[i] {
+            ZkNodeProof::MatMul { y_com, .. } => *y_com = (*y_com + u).to_affine(),
+            ZkNodeProof::Linear { out_com, .. } => *out_com = (*out_com + u).to_affine(),
+            ZkNodeProof::Relu { o_com, .. } => *o_com = (*o_com + u).to_affine(),
+            ZkNodeProof::Derived => continue,
+        }
+        assert!(bad(&p, &public), "node {i}");
+    }
+    for k in 0..proof.openings.len() {
+        let mut p = proof.clone();
+        p.openings[k].z_beta += Fr::ONE;
+        assert!(bad(&p, &public), "opening {k}");
+    }
+    for k in 0..proof.known.len() {
+        let mut p = proof.clone();
+        p.known[k].s += Fr::ONE;
+        assert!(bad(&p, &public), "known {k}");
+    }
+    let mut p = proof.clone();
+    p.known.push(p.known[0].clone());
+    assert!(matches!(
+        ZkSumcheckBackend.verify(&key, &public, &p),
+        Err(Error::Malformed { .. })
+    ));
+    let (q2, _) = mlp(&[12, 8, 4], 3);
+    assert!(ZkSumcheckBackend
+        .verify(&setup(&q2, &private_input()), &public, &proof)
+        .is_err());
+}
+
+#[test]
+fn a_forged_hidden_layer_is_rejected() {
+    let (q, t) = mlp(&[12, 8, 4], 5);
+    let key = setup(&q, &private_input());
+    let add = q
+        .nodes
+        .iter()
+        .position(|n| matches!(n.op, QOp::Add { .. }))
+        .unwrap();
+    let pre = q.nodes[add].output;
+    let mut forged = t.clone();
+    let idx = forged.values[pre].iter().position(|&v| v > 0).unwrap();
+    forged.values[pre].as_slice_mut().unwrap()[idx] += 1;
+    for node in &q.nodes[add + 1..] {
+        let args: Vec<&ITensor> = node.inputs.iter().map(|&i| &forged.values[i]).collect();
+        forged.values[node.output] = eval_qop(&node.op, &args);
+    }
+    let (proof, public) = ZkSumcheckBackend.prove(&key, &q, &forged).unwrap();
+    assert!(matches!(
+        ZkSumcheckBackend.verify(&key, &public, &proof),
+        Err(Error::Rejected { .. })
+    ));
+}
+
+#[test]
+fn two_proofs_of_one_statement_share_no_commitment() {
+    // Nothing hidden is sent in the clear: with fresh prover randomness every
+    // commitment of the proof differs.
+    let (q, t) = mlp(&[12, 8, 4], 6);
+    let key = setup(&q, &private_input());
+    let (a, pa) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
+    let (b, pb) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
+    assert_eq!(pa, pb);
+    for (x, y) in a.commitments.iter().zip(&b.commitments) {
+        if let (Some(x), Some(y)) = (x, y) {
+            assert!(x.rows.iter().zip(&y.rows).all(|(r, s)| r != s));
+        }
+    }
+    for (x, y) in a.nodes.iter().zip(&b.nodes) {
+        match (x, y) {
+            (
+                ZkNodeProof::MatMul {
+                    y_com: p,
+                    matmul: m,
+                    ..
+                },
+                ZkNodeProof::MatMul {
+                    y_com: r,
+                    matmul: n,
+                    ..
+                },
+            ) => {
+                assert_ne!(p, r);
+                for (u, v) in m.rounds.iter().zip(&n.rounds) {
+                    assert!(u.evals.iter().zip(&v.evals).all(|(e, f)| e != f));
+                }
+            }
+            (ZkNodeProof::Linear { out_com: p, .. }, ZkNodeProof::Linear { out_com: r, .. }) => {
+                assert_ne!(p, r)
+            }
+            (ZkNodeProof::Relu { a_com: p, .. }, ZkNodeProof::Relu { a_com: r, .. }) => {
+                assert_ne!(p, r)
+            }
+            _ => {}
+        }
+    }
+    ZkSumcheckBackend.verify(&key, &pb, &b).unwrap();
+}
+
+#[test]
+fn committed_inputs_and_hidden_outputs_are_refused() {
+    let (q, _) = mlp(&[8, 4], 7);
+    for vis in [
+        Visibility {
+            input: Vis::Committed,
+            ..Visibility::default()
+        },
+        Visibility {
+            output: Vis::Private,
+            ..Visibility::default()
+        },
+        Visibility {
+            weights: Vis::Private,
+            ..Visibility::default()
+        },
+    ] {
+        let opts = SetupOptions {
+            visibility: vis,
+            k: None,
+        };
+        assert!(ZkSumcheckBackend.setup(&q, &opts).is_err());
+    }
+}
+
+/// The benchmark MLP (784 → 128 → 10) with a private input.
+/// `cargo test -p zkml-sumcheck -- --ignored --nocapture bench_zk_mlp`
+#[test]
+#[ignore]
+fn bench_zk_mlp() {
+    let (q, t) = mlp(&[784, 128, 10], 11);
+    let key = setup(&q, &private_input());
+    let s = std::time::Instant::now();
+    let (proof, public) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
+    println!("zk prove {:.2?}", s.elapsed());
+    let s = std::time::Instant::now();
+    ZkSumcheckBackend.verify(&key, &public, &proof).unwrap();
+    println!("zk verify {:.2?}", s.elapsed());
+}
