@@ -1,10 +1,16 @@
 //! # zkml-sumcheck
 //!
 //! zkml's second proving backend: sumcheck-based, transparent (no trusted
-//! setup), on BN254. [`model::SumcheckBackend`] implements
+//! setup), on BN254. Two implementations of
 //! [`zkml_core::backend::Backend`] for the ops of the benchmark MLP (MatMul,
-//! Add/Sub with constants, ReLU) and refuses every other op, and every hidden
-//! visibility, at `setup` with an error naming it.
+//! Add/Sub with constants, ReLU, Flatten-style Reshape); every other op is
+//! refused at `setup` with an error naming it:
+//!
+//! * [`zkmodel::ZkSumcheckBackend`]: **zero-knowledge**; input public or
+//!   private, weights fixed or public, output public.
+//! * [`model::SumcheckBackend`]: the same relations with every claimed value
+//!   in the clear (not zero-knowledge, so it accepts only public inputs and
+//!   outputs); smaller and faster, and the reference the ZK version mirrors.
 //!
 //! ## Layers of the crate
 //!
@@ -32,6 +38,8 @@
 //!   `h = 1/(α − w)`, `g = m/(α − T)` committed, proved by two batched
 //!   zero-check sumchecks; range tables and two-column tables (ReLU) via
 //!   `w = a + γ·b`.
+//! * [`zk`]: proof of zero, proof of product, committed sumcheck.
+//! * [`zkmodel`]: [`model`] with every claimed value committed.
 //! * [`model`]: commit-and-prove over a `QGraph`: every hidden tensor and
 //!   every rescale remainder committed first, then one relation per node, then
 //!   one Hyrax opening per claim on a committed table. Rescale
@@ -55,31 +63,24 @@
 //! hidden layer (all other relations consistent), changed public inputs and
 //! outputs, and a key for other weights.
 //!
-//! ## Zero knowledge: not yet
+//! ## Zero knowledge
 //!
-//! What the verifier sees today: the Hyrax commitments (perfectly hiding),
-//! the sumcheck round polynomials in the clear, and every claimed evaluation
-//! in the clear (`ỹ(ρ)`, `r̃(ρ)`, `Ã(r_y, r_r)`, the LogUp sum
-//! `S = Σ 1/(α − w_i)` and `h̃, g̃, m̃` at the sumcheck points). Each is a
-//! public linear (or, for `S`, rational) function of hidden activations, so
-//! a proof leaks O(1) field equations per node and per lookup, and `m̃`'s
-//! openings leak information about the histogram of activations. Hence
-//! [`model::SumcheckBackend`] accepts only public inputs and outputs (with
-//! fixed or public weights), where nothing hidden is claimed.
-//!
-//! The planned construction (Hyrax, Wahby et al. 2018, §4–5) keeps the code's
-//! structure: the prover Pedersen-commits each round polynomial's
-//! coefficients and each claimed value (`v·U + ρ·H`, same generators); the
-//! verifier's linear checks (`g(0)+g(1) = claim`, `claim' = g(r)`, the
-//! matmul and LogUp combinations) become one proof of dot product over the
-//! committed coefficients, products of claimed values become proofs of
-//! product, and the Hyrax openings use committed values
-//! ([`hyrax::verify_eval`] already takes `C_y`). A simulator then picks all
-//! commitments uniformly (they are perfectly hiding) and simulates each
-//! Σ-protocol from its challenge (HVZK), so the transcript is independent of
-//! the witness; the LogUp sum `S` and the multiplicities stay inside
-//! commitments, and `q ≠ 0`-style conditions are covered because the helper
-//! columns are committed and checked by zero-checks.
+//! In [`model`] the verifier sees the Hyrax commitments (perfectly hiding),
+//! the sumcheck round polynomials and every claimed evaluation in the clear
+//! (`ỹ(ρ)`, `r̃(ρ)`, `Ã(r_y, r_r)`, the LogUp sum `S = Σ 1/(α − w_i)`, `h̃,
+//! g̃, m̃`): public linear (for `S`, rational) functions of hidden values, and
+//! `m̃` leaks about the histogram of activations. [`zkmodel`] removes every
+//! one of them (Hyrax, Wahby et al. 2018): round values and claimed values are
+//! Pedersen commitments `v·U + ρ·H` ([`zk`]), the verifier's linear checks
+//! become proofs that a homomorphically formed point commits to zero, products
+//! of claimed values are proofs of product, and Hyrax openings are against
+//! committed values. What the verifier sees is then only perfectly hiding
+//! commitments and Σ-protocol transcripts; a simulator picks the commitments
+//! uniformly and solves each Σ-protocol's first message from random responses
+//! (special HVZK), which is distributed exactly as an honest proof, without
+//! the witness. The LogUp sum and multiplicities stay inside commitments.
+//! Not covered yet: committed (publicly bound) inputs, hidden weights, hidden
+//! outputs and revealed output elements.
 #![deny(missing_docs)]
 
 pub mod codec;
@@ -98,3 +99,4 @@ pub mod zkmodel;
 
 pub use error::{Error, Result};
 pub use model::SumcheckBackend;
+pub use zkmodel::ZkSumcheckBackend;

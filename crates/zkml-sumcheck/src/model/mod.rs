@@ -46,9 +46,10 @@
 //! inner index of a known, zero-padded matrix (`W`), and known tensors are
 //! zero-padded by the verifier.
 //!
-//! **Not zero-knowledge yet.** Round polynomials and every claimed evaluation
+//! **Not zero-knowledge.** Round polynomials and every claimed evaluation
 //! travel in the clear, so only public inputs and outputs are accepted
-//! ([`SumcheckBackend`] refuses private and committed groups at setup).
+//! ([`SumcheckBackend`] refuses private and committed groups at setup); the
+//! zero-knowledge version is [`crate::zkmodel`].
 
 pub mod msg;
 pub mod prover;
@@ -168,8 +169,9 @@ pub(crate) fn absorb_statement(t: &mut Transcript, key: &Key, public: &PublicVal
 fn check_supported(q: &QGraph, vis: &Visibility) -> Result<()> {
     let refuse = |what: &str| {
         Err(Error::Invalid(format!(
-            "{what}: the sumcheck backend is not zero-knowledge yet, so it proves only public \
-             inputs and outputs with public or fixed weights (use the plonk backend for hidden tensors)"
+            "{what}: SumcheckBackend is not zero-knowledge, so it proves only public \
+             inputs and outputs with public or fixed weights (use ZkSumcheckBackend for a \
+             private input, or the plonk backend)"
         )))
     };
     if vis.input != Vis::Public {

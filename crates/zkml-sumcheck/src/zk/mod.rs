@@ -1,7 +1,7 @@
 //! Zero-knowledge building blocks (Hyrax, Wahby et al. 2018, §4): Σ-protocols
 //! over Pedersen-committed scalars and a sumcheck whose messages are
-//! commitments. **Not yet wired into [`crate::matmul`], [`crate::logup`] or
-//! [`crate::model`]** (see the crate doc).
+//! commitments, used by [`crate::matmul::prove_zk`], [`crate::logup::prove_zk`]
+//! and [`crate::zkmodel`].
 //!
 //! Scalars are committed as `Com(v; ρ) = v·U + ρ·H` with the generators of
 //! [`crate::hyrax::Generators`] (no known discrete-log relation between `U`
