@@ -92,3 +92,30 @@ pub struct ZkLookupClaim {
     /// `Com(w̃(r_w))`.
     pub value_com: crate::field::G1Affine,
 }
+
+impl crate::codec::Encode for ZkLogUpProof {
+    fn encode(&self, w: &mut crate::codec::Writer) {
+        self.m_comm.encode(w);
+        self.h_comm.encode(w);
+        self.g_comm.encode(w);
+        w.point(&self.sum_com);
+        self.witness_sumcheck.encode(w);
+        self.table_sumcheck.encode(w);
+        self.openings.iter().for_each(|o| o.encode(w));
+    }
+    fn decode(r: &mut crate::codec::Reader<'_>) -> crate::Result<Self> {
+        Ok(Self {
+            m_comm: HyraxCommitment::decode(r)?,
+            h_comm: HyraxCommitment::decode(r)?,
+            g_comm: HyraxCommitment::decode(r)?,
+            sum_com: r.point()?,
+            witness_sumcheck: crate::zk::ZkSumcheckProof::decode(r)?,
+            table_sumcheck: crate::zk::ZkSumcheckProof::decode(r)?,
+            openings: [
+                DotProductProof::decode(r)?,
+                DotProductProof::decode(r)?,
+                DotProductProof::decode(r)?,
+            ],
+        })
+    }
+}

@@ -46,3 +46,73 @@ pub struct ZkSumcheckProof {
     /// Proof of zero for `C_{claim_n} − Σ_t c_t·Π(public)·C_{term_t}`.
     pub final_ok: ZeroProof,
 }
+
+impl crate::codec::Encode for ZeroProof {
+    fn encode(&self, w: &mut crate::codec::Writer) {
+        w.point(&self.a);
+        w.fr(&self.s);
+    }
+    fn decode(r: &mut crate::codec::Reader<'_>) -> crate::Result<Self> {
+        Ok(Self {
+            a: r.point()?,
+            s: r.fr()?,
+        })
+    }
+}
+
+impl crate::codec::Encode for ProductProof {
+    fn encode(&self, w: &mut crate::codec::Writer) {
+        w.point(&self.alpha);
+        w.point(&self.beta);
+        w.point(&self.delta);
+        self.z.iter().for_each(|z| w.fr(z));
+    }
+    fn decode(r: &mut crate::codec::Reader<'_>) -> crate::Result<Self> {
+        Ok(Self {
+            alpha: r.point()?,
+            beta: r.point()?,
+            delta: r.point()?,
+            z: [r.fr()?, r.fr()?, r.fr()?, r.fr()?, r.fr()?],
+        })
+    }
+}
+
+impl crate::codec::Encode for ZkRound {
+    fn encode(&self, w: &mut crate::codec::Writer) {
+        w.points(&self.evals);
+        self.sum_ok.encode(w);
+    }
+    fn decode(r: &mut crate::codec::Reader<'_>) -> crate::Result<Self> {
+        Ok(Self {
+            evals: r.points()?,
+            sum_ok: ZeroProof::decode(r)?,
+        })
+    }
+}
+
+impl crate::codec::Encode for ZkSumcheckProof {
+    fn encode(&self, w: &mut crate::codec::Writer) {
+        w.list(&self.rounds);
+        w.points(&self.factor_evals);
+        w.len(self.products.len());
+        for (p, pp) in &self.products {
+            w.point(p);
+            pp.encode(w);
+        }
+        self.final_ok.encode(w);
+    }
+    fn decode(r: &mut crate::codec::Reader<'_>) -> crate::Result<Self> {
+        let rounds = r.list()?;
+        let factor_evals = r.points()?;
+        let n = r.len(32 * 9)?;
+        let products = (0..n)
+            .map(|_| Ok((r.point()?, ProductProof::decode(r)?)))
+            .collect::<crate::Result<_>>()?;
+        Ok(Self {
+            rounds,
+            factor_evals,
+            products,
+            final_ok: ZeroProof::decode(r)?,
+        })
+    }
+}

@@ -1,5 +1,7 @@
 //! Messages of a zero-knowledge model proof: plain data.
 
+use crate::codec::{Encode, Reader, Writer};
+use crate::error::{Error, Result};
 use crate::field::G1Affine;
 use crate::hyrax::{DotProductProof, HyraxCommitment};
 use crate::logup::ZkLogUpProof;
@@ -58,4 +60,139 @@ pub struct ZkModelProof {
     pub openings: Vec<DotProductProof>,
     /// One proof of zero per claim on a known tensor, in claim order.
     pub known: Vec<ZeroProof>,
+}
+
+/// First bytes of an encoded [`ZkModelProof`].
+pub const ZK_PROOF_MAGIC: &[u8; 22] = b"zkml-sumcheck-zkproof\0";
+/// Version of the encoding; another version is refused.
+pub const ZK_PROOF_VERSION: u32 = 1;
+
+impl Encode for ZkNodeProof {
+    fn encode(&self, w: &mut Writer) {
+        match self {
+            ZkNodeProof::MatMul {
+                y_com,
+                r_com,
+                matmul,
+                r_range,
+                y_range,
+            } => {
+                w.u8(0);
+                w.point(y_com);
+                match r_com {
+                    None => w.u8(0),
+                    Some(r) => {
+                        w.u8(1);
+                        w.point(r);
+                    }
+                }
+                matmul.encode(w);
+                w.option(r_range);
+                w.option(y_range);
+            }
+            ZkNodeProof::Linear {
+                out_com,
+                operand_coms,
+                relation,
+            } => {
+                w.u8(1);
+                w.point(out_com);
+                w.points(operand_coms);
+                relation.encode(w);
+            }
+            ZkNodeProof::Relu {
+                lookup,
+                a_com,
+                o_com,
+                relation,
+            } => {
+                w.u8(2);
+                lookup.encode(w);
+                w.point(a_com);
+                w.point(o_com);
+                relation.encode(w);
+            }
+            ZkNodeProof::Derived => w.u8(3),
+        }
+    }
+    fn decode(r: &mut Reader<'_>) -> Result<Self> {
+        Ok(match r.u8()? {
+            0 => ZkNodeProof::MatMul {
+                y_com: r.point()?,
+                r_com: match r.u8()? {
+                    0 => None,
+                    1 => Some(r.point()?),
+                    t => return Err(Error::Decode(format!("remainder tag {t}"))),
+                },
+                matmul: ZkSumcheckProof::decode(r)?,
+                r_range: r.option()?,
+                y_range: r.option()?,
+            },
+            1 => ZkNodeProof::Linear {
+                out_com: r.point()?,
+                operand_coms: r.points()?,
+                relation: ZeroProof::decode(r)?,
+            },
+            2 => ZkNodeProof::Relu {
+                lookup: Box::<ZkLogUpProof>::decode(r)?,
+                a_com: r.point()?,
+                o_com: r.point()?,
+                relation: ZeroProof::decode(r)?,
+            },
+            3 => ZkNodeProof::Derived,
+            t => return Err(Error::Decode(format!("node proof tag {t}"))),
+        })
+    }
+}
+
+impl ZkModelProof {
+    /// The proof's bytes: [`ZK_PROOF_MAGIC`], [`ZK_PROOF_VERSION`], then the fields in order.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::default();
+        w.0.extend_from_slice(ZK_PROOF_MAGIC);
+        w.0.extend_from_slice(&ZK_PROOF_VERSION.to_le_bytes());
+        w.len(self.commitments.len());
+        self.commitments.iter().for_each(|c| w.option(c));
+        w.len(self.remainders.len());
+        self.remainders.iter().for_each(|c| w.option(c));
+        w.list(&self.nodes);
+        w.list(&self.openings);
+        w.list(&self.known);
+        w.0
+    }
+
+    /// Parses [`Self::to_bytes`]'s output; refuses another file kind or
+    /// version, malformed or trailing bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let m = ZK_PROOF_MAGIC.len();
+        if bytes.len() < m + 4 || &bytes[..m] != ZK_PROOF_MAGIC {
+            return Err(Error::Decode(
+                "not a zero-knowledge sumcheck-backend proof (wrong magic bytes: another \
+                 backend's file?)"
+                    .into(),
+            ));
+        }
+        let version = u32::from_le_bytes([bytes[m], bytes[m + 1], bytes[m + 2], bytes[m + 3]]);
+        if version != ZK_PROOF_VERSION {
+            return Err(Error::Decode(format!(
+                "proof format version {version}, this build reads version {ZK_PROOF_VERSION}"
+            )));
+        }
+        let mut r = Reader::new(&bytes[m + 4..]);
+        let n = r.len(1)?;
+        let commitments = (0..n).map(|_| r.option()).collect::<Result<_>>()?;
+        let n = r.len(1)?;
+        let remainders = (0..n).map(|_| r.option()).collect::<Result<_>>()?;
+        let proof = Self {
+            commitments,
+            remainders,
+            nodes: r.list()?,
+            openings: r.list()?,
+            known: r.list()?,
+        };
+        if r.remaining() != 0 {
+            return Err(Error::Decode(format!("{} trailing bytes", r.remaining())));
+        }
+        Ok(proof)
+    }
 }

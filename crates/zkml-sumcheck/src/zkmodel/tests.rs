@@ -190,5 +190,30 @@ fn bench_zk_mlp() {
     println!("zk prove {:.2?}", s.elapsed());
     let s = std::time::Instant::now();
     ZkSumcheckBackend.verify(&key, &public, &proof).unwrap();
-    println!("zk verify {:.2?}", s.elapsed());
+    println!(
+        "zk verify {:.2?}, proof {} bytes",
+        s.elapsed(),
+        proof.to_bytes().len()
+    );
+}
+
+#[test]
+fn zk_proof_bytes_round_trip_and_flipped_bytes_are_rejected() {
+    let (q, t) = mlp(&[12, 8, 4], 8);
+    let key = setup(&q, &private_input());
+    let (proof, public) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
+    let bytes = proof.to_bytes();
+    let back = ZkModelProof::from_bytes(&bytes).unwrap();
+    assert_eq!(back, proof);
+    for pos in (0..bytes.len()).step_by(bytes.len() / 30 + 1) {
+        let mut b = bytes.clone();
+        b[pos] ^= 0x21;
+        let ok = ZkModelProof::from_bytes(&b)
+            .map(|p| ZkSumcheckBackend.verify(&key, &public, &p).is_ok())
+            .unwrap_or(false);
+        assert!(!ok, "flipped byte {pos} of {}", bytes.len());
+    }
+    assert!(ZkModelProof::from_bytes(&bytes[..bytes.len() - 1]).is_err());
+    let clear = crate::model::ModelProof::from_bytes(&bytes).unwrap_err();
+    assert!(clear.to_string().contains("another backend"), "{clear}");
 }
