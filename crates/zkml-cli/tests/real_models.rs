@@ -1,0 +1,80 @@
+//! Proves end to end (`zkml setup`, `prove`, `verify`) the real trained models
+//! that the manifest `crates/zkml-onnx/tests/real-models.txt` marks
+//! `runs  prove`, on each model's smaller `prove_input.json` (written by
+//! `scripts/fetch-real-models.sh`). A model not fetched is skipped with the
+//! reason printed, unless `ZKML_REQUIRE_REAL_MODELS` is set.
+
+mod common;
+
+use std::time::Instant;
+
+use common::{repo, text, zkml};
+
+/// The ids the manifest marks `runs  prove`.
+fn to_prove() -> Vec<String> {
+    let manifest =
+        std::fs::read_to_string(repo().join("crates/zkml-onnx/tests/real-models.txt")).unwrap();
+    manifest
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| {
+            let f: Vec<&str> = l
+                .split("  ")
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect();
+            (f.len() == 3 && f[1] == "runs" && f[2] == "prove").then(|| f[0].to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn real_models_marked_prove_are_proven_and_verified() {
+    let ids = to_prove();
+    if ids.is_empty() {
+        eprintln!("no real model is marked `runs  prove` in real-models.txt yet");
+        return;
+    }
+    let require = std::env::var_os("ZKML_REQUIRE_REAL_MODELS").is_some();
+    for id in ids {
+        let dir = repo().join(".cache/real-models").join(&id);
+        let input = dir.join("prove_input.json");
+        if !input.exists() {
+            let msg = format!(
+                "real model `{id}` not fetched ({} missing): run scripts/fetch-real-models.sh",
+                input.display()
+            );
+            assert!(!require, "{msg} (ZKML_REQUIRE_REAL_MODELS is set)");
+            eprintln!("skipping: {msg}");
+            continue;
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let keys = tmp.path().join("keys");
+        let proof = tmp.path().join("proof.json");
+        let (model, input, keys_s, proof_s) = (
+            dir.join("model.onnx"),
+            input.to_str().unwrap().to_string(),
+            keys.to_str().unwrap().to_string(),
+            proof.to_str().unwrap().to_string(),
+        );
+        let t = Instant::now();
+        let o = zkml(&[
+            "setup",
+            model.to_str().unwrap(),
+            "--calibration",
+            &input,
+            "-o",
+            &keys_s,
+        ]);
+        assert!(o.status.success(), "`{id}` setup: {}", text(&o));
+        let t_setup = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let o = zkml(&["prove", &keys_s, &input, "-o", &proof_s]);
+        assert!(o.status.success(), "`{id}` prove: {}", text(&o));
+        let t_prove = t.elapsed().as_secs_f64();
+        let o = zkml(&["verify", &keys_s, &proof_s]);
+        assert_eq!(o.status.code(), Some(0), "`{id}` verify: {}", text(&o));
+        eprintln!("real model `{id}`: setup {t_setup:.0} s, prove {t_prove:.0} s, verified");
+    }
+}
