@@ -6,6 +6,10 @@
 //! for `x: [m, k]`, `W: [k, n]` is [`crate::matmul`]'s layout, and
 //! same-shape elementwise ops compare entries at the same index.
 //!
+//! A model input read only by reshapes to one layout (a Flatten) is laid out
+//! as their output ([`layout_shape`]), so the reshape keeps every entry in
+//! place.
+//!
 //! **Known vs committed.** Public inputs, public outputs and the model's
 //! constants (fixed or public weights) are *known*: the verifier evaluates
 //! their multilinear extensions itself. Every other node output, and every
@@ -99,6 +103,28 @@ pub fn layout(shape: &[usize]) -> (usize, usize) {
 pub fn num_vars(shape: &[usize]) -> usize {
     let (r, c) = layout(shape);
     log2_ceil(r) + log2_ceil(c)
+}
+
+/// The shape whose layout a value's table uses: its own, except for a model
+/// input read only by reshapes to one layout (a Flatten), which takes that
+/// layout, so the reshape keeps entries in place and needs no index map.
+pub fn layout_shape(q: &QGraph, id: usize) -> Vec<usize> {
+    let own = q.values[id].shape.clone();
+    if !matches!(q.values[id].kind, QValueKind::Input) {
+        return own;
+    }
+    let mut target: Option<Vec<usize>> = None;
+    for node in q.nodes.iter().filter(|n| n.inputs.contains(&id)) {
+        if !matches!(node.op, QOp::Reshape { .. }) {
+            return own;
+        }
+        let s = &q.values[node.output].shape;
+        match &target {
+            Some(t) if layout(t) != layout(s) => return own,
+            _ => target = Some(s.clone()),
+        }
+    }
+    target.unwrap_or(own)
 }
 
 /// A tensor's table in the layout of the module doc.
@@ -218,7 +244,7 @@ pub(crate) fn check_ops(q: &QGraph, input_public: bool) -> Result<()> {
             QOp::Reshape { .. } => {
                 let (a, o) = (node.inputs[0], node.output);
                 if !known_in(q, input_public, a)
-                    && layout(&q.values[a].shape) != layout(&q.values[o].shape)
+                    && layout(&layout_shape(q, a)) != layout(&q.values[o].shape)
                 {
                     return Err(unsupported(
                         "a reshape of a hidden tensor must keep the last dimension and the \
@@ -236,8 +262,10 @@ pub(crate) fn check_ops(q: &QGraph, input_public: bool) -> Result<()> {
 pub(crate) fn make_key(q: &QGraph, vis: &Visibility) -> Result<Key> {
     // Widest table: a committed tensor, a lookup's helper column or a table.
     let mut nv = log2_ceil(2 * q.bound() as usize + 1).max(MAX_SHIFT as usize);
-    for v in &q.values {
-        nv = nv.max(num_vars(&v.shape));
+    for (id, v) in q.values.iter().enumerate() {
+        nv = nv
+            .max(num_vars(&v.shape))
+            .max(num_vars(&layout_shape(q, id)));
     }
     let json = serde_json::to_vec(q).map_err(|e| Error::Invalid(format!("model digest: {e}")))?;
     let digest = blake2b_simd::Params::new().hash_length(64).hash(&json);

@@ -3,7 +3,9 @@
 use rand_core06::{CryptoRng, RngCore};
 
 use super::msg::{ModelProof, NodeProof};
-use super::{absorb_statement, act_table, is_known, num_vars, relu_table, table_of, Key};
+use super::{
+    absorb_statement, act_table, is_known, layout_shape, num_vars, relu_table, table_of, Key,
+};
 use crate::error::{Error, Result};
 use crate::field::{fr_vec, Field, Fr};
 use crate::hyrax::{self, CommittedPoly};
@@ -48,11 +50,8 @@ pub fn prove(
     let mut t = Transcript::new(b"zkml-sumcheck/model");
     absorb_statement(&mut t, key, &public);
 
-    let tables: Vec<Mle> = q
-        .values
-        .iter()
-        .zip(&trace.values)
-        .map(|(v, x)| table_of(&v.shape, &flat(x)))
+    let tables: Vec<Mle> = (0..q.values.len())
+        .map(|id| table_of(&layout_shape(q, id), &flat(&trace.values[id])))
         .collect::<Result<_>>()?;
     // Rescale remainders r = x·W + 2^{s−1} − 2^s·y.
     let mut rem_tables: Vec<Option<Mle>> = vec![None; q.nodes.len()];

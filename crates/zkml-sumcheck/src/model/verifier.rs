@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::msg::{ModelProof, NodeProof};
 use super::{absorb_statement, act_table, block_indicator, is_const, is_known, known_in, num_vars};
-use super::{relu_table, table_of, Key};
+use super::{layout_shape, relu_table, table_of, Key};
 use crate::error::{expect_len, reject, Error, Result};
 use crate::field::{Field, Fr};
 use crate::hyrax::{self, HyraxCommitment};
@@ -108,7 +108,7 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()
     let mut open: Vec<(&HyraxCommitment, usize, Vec<Fr>, Fr)> = vec![];
     let mut tables: HashMap<usize, Mle> = HashMap::new();
     let mut claim = |id: usize, point: Vec<Fr>, value: Fr, open: &mut Vec<_>| -> Result<()> {
-        let shape = &q.values[id].shape;
+        let shape = &layout_shape(q, id);
         match (&proof.commitments[id], known.get(&id)) {
             (Some(c), _) => open.push((c, num_vars(shape), point, value)),
             (None, Some(v)) => {

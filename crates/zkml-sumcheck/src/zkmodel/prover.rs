@@ -10,7 +10,7 @@ use crate::logup;
 use crate::matmul::{self, MatMulDims};
 use crate::mle::Mle;
 use crate::model::{absorb_statement, act_table, block_indicator, known_in, num_vars};
-use crate::model::{is_const, relu_table, table_of, Key};
+use crate::model::{is_const, layout_shape, relu_table, table_of, Key};
 use crate::transcript::Transcript;
 use crate::zk::{prove_zero, Opening};
 use zkml_core::backend::{PublicValues, Vis};
@@ -46,11 +46,8 @@ pub fn prove(
     let public = PublicValues::from_trace(q, trace, &key.visibility);
     let mut t = Transcript::new(b"zkml-sumcheck/zkmodel");
     absorb_statement(&mut t, key, &public);
-    let tables: Vec<Mle> = q
-        .values
-        .iter()
-        .zip(&trace.values)
-        .map(|(v, x)| table_of(&v.shape, &flat(x)))
+    let tables: Vec<Mle> = (0..q.values.len())
+        .map(|id| table_of(&layout_shape(q, id), &flat(&trace.values[id])))
         .collect::<Result<_>>()?;
     let mut rem_tables: Vec<Option<Mle>> = vec![None; q.nodes.len()];
     for (i, node) in q.nodes.iter().enumerate() {

@@ -217,3 +217,30 @@ fn zk_proof_bytes_round_trip_and_flipped_bytes_are_rejected() {
     let clear = crate::model::ModelProof::from_bytes(&bytes).unwrap_err();
     assert!(clear.to_string().contains("another backend"), "{clear}");
 }
+
+#[test]
+fn a_flattened_private_input_proves() {
+    // The benchmark MLP's shape: [1,1,4,6] → Flatten → dense → ReLU → dense.
+    use crate::model::tests::{dense, det};
+    use zkml_core::quant::{calibrate, quantize, QuantConfig};
+    use zkml_core::{exec::execute, FTensor, Graph, Op};
+    let mut g = Graph::new();
+    let x = g.add_input("x", vec![1, 1, 4, 6]);
+    let f = g
+        .add_node("flatten", Op::Reshape { shape: vec![1, 24] }, vec![x], "f")
+        .unwrap();
+    let h = dense(&mut g, f, 24, 16, "0", 20);
+    let r = g.add_node("relu", Op::Relu, vec![h], "r").unwrap();
+    let o = dense(&mut g, r, 16, 10, "1", 30);
+    g.add_output(o);
+    let s: Vec<FTensor> = vec![det(&[1, 1, 4, 6], 200, 1.0).mapv(f32::abs)];
+    let cal = calibrate(&g, std::slice::from_ref(&s)).unwrap();
+    let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
+    let t = execute(&q, &s).unwrap();
+    let key = setup(&q, &private_input());
+    let (proof, public) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
+    ZkSumcheckBackend.verify(&key, &public, &proof).unwrap();
+    let mut p = public.clone();
+    p.outputs[0][2] -= 1;
+    assert!(ZkSumcheckBackend.verify(&key, &p, &proof).is_err());
+}

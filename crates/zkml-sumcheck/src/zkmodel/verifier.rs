@@ -11,7 +11,7 @@ use crate::matmul::{self, MatMulDims};
 use crate::mle::Mle;
 use crate::model::verifier::{aligned_broadcast, known_values};
 use crate::model::{absorb_statement, act_table, block_indicator, is_const, known_in, num_vars};
-use crate::model::{relu_table, table_of, Key};
+use crate::model::{layout_shape, relu_table, table_of, Key};
 use crate::transcript::Transcript;
 use crate::zk::verify_zero;
 use zkml_core::backend::{PublicValues, Vis};
@@ -71,7 +71,7 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
             return Ok(m.clone());
         }
         let v = values.get(&id).ok_or_else(|| malformed("known value"))?;
-        let m = table_of(&q.values[id].shape, v)?;
+        let m = table_of(&layout_shape(q, id), v)?;
         tables.insert(id, m.clone());
         Ok(m)
     };
@@ -89,7 +89,7 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
             None => Pending::Known(id, point, com),
         });
     }
-    let nv = |id: usize| num_vars(&q.values[id].shape);
+    let nv = |id: usize| num_vars(&layout_shape(q, id));
 
     for (i, (node, np)) in q.nodes.iter().zip(&proof.nodes).enumerate() {
         let out = node.output;
