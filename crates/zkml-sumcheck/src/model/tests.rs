@@ -65,6 +65,33 @@ pub(crate) fn mlp(sizes: &[usize], seed: u64) -> (QGraph, Trace) {
     (q, t)
 }
 
+/// The benchmark MLP's graph: `[1,1,28,28]` → Flatten → 784-128 → ReLU → 10.
+pub(crate) fn bench_model() -> (QGraph, Trace) {
+    let mut g = Graph::new();
+    let x = g.add_input("input", vec![1, 1, 28, 28]);
+    let f = g
+        .add_node(
+            "flatten",
+            Op::Reshape {
+                shape: vec![1, 784],
+            },
+            vec![x],
+            "x",
+        )
+        .unwrap();
+    let h = dense(&mut g, f, 784, 128, "1", 11);
+    let r = g.add_node("relu", Op::Relu, vec![h], "hr").unwrap();
+    let o = dense(&mut g, r, 128, 10, "2", 21);
+    g.add_output(o);
+    let samples: Vec<Vec<FTensor>> = (0..3)
+        .map(|s| vec![det(&[1, 1, 28, 28], 100 + s, 1.0).mapv(f32::abs)])
+        .collect();
+    let cal = calibrate(&g, &samples).unwrap();
+    let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
+    let t = execute(&q, &samples[0]).unwrap();
+    (q, t)
+}
+
 fn setup(q: &QGraph) -> Key {
     SumcheckBackend
         .setup(q, &SetupOptions::default())
@@ -229,7 +256,7 @@ fn unsupported_ops_and_hidden_groups_are_refused_at_setup() {
 #[test]
 #[ignore]
 fn bench_mlp() {
-    let (q, t) = mlp(&[784, 128, 10], 11);
+    let (q, t) = bench_model();
     let s = std::time::Instant::now();
     let key = setup(&q);
     println!("setup {:.2?}", s.elapsed());

@@ -183,7 +183,7 @@ fn committed_inputs_and_hidden_outputs_are_refused() {
 #[test]
 #[ignore]
 fn bench_zk_mlp() {
-    let (q, t) = mlp(&[784, 128, 10], 11);
+    let (q, t) = crate::model::tests::bench_model();
     let key = setup(&q, &private_input());
     let s = std::time::Instant::now();
     let (proof, public) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
