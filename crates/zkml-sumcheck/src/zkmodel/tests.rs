@@ -62,6 +62,30 @@ fn changed_outputs_tampered_messages_and_foreign_keys_are_rejected() {
         }
         assert!(bad(&p, &public), "node {i}");
     }
+    // Every Σ-protocol relation proof of a node.
+    for i in 0..proof.nodes.len() {
+        let mut p = proof.clone();
+        match &mut p.nodes[i] {
+            ZkNodeProof::MatMul { matmul, .. } => matmul.final_ok.s += Fr::ONE,
+            ZkNodeProof::Linear { relation, .. } | ZkNodeProof::Relu { relation, .. } => {
+                relation.s += Fr::ONE
+            }
+            ZkNodeProof::Derived => continue,
+        }
+        assert!(bad(&p, &public), "relation of node {i}");
+    }
+    // A lookup's committed sum and a product proof inside a sumcheck.
+    for i in 0..proof.nodes.len() {
+        let mut p = proof.clone();
+        match &mut p.nodes[i] {
+            ZkNodeProof::Relu { lookup, .. } => lookup.sum_com = (lookup.sum_com + u).to_affine(),
+            ZkNodeProof::MatMul {
+                r_range: Some(l), ..
+            } => l.witness_sumcheck.products[0].1.z[0] += Fr::ONE,
+            _ => continue,
+        }
+        assert!(bad(&p, &public), "lookup of node {i}");
+    }
     for k in 0..proof.openings.len() {
         let mut p = proof.clone();
         p.openings[k].z_beta += Fr::ONE;
