@@ -91,6 +91,45 @@ pub struct Key {
     pub visibility: Visibility,
 }
 
+/// First bytes of an encoded [`Key`].
+pub const KEY_MAGIC: &[u8; 18] = b"zkml-sumcheck-key\0";
+/// Version of the key encoding; another version is refused.
+pub const KEY_VERSION: u32 = 1;
+
+impl Key {
+    /// The key's bytes: [`KEY_MAGIC`], [`KEY_VERSION`], then the model and
+    /// visibility as JSON. The digest and generators are not stored: they are
+    /// recomputed from the model when the key is read.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let json = serde_json::to_vec(&(&self.q, &self.visibility))
+            .map_err(|e| Error::Invalid(format!("encoding the key: {e}")))?;
+        let mut out = KEY_MAGIC.to_vec();
+        out.extend_from_slice(&KEY_VERSION.to_le_bytes());
+        out.extend_from_slice(&json);
+        Ok(out)
+    }
+
+    /// Parses [`Self::to_bytes`]'s output; refuses another file kind or version.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let m = KEY_MAGIC.len();
+        if bytes.len() < m + 4 || &bytes[..m] != KEY_MAGIC {
+            return Err(Error::Decode(
+                "not a sumcheck-backend key (wrong magic bytes: another backend's file?)".into(),
+            ));
+        }
+        let version = u32::from_le_bytes([bytes[m], bytes[m + 1], bytes[m + 2], bytes[m + 3]]);
+        if version != KEY_VERSION {
+            return Err(Error::Decode(format!(
+                "key format version {version}, this build reads version {KEY_VERSION}"
+            )));
+        }
+        let (q, vis): (QGraph, Visibility) = serde_json::from_slice(&bytes[m + 4..])
+            .map_err(|e| Error::Decode(format!("key body: {e}")))?;
+        check_ops(&q, vis.input == Vis::Public)?;
+        make_key(&q, &vis)
+    }
+}
+
 /// `(rows, cols)` of a tensor shape (see the module doc).
 pub fn layout(shape: &[usize]) -> (usize, usize) {
     match shape.split_last() {

@@ -380,3 +380,20 @@ fn flatten_of_the_input_and_a_layout_keeping_reshape_prove() {
         "{err}"
     );
 }
+
+#[test]
+fn keys_round_trip_through_bytes() {
+    let (q, t) = mlp(&[12, 8, 4], 9);
+    let key = setup(&q);
+    let bytes = key.to_bytes().unwrap();
+    let back = Key::from_bytes(&bytes).unwrap();
+    assert_eq!(back.digest, key.digest);
+    assert_eq!(back.gens, key.gens);
+    let (proof, public) = SumcheckBackend.prove(&back, &q, &t).unwrap();
+    SumcheckBackend.verify(&key, &public, &proof).unwrap();
+    assert!(Key::from_bytes(&bytes[..bytes.len() - 3]).is_err());
+    assert!(Key::from_bytes(b"plonk key")
+        .unwrap_err()
+        .to_string()
+        .contains("another backend"));
+}
