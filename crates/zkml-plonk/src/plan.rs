@@ -25,6 +25,7 @@
 use std::fmt;
 
 use halo2_axiom::{halo2curves::bn256::Fr, plonk::ConstraintSystem};
+use rayon::prelude::*;
 use zkml_core::{backend::Visibility, QGraph};
 
 use crate::circuit::{configure, has_committed, lay_out};
@@ -311,13 +312,15 @@ pub fn plan_with(
     const TS: [u32; 6] = [8, 10, 12, 13, 14, 16];
     // The Poseidon gate of committed tensors needs a MAC width of at least 5.
     let min_n = if has_committed(vis) { 5 } else { 1 };
+    // The layout passes are independent: run them on every core (each is a
+    // full walk of the model; on MobileNetV2-224 one takes seconds).
     let by_n: Vec<(usize, Pass)> = NS
-        .iter()
+        .par_iter()
         .filter(|&&n| n >= min_n)
         .map(|&n| pass(q, vis, n, 8, matrix_check).map(|p| (n, p)))
         .collect::<Result<_>>()?;
     let by_t: Vec<(u32, Pass)> = TS
-        .iter()
+        .par_iter()
         .map(|&t| pass(q, vis, 8, t, matrix_check).map(|p| (t, p)))
         .collect::<Result<_>>()?;
     let mut cands: Vec<Plan> = vec![];

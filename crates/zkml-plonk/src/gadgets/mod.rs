@@ -446,11 +446,20 @@ impl MainConfig {
 }
 
 /// Integer → field, negatives as `p − |x|`.
+///
+/// Values below 2^64 (nearly all: weights, activations, shifts) take one
+/// Montgomery conversion; `PrimeField::from_u128`'s default is 64 doublings
+/// more, which made it most of the planner's time on large models.
 pub fn fe(v: i128) -> Fr {
+    let m = v.unsigned_abs();
+    let f = match u64::try_from(m) {
+        Ok(small) => Fr::from(small),
+        Err(_) => Fr::from_u128(m),
+    };
     if v >= 0 {
-        Fr::from_u128(v as u128)
+        f
     } else {
-        -Fr::from_u128(v.unsigned_abs())
+        -f
     }
 }
 
@@ -473,3 +482,38 @@ pub fn pow2(e: u32) -> Fr {
 
 #[cfg(test)]
 pub(crate) mod test_utils;
+
+#[cfg(test)]
+mod fe_tests {
+    use super::*;
+
+    /// The fast path agrees with `from_u128` on both sides of 2^64 and at the ends.
+    #[test]
+    fn fe_agrees_with_from_u128() {
+        let reference = |v: i128| {
+            if v >= 0 {
+                Fr::from_u128(v as u128)
+            } else {
+                -Fr::from_u128(v.unsigned_abs())
+            }
+        };
+        let big = 1i128 << 64;
+        for v in [
+            0,
+            1,
+            -1,
+            12345,
+            -12345,
+            big - 1,
+            big,
+            big + 1,
+            i128::MAX,
+            i128::MIN,
+        ]
+        .into_iter()
+        .chain([-(big - 1), -big, -(big + 1), i128::MIN + 1])
+        {
+            assert_eq!(fe(v), reference(v), "{v}");
+        }
+    }
+}
