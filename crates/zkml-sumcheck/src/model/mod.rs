@@ -33,7 +33,8 @@
 //!   `Ĩ(ρ) = (Σ_{i<m} eq(ρ_r, i))·(Σ_{j<n} eq(ρ_c, j))`) and runs
 //!   [`crate::matmul`] on `v = (x·W)~(ρ)`. Then LogUp range checks
 //!   `r ∈ [0, 2^s)` and `y ∈ [−B, B]` (`B` = the activation bound), so the
-//!   quotient is the integer the executor computed (no wrap mod p).
+//!   quotient is the integer the executor computed (no wrap mod p); the `y`
+//!   check is skipped where a later lookup implies it (`y_range_needed`).
 //! * `Add`/`Sub {align}`: `o = 2^{k_0}·a ± 2^{k_1}·b`; an operand that is a
 //!   constant may be broadcast and may have any alignment (the verifier
 //!   computes its aligned, broadcast values); an activation must have the
@@ -209,6 +210,34 @@ pub(crate) fn known_in(q: &QGraph, input_public: bool, id: usize) -> bool {
                     && known_in(q, input_public, q.nodes[n].inputs[0])
         }
     }
+}
+
+/// Whether a MatMul output `y` needs its own range check `y ∈ [−B, B]`.
+/// Not when `y` is known (the verifier checks public values' range), nor when
+/// some `Add`/`Sub` adds a constant to `y` unshifted (`align = 0`) and its sum
+/// `a` is a `Relu`'s input or a public output: the ReLU lookup (or the
+/// verifier's check of public values) puts `a = y ± c` in `[−B, B]`, so `y`
+/// is the integer `a ∓ c`, bounded, and `2^s·y + r = x·W + 2^{s−1}` holds
+/// over the integers (nothing wraps mod p) with `r` range-checked.
+pub(crate) fn y_range_needed(q: &QGraph, input_public: bool, y: usize) -> bool {
+    if known_in(q, input_public, y) {
+        return false;
+    }
+    let relu_input = |a: usize| {
+        q.nodes
+            .iter()
+            .any(|n| matches!(n.op, QOp::Relu) && n.inputs[0] == a)
+    };
+    !q.nodes.iter().any(|n| match n.op {
+        QOp::Add { align } | QOp::Sub { align } => {
+            n.inputs.len() == 2
+                && n.inputs[0] == y
+                && align[0] == 0
+                && is_const(q, n.inputs[1])
+                && (relu_input(n.output) || known_in(q, input_public, n.output))
+        }
+        _ => false,
+    })
 }
 
 /// Whether value `id` is a constant of the model.

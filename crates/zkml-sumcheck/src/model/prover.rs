@@ -134,7 +134,7 @@ pub fn prove(
                     }
                     None => None,
                 };
-                let y_range = if is_known(q, out) {
+                let y_range = if !super::y_range_needed(q, true, out) {
                     None
                 } else {
                     let (p, c) =

@@ -113,6 +113,17 @@ fn small_mlp_proves_and_verifies() {
         t.values[q.outputs[0]].iter().copied().collect::<Vec<_>>()
     );
     SumcheckBackend.verify(&key, &public, &proof).unwrap();
+    // The hidden layer's range check is implied by the ReLU lookup.
+    let ranged = |n: &NodeProof| {
+        matches!(
+            n,
+            NodeProof::MatMul {
+                y_range: Some(_),
+                ..
+            }
+        )
+    };
+    assert!(!proof.nodes.iter().any(ranged));
 }
 
 #[test]

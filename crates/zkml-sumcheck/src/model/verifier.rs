@@ -174,7 +174,7 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()
                     (None, None) => {}
                     _ => return Err(malformed("matmul remainder range proof")),
                 }
-                match (y_range, is_known(q, out)) {
+                match (y_range, !super::y_range_needed(q, true, out)) {
                     (Some(p), false) => {
                         let c = logup::verify(&key.gens, &act_table(q), nv_out, p, &mut t)?;
                         claim(out, c.point, c.value, &mut open)?;

@@ -150,7 +150,7 @@ pub fn prove(
                     }
                     None => None,
                 };
-                let y_range = if known(out) {
+                let y_range = if !crate::model::y_range_needed(q, input_public, out) {
                     None
                 } else {
                     let (p, pt, o) =

@@ -151,7 +151,7 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
                     (None, None) => {}
                     _ => return Err(malformed("matmul remainder range proof")),
                 }
-                match (y_range, known(out)) {
+                match (y_range, !crate::model::y_range_needed(q, input_public, out)) {
                     (Some(p), false) => {
                         let c = logup::verify_zk(gens, &act_table(q), nv_out, p, &mut t)?;
                         claim(proof, nv(out), out, c.point, c.value_com, &mut pending);
