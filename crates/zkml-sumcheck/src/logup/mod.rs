@@ -37,9 +37,10 @@
 //! `n/p` (resp. `ν/p`), each sumcheck `3n/p`. The caller must have bound `w`
 //! (a commitment, or an earlier claim) in the transcript before calling.
 //!
-//! Not zero-knowledge yet: `S`, the round polynomials and the opened values
-//! are sent in the clear (`S` and the openings of `m` leak information about
-//! the histogram of `w`). See the crate doc.
+//! [`prove`]/[`verify`] send `S`, the round polynomials and the opened values
+//! in the clear (`S` and the openings of `m` leak information about the
+//! histogram of `w`); [`prove_zk`]/[`verify_zk`] keep all of them in Pedersen
+//! commitments ([`crate::zk`]) and return `Com(w̃(r_w))` instead of the value.
 
 pub mod msg;
 pub mod prover;

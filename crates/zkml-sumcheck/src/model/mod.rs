@@ -301,9 +301,11 @@ pub(crate) fn check_ops(q: &QGraph, input_public: bool) -> Result<()> {
             }
             QOp::Add { align } | QOp::Sub { align } => {
                 for (k, &al) in align.iter().enumerate() {
-                    if !is_const(k) && (shape(k) != &q.values[node.output].shape || al < 0) {
+                    if !is_const(k)
+                        && (shape(k) != &q.values[node.output].shape || !(0..=32).contains(&al))
+                    {
                         return Err(unsupported(
-                            "an activation operand must have the output's shape and align ≥ 0",
+                            "an activation operand must have the output's shape and 0 ≤ align ≤ 32",
                         ));
                     }
                 }

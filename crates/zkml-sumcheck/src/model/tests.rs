@@ -138,6 +138,10 @@ fn changed_public_values_and_foreign_keys_are_rejected() {
     p.inputs[0][3] += 1;
     assert!(SumcheckBackend.verify(&key, &p, &proof).is_err());
     let mut p = public.clone();
+    p.outputs[0][0] = i64::MIN; // out of range: rejected by name, no overflow
+    let err = SumcheckBackend.verify(&key, &p, &proof).unwrap_err();
+    assert!(err.to_string().contains("activation range"), "{err}");
+    let mut p = public.clone();
     p.outputs[0].pop();
     assert!(matches!(
         SumcheckBackend.verify(&key, &p, &proof),
