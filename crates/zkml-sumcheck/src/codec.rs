@@ -7,9 +7,10 @@
 use crate::error::{Error, Result};
 use crate::field::{Fr, G1Affine, GroupEncoding, PrimeField};
 
-/// Appends encodings to a byte vector.
+/// Appends encodings to a byte vector. In tests it also records where each
+/// field element and point starts (the messages a transcript test compares).
 #[derive(Debug, Default)]
-pub struct Writer(pub Vec<u8>);
+pub struct Writer(pub Vec<u8>, #[cfg(test)] pub(crate) Vec<usize>);
 
 /// Reads encodings from a byte slice.
 #[derive(Debug)]
@@ -41,6 +42,8 @@ impl Writer {
     }
     /// Appends a field element.
     pub fn fr(&mut self, x: &Fr) {
+        #[cfg(test)]
+        self.1.push(self.0.len());
         self.0.extend_from_slice(x.to_repr().as_ref());
     }
     /// Appends field elements with their count.
@@ -50,6 +53,8 @@ impl Writer {
     }
     /// Appends a point.
     pub fn point(&mut self, p: &G1Affine) {
+        #[cfg(test)]
+        self.1.push(self.0.len());
         self.0.extend_from_slice(p.to_bytes().as_ref());
     }
     /// Appends points with their count.

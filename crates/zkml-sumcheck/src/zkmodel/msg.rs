@@ -149,6 +149,12 @@ impl ZkModelProof {
     /// The proof's bytes: [`ZK_PROOF_MAGIC`], [`ZK_PROOF_VERSION`], then the fields in order.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut w = Writer::default();
+        self.write(&mut w);
+        w.0
+    }
+
+    /// Appends [`Self::to_bytes`]'s encoding to `w`.
+    pub(crate) fn write(&self, w: &mut Writer) {
         w.0.extend_from_slice(ZK_PROOF_MAGIC);
         w.0.extend_from_slice(&ZK_PROOF_VERSION.to_le_bytes());
         w.len(self.commitments.len());
@@ -158,7 +164,6 @@ impl ZkModelProof {
         w.list(&self.nodes);
         w.list(&self.openings);
         w.list(&self.known);
-        w.0
     }
 
     /// Parses [`Self::to_bytes`]'s output; refuses another file kind or

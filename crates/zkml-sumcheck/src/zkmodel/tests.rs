@@ -268,3 +268,65 @@ fn a_flattened_private_input_proves() {
     p.outputs[0][2] -= 1;
     assert!(ZkSumcheckBackend.verify(&key, &p, &proof).is_err());
 }
+
+/// Every field element and point of a proof's encoding: (offset, bytes).
+fn messages(p: &ZkModelProof) -> (Vec<u8>, Vec<usize>) {
+    let mut w = crate::codec::Writer::default();
+    p.write(&mut w);
+    (w.0, w.1)
+}
+
+#[test]
+fn two_witnesses_with_the_same_public_values_differ_in_every_masked_message() {
+    // The transcript test of the backend's statement: two different private
+    // inputs that give the same public output. Every message of the proof is a
+    // Pedersen/Hyrax commitment or a Σ-protocol message (first message or
+    // response), all masked by fresh randomness, so none may repeat: a
+    // message equal across the two proofs would be one not masked (or a
+    // reused blind).
+    let (q, t) = mlp(&[12, 8, 4], 9);
+    let input = q.inputs[0];
+    let mut other = None;
+    'search: for i in 0..t.values[input].len() {
+        for d in [1i64, -1, 2, -2, 3, -3] {
+            let mut u = t.clone();
+            let x = &mut u.values[input].as_slice_mut().unwrap()[i];
+            *x += d;
+            if *x < 0 || *x > 127 {
+                continue;
+            }
+            for node in &q.nodes {
+                let args: Vec<&ITensor> = node.inputs.iter().map(|&i| &u.values[i]).collect();
+                u.values[node.output] = eval_qop(&node.op, &args);
+            }
+            if q.outputs.iter().all(|&o| u.values[o] == t.values[o]) {
+                other = Some(u);
+                break 'search;
+            }
+        }
+    }
+    let u = other.expect("a second input with the same output");
+    assert_ne!(u.values[input], t.values[input]);
+    let key = setup(&q, &private_input());
+    let (a, pa) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
+    let (b, pb) = ZkSumcheckBackend.prove(&key, &q, &u).unwrap();
+    assert_eq!(pa, pb, "same public values");
+    ZkSumcheckBackend.verify(&key, &pa, &a).unwrap();
+    ZkSumcheckBackend.verify(&key, &pb, &b).unwrap();
+    let (ba, oa) = messages(&a);
+    let (bb, ob) = messages(&b);
+    assert_eq!(oa, ob, "the two proofs have the same shape");
+    assert_eq!(ba.len(), bb.len());
+    assert!(oa.len() > 100, "{} messages", oa.len());
+    for &o in &oa {
+        assert_ne!(ba[o..o + 32], bb[o..o + 32], "message at byte {o} repeats");
+    }
+    // Everything else (tags, lengths, magic) is shape only, and equal.
+    let mut mask = vec![false; ba.len()];
+    oa.iter().for_each(|&o| mask[o..o + 32].fill(true));
+    for (k, m) in mask.iter().enumerate() {
+        if !m {
+            assert_eq!(ba[k], bb[k], "non-message byte {k}");
+        }
+    }
+}
