@@ -191,10 +191,19 @@ pub fn read_calibration(path: &Path, model: &LoadedModel) -> Result<Vec<Vec<Vec<
         "`{}` holds no calibration samples",
         path.display()
     );
-    samples
+    let samples = samples
         .iter()
         .map(|s| sample_from(s, model.graph.inputs.len(), path))
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    for (i, s) in samples.iter().enumerate() {
+        zkml_core::float::shape_inputs(&model.graph, s).with_context(|| {
+            format!(
+                "`{}`: calibration sample {i} does not fit the model",
+                path.display()
+            )
+        })?;
+    }
+    Ok(samples)
 }
 
 /// A labelled data set.

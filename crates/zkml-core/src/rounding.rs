@@ -23,13 +23,14 @@ pub fn rdiv(a: i64, b: i64) -> i64 {
     (2 * a + b).div_euclid(2 * b) as i64
 }
 
-/// Rounding division by `2^d`, half up; `d = 0` is the identity.
+/// Rounding division by `2^d`, half up; `d = 0` is the identity; `d ≥ 64`
+/// gives 0 (every `i64` is then smaller than half of `2^d`).
 #[inline]
 pub fn rshift(a: i64, d: u32) -> i64 {
-    if d == 0 {
-        a
-    } else {
-        (a + (1i64 << (d - 1))) >> d
+    match d {
+        0 => a,
+        1..=63 => ((a as i128 + (1i128 << (d - 1))) >> d) as i64,
+        _ => 0,
     }
 }
 
@@ -60,6 +61,19 @@ mod tests {
         assert_eq!(rdiv(0, 3), 0);
         assert_eq!(quantize_value(0.5, 0), 1);
         assert_eq!(quantize_value(-0.5, 0), 0);
+    }
+
+    /// Total on every `i64` and shift (a damaged model can ask for any shift).
+    #[test]
+    fn shift_is_total() {
+        assert_eq!(rshift(i64::MAX, 1), 1i64 << 62);
+        assert_eq!(rshift(i64::MIN, 63), -1);
+        assert_eq!(rshift(i64::MAX, 63), 1);
+        for d in [64, 65, 200, u32::MAX] {
+            for a in [i64::MIN, -5, 0, 5, i64::MAX] {
+                assert_eq!(rshift(a, d), 0, "{a} >> {d}");
+            }
+        }
     }
 
     proptest! {

@@ -143,7 +143,62 @@ pub fn load_verifier_part(path: &Path, k: u32) -> Result<VerifierSrs> {
         .map_err(bad)?;
     let g2 = G2Affine::read(&mut r, SerdeFormat::RawBytes).map_err(bad)?;
     let s_g2 = G2Affine::read(&mut r, SerdeFormat::RawBytes).map_err(bad)?;
+    {
+        use halo2_axiom::halo2curves::CurveAffine;
+        if !bool::from(g0.is_on_curve() & g2.is_on_curve() & s_g2.is_on_curve()) {
+            return Err(err(
+                "a point is not on the curve: the file is damaged".into()
+            ));
+        }
+    }
     Ok(VerifierSrs { g0, g2, s_g2 })
+}
+
+/// Every point of an SRS file in halo2's raw format must lie on its curve:
+/// halo2's raw reader does not check (a damaged point then panics or hangs
+/// the prover far from the file). Streams the file in chunks, checking each
+/// chunk's points in parallel.
+fn check_points(path: &Path, file_k: u32) -> Result<()> {
+    use halo2_axiom::halo2curves::CurveAffine;
+    use rayon::prelude::*;
+    let bad = |what: String| PlonkError::Srs(format!("{}: {what}", path.display()));
+    let f = fs::File::open(path).map_err(|e| bad(format!("cannot open: {e}")))?;
+    let mut r = BufReader::with_capacity(1 << 20, f);
+    r.seek(SeekFrom::Start(4))
+        .map_err(|e| bad(format!("cannot read: {e}")))?;
+    let total = 2usize << file_k;
+    let mut chunk = vec![0u8; 64 * 16384];
+    let mut done = 0;
+    while done < total {
+        let n = (total - done).min(16384);
+        let buf = &mut chunk[..64 * n];
+        r.read_exact(buf)
+            .map_err(|e| bad(format!("cannot read: {e}")))?;
+        let first_bad = buf.par_chunks(64).position_first(|mut p| {
+            match G1Affine::read(&mut p, SerdeFormat::RawBytes) {
+                Ok(pt) => !bool::from(pt.is_on_curve()),
+                Err(_) => true,
+            }
+        });
+        if let Some(i) = first_bad {
+            return Err(bad(format!(
+                "G1 point {} is not on the curve: the file is damaged (delete it to regenerate \
+                 a cached SRS, or fetch the ceremony file again)",
+                done + i
+            )));
+        }
+        done += n;
+    }
+    for i in 0..2 {
+        let p = G2Affine::read(&mut r, SerdeFormat::RawBytes)
+            .map_err(|e| bad(format!("G2 point {i}: {e}")))?;
+        if !bool::from(p.is_on_curve()) {
+            return Err(bad(format!(
+                "G2 point {i} is not on the curve: the file is damaged"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Loads the cached local SRS for `k` from `dir`, generating (INSECURELY) and
@@ -212,15 +267,24 @@ pub fn load_file(path: &Path, k: u32) -> Result<ParamsKZG<Bn256>> {
             path.display()
         )));
     }
+    check_points(path, file_k)?;
     let f = fs::File::open(path)
         .map_err(|e| PlonkError::Srs(format!("cannot open {}: {e}", path.display())))?;
-    let mut params = ParamsKZG::<Bn256>::read_custom(&mut BufReader::new(f), SerdeFormat::RawBytes)
-        .map_err(|e| {
-            PlonkError::Srs(format!(
-                "{} is not a KZG BN254 SRS in halo2's raw format: {e}",
-                path.display()
-            ))
-        })?;
+    // Last resort around halo2's reader (every point was checked above).
+    let read = std::panic::catch_unwind(|| {
+        ParamsKZG::<Bn256>::read_custom(&mut BufReader::new(f), SerdeFormat::RawBytes)
+    })
+    .unwrap_or_else(|_| {
+        Err(std::io::Error::other(
+            "halo2's reader failed on its contents",
+        ))
+    });
+    let mut params = read.map_err(|e| {
+        PlonkError::Srs(format!(
+            "{} is not a KZG BN254 SRS in halo2's raw format: {e}",
+            path.display()
+        ))
+    })?;
     if params.k() < k {
         return Err(PlonkError::Srs(format!(
             "{} holds 2^{} powers; this circuit needs 2^{k}",

@@ -19,6 +19,16 @@ use crate::inputs;
 pub fn run(args: ProveArgs) -> Result<ExitCode> {
     let settings = artifacts::read_settings(&args.dir)?;
     let q = artifacts::read_compiled(&args.dir)?;
+    // model.json must be the model pk.bin was made for before anything uses
+    // it (a damaged or edited one is refused here, by its model hash).
+    let pk_path = args.dir.join("pk.bin");
+    PlonkProvingKey::check_model_file(&pk_path, &q).with_context(|| {
+        format!(
+            "`{}` does not match `{}`",
+            args.dir.join("model.json").display(),
+            pk_path.display()
+        )
+    })?;
     artifacts::check_settings_against_model(
         &settings,
         &args.dir.join("settings.json"),
@@ -46,7 +56,6 @@ pub fn run(args: ProveArgs) -> Result<ExitCode> {
     let trace =
         execute_int(&q, x).with_context(|| format!("input file `{}`", args.input.display()))?;
     let b = backend(&args.srs);
-    let pk_path = args.dir.join("pk.bin");
     let (pk, t_load) = step("loading the proving key", || {
         PlonkProvingKey::from_file(&pk_path, &q, &b)
             .with_context(|| format!("`{}`", pk_path.display()))

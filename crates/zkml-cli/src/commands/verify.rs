@@ -82,7 +82,7 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
             if args.json {
                 println!("{}", json!({"valid": false, "reason": reason}));
             }
-            eprintln!("proof REJECTED: {reason}");
+            eprintln!("proof `{}` REJECTED: {reason}", args.proof.display());
             Ok(ExitCode::from(1))
         }
     }

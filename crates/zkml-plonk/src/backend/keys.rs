@@ -149,10 +149,10 @@ impl PlonkVerifyingKey {
             .map_err(|e| fmt_err(what, format!("SRS points: {e}")))?;
         if let Some(local) = backend.verifier_srs(k)? {
             if local != srs {
-                return Err(PlonkError::Srs(
-                    "the verifying key was made with another SRS than the one available here"
-                        .into(),
-                ));
+                return Err(PlonkError::Srs(format!(
+                    "the verifying key was made with another SRS than {}",
+                    backend.srs_description()
+                )));
             }
         }
         check_halo2_header(r.b, k, what)?;
@@ -244,6 +244,33 @@ impl PlonkProvingKey {
         Self::parse(&head, rest, q, backend)
     }
 
+    /// Checks, from the first bytes of the key file at `path` alone, that it is
+    /// a proving key for `q` (its model hash): a cheap check before `q` (from a
+    /// file beside the key) is used at all. [`Self::from_file`] checks it
+    /// again, with the checksum.
+    pub fn check_model_file(path: &Path, q: &QGraph) -> Result<()> {
+        let what = "proving key";
+        let io = |e: std::io::Error| fmt_err(what, e.to_string());
+        let mut head = vec![];
+        fs::File::open(path)
+            .map_err(io)?
+            .take(1 << 16)
+            .read_to_end(&mut head)
+            .map_err(io)?;
+        let mut r = Rd { b: &head, what };
+        let found = r.header(MAGIC_PK)?;
+        let (shape, k, layout) = read_meta(&mut r)?;
+        let expected = model_hash(q, &layout.vis, &shape, k);
+        if found != expected {
+            return Err(PlonkError::WrongModel {
+                what,
+                found: hex(&found),
+                expected: hex(&expected),
+            });
+        }
+        Ok(())
+    }
+
     /// Parses a checksummed key: `head` holds its first bytes (at least the
     /// metadata), `rest` the bytes after `head` up to the checksum.
     fn parse(head: &[u8], rest: impl Read, q: &QGraph, backend: &PlonkBackend) -> Result<Self> {
@@ -267,9 +294,10 @@ impl PlonkProvingKey {
         let consumed = head.len() - r.b.len();
         let params = backend.params(k)?;
         if srs_fingerprint(&params) != fp {
-            return Err(PlonkError::Srs(
-                "the proving key was made with another SRS than the one available here".into(),
-            ));
+            return Err(PlonkError::Srs(format!(
+                "the proving key was made with another SRS than {}",
+                backend.srs_description()
+            )));
         }
         let plan = crate::plan::plan_for_shape(q, &layout.vis, &shape, k)?;
         let mut rest = std::io::Cursor::new(&head[consumed..]).chain(rest);

@@ -86,6 +86,15 @@ impl PlonkBackend {
         }
     }
 
+    /// Where this backend's SRS comes from, for messages: `the SRS file
+    /// `…`` or `the local SRS cached in `…``.
+    pub fn srs_description(&self) -> String {
+        match &self.srs_file {
+            Some(f) => format!("the SRS file `{}`", f.display()),
+            None => format!("the local SRS cached in `{}`", self.srs_dir.display()),
+        }
+    }
+
     /// The SRS for `k`.
     pub fn params(&self, k: u32) -> Result<ParamsKZG<Bn256>> {
         check_cpu()?;
