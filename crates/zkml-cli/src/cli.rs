@@ -69,9 +69,15 @@ pub enum Command {
     Prove(ProveArgs),
     /// Check a proof with the verifying key; exit 0 and print the public outputs iff it is valid.
     ///
-    /// Reads only DIR/settings.json, DIR/vk.bin and PROOF. Exit 1 if the proof is rejected.
+    /// Reads only DIR/settings.json, DIR/vk.bin and PROOF (and the SRS file
+    /// given with --srs). Exit 1 if the proof is rejected.
     ///
-    /// Example: zkml verify mnist.zkml proof.json
+    /// The verifier trusts an SRS: whoever knows its secret can forge proofs.
+    /// With --srs FILE (a ceremony file) the key's SRS points must be that
+    /// file's; without it, verify refuses (exit 2) unless
+    /// --allow-insecure-srs says to trust the points inside vk.bin.
+    ///
+    /// Example: zkml verify mnist.zkml proof.json --srs ceremony.srs
     Verify(VerifyArgs),
     /// Every step in one go (load, quantize, setup, prove, verify), with the
     /// time of each, k, columns, proof size and peak memory.
@@ -265,6 +271,14 @@ pub struct VerifyArgs {
     /// Reject the proof unless its output commitment is C.
     #[arg(long, value_name = "C")]
     pub output_commitment: Option<String>,
+    /// Trust the SRS points inside vk.bin without a ceremony file to check
+    /// them against. INSECURE: whoever generated that SRS (for instance
+    /// `zkml setup` without --srs, which makes a local SRS whose secret is
+    /// never destroyed) can forge proofs that verify. For tests and demos
+    /// only; to verify for real, pass --srs FILE, the ceremony SRS the key was
+    /// made with.
+    #[arg(long)]
+    pub allow_insecure_srs: bool,
     /// SRS.
     #[command(flatten)]
     pub srs: SrsArgs,
@@ -401,7 +415,8 @@ pub struct AccuracyArgs {
 #[derive(Debug, Args)]
 pub struct SrsArgs {
     /// A ceremony SRS in halo2's raw format (the same file for setup, prove
-    /// and verify); without it a local, INSECURE SRS is used.
+    /// and verify); without it a local, INSECURE SRS is used (and `verify`
+    /// refuses the key unless --allow-insecure-srs).
     #[arg(long = "srs", id = "srs_file", value_name = "FILE")]
     pub file: Option<PathBuf>,
     /// Cache directory for local SRS files [default: $ZKML_SRS_DIR or ~/.cache/zkml/srs].

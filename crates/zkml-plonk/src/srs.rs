@@ -88,6 +88,18 @@ impl VerifierSrs {
         self.s_g2.write(out, fmt).expect("write to a vector");
     }
 
+    /// BLAKE2b-256 of [`Self::write`]'s encoding: a short name for the SRS a
+    /// verifier trusts, to compare with a ceremony's published value.
+    pub fn digest(&self) -> [u8; 32] {
+        let mut enc = vec![];
+        self.write(&mut enc);
+        let h = blake2b_simd::Params::new()
+            .hash_length(32)
+            .personal(b"zkml-srs-v1")
+            .hash(&enc);
+        h.as_bytes().try_into().expect("32 bytes")
+    }
+
     /// Reads [`Self::write`]'s encoding; every point is checked to lie on its curve.
     pub fn read(mut bytes: &[u8]) -> std::io::Result<Self> {
         let fmt = SerdeFormat::Processed;

@@ -71,6 +71,7 @@ pub fn run(args: TimeArgs) -> Result<ExitCode> {
                 "rows": pk.plan.rows,
                 "proof_bytes": proof.bytes.len(),
                 "verified": true,
+                "srs": if b.srs_file.is_some() { "file" } else { "local-insecure" },
                 "peak_rss_mib": rss,
                 "seconds": {
                     "load": t_load.as_secs_f64(),
@@ -117,6 +118,13 @@ pub fn run(args: TimeArgs) -> Result<ExitCode> {
             "DISAGREES"
         }
     );
-    println!("result        proof verified");
+    if b.srs_file.is_some() {
+        println!("result        proof verified (SRS: {})", srs_note(&b));
+    } else {
+        println!(
+            "result        proof verified against a local INSECURE SRS (a demo: whoever made the \
+             SRS can forge; pass --srs FILE with a ceremony SRS for a real proof)"
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }

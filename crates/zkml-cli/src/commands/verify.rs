@@ -37,6 +37,7 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
         vk.shape.act_bits,
         &vk.layout,
     )?;
+    let trust = srs_trust(&args, &b, &vk, &vk_path)?;
     let t = Instant::now();
     match check(&args, &settings, &b, &vk, &expected) {
         Ok((outputs, revealed, commitments)) => {
@@ -44,7 +45,7 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
             if args.json {
                 println!(
                     "{}",
-                    json!({"valid": true, "outputs": outputs, "revealed": revealed, "commitments": commitments, "verify_ms": ms})
+                    json!({"valid": true, "outputs": outputs, "revealed": revealed, "commitments": commitments, "verify_ms": ms, "srs": trust})
                 );
             } else {
                 println!("proof is VALID ({ms:.1} ms)");
@@ -86,6 +87,51 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
             Ok(ExitCode::from(1))
         }
     }
+}
+
+/// Which SRS the verifier trusts: a ceremony file (`--srs`, whose points
+/// `PlonkVerifyingKey::from_bytes` already compared with the key's), or, only
+/// with `--allow-insecure-srs`, the points inside vk.bin. Says so on stderr;
+/// refuses (exit 2) otherwise, naming what made the key's SRS.
+fn srs_trust(
+    args: &VerifyArgs,
+    b: &zkml_plonk::PlonkBackend,
+    vk: &PlonkVerifyingKey,
+    vk_path: &std::path::Path,
+) -> Result<serde_json::Value> {
+    let digest = artifacts::hex(&vk.srs.digest());
+    if let Some(f) = &args.srs.file {
+        eprintln!(
+            "SRS: trusted: the ceremony file {} (the key's SRS points match it; SRS digest {digest})",
+            f.display()
+        );
+        return Ok(
+            json!({"trusted": true, "source": "file", "file": f.display().to_string(), "digest": digest}),
+        );
+    }
+    // from_bytes compared the key with a cached local SRS for its k, if any.
+    let local = zkml_plonk::srs::cached_file(&b.srs_dir, vk.k);
+    let origin = match &local {
+        Some(p) => format!(
+            "the local INSECURE SRS cached at {} (made on this machine by `zkml setup` without              --srs; its secret was never destroyed, so whoever has that file can forge proofs)",
+            p.display()
+        ),
+        None => "its own SRS points, which no ceremony file vouches for (whoever generated that                  SRS can forge proofs)"
+            .to_string(),
+    };
+    if !args.allow_insecure_srs {
+        bail!(
+            "`{}` carries {origin}; refusing to trust it. Pass --srs FILE, the ceremony SRS the              key was made with, or --allow-insecure-srs to accept it for testing (SRS digest {digest})",
+            vk_path.display()
+        );
+    }
+    eprintln!(
+        "warning: SRS NOT TRUSTED (--allow-insecure-srs): `{}` carries {origin}; a VALID result          below shows only that the proof matches this key (SRS digest {digest})",
+        vk_path.display()
+    );
+    Ok(
+        json!({"trusted": false, "source": if local.is_some() { "local-cache" } else { "key" }, "digest": digest}),
+    )
 }
 
 /// The commitments the flags require.

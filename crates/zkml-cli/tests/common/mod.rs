@@ -70,8 +70,20 @@ pub fn zkml_with(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
         .unwrap()
 }
 
-/// The command [`zkml`] runs (for tests that spawn and signal it).
+/// The command [`zkml`] runs (for tests that spawn and signal it). The
+/// suite's keys are made with local SRSs: `verify` without `--srs` gets
+/// `--allow-insecure-srs` (the trust decision itself is tested with
+/// [`zkml_command_as_typed`]).
 pub fn zkml_command(args: &[&str]) -> Command {
+    let mut c = zkml_command_as_typed(args);
+    if args.first() == Some(&"verify") && !args.contains(&"--srs") {
+        c.arg("--allow-insecure-srs");
+    }
+    c
+}
+
+/// The `zkml` command with exactly `args`.
+pub fn zkml_command_as_typed(args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_zkml"));
     c.args(args)
         .current_dir(repo())
