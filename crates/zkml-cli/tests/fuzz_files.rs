@@ -60,8 +60,8 @@ fn mutate(rng: &mut Rng, orig: &[u8], json: bool) -> (Vec<u8>, String) {
         2 => {
             let at = rng.below(n);
             let len = 1 + rng.below(64);
-            for i in at..(at + len).min(n) {
-                b[i] = rng.next() as u8;
+            for x in &mut b[at..(at + len).min(n)] {
+                *x = rng.next() as u8;
             }
             format!("garbage at {at}..{}", at + len)
         }
@@ -122,6 +122,9 @@ fn mutate(rng: &mut Rng, orig: &[u8], json: bool) -> (Vec<u8>, String) {
     (b, what)
 }
 
+/// Decodes one mutant in process (the result is dropped: only panics matter).
+type Decoder = Box<dyn Fn(&[u8])>;
+
 /// A file kind: where it lives, how it is decoded in process, which command reads it.
 struct Kind {
     /// The file name errors must show.
@@ -130,7 +133,7 @@ struct Kind {
     path: PathBuf,
     json: bool,
     /// In-process decoder (`None`: the decoder lives in the binary only).
-    decode: Option<Box<dyn Fn(&[u8])>>,
+    decode: Option<Decoder>,
     /// The command that reads it.
     args: Vec<String>,
     /// Exit codes of a refusal (2, or 1 for a proof).
