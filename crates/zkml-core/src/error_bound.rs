@@ -10,7 +10,8 @@
 //! * a product `a·w` with errors `e_a`, `e_w` errs by at most
 //!   `|w|·e_a + |a|·e_w + e_a·e_w`; a `K`-term sum by `K` times the worst term;
 //! * Relu, Clip, MaxPool and the shape ops are 1-Lipschitz; averages keep the
-//!   input's error; sigmoid is ¼-Lipschitz, tanh 1-Lipschitz; softmax moves at
+//!   input's error; a table function moves by its largest change over the
+//!   input's error interval ([`crate::ops::table::error_bound`]); softmax moves at
 //!   most `e_in / 2` (its Jacobian rows sum to `2y(1−y) ≤ ½` in absolute value)
 //!   plus the exponential table's rounding, amplified by at most `1 + n` for a
 //!   lane of `n` (the sum of exponentials is at least 1).
@@ -21,7 +22,7 @@
 //! own error), so the bound holds for that input.
 
 use crate::graph::Graph;
-use crate::ops::{QOp, TableFn};
+use crate::ops::{table, QOp};
 use crate::quant::{QGraph, QValueKind};
 use crate::tensor::FTensor;
 
@@ -105,13 +106,7 @@ pub fn error_bounds(g: &Graph, q: &QGraph, float_values: &[FTensor]) -> Vec<f64>
                 let k: usize = axes.iter().map(|&a| q.values[x[0]].shape[a]).product();
                 k as f64 * ein + if *shift > 0 { u(s_out) } else { 0.0 }
             }
-            QOp::Table { func, .. } => {
-                let lip = match func {
-                    TableFn::Sigmoid => 0.25,
-                    TableFn::Tanh => 1.0,
-                };
-                lip * ein + u(s_out)
-            }
+            QOp::Table { func, .. } => table::error_bound(*func, &float_values[x[0]], ein, s_out),
             QOp::Softmax {
                 axis, exp_scale, ..
             } => {

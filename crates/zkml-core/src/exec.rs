@@ -3,7 +3,7 @@
 //! only wires them and enforces the activation range.
 
 use crate::error::{Error, Result};
-use crate::ops::{activation, elementwise, matmul, reduce, shape, softmax, QOp};
+use crate::ops::{activation, elementwise, matmul, reduce, shape, softmax, table, QOp};
 use crate::quant::{QGraph, QValueKind};
 use crate::rounding::{dequantize_value, quantize_value};
 use crate::tensor::{FTensor, ITensor};
@@ -62,7 +62,7 @@ fn eval_qop_any_layout(op: &QOp, x: &[&ITensor]) -> ITensor {
             func,
             in_scale,
             out_scale,
-        } => x[0].mapv(|v| activation::table_int(*func, v, *in_scale, *out_scale)),
+        } => x[0].mapv(|v| table::table_int(*func, v, *in_scale, *out_scale)),
         QOp::Softmax {
             axis,
             in_scale,

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::float::eval_float;
 use crate::graph::{Graph, ValueKind};
-use crate::ops::{Op, QOp, TableFn};
+use crate::ops::{table, Op, QOp};
 use crate::rounding::quantize_value;
 use crate::tensor::{FTensor, ITensor};
 
@@ -311,16 +311,12 @@ pub fn quantize(g: &Graph, cal: &Calibration, cfg: &QuantConfig) -> Result<QGrap
                             s_in,
                         )
                     }
-                    Op::Sigmoid | Op::Tanh => {
-                        let func = if *other == Op::Sigmoid {
-                            TableFn::Sigmoid
-                        } else {
-                            TableFn::Tanh
-                        };
-                        let s = fixed_or(cfg.max_scale.min(unit_scale));
+                    Op::Table(func) => {
+                        let s =
+                            fixed_or(table::out_scale(*func, cal_out, cfg.max_scale, unit_scale));
                         (
                             QOp::Table {
-                                func,
+                                func: *func,
                                 in_scale: s_in,
                                 out_scale: s,
                             },
@@ -450,8 +446,12 @@ mod tests {
     fn unit_range_outputs_fit_narrow_activations() {
         let mut g = Graph::new();
         let x = g.add_input("x", vec![1, 4]);
-        let sig = g.add_node("sig", Op::Sigmoid, vec![x], "sig").unwrap();
-        let tanh = g.add_node("tanh", Op::Tanh, vec![x], "tanh").unwrap();
+        let sig = g
+            .add_node("sig", Op::Table(table::TableFn::Sigmoid), vec![x], "sig")
+            .unwrap();
+        let tanh = g
+            .add_node("tanh", Op::Table(table::TableFn::Tanh), vec![x], "tanh")
+            .unwrap();
         let sm = g
             .add_node("sm", Op::Softmax { axis: 1 }, vec![x], "sm")
             .unwrap();

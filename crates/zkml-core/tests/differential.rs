@@ -7,7 +7,7 @@ use ndarray::{ArrayD, IxDyn};
 use proptest::prelude::*;
 use zkml_core::error_bound::error_bounds;
 use zkml_core::float::eval_float;
-use zkml_core::ops::{Conv, Pool};
+use zkml_core::ops::{Conv, Pool, TableFn};
 use zkml_core::{calibrate, execute, quantize, Graph, Op, QuantConfig};
 
 /// One layer of a random chain.
@@ -104,8 +104,8 @@ fn build(c: usize, hw: usize, layers: &[Layer], dense: usize, softmax: bool, see
                 },
                 vec![],
             ),
-            Layer::Sigmoid => (Op::Sigmoid, vec![]),
-            Layer::Tanh => (Op::Tanh, vec![]),
+            Layer::Sigmoid => (Op::Table(TableFn::Sigmoid), vec![]),
+            Layer::Tanh => (Op::Table(TableFn::Tanh), vec![]),
             Layer::MaxPool | Layer::AvgPool { .. } => {
                 let pad = if let Layer::AvgPool { pad } = l {
                     *pad

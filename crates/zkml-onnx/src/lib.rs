@@ -30,12 +30,13 @@
 //!
 //! | family | ops |
 //! | --- | --- |
-//! | arithmetic | MatMul, Gemm, Add, Sub, Mul, Div (by a constant), Neg, Sum |
-//! | activations | Relu, LeakyRelu, PRelu, Clip, Sigmoid, Tanh, Softmax |
+//! | arithmetic | MatMul, Gemm, Add, Sub, Mul, Div (by a constant), Neg, Sum, Pow (by a constant) |
+//! | activations | Relu, LeakyRelu, PRelu, Clip, Softmax |
+//! | table functions (one IR op, `Op::Table`) | Sigmoid, Tanh, Exp, Log, Sqrt, Reciprocal, Erf, Gelu, Softplus, Softsign, Elu, Selu, Celu, Mish, HardSigmoid, HardSwish, Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh |
 //! | nn | Conv (1-D, 2-D; groups, dilations, `auto_pad`), MaxPool, AveragePool (1-D, 2-D), GlobalAveragePool, GlobalMaxPool, BatchNormalization (inference) |
 //! | data movement | Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat, Pad (constant mode), Expand, Identity, Dropout (inference) |
 //! | reductions | ReduceMean, ReduceSum |
-//! | load-time only | Constant, Shape, Size, Cast (to float on run-time values), and on constant inputs: Gather, Range, ConstantOfShape, Slice, Where, Sqrt, Reciprocal, Floor, Ceil, Abs, Exp, Log, Not, Pow, Min, Max, Mod, Equal, Less, Greater, And, Or |
+//! | load-time only | Constant, Shape, Size, Cast and CastLike (to float on run-time values), and on constant inputs: Gather, Range, ConstantOfShape, Slice, Where, Floor, Ceil, Abs, Not, Min, Max, Mod, Equal, Less, Greater, And, Or |
 //!
 //! Graph inputs are float (float32, float16, bfloat16, double), integer or
 //! boolean tensors. Integer and boolean values are carried as their exact
@@ -399,4 +400,12 @@ fn declared_dims(vi: &proto::ValueInfoProto) -> Result<Vec<input_shapes::Dim>, O
             Some(dimension::Value::DimParam(p)) => Ok(Dim::Symbolic(Some(p.clone()))),
         })
         .collect()
+}
+
+/// Every ONNX op type (default domain) the loader has a handler for, sorted.
+/// Some are supported only on constant inputs (see the table above).
+pub fn supported_ops() -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = ops::registry().keys().copied().collect();
+    v.sort_unstable();
+    v
 }

@@ -27,8 +27,9 @@
 //! [`commit`]).
 //! Ops: Conv, MatMul/Gemm (constant or activation operands), Add, Sub, Mul,
 //! Relu, Clip, LeakyRelu (slope ≤ 1), MaxPool,
-//! AveragePool, ReduceSum, ReduceMean, Reshape, Transpose, Pad, Concat, Sigmoid
-//! and Tanh (saturated function tables stored in the range table), Softmax
+//! AveragePool, ReduceSum, ReduceMean, Reshape, Transpose, Pad, Concat, every
+//! table function (`zkml_core::ops::TableFn`: Sigmoid, Tanh, Exp, Erf, Gelu, …;
+//! saturated function tables stored in the range table), Softmax
 //! (max, exp table, exact sum, rounding division).
 //!
 //! On x86-64 the BN254 field arithmetic is the assembly one (BMI2 + ADX,

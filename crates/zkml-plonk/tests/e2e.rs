@@ -6,7 +6,7 @@ use halo2_axiom::{dev::MockProver, halo2curves::bn256::Fr};
 use zkml_core::{
     backend::{Backend, SetupOptions, Vis, Visibility},
     exec::execute,
-    ops::{Conv, Pool},
+    ops::{Conv, Pool, TableFn},
     quant::{calibrate, quantize, QuantConfig},
     FTensor, Graph, Op, QGraph, Trace,
 };
@@ -564,8 +564,12 @@ fn sigmoid_tanh_tables() {
     let x = g.add_input("x", vec![1, 6]);
     let w = g.add_const("w", det(&[6, 4], 21));
     let m = g.add_node("mm", Op::MatMul, vec![x, w], "m").unwrap();
-    let s = g.add_node("sig", Op::Sigmoid, vec![m], "s").unwrap();
-    let t = g.add_node("tanh", Op::Tanh, vec![m], "t").unwrap();
+    let s = g
+        .add_node("sig", Op::Table(TableFn::Sigmoid), vec![m], "s")
+        .unwrap();
+    let t = g
+        .add_node("tanh", Op::Table(TableFn::Tanh), vec![m], "t")
+        .unwrap();
     let o = g.add_node("add", Op::Add, vec![s, t], "o").unwrap();
     g.add_output(o);
     let samples: Vec<Vec<FTensor>> = (0..3).map(|s| vec![det(&[1, 6], 60 + s)]).collect();

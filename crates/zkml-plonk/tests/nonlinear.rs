@@ -8,6 +8,7 @@ use halo2_axiom::{dev::MockProver, halo2curves::bn256::Fr};
 use zkml_core::{
     backend::{Backend, SetupOptions, Visibility},
     exec::execute,
+    ops::TableFn,
     quant::{calibrate, quantize, QuantConfig},
     FTensor, Graph, Op, QGraph, QOp,
 };
@@ -21,9 +22,13 @@ fn graph() -> (QGraph, Vec<Vec<FTensor>>) {
     let mut g = Graph::new();
     let x = g.add_input("x", vec![1, 6]);
     let mut outs = vec![];
-    for (i, op) in [Op::Sigmoid, Op::Tanh, Op::Softmax { axis: 1 }]
-        .into_iter()
-        .enumerate()
+    for (i, op) in [
+        Op::Table(TableFn::Sigmoid),
+        Op::Table(TableFn::Tanh),
+        Op::Softmax { axis: 1 },
+    ]
+    .into_iter()
+    .enumerate()
     {
         // Sigmoid saturates (at scale 8) beyond |x| ≈ 6.2, tanh beyond ≈ 3.5.
         let amp = if i == 0 { 8.0 } else { 4.0 };
@@ -148,7 +153,9 @@ fn softmax_axes_and_table_into_matmul() {
     let s1 = g
         .add_node("sm1", Op::Softmax { axis: 1 }, vec![r], "s1")
         .unwrap();
-    let th = g.add_node("th", Op::Tanh, vec![m], "th").unwrap();
+    let th = g
+        .add_node("th", Op::Table(TableFn::Tanh), vec![m], "th")
+        .unwrap();
     let w2 = g.add_const("w2", det(&[10, 3], 8, 1.0));
     let o = g.add_node("mm2", Op::MatMul, vec![th, w2], "o").unwrap();
     for v in [s0, s1, o] {

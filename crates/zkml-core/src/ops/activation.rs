@@ -1,15 +1,12 @@
-//! Relu, LeakyRelu, Clip, and the table functions Sigmoid and Tanh.
+//! Relu, LeakyRelu, Clip (the table functions are in [`super::table`]).
 //!
 //! Integer rules (output scale = input scale unless stated):
 //! * Relu: `max(q, 0)`.
 //! * LeakyRelu: `q` if `q ≥ 0`, else `rshift(q·α_q, a)` with `α_q = round(α·2^a)`.
 //! * Clip: `min(max(q, lo), hi)` with bounds quantized at the input scale
 //!   (so `hi` wins when `lo > hi`, as in ONNX and numpy).
-//! * Sigmoid/Tanh: `quantize(f(q / 2^s_in), s_out)`: one table entry per input
-//!   integer, over the input tensor's calibrated range.
 
-use super::TableFn;
-use crate::rounding::{dequantize_value, quantize_value, rshift};
+use crate::rounding::rshift;
 
 /// Integer LeakyRelu of one value.
 #[inline]
@@ -27,12 +24,6 @@ pub fn leaky_relu_int(q: i64, alpha: i64, alpha_shift: u32) -> i64 {
 #[inline]
 pub fn clip_int(q: i64, lo: i64, hi: i64) -> i64 {
     q.max(lo).min(hi)
-}
-
-/// Integer table function of one value.
-#[inline]
-pub fn table_int(func: TableFn, q: i64, in_scale: i32, out_scale: i32) -> i64 {
-    quantize_value(func.eval(dequantize_value(q, in_scale)), out_scale)
 }
 
 /// Float LeakyRelu.

@@ -22,11 +22,13 @@ pub mod pool;
 pub mod reduce;
 pub mod shape;
 pub mod softmax;
+pub mod table;
 
 use serde::{Deserialize, Serialize};
 
 pub use conv::Conv;
 pub use pool::Pool;
+pub use table::TableFn;
 
 /// A float op (ONNX semantics). Inputs are listed per variant.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -55,10 +57,9 @@ pub enum Op {
         /// Upper bound (`+inf` for none).
         max: f32,
     },
-    /// `1 / (1 + e^-x)`.
-    Sigmoid,
-    /// `tanh(x)`.
-    Tanh,
+    /// An elementwise real function computed by table (Sigmoid, Tanh, Exp,
+    /// Erf, Gelu, …; see [`table`]).
+    Table(TableFn),
     /// Softmax along one axis.
     Softmax {
         /// Normalised axis (non-negative).
@@ -118,8 +119,7 @@ impl Op {
             Op::Relu => "Relu",
             Op::LeakyRelu { .. } => "LeakyRelu",
             Op::Clip { .. } => "Clip",
-            Op::Sigmoid => "Sigmoid",
-            Op::Tanh => "Tanh",
+            Op::Table(f) => f.name(),
             Op::Softmax { .. } => "Softmax",
             Op::MaxPool(_) => "MaxPool",
             Op::AveragePool(_) => "AveragePool",
@@ -154,7 +154,7 @@ impl Op {
                 arity(2..=2)?;
                 elementwise::broadcast_shape(inputs[0], inputs[1])
             }
-            Op::Relu | Op::LeakyRelu { .. } | Op::Clip { .. } | Op::Sigmoid | Op::Tanh => {
+            Op::Relu | Op::LeakyRelu { .. } | Op::Clip { .. } | Op::Table(_) => {
                 arity(1..=1)?;
                 Ok(inputs[0].to_vec())
             }
@@ -194,25 +194,6 @@ impl Op {
                 arity(1..=1)?;
                 reduce::output_shape(inputs[0], axes, *keepdims)
             }
-        }
-    }
-}
-
-/// Which smooth function a lookup table computes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum TableFn {
-    /// `1 / (1 + e^-x)`.
-    Sigmoid,
-    /// `tanh(x)`.
-    Tanh,
-}
-
-impl TableFn {
-    /// The real function.
-    pub fn eval(self, x: f64) -> f64 {
-        match self {
-            TableFn::Sigmoid => 1.0 / (1.0 + (-x).exp()),
-            TableFn::Tanh => x.tanh(),
         }
     }
 }
@@ -267,7 +248,7 @@ pub enum QOp {
         /// Upper bound (`i64::MAX` for none).
         max: i64,
     },
-    /// `quantize(f(q / 2^in_scale), out_scale)`: a lookup table over the input's range.
+    /// `quantize(f(q / 2^in_scale), out_scale)`: a lookup table over the input's range. See [`table`].
     Table {
         /// The function.
         func: TableFn,
@@ -345,14 +326,7 @@ impl QOp {
             QOp::Relu => "Relu",
             QOp::LeakyRelu { .. } => "LeakyRelu",
             QOp::Clip { .. } => "Clip",
-            QOp::Table {
-                func: TableFn::Sigmoid,
-                ..
-            } => "Sigmoid",
-            QOp::Table {
-                func: TableFn::Tanh,
-                ..
-            } => "Tanh",
+            QOp::Table { func, .. } => func.name(),
             QOp::Softmax { .. } => "Softmax",
             QOp::MaxPool(_) => "MaxPool",
             QOp::AveragePool(_) => "AveragePool",

@@ -88,8 +88,8 @@ pub(crate) fn convert(b: &mut Builder) -> Result<(), MsgpackError> {
         "Noop" => shape::noop(b),
         "Mean" => reduce::mean(b),
         "Softmax" => nonlinear::softmax(b),
-        "Logistic" => nonlinear::unary(b, zkml_core::Op::Sigmoid),
-        "Tanh" => nonlinear::unary(b, zkml_core::Op::Tanh),
+        "Logistic" => nonlinear::unary(b, zkml_core::Op::Table(zkml_core::ops::TableFn::Sigmoid)),
+        "Tanh" => nonlinear::unary(b, zkml_core::Op::Table(zkml_core::ops::TableFn::Tanh)),
         other => Err(b.err(format!("unsupported layer type `{other}`"))),
     }
 }

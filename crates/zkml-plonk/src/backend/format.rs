@@ -16,8 +16,9 @@ use crate::gadgets::{
 
 /// Version of the key and proof byte formats (4: keys carry the output reveal;
 /// 5: committed visibility; 6: keys carry the shapes and scales of the model's
-/// inputs and outputs and end with a BLAKE2b-256 checksum).
-pub const FORMAT_VERSION: u32 = 6;
+/// inputs and outputs and end with a BLAKE2b-256 checksum; 7: table functions
+/// carry their id and two parameters).
+pub const FORMAT_VERSION: u32 = 7;
 pub(super) const MAGIC_PK: &[u8; 8] = b"ZKMLPPK\0";
 pub(super) const MAGIC_VK: &[u8; 8] = b"ZKMLPVK\0";
 pub(super) const MAGIC_PROOF: &[u8; 8] = b"ZKMLPPF\0";
@@ -145,10 +146,13 @@ pub(super) fn write_meta(out: &mut Vec<u8>, shape: &Shape, k: u32, layout: &Publ
     }
     write_u32(out, shape.tables.len() as u32);
     for tb in &shape.tables {
-        let (kind, a, b) = tb.kind.to_code();
+        let (kind, a, b, p) = tb.kind.to_code();
         out.push(kind);
         out.extend_from_slice(&a.to_le_bytes());
         out.extend_from_slice(&b.to_le_bytes());
+        for v in p {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
     }
     out.push(u8::from(shape.freivalds));
     out.extend_from_slice(&layout.bound.to_le_bytes());
@@ -234,7 +238,8 @@ pub(super) fn read_meta(r: &mut Rd<'_>) -> Result<(Shape, u32, PublicLayout)> {
     for _ in 0..nt {
         let code = r.take(1)?[0];
         let (a, b) = (r.u32()? as i32, r.u32()? as i32);
-        let kind = FnKind::from_code(code, a, b)
+        let p = [r.u32()?, r.u32()?];
+        let kind = FnKind::from_code(code, a, b, p)
             .ok_or_else(|| fmt_err(what, format!("unknown table function {code}")))?;
         // The table's extent is recomputed from its function (as the prover does).
         tables.push(FnTable::cached(kind, act_bits).map_err(|e| fmt_err(what, e))?);

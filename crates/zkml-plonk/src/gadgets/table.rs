@@ -1,14 +1,21 @@
-//! Function tables (Sigmoid, Tanh, Softmax's exponential) with saturation.
+//! Function tables (every `zkml_core::ops::TableFn`: Sigmoid, Tanh, Exp, Erf,
+//! Gelu, …, and Softmax's exponential) with saturation.
 //!
-//! Relation: `y = f(x)` for an integer function `f` (`zkml_core::ops::activation::table_int`
+//! Relation: `y = f(x)` for an integer function `f` (`zkml_core::ops::table::table_int`
 //! or `zkml_core::ops::softmax::exp_int`) over the input domain `[dmin, dmax]`
 //! (activations: `[−2^(b−1), 2^(b−1))`; softmax differences: `[−(2^b − 1), 0]`).
+//!
+//! Only inputs whose output is defined and within the activation bound are
+//! tabulated (the executor refuses the others: `Log(0)`, `Exp(10)` at a
+//! fine scale): an end of the domain where `f` leaves the range gets no clamp
+//! row, and the lookup itself rejects such inputs.
 //!
 //! A table over the whole domain would need `2^b` rows. Instead [`FnTable::new`]
 //! scans `f` (the spec function itself) for its **saturation points**: the
 //! smallest `hi` with `f(x) = f(dmax)` for all `x ∈ [hi, dmax]` and the largest
-//! `lo` with `f(x) = f(dmin)` for all `x ∈ [dmin, lo]`. Then
-//! `f(x) = f(clamp(x, lo, hi))` on the whole domain, and only `[lo, hi]` is tabulated.
+//! `lo` with `f(x) = f(dmin)` for all `x ∈ [dmin, lo]` (at an end where `f` is
+//! in range). Then `f(x) = f(clamp(x, lo, hi))` on the whole domain, and only
+//! `[lo, hi]` is tabulated.
 //!
 //! Rows (`c` = clamped input, `V` = output bits, `y_lo` = smallest output):
 //!
@@ -40,10 +47,17 @@
 
 use halo2_axiom::{
     circuit::{Layouter, Value},
-    halo2curves::{bn256::Fr, ff::Field},
+    halo2curves::{
+        bn256::Fr,
+        ff::{Field, PrimeField},
+    },
     plonk::Error,
 };
-use zkml_core::ops::{activation::table_int, softmax::exp_int, TableFn};
+use zkml_core::ops::{
+    softmax::exp_int,
+    table::{table_int, INVALID},
+    TableFn,
+};
 
 use super::{
     pow2, range::bits_for, range::RangeInstructions, select::SelectInstructions, Adv, Builder, Eqn,
@@ -55,7 +69,7 @@ use super::{
 pub enum FnKind {
     /// `table_int(func, x, in_scale, out_scale)`.
     Act {
-        /// Sigmoid or Tanh.
+        /// The function (`zkml_core::ops::table`).
         func: TableFn,
         /// Input scale exponent.
         in_scale: i32,
@@ -96,68 +110,52 @@ impl FnKind {
         }
     }
 
-    /// The lookup tag, unique per function and scales, `≥ 2^20`.
-    pub fn tag(&self) -> u64 {
-        let s = |v: i32| (v as u8) as u64;
-        let (kind, a, b) = match *self {
-            FnKind::Act {
-                func: TableFn::Sigmoid,
-                in_scale,
-                out_scale,
-            } => (1, in_scale, out_scale),
-            FnKind::Act {
-                func: TableFn::Tanh,
-                in_scale,
-                out_scale,
-            } => (2, in_scale, out_scale),
-            FnKind::Exp {
-                in_scale,
-                exp_scale,
-            } => (3, in_scale, exp_scale),
-        };
-        (1 << 20) | (kind << 16) | (s(a) << 8) | s(b)
+    /// The lookup tag, unique per function, parameters and scales, `≥ 2^20`:
+    /// `2^20 + (id + 1)·2^16 + (in_scale mod 2^8)·2^8 + (out_scale mod 2^8)
+    /// + p0·2^64 + p1·2^96` (`id`, `p` from [`Self::to_code`]; Sigmoid, Tanh and
+    /// the exponential keep their tags `2^20 + {1, 2, 3}·2^16 + …`).
+    pub fn tag(&self) -> u128 {
+        let s = |v: i32| (v as u8) as u128;
+        let (id, a, b, p) = self.to_code();
+        (1 << 20)
+            + ((id as u128 + 1) << 16)
+            + (s(a) << 8)
+            + s(b)
+            + ((p[0] as u128) << 64)
+            + ((p[1] as u128) << 96)
     }
-}
 
-impl FnKind {
-    /// The key-format encoding: `(kind, in_scale, out_scale)`, kind 0 = Sigmoid,
-    /// 1 = Tanh, 2 = exp.
-    pub fn to_code(&self) -> (u8, i32, i32) {
+    /// The key-format encoding: `(id, in_scale, out_scale, params)`: id 2 is
+    /// Softmax's exponential, every other id a [`TableFn`] (`TableFn::code`).
+    pub fn to_code(&self) -> (u8, i32, i32, [u32; 2]) {
         match *self {
             FnKind::Act {
-                func: TableFn::Sigmoid,
+                func,
                 in_scale,
                 out_scale,
-            } => (0, in_scale, out_scale),
-            FnKind::Act {
-                func: TableFn::Tanh,
-                in_scale,
-                out_scale,
-            } => (1, in_scale, out_scale),
+            } => {
+                let (id, p) = func.code();
+                (id, in_scale, out_scale, p)
+            }
             FnKind::Exp {
                 in_scale,
                 exp_scale,
-            } => (2, in_scale, exp_scale),
+            } => (2, in_scale, exp_scale, [0, 0]),
         }
     }
 
     /// Inverse of [`Self::to_code`].
-    pub fn from_code(kind: u8, a: i32, b: i32) -> Option<Self> {
+    pub fn from_code(kind: u8, a: i32, b: i32, p: [u32; 2]) -> Option<Self> {
         Some(match kind {
-            0 | 1 => FnKind::Act {
-                func: if kind == 0 {
-                    TableFn::Sigmoid
-                } else {
-                    TableFn::Tanh
-                },
-                in_scale: a,
-                out_scale: b,
-            },
-            2 => FnKind::Exp {
+            2 if p == [0, 0] => FnKind::Exp {
                 in_scale: a,
                 exp_scale: b,
             },
-            _ => return None,
+            _ => FnKind::Act {
+                func: TableFn::from_code(kind, p)?,
+                in_scale: a,
+                out_scale: b,
+            },
         })
     }
 }
@@ -181,6 +179,10 @@ pub struct FnTable {
     pub y_hi: i64,
     /// Output bits: `y − y_lo ∈ [0, 2^v)`.
     pub v: u32,
+    /// Activation bound: inputs whose output exceeds it are not tabulated.
+    pub bound: i64,
+    /// Tabulated inputs: those in `[lo, hi]` with an output in `±bound`.
+    pub n_rows: usize,
 }
 
 impl std::hash::Hash for FnTable {
@@ -217,15 +219,23 @@ impl FnTable {
             ));
         }
         let (dmin, dmax) = kind.domain(act_bits);
+        let bound = (1i64 << (act_bits - 1)) - 1;
         let f = |x| kind.eval(x);
+        let valid = |x| Self::valid_for(&kind, bound, x);
         let (fmin, fmax) = (f(dmin), f(dmax));
+        // Clamp only at an end where f is valid and saturates; an end where f
+        // leaves the range (Exp, Log, Reciprocal, …) is bounded by the table itself.
         let mut hi = dmax;
-        while hi > dmin && f(hi - 1) == fmax {
-            hi -= 1;
+        if valid(dmax) {
+            while hi > dmin && f(hi - 1) == fmax {
+                hi -= 1;
+            }
         }
         let mut lo = dmin;
-        while lo < hi && f(lo + 1) == fmin {
-            lo += 1;
+        if valid(dmin) {
+            while lo < hi && f(lo + 1) == fmin {
+                lo += 1;
+            }
         }
         if hi - lo + 1 > MAX_TABLE_ROWS {
             return Err(format!(
@@ -233,11 +243,18 @@ impl FnTable {
                 hi - lo + 1
             ));
         }
-        let (mut y_lo, mut y_hi) = (i64::MAX, i64::MIN);
-        for x in lo..=hi {
+        let (mut y_lo, mut y_hi, mut n_rows) = (i64::MAX, i64::MIN, 0);
+        for x in (lo..=hi).filter(|&x| valid(x)) {
             let y = f(x);
             y_lo = y_lo.min(y);
             y_hi = y_hi.max(y);
+            n_rows += 1;
+        }
+        if n_rows == 0 {
+            return Err(format!(
+                "no input in [{dmin}, {dmax}] has an output within ±{bound} (use a finer \
+                 output scale or wider activations)"
+            ));
         }
         let v = bits_for((y_hi - y_lo) as u128);
         if v + bits_for((hi - lo) as u128) > 62 {
@@ -252,14 +269,34 @@ impl FnTable {
             y_lo,
             y_hi,
             v,
+            bound,
+            n_rows,
         })
+    }
+
+    /// Whether input `x` is tabulated: the exponential always; a function
+    /// where its output is defined and within `±bound` (the executor refuses
+    /// the others, so the circuit never needs them).
+    fn valid_for(kind: &FnKind, bound: i64, x: i64) -> bool {
+        match kind {
+            FnKind::Exp { .. } => true,
+            FnKind::Act { .. } => {
+                let y = kind.eval(x);
+                y != INVALID && y.abs() <= bound
+            }
+        }
+    }
+
+    /// The tabulated inputs, in order.
+    pub fn inputs(&self) -> impl Iterator<Item = i64> + '_ {
+        (self.lo..=self.hi).filter(|&x| Self::valid_for(&self.kind, self.bound, x))
     }
 
     /// [`Self::new`], memoized per process: the planner lays a model out once
     /// per candidate shape, and each scan evaluates `f` over the whole domain.
     pub fn cached(kind: FnKind, act_bits: u32) -> Result<Self, String> {
         type Memo = std::sync::Mutex<
-            std::collections::HashMap<((u8, i32, i32), u32), Result<FnTable, String>>,
+            std::collections::HashMap<((u8, i32, i32, [u32; 2]), u32), Result<FnTable, String>>,
         >;
         static MEMO: std::sync::OnceLock<Memo> = std::sync::OnceLock::new();
         let memo = MEMO.get_or_init(Default::default);
@@ -276,7 +313,7 @@ impl FnTable {
 
     /// Rows in the range table.
     pub fn rows(&self) -> usize {
-        (self.hi - self.lo + 1) as usize
+        self.n_rows
     }
 
     /// The packed entry of input `x ∈ [lo, hi]`.
@@ -296,8 +333,13 @@ pub fn assign_tables(
         || "range and function tables",
         |mut table| {
             let mut row = 0;
-            let mut put = |table: &mut halo2_axiom::circuit::Table<'_, Fr>, w: u64, v: u64| {
-                table.assign_cell(|| "tag", config.t_tag, row, || Value::known(Fr::from(w)))?;
+            let mut put = |table: &mut halo2_axiom::circuit::Table<'_, Fr>, w: u128, v: u64| {
+                table.assign_cell(
+                    || "tag",
+                    config.t_tag,
+                    row,
+                    || Value::known(Fr::from_u128(w)),
+                )?;
                 table.assign_cell(|| "val", config.t_val, row, || Value::known(Fr::from(v)))?;
                 row += 1;
                 Ok::<_, Error>(())
@@ -305,12 +347,12 @@ pub fn assign_tables(
             put(&mut table, 0, 0)?;
             for &w in &config.shape.widths {
                 for v in 0..(1u64 << w) {
-                    put(&mut table, w as u64, v)?;
+                    put(&mut table, w as u128, v)?;
                 }
             }
             for t in tables {
                 let tag = t.kind.tag();
-                for x in t.lo..=t.hi {
+                for x in t.inputs() {
                     put(&mut table, tag, t.entry(x))?;
                 }
             }
@@ -365,7 +407,7 @@ fn lookup_row(b: &mut Builder<'_>, t: &FnTable, c: &Wire, forge: i128) -> Wire {
         assert!(b.shape.l >= 1, "no range cells (planner bug)");
         let entry = cin.val.zip(y).map(|(c, y)| (y - y_lo) + ((c - lo) << v));
         b.put(Adv::Lk(0), row, entry);
-        b.set(Fix::Tag(0), row, Fr::from(t.kind.tag()));
+        b.set(Fix::Tag(0), row, Fr::from_u128(t.kind.tag()));
     }
     // E1: lk_0 − (acc − y_lo) − 2^V·(x_0 − lo) = 0
     b.set(Fix::U1(0), row, Fr::ONE);
@@ -518,9 +560,16 @@ mod tests {
 
     #[test]
     fn unsaturated_table_needs_no_clamp_rows() {
-        // 8-bit activations at scale 8 (|x| < ½), output scale 20: strictly
-        // monotone, no saturation, the table spans the domain.
-        let (c, t) = table_circuit_bits(sig(8, 20), &[-128, -1, 0, 5, 127], 8);
+        // 8-bit activations, x^1 at scales (6, 6): the identity, strictly
+        // monotone, no saturation; −128 is out of range (bound 127), so the
+        // left end is bounded by the table, not a clamp.
+        let kind = FnKind::Act {
+            func: TableFn::Pow { exponent: 1.0 },
+            in_scale: 6,
+            out_scale: 6,
+        };
+        let (c, t) = table_circuit_bits(kind, &[-127, -1, 0, 5, 127], 8);
+        assert_eq!(t.rows(), 255);
         assert_eq!((t.lo, t.hi), (t.dmin, t.dmax));
         assert_eq!(c.rows, 1 + 5 + 5);
         c.assert_ok();
@@ -570,5 +619,143 @@ mod tests {
             12,
         );
         assert!(c.mock().verify().is_err());
+    }
+
+    fn act(func: TableFn, in_scale: i32, out_scale: i32) -> FnKind {
+        FnKind::Act {
+            func,
+            in_scale,
+            out_scale,
+        }
+    }
+
+    /// Every table function at 10-bit activations: the table holds exactly
+    /// the inputs whose output is defined and in range, clamping reproduces
+    /// the function wherever the executor accepts the input, and codes round-trip.
+    #[test]
+    fn every_function_tabulates_its_valid_inputs() {
+        let bits = 10;
+        for func in TableFn::all() {
+            for (si, so) in [(6, 6), (4, 5), (8, 3)] {
+                let kind = act(func, si, so);
+                let (id, a, b, p) = kind.to_code();
+                assert_eq!(FnKind::from_code(id, a, b, p), Some(kind));
+                let t = match FnTable::new(kind, bits) {
+                    Ok(t) => t,
+                    Err(e) => panic!("{func:?} ({si}, {so}): {e}"),
+                };
+                let bound = (1i64 << (bits - 1)) - 1;
+                let tabled: std::collections::HashSet<i64> = t.inputs().collect();
+                assert_eq!(tabled.len(), t.rows());
+                for x in t.dmin..=t.dmax {
+                    let y = kind.eval(x);
+                    let ok = y != INVALID && y.abs() <= bound;
+                    let c = x.clamp(t.lo, t.hi);
+                    if ok {
+                        assert!(tabled.contains(&c), "{func:?} x = {x}");
+                        assert_eq!(kind.eval(c), y, "{func:?} x = {x}");
+                    } else {
+                        // A refused input never reaches a tabled entry unclamped.
+                        assert!(!tabled.contains(&x), "{func:?} x = {x}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Tags separate functions, parameters and scales.
+    #[test]
+    fn tags_are_distinct() {
+        let mut tags = std::collections::HashSet::new();
+        let mut kinds = vec![];
+        for func in TableFn::all() {
+            kinds.push(act(func, 6, 6));
+            kinds.push(act(func, 6, 7));
+        }
+        kinds.push(act(TableFn::Elu { alpha: 0.5 }, 6, 6));
+        kinds.push(act(TableFn::Pow { exponent: 0.5 }, 6, 6));
+        kinds.push(FnKind::Exp {
+            in_scale: 6,
+            exp_scale: 6,
+        });
+        for k in &kinds {
+            assert!(k.tag() >= 1 << 20);
+            assert!(tags.insert(k.tag()), "{k:?}");
+        }
+        // Sigmoid/Tanh/exp keep the tags of earlier keys.
+        assert_eq!(sig(6, 6).tag(), (1 << 20) | (1 << 16) | (6 << 8) | 6);
+    }
+
+    /// MockProver per kind of table: saturating on both ends (Gelu: left
+    /// saturates at 0, right grows until out of range), an undefined left part
+    /// (Log, Sqrt), a hole in the middle (Reciprocal), no saturation at all
+    /// (Sin), a parameter (Elu); every witness cell matters.
+    #[test]
+    fn generic_functions_exact_and_every_cell_matters() {
+        let cases: [(TableFn, &'static [i128]); 6] = [
+            (TableFn::Gelu, &[-512, -200, -3, 0, 17, 300]),
+            (TableFn::Log, &[1, 5, 64, 400, 511]),
+            (TableFn::Sqrt, &[0, 3, 64, 511]),
+            (TableFn::Reciprocal, &[-512, -40, 40, 511]),
+            (TableFn::Sin, &[-512, -100, 0, 201, 511]),
+            (TableFn::Elu { alpha: 0.7 }, &[-512, -60, -1, 0, 90, 300]),
+        ];
+        for (func, xs) in cases {
+            let kind = act(func, 6, 6);
+            let (c, t) = table_circuit_bits(kind, xs, 10);
+            c.assert_ok();
+            let p = c.publics();
+            for (i, &x) in xs.iter().enumerate() {
+                assert_eq!(
+                    p[2 * i + 1],
+                    fe(kind.eval(x as i64) as i128),
+                    "{func:?} {x}"
+                );
+            }
+            assert!(t.rows() <= 1 << 10);
+            check_all_tampering(&c);
+        }
+    }
+
+    /// Inputs the executor refuses (undefined or out-of-range outputs) have
+    /// no table entry: the lookup fails, even with the clamp rows.
+    #[test]
+    fn refused_inputs_fail_the_lookup() {
+        for (func, x) in [
+            (TableFn::Log, 0i128),
+            (TableFn::Log, -5),
+            (TableFn::Sqrt, -1),
+            (TableFn::Reciprocal, 0),
+            (TableFn::Exp, 511),
+        ] {
+            let kind = act(func, 6, 6);
+            assert!(kind.eval(x as i64) == INVALID || kind.eval(x as i64).abs() > 511);
+            let t = FnTable::new(kind, 10).unwrap();
+            let tc = t.clone();
+            let c = GadgetCircuit::with_shape(
+                move |b| {
+                    let w = b.input(Some(x), true);
+                    let y = b.table_fn(&tc, &w);
+                    b.make_public(&y);
+                },
+                4,
+                8,
+                10,
+            );
+            assert!(c.mock().verify().is_err(), "{func:?} at {x} accepted");
+        }
+    }
+
+    /// A different parameter is a different table: Elu(α = 0.5) entries do
+    /// not satisfy a lookup under Elu(α = 1)'s tag.
+    #[test]
+    fn parameters_separate_tables() {
+        let (a, b) = (
+            act(TableFn::Elu { alpha: 1.0 }, 6, 6),
+            act(TableFn::Elu { alpha: 0.5 }, 6, 6),
+        );
+        assert_ne!(a.tag(), b.tag());
+        assert_ne!(a.eval(-64), b.eval(-64));
+        assert_ne!(FnTable::new(a, 10).unwrap(), FnTable::new(b, 10).unwrap());
     }
 }

@@ -242,7 +242,14 @@ fn a_wrong_matmul_output_fails_at_the_prover_or_the_verifier() {
 fn unsupported_ops_and_hidden_groups_are_refused_at_setup() {
     let mut g = Graph::new();
     let x = g.add_input("x", vec![1, 4]);
-    let s = g.add_node("sig", Op::Sigmoid, vec![x], "s").unwrap();
+    let s = g
+        .add_node(
+            "sig",
+            Op::Table(zkml_core::ops::TableFn::Sigmoid),
+            vec![x],
+            "s",
+        )
+        .unwrap();
     g.add_output(s);
     let samples = vec![vec![det(&[1, 4], 1, 1.0)]];
     let cal = calibrate(&g, &samples).unwrap();

@@ -1,9 +1,11 @@
-//! Activations: Relu, Sigmoid, Tanh, LeakyRelu, PRelu, Clip, Softmax.
+//! Activations: Relu, LeakyRelu, PRelu, Clip, Softmax, and the table
+//! functions (Sigmoid, Tanh, Exp, Log, Erf, Gelu, Elu, Sin, …: [`table`]).
 
 pub mod clip;
 pub mod leaky_relu;
 pub mod prelu;
 pub mod softmax;
+pub mod table;
 
 use zkml_core::Op;
 
@@ -14,8 +16,12 @@ use crate::loader::{Ctx, Val};
 /// Registers the family.
 pub fn register(r: &mut Registry) {
     r.insert("Relu", |c, n| unary(c, n, Op::Relu));
-    r.insert("Sigmoid", |c, n| unary(c, n, Op::Sigmoid));
-    r.insert("Tanh", |c, n| unary(c, n, Op::Tanh));
+    for &(name, _) in table::PLAIN {
+        r.insert(name, table::plain);
+    }
+    for &name in table::WITH_ATTRIBUTES {
+        r.insert(name, table::attributed);
+    }
     r.insert("LeakyRelu", leaky_relu::leaky_relu);
     r.insert("PRelu", prelu::prelu);
     r.insert("Clip", clip::clip);

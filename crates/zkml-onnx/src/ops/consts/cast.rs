@@ -35,3 +35,26 @@ pub fn cast(_: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
     };
     Ok(vec![Val::konst(Konst { t, dtype })])
 }
+
+/// CastLike: Cast to the element type of input 1 (float for a run-time value).
+pub fn cast_like(_: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
+    let dtype = match n.input(1)? {
+        Val::Const(c) => c.k.dtype,
+        Val::Dyn(_) => DType::Float,
+    };
+    let x = n.input(0)?;
+    let Some(k) = x.as_const() else {
+        if dtype == DType::Float {
+            return Ok(vec![x.clone()]);
+        }
+        return Err(OnnxError::Unsupported {
+            nodes: vec![(n.name.clone(), n.op().to_string())],
+        });
+    };
+    let t = match dtype {
+        DType::Int => k.t.mapv(|v| if v.is_nan() { 0.0 } else { v.trunc() }),
+        DType::Bool => k.t.mapv(|v| (v != 0.0) as u8 as f64),
+        DType::Float => k.t.clone(),
+    };
+    Ok(vec![Val::konst(Konst { t, dtype })])
+}

@@ -34,7 +34,7 @@ pub fn unary(_: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
     })])
 }
 
-/// Pow, Min, Max, Mod, Equal, Less, Greater, And, Or on constants (Min/Max variadic).
+/// Min, Max, Mod, Equal, Less, Greater, And, Or on constants (Min/Max variadic).
 pub fn binary(_: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
     let ks = consts(n)?;
     let xs: Vec<&Konst> = ks.iter().flatten().copied().collect();
@@ -46,7 +46,6 @@ pub fn binary(_: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
         let s = broadcast_shape(acc.shape(), k.shape()).map_err(|e| n.err(e))?;
         check_numel(n, &s)?;
         let (f, dtype): (fn(f64, f64) -> f64, DType) = match n.op() {
-            "Pow" => (f64::powf, acc.dtype),
             "Min" => (f64::min, acc.dtype),
             "Max" => (f64::max, acc.dtype),
             "Mod" => (

@@ -24,25 +24,17 @@ pub fn register(r: &mut Registry) {
     r.insert("Size", shape::size);
     r.insert("Gather", gather::gather);
     r.insert("Cast", cast::cast);
+    r.insert("CastLike", cast::cast_like);
     r.insert("Range", range::range);
     r.insert("ConstantOfShape", constant_of_shape::constant_of_shape);
     r.insert("Slice", slice::slice);
     r.insert("Where", elementwise::where_);
-    for op in [
-        "Sqrt",
-        "Reciprocal",
-        "Floor",
-        "Ceil",
-        "Abs",
-        "Exp",
-        "Log",
-        "Not",
-    ] {
+    // Sqrt, Reciprocal, Exp, Log and Pow are table functions
+    // (`activation::table`, `math::pow`), which fold constants here.
+    for op in ["Floor", "Ceil", "Abs", "Not"] {
         r.insert(op, elementwise::unary);
     }
-    for op in [
-        "Pow", "Min", "Max", "Equal", "Less", "Greater", "And", "Or", "Mod",
-    ] {
+    for op in ["Min", "Max", "Equal", "Less", "Greater", "And", "Or", "Mod"] {
         r.insert(op, elementwise::binary);
     }
 }

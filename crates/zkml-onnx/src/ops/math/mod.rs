@@ -1,7 +1,8 @@
-//! Arithmetic: MatMul, Gemm, Add/Sub/Mul/Div, Neg, Sum.
+//! Arithmetic: MatMul, Gemm, Add/Sub/Mul/Div, Neg, Sum, Pow.
 
 pub mod div;
 pub mod gemm;
+pub mod pow;
 pub mod sum;
 
 use zkml_core::Op;
@@ -20,6 +21,7 @@ pub fn register(r: &mut Registry) {
     r.insert("Div", div::div);
     r.insert("Neg", sum::neg);
     r.insert("Sum", sum::sum);
+    r.insert("Pow", pow::pow);
 }
 
 /// A two-input op mapped one to one (ONNX broadcasting is the IR's).
