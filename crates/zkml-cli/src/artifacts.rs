@@ -477,12 +477,41 @@ fn temp_sibling(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
 }
 
-/// Writes `bytes` to `path` atomically (temporary file, then rename).
+/// Writes `bytes` to `path` and flushes them to disk (`fsync`).
+pub fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut f = fs::File::create(path).with_context(|| format!("creating `{}`", path.display()))?;
+    f.write_all(bytes)
+        .and_then(|_| f.sync_all())
+        .with_context(|| format!("writing `{}`", path.display()))
+}
+
+/// Flushes a directory's entries (a rename into it) to disk; best effort
+/// (not every platform can open a directory).
+fn sync_dir(dir: &Path) {
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// Writes `bytes` to `path` atomically: a temporary sibling, flushed to disk,
+/// then renamed over `path`. Killed at any point, `path` holds the old
+/// content or the new one, never part of it.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = temp_sibling(path);
-    fs::write(&tmp, bytes).with_context(|| format!("writing `{}`", tmp.display()))?;
+    if let Err(e) = write_synced(&tmp, bytes) {
+        fs::remove_file(&tmp).ok();
+        return Err(e);
+    }
     fs::rename(&tmp, path)
-        .with_context(|| format!("renaming `{}` to `{}`", tmp.display(), path.display()))
+        .with_context(|| format!("renaming `{}` to `{}`", tmp.display(), path.display()))?;
+    sync_dir(path.parent().unwrap_or(Path::new(".")));
+    Ok(())
 }
 
 /// As [`write_atomic`], the file created with mode 0600 (owner only) on Unix.
@@ -501,11 +530,16 @@ pub fn write_secret(path: &Path, bytes: &[u8]) -> Result<()> {
         .and_then(|_| f.sync_all())
         .with_context(|| format!("writing `{}`", tmp.display()))?;
     fs::rename(&tmp, path)
-        .with_context(|| format!("renaming `{}` to `{}`", tmp.display(), path.display()))
+        .with_context(|| format!("renaming `{}` to `{}`", tmp.display(), path.display()))?;
+    sync_dir(path.parent().unwrap_or(Path::new(".")));
+    Ok(())
 }
 
-/// Builds a directory in a temporary sibling with `fill`, then renames it to
-/// `dir` (replacing an existing one only with `force`).
+/// Builds a directory in a temporary sibling with `fill` (which should write
+/// with [`write_synced`]), then renames it to `dir` (replacing an existing one
+/// only with `force`). Killed at any point, `dir` does not exist or is
+/// complete (with `force`, a kill between moving the old `dir` aside and
+/// renaming the new one leaves neither; the old one is then in `.DIR.old.PID`).
 pub fn write_dir_atomic(
     dir: &Path,
     force: bool,
@@ -526,6 +560,7 @@ pub fn write_dir_atomic(
         fs::remove_dir_all(&tmp).ok();
         return Err(e);
     }
+    sync_dir(&tmp);
     if dir.exists() {
         let old = dir.with_file_name(format!(
             ".{}.old.{}",
@@ -543,6 +578,7 @@ pub fn write_dir_atomic(
         fs::rename(&tmp, dir)
             .with_context(|| format!("renaming `{}` to `{}`", tmp.display(), dir.display()))?;
     }
+    sync_dir(dir.parent().unwrap_or(Path::new(".")));
     Ok(())
 }
 

@@ -238,6 +238,9 @@ pub fn generate_or_load(dir: &Path, k: u32) -> Result<ParamsKZG<Bn256>> {
         let mut w = BufWriter::new(fs::File::create(&tmp)?);
         params.write_custom(&mut w, SerdeFormat::RawBytes)?;
         w.flush()?;
+        // On disk before it is published: a crash never leaves a cached
+        // file with unwritten pages.
+        w.get_ref().sync_all()?;
         drop(w);
         // Publish without overwriting: if another process cached an SRS for
         // this k meanwhile, keys made with either must keep matching the file,

@@ -94,6 +94,9 @@ pub fn run(args: ProveArgs) -> Result<ExitCode> {
         public_field_elements: field,
         proof: artifacts::hex(&proof_bytes),
     };
+    // The opening (if any) first: killed in between, a proof never exists
+    // without the opening of its commitments.
+    report_commitments(&file.public, &openings, &args.output)?;
     artifacts::write_atomic(&args.output, &serde_json::to_vec_pretty(&file)?)?;
     println!(
         "wrote {} ({} proof bytes; key load {:.2} s, proving {:.2} s)",
@@ -102,7 +105,6 @@ pub fn run(args: ProveArgs) -> Result<ExitCode> {
         t_load.as_secs_f64(),
         t_prove.as_secs_f64()
     );
-    report_commitments(&file.public, &openings, &args.output)?;
     for (i, o) in outputs.iter().enumerate() {
         println!("output {i}: {}", super::fmt_list(o.iter().copied()));
     }

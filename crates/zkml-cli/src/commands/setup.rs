@@ -1,5 +1,6 @@
 //! `zkml setup`: compile a model and generate its keys into a directory.
 
+use std::fs::File;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -88,12 +89,15 @@ pub fn run(args: SetupArgs) -> Result<ExitCode> {
     artifacts::write_dir_atomic(&args.output_dir, args.force, |dir| {
         std::fs::copy(&args.model, dir.join(&settings.source))
             .context("copying the source model")?;
-        std::fs::write(dir.join("model.json"), serde_json::to_vec(&compiled)?)?;
-        std::fs::write(dir.join("pk.bin"), pk.to_bytes())?;
-        std::fs::write(dir.join("vk.bin"), vk.to_bytes())?;
-        std::fs::write(
-            dir.join("settings.json"),
-            serde_json::to_vec_pretty(&settings)?,
+        File::open(dir.join(&settings.source))
+            .and_then(|f| f.sync_all())
+            .context("copying the source model")?;
+        artifacts::write_synced(&dir.join("model.json"), &serde_json::to_vec(&compiled)?)?;
+        artifacts::write_synced(&dir.join("pk.bin"), &pk.to_bytes())?;
+        artifacts::write_synced(&dir.join("vk.bin"), &vk.to_bytes())?;
+        artifacts::write_synced(
+            &dir.join("settings.json"),
+            &serde_json::to_vec_pretty(&settings)?,
         )?;
         Ok(())
     })?;
