@@ -10,8 +10,9 @@ use std::time::Instant;
 
 use common::{repo, text, zkml};
 
-/// The ids the manifest marks `runs  prove`.
-fn to_prove() -> Vec<String> {
+/// The ids the manifest marks `runs  prove`, with the zkml flags for their
+/// quantization options (`weight_bits=14` → `--weight-bits 14`).
+fn to_prove() -> Vec<(String, Vec<String>)> {
     let manifest =
         std::fs::read_to_string(repo().join("crates/zkml-onnx/tests/real-models.txt")).unwrap();
     manifest
@@ -24,7 +25,20 @@ fn to_prove() -> Vec<String> {
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .collect();
-            (f.len() == 3 && f[1] == "runs" && f[2] == "prove").then(|| f[0].to_string())
+            let opts: Vec<&str> = f
+                .get(2..)?
+                .iter()
+                .flat_map(|o| o.split_whitespace())
+                .collect();
+            if f[1] != "runs" || !opts.contains(&"prove") {
+                return None;
+            }
+            let flags = opts
+                .iter()
+                .filter_map(|o| o.split_once('='))
+                .flat_map(|(k, v)| [format!("--{}", k.replace('_', "-")), v.to_string()])
+                .collect();
+            Some((f[0].to_string(), flags))
         })
         .collect()
 }
@@ -37,7 +51,7 @@ fn real_models_marked_prove_are_proven_and_verified() {
         return;
     }
     let require = std::env::var_os("ZKML_REQUIRE_REAL_MODELS").is_some();
-    for id in ids {
+    for (id, flags) in ids {
         let dir = repo().join(".cache/real-models").join(&id);
         let input = dir.join("prove_input.json");
         if !input.exists() {
@@ -59,14 +73,16 @@ fn real_models_marked_prove_are_proven_and_verified() {
             proof.to_str().unwrap().to_string(),
         );
         let t = Instant::now();
-        let o = zkml(&[
+        let mut args = vec![
             "setup",
             model.to_str().unwrap(),
             "--calibration",
             &input,
             "-o",
             &keys_s,
-        ]);
+        ];
+        args.extend(flags.iter().map(String::as_str));
+        let o = zkml(&args);
         assert!(o.status.success(), "`{id}` setup: {}", text(&o));
         let t_setup = t.elapsed().as_secs_f64();
         let t = Instant::now();

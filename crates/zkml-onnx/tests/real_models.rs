@@ -21,7 +21,8 @@ fn repo() -> PathBuf {
 /// What the manifest expects of one model.
 #[derive(Debug, PartialEq)]
 enum Expect {
-    Runs,
+    /// Within tolerance, with these quantization settings.
+    Runs(QuantConfig),
     Loads(String),
     Refused(Vec<String>, String),
 }
@@ -39,10 +40,8 @@ fn manifest() -> Vec<(String, Expect)> {
                 .filter(|s| !s.is_empty())
                 .collect();
             let e = match (f.get(1).copied(), f.len()) {
-                // `runs  prove`: crates/zkml-cli/tests/real_models.rs proves it too.
-                (Some("runs"), 2) | (Some("runs"), 3) if f.get(2).is_none_or(|&p| p == "prove") => {
-                    Expect::Runs
-                }
+                // `runs  [prove]  [weight_bits=N act_bits=N max_scale=N]`.
+                (Some("runs"), _) => Expect::Runs(quant_options(&f[2..], l)),
                 (Some("loads"), 3) => Expect::Loads(f[2].to_string()),
                 (Some("refused"), 4) => Expect::Refused(
                     f[2].split(',').map(|s| s.trim().to_string()).collect(),
@@ -53,6 +52,31 @@ fn manifest() -> Vec<(String, Expect)> {
             (f[0].to_string(), e)
         })
         .collect()
+}
+
+/// The quantization settings of a `runs` line: the defaults, changed by
+/// `weight_bits=N`, `act_bits=N`, `max_scale=N` (space-separated); `prove` is
+/// for crates/zkml-cli/tests/real_models.rs.
+fn quant_options(fields: &[&str], line: &str) -> QuantConfig {
+    let mut cfg = QuantConfig::default();
+    for opt in fields.iter().flat_map(|f| f.split_whitespace()) {
+        if opt == "prove" {
+            continue;
+        }
+        let (key, v) = opt
+            .split_once('=')
+            .unwrap_or_else(|| panic!("real-models.txt: unknown option `{opt}` in `{line}`"));
+        let v: i32 = v
+            .parse()
+            .unwrap_or_else(|_| panic!("real-models.txt: `{opt}` is not KEY=NUMBER in `{line}`"));
+        match key {
+            "weight_bits" => cfg.weight_bits = v.unsigned_abs(),
+            "act_bits" => cfg.act_bits = v.unsigned_abs(),
+            "max_scale" => cfg.max_scale = v,
+            _ => panic!("real-models.txt: unknown option `{opt}` in `{line}`"),
+        }
+    }
+    cfg
 }
 
 fn read_json(p: &Path) -> Value {
@@ -87,7 +111,7 @@ impl Report {
 
 /// Loads the model (Err: the loader's message), calibrates on the sample,
 /// quantizes, runs both executors and compares with onnxruntime.
-fn run_model(dir: &Path) -> Result<Report, String> {
+fn run_model(dir: &Path, cfg: &QuantConfig) -> Result<Report, String> {
     let input = read_json(&dir.join("input.json"));
     let expected = read_json(&dir.join("expected.json"));
     let xs: Vec<Vec<f32>> = input["input_data"]
@@ -105,7 +129,7 @@ fn run_model(dir: &Path) -> Result<Report, String> {
     let g = load_model_with(&dir.join("model.onnx"), &opts).map_err(|e| e.to_string())?;
     let x = shape_inputs(&g, &xs).map_err(|e| format!("input: {e}"))?;
     let cal = calibrate(&g, std::slice::from_ref(&x)).map_err(|e| format!("calibrate: {e}"))?;
-    let q = quantize(&g, &cal, &QuantConfig::default()).map_err(|e| format!("quantize: {e}"))?;
+    let q = quantize(&g, &cal, cfg).map_err(|e| format!("quantize: {e}"))?;
     let trace = execute(&q, &x).map_err(|e| format!("integer executor: {e}"))?;
     let int_out = trace.dequantized_outputs(&q);
     let float_out = run_float(&g, &xs).map_err(|e| format!("float executor: {e}"))?;
@@ -186,7 +210,11 @@ fn real_models_behave_as_the_manifest_says() {
             eprintln!("skipping: {msg}");
             continue;
         }
-        let got = run_model(&dir);
+        let cfg = match &expect {
+            Expect::Runs(cfg) => cfg.clone(),
+            _ => QuantConfig::default(),
+        };
+        let got = run_model(&dir, &cfg);
         let summary =
             match &got {
                 Err(e) => format!("refused: {e}"),
@@ -204,7 +232,7 @@ fn real_models_behave_as_the_manifest_says() {
             };
         eprintln!("real model `{id}`: {summary}");
         let ok = match (&expect, &got) {
-            (Expect::Runs, Ok(r)) => r.within(),
+            (Expect::Runs(_), Ok(r)) => r.within(),
             (Expect::Loads(_), Ok(r)) => !r.within(),
             (Expect::Refused(ops, _), Err(e)) => {
                 ops.iter().all(|op| e.contains(&format!("({op})")))
