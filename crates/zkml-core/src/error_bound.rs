@@ -88,6 +88,7 @@ pub fn error_bounds(g: &Graph, q: &QGraph, float_values: &[FTensor]) -> Vec<f64>
             | QOp::MaxPool(_)
             | QOp::Reshape { .. }
             | QOp::Transpose { .. }
+            | QOp::Gather(_)
             | QOp::Pad { .. } => {
                 ein + if matches!(node.op, QOp::Pad { .. } | QOp::Clip { .. }) {
                     u(s_out)

@@ -88,6 +88,7 @@ fn eval_qop_any_layout(op: &QOp, x: &[&ITensor]) -> ITensor {
             keepdims,
             shift,
         } => reduce::sum_int(x[0], axes, *keepdims, *shift),
+        QOp::Gather(m) => m.apply(x[0]),
     }
 }
 

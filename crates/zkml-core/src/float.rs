@@ -75,6 +75,7 @@ pub fn eval_op(op: &Op, x: &[&FTensor]) -> FTensor {
         }
         Op::Pad { pads, value } => shape::pad(x[0], pads, *value),
         Op::ReduceSum { axes, keepdims } => reduce::sum(x[0], axes, *keepdims).0,
+        Op::Gather(m) => m.apply(x[0]),
         Op::ReduceMean { axes, keepdims } => {
             let (s, n) = reduce::sum(x[0], axes, *keepdims);
             s.mapv(|v| v / n.max(1) as f32)

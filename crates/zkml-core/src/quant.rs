@@ -344,6 +344,7 @@ pub fn quantize(g: &Graph, cal: &Calibration, cfg: &QuantConfig) -> Result<QGrap
                         s_in,
                     ),
                     Op::Transpose { perm } => (QOp::Transpose { perm: perm.clone() }, s_in),
+                    Op::Gather(m) => (QOp::Gather(m.clone()), s_in),
                     Op::Pad { pads, value } => (
                         QOp::Pad {
                             pads: pads.clone(),

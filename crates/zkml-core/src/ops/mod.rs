@@ -17,6 +17,7 @@
 pub mod activation;
 pub mod conv;
 pub mod elementwise;
+pub mod gather;
 pub mod matmul;
 pub mod pool;
 pub mod reduce;
@@ -27,6 +28,7 @@ pub mod table;
 use serde::{Deserialize, Serialize};
 
 pub use conv::Conv;
+pub use gather::IndexMap;
 pub use pool::Pool;
 pub use table::TableFn;
 
@@ -105,6 +107,9 @@ pub enum Op {
         /// Keep reduced axes as size 1.
         keepdims: bool,
     },
+    /// Data movement by an index map (Slice, Gather with constant indices,
+    /// Split, Tile; see [`gather`]).
+    Gather(IndexMap),
 }
 
 impl Op {
@@ -129,6 +134,7 @@ impl Op {
             Op::Pad { .. } => "Pad",
             Op::ReduceMean { .. } => "ReduceMean",
             Op::ReduceSum { .. } => "ReduceSum",
+            Op::Gather(_) => "Gather",
         }
     }
 
@@ -193,6 +199,10 @@ impl Op {
             Op::ReduceMean { axes, keepdims } | Op::ReduceSum { axes, keepdims } => {
                 arity(1..=1)?;
                 reduce::output_shape(inputs[0], axes, *keepdims)
+            }
+            Op::Gather(m) => {
+                arity(1..=1)?;
+                m.output_shape(inputs[0])
             }
         }
     }
@@ -312,6 +322,8 @@ pub enum QOp {
         /// `s_in - s_out`.
         shift: u32,
     },
+    /// Data movement by an index map: exact, scale unchanged. See [`gather`].
+    Gather(IndexMap),
 }
 
 impl QOp {
@@ -336,6 +348,7 @@ impl QOp {
             QOp::Pad { .. } => "Pad",
             QOp::ReduceMean { .. } => "ReduceMean",
             QOp::ReduceSum { .. } => "ReduceSum",
+            QOp::Gather(_) => "Gather",
         }
     }
 }

@@ -238,6 +238,7 @@ impl Walker<'_, '_> {
             }
             QOp::Reshape { shape } => shape_ops::reshape(&self.wires(x[0])?, shape),
             QOp::Transpose { perm } => shape_ops::transpose(&self.wires(x[0])?, perm),
+            QOp::Gather(m) => m.apply(&self.wires(x[0])?),
             QOp::Pad { pads, value } => {
                 let xw = self.wires(x[0])?;
                 let fill = self.b.constant(*value as i128);

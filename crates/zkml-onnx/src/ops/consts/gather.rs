@@ -1,23 +1,26 @@
-//! Gather (constant inputs).
+//! Gather with constant indices (on a run-time input an index map).
 
 use ndarray::{ArrayD, Axis, IxDyn};
 
-use super::{consts, req};
 use crate::error::OnnxError;
 use crate::loader::{Ctx, Val};
 use crate::ops::norm_axis;
+use crate::ops::shape::by_index_map;
 use crate::ops::NodeCtx;
 use crate::tensor::Konst;
 
-/// Gather on constants, `axis` defaulting to 0, negative indices allowed.
-pub fn gather(_: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
-    let ks = consts(n)?;
-    let (data, idx) = (req(n, &ks, 0)?, req(n, &ks, 1)?);
-    let rank = data.shape().len();
+/// Gather, `axis` defaulting to 0, negative indices allowed; the indices
+/// must be constant. Folded on a constant input, else one index-map node.
+pub fn gather(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
+    let data = n.input(0)?.clone();
+    let Some(idx) = n.const_input(1, "indices")? else {
+        return Err(n.err("input 1 (indices) is required"));
+    };
+    let rank = ctx.shape(&data).len();
     let raw = n.int("axis", 0)?;
     let axis = norm_axis(raw, rank)
         .ok_or_else(|| n.attr_err("axis", format!("{raw} out of range for rank {rank}")))?;
-    let dim = data.shape()[axis];
+    let dim = ctx.shape(&data)[axis];
     let indices = idx
         .to_i64()
         .iter()
@@ -30,14 +33,17 @@ pub fn gather(_: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let picked = data.t.select(Axis(axis), &indices);
-    let mut shape = data.shape()[..axis].to_vec();
-    shape.extend_from_slice(idx.shape());
-    shape.extend_from_slice(&data.shape()[axis + 1..]);
-    let flat: Vec<f64> = picked.iter().copied().collect();
-    let t = ArrayD::from_shape_vec(IxDyn(&shape), flat).map_err(|e| n.err(e.to_string()))?;
-    Ok(vec![Val::konst(Konst {
-        t,
-        dtype: data.dtype,
-    })])
+    let apply = |data: &Konst| -> Result<Konst, OnnxError> {
+        let picked = data.t.select(Axis(axis), &indices);
+        let mut shape = data.shape()[..axis].to_vec();
+        shape.extend_from_slice(idx.shape());
+        shape.extend_from_slice(&data.shape()[axis + 1..]);
+        let flat: Vec<f64> = picked.iter().copied().collect();
+        let t = ArrayD::from_shape_vec(IxDyn(&shape), flat).map_err(|e| n.err(e.to_string()))?;
+        Ok(Konst {
+            t,
+            dtype: data.dtype,
+        })
+    };
+    Ok(vec![by_index_map(ctx, n, &data, &n.name, n.out(0), apply)?])
 }
