@@ -2,8 +2,9 @@
 //!
 //! zkml's second proving backend: sumcheck-based, transparent (no trusted
 //! setup), on BN254. Two implementations of
-//! [`zkml_core::backend::Backend`] for the ops of the benchmark MLP (MatMul,
-//! Add/Sub with constants, ReLU, Flatten-style Reshape); every other op is
+//! [`zkml_core::backend::Backend`] for MatMul, Conv (any geometry, constant
+//! weights), Add/Sub with constants, ReLU and Reshape (a layout-changing one
+//! as a gather by its index map); every other op (pooling among them) is
 //! refused at `setup` with an error naming it:
 //!
 //! * [`zkmodel::ZkSumcheckBackend`]: **zero-knowledge**; input public or
@@ -38,6 +39,9 @@
 //!   `h = 1/(α − w)`, `g = m/(α − T)` committed, proved by two batched
 //!   zero-check sumchecks; range tables and two-column tables (ReLU) via
 //!   `w = a + γ·b`.
+//! * [`conv`]: Conv and index-map gathers as one product sumcheck over the
+//!   input against a public table the verifier computes (`G_ρ`, the
+//!   transposed conv of `eq(ρ, ·)`): no im2col matrix is committed.
 //! * [`zk`]: proof of zero, proof of product, committed sumcheck.
 //! * [`zkmodel`]: [`model`] with every claimed value committed.
 //! * [`model`]: commit-and-prove over a `QGraph`: every hidden tensor and
@@ -84,6 +88,7 @@
 #![deny(missing_docs)]
 
 pub mod codec;
+pub mod conv;
 pub mod error;
 pub mod field;
 pub mod hyrax;

@@ -35,13 +35,24 @@
 //!   `r ∈ [0, 2^s)` and `y ∈ [−B, B]` (`B` = the activation bound), so the
 //!   quotient is the integer the executor computed (no wrap mod p); the `y`
 //!   check is skipped where a later lookup implies it (`y_range_needed`).
+//! * `Conv {shift s}` (any groups, strides, pads, dilations; constant
+//!   weights and bias): `acc = conv(x, W) + b`, `acc + 2^{s−1} = 2^s·y + r`,
+//!   same claims and range checks as `MatMul`, but the product is one
+//!   sumcheck `Σ_a x̃(a)·G̃_ρ(a) = 2^s·ỹ(ρ) + r̃(ρ) − Σ_o eq(ρ,o)(b[m(o)] + 2^{s−1})`
+//!   with `G_ρ` the transposed conv of `eq(ρ, ·)`, computed by both ends
+//!   ([`crate::conv`]). Sent as a [`NodeProof::MatMul`] message whose
+//!   `b_eval` must equal the verifier's own `G̃_ρ(r)`.
+//! * `Reshape` of a hidden tensor that changes its layout (a Flatten of
+//!   `[N, C, H, W]`, [`gathers`]): a gather by its index map, `õ(ρ) =
+//!   Σ_a ã(a)·H̃_ρ(a)` ([`crate::conv::gather_dual`]), the same message with
+//!   `s = 0` and no range check (its entries are its input's).
 //! * `Add`/`Sub {align}`: `o = 2^{k_0}·a ± 2^{k_1}·b`; an operand that is a
 //!   constant may be broadcast and may have any alignment (the verifier
 //!   computes its aligned, broadcast values); an activation must have the
 //!   output's shape and `k ≥ 0`. At a fresh point `ρ`: `õ(ρ)` and each
 //!   activation's value are sent, the linear relation is checked.
 //! * `Reshape`: of a known tensor, the verifier reshapes it (no proof); of a
-//!   committed one, only when the layout is unchanged, proved as `õ(ρ) = ã(ρ)`.
+//!   committed one with its layout unchanged, proved as `õ(ρ) = ã(ρ)`.
 //! * `Relu`: `(a_i, o_i) ∈ {(v, max(v, 0)) : |v| ≤ B}` by one LogUp on
 //!   `a + γ·o` (`γ` drawn after the commitments); at the lookup's point the
 //!   prover sends `ã`, `õ`, the verifier checks `w̃ = ã + γ·õ`.
@@ -212,8 +223,9 @@ pub(crate) fn known_in(q: &QGraph, input_public: bool, id: usize) -> bool {
     }
 }
 
-/// Whether a MatMul output `y` needs its own range check `y ∈ [−B, B]`.
+/// Whether a MatMul/Conv output `y` needs its own range check `y ∈ [−B, B]`.
 /// Not when `y` is known (the verifier checks public values' range), nor when
+/// `y` is a `Relu`'s input (its lookup puts `y` in `[−B, B]`), nor when
 /// some `Add`/`Sub` adds a constant to `y` unshifted (`align = 0`) and its sum
 /// `a` is a `Relu`'s input or a public output: the ReLU lookup (or the
 /// verifier's check of public values) puts `a = y ± c` in `[−B, B]`, so `y`
@@ -223,11 +235,21 @@ pub(crate) fn y_range_needed(q: &QGraph, input_public: bool, y: usize) -> bool {
     if known_in(q, input_public, y) {
         return false;
     }
+    if let QValueKind::Node(n) = q.values[y].kind {
+        if matches!(q.nodes[n].op, QOp::Reshape { .. }) {
+            // A gathered reshape: its entries are its input's.
+            return false;
+        }
+    }
     let relu_input = |a: usize| {
         q.nodes
             .iter()
             .any(|n| matches!(n.op, QOp::Relu) && n.inputs[0] == a)
     };
+    if relu_input(y) {
+        // The ReLU lookup puts y itself in [−B, B].
+        return false;
+    }
     !q.nodes.iter().any(|n| match n.op {
         QOp::Add { align } | QOp::Sub { align } => {
             n.inputs.len() == 2
@@ -238,6 +260,116 @@ pub(crate) fn y_range_needed(q: &QGraph, input_public: bool, y: usize) -> bool {
         }
         _ => false,
     })
+}
+
+/// The rescale shift of a node whose output is a rescaled accumulator
+/// (`MatMul`, `Conv`); `None` for every other op.
+pub(crate) fn rescale_shift(op: &QOp) -> Option<u32> {
+    match op {
+        QOp::MatMul { shift } | QOp::Conv { shift, .. } => Some(*shift),
+        _ => None,
+    }
+}
+
+/// The rescale remainders `r = acc + 2^{s−1} − 2^s·y` of a `MatMul`/`Conv`
+/// node with `s > 0` (`None` otherwise), checked to lie in `[0, 2^s)`.
+/// `forge` (tests only) reduces them mod `2^s` instead: the in-range
+/// remainders a cheating prover would commit to for a wrong output.
+pub(crate) fn remainders(
+    q: &QGraph,
+    i: usize,
+    trace: &Trace,
+    forge: bool,
+) -> Result<Option<Vec<i64>>> {
+    let node = &q.nodes[i];
+    let shift = match rescale_shift(&node.op) {
+        Some(s) if s > 0 => s,
+        _ => return Ok(None),
+    };
+    let v = |k: usize| &trace.values[node.inputs[k]];
+    let acc = match &node.op {
+        QOp::Conv { conv, .. } => conv.accumulate(v(0), v(1), node.inputs.get(2).map(|_| v(2))),
+        _ => zkml_core::ops::matmul::accumulate(v(0), v(1)),
+    };
+    let r: Vec<i64> = acc
+        .iter()
+        .zip(trace.values[node.output].iter())
+        .map(|(a, y)| a + (1i64 << (shift - 1)) - (y << shift))
+        .map(|r| {
+            if forge {
+                r.rem_euclid(1i64 << shift)
+            } else {
+                r
+            }
+        })
+        .collect();
+    if let Some(bad) = r.iter().position(|&v| v < 0 || v >= 1i64 << shift) {
+        return Err(Error::Invalid(format!(
+            "node `{}` ({}): output entry {bad} is not the rescaled accumulator",
+            node.name,
+            node.op.name()
+        )));
+    }
+    Ok(Some(r))
+}
+
+/// Whether node `i` is a `Reshape` of a hidden tensor that changes its
+/// layout (a Flatten of `[N, C, H, W]`): proved as a gather by its index map
+/// ([`crate::conv::gather_dual`]), like a `Conv` with shift 0.
+pub(crate) fn gathers(q: &QGraph, input_public: bool, i: usize) -> bool {
+    let node = &q.nodes[i];
+    matches!(node.op, QOp::Reshape { .. })
+        && !known_in(q, input_public, node.inputs[0])
+        && layout(&layout_shape(q, node.inputs[0])) != layout(&q.values[node.output].shape)
+}
+
+/// For a `Conv` node, or a gathering `Reshape` ([`gathers`]), and a claim
+/// point `ρ` on its output: `(G_ρ, offset)` of [`crate::conv::dual`] (weights
+/// and bias read from the model: constants, checked at setup; the rounding
+/// constant `2^{s−1}`), or of [`crate::conv::gather_dual`] (offset 0).
+pub(crate) fn dual_at(q: &QGraph, i: usize, rho: &[Fr]) -> Result<(Vec<Fr>, Fr)> {
+    let node = &q.nodes[i];
+    let (conv, shift) = match &node.op {
+        QOp::Conv { conv, shift } => (conv, *shift),
+        QOp::Reshape { .. } => {
+            let a = layout_shape(q, node.inputs[0]);
+            let g = crate::conv::gather_dual(&a, num_vars(&a), &q.values[node.output].shape, rho);
+            return Ok((g, Fr::from(0)));
+        }
+        _ => {
+            return Err(Error::Invalid(format!(
+                "node `{}` is not a Conv",
+                node.name
+            )))
+        }
+    };
+    let constant = |k: usize| -> Result<Vec<i64>> {
+        match node.inputs.get(k).map(|&id| &q.values[id].kind) {
+            Some(QValueKind::Const(c)) => Ok(c.iter().copied().collect()),
+            _ => Err(Error::Invalid(format!(
+                "node `{}` (Conv): weights and bias must be constants",
+                node.name
+            ))),
+        }
+    };
+    let w = constant(1)?;
+    let bias = match node.inputs.len() {
+        3 => Some(constant(2)?),
+        _ => None,
+    };
+    let x = node.inputs[0];
+    let half = if shift > 0 { 1i64 << (shift - 1) } else { 0 };
+    Ok(crate::conv::dual(
+        conv,
+        &q.values[x].shape,
+        num_vars(&q.values[x].shape),
+        &w,
+        &q.values[node.inputs[1]].shape,
+        bias.as_deref(),
+        half,
+        &q.values[node.output].shape,
+        rho,
+    ))
 }
 
 /// Whether value `id` is a constant of the model.
@@ -281,7 +413,7 @@ fn check_supported(q: &QGraph, vis: &Visibility) -> Result<()> {
 }
 
 /// Refuses, naming the node, every op the backend cannot prove.
-pub(crate) fn check_ops(q: &QGraph, input_public: bool) -> Result<()> {
+pub(crate) fn check_ops(q: &QGraph, _input_public: bool) -> Result<()> {
     for (i, node) in q.nodes.iter().enumerate() {
         let unsupported = |why: &str| Error::Unsupported {
             op: node.op.name().into(),
@@ -310,17 +442,27 @@ pub(crate) fn check_ops(q: &QGraph, input_public: bool) -> Result<()> {
                     }
                 }
             }
-            QOp::Relu => {}
-            QOp::Reshape { .. } => {
-                let (a, o) = (node.inputs[0], node.output);
-                if !known_in(q, input_public, a)
-                    && layout(&layout_shape(q, a)) != layout(&q.values[o].shape)
-                {
+            QOp::Conv { conv, shift } => {
+                if *shift > MAX_SHIFT {
+                    return Err(unsupported(&format!("shift {shift} > {MAX_SHIFT}")));
+                }
+                if (1..node.inputs.len()).any(|k| !is_const(k)) {
                     return Err(unsupported(
-                        "a reshape of a hidden tensor must keep the last dimension and the \
-                         product of the others (index maps are not implemented yet)",
+                        "weights and bias must be constants (fixed or public weights)",
                     ));
                 }
+                let (x, w) = (shape(0), shape(1));
+                let b = node.inputs.get(2).map(|&id| q.values[id].shape.as_slice());
+                if conv.output_shape(x, w, b).ok().as_ref() != Some(&q.values[node.output].shape)
+                    || layout_shape(q, node.inputs[0]) != *x
+                {
+                    return Err(unsupported("shapes do not fit the convolution"));
+                }
+            }
+            QOp::Relu => {}
+            QOp::Reshape { .. } => {
+                // A hidden tensor whose layout changes is gathered by the
+                // reshape's index map (`gathers`); sizes match by the op's rule.
             }
             _ => return Err(unsupported("not implemented in the sumcheck backend yet")),
         }

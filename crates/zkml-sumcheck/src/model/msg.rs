@@ -10,7 +10,8 @@ use crate::matmul::MatMulProof;
 /// One node's messages (see the [module doc](super) for each relation).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NodeProof {
-    /// `y = rshift(x·W, s)`.
+    /// `y = rshift(x·W, s)`; also a Conv (`y = rshift(conv(x, W) + b, s)`, the
+    /// sumcheck against the public `G_ρ`) and a gathering Reshape (`s = 0`).
     MatMul {
         /// `ỹ(ρ)`.
         y_eval: Fr,

@@ -10,8 +10,9 @@ use crate::error::{Error, Result};
 use crate::field::{fr_vec, Field, Fr};
 use crate::hyrax::{self, CommittedPoly};
 use crate::logup;
-use crate::matmul::{self, MatMulDims};
+use crate::matmul::{self, MatMulDims, MatMulProof};
 use crate::mle::Mle;
+use crate::sumcheck::{self, ProductSum};
 use crate::transcript::Transcript;
 use zkml_core::backend::PublicValues;
 use zkml_core::{QOp, Trace};
@@ -35,6 +36,17 @@ pub fn prove(
     trace: &Trace,
     rng: &mut (impl RngCore + CryptoRng),
 ) -> Result<(ModelProof, PublicValues)> {
+    prove_inner(key, trace, rng, false)
+}
+
+/// [`prove`]; `forge` (tests) commits remainders reduced mod `2^s`, as a
+/// cheating prover would for a wrong rescaled output.
+pub(crate) fn prove_inner(
+    key: &Key,
+    trace: &Trace,
+    rng: &mut (impl RngCore + CryptoRng),
+    forge: bool,
+) -> Result<(ModelProof, PublicValues)> {
     let q = &key.q;
     if trace.values.len() != q.values.len()
         || q.values
@@ -53,30 +65,13 @@ pub fn prove(
     let tables: Vec<Mle> = (0..q.values.len())
         .map(|id| table_of(&layout_shape(q, id), &flat(&trace.values[id])))
         .collect::<Result<_>>()?;
-    // Rescale remainders r = x·W + 2^{s−1} − 2^s·y.
-    let mut rem_tables: Vec<Option<Mle>> = vec![None; q.nodes.len()];
-    for (i, node) in q.nodes.iter().enumerate() {
-        if let QOp::MatMul { shift } = node.op {
-            if shift == 0 {
-                continue;
-            }
-            let (x, w) = (&trace.values[node.inputs[0]], &trace.values[node.inputs[1]]);
-            let acc = zkml_core::ops::matmul::accumulate(x, w);
-            let y = &trace.values[node.output];
-            let r: Vec<i64> = acc
-                .iter()
-                .zip(y.iter())
-                .map(|(a, y)| a + (1i64 << (shift - 1)) - (y << shift))
-                .collect();
-            if let Some(bad) = r.iter().position(|&v| v < 0 || v >= 1i64 << shift) {
-                return Err(Error::Invalid(format!(
-                    "node `{}` (MatMul): output entry {bad} is not the rescaled product",
-                    node.name
-                )));
-            }
-            rem_tables[i] = Some(table_of(&q.values[node.output].shape, &r)?);
-        }
-    }
+    // Rescale remainders r = acc + 2^{s−1} − 2^s·y.
+    let rem_tables: Vec<Option<Mle>> = (0..q.nodes.len())
+        .map(|i| match crate::model::remainders(q, i, trace, forge)? {
+            Some(r) => Ok(Some(table_of(&q.values[q.nodes[i].output].shape, &r)?)),
+            None => Ok(None),
+        })
+        .collect::<Result<_>>()?;
 
     // Commit phase.
     let mut committed: Vec<Option<CommittedPoly>> = vec![None; q.values.len()];
@@ -102,11 +97,12 @@ pub fn prove(
     for (i, node) in q.nodes.iter().enumerate() {
         let out = node.output;
         let proof = match &node.op {
-            QOp::MatMul { shift } => {
-                let (x, w) = (node.inputs[0], node.inputs[1]);
-                let dims = MatMulDims::of(&q.values[x].shape, &q.values[w].shape)?;
+            op @ (QOp::MatMul { .. } | QOp::Conv { .. } | QOp::Reshape { .. })
+                if !matches!(op, QOp::Reshape { .. }) || crate::model::gathers(q, true, i) =>
+            {
+                let shift = crate::model::rescale_shift(op).unwrap_or(0);
+                let x = node.inputs[0];
                 let rho = t.challenges(b"model/rho", num_vars(&q.values[out].shape));
-                let (rc, rr) = rho.split_at(dims.col_vars());
                 let y_eval = tables[out].evaluate(&rho)?;
                 let r_eval = match &rem_tables[i] {
                     Some(r) => Some(r.evaluate(&rho)?),
@@ -116,15 +112,43 @@ pub fn prove(
                 if let Some(r) = &r_eval {
                     t.absorb_scalar(b"model/r_eval", r);
                 }
-                let a = fr_vec(&flat(&trace.values[x]));
-                let b = fr_vec(&flat(&trace.values[w]));
-                let (mm, mc) = matmul::prove(dims, &a, &b, rr, rc, &mut t)?;
-                claims.push((Target::Value(out), rho.clone()));
-                if r_eval.is_some() {
-                    claims.push((Target::Remainder(i), rho.clone()));
-                }
-                claims.push((Target::Value(x), mc.a_point));
-                claims.push((Target::Value(w), mc.b_point));
+                let mm = if !matches!(node.op, QOp::MatMul { .. }) {
+                    // Σ_a x(a)·G_ρ(a) (crate::conv); G_ρ is public.
+                    let (g, _) = crate::model::dual_at(q, i, &rho)?;
+                    let inst = ProductSum::new(
+                        vec![tables[x].clone(), Mle::new(g)?],
+                        vec![(Fr::ONE, vec![0, 1])],
+                    )?;
+                    let claim = inst.sum();
+                    let o = sumcheck::prove(inst, &claim, &mut t);
+                    let (a_eval, b_eval) = (o.factor_evals[0], o.factor_evals[1]);
+                    t.absorb_scalar(b"matmul/a_eval", &a_eval);
+                    t.absorb_scalar(b"matmul/b_eval", &b_eval);
+                    claims.push((Target::Value(out), rho.clone()));
+                    if r_eval.is_some() {
+                        claims.push((Target::Remainder(i), rho.clone()));
+                    }
+                    claims.push((Target::Value(x), o.point));
+                    MatMulProof {
+                        sumcheck: o.proof,
+                        a_eval,
+                        b_eval,
+                    }
+                } else {
+                    let w = node.inputs[1];
+                    let dims = MatMulDims::of(&q.values[x].shape, &q.values[w].shape)?;
+                    let (rc, rr) = rho.split_at(dims.col_vars());
+                    let a = fr_vec(&flat(&trace.values[x]));
+                    let b = fr_vec(&flat(&trace.values[w]));
+                    let (mm, mc) = matmul::prove(dims, &a, &b, rr, rc, &mut t)?;
+                    claims.push((Target::Value(out), rho.clone()));
+                    if r_eval.is_some() {
+                        claims.push((Target::Remainder(i), rho.clone()));
+                    }
+                    claims.push((Target::Value(x), mc.a_point));
+                    claims.push((Target::Value(w), mc.b_point));
+                    mm
+                };
                 let r_range = match &rem_tables[i] {
                     Some(r) => {
                         let table = logup::range_table(0, (1i64 << shift) - 1);

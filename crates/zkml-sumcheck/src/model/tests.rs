@@ -232,7 +232,7 @@ fn a_wrong_matmul_output_fails_at_the_prover_or_the_verifier() {
         .unwrap();
     forged.values[first_mm.output].as_slice_mut().unwrap()[0] += 1;
     match SumcheckBackend.prove(&key, &q, &forged) {
-        Err(Error::Invalid(msg)) => assert!(msg.contains("rescaled product"), "{msg}"),
+        Err(Error::Invalid(msg)) => assert!(msg.contains("rescaled"), "{msg}"),
         Ok((proof, public)) => assert!(SumcheckBackend.verify(&key, &public, &proof).is_err()),
         Err(e) => panic!("{e}"),
     }
@@ -384,7 +384,8 @@ fn flatten_of_the_input_and_a_layout_keeping_reshape_prove() {
     let mut bad = pub3.clone();
     bad.outputs[0][0] += 1;
     assert!(SumcheckBackend.verify(&key3, &bad, &p3).is_err());
-    // A reshape that changes the layout of a hidden tensor is refused.
+    // A reshape that changes the layout of a hidden tensor is a gather by its
+    // index map (crate::conv::gather_dual), proved by one sumcheck.
     let mut g2 = Graph::new();
     let x = g2.add_input("x", vec![1, 8]);
     let h = dense(&mut g2, x, 8, 8, "0", 40);
@@ -394,13 +395,21 @@ fn flatten_of_the_input_and_a_layout_keeping_reshape_prove() {
     g2.add_output(r);
     let cal = calibrate(&g2, &[vec![det(&[1, 8], 1, 1.0)]]).unwrap();
     let q2 = quantize(&g2, &cal, &QuantConfig::default()).unwrap();
-    let err = SumcheckBackend
-        .setup(&q2, &SetupOptions::default())
-        .unwrap_err();
-    assert!(
-        matches!(&err, Error::Unsupported { op, .. } if op == "Reshape"),
-        "{err}"
-    );
+    let t2 = execute(&q2, &[det(&[1, 8], 1, 1.0)]).unwrap();
+    let key2 = setup(&q2);
+    let (p2, pub2) = SumcheckBackend.prove(&key2, &q2, &t2).unwrap();
+    assert!(matches!(p2.nodes.last(), Some(NodeProof::MatMul { .. })));
+    SumcheckBackend.verify(&key2, &pub2, &p2).unwrap();
+    let mut bad = pub2.clone();
+    bad.outputs[0][5] += 1;
+    assert!(SumcheckBackend.verify(&key2, &bad, &p2).is_err());
+    // The layout-keeping message is not accepted for a gathering reshape.
+    let mut p = p2.clone();
+    *p.nodes.last_mut().unwrap() = NodeProof::Linear {
+        out_eval: Fr::ZERO,
+        operand_evals: vec![Fr::ZERO],
+    };
+    assert!(SumcheckBackend.verify(&key2, &pub2, &p).is_err());
 }
 
 #[test]

@@ -102,7 +102,7 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()
         }
     }
     for (node, c) in q.nodes.iter().zip(&proof.remainders) {
-        let needs = matches!(node.op, QOp::MatMul { shift } if shift > 0);
+        let needs = matches!(super::rescale_shift(&node.op), Some(s) if s > 0);
         match (needs, c) {
             (false, None) => {}
             (true, Some(c)) => t.absorb_points(b"model/remainder", &c.rows),
@@ -140,7 +140,7 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()
         let nv_out = num_vars(out_shape);
         match (&node.op, np) {
             (
-                QOp::MatMul { shift },
+                op @ (QOp::MatMul { .. } | QOp::Conv { .. } | QOp::Reshape { .. }),
                 NodeProof::MatMul {
                     y_eval,
                     r_eval,
@@ -148,29 +148,63 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()
                     r_range,
                     y_range,
                 },
-            ) => {
-                let (x, w) = (node.inputs[0], node.inputs[1]);
-                let dims = MatMulDims::of(&q.values[x].shape, &q.values[w].shape)?;
+            ) if !matches!(op, QOp::Reshape { .. }) || super::gathers(q, true, i) => {
+                let shift = &super::rescale_shift(op).unwrap_or(0);
+                let x = node.inputs[0];
                 let rho = t.challenges(b"model/rho", nv_out);
-                let (rc, rr) = rho.split_at(dims.col_vars());
                 t.absorb_scalar(b"model/y_eval", y_eval);
                 let scale = Fr::from(1u64 << shift);
-                let target = match (shift, r_eval, &proof.remainders[i]) {
+                // 2^s·ỹ(ρ) + r̃(ρ), the rounding constant left to each op.
+                let base = match (shift, r_eval, &proof.remainders[i]) {
                     (0, None, None) => *y_eval,
-                    (s, Some(r), Some(rc_)) if *s > 0 => {
+                    (s, Some(r), Some(_)) if *s > 0 => {
                         t.absorb_scalar(b"model/r_eval", r);
-                        let half = Fr::from(1u64 << (s - 1));
-                        scale * y_eval + r - half * block_indicator(dims.m, dims.n, &rho)
+                        scale * y_eval + r
                     }
-                    _ => return Err(malformed("matmul remainder evaluation")),
+                    _ => return Err(malformed("rescale remainder evaluation")),
                 };
-                let mc = matmul::verify(dims, rr, rc, &target, mm, &mut t)?;
-                claim(out, rho.clone(), *y_eval, &mut open)?;
-                if let (Some(r), Some(rc_)) = (r_eval, &proof.remainders[i]) {
-                    open.push((rc_, nv_out, rho.clone(), *r));
+                let half = match shift {
+                    0 => Fr::ZERO,
+                    s => Fr::from(1u64 << (s - 1)),
+                };
+                if !matches!(node.op, QOp::MatMul { .. }) {
+                    // Σ_a x(a)·G_ρ(a) = 2^s·ỹ(ρ) + r̃(ρ) − Σ_o eq(ρ,o)(b[m(o)] + 2^{s−1}).
+                    let (g, offset) = super::dual_at(q, i, &rho)?;
+                    let g = Mle::new(g)?;
+                    let sub = crate::sumcheck::verify(
+                        g.num_vars,
+                        2,
+                        &(base - offset),
+                        &mm.sumcheck,
+                        &mut t,
+                    )?;
+                    let g_eval = g.evaluate(&sub.point)?;
+                    if mm.b_eval != g_eval || sub.value != mm.a_eval * g_eval {
+                        return Err(reject(
+                            "conv final claim: g_last(r_last) = x̃(r)·G̃_ρ(r)",
+                            format!("node `{}`", node.name),
+                        ));
+                    }
+                    t.absorb_scalar(b"matmul/a_eval", &mm.a_eval);
+                    t.absorb_scalar(b"matmul/b_eval", &mm.b_eval);
+                    claim(out, rho.clone(), *y_eval, &mut open)?;
+                    if let (Some(r), Some(rc_)) = (r_eval, &proof.remainders[i]) {
+                        open.push((rc_, nv_out, rho.clone(), *r));
+                    }
+                    claim(x, sub.point, mm.a_eval, &mut open)?;
+                } else {
+                    let w = node.inputs[1];
+                    let dims = MatMulDims::of(&q.values[x].shape, &q.values[w].shape)?;
+                    let (rc, rr) = rho.split_at(dims.col_vars());
+                    let target = base - half * block_indicator(dims.m, dims.n, &rho);
+                    let mc = matmul::verify(dims, rr, rc, &target, mm, &mut t)?;
+                    claim(out, rho.clone(), *y_eval, &mut open)?;
+                    if let (Some(r), Some(rc_)) = (r_eval, &proof.remainders[i]) {
+                        open.push((rc_, nv_out, rho.clone(), *r));
+                    }
+                    claim(x, mc.a_point, mc.a_value, &mut open)?;
+                    claim(w, mc.b_point, mc.b_value, &mut open)?;
                 }
-                claim(x, mc.a_point, mc.a_value, &mut open)?;
-                claim(w, mc.b_point, mc.b_value, &mut open)?;
                 match (r_range, &proof.remainders[i]) {
                     (Some(p), Some(rc_)) => {
                         let table = logup::range_table(0, (1i64 << shift) - 1);
@@ -240,7 +274,7 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()
                     out_eval,
                     operand_evals,
                 },
-            ) if !is_known(q, node.inputs[0]) => {
+            ) if !is_known(q, node.inputs[0]) && !super::gathers(q, true, i) => {
                 let rho = t.challenges(b"model/rho", nv_out);
                 expect_len("reshape operand evaluations", operand_evals.len(), 1)?;
                 t.absorb_scalar(b"model/out_eval", out_eval);

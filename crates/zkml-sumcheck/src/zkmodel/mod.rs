@@ -8,7 +8,10 @@
 //! ([`crate::zk::prove_zero`]): for a MatMul the claim is
 //! `C_t = 2^s·C_y + C_r − 2^{s−1}·Ĩ(ρ)·U` and the product sumcheck is the
 //! committed one ([`crate::matmul::prove_zk`]); for Add/Sub/Reshape
-//! `C_o − Σ ±2^k·C_a − c̃(ρ)·U` commits to zero; for ReLU
+//! `C_o − Σ ±2^k·C_a − c̃(ρ)·U` commits to zero; for a Conv (and a
+//! gathering Reshape, `s = 0`) the committed claim
+//! `2^s·C_y + C_r − offset·U` is the committed sumcheck
+//! `Σ_a x̃(a)·G̃_ρ(a)` with `G_ρ` a public factor ([`crate::conv`]); for ReLU
 //! `C_w − C_a − γ·C_o` does, with `C_w` the committed lookup value of
 //! [`crate::logup::prove_zk`]. Range and ReLU lookups are the
 //! zero-knowledge LogUp. At the end every claim on a committed table is a

@@ -10,7 +10,8 @@ use crate::zk::{ZeroProof, ZkSumcheckProof};
 /// One node's messages (see the [module doc](super)).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ZkNodeProof {
-    /// `y = rshift(x·W, s)`.
+    /// `y = rshift(x·W, s)`; also a Conv (`y = rshift(conv(x, W) + b, s)`, the
+    /// sumcheck against the public `G_ρ`) and a gathering Reshape (`s = 0`).
     MatMul {
         /// `Com(ỹ(ρ))`.
         y_com: G1Affine,

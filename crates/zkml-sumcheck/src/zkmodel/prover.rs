@@ -11,6 +11,7 @@ use crate::matmul::{self, MatMulDims};
 use crate::mle::Mle;
 use crate::model::{absorb_statement, act_table, block_indicator, known_in, num_vars};
 use crate::model::{is_const, layout_shape, relu_table, table_of, Key};
+use crate::sumcheck::ProductSum;
 use crate::transcript::Transcript;
 use crate::zk::{prove_zero, Opening};
 use zkml_core::backend::{PublicValues, Vis};
@@ -28,6 +29,17 @@ pub fn prove(
     key: &Key,
     trace: &Trace,
     rng: &mut (impl RngCore + CryptoRng),
+) -> Result<(ZkModelProof, PublicValues)> {
+    prove_inner(key, trace, rng, false)
+}
+
+/// [`prove`]; `forge` (tests) commits remainders reduced mod `2^s`, as a
+/// cheating prover would for a wrong rescaled output.
+pub(crate) fn prove_inner(
+    key: &Key,
+    trace: &Trace,
+    rng: &mut (impl RngCore + CryptoRng),
+    forge: bool,
 ) -> Result<(ZkModelProof, PublicValues)> {
     let q = &key.q;
     let gens = &key.gens;
@@ -49,28 +61,12 @@ pub fn prove(
     let tables: Vec<Mle> = (0..q.values.len())
         .map(|id| table_of(&layout_shape(q, id), &flat(&trace.values[id])))
         .collect::<Result<_>>()?;
-    let mut rem_tables: Vec<Option<Mle>> = vec![None; q.nodes.len()];
-    for (i, node) in q.nodes.iter().enumerate() {
-        if let QOp::MatMul { shift } = node.op {
-            if shift == 0 {
-                continue;
-            }
-            let (x, w) = (&trace.values[node.inputs[0]], &trace.values[node.inputs[1]]);
-            let acc = zkml_core::ops::matmul::accumulate(x, w);
-            let r: Vec<i64> = acc
-                .iter()
-                .zip(trace.values[node.output].iter())
-                .map(|(a, y)| a + (1i64 << (shift - 1)) - (y << shift))
-                .collect();
-            if let Some(bad) = r.iter().position(|&v| v < 0 || v >= 1i64 << shift) {
-                return Err(Error::Invalid(format!(
-                    "node `{}` (MatMul): output entry {bad} is not the rescaled product",
-                    node.name
-                )));
-            }
-            rem_tables[i] = Some(table_of(&q.values[node.output].shape, &r)?);
-        }
-    }
+    let rem_tables: Vec<Option<Mle>> = (0..q.nodes.len())
+        .map(|i| match crate::model::remainders(q, i, trace, forge)? {
+            Some(r) => Ok(Some(table_of(&q.values[q.nodes[i].output].shape, &r)?)),
+            None => Ok(None),
+        })
+        .collect::<Result<_>>()?;
     let mut committed: Vec<Option<CommittedPoly>> = vec![None; q.values.len()];
     for (id, tab) in tables.iter().enumerate() {
         if !known(id) {
@@ -95,11 +91,13 @@ pub fn prove(
         let out = node.output;
         let nv_out = num_vars(&q.values[out].shape);
         let proof = match &node.op {
-            QOp::MatMul { shift } => {
-                let (x, w) = (node.inputs[0], node.inputs[1]);
-                let dims = MatMulDims::of(&q.values[x].shape, &q.values[w].shape)?;
+            op @ (QOp::MatMul { .. } | QOp::Conv { .. } | QOp::Reshape { .. })
+                if !matches!(op, QOp::Reshape { .. })
+                    || crate::model::gathers(q, input_public, i) =>
+            {
+                let shift = crate::model::rescale_shift(op).unwrap_or(0);
+                let x = node.inputs[0];
                 let rho = t.challenges(b"model/rho", nv_out);
-                let (rc, rr) = rho.split_at(dims.col_vars());
                 let y_o = Opening::random(tables[out].evaluate(&rho)?, rng);
                 let r_o = match &rem_tables[i] {
                     Some(r) => Some(Opening::random(r.evaluate(&rho)?, rng)),
@@ -110,37 +108,78 @@ pub fn prove(
                     t.absorb_points(b"model/r_com", &[com(r)]);
                 }
                 let scale = Fr::from(1u64 << shift);
-                let target = match &r_o {
+                // 2^s·y + r (committed) before the op's public offset.
+                let base = match &r_o {
                     None => y_o,
                     Some(r) => Opening {
-                        value: scale * y_o.value + r.value
-                            - Fr::from(1u64 << (shift - 1)) * block_indicator(dims.m, dims.n, &rho),
+                        value: scale * y_o.value + r.value,
                         blind: scale * y_o.blind + r.blind,
                     },
                 };
-                let a = fr_vec(&flat(&trace.values[x]));
-                let b = fr_vec(&flat(&trace.values[w]));
-                let mm = matmul::prove_zk(
-                    gens,
-                    dims,
-                    &a,
-                    &b,
-                    (rr, rc),
-                    [known(x), known(w)],
-                    &target,
-                    &mut t,
-                    rng,
-                )?;
-                claims.push((Ok(out), rho.clone(), y_o));
-                if let Some(r) = r_o {
-                    claims.push((Err(i), rho.clone(), r));
-                }
-                if let Some(o) = mm.a {
-                    claims.push((Ok(x), mm.a_point.clone(), o));
-                }
-                if let Some(o) = mm.b {
-                    claims.push((Ok(w), mm.b_point.clone(), o));
-                }
+                let half = match shift {
+                    0 => Fr::ZERO,
+                    s => Fr::from(1u64 << (s - 1)),
+                };
+                let mm = if !matches!(node.op, QOp::MatMul { .. }) {
+                    // Σ_a x(a)·G_ρ(a) = base − offset (crate::conv).
+                    let (g, offset) = crate::model::dual_at(q, i, &rho)?;
+                    let target = Opening {
+                        value: base.value - offset,
+                        blind: base.blind,
+                    };
+                    let inst = ProductSum::new(
+                        vec![tables[x].clone(), Mle::new(g)?],
+                        vec![(Fr::ONE, vec![0, 1])],
+                    )?;
+                    let o = crate::zk::prove_sumcheck(
+                        gens,
+                        inst,
+                        &[known(x), true],
+                        &target,
+                        &mut t,
+                        rng,
+                    )?;
+                    claims.push((Ok(out), rho.clone(), y_o));
+                    if let Some(r) = r_o {
+                        claims.push((Err(i), rho.clone(), r));
+                    }
+                    if let Some(op) = o.factor_openings[0] {
+                        claims.push((Ok(x), o.point.clone(), op));
+                    }
+                    o.proof
+                } else {
+                    let w = node.inputs[1];
+                    let dims = MatMulDims::of(&q.values[x].shape, &q.values[w].shape)?;
+                    let (rc, rr) = rho.split_at(dims.col_vars());
+                    let target = Opening {
+                        value: base.value - half * block_indicator(dims.m, dims.n, &rho),
+                        blind: base.blind,
+                    };
+                    let a = fr_vec(&flat(&trace.values[x]));
+                    let b = fr_vec(&flat(&trace.values[w]));
+                    let mm = matmul::prove_zk(
+                        gens,
+                        dims,
+                        &a,
+                        &b,
+                        (rr, rc),
+                        [known(x), known(w)],
+                        &target,
+                        &mut t,
+                        rng,
+                    )?;
+                    claims.push((Ok(out), rho.clone(), y_o));
+                    if let Some(r) = r_o {
+                        claims.push((Err(i), rho.clone(), r));
+                    }
+                    if let Some(o) = mm.a {
+                        claims.push((Ok(x), mm.a_point.clone(), o));
+                    }
+                    if let Some(o) = mm.b {
+                        claims.push((Ok(w), mm.b_point.clone(), o));
+                    }
+                    mm.proof
+                };
                 let r_range = match &rem_tables[i] {
                     Some(r) => {
                         let table = logup::range_table(0, (1i64 << shift) - 1);
@@ -161,7 +200,7 @@ pub fn prove(
                 ZkNodeProof::MatMul {
                     y_com: com(&y_o),
                     r_com: r_o.as_ref().map(com),
-                    matmul: mm.proof,
+                    matmul: mm,
                     r_range,
                     y_range,
                 }

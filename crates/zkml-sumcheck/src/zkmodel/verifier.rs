@@ -58,7 +58,7 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
         }
     }
     for (node, c) in q.nodes.iter().zip(&proof.remainders) {
-        let needs = matches!(node.op, QOp::MatMul { shift } if shift > 0);
+        let needs = matches!(crate::model::rescale_shift(&node.op), Some(s) if s > 0);
         match (needs, c) {
             (false, None) => {}
             (true, Some(c)) => t.absorb_points(b"model/remainder", &c.rows),
@@ -95,6 +95,67 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
         let out = node.output;
         let nv_out = num_vars(&q.values[out].shape);
         match (&node.op, np) {
+            (
+                op @ (QOp::Conv { .. } | QOp::Reshape { .. }),
+                ZkNodeProof::MatMul {
+                    y_com,
+                    r_com,
+                    matmul: mm,
+                    r_range,
+                    y_range,
+                },
+            ) if matches!(op, QOp::Conv { .. }) || crate::model::gathers(q, input_public, i) => {
+                let shift = &crate::model::rescale_shift(op).unwrap_or(0);
+                // Σ_a x(a)·G_ρ(a) = 2^s·y + r − offset, committed (crate::conv).
+                let x = node.inputs[0];
+                let rho = t.challenges(b"model/rho", nv_out);
+                t.absorb_points(b"model/y_com", &[*y_com]);
+                let base: G1 = match (shift, r_com, &proof.remainders[i]) {
+                    (0, None, None) => (*y_com).into(),
+                    (s, Some(r), Some(_)) if *s > 0 => {
+                        t.absorb_points(b"model/r_com", &[*r]);
+                        *y_com * Fr::from(1u64 << s) + r
+                    }
+                    _ => return Err(malformed("conv remainder commitment")),
+                };
+                let (g, offset) = crate::model::dual_at(q, i, &rho)?;
+                let g = Mle::new(g)?;
+                let x_pub = if known(x) { Some(table(x)?) } else { None };
+                let public = [x_pub.is_some(), true];
+                let target = (base - gens.commit_scalar(&offset, &Fr::ZERO)).to_affine();
+                let sub = crate::zk::verify_sumcheck(
+                    gens,
+                    g.num_vars,
+                    &[(Fr::ONE, vec![0, 1])],
+                    &public,
+                    &target,
+                    mm,
+                    |pt| {
+                        let mut v = vec![];
+                        if let Some(a) = &x_pub {
+                            v.push(a.evaluate(pt)?);
+                        }
+                        v.push(g.evaluate(pt)?);
+                        Ok(v)
+                    },
+                    &mut t,
+                )?;
+                claim(proof, nv(out), out, rho.clone(), *y_com, &mut pending);
+                if let (Some(r), Some(rc_)) = (r_com, &proof.remainders[i]) {
+                    pending.push(Pending::Committed(rc_, nv_out, rho.clone(), *r));
+                }
+                if let Some(c) = sub.factor_coms[0] {
+                    claim(proof, nv(x), x, sub.point, c, &mut pending);
+                }
+                range_checks(
+                    key,
+                    &mut t,
+                    &mut pending,
+                    proof,
+                    (*shift, i, out),
+                    (r_range, y_range),
+                )?;
+            }
             (
                 QOp::MatMul { shift },
                 ZkNodeProof::MatMul {
@@ -142,23 +203,14 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
                 if let Some(c) = mc.b_com {
                     claim(proof, nv(w), w, mc.b_point, c, &mut pending);
                 }
-                match (r_range, &proof.remainders[i]) {
-                    (Some(p), Some(rc_)) => {
-                        let tab = logup::range_table(0, (1i64 << shift) - 1);
-                        let c = logup::verify_zk(gens, &tab, nv_out, p, &mut t)?;
-                        pending.push(Pending::Committed(rc_, nv_out, c.point, c.value_com));
-                    }
-                    (None, None) => {}
-                    _ => return Err(malformed("matmul remainder range proof")),
-                }
-                match (y_range, !crate::model::y_range_needed(q, input_public, out)) {
-                    (Some(p), false) => {
-                        let c = logup::verify_zk(gens, &act_table(q), nv_out, p, &mut t)?;
-                        claim(proof, nv(out), out, c.point, c.value_com, &mut pending);
-                    }
-                    (None, true) => {}
-                    _ => return Err(malformed("matmul output range proof")),
-                }
+                range_checks(
+                    key,
+                    &mut t,
+                    &mut pending,
+                    proof,
+                    (*shift, i, out),
+                    (r_range, y_range),
+                )?;
             }
             (QOp::Reshape { .. }, ZkNodeProof::Derived) if known(node.inputs[0]) => {}
             (
@@ -168,7 +220,9 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
                     operand_coms,
                     relation,
                 },
-            ) if !matches!(node.op, QOp::Reshape { .. }) || !known(node.inputs[0]) => {
+            ) if !matches!(node.op, QOp::Reshape { .. })
+                || !known(node.inputs[0]) && !crate::model::gathers(q, input_public, i) =>
+            {
                 let al = match &node.op {
                     QOp::Add { align } | QOp::Sub { align } => *align,
                     _ => [0, 0],
@@ -261,6 +315,48 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
                 verify_zero(gens, &x, z, &mut t)?;
             }
         }
+    }
+    Ok(())
+}
+
+type RangeProofs<'b> = (
+    &'b Option<Box<logup::ZkLogUpProof>>,
+    &'b Option<Box<logup::ZkLogUpProof>>,
+);
+
+/// The rescale range checks of a MatMul/Conv node `i` with output `out`:
+/// `r ∈ [0, 2^s)` and, where [`crate::model::y_range_needed`], `y ∈ [−B, B]`.
+fn range_checks<'a>(
+    key: &Key,
+    t: &mut Transcript,
+    pending: &mut Vec<Pending<'a>>,
+    proof: &'a ZkModelProof,
+    (shift, i, out): (u32, usize, usize),
+    (r_range, y_range): RangeProofs<'_>,
+) -> Result<()> {
+    let (q, gens) = (&key.q, &key.gens);
+    let input_public = key.visibility.input == Vis::Public;
+    let nv_out = num_vars(&q.values[out].shape);
+    match (r_range, &proof.remainders[i]) {
+        (Some(p), Some(rc_)) => {
+            let tab = logup::range_table(0, (1i64 << shift) - 1);
+            let c = logup::verify_zk(gens, &tab, nv_out, p, t)?;
+            pending.push(Pending::Committed(rc_, nv_out, c.point, c.value_com));
+        }
+        (None, None) => {}
+        _ => return Err(malformed("rescale remainder range proof")),
+    }
+    match (y_range, !crate::model::y_range_needed(q, input_public, out)) {
+        (Some(p), false) => {
+            let c = logup::verify_zk(gens, &act_table(q), nv_out, p, t)?;
+            let nv = num_vars(&layout_shape(q, out));
+            pending.push(match &proof.commitments[out] {
+                Some(cm) => Pending::Committed(cm, nv, c.point, c.value_com),
+                None => Pending::Known(out, c.point, c.value_com),
+            });
+        }
+        (None, true) => {}
+        _ => return Err(malformed("rescale output range proof")),
     }
     Ok(())
 }

@@ -1,0 +1,239 @@
+//! A small CNN (two convolutions: padding, strides, dilations, groups, bias;
+//! ReLU; Flatten; dense) through both backends: honest, forged hidden conv
+//! output, tampered conv messages, refused shapes.
+
+use crate::error::Error;
+use crate::field::{Curve, Field, Fr};
+use crate::model::tests::{dense, det};
+use crate::model::{ModelProof, NodeProof, SumcheckBackend};
+use crate::zkmodel::{ZkModelProof, ZkNodeProof, ZkSumcheckBackend};
+use zkml_core::backend::{Backend, PublicValues, SetupOptions, Vis, Visibility};
+use zkml_core::exec::{eval_qop, execute};
+use zkml_core::ops::conv::Conv;
+use zkml_core::quant::{calibrate, quantize, QValueKind, QuantConfig};
+use zkml_core::{FTensor, Graph, ITensor, Op, QGraph, QOp, Trace};
+
+#[allow(clippy::too_many_arguments)]
+fn conv(g: &mut Graph, x: usize, cin: usize, cout: usize, c: Conv, tag: &str, seed: u64) -> usize {
+    let [kh, kw] = c.kernel;
+    let w = g.add_const(
+        format!("cw{tag}"),
+        det(
+            &[cout, cin / c.group, kh, kw],
+            seed,
+            (2.0 / (cin * kh * kw) as f32).sqrt(),
+        ),
+    );
+    let b = g.add_const(format!("cb{tag}"), det(&[cout], seed + 1, 0.05));
+    g.add_node(
+        format!("conv{tag}"),
+        Op::Conv(c),
+        vec![x, w, b],
+        format!("c{tag}"),
+    )
+    .unwrap()
+}
+
+/// `[1,2,9,9]` → Conv(4, 3×3, pad 1) → ReLU → Conv(4, 3×2, stride (2,1),
+/// pads (1,0,0,1), dilation (1,2), 2 groups) → ReLU → Flatten → dense(6).
+pub(crate) fn cnn(seed: u64) -> (QGraph, Trace) {
+    let mut g = Graph::new();
+    let x = g.add_input("x", vec![1, 2, 9, 9]);
+    let c1 = Conv {
+        kernel: [3, 3],
+        strides: [1, 1],
+        pads: [1, 1, 1, 1],
+        dilations: [1, 1],
+        group: 1,
+    };
+    let a = conv(&mut g, x, 2, 4, c1, "1", seed);
+    let a = g.add_node("r1", Op::Relu, vec![a], "r1").unwrap();
+    let c2 = Conv {
+        kernel: [3, 2],
+        strides: [2, 1],
+        pads: [1, 0, 0, 1],
+        dilations: [1, 2],
+        group: 2,
+    };
+    let b = conv(&mut g, a, 4, 4, c2, "2", seed + 10);
+    let b = g.add_node("r2", Op::Relu, vec![b], "r2").unwrap();
+    let n: usize = g.values[b].shape.iter().product();
+    let f = g
+        .add_node("fl", Op::Reshape { shape: vec![1, n] }, vec![b], "fl")
+        .unwrap();
+    let o = dense(&mut g, f, n, 6, "d", seed + 20);
+    g.add_output(o);
+    let samples: Vec<Vec<FTensor>> = (0..3)
+        .map(|s| vec![det(&[1, 2, 9, 9], 100 + s, 1.0).mapv(f32::abs)])
+        .collect();
+    let cal = calibrate(&g, &samples).unwrap();
+    let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
+    let t = execute(&q, &samples[0]).unwrap();
+    (q, t)
+}
+
+fn opts(input: Vis) -> SetupOptions {
+    SetupOptions {
+        visibility: Visibility {
+            input,
+            ..Visibility::default()
+        },
+        k: None,
+    }
+}
+
+fn convs(q: &QGraph) -> Vec<usize> {
+    (0..q.nodes.len())
+        .filter(|&i| matches!(q.nodes[i].op, QOp::Conv { .. }))
+        .collect()
+}
+
+/// The trace with conv node `i`'s output entry `idx` moved by one and every
+/// later node recomputed: all relations but the conv's hold.
+fn forged(q: &QGraph, t: &Trace, i: usize) -> Trace {
+    let mut f = t.clone();
+    let y = q.nodes[i].output;
+    let idx = f.values[y].iter().position(|&v| v > 0).unwrap();
+    f.values[y].as_slice_mut().unwrap()[idx] += 1;
+    for node in &q.nodes[i + 1..] {
+        let args: Vec<&ITensor> = node.inputs.iter().map(|&k| &f.values[k]).collect();
+        f.values[node.output] = eval_qop(&node.op, &args);
+    }
+    f
+}
+
+#[test]
+fn cnn_proves_and_verifies_in_both_backends() {
+    let (q, t) = cnn(1);
+    assert_eq!(convs(&q).len(), 2);
+    assert!(convs(&q)
+        .iter()
+        .all(|&i| matches!(q.nodes[i].op, QOp::Conv { shift, .. } if shift > 0)));
+    let (key, _) = SumcheckBackend.setup(&q, &opts(Vis::Public)).unwrap();
+    let (proof, public) = SumcheckBackend.prove(&key, &q, &t).unwrap();
+    SumcheckBackend.verify(&key, &public, &proof).unwrap();
+    let back = ModelProof::from_bytes(&proof.to_bytes()).unwrap();
+    SumcheckBackend.verify(&key, &public, &back).unwrap();
+    for input in [Vis::Private, Vis::Public] {
+        let (key, _) = ZkSumcheckBackend.setup(&q, &opts(input)).unwrap();
+        let (proof, public) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
+        ZkSumcheckBackend.verify(&key, &public, &proof).unwrap();
+        let back = ZkModelProof::from_bytes(&proof.to_bytes()).unwrap();
+        ZkSumcheckBackend.verify(&key, &public, &back).unwrap();
+        let mut p = public.clone();
+        p.outputs[0][1] += 1;
+        assert!(ZkSumcheckBackend.verify(&key, &p, &proof).is_err());
+    }
+}
+
+#[test]
+fn a_forged_conv_output_is_rejected_by_both_backends() {
+    let (q, t) = cnn(2);
+    for i in convs(&q) {
+        let f = forged(&q, &t, i);
+        // The honest prover refuses the trace.
+        assert!(SumcheckBackend
+            .prove(
+                &SumcheckBackend.setup(&q, &opts(Vis::Public)).unwrap().0,
+                &q,
+                &f
+            )
+            .is_err());
+        // A cheating prover commits in-range remainders; the conv relation fails.
+        let (key, _) = SumcheckBackend.setup(&q, &opts(Vis::Public)).unwrap();
+        let (proof, public) =
+            crate::model::prover::prove_inner(&key, &f, &mut rand_core06::OsRng, true).unwrap();
+        let err = SumcheckBackend.verify(&key, &public, &proof).unwrap_err();
+        assert!(
+            matches!(err, Error::Rejected { .. }),
+            "conv node {i}: {err}"
+        );
+        let (key, _) = ZkSumcheckBackend.setup(&q, &opts(Vis::Private)).unwrap();
+        let (proof, public) =
+            crate::zkmodel::prover::prove_inner(&key, &f, &mut rand_core06::OsRng, true).unwrap();
+        let err = ZkSumcheckBackend.verify(&key, &public, &proof).unwrap_err();
+        assert!(
+            matches!(err, Error::Rejected { .. }),
+            "zk conv node {i}: {err}"
+        );
+    }
+}
+
+#[test]
+fn tampered_conv_messages_are_rejected() {
+    let (q, t) = cnn(3);
+    let (key, _) = SumcheckBackend.setup(&q, &opts(Vis::Public)).unwrap();
+    let (proof, public) = SumcheckBackend.prove(&key, &q, &t).unwrap();
+    let bad = |p: &ModelProof| SumcheckBackend.verify(&key, &public, p).is_err();
+    for i in convs(&q) {
+        for case in 0..6 {
+            let mut p = proof.clone();
+            let NodeProof::MatMul {
+                y_eval,
+                r_eval,
+                matmul,
+                ..
+            } = &mut p.nodes[i]
+            else {
+                panic!("conv node {i} has a rescale proof")
+            };
+            match case {
+                0 => *y_eval += Fr::ONE,
+                1 => *r_eval.as_mut().unwrap() += Fr::ONE,
+                2 => matmul.a_eval += Fr::ONE,
+                3 => matmul.b_eval += Fr::ONE,
+                4 => matmul.sumcheck.rounds[0].evals[1] += Fr::ONE,
+                _ => {
+                    // A consistent round forgery: g(0) + g(1) kept.
+                    let r = &mut matmul.sumcheck.rounds[1].evals;
+                    r[0] += Fr::ONE;
+                    r[1] -= Fr::ONE;
+                }
+            }
+            assert!(bad(&p), "conv node {i}, case {case}");
+        }
+    }
+    let (key, _) = ZkSumcheckBackend.setup(&q, &opts(Vis::Private)).unwrap();
+    let (proof, public) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
+    let bad = |p: &ZkModelProof, public: &PublicValues| {
+        ZkSumcheckBackend.verify(&key, public, p).is_err()
+    };
+    let u = key.gens.u;
+    for i in convs(&q) {
+        for case in 0..5 {
+            let mut p = proof.clone();
+            let ZkNodeProof::MatMul {
+                y_com,
+                r_com,
+                matmul,
+                r_range,
+                ..
+            } = &mut p.nodes[i]
+            else {
+                panic!("conv node {i} has a rescale proof")
+            };
+            match case {
+                0 => *y_com = (*y_com + u).to_affine(),
+                1 => *r_com = Some((r_com.unwrap() + u).to_affine()),
+                2 => matmul.final_ok.s += Fr::ONE,
+                3 => matmul.rounds[0].evals[2] = (matmul.rounds[0].evals[2] + u).to_affine(),
+                _ => {
+                    r_range.as_mut().unwrap().sum_com =
+                        (r_range.as_ref().unwrap().sum_com + u).to_affine()
+                }
+            }
+            assert!(bad(&p, &public), "zk conv node {i}, case {case}");
+        }
+    }
+}
+
+#[test]
+fn convs_with_hidden_weights_are_refused() {
+    let (mut q, _) = cnn(4);
+    let i = convs(&q)[0];
+    let w = q.nodes[i].inputs[1];
+    q.values[w].kind = QValueKind::Input;
+    let err = SumcheckBackend.setup(&q, &opts(Vis::Public)).unwrap_err();
+    assert!(err.to_string().contains("constants"), "{err}");
+    assert!(ZkSumcheckBackend.setup(&q, &opts(Vis::Private)).is_err());
+}
