@@ -43,7 +43,7 @@
 //!   ([`crate::conv`]). Sent as a [`NodeProof::MatMul`] message whose
 //!   `b_eval` must equal the verifier's own `G̃_ρ(r)`.
 //! * `Reshape` of a hidden tensor that changes its layout (a Flatten of
-//!   `[N, C, H, W]`, [`gathers`]): a gather by its index map, `õ(ρ) =
+//!   `[N, C, H, W]`, `gathers`): a gather by its index map, `õ(ρ) =
 //!   Σ_a ã(a)·H̃_ρ(a)` ([`crate::conv::gather_dual`]), the same message with
 //!   `s = 0` and no range check (its entries are its input's).
 //! * `Add`/`Sub {align}`: `o = 2^{k_0}·a ± 2^{k_1}·b`; an operand that is a
