@@ -3,9 +3,9 @@
 //! zkml's second proving backend: sumcheck-based, transparent (no trusted
 //! setup), on BN254. Two implementations of
 //! [`zkml_core::backend::Backend`] for MatMul, Conv (any geometry, constant
-//! weights), Add/Sub with constants, ReLU and Reshape (a layout-changing one
-//! as a gather by its index map); every other op (pooling among them) is
-//! refused at `setup` with an error naming it:
+//! weights), AveragePool (even windows), Add/Sub with constants, ReLU and
+//! Reshape (a layout-changing one as a gather by its index map); every other
+//! op (MaxPool among them) is refused at `setup` with an error naming it:
 //!
 //! * [`zkmodel::ZkSumcheckBackend`]: **zero-knowledge**; input public or
 //!   private, weights fixed or public, output public.

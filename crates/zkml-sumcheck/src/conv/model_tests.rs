@@ -72,6 +72,126 @@ pub(crate) fn cnn(seed: u64) -> (QGraph, Trace) {
     (q, t)
 }
 
+/// `[1,1,8,8]` → Conv(3, 3×3, pad 1) → ReLU → AveragePool(2×2, stride 2)
+/// → Flatten → dense(5): LeNet's pattern.
+pub(crate) fn cnn_pool(seed: u64) -> (QGraph, Trace) {
+    let mut g = Graph::new();
+    let x = g.add_input("x", vec![1, 1, 8, 8]);
+    let c1 = Conv {
+        kernel: [3, 3],
+        strides: [1, 1],
+        pads: [1, 1, 1, 1],
+        dilations: [1, 1],
+        group: 1,
+    };
+    let a = conv(&mut g, x, 1, 3, c1, "1", seed);
+    let a = g.add_node("r1", Op::Relu, vec![a], "r1").unwrap();
+    let pool = zkml_core::ops::pool::Pool {
+        kernel: [2, 2],
+        strides: [2, 2],
+        pads: [0; 4],
+        dilations: [1, 1],
+        ceil_mode: false,
+        count_include_pad: false,
+    };
+    let p = g
+        .add_node("p1", Op::AveragePool(pool), vec![a], "p1")
+        .unwrap();
+    let f = g
+        .add_node("fl", Op::Reshape { shape: vec![1, 48] }, vec![p], "fl")
+        .unwrap();
+    let o = dense(&mut g, f, 48, 5, "d", seed + 20);
+    g.add_output(o);
+    let samples: Vec<Vec<FTensor>> = (0..3)
+        .map(|s| vec![det(&[1, 1, 8, 8], 200 + s, 1.0).mapv(f32::abs)])
+        .collect();
+    let cal = calibrate(&g, &samples).unwrap();
+    let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
+    let t = execute(&q, &samples[0]).unwrap();
+    (q, t)
+}
+
+fn pools(q: &QGraph) -> Vec<usize> {
+    (0..q.nodes.len())
+        .filter(|&i| matches!(q.nodes[i].op, QOp::AveragePool(_)))
+        .collect()
+}
+
+#[test]
+fn average_pool_proves_and_a_forged_or_tampered_pool_is_rejected() {
+    let (q, t) = cnn_pool(5);
+    let i = pools(&q)[0];
+    assert_eq!(crate::model::divisor(&q, i), Some(8));
+    let (key, _) = SumcheckBackend.setup(&q, &opts(Vis::Public)).unwrap();
+    let (proof, public) = SumcheckBackend.prove(&key, &q, &t).unwrap();
+    SumcheckBackend.verify(&key, &public, &proof).unwrap();
+    for case in 0..3 {
+        let mut p = proof.clone();
+        let NodeProof::MatMul {
+            y_eval,
+            r_eval,
+            matmul,
+            ..
+        } = &mut p.nodes[i]
+        else {
+            panic!("pool node {i} has a rescale proof")
+        };
+        match case {
+            0 => *y_eval += Fr::ONE,
+            1 => *r_eval.as_mut().unwrap() += Fr::ONE,
+            _ => matmul.a_eval += Fr::ONE,
+        }
+        assert!(
+            SumcheckBackend.verify(&key, &public, &p).is_err(),
+            "case {case}"
+        );
+    }
+    let f = forged(&q, &t, i);
+    assert!(SumcheckBackend.prove(&key, &q, &f).is_err());
+    let (proof, public) =
+        crate::model::prover::prove_inner(&key, &f, &mut rand_core06::OsRng, true).unwrap();
+    let err = SumcheckBackend.verify(&key, &public, &proof).unwrap_err();
+    assert!(matches!(err, Error::Rejected { .. }), "{err}");
+    for input in [Vis::Private, Vis::Public] {
+        let (key, _) = ZkSumcheckBackend.setup(&q, &opts(input)).unwrap();
+        let (proof, public) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
+        ZkSumcheckBackend.verify(&key, &public, &proof).unwrap();
+        let u = key.gens.u;
+        let mut p = proof.clone();
+        if let ZkNodeProof::MatMul { r_com, .. } = &mut p.nodes[i] {
+            *r_com = Some((r_com.unwrap() + u).to_affine());
+        }
+        assert!(ZkSumcheckBackend.verify(&key, &public, &p).is_err());
+        let (proof, public) =
+            crate::zkmodel::prover::prove_inner(&key, &f, &mut rand_core06::OsRng, true).unwrap();
+        let err = ZkSumcheckBackend.verify(&key, &public, &proof).unwrap_err();
+        assert!(matches!(err, Error::Rejected { .. }), "zk: {err}");
+    }
+}
+
+#[test]
+fn pools_with_uneven_windows_are_refused() {
+    let mut g = Graph::new();
+    let x = g.add_input("x", vec![1, 1, 5, 5]);
+    let pool = zkml_core::ops::pool::Pool {
+        kernel: [2, 2],
+        strides: [2, 2],
+        pads: [0, 0, 1, 1],
+        dilations: [1, 1],
+        ceil_mode: false,
+        count_include_pad: false,
+    };
+    let p = g
+        .add_node("p", Op::AveragePool(pool), vec![x], "p")
+        .unwrap();
+    g.add_output(p);
+    let s = vec![det(&[1, 1, 5, 5], 1, 1.0)];
+    let cal = calibrate(&g, std::slice::from_ref(&s)).unwrap();
+    let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
+    let err = SumcheckBackend.setup(&q, &opts(Vis::Public)).unwrap_err();
+    assert!(err.to_string().contains("windows"), "{err}");
+}
+
 fn opts(input: Vis) -> SetupOptions {
     SetupOptions {
         visibility: Visibility {

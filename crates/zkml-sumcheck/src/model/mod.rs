@@ -46,6 +46,11 @@
 //!   `[N, C, H, W]`, `gathers`): a gather by its index map, `õ(ρ) =
 //!   Σ_a ã(a)·H̃_ρ(a)` ([`crate::conv::gather_dual`]), the same message with
 //!   `s = 0` and no range check (its entries are its input's).
+//! * `AveragePool` (windows that all count `c`; any kernel, strides,
+//!   dilations): `y = rdiv(Σ window, c)`, i.e. `2·Σ window + c = 2c·y + r`,
+//!   `0 ≤ r < 2c`, with `r` and `y` range-checked like a rescale, and the
+//!   window sum one sumcheck against the public `2·[a ∈ window(o)]·eq(ρ, o)`
+//!   (same message as `MatMul`). Pools with uneven windows are refused.
 //! * `Add`/`Sub {align}`: `o = 2^{k_0}·a ± 2^{k_1}·b`; an operand that is a
 //!   constant may be broadcast and may have any alignment (the verifier
 //!   computes its aligned, broadcast values); an activation must have the
@@ -262,18 +267,42 @@ pub(crate) fn y_range_needed(q: &QGraph, input_public: bool, y: usize) -> bool {
     })
 }
 
-/// The rescale shift of a node whose output is a rescaled accumulator
-/// (`MatMul`, `Conv`); `None` for every other op.
-pub(crate) fn rescale_shift(op: &QOp) -> Option<u32> {
-    match op {
-        QOp::MatMul { shift } | QOp::Conv { shift, .. } => Some(*shift),
+/// The divisor `d` of a node proved as a rounding division with a committed,
+/// range-checked remainder, `acc' = d·y + r`, `0 ≤ r < d`: `2^s` for a
+/// `MatMul`/`Conv` with `s > 0` (`acc' = acc + 2^{s−1}`), `2c` for an
+/// `AveragePool` whose windows all count `c` (`acc' = 2·Σ window + c`, the
+/// executor's `rdiv`); `None` when the op has no remainder.
+pub(crate) fn divisor(q: &QGraph, i: usize) -> Option<u64> {
+    match &q.nodes[i].op {
+        QOp::MatMul { shift } | QOp::Conv { shift, .. } if *shift > 0 => Some(1u64 << shift),
+        QOp::AveragePool(p) => {
+            pool_windows(p, &q.values[q.nodes[i].inputs[0]].shape).map(|(_, c)| 2 * c as u64)
+        }
         _ => None,
     }
 }
 
-/// The rescale remainders `r = acc + 2^{s−1} − 2^s·y` of a `MatMul`/`Conv`
-/// node with `s > 0` (`None` otherwise), checked to lie in `[0, 2^s)`.
-/// `forge` (tests only) reduces them mod `2^s` instead: the in-range
+/// Per output of a pool over `x_shape`: the row-major input indices of its
+/// window, and the window count (`None` if counts differ between windows or
+/// the shape does not fit).
+pub(crate) fn pool_windows(
+    p: &zkml_core::ops::pool::Pool,
+    x_shape: &[usize],
+) -> Option<(Vec<Vec<usize>>, usize)> {
+    p.output_shape(x_shape).ok()?;
+    let n: usize = x_shape.iter().product();
+    let idx = ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(x_shape), (0..n).collect()).ok()?;
+    let w = p.windows(&idx, |v: &[usize], c| (v.to_vec(), c.max(1)));
+    let c = w.iter().next()?.1;
+    if w.iter().any(|(_, k)| *k != c) {
+        return None;
+    }
+    Some((w.into_iter().map(|(v, _)| v).collect(), c))
+}
+
+/// The remainders `r = acc' − d·y` of a node with a [`divisor`] `d`
+/// (`None` otherwise), checked to lie in `[0, d)`.
+/// `forge` (tests only) reduces them mod the divisor instead: the in-range
 /// remainders a cheating prover would commit to for a wrong output.
 pub(crate) fn remainders(
     q: &QGraph,
@@ -282,28 +311,35 @@ pub(crate) fn remainders(
     forge: bool,
 ) -> Result<Option<Vec<i64>>> {
     let node = &q.nodes[i];
-    let shift = match rescale_shift(&node.op) {
-        Some(s) if s > 0 => s,
-        _ => return Ok(None),
+    let d = match divisor(q, i) {
+        Some(d) => d as i64,
+        None => return Ok(None),
     };
     let v = |k: usize| &trace.values[node.inputs[k]];
-    let acc = match &node.op {
-        QOp::Conv { conv, .. } => conv.accumulate(v(0), v(1), node.inputs.get(2).map(|_| v(2))),
-        _ => zkml_core::ops::matmul::accumulate(v(0), v(1)),
+    // acc' = d·y + r.
+    let acc: Vec<i64> = match &node.op {
+        QOp::Conv { conv, .. } => conv
+            .accumulate(v(0), v(1), node.inputs.get(2).map(|_| v(2)))
+            .iter()
+            .map(|a| a + d / 2)
+            .collect(),
+        QOp::AveragePool(p) => p
+            .windows(v(0), |w, _| 2 * w.iter().sum::<i64>() + d / 2)
+            .iter()
+            .copied()
+            .collect(),
+        _ => zkml_core::ops::matmul::accumulate(v(0), v(1))
+            .iter()
+            .map(|a| a + d / 2)
+            .collect(),
     };
     let r: Vec<i64> = acc
         .iter()
         .zip(trace.values[node.output].iter())
-        .map(|(a, y)| a + (1i64 << (shift - 1)) - (y << shift))
-        .map(|r| {
-            if forge {
-                r.rem_euclid(1i64 << shift)
-            } else {
-                r
-            }
-        })
+        .map(|(a, y)| a - y * d)
+        .map(|r| if forge { r.rem_euclid(d) } else { r })
         .collect();
-    if let Some(bad) = r.iter().position(|&v| v < 0 || v >= 1i64 << shift) {
+    if let Some(bad) = r.iter().position(|&v| v < 0 || v >= d) {
         return Err(Error::Invalid(format!(
             "node `{}` ({}): output entry {bad} is not the rescaled accumulator",
             node.name,
@@ -331,6 +367,26 @@ pub(crate) fn dual_at(q: &QGraph, i: usize, rho: &[Fr]) -> Result<(Vec<Fr>, Fr)>
     let node = &q.nodes[i];
     let (conv, shift) = match &node.op {
         QOp::Conv { conv, shift } => (conv, *shift),
+        QOp::AveragePool(p) => {
+            // Σ_a x(a)·2·[a ∈ window(o)]·eq(ρ, o), offset Σ_o eq(ρ, o)·c.
+            let x = &q.values[node.inputs[0]].shape;
+            let (wins, c) = pool_windows(p, x).ok_or_else(|| {
+                Error::Invalid(format!("node `{}`: pool windows differ", node.name))
+            })?;
+            let out = &q.values[node.output].shape;
+            let eq = eq_table(rho);
+            let mut g = vec![Fr::from(0); 1 << num_vars(x)];
+            let mut offset = Fr::from(0);
+            for (k, w) in wins.iter().enumerate() {
+                let e = eq[crate::conv::table_index(out, k)];
+                offset += e * Fr::from(c as u64);
+                let e2 = e + e;
+                for &a in w {
+                    g[crate::conv::table_index(x, a)] += e2;
+                }
+            }
+            return Ok((g, offset));
+        }
         QOp::Reshape { .. } => {
             let a = layout_shape(q, node.inputs[0]);
             let g = crate::conv::gather_dual(&a, num_vars(&a), &q.values[node.output].shape, rho);
@@ -457,6 +513,25 @@ pub(crate) fn check_ops(q: &QGraph, _input_public: bool) -> Result<()> {
                     || layout_shape(q, node.inputs[0]) != *x
                 {
                     return Err(unsupported("shapes do not fit the convolution"));
+                }
+            }
+            QOp::AveragePool(p) => {
+                match pool_windows(p, shape(0)) {
+                    None => {
+                        return Err(unsupported(
+                            "windows of different sizes (padding without count_include_pad): \
+                             only pools whose windows all count the same are supported",
+                        ))
+                    }
+                    Some((_, c)) if 2 * c > 1 << MAX_SHIFT => {
+                        return Err(unsupported(&format!(
+                            "window of {c} entries: the remainder table 2·{c} exceeds 2^{MAX_SHIFT}"
+                        )))
+                    }
+                    _ => {}
+                }
+                if layout_shape(q, node.inputs[0]) != *shape(0) {
+                    return Err(unsupported("the pooled tensor's layout is not its own"));
                 }
             }
             QOp::Relu => {}

@@ -97,10 +97,13 @@ pub(crate) fn prove_inner(
     for (i, node) in q.nodes.iter().enumerate() {
         let out = node.output;
         let proof = match &node.op {
-            op @ (QOp::MatMul { .. } | QOp::Conv { .. } | QOp::Reshape { .. })
+            op @ (QOp::MatMul { .. }
+            | QOp::Conv { .. }
+            | QOp::Reshape { .. }
+            | QOp::AveragePool(_))
                 if !matches!(op, QOp::Reshape { .. }) || crate::model::gathers(q, true, i) =>
             {
-                let shift = crate::model::rescale_shift(op).unwrap_or(0);
+                let d = crate::model::divisor(q, i);
                 let x = node.inputs[0];
                 let rho = t.challenges(b"model/rho", num_vars(&q.values[out].shape));
                 let y_eval = tables[out].evaluate(&rho)?;
@@ -151,7 +154,7 @@ pub(crate) fn prove_inner(
                 };
                 let r_range = match &rem_tables[i] {
                     Some(r) => {
-                        let table = logup::range_table(0, (1i64 << shift) - 1);
+                        let table = logup::range_table(0, d.unwrap_or(1) as i64 - 1);
                         let (p, c) = logup::prove(&key.gens, &table, &r.evals, &mut t, rng)?;
                         claims.push((Target::Remainder(i), c.point));
                         Some(Box::new(p))

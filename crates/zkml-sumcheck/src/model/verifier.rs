@@ -101,8 +101,8 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()
             _ => return Err(malformed("value commitment presence")),
         }
     }
-    for (node, c) in q.nodes.iter().zip(&proof.remainders) {
-        let needs = matches!(super::rescale_shift(&node.op), Some(s) if s > 0);
+    for (i, c) in proof.remainders.iter().enumerate() {
+        let needs = super::divisor(q, i).is_some();
         match (needs, c) {
             (false, None) => {}
             (true, Some(c)) => t.absorb_points(b"model/remainder", &c.rows),
@@ -140,7 +140,10 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()
         let nv_out = num_vars(out_shape);
         match (&node.op, np) {
             (
-                op @ (QOp::MatMul { .. } | QOp::Conv { .. } | QOp::Reshape { .. }),
+                op @ (QOp::MatMul { .. }
+                | QOp::Conv { .. }
+                | QOp::Reshape { .. }
+                | QOp::AveragePool(_)),
                 NodeProof::MatMul {
                     y_eval,
                     r_eval,
@@ -149,24 +152,20 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()
                     y_range,
                 },
             ) if !matches!(op, QOp::Reshape { .. }) || super::gathers(q, true, i) => {
-                let shift = &super::rescale_shift(op).unwrap_or(0);
+                let d = super::divisor(q, i);
                 let x = node.inputs[0];
                 let rho = t.challenges(b"model/rho", nv_out);
                 t.absorb_scalar(b"model/y_eval", y_eval);
-                let scale = Fr::from(1u64 << shift);
-                // 2^s·ỹ(ρ) + r̃(ρ), the rounding constant left to each op.
-                let base = match (shift, r_eval, &proof.remainders[i]) {
-                    (0, None, None) => *y_eval,
-                    (s, Some(r), Some(_)) if *s > 0 => {
+                // d·ỹ(ρ) + r̃(ρ), the rounding constant left to each op.
+                let base = match (d, r_eval, &proof.remainders[i]) {
+                    (None, None, None) => *y_eval,
+                    (Some(d), Some(r), Some(_)) => {
                         t.absorb_scalar(b"model/r_eval", r);
-                        scale * y_eval + r
+                        Fr::from(d) * y_eval + r
                     }
                     _ => return Err(malformed("rescale remainder evaluation")),
                 };
-                let half = match shift {
-                    0 => Fr::ZERO,
-                    s => Fr::from(1u64 << (s - 1)),
-                };
+                let half = Fr::from(d.unwrap_or(0) / 2);
                 if !matches!(node.op, QOp::MatMul { .. }) {
                     // Σ_a x(a)·G_ρ(a) = 2^s·ỹ(ρ) + r̃(ρ) − Σ_o eq(ρ,o)(b[m(o)] + 2^{s−1}).
                     let (g, offset) = super::dual_at(q, i, &rho)?;
@@ -207,7 +206,7 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()
                 }
                 match (r_range, &proof.remainders[i]) {
                     (Some(p), Some(rc_)) => {
-                        let table = logup::range_table(0, (1i64 << shift) - 1);
+                        let table = logup::range_table(0, d.unwrap_or(1) as i64 - 1);
                         let c = logup::verify(&key.gens, &table, nv_out, p, &mut t)?;
                         open.push((rc_, nv_out, c.point, c.value));
                     }

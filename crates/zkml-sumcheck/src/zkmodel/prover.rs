@@ -91,11 +91,14 @@ pub(crate) fn prove_inner(
         let out = node.output;
         let nv_out = num_vars(&q.values[out].shape);
         let proof = match &node.op {
-            op @ (QOp::MatMul { .. } | QOp::Conv { .. } | QOp::Reshape { .. })
+            op @ (QOp::MatMul { .. }
+            | QOp::Conv { .. }
+            | QOp::Reshape { .. }
+            | QOp::AveragePool(_))
                 if !matches!(op, QOp::Reshape { .. })
                     || crate::model::gathers(q, input_public, i) =>
             {
-                let shift = crate::model::rescale_shift(op).unwrap_or(0);
+                let d = crate::model::divisor(q, i);
                 let x = node.inputs[0];
                 let rho = t.challenges(b"model/rho", nv_out);
                 let y_o = Opening::random(tables[out].evaluate(&rho)?, rng);
@@ -107,7 +110,7 @@ pub(crate) fn prove_inner(
                 if let Some(r) = &r_o {
                     t.absorb_points(b"model/r_com", &[com(r)]);
                 }
-                let scale = Fr::from(1u64 << shift);
+                let scale = Fr::from(d.unwrap_or(1));
                 // 2^s·y + r (committed) before the op's public offset.
                 let base = match &r_o {
                     None => y_o,
@@ -116,10 +119,7 @@ pub(crate) fn prove_inner(
                         blind: scale * y_o.blind + r.blind,
                     },
                 };
-                let half = match shift {
-                    0 => Fr::ZERO,
-                    s => Fr::from(1u64 << (s - 1)),
-                };
+                let half = Fr::from(d.unwrap_or(0) / 2);
                 let mm = if !matches!(node.op, QOp::MatMul { .. }) {
                     // Σ_a x(a)·G_ρ(a) = base − offset (crate::conv).
                     let (g, offset) = crate::model::dual_at(q, i, &rho)?;
@@ -182,7 +182,7 @@ pub(crate) fn prove_inner(
                 };
                 let r_range = match &rem_tables[i] {
                     Some(r) => {
-                        let table = logup::range_table(0, (1i64 << shift) - 1);
+                        let table = logup::range_table(0, d.unwrap_or(1) as i64 - 1);
                         let (p, pt, o) = logup::prove_zk(gens, &table, &r.evals, &mut t, rng)?;
                         claims.push((Err(i), pt, o));
                         Some(Box::new(p))

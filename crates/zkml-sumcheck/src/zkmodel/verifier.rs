@@ -57,8 +57,8 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
             _ => return Err(malformed("value commitment presence")),
         }
     }
-    for (node, c) in q.nodes.iter().zip(&proof.remainders) {
-        let needs = matches!(crate::model::rescale_shift(&node.op), Some(s) if s > 0);
+    for (i, c) in proof.remainders.iter().enumerate() {
+        let needs = crate::model::divisor(q, i).is_some();
         match (needs, c) {
             (false, None) => {}
             (true, Some(c)) => t.absorb_points(b"model/remainder", &c.rows),
@@ -96,7 +96,7 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
         let nv_out = num_vars(&q.values[out].shape);
         match (&node.op, np) {
             (
-                op @ (QOp::Conv { .. } | QOp::Reshape { .. }),
+                op @ (QOp::Conv { .. } | QOp::Reshape { .. } | QOp::AveragePool(_)),
                 ZkNodeProof::MatMul {
                     y_com,
                     r_com,
@@ -104,17 +104,19 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
                     r_range,
                     y_range,
                 },
-            ) if matches!(op, QOp::Conv { .. }) || crate::model::gathers(q, input_public, i) => {
-                let shift = &crate::model::rescale_shift(op).unwrap_or(0);
+            ) if !matches!(op, QOp::Reshape { .. })
+                || crate::model::gathers(q, input_public, i) =>
+            {
+                let d = crate::model::divisor(q, i);
                 // Σ_a x(a)·G_ρ(a) = 2^s·y + r − offset, committed (crate::conv).
                 let x = node.inputs[0];
                 let rho = t.challenges(b"model/rho", nv_out);
                 t.absorb_points(b"model/y_com", &[*y_com]);
-                let base: G1 = match (shift, r_com, &proof.remainders[i]) {
-                    (0, None, None) => (*y_com).into(),
-                    (s, Some(r), Some(_)) if *s > 0 => {
+                let base: G1 = match (d, r_com, &proof.remainders[i]) {
+                    (None, None, None) => (*y_com).into(),
+                    (Some(d), Some(r), Some(_)) => {
                         t.absorb_points(b"model/r_com", &[*r]);
-                        *y_com * Fr::from(1u64 << s) + r
+                        *y_com * Fr::from(d) + r
                     }
                     _ => return Err(malformed("conv remainder commitment")),
                 };
@@ -152,7 +154,7 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
                     &mut t,
                     &mut pending,
                     proof,
-                    (*shift, i, out),
+                    (d.unwrap_or(1), i, out),
                     (r_range, y_range),
                 )?;
             }
@@ -208,7 +210,7 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
                     &mut t,
                     &mut pending,
                     proof,
-                    (*shift, i, out),
+                    (1u64 << shift, i, out),
                     (r_range, y_range),
                 )?;
             }
@@ -331,7 +333,7 @@ fn range_checks<'a>(
     t: &mut Transcript,
     pending: &mut Vec<Pending<'a>>,
     proof: &'a ZkModelProof,
-    (shift, i, out): (u32, usize, usize),
+    (d, i, out): (u64, usize, usize),
     (r_range, y_range): RangeProofs<'_>,
 ) -> Result<()> {
     let (q, gens) = (&key.q, &key.gens);
@@ -339,7 +341,7 @@ fn range_checks<'a>(
     let nv_out = num_vars(&q.values[out].shape);
     match (r_range, &proof.remainders[i]) {
         (Some(p), Some(rc_)) => {
-            let tab = logup::range_table(0, (1i64 << shift) - 1);
+            let tab = logup::range_table(0, d as i64 - 1);
             let c = logup::verify_zk(gens, &tab, nv_out, p, t)?;
             pending.push(Pending::Committed(rc_, nv_out, c.point, c.value_com));
         }
