@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use halo2_axiom::dev::MockProver;
 use zkml_core::{
-    backend::{Backend, PublicValues, SetupOptions, Visibility},
+    backend::{Backend, PublicValues, SetupOptions, Vis, Visibility},
     exec::execute_int,
     ITensor, QGraph, QOp,
 };
@@ -290,4 +290,84 @@ fn every_layout_source_feeds_every_fusion_exactly() {
             }
         }
     }
+}
+
+/// A small CNN with the bench models' ops: Conv + bias → Relu → AveragePool →
+/// Reshape → MatMul → Add → Sigmoid, and a Softmax head.
+fn small_cnn() -> (zkml_core::Graph, Vec<Vec<zkml_core::FTensor>>) {
+    use zkml_core::{ops::Pool, Graph, Op};
+    let mut g = Graph::new();
+    let x = g.add_input("x", vec![1, 1, 5, 5]);
+    let w = g.add_const("w", common::det(&[3, 1, 2, 2], 1, 0.8));
+    let b = g.add_const("b", common::det(&[3], 2, 0.3));
+    let conv = zkml_core::ops::Conv {
+        kernel: [2, 2],
+        strides: [1, 1],
+        pads: [0; 4],
+        dilations: [1, 1],
+        group: 1,
+    };
+    let c = g
+        .add_node("conv", Op::Conv(conv), vec![x, w, b], "c")
+        .unwrap();
+    let r = g.add_node("relu", Op::Relu, vec![c], "r").unwrap();
+    let pool = Pool {
+        kernel: [2, 2],
+        strides: [2, 2],
+        pads: [0; 4],
+        dilations: [1, 1],
+        ceil_mode: false,
+        count_include_pad: false,
+    };
+    let p = g
+        .add_node("pool", Op::AveragePool(pool), vec![r], "p")
+        .unwrap();
+    let f = g
+        .add_node("flat", Op::Reshape { shape: vec![1, 12] }, vec![p], "f")
+        .unwrap();
+    let w2 = g.add_const("w2", common::det(&[12, 4], 3, 0.6));
+    let b2 = g.add_const("b2", common::det(&[4], 4, 0.2));
+    let m = g.add_node("fc", Op::MatMul, vec![f, w2], "m").unwrap();
+    let a = g.add_node("bias", Op::Add, vec![m, b2], "a").unwrap();
+    let s = g.add_node("sig", Op::Sigmoid, vec![a], "s").unwrap();
+    let sm = g
+        .add_node("softmax", Op::Softmax { axis: 1 }, vec![a], "sm")
+        .unwrap();
+    g.add_output(s);
+    g.add_output(sm);
+    let samples = (0..3)
+        .map(|i| vec![common::det(&[1, 1, 5, 5], 10 + i, 1.0)])
+        .collect();
+    (g, samples)
+}
+
+/// Item 8 of the soundness issue: no constraint of a model's layout reads an
+/// unassigned cell, for fixed, private and committed weights, with and
+/// without matrix checks, public, private and committed inputs and outputs.
+#[test]
+fn no_model_layout_reads_an_unassigned_cell() {
+    let (g, samples) = small_cnn();
+    let q = common::quantize_small(&g, &samples);
+    let t = zkml_core::exec::execute(&q, &samples[0]).unwrap();
+    let mut checked = 0;
+    for weights in [Vis::Fixed, Vis::Private, Vis::Committed] {
+        for (input, output) in [
+            (Vis::Public, Vis::Public),
+            (Vis::Private, Vis::Committed),
+            (Vis::Committed, Vis::Private),
+        ] {
+            let vis = Visibility {
+                input,
+                weights,
+                output,
+                ..Visibility::default()
+            };
+            for matrix_check in [false, true] {
+                let p = zkml_plonk::plan::plan_with(&q, &vis, None, matrix_check).unwrap();
+                checked += usize::from(p.shape.freivalds);
+                common::assert_no_unassigned_reads(&q, &t, &vis, &p.shape);
+            }
+        }
+    }
+    assert!(checked > 0, "no plan used the matrix check");
 }

@@ -66,6 +66,7 @@
 
 pub mod argmax;
 pub mod arith;
+pub mod audit;
 pub mod commit;
 pub mod freivalds;
 pub mod linear;

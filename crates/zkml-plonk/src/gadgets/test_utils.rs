@@ -113,11 +113,26 @@ impl GadgetCircuit {
         MockProver::run(self.k(), self, vec![self.publics()]).expect("synthesis")
     }
 
-    /// Asserts the honest circuit is satisfied.
+    /// Asserts the honest circuit is satisfied, and that no constraint reads
+    /// an unassigned cell with a non-zero weight ([`super::audit`]).
     pub fn assert_ok(&self) {
         if let Err(e) = self.mock().verify() {
             panic!("honest circuit rejected: {e:#?}");
         }
+        let bad = self.unassigned_reads();
+        assert!(bad.is_empty(), "reads of unassigned cells: {bad:?}");
+    }
+
+    /// The layout's reads of unassigned cells ([`super::audit::unassigned_reads`]).
+    pub fn unassigned_reads(&self) -> Vec<super::audit::UnassignedRead> {
+        let mut rec = super::audit::RecordSink::default();
+        let mut b = Builder::new(&mut rec, self.shape.clone(), false);
+        (self.build)(&mut b);
+        let shape = Shape {
+            n: self.shape.n.max(2),
+            ..self.shape.clone()
+        };
+        super::audit::unassigned_reads(&shape, &rec)
     }
 }
 

@@ -60,6 +60,7 @@ pub fn mock_circuit(
         .chain(&public.revealed)
         .map(|&v| fe(v as i128))
         .collect();
+    assert_no_unassigned_reads(q, t, vis, &plan.shape);
     let c = ZkmlCircuit {
         q: Arc::new(q.clone()),
         trace: Some(Arc::new(t.clone())),
@@ -142,4 +143,26 @@ pub fn assert_circuit_equals_trace(
         assert_eq!(got, want, "output `{}`", q.values[*id].name);
     }
     (b.freivalds_layers, b.row)
+}
+
+/// Asserts no constraint of `q`'s layout on `shape` reads, with a non-zero
+/// weight, an advice cell that nothing assigns ([`zkml_plonk::gadgets::audit`]).
+/// Run by [`mock_circuit`], so by every test that builds a model circuit.
+pub fn assert_no_unassigned_reads(
+    q: &QGraph,
+    t: &Trace,
+    vis: &Visibility,
+    shape: &zkml_plonk::gadgets::Shape,
+) {
+    use zkml_plonk::gadgets::audit::{unassigned_reads, RecordSink};
+    let mut rec = RecordSink::default();
+    let mut b = Builder::new(&mut rec, shape.clone(), false);
+    lay_out(&mut b, q, Some(t), vis).unwrap();
+    let bad = unassigned_reads(shape, &rec);
+    assert!(
+        bad.is_empty(),
+        "{} reads of unassigned cells, first: {:?}",
+        bad.len(),
+        &bad[..bad.len().min(5)]
+    );
 }

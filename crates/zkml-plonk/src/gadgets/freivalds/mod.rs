@@ -46,8 +46,10 @@
 //!         Σ pairs + acc[-1] = 0; unused pair slots hold a copy of the constant 0
 //! ```
 //!
-//! E4 rows leave E1 as `Σ wx_i·x_i = 0` on cells nothing reads (the prover
-//! leaves them 0). E4 is degree 3 (`q·h·acc[-1]`), E5 degree 2.
+//! E4 rows leave E1 as `Σ wx_i·x_i = 0`: each `x_i` with a non-zero
+//! coefficient is a copy of the constant 0, so E1 holds trivially and no
+//! constraint reads an unassigned cell ([`super::audit`]). E4 is degree 3
+//! (`q·h·acc[-1]`), E5 degree 2.
 
 use halo2_axiom::{
     halo2curves::{bn256::Fr, ff::Field},
@@ -157,6 +159,7 @@ impl FreivaldsInstructions for Builder<'_> {
             .alpha
             .map(|a| (0..n).rev().map(|e| a.pow_vartime([e as u64])).collect());
         let alpha_n = self.alpha.map(|a| a.pow_vartime([n as u64]));
+        let zero = self.constant(0);
         let mut acc: Option<FeWire> = None;
         for chunk in padded.chunks(n) {
             let row = self.next_row();
@@ -170,6 +173,10 @@ impl FreivaldsInstructions for Builder<'_> {
             };
             for (i, &c) in chunk.iter().enumerate() {
                 self.seti(Fix::Wx(i), row, c);
+                if c != 0 {
+                    // E1 weighs `x_i` by `c` on this row too: pin it to 0.
+                    self.copy_in(&zero, Adv::X(i), row);
+                }
                 let pw = slot_pows.as_ref().map(|p| p[i]);
                 v = v.zip(pw).map(|(v, pw)| v + fe(c) * pw);
             }
