@@ -52,7 +52,7 @@ pub enum Error {
     /// An integer value left the range the backends will check.
     #[error(
         "tensor `{tensor}` (output of node `{node}`, {op}) reached {value} (≈{real:.4}), outside the \
-         calibrated range ±{bound} at scale 2^-{scale}; calibrate with inputs that cover this one \
+         calibrated range [-{bound}-1, {bound}] at scale 2^-{scale}; calibrate with inputs that cover this one \
          (`--calibration FILE`) or lower the scale"
     )]
     OutOfRange {
@@ -66,7 +66,7 @@ pub enum Error {
         value: i64,
         /// Its real value.
         real: f64,
-        /// The allowed magnitude.
+        /// The range is `[−bound − 1, bound]` ([`crate::QGraph::range`]).
         bound: i64,
         /// The tensor's scale exponent.
         scale: i32,

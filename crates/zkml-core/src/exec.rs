@@ -94,8 +94,9 @@ fn eval_qop_any_layout(op: &QOp, x: &[&ITensor]) -> ITensor {
 
 fn check_range(q: &QGraph, id: usize, t: &ITensor, node: &str, op: &'static str) -> Result<()> {
     let bound = q.bound();
-    // `unsigned_abs`: `i64::MIN.abs()` overflows (wraps to itself in release).
-    if let Some(&value) = t.iter().find(|v| v.unsigned_abs() > bound.unsigned_abs()) {
+    // The two's complement range (`QGraph::range`): what the circuit checks.
+    let range = q.range();
+    if let Some(&value) = t.iter().find(|v| !range.contains(v)) {
         let v = &q.values[id];
         return Err(Error::OutOfRange {
             tensor: v.name.clone(),

@@ -124,14 +124,24 @@ pub struct QGraph {
     pub inputs: Vec<usize>,
     /// Model outputs.
     pub outputs: Vec<usize>,
-    /// Activations (inputs and node outputs) lie in `±(2^(act_bits−1) − 1)`.
+    /// Activations (inputs and node outputs) are `act_bits`-bit two's
+    /// complement integers ([`QGraph::range`]).
     pub act_bits: u32,
 }
 
 impl QGraph {
-    /// The largest allowed activation magnitude.
+    /// The largest activation magnitude quantization aims for, `2^(b−1) − 1`
+    /// (scales keep the calibrated values within `±bound`).
     pub fn bound(&self) -> i64 {
         (1i64 << (self.act_bits - 1)) - 1
+    }
+
+    /// The activations the executor admits, `[−2^(b−1), 2^(b−1) − 1]`
+    /// (`b = act_bits`): exactly what the circuits' range checks admit (a
+    /// `b`-bit limb decomposition of `v + 2^(b−1)`), so an execution the
+    /// executor refuses has no proof, and vice versa.
+    pub fn range(&self) -> std::ops::RangeInclusive<i64> {
+        -(1i64 << (self.act_bits - 1))..=self.bound()
     }
 }
 

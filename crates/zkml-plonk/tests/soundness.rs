@@ -204,7 +204,8 @@ fn source(g: &mut QBuilder, kind: usize) -> usize {
 
 /// Every layout-changing source feeding every fusing producer (Mul by a
 /// constant, Mul of two activations, MatMul, Conv), each followed by a fused
-/// Add of per-element constants and a fused Relu or Clip: the circuit computes
+/// Add of per-element constants and a fused Relu or Clip (lower bound 0, the
+/// one fused; its upper bound is a select row): the circuit computes
 /// the trace exactly (on multiply-accumulate rows and by the matrix check) and
 /// the MockProver is satisfied.
 #[test]
@@ -253,7 +254,7 @@ fn every_layout_source_feeds_every_fusion_exactly() {
             let act = if consumer % 2 == 0 {
                 QOp::Relu
             } else {
-                QOp::Clip { min: -5, max: 40 }
+                QOp::Clip { min: 0, max: 40 }
             };
             let out = g.node("act", act, &[z], &shape);
             g.output(out);
@@ -280,9 +281,14 @@ fn every_layout_source_feeds_every_fusion_exactly() {
                 let laid = lay_out(&mut b, &q, Some(&t), &vis).unwrap();
                 let n = q.nodes.len();
                 assert_eq!(
-                    laid.node_rows[n - 2..],
-                    [0, 0],
-                    "source {src}, consumer {consumer}: not fused"
+                    laid.node_rows[n - 2],
+                    0,
+                    "source {src}, consumer {consumer}: Add not fused"
+                );
+                assert_eq!(
+                    laid.node_rows[n - 1],
+                    0,
+                    "source {src}, consumer {consumer}: activation not fused"
                 );
                 MockProver::run(k, &c, vec![inst])
                     .unwrap()
@@ -370,4 +376,164 @@ fn no_model_layout_reads_an_unassigned_cell() {
         }
     }
     assert!(checked > 0, "no plan used the matrix check");
+}
+
+/// Item 3: linear rows with shift 0 had no range check, so `a + b` with
+/// `a = b = 2000` and 12-bit activations (range `[−2048, 2047]`) verified with
+/// output 4000, which the executor refuses. A prover feeding the circuit's own
+/// values (the executor cannot produce this trace) now fails the output's
+/// range lookup, and its real proof is rejected.
+#[test]
+fn linear_outputs_are_range_checked_like_the_executor() {
+    let mut g = QBuilder::new(12);
+    let a = g.input("a", &[1]);
+    let b = g.input("b", &[1]);
+    let y = g.node("add", QOp::Add { align: [0, 0] }, &[a, b], &[1]);
+    g.output(y);
+    let q = g.finish();
+    let x = |v: i64| ITensor::from_shape_vec(vec![1], vec![v]).unwrap();
+    assert!(matches!(
+        execute_int(&q, vec![x(2000), x(2000)]),
+        Err(zkml_core::Error::OutOfRange { value: 4000, .. })
+    ));
+    // The edges of the range: the executor and the circuit agree.
+    let vis = Visibility::default();
+    let p = plan(&q, &vis, None).unwrap();
+    for (u, v) in [(2000, 47), (-2000, -48)] {
+        let t = execute_int(&q, vec![x(u), x(v)]).unwrap();
+        let (c, k, inst) = common::mock_circuit(&q, &t, &vis, &p);
+        MockProver::run(k, &c, vec![inst])
+            .unwrap()
+            .assert_satisfied();
+    }
+    for (u, v) in [(2000, 48), (-2000, -49)] {
+        assert!(execute_int(&q, vec![x(u), x(v)]).is_err());
+    }
+
+    let mut forged = execute_int(&q, vec![x(0), x(0)]).unwrap();
+    forged.values[a] = x(2000);
+    forged.values[b] = x(2000);
+    forged.values[y] = x(4000);
+    let (c, k, inst) = common::mock_circuit(&q, &forged, &vis, &p);
+    let failures = MockProver::run(k, &c, vec![inst])
+        .unwrap()
+        .verify()
+        .unwrap_err();
+    // The witness generator splits 4000 + 2048 into in-range limbs that do
+    // not sum to it: E2 (the range equation, constraint 1 of the main gate)
+    // fails on the Add's row. Limbs that did sum to it would fail the lookup.
+    let kinds: Vec<String> = failures.iter().map(common::failures::kind).collect();
+    assert_eq!(kinds, ["Constraint 1 in gate 0 ('main')"]);
+
+    let be = common::backend();
+    let (pk, vk) = be.setup(&q, &SetupOptions::default()).unwrap();
+    let (proof, public) = be.prove(&pk, &q, &forged).unwrap();
+    assert_eq!(public.outputs[0], [4000]);
+    assert!(matches!(
+        be.verify(&vk, &public, &proof),
+        Err(PlonkError::Rejected(_))
+    ));
+}
+
+/// Item 3: a fused max with a nonzero lower bound admitted a pre-activation
+/// `y` in `[lo − 2^b, lo + 2^b)`; Clip with a nonzero minimum is no longer
+/// fused (its own select row, on a range-checked input).
+#[test]
+fn clip_with_a_nonzero_minimum_is_not_fused() {
+    let mut g = QBuilder::new(12);
+    let x = g.input("x", &[1, 3]);
+    let w = g.constant("w", &[3, 2], &[3, -1, 2, 5, -4, 1]);
+    let m = g.node("mm", QOp::MatMul { shift: 1 }, &[x, w], &[1, 2]);
+    let c = g.node("clip", QOp::Clip { min: -9, max: 30 }, &[m], &[1, 2]);
+    g.output(c);
+    let q = g.finish();
+    let t = execute_int(
+        &q,
+        vec![ITensor::from_shape_vec(vec![1, 3], vec![7, -3, 11]).unwrap()],
+    )
+    .unwrap();
+    let vis = Visibility::default();
+    let p = plan(&q, &vis, None).unwrap();
+    let mut sink = NullSink;
+    let mut b = Builder::new(&mut sink, p.shape.clone(), false);
+    let laid = lay_out(&mut b, &q, Some(&t), &vis).unwrap();
+    assert!(laid.node_rows[1] > 0, "the Clip has rows of its own");
+    let (c, k, inst) = common::mock_circuit(&q, &t, &vis, &p);
+    MockProver::run(k, &c, vec![inst])
+        .unwrap()
+        .assert_satisfied();
+}
+
+/// `x·W + b` with private weights: a bias is a free summand of its output.
+fn private_bias_model(b: [i64; 2]) -> QGraph {
+    let mut g = QBuilder::new(12);
+    let x = g.input("x", &[1, 3]);
+    let w = g.constant("w", &[3, 2], &[3, -1, 2, 5, -4, 1]);
+    let m = g.node("mm", QOp::MatMul { shift: 1 }, &[x, w], &[1, 2]);
+    let bias = g.constant("b", &[2], &b);
+    let y = g.node("add", QOp::Add { align: [0, 0] }, &[m, bias], &[1, 2]);
+    g.output(y);
+    g.finish()
+}
+
+/// Item 7: private weights were free field elements, so any bias reached any
+/// output. They are now range checked to the weight width (10 bits here, the
+/// minimum: `[−512, 511]`), which the key binds: a bias of 1500 moves the
+/// output by 1500 but cannot be proven under the honest model's key.
+#[test]
+fn private_weights_are_range_checked_to_their_width() {
+    let vis = Visibility {
+        weights: Vis::Private,
+        ..Visibility::default()
+    };
+    let x = vec![ITensor::from_shape_vec(vec![1, 3], vec![7, -3, 11]).unwrap()];
+    let q = private_bias_model([4, -6]);
+    assert_eq!(zkml_plonk::commit::weight_bits(&q), 10);
+    let t = execute_int(&q, x.clone()).unwrap();
+    let p = plan(&q, &vis, None).unwrap();
+    let (c, k, inst) = common::mock_circuit(&q, &t, &vis, &p);
+    MockProver::run(k, &c, vec![inst.clone()])
+        .unwrap()
+        .assert_satisfied();
+
+    let be = common::backend();
+    let (pk, vk) = be
+        .setup(
+            &q,
+            &SetupOptions {
+                visibility: vis.clone(),
+                k: None,
+            },
+        )
+        .unwrap();
+    let (proof, public) = be.prove(&pk, &q, &t).unwrap();
+    be.verify(&vk, &public, &proof).unwrap();
+
+    // The forger's model: the same shapes, a bias outside the width.
+    let forged_q = private_bias_model([1500, -1500]);
+    let forged_t = execute_int(&forged_q, x).unwrap();
+    assert_ne!(forged_t.values[forged_q.outputs[0]], t.values[q.outputs[0]]);
+    assert!(matches!(
+        be.prove(&pk, &forged_q, &forged_t),
+        Err(PlonkError::WrongModel { .. })
+    ));
+    let forged_public = PublicValues::from_trace(&forged_q, &forged_t, &vis);
+    let forged_inst: Vec<_> = forged_public
+        .inputs
+        .iter()
+        .chain(&forged_public.outputs)
+        .flatten()
+        .map(|&v| fe(v as i128))
+        .collect();
+    let proof = be
+        .prove_unchecked(
+            &pk,
+            &honest_circuit(&forged_q, &forged_t, &vis, &p.shape),
+            &forged_inst,
+        )
+        .unwrap();
+    assert!(matches!(
+        be.verify(&vk, &forged_public, &proof),
+        Err(PlonkError::Rejected(_))
+    ));
 }

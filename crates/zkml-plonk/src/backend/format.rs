@@ -37,6 +37,10 @@ pub fn model_hash(q: &QGraph, vis: &Visibility, shape: &Shape, k: u32) -> [u8; 3
     if vis.weights == Vis::Committed {
         h.update(format!("committed weights: {} bits|", crate::commit::weight_bits(q)).as_bytes());
     }
+    if vis.weights == Vis::Private {
+        // Private weights are range checked to this width: part of the statement.
+        h.update(format!("private weights: {} bits|", crate::commit::weight_bits(q)).as_bytes());
+    }
     if matches!(vis.weights, Vis::Private | Vis::Committed) {
         // Private weights are not part of the statement: hash their shapes only,
         // so one verifying key serves every weight assignment.

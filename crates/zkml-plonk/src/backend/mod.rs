@@ -115,7 +115,7 @@ pub struct PublicLayout {
     pub inputs: Vec<usize>,
     /// Elements per model output.
     pub outputs: Vec<usize>,
-    /// Largest input magnitude.
+    /// Public inputs lie in `[−bound − 1, bound]` (`QGraph::range`).
     pub bound: i64,
     /// How many values `vis.reveal` reveals ([`zkml_core::reveal::revealed_count`]).
     pub revealed: usize,
@@ -188,12 +188,11 @@ impl PublicLayout {
                     )));
                 }
                 if what == "inputs" {
-                    if let Some(bad) = vals
-                        .iter()
-                        .find(|v| v.unsigned_abs() > self.bound.unsigned_abs())
-                    {
+                    // The executor's range (`QGraph::range`): `[−bound − 1, bound]`.
+                    let lo = -self.bound.saturating_abs() - 1;
+                    if let Some(bad) = vals.iter().find(|&&v| v < lo || v > self.bound) {
                         return Err(PlonkError::PublicValues(format!(
-                            "inputs[{i}] holds {bad}, outside ±{}",
+                            "inputs[{i}] holds {bad}, outside [{lo}, {}]",
                             self.bound
                         )));
                     }

@@ -55,7 +55,10 @@ pub(super) fn plan_chain(q: &QGraph, ni: usize, uses: &[usize], private_w: bool)
     if uses[cur] == 1 && next < q.nodes.len() && q.nodes[next].inputs == [cur] {
         match q.nodes[next].op {
             QOp::Relu => chain.act = Some(next),
-            QOp::Clip { min, .. } if min > -q.bound() => chain.act = Some(next),
+            // Only a lower bound of 0: the fused row then range checks the
+            // pre-activation value to exactly the activation range
+            // ([`crate::gadgets::linear`]); another bound stays a select row.
+            QOp::Clip { min: 0, .. } => chain.act = Some(next),
             _ => {}
         }
     }

@@ -199,14 +199,16 @@ impl Walker<'_, '_> {
             QOp::Clip { min, max } => {
                 let (lo, hi) = (*min as i128, *max as i128);
                 self.wires(x[0])?.mapv(|w| {
-                    let w = if lo > -bound {
+                    // The range is [−bound − 1, bound]: a lower bound at or
+                    // below its bottom, or an upper one at or above its top, is a no-op.
+                    let w = if lo > -bound - 1 {
                         self.b.max_const(&w, lo)
                     } else {
                         w
                     };
                     if hi >= bound {
                         w
-                    } else if lo > -bound {
+                    } else if lo > -bound - 1 {
                         self.b.min_const_above(&w, hi, lo)
                     } else {
                         self.b.min_const(&w, hi)
@@ -231,7 +233,7 @@ impl Walker<'_, '_> {
                     if n.count_ones() == 1 {
                         self.b.linear(&terms, 0, n.trailing_zeros())
                     } else {
-                        let s = self.combine(terms, 0);
+                        let s = self.b.sum_exact(&terms, 0);
                         self.b.rdiv(&s, n)
                     }
                 })
@@ -296,7 +298,7 @@ impl Walker<'_, '_> {
                         if n.count_ones() == 1 {
                             self.b.linear(&terms, 0, n.trailing_zeros())
                         } else {
-                            let s = self.combine(terms, 0);
+                            let s = self.b.sum_exact(&terms, 0);
                             self.b.rdiv(&s, n)
                         }
                     })

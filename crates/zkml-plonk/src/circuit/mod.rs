@@ -11,7 +11,7 @@
 //! | MatMul of two activations | [`arith`](crate::gadgets::arith) products, then a sum |
 //! | Add, Sub (alignment shifts) | [`linear`](crate::gadgets::linear) |
 //! | Mul | [`arith`](crate::gadgets::arith) or [`linear`](crate::gadgets::linear) (constant factor) |
-//! | Relu, Clip, MaxPool, LeakyRelu (slope in [0, 1]) | [`select`](crate::gadgets::select) (Relu and Clip's lower bound fused into a preceding rescale) |
+//! | Relu, Clip, MaxPool, LeakyRelu (slope in [0, 1]) | [`select`](crate::gadgets::select) (Relu and a Clip with minimum 0 fused into a preceding rescale) |
 //! | ReduceSum, ReduceMean | [`linear`](crate::gadgets::linear) sum, [`rdiv`](crate::gadgets::rdiv) |
 //! | AveragePool | [`linear`](crate::gadgets::linear) sum, [`rdiv`](crate::gadgets::rdiv) |
 //! | Sigmoid, Tanh | [`table`](crate::gadgets::table): clamp to the saturation points, one lookup |
@@ -21,18 +21,27 @@
 //! Weights: `Fixed` (default) bakes every constant into fixed columns (zero
 //! weights skipped; the verifying key binds them). `Private` makes every
 //! constant tensor a witness cell copied into the products (Conv and MatMul as
-//! pairs `x·w` through `q_pairs`, Mul as products): the layout never depends on
-//! the weight values, one verifying key serves every weight assignment of the
-//! same shapes, and the statement is "some weights (elements of F_p, not range
-//! checked) give these outputs". `Committed` weights are private weights
-//! laid out first, in range rows that check each to the weight width, and
-//! hashed with a blinding into a public commitment ([`crate::commit`],
+//! pairs `x·w` through `q_pairs`, Mul as products), laid out first in range
+//! rows that check each to the weight width ([`weight_bits`], two per row):
+//! the layout never depends on the weight values beyond that width, one
+//! verifying key serves every weight assignment of the same shapes and width,
+//! and the statement is "some weights of at most that many bits give these
+//! outputs" — no particular model (see the README's visibility section).
+//! `Committed` weights are private weights hashed with a blinding into a
+//! public commitment ([`crate::commit`],
 //! [`crate::gadgets::commit`]). `Public` weights are refused.
 //!
 //! Fusion (exact identities, only when the intermediate has that one consumer):
 //! Conv/MatMul/Mul, then an Add/Sub of a constant (`rshift(S, d) + B =
-//! rshift(S + B·2^d, d)`), then Relu or Clip's lower bound (`max(y, lo)` in the
-//! same row), then Clip's upper bound (one select row).
+//! rshift(S + B·2^d, d)`), then Relu or a Clip with minimum 0 (`max(y, 0)` in
+//! the same row), then Clip's upper bound (one select row).
+//!
+//! Range checks: every node output is range checked to the executor's range
+//! `[−2^(b−1), 2^(b−1) − 1]` ([`zkml_core::QGraph::range`]), with one
+//! exception: the product feeding a fused Add/Sub (`rshift(S, d)`, never a
+//! cell) is not, only the sum `rshift(S, d) + B` is; the executor still range
+//! checks that intermediate, so an execution where only it leaves the range
+//! proves but does not execute (the output is still the exact integer function).
 //!
 //! Public values (instance column): the model inputs (flattened, in order) when
 //! public, then the outputs when public, then what [`Visibility::reveal`]
@@ -179,8 +188,9 @@ impl Walker<'_, '_> {
         self.b.mul_max(a, b, extra, shift, self.fuse_max)
     }
 
-    /// Committed weights: every committed constant in range rows (checked to
-    /// the weight width), in value order; their cells serve every later use.
+    /// Hidden (private or committed) weights: every constant a node reads or
+    /// the model outputs, in range rows (checked to the weight width), in value
+    /// order; their cells serve every later use.
     /// Returns the cells in commitment order and the width.
     fn committed_weights(&mut self, trace: Option<&Trace>) -> (Vec<Wire>, u32) {
         let bits = weight_bits(self.q);
@@ -309,7 +319,9 @@ pub fn lay_out_with(
         w.vals[id] = Some(ArrayD::from_shape_vec(IxDyn(&shape), cells).unwrap());
     }
     let input_rows = w.b.row - start;
-    let weight_cells = (vis.weights == Vis::Committed).then(|| w.committed_weights(trace));
+    // Hidden weights (private or committed) are range checked to the weight
+    // width first; committed ones are then hashed into their commitment.
+    let weight_cells = w.private_w.then(|| w.committed_weights(trace));
     let mut uses = vec![0usize; q.values.len()];
     for n in &q.nodes {
         for &i in &n.inputs {
@@ -392,7 +404,7 @@ pub fn lay_out_with(
         let c = w.b.commit(&cells, q.act_bits, blinds.input);
         w.b.make_public_fe(&c);
     }
-    if let Some((cells, bits)) = weight_cells {
+    if let Some((cells, bits)) = weight_cells.filter(|_| vis.weights == Vis::Committed) {
         let c = w.b.commit(&cells, bits, blinds.weights);
         w.b.make_public_fe(&c);
     }

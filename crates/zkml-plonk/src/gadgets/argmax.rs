@@ -95,7 +95,8 @@ fn lay_out_argmax(b: &mut Builder<'_>, ys: &[Wire], c: Option<usize>, m: Option<
     // c = n·m − Σ r_j.
     let mut terms = vec![(m_cell, n as i128)];
     terms.extend(rs.iter().map(|r| (*r, -1)));
-    b.linear(&terms, 0, 0)
+    // c ∈ [0, n): a class index, not an activation (no range check).
+    b.sum_exact(&terms, 0)
 }
 
 #[cfg(test)]

@@ -9,11 +9,19 @@
 //!
 //! ```text
 //! row j < m−1: x = terms[j·n ..], acc = S_j          E1: Σ w·x + [j>0]·acc[-1] + [j=0]·c − acc = 0
-//! row m−1, d = 0: acc = S                            E1: as above
+//! row m−1, d = 0: acc = y = S, lk = limbs(y + 2^(b−1))
+//!     E1: as above          E2: acc + 2^(b−1) − Σ 2^(t·k)·y_k = 0
 //! row m−1, d > 0: acc = y, lk = limbs(r) ++ limbs(y + 2^(b−1))
 //!     E1: Σ w·x + acc[-1] + [m=1]·c + 2^(d−1) − 2^d·acc − Σ 2^(t·k)·r_k = 0
 //!     E2: acc + 2^(b−1) − Σ 2^(t·k)·y_k = 0
 //! ```
+//!
+//! Every output is range checked to the executor's activation range
+//! `[−2^(b−1), 2^(b−1))` ([`zkml_core::QGraph::range`]), with or without a
+//! shift: the node outputs these rows compute (Add/Sub, Concat alignment,
+//! sums, Conv/MatMul/Mul) are exactly the values the executor range checks.
+//! [`LinearInstructions::sum_exact`] is the one unchecked form, for
+//! intermediate sums that a later gadget divides (AveragePool, ReduceMean).
 //!
 //! Fused `z = max(y, lo)` (a Relu or Clip lower bound that is the only consumer
 //! of `y`): with `β = b − 1` for `lo = 0`, else `β = b`, the last row holds
@@ -27,7 +35,10 @@
 //! ```
 //!
 //! `s = 1` ⇔ `y ≥ lo`, and then `Σ ℓ = y − lo`; so `acc = lo + s·(y − lo) = max(y, lo)`.
-//! `y`'s range is `[lo − 2^β, lo + 2^β)`, which keeps the rounding unique as below.
+//! `y`'s range is `[lo − 2^β, lo + 2^β)`, which keeps the rounding unique as
+//! below; for `lo = 0` that is exactly the activation range, so the model
+//! layout fuses only `lo = 0` (Relu, Clip with min 0): `y` is a node output the
+//! executor range checks.
 //!
 //! Soundness: the partial sums are forced by E1. On the last row the limbs
 //! give `r ∈ [0, 2^d)` and `y ∈ [−2^(b−1), 2^(b−1))`, so `|2^d·y + r| < 2^(d+b) ≪ p`
@@ -48,6 +59,11 @@ pub trait LinearInstructions {
     fn linear(&mut self, terms: &[(Wire, i128)], c: i128, shift: u32) -> Wire {
         self.linear_max(terms, c, shift, None)
     }
+
+    /// `Σ w_i·x_i + c` exactly, with no range check on the result: an
+    /// intermediate sum the caller bounds (a window sum before its rounding
+    /// division). Every other form range checks its output.
+    fn sum_exact(&mut self, terms: &[(Wire, i128)], c: i128) -> Wire;
 
     /// `max(rshift(Σ w_i·x_i + c, shift), lo)` when `max_with = Some(lo)`, fused in the last row.
     fn linear_max(
@@ -83,6 +99,10 @@ pub trait LinearInstructions {
 }
 
 impl LinearInstructions for Builder<'_> {
+    fn sum_exact(&mut self, terms: &[(Wire, i128)], c: i128) -> Wire {
+        self.linear_terms(terms, c, 0, None, false)
+    }
+
     fn linear_max(
         &mut self,
         terms: &[(Wire, i128)],
@@ -90,16 +110,7 @@ impl LinearInstructions for Builder<'_> {
         shift: u32,
         max_with: Option<i128>,
     ) -> Wire {
-        let n = self.shape.n;
-        self.linear_chain(terms, n, c, shift, max_with, |b, row, chunk| {
-            let mut part = Some(0i128);
-            for (i, (w, k)) in chunk.iter().enumerate() {
-                b.copy_in(w, Adv::X(i), row);
-                b.seti(Fix::Wx(i), row, *k);
-                part = part.zip(w.val).map(|(s, v)| s + v * k);
-            }
-            part
-        })
+        self.linear_terms(terms, c, shift, max_with, true)
     }
 
     fn linear_pairs(
@@ -112,7 +123,7 @@ impl LinearInstructions for Builder<'_> {
         let per = self.shape.n / 2;
         // Every pair slot of a row enters E1: unused slots get a zero left factor.
         let zero = self.constant(0);
-        self.linear_chain(pairs, per, c, shift, max_with, |b, row, chunk| {
+        self.linear_chain(pairs, per, c, shift, max_with, true, |b, row, chunk| {
             b.set(Fix::QPairs, row, Fr::ONE);
             let mut part = Some(0i128);
             for (i, (a, w)) in chunk.iter().enumerate() {
@@ -138,10 +149,16 @@ impl LinearInstructions for Builder<'_> {
         if let Some(lo) = max_with {
             return max_tail(self, row, sum, c1, shift, lo);
         }
+        let off = self.act_offset();
+        let b = self.shape.act_bits;
         if shift == 0 {
-            self.set(Fix::A1, row, -Fr::ONE);
-            self.seti(Fix::C1, row, c1);
-            return self.put(Adv::Acc, row, sum);
+            // E1: S − acc = 0; E2: acc + 2^(b−1) − Σ limbs = 0.
+            let out = self.exact_tail(row, sum, c1);
+            self.set(Fix::A2, row, Fr::ONE);
+            self.seti(Fix::C2, row, off);
+            let mut next = 0;
+            self.range_limbs(row, Eqn::E2, &mut next, sum.map(|y| y + off), b, -Fr::ONE);
+            return out;
         }
         let d = shift;
         let half = 1i128 << (d - 1);
@@ -155,16 +172,43 @@ impl LinearInstructions for Builder<'_> {
         let mut next = 0;
         self.range_limbs(row, Eqn::E1, &mut next, r, d, -Fr::ONE);
         let out = self.put(Adv::Acc, row, y);
-        let off = self.act_offset();
         self.set(Fix::A2, row, Fr::ONE);
         self.seti(Fix::C2, row, off);
-        let b = self.shape.act_bits;
         self.range_limbs(row, Eqn::E2, &mut next, y.map(|y| y + off), b, -Fr::ONE);
         out
     }
 }
 
 impl Builder<'_> {
+    /// `rshift(Σ w_i·x_i + c, shift)` on multiply-accumulate rows; `check =
+    /// false` (only with `shift = 0` and no max) leaves the sum unchecked.
+    fn linear_terms(
+        &mut self,
+        terms: &[(Wire, i128)],
+        c: i128,
+        shift: u32,
+        max_with: Option<i128>,
+        check: bool,
+    ) -> Wire {
+        let n = self.shape.n;
+        self.linear_chain(terms, n, c, shift, max_with, check, |b, row, chunk| {
+            let mut part = Some(0i128);
+            for (i, (w, k)) in chunk.iter().enumerate() {
+                b.copy_in(w, Adv::X(i), row);
+                b.seti(Fix::Wx(i), row, *k);
+                part = part.zip(w.val).map(|(s, v)| s + v * k);
+            }
+            part
+        })
+    }
+
+    /// The last row of an exact sum: `E1: S − acc = 0`, `acc` unchecked.
+    fn exact_tail(&mut self, row: usize, sum: Option<i128>, c1: i128) -> Wire {
+        self.set(Fix::A1, row, -Fr::ONE);
+        self.seti(Fix::C1, row, c1);
+        self.put(Adv::Acc, row, sum)
+    }
+
     /// The row chain shared by [`LinearInstructions::linear_max`] and
     /// [`LinearInstructions::linear_pairs`]: `items` in chunks of `per` (one
     /// empty chunk when there are none), one row each. `fill` lays a chunk's
@@ -172,7 +216,8 @@ impl Builder<'_> {
     /// is unknown). The first row adds the constant `c`; every later row takes
     /// the previous row's `acc` (`P1`); every row but the last stores the running
     /// sum in `acc` (`A1 = −1`, `C1`), and the last one ends in
-    /// [`LinearInstructions::rescale_tail`].
+    /// [`LinearInstructions::rescale_tail`] (or, unchecked, an exact sum).
+    #[allow(clippy::too_many_arguments)]
     fn linear_chain<T>(
         &mut self,
         items: &[T],
@@ -180,6 +225,7 @@ impl Builder<'_> {
         c: i128,
         shift: u32,
         max_with: Option<i128>,
+        check: bool,
         mut fill: impl FnMut(&mut Self, usize, &[T]) -> Option<i128>,
     ) -> Wire {
         let chunks: Vec<&[T]> = if items.is_empty() {
@@ -204,6 +250,8 @@ impl Builder<'_> {
                 self.set(Fix::A1, row, -Fr::ONE);
                 self.seti(Fix::C1, row, c1);
                 self.put(Adv::Acc, row, sum);
+            } else if !check && shift == 0 && max_with.is_none() {
+                out = Some(self.exact_tail(row, sum, c1));
             } else {
                 out = Some(self.rescale_tail(row, sum, c1, shift, max_with));
             }

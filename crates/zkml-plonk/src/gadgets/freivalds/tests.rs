@@ -108,6 +108,9 @@ fn unused_pair_slots_cannot_carry_a_product() {
             bl.put(Adv::X(2), y.row, Some(5));
             bl.put(Adv::X(3), y.row, Some(8));
             let y = bl.put(Adv::Acc, y.row, Some(-42 + 40));
+            // The output's range limbs, for −2 + 2^15 = 0x7ffe.
+            bl.put(Adv::Lk(0), y.row, Some(0xfe));
+            bl.put(Adv::Lk(1), y.row, Some(0x7f));
             bl.make_public(&y);
         },
         4,
