@@ -335,7 +335,14 @@ fn small_cnn() -> (zkml_core::Graph, Vec<Vec<zkml_core::FTensor>>) {
     let b2 = g.add_const("b2", common::det(&[4], 4, 0.2));
     let m = g.add_node("fc", Op::MatMul, vec![f, w2], "m").unwrap();
     let a = g.add_node("bias", Op::Add, vec![m, b2], "a").unwrap();
-    let s = g.add_node("sig", Op::Sigmoid, vec![a], "s").unwrap();
+    let s = g
+        .add_node(
+            "sig",
+            Op::Table(zkml_core::ops::TableFn::Sigmoid),
+            vec![a],
+            "s",
+        )
+        .unwrap();
     let sm = g
         .add_node("softmax", Op::Softmax { axis: 1 }, vec![a], "sm")
         .unwrap();
