@@ -357,3 +357,90 @@ fn convs_with_hidden_weights_are_refused() {
     assert!(err.to_string().contains("constants"), "{err}");
     assert!(ZkSumcheckBackend.setup(&q, &opts(Vis::Private)).is_err());
 }
+
+/// The benchmark LeNet (as `zkml-plonk/tests/bench_models.rs` builds it):
+/// conv5×5(6) → ReLU → avgpool2 → conv5×5(16) → ReLU → avgpool2 → Flatten →
+/// 256-120 → ReLU → 84 → ReLU → 10.
+pub(crate) fn lenet() -> (QGraph, Trace) {
+    let mut g = Graph::new();
+    let x = g.add_input("x", vec![1, 1, 28, 28]);
+    let pool = zkml_core::ops::pool::Pool {
+        kernel: [2, 2],
+        strides: [2, 2],
+        pads: [0; 4],
+        dilations: [1, 1],
+        ceil_mode: false,
+        count_include_pad: false,
+    };
+    let c = Conv {
+        kernel: [5, 5],
+        strides: [1, 1],
+        pads: [0; 4],
+        dilations: [1, 1],
+        group: 1,
+    };
+    let c1 = conv(&mut g, x, 1, 6, c.clone(), "1", 9);
+    let r1 = g.add_node("r1", Op::Relu, vec![c1], "r1").unwrap();
+    let p1 = g
+        .add_node("p1", Op::AveragePool(pool.clone()), vec![r1], "p1")
+        .unwrap();
+    let c2 = conv(&mut g, p1, 6, 16, c, "2", 21);
+    let r2 = g.add_node("r2", Op::Relu, vec![c2], "r2").unwrap();
+    let p2 = g
+        .add_node("p2", Op::AveragePool(pool), vec![r2], "p2")
+        .unwrap();
+    let f = g
+        .add_node(
+            "fl",
+            Op::Reshape {
+                shape: vec![1, 256],
+            },
+            vec![p2],
+            "fl",
+        )
+        .unwrap();
+    let d1 = dense(&mut g, f, 256, 120, "1", 31);
+    let d1 = g.add_node("dr1", Op::Relu, vec![d1], "dr1").unwrap();
+    let d2 = dense(&mut g, d1, 120, 84, "2", 41);
+    let d2 = g.add_node("dr2", Op::Relu, vec![d2], "dr2").unwrap();
+    let d3 = dense(&mut g, d2, 84, 10, "3", 51);
+    g.add_output(d3);
+    let samples: Vec<Vec<FTensor>> = (0..3)
+        .map(|s| vec![det(&[1, 1, 28, 28], 100 + s, 1.0).mapv(f32::abs)])
+        .collect();
+    let cal = calibrate(&g, &samples).unwrap();
+    let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
+    let t = execute(&q, &samples[0]).unwrap();
+    (q, t)
+}
+
+#[test]
+fn lenet_is_accepted_at_setup_by_both_backends() {
+    let (q, _) = lenet();
+    SumcheckBackend.setup(&q, &opts(Vis::Public)).unwrap();
+    ZkSumcheckBackend.setup(&q, &opts(Vis::Private)).unwrap();
+}
+
+/// LeNet with a private input through the ZK backend.
+/// `cargo test -p zkml-sumcheck --lib -- --ignored --nocapture bench_zk_lenet`
+#[test]
+#[ignore]
+fn bench_zk_lenet() {
+    let (q, t) = lenet();
+    let (key, _) = ZkSumcheckBackend.setup(&q, &opts(Vis::Private)).unwrap();
+    let s = std::time::Instant::now();
+    let (proof, public) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
+    println!("lenet zk prove {:.2?}", s.elapsed());
+    let s = std::time::Instant::now();
+    ZkSumcheckBackend.verify(&key, &public, &proof).unwrap();
+    println!(
+        "lenet zk verify {:.2?}, proof {} bytes",
+        s.elapsed(),
+        proof.to_bytes().len()
+    );
+    let (key, _) = SumcheckBackend.setup(&q, &opts(Vis::Public)).unwrap();
+    let s = std::time::Instant::now();
+    let (proof, public) = SumcheckBackend.prove(&key, &q, &t).unwrap();
+    println!("lenet clear prove {:.2?}", s.elapsed());
+    SumcheckBackend.verify(&key, &public, &proof).unwrap();
+}
