@@ -74,6 +74,10 @@ pub fn error_bounds(g: &Graph, q: &QGraph, float_values: &[FTensor]) -> Vec<f64>
                     + ein * e[x[1]]
                     + if *shift > 0 { u(s_out) } else { 0.0 }
             }
+            QOp::Max { align } | QOp::Min { align } => {
+                let r = |k: i32| if k < 0 { u(s_out) } else { 0.0 };
+                (ein + r(align[0])).max(e[x[1]] + r(align[1]))
+            }
             QOp::Add { align } | QOp::Sub { align } => {
                 let r = |k: i32| if k < 0 { u(s_out) } else { 0.0 };
                 ein + e[x[1]] + r(align[0]) + r(align[1])
@@ -89,6 +93,9 @@ pub fn error_bounds(g: &Graph, q: &QGraph, float_values: &[FTensor]) -> Vec<f64>
             | QOp::Reshape { .. }
             | QOp::Transpose { .. }
             | QOp::Gather(_)
+            | QOp::Abs
+            | QOp::ReduceMax { .. }
+            | QOp::ReduceMin { .. }
             | QOp::Pad { .. } => {
                 ein + if matches!(node.op, QOp::Pad { .. } | QOp::Clip { .. }) {
                     u(s_out)

@@ -3,7 +3,7 @@
 //! only wires them and enforces the activation range.
 
 use crate::error::{Error, Result};
-use crate::ops::{activation, elementwise, matmul, reduce, shape, softmax, table, QOp};
+use crate::ops::{activation, elementwise, matmul, reduce, select, shape, softmax, table, QOp};
 use crate::quant::{QGraph, QValueKind};
 use crate::rounding::{dequantize_value, quantize_value};
 use crate::tensor::{FTensor, ITensor};
@@ -89,6 +89,11 @@ fn eval_qop_any_layout(op: &QOp, x: &[&ITensor]) -> ITensor {
             shift,
         } => reduce::sum_int(x[0], axes, *keepdims, *shift),
         QOp::Gather(m) => m.apply(x[0]),
+        QOp::Max { align } => select::max_min_int(x[0], x[1], *align, true),
+        QOp::Min { align } => select::max_min_int(x[0], x[1], *align, false),
+        QOp::Abs => x[0].mapv(i64::abs),
+        QOp::ReduceMax { axes, keepdims } => select::reduce_extreme(x[0], axes, *keepdims, true),
+        QOp::ReduceMin { axes, keepdims } => select::reduce_extreme(x[0], axes, *keepdims, false),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::graph::{Graph, ValueKind};
-use crate::ops::{activation, elementwise, matmul, reduce, shape, softmax, Op};
+use crate::ops::{activation, elementwise, matmul, reduce, select, shape, softmax, Op};
 use crate::tensor::{numel, FTensor};
 
 /// Checks flat, row-major inputs against the model inputs' `(name, shape)`:
@@ -76,6 +76,11 @@ pub fn eval_op(op: &Op, x: &[&FTensor]) -> FTensor {
         Op::Pad { pads, value } => shape::pad(x[0], pads, *value),
         Op::ReduceSum { axes, keepdims } => reduce::sum(x[0], axes, *keepdims).0,
         Op::Gather(m) => m.apply(x[0]),
+        Op::Max => elementwise::zip_broadcast(x[0], x[1], f32::max),
+        Op::Min => elementwise::zip_broadcast(x[0], x[1], f32::min),
+        Op::Abs => x[0].mapv(f32::abs),
+        Op::ReduceMax { axes, keepdims } => select::reduce_extreme(x[0], axes, *keepdims, true),
+        Op::ReduceMin { axes, keepdims } => select::reduce_extreme(x[0], axes, *keepdims, false),
         Op::ReduceMean { axes, keepdims } => {
             let (s, n) = reduce::sum(x[0], axes, *keepdims);
             s.mapv(|v| v / n.max(1) as f32)

@@ -259,7 +259,7 @@ pub fn quantize(g: &Graph, cal: &Calibration, cfg: &QuantConfig) -> Result<QGrap
                 };
                 (op, s_out)
             }
-            Op::Add | Op::Sub | Op::Concat { .. } => {
+            Op::Add | Op::Sub | Op::Max | Op::Min | Op::Concat { .. } => {
                 let finest = x.iter().filter_map(|&i| scales[i]).max();
                 let coarsest = x.iter().filter_map(|&i| scales[i]).min();
                 let s_out = match (&node.op, finest, coarsest) {
@@ -276,6 +276,12 @@ pub fn quantize(g: &Graph, cal: &Calibration, cfg: &QuantConfig) -> Result<QGrap
                         align: [align[0], align[1]],
                     },
                     Op::Sub => QOp::Sub {
+                        align: [align[0], align[1]],
+                    },
+                    Op::Max => QOp::Max {
+                        align: [align[0], align[1]],
+                    },
+                    Op::Min => QOp::Min {
                         align: [align[0], align[1]],
                     },
                     Op::Concat { axis } => QOp::Concat { axis: *axis, align },
@@ -355,6 +361,21 @@ pub fn quantize(g: &Graph, cal: &Calibration, cfg: &QuantConfig) -> Result<QGrap
                     ),
                     Op::Transpose { perm } => (QOp::Transpose { perm: perm.clone() }, s_in),
                     Op::Gather(m) => (QOp::Gather(m.clone()), s_in),
+                    Op::Abs => (QOp::Abs, s_in),
+                    Op::ReduceMax { axes, keepdims } => (
+                        QOp::ReduceMax {
+                            axes: axes.clone(),
+                            keepdims: *keepdims,
+                        },
+                        s_in,
+                    ),
+                    Op::ReduceMin { axes, keepdims } => (
+                        QOp::ReduceMin {
+                            axes: axes.clone(),
+                            keepdims: *keepdims,
+                        },
+                        s_in,
+                    ),
                     Op::Pad { pads, value } => (
                         QOp::Pad {
                             pads: pads.clone(),
@@ -381,7 +402,14 @@ pub fn quantize(g: &Graph, cal: &Calibration, cfg: &QuantConfig) -> Result<QGrap
                             s_out,
                         )
                     }
-                    Op::Conv(_) | Op::MatMul | Op::Mul | Op::Add | Op::Sub | Op::Concat { .. } => {
+                    Op::Conv(_)
+                    | Op::MatMul
+                    | Op::Mul
+                    | Op::Add
+                    | Op::Sub
+                    | Op::Max
+                    | Op::Min
+                    | Op::Concat { .. } => {
                         unreachable!()
                     }
                 }

@@ -30,13 +30,13 @@
 //!
 //! | family | ops |
 //! | --- | --- |
-//! | arithmetic | MatMul, Gemm, Add, Sub, Mul, Div (by a constant), Neg, Sum, Pow (by a constant) |
+//! | arithmetic | MatMul, Gemm, Add, Sub, Mul, Div (by a constant), Neg, Sum, Pow (by a constant), Max, Min, Abs |
 //! | activations | Relu, LeakyRelu, PRelu, Clip, Softmax |
 //! | table functions (one IR op, `Op::Table`) | Sigmoid, Tanh, Exp, Log, Sqrt, Reciprocal, Erf, Gelu, Softplus, Softsign, Elu, Selu, Celu, Mish, HardSigmoid, HardSwish, Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh |
 //! | nn | Conv (1-D, 2-D; groups, dilations, `auto_pad`), MaxPool, AveragePool (1-D, 2-D), GlobalAveragePool, GlobalMaxPool, BatchNormalization (inference) |
 //! | data movement | Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat, Pad (constant mode), Expand, Identity, Dropout (inference); Slice (any steps), Gather (constant indices), Split, Tile as one index-map op (`Op::Gather`) |
-//! | reductions | ReduceMean, ReduceSum |
-//! | load-time only | Constant, Shape, Size, Cast and CastLike (to float on run-time values), and on constant inputs: Range, ConstantOfShape, Where, Floor, Ceil, Abs, Not, Min, Max, Mod, Equal, Less, Greater, And, Or |
+//! | reductions | ReduceMean, ReduceSum, ReduceMax, ReduceMin |
+//! | load-time only | Constant, Shape, Size, Cast and CastLike (to float on run-time values), and on constant inputs: Range, ConstantOfShape, Where, Floor, Ceil, Not, Mod, Equal, Less, Greater, And, Or |
 //!
 //! Graph inputs are float (float32, float16, bfloat16, double), integer or
 //! boolean tensors. Integer and boolean values are carried as their exact

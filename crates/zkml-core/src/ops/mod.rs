@@ -21,6 +21,7 @@ pub mod gather;
 pub mod matmul;
 pub mod pool;
 pub mod reduce;
+pub mod select;
 pub mod shape;
 pub mod softmax;
 pub mod table;
@@ -110,6 +111,26 @@ pub enum Op {
     /// Data movement by an index map (Slice, Gather with constant indices,
     /// Split, Tile; see [`gather`]).
     Gather(IndexMap),
+    /// Elementwise maximum, broadcasting (ONNX Max, variadic, is a chain). Inputs: a, b.
+    Max,
+    /// Elementwise minimum, broadcasting. Inputs: a, b.
+    Min,
+    /// `|x|`.
+    Abs,
+    /// Largest element over axes.
+    ReduceMax {
+        /// Normalised, sorted axes.
+        axes: Vec<usize>,
+        /// Keep reduced axes as size 1.
+        keepdims: bool,
+    },
+    /// Smallest element over axes.
+    ReduceMin {
+        /// Normalised, sorted axes.
+        axes: Vec<usize>,
+        /// Keep reduced axes as size 1.
+        keepdims: bool,
+    },
 }
 
 impl Op {
@@ -135,6 +156,11 @@ impl Op {
             Op::ReduceMean { .. } => "ReduceMean",
             Op::ReduceSum { .. } => "ReduceSum",
             Op::Gather(_) => "Gather",
+            Op::Max => "Max",
+            Op::Min => "Min",
+            Op::Abs => "Abs",
+            Op::ReduceMax { .. } => "ReduceMax",
+            Op::ReduceMin { .. } => "ReduceMin",
         }
     }
 
@@ -156,11 +182,11 @@ impl Op {
                 arity(2..=2)?;
                 matmul::output_shape(inputs[0], inputs[1])
             }
-            Op::Add | Op::Sub | Op::Mul => {
+            Op::Add | Op::Sub | Op::Mul | Op::Max | Op::Min => {
                 arity(2..=2)?;
                 elementwise::broadcast_shape(inputs[0], inputs[1])
             }
-            Op::Relu | Op::LeakyRelu { .. } | Op::Clip { .. } | Op::Table(_) => {
+            Op::Relu | Op::LeakyRelu { .. } | Op::Clip { .. } | Op::Table(_) | Op::Abs => {
                 arity(1..=1)?;
                 Ok(inputs[0].to_vec())
             }
@@ -195,6 +221,13 @@ impl Op {
             Op::Pad { pads, .. } => {
                 arity(1..=1)?;
                 shape::pad_shape(inputs[0], pads)
+            }
+            Op::ReduceMax { axes, keepdims } | Op::ReduceMin { axes, keepdims } => {
+                arity(1..=1)?;
+                if axes.iter().any(|&a| inputs[0].get(a) == Some(&0)) {
+                    return Err("reduces an empty axis".into());
+                }
+                reduce::output_shape(inputs[0], axes, *keepdims)
             }
             Op::ReduceMean { axes, keepdims } | Op::ReduceSum { axes, keepdims } => {
                 arity(1..=1)?;
@@ -324,6 +357,32 @@ pub enum QOp {
     },
     /// Data movement by an index map: exact, scale unchanged. See [`gather`].
     Gather(IndexMap),
+    /// `max(align(a), align(b))`. See [`select`].
+    Max {
+        /// As for [`QOp::Add`].
+        align: [i32; 2],
+    },
+    /// `min(align(a), align(b))`.
+    Min {
+        /// As for [`QOp::Add`].
+        align: [i32; 2],
+    },
+    /// `|q|`; scale unchanged.
+    Abs,
+    /// Largest element over axes; scale unchanged.
+    ReduceMax {
+        /// Axes.
+        axes: Vec<usize>,
+        /// Keep dims.
+        keepdims: bool,
+    },
+    /// Smallest element over axes; scale unchanged.
+    ReduceMin {
+        /// Axes.
+        axes: Vec<usize>,
+        /// Keep dims.
+        keepdims: bool,
+    },
 }
 
 impl QOp {
@@ -349,6 +408,11 @@ impl QOp {
             QOp::ReduceMean { .. } => "ReduceMean",
             QOp::ReduceSum { .. } => "ReduceSum",
             QOp::Gather(_) => "Gather",
+            QOp::Max { .. } => "Max",
+            QOp::Min { .. } => "Min",
+            QOp::Abs => "Abs",
+            QOp::ReduceMax { .. } => "ReduceMax",
+            QOp::ReduceMin { .. } => "ReduceMin",
         }
     }
 }

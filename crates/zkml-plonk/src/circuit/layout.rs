@@ -241,6 +241,40 @@ impl Walker<'_, '_> {
             QOp::Reshape { shape } => shape_ops::reshape(&self.wires(x[0])?, shape),
             QOp::Transpose { perm } => shape_ops::transpose(&self.wires(x[0])?, perm),
             QOp::Gather(m) => m.apply(&self.wires(x[0])?),
+            QOp::Abs => self.wires(x[0])?.mapv(|w| {
+                let neg = self.b.linear(&[(w, -1)], 0, 0);
+                self.b.max_all(&[w, neg])
+            }),
+            QOp::ReduceMax { axes, .. } => {
+                let rows = reduce_rows(&self.wires(x[0])?, axes);
+                let out: Vec<Wire> = rows.iter().map(|r| self.b.max_all(r)).collect();
+                ArrayD::from_shape_vec(IxDyn(&out_shape), out).unwrap()
+            }
+            QOp::Max { align } => {
+                // Operands aligned to the output scale as for Concat, then the max gadget.
+                let (a, bb) = (self.operand(x[0])?, self.operand(x[1])?);
+                let align = *align;
+                elementwise::zip_broadcast(&a, &bb, |u, v| (u, v)).mapv(|(u, v)| {
+                    let mut ws = [u, v].into_iter().zip(align).map(|(e, k)| match e {
+                        El::W(w) if k == 0 => w,
+                        El::W(w) => {
+                            let t = self.aligned_term(w, k, 1);
+                            self.combine(vec![t], 0)
+                        }
+                        El::C(c) => self.b.constant(elementwise::align(c, k) as i128),
+                    });
+                    let (u, v) = (ws.next().unwrap(), ws.next().unwrap());
+                    self.b.max_all(&[u, v])
+                })
+            }
+            QOp::Min { .. } | QOp::ReduceMin { .. } => {
+                return Err(unsupported(
+                    q,
+                    ni,
+                    "not proven yet (the backend proves Max, ReduceMax and Abs); the executor \
+                     runs it",
+                ))
+            }
             QOp::Pad { pads, value } => {
                 let xw = self.wires(x[0])?;
                 let fill = self.b.constant(*value as i128);

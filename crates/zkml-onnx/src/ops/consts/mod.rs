@@ -31,10 +31,10 @@ pub fn register(r: &mut Registry) {
     r.insert("Where", elementwise::where_);
     // Sqrt, Reciprocal, Exp, Log and Pow are table functions
     // (`activation::table`, `math::pow`), which fold constants here.
-    for op in ["Floor", "Ceil", "Abs", "Not"] {
+    for op in ["Floor", "Ceil", "Not"] {
         r.insert(op, elementwise::unary);
     }
-    for op in ["Min", "Max", "Equal", "Less", "Greater", "And", "Or", "Mod"] {
+    for op in ["Equal", "Less", "Greater", "And", "Or", "Mod"] {
         r.insert(op, elementwise::binary);
     }
 }

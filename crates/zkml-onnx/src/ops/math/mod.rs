@@ -1,4 +1,4 @@
-//! Arithmetic: MatMul, Gemm, Add/Sub/Mul/Div, Neg, Sum, Pow.
+//! Arithmetic: MatMul, Gemm, Add/Sub/Mul/Div, Neg, Sum, Pow, Max, Min, Abs.
 
 pub mod div;
 pub mod gemm;
@@ -22,6 +22,9 @@ pub fn register(r: &mut Registry) {
     r.insert("Neg", sum::neg);
     r.insert("Sum", sum::sum);
     r.insert("Pow", pow::pow);
+    r.insert("Max", sum::max_min);
+    r.insert("Min", sum::max_min);
+    r.insert("Abs", sum::abs);
 }
 
 /// A two-input op mapped one to one (ONNX broadcasting is the IR's).
