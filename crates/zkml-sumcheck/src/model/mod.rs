@@ -197,14 +197,15 @@ pub(crate) fn block_indicator(rows: usize, cols: usize, point: &[Fr]) -> Fr {
     ec[..cols].iter().copied().sum::<Fr>() * er[..rows].iter().copied().sum::<Fr>()
 }
 
-/// The activation range table `[−B, B]`.
+/// The activation range table: the executor's range `[−B − 1, B]`
+/// ([`QGraph::range`], `b`-bit two's complement).
 pub(crate) fn act_table(q: &QGraph) -> Vec<Fr> {
-    logup::range_table(-q.bound(), q.bound())
+    logup::range_table(*q.range().start(), *q.range().end())
 }
 
 /// The ReLU table `{v + γ·max(v, 0)}`.
 pub(crate) fn relu_table(q: &QGraph, gamma: Fr) -> Vec<Fr> {
-    (-q.bound()..=q.bound())
+    q.range()
         .map(|v| crate::field::fr_from_i64(v) + gamma * crate::field::fr_from_i64(v.max(0)))
         .collect()
 }

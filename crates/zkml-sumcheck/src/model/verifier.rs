@@ -44,9 +44,9 @@ pub(crate) fn known_values(
                 v.len(),
                 q.values[id].shape.iter().product(),
             )?;
-            if let Some(bad) = v.iter().find(|x| x.unsigned_abs() > q.bound() as u64) {
+            if let Some(bad) = v.iter().find(|x| !q.range().contains(x)) {
                 return Err(reject(
-                    "public values lie in the activation range ±(2^(act_bits−1) − 1)",
+                    "public values lie in the activation range [−2^(act_bits−1), 2^(act_bits−1) − 1]",
                     format!("value `{}` has {bad}", q.values[id].name),
                 ));
             }
