@@ -3,8 +3,8 @@
 //! zkml's second proving backend: sumcheck-based, transparent (no trusted
 //! setup), on BN254. Two implementations of
 //! [`zkml_core::backend::Backend`] for MatMul, Conv (any geometry, constant
-//! weights), AveragePool (even windows), Add/Sub with constants, ReLU and
-//! Reshape (a layout-changing one as a gather by its index map); every other
+//! weights), AveragePool (even windows), Add/Sub with constants, ReLU,
+//! Gather (index maps) and Reshape (a layout-changing one as a gather); every other
 //! op (MaxPool among them) is refused at `setup` with an error naming it:
 //!
 //! * [`zkmodel::ZkSumcheckBackend`]: **zero-knowledge**; input public or

@@ -88,16 +88,23 @@ pub fn dual(
     (g, offset)
 }
 
-/// `H_ρ(i) = Σ_{j : π(j) = i} eq(ρ, j)` for a reshape from `in_shape` (the
+/// `H_ρ(i) = Σ_{j : π(j) = i} eq(ρ, j)` for a gather from `in_shape` (the
 /// input's table layout, `2^nv_in` entries) to `out_shape`: row-major entry
-/// `f` of the output is entry `f` of the input, so
-/// `õ(ρ) = Σ_i ã(i)·H_ρ(i)` (one product sumcheck, as for a conv).
-pub fn gather_dual(in_shape: &[usize], nv_in: usize, out_shape: &[usize], rho: &[Fr]) -> Vec<Fr> {
+/// `f` of the output is row-major entry `index(f)` of the input (`f` for a
+/// reshape), so `õ(ρ) = Σ_i ã(i)·H_ρ(i)` (one product sumcheck, as for a
+/// conv; exact on padding: the identity holds over the whole output table).
+pub fn gather_dual(
+    in_shape: &[usize],
+    nv_in: usize,
+    out_shape: &[usize],
+    index: impl Fn(usize) -> usize,
+    rho: &[Fr],
+) -> Vec<Fr> {
     let eq = eq_table(rho);
     let mut h = vec![Fr::from(0); 1 << nv_in];
     let n: usize = out_shape.iter().product();
     for f in 0..n {
-        h[table_index(in_shape, f)] += eq[table_index(out_shape, f)];
+        h[table_index(in_shape, index(f))] += eq[table_index(out_shape, f)];
     }
     h
 }

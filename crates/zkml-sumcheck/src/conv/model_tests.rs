@@ -444,3 +444,51 @@ fn bench_zk_lenet() {
     println!("lenet clear prove {:.2?}", s.elapsed());
     SumcheckBackend.verify(&key, &public, &proof).unwrap();
 }
+
+#[test]
+fn a_gather_by_index_map_proves_and_a_forged_gather_is_rejected() {
+    // x → dense(8) → ReLU → Gather([1,6], duplicates and reordering) → dense(4).
+    use zkml_core::ops::gather::IndexMap;
+    let mut g = Graph::new();
+    let x = g.add_input("x", vec![1, 6]);
+    let h = dense(&mut g, x, 6, 8, "0", 60);
+    let h = g.add_node("r", Op::Relu, vec![h], "r").unwrap();
+    let map = IndexMap {
+        shape: vec![1, 6],
+        index: vec![7, 0, 3, 3, 5, 1],
+    };
+    let s = g.add_node("sel", Op::Gather(map), vec![h], "sel").unwrap();
+    let o = dense(&mut g, s, 6, 4, "1", 70);
+    g.add_output(o);
+    let samples = vec![det(&[1, 6], 7, 1.0).mapv(f32::abs)];
+    let cal = calibrate(&g, std::slice::from_ref(&samples)).unwrap();
+    let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
+    let t = execute(&q, &samples).unwrap();
+    let i = q
+        .nodes
+        .iter()
+        .position(|n| matches!(n.op, QOp::Gather(_)))
+        .unwrap();
+    let (key, _) = SumcheckBackend.setup(&q, &opts(Vis::Public)).unwrap();
+    let (proof, public) = SumcheckBackend.prove(&key, &q, &t).unwrap();
+    assert!(matches!(proof.nodes[i], NodeProof::MatMul { .. }));
+    SumcheckBackend.verify(&key, &public, &proof).unwrap();
+    let mut f = t.clone();
+    let y = q.nodes[i].output;
+    f.values[y].as_slice_mut().unwrap()[2] += 1;
+    for node in &q.nodes[i + 1..] {
+        let args: Vec<&ITensor> = node.inputs.iter().map(|&k| &f.values[k]).collect();
+        f.values[node.output] = eval_qop(&node.op, &args);
+    }
+    let (proof, public) = SumcheckBackend.prove(&key, &q, &f).unwrap();
+    let err = SumcheckBackend.verify(&key, &public, &proof).unwrap_err();
+    assert!(matches!(err, Error::Rejected { .. }), "{err}");
+    for input in [Vis::Private, Vis::Public] {
+        let (key, _) = ZkSumcheckBackend.setup(&q, &opts(input)).unwrap();
+        let (proof, public) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
+        ZkSumcheckBackend.verify(&key, &public, &proof).unwrap();
+        let (proof, public) = ZkSumcheckBackend.prove(&key, &q, &f).unwrap();
+        let err = ZkSumcheckBackend.verify(&key, &public, &proof).unwrap_err();
+        assert!(matches!(err, Error::Rejected { .. }), "zk: {err}");
+    }
+}

@@ -42,7 +42,8 @@
 //!   with `G_ρ` the transposed conv of `eq(ρ, ·)`, computed by both ends
 //!   ([`crate::conv`]). Sent as a [`NodeProof::MatMul`] message whose
 //!   `b_eval` must equal the verifier's own `G̃_ρ(r)`.
-//! * `Reshape` of a hidden tensor that changes its layout (a Flatten of
+//! * `Gather` (zkml-core's index map: Slice, Split, Tile, constant-index
+//!   Gather), and a `Reshape` of a hidden tensor that changes its layout (a Flatten of
 //!   `[N, C, H, W]`, `gathers`): a gather by its index map, `õ(ρ) =
 //!   Σ_a ã(a)·H̃_ρ(a)` ([`crate::conv::gather_dual`]), the same message with
 //!   `s = 0` and no range check (its entries are its input's).
@@ -242,8 +243,8 @@ pub(crate) fn y_range_needed(q: &QGraph, input_public: bool, y: usize) -> bool {
         return false;
     }
     if let QValueKind::Node(n) = q.values[y].kind {
-        if matches!(q.nodes[n].op, QOp::Reshape { .. }) {
-            // A gathered reshape: its entries are its input's.
+        if matches!(q.nodes[n].op, QOp::Reshape { .. } | QOp::Gather(_)) {
+            // A reshape or gather: its entries are its input's.
             return false;
         }
     }
@@ -355,6 +356,9 @@ pub(crate) fn remainders(
 /// ([`crate::conv::gather_dual`]), like a `Conv` with shift 0.
 pub(crate) fn gathers(q: &QGraph, input_public: bool, i: usize) -> bool {
     let node = &q.nodes[i];
+    if matches!(node.op, QOp::Gather(_)) {
+        return true;
+    }
     matches!(node.op, QOp::Reshape { .. })
         && !known_in(q, input_public, node.inputs[0])
         && layout(&layout_shape(q, node.inputs[0])) != layout(&q.values[node.output].shape)
@@ -388,9 +392,26 @@ pub(crate) fn dual_at(q: &QGraph, i: usize, rho: &[Fr]) -> Result<(Vec<Fr>, Fr)>
             }
             return Ok((g, offset));
         }
+        QOp::Gather(m) => {
+            let a = layout_shape(q, node.inputs[0]);
+            let g = crate::conv::gather_dual(
+                &a,
+                num_vars(&a),
+                &q.values[node.output].shape,
+                |f| m.index[f],
+                rho,
+            );
+            return Ok((g, Fr::from(0)));
+        }
         QOp::Reshape { .. } => {
             let a = layout_shape(q, node.inputs[0]);
-            let g = crate::conv::gather_dual(&a, num_vars(&a), &q.values[node.output].shape, rho);
+            let g = crate::conv::gather_dual(
+                &a,
+                num_vars(&a),
+                &q.values[node.output].shape,
+                |f| f,
+                rho,
+            );
             return Ok((g, Fr::from(0)));
         }
         _ => {
@@ -533,6 +554,11 @@ pub(crate) fn check_ops(q: &QGraph, _input_public: bool) -> Result<()> {
                 }
                 if layout_shape(q, node.inputs[0]) != *shape(0) {
                     return Err(unsupported("the pooled tensor's layout is not its own"));
+                }
+            }
+            QOp::Gather(_) => {
+                if layout_shape(q, node.inputs[0]) != *shape(0) {
+                    return Err(unsupported("the gathered tensor's layout is not its own"));
                 }
             }
             QOp::Relu => {}

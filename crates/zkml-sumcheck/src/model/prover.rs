@@ -100,7 +100,8 @@ pub(crate) fn prove_inner(
             op @ (QOp::MatMul { .. }
             | QOp::Conv { .. }
             | QOp::Reshape { .. }
-            | QOp::AveragePool(_))
+            | QOp::AveragePool(_)
+            | QOp::Gather(_))
                 if !matches!(op, QOp::Reshape { .. }) || crate::model::gathers(q, true, i) =>
             {
                 let d = crate::model::divisor(q, i);

@@ -143,7 +143,8 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()
                 op @ (QOp::MatMul { .. }
                 | QOp::Conv { .. }
                 | QOp::Reshape { .. }
-                | QOp::AveragePool(_)),
+                | QOp::AveragePool(_)
+                | QOp::Gather(_)),
                 NodeProof::MatMul {
                     y_eval,
                     r_eval,

@@ -94,7 +94,8 @@ pub(crate) fn prove_inner(
             op @ (QOp::MatMul { .. }
             | QOp::Conv { .. }
             | QOp::Reshape { .. }
-            | QOp::AveragePool(_))
+            | QOp::AveragePool(_)
+            | QOp::Gather(_))
                 if !matches!(op, QOp::Reshape { .. })
                     || crate::model::gathers(q, input_public, i) =>
             {

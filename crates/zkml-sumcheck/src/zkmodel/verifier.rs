@@ -96,7 +96,8 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
         let nv_out = num_vars(&q.values[out].shape);
         match (&node.op, np) {
             (
-                op @ (QOp::Conv { .. } | QOp::Reshape { .. } | QOp::AveragePool(_)),
+                op
+                @ (QOp::Conv { .. } | QOp::Reshape { .. } | QOp::AveragePool(_) | QOp::Gather(_)),
                 ZkNodeProof::MatMul {
                     y_com,
                     r_com,
