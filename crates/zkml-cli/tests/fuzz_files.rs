@@ -329,6 +329,9 @@ fn fixture() -> Fixture {
             json: false,
             decode: Some(Box::new(move |b| {
                 let _ = zkml_plonk::PlonkVerifyingKey::from_bytes(b, &be);
+                let mut sealed = b.to_vec();
+                reseal(&mut sealed);
+                let _ = zkml_plonk::PlonkVerifyingKey::from_bytes(&sealed, &be);
             })),
             args: args(&["verify", &d, &p]),
             refused: 2,
@@ -339,6 +342,10 @@ fn fixture() -> Fixture {
             json: false,
             decode: Some(Box::new(move |b| {
                 let _ = zkml_plonk::PlonkProvingKey::from_bytes(b, &q, &be2);
+                // The same mutant with a valid checksum: the readers behind it.
+                let mut sealed = b.to_vec();
+                reseal(&mut sealed);
+                let _ = zkml_plonk::PlonkProvingKey::from_bytes(&sealed, &q, &be2);
             })),
             args: args(&["prove", &d, &i, "-o", &s(&root.join("out.json"))]),
             refused: 2,
@@ -433,6 +440,65 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// Replaces a key's trailing checksum by the right one for its (crafted) bytes.
+fn reseal(bytes: &mut Vec<u8>) {
+    let n = bytes.len().saturating_sub(32);
+    bytes.truncate(n);
+    let h = blake2b_simd::Params::new()
+        .hash_length(32)
+        .to_state()
+        .update(bytes)
+        .finalize();
+    bytes.extend_from_slice(h.as_bytes());
+}
+
+/// A crafted proving key with a valid checksum and a huge polynomial length
+/// is refused before anything is allocated for it (halo2's own reader would
+/// reserve 128 GiB and abort).
+#[test]
+fn crafted_key_lengths_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("m.zkml");
+    let o = zkml(&["setup", TINY_MODEL, "-o", &s(&dir)]);
+    assert!(o.status.success(), "{}", text(&o));
+    let pk = std::fs::read(dir.join("pk.bin")).unwrap();
+    let vk = std::fs::read(dir.join("vk.bin")).unwrap();
+    // pk.bin = header, meta, [s]G2 (128 bytes), halo2 vk, polynomials, sum;
+    // vk.bin = header, meta, SRS points (160 bytes), halo2 vk, sum: the first
+    // polynomial's length is at vk.len() − 64 in pk.bin.
+    let at = vk.len() - 64;
+    let v: Value = serde_json::from_slice(&std::fs::read(dir.join("model.json")).unwrap()).unwrap();
+    let q: zkml_core::QGraph = serde_json::from_value(v["qgraph"].clone()).unwrap();
+    let be = zkml_plonk::PlonkBackend {
+        srs_dir: repo().join("target/test-srs"),
+        srs_file: None,
+    };
+    zkml_plonk::PlonkProvingKey::from_bytes(&pk, &q, &be).unwrap();
+    for len in [u32::MAX, 1 << 30, 1 << 20] {
+        let mut bad = pk.clone();
+        bad[at..at + 4].copy_from_slice(&len.to_be_bytes());
+        reseal(&mut bad);
+        let e = zkml_plonk::PlonkProvingKey::from_bytes(&bad, &q, &be)
+            .err()
+            .unwrap_or_else(|| panic!("length {len} accepted"));
+        assert!(
+            e.to_string().contains("implausible polynomial length"),
+            "{e}"
+        );
+        std::fs::write(dir.join("pk.bin"), &bad).unwrap();
+        let o = zkml(&[
+            "prove",
+            &s(&dir),
+            TINY_INPUT,
+            "-o",
+            &s(&tmp.path().join("p.json")),
+        ]);
+        let t = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{t}");
+        assert!(t.contains("pk.bin") && t.contains("implausible"), "{t}");
+    }
 }
 
 #[test]

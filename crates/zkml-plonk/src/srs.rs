@@ -102,11 +102,16 @@ impl VerifierSrs {
 
     /// Reads [`Self::write`]'s encoding; every point is checked to lie on its curve.
     pub fn read(mut bytes: &[u8]) -> std::io::Result<Self> {
-        let fmt = SerdeFormat::Processed;
-        let g0 = G1Affine::read(&mut bytes, fmt)?;
-        let g2 = G2Affine::read(&mut bytes, fmt)?;
-        let s_g2 = G2Affine::read(&mut bytes, fmt)?;
-        Ok(Self { g0, g2, s_g2 })
+        // halo2curves' compressed G2 decoding unwraps inside `Fq2::from_bytes`
+        // on some invalid encodings: caught here, as a last resort.
+        std::panic::catch_unwind(move || {
+            let fmt = SerdeFormat::Processed;
+            let g0 = G1Affine::read(&mut bytes, fmt)?;
+            let g2 = G2Affine::read(&mut bytes, fmt)?;
+            let s_g2 = G2Affine::read(&mut bytes, fmt)?;
+            Ok(Self { g0, g2, s_g2 })
+        })
+        .unwrap_or_else(|_| Err(std::io::Error::other("invalid point encoding")))
     }
 
     /// Verifier parameters for `2^k` rows holding only these points (what

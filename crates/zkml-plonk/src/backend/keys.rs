@@ -9,8 +9,10 @@
 //! file — only ever see bytes a `setup` wrote. Before halo2 reads a key, its
 //! own header (`k`, selector flag) must agree with the metadata, so no domain
 //! is built for a `k` the plan does not have. A crafted key with a recomputed
-//! checksum can still reach halo2's reader; panics there are caught
-//! ([`guarded`]), as a last resort.
+//! checksum gets no further: the proving key's polynomials are read here
+//! with every length checked against the domain and the bytes left
+//! ([`read_halo2_pk`]); halo2 reads only the verifying-key part, and a panic
+//! in it is caught ([`guarded`]), as a last resort.
 
 use std::fs;
 use std::io::{BufReader, Read, Seek, SeekFrom};
@@ -201,7 +203,7 @@ impl PlonkProvingKey {
         Rd { b: bytes, what }.header(MAGIC_PK)?;
         let body = unseal(bytes, what)?;
         let n = body.len().min(1 << 16);
-        Self::parse(&body[..n], &body[n..], q, backend)
+        Self::parse(&body[..n], &body[n..], (body.len() - n) as u64, q, backend)
     }
 
     /// As [`Self::from_bytes`], from a file, streaming: the key's bytes are
@@ -240,8 +242,9 @@ impl PlonkProvingKey {
             return Err(damaged(what));
         }
         f.seek(SeekFrom::Start(head.len() as u64)).map_err(io)?;
-        let rest = BufReader::with_capacity(1 << 20, f.take(body_len - head.len() as u64));
-        Self::parse(&head, rest, q, backend)
+        let rest_len = body_len - head.len() as u64;
+        let rest = BufReader::with_capacity(1 << 20, f.take(rest_len));
+        Self::parse(&head, rest, rest_len, q, backend)
     }
 
     /// Checks, from the first bytes of the key file at `path` alone, that it is
@@ -272,8 +275,14 @@ impl PlonkProvingKey {
     }
 
     /// Parses a checksummed key: `head` holds its first bytes (at least the
-    /// metadata), `rest` the bytes after `head` up to the checksum.
-    fn parse(head: &[u8], rest: impl Read, q: &QGraph, backend: &PlonkBackend) -> Result<Self> {
+    /// metadata), `rest` the `rest_len` bytes after `head` up to the checksum.
+    fn parse(
+        head: &[u8],
+        rest: impl Read,
+        rest_len: u64,
+        q: &QGraph,
+        backend: &PlonkBackend,
+    ) -> Result<Self> {
         let what = "proving key";
         let mut r = Rd {
             b: &head[HEADER_LEN..],
@@ -300,10 +309,11 @@ impl PlonkProvingKey {
             )));
         }
         let plan = crate::plan::plan_for_shape(q, &layout.vis, &shape, k)?;
-        let mut rest = std::io::Cursor::new(&head[consumed..]).chain(rest);
-        let pk = guarded(what, || {
-            ProvingKey::<G1Affine>::read::<_, ZkmlCircuit>(&mut rest, SerdeFormat::RawBytes, shape)
-        })?;
+        let mut rest = Counted {
+            inner: std::io::Cursor::new(&head[consumed..]).chain(rest),
+            left: (head.len() - consumed) as u64 + rest_len,
+        };
+        let pk = read_halo2_pk(&mut rest, shape)?;
         let mut extra = [0u8; 1];
         if rest
             .read(&mut extra)
@@ -320,6 +330,96 @@ impl PlonkProvingKey {
             pk,
         })
     }
+}
+
+/// A reader that knows how many bytes are left in it: every length field is
+/// checked against that before anything is allocated for it.
+struct Counted<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.left = self.left.saturating_sub(n as u64);
+        Ok(n)
+    }
+}
+
+/// halo2's proving key, read with its own public parts: the verifying key by
+/// halo2 (no length field it trusts: counts of points it reads one by one,
+/// `k` checked beforehand), then every polynomial here, its length checked
+/// against the domain and the bytes left before anything is allocated (halo2's
+/// `Polynomial::read` sizes a buffer from the file's `u32` and unwraps its
+/// reads), each coefficient checked to be a field element.
+fn read_halo2_pk<R: Read>(
+    r: &mut Counted<R>,
+    shape: crate::gadgets::Shape,
+) -> Result<ProvingKey<G1Affine>> {
+    use halo2_axiom::halo2curves::{bn256::Fr, serde::SerdeObject};
+    use halo2_axiom::plonk::permutation;
+    use halo2_axiom::poly::Polynomial;
+    let what = "proving key";
+    let vk = guarded(what, || {
+        VerifyingKey::<G1Affine>::read::<_, ZkmlCircuit>(r, SerdeFormat::RawBytes, shape)
+    })?;
+    let max_len = vk.get_domain().extended_len() as u64;
+    fn u32_be<R: Read>(r: &mut Counted<R>) -> Result<u32> {
+        let mut b = [0u8; 4];
+        r.read_exact(&mut b)
+            .map_err(|_| fmt_err("proving key", "truncated"))?;
+        Ok(u32::from_be_bytes(b))
+    }
+    fn poly<R: Read, B>(r: &mut Counted<R>, max_len: u64) -> Result<Polynomial<Fr, B>> {
+        let len = u32_be(r)? as u64;
+        if len > max_len || len * 32 > r.left {
+            return Err(fmt_err(
+                "proving key",
+                format!(
+                    "implausible polynomial length {len} (at most {max_len}, {} bytes left)",
+                    r.left
+                ),
+            ));
+        }
+        let mut buf = vec![0u8; (len * 32) as usize];
+        r.read_exact(&mut buf)
+            .map_err(|_| fmt_err("proving key", "truncated"))?;
+        let values = buf
+            .chunks_exact(32)
+            .map(Fr::from_raw_bytes)
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| fmt_err("proving key", "a coefficient is not a field element"))?;
+        Ok(Polynomial::new(values))
+    }
+    fn polys<R: Read, B>(r: &mut Counted<R>, max_len: u64) -> Result<Vec<Polynomial<Fr, B>>> {
+        let n = u32_be(r)? as u64;
+        if n * 4 > r.left {
+            return Err(fmt_err(
+                "proving key",
+                format!("implausible polynomial count {n}"),
+            ));
+        }
+        (0..n).map(|_| poly(r, max_len)).collect()
+    }
+    let l0 = poly(r, max_len)?;
+    let l_last = poly(r, max_len)?;
+    let l_active_row = poly(r, max_len)?;
+    let fixed_values = polys(r, max_len)?;
+    let fixed_polys = polys(r, max_len)?;
+    let permutations = polys(r, max_len)?;
+    let perm_polys = polys(r, max_len)?;
+    guarded(what, || {
+        Ok(ProvingKey::from_parts(
+            vk,
+            l0,
+            l_last,
+            l_active_row,
+            fixed_values,
+            fixed_polys,
+            permutation::ProvingKey::from_parts(permutations, perm_polys),
+        ))
+    })
 }
 
 impl PlonkProof {
