@@ -14,7 +14,9 @@
 //! `Σ_a x̃(a)·G̃_ρ(a)` with `G_ρ` a public factor ([`crate::conv`]); for ReLU
 //! `C_w − C_a − γ·C_o` does, with `C_w` the committed lookup value of
 //! [`crate::logup::prove_zk`]. Range and ReLU lookups are the
-//! zero-knowledge LogUp. At the end every claim on a committed table is a
+//! zero-knowledge LogUp. Every hidden model input is range-checked against
+//! the executor's activation range (so it is an integer input, not an
+//! arbitrary field element). At the end every claim on a committed table is a
 //! Hyrax opening against its committed value, and every claim on a known
 //! tensor a proof that `C − ṽ(point)·U` commits to zero.
 //!

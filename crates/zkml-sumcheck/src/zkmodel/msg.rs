@@ -57,6 +57,8 @@ pub struct ZkModelProof {
     pub remainders: Vec<Option<HyraxCommitment>>,
     /// Per node, in topological order.
     pub nodes: Vec<ZkNodeProof>,
+    /// Per hidden model input: its range check against the activation range.
+    pub input_ranges: Vec<ZkLogUpProof>,
     /// One Hyrax opening per claim on a committed table, in claim order.
     pub openings: Vec<DotProductProof>,
     /// One proof of zero per claim on a known tensor, in claim order.
@@ -66,7 +68,7 @@ pub struct ZkModelProof {
 /// First bytes of an encoded [`ZkModelProof`].
 pub const ZK_PROOF_MAGIC: &[u8; 22] = b"zkml-sumcheck-zkproof\0";
 /// Version of the encoding; another version is refused.
-pub const ZK_PROOF_VERSION: u32 = 1;
+pub const ZK_PROOF_VERSION: u32 = 2;
 
 impl Encode for ZkNodeProof {
     fn encode(&self, w: &mut Writer) {
@@ -163,6 +165,7 @@ impl ZkModelProof {
         w.len(self.remainders.len());
         self.remainders.iter().for_each(|c| w.option(c));
         w.list(&self.nodes);
+        w.list(&self.input_ranges);
         w.list(&self.openings);
         w.list(&self.known);
     }
@@ -193,6 +196,7 @@ impl ZkModelProof {
             commitments,
             remainders,
             nodes: r.list()?,
+            input_ranges: r.list()?,
             openings: r.list()?,
             known: r.list()?,
         };

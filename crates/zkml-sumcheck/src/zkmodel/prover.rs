@@ -289,6 +289,16 @@ pub(crate) fn prove_inner(
         };
         nodes.push(proof);
     }
+    // Every hidden model input lies in the executor's range (no input is an
+    // arbitrary field element).
+    let mut input_ranges = vec![];
+    for &id in &q.inputs {
+        if !known(id) {
+            let (p, pt, o) = logup::prove_zk(gens, &act_table(q), &tables[id].evals, &mut t, rng)?;
+            claims.push((Ok(id), pt, o));
+            input_ranges.push(p);
+        }
+    }
 
     let (mut openings, mut known_proofs) = (vec![], vec![]);
     for (target, point, o) in &claims {
@@ -313,6 +323,7 @@ pub(crate) fn prove_inner(
                 .map(|c| c.map(|c| c.comm))
                 .collect(),
             nodes,
+            input_ranges,
             openings,
             known: known_proofs,
         },

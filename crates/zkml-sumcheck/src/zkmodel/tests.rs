@@ -330,3 +330,36 @@ fn two_witnesses_with_the_same_public_values_differ_in_every_masked_message() {
         }
     }
 }
+
+#[test]
+fn a_private_input_is_range_checked() {
+    let (q, t) = mlp(&[12, 8, 4], 10);
+    let key = setup(&q, &private_input());
+    let (proof, public) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
+    assert_eq!(proof.input_ranges.len(), 1);
+    let u = key.gens.u;
+    let mut p = proof.clone();
+    p.input_ranges[0].sum_com = (p.input_ranges[0].sum_com + u).to_affine();
+    assert!(ZkSumcheckBackend.verify(&key, &public, &p).is_err());
+    let mut p = proof.clone();
+    p.input_ranges.clear();
+    assert!(matches!(
+        ZkSumcheckBackend.verify(&key, &public, &p),
+        Err(Error::Malformed { .. })
+    ));
+    // An input outside the executor's range has no proof.
+    let mut f = t.clone();
+    let input = q.inputs[0];
+    f.values[input].as_slice_mut().unwrap()[0] = *q.range().end() + 1;
+    for node in &q.nodes {
+        let args: Vec<&ITensor> = node.inputs.iter().map(|&i| &f.values[i]).collect();
+        f.values[node.output] = eval_qop(&node.op, &args);
+    }
+    if let Ok((p, public)) = ZkSumcheckBackend.prove(&key, &q, &f) {
+        assert!(ZkSumcheckBackend.verify(&key, &public, &p).is_err());
+    }
+    // A public input has no range proof (the verifier checks its values).
+    let key = setup(&q, &SetupOptions::default());
+    let (proof, _) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
+    assert!(proof.input_ranges.is_empty());
+}

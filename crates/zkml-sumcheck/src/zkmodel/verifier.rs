@@ -293,6 +293,12 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
             }
         }
     }
+    let hidden: Vec<usize> = q.inputs.iter().copied().filter(|&id| !known(id)).collect();
+    expect_len("input range proofs", proof.input_ranges.len(), hidden.len())?;
+    for (&id, p) in hidden.iter().zip(&proof.input_ranges) {
+        let c = logup::verify_zk(gens, &act_table(q), nv(id), p, &mut t)?;
+        claim(proof, nv(id), id, c.point, c.value_com, &mut pending);
+    }
 
     let n_open = pending
         .iter()
