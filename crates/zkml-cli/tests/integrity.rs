@@ -123,3 +123,23 @@ fn edited_fields_are_refused_by_name() {
     std::fs::write(&settings_path, serde_json::to_string(&settings).unwrap()).unwrap();
     assert_code(&verify(&s.dir, &s.proof), 0, &["VALID"]);
 }
+
+/// A damaged model.json (an out-of-range tensor index) is refused by name
+/// before anything walks the graph, with private weights too (whose model
+/// hash walks the committed constants).
+#[test]
+fn damaged_model_json_is_refused_before_use() {
+    for weights in ["fixed", "private"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("m.zkml");
+        let dir = dir.to_str().unwrap();
+        let o = zkml(&["setup", TINY_MODEL, "--weights", weights, "-o", dir]);
+        assert!(o.status.success(), "{}", text(&o));
+        let path = format!("{dir}/model.json");
+        let mut v = read(&path);
+        v["qgraph"]["nodes"][0]["inputs"][0] = Value::from(99_999);
+        std::fs::write(&path, serde_json::to_string(&v).unwrap()).unwrap();
+        let o = zkml(&["prove", dir, TINY_INPUT, "-o", "/dev/null"]);
+        assert_code(&o, 2, &["model.json", "pk.bin"]);
+    }
+}

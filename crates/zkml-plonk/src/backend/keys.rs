@@ -263,6 +263,23 @@ impl PlonkProvingKey {
         let mut r = Rd { b: &head, what };
         let found = r.header(MAGIC_PK)?;
         let (shape, k, layout) = read_meta(&mut r)?;
+        // Hashing walks the graph (committed constants): its indices first.
+        let n = q.values.len();
+        let nodes = q
+            .nodes
+            .iter()
+            .flat_map(|nd| nd.inputs.iter().chain([&nd.output]));
+        if q.inputs
+            .iter()
+            .chain(&q.outputs)
+            .chain(nodes)
+            .any(|&i| i >= n)
+        {
+            return Err(fmt_err(
+                "compiled model",
+                "a tensor index is out of range (the file is damaged)",
+            ));
+        }
         let expected = model_hash(q, &layout.vis, &shape, k);
         if found != expected {
             return Err(PlonkError::WrongModel {
