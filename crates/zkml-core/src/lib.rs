@@ -21,6 +21,7 @@ pub mod error;
 pub mod error_bound;
 pub mod exec;
 pub mod float;
+pub mod fusion;
 pub mod graph;
 pub mod ops;
 pub mod quant;

@@ -544,3 +544,78 @@ fn private_weights_are_range_checked_to_their_width() {
         Err(PlonkError::Rejected(_))
     ));
 }
+
+/// `x·W + B` with a 12-bit range (`[−2048, 2047]`): `x = 1000`, `W = 3` gives
+/// the intermediate 3000, out of range, and `B = −2000` brings the sum back.
+fn fused_intermediate_model(uses_twice: bool) -> QGraph {
+    let mut g = QBuilder::new(12);
+    let x = g.input("x", &[1, 1]);
+    let w = g.constant("w", &[1, 1], &[3]);
+    let m = g.node("mm", QOp::MatMul { shift: 0 }, &[x, w], &[1, 1]);
+    let bias = g.constant("b", &[1], &[-2000]);
+    let y = g.node("add", QOp::Add { align: [0, 0] }, &[m, bias], &[1, 1]);
+    g.output(y);
+    if uses_twice {
+        g.output(m);
+    }
+    g.finish()
+}
+
+/// Item 3, the fused Add: the circuit never holds the product feeding a fused
+/// Add (only the sum is a cell), so the specification does not range check
+/// it either (`zkml_core::fusion`, one rule for both): with fixed weights the
+/// executor and the circuit accept exactly the same executions. An
+/// intermediate with another use is a value of its own and is checked by
+/// both; with private weights nothing fuses and the prover is stricter than
+/// the executor (it refuses), never looser.
+#[test]
+fn fused_add_intermediate_is_checked_alike_by_executor_and_circuit() {
+    let x = vec![ITensor::from_shape_vec(vec![1, 1], vec![1000]).unwrap()];
+    let q = fused_intermediate_model(false);
+    let t = execute_int(&q, x.clone()).expect("only the sum is range checked");
+    assert_eq!(t.outputs(&q)[0].iter().copied().collect::<Vec<_>>(), [1000]);
+    let vis = Visibility::default();
+    let p = plan(&q, &vis, None).unwrap();
+    let (c, k, inst) = common::mock_circuit(&q, &t, &vis, &p);
+    MockProver::run(k, &c, vec![inst])
+        .unwrap()
+        .assert_satisfied();
+    let be = common::backend();
+    let (pk, vk) = be.setup(&q, &SetupOptions::default()).unwrap();
+    let (proof, public) = be.prove(&pk, &q, &t).unwrap();
+    be.verify(&vk, &public, &proof).unwrap();
+
+    // The sum itself out of range: refused by the executor, and a prover
+    // feeding the circuit its own values fails.
+    let x_big = vec![ITensor::from_shape_vec(vec![1, 1], vec![2000]).unwrap()];
+    assert!(matches!(
+        execute_int(&q, x_big),
+        Err(zkml_core::Error::OutOfRange { value: 4000, .. })
+    ));
+
+    // The intermediate is also a model output: no fusion, checked by both.
+    let q2 = fused_intermediate_model(true);
+    assert!(matches!(
+        execute_int(&q2, x.clone()),
+        Err(zkml_core::Error::OutOfRange { value: 3000, .. })
+    ));
+
+    // Private weights: the Add is its own row and the product a checked cell.
+    let vis_p = Visibility {
+        weights: Vis::Private,
+        ..Visibility::default()
+    };
+    let p = plan(&q, &vis_p, None).unwrap();
+    let (c, k, inst) = common::mock_circuit(&q, &t, &vis_p, &p);
+    assert!(MockProver::run(k, &c, vec![inst])
+        .unwrap()
+        .verify()
+        .is_err());
+    // … and proves the same model when the intermediate is in range.
+    let small = vec![ITensor::from_shape_vec(vec![1, 1], vec![500]).unwrap()];
+    let t = execute_int(&q, small).unwrap();
+    let (c, k, inst) = common::mock_circuit(&q, &t, &vis_p, &p);
+    MockProver::run(k, &c, vec![inst])
+        .unwrap()
+        .assert_satisfied();
+}

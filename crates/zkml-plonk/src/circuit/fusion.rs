@@ -33,23 +33,15 @@ pub(super) fn plan_chain(q: &QGraph, ni: usize, uses: &[usize], private_w: bool)
     }
     let mut cur = node.output;
     let mut next = ni + 1;
-    if uses[cur] == 1 && next < q.nodes.len() {
-        let nx = &q.nodes[next];
-        if let QOp::Add { align } | QOp::Sub { align } = &nx.op {
-            let sub = matches!(nx.op, QOp::Sub { .. });
-            if let Some(pos) = nx.inputs.iter().position(|&i| i == cur) {
-                let other = nx.inputs[1 - pos];
-                if other != cur
-                    && is_const(other)
-                    && align[pos] == 0
-                    && !(sub && pos == 1)
-                    && q.values[nx.output].shape == q.values[cur].shape
-                {
-                    chain.add = Some(next);
-                    cur = nx.output;
-                    next += 1;
-                }
-            }
+    // The Add/Sub the specification fuses (`zkml_core::fusion`: the executor
+    // does not range check the intermediate either); with private weights the
+    // constant is a witness cell, nothing fuses and the intermediate is a
+    // range-checked cell (stricter than the executor, never looser).
+    if !private_w {
+        if let Some(a) = zkml_core::fusion::fused_add(q, ni, uses) {
+            chain.add = Some(a);
+            cur = q.nodes[a].output;
+            next = a + 1;
         }
     }
     if uses[cur] == 1 && next < q.nodes.len() && q.nodes[next].inputs == [cur] {

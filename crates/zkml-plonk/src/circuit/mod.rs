@@ -38,10 +38,12 @@
 //!
 //! Range checks: every node output is range checked to the executor's range
 //! `[−2^(b−1), 2^(b−1) − 1]` ([`zkml_core::QGraph::range`]), with one
-//! exception: the product feeding a fused Add/Sub (`rshift(S, d)`, never a
-//! cell) is not, only the sum `rshift(S, d) + B` is; the executor still range
-//! checks that intermediate, so an execution where only it leaves the range
-//! proves but does not execute (the output is still the exact integer function).
+//! exception, shared with the executor: the product feeding a fused Add/Sub
+//! (`rshift(S, d)`, never a cell) is not, only the sum `rshift(S, d) + B` is;
+//! the executor does not check that intermediate either
+//! ([`zkml_core::fusion`], the rule written once), so the two agree exactly
+//! with fixed weights; with private weights nothing fuses and the intermediate
+//! is checked (the prover is then stricter than the executor, never looser).
 //!
 //! Public values (instance column): the model inputs (flattened, in order) when
 //! public, then the outputs when public, then what [`Visibility::reveal`]
@@ -322,15 +324,7 @@ pub fn lay_out_with(
     // Hidden weights (private or committed) are range checked to the weight
     // width first; committed ones are then hashed into their commitment.
     let weight_cells = w.private_w.then(|| w.committed_weights(trace));
-    let mut uses = vec![0usize; q.values.len()];
-    for n in &q.nodes {
-        for &i in &n.inputs {
-            uses[i] += 1;
-        }
-    }
-    for &o in &q.outputs {
-        uses[o] += 1;
-    }
+    let uses = zkml_core::fusion::value_uses(q);
     let mut node_rows = vec![0; q.nodes.len()];
     let mut node_checked = vec![false; q.nodes.len()];
     let mut skip = vec![false; q.nodes.len()];
