@@ -52,7 +52,7 @@ pub enum Error {
     /// An integer value left the range the backends will check.
     #[error(
         "tensor `{tensor}` (output of node `{node}`, {op}) reached {value} (≈{real:.4}), outside the \
-         calibrated range [-{bound}-1, {bound}] at scale 2^-{scale}; calibrate with inputs that cover this one \
+         calibrated range [−{bound}−1, {bound}] at scale 2^-{scale}; calibrate with inputs that cover this one \
          (`--calibration FILE`) or lower the scale"
     )]
     OutOfRange {

@@ -27,7 +27,7 @@ use crate::quant::{QGraph, QValueKind};
 use crate::tensor::FTensor;
 
 fn u(s: i32) -> f64 {
-    2f64.powi(-(s + 1))
+    crate::rounding::pow2f(-(s as i64 + 1))
 }
 
 fn max_abs(t: &FTensor) -> f64 {

@@ -43,7 +43,14 @@ pub fn quantize_value(x: f64, s: i32) -> i64 {
 /// The real value of `q` at scale `2^-s`.
 #[inline]
 pub fn dequantize_value(q: i64, s: i32) -> f64 {
-    q as f64 * 2f64.powi(-s)
+    q as f64 * pow2f(-(s as i64))
+}
+
+/// `2^e` as an `f64`, total on every exponent (a damaged model can carry any
+/// scale): exact where `f64` represents it, `0` or `+∞` beyond.
+#[inline]
+pub fn pow2f(e: i64) -> f64 {
+    2f64.powi(e.clamp(-2000, 2000) as i32)
 }
 
 #[cfg(test)]
@@ -61,6 +68,16 @@ mod tests {
         assert_eq!(rdiv(0, 3), 0);
         assert_eq!(quantize_value(0.5, 0), 1);
         assert_eq!(quantize_value(-0.5, 0), 0);
+    }
+
+    /// Total on every scale (a damaged model can carry `i32::MIN`).
+    #[test]
+    fn dequantize_is_total() {
+        assert_eq!(dequantize_value(3, 1), 1.5);
+        assert_eq!(dequantize_value(3, -2), 12.0);
+        assert_eq!(dequantize_value(1, i32::MIN), f64::INFINITY);
+        assert_eq!(dequantize_value(1, i32::MAX), 0.0);
+        assert_eq!(pow2f(-1074), f64::from_bits(1));
     }
 
     /// Total on every `i64` and shift (a damaged model can ask for any shift).

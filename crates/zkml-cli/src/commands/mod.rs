@@ -79,9 +79,16 @@ pub fn evaluate(model_path: &Path, input_path: &Path, flags: &QuantArgs) -> Resu
     let q = compile(&model, &samples, flags)?;
     let t_quant = t.elapsed();
     let t = Instant::now();
-    let trace = execute(&q, &x).context("running the integer model")?;
+    let trace = execute(&q, &x).with_context(|| {
+        format!(
+            "running the integer model of `{}` on `{}`",
+            model_path.display(),
+            input_path.display()
+        )
+    })?;
     let t_exec = t.elapsed();
-    let all = eval_float(&model.graph, &x).context("running the float model")?;
+    let all = eval_float(&model.graph, &x)
+        .with_context(|| format!("running the float model of `{}`", model_path.display()))?;
     let float_out: Vec<FTensor> = model
         .graph
         .outputs

@@ -411,7 +411,7 @@ pub fn error_bound(func: TableFn, x: &FTensor, e_in: f64, out_scale: i32) -> f64
             }
         }
     }
-    1.05 * worst + 2f64.powi(-(out_scale + 1))
+    1.05 * worst + crate::rounding::pow2f(-(out_scale as i64 + 1))
 }
 
 #[cfg(test)]
@@ -463,7 +463,7 @@ mod tests {
             let xs: Vec<f32> = (-40..=40).map(|i| i as f32 * 0.1).collect();
             let t = FTensor::from_shape_vec(vec![xs.len()], xs.clone()).unwrap();
             let (s_in, s_out) = (8, 8);
-            let e_in = 2f64.powi(-(s_in + 1));
+            let e_in = crate::rounding::pow2f(-(s_in as i64 + 1));
             let b = error_bound(f, &t, e_in, s_out);
             for &x in &xs {
                 let q = quantize_value(x as f64, s_in);
