@@ -221,7 +221,7 @@ fn a_forged_hidden_layer_is_rejected() {
 }
 
 #[test]
-fn a_wrong_matmul_output_fails_at_the_prover_or_the_verifier() {
+fn a_wrong_matmul_output_is_refused_by_the_prover_and_rejected_by_the_verifier() {
     let (q, t) = mlp(&[12, 8, 4], 6);
     let key = setup(&q);
     let mut forged = t.clone();
@@ -231,11 +231,16 @@ fn a_wrong_matmul_output_fails_at_the_prover_or_the_verifier() {
         .find(|n| matches!(n.op, QOp::MatMul { .. }))
         .unwrap();
     forged.values[first_mm.output].as_slice_mut().unwrap()[0] += 1;
+    // The honest prover refuses the trace (its remainder leaves [0, 2^s)) …
     match SumcheckBackend.prove(&key, &q, &forged) {
         Err(Error::Invalid(msg)) => assert!(msg.contains("rescaled"), "{msg}"),
-        Ok((proof, public)) => assert!(SumcheckBackend.verify(&key, &public, &proof).is_err()),
-        Err(e) => panic!("{e}"),
+        other => panic!("the prover accepted a wrong rescaled output: {other:?}"),
     }
+    // … and a cheating prover, committing in-range remainders reduced mod
+    // 2^s, gets a proof the verifier rejects.
+    let (proof, public) =
+        crate::model::prover::prove_inner(&key, &forged, &mut rand_core06::OsRng, true).unwrap();
+    assert!(SumcheckBackend.verify(&key, &public, &proof).is_err());
 }
 
 #[test]
