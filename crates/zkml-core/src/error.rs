@@ -99,4 +99,7 @@ pub enum Error {
     /// A selective reveal that does not fit the model or the visibility.
     #[error("cannot reveal outputs: {0}")]
     Reveal(String),
+    /// Cuts that do not split the graph into valid segments ([`crate::segment`]).
+    #[error("cannot segment the model: {0}")]
+    Segment(String),
 }

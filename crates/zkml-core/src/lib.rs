@@ -11,6 +11,8 @@
 //! * [`exec`]: the integer executor. **It is the specification**: a proof
 //!   attests exactly the integers it computes, bit for bit.
 //! * [`rounding`]: the one rounding rule every integer op and gadget uses.
+//! * [`segment`]: a quantized graph split at tensor boundaries into
+//!   segments that are proven separately and chained.
 //!
 //! Data flows one way: loaders know nothing of quantization, quantization
 //! nothing of proofs, backends read a [`QGraph`] and a [`Trace`].
@@ -27,6 +29,7 @@ pub mod ops;
 pub mod quant;
 pub mod reveal;
 pub mod rounding;
+pub mod segment;
 pub mod tensor;
 
 pub use compare::{compare, Comparison};
@@ -36,4 +39,5 @@ pub use float::run_float;
 pub use graph::{Graph, Node, Value, ValueId, ValueKind};
 pub use ops::{Op, QOp};
 pub use quant::{calibrate, quantize, QGraph, QNode, QuantConfig};
+pub use segment::Segment;
 pub use tensor::{FTensor, ITensor};
