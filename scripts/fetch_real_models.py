@@ -77,6 +77,13 @@ MODELS = {
         sha256="9ccdacc4719d8aa7e45a77536bfabec45a03ba1f2fad5e241ab4060b24238a85",
         input="audio", shape=[1, 576], score_vector=False,
     ),
+    "nudenet": dict(
+        wheel="nudenet==3.4.2",
+        member="nudenet/320n.onnx",
+        sha256="c15d8273adad2d0a92f014cc69ab2d6c311a06777a55545f2c4eb46f51911f0f",
+        input="photo_01", shape=[1, 3, 64, 64], score_vector=False,
+        prove_shape=[1, 3, 32, 32],
+    ),
 }
 
 # Bump when what this script writes changes (the stamp forces a rewrite).
@@ -175,6 +182,12 @@ def make_input(kind, shape, rng):
         mean = np.array([0.485, 0.456, 0.406], np.float32).reshape(1, 3, 1, 1)
         std = np.array([0.229, 0.224, 0.225], np.float32).reshape(1, 3, 1, 1)
         return [((x - mean) / std).astype(np.float32)]
+    if kind == "photo_01":  # YOLOv8 (ultralytics export): RGB / 255, smooth shapes
+        h, w = shape[2], shape[3]
+        yy, xx = np.mgrid[0:h, 0:w] / max(h, w)
+        img = np.stack([0.5 + 0.4 * np.sin(2 * np.pi * (rng.uniform(0.5, 2) * xx + rng.uniform(0.5, 2) * yy)
+                                             + rng.uniform(0, 6)) for _ in range(3)])
+        return [np.clip(img + 0.03 * rng.standard_normal(img.shape), 0, 1)[None].astype(np.float32)]
     if kind == "page_255":  # YOLOX takes raw 0..255 pixels
         return [chw(page_pixels(shape[2], shape[3], rng))]
     if kind == "file_bytes":  # magika: first 1024 and last 1024 bytes, padded with 256
