@@ -16,9 +16,11 @@
 
 pub mod activation;
 pub mod conv;
+pub mod divide;
 pub mod elementwise;
 pub mod gather;
 pub mod matmul;
+pub mod normalize;
 pub mod pool;
 pub mod reduce;
 pub mod select;
