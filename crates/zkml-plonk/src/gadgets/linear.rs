@@ -85,6 +85,11 @@ pub trait LinearInstructions {
         max_with: Option<i128>,
     ) -> Wire;
 
+    /// `Σ a_i·w_i + c` exactly for products of two cells, unchecked (the
+    /// caller bounds it: a sum of squares before a square root); the rows of
+    /// [`Self::linear_pairs`].
+    fn sum_pairs_exact(&mut self, pairs: &[(Wire, Wire)], c: i128) -> Wire;
+
     /// Completes the row `row` whose E1 already holds the sum `S` (weights and
     /// inputs set, `acc` not yet assigned, constant `c1` still to be added): assigns
     /// `acc = rshift(S, shift)` (or its max with `lo`) with its remainder and range limbs.
@@ -124,6 +129,24 @@ impl LinearInstructions for Builder<'_> {
         // Every pair slot of a row enters E1: unused slots get a zero left factor.
         let zero = self.constant(0);
         self.linear_chain(pairs, per, c, shift, max_with, true, |b, row, chunk| {
+            b.set(Fix::QPairs, row, Fr::ONE);
+            let mut part = Some(0i128);
+            for (i, (a, w)) in chunk.iter().enumerate() {
+                b.copy_in(a, Adv::X(2 * i), row);
+                b.copy_in(w, Adv::X(2 * i + 1), row);
+                part = part.zip(a.val.zip(w.val)).map(|(s, (a, w))| s + a * w);
+            }
+            for i in chunk.len()..per {
+                b.copy_in(&zero, Adv::X(2 * i), row);
+            }
+            part
+        })
+    }
+
+    fn sum_pairs_exact(&mut self, pairs: &[(Wire, Wire)], c: i128) -> Wire {
+        let per = self.shape.n / 2;
+        let zero = self.constant(0);
+        self.linear_chain(pairs, per, c, 0, None, false, |b, row, chunk| {
             b.set(Fix::QPairs, row, Fr::ONE);
             let mut part = Some(0i128);
             for (i, (a, w)) in chunk.iter().enumerate() {

@@ -43,6 +43,8 @@
 //! * [`arith::ArithInstructions`]: `rshift(a·b, d)`, constants, model inputs.
 //! * [`select::SelectInstructions`]: Relu, max/min with a constant (Clip), max chains (MaxPool).
 //! * [`rdiv::RdivInstructions`]: `rdiv(x, n)` for any `n` (AveragePool).
+//! * [`divide::DivideInstructions`]: exact division by a run-time cell (Div),
+//!   the exact integer square root, wide range chains.
 //! * [`table::TableInstructions`]: Sigmoid/Tanh (and Softmax's exp) by a saturated
 //!   function table stored in the range table under its own tag.
 //! * [`softmax::SoftmaxInstructions`]: Softmax of one lane.
@@ -68,6 +70,7 @@ pub mod argmax;
 pub mod arith;
 pub mod audit;
 pub mod commit;
+pub mod divide;
 pub mod freivalds;
 pub mod linear;
 pub mod poseidon;
