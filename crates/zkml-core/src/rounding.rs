@@ -79,7 +79,7 @@ pub fn isqrt(v: i128) -> i128 {
     let v = v as u128;
     // Start from the float estimate, then correct it exactly.
     let mut s = (v as f64).sqrt() as u128;
-    while s > 0 && s.checked_mul(s).map_or(true, |p| p > v) {
+    while s > 0 && s.checked_mul(s).is_none_or(|p| p > v) {
         s -= 1;
     }
     while (s + 1).checked_mul(s + 1).is_some_and(|p| p <= v) {
