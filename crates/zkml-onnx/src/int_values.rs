@@ -66,6 +66,10 @@ const DATA_MOVEMENT: &[&str] = &[
     "Dropout",
     "ScatterElements",
     "ScatterND",
+    "Scatter",
+    "Trilu",
+    "DepthToSpace",
+    "SpaceToDepth",
 ];
 
 /// Ops that select among their inputs' values: exact for every integer type.
@@ -84,7 +88,16 @@ const SELECT: &[&str] = &[
 /// Ops that are exact on 32- and 64-bit integers carried as reals (run-time
 /// values stay far inside both ranges), but wrap around in narrower or
 /// unsigned types, which the IR does not reproduce.
-const WIDE_ARITH: &[&str] = &["Add", "Sub", "Mul", "Neg", "Abs", "Sum", "ReduceSum"];
+const WIDE_ARITH: &[&str] = &[
+    "Add",
+    "Sub",
+    "Mul",
+    "Neg",
+    "Abs",
+    "Sum",
+    "ReduceSum",
+    "CumSum",
+];
 
 /// Whether an ONNX element type is integer or boolean.
 pub fn is_int_type(code: i32) -> bool {

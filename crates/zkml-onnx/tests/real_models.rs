@@ -4,7 +4,8 @@
 //! The models are not in the repository: `scripts/fetch-real-models.sh`
 //! downloads the wheels into `.cache/real-models/`. Without them each model is
 //! skipped with a printed reason; with `ZKML_REQUIRE_REAL_MODELS` set (as
-//! scripts/test.sh does) a missing model fails the test.
+//! scripts/test.sh does) a missing model fails the test. `ZKML_REAL_MODELS=id,id`
+//! checks only those models (for local iteration).
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -198,8 +199,14 @@ fn run_model(dir: &Path, cfg: &QuantConfig) -> Result<Report, String> {
 fn real_models_behave_as_the_manifest_says() {
     let root = repo().join(".cache/real-models");
     let require = std::env::var_os("ZKML_REQUIRE_REAL_MODELS").is_some();
+    let only: Option<Vec<String>> = std::env::var("ZKML_REAL_MODELS")
+        .ok()
+        .map(|v| v.split(',').map(|s| s.trim().to_string()).collect());
     let mut failures = Vec::new();
     for (id, expect) in manifest() {
+        if only.as_ref().is_some_and(|o| !o.contains(&id)) {
+            continue;
+        }
         let dir = root.join(&id);
         if !dir.join("expected.json").exists() {
             let msg = format!(

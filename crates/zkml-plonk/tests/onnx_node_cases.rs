@@ -10,7 +10,8 @@
 //! with the default visibility; the MockProver must be satisfied at the
 //! planned `k`. The first case of each op is also proven and verified for real
 //! (keys from the cached test SRS), and its proof must be rejected for a
-//! changed public output.
+//! changed public output. `ZKML_ONNX_CASES_OPS=Resize,ConvTranspose` limits
+//! the run to those manifest sections (for local iteration).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -175,7 +176,13 @@ fn onnx_node_cases_prove() {
     let mut refused = vec![];
     let mut failures = vec![];
     let mut last_op = String::new();
+    let only: Option<Vec<String>> = std::env::var("ZKML_ONNX_CASES_OPS")
+        .ok()
+        .map(|v| v.split(',').map(|s| s.trim().to_string()).collect());
     for (op, name, consts) in run_cases() {
+        if only.as_ref().is_some_and(|o| !o.contains(&op)) {
+            continue;
+        }
         // The first case of each op is also proven for real.
         let first = op != last_op;
         last_op = op.clone();

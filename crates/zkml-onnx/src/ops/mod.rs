@@ -15,6 +15,7 @@
 pub mod activation;
 pub mod consts;
 pub mod math;
+pub mod movement;
 pub mod nn;
 pub mod reduce;
 pub mod shape;
@@ -57,6 +58,7 @@ pub fn registry() -> Registry {
     shape::register(&mut r);
     reduce::register(&mut r);
     consts::register(&mut r);
+    movement::register(&mut r);
     r
 }
 
