@@ -36,6 +36,7 @@
 //! | nn | Conv (1-D, 2-D; groups, dilations, `auto_pad`), MaxPool, AveragePool (1-D, 2-D), GlobalAveragePool, GlobalMaxPool, BatchNormalization (inference) |
 //! | data movement | Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat, Pad (constant mode), Expand, Identity, Dropout (inference); Slice (any steps), Gather (constant indices), Split, Tile as one index-map op (`Op::Gather`) |
 //! | reductions | ReduceMean, ReduceSum, ReduceMax, ReduceMin |
+//! | recurrent (unrolled into the ops above) | LSTM, GRU, RNN |
 //! | load-time only | Constant, Shape, Size, Cast and CastLike (to float on run-time values), and on constant inputs: Range, ConstantOfShape, Where, Floor, Ceil, Not, Mod, Equal, Less, Greater, And, Or |
 //!
 //! Graph inputs are float (float32, float16, bfloat16, double), integer or

@@ -10,7 +10,8 @@
 //! LeakyRelu, PRelu, Clip, Softmax),
 //! [`nn`] (Conv, pooling, BatchNormalization), [`shape`] (Reshape and other
 //! data movement), [`reduce`], [`consts`] (Constant and the shape-subgraph
-//! ops that are only folded).
+//! ops that are only folded), [`rnn`] (LSTM, GRU, RNN unrolled into the
+//! ops above).
 
 pub mod activation;
 pub mod consts;
@@ -18,6 +19,7 @@ pub mod math;
 pub mod movement;
 pub mod nn;
 pub mod reduce;
+pub mod rnn;
 pub mod shape;
 
 use std::collections::HashMap;
@@ -59,6 +61,7 @@ pub fn registry() -> Registry {
     reduce::register(&mut r);
     consts::register(&mut r);
     movement::register(&mut r);
+    rnn::register(&mut r);
     r
 }
 
