@@ -18,7 +18,8 @@ fn repo() -> PathBuf {
 #[derive(Debug)]
 enum Expect {
     Runs(QuantConfig),
-    Loads(String),
+    /// The reason (shown in failure messages).
+    Loads(#[allow(dead_code)] String),
     Refused(Vec<String>),
 }
 
@@ -82,7 +83,12 @@ fn floats(v: &Value) -> Vec<f32> {
 fn run(dir: &Path, cfg: &QuantConfig) -> Result<Vec<(f64, f64, f64)>, String> {
     let input = read_json(&dir.join("input.json"));
     let expected = read_json(&dir.join("expected.json"));
-    let xs: Vec<Vec<f32>> = input["input_data"].as_array().unwrap().iter().map(floats).collect();
+    let xs: Vec<Vec<f32>> = input["input_data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(floats)
+        .collect();
     let shapes: Vec<Vec<usize>> = serde_json::from_value(input["input_shapes"].clone()).unwrap();
     let opts = LoadOptions {
         positional_shapes: shapes,
@@ -95,7 +101,12 @@ fn run(dir: &Path, cfg: &QuantConfig) -> Result<Vec<(f64, f64, f64)>, String> {
     let q = quantize(&g, &cal, cfg).map_err(|e| format!("quantize: {e}"))?;
     let t = execute(&q, &x).map_err(|e| format!("integer executor: {e}"))?;
     let int = t.dequantized_outputs(&q);
-    let want: Vec<Vec<f32>> = expected["outputs"].as_array().unwrap().iter().map(floats).collect();
+    let want: Vec<Vec<f32>> = expected["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(floats)
+        .collect();
     assert_eq!(want.len(), fl.len(), "{}: output count", dir.display());
     let mut res = vec![];
     for ((w, f), i) in want.iter().zip(&fl).zip(&int) {

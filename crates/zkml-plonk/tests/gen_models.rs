@@ -158,7 +158,11 @@ fn generated_models_prove() {
         match prove_one(&root.join(&id), real, &cfg) {
             Ok(k) => eprintln!(
                 "generated model `{id}`: MockProver ok at k = {k}{} ({:.1} s)",
-                if real { ", proven and verified, tampering rejected" } else { "" },
+                if real {
+                    ", proven and verified, tampering rejected"
+                } else {
+                    ""
+                },
                 t.elapsed().as_secs_f64()
             ),
             Err(e) => failures.push(format!("`{id}`: {e}")),
