@@ -20,18 +20,101 @@
 //!
 //! Magnitudes (`|a|`, `|w|`) are taken from the float run itself (plus their
 //! own error), so the bound holds for that input.
+//!
+//! Each op family's rule lives next to its integer rule in [`crate::ops`]
+//! (`error_bound*`, given a [`BoundCtx`]); [`error_bounds`] only dispatches.
 
 use crate::graph::Graph;
-use crate::ops::{table, QOp};
-use crate::quant::{QGraph, QValueKind};
+use crate::ops::{
+    activation, conv, elementwise, gather, matmul, pool, reduce, select, shape, softmax, table, Op,
+    QOp,
+};
+use crate::quant::{QGraph, QNode, QValueKind};
 use crate::tensor::FTensor;
 
-fn u(s: i32) -> f64 {
+/// Half a unit at scale `2^-s`: the most rounding to that scale errs.
+pub fn u(s: i32) -> f64 {
     crate::rounding::pow2f(-(s as i64 + 1))
 }
 
-fn max_abs(t: &FTensor) -> f64 {
+/// `max |x|` of a float tensor.
+pub fn max_abs(t: &FTensor) -> f64 {
     t.iter().fold(0f64, |m, &x| m.max(x.abs() as f64))
+}
+
+/// What one node's error-bound rule sees: the node, the float run, and the
+/// bounds of every value computed so far. Each op family's rule
+/// (`error_bound*` in [`crate::ops`]) takes it and returns the bound on the
+/// node's output.
+pub struct BoundCtx<'a> {
+    /// The float graph (for parameters the integer op rounded, e.g. a slope).
+    pub g: &'a Graph,
+    /// The quantized graph.
+    pub q: &'a QGraph,
+    /// The node.
+    pub node: &'a QNode,
+    /// The float run's values.
+    pub float_values: &'a [FTensor],
+    e: &'a [f64],
+}
+
+impl BoundCtx<'_> {
+    /// The bound on input `k`.
+    pub fn e(&self, k: usize) -> f64 {
+        self.e[self.node.inputs[k]]
+    }
+
+    /// The float value of input `k`.
+    pub fn x(&self, k: usize) -> &FTensor {
+        &self.float_values[self.node.inputs[k]]
+    }
+
+    /// The largest magnitude input `k` can have: `max|x_k| + e_k`.
+    pub fn m(&self, k: usize) -> f64 {
+        max_abs(self.x(k)) + self.e(k)
+    }
+
+    /// Input `k`'s shape.
+    pub fn shape(&self, k: usize) -> &[usize] {
+        &self.q.values[self.node.inputs[k]].shape
+    }
+
+    /// The output's scale.
+    pub fn s_out(&self) -> i32 {
+        self.q.values[self.node.output].scale
+    }
+
+    /// Half an output unit: one rounding to the output scale.
+    pub fn u_out(&self) -> f64 {
+        u(self.s_out())
+    }
+
+    /// The rounding a rescale by `shift` bits adds (none for 0).
+    pub fn rescale(&self, shift: u32) -> f64 {
+        if shift > 0 {
+            self.u_out()
+        } else {
+            0.0
+        }
+    }
+
+    /// The rounding an alignment by `k` bits adds (a right shift rounds).
+    pub fn align(&self, k: i32) -> f64 {
+        if k < 0 {
+            self.u_out()
+        } else {
+            0.0
+        }
+    }
+
+    /// The float graph's op for this node (the node with the same output).
+    pub fn float_op(&self) -> Option<&Op> {
+        self.g
+            .nodes
+            .iter()
+            .find(|n| n.output == self.node.output)
+            .map(|n| &n.op)
+    }
 }
 
 /// Per-value bound on `|dequantized integer − float|` for one execution,
@@ -46,101 +129,50 @@ pub fn error_bounds(g: &Graph, q: &QGraph, float_values: &[FTensor]) -> Vec<f64>
         }
     }
     for node in &q.nodes {
-        let x = &node.inputs;
-        let s_out = q.values[node.output].scale;
-        let m = |i: usize| max_abs(&float_values[i]) + e[i];
-        let ein = e[x[0]];
-        let bound = match &node.op {
-            QOp::Conv { conv, shift } => {
-                let k = (q.values[x[1]].shape[1] * conv.kernel[0] * conv.kernel[1]) as f64;
-                let w_l1 = row_l1(&float_values[x[1]], 1);
-                let prod = (w_l1 + k * e[x[1]]) * ein + k * m(x[0]) * e[x[1]];
-                let bias = x.get(2).map_or(0.0, |&b| e[b]);
-                prod + bias + if *shift > 0 { u(s_out) } else { 0.0 }
-            }
-            QOp::MatMul { shift } => {
-                let (a, b) = (&float_values[x[0]], &float_values[x[1]]);
-                let k = *a.shape().last().unwrap_or(&1) as f64;
-                // Column sums of |b| bound b's amplification of a's error, row sums of |a| the converse.
-                let b_l1 = col_l1(b);
-                let a_l1 = row_l1(a, a.ndim().saturating_sub(1));
-                (b_l1 + k * e[x[1]]) * ein
-                    + a_l1 * e[x[1]]
-                    + if *shift > 0 { u(s_out) } else { 0.0 }
-            }
-            QOp::Mul { shift } => {
-                m(x[1]) * ein
-                    + m(x[0]) * e[x[1]]
-                    + ein * e[x[1]]
-                    + if *shift > 0 { u(s_out) } else { 0.0 }
-            }
-            QOp::Max { align } | QOp::Min { align } => {
-                let r = |k: i32| if k < 0 { u(s_out) } else { 0.0 };
-                (ein + r(align[0])).max(e[x[1]] + r(align[1]))
-            }
-            QOp::Add { align } | QOp::Sub { align } => {
-                let r = |k: i32| if k < 0 { u(s_out) } else { 0.0 };
-                ein + e[x[1]] + r(align[0]) + r(align[1])
-            }
-            QOp::Concat { align, .. } => x
-                .iter()
-                .zip(align)
-                .map(|(&i, &k)| e[i] + if k < 0 { u(s_out) } else { 0.0 })
-                .fold(0.0, f64::max),
-            QOp::Relu
-            | QOp::Clip { .. }
-            | QOp::MaxPool(_)
-            | QOp::Reshape { .. }
-            | QOp::Transpose { .. }
-            | QOp::Gather(_)
-            | QOp::Abs
-            | QOp::ReduceMax { .. }
-            | QOp::ReduceMin { .. }
-            | QOp::Pad { .. } => {
-                ein + if matches!(node.op, QOp::Pad { .. } | QOp::Clip { .. }) {
-                    u(s_out)
-                } else {
-                    0.0
-                }
-            }
-            QOp::LeakyRelu { alpha, alpha_shift } => {
-                let a_real = g_leaky_alpha(g, node.output)
-                    .unwrap_or(*alpha as f64 / 2f64.powi(*alpha_shift as i32));
-                let a_q = *alpha as f64 / 2f64.powi(*alpha_shift as i32);
-                a_real.abs().max(1.0) * ein + m(x[0]) * (a_real - a_q).abs() + u(s_out)
-            }
-            QOp::AveragePool(_) | QOp::ReduceMean { .. } => ein + u(s_out),
-            QOp::ReduceSum { axes, shift, .. } => {
-                let k: usize = axes.iter().map(|&a| q.values[x[0]].shape[a]).product();
-                k as f64 * ein + if *shift > 0 { u(s_out) } else { 0.0 }
-            }
-            QOp::Table { func, .. } => table::error_bound(*func, &float_values[x[0]], ein, s_out),
-            QOp::Softmax {
-                axis, exp_scale, ..
-            } => {
-                let n = q.values[x[0]].shape[*axis] as f64;
-                0.5 * ein + (1.0 + n) * u(*exp_scale) + u(s_out)
-            }
+        let c = BoundCtx {
+            g,
+            q,
+            node,
+            float_values,
+            e: &e,
         };
-        e[node.output] = bound;
+        e[node.output] = node_bound(&node.op, &c);
     }
     e
 }
 
-/// The float graph's LeakyRelu slope for the node producing `output`, if any.
-fn g_leaky_alpha(g: &Graph, output: usize) -> Option<f64> {
-    g.nodes
-        .iter()
-        .find(|n| n.output == output)
-        .and_then(|n| match n.op {
-            crate::ops::Op::LeakyRelu { alpha } => Some(alpha as f64),
-            _ => None,
-        })
+/// One node's bound: a dispatch to its family's rule.
+fn node_bound(op: &QOp, c: &BoundCtx) -> f64 {
+    match op {
+        QOp::Conv { conv, shift } => conv::error_bound(conv, *shift, c),
+        QOp::MatMul { shift } => matmul::error_bound(*shift, c),
+        QOp::Add { align } | QOp::Sub { align } => elementwise::error_bound_add(*align, c),
+        QOp::Mul { shift } => elementwise::error_bound_mul(*shift, c),
+        QOp::Relu => activation::error_bound_relu(c),
+        QOp::LeakyRelu { alpha, alpha_shift } => {
+            activation::error_bound_leaky_relu(*alpha, *alpha_shift, c)
+        }
+        QOp::Clip { .. } => activation::error_bound_clip(c),
+        QOp::Table { func, .. } => table::error_bound(*func, c.x(0), c.e(0), c.s_out()),
+        QOp::Softmax {
+            axis, exp_scale, ..
+        } => softmax::error_bound(*axis, *exp_scale, c),
+        QOp::MaxPool(_) => pool::error_bound(true, c),
+        QOp::AveragePool(_) => pool::error_bound(false, c),
+        QOp::Reshape { .. } | QOp::Transpose { .. } => shape::error_bound_move(c),
+        QOp::Concat { align, .. } => shape::error_bound_concat(align, c),
+        QOp::Pad { .. } => shape::error_bound_pad(c),
+        QOp::ReduceMean { .. } => reduce::error_bound_mean(c),
+        QOp::ReduceSum { axes, shift, .. } => reduce::error_bound_sum(axes, *shift, c),
+        QOp::Gather(_) => gather::error_bound(c),
+        QOp::Max { align } | QOp::Min { align } => select::error_bound_max_min(*align, c),
+        QOp::Abs | QOp::ReduceMax { .. } | QOp::ReduceMin { .. } => select::error_bound(c),
+    }
 }
 
 /// Largest ℓ1 norm over the sub-tensors that start at axis `from` (e.g. a
 /// conv filter `w[oc, …]` with `from = 1`, a matrix row with `from = ndim − 1`).
-fn row_l1(t: &FTensor, from: usize) -> f64 {
+pub fn row_l1(t: &FTensor, from: usize) -> f64 {
     let inner: usize = t.shape()[from.min(t.ndim())..].iter().product();
     if inner == 0 {
         return 0.0;
@@ -152,7 +184,7 @@ fn row_l1(t: &FTensor, from: usize) -> f64 {
 }
 
 /// Largest ℓ1 norm of a column of the last two axes (`Σ_k |b[…, k, j]|`).
-fn col_l1(b: &FTensor) -> f64 {
+pub fn col_l1(b: &FTensor) -> f64 {
     if b.ndim() < 2 {
         return b.iter().map(|v| v.abs() as f64).sum();
     }

@@ -16,13 +16,19 @@
 //!   that 1 fits the activation bound: `min(max_scale, ⌊log2 bound⌋)`.
 //! * With [`QuantConfig::fixed_scale`] every tensor uses one scale (the earlier
 //!   zkml's `global_sf`), and `act_bits` grows to hold the calibrated range.
+//!
+//! Each op family's rule lives next to its integer rule in [`crate::ops`]
+//! (`quantize*`, given a [`QuantCtx`]); [`quantize`] only dispatches.
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::float::eval_float;
-use crate::graph::{Graph, ValueKind};
-use crate::ops::{table, Op, QOp};
+use crate::graph::{Graph, Node, ValueKind};
+use crate::ops::{
+    activation, conv, elementwise, gather, matmul, pool, reduce, select, shape, softmax, table, Op,
+    QOp,
+};
 use crate::rounding::quantize_value;
 use crate::tensor::{FTensor, ITensor};
 
@@ -149,6 +155,144 @@ fn floor_log2(x: f64) -> i32 {
     x.log2().floor() as i32
 }
 
+/// The scale of a constant multiplied into an op (weights, Mul factors):
+/// `⌊log2((2^(weight_bits−1) − 1) / max|w|)⌋` (at most 30; 0 for an all-zero
+/// tensor), or the fixed scale.
+pub fn weight_scale(cfg: &QuantConfig, t: &FTensor) -> i32 {
+    if let Some(s) = cfg.fixed_scale {
+        return s;
+    }
+    let m = t.iter().fold(0f64, |m, x| m.max(x.abs() as f64));
+    if m <= 0.0 {
+        0
+    } else {
+        floor_log2(((1i64 << (cfg.weight_bits - 1)) - 1) as f64 / m).min(30)
+    }
+}
+
+/// What one node's quantization rule sees: the float node, the settings, the
+/// calibrated output scale, and the scales chosen so far. Each op family's
+/// rule (`quantize_*` in [`crate::ops`]) takes it and returns the integer op
+/// and the output's scale; constant inputs get their scale (and integers)
+/// through [`QuantCtx::fix_const`] / [`QuantCtx::weight`].
+pub struct QuantCtx<'a> {
+    /// The float graph.
+    pub g: &'a Graph,
+    /// The node being quantized.
+    pub node: &'a Node,
+    /// The settings.
+    pub cfg: &'a QuantConfig,
+    /// The output's scale from calibration (the fixed scale when set).
+    pub cal_out: i32,
+    /// The finest scale at which ±1 (the range of Sigmoid, Tanh and Softmax
+    /// outputs) is within the activation bound.
+    pub unit_scale: i32,
+    scales: &'a mut [Option<i32>],
+    kinds: &'a mut [Option<QValueKind>],
+}
+
+impl QuantCtx<'_> {
+    /// A quantization error for this node.
+    pub fn err(&self, reason: impl Into<String>) -> Error {
+        Error::Quantize {
+            node: self.node.name.clone(),
+            op: self.node.op.name(),
+            reason: reason.into(),
+        }
+    }
+
+    /// The scale of input `k`, if already set (activations always are;
+    /// constants once a consumer fixed it).
+    pub fn scale(&self, k: usize) -> Option<i32> {
+        self.scales[self.node.inputs[k]]
+    }
+
+    /// Sets constant input `k`'s scale to `s` (if not yet set) and quantizes
+    /// it; returns its scale.
+    pub fn fix_const(&mut self, k: usize, s: i32) -> Result<i32> {
+        let id = self.node.inputs[k];
+        if let Some(s) = self.scales[id] {
+            return Ok(s);
+        }
+        let t = self
+            .g
+            .const_value(id)
+            .ok_or_else(|| self.err(format!("input `{}` has no scale", self.g.values[id].name)))?;
+        self.scales[id] = Some(s);
+        self.kinds[id] = Some(QValueKind::Const(t.mapv(|x| quantize_value(x as f64, s))));
+        Ok(s)
+    }
+
+    /// The scale of input `k`; a constant not yet scaled gets its weight
+    /// scale ([`weight_scale`]).
+    pub fn weight(&mut self, k: usize) -> Result<i32> {
+        if let Some(s) = self.scale(k) {
+            return Ok(s);
+        }
+        let id = self.node.inputs[k];
+        let s = self
+            .g
+            .const_value(id)
+            .map(|t| weight_scale(self.cfg, t))
+            .ok_or_else(|| self.err(format!("input `{}` has no scale", self.g.values[id].name)))?;
+        self.fix_const(k, s)
+    }
+
+    /// Whether input `k` is a constant.
+    pub fn is_const(&self, k: usize) -> bool {
+        self.g.const_value(self.node.inputs[k]).is_some()
+    }
+
+    /// For ops on activations only: checks every input has a scale (a
+    /// constant input should have been folded) and returns input 0's.
+    pub fn s_in(&self) -> Result<i32> {
+        if let Some(&c) = self.node.inputs.iter().find(|&&i| self.scales[i].is_none()) {
+            return Err(self.err(format!(
+                "constant input `{}` should have been folded",
+                self.g.values[c].name
+            )));
+        }
+        Ok(self.scales[self.node.inputs[0]].expect("checked above"))
+    }
+
+    /// `s` unless every tensor has the fixed scale.
+    pub fn fixed_or(&self, s: i32) -> i32 {
+        self.cfg.fixed_scale.unwrap_or(s)
+    }
+
+    /// A product of inputs 0 and 1 (constants at their weight scale):
+    /// `(shift, s_out)` with `s_out = min(cal_out, s_0 + s_1)` (a product
+    /// carries at most its factors' fraction bits) and `shift = s_0 + s_1 − s_out`.
+    pub fn product(&mut self) -> Result<(u32, i32)> {
+        let (s0, s1) = (self.weight(0)?, self.weight(1)?);
+        let s_out = self.cal_out.min(s0 + s1);
+        Ok(((s0 + s1 - s_out) as u32, s_out))
+    }
+
+    /// Inputs aligned to one output scale (Add, Sub, Max, Min, Concat): the
+    /// finest input's scale (the coarsest's with `coarsest`), capped by
+    /// calibration; constants are quantized at the output scale. Returns
+    /// `s_out` and per input `s_out − s_in`.
+    pub fn aligned(&mut self, coarsest: bool) -> Result<(i32, Vec<i32>)> {
+        let x = &self.node.inputs;
+        let finest = x.iter().filter_map(|&i| self.scales[i]).max();
+        let coarse = x.iter().filter_map(|&i| self.scales[i]).min();
+        let s_out = match (coarsest, finest, coarse) {
+            (true, _, Some(c)) => c.min(self.cal_out),
+            (false, Some(f), _) => f.min(self.cal_out),
+            _ => self.cal_out,
+        };
+        for k in 0..x.len() {
+            self.fix_const(k, s_out)?;
+        }
+        let align = x
+            .iter()
+            .map(|&i| s_out - self.scales[i].expect("fixed above"))
+            .collect();
+        Ok((s_out, align))
+    }
+}
+
 /// Quantizes a float graph with a calibration.
 pub fn quantize(g: &Graph, cal: &Calibration, cfg: &QuantConfig) -> Result<QGraph> {
     let bound = ((1i64 << (cfg.act_bits - 1)) - 1) as f64;
@@ -163,20 +307,8 @@ pub fn quantize(g: &Graph, cal: &Calibration, cfg: &QuantConfig) -> Result<QGrap
             floor_log2(bound / m).min(cfg.max_scale)
         }
     };
-    let weight_scale = |t: &FTensor| -> i32 {
-        if let Some(s) = cfg.fixed_scale {
-            return s;
-        }
-        let m = t.iter().fold(0f64, |m, x| m.max(x.abs() as f64));
-        if m <= 0.0 {
-            0
-        } else {
-            floor_log2(((1i64 << (cfg.weight_bits - 1)) - 1) as f64 / m).min(30)
-        }
-    };
+    let weight_scale = |t: &FTensor| weight_scale(cfg, t);
     let quant = |t: &FTensor, s: i32| -> ITensor { t.mapv(|x| quantize_value(x as f64, s)) };
-    // The finest scale at which ±1 (the range of Sigmoid, Tanh and Softmax
-    // outputs) is within the activation bound: their output scale is at most this.
     let unit_scale = floor_log2(bound);
 
     let mut scales: Vec<Option<i32>> = vec![None; g.values.len()];
@@ -187,234 +319,16 @@ pub fn quantize(g: &Graph, cal: &Calibration, cfg: &QuantConfig) -> Result<QGrap
     }
     let mut nodes = Vec::with_capacity(g.nodes.len());
     for (ni, node) in g.nodes.iter().enumerate() {
-        let err = |reason: String| Error::Quantize {
-            node: node.name.clone(),
-            op: node.op.name(),
-            reason,
+        let mut ctx = QuantCtx {
+            g,
+            node,
+            cfg,
+            cal_out: act_scale(node.output),
+            unit_scale,
+            scales: &mut scales,
+            kinds: &mut kinds,
         };
-        // Sets a constant input's scale (if not yet set) and quantizes it.
-        let mut fix_const = |id: usize, s: i32, scales: &mut Vec<Option<i32>>| -> Result<i32> {
-            if let Some(s) = scales[id] {
-                return Ok(s);
-            }
-            let t = g
-                .const_value(id)
-                .ok_or_else(|| err(format!("input `{}` has no scale", g.values[id].name)))?;
-            scales[id] = Some(s);
-            kinds[id] = Some(QValueKind::Const(quant(t, s)));
-            Ok(s)
-        };
-        let is_const = |id: usize| g.const_value(id).is_some();
-        let cal_out = act_scale(node.output);
-        let x = &node.inputs;
-        let in_scale = |scales: &Vec<Option<i32>>, id: usize| scales[id];
-        let (op, s_out) = match &node.op {
-            Op::Conv(c) => {
-                let s_x =
-                    in_scale(&scales, x[0]).ok_or_else(|| err("input has no scale".into()))?;
-                let s_w = match scales[x[1]] {
-                    Some(s) => s,
-                    None => fix_const(
-                        x[1],
-                        weight_scale(g.const_value(x[1]).unwrap()),
-                        &mut scales,
-                    )?,
-                };
-                if let Some(&b) = x.get(2) {
-                    if !is_const(b) {
-                        return Err(err(
-                            "a bias computed at run time is not supported; it must be a constant"
-                                .into(),
-                        ));
-                    }
-                    fix_const(b, s_x + s_w, &mut scales)?;
-                }
-                let s_out = cal_out.min(s_x + s_w);
-                (
-                    QOp::Conv {
-                        conv: c.clone(),
-                        shift: (s_x + s_w - s_out) as u32,
-                    },
-                    s_out,
-                )
-            }
-            Op::MatMul | Op::Mul => {
-                let mut s = [0; 2];
-                for k in 0..2 {
-                    s[k] = match scales[x[k]] {
-                        Some(v) => v,
-                        None => fix_const(
-                            x[k],
-                            weight_scale(g.const_value(x[k]).unwrap()),
-                            &mut scales,
-                        )?,
-                    };
-                }
-                let s_out = cal_out.min(s[0] + s[1]);
-                let shift = (s[0] + s[1] - s_out) as u32;
-                let op = if node.op == Op::MatMul {
-                    QOp::MatMul { shift }
-                } else {
-                    QOp::Mul { shift }
-                };
-                (op, s_out)
-            }
-            Op::Add | Op::Sub | Op::Max | Op::Min | Op::Concat { .. } => {
-                let finest = x.iter().filter_map(|&i| scales[i]).max();
-                let coarsest = x.iter().filter_map(|&i| scales[i]).min();
-                let s_out = match (&node.op, finest, coarsest) {
-                    (Op::Concat { .. }, _, Some(c)) => c.min(cal_out),
-                    (_, Some(f), _) => f.min(cal_out),
-                    _ => cal_out,
-                };
-                for &i in x {
-                    fix_const(i, s_out, &mut scales)?;
-                }
-                let align: Vec<i32> = x.iter().map(|&i| s_out - scales[i].unwrap()).collect();
-                let op = match &node.op {
-                    Op::Add => QOp::Add {
-                        align: [align[0], align[1]],
-                    },
-                    Op::Sub => QOp::Sub {
-                        align: [align[0], align[1]],
-                    },
-                    Op::Max => QOp::Max {
-                        align: [align[0], align[1]],
-                    },
-                    Op::Min => QOp::Min {
-                        align: [align[0], align[1]],
-                    },
-                    Op::Concat { axis } => QOp::Concat { axis: *axis, align },
-                    _ => unreachable!(),
-                };
-                (op, s_out)
-            }
-            other => {
-                if let Some(&c) = x.iter().find(|&&i| scales[i].is_none()) {
-                    return Err(err(format!(
-                        "constant input `{}` should have been folded",
-                        g.values[c].name
-                    )));
-                }
-                let s_in = scales[x[0]].unwrap();
-                let fixed_or = |s: i32| cfg.fixed_scale.unwrap_or(s);
-                match other {
-                    Op::Relu => (QOp::Relu, s_in),
-                    Op::LeakyRelu { alpha } => {
-                        let a = fixed_or(weight_scale(&FTensor::from_elem(vec![], *alpha)).max(0))
-                            as u32;
-                        (
-                            QOp::LeakyRelu {
-                                alpha: quantize_value(*alpha as f64, a as i32),
-                                alpha_shift: a,
-                            },
-                            s_in,
-                        )
-                    }
-                    Op::Clip { min, max } => {
-                        let q = |v: f32, none: i64| {
-                            if v.is_finite() {
-                                quantize_value(v as f64, s_in)
-                            } else {
-                                none
-                            }
-                        };
-                        (
-                            QOp::Clip {
-                                min: q(*min, i64::MIN),
-                                max: q(*max, i64::MAX),
-                            },
-                            s_in,
-                        )
-                    }
-                    Op::Table(func) => {
-                        let s =
-                            fixed_or(table::out_scale(*func, cal_out, cfg.max_scale, unit_scale));
-                        (
-                            QOp::Table {
-                                func: *func,
-                                in_scale: s_in,
-                                out_scale: s,
-                            },
-                            s,
-                        )
-                    }
-                    Op::Softmax { axis } => {
-                        let s = fixed_or(cfg.max_scale.min(unit_scale));
-                        (
-                            QOp::Softmax {
-                                axis: *axis,
-                                in_scale: s_in,
-                                exp_scale: s,
-                                out_scale: s,
-                            },
-                            s,
-                        )
-                    }
-                    Op::MaxPool(p) => (QOp::MaxPool(p.clone()), s_in),
-                    Op::AveragePool(p) => (QOp::AveragePool(p.clone()), s_in),
-                    Op::Reshape { shape } => (
-                        QOp::Reshape {
-                            shape: shape.clone(),
-                        },
-                        s_in,
-                    ),
-                    Op::Transpose { perm } => (QOp::Transpose { perm: perm.clone() }, s_in),
-                    Op::Gather(m) => (QOp::Gather(m.clone()), s_in),
-                    Op::Abs => (QOp::Abs, s_in),
-                    Op::ReduceMax { axes, keepdims } => (
-                        QOp::ReduceMax {
-                            axes: axes.clone(),
-                            keepdims: *keepdims,
-                        },
-                        s_in,
-                    ),
-                    Op::ReduceMin { axes, keepdims } => (
-                        QOp::ReduceMin {
-                            axes: axes.clone(),
-                            keepdims: *keepdims,
-                        },
-                        s_in,
-                    ),
-                    Op::Pad { pads, value } => (
-                        QOp::Pad {
-                            pads: pads.clone(),
-                            value: quantize_value(*value as f64, s_in),
-                        },
-                        s_in,
-                    ),
-                    Op::ReduceMean { axes, keepdims } => (
-                        QOp::ReduceMean {
-                            axes: axes.clone(),
-                            keepdims: *keepdims,
-                        },
-                        s_in,
-                    ),
-                    Op::ReduceSum { axes, keepdims } => {
-                        let s_out = cal_out.min(s_in);
-                        let shift = (s_in - s_out) as u32;
-                        (
-                            QOp::ReduceSum {
-                                axes: axes.clone(),
-                                keepdims: *keepdims,
-                                shift,
-                            },
-                            s_out,
-                        )
-                    }
-                    Op::Conv(_)
-                    | Op::MatMul
-                    | Op::Mul
-                    | Op::Add
-                    | Op::Sub
-                    | Op::Max
-                    | Op::Min
-                    | Op::Concat { .. } => {
-                        unreachable!()
-                    }
-                }
-            }
-        };
+        let (op, s_out) = quantize_node(&node.op, &mut ctx)?;
         scales[node.output] = Some(s_out);
         kinds[node.output] = Some(QValueKind::Node(ni));
         nodes.push(QNode {
@@ -471,6 +385,36 @@ pub fn quantize(g: &Graph, cal: &Calibration, cfg: &QuantConfig) -> Result<QGrap
         outputs: g.outputs.clone(),
         act_bits,
     })
+}
+
+/// One node's integer op and output scale: a dispatch to its family's rule.
+fn quantize_node(op: &Op, c: &mut QuantCtx) -> Result<(QOp, i32)> {
+    match op {
+        Op::Conv(conv) => conv::quantize(conv, c),
+        Op::MatMul => matmul::quantize(c),
+        Op::Add => elementwise::quantize_add(c, false),
+        Op::Sub => elementwise::quantize_add(c, true),
+        Op::Mul => elementwise::quantize_mul(c),
+        Op::Relu => activation::quantize_relu(c),
+        Op::LeakyRelu { alpha } => activation::quantize_leaky_relu(*alpha, c),
+        Op::Clip { min, max } => activation::quantize_clip(*min, *max, c),
+        Op::Table(func) => table::quantize(*func, c),
+        Op::Softmax { axis } => softmax::quantize(*axis, c),
+        Op::MaxPool(p) => pool::quantize(p, true, c),
+        Op::AveragePool(p) => pool::quantize(p, false, c),
+        Op::Reshape { shape } => shape::quantize_reshape(shape, c),
+        Op::Transpose { perm } => shape::quantize_transpose(perm, c),
+        Op::Concat { axis } => shape::quantize_concat(*axis, c),
+        Op::Pad { pads, value } => shape::quantize_pad(pads, *value, c),
+        Op::ReduceMean { axes, keepdims } => reduce::quantize_mean(axes, *keepdims, c),
+        Op::ReduceSum { axes, keepdims } => reduce::quantize_sum(axes, *keepdims, c),
+        Op::Gather(m) => gather::quantize(m, c),
+        Op::Max => select::quantize_max_min(c, true),
+        Op::Min => select::quantize_max_min(c, false),
+        Op::Abs => select::quantize_abs(c),
+        Op::ReduceMax { axes, keepdims } => select::quantize_reduce(axes, *keepdims, true, c),
+        Op::ReduceMin { axes, keepdims } => select::quantize_reduce(axes, *keepdims, false, c),
+    }
 }
 
 #[cfg(test)]

@@ -14,7 +14,9 @@ use zkml_core::{calibrate, quantize, FTensor, Graph, Op, QuantConfig};
 /// A deterministic tensor with values in `±scale`.
 fn tensor(shape: &[usize], seed: u64, scale: f32) -> FTensor {
     let n: usize = shape.iter().product();
-    let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut s = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     let v = (0..n)
         .map(|_| {
             s = s
@@ -50,7 +52,14 @@ fn zoo() -> Graph {
     let l1 = node(&mut g, Op::LeakyRelu { alpha: 0.1 }, vec![c]);
     let l2 = node(&mut g, Op::LeakyRelu { alpha: -0.3 }, vec![l1]);
     let l3 = node(&mut g, Op::LeakyRelu { alpha: 1.7 }, vec![l2]);
-    let cl = node(&mut g, Op::Clip { min: -0.5, max: 0.75 }, vec![l3]);
+    let cl = node(
+        &mut g,
+        Op::Clip {
+            min: -0.5,
+            max: 0.75,
+        },
+        vec![l3],
+    );
     let cl2 = node(
         &mut g,
         Op::Clip {
@@ -215,5 +224,8 @@ fn quantized_zoo_and_bounds_are_pinned() {
         (0x789fe1966a6cc196, 0xa1eb227e028b0354),
         (0x5e46d4bd3eb94fe0, 0x34f488183b7927fa),
     ];
-    assert_eq!(got, pinned, "the quantizer or error bounds changed: {got:x?}");
+    assert_eq!(
+        got, pinned,
+        "the quantizer or error bounds changed: {got:x?}"
+    );
 }

@@ -11,6 +11,11 @@ use ndarray::{ArrayD, IxDyn};
 use serde::{Deserialize, Serialize};
 
 use super::Num;
+use super::QOp;
+use crate::error::Result;
+use crate::error_bound::row_l1;
+use crate::error_bound::BoundCtx;
+use crate::quant::QuantCtx;
 use crate::rounding::rshift;
 use crate::tensor::ITensor;
 
@@ -167,4 +172,39 @@ impl Conv {
     pub fn eval_int(&self, x: &ITensor, w: &ITensor, b: Option<&ITensor>, shift: u32) -> ITensor {
         self.accumulate(x, w, b).mapv(|a| rshift(a, shift))
     }
+}
+
+/// Quantization: the weight at its weight scale `s_w`, the bias (a constant)
+/// at `s_x + s_w`, the output at `min(calibrated, s_x + s_w)`.
+pub fn quantize(conv: &Conv, c: &mut QuantCtx) -> Result<(QOp, i32)> {
+    let s_x = c.scale(0).ok_or_else(|| c.err("input has no scale"))?;
+    let s_w = c.weight(1)?;
+    if c.node.inputs.len() > 2 {
+        if !c.is_const(2) {
+            return Err(
+                c.err("a bias computed at run time is not supported; it must be a constant")
+            );
+        }
+        c.fix_const(2, s_x + s_w)?;
+    }
+    let s_out = c.cal_out.min(s_x + s_w);
+    Ok((
+        QOp::Conv {
+            conv: conv.clone(),
+            shift: (s_x + s_w - s_out) as u32,
+        },
+        s_out,
+    ))
+}
+
+/// Error bound: the input's error amplified by the largest ℓ1 norm of a
+/// filter (plus `K` times the weights' error), the weights' error by
+/// `K·max|x|`, plus the bias's error and the rescale's rounding.
+pub fn error_bound(conv: &Conv, shift: u32, c: &BoundCtx) -> f64 {
+    let (ein, ew) = (c.e(0), c.e(1));
+    let k = (c.shape(1)[1] * conv.kernel[0] * conv.kernel[1]) as f64;
+    let w_l1 = row_l1(c.x(1), 1);
+    let prod = (w_l1 + k * ew) * ein + k * c.m(0) * ew;
+    let bias = if c.node.inputs.len() > 2 { c.e(2) } else { 0.0 };
+    prod + bias + c.rescale(shift)
 }

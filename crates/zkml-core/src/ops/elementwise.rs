@@ -7,6 +7,10 @@
 
 use ndarray::{ArrayD, IxDyn};
 
+use super::QOp;
+use crate::error::Result;
+use crate::error_bound::BoundCtx;
+use crate::quant::QuantCtx;
 use crate::rounding::rshift;
 use crate::tensor::ITensor;
 
@@ -75,4 +79,36 @@ pub fn add_int(a: &ITensor, b: &ITensor, align_by: [i32; 2], sign: i64) -> ITens
 /// Integer Mul: `rshift(a·b, shift)`.
 pub fn mul_int(a: &ITensor, b: &ITensor, shift: u32) -> ITensor {
     zip_broadcast(a, b, |x, y| rshift(x * y, shift))
+}
+
+/// Quantization of Add (`sub = false`) and Sub: inputs aligned to the finest
+/// input scale, capped by calibration ([`QuantCtx::aligned`]).
+pub fn quantize_add(c: &mut QuantCtx, sub: bool) -> Result<(QOp, i32)> {
+    let (s_out, a) = c.aligned(false)?;
+    let align = [a[0], a[1]];
+    Ok((
+        if sub {
+            QOp::Sub { align }
+        } else {
+            QOp::Add { align }
+        },
+        s_out,
+    ))
+}
+
+/// Quantization of Mul: a product ([`QuantCtx::product`]).
+pub fn quantize_mul(c: &mut QuantCtx) -> Result<(QOp, i32)> {
+    let (shift, s_out) = c.product()?;
+    Ok((QOp::Mul { shift }, s_out))
+}
+
+/// Error bound of Add and Sub: the inputs' errors plus each right
+/// alignment's rounding.
+pub fn error_bound_add(align: [i32; 2], c: &BoundCtx) -> f64 {
+    c.e(0) + c.e(1) + c.align(align[0]) + c.align(align[1])
+}
+
+/// Error bound of Mul: `|b|·e_a + |a|·e_b + e_a·e_b` plus the rescale's rounding.
+pub fn error_bound_mul(shift: u32, c: &BoundCtx) -> f64 {
+    c.m(1) * c.e(0) + c.m(0) * c.e(1) + c.e(0) * c.e(1) + c.rescale(shift)
 }

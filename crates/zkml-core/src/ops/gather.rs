@@ -13,6 +13,10 @@
 use ndarray::{ArrayD, IxDyn};
 use serde::{Deserialize, Serialize};
 
+use super::QOp;
+use crate::error::Result;
+use crate::error_bound::BoundCtx;
+use crate::quant::QuantCtx;
 use crate::tensor::numel;
 
 /// The map: output shape and, per output element (row-major), the flat input position.
@@ -47,6 +51,16 @@ impl IndexMap {
         let v = self.index.iter().map(|&i| flat[i].clone()).collect();
         ArrayD::from_shape_vec(IxDyn(&self.shape), v).expect("checked index map")
     }
+}
+
+/// Quantization: exact, scale unchanged.
+pub fn quantize(m: &IndexMap, c: &mut QuantCtx) -> Result<(QOp, i32)> {
+    Ok((QOp::Gather(m.clone()), c.s_in()?))
+}
+
+/// Error bound: exact, the input's.
+pub fn error_bound(c: &BoundCtx) -> f64 {
+    c.e(0)
 }
 
 #[cfg(test)]

@@ -7,7 +7,12 @@
 
 use ndarray::{ArrayD, IxDyn};
 
+use super::QOp;
 use super::{elementwise::broadcast_shape, Num};
+use crate::error::Result;
+use crate::error_bound::BoundCtx;
+use crate::error_bound::{col_l1, row_l1};
+use crate::quant::QuantCtx;
 use crate::rounding::rshift;
 use crate::tensor::ITensor;
 
@@ -138,4 +143,20 @@ pub fn accumulate<T: Num>(a: &ArrayD<T>, b: &ArrayD<T>) -> ArrayD<T> {
 /// Integer rule: accumulate, then `rshift(acc, shift)`.
 pub fn eval_int(a: &ITensor, b: &ITensor, shift: u32) -> ITensor {
     accumulate(a, b).mapv(|v| rshift(v, shift))
+}
+
+/// Quantization: a product ([`QuantCtx::product`]).
+pub fn quantize(c: &mut QuantCtx) -> Result<(QOp, i32)> {
+    let (shift, s_out) = c.product()?;
+    Ok((QOp::MatMul { shift }, s_out))
+}
+
+/// Error bound: column sums of `|b|` bound b's amplification of a's error,
+/// row sums of `|a|` the converse; plus the rescale's rounding.
+pub fn error_bound(shift: u32, c: &BoundCtx) -> f64 {
+    let (a, b) = (c.x(0), c.x(1));
+    let k = *a.shape().last().unwrap_or(&1) as f64;
+    let b_l1 = col_l1(b);
+    let a_l1 = row_l1(a, a.ndim().saturating_sub(1));
+    (b_l1 + k * c.e(1)) * c.e(0) + a_l1 * c.e(1) + c.rescale(shift)
 }

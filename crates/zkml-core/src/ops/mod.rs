@@ -7,9 +7,12 @@
 //!
 //! [`QOp`] is the integer op set: the same ops with every integer parameter
 //! (shifts, quantized bounds, table scales) spelled out by the quantizer. Each
-//! family's file documents its integer rule next to the code that computes it;
-//! [`crate::exec`] and the backends call those functions, so each rule is
-//! written once.
+//! family's file documents its integer rule next to the code that computes it,
+//! and holds the family's quantization rule (`quantize*`, taking a
+//! [`crate::quant::QuantCtx`]) and error-bound rule (`error_bound*`, taking a
+//! [`crate::error_bound::BoundCtx`]); [`crate::exec`], [`crate::quant::quantize`],
+//! [`crate::error_bound::error_bounds`] and the backends dispatch to those
+//! functions, so each rule is written once and a new op is one arm per dispatch.
 //!
 //! Both enums are closed: a new op fails to compile until the executors and
 //! every backend handle or refuse it.

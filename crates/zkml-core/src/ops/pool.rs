@@ -11,6 +11,10 @@
 use ndarray::{ArrayD, IxDyn};
 use serde::{Deserialize, Serialize};
 
+use super::QOp;
+use crate::error::Result;
+use crate::error_bound::BoundCtx;
+use crate::quant::QuantCtx;
 use crate::rounding::rdiv;
 use crate::tensor::{FTensor, ITensor};
 
@@ -139,5 +143,28 @@ impl Pool {
     /// Integer average pooling: `rdiv(Σ window, count)`.
     pub fn avg_int(&self, x: &ITensor) -> ITensor {
         self.windows(x, |v, n| rdiv(v.iter().sum(), n.max(1) as i64))
+    }
+}
+
+/// Quantization of MaxPool (`max = true`) and AveragePool: scale unchanged.
+pub fn quantize(p: &Pool, max: bool, c: &mut QuantCtx) -> Result<(QOp, i32)> {
+    let s_in = c.s_in()?;
+    Ok((
+        if max {
+            QOp::MaxPool(p.clone())
+        } else {
+            QOp::AveragePool(p.clone())
+        },
+        s_in,
+    ))
+}
+
+/// Error bound of MaxPool (`max = true`, 1-Lipschitz) and AveragePool (the
+/// input's error plus the division's rounding).
+pub fn error_bound(max: bool, c: &BoundCtx) -> f64 {
+    if max {
+        c.e(0)
+    } else {
+        c.e(0) + c.u_out()
     }
 }

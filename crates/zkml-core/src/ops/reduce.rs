@@ -6,6 +6,10 @@
 use ndarray::{ArrayD, Axis};
 
 use super::Num;
+use super::QOp;
+use crate::error::Result;
+use crate::error_bound::BoundCtx;
+use crate::quant::QuantCtx;
 use crate::rounding::{rdiv, rshift};
 use crate::tensor::ITensor;
 
@@ -51,4 +55,35 @@ pub fn sum_int(x: &ITensor, axes: &[usize], keepdims: bool, shift: u32) -> ITens
 pub fn mean_int(x: &ITensor, axes: &[usize], keepdims: bool) -> ITensor {
     let (s, n) = sum(x, axes, keepdims);
     s.mapv(|v| rdiv(v, n.max(1) as i64))
+}
+
+/// Quantization of ReduceMean: scale unchanged.
+pub fn quantize_mean(axes: &[usize], keepdims: bool, c: &mut QuantCtx) -> Result<(QOp, i32)> {
+    let axes = axes.to_vec();
+    Ok((QOp::ReduceMean { axes, keepdims }, c.s_in()?))
+}
+
+/// Quantization of ReduceSum: output at `min(calibrated, s_in)`.
+pub fn quantize_sum(axes: &[usize], keepdims: bool, c: &mut QuantCtx) -> Result<(QOp, i32)> {
+    let s_in = c.s_in()?;
+    let s_out = c.cal_out.min(s_in);
+    Ok((
+        QOp::ReduceSum {
+            axes: axes.to_vec(),
+            keepdims,
+            shift: (s_in - s_out) as u32,
+        },
+        s_out,
+    ))
+}
+
+/// Error bound of ReduceMean: the input's error plus the division's rounding.
+pub fn error_bound_mean(c: &BoundCtx) -> f64 {
+    c.e(0) + c.u_out()
+}
+
+/// Error bound of ReduceSum: `K` times the input's error plus the rescale's rounding.
+pub fn error_bound_sum(axes: &[usize], shift: u32, c: &BoundCtx) -> f64 {
+    let k: usize = axes.iter().map(|&a| c.shape(0)[a]).product();
+    k as f64 * c.e(0) + c.rescale(shift)
 }

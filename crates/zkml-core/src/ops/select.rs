@@ -11,6 +11,10 @@
 use ndarray::{ArrayD, Axis};
 
 use super::elementwise::{align, zip_broadcast};
+use super::QOp;
+use crate::error::Result;
+use crate::error_bound::BoundCtx;
+use crate::quant::QuantCtx;
 use crate::tensor::ITensor;
 
 /// Largest (`max = true`) or smallest element over `axes`, any ordered type.
@@ -52,6 +56,56 @@ pub fn max_min_int(a: &ITensor, b: &ITensor, aligns: [i32; 2], max: bool) -> ITe
             u.min(v)
         }
     })
+}
+
+/// Quantization of Max (`max = true`) and Min: inputs aligned as for Add
+/// ([`QuantCtx::aligned`]).
+pub fn quantize_max_min(c: &mut QuantCtx, max: bool) -> Result<(QOp, i32)> {
+    let (s_out, a) = c.aligned(false)?;
+    let align = [a[0], a[1]];
+    Ok((
+        if max {
+            QOp::Max { align }
+        } else {
+            QOp::Min { align }
+        },
+        s_out,
+    ))
+}
+
+/// Quantization of Abs: scale unchanged.
+pub fn quantize_abs(c: &mut QuantCtx) -> Result<(QOp, i32)> {
+    Ok((QOp::Abs, c.s_in()?))
+}
+
+/// Quantization of ReduceMax (`max = true`) and ReduceMin: scale unchanged.
+pub fn quantize_reduce(
+    axes: &[usize],
+    keepdims: bool,
+    max: bool,
+    c: &mut QuantCtx,
+) -> Result<(QOp, i32)> {
+    let axes = axes.to_vec();
+    let s_in = c.s_in()?;
+    Ok((
+        if max {
+            QOp::ReduceMax { axes, keepdims }
+        } else {
+            QOp::ReduceMin { axes, keepdims }
+        },
+        s_in,
+    ))
+}
+
+/// Error bound of Max and Min: 1-Lipschitz in each operand, so the worse
+/// operand's error plus its alignment's rounding.
+pub fn error_bound_max_min(align: [i32; 2], c: &BoundCtx) -> f64 {
+    (c.e(0) + c.align(align[0])).max(c.e(1) + c.align(align[1]))
+}
+
+/// Error bound of Abs, ReduceMax and ReduceMin: 1-Lipschitz, the input's.
+pub fn error_bound(c: &BoundCtx) -> f64 {
+    c.e(0)
 }
 
 #[cfg(test)]

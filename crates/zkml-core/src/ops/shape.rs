@@ -5,6 +5,11 @@
 
 use ndarray::{ArrayD, Axis, IxDyn, Slice};
 
+use super::QOp;
+use crate::error::Result;
+use crate::error_bound::BoundCtx;
+use crate::quant::QuantCtx;
+use crate::rounding::quantize_value;
 use crate::tensor::numel;
 
 /// Output shape of Reshape.
@@ -110,4 +115,53 @@ pub fn pad<T: Clone>(x: &ArrayD<T>, pads: &[usize], value: T) -> ArrayD<T> {
     }
     view.assign(x);
     out
+}
+
+/// Quantization of Reshape: scale unchanged.
+pub fn quantize_reshape(shape: &[usize], c: &mut QuantCtx) -> Result<(QOp, i32)> {
+    let shape = shape.to_vec();
+    Ok((QOp::Reshape { shape }, c.s_in()?))
+}
+
+/// Quantization of Transpose: scale unchanged.
+pub fn quantize_transpose(perm: &[usize], c: &mut QuantCtx) -> Result<(QOp, i32)> {
+    let perm = perm.to_vec();
+    Ok((QOp::Transpose { perm }, c.s_in()?))
+}
+
+/// Quantization of Concat: inputs aligned to the coarsest input scale,
+/// capped by calibration ([`QuantCtx::aligned`]).
+pub fn quantize_concat(axis: usize, c: &mut QuantCtx) -> Result<(QOp, i32)> {
+    let (s_out, align) = c.aligned(true)?;
+    Ok((QOp::Concat { axis, align }, s_out))
+}
+
+/// Quantization of Pad: the fill value at the input scale, scale unchanged.
+pub fn quantize_pad(pads: &[usize], value: f32, c: &mut QuantCtx) -> Result<(QOp, i32)> {
+    let s_in = c.s_in()?;
+    Ok((
+        QOp::Pad {
+            pads: pads.to_vec(),
+            value: quantize_value(value as f64, s_in),
+        },
+        s_in,
+    ))
+}
+
+/// Error bound of Reshape and Transpose: exact, the input's.
+pub fn error_bound_move(c: &BoundCtx) -> f64 {
+    c.e(0)
+}
+
+/// Error bound of Concat: the worst input's error plus its alignment's rounding.
+pub fn error_bound_concat(align: &[i32], c: &BoundCtx) -> f64 {
+    (0..c.node.inputs.len())
+        .zip(align)
+        .map(|(k, &a)| c.e(k) + c.align(a))
+        .fold(0.0, f64::max)
+}
+
+/// Error bound of Pad: the input's, or the fill value's rounding.
+pub fn error_bound_pad(c: &BoundCtx) -> f64 {
+    c.e(0) + c.u_out()
 }

@@ -12,6 +12,10 @@
 
 use ndarray::{ArrayD, Axis};
 
+use super::QOp;
+use crate::error::Result;
+use crate::error_bound::BoundCtx;
+use crate::quant::QuantCtx;
 use crate::rounding::{dequantize_value, quantize_value, rdiv};
 use crate::tensor::{FTensor, ITensor};
 
@@ -49,4 +53,28 @@ pub fn softmax_int(
         lane.mapv_inplace(|e| rdiv(e << out_scale, s));
     }
     out
+}
+
+/// Quantization: exponentials and output at `min(max_scale, unit_scale)` (1
+/// fits the activation bound), or the fixed scale.
+pub fn quantize(axis: usize, c: &mut QuantCtx) -> Result<(QOp, i32)> {
+    let s_in = c.s_in()?;
+    let s = c.fixed_or(c.cfg.max_scale.min(c.unit_scale));
+    Ok((
+        QOp::Softmax {
+            axis,
+            in_scale: s_in,
+            exp_scale: s,
+            out_scale: s,
+        },
+        s,
+    ))
+}
+
+/// Error bound: `e_in / 2` (the Jacobian's rows sum to at most ½ in absolute
+/// value) plus the exponential table's rounding amplified by `1 + n` for a
+/// lane of `n`, plus the output's rounding.
+pub fn error_bound(axis: usize, exp_scale: i32, c: &BoundCtx) -> f64 {
+    let n = c.shape(0)[axis] as f64;
+    0.5 * c.e(0) + (1.0 + n) * crate::error_bound::u(exp_scale) + c.u_out()
 }

@@ -26,6 +26,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::QOp;
+use crate::error::Result;
+use crate::quant::QuantCtx;
 use crate::rounding::{dequantize_value, quantize_value};
 use crate::tensor::FTensor;
 
@@ -412,6 +415,20 @@ pub fn error_bound(func: TableFn, x: &FTensor, e_in: f64, out_scale: i32) -> f64
         }
     }
     1.05 * worst + crate::rounding::pow2f(-(out_scale as i64 + 1))
+}
+
+/// Quantization: the output scale by [`out_scale`] (or the fixed scale).
+pub fn quantize(func: TableFn, c: &mut QuantCtx) -> Result<(QOp, i32)> {
+    let s_in = c.s_in()?;
+    let s = c.fixed_or(out_scale(func, c.cal_out, c.cfg.max_scale, c.unit_scale));
+    Ok((
+        QOp::Table {
+            func,
+            in_scale: s_in,
+            out_scale: s,
+        },
+        s,
+    ))
 }
 
 #[cfg(test)]
