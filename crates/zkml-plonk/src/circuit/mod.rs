@@ -79,8 +79,8 @@ use crate::gadgets::{
 };
 
 mod fusion;
-mod layout;
 mod matcheck;
+mod ops;
 
 use fusion::{fused_constant, plan_chain};
 
