@@ -97,7 +97,10 @@ def save(dest, mid, graph, inputs, outputs, check_ort=True):
     d = os.path.join(dest, mid)
     os.makedirs(d, exist_ok=True)
     onnx.save(model, os.path.join(d, "model.onnx"))
-    feeds = {i.name: np.asarray(v, dtype=np.float32) for i, v in zip(graph.input, inputs)}
+    feeds = {
+        i.name: np.asarray(v) if np.issubdtype(np.asarray(v).dtype, np.integer) else np.asarray(v, dtype=np.float32)
+        for i, v in zip(graph.input, inputs)
+    }
     # Cross-check with onnx's reference evaluator where it implements the ops.
     if check_ort:
         from onnx.reference import ReferenceEvaluator
@@ -109,7 +112,7 @@ def save(dest, mid, graph, inputs, outputs, check_ort=True):
     with open(os.path.join(d, "input.json"), "w") as f:
         json.dump(
             {
-                "input_data": [np.asarray(v, dtype=np.float32).ravel().tolist() for v in inputs],
+                "input_data": [np.asarray(v, dtype=np.float64).ravel().tolist() for v in inputs],
                 "input_shapes": [list(np.shape(v)) for v in inputs],
             },
             f,

@@ -1,5 +1,213 @@
 """Transformer test models, written the way PyTorch / Hugging Face export
-them (see gen_test_models.py for the output layout)."""
+GPT-2-style blocks (see gen_test_models.py for the output layout):
+
+* fused QKV projection (one MatMul + bias) and Split into q, k, v;
+* multi-head Reshape [B, T, H, dh] + Transpose to [B, H, T, dh] (k to
+  [B, H, dh, T]); scores q·kᵀ divided by sqrt(dh);
+* causal mask, either additive (scores + (1 − tril)·(−10000), BERT/old HF) or
+  `Where(tril, scores, finfo(float32).min)` on a constant Trilu (new HF);
+* Softmax over the last axis, attention output Transpose + Reshape back,
+  output projection, residual Add;
+* LayerNorm spelled out (ReduceMean, Sub, Pow 2, ReduceMean, Add eps, Sqrt,
+  Div, Mul γ, Add β) or as opset-17 LayerNormalization;
+* MLP with GELU in its tanh form spelled out (GPT-2's NewGELU: Pow 3, Mul,
+  Add, Mul, Tanh, Add 1, Mul, Mul 0.5) or its erf form (Div √2, Erf, Add 1,
+  Mul, Mul 0.5);
+* token ids (int64) through a Gather embedding plus position embeddings, a
+  final LayerNorm and the tied LM head (MatMul by the embedding's transpose).
+
+References are numpy float64 of the same equations, checked against onnx's
+reference evaluator.
+"""
+
+import numpy as np
+from onnx import TensorProto, helper, numpy_helper
+
+D, HEADS, T, VOCAB = 16, 2, 4, 24
+DH = D // HEADS
+EPS = 1e-5
+
+
+class G:
+    """A graph under construction: nodes, initializers, fresh names."""
+
+    def __init__(self, prefix=""):
+        self.nodes, self.inits, self.n, self.prefix = [], [], 0, prefix
+
+    def name(self, base):
+        self.n += 1
+        return f"{self.prefix}{base}_{self.n}"
+
+    def const(self, base, a, dtype=np.float32):
+        nm = self.name(base)
+        self.inits.append(numpy_helper.from_array(np.asarray(a, dtype=dtype), nm))
+        return nm
+
+    def op(self, op_type, inputs, n_out=1, **attrs):
+        outs = [self.name(op_type) for _ in range(n_out)]
+        self.nodes.append(helper.make_node(op_type, inputs, outs, name=outs[0], **attrs))
+        return outs if n_out > 1 else outs[0]
+
+
+def f32(a):
+    return np.asarray(a, dtype=np.float32).astype(np.float64)
+
+
+def layer_norm_ref(x, g, b):
+    m = x.mean(-1, keepdims=True)
+    v = ((x - m) ** 2).mean(-1, keepdims=True)
+    return (x - m) / np.sqrt(v + EPS) * g + b
+
+
+def gelu_tanh_ref(x):
+    return 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)))
+
+
+def gelu_erf_ref(x):
+    from math import erf
+
+    return 0.5 * x * (1 + np.vectorize(erf)(x / np.sqrt(2)))
+
+
+def softmax_ref(s):
+    e = np.exp(s - s.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+def layer_norm(g, x, gamma, beta, fused):
+    if fused:
+        return g.op("LayerNormalization", [x, g.const("ln_g", gamma), g.const("ln_b", beta)], axis=-1, epsilon=EPS)
+    # Opset 17: ReduceMean's axes are an attribute.
+    m = g.op("ReduceMean", [x], axes=[-1])
+    c = g.op("Sub", [x, m])
+    sq = g.op("Pow", [c, g.const("two", 2.0)])
+    v = g.op("ReduceMean", [sq], axes=[-1])
+    s = g.op("Sqrt", [g.op("Add", [v, g.const("eps", EPS)])])
+    y = g.op("Div", [c, s])
+    return g.op("Add", [g.op("Mul", [y, g.const("ln_g", gamma)]), g.const("ln_b", beta)])
+
+
+def gelu(g, x, erf):
+    if erf:
+        e = g.op("Erf", [g.op("Div", [x, g.const("sqrt2", np.sqrt(2.0))])])
+        return g.op("Mul", [g.op("Mul", [x, g.op("Add", [e, g.const("one", 1.0)])]), g.const("half", 0.5)])
+    cube = g.op("Pow", [x, g.const("three", 3.0)])
+    inner = g.op("Add", [x, g.op("Mul", [cube, g.const("c", 0.044715)])])
+    t = g.op("Tanh", [g.op("Mul", [inner, g.const("k", np.sqrt(2 / np.pi))])])
+    return g.op("Mul", [g.op("Mul", [g.const("half", 0.5), x]), g.op("Add", [t, g.const("one", 1.0)])])
+
+
+def block_params(rng):
+    s = 0.3
+    return dict(
+        g1=f32(1 + rng.uniform(-0.1, 0.1, D)), b1=f32(rng.uniform(-0.1, 0.1, D)),
+        w_qkv=f32(rng.uniform(-s, s, (D, 3 * D))), b_qkv=f32(rng.uniform(-0.1, 0.1, 3 * D)),
+        w_o=f32(rng.uniform(-s, s, (D, D))), b_o=f32(rng.uniform(-0.1, 0.1, D)),
+        g2=f32(1 + rng.uniform(-0.1, 0.1, D)), b2=f32(rng.uniform(-0.1, 0.1, D)),
+        w_fc=f32(rng.uniform(-s, s, (D, 4 * D))), b_fc=f32(rng.uniform(-0.1, 0.1, 4 * D)),
+        w_pr=f32(rng.uniform(-s / 2, s / 2, (4 * D, D))), b_pr=f32(rng.uniform(-0.1, 0.1, D)),
+    )
+
+
+def block(g, x, p, fused_ln, where_mask, erf):
+    """One pre-LN GPT-2 block on x [1, T, D]."""
+    h = layer_norm(g, x, p["g1"], p["b1"], fused_ln)
+    qkv = g.op("Add", [g.op("MatMul", [h, g.const("w_qkv", p["w_qkv"])]), g.const("b_qkv", p["b_qkv"])])
+    q, k, v = g.op("Split", [qkv, g.const("split", [D, D, D], np.int64)], n_out=3, axis=2)
+    heads = g.const("heads", [1, T, HEADS, DH], np.int64)
+    q = g.op("Transpose", [g.op("Reshape", [q, heads])], perm=[0, 2, 1, 3])
+    k = g.op("Transpose", [g.op("Reshape", [k, heads])], perm=[0, 2, 3, 1])
+    v = g.op("Transpose", [g.op("Reshape", [v, heads])], perm=[0, 2, 1, 3])
+    s = g.op("Div", [g.op("MatMul", [q, k]), g.const("sqrt_dh", np.sqrt(DH))])
+    if where_mask:
+        ones = g.const("ones", np.ones((T, T)), np.float32)
+        tril = g.op("Cast", [g.op("Trilu", [ones], upper=0)], to=TensorProto.BOOL)
+        s = g.op("Where", [tril, s, g.const("neg", np.finfo(np.float32).min)])
+    else:
+        s = g.op("Add", [s, g.const("mask", (1 - np.tril(np.ones((T, T)))) * -10000.0)])
+    a = g.op("Softmax", [s], axis=-1)
+    o = g.op("Transpose", [g.op("MatMul", [a, v])], perm=[0, 2, 1, 3])
+    o = g.op("Reshape", [o, g.const("merge", [1, T, D], np.int64)])
+    o = g.op("Add", [g.op("MatMul", [o, g.const("w_o", p["w_o"])]), g.const("b_o", p["b_o"])])
+    x = g.op("Add", [x, o])
+    h = layer_norm(g, x, p["g2"], p["b2"], fused_ln)
+    h = g.op("Add", [g.op("MatMul", [h, g.const("w_fc", p["w_fc"])]), g.const("b_fc", p["b_fc"])])
+    h = gelu(g, h, erf)
+    h = g.op("Add", [g.op("MatMul", [h, g.const("w_pr", p["w_pr"])]), g.const("b_pr", p["b_pr"])])
+    return g.op("Add", [x, h])
+
+
+def block_ref(x, p, erf):
+    h = layer_norm_ref(x, p["g1"], p["b1"])
+    qkv = h @ p["w_qkv"] + p["b_qkv"]
+    q, k, v = np.split(qkv, 3, axis=-1)
+    split = lambda t: t.reshape(1, T, HEADS, DH).transpose(0, 2, 1, 3)
+    q, k, v = split(q), split(k), split(v)
+    s = q @ k.transpose(0, 1, 3, 2) / np.sqrt(DH)
+    s = np.where(np.tril(np.ones((T, T))) > 0, s, -np.inf)
+    o = (softmax_ref(s) @ v).transpose(0, 2, 1, 3).reshape(1, T, D)
+    x = x + o @ p["w_o"] + p["b_o"]
+    h = layer_norm_ref(x, p["g2"], p["b2"]) @ p["w_fc"] + p["b_fc"]
+    h = gelu_erf_ref(h) if erf else gelu_tanh_ref(h)
+    return x + h @ p["w_pr"] + p["b_pr"]
+
+
+def attn_block(name, fused_ln, where_mask, erf):
+    """One block on float embeddings x [1, T, D]."""
+
+    def build(dest, rng, save):
+        p = block_params(rng)
+        x = f32(rng.uniform(-1, 1, (1, T, D)))
+        g = G()
+        y = block(g, "x", p, fused_ln, where_mask, erf)
+        graph = helper.make_graph(
+            g.nodes, name,
+            [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, T, D])],
+            [helper.make_tensor_value_info(y, TensorProto.FLOAT, [1, T, D])],
+            g.inits,
+        )
+        save(dest, name, graph, [x], [block_ref(x, p, erf)])
+
+    return build
+
+
+def gpt_tokens(name, blocks):
+    """Token ids [1, T] (int64) → embeddings (Gather) + positions → blocks →
+    final LayerNorm → tied LM head: logits [1, T, VOCAB]."""
+
+    def build(dest, rng, save):
+        wte = f32(rng.uniform(-0.5, 0.5, (VOCAB, D)))
+        wpe = f32(rng.uniform(-0.2, 0.2, (T, D)))
+        ps = [block_params(rng) for _ in range(blocks)]
+        gf, bf = f32(1 + rng.uniform(-0.1, 0.1, D)), f32(rng.uniform(-0.1, 0.1, D))
+        ids = rng.integers(0, VOCAB, (1, T))
+        g = G()
+        wte_n = g.const("wte", wte)
+        tok = g.op("Gather", [wte_n, "ids"], axis=0)
+        pos = g.op("Gather", [g.const("wpe", wpe), g.const("pos", np.arange(T).reshape(1, T), np.int64)], axis=0)
+        x = g.op("Add", [tok, pos])
+        for p in ps:
+            x = block(g, x, p, False, False, False)
+        x = layer_norm(g, x, gf, bf, False)
+        logits = g.op("MatMul", [x, g.op("Transpose", [wte_n], perm=[1, 0])])
+        graph = helper.make_graph(
+            g.nodes, name,
+            [helper.make_tensor_value_info("ids", TensorProto.INT64, [1, T])],
+            [helper.make_tensor_value_info(logits, TensorProto.FLOAT, [1, T, VOCAB])],
+            g.inits,
+        )
+        xr = wte[ids] + wpe[None]
+        for p in ps:
+            xr = block_ref(xr, p, False)
+        ref = layer_norm_ref(xr, gf, bf) @ wte.T
+        save(dest, name, graph, [ids], [ref])
+
+    return build
+
 
 # Each entry: build(dest, rng, save).
-TRANSFORMERS = []
+TRANSFORMERS = [
+    attn_block("gpt_block_spelled", fused_ln=False, where_mask=False, erf=False),
+    attn_block("gpt_block_fused", fused_ln=True, where_mask=True, erf=True),
+    gpt_tokens("gpt_tiny_tokens", blocks=2),
+]

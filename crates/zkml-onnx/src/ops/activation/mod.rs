@@ -3,6 +3,7 @@
 
 pub mod clip;
 pub mod leaky_relu;
+pub mod masked;
 pub mod prelu;
 pub mod softmax;
 pub mod table;

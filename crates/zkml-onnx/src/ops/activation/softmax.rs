@@ -10,7 +10,8 @@ use crate::ops::NodeCtx;
 
 /// Softmax: before opset 13 the input is coerced to 2-D at `axis` (default
 /// 1), i.e. Reshape → Softmax(axis 1) → Reshape; from 13 a plain axis
-/// (default −1).
+/// (default −1). An additive constant mask before it is lowered by
+/// [`super::masked`].
 pub fn softmax(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
     let x = n.input(0)?.clone();
     let shape = ctx.shape(&x);
@@ -20,6 +21,16 @@ pub fn softmax(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
     let axis = norm_axis(raw, rank)
         .ok_or_else(|| n.attr_err("axis", format!("axis {raw} out of range for rank {rank}")))?;
     if !legacy || axis + 1 == rank {
+        // An additive attention mask feeding the Softmax (see `masked`).
+        if let Some(z) = super::masked::unmask(ctx, n, &x)? {
+            return Ok(vec![ctx.emit(
+                n.at(),
+                &n.name,
+                Op::Softmax { axis },
+                &[z],
+                n.out(0),
+            )?]);
+        }
         return unary(ctx, n, Op::Softmax { axis });
     }
     let outer: usize = shape[..axis].iter().product();
