@@ -106,10 +106,65 @@ pub enum OnnxError {
     Graph(#[from] zkml_core::Error),
 }
 
+/// Every node when there are few; else a count per op type (in order of
+/// first appearance) and the first few nodes, so that a model with hundreds
+/// of unsupported nodes gets a readable error.
 fn fmt_nodes(nodes: &[(String, String)]) -> String {
-    nodes
+    const LIST: usize = 12;
+    let list = |ns: &[(String, String)]| {
+        ns.iter()
+            .map(|(n, op)| format!("`{n}` ({op})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if nodes.len() <= LIST {
+        return list(nodes);
+    }
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for (_, op) in nodes {
+        match counts.iter_mut().find(|(o, _)| *o == op) {
+            Some((_, c)) => *c += 1,
+            None => counts.push((op, 1)),
+        }
+    }
+    let by_op = counts
         .iter()
-        .map(|(n, op)| format!("`{n}` ({op})"))
+        .map(|(op, c)| format!("{op} ×{c}"))
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    format!(
+        "{by_op} (the first {LIST}: {}, and {} more)",
+        list(&nodes[..LIST]),
+        nodes.len() - LIST
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn many_unsupported_nodes_are_counted_per_op() {
+        let nodes: Vec<(String, String)> = (0..30)
+            .map(|i| {
+                (
+                    format!("n{i}"),
+                    if i % 3 == 0 { "Foo" } else { "Bar" }.to_string(),
+                )
+            })
+            .collect();
+        let msg = OnnxError::Unsupported { nodes }.to_string();
+        assert!(msg.contains("30 node(s)"), "{msg}");
+        assert!(msg.contains("Foo ×10, Bar ×20"), "{msg}");
+        assert!(
+            msg.contains("`n11` (Bar)") && !msg.contains("`n12`"),
+            "{msg}"
+        );
+        assert!(msg.contains("and 18 more"), "{msg}");
+        let few = OnnxError::Unsupported {
+            nodes: vec![("a".into(), "Foo".into()), ("b".into(), "Bar".into())],
+        }
+        .to_string();
+        assert!(few.contains("`a` (Foo), `b` (Bar);"), "{few}");
+    }
 }

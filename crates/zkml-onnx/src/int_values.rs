@@ -122,6 +122,9 @@ pub fn result_type(op: &str) -> Option<i32> {
         "Equal" | "Less" | "Greater" | "LessOrEqual" | "GreaterOrEqual" | "Not" | "And" | "Or"
         | "Xor" => Some(dt::BOOL),
         "ArgMax" | "ArgMin" => Some(dt::INT64),
+        // The code type is the zero point's (uint8 unless given); the rules
+        // below treat every narrow integer type alike.
+        "QuantizeLinear" => Some(dt::UINT8),
         _ => None,
     }
 }
@@ -163,6 +166,8 @@ pub fn rule(n: &NodeProto, name: &str, types: &[Option<i32>]) -> Result<IntRule,
     match op {
         // Static shapes only.
         "Shape" | "Size" => Ok(IntRule::Load { out_type: None }),
+        // (x − zero_point)·scale: real arithmetic on the code's exact values.
+        "DequantizeLinear" => Ok(IntRule::Load { out_type: None }),
         // OneHot(indices, depth, values): the result has the values' type.
         "OneHot" => Ok(IntRule::Load {
             out_type: types.get(2).copied().flatten(),

@@ -222,7 +222,11 @@ fn load(bytes: &[u8], base: Option<&Path>, opts: &LoadOptions) -> Result<Graph, 
 
     // 3. Initializers and inputs.
     let mut vals: HashMap<String, Val> = HashMap::new();
+    // ONNX element types of constants by name (initializers, `Constant`
+    // outputs), for the ops whose meaning depends on them.
+    let mut elem_types: HashMap<String, i32> = HashMap::new();
     for t in &g.initializer {
+        elem_types.insert(t.name.clone(), t.data_type);
         let k = konst_from_proto(t, base)?;
         vals.insert(t.name.clone(), Val::named_konst(k, &t.name));
     }
@@ -296,12 +300,18 @@ fn load(bytes: &[u8], base: Option<&Path>, opts: &LoadOptions) -> Result<Graph, 
                 int_values::IntRule::Load { out_type: t } => out_type = out_type.or(t),
             }
         }
+        if n.op_type == "Constant" {
+            if let (Some(o), Some(t)) = (n.output.first(), constant_type(n)) {
+                elem_types.insert(o.clone(), t);
+            }
+        }
         let nctx = NodeCtx {
             name,
             proto: n,
             inputs,
             opset,
             base,
+            elem_types: &elem_types,
         };
         let handler = registry[n.op_type.as_str()];
         match handler(&mut ctx, &nctx) {
@@ -409,4 +419,14 @@ pub fn supported_ops() -> Vec<&'static str> {
     let mut v: Vec<&'static str> = ops::registry().keys().copied().collect();
     v.sort_unstable();
     v
+}
+
+/// The ONNX element type of a `Constant` node's value.
+fn constant_type(n: &proto::NodeProto) -> Option<i32> {
+    n.attribute.iter().find_map(|a| match a.name.as_str() {
+        "value" => a.t.as_ref().map(|t| t.data_type),
+        "value_float" | "value_floats" => Some(proto::data_type::FLOAT),
+        "value_int" | "value_ints" => Some(proto::data_type::INT64),
+        _ => None,
+    })
 }

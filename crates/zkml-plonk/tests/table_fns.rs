@@ -1,7 +1,8 @@
 //! End to end for the generic table op: one model with a branch per kind of
 //! table function (Gelu: one saturated end; Exp: grows out of range; Sin: no
 //! saturation; Elu with a parameter; Sqrt after Relu: undefined below 0;
-//! Pow by 3), quantized small (12-bit activations). The circuit's outputs
+//! Pow by 3; QuantizeLinear to int8 codes: a staircase saturating at both
+//! ends), quantized small (12-bit activations). The circuit's outputs
 //! equal the executor's trace bit for bit, the MockProver accepts, and
 //! corrupting sampled advice cells or a public output is rejected.
 
@@ -15,6 +16,7 @@ use common::det;
 fn graph() -> (QGraph, Vec<Vec<FTensor>>) {
     let mut g = Graph::new();
     let x = g.add_input("x", vec![1, 6]);
+    // One branch per function below.
     let funcs = [
         TableFn::Gelu,
         TableFn::Exp,
@@ -22,6 +24,12 @@ fn graph() -> (QGraph, Vec<Vec<FTensor>>) {
         TableFn::Elu { alpha: 0.5 },
         TableFn::Sqrt,
         TableFn::Pow { exponent: 3.0 },
+        TableFn::QuantizeLinear {
+            scale: 0.05,
+            zero_point: 10,
+            qmin: -128,
+            qmax: 127,
+        },
     ];
     for (i, f) in funcs.into_iter().enumerate() {
         let w = g.add_const(format!("w{i}"), det(&[6, 6], 1 + i as u64, 1.0));
@@ -48,7 +56,7 @@ fn circuit_equals_trace_and_tampering_fails() {
     let vis = Visibility::default();
     let p = plan(&q, &vis, None).unwrap();
     println!("{p}");
-    assert_eq!(p.shape.tables.len(), 6);
+    assert_eq!(p.shape.tables.len(), 7);
     for s in &samples {
         let t = execute(&q, s).unwrap();
         common::assert_circuit_equals_trace(&q, &t, &vis, &p.shape);

@@ -119,7 +119,25 @@ pub enum TableFn {
         /// The exponent.
         exponent: f32,
     },
+    /// ONNX QuantizeLinear with a per-tensor scale and zero point:
+    /// `clamp(round_half_even(x / scale) + zero_point, qmin, qmax)`, the
+    /// integer code (its ONNX element type fixes `qmin..=qmax`: uint8, int8,
+    /// uint16 or int16).
+    QuantizeLinear {
+        /// The scale (positive, finite).
+        scale: f32,
+        /// The zero point, within `qmin..=qmax`.
+        zero_point: i32,
+        /// The smallest code.
+        qmin: i32,
+        /// The largest code.
+        qmax: i32,
+    },
 }
+
+/// The code ranges of QuantizeLinear's integer types, in the order
+/// [`TableFn::code`] numbers them: uint8, int8, uint16, int16.
+pub const QUANT_TYPES: [(i32, i32); 4] = [(0, 255), (-128, 127), (0, 65535), (-32768, 32767)];
 
 // The parameters are never NaN (loaders refuse non-finite attributes), so
 // `PartialEq` is an equivalence.
@@ -223,6 +241,13 @@ impl TableFn {
             TableFn::Acosh => x.acosh(),
             TableFn::Atanh => x.atanh(),
             TableFn::Pow { exponent } => x.powf(exponent as f64),
+            TableFn::QuantizeLinear {
+                scale,
+                zero_point,
+                qmin,
+                qmax,
+            } => ((x / scale as f64).round_ties_even() + zero_point as f64)
+                .clamp(qmin as f64, qmax as f64),
         }
     }
 
@@ -259,6 +284,7 @@ impl TableFn {
             TableFn::Acosh => "Acosh",
             TableFn::Atanh => "Atanh",
             TableFn::Pow { .. } => "Pow",
+            TableFn::QuantizeLinear { .. } => "QuantizeLinear",
         }
     }
 
@@ -298,6 +324,20 @@ impl TableFn {
             TableFn::Acosh => (28, [0, 0]),
             TableFn::Atanh => (29, [0, 0]),
             TableFn::Pow { exponent } => (30, [b(exponent), 0]),
+            TableFn::QuantizeLinear {
+                scale,
+                zero_point,
+                qmin,
+                qmax,
+            } => {
+                // The code type (0 uint8, 1 int8, 2 uint16, 3 int16) in bits
+                // 16.., the zero point's 16 bits below.
+                let kind = QUANT_TYPES
+                    .iter()
+                    .position(|&r| r == (qmin, qmax))
+                    .unwrap_or(0) as u32;
+                (31, [b(scale), (kind << 16) | (zero_point as u32 & 0xFFFF)])
+            }
         }
     }
 
@@ -338,19 +378,38 @@ impl TableFn {
             28 => TableFn::Acosh,
             29 => TableFn::Atanh,
             30 => TableFn::Pow { exponent: a },
+            31 => {
+                let (qmin, qmax) = *QUANT_TYPES.get((p[1] >> 16) as usize)?;
+                let raw = p[1] & 0xFFFF;
+                let zero_point = if qmin < 0 {
+                    raw as u16 as i16 as i32
+                } else {
+                    raw as i32
+                };
+                if !(a.is_finite() && a > 0.0) {
+                    return None;
+                }
+                TableFn::QuantizeLinear {
+                    scale: a,
+                    zero_point,
+                    qmin,
+                    qmax,
+                }
+            }
             _ => return None,
         })
     }
 
     /// Every function with default parameters (tests, documentation).
     pub fn all() -> Vec<TableFn> {
-        (0..=30u8)
+        (0..=31u8)
             .filter_map(|id| {
                 let p = match id {
                     13 | 15 => [1f32.to_bits(), 0],
                     14 => [1.673_263_2f32.to_bits(), 1.050_701f32.to_bits()],
                     17 => [0.2f32.to_bits(), 0.5f32.to_bits()],
                     30 => [3f32.to_bits(), 0],
+                    31 => [0.05f32.to_bits(), 128],
                     _ => [0, 0],
                 };
                 TableFn::from_code(id, p)
@@ -452,10 +511,22 @@ mod tests {
     #[test]
     fn codes_round_trip_and_are_unique() {
         let all = TableFn::all();
-        assert_eq!(all.len(), 30);
+        assert_eq!(all.len(), 31);
         let mut ids: Vec<u8> = all.iter().map(|f| f.code().0).collect();
         ids.dedup();
-        assert_eq!(ids.len(), 30);
+        assert_eq!(ids.len(), 31);
+        for (qmin, qmax) in QUANT_TYPES {
+            for zero_point in [qmin, 0, qmax] {
+                let f = TableFn::QuantizeLinear {
+                    scale: 0.125,
+                    zero_point,
+                    qmin,
+                    qmax,
+                };
+                let (id, p) = f.code();
+                assert_eq!(TableFn::from_code(id, p), Some(f));
+            }
+        }
         for f in all {
             let (id, p) = f.code();
             assert_eq!(TableFn::from_code(id, p), Some(f));

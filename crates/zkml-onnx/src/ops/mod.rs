@@ -18,6 +18,7 @@ pub mod consts;
 pub mod math;
 pub mod movement;
 pub mod nn;
+pub mod quant;
 pub mod reduce;
 pub mod rnn;
 pub mod shape;
@@ -42,6 +43,9 @@ pub struct NodeCtx<'a> {
     pub opset: i64,
     /// The model's folder (for external tensor data).
     pub base: Option<&'a Path>,
+    /// The ONNX element type of each constant value by name (initializers
+    /// and `Constant` outputs), for ops whose meaning depends on it.
+    pub elem_types: &'a HashMap<String, i32>,
 }
 
 /// An op handler: returns the node's outputs in order (trailing optional
@@ -62,6 +66,7 @@ pub fn registry() -> Registry {
     consts::register(&mut r);
     movement::register(&mut r);
     rnn::register(&mut r);
+    quant::register(&mut r);
     r
 }
 
@@ -127,6 +132,16 @@ impl NodeCtx<'_> {
             .get(i)
             .and_then(Option::as_ref)
             .ok_or_else(|| self.err(format!("input {i} is required but missing")))
+    }
+
+    /// The ONNX element type of input `i` when it is an initializer or a
+    /// `Constant` output.
+    pub fn elem_type(&self, i: usize) -> Option<i32> {
+        self.proto
+            .input
+            .get(i)
+            .and_then(|name| self.elem_types.get(name))
+            .copied()
     }
 
     /// Input `i` if given.
