@@ -23,16 +23,18 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, ensure, Context, Result};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
-use zkml_core::backend::{Blinding, Commitment, PublicValues, Reveal, Visibility};
+pub use zkml_core::backend::GroupOpening;
+use zkml_core::backend::{Commitment, KeyInfo, PublicValues, Reveal, Visibility};
 use zkml_core::reveal::{argmax_rows, locate};
 use zkml_core::QGraph;
+
+use crate::cli::BackendArg;
+use crate::commands::{backend_name, backend_named};
 
 /// Version of every file format below (2: visibility carries the output reveal,
 /// proofs carry the revealed values; 3: committed visibility, commitments in
 /// proofs, opening files).
 pub const VERSION: u32 = 3;
-/// The backend these files are for.
-pub const BACKEND: &str = "plonk";
 
 /// A tensor as the verifier sees it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -54,7 +56,7 @@ pub struct Settings {
     pub version: u32,
     /// The zkml release that wrote it.
     pub zkml_version: String,
-    /// [`BACKEND`].
+    /// The backend the keys are for (`plonk`, `sumcheck`: `Backend::NAME`).
     pub backend: String,
     /// Hex hash binding keys and proofs to this model, visibility and layout.
     pub model_hash: String,
@@ -62,9 +64,10 @@ pub struct Settings {
     pub source: String,
     /// Visibility of inputs, weights and outputs.
     pub visibility: Visibility,
-    /// log2 of the circuit rows.
+    /// The backend's size parameter (`KeyInfo::k`): log2 of the circuit rows
+    /// (plonk), of the widest table (sumcheck).
     pub k: u32,
-    /// Advice columns.
+    /// Advice columns (0 for the sumcheck backend).
     pub advice_columns: usize,
     /// Activation range bits.
     pub act_bits: u32,
@@ -72,7 +75,7 @@ pub struct Settings {
     pub inputs: Vec<TensorInfo>,
     /// Model outputs.
     pub outputs: Vec<TensorInfo>,
-    /// Where the SRS came from.
+    /// Where the SRS (plonk) or generators (sumcheck) came from.
     pub srs: String,
 }
 
@@ -94,7 +97,7 @@ pub struct ProofFile {
     pub format: String,
     /// [`VERSION`].
     pub version: u32,
-    /// [`BACKEND`].
+    /// The backend (as in `settings.json`).
     pub backend: String,
     /// Hex model hash (as in `settings.json`).
     pub model_hash: String,
@@ -228,15 +231,6 @@ impl Revealed {
     }
 }
 
-/// One committed group's opening.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct GroupOpening {
-    /// The public commitment.
-    pub commitment: Commitment,
-    /// The secret blinding.
-    pub blinding: Blinding,
-}
-
 /// An opening file: secret blindings of committed groups, with their commitments.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct OpeningFile {
@@ -244,7 +238,7 @@ pub struct OpeningFile {
     pub format: String,
     /// [`VERSION`].
     pub version: u32,
-    /// [`BACKEND`].
+    /// The backend whose commitments it opens.
     pub backend: String,
     /// A reminder for whoever opens the file.
     pub note: String,
@@ -260,8 +254,9 @@ pub struct OpeningFile {
 }
 
 impl OpeningFile {
-    /// An opening file with these groups.
+    /// An opening file of `backend` with these groups.
     pub fn new(
+        backend: &str,
         weights: Option<GroupOpening>,
         input: Option<GroupOpening>,
         output: Option<GroupOpening>,
@@ -269,7 +264,7 @@ impl OpeningFile {
         Self {
             format: "zkml-opening".into(),
             version: VERSION,
-            backend: BACKEND.into(),
+            backend: backend.into(),
             note: "SECRET: the blindings open the commitments; keep this file private".into(),
             weights,
             input,
@@ -277,17 +272,26 @@ impl OpeningFile {
         }
     }
 
-    /// Reads and checks an opening file.
-    pub fn read(path: &Path) -> Result<Self> {
+    /// Reads and checks an opening file (it must be for `backend`).
+    pub fn read(path: &Path, backend: &str) -> Result<Self> {
         let f: Self = read_json(path)?;
         check_format(path, &f.format, f.version, "zkml-opening")?;
         ensure!(
-            f.backend == BACKEND,
-            "`{}` is for backend `{}`, not `{BACKEND}`",
+            f.backend == backend,
+            "`{}` is for backend `{}`, not `{backend}`",
             path.display(),
             f.backend
         );
         Ok(f)
+    }
+
+    /// Its groups, as the core's opening policy takes them.
+    pub fn groups(&self) -> zkml_core::backend::GroupOpenings {
+        zkml_core::backend::GroupOpenings {
+            weights: self.weights.clone(),
+            input: self.input.clone(),
+            output: self.output.clone(),
+        }
     }
 
     /// Writes it atomically, readable by its owner only (mode 0600 on Unix).
@@ -324,7 +328,35 @@ pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
         .with_context(|| format!("`{}` is not a valid zkml file", path.display()))
 }
 
-/// Reads `settings.json` from a setup directory and checks its version and backend.
+/// Reads `settings.json` from a setup directory and checks its version and
+/// backend (one this zkml knows; `want`, when given).
+pub fn read_settings_for(dir: &Path, want: Option<BackendArg>) -> Result<(Settings, BackendArg)> {
+    let s = read_settings(dir)?;
+    let path = dir.join("settings.json");
+    let Some(have) = backend_named(&s.backend) else {
+        bail!(
+            "`{}` is for backend `{}`, which this zkml does not know (it knows plonk and \
+             sumcheck)",
+            path.display(),
+            s.backend
+        );
+    };
+    if let Some(w) = want {
+        ensure!(
+            w == have,
+            "`{}` is for backend `{}`, not `{}` (drop --backend, or run `zkml setup --backend \
+             {}`)",
+            path.display(),
+            s.backend,
+            backend_name(w),
+            backend_name(w)
+        );
+    }
+    Ok((s, have))
+}
+
+/// Reads `settings.json` from a setup directory and checks its version
+/// (its backend: [`read_settings_for`]).
 pub fn read_settings(dir: &Path) -> Result<Settings> {
     let path = dir.join("settings.json");
     if !path.exists() {
@@ -335,12 +367,6 @@ pub fn read_settings(dir: &Path) -> Result<Settings> {
     }
     let s: Settings = read_json(&path)?;
     check_format(&path, &s.format, s.version, "zkml-settings")?;
-    ensure!(
-        s.backend == BACKEND,
-        "`{}` is for backend `{}`, not `{BACKEND}`",
-        path.display(),
-        s.backend
-    );
     Ok(s)
 }
 
@@ -352,11 +378,9 @@ pub fn check_settings_against_key(
     s: &Settings,
     path: &Path,
     key: &Path,
-    model_hash: &[u8; 32],
-    k: u32,
-    act_bits: u32,
-    layout: &zkml_plonk::PublicLayout,
+    info: &KeyInfo,
 ) -> Result<()> {
+    let (model_hash, k, act_bits) = (&info.model_hash, info.k, info.act_bits);
     let differ = |field: &str, here: String, there: String| {
         anyhow::anyhow!(
             "`{}` and `{}` disagree on `{field}` ({here} vs {there}): the setup directory was \
@@ -368,11 +392,11 @@ pub fn check_settings_against_key(
     if s.model_hash != hex(model_hash) {
         return Err(differ("model_hash", s.model_hash.clone(), hex(model_hash)));
     }
-    if s.visibility != layout.vis {
+    if s.visibility != info.visibility {
         return Err(differ(
             "visibility",
             format!("{:?}", s.visibility),
-            format!("{:?}", layout.vis),
+            format!("{:?}", info.visibility),
         ));
     }
     if s.k != k {
@@ -386,8 +410,8 @@ pub fn check_settings_against_key(
         ));
     }
     for (group, infos, metas) in [
-        ("inputs", &s.inputs, &layout.input_meta),
-        ("outputs", &s.outputs, &layout.output_meta),
+        ("inputs", &s.inputs, &info.inputs),
+        ("outputs", &s.outputs, &info.outputs),
     ] {
         if infos.len() != metas.len() {
             return Err(differ(

@@ -103,6 +103,17 @@ pub enum VisArg {
     Committed,
 }
 
+/// Which proving system (`--backend`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BackendArg {
+    /// halo2 PLONK with KZG on BN254: every visibility; needs an SRS.
+    Plonk,
+    /// Sumcheck/GKR with Hyrax commitments on BN254, zero-knowledge and
+    /// transparent (no SRS): input public or private, weights fixed or
+    /// public, output public.
+    Sumcheck,
+}
+
 /// What `--reveal` asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RevealArg {
@@ -185,6 +196,11 @@ pub struct ProofArgs {
     /// where it saves rows; `zkml plan` shows which).
     #[arg(long)]
     pub no_matrix_check: bool,
+    /// The proving system: plonk (every visibility; KZG, needs an SRS) or
+    /// sumcheck (zero-knowledge, transparent; input public or private, weights
+    /// fixed or public, output public).
+    #[arg(long, value_enum, default_value = "plonk")]
+    pub backend: BackendArg,
     /// SRS.
     #[command(flatten)]
     pub srs: SrsArgs,
@@ -226,6 +242,10 @@ pub struct ProveArgs {
     /// has them, else drawn fresh).
     #[arg(long, value_name = "FILE")]
     pub opening: Option<PathBuf>,
+    /// Require the setup to be for this backend (default: whichever
+    /// settings.json names).
+    #[arg(long, value_enum)]
+    pub backend: Option<BackendArg>,
     /// SRS.
     #[command(flatten)]
     pub srs: SrsArgs,
@@ -279,6 +299,10 @@ pub struct VerifyArgs {
     /// made with.
     #[arg(long)]
     pub allow_insecure_srs: bool,
+    /// Require the setup to be for this backend (default: whichever
+    /// settings.json names).
+    #[arg(long, value_enum)]
+    pub backend: Option<BackendArg>,
     /// SRS.
     #[command(flatten)]
     pub srs: SrsArgs,
@@ -412,7 +436,7 @@ pub struct AccuracyArgs {
 }
 
 /// Where the KZG structured reference string comes from.
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct SrsArgs {
     /// A ceremony SRS in halo2's raw format (the same file for setup, prove
     /// and verify); without it a local, INSECURE SRS is used (and `verify`

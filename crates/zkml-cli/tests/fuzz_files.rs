@@ -254,6 +254,7 @@ fn fixture() -> Fixture {
     let be = zkml_plonk::PlonkBackend {
         srs_dir,
         srs_file: None,
+        matrix_check: true,
     };
     let be2 = be.clone();
     let (d, p, i) = (s(&dir), s(&proof), s(&input));
@@ -475,6 +476,7 @@ fn crafted_key_lengths_are_refused() {
     let be = zkml_plonk::PlonkBackend {
         srs_dir: repo().join("target/test-srs"),
         srs_file: None,
+        matrix_check: true,
     };
     zkml_plonk::PlonkProvingKey::from_bytes(&pk, &q, &be).unwrap();
     for len in [u32::MAX, 1 << 30, 1 << 20] {

@@ -9,11 +9,19 @@
 //! A backend refuses what it cannot prove (an op, a visibility) at `setup`
 //! with an error naming it: a missing check never passes silently.
 
+use std::path::Path;
+
 use serde::{Deserialize, Serialize};
 
 use crate::exec::Trace;
 use crate::quant::QGraph;
 pub use crate::reveal::Reveal;
+
+mod info;
+mod openings;
+
+pub use info::{KeyInfo, ParamsSource, TensorMeta, Trust};
+pub use openings::{fresh_openings, resolve_openings, GroupOpening, GroupOpenings, OpeningError};
 
 /// How one group of tensors appears to the verifier.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -217,7 +225,23 @@ impl PublicValues {
     }
 }
 
-/// A proving backend.
+/// A commitment to a model's weights, with what it covers (for people).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WeightsCommitment {
+    /// The commitment (a public value of proofs with committed weights).
+    pub commitment: Commitment,
+    /// How many constants it commits to.
+    pub constants: usize,
+    /// Their bit width.
+    pub bits: u32,
+}
+
+/// A proving backend: keys, proofs, their byte formats, and the plan and
+/// parameters behind them. A front end (the CLI) is written against this
+/// trait alone and picks the implementation by [`Backend::NAME`].
+///
+/// Byte formats carry the backend's own magic and version, so a key or proof
+/// of another backend, version or model is refused by name.
 pub trait Backend {
     /// What `prove` needs besides the model and trace.
     type ProvingKey;
@@ -225,8 +249,32 @@ pub trait Backend {
     type VerifyingKey;
     /// A proof.
     type Proof;
+    /// The layout `setup` will use (printed by `zkml plan`).
+    type Plan: std::fmt::Display + Clone;
     /// The backend's error type; verification failures are one of its variants.
     type Error: std::error::Error + Send + Sync + 'static;
+
+    /// The backend's name in files and on the command line (`plonk`, `sumcheck`).
+    const NAME: &'static str;
+
+    /// Plans `q` under `options` without generating anything; fails on any op
+    /// or visibility the backend cannot prove.
+    fn plan(&self, q: &QGraph, options: &SetupOptions) -> Result<Self::Plan, Self::Error>;
+
+    /// One line describing `plan` and the parameters it uses, for people.
+    fn plan_summary(&self, plan: &Self::Plan) -> String;
+
+    /// Loads or generates the public parameters `plan` needs (an SRS), so
+    /// that their cost can be timed apart from key generation.
+    fn prepare(&self, plan: &Self::Plan) -> Result<(), Self::Error>;
+
+    /// Generates keys for `q` following `plan` (from [`Self::plan`] with the same options).
+    fn setup_planned(
+        &self,
+        q: &QGraph,
+        options: &SetupOptions,
+        plan: Self::Plan,
+    ) -> Result<(Self::ProvingKey, Self::VerifyingKey), Self::Error>;
 
     /// Plans the circuit for `q` and generates keys. Fails on any op or
     /// visibility the backend cannot prove.
@@ -234,7 +282,10 @@ pub trait Backend {
         &self,
         q: &QGraph,
         options: &SetupOptions,
-    ) -> Result<(Self::ProvingKey, Self::VerifyingKey), Self::Error>;
+    ) -> Result<(Self::ProvingKey, Self::VerifyingKey), Self::Error> {
+        let plan = self.plan(q, options)?;
+        self.setup_planned(q, options, plan)
+    }
 
     /// Proves that `trace` is the integer execution of `q`; returns the proof and
     /// the public values it binds. A visibility with a committed group needs
@@ -266,6 +317,70 @@ pub trait Backend {
         public: &PublicValues,
         proof: &Self::Proof,
     ) -> Result<(), Self::Error>;
+
+    /// The statement a proving key is for.
+    fn proving_key_info(&self, pk: &Self::ProvingKey) -> KeyInfo;
+
+    /// The statement a verifying key is for.
+    fn verifying_key_info(&self, vk: &Self::VerifyingKey) -> KeyInfo;
+
+    /// The public values as the field elements the proof binds (checked
+    /// against `info`'s layout: counts, ranges, commitments).
+    fn public_field_elements(
+        &self,
+        info: &KeyInfo,
+        public: &PublicValues,
+    ) -> Result<Vec<FieldBytes>, Self::Error>;
+
+    /// The proving key's bytes.
+    fn proving_key_to_bytes(&self, pk: &Self::ProvingKey) -> Result<Vec<u8>, Self::Error>;
+
+    /// Checks cheaply (its header) that the proving key file at `path` is for
+    /// `q`, before `q` is used for anything else.
+    fn check_proving_key_file(&self, path: &Path, q: &QGraph) -> Result<(), Self::Error>;
+
+    /// Reads the proving key file at `path`, made for `q`.
+    fn read_proving_key(&self, path: &Path, q: &QGraph) -> Result<Self::ProvingKey, Self::Error>;
+
+    /// The verifying key's bytes.
+    fn verifying_key_to_bytes(&self, vk: &Self::VerifyingKey) -> Result<Vec<u8>, Self::Error>;
+
+    /// Parses [`Self::verifying_key_to_bytes`]'s output.
+    fn verifying_key_from_bytes(&self, bytes: &[u8]) -> Result<Self::VerifyingKey, Self::Error>;
+
+    /// The proof's bytes.
+    fn proof_to_bytes(&self, proof: &Self::Proof) -> Vec<u8>;
+
+    /// Parses [`Self::proof_to_bytes`]'s output.
+    fn proof_from_bytes(&self, bytes: &[u8]) -> Result<Self::Proof, Self::Error>;
+
+    /// The size of the proof proper (without the file header), in bytes.
+    fn proof_size(&self, proof: &Self::Proof) -> usize;
+
+    /// Where this backend's public parameters come from.
+    fn params_source(&self) -> ParamsSource;
+
+    /// Whether a verifier may trust the parameters `vk` was made with; with
+    /// `allow_insecure`, untrusted ones are accepted (and said so), otherwise
+    /// they are an error naming what made them.
+    /// `key` names the key in messages (e.g. its file).
+    fn trust(
+        &self,
+        vk: &Self::VerifyingKey,
+        key: &str,
+        allow_insecure: bool,
+    ) -> Result<Trust, Self::Error>;
+
+    /// A fresh random blinding for a commitment.
+    fn fresh_blinding(&self) -> Blinding;
+
+    /// The commitment to `q`'s weights with `blinding` (what `Vis::Committed`
+    /// weights show); an error for a backend that cannot commit weights.
+    fn commit_weights(
+        &self,
+        q: &QGraph,
+        blinding: &Blinding,
+    ) -> Result<WeightsCommitment, Self::Error>;
 }
 
 #[cfg(test)]

@@ -58,6 +58,10 @@ pub enum PlonkError {
     /// The SRS could not be read, written or is too small.
     #[error("SRS: {0}")]
     Srs(String),
+    /// The verifying key's SRS is not vouched for by a ceremony file and
+    /// insecure SRSs were not allowed (the message names what made it).
+    #[error("{0}")]
+    Untrusted(String),
     /// halo2 refused to synthesize or prove.
     #[error("halo2: {0}")]
     Halo2(String),

@@ -46,6 +46,7 @@ fn run_vis(name: &str, q: &QGraph, t: &Trace, vis: Visibility) {
     let be = PlonkBackend {
         srs_dir: std::env::temp_dir().join("zkml-plonk-test-srs"),
         srs_file: None,
+        matrix_check: true,
     };
     let s = Instant::now();
     let p = plan(q, &vis, None).unwrap();

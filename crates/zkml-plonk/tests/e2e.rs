@@ -208,6 +208,7 @@ fn verify_needs_no_srs_file() {
     let remote = PlonkBackend {
         srs_dir: empty.path().to_path_buf(),
         srs_file: None,
+        matrix_check: true,
     };
     let vk2 = PlonkVerifyingKey::from_bytes(&vk_bytes, &remote).unwrap();
     let proof2 = PlonkProof::from_bytes(&proof_bytes).unwrap();
@@ -223,6 +224,7 @@ fn verify_needs_no_srs_file() {
     let gone = PlonkBackend {
         srs_dir: empty.path().join("does-not-exist"),
         srs_file: None,
+        matrix_check: true,
     };
     PlonkVerifyingKey::from_bytes(&vk_bytes, &gone).unwrap();
 
@@ -231,6 +233,7 @@ fn verify_needs_no_srs_file() {
     let with_file = PlonkBackend {
         srs_dir: empty.path().to_path_buf(),
         srs_file: Some(cached),
+        matrix_check: true,
     };
     let vk3 = PlonkVerifyingKey::from_bytes(&vk_bytes, &with_file).unwrap();
     with_file.verify(&vk3, &public, &proof2).unwrap();
@@ -240,6 +243,7 @@ fn verify_needs_no_srs_file() {
     let other_dir = PlonkBackend {
         srs_dir: other.path().to_path_buf(),
         srs_file: None,
+        matrix_check: true,
     };
     assert!(matches!(
         PlonkVerifyingKey::from_bytes(&vk_bytes, &other_dir),
@@ -248,6 +252,7 @@ fn verify_needs_no_srs_file() {
     let other_file = PlonkBackend {
         srs_dir: empty.path().to_path_buf(),
         srs_file: Some(zkml_plonk::srs::cache_path(other.path(), vk.k)),
+        matrix_check: true,
     };
     assert!(matches!(
         PlonkVerifyingKey::from_bytes(&vk_bytes, &other_file),

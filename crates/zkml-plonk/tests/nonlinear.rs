@@ -107,6 +107,7 @@ fn prove_verify_and_reject_changed_output() {
     let be = PlonkBackend {
         srs_dir: std::env::temp_dir().join("zkml-plonk-test-srs"),
         srs_file: None,
+        matrix_check: true,
     };
     let start = std::time::Instant::now();
     let (pk, vk) = be.setup(&q, &SetupOptions::default()).unwrap();

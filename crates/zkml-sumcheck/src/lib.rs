@@ -87,6 +87,7 @@
 //! outputs and revealed output elements.
 #![deny(missing_docs)]
 
+pub mod api;
 pub mod codec;
 pub mod conv;
 pub mod error;
@@ -102,6 +103,7 @@ pub mod univariate;
 pub mod zk;
 pub mod zkmodel;
 
+pub use api::SumcheckPlan;
 pub use error::{Error, Result};
 pub use model::SumcheckBackend;
 pub use zkmodel::ZkSumcheckBackend;

@@ -3,25 +3,38 @@
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use zkml_plonk::commit::{fresh_blinding, weight_bits, weights_commitment};
+use zkml_core::backend::Backend;
+use zkml_core::QGraph;
 
+use super::proving::with_backend;
 use super::setup::zero_input;
 use crate::artifacts::{self, GroupOpening, OpeningFile};
-use crate::cli::CommitArgs;
+use crate::cli::{BackendArg, CommitArgs, SrsArgs};
 use crate::{inputs, model};
 
 pub fn run(args: CommitArgs) -> Result<ExitCode> {
-    let q = if args.model.is_dir() {
-        artifacts::read_settings(&args.model)?;
-        artifacts::read_compiled(&args.model)?
+    let (q, kind) = if args.model.is_dir() {
+        let (_, kind) = artifacts::read_settings_for(&args.model, None)?;
+        (artifacts::read_compiled(&args.model)?, kind)
     } else {
         let m = model::load(&args.model, &args.quant, args.quant.calibration.as_deref())?;
         let samples = match &args.quant.calibration {
             Some(c) => inputs::read_calibration(c, &m)?,
             None => vec![zero_input(&m)],
         };
-        super::compile(&m, &samples, &args.quant)?
+        // Only the plonk backend commits weights.
+        (
+            super::compile(&m, &samples, &args.quant)?,
+            BackendArg::Plonk,
+        )
     };
+    with_backend!(kind, &SrsArgs::default(), true, |b| commit_with(
+        b, &args, &q
+    ))
+}
+
+/// `zkml commit` with backend `b`.
+fn commit_with<B: Backend>(b: &B, args: &CommitArgs, q: &QGraph) -> Result<ExitCode> {
     if args.output.exists() && !args.force {
         bail!(
             "`{}` already exists; choose another -o or pass --force to replace it (the old \
@@ -29,9 +42,13 @@ pub fn run(args: CommitArgs) -> Result<ExitCode> {
             args.output.display()
         );
     }
-    let blinding = fresh_blinding();
-    let commitment = weights_commitment(&q, &blinding).context("committing to the weights")?;
+    let blinding = b.fresh_blinding();
+    let w = b
+        .commit_weights(q, &blinding)
+        .context("committing to the weights")?;
+    let commitment = w.commitment;
     OpeningFile::new(
+        B::NAME,
         Some(GroupOpening {
             commitment,
             blinding,
@@ -43,8 +60,8 @@ pub fn run(args: CommitArgs) -> Result<ExitCode> {
     eprintln!(
         "weights commitment ({} constants of {} bits); opening written to {} (SECRET: keep it \
          to prove with `zkml prove --opening`)",
-        zkml_plonk::commit::weight_values(&q).len(),
-        weight_bits(&q),
+        w.constants,
+        w.bits,
         args.output.display()
     );
     println!("{commitment}");

@@ -21,6 +21,7 @@ use zkml_core::{compare, execute, Comparison, FTensor, QGraph, Trace};
 
 use crate::cli::{Cli, Command, QuantArgs};
 use crate::model::LoadedModel;
+pub use proving::{backend_name, backend_named};
 
 /// Runs the parsed command.
 pub fn dispatch(cli: Cli) -> Result<ExitCode> {

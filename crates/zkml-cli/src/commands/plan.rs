@@ -4,7 +4,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
-use super::proving::visibility;
+use zkml_core::backend::{Backend, SetupOptions};
+
+use super::proving::{visibility, with_backend};
 use crate::cli::PlanArgs;
 use crate::{inputs, model};
 
@@ -28,13 +30,18 @@ pub fn run(args: PlanArgs) -> Result<ExitCode> {
         }
     };
     let q = super::compile(&model, &samples, &args.quant)?;
-    let p = zkml_plonk::plan_with(
-        &q,
-        &visibility(&args.proof)?,
-        args.proof.k,
+    let options = SetupOptions {
+        visibility: visibility(&args.proof)?,
+        k: args.proof.k,
+    };
+    with_backend!(
+        args.proof.backend,
+        &args.proof.srs,
         !args.proof.no_matrix_check,
+        |b| {
+            let p = b.plan(&q, &options).context("planning the circuit")?;
+            println!("{p}");
+            Ok(ExitCode::SUCCESS)
+        }
     )
-    .context("planning the circuit")?;
-    println!("{p}");
-    Ok(ExitCode::SUCCESS)
 }

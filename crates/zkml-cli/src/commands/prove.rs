@@ -4,25 +4,30 @@ use std::process::ExitCode;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, ensure, Context, Result};
-use zkml_core::backend::{Backend, Blinding, Openings, PublicValues, Vis, Visibility};
+use anyhow::{Context, Result};
+use zkml_core::backend::{
+    resolve_openings, Backend, Blinding, OpeningError, Openings, PublicValues, Visibility,
+};
 use zkml_core::exec::{execute_int, quantize_flat_inputs};
 use zkml_core::QGraph;
-use zkml_plonk::commit::{fresh_blinding, weights_commitment};
-use zkml_plonk::PlonkProvingKey;
 
-use super::proving::{backend, step};
-use crate::artifacts::{self, GroupOpening, OpeningFile, ProofFile, Revealed, BACKEND, VERSION};
+use super::proving::{step, with_backend};
+use crate::artifacts::{self, GroupOpening, OpeningFile, ProofFile, Revealed, Settings, VERSION};
 use crate::cli::ProveArgs;
 use crate::inputs;
 
 pub fn run(args: ProveArgs) -> Result<ExitCode> {
-    let settings = artifacts::read_settings(&args.dir)?;
+    let (settings, kind) = artifacts::read_settings_for(&args.dir, args.backend)?;
+    with_backend!(kind, &args.srs, true, |b| prove_with(b, &args, settings))
+}
+
+/// `zkml prove` with backend `b` (the one `settings` names).
+fn prove_with<B: Backend>(b: &B, args: &ProveArgs, settings: Settings) -> Result<ExitCode> {
     let q = artifacts::read_compiled(&args.dir)?;
     // model.json must be the model pk.bin was made for before anything uses
     // it (a damaged or edited one is refused here, by its model hash).
     let pk_path = args.dir.join("pk.bin");
-    PlonkProvingKey::check_model_file(&pk_path, &q).with_context(|| {
+    b.check_proving_key_file(&pk_path, &q).with_context(|| {
         format!(
             "`{}` does not match `{}`",
             args.dir.join("model.json").display(),
@@ -55,38 +60,34 @@ pub fn run(args: ProveArgs) -> Result<ExitCode> {
     })?;
     let trace =
         execute_int(&q, x).with_context(|| format!("input file `{}`", args.input.display()))?;
-    let b = backend(&args.srs);
     let (pk, t_load) = step("loading the proving key", || {
-        PlonkProvingKey::from_file(&pk_path, &q, &b)
+        b.read_proving_key(&pk_path, &q)
             .with_context(|| format!("`{}`", pk_path.display()))
     })?;
+    let key = b.proving_key_info(&pk);
     artifacts::check_settings_against_key(
         &settings,
         &args.dir.join("settings.json"),
         &pk_path,
-        &pk.model_hash,
-        pk.plan.k,
-        pk.plan.shape.act_bits,
-        &pk.layout,
+        &key,
     )?;
-    let vis = settings.visibility;
-    let openings = openings(&args.opening, &q, &vis)?;
+    let vis = settings.visibility.clone();
+    let openings = openings(b, &args.opening, &q, &vis)?;
     let ((proof, public), t_prove) = step("proving", || {
         b.prove_with(&pk, &q, &trace, &openings).context("proving")
     })?;
-    let field = pk
-        .layout
-        .instance(&public)?
+    let field = b
+        .public_field_elements(&key, &public)?
         .iter()
-        .map(|f| format!("{f:?}"))
+        .map(|f| f.to_hex())
         .collect();
-    let outputs = super::verify::real_outputs(&public.outputs, &pk.layout.output_meta);
-    let revealed = Revealed::of(&pk.layout.vis.reveal, &public.revealed, &settings.outputs)?;
-    let proof_bytes = proof.to_bytes();
+    let outputs = super::verify::real_outputs(&public.outputs, &key.outputs);
+    let revealed = Revealed::of(&key.visibility.reveal, &public.revealed, &settings.outputs)?;
+    let proof_bytes = b.proof_to_bytes(&proof);
     let file = ProofFile {
         format: "zkml-proof".into(),
         version: VERSION,
-        backend: BACKEND.into(),
+        backend: B::NAME.into(),
         model_hash: settings.model_hash.clone(),
         public,
         outputs: outputs.clone(),
@@ -96,12 +97,12 @@ pub fn run(args: ProveArgs) -> Result<ExitCode> {
     };
     // The opening (if any) first: killed in between, a proof never exists
     // without the opening of its commitments.
-    report_commitments(&file.public, &openings, &args.output)?;
+    report_commitments(B::NAME, &file.public, &openings, &args.output)?;
     artifacts::write_atomic(&args.output, &serde_json::to_vec_pretty(&file)?)?;
     println!(
         "wrote {} ({} proof bytes; key load {:.2} s, proving {:.2} s)",
         args.output.display(),
-        proof.bytes.len(),
+        b.proof_size(&proof),
         t_load.as_secs_f64(),
         t_prove.as_secs_f64()
     );
@@ -114,44 +115,43 @@ pub fn run(args: ProveArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The blindings of the committed groups: the weights' from the opening file
-/// (checked against this model's weights), the input's and output's from it
-/// when it has them, else fresh.
-fn openings(path: &Option<PathBuf>, q: &QGraph, vis: &Visibility) -> Result<Openings> {
-    let file = path.as_deref().map(OpeningFile::read).transpose()?;
+/// The blindings of the committed groups ([`resolve_openings`]): the
+/// weights' from the opening file (checked against this model's weights),
+/// the input's and output's from it when it has them, else fresh.
+fn openings<B: Backend>(
+    b: &B,
+    path: &Option<PathBuf>,
+    q: &QGraph,
+    vis: &Visibility,
+) -> Result<Openings> {
+    let file = path
+        .as_deref()
+        .map(|p| OpeningFile::read(p, B::NAME))
+        .transpose()?;
+    let given = file.as_ref().map(OpeningFile::groups).unwrap_or_default();
     let shown = || path.as_deref().map(Path::display);
-    let weights = if vis.weights == Vis::Committed {
-        let Some(w) = file.as_ref().and_then(|f| f.weights.clone()) else {
-            bail!(
-                "the weights are committed: pass --opening FILE, the opening of the published \
-                 weights commitment (`zkml commit DIR -o FILE` writes one)"
-            );
-        };
-        let mine = weights_commitment(q, &w.blinding).context("committing to the weights")?;
-        ensure!(
-            mine == w.commitment,
-            "the opening `{}` is for other weights: it opens commitment {}, but this setup's \
-             weights give {mine} with its blinding (commit the model with the same quantization \
-             flags as `zkml setup`, or run `zkml commit` on the setup directory)",
-            shown().unwrap(),
-            w.commitment
-        );
-        Some(w.blinding)
-    } else {
-        None
-    };
-    let pick = |v: Vis, g: Option<GroupOpening>| -> Option<Blinding> {
-        (v == Vis::Committed).then(|| g.map(|g| g.blinding).unwrap_or_else(fresh_blinding))
-    };
-    Ok(Openings {
-        weights,
-        input: pick(vis.input, file.as_ref().and_then(|f| f.input.clone())),
-        output: pick(vis.output, file.as_ref().and_then(|f| f.output.clone())),
+    resolve_openings(b, q, vis, &given).map_err(|e| match e {
+        OpeningError::WeightsMissing => anyhow::anyhow!(
+            "the weights are committed: pass --opening FILE, the opening of the published \
+             weights commitment (`zkml commit DIR -o FILE` writes one)"
+        ),
+        OpeningError::OtherWeights { opens, gives } => anyhow::anyhow!(
+            "the opening `{}` is for other weights: it opens commitment {opens}, but this \
+             setup's weights give {gives} with its blinding (commit the model with the same \
+             quantization flags as `zkml setup`, or run `zkml commit` on the setup directory)",
+            shown().expect("weights given only with a file")
+        ),
+        OpeningError::Commit(e) => anyhow::anyhow!("committing to the weights: {e}"),
     })
 }
 
 /// Prints the commitments; writes the input/output opening beside the proof.
-fn report_commitments(public: &PublicValues, o: &Openings, proof: &Path) -> Result<()> {
+fn report_commitments(
+    backend: &str,
+    public: &PublicValues,
+    o: &Openings,
+    proof: &Path,
+) -> Result<()> {
     let c = &public.commitments;
     for (what, v) in [
         ("input", c.input),
@@ -171,7 +171,7 @@ fn report_commitments(public: &PublicValues, o: &Openings, proof: &Path) -> Resu
     let (input, output) = (group(c.input, o.input), group(c.output, o.output));
     if input.is_some() || output.is_some() {
         let path = proof.with_extension("opening.json");
-        OpeningFile::new(None, input, output).write(&path)?;
+        OpeningFile::new(backend, None, input, output).write(&path)?;
         println!(
             "wrote {} (SECRET: opens the input/output commitments)",
             path.display()

@@ -4,10 +4,51 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use zkml_core::backend::{Reveal, Vis, Visibility};
+use zkml_core::backend::{Backend, Reveal, Vis, Visibility};
 use zkml_plonk::PlonkBackend;
+use zkml_sumcheck::ZkSumcheckBackend;
 
-use crate::cli::{ProofArgs, RevealArg, SrsArgs, VisArg};
+use crate::cli::{BackendArg, ProofArgs, RevealArg, SrsArgs, VisArg};
+
+/// Runs `$body` with `$b` bound to (a reference to) the backend `$arg`
+/// names, built from the SRS flags `$srs` and `$matrix_check`: the one place
+/// the CLI names a backend type; commands are generic over
+/// [`zkml_core::backend::Backend`].
+macro_rules! with_backend {
+    ($arg:expr, $srs:expr, $matrix_check:expr, |$b:ident| $body:expr) => {
+        match $arg {
+            $crate::cli::BackendArg::Plonk => {
+                let $b = &$crate::commands::proving::plonk($srs, $matrix_check);
+                $body
+            }
+            $crate::cli::BackendArg::Sumcheck => {
+                let $b = &$crate::commands::proving::sumcheck();
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_backend;
+
+/// The name files carry for `b`.
+pub fn backend_name(b: BackendArg) -> &'static str {
+    match b {
+        BackendArg::Plonk => PlonkBackend::NAME,
+        BackendArg::Sumcheck => ZkSumcheckBackend::NAME,
+    }
+}
+
+/// The backend a file names (`settings.json`'s `backend`).
+pub fn backend_named(name: &str) -> Option<BackendArg> {
+    [BackendArg::Plonk, BackendArg::Sumcheck]
+        .into_iter()
+        .find(|&b| backend_name(b) == name)
+}
+
+/// The sumcheck backend.
+pub fn sumcheck() -> ZkSumcheckBackend {
+    ZkSumcheckBackend
+}
 
 fn vis(v: VisArg) -> Vis {
     match v {
@@ -48,25 +89,15 @@ pub fn visibility(p: &ProofArgs) -> Result<Visibility> {
     })
 }
 
-/// The backend with the SRS flags applied.
-pub fn backend(srs: &SrsArgs) -> PlonkBackend {
+/// The plonk backend with the SRS and planning flags applied.
+pub fn plonk(srs: &SrsArgs, matrix_check: bool) -> PlonkBackend {
     let mut b = PlonkBackend::default();
     if let Some(d) = &srs.dir {
         b.srs_dir = d.clone();
     }
     b.srs_file = srs.file.clone();
+    b.matrix_check = matrix_check;
     b
-}
-
-/// Describes where the SRS comes from, warning when it is a local, insecure one.
-pub fn srs_note(b: &PlonkBackend) -> String {
-    match &b.srs_file {
-        Some(f) => format!("ceremony file {}", f.display()),
-        None => format!(
-            "local INSECURE SRS for testing only (cached in {})",
-            b.srs_dir.display()
-        ),
-    }
 }
 
 /// Runs `f` under a spinner that shows `msg` and the elapsed time (stderr,

@@ -4,11 +4,11 @@ use std::fs::File;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use zkml_core::backend::{Backend, SetupOptions};
+use zkml_core::QGraph;
 
-use zkml_plonk::plan_with;
-
-use super::proving::{backend, srs_note, step, visibility};
-use crate::artifacts::{self, CompiledModel, Settings, TensorInfo, BACKEND, VERSION};
+use super::proving::{step, visibility, with_backend};
+use crate::artifacts::{self, CompiledModel, Settings, TensorInfo, VERSION};
 use crate::cli::SetupArgs;
 use crate::{inputs, model};
 
@@ -36,21 +36,27 @@ pub fn run(args: SetupArgs) -> Result<ExitCode> {
         }
     };
     let q = super::compile(&model, &samples, &args.quant)?;
+    with_backend!(
+        args.proof.backend,
+        &args.proof.srs,
+        !args.proof.no_matrix_check,
+        |b| setup_with(b, &args, q)
+    )
+}
+
+/// `zkml setup` with backend `b`.
+fn setup_with<B: Backend>(b: &B, args: &SetupArgs, q: QGraph) -> Result<ExitCode> {
     let vis = visibility(&args.proof)?;
-    let b = backend(&args.proof.srs);
-    let p = plan_with(&q, &vis, args.proof.k, !args.proof.no_matrix_check)
-        .context("planning the circuit")?;
-    eprintln!(
-        "circuit: k = {}, {} advice columns, {} rows; SRS: {}",
-        p.k,
-        p.advice_columns,
-        p.rows,
-        srs_note(&b)
-    );
+    let options = SetupOptions {
+        visibility: vis.clone(),
+        k: args.proof.k,
+    };
+    let p = b.plan(&q, &options).context("planning the circuit")?;
+    eprintln!("{}", b.plan_summary(&p));
     let ((pk, vk), t) = step("generating keys", || {
-        b.setup_with_plan(&q, vis.clone(), p.clone())
-            .context("generating keys")
+        b.setup_planned(&q, &options, p).context("generating keys")
     })?;
+    let key = b.proving_key_info(&pk);
     let info = |ids: &[usize]| -> Vec<TensorInfo> {
         ids.iter()
             .map(|&i| TensorInfo {
@@ -70,17 +76,24 @@ pub fn run(args: SetupArgs) -> Result<ExitCode> {
         format: "zkml-settings".into(),
         version: VERSION,
         zkml_version: env!("CARGO_PKG_VERSION").into(),
-        backend: BACKEND.into(),
-        model_hash: artifacts::hex(&vk.model_hash),
+        backend: B::NAME.into(),
+        model_hash: artifacts::hex(&key.model_hash),
         source: format!("source.{ext}"),
         visibility: vis,
-        k: pk.plan.k,
-        advice_columns: pk.plan.advice_columns,
+        k: key.k,
+        advice_columns: key.columns,
         act_bits: q.act_bits,
         inputs: info(&q.inputs),
         outputs: info(&q.outputs),
-        srs: srs_note(&b),
+        srs: b.params_source().note,
     };
+    let (pk_bytes, vk_bytes) = (
+        b.proving_key_to_bytes(&pk)
+            .context("encoding the proving key")?,
+        b.verifying_key_to_bytes(&vk)
+            .context("encoding the verifying key")?,
+    );
+    drop(pk);
     let compiled = CompiledModel {
         format: "zkml-compiled-model".into(),
         version: VERSION,
@@ -93,19 +106,25 @@ pub fn run(args: SetupArgs) -> Result<ExitCode> {
             .and_then(|f| f.sync_all())
             .context("copying the source model")?;
         artifacts::write_synced(&dir.join("model.json"), &serde_json::to_vec(&compiled)?)?;
-        artifacts::write_synced(&dir.join("pk.bin"), &pk.to_bytes())?;
-        artifacts::write_synced(&dir.join("vk.bin"), &vk.to_bytes())?;
+        artifacts::write_synced(&dir.join("pk.bin"), &pk_bytes)?;
+        artifacts::write_synced(&dir.join("vk.bin"), &vk_bytes)?;
         artifacts::write_synced(
             &dir.join("settings.json"),
             &serde_json::to_vec_pretty(&settings)?,
         )?;
         Ok(())
     })?;
+    let size = if settings.advice_columns > 0 {
+        format!(
+            "k = {}, {} advice columns",
+            settings.k, settings.advice_columns
+        )
+    } else {
+        format!("{} backend, widest table 2^{}", B::NAME, settings.k)
+    };
     println!(
-        "wrote {} (k = {}, {} advice columns; keys in {:.2} s; model hash {})",
+        "wrote {} ({size}; keys in {:.2} s; model hash {})",
         args.output_dir.display(),
-        settings.k,
-        settings.advice_columns,
         t.as_secs_f64(),
         &settings.model_hash[..16]
     );

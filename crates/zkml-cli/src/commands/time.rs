@@ -5,13 +5,22 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use serde_json::json;
-use zkml_core::backend::{Backend, Openings, Vis};
-use zkml_plonk::{commit::fresh_blinding, plan_with};
+use zkml_core::backend::{fresh_openings, Backend, SetupOptions};
 
-use super::proving::{backend, peak_rss_mib, srs_note, step, visibility};
+use super::proving::{peak_rss_mib, step, visibility, with_backend};
 use crate::cli::TimeArgs;
 
 pub fn run(args: TimeArgs) -> Result<ExitCode> {
+    with_backend!(
+        args.proof.backend,
+        &args.proof.srs,
+        !args.proof.no_matrix_check,
+        |b| time_with(b, &args)
+    )
+}
+
+/// `zkml time` with backend `b`.
+fn time_with<B: Backend>(b: &B, args: &TimeArgs) -> Result<ExitCode> {
     let super::Evaluated {
         q,
         trace,
@@ -25,32 +34,25 @@ pub fn run(args: TimeArgs) -> Result<ExitCode> {
     let t_quant = t_quant + t_exec;
 
     let vis = visibility(&args.proof)?;
-    let b = backend(&args.proof.srs);
-    let p = plan_with(&q, &vis, args.proof.k, !args.proof.no_matrix_check)
-        .context("planning the circuit")?;
-    if !args.json {
-        eprintln!(
-            "circuit: k = {}, {} advice columns, {} rows; SRS: {}",
-            p.k,
-            p.advice_columns,
-            p.rows,
-            srs_note(&b)
-        );
-    }
-    let (_, t_srs) = step("loading or generating the SRS", || {
-        b.params(p.k).context("SRS")
-    })?;
-    let ((pk, vk), t_setup) = step("generating keys", || {
-        b.setup_with_plan(&q, vis.clone(), p.clone())
-            .context("generating keys")
-    })?;
-    // Committed groups get fresh blindings (as `zkml commit` and `zkml prove` draw them).
-    let fresh = |v: Vis| (v == Vis::Committed).then(fresh_blinding);
-    let openings = Openings {
-        input: fresh(vis.input),
-        weights: fresh(vis.weights),
-        output: fresh(vis.output),
+    let options = SetupOptions {
+        visibility: vis.clone(),
+        k: args.proof.k,
     };
+    let p = b.plan(&q, &options).context("planning the circuit")?;
+    if !args.json {
+        eprintln!("{}", b.plan_summary(&p));
+    }
+    let source = b.params_source();
+    let (_, t_srs) = step(
+        &format!("loading or generating the {}", source.label),
+        || b.prepare(&p).context(source.label),
+    )?;
+    let ((pk, vk), t_setup) = step("generating keys", || {
+        b.setup_planned(&q, &options, p).context("generating keys")
+    })?;
+    let key = b.proving_key_info(&pk);
+    // Committed groups get fresh blindings (as `zkml commit` and `zkml prove` draw them).
+    let openings = fresh_openings(b, &vis);
     let ((proof, public), t_prove) = step("proving", || {
         b.prove_with(&pk, &q, &trace, &openings).context("proving")
     })?;
@@ -66,12 +68,13 @@ pub fn run(args: TimeArgs) -> Result<ExitCode> {
             "{}",
             json!({
                 "model": args.model.display().to_string(),
-                "k": pk.plan.k,
-                "columns": pk.plan.advice_columns,
-                "rows": pk.plan.rows,
-                "proof_bytes": proof.bytes.len(),
+                "backend": B::NAME,
+                "k": key.k,
+                "columns": key.columns,
+                "rows": key.rows,
+                "proof_bytes": b.proof_size(&proof),
                 "verified": true,
-                "srs": if b.srs_file.is_some() { "file" } else { "local-insecure" },
+                "srs": source.kind,
                 "peak_rss_mib": rss,
                 "seconds": {
                     "load": t_load.as_secs_f64(),
@@ -90,17 +93,30 @@ pub fn run(args: TimeArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     println!("model         {}", args.model.display());
-    println!(
-        "circuit       k = {}, {} advice columns, {} rows",
-        pk.plan.k, pk.plan.advice_columns, pk.plan.rows
-    );
+    if key.columns > 0 {
+        println!(
+            "circuit       k = {}, {} advice columns, {} rows",
+            key.k, key.columns, key.rows
+        );
+    } else {
+        println!(
+            "circuit       {} backend, widest table 2^{}, {} table entries",
+            B::NAME,
+            key.k,
+            key.rows
+        );
+    }
     println!("load          {:>9.3} s", t_load.as_secs_f64());
     println!("quantize+run  {:>9.3} s", t_quant.as_secs_f64());
-    println!("srs           {:>9.3} s", t_srs.as_secs_f64());
+    println!(
+        "{:<14}{:>9.3} s",
+        source.label.to_lowercase(),
+        t_srs.as_secs_f64()
+    );
     println!("setup (keys)  {:>9.3} s", t_setup.as_secs_f64());
     println!("prove         {:>9.3} s", t_prove.as_secs_f64());
     println!("verify        {:>9.3} ms", t_verify.as_secs_f64() * 1e3);
-    println!("proof         {} bytes", proof.bytes.len());
+    println!("proof         {} bytes", b.proof_size(&proof));
     if let Some(r) = rss {
         println!("peak memory   {r:.0} MiB");
     }
@@ -118,8 +134,11 @@ pub fn run(args: TimeArgs) -> Result<ExitCode> {
             "DISAGREES"
         }
     );
-    if b.srs_file.is_some() {
-        println!("result        proof verified (SRS: {})", srs_note(&b));
+    if source.secure {
+        println!(
+            "result        proof verified ({}: {})",
+            source.label, source.note
+        );
     } else {
         println!(
             "result        proof verified against a local INSECURE SRS (a demo: whoever made the \

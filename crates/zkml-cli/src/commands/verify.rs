@@ -10,36 +10,56 @@ use std::time::Instant;
 
 use anyhow::{bail, ensure, Context, Result};
 use serde_json::json;
-use zkml_core::backend::{Backend, Commitment, Commitments};
-use zkml_plonk::{PlonkProof, PlonkVerifyingKey};
+use zkml_core::backend::{Backend, Commitment, Commitments, KeyInfo, TensorMeta};
 
-use super::proving::backend;
+use super::proving::with_backend;
 use crate::artifacts::{self, ProofFile, Revealed, Settings};
 use crate::cli::VerifyArgs;
 
 pub fn run(args: VerifyArgs) -> Result<ExitCode> {
     let expected = expected_commitments(&args)?;
-    let settings = artifacts::read_settings(&args.dir)?;
-    let b = backend(&args.srs);
+    let (settings, kind) = artifacts::read_settings_for(&args.dir, args.backend)?;
+    with_backend!(kind, &args.srs, true, |b| verify_with(
+        b, &args, &settings, &expected
+    ))
+}
+
+/// `zkml verify` with backend `b` (the one `settings` names).
+fn verify_with<B: Backend>(
+    b: &B,
+    args: &VerifyArgs,
+    settings: &Settings,
+    expected: &Commitments,
+) -> Result<ExitCode> {
     let vk_path = args.dir.join("vk.bin");
     let vk_bytes =
         std::fs::read(&vk_path).with_context(|| format!("reading `{}`", vk_path.display()))?;
-    let vk = PlonkVerifyingKey::from_bytes(&vk_bytes, &b)
+    let vk = b
+        .verifying_key_from_bytes(&vk_bytes)
         .with_context(|| format!("`{}`", vk_path.display()))?;
+    let key = b.verifying_key_info(&vk);
     // What is printed (outputs as reals, what is revealed) comes from the key
     // the proof is checked against; settings.json must describe the same statement.
     artifacts::check_settings_against_key(
-        &settings,
+        settings,
         &args.dir.join("settings.json"),
         &vk_path,
-        &vk.model_hash,
-        vk.k,
-        vk.shape.act_bits,
-        &vk.layout,
+        &key,
     )?;
-    let trust = srs_trust(&args, &b, &vk, &vk_path)?;
+    let trust = b.trust(
+        &vk,
+        &format!("`{}`", vk_path.display()),
+        args.allow_insecure_srs,
+    )?;
+    eprintln!("{}", trust.message);
+    let trust = match &trust.file {
+        Some(f) => {
+            json!({"trusted": trust.trusted, "source": trust.source, "file": f, "digest": trust.digest})
+        }
+        None => json!({"trusted": trust.trusted, "source": trust.source, "digest": trust.digest}),
+    };
     let t = Instant::now();
-    match check(&args, &settings, &b, &vk, &expected) {
+    match check(args, settings, b, &vk, &key, expected) {
         Ok((outputs, revealed, commitments)) => {
             let ms = t.elapsed().as_secs_f64() * 1e3;
             if args.json {
@@ -89,51 +109,6 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
     }
 }
 
-/// Which SRS the verifier trusts: a ceremony file (`--srs`, whose points
-/// `PlonkVerifyingKey::from_bytes` already compared with the key's), or, only
-/// with `--allow-insecure-srs`, the points inside vk.bin. Says so on stderr;
-/// refuses (exit 2) otherwise, naming what made the key's SRS.
-fn srs_trust(
-    args: &VerifyArgs,
-    b: &zkml_plonk::PlonkBackend,
-    vk: &PlonkVerifyingKey,
-    vk_path: &std::path::Path,
-) -> Result<serde_json::Value> {
-    let digest = artifacts::hex(&vk.srs.digest());
-    if let Some(f) = &args.srs.file {
-        eprintln!(
-            "SRS: trusted: the ceremony file {} (the key's SRS points match it; SRS digest {digest})",
-            f.display()
-        );
-        return Ok(
-            json!({"trusted": true, "source": "file", "file": f.display().to_string(), "digest": digest}),
-        );
-    }
-    // from_bytes compared the key with a cached local SRS for its k, if any.
-    let local = zkml_plonk::srs::cached_file(&b.srs_dir, vk.k);
-    let origin = match &local {
-        Some(p) => format!(
-            "the local INSECURE SRS cached at {} (made on this machine by `zkml setup` without              --srs; its secret was never destroyed, so whoever has that file can forge proofs)",
-            p.display()
-        ),
-        None => "its own SRS points, which no ceremony file vouches for (whoever generated that                  SRS can forge proofs)"
-            .to_string(),
-    };
-    if !args.allow_insecure_srs {
-        bail!(
-            "`{}` carries {origin}; refusing to trust it. Pass --srs FILE, the ceremony SRS the              key was made with, or --allow-insecure-srs to accept it for testing (SRS digest {digest})",
-            vk_path.display()
-        );
-    }
-    eprintln!(
-        "warning: SRS NOT TRUSTED (--allow-insecure-srs): `{}` carries {origin}; a VALID result          below shows only that the proof matches this key (SRS digest {digest})",
-        vk_path.display()
-    );
-    Ok(
-        json!({"trusted": false, "source": if local.is_some() { "local-cache" } else { "key" }, "digest": digest}),
-    )
-}
-
 /// The commitments the flags require.
 fn expected_commitments(args: &VerifyArgs) -> Result<Commitments> {
     let parse = |s: &Option<String>, flag: &str| {
@@ -150,11 +125,12 @@ fn expected_commitments(args: &VerifyArgs) -> Result<Commitments> {
 
 /// Everything that can reject a proof; returns the verified outputs as reals,
 /// what the proof reveals of hidden outputs, and its commitments.
-fn check(
+fn check<B: Backend>(
     args: &VerifyArgs,
     settings: &Settings,
-    b: &zkml_plonk::PlonkBackend,
-    vk: &PlonkVerifyingKey,
+    b: &B,
+    vk: &B::VerifyingKey,
+    key: &KeyInfo,
     expected: &Commitments,
 ) -> Result<(Vec<Vec<f64>>, Option<Revealed>, Commitments)> {
     let file: ProofFile = artifacts::read_json(&args.proof)?;
@@ -172,10 +148,10 @@ fn check(
         settings.model_hash.chars().take(16).collect::<String>()
     );
     let bytes = artifacts::unhex(&file.proof).context("the proof field is not hex")?;
-    let proof = PlonkProof::from_bytes(&bytes)?;
+    let proof = b.proof_from_bytes(&bytes)?;
     b.verify(vk, &file.public, &proof)?;
     let revealed = Revealed::of(
-        &vk.layout.vis.reveal,
+        &key.visibility.reveal,
         &file.public.revealed,
         &settings.outputs,
     )?;
@@ -187,18 +163,17 @@ fn check(
         "the proof file's `revealed` field does not match its verified public values"
     );
     // Every field derived from the verified integers must be what they give.
-    let outputs = real_outputs(&file.public.outputs, &vk.layout.output_meta);
+    let outputs = real_outputs(&file.public.outputs, &key.outputs);
     let as_read: Vec<Vec<f64>> = serde_json::from_str(&serde_json::to_string(&outputs)?)?;
     ensure!(
         file.outputs == as_read,
         "the proof file's `outputs` field (the outputs as reals) does not match its verified \
          public values"
     );
-    let field: Vec<String> = vk
-        .layout
-        .instance(&file.public)?
+    let field: Vec<String> = b
+        .public_field_elements(key, &file.public)?
         .iter()
-        .map(|f| format!("{f:?}"))
+        .map(|f| f.to_hex())
         .collect();
     ensure!(
         file.public_field_elements == field,
@@ -216,7 +191,7 @@ fn check(
 }
 
 /// The public outputs as reals: integer / 2^scale.
-pub fn real_outputs(ints: &[Vec<i64>], metas: &[zkml_plonk::TensorMeta]) -> Vec<Vec<f64>> {
+pub fn real_outputs(ints: &[Vec<i64>], metas: &[TensorMeta]) -> Vec<Vec<f64>> {
     ints.iter()
         .zip(metas)
         .map(|(v, m)| v.iter().map(|&x| x as f64 / 2f64.powi(m.scale)).collect())

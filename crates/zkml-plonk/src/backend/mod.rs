@@ -34,7 +34,7 @@ use halo2_axiom::{
 use rand_chacha03::ChaCha20Rng;
 use rand_core06::{OsRng, RngCore, SeedableRng};
 use zkml_core::{
-    backend::{Backend, Openings, PublicValues, SetupOptions, Vis, Visibility},
+    backend::{Openings, PublicValues, Vis, Visibility},
     QGraph, Trace,
 };
 
@@ -43,9 +43,10 @@ use crate::commit::{commitments, to_fr, Blinds};
 use crate::cpu::check_cpu;
 use crate::error::{PlonkError, Result};
 use crate::gadgets::{fe, Shape};
-use crate::plan::{plan, Plan};
+use crate::plan::Plan;
 use crate::srs::{self, VerifierSrs};
 
+mod api;
 mod format;
 mod keys;
 
@@ -60,6 +61,10 @@ pub struct PlonkBackend {
     pub srs_dir: PathBuf,
     /// A ceremony SRS in halo2's raw format, if given.
     pub srs_file: Option<PathBuf>,
+    /// Whether the planner may prove large matrix products by the randomized
+    /// check (a second phase); `false` keeps every layer on multiply-accumulate
+    /// rows ([`crate::plan_with`]). Default `true`.
+    pub matrix_check: bool,
 }
 
 impl Default for PlonkBackend {
@@ -67,6 +72,7 @@ impl Default for PlonkBackend {
         Self {
             srs_dir: srs::default_dir(),
             srs_file: None,
+            matrix_check: true,
         }
     }
 }
@@ -125,18 +131,33 @@ pub struct PublicLayout {
     pub output_meta: Vec<TensorMeta>,
 }
 
-/// Shape and scale of a model input or output, as the verifying key records
-/// them: `zkml verify` reads reals as `integer / 2^scale` from these, and a
-/// `settings.json` that disagrees is refused.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TensorMeta {
-    /// Shape.
-    pub shape: Vec<usize>,
-    /// Scale exponent: real = integer / 2^scale.
-    pub scale: i32,
-}
+pub use zkml_core::backend::TensorMeta;
 
 impl PublicLayout {
+    /// The layout a key's [`KeyInfo`](zkml_core::backend::KeyInfo) describes
+    /// (equal to the key's own: the info is read from it).
+    pub fn from_info(info: &zkml_core::backend::KeyInfo) -> Self {
+        let numel = |m: &TensorMeta| m.shape.iter().product();
+        let revealed = match &info.visibility.reveal {
+            zkml_core::backend::Reveal::None => 0,
+            zkml_core::backend::Reveal::Indices(ix) => ix.len(),
+            zkml_core::backend::Reveal::Argmax => info
+                .outputs
+                .iter()
+                .map(|m| zkml_core::reveal::argmax_rows(&m.shape))
+                .sum(),
+        };
+        Self {
+            vis: info.visibility.clone(),
+            inputs: info.inputs.iter().map(numel).collect(),
+            outputs: info.outputs.iter().map(numel).collect(),
+            bound: (1i64 << (info.act_bits.clamp(1, 63) - 1)) - 1,
+            revealed,
+            input_meta: info.inputs.clone(),
+            output_meta: info.outputs.clone(),
+        }
+    }
+
     /// The public values `q` has under `vis`.
     pub fn of(q: &QGraph, vis: Visibility) -> Self {
         let numel = |id: &usize| q.values[*id].shape.iter().product();
@@ -348,9 +369,9 @@ impl PlonkBackend {
 impl PlonkBackend {
     /// A proof of `circuit`'s assignment (whatever its witness, tampered cells
     /// included) against the public values `inst`, with none of
-    /// [`Backend::prove`]'s checks: what a malicious prover can send. For
-    /// soundness tests, which must see [`Backend::verify`] reject a forged
-    /// statement; [`Backend::prove`] ends here after its checks.
+    /// [`zkml_core::backend::Backend::prove`]'s checks: what a malicious prover can send. For
+    /// soundness tests, which must see [`zkml_core::backend::Backend::verify`] reject a forged
+    /// statement; [`zkml_core::backend::Backend::prove`] ends here after its checks.
     #[doc(hidden)]
     pub fn prove_unchecked(
         &self,
@@ -384,24 +405,9 @@ impl PlonkBackend {
     }
 }
 
-impl Backend for PlonkBackend {
-    type ProvingKey = PlonkProvingKey;
-    type VerifyingKey = PlonkVerifyingKey;
-    type Proof = PlonkProof;
-    type Error = PlonkError;
-
-    fn setup(
-        &self,
-        q: &QGraph,
-        options: &SetupOptions,
-    ) -> Result<(PlonkProvingKey, PlonkVerifyingKey)> {
-        check_cpu()?;
-        check_visibility(&options.visibility)?;
-        let plan = plan(q, &options.visibility, options.k)?;
-        self.setup_with_plan(q, options.visibility.clone(), plan)
-    }
-
-    fn prove_with(
+impl PlonkBackend {
+    /// [`zkml_core::backend::Backend::prove_with`]: checks the key and trace, then proves.
+    pub(super) fn prove_checked(
         &self,
         pk: &PlonkProvingKey,
         q: &QGraph,
@@ -462,7 +468,8 @@ impl Backend for PlonkBackend {
         Ok((self.prove_unchecked(pk, &circuit, &inst)?, public))
     }
 
-    fn verify(
+    /// [`zkml_core::backend::Backend::verify`].
+    pub(super) fn verify_proof(
         &self,
         vk: &PlonkVerifyingKey,
         public: &PublicValues,

@@ -9,6 +9,7 @@ use zkml_core::{
 };
 
 use super::*;
+use zkml_core::backend::{Backend, SetupOptions};
 
 /// A model that only reshapes its input `[1, 4]` to `[2, 2]`.
 fn reshape_only() -> QGraph {
@@ -86,6 +87,7 @@ fn i64_min_public_input_is_refused_everywhere() {
     let backend = PlonkBackend {
         srs_dir: std::env::temp_dir().join("zkml-plonk-test-srs"),
         srs_file: None,
+        matrix_check: true,
     };
     let (pk, vk) = backend.setup(&q, &SetupOptions::default()).unwrap();
     let public = PublicValues {
@@ -125,5 +127,30 @@ fn i64_min_public_input_is_refused_everywhere() {
     assert!(
         matches!(err, PlonkError::PublicValues(ref m) if m.contains(&i64::MIN.to_string())),
         "verify: {err}"
+    );
+}
+
+/// The trait's field-element encoding prints as halo2's `Debug` did (the
+/// proof file's `public_field_elements` keep their form), and the layout a
+/// key's info describes is the key's own.
+#[test]
+fn key_info_layout_and_field_hex() {
+    for v in [0i128, 1, -1, 255, -(1 << 40)] {
+        let f = fe(v);
+        assert_eq!(crate::commit::to_bytes(f).to_hex(), format!("{f:?}"));
+    }
+    let q = reshape_only();
+    let backend = PlonkBackend {
+        srs_dir: std::env::temp_dir().join("zkml-plonk-test-srs"),
+        ..PlonkBackend::default()
+    };
+    let (pk, vk) = backend.setup(&q, &SetupOptions::default()).unwrap();
+    assert_eq!(
+        PublicLayout::from_info(&backend.verifying_key_info(&vk)),
+        vk.layout
+    );
+    assert_eq!(
+        PublicLayout::from_info(&backend.proving_key_info(&pk)),
+        pk.layout
     );
 }

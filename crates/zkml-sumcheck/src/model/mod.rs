@@ -85,7 +85,7 @@ use crate::hyrax::{split_vars, Generators};
 use crate::logup;
 use crate::mle::{eq_table, log2_ceil, Mle};
 use crate::transcript::Transcript;
-use zkml_core::backend::{Backend, PublicValues, SetupOptions, Vis, Visibility};
+use zkml_core::backend::{PublicValues, Vis, Visibility};
 use zkml_core::quant::QValueKind;
 use zkml_core::{QGraph, QOp, Trace};
 
@@ -125,6 +125,20 @@ impl Key {
         out.extend_from_slice(&KEY_VERSION.to_le_bytes());
         out.extend_from_slice(&json);
         Ok(out)
+    }
+
+    /// BLAKE2b-256 of the model's digest and the visibility: the hash that
+    /// names this statement in files (`settings.json`, proof files).
+    pub fn model_hash(&self) -> [u8; 32] {
+        let vis = serde_json::to_vec(&self.visibility).unwrap_or_default();
+        let h = blake2b_simd::Params::new()
+            .hash_length(32)
+            .personal(b"zkml-sumcheck-mh")
+            .to_state()
+            .update(&self.digest)
+            .update(&vis)
+            .finalize();
+        h.as_bytes().try_into().expect("32 bytes")
     }
 
     /// Parses [`Self::to_bytes`]'s output; refuses another file kind or version.
@@ -470,7 +484,8 @@ pub(crate) fn absorb_statement(t: &mut Transcript, key: &Key, public: &PublicVal
     }
 }
 
-fn check_supported(q: &QGraph, vis: &Visibility) -> Result<()> {
+/// Refuses what [`SumcheckBackend`] cannot prove: hidden groups and unsupported ops.
+pub(crate) fn check_supported(q: &QGraph, vis: &Visibility) -> Result<()> {
     let refuse = |what: &str| {
         Err(Error::Invalid(format!(
             "{what}: SumcheckBackend is not zero-knowledge, so it proves only public \
@@ -572,15 +587,21 @@ pub(crate) fn check_ops(q: &QGraph, _input_public: bool) -> Result<()> {
     Ok(())
 }
 
-/// The key of `q`: digest and generators wide enough for every table.
-pub(crate) fn make_key(q: &QGraph, vis: &Visibility) -> Result<Key> {
-    // Widest table: a committed tensor, a lookup's helper column or a table.
+/// Variables of the widest table of `q`: a committed tensor, a lookup's
+/// helper column or a range table.
+pub fn widest_table(q: &QGraph) -> usize {
     let mut nv = log2_ceil(2 * q.bound() as usize + 1).max(MAX_SHIFT as usize);
     for (id, v) in q.values.iter().enumerate() {
         nv = nv
             .max(num_vars(&v.shape))
             .max(num_vars(&layout_shape(q, id)));
     }
+    nv
+}
+
+/// The key of `q`: digest and generators wide enough for every table.
+pub(crate) fn make_key(q: &QGraph, vis: &Visibility) -> Result<Key> {
+    let nv = widest_table(q);
     let json = serde_json::to_vec(q).map_err(|e| Error::Invalid(format!("model digest: {e}")))?;
     let digest = blake2b_simd::Params::new().hash_length(64).hash(&json);
     Ok(Key {
@@ -589,38 +610,6 @@ pub(crate) fn make_key(q: &QGraph, vis: &Visibility) -> Result<Key> {
         gens: Generators::new(b"zkml-sumcheck/generators/v1", 1 << split_vars(nv).1),
         visibility: vis.clone(),
     })
-}
-
-impl Backend for SumcheckBackend {
-    type ProvingKey = Key;
-    type VerifyingKey = Key;
-    type Proof = ModelProof;
-    type Error = Error;
-
-    fn setup(&self, q: &QGraph, options: &SetupOptions) -> Result<(Key, Key)> {
-        check_supported(q, &options.visibility)?;
-        let key = make_key(q, &options.visibility)?;
-        Ok((key.clone(), key))
-    }
-
-    fn prove_with(
-        &self,
-        pk: &Key,
-        q: &QGraph,
-        trace: &Trace,
-        _openings: &zkml_core::backend::Openings,
-    ) -> Result<(ModelProof, PublicValues)> {
-        if q != &pk.q {
-            return Err(Error::Invalid(
-                "the proving key is for another model".into(),
-            ));
-        }
-        prover::prove(pk, trace, &mut rand_core06::OsRng)
-    }
-
-    fn verify(&self, vk: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()> {
-        verifier::verify(vk, public, proof)
-    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use ndarray::{ArrayD, IxDyn};
 
 use super::*;
 use crate::field::Field;
-use zkml_core::backend::Openings;
+use zkml_core::backend::{Backend, Openings, SetupOptions};
 use zkml_core::exec::{eval_qop, execute};
 use zkml_core::quant::{calibrate, quantize, QuantConfig};
 use zkml_core::{FTensor, Graph, ITensor, Op};

@@ -44,61 +44,33 @@ pub mod verifier;
 pub use msg::{ZkModelProof, ZkNodeProof};
 
 use crate::error::{Error, Result};
-use crate::model::{check_ops, make_key, Key};
-use zkml_core::backend::{Backend, PublicValues, SetupOptions, Vis};
-use zkml_core::{QGraph, Trace};
+use crate::model::check_ops;
+use zkml_core::backend::{Vis, Visibility};
+use zkml_core::QGraph;
 
 /// The zero-knowledge sumcheck backend.
 #[derive(Clone, Debug, Default)]
 pub struct ZkSumcheckBackend;
 
-impl Backend for ZkSumcheckBackend {
-    type ProvingKey = Key;
-    type VerifyingKey = Key;
-    type Proof = ZkModelProof;
-    type Error = Error;
-
-    fn setup(&self, q: &QGraph, options: &SetupOptions) -> Result<(Key, Key)> {
-        let vis = &options.visibility;
-        if vis.input == Vis::Committed {
-            return Err(Error::Invalid(
-                "committed inputs are not supported by the sumcheck backend yet (use private)"
-                    .into(),
-            ));
-        }
-        if vis.output != Vis::Public {
-            return Err(Error::Invalid(
-                "hidden outputs are not supported by the sumcheck backend yet (use public)".into(),
-            ));
-        }
-        if matches!(vis.weights, Vis::Private | Vis::Committed) {
-            return Err(Error::Invalid(
-                "hidden weights are not supported by the sumcheck backend yet (use fixed)".into(),
-            ));
-        }
-        check_ops(q, vis.input == Vis::Public)?;
-        let key = make_key(q, vis)?;
-        Ok((key.clone(), key))
+/// Refuses what [`ZkSumcheckBackend`] cannot prove: committed inputs, hidden
+/// outputs, hidden weights, unsupported ops.
+pub(crate) fn check_supported(q: &QGraph, vis: &Visibility) -> Result<()> {
+    if vis.input == Vis::Committed {
+        return Err(Error::Invalid(
+            "committed inputs are not supported by the sumcheck backend yet (use private)".into(),
+        ));
     }
-
-    fn prove_with(
-        &self,
-        pk: &Key,
-        q: &QGraph,
-        trace: &Trace,
-        _openings: &zkml_core::backend::Openings,
-    ) -> Result<(ZkModelProof, PublicValues)> {
-        if q != &pk.q {
-            return Err(Error::Invalid(
-                "the proving key is for another model".into(),
-            ));
-        }
-        prover::prove(pk, trace, &mut rand_core06::OsRng)
+    if vis.output != Vis::Public {
+        return Err(Error::Invalid(
+            "hidden outputs are not supported by the sumcheck backend yet (use public)".into(),
+        ));
     }
-
-    fn verify(&self, vk: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<()> {
-        verifier::verify(vk, public, proof)
+    if matches!(vis.weights, Vis::Private | Vis::Committed) {
+        return Err(Error::Invalid(
+            "hidden weights are not supported by the sumcheck backend yet (use fixed)".into(),
+        ));
     }
+    check_ops(q, vis.input == Vis::Public)
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@
 use super::*;
 use crate::field::{Curve, Field, Fr};
 use crate::model::tests::mlp;
-use zkml_core::backend::Visibility;
+use crate::model::Key;
+use zkml_core::backend::{Backend, PublicValues, SetupOptions, Visibility};
 use zkml_core::exec::eval_qop;
 use zkml_core::{ITensor, QOp};
 

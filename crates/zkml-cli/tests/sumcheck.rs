@@ -1,0 +1,297 @@
+//! `zkml setup/prove/verify --backend sumcheck` on the bundled model: a valid
+//! proof verifies and shows the integer executor's outputs; a flipped proof
+//! byte, a changed public value, a foreign verifying key and a plonk proof are
+//! rejected (exit 1) with a message naming the cause; visibilities the
+//! backend cannot prove are refused at setup (exit 2), and files of one
+//! backend are refused by the other's commands by name.
+
+use std::path::PathBuf;
+use std::process::Output;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+mod common;
+use common::{text, zkml, TINY_INPUT, TINY_MODEL};
+
+const MODEL: &str = "examples/mnist_cnn/model.onnx";
+const CAL: &str = "examples/mnist_cnn/calibration.json";
+
+/// One test: nextest runs each test in its own process, and the setups and
+/// proofs are shared by every check below.
+#[test]
+fn sumcheck_setup_prove_verify_and_every_rejection() {
+    valid_proofs_verify_and_show_the_outputs();
+    a_flipped_proof_byte_is_rejected();
+    a_changed_public_value_is_rejected();
+    a_foreign_verifying_key_is_rejected();
+    a_plonk_proof_is_rejected_by_name();
+    backends_are_not_mixed();
+}
+
+struct Fixture {
+    _tmp: tempfile::TempDir,
+    dir: String,
+    other_dir: String,
+    proof: String,
+    root: PathBuf,
+}
+
+fn fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().to_path_buf();
+        let path = |n: &str| root.join(n).to_str().unwrap().to_string();
+        let dir = path("mnist.sumcheck");
+        let o = zkml(&[
+            "setup",
+            MODEL,
+            "--calibration",
+            CAL,
+            "--backend",
+            "sumcheck",
+            "-o",
+            &dir,
+        ]);
+        assert!(o.status.success(), "setup: {}", text(&o));
+        // The same model with a private input: another statement, another key.
+        let other_dir = path("other.sumcheck");
+        let o = zkml(&[
+            "setup",
+            MODEL,
+            "--calibration",
+            CAL,
+            "--backend",
+            "sumcheck",
+            "--input",
+            "private",
+            "-o",
+            &other_dir,
+        ]);
+        assert!(o.status.success(), "setup (private input): {}", text(&o));
+        let proof = path("proof.json");
+        let o = zkml(&[
+            "prove",
+            &dir,
+            "examples/mnist_cnn/input_0.json",
+            "-o",
+            &proof,
+        ]);
+        assert!(o.status.success(), "prove: {}", text(&o));
+        Fixture {
+            _tmp: tmp,
+            dir,
+            other_dir,
+            proof,
+            root,
+        }
+    })
+}
+
+fn read(p: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
+
+fn write(f: &Fixture, name: &str, v: &Value) -> String {
+    let p = f.root.join(name).to_str().unwrap().to_string();
+    std::fs::write(&p, serde_json::to_string(v).unwrap()).unwrap();
+    p
+}
+
+fn assert_rejected(o: &Output, needle: &str) {
+    assert_eq!(o.status.code(), Some(1), "expected rejection: {}", text(o));
+    let t = text(o);
+    assert!(t.contains("REJECTED") && t.contains(needle), "{t}");
+    assert!(!t.contains("panicked"), "{t}");
+}
+
+fn valid_proofs_verify_and_show_the_outputs() {
+    let f = fixture();
+    let settings = read(&format!("{}/settings.json", f.dir));
+    assert_eq!(settings["backend"], "sumcheck");
+    let o = zkml(&["verify", &f.dir, &f.proof, "--json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["valid"], Value::Bool(true));
+    assert_eq!(v["srs"]["source"], "transparent", "{v}");
+    let run = zkml(&[
+        "run",
+        MODEL,
+        "examples/mnist_cnn/input_0.json",
+        "--calibration",
+        CAL,
+        "--json",
+    ]);
+    let r: Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(v["outputs"], r["output"]);
+    let proof = read(&f.proof);
+    assert_eq!(proof["backend"], "sumcheck");
+    assert_eq!(
+        proof["public_field_elements"].as_array().unwrap().len(),
+        784 + 10
+    );
+    // A private-input proof verifies too, and shows no input.
+    let p = f.root.join("private.json");
+    let o = zkml(&[
+        "prove",
+        &f.other_dir,
+        "examples/mnist_cnn/input_1.json",
+        "-o",
+        p.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "prove (private input): {}", text(&o));
+    let v = read(p.to_str().unwrap());
+    assert!(v["public"]["inputs"].as_array().unwrap().is_empty(), "{v}");
+    let o = zkml(&["verify", &f.other_dir, p.to_str().unwrap()]);
+    assert!(
+        o.status.success() && text(&o).contains("VALID"),
+        "{}",
+        text(&o)
+    );
+}
+
+fn a_flipped_proof_byte_is_rejected() {
+    let f = fixture();
+    let mut v = read(&f.proof);
+    let h = v["proof"].as_str().unwrap().to_string();
+    // The magic, a commitment, somewhere in the middle, the last byte.
+    for pos in [4, 200, h.len() / 2 + 1, h.len() - 2] {
+        let mut b = h.clone().into_bytes();
+        b[pos] = if b[pos] == b'0' { b'1' } else { b'0' };
+        v["proof"] = Value::String(String::from_utf8(b).unwrap());
+        let p = write(f, &format!("flipped{pos}.json"), &v);
+        assert_rejected(&zkml(&["verify", &f.dir, &p]), "");
+    }
+}
+
+fn a_changed_public_value_is_rejected() {
+    let f = fixture();
+    let mut v = read(&f.proof);
+    v["public"]["outputs"][0][3] = Value::from(v["public"]["outputs"][0][3].as_i64().unwrap() + 1);
+    let p = write(f, "changed_output.json", &v);
+    assert_rejected(&zkml(&["verify", &f.dir, &p]), "");
+    let mut v = read(&f.proof);
+    v["public"]["inputs"][0][300] =
+        Value::from(v["public"]["inputs"][0][300].as_i64().unwrap() + 1);
+    let p = write(f, "changed_input.json", &v);
+    assert_rejected(&zkml(&["verify", &f.dir, &p]), "");
+}
+
+fn a_foreign_verifying_key_is_rejected() {
+    let f = fixture();
+    assert_rejected(&zkml(&["verify", &f.other_dir, &f.proof]), "another model");
+    // With the model hash edited to match, the other key still rejects it.
+    let mut v = read(&f.proof);
+    let other = read(&format!("{}/settings.json", f.other_dir));
+    v["model_hash"] = other["model_hash"].clone();
+    let p = write(f, "rehashed.json", &v);
+    assert_rejected(&zkml(&["verify", &f.other_dir, &p]), "");
+}
+
+fn a_plonk_proof_is_rejected_by_name() {
+    let f = fixture();
+    let path = |n: &str| f.root.join(n).to_str().unwrap().to_string();
+    let (pdir, pproof) = (path("tiny.plonk"), path("tiny.plonk.json"));
+    let o = zkml(&[
+        "setup",
+        TINY_MODEL,
+        "--calibration",
+        TINY_INPUT,
+        "-o",
+        &pdir,
+    ]);
+    assert!(o.status.success(), "plonk setup: {}", text(&o));
+    let o = zkml(&["prove", &pdir, TINY_INPUT, "-o", &pproof]);
+    assert!(o.status.success(), "plonk prove: {}", text(&o));
+    assert_rejected(
+        &zkml(&["verify", &f.dir, &pproof]),
+        "the proof is for backend `plonk`, not `sumcheck`",
+    );
+    // Relabelled as a sumcheck proof of this model: its bytes are not one.
+    let mut v = read(&pproof);
+    let mine = read(&f.proof);
+    v["backend"] = mine["backend"].clone();
+    v["model_hash"] = mine["model_hash"].clone();
+    v["public"] = mine["public"].clone();
+    let p = write(f, "relabelled.json", &v);
+    assert_rejected(&zkml(&["verify", &f.dir, &p]), "sumcheck");
+}
+
+fn backends_are_not_mixed() {
+    let f = fixture();
+    // --backend on prove/verify must agree with the setup.
+    let o = zkml(&["verify", &f.dir, &f.proof, "--backend", "plonk"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("is for backend `sumcheck`, not `plonk`"),
+        "{}",
+        text(&o)
+    );
+    // A plonk verifying key in a sumcheck setup is refused by name.
+    let mixed = f.root.join("mixed.sumcheck");
+    std::fs::create_dir_all(&mixed).unwrap();
+    for n in ["settings.json", "model.json"] {
+        std::fs::copy(format!("{}/{n}", f.dir), mixed.join(n)).unwrap();
+    }
+    std::fs::copy(f.root.join("tiny.plonk/vk.bin"), mixed.join("vk.bin")).unwrap();
+    let o = zkml(&["verify", mixed.to_str().unwrap(), &f.proof]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("another backend"), "{}", text(&o));
+    // What the sumcheck backend cannot prove is refused at setup, naming it.
+    for (flag, value, needle) in [
+        ("--output", "private", "hidden outputs are not supported"),
+        ("--weights", "committed", "hidden weights are not supported"),
+        ("--input", "committed", "committed inputs are not supported"),
+    ] {
+        let out = f.root.join(format!("refused-{value}"));
+        let o = zkml(&[
+            "setup",
+            TINY_MODEL,
+            "--calibration",
+            TINY_INPUT,
+            "--backend",
+            "sumcheck",
+            flag,
+            value,
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(text(&o).contains(needle), "{}", text(&o));
+        assert!(!out.exists());
+    }
+}
+
+/// `zkml plan` and `zkml time` with the sumcheck backend; an op it cannot
+/// prove is refused by name.
+#[test]
+fn sumcheck_plan_and_time() {
+    let o = zkml(&["plan", MODEL, "--calibration", CAL, "--backend", "sumcheck"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("no trusted setup"), "{}", text(&o));
+    let o = zkml(&[
+        "time",
+        MODEL,
+        "examples/mnist_cnn/input_2.json",
+        "--calibration",
+        CAL,
+        "--backend",
+        "sumcheck",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["backend"], "sumcheck");
+    assert_eq!(v["verified"], Value::Bool(true));
+    assert_eq!(v["srs"], "transparent");
+    assert!(v["proof_bytes"].as_u64().unwrap() > 0);
+    // The tiny MLP has a Sigmoid, which the sumcheck backend does not prove.
+    let o = zkml(&["plan", TINY_MODEL, TINY_INPUT, "--backend", "sumcheck"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("op `Sigmoid`") && text(&o).contains("sumcheck backend"),
+        "{}",
+        text(&o)
+    );
+}
