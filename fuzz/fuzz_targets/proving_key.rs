@@ -32,6 +32,7 @@ fuzz_target!(|data: &[u8]| {
     let backend = zkml_plonk::PlonkBackend {
         srs_dir: dir.path().to_path_buf(),
         srs_file: None,
+        matrix_check: true,
     };
     let _ = zkml_plonk::PlonkProvingKey::from_bytes(data, q, &backend);
 });
