@@ -26,8 +26,8 @@
 
 use crate::graph::Graph;
 use crate::ops::{
-    activation, conv, elementwise, gather, matmul, pool, reduce, select, shape, softmax, table, Op,
-    QOp,
+    activation, conv, elementwise, gather, gather_dyn, matmul, pool, reduce, select, shape,
+    softmax, table, Op, QOp,
 };
 use crate::quant::{QGraph, QNode, QValueKind};
 use crate::tensor::FTensor;
@@ -167,6 +167,7 @@ fn node_bound(op: &QOp, c: &BoundCtx) -> f64 {
         QOp::Gather(_) => gather::error_bound(c),
         QOp::Max { align } | QOp::Min { align } => select::error_bound_max_min(*align, c),
         QOp::Abs | QOp::ReduceMax { .. } | QOp::ReduceMin { .. } => select::error_bound(c),
+        QOp::GatherDyn { .. } => gather_dyn::error_bound(c),
     }
 }
 

@@ -89,6 +89,10 @@ fn eval_qop_any_layout(op: &QOp, x: &[&ITensor]) -> ITensor {
             shift,
         } => reduce::sum_int(x[0], axes, *keepdims, *shift),
         QOp::Gather(m) => m.apply(x[0]),
+        QOp::GatherDyn { map, idx_scale } => {
+            let s = *idx_scale;
+            map.apply(x[0], x[1], |q| crate::ops::gather_dyn::int_index(q, s))
+        }
         QOp::Max { align } => select::max_min_int(x[0], x[1], *align, true),
         QOp::Min { align } => select::max_min_int(x[0], x[1], *align, false),
         QOp::Abs => x[0].mapv(i64::abs),
@@ -193,6 +197,19 @@ pub fn execute_int(q: &QGraph, inputs: Vec<ITensor>) -> Result<Trace> {
                     .ok_or_else(|| Error::Graph(format!("value #{i} used before it is defined")))
             })
             .collect::<Result<_>>()?;
+        if let QOp::GatherDyn { map, idx_scale } = &node.op {
+            let s = *idx_scale;
+            map.check(
+                args[1]
+                    .iter()
+                    .map(|&q| crate::ops::gather_dyn::int_index(q, s)),
+            )
+            .map_err(|reason| Error::Shape {
+                node: node.name.clone(),
+                op: node.op.name(),
+                reason,
+            })?;
+        }
         let out = eval_qop(&node.op, &args);
         // Every op returns row-major layout (memory order = logical order):
         // backends lay cells out in memory order, so a column-major result

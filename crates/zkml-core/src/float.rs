@@ -76,6 +76,7 @@ pub fn eval_op(op: &Op, x: &[&FTensor]) -> FTensor {
         Op::Pad { pads, value } => shape::pad(x[0], pads, *value),
         Op::ReduceSum { axes, keepdims } => reduce::sum(x[0], axes, *keepdims).0,
         Op::Gather(m) => m.apply(x[0]),
+        Op::GatherDyn(g) => g.apply(x[0], x[1], f64::from),
         Op::Max => elementwise::zip_broadcast(x[0], x[1], f32::max),
         Op::Min => elementwise::zip_broadcast(x[0], x[1], f32::min),
         Op::Abs => x[0].mapv(f32::abs),
@@ -117,6 +118,14 @@ pub fn eval_float(g: &Graph, inputs: &[FTensor]) -> Result<Vec<FTensor>> {
                     .ok_or_else(|| Error::Graph(format!("value #{i} used before it is defined")))
             })
             .collect::<Result<_>>()?;
+        if let Op::GatherDyn(m) = &node.op {
+            m.check(args[1].iter().map(|&v| f64::from(v)))
+                .map_err(|reason| Error::Shape {
+                    node: node.name.clone(),
+                    op: node.op.name(),
+                    reason,
+                })?;
+        }
         let out = eval_op(&node.op, &args);
         vals[node.output] = Some(out);
     }

@@ -26,8 +26,8 @@ use crate::error::{Error, Result};
 use crate::float::eval_float;
 use crate::graph::{Graph, Node, ValueKind};
 use crate::ops::{
-    activation, conv, elementwise, gather, matmul, pool, reduce, select, shape, softmax, table, Op,
-    QOp,
+    activation, conv, elementwise, gather, gather_dyn, matmul, pool, reduce, select, shape,
+    softmax, table, Op, QOp,
 };
 use crate::rounding::quantize_value;
 use crate::tensor::{FTensor, ITensor};
@@ -414,6 +414,7 @@ fn quantize_node(op: &Op, c: &mut QuantCtx) -> Result<(QOp, i32)> {
         Op::Abs => select::quantize_abs(c),
         Op::ReduceMax { axes, keepdims } => select::quantize_reduce(axes, *keepdims, true, c),
         Op::ReduceMin { axes, keepdims } => select::quantize_reduce(axes, *keepdims, false, c),
+        Op::GatherDyn(m) => gather_dyn::quantize(m, c),
     }
 }
 

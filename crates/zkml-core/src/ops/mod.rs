@@ -22,6 +22,7 @@ pub mod conv;
 pub mod divide;
 pub mod elementwise;
 pub mod gather;
+pub mod gather_dyn;
 pub mod matmul;
 pub mod normalize;
 pub mod pool;
@@ -35,6 +36,7 @@ use serde::{Deserialize, Serialize};
 
 pub use conv::Conv;
 pub use gather::IndexMap;
+pub use gather_dyn::DynGather;
 pub use pool::Pool;
 pub use table::TableFn;
 
@@ -136,6 +138,8 @@ pub enum Op {
         /// Keep reduced axes as size 1.
         keepdims: bool,
     },
+    /// Gather by run-time indices (see [`gather_dyn`]). Inputs: data, indices.
+    GatherDyn(DynGather),
 }
 
 impl Op {
@@ -166,6 +170,7 @@ impl Op {
             Op::Abs => "Abs",
             Op::ReduceMax { .. } => "ReduceMax",
             Op::ReduceMin { .. } => "ReduceMin",
+            Op::GatherDyn(_) => "Gather",
         }
     }
 
@@ -241,6 +246,10 @@ impl Op {
             Op::Gather(m) => {
                 arity(1..=1)?;
                 m.output_shape(inputs[0])
+            }
+            Op::GatherDyn(g) => {
+                arity(2..=2)?;
+                g.output_shape(inputs[0], inputs[1])
             }
         }
     }
@@ -388,6 +397,13 @@ pub enum QOp {
         /// Keep dims.
         keepdims: bool,
     },
+    /// Gather by run-time indices: exact, output at the data's scale. See [`gather_dyn`].
+    GatherDyn {
+        /// The fixed part.
+        map: DynGather,
+        /// Scale exponent of the indices tensor.
+        idx_scale: i32,
+    },
 }
 
 impl QOp {
@@ -418,6 +434,7 @@ impl QOp {
             QOp::Abs => "Abs",
             QOp::ReduceMax { .. } => "ReduceMax",
             QOp::ReduceMin { .. } => "ReduceMin",
+            QOp::GatherDyn { .. } => "Gather",
         }
     }
 }

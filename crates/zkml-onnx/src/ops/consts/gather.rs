@@ -1,4 +1,5 @@
-//! Gather with constant indices (on a run-time input an index map).
+//! Gather with constant indices (on a run-time input an index map); with
+//! run-time indices a run-time gather (`ops::movement::gather_dyn`).
 
 use ndarray::{ArrayD, Axis, IxDyn};
 
@@ -13,6 +14,14 @@ use crate::tensor::Konst;
 /// must be constant. Folded on a constant input, else one index-map node.
 pub fn gather(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
     let data = n.input(0)?.clone();
+    if let Some(Val::Dyn(_)) = n.opt_input(1) {
+        let rank = ctx.shape(&data).len();
+        let raw = n.int("axis", 0)?;
+        let axis = norm_axis(raw, rank)
+            .ok_or_else(|| n.attr_err("axis", format!("{raw} out of range for rank {rank}")))?;
+        let idx = n.input(1)?.clone();
+        return crate::ops::movement::gather_dyn::gather(ctx, n, data, idx, axis);
+    }
     let Some(idx) = n.const_input(1, "indices")? else {
         return Err(n.err("input 1 (indices) is required"));
     };

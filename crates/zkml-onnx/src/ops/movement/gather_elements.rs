@@ -1,6 +1,7 @@
 //! GatherElements and GatherND with constant indices: index maps.
 //!
-//! With run-time indices both are refused here (see the run-time gather).
+//! GatherElements with run-time indices is a run-time gather
+//! ([`super::gather_dyn`]); GatherND with run-time indices is refused.
 
 use ndarray::{ArrayD, Dimension, IxDyn};
 
@@ -19,11 +20,15 @@ fn indices<'a>(n: &'a NodeCtx) -> Result<&'a Konst, OnnxError> {
 pub fn gather_elements(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
     let data = n.input(0)?.clone();
     let ds = ctx.shape(&data);
-    let idx = indices(n)?;
     let rank = ds.len();
     let raw = n.int("axis", 0)?;
     let axis = norm_axis(raw, rank)
         .ok_or_else(|| n.attr_err("axis", format!("{raw} out of range for rank {rank}")))?;
+    if let Some(Val::Dyn(_)) = n.opt_input(1) {
+        let idx = n.input(1)?.clone();
+        return super::gather_dyn::gather_elements(ctx, n, data, idx, axis);
+    }
+    let idx = indices(n)?;
     let is = idx.shape().to_vec();
     if is.len() != rank || (0..rank).any(|a| a != axis && is[a] > ds[a]) {
         return Err(n.err(format!(

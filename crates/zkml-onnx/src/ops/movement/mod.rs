@@ -21,6 +21,7 @@
 pub mod conv_transpose;
 pub mod cumsum;
 pub mod depth_to_space;
+pub mod gather_dyn;
 pub mod gather_elements;
 pub mod resize;
 pub mod scatter;
@@ -48,6 +49,7 @@ pub fn register(r: &mut Registry) {
     r.insert("ScatterElements", scatter::scatter_elements);
     r.insert("Scatter", scatter::scatter_elements);
     r.insert("ScatterND", scatter::scatter_nd);
+    r.insert("OneHot", gather_dyn::one_hot);
 }
 
 /// Per axis: `None` keeps the axis; `Some(m)` makes output coordinate `j`

@@ -12,6 +12,7 @@ use crate::gadgets::Wire;
 
 mod activation;
 mod elementwise;
+mod gather_dyn;
 mod linear;
 mod pool;
 mod reduce;
@@ -57,6 +58,7 @@ impl Walker<'_, '_> {
                 exp_scale,
                 out_scale,
             } => self.lay_softmax(ni, axis, in_scale, exp_scale, out_scale),
+            QOp::GatherDyn { .. } => self.lay_gather_dyn(ni),
         }
     }
 }
