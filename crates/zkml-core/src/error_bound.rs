@@ -26,7 +26,7 @@
 
 use crate::graph::Graph;
 use crate::ops::{
-    activation, conv, elementwise, gather, gather_dyn, matmul, pool, reduce, select, shape,
+    activation, arg, conv, elementwise, gather, gather_dyn, matmul, pool, reduce, select, shape,
     softmax, table, Op, QOp,
 };
 use crate::quant::{QGraph, QNode, QValueKind};
@@ -168,6 +168,8 @@ fn node_bound(op: &QOp, c: &BoundCtx) -> f64 {
         QOp::Max { align } | QOp::Min { align } => select::error_bound_max_min(*align, c),
         QOp::Abs | QOp::ReduceMax { .. } | QOp::ReduceMin { .. } => select::error_bound(c),
         QOp::GatherDyn { .. } => gather_dyn::error_bound(c),
+        QOp::Arg(a) => arg::error_bound_arg(a, c),
+        QOp::TopK(t) => arg::error_bound_top_k(t, c),
     }
 }
 

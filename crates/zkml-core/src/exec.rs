@@ -98,6 +98,8 @@ fn eval_qop_any_layout(op: &QOp, x: &[&ITensor]) -> ITensor {
         QOp::Abs => x[0].mapv(i64::abs),
         QOp::ReduceMax { axes, keepdims } => select::reduce_extreme(x[0], axes, *keepdims, true),
         QOp::ReduceMin { axes, keepdims } => select::reduce_extreme(x[0], axes, *keepdims, false),
+        QOp::Arg(a) => a.eval(x[0]).mapv(|i| i as i64),
+        QOp::TopK(t) => t.eval(x[0], |i| i as i64),
     }
 }
 

@@ -86,6 +86,8 @@ pub fn eval_op(op: &Op, x: &[&FTensor]) -> FTensor {
             let (s, n) = reduce::sum(x[0], axes, *keepdims);
             s.mapv(|v| v / n.max(1) as f32)
         }
+        Op::Arg(a) => a.eval(x[0]).mapv(|i| i as f32),
+        Op::TopK(t) => t.eval(x[0], |i| i as f32),
     }
 }
 

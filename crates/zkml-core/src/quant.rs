@@ -26,7 +26,7 @@ use crate::error::{Error, Result};
 use crate::float::eval_float;
 use crate::graph::{Graph, Node, ValueKind};
 use crate::ops::{
-    activation, conv, elementwise, gather, gather_dyn, matmul, pool, reduce, select, shape,
+    activation, arg, conv, elementwise, gather, gather_dyn, matmul, pool, reduce, select, shape,
     softmax, table, Op, QOp,
 };
 use crate::rounding::quantize_value;
@@ -415,6 +415,8 @@ fn quantize_node(op: &Op, c: &mut QuantCtx) -> Result<(QOp, i32)> {
         Op::ReduceMax { axes, keepdims } => select::quantize_reduce(axes, *keepdims, true, c),
         Op::ReduceMin { axes, keepdims } => select::quantize_reduce(axes, *keepdims, false, c),
         Op::GatherDyn(m) => gather_dyn::quantize(m, c),
+        Op::Arg(a) => arg::quantize_arg(a, c),
+        Op::TopK(t) => arg::quantize_top_k(t, c),
     }
 }
 

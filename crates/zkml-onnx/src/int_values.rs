@@ -83,6 +83,7 @@ const SELECT: &[&str] = &[
     "Relu",
     "MaxPool",
     "GlobalMaxPool",
+    "TopK",
 ];
 
 /// Ops that are exact on 32- and 64-bit integers carried as reals (run-time

@@ -18,6 +18,7 @@
 //! every backend handle or refuse it.
 
 pub mod activation;
+pub mod arg;
 pub mod conv;
 pub mod divide;
 pub mod elementwise;
@@ -34,6 +35,7 @@ pub mod table;
 
 use serde::{Deserialize, Serialize};
 
+pub use arg::{Arg, TopK};
 pub use conv::Conv;
 pub use gather::IndexMap;
 pub use gather_dyn::DynGather;
@@ -140,6 +142,10 @@ pub enum Op {
     },
     /// Gather by run-time indices (see [`gather_dyn`]). Inputs: data, indices.
     GatherDyn(DynGather),
+    /// ArgMax / ArgMin along one axis (see [`arg`]); the output holds indices.
+    Arg(Arg),
+    /// One output of TopK, the values or the indices (see [`arg`]).
+    TopK(TopK),
 }
 
 impl Op {
@@ -171,6 +177,8 @@ impl Op {
             Op::ReduceMax { .. } => "ReduceMax",
             Op::ReduceMin { .. } => "ReduceMin",
             Op::GatherDyn(_) => "Gather",
+            Op::Arg(a) => a.name(),
+            Op::TopK(t) => t.name(),
         }
     }
 
@@ -250,6 +258,14 @@ impl Op {
             Op::GatherDyn(g) => {
                 arity(2..=2)?;
                 g.output_shape(inputs[0], inputs[1])
+            }
+            Op::Arg(a) => {
+                arity(1..=1)?;
+                a.output_shape(inputs[0])
+            }
+            Op::TopK(t) => {
+                arity(1..=1)?;
+                t.output_shape(inputs[0])
             }
         }
     }
@@ -404,6 +420,10 @@ pub enum QOp {
         /// Scale exponent of the indices tensor.
         idx_scale: i32,
     },
+    /// ArgMax / ArgMin: exact; the output is an index at scale 0. See [`arg`].
+    Arg(Arg),
+    /// One output of TopK: exact; values keep the scale, indices get scale 0.
+    TopK(TopK),
 }
 
 impl QOp {
@@ -435,6 +455,8 @@ impl QOp {
             QOp::ReduceMax { .. } => "ReduceMax",
             QOp::ReduceMin { .. } => "ReduceMin",
             QOp::GatherDyn { .. } => "Gather",
+            QOp::Arg(a) => a.name(),
+            QOp::TopK(t) => t.name(),
         }
     }
 }

@@ -12,6 +12,9 @@
 //! | Add, Sub (alignment shifts) | [`linear`](crate::gadgets::linear) |
 //! | Mul | [`arith`](crate::gadgets::arith) or [`linear`](crate::gadgets::linear) (constant factor) |
 //! | Relu, Clip, MaxPool, LeakyRelu (slope in [0, 1]) | [`select`](crate::gadgets::select) (Relu and a Clip with minimum 0 fused into a preceding rescale) |
+//! | LeakyRelu (negative slope or above 1), PRelu | a Relu select row, then one [`linear`](crate::gadgets::linear) row `rshift(α·q + (2^a − α)·relu(q), a)` |
+//! | Max, Min, Abs, ReduceMax, ReduceMin | [`select`](crate::gadgets::select) chains (max or min rows) |
+//! | ArgMax, ArgMin (either tie rule), TopK with k = 1 | [`argmax`](crate::gadgets::argmax) per lane (ArgMin on negated cells, the last index on the reversed lane); TopK with k > 1 is refused |
 //! | ReduceSum, ReduceMean | [`linear`](crate::gadgets::linear) sum, [`rdiv`](crate::gadgets::rdiv) |
 //! | AveragePool | [`linear`](crate::gadgets::linear) sum, [`rdiv`](crate::gadgets::rdiv) |
 //! | Sigmoid, Tanh | [`table`](crate::gadgets::table): clamp to the saturation points, one lookup |

@@ -1,4 +1,4 @@
-//! Max and min: Relu, Clip, MaxPool.
+//! Max and min: Relu, Clip, MaxPool, Max/Min, ReduceMax/ReduceMin.
 //!
 //! Relation, one row: `z = max(x, o)` (or `min`), where `x` is a copied input and
 //! `o` is either a constant `s0` or the previous row's `acc` (a running maximum).
@@ -21,7 +21,7 @@
 //! keep the argument sound.
 //!
 //! A max over `K` values (MaxPool window) is `K` rows: `acc = v_1` (copy), then
-//! `acc = max(v_i, acc[-1])`.
+//! `acc = max(v_i, acc[-1])`; a min likewise with min rows.
 
 use halo2_axiom::halo2curves::{bn256::Fr, ff::Field};
 
@@ -45,7 +45,19 @@ pub trait SelectInstructions {
     /// `min(x, c)`.
     fn min_const(&mut self, x: &Wire, c: i128) -> Wire;
     /// `max(xs)` (at least one value).
-    fn max_all(&mut self, xs: &[Wire]) -> Wire;
+    fn max_all(&mut self, xs: &[Wire]) -> Wire {
+        self.extreme_all(xs, true)
+    }
+    /// `min(xs)` (at least one value).
+    fn min_all(&mut self, xs: &[Wire]) -> Wire {
+        self.extreme_all(xs, false)
+    }
+    /// `max(xs)` when `is_max`, else `min(xs)`: `acc = x_1` (copy), then one
+    /// select row per further value against the previous row's `acc`.
+    ///
+    /// # Panics
+    /// If `xs` is empty.
+    fn extreme_all(&mut self, xs: &[Wire], is_max: bool) -> Wire;
     /// One select row (see the module doc), differences checked to the default width.
     fn select_row(&mut self, x: &Wire, other: Other, is_max: bool) -> Wire {
         self.select_row_bits(x, other, is_max, None)
@@ -86,15 +98,15 @@ impl SelectInstructions for Builder<'_> {
         self.select_row_bits(x, Other::Const(c), false, Some((bx, bo)))
     }
 
-    fn max_all(&mut self, xs: &[Wire]) -> Wire {
-        assert!(!xs.is_empty(), "max of no values");
+    fn extreme_all(&mut self, xs: &[Wire], is_max: bool) -> Wire {
+        assert!(!xs.is_empty(), "max/min of no values");
         if xs.len() == 1 {
             return xs[0];
         }
         let row = self.next_row();
         let mut cur = self.copy_in(&xs[0], Adv::Acc, row);
         for x in &xs[1..] {
-            cur = self.select_row(x, Other::Prev(cur.val), true);
+            cur = self.select_row(x, Other::Prev(cur.val), is_max);
         }
         cur
     }
@@ -167,6 +179,33 @@ mod tests {
             assert_eq!(p[2], fe(v.clamp(-5, 60)));
             assert_eq!(p[3], fe(v.clamp(-5, 60)));
             check_all_tampering(&c);
+        }
+    }
+
+    #[test]
+    fn min_chain() {
+        for vals in [
+            &[5i128, -3, 9, -3, 2][..],
+            &[-8, -9][..],
+            &[4][..],
+            &[-32768, 32767][..],
+        ] {
+            let c = GadgetCircuit::new(move |b| {
+                let xs: Vec<Wire> = vals.iter().map(|&v| b.input(Some(v), true)).collect();
+                let m = b.min_all(&xs);
+                b.make_public(&m);
+            });
+            c.assert_ok();
+            assert_eq!(
+                *c.publics().last().unwrap(),
+                fe(*vals.iter().min().unwrap())
+            );
+            check_all_tampering(&c);
+            // A claimed minimum that is not the minimum is rejected.
+            let mut publics = c.publics();
+            *publics.last_mut().unwrap() = fe(*vals.iter().min().unwrap() + 1);
+            let p = halo2_axiom::dev::MockProver::run(c.k(), &c, vec![publics]).expect("synthesis");
+            assert!(p.verify().is_err(), "{vals:?}");
         }
     }
 

@@ -1,4 +1,6 @@
-//! ReduceMean, ReduceSum, ReduceMax, ReduceMin.
+//! ReduceMean, ReduceSum, ReduceMax, ReduceMin; ArgMax, ArgMin and TopK ([`arg`]).
+
+pub mod arg;
 
 use zkml_core::Op;
 
@@ -12,6 +14,9 @@ pub fn register(r: &mut Registry) {
     r.insert("ReduceSum", |c, n| reduce(c, n, false));
     r.insert("ReduceMax", reduce_extreme);
     r.insert("ReduceMin", reduce_extreme);
+    r.insert("ArgMax", arg::arg);
+    r.insert("ArgMin", arg::arg);
+    r.insert("TopK", arg::top_k);
 }
 
 /// The axes of a reduction whose axes became an input at `input_from`, or

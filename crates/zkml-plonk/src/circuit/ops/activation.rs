@@ -42,7 +42,17 @@ impl Walker<'_, '_> {
         }))
     }
 
-    /// LeakyRelu with a slope in [0, 1]: a product row, then a select row.
+    /// LeakyRelu, any slope `α/2^a`: two rows per element.
+    ///
+    /// * `0 ≤ α ≤ 2^a`: `leaky(q) = max(q, rshift(q·α, a))` (q ≥ 0: the product
+    ///   rounds to ≤ q; q < 0: to ≥ q): a product row, whose `acc` is the
+    ///   select row's `acc[-1]`.
+    /// * otherwise (a negative slope, or one above 1): with `r = max(q, 0)`
+    ///   (a select row), `leaky(q) = r + rshift(α·(q − r), a) =
+    ///   rshift(α·q + (2^a − α)·r, a)` (exact: adding `r·2^a` before the
+    ///   rounding shift adds exactly `r` after it): one linear row, range
+    ///   checked like every node output. For `q ≥ 0`, `q − r = 0`; for
+    ///   `q < 0`, `r = 0`: the executor's rule in both cases.
     pub(super) fn lay_leaky_relu(
         &mut self,
         ni: usize,
@@ -51,19 +61,24 @@ impl Walker<'_, '_> {
     ) -> Result<ArrayD<Wire>> {
         let q = self.q;
         let x = &q.nodes[ni].inputs;
-        // For 0 ≤ α ≤ 2^a: leaky(q) = max(q, rshift(q·α, a)) (q ≥ 0: the product
-        // rounds to ≤ q; q < 0: to ≥ q). The product row's acc is the select row's acc[-1].
-        if *alpha < 0 || *alpha_shift > 62 || *alpha > (1i64 << alpha_shift) {
+        if *alpha_shift > 62 {
             return Err(unsupported(
                 q,
                 ni,
-                format!("slope {alpha}/2^{alpha_shift} outside [0, 1]"),
+                format!("slope {alpha}/2^{alpha_shift}: more than 62 fraction bits"),
             ));
         }
         let (al, sh) = (*alpha as i128, *alpha_shift);
+        let one = 1i128 << sh;
+        if (0..=one).contains(&al) {
+            return Ok(self.wires(x[0])?.mapv(|w| {
+                let t = self.b.linear(&[(w, al)], 0, sh);
+                self.b.select_row(&w, Other::Prev(t.val), true)
+            }));
+        }
         Ok(self.wires(x[0])?.mapv(|w| {
-            let t = self.b.linear(&[(w, al)], 0, sh);
-            self.b.select_row(&w, Other::Prev(t.val), true)
+            let r = self.b.relu(&w);
+            self.b.linear(&[(w, al), (r, one - al)], 0, sh)
         }))
     }
 }

@@ -39,9 +39,10 @@ impl Walker<'_, '_> {
             QOp::Transpose { perm } => self.lay_transpose(ni, perm),
             QOp::Gather(m) => self.lay_gather(ni, m),
             QOp::Abs => self.lay_abs(ni),
-            QOp::ReduceMax { axes, .. } => self.lay_reduce_max(ni, axes),
-            QOp::Max { align } => self.lay_max(ni, align),
-            QOp::Min { .. } | QOp::ReduceMin { .. } => self.lay_min(ni),
+            QOp::ReduceMax { axes, .. } => self.lay_reduce_extreme(ni, axes, true),
+            QOp::Max { align } => self.lay_max_min(ni, align, true),
+            QOp::Min { align } => self.lay_max_min(ni, align, false),
+            QOp::ReduceMin { axes, .. } => self.lay_reduce_extreme(ni, axes, false),
             QOp::Pad { pads, value } => self.lay_pad(ni, pads, value),
             QOp::Concat { axis, align } => self.lay_concat(ni, axis, align),
             QOp::LeakyRelu { alpha, alpha_shift } => self.lay_leaky_relu(ni, alpha, alpha_shift),
@@ -59,6 +60,8 @@ impl Walker<'_, '_> {
                 out_scale,
             } => self.lay_softmax(ni, axis, in_scale, exp_scale, out_scale),
             QOp::GatherDyn { .. } => self.lay_gather_dyn(ni),
+            QOp::Arg(a) => self.lay_arg(ni, a),
+            QOp::TopK(t) => self.lay_top_k(ni, t),
         }
     }
 }

@@ -1,13 +1,15 @@
-//! Abs, ReduceMax, Max on the max gadget; Min and ReduceMin.
+//! Abs, Max/Min and ReduceMax/ReduceMin on the select gadget; ArgMax/ArgMin
+//! and TopK (k = 1) on the argmax gadget.
 
 use ndarray::{ArrayD, IxDyn};
-use zkml_core::ops::elementwise;
+use zkml_core::ops::{elementwise, Arg, TopK};
 
 use super::super::{unsupported, El, Walker};
 use super::reduce_rows;
 use crate::error::Result;
 use crate::gadgets::{
-    arith::ArithInstructions, linear::LinearInstructions, select::SelectInstructions, Wire,
+    argmax::ArgmaxInstructions, arith::ArithInstructions, linear::LinearInstructions,
+    select::SelectInstructions, Wire,
 };
 
 impl Walker<'_, '_> {
@@ -21,21 +23,31 @@ impl Walker<'_, '_> {
         }))
     }
 
-    /// ReduceMax: the max gadget over each reduced group.
-    pub(super) fn lay_reduce_max(&mut self, ni: usize, axes: &[usize]) -> Result<ArrayD<Wire>> {
+    /// ReduceMax (`is_max`) / ReduceMin: the max (min) gadget over each reduced group.
+    pub(super) fn lay_reduce_extreme(
+        &mut self,
+        ni: usize,
+        axes: &[usize],
+        is_max: bool,
+    ) -> Result<ArrayD<Wire>> {
         let q = self.q;
         let x = &q.nodes[ni].inputs;
         let out_shape = q.values[q.nodes[ni].output].shape.clone();
         let rows = reduce_rows(&self.wires(x[0])?, axes);
-        let out: Vec<Wire> = rows.iter().map(|r| self.b.max_all(r)).collect();
+        let out: Vec<Wire> = rows.iter().map(|r| self.b.extreme_all(r, is_max)).collect();
         Ok(ArrayD::from_shape_vec(IxDyn(&out_shape), out).unwrap())
     }
 
-    /// Max: aligned operands, then the max gadget.
-    pub(super) fn lay_max(&mut self, ni: usize, align: &[i32; 2]) -> Result<ArrayD<Wire>> {
+    /// Max (`is_max`) / Min: operands aligned to the output scale as for
+    /// Concat, then one select row.
+    pub(super) fn lay_max_min(
+        &mut self,
+        ni: usize,
+        align: &[i32; 2],
+        is_max: bool,
+    ) -> Result<ArrayD<Wire>> {
         let q = self.q;
         let x = &q.nodes[ni].inputs;
-        // Operands aligned to the output scale as for Concat, then the max gadget.
         let (a, bb) = (self.operand(x[0])?, self.operand(x[1])?);
         let align = *align;
         Ok(
@@ -49,18 +61,82 @@ impl Walker<'_, '_> {
                     El::C(c) => self.b.constant(elementwise::align(c, k) as i128),
                 });
                 let (u, v) = (ws.next().unwrap(), ws.next().unwrap());
-                self.b.max_all(&[u, v])
+                self.b.extreme_all(&[u, v], is_max)
             }),
         )
     }
 
-    /// Min and ReduceMin: refused.
-    pub(super) fn lay_min(&mut self, ni: usize) -> Result<ArrayD<Wire>> {
-        Err(unsupported(
-            self.q,
-            ni,
-            "not proven yet (the backend proves Max, ReduceMax and Abs); the executor \
-             runs it",
-        ))
+    /// ArgMax / ArgMin: the [`argmax`](crate::gadgets::argmax) gadget per lane
+    /// ([`Self::arg_lane`]).
+    pub(super) fn lay_arg(&mut self, ni: usize, a: &Arg) -> Result<ArrayD<Wire>> {
+        let q = self.q;
+        let x = &q.nodes[ni].inputs;
+        let out_shape = q.values[q.nodes[ni].output].shape.clone();
+        let lanes = reduce_rows(&self.wires(x[0])?, &[a.axis]);
+        let out: Vec<Wire> = lanes
+            .iter()
+            .map(|l| self.arg_lane(l, a.largest, a.last))
+            .collect();
+        Ok(ArrayD::from_shape_vec(IxDyn(&out_shape), out).unwrap())
+    }
+
+    /// TopK with `k = 1`: the values are the lane's max (min), the indices its
+    /// first argmax (argmin), which is TopK's tie rule (lower index first).
+    /// Larger `k` is refused (a proof of a sorted selection is not built yet).
+    pub(super) fn lay_top_k(&mut self, ni: usize, t: &TopK) -> Result<ArrayD<Wire>> {
+        let q = self.q;
+        if t.k != 1 {
+            return Err(unsupported(
+                q,
+                ni,
+                format!(
+                    "TopK with k = {} is not proven yet: only k = 1 (the lane's max/min and \
+                     its index) is; the integer executor runs it (use `zkml run`), or export \
+                     the model with k = 1 or ArgMax",
+                    t.k
+                ),
+            ));
+        }
+        let x = &q.nodes[ni].inputs;
+        let out_shape = q.values[q.nodes[ni].output].shape.clone();
+        let lanes = reduce_rows(&self.wires(x[0])?, &[t.axis]);
+        let out: Vec<Wire> = lanes
+            .iter()
+            .map(|l| {
+                if t.indices {
+                    self.arg_lane(l, t.largest, false)
+                } else {
+                    self.b.extreme_all(l, t.largest)
+                }
+            })
+            .collect();
+        Ok(ArrayD::from_shape_vec(IxDyn(&out_shape), out).unwrap())
+    }
+
+    /// The index of the lane's largest (`largest`) or smallest value, the
+    /// first on ties or the last with `last`, as a cell.
+    ///
+    /// ArgMin is the argmax of the negated values `−y_j` (exact sums, not
+    /// range checked: they lie in `[−2^(b−1) + 1, 2^(b−1)]`, so any two differ
+    /// by less than `2^b`, which is all the argmax gadget's soundness argument
+    /// uses). The last index is `n − 1 − c` for the first argmax `c` of the
+    /// reversed lane. The index lies in `[0, n)` by the gadget's relation.
+    fn arg_lane(&mut self, lane: &[Wire], largest: bool, last: bool) -> Wire {
+        let mut ys: Vec<Wire> = if largest {
+            lane.to_vec()
+        } else {
+            lane.iter()
+                .map(|w| self.b.sum_exact(&[(*w, -1)], 0))
+                .collect()
+        };
+        if last {
+            ys.reverse();
+        }
+        let c = self.b.argmax(&ys);
+        if last {
+            self.b.sum_exact(&[(c, -1)], lane.len() as i128 - 1)
+        } else {
+            c
+        }
     }
 }
