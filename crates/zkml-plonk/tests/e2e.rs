@@ -352,16 +352,21 @@ fn another_models_key_or_proof_is_refused() {
 fn unsupported_ops_are_refused_at_setup() {
     let mut g = Graph::new();
     let x = g.add_input("x", vec![1, 4]);
-    let s = g
-        .add_node("sm", Op::LeakyRelu { alpha: 2.0 }, vec![x], "s")
-        .unwrap();
+    // TopK with k > 1 (LeakyRelu with a slope above 1, refused before, is proven now).
+    let top2 = Op::TopK(zkml_core::ops::TopK {
+        axis: 1,
+        k: 2,
+        largest: true,
+        indices: false,
+    });
+    let s = g.add_node("sm", top2, vec![x], "s").unwrap();
     g.add_output(s);
     let samples = vec![vec![det(&[1, 4], 5)]];
     let cal = calibrate(&g, &samples).unwrap();
     let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
     let err = backend().setup(&q, &SetupOptions::default()).err().unwrap();
     assert!(
-        matches!(&err, PlonkError::Unsupported { node, op: "LeakyRelu", .. } if node == "sm"),
+        matches!(&err, PlonkError::Unsupported { node, op: "TopK", .. } if node == "sm"),
         "{err}"
     );
     let (q, _) = quantized();
