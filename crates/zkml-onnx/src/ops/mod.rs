@@ -9,7 +9,7 @@
 //! Add/Sub/Mul/Div, Neg, Sum), [`activation`] (Relu, Sigmoid, Tanh,
 //! LeakyRelu, PRelu, Clip, Softmax),
 //! [`nn`] (Conv, pooling, BatchNormalization), [`shape`] (Reshape and other
-//! data movement), [`reduce`], [`consts`] (Constant and the shape-subgraph
+//! data movement), [`reduce`] (and ArgMax, ArgMin, TopK), [`consts`] (Constant and the shape-subgraph
 //! ops that are only folded), [`rnn`] (LSTM, GRU, RNN unrolled into the
 //! ops above).
 
