@@ -302,4 +302,53 @@ mod tests {
         // 1.0 and 0.98 within 2e = 0.04: index 1 may become 3.
         assert_eq!(rank_index_bound(&x, 0, 1, true, 0.02), 2.0);
     }
+
+    /// Through the quantizer and the integer executor: the index error is
+    /// within the propagated bound, which is 0 for separated lanes and
+    /// covers a near-tie that quantization breaks the other way.
+    #[test]
+    fn integer_index_within_the_propagated_bound() {
+        use crate::error_bound::error_bounds;
+        use crate::float::eval_float;
+        use crate::{calibrate, execute, quantize, Graph, Op, QuantConfig};
+        let mut g = Graph::new();
+        let x = g.add_input("x", vec![2, 4]);
+        let a = Arg {
+            axis: 1,
+            keepdims: false,
+            largest: true,
+            last: false,
+        };
+        let am = g.add_node("am", Op::Arg(a), vec![x], "am").unwrap();
+        let top = TopK {
+            axis: 1,
+            k: 2,
+            largest: false,
+            indices: true,
+        };
+        let tk = g.add_node("tk", Op::TopK(top), vec![x], "tk").unwrap();
+        g.add_output(am);
+        g.add_output(tk);
+        // Row 0 separated; row 1: 0.5 and 0.5001 tie at 8 fraction bits.
+        let v = vec![0.1f32, 0.9, -0.7, 0.3, 0.5, -0.2, 0.5001, -0.9];
+        let input = ArrayD::from_shape_vec(IxDyn(&[2, 4]), v).unwrap();
+        let cfg = QuantConfig::default();
+        let q = quantize(&g, &calibrate(&g, &[vec![input.clone()]]).unwrap(), &cfg).unwrap();
+        assert_eq!(q.values[am].scale, 0);
+        let t = execute(&q, std::slice::from_ref(&input)).unwrap();
+        let fv = eval_float(&g, &[input]).unwrap();
+        let e = error_bounds(&g, &q, &fv);
+        for o in [am, tk] {
+            let err = t.values[o]
+                .iter()
+                .zip(fv[o].iter())
+                .map(|(&i, &f)| (i as f64 - f as f64).abs())
+                .fold(0.0, f64::max);
+            assert!(err <= e[o], "output {o}: error {err} > bound {}", e[o]);
+        }
+        // The float ArgMax of row 1 is 2 (0.5001); the integers tie and the
+        // executor takes the first (0): an error of 2, within the bound.
+        assert_eq!(t.values[am].iter().copied().collect::<Vec<_>>(), [1, 0]);
+        assert_eq!(e[am], 2.0);
+    }
 }
