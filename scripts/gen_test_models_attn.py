@@ -23,9 +23,18 @@ reference evaluator.
 import numpy as np
 from onnx import TensorProto, helper, numpy_helper
 
-D, HEADS, T, VOCAB = 16, 2, 4, 24
-DH = D // HEADS
 EPS = 1e-5
+
+
+class Dims:
+    """Model width, heads, sequence length (and vocabulary for token models)."""
+
+    def __init__(self, d, heads, t, vocab=24):
+        self.d, self.heads, self.t, self.vocab = d, heads, t, vocab
+        self.dh = d // heads
+
+
+SMALL = Dims(16, 2, 4)
 
 
 class G:
@@ -97,8 +106,9 @@ def gelu(g, x, erf):
     return g.op("Mul", [g.op("Mul", [g.const("half", 0.5), x]), g.op("Add", [t, g.const("one", 1.0)])])
 
 
-def block_params(rng):
-    s = 0.3
+def block_params(rng, dm=SMALL):
+    D = dm.d
+    s = 0.3 * (16 / D) ** 0.5
     return dict(
         g1=f32(1 + rng.uniform(-0.1, 0.1, D)), b1=f32(rng.uniform(-0.1, 0.1, D)),
         w_qkv=f32(rng.uniform(-s, s, (D, 3 * D))), b_qkv=f32(rng.uniform(-0.1, 0.1, 3 * D)),
@@ -109,8 +119,9 @@ def block_params(rng):
     )
 
 
-def block(g, x, p, fused_ln, where_mask, erf):
+def block(g, x, p, fused_ln, where_mask, erf, dm=SMALL):
     """One pre-LN GPT-2 block on x [1, T, D]."""
+    D, T, HEADS, DH = dm.d, dm.t, dm.heads, dm.dh
     h = layer_norm(g, x, p["g1"], p["b1"], fused_ln)
     qkv = g.op("Add", [g.op("MatMul", [h, g.const("w_qkv", p["w_qkv"])]), g.const("b_qkv", p["b_qkv"])])
     q, k, v = g.op("Split", [qkv, g.const("split", [D, D, D], np.int64)], n_out=3, axis=2)
@@ -137,7 +148,8 @@ def block(g, x, p, fused_ln, where_mask, erf):
     return g.op("Add", [x, h])
 
 
-def block_ref(x, p, erf):
+def block_ref(x, p, erf, dm=SMALL):
+    D, T, HEADS, DH = dm.d, dm.t, dm.heads, dm.dh
     h = layer_norm_ref(x, p["g1"], p["b1"])
     qkv = h @ p["w_qkv"] + p["b_qkv"]
     q, k, v = np.split(qkv, 3, axis=-1)
@@ -152,21 +164,22 @@ def block_ref(x, p, erf):
     return x + h @ p["w_pr"] + p["b_pr"]
 
 
-def attn_block(name, fused_ln, where_mask, erf):
+def attn_block(name, fused_ln, where_mask, erf, dm=SMALL):
     """One block on float embeddings x [1, T, D]."""
 
     def build(dest, rng, save):
-        p = block_params(rng)
+        D, T = dm.d, dm.t
+        p = block_params(rng, dm)
         x = f32(rng.uniform(-1, 1, (1, T, D)))
         g = G()
-        y = block(g, "x", p, fused_ln, where_mask, erf)
+        y = block(g, "x", p, fused_ln, where_mask, erf, dm)
         graph = helper.make_graph(
             g.nodes, name,
             [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, T, D])],
             [helper.make_tensor_value_info(y, TensorProto.FLOAT, [1, T, D])],
             g.inits,
         )
-        save(dest, name, graph, [x], [block_ref(x, p, erf)])
+        save(dest, name, graph, [x], [block_ref(x, p, erf, dm)])
 
     return build
 
@@ -176,6 +189,7 @@ def gpt_tokens(name, blocks):
     final LayerNorm → tied LM head: logits [1, T, VOCAB]."""
 
     def build(dest, rng, save):
+        D, T, VOCAB = SMALL.d, SMALL.t, SMALL.vocab
         wte = f32(rng.uniform(-0.5, 0.5, (VOCAB, D)))
         wpe = f32(rng.uniform(-0.2, 0.2, (T, D)))
         ps = [block_params(rng) for _ in range(blocks)]
@@ -209,5 +223,8 @@ def gpt_tokens(name, blocks):
 TRANSFORMERS = [
     attn_block("gpt_block_spelled", fused_ln=False, where_mask=False, erf=False),
     attn_block("gpt_block_fused", fused_ln=True, where_mask=True, erf=True),
+    # Issue 10's benchmark shape: GPT-2 small's block (d 768, 12 heads, MLP
+    # 3072, sequence 32; 7.1 M parameters), spelled-out form.
+    attn_block("gpt2_small_block", fused_ln=False, where_mask=False, erf=False, dm=Dims(768, 12, 32)),
     gpt_tokens("gpt_tiny_tokens", blocks=2),
 ]
