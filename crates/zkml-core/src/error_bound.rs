@@ -26,8 +26,8 @@
 
 use crate::graph::Graph;
 use crate::ops::{
-    activation, arg, conv, elementwise, gather, gather_dyn, matmul, pool, reduce, select, shape,
-    softmax, table, Op, QOp,
+    activation, arg, conv, elementwise, gather, gather_dyn, logic, matmul, pool, reduce, round,
+    select, shape, softmax, table, Op, QOp,
 };
 use crate::quant::{QGraph, QNode, QValueKind};
 use crate::tensor::FTensor;
@@ -170,6 +170,12 @@ fn node_bound(op: &QOp, c: &BoundCtx) -> f64 {
         QOp::GatherDyn { .. } => gather_dyn::error_bound(c),
         QOp::Arg(a) => arg::error_bound_arg(a, c),
         QOp::TopK(t) => arg::error_bound_top_k(t, c),
+        QOp::Compare { .. } => logic::error_bound_compare(c),
+        QOp::Logic(_) => logic::error_bound_logic(c),
+        QOp::Where { align } => logic::error_bound_where(*align, c),
+        QOp::Round { mode, .. } => round::error_bound_round(*mode, c),
+        QOp::Sign => round::error_bound_sign(c),
+        QOp::Mod { fmod } => round::error_bound_mod(*fmod, c),
     }
 }
 

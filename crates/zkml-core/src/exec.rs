@@ -3,7 +3,9 @@
 //! only wires them and enforces the activation range.
 
 use crate::error::{Error, Result};
-use crate::ops::{activation, elementwise, matmul, reduce, select, shape, softmax, table, QOp};
+use crate::ops::{
+    activation, elementwise, logic, matmul, reduce, round, select, shape, softmax, table, QOp,
+};
 use crate::quant::{QGraph, QValueKind};
 use crate::rounding::{dequantize_value, quantize_value};
 use crate::tensor::{FTensor, ITensor};
@@ -100,6 +102,14 @@ fn eval_qop_any_layout(op: &QOp, x: &[&ITensor]) -> ITensor {
         QOp::ReduceMin { axes, keepdims } => select::reduce_extreme(x[0], axes, *keepdims, false),
         QOp::Arg(a) => a.eval(x[0]).mapv(|i| i as i64),
         QOp::TopK(t) => t.eval(x[0], |i| i as i64),
+        QOp::Compare { cmp, align } => logic::compare_int(x[0], x[1], *cmp, *align),
+        QOp::Logic(l) => logic::logic(*l, x),
+        QOp::Where { align } => logic::where_int(x[0], x[1], x[2], *align),
+        QOp::Round { mode, scale } => round::round_int(x[0], *mode, *scale),
+        QOp::Sign => x[0].mapv(i64::signum),
+        QOp::Mod { fmod } => {
+            elementwise::zip_broadcast(x[0], x[1], |q, d| round::mod_int(q, d, *fmod))
+        }
     }
 }
 

@@ -3,7 +3,9 @@
 
 use crate::error::{Error, Result};
 use crate::graph::{Graph, ValueKind};
-use crate::ops::{activation, elementwise, matmul, reduce, select, shape, softmax, Op};
+use crate::ops::{
+    activation, elementwise, logic, matmul, reduce, round, select, shape, softmax, Op,
+};
 use crate::tensor::{numel, FTensor};
 
 /// Checks flat, row-major inputs against the model inputs' `(name, shape)`:
@@ -88,6 +90,14 @@ pub fn eval_op(op: &Op, x: &[&FTensor]) -> FTensor {
         }
         Op::Arg(a) => a.eval(x[0]).mapv(|i| i as f32),
         Op::TopK(t) => t.eval(x[0], |i| i as f32),
+        Op::Compare(c) => logic::compare_f32(x[0], x[1], *c),
+        Op::Logic(l) => logic::logic(*l, x).mapv(|v| v as f32),
+        Op::Where => logic::where_f32(x[0], x[1], x[2]),
+        Op::Round(m) => x[0].mapv(|v| m.apply_f32(v)),
+        Op::Sign => x[0].mapv(round::sign_f32),
+        Op::Mod { fmod } => {
+            elementwise::zip_broadcast(x[0], x[1], |v, d| round::mod_f32(v, d, *fmod))
+        }
     }
 }
 

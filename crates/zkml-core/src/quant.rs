@@ -26,8 +26,8 @@ use crate::error::{Error, Result};
 use crate::float::eval_float;
 use crate::graph::{Graph, Node, ValueKind};
 use crate::ops::{
-    activation, arg, conv, elementwise, gather, gather_dyn, matmul, pool, reduce, select, shape,
-    softmax, table, Op, QOp,
+    activation, arg, conv, elementwise, gather, gather_dyn, logic, matmul, pool, reduce, round,
+    select, shape, softmax, table, Op, QOp,
 };
 use crate::rounding::quantize_value;
 use crate::tensor::{FTensor, ITensor};
@@ -417,6 +417,12 @@ fn quantize_node(op: &Op, c: &mut QuantCtx) -> Result<(QOp, i32)> {
         Op::GatherDyn(m) => gather_dyn::quantize(m, c),
         Op::Arg(a) => arg::quantize_arg(a, c),
         Op::TopK(t) => arg::quantize_top_k(t, c),
+        Op::Compare(cmp) => logic::quantize_compare(*cmp, c),
+        Op::Logic(op) => logic::quantize_logic(*op, c),
+        Op::Where => logic::quantize_where(c),
+        Op::Round(mode) => round::quantize_round(*mode, c),
+        Op::Sign => round::quantize_sign(c),
+        Op::Mod { fmod } => round::quantize_mod(*fmod, c),
     }
 }
 

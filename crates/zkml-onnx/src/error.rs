@@ -32,7 +32,7 @@ pub enum OnnxError {
     #[error(
         "the model uses {} node(s) the loader does not support: {}; replace them (e.g. re-export \
          with a supported op set) or remove them from the model (shape-computation ops such as \
-         Range, Cast to an integer, Where, Floor are supported only on constant inputs)",
+         Range, ConstantOfShape, Cast to an integer are supported only on constant inputs)",
         nodes.len(),
         fmt_nodes(nodes)
     )]

@@ -5,13 +5,14 @@
 //! values (booleans as 0 and 1). That is faithful only for ops whose ONNX
 //! meaning on integers equals their meaning on reals over the same values:
 //! data movement, comparisons and logic, `Where`, selection (`Max`, `Min`,
-//! `Clip`, `Relu`, `MaxPool`, `ReduceMax`, …), and on 32- and 64-bit integers
+//! `Clip`, `Relu`, `MaxPool`, `ReduceMax`, …), `Floor`/`Ceil`/`Round` (the
+//! identity on integers), `Mod` by a constant, and on 32- and 64-bit integers
 //! the arithmetic that does not overflow for the values real inputs carry
 //! (token ids, bytes, masks: `Add`, `Sub`, `Mul`, `Neg`, `Abs`, `Sum`,
 //! `ReduceSum`); narrower and unsigned types wrap around at small values, so
 //! there arithmetic is refused. `Cast` to a float type is the identity; `Cast`
 //! to `int32`/`int64` is the identity too. Every other op reading an integer
-//! tensor (integer `Div`, `Mod`, `ReduceMean`, `Conv`, `MatMul`, …, and
+//! tensor (integer `Div`, `ReduceMean`, `Conv`, `MatMul`, …, and
 //! narrowing or boolean casts) is refused with [`OnnxError::Node`] naming the
 //! node, the op and the integer input, rather than computed on reals and
 //! silently wrong.
@@ -86,6 +87,11 @@ const SELECT: &[&str] = &[
     "TopK",
 ];
 
+/// Ops whose integer meaning equals their meaning on the same values as
+/// reals, with no overflow: rounding (the identity on integers) and Mod by a
+/// constant (the integer remainder, the divisor's sign with `fmod = 0`).
+const EXACT: &[&str] = &["Floor", "Ceil", "Round", "Mod"];
+
 /// Ops that are exact on 32- and 64-bit integers carried as reals (run-time
 /// values stay far inside both ranges), but wrap around in narrower or
 /// unsigned types, which the IR does not reproduce.
@@ -149,7 +155,7 @@ pub fn rule(n: &NodeProto, name: &str, types: &[Option<i32>]) -> Result<IntRule,
         ),
     };
     let first = types.first().copied().flatten();
-    if DATA_MOVEMENT.contains(&op) || SELECT.contains(&op) {
+    if DATA_MOVEMENT.contains(&op) || SELECT.contains(&op) || EXACT.contains(&op) {
         return Ok(IntRule::Load { out_type: first });
     }
     if WIDE_ARITH.contains(&op) {
@@ -196,10 +202,11 @@ pub fn rule(n: &NodeProto, name: &str, types: &[Option<i32>]) -> Result<IntRule,
         }
         _ => Err(refuse(format!(
             "zkml carries integers as exact values and supports on them only data movement, \
-             comparisons and logic, Where, Cast, {} and (on int32/int64) {}; {op} on integers \
+             comparisons and logic, Where, Cast, {}, {} and (on int32/int64) {}; {op} on integers \
              (its rounding or overflow rules) is not supported: Cast the tensor to float in the \
              model first",
             SELECT.join(", "),
+            EXACT.join(", "),
             WIDE_ARITH.join(", ")
         ))),
     }

@@ -30,14 +30,15 @@
 //!
 //! | family | ops |
 //! | --- | --- |
-//! | arithmetic | MatMul, Gemm, Add, Sub, Mul, Div (by a constant), Neg, Sum, Pow (by a constant), Max, Min, Abs |
+//! | arithmetic | MatMul, Gemm, Add, Sub, Mul, Div (by a constant), Neg, Sum, Pow (by a constant), Max, Min, Abs, Floor, Ceil, Round, Sign, Mod (by a constant) |
+//! | comparison and logic | Less, Greater, LessOrEqual, GreaterOrEqual, Equal, Not, And, Or, Xor, Where |
 //! | activations | Relu, LeakyRelu, PRelu, Clip, Softmax |
 //! | table functions (one IR op, `Op::Table`) | Sigmoid, Tanh, Exp, Log, Sqrt, Reciprocal, Erf, Gelu, Softplus, Softsign, Elu, Selu, Celu, Mish, HardSigmoid, HardSwish, Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh |
 //! | nn | Conv (1-D, 2-D; groups, dilations, `auto_pad`), MaxPool, AveragePool (1-D, 2-D), GlobalAveragePool, GlobalMaxPool, BatchNormalization (inference) |
 //! | data movement | Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat, Pad (constant mode), Expand, Identity, Dropout (inference); Slice (any steps), Gather (constant indices), Split, Tile as one index-map op (`Op::Gather`) |
 //! | reductions and selections | ReduceMean, ReduceSum, ReduceMax, ReduceMin, ArgMax, ArgMin (`select_last_index`), TopK (constant `k`; values and indices as two IR nodes) |
 //! | recurrent (unrolled into the ops above) | LSTM, GRU, RNN |
-//! | load-time only | Constant, Shape, Size, Cast and CastLike (to float on run-time values), and on constant inputs: Range, ConstantOfShape, Where, Floor, Ceil, Not, Mod, Equal, Less, Greater, And, Or |
+//! | load-time only | Constant, Shape, Size, Cast and CastLike (to float on run-time values), and on constant inputs: Range, ConstantOfShape |
 //!
 //! Graph inputs are float (float32, float16, bfloat16, double), integer or
 //! boolean tensors. Integer and boolean values are carried as their exact

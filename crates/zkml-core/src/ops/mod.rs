@@ -24,10 +24,12 @@ pub mod divide;
 pub mod elementwise;
 pub mod gather;
 pub mod gather_dyn;
+pub mod logic;
 pub mod matmul;
 pub mod normalize;
 pub mod pool;
 pub mod reduce;
+pub mod round;
 pub mod select;
 pub mod shape;
 pub mod softmax;
@@ -39,7 +41,9 @@ pub use arg::{Arg, TopK};
 pub use conv::Conv;
 pub use gather::IndexMap;
 pub use gather_dyn::DynGather;
+pub use logic::{Cmp, Logic};
 pub use pool::Pool;
+pub use round::RoundMode;
 pub use table::TableFn;
 
 /// A float op (ONNX semantics). Inputs are listed per variant.
@@ -146,6 +150,22 @@ pub enum Op {
     Arg(Arg),
     /// One output of TopK, the values or the indices (see [`arg`]).
     TopK(TopK),
+    /// A comparison, 1.0 where it holds, else 0.0 (broadcasting). Inputs: a, b. See [`logic`].
+    Compare(Cmp),
+    /// Not (one input) or And/Or/Xor (two, broadcasting) on truthy (`≠ 0`) values; 0/1 out.
+    Logic(Logic),
+    /// `a` where `cond ≠ 0`, else `b` (broadcasting). Inputs: cond, a, b.
+    Where,
+    /// Floor, Ceil or Round (half to even). See [`round`].
+    Round(RoundMode),
+    /// −1, 0 or 1.
+    Sign,
+    /// Remainder by a constant divisor tensor (ONNX Mod, broadcasting).
+    /// Inputs: x, divisor (a constant, no zero).
+    Mod {
+        /// C `fmod` (the dividend's sign) if true, else the divisor's sign.
+        fmod: bool,
+    },
 }
 
 impl Op {
@@ -179,6 +199,12 @@ impl Op {
             Op::GatherDyn(_) => "Gather",
             Op::Arg(a) => a.name(),
             Op::TopK(t) => t.name(),
+            Op::Compare(c) => c.name(),
+            Op::Logic(l) => l.name(),
+            Op::Where => "Where",
+            Op::Round(m) => m.name(),
+            Op::Sign => "Sign",
+            Op::Mod { .. } => "Mod",
         }
     }
 
@@ -266,6 +292,25 @@ impl Op {
             Op::TopK(t) => {
                 arity(1..=1)?;
                 t.output_shape(inputs[0])
+            Op::Compare(_) => {
+                arity(2..=2)?;
+                elementwise::broadcast_shape(inputs[0], inputs[1])
+            }
+            Op::Logic(l) => {
+                arity(l.arity()..=l.arity())?;
+                logic::broadcast_all(inputs)
+            }
+            Op::Where => {
+                arity(3..=3)?;
+                logic::broadcast_all(inputs)
+            }
+            Op::Round(_) | Op::Sign => {
+                arity(1..=1)?;
+                Ok(inputs[0].to_vec())
+            }
+            Op::Mod { .. } => {
+                arity(2..=2)?;
+                elementwise::broadcast_shape(inputs[0], inputs[1])
             }
         }
     }
@@ -424,6 +469,36 @@ pub enum QOp {
     Arg(Arg),
     /// One output of TopK: exact; values keep the scale, indices get scale 0.
     TopK(TopK),
+    /// `[align(a) cmp align(b)]` at scale 0, operands left-shifted to their
+    /// common (finer) scale. See [`logic`].
+    Compare {
+        /// The comparison.
+        cmp: Cmp,
+        /// Per operand: the left shift `s − s_in ≥ 0` to the common scale.
+        align: [i32; 2],
+    },
+    /// Logic on truthy (`≠ 0`) values, 0/1 at scale 0.
+    Logic(Logic),
+    /// `align(a)` where `cond ≠ 0`, else `align(b)`.
+    Where {
+        /// Per operand a, b: as for [`QOp::Add`].
+        align: [i32; 2],
+    },
+    /// Floor / Ceil / Round at the input's scale, fraction bits cleared. See [`round`].
+    Round {
+        /// The rounding.
+        mode: RoundMode,
+        /// The input (and output) scale.
+        scale: i32,
+    },
+    /// `−1`, `0` or `1` at scale 0.
+    Sign,
+    /// Remainder by a constant divisor quantized at the input's scale (no
+    /// zero); scale unchanged. Inputs: x, divisor.
+    Mod {
+        /// As in [`Op::Mod`].
+        fmod: bool,
+    },
 }
 
 impl QOp {
@@ -457,6 +532,12 @@ impl QOp {
             QOp::GatherDyn { .. } => "Gather",
             QOp::Arg(a) => a.name(),
             QOp::TopK(t) => t.name(),
+            QOp::Compare { cmp, .. } => cmp.name(),
+            QOp::Logic(l) => l.name(),
+            QOp::Where { .. } => "Where",
+            QOp::Round { mode, .. } => mode.name(),
+            QOp::Sign => "Sign",
+            QOp::Mod { .. } => "Mod",
         }
     }
 }

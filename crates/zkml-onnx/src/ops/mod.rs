@@ -6,7 +6,8 @@
 //!
 //! Layout: a folder per op family with a file per op (`ops/<family>/<op>.rs`)
 //! and one `register` per family. Families: [`math`] (MatMul, Gemm,
-//! Add/Sub/Mul/Div, Neg, Sum), [`activation`] (Relu, Sigmoid, Tanh,
+//! Add/Sub/Mul/Div, Neg, Sum, Floor/Ceil/Round, Sign, Mod), [`logic`]
+//! (comparisons, Not/And/Or/Xor, Where), [`activation`] (Relu, Sigmoid, Tanh,
 //! LeakyRelu, PRelu, Clip, Softmax),
 //! [`nn`] (Conv, pooling, BatchNormalization), [`shape`] (Reshape and other
 //! data movement), [`reduce`] (and ArgMax, ArgMin, TopK), [`consts`] (Constant and the shape-subgraph
@@ -15,6 +16,7 @@
 
 pub mod activation;
 pub mod consts;
+pub mod logic;
 pub mod math;
 pub mod movement;
 pub mod nn;
@@ -67,6 +69,7 @@ pub fn registry() -> Registry {
     movement::register(&mut r);
     rnn::register(&mut r);
     quant::register(&mut r);
+    logic::register(&mut r);
     r
 }
 

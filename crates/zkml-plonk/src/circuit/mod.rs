@@ -20,6 +20,8 @@
 //! | Sigmoid, Tanh | [`table`](crate::gadgets::table): clamp to the saturation points, one lookup |
 //! | Softmax | [`softmax`](crate::gadgets::softmax): max, exp table, exact sum, rounding division |
 //! | Reshape, Transpose, Pad, Concat (aligned 0) | wiring only (copy constraints) |
+//! | Less, Greater, LessOrEqual, GreaterOrEqual (sign bit of the aligned difference), Equal and Sign (both sign bits), Not/And/Or/Xor (product rows on booleans), Where | [`compare`](crate::gadgets::compare) |
+//! | Floor, Ceil, Round (half to even), Mod by a constant | [`round`](crate::gadgets::round) |
 //!
 //! Weights: `Fixed` (default) bakes every constant into fixed columns (zero
 //! weights skipped; the verifying key binds them). `Private` makes every

@@ -50,6 +50,9 @@
 //! * [`softmax::SoftmaxInstructions`]: Softmax of one lane.
 //! * [`freivalds::FreivaldsInstructions`]: the randomized matrix check of a
 //!   product by a constant matrix (Conv, MatMul) through E4, E5 and pair rows.
+//! * [`compare::CompareInstructions`]: comparisons (sign bit of a difference),
+//!   Equal/Sign/`≠ 0`, Not/And/Or/Xor on booleans, Where.
+//! * [`round::RoundInstructions`]: Floor, Ceil, Round (half to even), Mod by a constant.
 //! * [`argmax::ArgmaxInstructions`]: the first index of the largest value
 //!   (selective reveal of the class, [`zkml_core::reveal`]).
 //! * [`poseidon::PoseidonInstructions`]: the Poseidon hash of field-element
@@ -71,11 +74,13 @@ pub mod arith;
 pub mod audit;
 pub mod commit;
 pub mod divide;
+pub mod compare;
 pub mod freivalds;
 pub mod linear;
 pub mod poseidon;
 pub mod range;
 pub mod rdiv;
+pub mod round;
 pub mod select;
 pub mod softmax;
 pub mod table;

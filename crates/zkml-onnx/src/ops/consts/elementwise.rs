@@ -9,7 +9,7 @@ use crate::loader::{Ctx, Val};
 use crate::ops::NodeCtx;
 use crate::tensor::{DType, Konst};
 
-/// Sqrt, Reciprocal, Floor, Ceil, Abs, Exp, Log, Not on a constant.
+/// Sqrt, Reciprocal, Floor, Ceil, Round, Sign, Abs, Exp, Log, Not on a constant.
 pub fn unary(_: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
     let ks = consts(n)?;
     let x = req(n, &ks, 0)?;
@@ -18,6 +18,16 @@ pub fn unary(_: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
         "Reciprocal" => f64::recip,
         "Floor" => f64::floor,
         "Ceil" => f64::ceil,
+        "Round" => f64::round_ties_even,
+        "Sign" => |v| {
+            if v > 0.0 {
+                1.0
+            } else if v < 0.0 {
+                -1.0
+            } else {
+                0.0
+            }
+        },
         "Abs" => f64::abs,
         "Exp" => f64::exp,
         "Log" => f64::ln,
@@ -34,7 +44,8 @@ pub fn unary(_: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
     })])
 }
 
-/// Min, Max, Mod, Equal, Less, Greater, And, Or on constants (Min/Max variadic).
+/// Min, Max, Mod, Equal, Less, Greater, LessOrEqual, GreaterOrEqual, And,
+/// Or, Xor on constants (Min/Max variadic).
 pub fn binary(_: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
     let ks = consts(n)?;
     let xs: Vec<&Konst> = ks.iter().flatten().copied().collect();
@@ -48,6 +59,9 @@ pub fn binary(_: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
         let (f, dtype): (fn(f64, f64) -> f64, DType) = match n.op() {
             "Min" => (f64::min, acc.dtype),
             "Max" => (f64::max, acc.dtype),
+            "Mod" if n.int("fmod", 0)? == 1 => {
+                (|a, b| if b == 0.0 { 0.0 } else { a % b }, acc.dtype)
+            }
             "Mod" => (
                 |a, b| {
                     if b == 0.0 {
@@ -61,6 +75,9 @@ pub fn binary(_: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
             "Equal" => (|x, y| (x == y) as u8 as f64, DType::Bool),
             "Less" => (|x, y| (x < y) as u8 as f64, DType::Bool),
             "Greater" => (|x, y| (x > y) as u8 as f64, DType::Bool),
+            "LessOrEqual" => (|x, y| (x <= y) as u8 as f64, DType::Bool),
+            "GreaterOrEqual" => (|x, y| (x >= y) as u8 as f64, DType::Bool),
+            "Xor" => (|x, y| ((x != 0.0) != (y != 0.0)) as u8 as f64, DType::Bool),
             "And" => (|x, y| ((x != 0.0) && (y != 0.0)) as u8 as f64, DType::Bool),
             _ => (|x, y| ((x != 0.0) || (y != 0.0)) as u8 as f64, DType::Bool), // Or
         };

@@ -28,15 +28,10 @@ pub fn register(r: &mut Registry) {
     r.insert("Range", range::range);
     r.insert("ConstantOfShape", constant_of_shape::constant_of_shape);
     r.insert("Slice", slice::slice);
-    r.insert("Where", elementwise::where_);
     // Sqrt, Reciprocal, Exp, Log and Pow are table functions
-    // (`activation::table`, `math::pow`), which fold constants here.
-    for op in ["Floor", "Ceil", "Not"] {
-        r.insert(op, elementwise::unary);
-    }
-    for op in ["Equal", "Less", "Greater", "And", "Or", "Mod"] {
-        r.insert(op, elementwise::binary);
-    }
+    // (`activation::table`, `math::pow`); Floor, Ceil, Round, Sign, Mod
+    // (`math`), comparisons, logic and Where (`logic`) are IR ops: they fold
+    // constants through `elementwise`, keeping the element type.
 }
 
 /// The constant inputs, or an `Unsupported` naming this node when one is a

@@ -1,8 +1,11 @@
-//! Arithmetic: MatMul, Gemm, Add/Sub/Mul/Div, Neg, Sum, Pow, Max, Min, Abs.
+//! Arithmetic: MatMul, Gemm, Add/Sub/Mul/Div, Neg, Sum, Pow, Max, Min, Abs,
+//! Floor, Ceil, Round, Sign, Mod.
 
 pub mod div;
 pub mod gemm;
+pub mod modulo;
 pub mod pow;
+pub mod round;
 pub mod sum;
 
 use zkml_core::Op;
@@ -25,6 +28,11 @@ pub fn register(r: &mut Registry) {
     r.insert("Max", sum::max_min);
     r.insert("Min", sum::max_min);
     r.insert("Abs", sum::abs);
+    for op in ["Floor", "Ceil", "Round"] {
+        r.insert(op, round::round);
+    }
+    r.insert("Sign", round::sign);
+    r.insert("Mod", modulo::modulo);
 }
 
 /// A two-input op mapped one to one (ONNX broadcasting is the IR's).

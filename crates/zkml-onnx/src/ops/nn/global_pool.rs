@@ -1,6 +1,5 @@
 //! GlobalAveragePool and GlobalMaxPool.
 
-use zkml_core::ops::Pool;
 use zkml_core::Op;
 
 use crate::error::OnnxError;
@@ -23,22 +22,20 @@ pub fn global_average_pool(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxE
     Ok(vec![ctx.emit(n.at(), &n.name, op, &[x], n.out(0))?])
 }
 
-/// GlobalMaxPool → MaxPool with the whole plane as its window.
+/// GlobalMaxPool → ReduceMax over the spatial axes, keeping them (any
+/// number of spatial axes; the same integers as a MaxPool whose window is the
+/// whole plane, and the same max gadget in the proof).
 pub fn global_max_pool(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
     let x = n.input(0)?.clone();
     let xs = ctx.shape(&x);
-    if xs.len() != 4 || xs[2] == 0 || xs[3] == 0 {
+    if xs.len() < 3 || xs[2..].contains(&0) {
         return Err(n.err(format!(
-            "only 2-D pooling (a non-empty 4-D NCHW input) is supported, got {xs:?}"
+            "input must have rank ≥ 3 (N, C, spatial...) and non-empty spatial axes, got {xs:?}"
         )));
     }
-    let op = Op::MaxPool(Pool {
-        kernel: [xs[2], xs[3]],
-        strides: [1, 1],
-        pads: [0; 4],
-        dilations: [1, 1],
-        ceil_mode: false,
-        count_include_pad: false,
-    });
+    let op = Op::ReduceMax {
+        axes: (2..xs.len()).collect(),
+        keepdims: true,
+    };
     Ok(vec![ctx.emit(n.at(), &n.name, op, &[x], n.out(0))?])
 }

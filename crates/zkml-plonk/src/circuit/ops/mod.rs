@@ -13,6 +13,7 @@ use crate::gadgets::Wire;
 mod activation;
 mod elementwise;
 mod gather_dyn;
+mod exact;
 mod linear;
 mod pool;
 mod reduce;
@@ -62,6 +63,12 @@ impl Walker<'_, '_> {
             QOp::GatherDyn { .. } => self.lay_gather_dyn(ni),
             QOp::Arg(a) => self.lay_arg(ni, a),
             QOp::TopK(t) => self.lay_top_k(ni, t),
+            QOp::Compare { cmp, align } => self.lay_compare(ni, *cmp, *align),
+            QOp::Logic(op) => self.lay_logic(ni, *op),
+            QOp::Where { align } => self.lay_where(ni, *align),
+            QOp::Round { mode, scale } => self.lay_round(ni, *mode, *scale),
+            QOp::Sign => self.lay_sign(ni),
+            QOp::Mod { fmod } => self.lay_mod(ni, *fmod),
         }
     }
 }
