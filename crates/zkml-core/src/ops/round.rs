@@ -219,9 +219,9 @@ pub fn quantize_mod(fmod: bool, c: &mut QuantCtx) -> Result<(QOp, i32)> {
         )));
     }
     if c.scale(1).is_some_and(|t| t != s) {
-        return Err(c.err(
-            "the divisor constant is shared with an op that quantized it at another scale",
-        ));
+        return Err(
+            c.err("the divisor constant is shared with an op that quantized it at another scale")
+        );
     }
     c.fix_const(1, s)?;
     Ok((QOp::Mod { fmod }, s))
