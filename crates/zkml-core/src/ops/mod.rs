@@ -292,6 +292,7 @@ impl Op {
             Op::TopK(t) => {
                 arity(1..=1)?;
                 t.output_shape(inputs[0])
+            }
             Op::Compare(_) => {
                 arity(2..=2)?;
                 elementwise::broadcast_shape(inputs[0], inputs[1])

@@ -12,8 +12,8 @@ use crate::gadgets::Wire;
 
 mod activation;
 mod elementwise;
-mod gather_dyn;
 mod exact;
+mod gather_dyn;
 mod linear;
 mod pool;
 mod reduce;
