@@ -98,6 +98,9 @@ pub enum PlonkError {
     /// I/O.
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),
+    /// Segmenting a model, or a chain of segment keys that does not fit.
+    #[error("segments: {0}")]
+    Segment(String),
 }
 
 /// Result alias.

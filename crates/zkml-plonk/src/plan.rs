@@ -195,6 +195,17 @@ fn pass(q: &QGraph, vis: &Visibility, n: usize, t: u32, freivalds: bool) -> Resu
     })
 }
 
+/// MAC width and limb width of the layout pass [`node_rows`] estimates with.
+pub const ESTIMATE_N: usize = 16;
+
+/// Rows per node of `q` under `vis` at a middling shape (MAC width
+/// [`ESTIMATE_N`], 8-bit limbs): what the segment cut chooser
+/// (`zkml_core::segment::choose_cuts`) budgets with. A node fused into the
+/// one before it has 0 rows (its rows are on that node).
+pub fn node_rows(q: &QGraph, vis: &Visibility) -> Result<Vec<usize>> {
+    Ok(pass(q, vis, ESTIMATE_N, 8, true)?.node_rows)
+}
+
 /// What the planner reads off halo2's own constraint system for a shape.
 struct CsFacts {
     /// `blinding_factors + 1`: the rows at the bottom halo2 does not let us use.
