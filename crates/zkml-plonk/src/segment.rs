@@ -163,6 +163,40 @@ pub fn plan_segments(q: &QGraph, vis: &Visibility, k: u32) -> Result<SegmentedPl
     )))
 }
 
+/// Segments for a memory budget: the largest segment `k` below `max_k` at
+/// which every segment's plan is within `max_bytes` ([`Plan::check_memory`]).
+pub fn plan_segments_within(
+    q: &QGraph,
+    vis: &Visibility,
+    max_k: u32,
+    max_bytes: u64,
+) -> Result<SegmentedPlan> {
+    let mut last_err = None;
+    for k in (10..max_k).rev() {
+        match plan_segments(q, vis, k) {
+            Ok(sp) if sp.plans.iter().all(|p| p.check_memory(max_bytes).is_ok()) => return Ok(sp),
+            Ok(sp) => {
+                let worst = sp.plans.iter().map(|p| p.est_peak_bytes).max().unwrap_or(0);
+                last_err = Some(PlonkError::Segment(format!(
+                    "segments of k = {k} need about {} each, more than {}",
+                    crate::plan::gib(worst),
+                    crate::plan::gib(max_bytes)
+                )));
+            }
+            Err(e) => {
+                last_err = Some(e);
+                break;
+            }
+        }
+    }
+    Err(last_err.unwrap_or_else(|| {
+        PlonkError::Segment(format!(
+            "no segment size fits in {}",
+            crate::plan::gib(max_bytes)
+        ))
+    }))
+}
+
 /// Merges neighbouring segments while the merged one still fits `k` (the
 /// row estimates are at a middling MAC width; the planner may fit more
 /// rows in a wider one).

@@ -336,3 +336,26 @@ fn planned_segments_fit_k() {
             .collect::<Vec<_>>()
     );
 }
+
+/// The memory estimate grows with k; a budget below it is refused up front
+/// with the estimate and the hint to segment; segments for a budget fit it.
+#[test]
+fn memory_budget_refuses_and_segments() {
+    let (q, _) = deep(96, 8);
+    let vis = Visibility::default();
+    let whole = zkml_plonk::plan(&q, &vis, None).unwrap();
+    let bigger = zkml_plonk::plan(&q, &vis, Some(whole.k + 2)).unwrap();
+    assert!(bigger.est_peak_bytes > whole.est_peak_bytes);
+    whole.check_memory(whole.est_peak_bytes).unwrap();
+    let e = whole.check_memory(whole.est_peak_bytes - 1).unwrap_err();
+    assert!(matches!(e, PlonkError::OverMemory { .. }), "{e}");
+    let msg = e.to_string();
+    assert!(msg.contains("--segment-k") && msg.contains("GiB"), "{msg}");
+    let sp = zkml_plonk::segment::plan_segments_within(&q, &vis, whole.k, whole.est_peak_bytes - 1)
+        .unwrap();
+    assert!(sp.segments.len() >= 2);
+    assert!(sp
+        .plans
+        .iter()
+        .all(|p| p.est_peak_bytes < whole.est_peak_bytes));
+}
