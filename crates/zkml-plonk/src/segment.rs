@@ -38,6 +38,10 @@ use zkml_core::{
     QGraph, Trace,
 };
 
+mod format;
+
+pub use format::{bundle_from_bytes, bundle_to_bytes, is_bundle, SEGMENT_FORMAT_VERSION};
+
 use crate::commit::to_bytes;
 use crate::error::{PlonkError, Result};
 use crate::plan::{node_rows, plan_with, Plan};

@@ -351,11 +351,14 @@ fn memory_budget_refuses_and_segments() {
     assert!(matches!(e, PlonkError::OverMemory { .. }), "{e}");
     let msg = e.to_string();
     assert!(msg.contains("--segment-k") && msg.contains("GiB"), "{msg}");
-    let sp = zkml_plonk::segment::plan_segments_within(&q, &vis, whole.k, whole.est_peak_bytes - 1)
-        .unwrap();
-    assert!(sp.segments.len() >= 2);
-    assert!(sp
-        .plans
-        .iter()
-        .all(|p| p.est_peak_bytes < whole.est_peak_bytes));
+    // Below the smallest single circuit's estimate, the model is split.
+    let mut kmin = whole.k;
+    while zkml_plonk::plan_with(&q, &vis, Some(kmin - 1), true).is_ok() {
+        kmin -= 1;
+    }
+    let smallest = zkml_plonk::plan_with(&q, &vis, Some(kmin), true).unwrap();
+    let budget = smallest.est_peak_bytes - 1;
+    let sp = zkml_plonk::segment::plan_segments_within(&q, &vis, kmin + 1, budget).unwrap();
+    assert!(sp.segments.len() >= 2, "{:?}", sp.cuts);
+    assert!(sp.plans.iter().all(|p| p.est_peak_bytes <= budget));
 }
