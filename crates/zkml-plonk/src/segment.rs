@@ -241,6 +241,20 @@ fn merge(
     })
 }
 
+/// The chain's model hash: BLAKE2b-256 of the segment count and each
+/// segment key's model hash, in order.
+pub fn chain_hash(hashes: &[[u8; 32]]) -> [u8; 32] {
+    let mut h = blake2b_simd::Params::new().hash_length(32).to_state();
+    h.update(b"zkml segment chain v1\0");
+    h.update(&(hashes.len() as u64).to_le_bytes());
+    for x in hashes {
+        h.update(x);
+    }
+    let mut out = [0u8; 32];
+    out.copy_from_slice(h.finalize().as_bytes());
+    out
+}
+
 /// A proof of one segment with its public values and place in the chain.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SegmentProof {

@@ -103,6 +103,7 @@ fn backend() -> PlonkBackend {
     PlonkBackend {
         srs_dir: std::env::temp_dir().join("zkml-plonk-test-srs"),
         srs_file: None,
+        matrix_check: true,
     }
 }
 
