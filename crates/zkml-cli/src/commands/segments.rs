@@ -438,11 +438,21 @@ pub fn bundle(args: BundleArgs) -> Result<ExitCode> {
 
 /// `zkml verify` of a bundle against a segmented setup: exit 0 valid, 1
 /// rejected.
-pub fn verify(args: &VerifyArgs, settings: &Settings, b: &PlonkBackend) -> Result<ExitCode> {
+pub fn verify(
+    args: &VerifyArgs,
+    settings: &Settings,
+    b: &PlonkBackend,
+    expected: &zkml_core::backend::Commitments,
+) -> Result<ExitCode> {
     let s = settings
         .segments
         .clone()
         .context("this setup is not segmented")?;
+    ensure!(
+        expected.weights.is_none(),
+        "--weights-commitment: a segmented proof shows one weights commitment per segment, not \
+         the whole model's"
+    );
     let mut vks = Vec::with_capacity(s.count);
     for i in 0..s.count {
         let path = key_path(&args.dir, "vk", i);
@@ -476,7 +486,21 @@ pub fn verify(args: &VerifyArgs, settings: &Settings, b: &PlonkBackend) -> Resul
             args.proof.display()
         );
         let proofs = bundle_from_bytes(&bytes)?;
-        Ok(verify_segments(b, &settings.visibility, &vks, &proofs)?)
+        let chain = verify_segments(b, &settings.visibility, &vks, &proofs)?;
+        let shown = chain.public.commitments;
+        for (what, want, got) in [
+            ("input", expected.input, shown.input),
+            ("output", expected.output, shown.output),
+        ] {
+            if let Some(w) = want {
+                ensure!(
+                    got == Some(w),
+                    "the {what} commitment is {}, not {w} (--{what}-commitment)",
+                    got.map(|c| c.to_hex()).unwrap_or_else(|| "absent".into())
+                );
+            }
+        }
+        Ok(chain)
     })();
     match checked {
         Ok(chain) => {
