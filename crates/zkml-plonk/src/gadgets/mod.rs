@@ -45,6 +45,8 @@
 //! * [`rdiv::RdivInstructions`]: `rdiv(x, n)` for any `n` (AveragePool).
 //! * [`divide::DivideInstructions`]: exact division by a run-time cell (Div),
 //!   the exact integer square root, wide range chains.
+//! * [`normalize::NormalizeInstructions`]: standardization of one lane
+//!   (LayerNormalization and its relatives).
 //! * [`table::TableInstructions`]: Sigmoid/Tanh (and Softmax's exp) by a saturated
 //!   function table stored in the range table under its own tag.
 //! * [`softmax::SoftmaxInstructions`]: Softmax of one lane.
@@ -73,6 +75,7 @@ pub mod commit;
 pub mod divide;
 pub mod freivalds;
 pub mod linear;
+pub mod normalize;
 pub mod poseidon;
 pub mod range;
 pub mod rdiv;
