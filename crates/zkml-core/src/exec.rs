@@ -3,7 +3,9 @@
 //! only wires them and enforces the activation range.
 
 use crate::error::{Error, Result};
-use crate::ops::{activation, elementwise, matmul, reduce, select, shape, softmax, table, QOp};
+use crate::ops::{
+    activation, divide, elementwise, matmul, normalize, reduce, select, shape, softmax, table, QOp,
+};
 use crate::quant::{QGraph, QValueKind};
 use crate::rounding::{dequantize_value, quantize_value};
 use crate::tensor::{FTensor, ITensor};
@@ -100,6 +102,16 @@ fn eval_qop_any_layout(op: &QOp, x: &[&ITensor]) -> ITensor {
         QOp::ReduceMin { axes, keepdims } => select::reduce_extreme(x[0], axes, *keepdims, false),
         QOp::Arg(a) => a.eval(x[0]).mapv(|i| i as i64),
         QOp::TopK(t) => t.eval(x[0], |i| i as i64),
+        QOp::Div {
+            num_shift,
+            den_shift,
+        } => divide::div_int(x[0], x[1], *num_shift, *den_shift),
+        QOp::Standardize {
+            axes,
+            eps,
+            extra,
+            out_shift,
+        } => normalize::standardize_int(x[0], axes, *eps, *extra, *out_shift),
     }
 }
 
@@ -120,6 +132,40 @@ fn check_range(q: &QGraph, id: usize, t: &ITensor, node: &str, op: &'static str)
         });
     }
     Ok(())
+}
+
+/// Refuses the inputs on which an op has no value (a zero divisor, a
+/// zero-variance lane with ε = 0), naming the tensor and the element.
+fn no_value(q: &QGraph, ni: usize, args: &[&ITensor]) -> Result<()> {
+    let node = &q.nodes[ni];
+    let name = |k: usize| q.values[node.inputs[k]].name.clone();
+    let reason = match &node.op {
+        QOp::Div { .. } => divide::first_zero(args[1]).map(|i| {
+            format!(
+                "the divisor `{}` is 0 at flat index {i}: the quotient has no value (make the \
+                 divisor nonzero, e.g. add a small constant before the Div)",
+                name(1)
+            )
+        }),
+        QOp::Standardize {
+            axes, eps, extra, ..
+        } => normalize::zero_lane(args[0], axes, *eps, *extra).map(|i| {
+            format!(
+                "the lane of `{}` starting at flat index {i} is constant and ε = 0: its \
+                 standard deviation is 0 (give the normalization a positive epsilon)",
+                name(0)
+            )
+        }),
+        _ => None,
+    };
+    match reason {
+        Some(reason) => Err(Error::NoValue {
+            node: node.name.clone(),
+            op: node.op.name(),
+            reason,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Quantizes float inputs at the model's input scales.
@@ -212,6 +258,7 @@ pub fn execute_int(q: &QGraph, inputs: Vec<ITensor>) -> Result<Trace> {
                 reason,
             })?;
         }
+        no_value(q, ni, &args)?;
         let out = eval_qop(&node.op, &args);
         // Every op returns row-major layout (memory order = logical order):
         // backends lay cells out in memory order, so a column-major result

@@ -3,7 +3,9 @@
 
 use crate::error::{Error, Result};
 use crate::graph::{Graph, ValueKind};
-use crate::ops::{activation, elementwise, matmul, reduce, select, shape, softmax, Op};
+use crate::ops::{
+    activation, divide, elementwise, matmul, normalize, reduce, select, shape, softmax, Op,
+};
 use crate::tensor::{numel, FTensor};
 
 /// Checks flat, row-major inputs against the model inputs' `(name, shape)`:
@@ -88,6 +90,8 @@ pub fn eval_op(op: &Op, x: &[&FTensor]) -> FTensor {
         }
         Op::Arg(a) => a.eval(x[0]).mapv(|i| i as f32),
         Op::TopK(t) => t.eval(x[0], |i| i as f32),
+        Op::Div => divide::div_f32(x[0], x[1]),
+        Op::Standardize { axes, epsilon } => normalize::standardize_f32(x[0], axes, *epsilon),
     }
 }
 

@@ -26,8 +26,8 @@ use crate::error::{Error, Result};
 use crate::float::eval_float;
 use crate::graph::{Graph, Node, ValueKind};
 use crate::ops::{
-    activation, arg, conv, elementwise, gather, gather_dyn, matmul, pool, reduce, select, shape,
-    softmax, table, Op, QOp,
+    activation, arg, conv, divide, elementwise, gather, gather_dyn, matmul, normalize, pool,
+    reduce, select, shape, softmax, table, Op, QOp,
 };
 use crate::rounding::quantize_value;
 use crate::tensor::{FTensor, ITensor};
@@ -417,6 +417,8 @@ fn quantize_node(op: &Op, c: &mut QuantCtx) -> Result<(QOp, i32)> {
         Op::GatherDyn(m) => gather_dyn::quantize(m, c),
         Op::Arg(a) => arg::quantize_arg(a, c),
         Op::TopK(t) => arg::quantize_top_k(t, c),
+        Op::Div => divide::quantize(c),
+        Op::Standardize { axes, epsilon } => normalize::quantize(axes, *epsilon, c),
     }
 }
 

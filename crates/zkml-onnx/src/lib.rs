@@ -50,6 +50,7 @@
 
 pub mod error;
 mod fold;
+mod fuse_norm;
 mod input_shapes;
 mod int_values;
 mod loader;
@@ -349,6 +350,7 @@ fn load(bytes: &[u8], base: Option<&Path>, opts: &LoadOptions) -> Result<Graph, 
         ctx.graph.add_output(id);
     }
     let mut graph = ctx.graph;
+    fuse_norm::fuse_layer_norm(&mut graph);
     fold::fold_affine(&mut graph);
     graph.prune();
     Ok(graph)

@@ -146,6 +146,18 @@ pub enum Op {
     Arg(Arg),
     /// One output of TopK, the values or the indices (see [`arg`]).
     TopK(TopK),
+    /// Elementwise quotient `a / b` by a run-time divisor, broadcasting
+    /// (ONNX Div whose divisor is computed; see [`divide`]). Inputs: a, b.
+    Div,
+    /// `(x − mean) / √(var + ε)` over `axes` (ONNX MeanVarianceNormalization
+    /// with ε; LayerNormalization, InstanceNormalization and
+    /// GroupNormalization are this plus a Mul and an Add; see [`normalize`]).
+    Standardize {
+        /// Normalised, sorted axes.
+        axes: Vec<usize>,
+        /// ε added to the variance.
+        epsilon: f32,
+    },
 }
 
 impl Op {
@@ -179,6 +191,8 @@ impl Op {
             Op::GatherDyn(_) => "Gather",
             Op::Arg(a) => a.name(),
             Op::TopK(t) => t.name(),
+            Op::Div => "Div",
+            Op::Standardize { .. } => "MeanVarianceNormalization",
         }
     }
 
@@ -266,6 +280,24 @@ impl Op {
             Op::TopK(t) => {
                 arity(1..=1)?;
                 t.output_shape(inputs[0])
+            }
+            Op::Div => {
+                arity(2..=2)?;
+                elementwise::broadcast_shape(inputs[0], inputs[1])
+            }
+            Op::Standardize { axes, .. } => {
+                arity(1..=1)?;
+                if axes.is_empty()
+                    || axes
+                        .iter()
+                        .any(|&a| inputs[0].get(a).is_none_or(|&d| d == 0))
+                {
+                    return Err(format!(
+                        "axes {axes:?} must be non-empty, within rank {} and not of size 0",
+                        inputs[0].len()
+                    ));
+                }
+                Ok(inputs[0].to_vec())
             }
         }
     }
@@ -424,6 +456,26 @@ pub enum QOp {
     Arg(Arg),
     /// One output of TopK: exact; values keep the scale, indices get scale 0.
     TopK(TopK),
+    /// `rdiv_signed(a·2^num_shift, b·2^den_shift)`, broadcasting; a zero
+    /// divisor is refused by the executor. See [`divide`].
+    Div {
+        /// `max(s_out + s_b − s_a, 0)`.
+        num_shift: u32,
+        /// `max(s_a − s_out − s_b, 0)`.
+        den_shift: u32,
+    },
+    /// Standardization over `axes`, exact up to the floor square root and the
+    /// last division. See [`normalize`].
+    Standardize {
+        /// Axes.
+        axes: Vec<usize>,
+        /// `E = round(ε·n⁴·4^s_in)`.
+        eps: i64,
+        /// Extra square-root bits `t`.
+        extra: u32,
+        /// `s_out + t`.
+        out_shift: u32,
+    },
 }
 
 impl QOp {
@@ -457,6 +509,8 @@ impl QOp {
             QOp::GatherDyn { .. } => "Gather",
             QOp::Arg(a) => a.name(),
             QOp::TopK(t) => t.name(),
+            QOp::Div { .. } => "Div",
+            QOp::Standardize { .. } => "MeanVarianceNormalization",
         }
     }
 }

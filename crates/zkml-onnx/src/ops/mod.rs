@@ -8,7 +8,9 @@
 //! and one `register` per family. Families: [`math`] (MatMul, Gemm,
 //! Add/Sub/Mul/Div, Neg, Sum), [`activation`] (Relu, Sigmoid, Tanh,
 //! LeakyRelu, PRelu, Clip, Softmax),
-//! [`nn`] (Conv, pooling, BatchNormalization), [`shape`] (Reshape and other
+//! [`nn`] (Conv, pooling, BatchNormalization), [`norm`]
+//! (LayerNormalization, InstanceNormalization, GroupNormalization,
+//! MeanVarianceNormalization, LpNormalization), [`shape`] (Reshape and other
 //! data movement), [`reduce`] (and ArgMax, ArgMin, TopK), [`consts`] (Constant and the shape-subgraph
 //! ops that are only folded), [`rnn`] (LSTM, GRU, RNN unrolled into the
 //! ops above).
@@ -18,6 +20,7 @@ pub mod consts;
 pub mod math;
 pub mod movement;
 pub mod nn;
+pub mod norm;
 pub mod quant;
 pub mod reduce;
 pub mod rnn;
@@ -61,6 +64,7 @@ pub fn registry() -> Registry {
     math::register(&mut r);
     activation::register(&mut r);
     nn::register(&mut r);
+    norm::register(&mut r);
     shape::register(&mut r);
     reduce::register(&mut r);
     consts::register(&mut r);

@@ -3,6 +3,7 @@
 
 pub mod clip;
 pub mod leaky_relu;
+pub mod log_softmax;
 pub mod masked;
 pub mod prelu;
 pub mod softmax;
@@ -16,6 +17,7 @@ use crate::loader::{Ctx, Val};
 
 /// Registers the family.
 pub fn register(r: &mut Registry) {
+    r.insert("LogSoftmax", log_softmax::log_softmax);
     r.insert("Relu", |c, n| unary(c, n, Op::Relu));
     for &(name, _) in table::PLAIN {
         r.insert(name, table::plain);

@@ -14,6 +14,7 @@ mod activation;
 mod elementwise;
 mod gather_dyn;
 mod linear;
+mod normalize;
 mod pool;
 mod reduce;
 mod select;
@@ -62,6 +63,16 @@ impl Walker<'_, '_> {
             QOp::GatherDyn { .. } => self.lay_gather_dyn(ni),
             QOp::Arg(a) => self.lay_arg(ni, a),
             QOp::TopK(t) => self.lay_top_k(ni, t),
+            QOp::Div {
+                num_shift,
+                den_shift,
+            } => self.lay_div(ni, num_shift, den_shift),
+            QOp::Standardize {
+                axes,
+                eps,
+                extra,
+                out_shift,
+            } => self.lay_standardize(ni, axes, eps, extra, out_shift),
         }
     }
 }

@@ -1,0 +1,70 @@
+//! LpNormalization.
+
+use zkml_core::{ops::TableFn, Op};
+
+use crate::error::OnnxError;
+use crate::loader::{Ctx, Val};
+use crate::ops::{norm_axis, NodeCtx};
+
+/// LpNormalization along `axis` (default −1): `x / ‖x‖_p`, `p ∈ {1, 2}`
+/// (default 2), as ReduceSum of Abs (p = 1) or the square root of a sum of
+/// squares (p = 2), then the exact run-time Div. A zero vector has no value
+/// (the executor refuses it; onnxruntime gives NaN).
+pub fn lp_norm(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
+    let x = n.input(0)?.clone();
+    let rank = ctx.shape(&x).len();
+    let raw = n.int("axis", -1)?;
+    let axis = norm_axis(raw, rank)
+        .ok_or_else(|| n.attr_err("axis", format!("axis {raw} out of range for rank {rank}")))?;
+    let p = n.int("p", 2)?;
+    let axes = vec![axis];
+    let norm = match p {
+        1 => {
+            let a = ctx.emit(n.at(), &n.sub("abs"), Op::Abs, &[x.clone()], &n.tmp("abs"))?;
+            ctx.emit(
+                n.at(),
+                &n.sub("l1"),
+                Op::ReduceSum {
+                    axes,
+                    keepdims: true,
+                },
+                &[a],
+                &n.tmp("l1"),
+            )?
+        }
+        2 => {
+            let sq = ctx.emit(
+                n.at(),
+                &n.sub("square"),
+                Op::Mul,
+                &[x.clone(), x.clone()],
+                &n.tmp("square"),
+            )?;
+            let s = ctx.emit(
+                n.at(),
+                &n.sub("sumsq"),
+                Op::ReduceSum {
+                    axes,
+                    keepdims: true,
+                },
+                &[sq],
+                &n.tmp("sumsq"),
+            )?;
+            ctx.emit(
+                n.at(),
+                &n.sub("l2"),
+                Op::Table(TableFn::Sqrt),
+                &[s],
+                &n.tmp("l2"),
+            )?
+        }
+        _ => return Err(n.attr_err("p", format!("p = {p}; only 1 and 2 are defined"))),
+    };
+    Ok(vec![ctx.emit(
+        n.at(),
+        &n.name,
+        Op::Div,
+        &[x, norm],
+        n.out(0),
+    )?])
+}
