@@ -5,11 +5,12 @@ use zkml_core::{ops::TableFn, Op};
 use crate::error::OnnxError;
 use crate::loader::{Ctx, Val};
 use crate::ops::{norm_axis, NodeCtx};
+use crate::tensor::Konst;
 
 /// LpNormalization along `axis` (default −1): `x / ‖x‖_p`, `p ∈ {1, 2}`
 /// (default 2), as ReduceSum of Abs (p = 1) or the square root of a sum of
 /// squares (p = 2), then the exact run-time Div. A zero vector has no value
-/// (the executor refuses it; onnxruntime gives NaN).
+/// (the integer executor refuses it; the float reference gives 0, as ONNX's).
 pub fn lp_norm(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
     let x = n.input(0)?.clone();
     let rank = ctx.shape(&x).len();
@@ -60,6 +61,20 @@ pub fn lp_norm(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
         }
         _ => return Err(n.attr_err("p", format!("p = {p}; only 1 and 2 are defined"))),
     };
+    // ONNX's reference maps a zero vector to 0 (x / max(‖x‖, tiny)); the
+    // integer executor refuses it (the tiny floor quantizes to 0, so the
+    // divisor stays 0: a division with no value).
+    let tiny = Val::konst(Konst::float(ndarray::ArrayD::from_elem(
+        ndarray::IxDyn(&[]),
+        f64::from(f32::MIN_POSITIVE),
+    )));
+    let norm = ctx.emit(
+        n.at(),
+        &n.sub("floor"),
+        Op::Max,
+        &[norm, tiny],
+        &n.tmp("norm"),
+    )?;
     Ok(vec![ctx.emit(
         n.at(),
         &n.name,
