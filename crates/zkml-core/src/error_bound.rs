@@ -26,8 +26,8 @@
 
 use crate::graph::Graph;
 use crate::ops::{
-    activation, arg, conv, divide, elementwise, gather, gather_dyn, matmul, normalize, pool,
-    reduce, select, shape, softmax, table, Op, QOp,
+    activation, arg, conv, divide, elementwise, gather, gather_dyn, hardmax, matmul, normalize,
+    pool, reduce, select, shape, softmax, table, Op, QOp,
 };
 use crate::quant::{QGraph, QNode, QValueKind};
 use crate::tensor::FTensor;
@@ -172,6 +172,7 @@ fn node_bound(op: &QOp, c: &BoundCtx) -> f64 {
         QOp::TopK(t) => arg::error_bound_top_k(t, c),
         QOp::Div { .. } => divide::error_bound_node(c),
         QOp::Standardize { axes, extra, .. } => normalize::error_bound_node(axes, *extra, c),
+        QOp::Hardmax { axis } => hardmax::error_bound(*axis, c),
     }
 }
 

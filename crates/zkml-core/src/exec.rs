@@ -4,7 +4,8 @@
 
 use crate::error::{Error, Result};
 use crate::ops::{
-    activation, divide, elementwise, matmul, normalize, reduce, select, shape, softmax, table, QOp,
+    activation, divide, elementwise, hardmax, matmul, normalize, reduce, select, shape, softmax,
+    table, QOp,
 };
 use crate::quant::{QGraph, QValueKind};
 use crate::rounding::{dequantize_value, quantize_value};
@@ -112,6 +113,7 @@ fn eval_qop_any_layout(op: &QOp, x: &[&ITensor]) -> ITensor {
             extra,
             out_shift,
         } => normalize::standardize_int(x[0], axes, *eps, *extra, *out_shift),
+        QOp::Hardmax { axis } => hardmax::hardmax(x[0], *axis),
     }
 }
 

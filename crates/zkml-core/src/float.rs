@@ -4,7 +4,7 @@
 use crate::error::{Error, Result};
 use crate::graph::{Graph, ValueKind};
 use crate::ops::{
-    activation, divide, elementwise, matmul, normalize, reduce, select, shape, softmax, Op,
+    activation, divide, elementwise, hardmax, matmul, normalize, reduce, select, shape, softmax, Op,
 };
 use crate::tensor::{numel, FTensor};
 
@@ -92,6 +92,7 @@ pub fn eval_op(op: &Op, x: &[&FTensor]) -> FTensor {
         Op::TopK(t) => t.eval(x[0], |i| i as f32),
         Op::Div => divide::div_f32(x[0], x[1]),
         Op::Standardize { axes, epsilon } => normalize::standardize_f32(x[0], axes, *epsilon),
+        Op::Hardmax { axis } => hardmax::hardmax(x[0], *axis),
     }
 }
 

@@ -26,8 +26,8 @@ use crate::error::{Error, Result};
 use crate::float::eval_float;
 use crate::graph::{Graph, Node, ValueKind};
 use crate::ops::{
-    activation, arg, conv, divide, elementwise, gather, gather_dyn, matmul, normalize, pool,
-    reduce, select, shape, softmax, table, Op, QOp,
+    activation, arg, conv, divide, elementwise, gather, gather_dyn, hardmax, matmul, normalize,
+    pool, reduce, select, shape, softmax, table, Op, QOp,
 };
 use crate::rounding::quantize_value;
 use crate::tensor::{FTensor, ITensor};
@@ -419,6 +419,7 @@ fn quantize_node(op: &Op, c: &mut QuantCtx) -> Result<(QOp, i32)> {
         Op::TopK(t) => arg::quantize_top_k(t, c),
         Op::Div => divide::quantize(c),
         Op::Standardize { axes, epsilon } => normalize::quantize(axes, *epsilon, c),
+        Op::Hardmax { axis } => hardmax::quantize(*axis, c),
     }
 }
 

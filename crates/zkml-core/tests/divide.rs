@@ -72,5 +72,8 @@ fn standardize_refuses_a_constant_lane_without_epsilon() {
     }
     let flat = vec![t(&[2, 4], &[1.0, 2.0, -3.0, 0.5, 2.0, 2.0, 2.0, 2.0])];
     let e = execute(&q, &flat).unwrap_err().to_string();
-    assert!(e.contains("starting at flat index 4 is constant and ε = 0"), "{e}");
+    assert!(
+        e.contains("starting at flat index 4 is constant and ε = 0"),
+        "{e}"
+    );
 }

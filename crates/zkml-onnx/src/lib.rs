@@ -34,7 +34,7 @@
 //! | family | ops |
 //! | --- | --- |
 //! | arithmetic | MatMul, Gemm, Add, Sub, Mul, Div, Neg, Sum, Pow (by a constant), Max, Min, Abs |
-//! | activations | Relu, LeakyRelu, PRelu, Clip, Softmax, LogSoftmax |
+//! | activations | Relu, LeakyRelu, PRelu, Clip, Softmax, LogSoftmax, Hardmax |
 //! | table functions (one IR op, `Op::Table`) | Sigmoid, Tanh, Exp, Log, Sqrt, Reciprocal, Erf, Gelu, Softplus, Softsign, Elu, Selu, Celu, Mish, HardSigmoid, HardSwish, Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh |
 //! | nn | Conv (1-D, 2-D; groups, dilations, `auto_pad`), MaxPool, AveragePool (1-D, 2-D), GlobalAveragePool, GlobalMaxPool, BatchNormalization (inference) |
 //! | data movement | Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat, Pad (constant mode), Expand, Identity, Dropout (inference); Slice (any steps), Gather (constant indices), Split, Tile as one index-map op (`Op::Gather`) |

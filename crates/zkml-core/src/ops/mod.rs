@@ -24,6 +24,7 @@ pub mod divide;
 pub mod elementwise;
 pub mod gather;
 pub mod gather_dyn;
+pub mod hardmax;
 pub mod matmul;
 pub mod normalize;
 pub mod pool;
@@ -158,6 +159,11 @@ pub enum Op {
         /// ε added to the variance.
         epsilon: f32,
     },
+    /// One-hot of the first maximum along an axis (ONNX Hardmax; see [`hardmax`]).
+    Hardmax {
+        /// Normalised axis.
+        axis: usize,
+    },
 }
 
 impl Op {
@@ -193,6 +199,7 @@ impl Op {
             Op::TopK(t) => t.name(),
             Op::Div => "Div",
             Op::Standardize { .. } => "MeanVarianceNormalization",
+            Op::Hardmax { .. } => "Hardmax",
         }
     }
 
@@ -294,6 +301,16 @@ impl Op {
                 {
                     return Err(format!(
                         "axes {axes:?} must be non-empty, within rank {} and not of size 0",
+                        inputs[0].len()
+                    ));
+                }
+                Ok(inputs[0].to_vec())
+            }
+            Op::Hardmax { axis } => {
+                arity(1..=1)?;
+                if *axis >= inputs[0].len() {
+                    return Err(format!(
+                        "axis {axis} out of range for rank {}",
                         inputs[0].len()
                     ));
                 }
@@ -476,6 +493,11 @@ pub enum QOp {
         /// `s_out + t`.
         out_shift: u32,
     },
+    /// One-hot of the first maximum along `axis`, at scale 0. See [`hardmax`].
+    Hardmax {
+        /// Axis.
+        axis: usize,
+    },
 }
 
 impl QOp {
@@ -511,6 +533,7 @@ impl QOp {
             QOp::TopK(t) => t.name(),
             QOp::Div { .. } => "Div",
             QOp::Standardize { .. } => "MeanVarianceNormalization",
+            QOp::Hardmax { .. } => "Hardmax",
         }
     }
 }

@@ -2,6 +2,7 @@
 //! functions (Sigmoid, Tanh, Exp, Log, Erf, Gelu, Elu, Sin, …: [`table`]).
 
 pub mod clip;
+pub mod hardmax;
 pub mod leaky_relu;
 pub mod log_softmax;
 pub mod masked;
@@ -18,6 +19,7 @@ use crate::loader::{Ctx, Val};
 /// Registers the family.
 pub fn register(r: &mut Registry) {
     r.insert("LogSoftmax", log_softmax::log_softmax);
+    r.insert("Hardmax", hardmax::hardmax);
     r.insert("Relu", |c, n| unary(c, n, Op::Relu));
     for &(name, _) in table::PLAIN {
         r.insert(name, table::plain);

@@ -13,6 +13,7 @@ use crate::gadgets::Wire;
 mod activation;
 mod elementwise;
 mod gather_dyn;
+mod hardmax;
 mod linear;
 mod normalize;
 mod pool;
@@ -73,6 +74,7 @@ impl Walker<'_, '_> {
                 extra,
                 out_shift,
             } => self.lay_standardize(ni, axes, eps, extra, out_shift),
+            QOp::Hardmax { axis } => self.lay_hardmax(ni, axis),
         }
     }
 }
