@@ -43,7 +43,7 @@ pub fn log_softmax(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
             axes: axes.clone(),
             keepdims: true,
         },
-        &[x.clone()],
+        std::slice::from_ref(&x),
         &n.tmp("max"),
     )?;
     let d = ctx.emit(n.at(), &n.sub("centre"), Op::Sub, &[x, m], &n.tmp("centre"))?;
@@ -51,7 +51,7 @@ pub fn log_softmax(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
         n.at(),
         &n.sub("exp"),
         Op::Table(TableFn::Exp),
-        &[d.clone()],
+        std::slice::from_ref(&d),
         &n.tmp("exp"),
     )?;
     let s = ctx.emit(

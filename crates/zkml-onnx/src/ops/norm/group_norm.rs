@@ -26,7 +26,7 @@ pub fn group_norm(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
         .ok_or_else(|| n.attr_err("num_groups", "is required"))?;
     let g = usize::try_from(g)
         .ok()
-        .filter(|&g| g >= 1 && c % g == 0)
+        .filter(|&g| g >= 1 && c.is_multiple_of(g))
         .ok_or_else(|| n.attr_err("num_groups", format!("{g} must divide the {c} channels")))?;
     let eps = epsilon(n)?;
     let rest: usize = shape[2..].iter().product();

@@ -36,7 +36,13 @@ pub fn layer_norm(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
         } else {
             n.tmp("mean")
         };
-        let m = ctx.emit(n.at(), &n.sub("mean"), mean.clone(), &[x.clone()], &m_name)?;
+        let m = ctx.emit(
+            n.at(),
+            &n.sub("mean"),
+            mean.clone(),
+            std::slice::from_ref(&x),
+            &m_name,
+        )?;
         outs.push(m.clone());
         if want_inv {
             let d = ctx.emit(n.at(), &n.sub("centre"), Op::Sub, &[x, m], &n.tmp("centre"))?;

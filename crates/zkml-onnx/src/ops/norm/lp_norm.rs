@@ -21,7 +21,13 @@ pub fn lp_norm(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
     let axes = vec![axis];
     let norm = match p {
         1 => {
-            let a = ctx.emit(n.at(), &n.sub("abs"), Op::Abs, &[x.clone()], &n.tmp("abs"))?;
+            let a = ctx.emit(
+                n.at(),
+                &n.sub("abs"),
+                Op::Abs,
+                std::slice::from_ref(&x),
+                &n.tmp("abs"),
+            )?;
             ctx.emit(
                 n.at(),
                 &n.sub("l1"),

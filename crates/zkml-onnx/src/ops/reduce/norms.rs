@@ -72,7 +72,7 @@ pub fn reduce_norm(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
                     axes: axes.clone(),
                     keepdims: true,
                 },
-                &[x.clone()],
+                std::slice::from_ref(&x),
                 &n.tmp("max"),
             )?;
             let d = ctx.emit(
