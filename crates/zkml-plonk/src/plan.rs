@@ -252,6 +252,7 @@ fn pass(q: &QGraph, vis: &Visibility, n: usize, t: u32, freivalds: bool) -> Resu
         tables: vec![],
         freivalds,
         poseidon: has_committed(vis),
+        dyn_lookup: crate::circuit::has_dyn_gather(q),
     };
     let mut b = Builder::new(&mut sink, shape, true);
     let laid = lay_out(&mut b, q, None, vis)?;
@@ -431,6 +432,7 @@ pub fn plan_with(
                 tables: pt.tables.clone(),
                 freivalds: pn.checked > 0,
                 poseidon: has_committed(vis),
+                dyn_lookup: crate::circuit::has_dyn_gather(q),
             };
             let facts = cs_facts(&shape);
             let need = rows_needed(pn.rows, shape.table_rows(), pn.num_public, facts.blinding)

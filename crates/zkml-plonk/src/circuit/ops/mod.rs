@@ -61,7 +61,7 @@ impl Walker<'_, '_> {
                 exp_scale,
                 out_scale,
             } => self.lay_softmax(ni, axis, in_scale, exp_scale, out_scale),
-            QOp::GatherDyn { .. } => self.lay_gather_dyn(ni),
+            QOp::GatherDyn { map, idx_scale } => self.lay_gather_dyn(ni, map, idx_scale),
             QOp::Arg(a) => self.lay_arg(ni, a),
             QOp::TopK(t) => self.lay_top_k(ni, t),
             QOp::Div {
