@@ -8,7 +8,8 @@ Models: the ONNX benchmark models written by SHARED/bench/make_models.py (mlp,
 lenet, cifar_cnn), the bundled examples/mnist_cnn, and the earlier zkml's
 MNIST msgpack model (SHARED/anchors/zkml-examples/mnist). zkml runs as
 `zkml time MODEL INPUT --json` (every step: load, quantize, setup, prove,
-verify). EZKL runs through SHARED/bench/ezkl_run.py when PY can `import
+verify), once per backend: plonk (halo2/KZG) and sumcheck (zero-knowledge
+sumcheck/GKR with Hyrax commitments, transparent). EZKL runs through SHARED/bench/ezkl_run.py when PY can `import
 ezkl` (e.g. a venv with `pip install ezkl onnx numpy`). Peak RSS is each
 process's own maximum resident set (wait4). Medians over --repeat runs.
 """
@@ -109,6 +110,8 @@ def main():
     ap.add_argument("--ezkl-models", nargs="*", default=["mlp", "lenet", "cifar_cnn"],
                     help="models to run EZKL on (cifar_cnn needs k=22: ~30 GB·min of SRS and setup)")
     ap.add_argument("--ezkl-repeat", type=int, default=1, help="EZKL runs per model (minutes each)")
+    ap.add_argument("--no-sumcheck", action="store_true",
+                    help="skip the sumcheck backend's rows")
     ap.add_argument("--no-mac-baseline", action="store_true",
                     help="skip the extra zkml run per model with --no-matrix-check (multiply-accumulate rows only)")
     args = ap.parse_args()
@@ -143,11 +146,15 @@ def main():
         mac = None
         if not args.no_mac_baseline:
             mac = zkml_time(zkml, model, inp, ["--input", "private", "--no-matrix-check"], args.repeat)
+        sc = None
+        if not args.no_sumcheck:
+            print(f"zkml sumcheck: {name}", file=sys.stderr)
+            sc = zkml_time(zkml, model, inp, ["--input", "private", "--backend", "sumcheck"], args.repeat)
         e = None
         if has_ezkl and onnx_dir and name in args.ezkl_models:
             print(f"ezkl: {name}", file=sys.stderr)
             e = ezkl_time(args.ezkl_python, runner, onnx_dir, args.ezkl_repeat)
-        results.append({"name": name, "zkml": z, "zkml_mac": mac, "ezkl": e})
+        results.append({"name": name, "zkml": z, "zkml_mac": mac, "zkml_sumcheck": sc, "ezkl": e})
     load_after = os.getloadavg()
     os.makedirs(os.path.join(ROOT, "target", "bench"), exist_ok=True)
     with open(os.path.join(ROOT, "target", "bench", "results.json"), "w") as f:
@@ -162,7 +169,9 @@ def main():
         "Same statement for both: input private, weights fixed (constants bound by the verifying key), output public."
         " zkml: halo2-axiom, KZG on BN254, SHPLONK. EZKL 23: `ezkl_run.py --params fixed` (`--target resources`).",
         "Peak RSS is the whole process's maximum resident set. Setup excludes SRS generation for both."
-        " \"zkml\" uses the randomized matrix check where the planner finds it saves rows; \"MAC rows only\" is `--no-matrix-check`.",
+        " \"zkml\" uses the randomized matrix check where the planner finds it saves rows; \"MAC rows only\" is `--no-matrix-check`."
+        " \"zkml sumcheck\" is `--backend sumcheck` (zero-knowledge sumcheck/GKR, Hyrax commitments on BN254, no trusted setup;"
+        " k = log2 of its widest table, no columns; its setup derives generators and needs no SRS).",
         "",
         "| model | system | k | columns | setup s | prove s | verify ms | peak RSS MiB | proof bytes | accuracy vs float | prove ratio (EZKL / zkml) |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
@@ -172,6 +181,8 @@ def main():
         rows = [("zkml", z)]
         if r.get("zkml_mac"):
             rows.append(("zkml, MAC rows only", r["zkml_mac"]))
+        if r.get("zkml_sumcheck"):
+            rows.append(("zkml sumcheck", r["zkml_sumcheck"]))
         for system, z in rows:
             if "error" in z:
                 lines.append(f"| {r['name']} | {system} | error: {z['error']} |||||||||")
@@ -181,7 +192,7 @@ def main():
             ratio = ""
             if e and "error" not in e and s.get("prove"):
                 ratio = f"{e['seconds']['prove'] / s['prove']:.1f}×"
-            lines.append(f"| {r['name']} | {system} | {z.get('k')} | {z.get('columns')} | {fmt(s.get('setup'))} | {fmt(s.get('prove'))} "
+            lines.append(f"| {r['name']} | {system} | {z.get('k')} | {z.get('columns') or '–'} | {fmt(s.get('setup'))} | {fmt(s.get('prove'))} "
                          f"| {fmt(1000 * s['verify'] if s.get('verify') is not None else None, 1)} | {fmt(z.get('peak_rss_mib'), 0)} "
                          f"| {z.get('proof_bytes')} | {acc} | {ratio} |")
         if e:

@@ -77,6 +77,23 @@ pub struct Settings {
     pub outputs: Vec<TensorInfo>,
     /// Where the SRS (plonk) or generators (sumcheck) came from.
     pub srs: String,
+    /// A segmented setup (plonk): one key pair per segment in `segments/`
+    /// (`model_hash` is then the chain's, `k` the largest segment's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segments: Option<SegmentsInfo>,
+}
+
+/// How a segmented setup splits the model (`zkml_core::segment`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentsInfo {
+    /// Number of segments.
+    pub count: usize,
+    /// Node indices where segments start.
+    pub cuts: Vec<usize>,
+    /// `k` of each segment.
+    pub k: Vec<u32>,
+    /// Model hash of each segment's keys (hex).
+    pub model_hashes: Vec<String>,
 }
 
 /// `model.json`.
@@ -251,6 +268,11 @@ pub struct OpeningFile {
     /// Model outputs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<GroupOpening>,
+    /// The secret seed of segment boundary blindings
+    /// (`zkml_plonk::segment::boundary_blinding`): every worker proving
+    /// segments of one chain needs the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment_seed: Option<zkml_core::backend::FieldBytes>,
 }
 
 impl OpeningFile {
@@ -269,6 +291,7 @@ impl OpeningFile {
             weights,
             input,
             output,
+            segment_seed: None,
         }
     }
 

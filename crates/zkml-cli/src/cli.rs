@@ -88,6 +88,11 @@ pub enum Command {
     ///
     /// Example: zkml plan examples/mnist_cnn/model.onnx --calibration examples/mnist_cnn/calibration.json
     Plan(PlanArgs),
+    /// Gather segment proofs (`zkml prove --segment I`, from any machines)
+    /// into one bundle that `zkml verify` checks.
+    ///
+    /// Example: zkml bundle setup/ segment-*.bin -o proof.bundle
+    Bundle(BundleArgs),
 }
 
 /// Who sees a tensor group.
@@ -223,6 +228,51 @@ pub struct SetupArgs {
     /// Visibility and SRS.
     #[command(flatten)]
     pub proof: ProofArgs,
+    /// Split the model into segments of 2^K rows, one key pair and proof each
+    /// (plonk; see docs/segments.md). Default: one circuit, unless it would
+    /// not fit --max-memory, then the largest K whose segments fit.
+    #[arg(long, value_name = "K")]
+    pub segment_k: Option<u32>,
+    /// Split the model into segments before these node indices (the rows of
+    /// `zkml plan`, counted from 0), each planned at its own k.
+    #[arg(long, value_name = "I,J,…", value_delimiter = ',')]
+    pub segment_cuts: Vec<usize>,
+    /// Memory budget of one proof (bytes, or with K/M/G suffix; default: this
+    /// machine's physical memory): a plan over it is refused, or segmented.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_memory: Option<u64>,
+}
+
+/// A byte size: digits, optionally followed by K, M, G or T (powers of 1024).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (num, mul) = match t.chars().last().map(|c| c.to_ascii_uppercase()) {
+        Some('K') => (&t[..t.len() - 1], 1u64 << 10),
+        Some('M') => (&t[..t.len() - 1], 1 << 20),
+        Some('G') => (&t[..t.len() - 1], 1 << 30),
+        Some('T') => (&t[..t.len() - 1], 1 << 40),
+        _ => (t, 1),
+    };
+    let v: f64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (e.g. 16G, 512M, 1000000)"))?;
+    if !(v.is_finite() && v > 0.0) {
+        return Err(format!("`{s}` is not a positive size"));
+    }
+    Ok((v * mul as f64) as u64)
+}
+
+/// `zkml bundle`.
+#[derive(Debug, Args)]
+pub struct BundleArgs {
+    /// A segmented directory written by `zkml setup`.
+    pub dir: PathBuf,
+    /// Segment proofs written by `zkml prove --segment I` (any order).
+    #[arg(required = true)]
+    pub proofs: Vec<PathBuf>,
+    /// Where to write the bundle.
+    #[arg(short, long, value_name = "FILE", default_value = "proof.bundle")]
+    pub output: PathBuf,
 }
 
 /// `zkml prove`.
@@ -249,6 +299,14 @@ pub struct ProveArgs {
     /// SRS.
     #[command(flatten)]
     pub srs: SrsArgs,
+    /// Segmented setups: prove segment I alone (0-based) and write its proof
+    /// to PROOF (gather them with `zkml bundle`); needs --opening with the
+    /// prover's segment seed (`zkml commit DIR -o FILE`).
+    #[arg(long, value_name = "I")]
+    pub segment: Option<usize>,
+    /// Segmented setups: prove up to N segments at once.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub jobs: usize,
 }
 
 /// `zkml commit`.

@@ -295,3 +295,41 @@ fn sumcheck_plan_and_time() {
         text(&o)
     );
 }
+
+/// setup/prove/verify with `--backend sumcheck` and a private input on every
+/// benchmark model of ../shared/bench (mlp, lenet, cifar_cnn with MaxPool).
+#[test]
+fn sumcheck_benchmark_models_setup_prove_verify() {
+    let Some(tmp) = common::bench_models() else {
+        return;
+    };
+    for name in ["mlp", "lenet", "cifar_cnn"] {
+        let d = tmp.path().join(name);
+        let (model, input) = (d.join("model.onnx"), d.join("input.json"));
+        let (model, input) = (model.to_str().unwrap(), input.to_str().unwrap());
+        let dir = tmp.path().join(format!("{name}.sumcheck"));
+        let proof = tmp.path().join(format!("{name}.proof.json"));
+        let (dir, proof) = (dir.to_str().unwrap(), proof.to_str().unwrap());
+        let o = zkml(&[
+            "setup",
+            model,
+            "--calibration",
+            input,
+            "--backend",
+            "sumcheck",
+            "--input",
+            "private",
+            "-o",
+            dir,
+        ]);
+        assert!(o.status.success(), "{name} setup: {}", text(&o));
+        let o = zkml(&["prove", dir, input, "-o", proof]);
+        assert!(o.status.success(), "{name} prove: {}", text(&o));
+        let o = zkml(&["verify", dir, proof]);
+        assert!(
+            o.status.success() && text(&o).contains("VALID"),
+            "{name} verify: {}",
+            text(&o)
+        );
+    }
+}

@@ -102,4 +102,15 @@ pub enum Error {
     /// Cuts that do not split the graph into valid segments ([`crate::segment`]).
     #[error("cannot segment the model: {0}")]
     Segment(String),
+    /// An integer op with no value on this input (a zero divisor, a
+    /// zero-variance lane without ε).
+    #[error("node `{node}` ({op}): {reason}")]
+    NoValue {
+        /// The node.
+        node: String,
+        /// The op.
+        op: &'static str,
+        /// What has no value, where, and the fix.
+        reason: String,
+    },
 }

@@ -26,8 +26,8 @@
 
 use crate::graph::Graph;
 use crate::ops::{
-    activation, arg, conv, elementwise, gather, gather_dyn, logic, matmul, pool, reduce, round,
-    select, shape, softmax, table, Op, QOp,
+    activation, arg, conv, divide, elementwise, gather, gather_dyn, hardmax, logic, matmul,
+    normalize, pool, reduce, round, select, shape, softmax, table, Op, QOp,
 };
 use crate::quant::{QGraph, QNode, QValueKind};
 use crate::tensor::FTensor;
@@ -176,6 +176,9 @@ fn node_bound(op: &QOp, c: &BoundCtx) -> f64 {
         QOp::Round { mode, .. } => round::error_bound_round(*mode, c),
         QOp::Sign => round::error_bound_sign(c),
         QOp::Mod { fmod } => round::error_bound_mod(*fmod, c),
+        QOp::Div { .. } => divide::error_bound_node(c),
+        QOp::Standardize { axes, extra, .. } => normalize::error_bound_node(axes, *extra, c),
+        QOp::Hardmax { axis } => hardmax::error_bound(*axis, c),
     }
 }
 

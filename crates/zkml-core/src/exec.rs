@@ -4,7 +4,8 @@
 
 use crate::error::{Error, Result};
 use crate::ops::{
-    activation, elementwise, logic, matmul, reduce, round, select, shape, softmax, table, QOp,
+    activation, divide, elementwise, hardmax, logic, matmul, normalize, reduce, round, select,
+    shape, softmax, table, QOp,
 };
 use crate::quant::{QGraph, QValueKind};
 use crate::rounding::{dequantize_value, quantize_value};
@@ -110,6 +111,17 @@ fn eval_qop_any_layout(op: &QOp, x: &[&ITensor]) -> ITensor {
         QOp::Mod { fmod } => {
             elementwise::zip_broadcast(x[0], x[1], |q, d| round::mod_int(q, d, *fmod))
         }
+        QOp::Div {
+            num_shift,
+            den_shift,
+        } => divide::div_int(x[0], x[1], *num_shift, *den_shift),
+        QOp::Standardize {
+            axes,
+            eps,
+            extra,
+            out_shift,
+        } => normalize::standardize_int(x[0], axes, *eps, *extra, *out_shift),
+        QOp::Hardmax { axis } => hardmax::hardmax(x[0], *axis),
     }
 }
 
@@ -130,6 +142,40 @@ fn check_range(q: &QGraph, id: usize, t: &ITensor, node: &str, op: &'static str)
         });
     }
     Ok(())
+}
+
+/// Refuses the inputs on which an op has no value (a zero divisor, a
+/// zero-variance lane with ε = 0), naming the tensor and the element.
+fn no_value(q: &QGraph, ni: usize, args: &[&ITensor]) -> Result<()> {
+    let node = &q.nodes[ni];
+    let name = |k: usize| q.values[node.inputs[k]].name.clone();
+    let reason = match &node.op {
+        QOp::Div { .. } => divide::first_zero(args[1]).map(|i| {
+            format!(
+                "the divisor `{}` is 0 at flat index {i}: the quotient has no value (make the \
+                 divisor nonzero, e.g. add a small constant before the Div)",
+                name(1)
+            )
+        }),
+        QOp::Standardize {
+            axes, eps, extra, ..
+        } => normalize::zero_lane(args[0], axes, *eps, *extra).map(|i| {
+            format!(
+                "the lane of `{}` starting at flat index {i} is constant and ε = 0: its \
+                 standard deviation is 0 (give the normalization a positive epsilon)",
+                name(0)
+            )
+        }),
+        _ => None,
+    };
+    match reason {
+        Some(reason) => Err(Error::NoValue {
+            node: node.name.clone(),
+            op: node.op.name(),
+            reason,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Quantizes float inputs at the model's input scales.
@@ -222,6 +268,7 @@ pub fn execute_int(q: &QGraph, inputs: Vec<ITensor>) -> Result<Trace> {
                 reason,
             })?;
         }
+        no_value(q, ni, &args)?;
         let out = eval_qop(&node.op, &args);
         // Every op returns row-major layout (memory order = logical order):
         // backends lay cells out in memory order, so a column-major result

@@ -4,7 +4,8 @@
 use crate::error::{Error, Result};
 use crate::graph::{Graph, ValueKind};
 use crate::ops::{
-    activation, elementwise, logic, matmul, reduce, round, select, shape, softmax, Op,
+    activation, divide, elementwise, hardmax, logic, matmul, normalize, reduce, round, select,
+    shape, softmax, Op,
 };
 use crate::tensor::{numel, FTensor};
 
@@ -98,6 +99,9 @@ pub fn eval_op(op: &Op, x: &[&FTensor]) -> FTensor {
         Op::Mod { fmod } => {
             elementwise::zip_broadcast(x[0], x[1], |v, d| round::mod_f32(v, d, *fmod))
         }
+        Op::Div => divide::div_f32(x[0], x[1]),
+        Op::Standardize { axes, epsilon } => normalize::standardize_f32(x[0], axes, *epsilon),
+        Op::Hardmax { axis } => hardmax::hardmax(x[0], *axis),
     }
 }
 

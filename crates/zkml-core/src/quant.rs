@@ -26,8 +26,8 @@ use crate::error::{Error, Result};
 use crate::float::eval_float;
 use crate::graph::{Graph, Node, ValueKind};
 use crate::ops::{
-    activation, arg, conv, elementwise, gather, gather_dyn, logic, matmul, pool, reduce, round,
-    select, shape, softmax, table, Op, QOp,
+    activation, arg, conv, divide, elementwise, gather, gather_dyn, hardmax, logic, matmul,
+    normalize, pool, reduce, round, select, shape, softmax, table, Op, QOp,
 };
 use crate::rounding::quantize_value;
 use crate::tensor::{FTensor, ITensor};
@@ -423,6 +423,9 @@ fn quantize_node(op: &Op, c: &mut QuantCtx) -> Result<(QOp, i32)> {
         Op::Round(mode) => round::quantize_round(*mode, c),
         Op::Sign => round::quantize_sign(c),
         Op::Mod { fmod } => round::quantize_mod(*fmod, c),
+        Op::Div => divide::quantize(c),
+        Op::Standardize { axes, epsilon } => normalize::quantize(axes, *epsilon, c),
+        Op::Hardmax { axis } => hardmax::quantize(*axis, c),
     }
 }
 

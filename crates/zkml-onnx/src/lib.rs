@@ -16,10 +16,13 @@
 //!   Unsqueeze / ReduceSum / ReduceMean axes) are read from wherever the opset
 //!   puts them, and must be constant.
 //! * Ops are normalised into the IR op set: Gemm → MatMul (+ Mul, Add),
-//!   Div by a constant → Mul by its reciprocal, Flatten / Squeeze /
+//!   Div by a constant → Mul by its reciprocal (by a run-time tensor the
+//!   exact `Op::Div`), Flatten / Squeeze /
 //!   Unsqueeze → Reshape, Identity / Dropout disappear, GlobalAveragePool →
 //!   ReduceMean, BatchNormalization → Mul + Add folded into the preceding
-//!   Conv or MatMul where that output has no other consumer.
+//!   Conv or MatMul where that output has no other consumer; LayerNorm
+//!   spelled out (ReduceMean, Sub, Pow 2, ReduceMean, Add ε, Sqrt, Div) →
+//!   one exact `Op::Standardize` (`fuse_norm`).
 //! * Any node whose inputs are all constant is evaluated at load time, and
 //!   `Shape` reads static shapes, so exporters' shape subgraphs fold away.
 //! * Unsupported op types anywhere in the model are reported together in one
@@ -30,13 +33,14 @@
 //!
 //! | family | ops |
 //! | --- | --- |
-//! | arithmetic | MatMul, Gemm, Add, Sub, Mul, Div (by a constant), Neg, Sum, Pow (by a constant), Max, Min, Abs, Floor, Ceil, Round, Sign, Mod (by a constant) |
+//! | arithmetic | MatMul, Gemm, Add, Sub, Mul, Div, Neg, Sum, Pow (by a constant), Max, Min, Abs, Floor, Ceil, Round, Sign, Mod (by a constant) |
 //! | comparison and logic | Less, Greater, LessOrEqual, GreaterOrEqual, Equal, Not, And, Or, Xor, Where |
-//! | activations | Relu, LeakyRelu, PRelu, Clip, Softmax |
+//! | activations | Relu, LeakyRelu, PRelu, Clip, Softmax, LogSoftmax, Hardmax |
 //! | table functions (one IR op, `Op::Table`) | Sigmoid, Tanh, Exp, Log, Sqrt, Reciprocal, Erf, Gelu, Softplus, Softsign, Elu, Selu, Celu, Mish, HardSigmoid, HardSwish, Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh |
 //! | nn | Conv (1-D, 2-D; groups, dilations, `auto_pad`), MaxPool, AveragePool (1-D, 2-D), GlobalAveragePool, GlobalMaxPool, BatchNormalization (inference) |
 //! | data movement | Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat, Pad (constant mode), Expand, Identity, Dropout (inference); Slice (any steps), Gather (constant indices), Split, Tile as one index-map op (`Op::Gather`) |
-//! | reductions and selections | ReduceMean, ReduceSum, ReduceMax, ReduceMin, ArgMax, ArgMin (`select_last_index`), TopK (constant `k`; values and indices as two IR nodes) |
+//! | reductions and selections | ReduceMean, ReduceSum, ReduceMax, ReduceMin, ReduceL1, ReduceL2, ReduceSumSquare, ReduceLogSumExp, ArgMax, ArgMin (`select_last_index`), TopK (constant `k`; values and indices as two IR nodes) |
+//! | normalization (`Op::Standardize` + Mul + Add; Lp: `Op::Div`) | LayerNormalization, InstanceNormalization, GroupNormalization, MeanVarianceNormalization, LpNormalization |
 //! | recurrent (unrolled into the ops above) | LSTM, GRU, RNN |
 //! | load-time only | Constant, Shape, Size, Cast and CastLike (to float on run-time values), and on constant inputs: Range, ConstantOfShape |
 //!
@@ -51,6 +55,7 @@
 
 pub mod error;
 mod fold;
+mod fuse_norm;
 mod input_shapes;
 mod int_values;
 mod loader;
@@ -350,6 +355,7 @@ fn load(bytes: &[u8], base: Option<&Path>, opts: &LoadOptions) -> Result<Graph, 
         ctx.graph.add_output(id);
     }
     let mut graph = ctx.graph;
+    fuse_norm::fuse_layer_norm(&mut graph);
     fold::fold_affine(&mut graph);
     graph.prune();
     Ok(graph)

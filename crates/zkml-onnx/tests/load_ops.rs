@@ -200,7 +200,7 @@ fn softmax_axis_defaults_follow_the_opset() {
 }
 
 #[test]
-fn div_by_constant_becomes_mul_and_by_runtime_value_a_reciprocal_table() {
+fn div_by_constant_becomes_mul_and_by_runtime_value_an_exact_div() {
     let ok = model(
         13,
         vec![node("Div", &["x", "d"], &["y"], vec![])],
@@ -219,7 +219,7 @@ fn div_by_constant_becomes_mul_and_by_runtime_value_a_reciprocal_table() {
         &["y"],
     );
     let g = load_model_bytes(&bad).unwrap();
-    assert_eq!(ops(&g), ["Reciprocal", "Mul"]);
+    assert_eq!(ops(&g), ["Div"]);
     assert_eq!(run(&g, &[2.0, -0.5]), [1.0, 1.0]);
 }
 
@@ -293,7 +293,7 @@ fn squeeze_unsqueeze_axes_from_attributes_and_inputs() {
 }
 
 #[test]
-fn pad_from_attributes_and_inputs_constant_mode_only() {
+fn pad_from_attributes_and_inputs_and_its_modes() {
     let old = model(
         2,
         vec![node(
@@ -339,7 +339,22 @@ fn pad_from_attributes_and_inputs_constant_mode_only() {
         vec![value_info("x", &[1, 2])],
         &["y"],
     );
-    let err = load_model_bytes(&reflect).unwrap_err();
+    // Reflect (like edge and wrap) is an index map: [a, b] -> [b, a, b, a].
+    let g = load_model_bytes(&reflect).unwrap();
+    assert_eq!(run(&g, &[1.0, 2.0]), [2.0, 1.0, 2.0, 1.0]);
+    let bad = model(
+        13,
+        vec![node(
+            "Pad",
+            &["x", "p"],
+            &["y"],
+            vec![attr_s("mode", "mirror")],
+        )],
+        vec![tensor_i64("p", &[4], &[0, 1, 0, 1])],
+        vec![value_info("x", &[1, 2])],
+        &["y"],
+    );
+    let err = load_model_bytes(&bad).unwrap_err();
     assert!(
         matches!(&err, OnnxError::Attribute { node, attribute, .. } if node == "Pad:y" && attribute == "mode"),
         "{err}"

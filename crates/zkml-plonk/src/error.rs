@@ -98,6 +98,23 @@ pub enum PlonkError {
     /// I/O.
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),
+    /// A plan whose estimated peak memory is over the budget.
+    #[error(
+        "the circuit (k = {k}) needs about {estimate} of memory, more than the {budget} allowed \
+         (--max-memory, default: this machine's physical memory); split the model into segments \
+         of a smaller k (`zkml setup --segment-k K`) or raise --max-memory"
+    )]
+    OverMemory {
+        /// The plan's `k`.
+        k: u32,
+        /// The estimate, for people.
+        estimate: String,
+        /// The budget, for people.
+        budget: String,
+    },
+    /// Segmenting a model, or a chain of segment keys that does not fit.
+    #[error("segments: {0}")]
+    Segment(String),
 }
 
 /// Result alias.

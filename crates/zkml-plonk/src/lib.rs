@@ -12,6 +12,8 @@
 //! * [`plan`](mod@plan): chooses the MAC width, range-limb width, range cells per row and
 //!   `k` from row counts and a cost model fitted to measured proving times;
 //!   [`Plan`] prints rows per layer.
+//! * [`segment`](mod@segment): models split into segments, one circuit and
+//!   proof each, chained by committed boundary tensors.
 //! * [`srs`]: a local, **insecure** KZG setup for development, cached per `k`,
 //!   or a ceremony file in halo2's raw format.
 //! * [`backend`]: [`PlonkBackend`], the `zkml_core::backend::Backend`
@@ -42,6 +44,7 @@ pub mod cpu;
 pub mod error;
 pub mod gadgets;
 pub mod plan;
+pub mod segment;
 pub mod srs;
 
 pub use backend::{

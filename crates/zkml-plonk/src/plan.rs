@@ -40,6 +40,59 @@ pub const SECONDS_PER_CELL: f64 = 3.4e-6;
 /// stands for proof size and verification time.
 pub const SECONDS_PER_POLY: f64 = 1e-2;
 
+/// Process memory besides the polynomials (binary, model, trace, buffers).
+pub const BASE_MEMORY_BYTES: u64 = 128 << 20;
+
+/// Allowance for allocator slack and transient copies over the polynomial
+/// count below. Not yet fitted: chosen by hand so that the estimate is of
+/// the order of the peak RSS in `BENCHMARKS.md` (cifar_cnn at k = 17, the
+/// committed MLP at k = 18); measure and refit before relying on it.
+pub const MEMORY_SLACK: f64 = 1.4;
+
+/// Estimated peak memory (bytes) of keygen or proving a circuit of `2^k`
+/// rows: every polynomial is `2^k` field elements of 32 bytes, and halo2
+/// holds at once (halo2-axiom 0.5: the proving key, the witness, one part of
+/// the extended domain at a time, and the quotient over the whole extended
+/// domain):
+///
+/// * per fixed column: Lagrange and coefficient forms in the key, and its
+///   extended part (3); the same per permutation column (3);
+/// * per advice column: Lagrange and coefficient forms, extended part (3);
+/// * per lookup: permuted input and table and the product, each in two forms,
+///   the compressed input and table, and their extended parts (11);
+/// * the quotient over the extended domain (`2^⌈log2(degree − 1)⌉`), the SRS
+///   (`[s^i]G1` in monomial and Lagrange form: 4) and `l_0`, `l_last`,
+///   `l_active` (3);
+///
+/// times [`MEMORY_SLACK`], plus [`BASE_MEMORY_BYTES`].
+pub fn estimate_memory(
+    k: u32,
+    advice: usize,
+    fixed: usize,
+    perm_cols: usize,
+    lookups: usize,
+    degree: usize,
+) -> u64 {
+    let ext = degree.saturating_sub(1).max(1).next_power_of_two();
+    let polys = 3 * advice + 3 * fixed + 3 * perm_cols + 11 * lookups + ext + 4 + 3;
+    let bytes = (1u64 << k) as f64 * 32.0 * polys as f64 * MEMORY_SLACK;
+    BASE_MEMORY_BYTES + bytes as u64
+}
+
+/// Physical memory of this machine in bytes (`MemTotal` of `/proc/meminfo`),
+/// if known.
+pub fn physical_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// `bytes` as GiB with one decimal, for messages.
+pub fn gib(bytes: u64) -> String {
+    format!("{:.1} GiB", bytes as f64 / (1u64 << 30) as f64)
+}
+
 fn estimate(committed: usize, k: u32) -> f64 {
     committed as f64 * ((1u64 << k) as f64 * SECONDS_PER_CELL + SECONDS_PER_POLY)
 }
@@ -96,9 +149,26 @@ pub struct Plan {
     pub est_prove_s: f64,
     /// Proof size in bytes (exact: it depends only on the constraint system).
     pub proof_bytes: usize,
+    /// Estimated peak memory of `setup` or `prove` with this plan, in bytes
+    /// ([`estimate_memory`]).
+    pub est_peak_bytes: u64,
 }
 
 impl Plan {
+    /// Refuses a plan whose estimated peak memory ([`Self::est_peak_bytes`])
+    /// is over `max_bytes`, before any key or proof work starts, with the
+    /// estimate and the way out (segments of a smaller `k`).
+    pub fn check_memory(&self, max_bytes: u64) -> Result<()> {
+        if self.est_peak_bytes > max_bytes {
+            return Err(PlonkError::OverMemory {
+                k: self.k,
+                estimate: gib(self.est_peak_bytes),
+                budget: gib(max_bytes),
+            });
+        }
+        Ok(())
+    }
+
     /// Checks that the gadget rows, the tables and the instance column fit in
     /// the usable rows at this plan's `k` (module doc, *Rows*): a plan that
     /// does not is refused before halo2's keygen, which would panic on it.
@@ -136,8 +206,11 @@ impl fmt::Display for Plan {
         )?;
         writeln!(
             f,
-            "public values: {}; proof {} bytes; estimated prove ≈ {:.1} s (2 cores)",
-            self.num_public, self.proof_bytes, self.est_prove_s
+            "public values: {}; proof {} bytes; estimated prove ≈ {:.1} s (2 cores), peak memory ≈ {}",
+            self.num_public,
+            self.proof_bytes,
+            self.est_prove_s,
+            gib(self.est_peak_bytes)
         )?;
         if self.shape.freivalds {
             let n = self.layers.iter().filter(|l| l.checked).count();
@@ -179,6 +252,7 @@ fn pass(q: &QGraph, vis: &Visibility, n: usize, t: u32, freivalds: bool) -> Resu
         tables: vec![],
         freivalds,
         poseidon: has_committed(vis),
+        dyn_lookup: crate::circuit::has_dyn_gather(q),
     };
     let mut b = Builder::new(&mut sink, shape, true);
     let laid = lay_out(&mut b, q, None, vis)?;
@@ -195,6 +269,17 @@ fn pass(q: &QGraph, vis: &Visibility, n: usize, t: u32, freivalds: bool) -> Resu
     })
 }
 
+/// MAC width and limb width of the layout pass [`node_rows`] estimates with.
+pub const ESTIMATE_N: usize = 16;
+
+/// Rows per node of `q` under `vis` at a middling shape (MAC width
+/// [`ESTIMATE_N`], 8-bit limbs): what the segment cut chooser
+/// (`zkml_core::segment::choose_cuts`) budgets with. A node fused into the
+/// one before it has 0 rows (its rows are on that node).
+pub fn node_rows(q: &QGraph, vis: &Visibility) -> Result<Vec<usize>> {
+    Ok(pass(q, vis, ESTIMATE_N, 8, true)?.node_rows)
+}
+
 /// What the planner reads off halo2's own constraint system for a shape.
 struct CsFacts {
     /// `blinding_factors + 1`: the rows at the bottom halo2 does not let us use.
@@ -205,6 +290,7 @@ struct CsFacts {
     fixed: usize,
     lookups: usize,
     degree: usize,
+    perm_cols: usize,
     proof_bytes: usize,
 }
 
@@ -238,6 +324,7 @@ fn cs_facts(shape: &Shape) -> CsFacts {
         fixed: cs.num_fixed_columns(),
         lookups,
         degree,
+        perm_cols,
         proof_bytes: 32 * (commitments + evals + 2),
     }
 }
@@ -291,6 +378,14 @@ fn assemble(q: &QGraph, shape: Shape, k: u32, p: &Pass, facts: &CsFacts) -> Plan
         proof_bytes: facts.proof_bytes,
         committed,
         est_prove_s: estimate(committed, k),
+        est_peak_bytes: estimate_memory(
+            k,
+            facts.advice,
+            facts.fixed,
+            facts.perm_cols,
+            facts.lookups,
+            facts.degree,
+        ),
     }
 }
 
@@ -337,6 +432,7 @@ pub fn plan_with(
                 tables: pt.tables.clone(),
                 freivalds: pn.checked > 0,
                 poseidon: has_committed(vis),
+                dyn_lookup: crate::circuit::has_dyn_gather(q),
             };
             let facts = cs_facts(&shape);
             let need = rows_needed(pn.rows, shape.table_rows(), pn.num_public, facts.blinding)

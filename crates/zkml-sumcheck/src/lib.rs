@@ -3,9 +3,10 @@
 //! zkml's second proving backend: sumcheck-based, transparent (no trusted
 //! setup), on BN254. Two implementations of
 //! [`zkml_core::backend::Backend`] for MatMul, Conv (any geometry, constant
-//! weights), AveragePool (even windows), Add/Sub with constants, ReLU,
-//! Gather (index maps) and Reshape (a layout-changing one as a gather); every other
-//! op (MaxPool among them) is refused at `setup` with an error naming it:
+//! weights), AveragePool and MaxPool (windows of equal size), Add/Sub with
+//! constants, ReLU and Clip, Gather and Transpose (index maps) and Reshape (a
+//! layout-changing one as a gather); every other op is refused at `setup`
+//! with an error naming it:
 //!
 //! * [`zkmodel::ZkSumcheckBackend`]: **zero-knowledge**; input public or
 //!   private, weights fixed or public, output public.
@@ -43,6 +44,8 @@
 //!   input against a public table the verifier computes (`G_ρ`, the
 //!   transposed conv of `eq(ρ, ·)`): no im2col matrix is committed.
 //! * [`zk`]: proof of zero, proof of product, committed sumcheck.
+//! * [`api`]: the `Backend` trait's planning, byte formats and parameters
+//!   for both backends (the CLI's `--backend sumcheck` is the ZK one).
 //! * [`zkmodel`]: [`model`] with every claimed value committed.
 //! * [`model`]: commit-and-prove over a `QGraph`: every hidden tensor and
 //!   every rescale remainder committed first, then one relation per node, then

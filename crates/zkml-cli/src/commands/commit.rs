@@ -13,9 +13,13 @@ use crate::cli::{BackendArg, CommitArgs, SrsArgs};
 use crate::{inputs, model};
 
 pub fn run(args: CommitArgs) -> Result<ExitCode> {
-    let (q, kind) = if args.model.is_dir() {
-        let (_, kind) = artifacts::read_settings_for(&args.model, None)?;
-        (artifacts::read_compiled(&args.model)?, kind)
+    let (q, kind, segmented) = if args.model.is_dir() {
+        let (s, kind) = artifacts::read_settings_for(&args.model, None)?;
+        (
+            artifacts::read_compiled(&args.model)?,
+            kind,
+            s.segments.is_some(),
+        )
     } else {
         let m = model::load(&args.model, &args.quant, args.quant.calibration.as_deref())?;
         let samples = match &args.quant.calibration {
@@ -26,15 +30,21 @@ pub fn run(args: CommitArgs) -> Result<ExitCode> {
         (
             super::compile(&m, &samples, &args.quant)?,
             BackendArg::Plonk,
+            false,
         )
     };
     with_backend!(kind, &SrsArgs::default(), true, |b| commit_with(
-        b, &args, &q
+        b, &args, &q, segmented
     ))
 }
 
 /// `zkml commit` with backend `b`.
-fn commit_with<B: Backend>(b: &B, args: &CommitArgs, q: &QGraph) -> Result<ExitCode> {
+fn commit_with<B: Backend>(
+    b: &B,
+    args: &CommitArgs,
+    q: &QGraph,
+    segmented: bool,
+) -> Result<ExitCode> {
     if args.output.exists() && !args.force {
         bail!(
             "`{}` already exists; choose another -o or pass --force to replace it (the old \
@@ -47,7 +57,7 @@ fn commit_with<B: Backend>(b: &B, args: &CommitArgs, q: &QGraph) -> Result<ExitC
         .commit_weights(q, &blinding)
         .context("committing to the weights")?;
     let commitment = w.commitment;
-    OpeningFile::new(
+    let mut file = OpeningFile::new(
         B::NAME,
         Some(GroupOpening {
             commitment,
@@ -55,8 +65,16 @@ fn commit_with<B: Backend>(b: &B, args: &CommitArgs, q: &QGraph) -> Result<ExitC
         }),
         None,
         None,
-    )
-    .write(&args.output)?;
+    );
+    if segmented {
+        // The seed of the segment boundary blindings, shared by every
+        // worker that proves a segment (`zkml prove --segment I`).
+        file.segment_seed = Some(zkml_core::backend::FieldBytes(
+            zkml_plonk::segment::fresh_seed(),
+        ));
+        eprintln!("segmented setup: the opening holds a fresh segment seed");
+    }
+    file.write(&args.output)?;
     eprintln!(
         "weights commitment ({} constants of {} bits); opening written to {} (SECRET: keep it \
          to prove with `zkml prove --opening`)",

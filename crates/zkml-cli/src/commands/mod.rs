@@ -6,6 +6,7 @@ mod plan;
 mod prove;
 mod proving;
 mod run;
+mod segments;
 mod setup;
 mod time;
 mod verify;
@@ -34,6 +35,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Verify(args) => verify::run(args),
         Command::Time(args) => time::run(args),
         Command::Plan(args) => plan::run(args),
+        Command::Bundle(args) => segments::bundle(args),
     }
 }
 

@@ -18,6 +18,15 @@ use crate::inputs;
 
 pub fn run(args: ProveArgs) -> Result<ExitCode> {
     let (settings, kind) = artifacts::read_settings_for(&args.dir, args.backend)?;
+    if settings.segments.is_some() {
+        return super::segments::prove(&args, &settings, &super::proving::plonk(&args.srs, true));
+    }
+    if args.segment.is_some() {
+        anyhow::bail!(
+            "--segment: `{}` is not a segmented setup (run `zkml setup --segment-k K`)",
+            args.dir.display()
+        );
+    }
     with_backend!(kind, &args.srs, true, |b| prove_with(b, &args, settings))
 }
 

@@ -36,6 +36,13 @@ pub fn run(args: SetupArgs) -> Result<ExitCode> {
         }
     };
     let q = super::compile(&model, &samples, &args.quant)?;
+    if args.proof.backend == crate::cli::BackendArg::Plonk {
+        if let Some(code) = super::segments::setup_if_segmented(&args, &q)? {
+            return Ok(code);
+        }
+    } else if args.segment_k.is_some() || !args.segment_cuts.is_empty() {
+        anyhow::bail!("--segment-k/--segment-cuts: only the plonk backend proves segments");
+    }
     with_backend!(
         args.proof.backend,
         &args.proof.srs,
@@ -86,6 +93,7 @@ fn setup_with<B: Backend>(b: &B, args: &SetupArgs, q: QGraph) -> Result<ExitCode
         inputs: info(&q.inputs),
         outputs: info(&q.outputs),
         srs: b.params_source().note,
+        segments: None,
     };
     let (pk_bytes, vk_bytes) = (
         b.proving_key_to_bytes(&pk)

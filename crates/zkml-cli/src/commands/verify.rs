@@ -19,6 +19,14 @@ use crate::cli::VerifyArgs;
 pub fn run(args: VerifyArgs) -> Result<ExitCode> {
     let expected = expected_commitments(&args)?;
     let (settings, kind) = artifacts::read_settings_for(&args.dir, args.backend)?;
+    if settings.segments.is_some() {
+        return super::segments::verify(
+            &args,
+            &settings,
+            &super::proving::plonk(&args.srs, true),
+            &expected,
+        );
+    }
     with_backend!(kind, &args.srs, true, |b| verify_with(
         b, &args, &settings, &expected
     ))

@@ -19,8 +19,12 @@
 //! plus half an output unit for the rounding; where some `|b| ≤ e_b` the bound
 //! is infinite (the quantized divisor may be 0 or change sign).
 
+use super::QOp;
+use crate::error::Result;
+use crate::error_bound::BoundCtx;
 use crate::ops::elementwise::zip_broadcast;
 use crate::ops::table::INVALID;
+use crate::quant::QuantCtx;
 use crate::rounding::{pow2f, rdiv_signed};
 use crate::tensor::{FTensor, ITensor};
 
@@ -73,6 +77,36 @@ pub fn error_bound(a: &FTensor, b: &FTensor, e_a: f64, e_b: f64, s_out: i32) -> 
         }
     });
     per.iter().fold(0f64, |m, &v| m.max(v)) + pow2f(-(s_out as i64 + 1))
+}
+
+/// Quantization: the output at its calibrated scale; a constant numerator
+/// (`1/x`) at its weight scale. The divisor is an activation (a constant one
+/// is a Mul by its reciprocal in the loaders).
+pub fn quantize(c: &mut QuantCtx) -> Result<(QOp, i32)> {
+    let s_a = c.weight(0)?;
+    let s_b = c.scale(1).ok_or_else(|| {
+        c.err("the divisor must be computed at run time (a constant one is a Mul)")
+    })?;
+    let s_out = c.cal_out;
+    let (num_shift, den_shift) = shifts(s_a, s_b, s_out);
+    if num_shift > 62 || den_shift > 62 {
+        return Err(c.err(format!(
+            "scales {s_a} (numerator), {s_b} (divisor), {s_out} (output) are more than 62 \
+             bits apart"
+        )));
+    }
+    Ok((
+        QOp::Div {
+            num_shift,
+            den_shift,
+        },
+        s_out,
+    ))
+}
+
+/// Error bound of a quantized Div node ([`error_bound`]).
+pub fn error_bound_node(c: &BoundCtx) -> f64 {
+    error_bound(c.x(0), c.x(1), c.e(0), c.e(1), c.s_out())
 }
 
 #[cfg(test)]

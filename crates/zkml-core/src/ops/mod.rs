@@ -24,6 +24,7 @@ pub mod divide;
 pub mod elementwise;
 pub mod gather;
 pub mod gather_dyn;
+pub mod hardmax;
 pub mod logic;
 pub mod matmul;
 pub mod normalize;
@@ -166,6 +167,23 @@ pub enum Op {
         /// C `fmod` (the dividend's sign) if true, else the divisor's sign.
         fmod: bool,
     },
+    /// Elementwise quotient `a / b` by a run-time divisor, broadcasting
+    /// (ONNX Div whose divisor is computed; see [`divide`]). Inputs: a, b.
+    Div,
+    /// `(x − mean) / √(var + ε)` over `axes` (ONNX MeanVarianceNormalization
+    /// with ε; LayerNormalization, InstanceNormalization and
+    /// GroupNormalization are this plus a Mul and an Add; see [`normalize`]).
+    Standardize {
+        /// Normalised, sorted axes.
+        axes: Vec<usize>,
+        /// ε added to the variance.
+        epsilon: f32,
+    },
+    /// One-hot of the first maximum along an axis (ONNX Hardmax; see [`hardmax`]).
+    Hardmax {
+        /// Normalised axis.
+        axis: usize,
+    },
 }
 
 impl Op {
@@ -205,6 +223,9 @@ impl Op {
             Op::Round(m) => m.name(),
             Op::Sign => "Sign",
             Op::Mod { .. } => "Mod",
+            Op::Div => "Div",
+            Op::Standardize { .. } => "MeanVarianceNormalization",
+            Op::Hardmax { .. } => "Hardmax",
         }
     }
 
@@ -312,6 +333,34 @@ impl Op {
             Op::Mod { .. } => {
                 arity(2..=2)?;
                 elementwise::broadcast_shape(inputs[0], inputs[1])
+            }
+            Op::Div => {
+                arity(2..=2)?;
+                elementwise::broadcast_shape(inputs[0], inputs[1])
+            }
+            Op::Standardize { axes, .. } => {
+                arity(1..=1)?;
+                if axes.is_empty()
+                    || axes
+                        .iter()
+                        .any(|&a| inputs[0].get(a).is_none_or(|&d| d == 0))
+                {
+                    return Err(format!(
+                        "axes {axes:?} must be non-empty, within rank {} and not of size 0",
+                        inputs[0].len()
+                    ));
+                }
+                Ok(inputs[0].to_vec())
+            }
+            Op::Hardmax { axis } => {
+                arity(1..=1)?;
+                if *axis >= inputs[0].len() {
+                    return Err(format!(
+                        "axis {axis} out of range for rank {}",
+                        inputs[0].len()
+                    ));
+                }
+                Ok(inputs[0].to_vec())
             }
         }
     }
@@ -500,6 +549,31 @@ pub enum QOp {
         /// As in [`Op::Mod`].
         fmod: bool,
     },
+    /// `rdiv_signed(a·2^num_shift, b·2^den_shift)`, broadcasting; a zero
+    /// divisor is refused by the executor. See [`divide`].
+    Div {
+        /// `max(s_out + s_b − s_a, 0)`.
+        num_shift: u32,
+        /// `max(s_a − s_out − s_b, 0)`.
+        den_shift: u32,
+    },
+    /// Standardization over `axes`, exact up to the floor square root and the
+    /// last division. See [`normalize`].
+    Standardize {
+        /// Axes.
+        axes: Vec<usize>,
+        /// `E = round(ε·n⁴·4^s_in)`.
+        eps: i64,
+        /// Extra square-root bits `t`.
+        extra: u32,
+        /// `s_out + t`.
+        out_shift: u32,
+    },
+    /// One-hot of the first maximum along `axis`, at scale 0. See [`hardmax`].
+    Hardmax {
+        /// Axis.
+        axis: usize,
+    },
 }
 
 impl QOp {
@@ -539,6 +613,9 @@ impl QOp {
             QOp::Round { mode, .. } => mode.name(),
             QOp::Sign => "Sign",
             QOp::Mod { .. } => "Mod",
+            QOp::Div { .. } => "Div",
+            QOp::Standardize { .. } => "MeanVarianceNormalization",
+            QOp::Hardmax { .. } => "Hardmax",
         }
     }
 }

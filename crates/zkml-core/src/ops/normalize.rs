@@ -27,8 +27,12 @@
 
 use ndarray::{ArrayD, IxDyn};
 
+use super::{Op, QOp};
+use crate::error::Result;
+use crate::error_bound::BoundCtx;
 use crate::ops::shape::transpose;
 use crate::ops::table::INVALID;
+use crate::quant::QuantCtx;
 use crate::rounding::{isqrt, pow2f, rdiv_signed};
 use crate::tensor::{FTensor, ITensor};
 
@@ -163,6 +167,43 @@ pub fn error_bound(
         worst = worst.max(moved + floor);
     }
     worst * 1.05 + pow2f(-(s_out as i64 + 1))
+}
+
+/// Quantization: the output at its calibrated scale (standardized values
+/// rarely exceed a few units), `t` = [`SQRT_EXTRA_BITS`], `E` from ε.
+pub fn quantize(axes: &[usize], epsilon: f32, c: &mut QuantCtx) -> Result<(QOp, i32)> {
+    let s_in = c.s_in()?;
+    let shape = &c.g.values[c.node.inputs[0]].shape;
+    let n: usize = axes.iter().map(|&a| shape[a]).product();
+    let s_out = c.cal_out;
+    let t = SQRT_EXTRA_BITS;
+    let out_shift = u32::try_from(s_out as i64 + t as i64)
+        .map_err(|_| c.err(format!("output scale {s_out} is below −{t}")))?;
+    let eps = eps_int(epsilon, n, s_in).ok_or_else(|| {
+        c.err(format!(
+            "ε = {epsilon} over {n} elements at input scale {s_in} does not fit 63 bits"
+        ))
+    })?;
+    Ok((
+        QOp::Standardize {
+            axes: axes.to_vec(),
+            eps,
+            extra: t,
+            out_shift,
+        },
+        s_out,
+    ))
+}
+
+/// Error bound of a quantized Standardize node ([`error_bound`]); ε from the
+/// float op.
+pub fn error_bound_node(axes: &[usize], extra: u32, c: &BoundCtx) -> f64 {
+    let epsilon = match c.float_op() {
+        Some(Op::Standardize { epsilon, .. }) => *epsilon,
+        _ => 0.0,
+    };
+    let s_in = c.q.values[c.node.inputs[0]].scale;
+    error_bound(c.x(0), axes, epsilon, c.e(0), s_in, extra, c.s_out())
 }
 
 #[cfg(test)]

@@ -409,7 +409,7 @@ impl TableFn {
                     14 => [1.673_263_2f32.to_bits(), 1.050_701f32.to_bits()],
                     17 => [0.2f32.to_bits(), 0.5f32.to_bits()],
                     30 => [3f32.to_bits(), 0],
-                    31 => [0.05f32.to_bits(), 128],
+                    31 => [0.05f32.to_bits(), 1 << 16], // int8, zero point 0
                     _ => [0, 0],
                 };
                 TableFn::from_code(id, p)

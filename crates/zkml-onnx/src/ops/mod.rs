@@ -9,7 +9,9 @@
 //! Add/Sub/Mul/Div, Neg, Sum, Floor/Ceil/Round, Sign, Mod), [`logic`]
 //! (comparisons, Not/And/Or/Xor, Where), [`activation`] (Relu, Sigmoid, Tanh,
 //! LeakyRelu, PRelu, Clip, Softmax),
-//! [`nn`] (Conv, pooling, BatchNormalization), [`shape`] (Reshape and other
+//! [`nn`] (Conv, pooling, BatchNormalization), [`norm`]
+//! (LayerNormalization, InstanceNormalization, GroupNormalization,
+//! MeanVarianceNormalization, LpNormalization), [`shape`] (Reshape and other
 //! data movement), [`reduce`] (and ArgMax, ArgMin, TopK), [`consts`] (Constant and the shape-subgraph
 //! ops that are only folded), [`rnn`] (LSTM, GRU, RNN unrolled into the
 //! ops above).
@@ -20,6 +22,7 @@ pub mod logic;
 pub mod math;
 pub mod movement;
 pub mod nn;
+pub mod norm;
 pub mod quant;
 pub mod reduce;
 pub mod rnn;
@@ -63,6 +66,7 @@ pub fn registry() -> Registry {
     math::register(&mut r);
     activation::register(&mut r);
     nn::register(&mut r);
+    norm::register(&mut r);
     shape::register(&mut r);
     reduce::register(&mut r);
     consts::register(&mut r);

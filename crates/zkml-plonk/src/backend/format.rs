@@ -158,7 +158,8 @@ pub(super) fn write_meta(out: &mut Vec<u8>, shape: &Shape, k: u32, layout: &Publ
             out.extend_from_slice(&v.to_le_bytes());
         }
     }
-    out.push(u8::from(shape.freivalds));
+    // Flags: bit 0 matrix checks, bit 1 the run-time gather lookup.
+    out.push(u8::from(shape.freivalds) | (u8::from(shape.dyn_lookup) << 1));
     out.extend_from_slice(&layout.bound.to_le_bytes());
     for metas in [&layout.input_meta, &layout.output_meta] {
         write_u32(out, metas.len() as u32);
@@ -248,10 +249,9 @@ pub(super) fn read_meta(r: &mut Rd<'_>) -> Result<(Shape, u32, PublicLayout)> {
         // The table's extent is recomputed from its function (as the prover does).
         tables.push(FnTable::cached(kind, act_bits).map_err(|e| fmt_err(what, e))?);
     }
-    let freivalds = match r.take(1)?[0] {
-        0 => false,
-        1 => true,
-        b => return Err(fmt_err(what, format!("bad matrix-check flag {b}"))),
+    let (freivalds, dyn_lookup) = match r.take(1)?[0] {
+        b @ 0..=3 => (b & 1 == 1, b & 2 == 2),
+        b => return Err(fmt_err(what, format!("bad circuit flags byte {b}"))),
     };
     let bound = i64::from_le_bytes(r.take(8)?.try_into().unwrap());
     let mut metas = [vec![], vec![]];
@@ -296,6 +296,7 @@ pub(super) fn read_meta(r: &mut Rd<'_>) -> Result<(Shape, u32, PublicLayout)> {
             widths,
             tables,
             freivalds,
+            dyn_lookup,
             // Derived, not stored: the gate is there iff a group is committed.
             poseidon: crate::circuit::has_committed(&vis),
         },

@@ -126,12 +126,24 @@ pub fn has_committed(vis: &Visibility) -> bool {
     [vis.input, vis.weights, vis.output].contains(&Vis::Committed)
 }
 
-/// The main gate for `shape`, with the Poseidon gate when `shape.poseidon`.
+/// Whether the model gathers by run-time indices (the circuit then needs the
+/// run-time gather lookup).
+pub fn has_dyn_gather(q: &QGraph) -> bool {
+    q.nodes
+        .iter()
+        .any(|n| matches!(n.op, zkml_core::QOp::GatherDyn { .. }))
+}
+
+/// The main gate for `shape`, with the Poseidon gate when `shape.poseidon`
+/// and the run-time gather lookup when `shape.dyn_lookup`.
 pub fn configure(meta: &mut ConstraintSystem<Fr>, shape: Shape) -> MainConfig {
-    let poseidon = shape.poseidon;
+    let (poseidon, dyn_lookup) = (shape.poseidon, shape.dyn_lookup);
     let mut config = MainConfig::configure(meta, shape);
     if poseidon {
         config.configure_poseidon(meta);
+    }
+    if dyn_lookup {
+        config.configure_dyn_lookup(meta);
     }
     config
 }

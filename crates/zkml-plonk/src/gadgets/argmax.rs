@@ -42,6 +42,11 @@ pub trait ArgmaxInstructions {
     /// # Panics
     /// If `ys` is empty.
     fn argmax(&mut self, ys: &[Wire]) -> Wire;
+
+    /// The one-hot of that index (ONNX Hardmax): `e_0 = r_0 − m + 1`,
+    /// `e_j = r_j − r_{j−1}`, one exact linear row each over the argmax rows'
+    /// `r` cells (forced to 0/1 by the argmax rows' soundness).
+    fn argmax_onehot(&mut self, ys: &[Wire]) -> Vec<Wire>;
 }
 
 impl ArgmaxInstructions for Builder<'_> {
@@ -55,12 +60,46 @@ impl ArgmaxInstructions for Builder<'_> {
         let m = c.and_then(|c| ys[c].val);
         lay_out_argmax(self, ys, c, m)
     }
+
+    fn argmax_onehot(&mut self, ys: &[Wire]) -> Vec<Wire> {
+        let c = ys
+            .iter()
+            .map(|y| y.val)
+            .collect::<Option<Vec<i128>>>()
+            .map(|v| argmax(v.iter().copied()));
+        let m = c.and_then(|c| ys[c].val);
+        let (m_cell, rs) = argmax_rows(self, ys, c, m);
+        let mut prev = (m_cell, 1i128);
+        rs.iter()
+            .map(|r| {
+                let e = self.sum_exact(&[(*r, 1), (prev.0, -1)], prev.1);
+                prev = (*r, 0);
+                e
+            })
+            .collect()
+    }
 }
 
 /// The rows of the module doc with the witness class `c` and maximum `m`
 /// (`None`: no witness). Only [`ArgmaxInstructions::argmax`] passes the true
 /// ones; tests pass others.
 fn lay_out_argmax(b: &mut Builder<'_>, ys: &[Wire], c: Option<usize>, m: Option<i128>) -> Wire {
+    let n = ys.len();
+    let (m_cell, rs) = argmax_rows(b, ys, c, m);
+    // c = n·m − Σ r_j.
+    let mut terms = vec![(m_cell, n as i128)];
+    terms.extend(rs.iter().map(|r| (*r, -1)));
+    // c ∈ [0, n): a class index, not an activation (no range check).
+    b.sum_exact(&terms, 0)
+}
+
+/// The rows up to the copy `r_{n−1} = m`: returns `m`'s cell and the `r_j` cells.
+fn argmax_rows(
+    b: &mut Builder<'_>,
+    ys: &[Wire],
+    c: Option<usize>,
+    m: Option<i128>,
+) -> (Wire, Vec<Wire>) {
     assert!(!ys.is_empty(), "argmax of no values");
     let n = ys.len();
     let bits = b.shape.act_bits;
@@ -92,11 +131,7 @@ fn lay_out_argmax(b: &mut Builder<'_>, ys: &[Wire], c: Option<usize>, m: Option<
         rs.push(b.put(Adv::Acc, row, r));
     }
     b.sink.copy(rs[n - 1].at(), m_cell.at());
-    // c = n·m − Σ r_j.
-    let mut terms = vec![(m_cell, n as i128)];
-    terms.extend(rs.iter().map(|r| (*r, -1)));
-    // c ∈ [0, n): a class index, not an activation (no range check).
-    b.sum_exact(&terms, 0)
+    (m_cell, rs)
 }
 
 #[cfg(test)]
@@ -115,6 +150,24 @@ mod tests {
             let c = b.argmax(&ys);
             b.make_public(&c);
         })
+    }
+
+    /// Hardmax: the one-hot of the first maximum, every cell forced.
+    #[test]
+    fn onehot_of_the_first_maximum() {
+        let c = GadgetCircuit::new(|b| {
+            let ys: Vec<Wire> = [3i128, 9, -2, 9]
+                .iter()
+                .map(|&v| b.input(Some(v), true))
+                .collect();
+            for e in b.argmax_onehot(&ys) {
+                b.make_public(&e);
+            }
+        });
+        c.assert_ok();
+        let p = c.publics();
+        assert_eq!(&p[4..], &[fe(0), fe(1), fe(0), fe(0)]);
+        check_all_tampering(&c);
     }
 
     #[test]

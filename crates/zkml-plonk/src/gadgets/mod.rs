@@ -45,6 +45,8 @@
 //! * [`rdiv::RdivInstructions`]: `rdiv(x, n)` for any `n` (AveragePool).
 //! * [`divide::DivideInstructions`]: exact division by a run-time cell (Div),
 //!   the exact integer square root, wide range chains.
+//! * [`normalize::NormalizeInstructions`]: standardization of one lane
+//!   (LayerNormalization and its relatives).
 //! * [`table::TableInstructions`]: Sigmoid/Tanh (and Softmax's exp) by a saturated
 //!   function table stored in the range table under its own tag.
 //! * [`softmax::SoftmaxInstructions`]: Softmax of one lane.
@@ -53,6 +55,8 @@
 //! * [`compare::CompareInstructions`]: comparisons (sign bit of a difference),
 //!   Equal/Sign/`≠ 0`, Not/And/Or/Xor on booleans, Where.
 //! * [`round::RoundInstructions`]: Floor, Ceil, Round (half to even), Mod by a constant.
+//! * [`dyn_lookup::DynLookupInstructions`]: a gather by run-time indices, a
+//!   lookup into a table of the data's own cells (opt-in columns and lookup).
 //! * [`argmax::ArgmaxInstructions`]: the first index of the largest value
 //!   (selective reveal of the class, [`zkml_core::reveal`]).
 //! * [`poseidon::PoseidonInstructions`]: the Poseidon hash of field-element
@@ -75,8 +79,10 @@ pub mod audit;
 pub mod commit;
 pub mod compare;
 pub mod divide;
+pub mod dyn_lookup;
 pub mod freivalds;
 pub mod linear;
+pub mod normalize;
 pub mod poseidon;
 pub mod range;
 pub mod rdiv;
@@ -126,6 +132,9 @@ pub struct Shape {
     pub freivalds: bool,
     /// The Poseidon gate is configured (committed tensors; needs `n ≥ 5`).
     pub poseidon: bool,
+    /// The run-time gather lookup is configured (the model gathers by
+    /// run-time indices, [`dyn_lookup`]).
+    pub dyn_lookup: bool,
 }
 
 impl Shape {
@@ -193,6 +202,8 @@ pub enum Fix {
     HornerPrev,
     /// E5 switch (`acc = acc[-1]·α`).
     QPow,
+    /// A fixed column of the run-time gather lookup ([`dyn_lookup`]).
+    Dyn(dyn_lookup::DynFix),
 }
 
 /// The columns and challenge of the randomized matrix check ([`freivalds`]).
@@ -243,6 +254,9 @@ pub struct MainConfig {
     pub poseidon: Option<poseidon::PoseidonConfig>,
     /// The matrix-check gate and challenge, when `shape.freivalds`.
     pub freivalds: Option<FreivaldsConfig>,
+    /// The run-time gather lookup, when configured
+    /// ([`MainConfig::configure_dyn_lookup`]).
+    pub dyn_lookup: Option<dyn_lookup::DynLookupConfig>,
 }
 
 impl MainConfig {
@@ -381,6 +395,7 @@ impl MainConfig {
             instance,
             poseidon: None,
             freivalds,
+            dyn_lookup: None,
         }
     }
 
@@ -402,6 +417,14 @@ impl MainConfig {
     pub fn configure_poseidon(&mut self, meta: &mut ConstraintSystem<Fr>) {
         if self.poseidon.is_none() {
             self.poseidon = Some(poseidon::PoseidonConfig::configure(meta, self));
+        }
+    }
+
+    /// Adds the run-time gather lookup ([`dyn_lookup`]); without it the
+    /// constraint system is unchanged.
+    pub fn configure_dyn_lookup(&mut self, meta: &mut ConstraintSystem<Fr>) {
+        if self.dyn_lookup.is_none() {
+            self.dyn_lookup = Some(dyn_lookup::DynLookupConfig::configure(meta, self));
         }
     }
 
@@ -439,6 +462,11 @@ impl MainConfig {
                 .as_ref()
                 .expect("Poseidon gate not configured (MainConfig::configure_poseidon)")
                 .fixed(p),
+            Fix::Dyn(d) => self
+                .dyn_lookup
+                .as_ref()
+                .expect("run-time gather lookup not configured (MainConfig::configure_dyn_lookup)")
+                .fixed(d),
             Fix::QHorner | Fix::HornerPrev | Fix::QPow => {
                 let f = self
                     .freivalds

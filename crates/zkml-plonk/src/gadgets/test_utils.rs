@@ -26,6 +26,8 @@ pub struct GadgetCircuit {
     pub tamper: Option<usize>,
     /// Configure the Poseidon gate too ([`MainConfig::configure_poseidon`]).
     pub poseidon: bool,
+    /// Configure the run-time gather lookup too.
+    pub dyn_lookup: bool,
 }
 
 impl GadgetCircuit {
@@ -54,6 +56,7 @@ impl GadgetCircuit {
                 tables: vec![],
                 freivalds: false,
                 poseidon: false,
+                dyn_lookup: false,
             },
             true,
         );
@@ -67,6 +70,7 @@ impl GadgetCircuit {
             tables: b.tables.clone(),
             freivalds: false,
             poseidon: false,
+            dyn_lookup: false,
         };
         Self {
             build,
@@ -74,12 +78,19 @@ impl GadgetCircuit {
             rows: b.row,
             tamper: None,
             poseidon: false,
+            dyn_lookup: false,
         }
     }
 
     /// The same circuit with the matrix-check gate and challenge (second phase).
     pub fn with_freivalds(mut self) -> Self {
         self.shape.freivalds = true;
+        self
+    }
+
+    /// The same circuit with the run-time gather lookup configured.
+    pub fn with_dyn_lookup(mut self) -> Self {
+        self.dyn_lookup = true;
         self
     }
 
@@ -139,21 +150,24 @@ impl GadgetCircuit {
 impl Circuit<Fr> for GadgetCircuit {
     type Config = MainConfig;
     type FloorPlanner = SimpleFloorPlanner;
-    type Params = (Shape, bool);
+    type Params = (Shape, bool, bool);
 
     fn without_witnesses(&self) -> Self {
         self.clone()
     }
-    fn params(&self) -> (Shape, bool) {
-        (self.shape.clone(), self.poseidon)
+    fn params(&self) -> (Shape, bool, bool) {
+        (self.shape.clone(), self.poseidon, self.dyn_lookup)
     }
     fn configure_with_params(
         meta: &mut ConstraintSystem<Fr>,
-        (shape, poseidon): (Shape, bool),
+        (shape, poseidon, dyn_lookup): (Shape, bool, bool),
     ) -> MainConfig {
         let mut config = MainConfig::configure(meta, shape);
         if poseidon {
             config.configure_poseidon(meta);
+        }
+        if dyn_lookup {
+            config.configure_dyn_lookup(meta);
         }
         config
     }

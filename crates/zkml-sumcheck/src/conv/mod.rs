@@ -151,4 +151,4 @@ mod tests {
 }
 
 #[cfg(test)]
-mod model_tests;
+pub(crate) mod model_tests;

@@ -75,6 +75,11 @@ pub(crate) fn cnn(seed: u64) -> (QGraph, Trace) {
 /// `[1,1,8,8]` → Conv(3, 3×3, pad 1) → ReLU → AveragePool(2×2, stride 2)
 /// → Flatten → dense(5): LeNet's pattern.
 pub(crate) fn cnn_pool(seed: u64) -> (QGraph, Trace) {
+    cnn_pool_op(seed, false)
+}
+
+/// [`cnn_pool`] with a MaxPool (`max`) or an AveragePool.
+pub(crate) fn cnn_pool_op(seed: u64, max: bool) -> (QGraph, Trace) {
     let mut g = Graph::new();
     let x = g.add_input("x", vec![1, 1, 8, 8]);
     let c1 = Conv {
@@ -94,9 +99,12 @@ pub(crate) fn cnn_pool(seed: u64) -> (QGraph, Trace) {
         ceil_mode: false,
         count_include_pad: false,
     };
-    let p = g
-        .add_node("p1", Op::AveragePool(pool), vec![a], "p1")
-        .unwrap();
+    let op = if max {
+        Op::MaxPool(pool)
+    } else {
+        Op::AveragePool(pool)
+    };
+    let p = g.add_node("p1", op, vec![a], "p1").unwrap();
     let f = g
         .add_node("fl", Op::Reshape { shape: vec![1, 48] }, vec![p], "fl")
         .unwrap();
@@ -192,7 +200,7 @@ fn pools_with_uneven_windows_are_refused() {
     assert!(err.to_string().contains("windows"), "{err}");
 }
 
-fn opts(input: Vis) -> SetupOptions {
+pub(crate) fn opts(input: Vis) -> SetupOptions {
     SetupOptions {
         visibility: Visibility {
             input,
@@ -210,7 +218,7 @@ fn convs(q: &QGraph) -> Vec<usize> {
 
 /// The trace with conv node `i`'s output entry `idx` moved by one and every
 /// later node recomputed: all relations but the conv's hold.
-fn forged(q: &QGraph, t: &Trace, i: usize) -> Trace {
+pub(crate) fn forged(q: &QGraph, t: &Trace, i: usize) -> Trace {
     let mut f = t.clone();
     let y = q.nodes[i].output;
     let idx = f.values[y].iter().position(|&v| v > 0).unwrap();
@@ -480,6 +488,59 @@ fn a_gather_by_index_map_proves_and_a_forged_gather_is_rejected() {
         let args: Vec<&ITensor> = node.inputs.iter().map(|&k| &f.values[k]).collect();
         f.values[node.output] = eval_qop(&node.op, &args);
     }
+    let (proof, public) = SumcheckBackend.prove(&key, &q, &f).unwrap();
+    let err = SumcheckBackend.verify(&key, &public, &proof).unwrap_err();
+    assert!(matches!(err, Error::Rejected { .. }), "{err}");
+    for input in [Vis::Private, Vis::Public] {
+        let (key, _) = ZkSumcheckBackend.setup(&q, &opts(input)).unwrap();
+        let (proof, public) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
+        ZkSumcheckBackend.verify(&key, &public, &proof).unwrap();
+        let (proof, public) = ZkSumcheckBackend.prove(&key, &q, &f).unwrap();
+        let err = ZkSumcheckBackend.verify(&key, &public, &proof).unwrap_err();
+        assert!(matches!(err, Error::Rejected { .. }), "zk: {err}");
+    }
+}
+
+#[test]
+fn a_transpose_proves_as_an_index_map_and_a_forged_one_is_rejected() {
+    // x [1, 2, 3, 4] → Transpose(0, 2, 3, 1) → Flatten → dense(4): the
+    // earlier zkml's MNIST model starts the same way (NHWC → NCHW).
+    let mut g = Graph::new();
+    let x = g.add_input("x", vec![1, 2, 3, 4]);
+    let tr = g
+        .add_node(
+            "tr",
+            Op::Transpose {
+                perm: vec![0, 2, 3, 1],
+            },
+            vec![x],
+            "tr",
+        )
+        .unwrap();
+    let f = g
+        .add_node("fl", Op::Reshape { shape: vec![1, 24] }, vec![tr], "fl")
+        .unwrap();
+    let o = dense(&mut g, f, 24, 4, "d", 90);
+    g.add_output(o);
+    let samples = vec![det(&[1, 2, 3, 4], 9, 1.0)];
+    let cal = calibrate(&g, std::slice::from_ref(&samples)).unwrap();
+    let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
+    let t = execute(&q, &samples).unwrap();
+    let i = q
+        .nodes
+        .iter()
+        .position(|n| matches!(n.op, QOp::Transpose { .. }))
+        .unwrap();
+    let mut f = t.clone();
+    let y = q.nodes[i].output;
+    f.values[y].as_slice_mut().unwrap()[5] += 1;
+    for node in &q.nodes[i + 1..] {
+        let args: Vec<&ITensor> = node.inputs.iter().map(|&k| &f.values[k]).collect();
+        f.values[node.output] = eval_qop(&node.op, &args);
+    }
+    let (key, _) = SumcheckBackend.setup(&q, &opts(Vis::Public)).unwrap();
+    let (proof, public) = SumcheckBackend.prove(&key, &q, &t).unwrap();
+    SumcheckBackend.verify(&key, &public, &proof).unwrap();
     let (proof, public) = SumcheckBackend.prove(&key, &q, &f).unwrap();
     let err = SumcheckBackend.verify(&key, &public, &proof).unwrap_err();
     assert!(matches!(err, Error::Rejected { .. }), "{err}");

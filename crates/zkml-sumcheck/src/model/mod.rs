@@ -52,6 +52,10 @@
 //!   `0 ≤ r < 2c`, with `r` and `y` range-checked like a rescale, and the
 //!   window sum one sumcheck against the public `2·[a ∈ window(o)]·eq(ρ, o)`
 //!   (same message as `MatMul`). Pools with uneven windows are refused.
+//! * `MaxPool` (windows that all count `K`): differences `d = y − x(slot)`
+//!   and one-hot selectors committed as the node's auxiliary table; a gather
+//!   sumcheck, a centre-point check that one slot per output is selected, and
+//!   one LogUp of `d + γ·s` against `[0, 2^b) ∪ {γ}` ([`maxpool`]).
 //! * `Add`/`Sub {align}`: `o = 2^{k_0}·a ± 2^{k_1}·b`; an operand that is a
 //!   constant may be broadcast and may have any alignment (the verifier
 //!   computes its aligned, broadcast values); an activation must have the
@@ -59,7 +63,8 @@
 //!   activation's value are sent, the linear relation is checked.
 //! * `Reshape`: of a known tensor, the verifier reshapes it (no proof); of a
 //!   committed one with its layout unchanged, proved as `õ(ρ) = ã(ρ)`.
-//! * `Relu`: `(a_i, o_i) ∈ {(v, max(v, 0)) : |v| ≤ B}` by one LogUp on
+//! * `Relu` (and `Clip`, with `clip(v, lo, hi)` for `max(v, 0)`):
+//!   `(a_i, o_i) ∈ {(v, max(v, 0)) : |v| ≤ B}` by one LogUp on
 //!   `a + γ·o` (`γ` drawn after the commitments); at the lookup's point the
 //!   prover sends `ã`, `õ`, the verifier checks `w̃ = ã + γ·õ`.
 //!
@@ -73,6 +78,7 @@
 //! ([`SumcheckBackend`] refuses private and committed groups at setup); the
 //! zero-knowledge version is [`crate::zkmodel`].
 
+pub mod maxpool;
 pub mod msg;
 pub mod prover;
 pub mod verifier;
@@ -218,10 +224,16 @@ pub(crate) fn act_table(q: &QGraph) -> Vec<Fr> {
     logup::range_table(*q.range().start(), *q.range().end())
 }
 
-/// The ReLU table `{v + γ·max(v, 0)}`.
-pub(crate) fn relu_table(q: &QGraph, gamma: Fr) -> Vec<Fr> {
+/// The table of an elementwise activation `op` (ReLU or Clip) over the
+/// activation range: `{v + γ·f(v)}`, `f(v) = max(v, 0)` or `clip(v, lo, hi)`
+/// (the executor's rule).
+pub(crate) fn relu_table(q: &QGraph, op: &QOp, gamma: Fr) -> Vec<Fr> {
+    let f = |v: i64| match op {
+        QOp::Clip { min, max } => zkml_core::ops::activation::clip_int(v, *min, *max),
+        _ => v.max(0),
+    };
     q.range()
-        .map(|v| crate::field::fr_from_i64(v) + gamma * crate::field::fr_from_i64(v.max(0)))
+        .map(|v| crate::field::fr_from_i64(v) + gamma * crate::field::fr_from_i64(f(v)))
         .collect()
 }
 
@@ -257,7 +269,10 @@ pub(crate) fn y_range_needed(q: &QGraph, input_public: bool, y: usize) -> bool {
         return false;
     }
     if let QValueKind::Node(n) = q.values[y].kind {
-        if matches!(q.nodes[n].op, QOp::Reshape { .. } | QOp::Gather(_)) {
+        if matches!(
+            q.nodes[n].op,
+            QOp::Reshape { .. } | QOp::Gather(_) | QOp::Transpose { .. }
+        ) {
             // A reshape or gather: its entries are its input's.
             return false;
         }
@@ -265,7 +280,7 @@ pub(crate) fn y_range_needed(q: &QGraph, input_public: bool, y: usize) -> bool {
     let relu_input = |a: usize| {
         q.nodes
             .iter()
-            .any(|n| matches!(n.op, QOp::Relu) && n.inputs[0] == a)
+            .any(|n| matches!(n.op, QOp::Relu | QOp::Clip { .. }) && n.inputs[0] == a)
     };
     if relu_input(y) {
         // The ReLU lookup puts y itself in [−B, B].
@@ -296,6 +311,32 @@ pub(crate) fn divisor(q: &QGraph, i: usize) -> Option<u64> {
         }
         _ => None,
     }
+}
+
+/// Whether node `i` has an auxiliary committed table: a remainder (a
+/// [`divisor`]) or MaxPool's differences and selectors ([`maxpool`]).
+pub(crate) fn has_aux(q: &QGraph, i: usize) -> bool {
+    divisor(q, i).is_some() || matches!(q.nodes[i].op, QOp::MaxPool(_))
+}
+
+/// The auxiliary table of node `i` (see [`has_aux`]), from the trace;
+/// `forge` as for [`remainders`].
+pub(crate) fn aux_table(q: &QGraph, i: usize, trace: &Trace, forge: bool) -> Result<Option<Mle>> {
+    if matches!(q.nodes[i].op, QOp::MaxPool(_)) {
+        return maxpool::aux_table(q, i, trace, forge).map(Some);
+    }
+    match remainders(q, i, trace, forge)? {
+        Some(r) => Ok(Some(table_of(&q.values[q.nodes[i].output].shape, &r)?)),
+        None => Ok(None),
+    }
+}
+
+/// Variables of node `i`'s auxiliary table.
+pub(crate) fn aux_vars(q: &QGraph, i: usize) -> Result<usize> {
+    if matches!(q.nodes[i].op, QOp::MaxPool(_)) {
+        return maxpool::aux_vars(q, i);
+    }
+    Ok(num_vars(&q.values[q.nodes[i].output].shape))
 }
 
 /// Per output of a pool over `x_shape`: the row-major input indices of its
@@ -370,7 +411,7 @@ pub(crate) fn remainders(
 /// ([`crate::conv::gather_dual`]), like a `Conv` with shift 0.
 pub(crate) fn gathers(q: &QGraph, input_public: bool, i: usize) -> bool {
     let node = &q.nodes[i];
-    if matches!(node.op, QOp::Gather(_)) {
+    if matches!(node.op, QOp::Gather(_) | QOp::Transpose { .. }) {
         return true;
     }
     matches!(node.op, QOp::Reshape { .. })
@@ -413,6 +454,25 @@ pub(crate) fn dual_at(q: &QGraph, i: usize, rho: &[Fr]) -> Result<(Vec<Fr>, Fr)>
                 num_vars(&a),
                 &q.values[node.output].shape,
                 |f| m.index[f],
+                rho,
+            );
+            return Ok((g, Fr::from(0)));
+        }
+        QOp::Transpose { perm } => {
+            // The index map of the transpose: output entry f reads input entry map[f].
+            let xs = &q.values[node.inputs[0]].shape;
+            let n: usize = xs.iter().product();
+            let idx = ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(xs), (0..n).collect())
+                .map_err(|e| Error::Invalid(format!("node `{}`: {e}", node.name)))?;
+            let map: Vec<usize> = zkml_core::ops::shape::transpose(&idx, perm)
+                .iter()
+                .copied()
+                .collect();
+            let g = crate::conv::gather_dual(
+                xs,
+                num_vars(xs),
+                &q.values[node.output].shape,
+                |f| map[f],
                 rho,
             );
             return Ok((g, Fr::from(0)));
@@ -571,12 +631,29 @@ pub(crate) fn check_ops(q: &QGraph, _input_public: bool) -> Result<()> {
                     return Err(unsupported("the pooled tensor's layout is not its own"));
                 }
             }
-            QOp::Gather(_) => {
+            QOp::Gather(_) | QOp::Transpose { .. } => {
                 if layout_shape(q, node.inputs[0]) != *shape(0) {
                     return Err(unsupported("the gathered tensor's layout is not its own"));
                 }
             }
-            QOp::Relu => {}
+            QOp::MaxPool(p) => {
+                if pool_windows(p, shape(0)).is_none() {
+                    return Err(unsupported(
+                        "windows of different sizes (padding): only pools whose windows all \
+                         count the same are supported",
+                    ));
+                }
+                if layout_shape(q, node.inputs[0]) != *shape(0) {
+                    return Err(unsupported("the pooled tensor's layout is not its own"));
+                }
+                if q.act_bits > MAX_SHIFT {
+                    return Err(unsupported(&format!(
+                        "activations of {} bits: the difference table 2^{} exceeds 2^{MAX_SHIFT}",
+                        q.act_bits, q.act_bits
+                    )));
+                }
+            }
+            QOp::Relu | QOp::Clip { .. } => {}
             QOp::Reshape { .. } => {
                 // A hidden tensor whose layout changes is gathered by the
                 // reshape's index map (`gathers`); sizes match by the op's rule.
@@ -596,6 +673,14 @@ pub fn widest_table(q: &QGraph) -> usize {
             .max(num_vars(&v.shape))
             .max(num_vars(&layout_shape(q, id)));
     }
+    for i in 0..q.nodes.len() {
+        if matches!(q.nodes[i].op, QOp::MaxPool(_)) {
+            // The auxiliary table and the difference table (2^b + 1 entries).
+            nv = nv
+                .max(aux_vars(q, i).unwrap_or(0))
+                .max(q.act_bits as usize + 1);
+        }
+    }
     nv
 }
 
@@ -612,5 +697,7 @@ pub(crate) fn make_key(q: &QGraph, vis: &Visibility) -> Result<Key> {
     })
 }
 
+#[cfg(test)]
+mod maxpool_tests;
 #[cfg(test)]
 pub(crate) mod tests;

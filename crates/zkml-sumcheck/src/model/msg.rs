@@ -43,6 +43,22 @@ pub enum NodeProof {
         /// `õ` at the lookup's point.
         o_eval: Fr,
     },
+    /// `y = MaxPool(x)` ([`super::maxpool`]): differences and selectors `R`
+    /// in the node's auxiliary table.
+    MaxPool {
+        /// `ỹ(ρ)`.
+        y_eval: Fr,
+        /// `R̃(ρ, σ, 0)`: the slot-weighted difference.
+        d_eval: Fr,
+        /// `R̃(ρ, ½…½, 1)`: the selectors' centre value.
+        s_eval: Fr,
+        /// The gather sumcheck `Σ_a x̃(a)·G̃(a) = ỹ(ρ) − R̃(ρ, σ, 0)`.
+        gather: MatMulProof,
+        /// The lookup of `d + γ·s`.
+        lookup: Box<LogUpProof>,
+        /// `R̃(c, 0)` and `R̃(c, 1)` at the lookup's point `c`.
+        lookup_evals: [Fr; 2],
+    },
 }
 
 /// A proof that a trace is the executor's run of the key's model.
@@ -105,6 +121,23 @@ impl Encode for NodeProof {
                 w.fr(o_eval);
             }
             NodeProof::Derived => w.u8(3),
+            NodeProof::MaxPool {
+                y_eval,
+                d_eval,
+                s_eval,
+                gather,
+                lookup,
+                lookup_evals,
+            } => {
+                w.u8(4);
+                w.fr(y_eval);
+                w.fr(d_eval);
+                w.fr(s_eval);
+                gather.encode(w);
+                lookup.encode(w);
+                w.fr(&lookup_evals[0]);
+                w.fr(&lookup_evals[1]);
+            }
         }
     }
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
@@ -130,6 +163,14 @@ impl Encode for NodeProof {
                 o_eval: r.fr()?,
             },
             3 => NodeProof::Derived,
+            4 => NodeProof::MaxPool {
+                y_eval: r.fr()?,
+                d_eval: r.fr()?,
+                s_eval: r.fr()?,
+                gather: MatMulProof::decode(r)?,
+                lookup: Box::<LogUpProof>::decode(r)?,
+                lookup_evals: [r.fr()?, r.fr()?],
+            },
             t => return Err(Error::Decode(format!("node proof tag {t}"))),
         })
     }

@@ -66,11 +66,9 @@ pub(crate) fn prove_inner(
         .map(|id| table_of(&layout_shape(q, id), &flat(&trace.values[id])))
         .collect::<Result<_>>()?;
     // Rescale remainders r = acc + 2^{s−1} − 2^s·y.
+    // (MaxPool: differences and selectors, `super::maxpool`.)
     let rem_tables: Vec<Option<Mle>> = (0..q.nodes.len())
-        .map(|i| match crate::model::remainders(q, i, trace, forge)? {
-            Some(r) => Ok(Some(table_of(&q.values[q.nodes[i].output].shape, &r)?)),
-            None => Ok(None),
-        })
+        .map(|i| crate::model::aux_table(q, i, trace, forge))
         .collect::<Result<_>>()?;
 
     // Commit phase.
@@ -101,7 +99,8 @@ pub(crate) fn prove_inner(
             | QOp::Conv { .. }
             | QOp::Reshape { .. }
             | QOp::AveragePool(_)
-            | QOp::Gather(_))
+            | QOp::Gather(_)
+            | QOp::Transpose { .. })
                 if !matches!(op, QOp::Reshape { .. }) || crate::model::gathers(q, true, i) =>
             {
                 let d = crate::model::divisor(q, i);
@@ -197,7 +196,7 @@ pub(crate) fn prove_inner(
                     operand_evals,
                 }
             }
-            QOp::Relu => {
+            QOp::Relu | QOp::Clip { .. } => {
                 let a = node.inputs[0];
                 let gamma = t.challenge(b"model/gamma");
                 let w: Vec<Fr> = tables[a]
@@ -206,7 +205,8 @@ pub(crate) fn prove_inner(
                     .zip(&tables[out].evals)
                     .map(|(x, y)| *x + gamma * y)
                     .collect();
-                let (lookup, c) = logup::prove(&key.gens, &relu_table(q, gamma), &w, &mut t, rng)?;
+                let (lookup, c) =
+                    logup::prove(&key.gens, &relu_table(q, &node.op, gamma), &w, &mut t, rng)?;
                 let a_eval = tables[a].evaluate(&c.point)?;
                 let o_eval = tables[out].evaluate(&c.point)?;
                 t.absorb_scalars(b"model/relu_evals", &[a_eval, o_eval]);
@@ -216,6 +216,57 @@ pub(crate) fn prove_inner(
                     lookup: Box::new(lookup),
                     a_eval,
                     o_eval,
+                }
+            }
+            QOp::MaxPool(_) => {
+                use super::maxpool as mp;
+                let x = node.inputs[0];
+                let aux = rem_tables[i]
+                    .as_ref()
+                    .ok_or_else(|| Error::Invalid("MaxPool without its table".into()))?;
+                let kv = super::aux_vars(q, i)? - num_vars(&q.values[out].shape) - 1;
+                let rho = t.challenges(b"model/rho", num_vars(&q.values[out].shape));
+                let sigma = t.challenges(b"maxpool/sigma", kv);
+                let (pd, ps) = mp::claim_points(&rho, &sigma);
+                let y_eval = tables[out].evaluate(&rho)?;
+                let d_eval = aux.evaluate(&pd)?;
+                let s_eval = aux.evaluate(&ps)?;
+                t.absorb_scalars(b"maxpool/evals", &[y_eval, d_eval, s_eval]);
+                // Σ_a x(a)·G(a) = ỹ(ρ) − R̃(ρ, σ, 0).
+                let g = mp::gather_table(q, i, &rho, &sigma)?;
+                let inst = ProductSum::new(
+                    vec![tables[x].clone(), Mle::new(g)?],
+                    vec![(Fr::ONE, vec![0, 1])],
+                )?;
+                let claim = inst.sum();
+                let o = sumcheck::prove(inst, &claim, &mut t);
+                let (a_eval, b_eval) = (o.factor_evals[0], o.factor_evals[1]);
+                t.absorb_scalar(b"matmul/a_eval", &a_eval);
+                t.absorb_scalar(b"matmul/b_eval", &b_eval);
+                claims.push((Target::Value(out), rho.clone()));
+                claims.push((Target::Remainder(i), pd));
+                claims.push((Target::Remainder(i), ps));
+                claims.push((Target::Value(x), o.point));
+                let gamma = t.challenge(b"maxpool/gamma");
+                let w = mp::lookup_column(aux, gamma);
+                let (lookup, c) =
+                    logup::prove(&key.gens, &mp::lookup_table(q, gamma), &w, &mut t, rng)?;
+                let (p0, p1) = (mp::lift(&c.point, Fr::ZERO), mp::lift(&c.point, Fr::ONE));
+                let lookup_evals = [aux.evaluate(&p0)?, aux.evaluate(&p1)?];
+                t.absorb_scalars(b"maxpool/lookup_evals", &lookup_evals);
+                claims.push((Target::Remainder(i), p0));
+                claims.push((Target::Remainder(i), p1));
+                NodeProof::MaxPool {
+                    y_eval,
+                    d_eval,
+                    s_eval,
+                    gather: MatMulProof {
+                        sumcheck: o.proof,
+                        a_eval,
+                        b_eval,
+                    },
+                    lookup: Box::new(lookup),
+                    lookup_evals,
                 }
             }
             other => {

@@ -168,6 +168,7 @@ fn tampered_proof_messages_are_rejected() {
             NodeProof::MatMul { y_eval, .. } => *y_eval += Fr::ONE,
             NodeProof::Linear { out_eval, .. } => *out_eval += Fr::ONE,
             NodeProof::Relu { a_eval, .. } => *a_eval += Fr::ONE,
+            NodeProof::MaxPool { y_eval, .. } => *y_eval += Fr::ONE,
             NodeProof::Derived => continue,
         }
         assert!(bad(&p), "node {i}");

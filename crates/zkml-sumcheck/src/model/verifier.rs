@@ -102,7 +102,7 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()
         }
     }
     for (i, c) in proof.remainders.iter().enumerate() {
-        let needs = super::divisor(q, i).is_some();
+        let needs = super::has_aux(q, i);
         match (needs, c) {
             (false, None) => {}
             (true, Some(c)) => t.absorb_points(b"model/remainder", &c.rows),
@@ -144,7 +144,8 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()
                 | QOp::Conv { .. }
                 | QOp::Reshape { .. }
                 | QOp::AveragePool(_)
-                | QOp::Gather(_)),
+                | QOp::Gather(_)
+                | QOp::Transpose { .. }),
                 NodeProof::MatMul {
                     y_eval,
                     r_eval,
@@ -267,6 +268,73 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()
                     ));
                 }
             }
+            (
+                QOp::MaxPool(_),
+                NodeProof::MaxPool {
+                    y_eval,
+                    d_eval,
+                    s_eval,
+                    gather,
+                    lookup,
+                    lookup_evals,
+                },
+            ) => {
+                use super::maxpool as mp;
+                let x = node.inputs[0];
+                let rc_ = proof.remainders[i]
+                    .as_ref()
+                    .ok_or_else(|| malformed("maxpool table commitment"))?;
+                let nv_aux = super::aux_vars(q, i)?;
+                let rho = t.challenges(b"model/rho", nv_out);
+                let sigma = t.challenges(b"maxpool/sigma", nv_aux - nv_out - 1);
+                let (pd, ps) = mp::claim_points(&rho, &sigma);
+                t.absorb_scalars(b"maxpool/evals", &[*y_eval, *d_eval, *s_eval]);
+                let (rows, cols) = super::layout(out_shape);
+                if mp::slot_count(q, i)? * s_eval != block_indicator(rows, cols, &rho) {
+                    return Err(reject(
+                        "maxpool: one selected slot per output, 2^kv·R̃(ρ, ½, 1) = Ĩ(ρ)",
+                        format!("node `{}`", node.name),
+                    ));
+                }
+                let g = Mle::new(mp::gather_table(q, i, &rho, &sigma)?)?;
+                let sub = crate::sumcheck::verify(
+                    g.num_vars,
+                    2,
+                    &(*y_eval - d_eval),
+                    &gather.sumcheck,
+                    &mut t,
+                )?;
+                let g_eval = g.evaluate(&sub.point)?;
+                if gather.b_eval != g_eval || sub.value != gather.a_eval * g_eval {
+                    return Err(reject(
+                        "maxpool gather final claim: g_last(r_last) = x̃(r)·G̃(r)",
+                        format!("node `{}`", node.name),
+                    ));
+                }
+                t.absorb_scalar(b"matmul/a_eval", &gather.a_eval);
+                t.absorb_scalar(b"matmul/b_eval", &gather.b_eval);
+                claim(out, rho.clone(), *y_eval, &mut open)?;
+                open.push((rc_, nv_aux, pd, *d_eval));
+                open.push((rc_, nv_aux, ps, *s_eval));
+                claim(x, sub.point, gather.a_eval, &mut open)?;
+                let gamma = t.challenge(b"maxpool/gamma");
+                let c = logup::verify(
+                    &key.gens,
+                    &mp::lookup_table(q, gamma),
+                    nv_aux - 1,
+                    lookup,
+                    &mut t,
+                )?;
+                if c.value != lookup_evals[0] + gamma * lookup_evals[1] {
+                    return Err(reject(
+                        "maxpool lookup column: w̃ = d̃ + γ·s̃",
+                        format!("node `{}`", node.name),
+                    ));
+                }
+                t.absorb_scalars(b"maxpool/lookup_evals", lookup_evals);
+                open.push((rc_, nv_aux, mp::lift(&c.point, Fr::ZERO), lookup_evals[0]));
+                open.push((rc_, nv_aux, mp::lift(&c.point, Fr::ONE), lookup_evals[1]));
+            }
             (QOp::Reshape { .. }, NodeProof::Derived) if is_known(q, node.inputs[0]) => {}
             (
                 QOp::Reshape { .. },
@@ -289,7 +357,7 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()
                 }
             }
             (
-                QOp::Relu,
+                QOp::Relu | QOp::Clip { .. },
                 NodeProof::Relu {
                     lookup,
                     a_eval,
@@ -298,7 +366,13 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()
             ) => {
                 let a = node.inputs[0];
                 let gamma = t.challenge(b"model/gamma");
-                let c = logup::verify(&key.gens, &relu_table(q, gamma), nv_out, lookup, &mut t)?;
+                let c = logup::verify(
+                    &key.gens,
+                    &relu_table(q, &node.op, gamma),
+                    nv_out,
+                    lookup,
+                    &mut t,
+                )?;
                 if c.value != *a_eval + gamma * o_eval {
                     return Err(reject(
                         "relu lookup column: w̃ = ã + γ·õ",

@@ -8,6 +8,8 @@ use crate::logup::ZkLogUpProof;
 use crate::zk::{ZeroProof, ZkSumcheckProof};
 
 /// One node's messages (see the [module doc](super)).
+// One per node of a model: the size of the largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ZkNodeProof {
     /// `y = rshift(x·W, s)`; also a Conv (`y = rshift(conv(x, W) + b, s)`, the
@@ -46,6 +48,21 @@ pub enum ZkNodeProof {
     },
     /// The output is a reshape of a known tensor; the verifier computes it.
     Derived,
+    /// `y = MaxPool(x)` ([`crate::model::maxpool`]), committed.
+    MaxPool {
+        /// `Com(ỹ(ρ))`, `Com(R̃(ρ, σ, 0))`, `Com(R̃(ρ, ½…½, 1))`.
+        coms: [G1Affine; 3],
+        /// `2^{kv}·C_s − Ĩ(ρ)·U` commits to zero (one selected slot per output).
+        selected: ZeroProof,
+        /// The committed gather sumcheck, claim `C_y − C_d`.
+        gather: Box<ZkSumcheckProof>,
+        /// The lookup of `d + γ·s`.
+        lookup: Box<ZkLogUpProof>,
+        /// `Com(R̃(c, 0))`, `Com(R̃(c, 1))` at the lookup's point `c`.
+        lookup_coms: [G1Affine; 2],
+        /// `C_w − C_d − γ·C_s` commits to zero.
+        relation: ZeroProof,
+    },
 }
 
 /// A zero-knowledge proof that a trace is the executor's run of the model.
@@ -116,6 +133,22 @@ impl Encode for ZkNodeProof {
                 relation.encode(w);
             }
             ZkNodeProof::Derived => w.u8(3),
+            ZkNodeProof::MaxPool {
+                coms,
+                selected,
+                gather,
+                lookup,
+                lookup_coms,
+                relation,
+            } => {
+                w.u8(4);
+                coms.iter().for_each(|c| w.point(c));
+                selected.encode(w);
+                gather.encode(w);
+                lookup.encode(w);
+                lookup_coms.iter().for_each(|c| w.point(c));
+                relation.encode(w);
+            }
         }
     }
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
@@ -143,6 +176,14 @@ impl Encode for ZkNodeProof {
                 relation: ZeroProof::decode(r)?,
             },
             3 => ZkNodeProof::Derived,
+            4 => ZkNodeProof::MaxPool {
+                coms: [r.point()?, r.point()?, r.point()?],
+                selected: ZeroProof::decode(r)?,
+                gather: Box::<ZkSumcheckProof>::decode(r)?,
+                lookup: Box::<ZkLogUpProof>::decode(r)?,
+                lookup_coms: [r.point()?, r.point()?],
+                relation: ZeroProof::decode(r)?,
+            },
             t => return Err(Error::Decode(format!("node proof tag {t}"))),
         })
     }

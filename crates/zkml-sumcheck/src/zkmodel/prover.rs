@@ -61,11 +61,9 @@ pub(crate) fn prove_inner(
     let tables: Vec<Mle> = (0..q.values.len())
         .map(|id| table_of(&layout_shape(q, id), &flat(&trace.values[id])))
         .collect::<Result<_>>()?;
+    // (MaxPool: differences and selectors, `crate::model::maxpool`.)
     let rem_tables: Vec<Option<Mle>> = (0..q.nodes.len())
-        .map(|i| match crate::model::remainders(q, i, trace, forge)? {
-            Some(r) => Ok(Some(table_of(&q.values[q.nodes[i].output].shape, &r)?)),
-            None => Ok(None),
-        })
+        .map(|i| crate::model::aux_table(q, i, trace, forge))
         .collect::<Result<_>>()?;
     let mut committed: Vec<Option<CommittedPoly>> = vec![None; q.values.len()];
     for (id, tab) in tables.iter().enumerate() {
@@ -95,7 +93,8 @@ pub(crate) fn prove_inner(
             | QOp::Conv { .. }
             | QOp::Reshape { .. }
             | QOp::AveragePool(_)
-            | QOp::Gather(_))
+            | QOp::Gather(_)
+            | QOp::Transpose { .. })
                 if !matches!(op, QOp::Reshape { .. })
                     || crate::model::gathers(q, input_public, i) =>
             {
@@ -247,7 +246,7 @@ pub(crate) fn prove_inner(
                     relation,
                 }
             }
-            QOp::Relu => {
+            QOp::Relu | QOp::Clip { .. } => {
                 let a = node.inputs[0];
                 let gamma = t.challenge(b"model/gamma");
                 let w: Vec<Fr> = tables[a]
@@ -257,7 +256,7 @@ pub(crate) fn prove_inner(
                     .map(|(x, y)| *x + gamma * y)
                     .collect();
                 let (lookup, pt, wo) =
-                    logup::prove_zk(gens, &relu_table(q, gamma), &w, &mut t, rng)?;
+                    logup::prove_zk(gens, &relu_table(q, &node.op, gamma), &w, &mut t, rng)?;
                 let a_o = Opening::random(tables[a].evaluate(&pt)?, rng);
                 let o_o = Opening::random(tables[out].evaluate(&pt)?, rng);
                 t.absorb_points(b"model/relu_coms", &[com(&a_o), com(&o_o)]);
@@ -276,6 +275,72 @@ pub(crate) fn prove_inner(
                     lookup: Box::new(lookup),
                     a_com: com(&a_o),
                     o_com: com(&o_o),
+                    relation,
+                }
+            }
+            QOp::MaxPool(_) => {
+                use crate::model::maxpool as mp;
+                let x = node.inputs[0];
+                let aux = rem_tables[i]
+                    .as_ref()
+                    .ok_or_else(|| Error::Invalid("MaxPool without its table".into()))?;
+                let kv = crate::model::aux_vars(q, i)? - nv_out - 1;
+                let rho = t.challenges(b"model/rho", nv_out);
+                let sigma = t.challenges(b"maxpool/sigma", kv);
+                let (pd, ps) = mp::claim_points(&rho, &sigma);
+                let y_o = Opening::random(tables[out].evaluate(&rho)?, rng);
+                let d_o = Opening::random(aux.evaluate(&pd)?, rng);
+                let s_o = Opening::random(aux.evaluate(&ps)?, rng);
+                let coms = [com(&y_o), com(&d_o), com(&s_o)];
+                t.absorb_points(b"maxpool/coms", &coms);
+                // 2^kv·C_s − Ĩ(ρ)·U = 2^kv·ρ_s·H for an honest trace.
+                let sel_blind = mp::slot_count(q, i)? * s_o.blind;
+                let rel = gens.blind(&sel_blind).to_affine();
+                let selected = prove_zero(gens, &rel, &sel_blind, &mut t, rng);
+                // Σ_a x(a)·G(a) = ỹ(ρ) − R̃(ρ, σ, 0), committed.
+                let target = Opening {
+                    value: y_o.value - d_o.value,
+                    blind: y_o.blind - d_o.blind,
+                };
+                let g = mp::gather_table(q, i, &rho, &sigma)?;
+                let inst = ProductSum::new(
+                    vec![tables[x].clone(), Mle::new(g)?],
+                    vec![(Fr::ONE, vec![0, 1])],
+                )?;
+                let o =
+                    crate::zk::prove_sumcheck(gens, inst, &[known(x), true], &target, &mut t, rng)?;
+                claims.push((Ok(out), rho.clone(), y_o));
+                claims.push((Err(i), pd, d_o));
+                claims.push((Err(i), ps, s_o));
+                if let Some(op) = o.factor_openings[0] {
+                    claims.push((Ok(x), o.point.clone(), op));
+                }
+                let gamma = t.challenge(b"maxpool/gamma");
+                let w = mp::lookup_column(aux, gamma);
+                let (lookup, pt, wo) =
+                    logup::prove_zk(gens, &mp::lookup_table(q, gamma), &w, &mut t, rng)?;
+                let (p0, p1) = (mp::lift(&pt, Fr::ZERO), mp::lift(&pt, Fr::ONE));
+                let d_c = Opening::random(aux.evaluate(&p0)?, rng);
+                let s_c = Opening::random(aux.evaluate(&p1)?, rng);
+                let lookup_coms = [com(&d_c), com(&s_c)];
+                t.absorb_points(b"maxpool/lookup_coms", &lookup_coms);
+                let rel =
+                    (wo.commit(gens) - d_c.commit(gens) - s_c.commit(gens) * gamma).to_affine();
+                let relation = prove_zero(
+                    gens,
+                    &rel,
+                    &(wo.blind - d_c.blind - gamma * s_c.blind),
+                    &mut t,
+                    rng,
+                );
+                claims.push((Err(i), p0, d_c));
+                claims.push((Err(i), p1, s_c));
+                ZkNodeProof::MaxPool {
+                    coms,
+                    selected,
+                    gather: Box::new(o.proof),
+                    lookup: Box::new(lookup),
+                    lookup_coms,
                     relation,
                 }
             }

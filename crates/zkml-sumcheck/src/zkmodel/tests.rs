@@ -59,6 +59,7 @@ fn changed_outputs_tampered_messages_and_foreign_keys_are_rejected() {
             ZkNodeProof::MatMul { y_com, .. } => *y_com = (*y_com + u).to_affine(),
             ZkNodeProof::Linear { out_com, .. } => *out_com = (*out_com + u).to_affine(),
             ZkNodeProof::Relu { o_com, .. } => *o_com = (*o_com + u).to_affine(),
+            ZkNodeProof::MaxPool { coms, .. } => coms[0] = (coms[0] + u).to_affine(),
             ZkNodeProof::Derived => continue,
         }
         assert!(bad(&p, &public), "node {i}");
@@ -68,9 +69,9 @@ fn changed_outputs_tampered_messages_and_foreign_keys_are_rejected() {
         let mut p = proof.clone();
         match &mut p.nodes[i] {
             ZkNodeProof::MatMul { matmul, .. } => matmul.final_ok.s += Fr::ONE,
-            ZkNodeProof::Linear { relation, .. } | ZkNodeProof::Relu { relation, .. } => {
-                relation.s += Fr::ONE
-            }
+            ZkNodeProof::Linear { relation, .. }
+            | ZkNodeProof::Relu { relation, .. }
+            | ZkNodeProof::MaxPool { relation, .. } => relation.s += Fr::ONE,
             ZkNodeProof::Derived => continue,
         }
         assert!(bad(&p, &public), "relation of node {i}");

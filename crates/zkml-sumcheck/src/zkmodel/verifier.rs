@@ -58,7 +58,7 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
         }
     }
     for (i, c) in proof.remainders.iter().enumerate() {
-        let needs = crate::model::divisor(q, i).is_some();
+        let needs = crate::model::has_aux(q, i);
         match (needs, c) {
             (false, None) => {}
             (true, Some(c)) => t.absorb_points(b"model/remainder", &c.rows),
@@ -96,8 +96,11 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
         let nv_out = num_vars(&q.values[out].shape);
         match (&node.op, np) {
             (
-                op
-                @ (QOp::Conv { .. } | QOp::Reshape { .. } | QOp::AveragePool(_) | QOp::Gather(_)),
+                op @ (QOp::Conv { .. }
+                | QOp::Reshape { .. }
+                | QOp::AveragePool(_)
+                | QOp::Gather(_)
+                | QOp::Transpose { .. }),
                 ZkNodeProof::MatMul {
                     y_com,
                     r_com,
@@ -215,6 +218,86 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
                     (r_range, y_range),
                 )?;
             }
+            (
+                QOp::MaxPool(_),
+                ZkNodeProof::MaxPool {
+                    coms,
+                    selected,
+                    gather,
+                    lookup,
+                    lookup_coms,
+                    relation,
+                },
+            ) => {
+                use crate::model::maxpool as mp;
+                let x = node.inputs[0];
+                let rc_ = proof.remainders[i]
+                    .as_ref()
+                    .ok_or_else(|| malformed("maxpool table commitment"))?;
+                let nv_aux = crate::model::aux_vars(q, i)?;
+                let rho = t.challenges(b"model/rho", nv_out);
+                let sigma = t.challenges(b"maxpool/sigma", nv_aux - nv_out - 1);
+                let (pd, ps) = mp::claim_points(&rho, &sigma);
+                t.absorb_points(b"maxpool/coms", coms);
+                // One selected slot per output: 2^kv·C_s − Ĩ(ρ)·U commits to zero.
+                let (rows, cols) = crate::model::layout(&q.values[out].shape);
+                let ind = block_indicator(rows, cols, &rho);
+                let rel = (coms[2] * mp::slot_count(q, i)? - gens.commit_scalar(&ind, &Fr::ZERO))
+                    .to_affine();
+                verify_zero(gens, &rel, selected, &mut t)?;
+                // Σ_a x(a)·G(a) = ỹ(ρ) − R̃(ρ, σ, 0), committed.
+                let g = Mle::new(mp::gather_table(q, i, &rho, &sigma)?)?;
+                let x_pub = if known(x) { Some(table(x)?) } else { None };
+                let public = [x_pub.is_some(), true];
+                let target = (G1::from(coms[0]) - coms[1]).to_affine();
+                let sub = crate::zk::verify_sumcheck(
+                    gens,
+                    g.num_vars,
+                    &[(Fr::ONE, vec![0, 1])],
+                    &public,
+                    &target,
+                    gather,
+                    |pt| {
+                        let mut v = vec![];
+                        if let Some(a) = &x_pub {
+                            v.push(a.evaluate(pt)?);
+                        }
+                        v.push(g.evaluate(pt)?);
+                        Ok(v)
+                    },
+                    &mut t,
+                )?;
+                claim(proof, nv(out), out, rho.clone(), coms[0], &mut pending);
+                pending.push(Pending::Committed(rc_, nv_aux, pd, coms[1]));
+                pending.push(Pending::Committed(rc_, nv_aux, ps, coms[2]));
+                if let Some(c) = sub.factor_coms[0] {
+                    claim(proof, nv(x), x, sub.point, c, &mut pending);
+                }
+                let gamma = t.challenge(b"maxpool/gamma");
+                let c = logup::verify_zk(
+                    gens,
+                    &mp::lookup_table(q, gamma),
+                    nv_aux - 1,
+                    lookup,
+                    &mut t,
+                )?;
+                t.absorb_points(b"maxpool/lookup_coms", lookup_coms);
+                let rel =
+                    (G1::from(c.value_com) - lookup_coms[0] - lookup_coms[1] * gamma).to_affine();
+                verify_zero(gens, &rel, relation, &mut t)?;
+                pending.push(Pending::Committed(
+                    rc_,
+                    nv_aux,
+                    mp::lift(&c.point, Fr::ZERO),
+                    lookup_coms[0],
+                ));
+                pending.push(Pending::Committed(
+                    rc_,
+                    nv_aux,
+                    mp::lift(&c.point, Fr::ONE),
+                    lookup_coms[1],
+                ));
+            }
             (QOp::Reshape { .. }, ZkNodeProof::Derived) if known(node.inputs[0]) => {}
             (
                 QOp::Add { .. } | QOp::Sub { .. } | QOp::Reshape { .. },
@@ -268,7 +351,7 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
                 }
             }
             (
-                QOp::Relu,
+                QOp::Relu | QOp::Clip { .. },
                 ZkNodeProof::Relu {
                     lookup,
                     a_com,
@@ -278,7 +361,13 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
             ) => {
                 let a = node.inputs[0];
                 let gamma = t.challenge(b"model/gamma");
-                let c = logup::verify_zk(gens, &relu_table(q, gamma), nv_out, lookup, &mut t)?;
+                let c = logup::verify_zk(
+                    gens,
+                    &relu_table(q, &node.op, gamma),
+                    nv_out,
+                    lookup,
+                    &mut t,
+                )?;
                 t.absorb_points(b"model/relu_coms", &[*a_com, *o_com]);
                 let rel = (G1::from(c.value_com) - a_com - *o_com * gamma).to_affine();
                 verify_zero(gens, &rel, relation, &mut t)?;

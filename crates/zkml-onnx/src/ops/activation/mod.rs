@@ -2,7 +2,9 @@
 //! functions (Sigmoid, Tanh, Exp, Log, Erf, Gelu, Elu, Sin, …: [`table`]).
 
 pub mod clip;
+pub mod hardmax;
 pub mod leaky_relu;
+pub mod log_softmax;
 pub mod masked;
 pub mod prelu;
 pub mod softmax;
@@ -16,6 +18,8 @@ use crate::loader::{Ctx, Val};
 
 /// Registers the family.
 pub fn register(r: &mut Registry) {
+    r.insert("LogSoftmax", log_softmax::log_softmax);
+    r.insert("Hardmax", hardmax::hardmax);
     r.insert("Relu", |c, n| unary(c, n, Op::Relu));
     for &(name, _) in table::PLAIN {
         r.insert(name, table::plain);

@@ -1,6 +1,6 @@
 //! Div.
 
-use zkml_core::{ops::TableFn, Op};
+use zkml_core::Op;
 
 use crate::error::OnnxError;
 use crate::loader::{Ctx, Val};
@@ -8,25 +8,17 @@ use crate::ops::NodeCtx;
 use crate::tensor::{DType, Konst};
 
 /// Division: folded when both sides are constant (truncating for integers);
-/// by a constant it becomes a Mul by the reciprocal; by a run-time value a Mul
-/// by the table function `1/x` of the divisor (`a · (1/b)`, the reciprocal
-/// rounded at its calibrated scale; a divisor whose reciprocal leaves the
-/// activation range is refused by the executor).
+/// by a constant it becomes a Mul by the reciprocal; by a run-time value the
+/// exact run-time division `Op::Div` (one rounding, at the output scale; a
+/// zero divisor is refused by the executor with the tensor and index).
 pub fn div(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
     let (a, b) = (n.input(0)?.clone(), n.input(1)?.clone());
     let Some(bk) = b.as_const() else {
-        let recip = ctx.emit(
-            n.at(),
-            &n.sub("reciprocal"),
-            Op::Table(TableFn::Reciprocal),
-            &[b],
-            &n.tmp("reciprocal"),
-        )?;
         return Ok(vec![ctx.emit(
             n.at(),
             &n.name,
-            Op::Mul,
-            &[a, recip],
+            Op::Div,
+            &[a, b],
             n.out(0),
         )?]);
     };

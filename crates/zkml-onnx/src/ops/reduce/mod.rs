@@ -1,6 +1,8 @@
-//! ReduceMean, ReduceSum, ReduceMax, ReduceMin; ArgMax, ArgMin and TopK ([`arg`]).
+//! ReduceMean, ReduceSum, ReduceMax, ReduceMin; ArgMax, ArgMin and TopK ([`arg`]);
+//! ReduceL1, ReduceL2, ReduceSumSquare, ReduceLogSumExp ([`norms`]).
 
 pub mod arg;
+mod norms;
 
 use zkml_core::Op;
 
@@ -17,6 +19,9 @@ pub fn register(r: &mut Registry) {
     r.insert("ArgMax", arg::arg);
     r.insert("ArgMin", arg::arg);
     r.insert("TopK", arg::top_k);
+    for op in ["ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceLogSumExp"] {
+        r.insert(op, norms::reduce_norm);
+    }
 }
 
 /// The axes of a reduction whose axes became an input at `input_from`, or

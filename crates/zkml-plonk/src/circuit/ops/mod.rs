@@ -14,7 +14,9 @@ mod activation;
 mod elementwise;
 mod exact;
 mod gather_dyn;
+mod hardmax;
 mod linear;
+mod normalize;
 mod pool;
 mod reduce;
 mod select;
@@ -60,7 +62,7 @@ impl Walker<'_, '_> {
                 exp_scale,
                 out_scale,
             } => self.lay_softmax(ni, axis, in_scale, exp_scale, out_scale),
-            QOp::GatherDyn { .. } => self.lay_gather_dyn(ni),
+            QOp::GatherDyn { map, idx_scale } => self.lay_gather_dyn(ni, map, idx_scale),
             QOp::Arg(a) => self.lay_arg(ni, a),
             QOp::TopK(t) => self.lay_top_k(ni, t),
             QOp::Compare { cmp, align } => self.lay_compare(ni, *cmp, *align),
@@ -69,6 +71,17 @@ impl Walker<'_, '_> {
             QOp::Round { mode, scale } => self.lay_round(ni, *mode, *scale),
             QOp::Sign => self.lay_sign(ni),
             QOp::Mod { fmod } => self.lay_mod(ni, *fmod),
+            QOp::Div {
+                num_shift,
+                den_shift,
+            } => self.lay_div(ni, num_shift, den_shift),
+            QOp::Standardize {
+                axes,
+                eps,
+                extra,
+                out_shift,
+            } => self.lay_standardize(ni, axes, eps, extra, out_shift),
+            QOp::Hardmax { axis } => self.lay_hardmax(ni, axis),
         }
     }
 }

@@ -1,0 +1,150 @@
+//! Segmented proofs as a user runs them: `zkml setup --segment-cuts` splits
+//! the bundled CNN into 3 segments; `zkml prove` of all of them verifies;
+//! `zkml prove --segment I` in separate processes, gathered by `zkml
+//! bundle`, verifies; a segment proof of another input breaks the chain
+//! (exit 1); a missing segment is refused by `bundle`; a plan over
+//! `--max-memory` is refused with the hint to segment.
+
+use serde_json::Value;
+
+mod common;
+use common::{text, zkml};
+
+const MODEL: &str = "examples/mnist_cnn/model.onnx";
+const CAL: &str = "examples/mnist_cnn/calibration.json";
+/// Before conv2 and before flatten: three segments.
+const CUTS: &str = "3,6";
+
+#[test]
+fn segments_prove_verify_bundle_and_reject() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = |name: &str| tmp.path().join(name).to_str().unwrap().to_string();
+    let dir = p("seg.zkml");
+    let o = zkml(&[
+        "setup",
+        MODEL,
+        "--calibration",
+        CAL,
+        "--segment-cuts",
+        CUTS,
+        "-o",
+        &dir,
+    ]);
+    assert!(o.status.success(), "setup: {}", text(&o));
+    let settings: Value = serde_json::from_str(
+        &std::fs::read_to_string(tmp.path().join("seg.zkml/settings.json")).unwrap(),
+    )
+    .unwrap();
+    let n = settings["segments"]["count"].as_u64().unwrap() as usize;
+    assert!(n >= 3, "{} segments: {}", n, text(&o));
+    assert!(text(&o).contains(&format!("{n} segments")), "{}", text(&o));
+
+    // All segments in one process.
+    let input0 = "examples/mnist_cnn/input_0.json";
+    let input1 = "examples/mnist_cnn/input_1.json";
+    let all = p("all.bundle");
+    let o = zkml(&["prove", &dir, input0, "-o", &all, "--jobs", "2"]);
+    assert!(o.status.success(), "prove: {}", text(&o));
+    let o = zkml(&["verify", &dir, &all]);
+    assert!(o.status.success(), "verify: {}", text(&o));
+    let out = text(&o);
+    assert!(out.contains("VALID") && out.contains("output 0:"), "{out}");
+
+    // One segment per process, sharing the seed of `zkml commit`.
+    let opening = p("prover.opening.json");
+    let o = zkml(&["commit", &dir, "-o", &opening]);
+    assert!(o.status.success(), "commit: {}", text(&o));
+    let o = zkml(&["prove", &dir, input0, "--segment", "0", "-o", &p("x.bin")]);
+    assert!(
+        !o.status.success() && text(&o).contains("seed"),
+        "{}",
+        text(&o)
+    );
+    let seg = |input: &str, i: usize, tag: &str| -> String {
+        let f = p(&format!("{tag}-{i}.bin"));
+        let o = zkml(&[
+            "prove",
+            &dir,
+            input,
+            "--opening",
+            &opening,
+            "--segment",
+            &i.to_string(),
+            "-o",
+            &f,
+        ]);
+        assert!(o.status.success(), "prove --segment {i}: {}", text(&o));
+        f
+    };
+    let files: Vec<String> = (0..n).map(|i| seg(input0, i, "a")).collect();
+    let bundled = p("a.bundle");
+    // Any order on the command line.
+    let mut args: Vec<&str> = vec!["bundle", &dir];
+    args.extend(files.iter().rev().map(String::as_str));
+    args.extend(["-o", &bundled]);
+    let o = zkml(&args);
+    assert!(o.status.success(), "bundle: {}", text(&o));
+    let o = zkml(&["verify", &dir, &bundled]);
+    assert!(o.status.success(), "verify bundle: {}", text(&o));
+
+    // A missing segment: bundle refuses it by number.
+    let missing = p("missing.bundle");
+    let mut args: Vec<&str> = vec!["bundle", &dir];
+    args.extend(files.iter().skip(1).map(String::as_str));
+    args.extend(["-o", &missing]);
+    let o = zkml(&args);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("segment 0 of"), "{}", text(&o));
+
+    // Segment 1 proven for another input: the chain breaks.
+    let other = seg(input1, 1, "b");
+    let mut mixed = files.clone();
+    mixed[1] = other;
+    let mixed_bundle = p("mixed.bundle");
+    let mut args: Vec<&str> = vec!["bundle", &dir];
+    args.extend(mixed.iter().map(String::as_str));
+    args.extend(["-o", &mixed_bundle]);
+    assert!(zkml(&args).status.success());
+    let o = zkml(&["verify", &dir, &mixed_bundle]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("chain is broken"), "{}", text(&o));
+
+    // A flipped byte in the bundle: rejected.
+    let mut bytes = std::fs::read(&bundled).unwrap();
+    let at = bytes.len() - 100;
+    bytes[at] ^= 1;
+    let flipped = p("flipped.bundle");
+    std::fs::write(&flipped, bytes).unwrap();
+    let o = zkml(&["verify", &dir, &flipped]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+
+    // Segments of 2^12 rows cannot hold conv1 and its boundary: named.
+    let o = zkml(&[
+        "setup",
+        MODEL,
+        "--calibration",
+        CAL,
+        "--segment-k",
+        "12",
+        "-o",
+        &p("small.zkml"),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("`conv1`"), "{}", text(&o));
+
+    // A memory budget below the one-circuit estimate with a forced k: refused up front.
+    let o = zkml(&[
+        "setup",
+        MODEL,
+        "--calibration",
+        CAL,
+        "--k",
+        "14",
+        "--max-memory",
+        "1M",
+        "-o",
+        &p("never.zkml"),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--segment-k"), "{}", text(&o));
+}

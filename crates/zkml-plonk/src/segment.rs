@@ -1,0 +1,437 @@
+//! Segmented proofs: a model split into segments ([`zkml_core::segment`]),
+//! each its own circuit, key and proof, chained by committed boundary tensors.
+//!
+//! Segment `i` of `n` is the ordinary circuit of its sub-graph under
+//! [`segment_visibility`]: the model's input visibility on the first
+//! segment, its output visibility (and reveal) on the last, its weights
+//! visibility on all; every other input and output group is
+//! [`Vis::Committed`]. The boundary `j` (segment `j`'s outputs = segment
+//! `j + 1`'s inputs, the same tensors in the same order) is committed on both
+//! sides with the same blinding, [`boundary_blinding`]`(seed, j)`, so an
+//! honest chain shows equal commitments:
+//!
+//! ```text
+//! C_j = Poseidon(pack(boundary_j), r_j),   r_j = H("zkml segment boundary" ‖ seed ‖ j) mod p
+//! ```
+//!
+//! The seed is a secret of the prover (kept beside the other openings):
+//! independent workers that hold it prove segments that chain, and the
+//! blindings hide the boundary tensors from the verifier.
+//!
+//! [`verify_segments`] accepts only if there is exactly one proof per
+//! segment, in order, each proof verifies under its segment's key, and
+//! `C_j` (segment `j`'s output commitment) equals segment `j + 1`'s input
+//! commitment for every `j`. Binding: equal commitments open to the same
+//! integers unless Poseidon collides (the digits are range checked), so the
+//! chain proves the composition: the model's outputs are the integers the
+//! executor computes on its inputs.
+//!
+//! Committed weights: each segment commits to its own constants (with the
+//! model's weights blinding), so the proof shows one weights commitment per
+//! segment, not the whole model's.
+
+use halo2_axiom::halo2curves::{bn256::Fr, ff::FromUniformBytes};
+use rand_core06::{OsRng, RngCore};
+use zkml_core::{
+    backend::{Backend, Blinding, Commitment, Openings, PublicValues, Reveal, Vis, Visibility},
+    segment::{choose_cuts, Segment},
+    QGraph, Trace,
+};
+
+mod format;
+
+pub use format::{bundle_from_bytes, bundle_to_bytes, is_bundle, SEGMENT_FORMAT_VERSION};
+
+use crate::commit::to_bytes;
+use crate::error::{PlonkError, Result};
+use crate::plan::{node_rows, plan_with, Plan};
+use crate::{PlonkBackend, PlonkProof, PlonkProvingKey, PlonkVerifyingKey};
+
+/// The secret from which every boundary blinding is derived.
+pub type SegmentSeed = [u8; 32];
+
+/// A fresh seed from the operating system's CSPRNG.
+pub fn fresh_seed() -> SegmentSeed {
+    let mut s = [0u8; 32];
+    OsRng.fill_bytes(&mut s);
+    s
+}
+
+/// The visibility of segment `i` of `n` under the model's `vis` (module doc).
+pub fn segment_visibility(vis: &Visibility, i: usize, n: usize) -> Visibility {
+    let last = i + 1 == n;
+    Visibility {
+        input: if i == 0 { vis.input } else { Vis::Committed },
+        weights: vis.weights,
+        output: if last { vis.output } else { Vis::Committed },
+        reveal: if last {
+            vis.reveal.clone()
+        } else {
+            Reveal::None
+        },
+    }
+}
+
+/// The blinding of boundary `j` (between segments `j` and `j + 1`): BLAKE2b-512
+/// of a domain tag, the seed and `j`, reduced modulo `p` (statistically uniform).
+pub fn boundary_blinding(seed: &SegmentSeed, j: usize) -> Blinding {
+    let h = blake2b_simd::Params::new()
+        .hash_length(64)
+        .to_state()
+        .update(b"zkml segment boundary v1\0")
+        .update(seed)
+        .update(&(j as u64).to_le_bytes())
+        .finalize();
+    let mut wide = [0u8; 64];
+    wide.copy_from_slice(h.as_bytes());
+    Blinding(to_bytes(Fr::from_uniform_bytes(&wide)))
+}
+
+/// The openings segment `i` of `n` proves with: the model's own for the
+/// groups at the ends and the weights, the seed's boundary blindings between.
+pub fn segment_openings(model: &Openings, seed: &SegmentSeed, i: usize, n: usize) -> Openings {
+    Openings {
+        input: if i == 0 {
+            model.input
+        } else {
+            Some(boundary_blinding(seed, i - 1))
+        },
+        weights: model.weights,
+        output: if i + 1 == n {
+            model.output
+        } else {
+            Some(boundary_blinding(seed, i))
+        },
+    }
+}
+
+/// Rows one boundary element costs a segment on each side, as first guess
+/// for the cut chooser (a committed input: its range-checked cell and its
+/// share of packing and hashing; a committed output: a range row share and
+/// the same hashing). [`plan_segments`] checks the real plans.
+pub const BOUNDARY_ROWS_PER_ELEM: f64 = 1.0;
+
+/// Segments of a model and the plan of each.
+#[derive(Clone, Debug)]
+pub struct SegmentedPlan {
+    /// Node indices where segments start (`zkml_core::QGraph::segment`).
+    pub cuts: Vec<usize>,
+    /// The segments.
+    pub segments: Vec<Segment>,
+    /// The plan of each segment, at the requested `k`.
+    pub plans: Vec<Plan>,
+}
+
+/// Splits `q` into segments that each fit a circuit of `2^k` rows, and plans
+/// each at `k`. Cuts are chosen from row estimates ([`node_rows`],
+/// [`choose_cuts`]); a segment whose real plan does not fit makes the row
+/// budget shrink and the cuts be chosen again.
+pub fn plan_segments(q: &QGraph, vis: &Visibility, k: u32) -> Result<SegmentedPlan> {
+    let mid = segment_visibility(vis, 1, 3);
+    let rows = node_rows(q, &mid)?;
+    // halo2 keeps a few rows for blinding; leave a margin for them and the tables.
+    let usable = (1usize << k).saturating_sub(16);
+    let mut budget = usable;
+    for _ in 0..6 {
+        let cuts = choose_cuts(q, &rows, budget, BOUNDARY_ROWS_PER_ELEM)
+            .map_err(|e| PlonkError::Segment(format!("{e} (k = {k})")))?;
+        let segments = q
+            .segment(&cuts)
+            .map_err(|e| PlonkError::Segment(e.to_string()))?;
+        let n = segments.len();
+        let mut plans = Vec::with_capacity(n);
+        let mut worst: Option<usize> = None;
+        for (i, s) in segments.iter().enumerate() {
+            match plan_with(&s.graph, &segment_visibility(vis, i, n), Some(k), true) {
+                Ok(p) => plans.push(p),
+                Err(PlonkError::KTooSmall { needed, .. }) => {
+                    worst = Some(worst.unwrap_or(0).max(needed as usize));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        match worst {
+            None => return merge(q, vis, k, cuts, plans),
+            Some(needed) => {
+                // A segment needs 2^(needed − k) times the rows: shrink by that, and a bit.
+                let factor = 1usize << (needed.saturating_sub(k as usize)).min(8);
+                budget = budget / factor.max(2) * 9 / 10;
+                if budget < 64 {
+                    break;
+                }
+            }
+        }
+    }
+    Err(PlonkError::Segment(format!(
+        "could not split the model into segments of 2^{k} rows; choose a larger segment k"
+    )))
+}
+
+/// Segments for a memory budget: the largest segment `k` below `max_k` at
+/// which every segment's plan is within `max_bytes` ([`Plan::check_memory`]).
+pub fn plan_segments_within(
+    q: &QGraph,
+    vis: &Visibility,
+    max_k: u32,
+    max_bytes: u64,
+) -> Result<SegmentedPlan> {
+    let mut last_err = None;
+    for k in (10..max_k).rev() {
+        match plan_segments(q, vis, k) {
+            Ok(sp) if sp.plans.iter().all(|p| p.check_memory(max_bytes).is_ok()) => return Ok(sp),
+            Ok(sp) => {
+                let worst = sp.plans.iter().map(|p| p.est_peak_bytes).max().unwrap_or(0);
+                last_err = Some(PlonkError::Segment(format!(
+                    "segments of k = {k} need about {} each, more than {}",
+                    crate::plan::gib(worst),
+                    crate::plan::gib(max_bytes)
+                )));
+            }
+            Err(e) => {
+                last_err = Some(e);
+                break;
+            }
+        }
+    }
+    Err(last_err.unwrap_or_else(|| {
+        PlonkError::Segment(format!(
+            "no segment size fits in {}",
+            crate::plan::gib(max_bytes)
+        ))
+    }))
+}
+
+/// Merges neighbouring segments while the merged one still fits `k` (the
+/// row estimates are at a middling MAC width; the planner may fit more
+/// rows in a wider one).
+fn merge(
+    q: &QGraph,
+    vis: &Visibility,
+    k: u32,
+    mut cuts: Vec<usize>,
+    mut plans: Vec<Plan>,
+) -> Result<SegmentedPlan> {
+    let seg_err = |e: zkml_core::Error| PlonkError::Segment(e.to_string());
+    let mut i = 0;
+    while i < cuts.len() {
+        let mut trial = cuts.clone();
+        trial.remove(i);
+        let segs = q.segment(&trial).map_err(seg_err)?;
+        let n = segs.len();
+        match plan_with(
+            &segs[i].graph,
+            &segment_visibility(vis, i, n),
+            Some(k),
+            true,
+        ) {
+            Ok(p) => {
+                cuts = trial;
+                plans.remove(i + 1);
+                plans[i] = p;
+            }
+            Err(PlonkError::KTooSmall { .. }) => i += 1,
+            Err(e) => return Err(e),
+        }
+    }
+    let segments = q.segment(&cuts).map_err(seg_err)?;
+    Ok(SegmentedPlan {
+        cuts,
+        segments,
+        plans,
+    })
+}
+
+/// The chain's model hash: BLAKE2b-256 of the segment count and each
+/// segment key's model hash, in order.
+pub fn chain_hash(hashes: &[[u8; 32]]) -> [u8; 32] {
+    let mut h = blake2b_simd::Params::new().hash_length(32).to_state();
+    h.update(b"zkml segment chain v1\0");
+    h.update(&(hashes.len() as u64).to_le_bytes());
+    for x in hashes {
+        h.update(x);
+    }
+    let mut out = [0u8; 32];
+    out.copy_from_slice(h.finalize().as_bytes());
+    out
+}
+
+/// A proof of one segment with its public values and place in the chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SegmentProof {
+    /// Which segment (0-based).
+    pub index: usize,
+    /// Of how many.
+    pub count: usize,
+    /// The segment's public values (boundary commitments included).
+    pub public: PublicValues,
+    /// The proof.
+    pub proof: PlonkProof,
+}
+
+/// Proves segment `i` of `segments` for the whole model's `trace`: the
+/// segment's values are [`Trace::restrict`]ed from it; the blindings are
+/// [`segment_openings`] of the model's `openings` and `seed`.
+pub fn prove_segment(
+    backend: &PlonkBackend,
+    pk: &PlonkProvingKey,
+    segments: &[Segment],
+    i: usize,
+    trace: &Trace,
+    openings: &Openings,
+    seed: &SegmentSeed,
+) -> Result<SegmentProof> {
+    let n = segments.len();
+    let seg = segments.get(i).ok_or_else(|| {
+        PlonkError::Segment(format!("segment {i} does not exist (the model has {n})"))
+    })?;
+    let strace = trace.restrict(seg);
+    let (proof, public) = backend.prove_with(
+        pk,
+        &seg.graph,
+        &strace,
+        &segment_openings(openings, seed, i, n),
+    )?;
+    Ok(SegmentProof {
+        index: i,
+        count: n,
+        public,
+        proof,
+    })
+}
+
+/// What a verified chain of segment proofs states.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainPublic {
+    /// The model's public values: inputs (and input commitment) from the
+    /// first segment; outputs, revealed values (and output commitment) from
+    /// the last. The weights commitment is per segment: [`Self::weights`].
+    pub public: PublicValues,
+    /// Each segment's weights commitment (committed weights only).
+    pub weights: Vec<Option<Commitment>>,
+}
+
+fn reject(msg: String) -> PlonkError {
+    PlonkError::Rejected(msg)
+}
+
+/// Checks a chain of segment proofs against the segments' verifying keys
+/// (in order) under the model's visibility `vis` (module doc).
+pub fn verify_segments(
+    backend: &PlonkBackend,
+    vis: &Visibility,
+    vks: &[PlonkVerifyingKey],
+    proofs: &[SegmentProof],
+) -> Result<ChainPublic> {
+    let n = vks.len();
+    if n == 0 {
+        return Err(PlonkError::Segment("no segment keys".into()));
+    }
+    for (i, vk) in vks.iter().enumerate() {
+        let want = segment_visibility(vis, i, n);
+        if vk.layout.vis != want {
+            return Err(PlonkError::Segment(format!(
+                "the key of segment {i} has visibility {:?}, a chain of {n} needs {want:?}",
+                vk.layout.vis
+            )));
+        }
+    }
+    for (pos, p) in proofs.iter().enumerate() {
+        if p.count != n {
+            return Err(reject(format!(
+                "proof {pos} belongs to a chain of {} segments, the keys have {n}",
+                p.count
+            )));
+        }
+    }
+    if proofs.len() != n {
+        return Err(reject(
+            match (0..n).find(|&i| !proofs.iter().any(|p| p.index == i)) {
+                Some(m) => format!(
+                    "segment {m} of {n} is missing ({} proof(s) given)",
+                    proofs.len()
+                ),
+                None => format!("{} proofs for {n} segments", proofs.len()),
+            },
+        ));
+    }
+    for (pos, p) in proofs.iter().enumerate() {
+        if p.index != pos {
+            return Err(reject(format!(
+                "segment proofs are out of order: position {pos} holds segment {}",
+                p.index
+            )));
+        }
+    }
+    for j in 0..n.saturating_sub(1) {
+        let out = proofs[j].public.commitments.output;
+        let inp = proofs[j + 1].public.commitments.input;
+        match (out, inp) {
+            (Some(o), Some(i)) if o == i => {}
+            _ => {
+                return Err(reject(format!(
+                    "the commitment chain is broken between segments {j} and {}: segment {j}'s \
+                     output commitment {} differs from segment {}'s input commitment {}",
+                    j + 1,
+                    out.map(|c| c.to_hex()).unwrap_or_else(|| "(none)".into()),
+                    j + 1,
+                    inp.map(|c| c.to_hex()).unwrap_or_else(|| "(none)".into()),
+                )))
+            }
+        }
+    }
+    for (i, (vk, p)) in vks.iter().zip(proofs).enumerate() {
+        backend
+            .verify(vk, &p.public, &p.proof)
+            .map_err(|e| reject(format!("segment {i} of {n}: {e}")))?;
+    }
+    let (first, last) = (&proofs[0].public, &proofs[n - 1].public);
+    let mut public = PublicValues {
+        inputs: first.inputs.clone(),
+        outputs: last.outputs.clone(),
+        revealed: last.revealed.clone(),
+        ..PublicValues::default()
+    };
+    public.commitments.input = first
+        .commitments
+        .input
+        .filter(|_| vis.input == Vis::Committed);
+    public.commitments.output = last
+        .commitments
+        .output
+        .filter(|_| vis.output == Vis::Committed);
+    if n == 1 {
+        public.commitments.weights = first.commitments.weights;
+    }
+    Ok(ChainPublic {
+        public,
+        weights: proofs
+            .iter()
+            .map(|p| p.public.commitments.weights)
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boundary_blindings_differ_by_seed_and_index() {
+        let (a, b) = ([1u8; 32], [2u8; 32]);
+        assert_eq!(boundary_blinding(&a, 0), boundary_blinding(&a, 0));
+        assert_ne!(boundary_blinding(&a, 0), boundary_blinding(&a, 1));
+        assert_ne!(boundary_blinding(&a, 0), boundary_blinding(&b, 0));
+        let vis = Visibility::default();
+        let m = Openings::default();
+        let first = segment_openings(&m, &a, 0, 3);
+        let mid = segment_openings(&m, &a, 1, 3);
+        let last = segment_openings(&m, &a, 2, 3);
+        assert_eq!(first.input, None);
+        assert_eq!(first.output, mid.input);
+        assert_eq!(mid.output, last.input);
+        assert_eq!(last.output, None);
+        assert_eq!(segment_visibility(&vis, 0, 1), vis);
+        let v1 = segment_visibility(&vis, 1, 3);
+        assert_eq!((v1.input, v1.output), (Vis::Committed, Vis::Committed));
+    }
+}

@@ -1,0 +1,365 @@
+//! Segmented proofs end to end: a small residual model split into four
+//! segments proves and verifies as a chain; a swapped segment proof, a
+//! segment proof from another input, a broken commitment chain (another
+//! seed), a missing segment, reordered segments and a tampered boundary
+//! commitment are each rejected.
+
+use std::sync::OnceLock;
+
+use ndarray::{ArrayD, IxDyn};
+use zkml_core::{
+    backend::{Backend, Openings, SetupOptions, Visibility},
+    exec::execute,
+    quant::{calibrate, quantize, QuantConfig},
+    FTensor, Graph, Op, QGraph, Segment, Trace,
+};
+use zkml_plonk::{
+    segment::{
+        plan_segments, prove_segment, segment_visibility, verify_segments, SegmentProof,
+        SegmentSeed,
+    },
+    PlonkBackend, PlonkError, PlonkProvingKey, PlonkVerifyingKey,
+};
+
+fn det(shape: &[usize], seed: u64) -> FTensor {
+    let n: usize = shape.iter().product();
+    let mut s = seed.wrapping_mul(0x9E3779B97F4A7C15) | 1;
+    let v = (0..n)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            ((s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) as f32
+        })
+        .collect();
+    ArrayD::from_shape_vec(IxDyn(shape), v).unwrap()
+}
+
+/// mm1 + bias → relu (r) → mm2 → r + · (residual) → relu → concat(r, ·) → mm3.
+fn model() -> (QGraph, Vec<Vec<FTensor>>) {
+    let d = 6;
+    let mut g = Graph::new();
+    let x = g.add_input("x", vec![1, d]);
+    let w1 = g.add_const("w1", det(&[d, d], 1));
+    let b1 = g.add_const("b1", det(&[d], 2));
+    let w2 = g.add_const("w2", det(&[d, d], 3));
+    let w3 = g.add_const("w3", det(&[2 * d, 3], 4));
+    let m = g.add_node("mm1", Op::MatMul, vec![x, w1], "m").unwrap();
+    let a = g.add_node("bias", Op::Add, vec![m, b1], "a").unwrap();
+    let r = g.add_node("relu", Op::Relu, vec![a], "r").unwrap();
+    let h = g.add_node("mm2", Op::MatMul, vec![r, w2], "h").unwrap();
+    let s = g.add_node("res", Op::Add, vec![h, r], "s").unwrap();
+    let t = g.add_node("relu2", Op::Relu, vec![s], "t").unwrap();
+    let c = g
+        .add_node("cat", Op::Concat { axis: 1 }, vec![r, t], "c")
+        .unwrap();
+    let o = g.add_node("mm3", Op::MatMul, vec![c, w3], "o").unwrap();
+    g.add_output(o);
+    let samples: Vec<Vec<FTensor>> = (0..3).map(|s| vec![det(&[1, d], 10 + s)]).collect();
+    let cal = calibrate(&g, &samples).unwrap();
+    let cfg = QuantConfig {
+        act_bits: 12,
+        max_scale: 5,
+        ..QuantConfig::default()
+    };
+    (quantize(&g, &cal, &cfg).unwrap(), samples)
+}
+
+/// `blocks` × (MatMul d×d → Relu), a residual Add around every second block.
+fn deep(d: usize, blocks: usize) -> (QGraph, Vec<Vec<FTensor>>) {
+    let mut g = Graph::new();
+    let mut x = g.add_input("x", vec![1, d]);
+    let mut skip = x;
+    for b in 0..blocks {
+        let w = g.add_const(
+            format!("w{b}"),
+            det(&[d, d], 100 + b as u64).mapv(|v| v * 0.3),
+        );
+        let m = g
+            .add_node(format!("mm{b}"), Op::MatMul, vec![x, w], format!("m{b}"))
+            .unwrap();
+        x = g
+            .add_node(format!("relu{b}"), Op::Relu, vec![m], format!("r{b}"))
+            .unwrap();
+        if b % 2 == 1 {
+            x = g
+                .add_node(format!("res{b}"), Op::Add, vec![x, skip], format!("s{b}"))
+                .unwrap();
+            skip = x;
+        }
+    }
+    g.add_output(x);
+    let samples: Vec<Vec<FTensor>> = (0..2).map(|s| vec![det(&[1, d], 10 + s)]).collect();
+    let cal = calibrate(&g, &samples).unwrap();
+    let cfg = QuantConfig {
+        act_bits: 12,
+        max_scale: 5,
+        ..QuantConfig::default()
+    };
+    (quantize(&g, &cal, &cfg).unwrap(), samples)
+}
+
+fn backend() -> PlonkBackend {
+    PlonkBackend {
+        srs_dir: std::env::temp_dir().join("zkml-plonk-test-srs"),
+        srs_file: None,
+        matrix_check: true,
+    }
+}
+
+struct Fixture {
+    q: QGraph,
+    segs: Vec<Segment>,
+    keys: Vec<(PlonkProvingKey, PlonkVerifyingKey)>,
+    traces: Vec<Trace>,
+}
+
+/// Cuts before mm2, res and cat: four segments; `r` crosses three cuts
+/// (an input and output of the segment `mm2` alone, read by `res` and `cat`).
+const CUTS: [usize; 3] = [3, 4, 6];
+const SEED: SegmentSeed = [5u8; 32];
+
+fn fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let (q, samples) = model();
+        let segs = q.segment(&CUTS).unwrap();
+        let n = segs.len();
+        let vis = Visibility::default();
+        let keys = segs
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let options = SetupOptions {
+                    visibility: segment_visibility(&vis, i, n),
+                    k: None,
+                };
+                backend().setup(&s.graph, &options).unwrap()
+            })
+            .collect();
+        let traces = samples.iter().map(|x| execute(&q, x).unwrap()).collect();
+        Fixture {
+            q,
+            segs,
+            keys,
+            traces,
+        }
+    })
+}
+
+fn prove_all(f: &Fixture, trace: &Trace, seed: &SegmentSeed) -> Vec<SegmentProof> {
+    (0..f.segs.len())
+        .map(|i| {
+            prove_segment(
+                &backend(),
+                &f.keys[i].0,
+                &f.segs,
+                i,
+                trace,
+                &Openings::default(),
+                seed,
+            )
+            .unwrap()
+        })
+        .collect()
+}
+
+fn verify(
+    f: &Fixture,
+    proofs: &[SegmentProof],
+) -> Result<zkml_plonk::segment::ChainPublic, PlonkError> {
+    let vks: Vec<PlonkVerifyingKey> = f
+        .keys
+        .iter()
+        .map(|(_, vk)| PlonkVerifyingKey::from_bytes(&vk.to_bytes(), &backend()).unwrap())
+        .collect();
+    verify_segments(&backend(), &Visibility::default(), &vks, proofs)
+}
+
+fn rejected(r: Result<zkml_plonk::segment::ChainPublic, PlonkError>, needle: &str) {
+    match r {
+        Err(PlonkError::Rejected(m)) => assert!(m.contains(needle), "{m}"),
+        other => panic!("expected a rejection containing `{needle}`, got {other:?}"),
+    }
+}
+
+#[test]
+fn segmented_chain_proves_verifies_and_rejects_tampering() {
+    let f = fixture();
+    assert_eq!(f.segs.len(), 4);
+    let good = prove_all(f, &f.traces[0], &SEED);
+    let out = verify(f, &good).unwrap();
+    let flat = |t: &Trace, ids: &[usize]| -> Vec<Vec<i64>> {
+        ids.iter()
+            .map(|&i| t.values[i].iter().copied().collect())
+            .collect()
+    };
+    assert_eq!(out.public.inputs, flat(&f.traces[0], &f.q.inputs));
+    assert_eq!(out.public.outputs, flat(&f.traces[0], &f.q.outputs));
+    // Middle segments show their boundary commitments, nothing else.
+    assert!(good[1].public.inputs.is_empty() && good[1].public.outputs.is_empty());
+
+    // Swapped: segment 2's proof relabelled as segment 1 (and back).
+    let mut swapped = good.clone();
+    swapped.swap(1, 2);
+    swapped[1].index = 1;
+    swapped[2].index = 2;
+    rejected(
+        verify(f, &swapped),
+        "chain is broken between segments 0 and 1",
+    );
+    // Even with the chain mended by hand, segment 2's proof is not one of segment 1.
+    swapped[1].public.commitments = good[1].public.commitments;
+    swapped[2].public.commitments = good[2].public.commitments;
+    rejected(verify(f, &swapped), "segment 1 of 4");
+
+    // Reordered, labels kept.
+    let mut reordered = good.clone();
+    reordered.swap(2, 3);
+    rejected(verify(f, &reordered), "out of order");
+
+    // Missing segment (middle and last).
+    let mut missing = good.clone();
+    missing.remove(2);
+    rejected(verify(f, &missing), "segment 2 of 4 is missing");
+    rejected(verify(f, &good[..3]), "segment 3 of 4 is missing");
+
+    // A segment proof from another input (same seed): valid alone, the chain breaks.
+    let other = prove_segment(
+        &backend(),
+        &f.keys[2].0,
+        &f.segs,
+        2,
+        &f.traces[1],
+        &Openings::default(),
+        &SEED,
+    )
+    .unwrap();
+    assert_ne!(
+        other.public.commitments.input,
+        good[2].public.commitments.input
+    );
+    let mut mixed = good.clone();
+    mixed[2] = other;
+    rejected(
+        verify(f, &mixed),
+        "chain is broken between segments 1 and 2",
+    );
+
+    // The same values under another seed: every proof valid, the chain broken.
+    let mut reseeded = good.clone();
+    reseeded[1] = prove_segment(
+        &backend(),
+        &f.keys[1].0,
+        &f.segs,
+        1,
+        &f.traces[0],
+        &Openings::default(),
+        &[6u8; 32],
+    )
+    .unwrap();
+    rejected(
+        verify(f, &reseeded),
+        "chain is broken between segments 0 and 1",
+    );
+
+    // A forged link: segment 1's input commitment replaced by segment 0's
+    // output commitment of another input (so the chain check passes): the
+    // proof no longer verifies against it.
+    let other0 = prove_segment(
+        &backend(),
+        &f.keys[0].0,
+        &f.segs,
+        0,
+        &f.traces[1],
+        &Openings::default(),
+        &SEED,
+    )
+    .unwrap();
+    let mut forged = good.clone();
+    forged[0] = other0;
+    forged[1].public.commitments.input = forged[0].public.commitments.output;
+    rejected(verify(f, &forged), "segment 1 of 4");
+
+    // A flipped proof byte in the last segment.
+    let mut flipped = good.clone();
+    let b = flipped[3].proof.bytes.len() / 2;
+    flipped[3].proof.bytes[b] ^= 1;
+    rejected(verify(f, &flipped), "segment 3 of 4");
+}
+
+/// `plan_segments` splits the model so that every segment fits the asked
+/// `k`, and its segments prove and verify as a chain.
+#[test]
+fn planned_segments_fit_k() {
+    let (q, samples) = deep(96, 8);
+    let vis = Visibility::default();
+    // The smallest k one circuit fits, minus one.
+    let mut k = zkml_plonk::plan(&q, &vis, None).unwrap().k;
+    while zkml_plonk::plan_with(&q, &vis, Some(k - 1), true).is_ok() {
+        k -= 1;
+    }
+    let k = k - 1;
+    let sp = plan_segments(&q, &vis, k).unwrap();
+    assert!(sp.segments.len() >= 2, "{:?}", sp.cuts);
+    for p in &sp.plans {
+        assert_eq!(p.k, k);
+        p.check_fits().unwrap();
+    }
+    let n = sp.segments.len();
+    let trace = execute(&q, &samples[0]).unwrap();
+    let mut keys = vec![];
+    let mut proofs = vec![];
+    for (i, (s, p)) in sp.segments.iter().zip(&sp.plans).enumerate() {
+        let (pk, vk) = backend()
+            .setup_with_plan(&s.graph, segment_visibility(&vis, i, n), p.clone())
+            .unwrap();
+        proofs.push(
+            prove_segment(
+                &backend(),
+                &pk,
+                &sp.segments,
+                i,
+                &trace,
+                &Openings::default(),
+                &SEED,
+            )
+            .unwrap(),
+        );
+        keys.push(vk);
+    }
+    let out = verify_segments(&backend(), &vis, &keys, &proofs).unwrap();
+    assert_eq!(
+        out.public.outputs[0],
+        trace.values[q.outputs[0]]
+            .iter()
+            .copied()
+            .collect::<Vec<_>>()
+    );
+}
+
+/// The memory estimate grows with k; a budget below it is refused up front
+/// with the estimate and the hint to segment; segments for a budget fit it.
+#[test]
+fn memory_budget_refuses_and_segments() {
+    let (q, _) = deep(96, 8);
+    let vis = Visibility::default();
+    let whole = zkml_plonk::plan(&q, &vis, None).unwrap();
+    let bigger = zkml_plonk::plan(&q, &vis, Some(whole.k + 2)).unwrap();
+    assert!(bigger.est_peak_bytes > whole.est_peak_bytes);
+    whole.check_memory(whole.est_peak_bytes).unwrap();
+    let e = whole.check_memory(whole.est_peak_bytes - 1).unwrap_err();
+    assert!(matches!(e, PlonkError::OverMemory { .. }), "{e}");
+    let msg = e.to_string();
+    assert!(msg.contains("--segment-k") && msg.contains("GiB"), "{msg}");
+    // Below the smallest single circuit's estimate, the model is split.
+    let mut kmin = whole.k;
+    while zkml_plonk::plan_with(&q, &vis, Some(kmin - 1), true).is_ok() {
+        kmin -= 1;
+    }
+    let smallest = zkml_plonk::plan_with(&q, &vis, Some(kmin), true).unwrap();
+    let budget = smallest.est_peak_bytes - 1;
+    let sp = zkml_plonk::segment::plan_segments_within(&q, &vis, kmin + 1, budget).unwrap();
+    assert!(sp.segments.len() >= 2, "{:?}", sp.cuts);
+    assert!(sp.plans.iter().all(|p| p.est_peak_bytes <= budget));
+}
