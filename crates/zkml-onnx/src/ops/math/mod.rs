@@ -1,7 +1,8 @@
 //! Arithmetic: MatMul, Gemm, Add/Sub/Mul/Div, Neg, Sum, Pow, Max, Min, Abs,
-//! Floor, Ceil, Round, Sign, Mod.
+//! Floor, Ceil, Round, Sign, Mod, Einsum.
 
 pub mod div;
+pub mod einsum;
 pub mod gemm;
 pub mod modulo;
 pub mod pow;
@@ -33,6 +34,7 @@ pub fn register(r: &mut Registry) {
     }
     r.insert("Sign", round::sign);
     r.insert("Mod", modulo::modulo);
+    r.insert("Einsum", einsum::einsum);
 }
 
 /// A two-input op mapped one to one (ONNX broadcasting is the IR's).
