@@ -73,6 +73,22 @@ const DATA_MOVEMENT: &[&str] = &[
     "SpaceToDepth",
 ];
 
+/// ONNX-ML ops that read numbers as numbers (their ONNX Runtime kernels cast
+/// integer inputs to float): the outputs are real.
+const ML_NUMERIC: &[&str] = &[
+    "TreeEnsembleClassifier",
+    "TreeEnsembleRegressor",
+    "LinearClassifier",
+    "LinearRegressor",
+    "Scaler",
+    "Normalizer",
+    "Binarizer",
+    "Imputer",
+    "OneHotEncoder",
+    "FeatureVectorizer",
+    "ZipMap",
+];
+
 /// Ops that select among their inputs' values: exact for every integer type.
 const SELECT: &[&str] = &[
     "Max",
@@ -136,6 +152,15 @@ pub fn result_type(op: &str) -> Option<i32> {
     }
 }
 
+/// The element type of output `k` of `op` when that output alone is integer:
+/// the predicted label (output 0) of the ONNX-ML classifiers.
+pub fn output_type(op: &str, k: usize) -> Option<i32> {
+    match (op, k) {
+        ("TreeEnsembleClassifier" | "LinearClassifier", 0) => Some(dt::INT64),
+        _ => None,
+    }
+}
+
 /// The rule for node `n` (called `name`), whose inputs have the integer
 /// element types `types` (`None`: real or constant); at least one is `Some`.
 pub fn rule(n: &NodeProto, name: &str, types: &[Option<i32>]) -> Result<IntRule, OnnxError> {
@@ -169,6 +194,16 @@ pub fn rule(n: &NodeProto, name: &str, types: &[Option<i32>]) -> Result<IntRule,
     }
     if let Some(t) = result_type(op) {
         return Ok(IntRule::Load { out_type: Some(t) });
+    }
+    if ML_NUMERIC.contains(&op) {
+        return Ok(IntRule::Load { out_type: None });
+    }
+    if op == "ArrayFeatureExtractor" {
+        // Data movement; with constant data (the class labels a classifier's
+        // ArgMax selects from) the result takes the indices' type.
+        return Ok(IntRule::Load {
+            out_type: types.iter().flatten().next().copied(),
+        });
     }
     match op {
         // Static shapes only.

@@ -42,6 +42,7 @@
 //! | reductions and selections | ReduceMean, ReduceSum, ReduceMax, ReduceMin, ReduceL1, ReduceL2, ReduceSumSquare, ReduceLogSumExp, ArgMax, ArgMin (`select_last_index`), TopK (constant `k`; values and indices as two IR nodes) |
 //! | normalization (`Op::Standardize` + Mul + Add; Lp: `Op::Div`) | LayerNormalization, InstanceNormalization, GroupNormalization, MeanVarianceNormalization, LpNormalization |
 //! | recurrent (unrolled into the ops above) | LSTM, GRU, RNN |
+//! | ONNX-ML domain (`ai.onnx.ml`, expanded into the ops above) | TreeEnsembleClassifier, TreeEnsembleRegressor, LinearClassifier, LinearRegressor, Scaler, Normalizer, Binarizer, Imputer, OneHotEncoder, ArrayFeatureExtractor, FeatureVectorizer, ZipMap (the score tensor) |
 //! | load-time only | Constant, Shape, Size, Cast and CastLike (to float on run-time values), and on constant inputs: Range, ConstantOfShape |
 //!
 //! Graph inputs are float (float32, float16, bfloat16, double), integer or
@@ -179,6 +180,17 @@ fn load(bytes: &[u8], base: Option<&Path>, opts: &LoadOptions) -> Result<Graph, 
 
     // 1. Every unsupported op type, reported at once.
     let registry = ops::registry();
+    let ml_registry = ops::ml_registry();
+    let is_default = |n: &proto::NodeProto| n.domain.is_empty() || n.domain == "ai.onnx";
+    let handler_of = |n: &proto::NodeProto| {
+        if is_default(n) {
+            registry.get(n.op_type.as_str()).copied()
+        } else if n.domain == ops::ml::DOMAIN {
+            ml_registry.get(n.op_type.as_str()).copied()
+        } else {
+            None
+        }
+    };
     let node_name = |i: usize, n: &proto::NodeProto| {
         if n.name.is_empty() {
             format!("{}_{i}", n.op_type)
@@ -190,12 +202,9 @@ fn load(bytes: &[u8], base: Option<&Path>, opts: &LoadOptions) -> Result<Graph, 
         .node
         .iter()
         .enumerate()
-        .filter(|(_, n)| {
-            !(n.domain.is_empty() || n.domain == "ai.onnx")
-                || !registry.contains_key(n.op_type.as_str())
-        })
+        .filter(|(_, n)| handler_of(n).is_none())
         .map(|(i, n)| {
-            let op = if n.domain.is_empty() || n.domain == "ai.onnx" {
+            let op = if is_default(n) {
                 n.op_type.clone()
             } else {
                 format!("{}::{}", n.domain, n.op_type)
@@ -207,8 +216,17 @@ fn load(bytes: &[u8], base: Option<&Path>, opts: &LoadOptions) -> Result<Graph, 
         return Err(OnnxError::Unsupported { nodes: unsupported });
     }
 
-    let opset = opset
-        .ok_or_else(|| decode_err("the model imports no version of the default (ai.onnx) opset"))?;
+    // A model of ONNX-ML nodes alone may import no default opset; its
+    // version then matters to no node.
+    let opset = match opset {
+        Some(v) => v,
+        None if g.node.iter().all(|n| n.domain == ops::ml::DOMAIN) => 21,
+        None => {
+            return Err(decode_err(
+                "the model imports no version of the default (ai.onnx) opset",
+            ))
+        }
+    };
 
     // 2. Names and consumer counts.
     let mut names = HashSet::new();
@@ -319,12 +337,13 @@ fn load(bytes: &[u8], base: Option<&Path>, opts: &LoadOptions) -> Result<Graph, 
             base,
             elem_types: &elem_types,
         };
-        let handler = registry[n.op_type.as_str()];
+        let handler = handler_of(n).expect("checked above");
         match handler(&mut ctx, &nctx) {
             Ok(outs) => {
-                for (o, v) in n.output.iter().zip(outs) {
+                for (k, (o, v)) in n.output.iter().zip(outs).enumerate() {
                     if !o.is_empty() {
-                        if let (Some(t), Val::Dyn(_)) = (out_type, &v) {
+                        let t = int_values::output_type(&n.op_type, k).or(out_type);
+                        if let (Some(t), Val::Dyn(_)) = (t, &v) {
                             int_vals.insert(o.clone(), t);
                         }
                         vals.insert(o.clone(), v);
@@ -420,10 +439,15 @@ fn declared_dims(vi: &proto::ValueInfoProto) -> Result<Vec<input_shapes::Dim>, O
         .collect()
 }
 
-/// Every ONNX op type (default domain) the loader has a handler for, sorted.
-/// Some are supported only on constant inputs (see the table above).
+/// Every ONNX op type the loader has a handler for (default domain and
+/// ONNX-ML domain, whose names do not overlap), sorted. Some are supported
+/// only on constant inputs (see the table above).
 pub fn supported_ops() -> Vec<&'static str> {
-    let mut v: Vec<&'static str> = ops::registry().keys().copied().collect();
+    let mut v: Vec<&'static str> = ops::registry()
+        .keys()
+        .chain(ops::ml_registry().keys())
+        .copied()
+        .collect();
     v.sort_unstable();
     v
 }

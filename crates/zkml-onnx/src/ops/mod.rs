@@ -14,12 +14,14 @@
 //! MeanVarianceNormalization, LpNormalization), [`shape`] (Reshape and other
 //! data movement), [`reduce`] (and ArgMax, ArgMin, TopK), [`consts`] (Constant and the shape-subgraph
 //! ops that are only folded), [`rnn`] (LSTM, GRU, RNN unrolled into the
-//! ops above).
+//! ops above), and the ONNX-ML domain's [`ml`] (tree ensembles, linear
+//! models, preprocessing; its own registry, [`ml_registry`]).
 
 pub mod activation;
 pub mod consts;
 pub mod logic;
 pub mod math;
+pub mod ml;
 pub mod movement;
 pub mod nn;
 pub mod norm;
@@ -74,6 +76,13 @@ pub fn registry() -> Registry {
     rnn::register(&mut r);
     quant::register(&mut r);
     logic::register(&mut r);
+    r
+}
+
+/// Every supported op type of the ONNX-ML domain (`ai.onnx.ml`; see [`ml`]).
+pub fn ml_registry() -> Registry {
+    let mut r = Registry::new();
+    ml::register(&mut r);
     r
 }
 
@@ -284,6 +293,20 @@ impl NodeCtx<'_> {
                 String::from_utf8_lossy(a.s.as_deref().unwrap_or_default()).into_owned(),
             )),
             Some(a) => Err(self.wrong_type(a, "a string")),
+        }
+    }
+
+    /// A string-list attribute.
+    pub fn strings(&self, name: &str) -> Result<Option<Vec<String>>, OnnxError> {
+        match self.attr(name) {
+            None => Ok(None),
+            Some(a) if Self::attr_kind(a) == at::STRINGS => Ok(Some(
+                a.strings
+                    .iter()
+                    .map(|s| String::from_utf8_lossy(s).into_owned())
+                    .collect(),
+            )),
+            Some(a) => Err(self.wrong_type(a, "a list of strings")),
         }
     }
 

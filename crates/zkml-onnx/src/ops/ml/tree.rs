@@ -1,0 +1,592 @@
+//! TreeEnsembleClassifier and TreeEnsembleRegressor (ONNX-ML opsets 1–3),
+//! expanded into existing IR ops.
+//!
+//! With `X` `[N, F]`, the `K` branch nodes of every tree and the `L` leaves:
+//! ```text
+//! C  = Compare(X[:, feature_k], threshold_k)          [N, K]  (0/1; one Gather + Compare per comparison kind)
+//! Λ  = Concat(C, 1 − C, 1)                            [N, 2K+1]  (literals: node k true, node k false, pad)
+//! P  = Λ[:, path(l, d)]                               [N, L, D]  (index map: leaf l's d-th condition, padded with 1)
+//! I  = [ΣP over d = D]                                [N, L]  (ReduceSum, Equal: leaf l is reached)
+//! S  = I · W + b                                      [N, T]  (constant leaf-value matrix, base values)
+//! ```
+//! The branch modes map onto one comparison and a direction: `x ≤ t` (LEQ;
+//! GT is its negation), `x < t` (LT; GTE negated), `x = t` (EQ; NEQ
+//! negated). AVERAGE divides `W` by the number of trees; MIN and MAX compute
+//! each tree's value (`I · W'`, `W'` `[L, trees·T]`) and reduce over trees.
+//! Classifiers then apply ONNX Runtime's score rules (the binary cases below)
+//! and the post-transform, and take the label from the scores.
+//!
+//! **Quantization.** The input and each threshold are quantized at the
+//! input's scale `2^-s`, so a comparison can flip only when the feature lies
+//! within one quantum (`2^-s`) of a threshold; the indicators are exact
+//! integers, and the leaf values are weights (`weight_bits`), whose rounding
+//! adds at most `trees · quantum / 2` per score. Features of very different
+//! magnitudes share one input scale: a feature much smaller than the largest
+//! (breast-cancer's `smoothness` ~0.1 beside `area` ~4000) loses its
+//! resolution, so scale the inputs (a Scaler in the pipeline) for such data.
+//!
+//! **Missing values.** `nodes_missing_value_tracks_true` only acts on NaN
+//! inputs, which zkml inputs never hold; it is ignored. `nodes_hitrates` is
+//! a hint and ignored.
+
+use std::collections::{BTreeMap, HashMap};
+
+use zkml_core::ops::{Cmp, IndexMap};
+use zkml_core::Op;
+
+use super::{as_rows, floats_or_tensor, matrix, refuse_strings, vector, PostTransform};
+use crate::error::OnnxError;
+use crate::loader::{Ctx, Val};
+use crate::ops::NodeCtx;
+use crate::tensor::Konst;
+
+/// Most leaves × depth the loader expands per sample (a guard).
+const MAX_PATH_CELLS: usize = 1 << 22;
+
+/// A branch test: which comparison, and whether the true branch is taken when
+/// it fails.
+#[derive(Clone, Copy, Debug)]
+struct Branch {
+    feature: usize,
+    threshold: f64,
+    cmp: Cmp,
+    negated: bool,
+}
+
+/// A leaf: its tree, the conditions on its path `(branch, must hold)`, and its
+/// weights `(target or class, value)`.
+#[derive(Clone, Debug, Default)]
+struct Leaf {
+    tree: usize,
+    path: Vec<(usize, bool)>,
+    weights: Vec<(usize, f64)>,
+}
+
+/// The parsed ensemble.
+struct Ensemble {
+    branches: Vec<Branch>,
+    leaves: Vec<Leaf>,
+    n_trees: usize,
+}
+
+fn ints(n: &NodeCtx, name: &str) -> Result<Vec<i64>, OnnxError> {
+    Ok(n.ints(name)?.unwrap_or_default())
+}
+
+/// Parses the `nodes_*` attributes and the leaf weights (`prefix` is
+/// `class` or `target`).
+fn parse(n: &NodeCtx, prefix: &str, n_features: usize) -> Result<Ensemble, OnnxError> {
+    let tree_ids = ints(n, "nodes_treeids")?;
+    let node_ids = ints(n, "nodes_nodeids")?;
+    let features = ints(n, "nodes_featureids")?;
+    let modes = n.strings("nodes_modes")?.unwrap_or_default();
+    let values = floats_or_tensor(n, "nodes_values")?;
+    let trues = ints(n, "nodes_truenodeids")?;
+    let falses = ints(n, "nodes_falsenodeids")?;
+    let len = tree_ids.len();
+    if len == 0 {
+        return Err(n.attr_err("nodes_treeids", "the ensemble has no nodes"));
+    }
+    for (name, l) in [
+        ("nodes_nodeids", node_ids.len()),
+        ("nodes_featureids", features.len()),
+        ("nodes_modes", modes.len()),
+        ("nodes_values", values.len()),
+        ("nodes_truenodeids", trues.len()),
+        ("nodes_falsenodeids", falses.len()),
+    ] {
+        if l != len {
+            return Err(n.attr_err(
+                name,
+                format!("has {l} entries, nodes_treeids {len}: the node tuples must align"),
+            ));
+        }
+    }
+    // (tree id, node id) → node index; trees in order of appearance.
+    let mut index: HashMap<(i64, i64), usize> = HashMap::new();
+    let mut trees: BTreeMap<i64, usize> = BTreeMap::new();
+    let mut order = vec![];
+    for i in 0..len {
+        if index.insert((tree_ids[i], node_ids[i]), i).is_some() {
+            return Err(n.attr_err(
+                "nodes_nodeids",
+                format!(
+                    "node {} of tree {} is defined twice",
+                    node_ids[i], tree_ids[i]
+                ),
+            ));
+        }
+        if !trees.contains_key(&tree_ids[i]) {
+            trees.insert(tree_ids[i], order.len());
+            order.push(tree_ids[i]);
+        }
+    }
+    let is_leaf: Vec<bool> = modes.iter().map(|m| m == "LEAF").collect();
+    let child = |i: usize, ids: &[i64], what: &str| -> Result<usize, OnnxError> {
+        index.get(&(tree_ids[i], ids[i])).copied().ok_or_else(|| {
+            n.attr_err(
+                what,
+                format!(
+                    "node {} of tree {} points to node {}, which the tree does not define",
+                    node_ids[i], tree_ids[i], ids[i]
+                ),
+            )
+        })
+    };
+    // Branch tests, and which node is whose child.
+    let mut branch_of = vec![usize::MAX; len];
+    let mut branches = vec![];
+    let mut is_child = vec![false; len];
+    let mut kids = vec![(0usize, 0usize); len];
+    for i in 0..len {
+        if is_leaf[i] {
+            continue;
+        }
+        let (cmp, negated) = match modes[i].as_str() {
+            "BRANCH_LEQ" => (Cmp::LessOrEqual, false),
+            "BRANCH_GT" => (Cmp::LessOrEqual, true),
+            "BRANCH_LT" => (Cmp::Less, false),
+            "BRANCH_GTE" => (Cmp::Less, true),
+            "BRANCH_EQ" => (Cmp::Equal, false),
+            "BRANCH_NEQ" => (Cmp::Equal, true),
+            other => {
+                return Err(n.attr_err(
+                    "nodes_modes",
+                    format!("unknown node mode `{other}` (BRANCH_LEQ, BRANCH_LT, BRANCH_GTE, BRANCH_GT, BRANCH_EQ, BRANCH_NEQ, LEAF)"),
+                ))
+            }
+        };
+        let feature = usize::try_from(features[i])
+            .ok()
+            .filter(|&f| f < n_features)
+            .ok_or_else(|| {
+                n.attr_err(
+                    "nodes_featureids",
+                    format!(
+                        "feature {} out of range for {n_features} input features",
+                        features[i]
+                    ),
+                )
+            })?;
+        branch_of[i] = branches.len();
+        branches.push(Branch {
+            feature,
+            threshold: values[i],
+            cmp,
+            negated,
+        });
+        let (t, f) = (
+            child(i, &trues, "nodes_truenodeids")?,
+            child(i, &falses, "nodes_falsenodeids")?,
+        );
+        is_child[t] = true;
+        is_child[f] = true;
+        kids[i] = (t, f);
+    }
+    // Leaf weights by node.
+    let w_trees = ints(n, &format!("{prefix}_treeids"))?;
+    let w_nodes = ints(n, &format!("{prefix}_nodeids"))?;
+    let w_ids = ints(n, &format!("{prefix}_ids"))?;
+    let w_vals = floats_or_tensor(n, &format!("{prefix}_weights"))?;
+    let wl = w_trees.len();
+    if w_nodes.len() != wl || w_ids.len() != wl || w_vals.len() != wl {
+        return Err(n.attr_err(
+            &format!("{prefix}_weights"),
+            format!("the {prefix}_treeids/_nodeids/_ids/_weights tuples must align"),
+        ));
+    }
+    let mut weights: Vec<Vec<(usize, f64)>> = vec![vec![]; len];
+    for j in 0..wl {
+        let i = *index.get(&(w_trees[j], w_nodes[j])).ok_or_else(|| {
+            n.attr_err(
+                &format!("{prefix}_nodeids"),
+                format!(
+                    "weight for node {} of tree {}, which is not defined",
+                    w_nodes[j], w_trees[j]
+                ),
+            )
+        })?;
+        if !is_leaf[i] {
+            return Err(n.attr_err(
+                &format!("{prefix}_nodeids"),
+                format!(
+                    "weight on node {} of tree {}, which is not a LEAF",
+                    w_nodes[j], w_trees[j]
+                ),
+            ));
+        }
+        let id = usize::try_from(w_ids[j]).map_err(|_| {
+            n.attr_err(
+                &format!("{prefix}_ids"),
+                format!("negative id {}", w_ids[j]),
+            )
+        })?;
+        weights[i].push((id, w_vals[j]));
+    }
+    // Walk each tree from its root.
+    let mut leaves = vec![];
+    for (ti, &tid) in order.iter().enumerate() {
+        let roots: Vec<usize> = (0..len)
+            .filter(|&i| tree_ids[i] == tid && !is_child[i])
+            .collect();
+        let &[root] = roots.as_slice() else {
+            return Err(n.attr_err(
+                "nodes_truenodeids",
+                format!(
+                    "tree {tid} has {} roots (nodes no other node points to); expected one",
+                    roots.len()
+                ),
+            ));
+        };
+        let mut stack = vec![(root, Vec::<(usize, bool)>::new())];
+        let mut visits = 0usize;
+        while let Some((i, path)) = stack.pop() {
+            visits += 1;
+            if visits > len {
+                return Err(n.attr_err("nodes_truenodeids", format!("tree {tid} has a cycle")));
+            }
+            if is_leaf[i] {
+                leaves.push(Leaf {
+                    tree: ti,
+                    path,
+                    weights: weights[i].clone(),
+                });
+                continue;
+            }
+            let b = branch_of[i];
+            let (t, f) = kids[i];
+            let mut pf = path.clone();
+            pf.push((b, false));
+            let mut pt = path;
+            pt.push((b, true));
+            stack.push((f, pf));
+            stack.push((t, pt));
+        }
+    }
+    Ok(Ensemble {
+        branches,
+        leaves,
+        n_trees: order.len(),
+    })
+}
+
+/// Emits the leaf indicators `I` `[N, L]` (0/1) for rows `x` `[N, F]`.
+fn indicators(
+    ctx: &mut Ctx,
+    n: &NodeCtx,
+    x: &Val,
+    rows: usize,
+    f: usize,
+    e: &Ensemble,
+) -> Result<Val, OnnxError> {
+    let k = e.branches.len();
+    // One Gather + Compare per comparison kind; `col[b]` is branch b's column in C.
+    let mut col = vec![0usize; k];
+    let mut parts = vec![];
+    let mut next = 0;
+    for cmp in [Cmp::LessOrEqual, Cmp::Less, Cmp::Equal] {
+        let group: Vec<usize> = (0..k).filter(|&b| e.branches[b].cmp == cmp).collect();
+        if group.is_empty() {
+            continue;
+        }
+        let g = group.len();
+        let index = (0..rows)
+            .flat_map(|r| group.iter().map(move |&b| (r, b)))
+            .map(|(r, b)| r * f + e.branches[b].feature)
+            .collect();
+        let tag = cmp.name();
+        let xs = ctx.emit(
+            n.at(),
+            &n.sub(&format!("features_{tag}")),
+            Op::Gather(IndexMap {
+                shape: vec![rows, g],
+                index,
+            }),
+            std::slice::from_ref(x),
+            &n.tmp(&format!("features_{tag}")),
+        )?;
+        let t = vector(group.iter().map(|&b| e.branches[b].threshold).collect());
+        let c = ctx.emit(
+            n.at(),
+            &n.sub(&format!("test_{tag}")),
+            Op::Compare(cmp),
+            &[xs, t],
+            &n.tmp(&format!("test_{tag}")),
+        )?;
+        for &b in &group {
+            col[b] = next;
+            next += 1;
+        }
+        parts.push(c);
+    }
+    let ones = Val::konst(Konst::float(ndarray::ArrayD::from_elem(
+        ndarray::IxDyn(&[rows, 1]),
+        1.0,
+    )));
+    let lits = if parts.is_empty() {
+        ones
+    } else {
+        let c = if parts.len() == 1 {
+            parts.pop().expect("one part")
+        } else {
+            ctx.emit(
+                n.at(),
+                &n.sub("tests"),
+                Op::Concat { axis: 1 },
+                &parts,
+                &n.tmp("tests"),
+            )?
+        };
+        let one = Val::konst(Konst::scalar(1.0));
+        let nc = ctx.emit(
+            n.at(),
+            &n.sub("not_tests"),
+            Op::Sub,
+            &[one, c.clone()],
+            &n.tmp("not_tests"),
+        )?;
+        ctx.emit(
+            n.at(),
+            &n.sub("literals"),
+            Op::Concat { axis: 1 },
+            &[c, nc, ones],
+            &n.tmp("literals"),
+        )?
+    };
+    let width = 2 * k + 1;
+    let depth = e
+        .leaves
+        .iter()
+        .map(|l| l.path.len())
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let l = e.leaves.len();
+    if l * depth > MAX_PATH_CELLS {
+        return Err(n.err(format!(
+            "{l} leaves of depth up to {depth}: more than {MAX_PATH_CELLS} path cells; use \
+             fewer or shallower trees"
+        )));
+    }
+    let mut index = Vec::with_capacity(rows * l * depth);
+    for r in 0..rows {
+        for leaf in &e.leaves {
+            for d in 0..depth {
+                let lit = match leaf.path.get(d) {
+                    None => 2 * k,
+                    Some(&(b, holds)) => {
+                        // The literal is C when the comparison must hold.
+                        if holds != e.branches[b].negated {
+                            col[b]
+                        } else {
+                            k + col[b]
+                        }
+                    }
+                };
+                index.push(r * width + lit);
+            }
+        }
+    }
+    let paths = ctx.emit(
+        n.at(),
+        &n.sub("paths"),
+        Op::Gather(IndexMap {
+            shape: vec![rows, l, depth],
+            index,
+        }),
+        &[lits],
+        &n.tmp("paths"),
+    )?;
+    let met = ctx.emit(
+        n.at(),
+        &n.sub("met"),
+        Op::ReduceSum {
+            axes: vec![2],
+            keepdims: false,
+        },
+        &[paths],
+        &n.tmp("met"),
+    )?;
+    let d = Val::konst(Konst::scalar(depth as f64));
+    ctx.emit(
+        n.at(),
+        &n.sub("reached"),
+        Op::Compare(Cmp::Equal),
+        &[met, d],
+        &n.tmp("reached"),
+    )
+}
+
+/// How leaf values combine across trees.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Aggregate {
+    Sum,
+    Average,
+    Min,
+    Max,
+}
+
+/// The aggregated scores `[N, t]` (before base values).
+fn scores(
+    ctx: &mut Ctx,
+    n: &NodeCtx,
+    i: Val,
+    rows: usize,
+    e: &Ensemble,
+    t: usize,
+    agg: Aggregate,
+    out: &str,
+) -> Result<Val, OnnxError> {
+    let l = e.leaves.len();
+    match agg {
+        Aggregate::Sum | Aggregate::Average => {
+            let scale = if agg == Aggregate::Average {
+                1.0 / e.n_trees as f64
+            } else {
+                1.0
+            };
+            let mut w = vec![0.0; l * t];
+            for (li, leaf) in e.leaves.iter().enumerate() {
+                for &(id, v) in &leaf.weights {
+                    w[li * t + id] += v * scale;
+                }
+            }
+            ctx.emit(
+                n.at(),
+                &n.sub("values"),
+                Op::MatMul,
+                &[i, matrix(l, t, w)],
+                out,
+            )
+        }
+        Aggregate::Min | Aggregate::Max => {
+            let nt = e.n_trees;
+            let mut w = vec![0.0; l * nt * t];
+            for (li, leaf) in e.leaves.iter().enumerate() {
+                for &(id, v) in &leaf.weights {
+                    w[li * nt * t + leaf.tree * t + id] += v;
+                }
+            }
+            let per = ctx.emit(
+                n.at(),
+                &n.sub("tree_values"),
+                Op::MatMul,
+                &[i, matrix(l, nt * t, w)],
+                &n.tmp("tree_values"),
+            )?;
+            let per = ctx.emit(
+                n.at(),
+                &n.sub("tree_values_3d"),
+                Op::Reshape {
+                    shape: vec![rows, nt, t],
+                },
+                &[per],
+                &n.tmp("tree_values_3d"),
+            )?;
+            let axes = vec![1];
+            let op = if agg == Aggregate::Min {
+                Op::ReduceMin {
+                    axes,
+                    keepdims: false,
+                }
+            } else {
+                Op::ReduceMax {
+                    axes,
+                    keepdims: false,
+                }
+            };
+            ctx.emit(n.at(), &n.sub("values"), op, &[per], out)
+        }
+    }
+}
+
+fn add_base(
+    ctx: &mut Ctx,
+    n: &NodeCtx,
+    s: Val,
+    base: Vec<f64>,
+    out: &str,
+) -> Result<Val, OnnxError> {
+    if base.iter().all(|&b| b == 0.0) {
+        return Ok(s);
+    }
+    ctx.emit(n.at(), &n.sub("base"), Op::Add, &[s, vector(base)], out)
+}
+
+/// TreeEnsembleRegressor: `n_targets`, `aggregate_function` (SUM, AVERAGE,
+/// MIN, MAX), `base_values`, `post_transform` (applied for two or more
+/// targets, as ONNX Runtime does; ignored for one).
+pub fn regressor(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
+    let (x, rows, f) = as_rows(ctx, n, n.input(0)?.clone())?;
+    let e = parse(n, "target", f)?;
+    let t = usize::try_from(n.int("n_targets", 1)?)
+        .ok()
+        .filter(|&t| t >= 1)
+        .ok_or_else(|| n.attr_err("n_targets", "must be at least 1"))?;
+    if let Some(bad) = e.leaves.iter().flat_map(|l| &l.weights).find(|w| w.0 >= t) {
+        return Err(n.attr_err("target_ids", format!("target {} ≥ n_targets {t}", bad.0)));
+    }
+    let agg = match n.string("aggregate_function")?.as_deref().unwrap_or("SUM") {
+        "SUM" => Aggregate::Sum,
+        "AVERAGE" => Aggregate::Average,
+        "MIN" => Aggregate::Min,
+        "MAX" => Aggregate::Max,
+        other => {
+            return Err(n.attr_err(
+                "aggregate_function",
+                format!("unknown value `{other}` (SUM, AVERAGE, MIN, MAX)"),
+            ))
+        }
+    };
+    let pt = PostTransform::read(n)?;
+    let base = floats_or_tensor(n, "base_values")?;
+    let base = if base.len() == t { base } else { vec![0.0; t] };
+    let i = indicators(ctx, n, &x, rows, f, &e)?;
+    let pt = if t == 1 { PostTransform::None } else { pt };
+    let last = pt == PostTransform::None;
+    let base_zero = base.iter().all(|&b| b == 0.0);
+    let s_out = if last && base_zero {
+        n.out(0).to_string()
+    } else {
+        n.tmp("scores")
+    };
+    let s = scores(ctx, n, i, rows, &e, t, agg, &s_out)?;
+    let b_out = if last {
+        n.out(0).to_string()
+    } else {
+        n.tmp("raw")
+    };
+    let s = add_base(ctx, n, s, base, &b_out)?;
+    Ok(vec![pt.apply(ctx, n, s, n.out(0), "")?])
+}
+
+/// TreeEnsembleClassifier: `classlabels_int64s` (string labels refused),
+/// `base_values`, `post_transform`; outputs the label `[N]` and the scores
+/// `[N, classes]` with ONNX Runtime's rules for two classes.
+pub fn classifier(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
+    refuse_strings(n, "classlabels_strings")?;
+    let (x, rows, f) = as_rows(ctx, n, n.input(0)?.clone())?;
+    let labels = n.ints("classlabels_int64s")?.unwrap_or_default();
+    let c = labels.len();
+    if c == 0 {
+        return Err(n.attr_err("classlabels_int64s", "the classifier has no class labels"));
+    }
+    let e = parse(n, "class", f)?;
+    if let Some(bad) = e.leaves.iter().flat_map(|l| &l.weights).find(|w| w.0 >= c) {
+        return Err(n.attr_err("class_ids", format!("class {} ≥ {c} class labels", bad.0)));
+    }
+    let pt = PostTransform::read(n)?;
+    let base = floats_or_tensor(n, "base_values")?;
+    let i = indicators(ctx, n, &x, rows, f, &e)?;
+    let raw = scores(ctx, n, i, rows, &e, c, Aggregate::Sum, &n.tmp("raw"))?;
+    let plan = super::tree_binary::Plan::new(
+        n,
+        &e.leaves
+            .iter()
+            .flat_map(|l| l.weights.clone())
+            .collect::<Vec<_>>(),
+        c,
+        &base,
+    )?;
+    plan.finish(ctx, n, raw, rows, &labels, pt)
+}

@@ -1,0 +1,239 @@
+"""Trains small scikit-learn, XGBoost and LightGBM models on the datasets
+scikit-learn bundles (iris, breast cancer, diabetes, digits) and exports them
+to ONNX the way users do (skl2onnx; onnxmltools for XGBoost and LightGBM):
+tree ensembles, linear models, preprocessing pipelines, an MLP, with ZipMap on
+and off and several target opsets. For each model it writes
+
+    <out>/<id>/model.onnx
+    <out>/<id>/input.json     {"input_data": [[...]], "input_shapes": [[N, F]]}
+    <out>/<id>/expected.json  {"outputs": [[...], ...]}  onnxruntime's outputs
+
+ZipMap outputs (a list of {label: probability} maps) are written as the
+probability matrix in class order, which is what zkml computes; int64 labels
+as numbers. Usage: gen_ml_models.py OUT_DIR
+"""
+
+import json
+import os
+import sys
+import warnings
+
+import numpy as np
+import onnxruntime as ort
+from sklearn import datasets
+from sklearn.ensemble import (
+    ExtraTreesClassifier,
+    GradientBoostingClassifier,
+    GradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import Binarizer, MaxAbsScaler, Normalizer, StandardScaler
+from sklearn.svm import SVC, SVR
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+from skl2onnx import to_onnx
+from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
+
+warnings.filterwarnings("ignore")
+
+ROWS = 6  # sample rows per model input
+
+
+def data(name):
+    if name == "iris":
+        x, y = datasets.load_iris(return_X_y=True)
+    elif name == "cancer":
+        x, y = datasets.load_breast_cancer(return_X_y=True)
+    elif name == "diabetes":
+        x, y = datasets.load_diabetes(return_X_y=True)
+    elif name == "digits":
+        x, y = datasets.load_digits(return_X_y=True)
+    else:
+        raise ValueError(name)
+    return x.astype(np.float32), y
+
+
+def sample(x, seed):
+    rng = np.random.default_rng(seed)
+    return x[rng.choice(len(x), ROWS, replace=False)]
+
+
+def sk(model, x, zipmap=None, opset=None, double=False):
+    dtype = np.float64 if double else np.float32
+    options = None
+    if zipmap is not None:
+        options = {id(model): {"zipmap": zipmap}}
+        # A pipeline's classifier is its last step.
+        if hasattr(model, "steps"):
+            options = {id(model.steps[-1][1]): {"zipmap": zipmap}}
+    kw = {}
+    if opset is not None:
+        kw["target_opset"] = opset
+    if options is not None:
+        kw["options"] = options
+    return to_onnx(model, x[:1].astype(dtype), **kw)
+
+
+def xgb(model, f):
+    from onnxmltools.convert import convert_xgboost
+    from onnxmltools.convert.common.data_types import FloatTensorType as FT
+
+    return convert_xgboost(model, initial_types=[("input", FT([None, f]))], target_opset=15)
+
+
+def lgbm(model, f, zipmap=True):
+    from onnxmltools.convert import convert_lightgbm
+    from onnxmltools.convert.common.data_types import FloatTensorType as FT
+
+    return convert_lightgbm(
+        model, initial_types=[("input", FT([None, f]))], target_opset=15, zipmap=zipmap
+    )
+
+
+def to_numbers(v):
+    """An onnxruntime output as a flat float list (ZipMap: class order)."""
+    if isinstance(v, list) and v and isinstance(v[0], dict):
+        return [float(p) for row in v for p in row.values()]
+    if np.asarray(v).dtype.kind in "OUS":
+        return []  # string labels: the model is refused
+    return [float(a) for a in np.asarray(v, dtype=np.float64).ravel()]
+
+
+def write(out, mid, onx, xs, double=False):
+    d = os.path.join(out, mid)
+    os.makedirs(d, exist_ok=True)
+    blob = onx.SerializeToString()
+    with open(os.path.join(d, "model.onnx"), "wb") as fh:
+        fh.write(blob)
+    xs = xs.astype(np.float64 if double else np.float32)
+    sess = ort.InferenceSession(blob, providers=["CPUExecutionProvider"])
+    name = sess.get_inputs()[0].name
+    outs = sess.run(None, {name: xs})
+    with open(os.path.join(d, "input.json"), "w") as fh:
+        json.dump(
+            {
+                "input_data": [[float(v) for v in xs.ravel()]],
+                "input_shapes": [list(xs.shape)],
+            },
+            fh,
+        )
+    with open(os.path.join(d, "expected.json"), "w") as fh:
+        json.dump({"outputs": [to_numbers(o) for o in outs]}, fh)
+
+
+def main(out):
+    os.makedirs(out, exist_ok=True)
+    ix, iy = data("iris")
+    cx, cy = data("cancer")
+    dx, dy = data("diabetes")
+    gx, gy = data("digits")
+    dyy = np.stack([dy, dy * 0.5 + 3.0], axis=1)
+    made = []
+
+    def add(mid, onx, xs, double=False):
+        write(out, mid, onx, xs, double)
+        made.append(mid)
+
+    s_iris, s_cancer, s_diab, s_dig = (
+        sample(ix, 1),
+        sample(cx, 2),
+        sample(dx, 3),
+        sample(gx, 4),
+    )
+
+    # Tree ensembles (scikit-learn).
+    m = DecisionTreeClassifier(max_depth=4, random_state=0).fit(ix, iy)
+    add("iris_tree", sk(m, ix, zipmap=False), s_iris)
+    add("iris_tree_zipmap_ml1", sk(m, ix, opset={"": 11, "ai.onnx.ml": 1}), s_iris)
+    m = RandomForestClassifier(n_estimators=8, max_depth=4, random_state=0).fit(ix, iy)
+    add("iris_forest_zipmap", sk(m, ix), s_iris)
+    m = ExtraTreesClassifier(n_estimators=6, max_depth=3, random_state=0).fit(ix, iy)
+    add("iris_extra_trees", sk(m, ix, zipmap=False), s_iris)
+    m = GradientBoostingClassifier(n_estimators=10, max_depth=2, random_state=0).fit(ix, iy)
+    add("iris_gboost", sk(m, ix, zipmap=False), s_iris)
+    m = make_pipeline(
+        StandardScaler(), GradientBoostingClassifier(n_estimators=10, max_depth=2, random_state=0)
+    ).fit(cx, cy)
+    add("cancer_scaled_gboost", sk(m, cx, zipmap=False), s_cancer)
+    m = make_pipeline(
+        StandardScaler(), RandomForestClassifier(n_estimators=6, max_depth=3, random_state=0)
+    ).fit(cx, cy)
+    add("cancer_scaled_forest", sk(m, cx), s_cancer)
+    m = DecisionTreeClassifier(max_depth=4, random_state=0).fit(cx, cy)
+    add("cancer_tree_raw", sk(m, cx, zipmap=False), s_cancer)
+    m = DecisionTreeRegressor(max_depth=5, random_state=0).fit(dx, dy)
+    add("diabetes_tree", sk(m, dx), s_diab)
+    m = RandomForestRegressor(n_estimators=6, max_depth=4, random_state=0).fit(dx, dy)
+    add("diabetes_forest", sk(m, dx), s_diab)
+    m = GradientBoostingRegressor(n_estimators=15, max_depth=3, random_state=0).fit(dx, dy)
+    add("diabetes_gboost", sk(m, dx), s_diab)
+    m = RandomForestRegressor(n_estimators=4, max_depth=3, random_state=0).fit(dx, dyy)
+    add("diabetes_forest_2targets", sk(m, dx), s_diab)
+    m = RandomForestClassifier(n_estimators=4, max_depth=5, random_state=0).fit(gx, gy)
+    add("digits_forest", sk(m, gx, zipmap=False), s_dig)
+
+    # Linear models and preprocessing.
+    m = LogisticRegression(max_iter=500).fit(ix, iy)
+    add("iris_logreg_zipmap", sk(m, ix), s_iris)
+    add("iris_logreg_opset9", sk(m, ix, zipmap=False, opset={"": 9, "ai.onnx.ml": 1}), s_iris)
+    m = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)).fit(cx, cy)
+    add("cancer_scaled_logreg", sk(m, cx, zipmap=False), s_cancer)
+    m = LinearRegression().fit(dx, dy)
+    add("diabetes_linreg", sk(m, dx), s_diab)
+    m = Ridge().fit(dx, dyy)
+    add("diabetes_ridge_2targets", sk(m, dx), s_diab)
+    m = make_pipeline(Normalizer(norm="l2"), LogisticRegression(max_iter=500)).fit(ix, iy)
+    add("iris_l2norm_logreg", sk(m, ix, zipmap=False), s_iris)
+    m = make_pipeline(Normalizer(norm="l1"), DecisionTreeClassifier(max_depth=3, random_state=0)).fit(ix, iy)
+    add("iris_l1norm_tree", sk(m, ix, zipmap=False), s_iris)
+    m = make_pipeline(Normalizer(norm="max"), LogisticRegression(max_iter=500)).fit(ix, iy)
+    add("iris_maxnorm_logreg", sk(m, ix, zipmap=False), s_iris)
+    m = make_pipeline(SimpleImputer(), MaxAbsScaler(), LogisticRegression(max_iter=500)).fit(ix, iy)
+    add("iris_imputer_logreg", sk(m, ix, zipmap=False), s_iris)
+    m = make_pipeline(Binarizer(threshold=5.0), LogisticRegression(max_iter=500)).fit(gx, gy)
+    add("digits_binarizer_logreg", sk(m, gx, zipmap=False), s_dig)
+    m = MLPClassifier(hidden_layer_sizes=(16,), max_iter=800, random_state=0).fit(ix, iy)
+    add("iris_mlp", sk(m, ix), s_iris)
+
+    # Refused: kernel SVMs, string labels.
+    m = SVC(kernel="rbf", probability=False).fit(ix, iy)
+    add("iris_svc_rbf", sk(m, ix, zipmap=False), s_iris)
+    m = SVR(kernel="linear").fit(dx, dy)
+    add("diabetes_svr_linear", sk(m, dx), s_diab)
+    names = np.array(["setosa", "versicolor", "virginica"])[iy]
+    m = DecisionTreeClassifier(max_depth=3, random_state=0).fit(ix, names)
+    add("iris_tree_string_labels", sk(m, ix, zipmap=False), s_iris)
+
+    # XGBoost and LightGBM (onnxmltools).
+    try:
+        import xgboost
+
+        m = xgboost.XGBClassifier(n_estimators=8, max_depth=3).fit(ix, iy)
+        add("iris_xgboost", xgb(m, 4), s_iris)
+        m = xgboost.XGBClassifier(n_estimators=8, max_depth=3).fit(cx, cy)
+        add("cancer_xgboost", xgb(m, 30), s_cancer)
+        m = xgboost.XGBRegressor(n_estimators=8, max_depth=3).fit(dx, dy)
+        add("diabetes_xgboost", xgb(m, 10), s_diab)
+    except ImportError:
+        print("xgboost not installed: skipping its models", file=sys.stderr)
+    try:
+        import lightgbm
+
+        kw = dict(n_estimators=8, num_leaves=7, verbose=-1)
+        m = lightgbm.LGBMClassifier(**kw).fit(ix, iy)
+        add("iris_lightgbm", lgbm(m, 4), s_iris)
+        m = lightgbm.LGBMClassifier(**kw).fit(cx, cy)
+        add("cancer_lightgbm", lgbm(m, 30, zipmap=False), s_cancer)
+        m = lightgbm.LGBMRegressor(**kw).fit(dx, dy)
+        add("diabetes_lightgbm", lgbm(m, 10), s_diab)
+    except ImportError:
+        print("lightgbm not installed: skipping its models", file=sys.stderr)
+    print(f"{len(made)} models in {out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
