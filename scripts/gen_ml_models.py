@@ -232,7 +232,158 @@ def main(out):
         add("diabetes_lightgbm", lgbm(m, 10), s_diab)
     except ImportError:
         print("lightgbm not installed: skipping its models", file=sys.stderr)
+    synthetic(add)
     print(f"{len(made)} models in {out}", file=sys.stderr)
+
+
+def ml_model(op, attrs, n_in, outputs, opset_ml=3):
+    """A one-node ONNX-ML model on a float input [N, n_in]."""
+    from onnx import TensorProto, helper
+
+    node = helper.make_node(op, ["X"], [o for o, _ in outputs], domain="ai.onnx.ml", **attrs)
+    graph = helper.make_graph(
+        [node],
+        op,
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, [None, n_in])],
+        [helper.make_tensor_value_info(o, t, None) for o, t in outputs],
+    )
+    return helper.make_model(
+        graph,
+        opset_imports=[helper.make_opsetid("", 15), helper.make_opsetid("ai.onnx.ml", opset_ml)],
+    )
+
+
+def tree_attrs(trees, prefix):
+    """`trees`: per tree a list of nodes, (mode, feature, threshold, true, false)
+    for branches and ("LEAF", [(id, weight), ...]) for leaves."""
+    a = {k: [] for k in ["treeids", "nodeids", "featureids", "modes", "values", "truenodeids", "falsenodeids"]}
+    w = {k: [] for k in ["treeids", "nodeids", "ids", "weights"]}
+    for t, nodes in enumerate(trees):
+        for i, nd in enumerate(nodes):
+            a["treeids"].append(t)
+            a["nodeids"].append(i)
+            a["modes"].append(nd[0])
+            if nd[0] == "LEAF":
+                a["featureids"].append(0)
+                a["values"].append(0.0)
+                a["truenodeids"].append(0)
+                a["falsenodeids"].append(0)
+                for cid, wt in nd[1]:
+                    w["treeids"].append(t)
+                    w["nodeids"].append(i)
+                    w["ids"].append(cid)
+                    w["weights"].append(wt)
+            else:
+                _, f, thr, tn, fn = nd
+                a["featureids"].append(f)
+                a["values"].append(thr)
+                a["truenodeids"].append(tn)
+                a["falsenodeids"].append(fn)
+    attrs = {f"nodes_{k}": v for k, v in a.items()}
+    attrs.update({f"{prefix}_{k}": v for k, v in w.items()})
+    return attrs
+
+
+def synthetic(add):
+    """Hand-built ONNX-ML nodes for the cases exporters rarely write: every
+    branch mode, MIN/MAX aggregation, SOFTMAX_ZERO, onnxruntime's two-class
+    rules, a one-column LinearClassifier, and a refused PROBIT."""
+    from onnx import TensorProto
+
+    fl, i64 = TensorProto.FLOAT, TensorProto.INT64
+    # Integer-valued features so that EQ/NEQ and the boundaries are hit.
+    xs = np.array(
+        [[0, 1, 2], [1, 1, 0], [2, 0, 1], [1, 2, 2], [3, 1, 1], [0, 0, 0], [2, 2, 1], [1, 0, 3]],
+        dtype=np.float32,
+    )
+    modes = [
+        [
+            ("BRANCH_GT", 0, 1.0, 1, 2),
+            ("BRANCH_EQ", 1, 1.0, 3, 4),
+            ("BRANCH_NEQ", 2, 1.0, 5, 6),
+            ("BRANCH_GTE", 2, 2.0, 7, 8),
+            ("LEAF", [(0, -1.5)]),
+            ("BRANCH_LT", 1, 1.0, 9, 10),
+            ("LEAF", [(0, 2.25)]),
+            ("LEAF", [(0, 0.5)]),
+            ("LEAF", [(0, 3.0)]),
+            ("BRANCH_LEQ", 0, 0.0, 11, 12),
+            ("LEAF", [(0, -0.75)]),
+            ("LEAF", [(0, 1.25)]),
+            ("LEAF", [(0, -2.0)]),
+        ]
+    ]
+    add(
+        "synth_tree_all_modes",
+        ml_model("TreeEnsembleRegressor", dict(n_targets=1, base_values=[0.5], **tree_attrs(modes, "target")), 3, [("Y", fl)]),
+        xs,
+    )
+    forest = [
+        [("BRANCH_LEQ", 0, 1.5, 1, 2), ("LEAF", [(0, 1.0), (1, -1.0)]), ("LEAF", [(0, 3.0), (1, 0.5)])],
+        [("BRANCH_LT", 1, 1.0, 1, 2), ("LEAF", [(0, 2.0), (1, 2.0)]), ("LEAF", [(0, -1.0), (1, 1.5)])],
+        [("BRANCH_GTE", 2, 2.0, 1, 2), ("LEAF", [(0, 0.25), (1, 3.0)]), ("LEAF", [(0, 1.5), (1, -0.5)])],
+    ]
+    for agg in ["MIN", "MAX", "AVERAGE"]:
+        add(
+            f"synth_forest_{agg.lower()}",
+            ml_model(
+                "TreeEnsembleRegressor",
+                dict(n_targets=2, aggregate_function=agg, base_values=[0.5, -0.25], **tree_attrs(forest, "target")),
+                3,
+                [("Y", fl)],
+            ),
+            xs,
+        )
+    add(
+        "synth_forest_softmax_zero",
+        ml_model(
+            "TreeEnsembleClassifier",
+            dict(classlabels_int64s=[0, 1, 2], post_transform="SOFTMAX_ZERO",
+                 **tree_attrs([[("BRANCH_LEQ", 0, 1.5, 1, 2), ("LEAF", [(0, 1.0), (1, 2.0)]), ("LEAF", [(1, 0.5), (2, 1.5)])]], "class")),
+            3,
+            [("label", i64), ("scores", fl)],
+        ),
+        xs,
+    )
+    stump = lambda a, b: [[("BRANCH_LEQ", 0, 1.5, 1, 2), ("LEAF", a), ("LEAF", b)], [("BRANCH_LEQ", 2, 0.5, 1, 2), ("LEAF", a), ("LEAF", b)]]
+    cases = {
+        # Weights on class 1 only, one base value, LOGISTIC.
+        "synth_binary_class1_logistic": (stump([(1, -0.4)], [(1, 0.9)]), dict(base_values=[0.1], post_transform="LOGISTIC")),
+        # Weights on class 0 only, all positive: [1 − s, s], label s > 0.5.
+        "synth_binary_class0_positive": (stump([(0, 0.2)], [(0, 0.35)]), {}),
+        # Weights on class 0 only, mixed signs, LOGISTIC: [σ(−s), σ(s)].
+        "synth_binary_class0_mixed_logistic": (stump([(0, -0.7)], [(0, 0.6)]), dict(base_values=[0.05], post_transform="LOGISTIC")),
+        # Weights on class 0 only, mixed signs, NONE.
+        "synth_binary_class0_mixed": (stump([(0, -0.7)], [(0, 0.6)]), {}),
+        # Weights on both classes, labels 4 and 9.
+        "synth_binary_both_labels": (stump([(0, 0.7), (1, 0.3)], [(0, 0.2), (1, 0.8)]), dict(classlabels_int64s=[4, 9])),
+    }
+    for mid, (trees, extra) in cases.items():
+        attrs = dict(classlabels_int64s=[0, 1])
+        attrs.update(extra)
+        attrs.update(tree_attrs(trees, "class"))
+        add(mid, ml_model("TreeEnsembleClassifier", attrs, 3, [("label", i64), ("scores", fl)]), xs)
+    add(
+        "synth_linear_one_column",
+        ml_model(
+            "LinearClassifier",
+            dict(coefficients=[0.5, -1.0, 0.25], intercepts=[0.1], classlabels_ints=[3, 7]),
+            3,
+            [("label", i64), ("scores", fl)],
+            opset_ml=1,
+        ),
+        xs,
+    )
+    add(
+        "synth_probit",
+        ml_model(
+            "TreeEnsembleRegressor",
+            dict(n_targets=1, post_transform="PROBIT", **tree_attrs([[("BRANCH_LEQ", 0, 1.5, 1, 2), ("LEAF", [(0, 0.2)]), ("LEAF", [(0, 0.7)])]], "target")),
+            3,
+            [("Y", fl)],
+        ),
+        xs,
+    )
 
 
 if __name__ == "__main__":

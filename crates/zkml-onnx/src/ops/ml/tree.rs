@@ -29,7 +29,7 @@
 //! inputs, which zkml inputs never hold; it is ignored. `nodes_hitrates` is
 //! a hint and ignored.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{HashMap, HashSet};
 
 use zkml_core::ops::{Cmp, IndexMap};
 use zkml_core::Op;
@@ -104,7 +104,7 @@ fn parse(n: &NodeCtx, prefix: &str, n_features: usize) -> Result<Ensemble, OnnxE
     }
     // (tree id, node id) → node index; trees in order of appearance.
     let mut index: HashMap<(i64, i64), usize> = HashMap::new();
-    let mut trees: BTreeMap<i64, usize> = BTreeMap::new();
+    let mut seen: HashSet<i64> = HashSet::new();
     let mut order = vec![];
     for i in 0..len {
         if index.insert((tree_ids[i], node_ids[i]), i).is_some() {
@@ -116,8 +116,7 @@ fn parse(n: &NodeCtx, prefix: &str, n_features: usize) -> Result<Ensemble, OnnxE
                 ),
             ));
         }
-        if !trees.contains_key(&tree_ids[i]) {
-            trees.insert(tree_ids[i], order.len());
+        if seen.insert(tree_ids[i]) {
             order.push(tree_ids[i]);
         }
     }
@@ -431,13 +430,13 @@ fn scores(
     ctx: &mut Ctx,
     n: &NodeCtx,
     i: Val,
-    rows: usize,
     e: &Ensemble,
     t: usize,
     agg: Aggregate,
     out: &str,
 ) -> Result<Val, OnnxError> {
     let l = e.leaves.len();
+    let rows = ctx.shape(&i)[0];
     match agg {
         Aggregate::Sum | Aggregate::Average => {
             let scale = if agg == Aggregate::Average {
@@ -550,7 +549,7 @@ pub fn regressor(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
     } else {
         n.tmp("scores")
     };
-    let s = scores(ctx, n, i, rows, &e, t, agg, &s_out)?;
+    let s = scores(ctx, n, i, &e, t, agg, &s_out)?;
     let b_out = if last {
         n.out(0).to_string()
     } else {
@@ -578,7 +577,7 @@ pub fn classifier(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
     let pt = PostTransform::read(n)?;
     let base = floats_or_tensor(n, "base_values")?;
     let i = indicators(ctx, n, &x, rows, f, &e)?;
-    let raw = scores(ctx, n, i, rows, &e, c, Aggregate::Sum, &n.tmp("raw"))?;
+    let raw = scores(ctx, n, i, &e, c, Aggregate::Sum, &n.tmp("raw"))?;
     let plan = super::tree_binary::Plan::new(
         n,
         &e.leaves

@@ -8,18 +8,21 @@
 //! * two classes, weights on both: `P = S + [b0, 0]` (one base value), or
 //!   `P = [−(S0 + b1), S0 + b1]` (two), scores = post-transform(P), label =
 //!   `P1 > 0` as 1 or 0;
-//! * two classes, weights on class 1 only: `P = [b0, S1]` (`b0` = 0 without
-//!   base values; with two, `P = [−b1, b1]`), scores = post-transform(P);
+//! * two classes, weights on class 1 only: `P = [0, S1]` (a single base
+//!   value is not added, as onnxruntime 1.32 computes it; with two base
+//!   values `P = [−b1, b1]`), scores = post-transform(P);
 //! * two classes, weights on class 0 only: with two base values
 //!   `P = [S0 + b0, b1]`, scores = post-transform(P); else one score
 //!   `s = S0 + b0` becomes `[1 − s, s]` when every weight is ≥ 0 (no
-//!   transform), `[σ(−s), σ(s)]` with LOGISTIC, else `[−|s|, |s|]`;
+//!   transform), `[σ(−s), σ(s)]` with LOGISTIC, else `[−s, s]`;
 //! * in the last two cases the label is class 1 when the score of class 1
 //!   (or the single score `s`) exceeds 0.5 (every weight ≥ 0) or 0 (mixed
 //!   signs), else class 0.
 //!
 //! Everything is one constant `MatMul` + `Add` on `S`, then the
-//! post-transform (or `Abs`/`Mul`), and a comparison or ArgMax for the label.
+//! post-transform (or a constant `Add`), and a comparison or ArgMax for the
+//! label. The generated `synth_binary_*` models check each rule against
+//! onnxruntime.
 
 use std::collections::BTreeSet;
 
@@ -39,8 +42,8 @@ enum Finish {
     Transform,
     /// `P + v` (no transform).
     Add(Vec<f64>),
-    /// `[−|P0|, |P1|]` (`P = [−s, s]`).
-    AbsSigned,
+    /// `P` itself (no transform).
+    Plain,
 }
 
 /// How the label comes from `P`.
@@ -134,12 +137,6 @@ impl Plan {
                     Finish::Transform,
                     above(1),
                 ),
-                1 => plan(
-                    Some(vec![0.0, 0.0, 0.0, 1.0]),
-                    vec![base[0], 0.0],
-                    Finish::Transform,
-                    above(1),
-                ),
                 _ => plan(
                     Some(vec![0.0, 0.0, 0.0, 1.0]),
                     vec![0.0, 0.0],
@@ -162,7 +159,7 @@ impl Plan {
             } else if pt_logistic {
                 Finish::Transform
             } else {
-                Finish::AbsSigned
+                Finish::Plain
             };
             plan(
                 Some(vec![-1.0, 1.0, 0.0, 0.0]),
@@ -259,16 +256,7 @@ impl Plan {
                 &[p, vector(v.clone())],
                 n.out(1),
             )?,
-            Finish::AbsSigned => {
-                let a = ctx.emit(n.at(), &n.sub("abs"), Op::Abs, &[p], &n.tmp("abs"))?;
-                ctx.emit(
-                    n.at(),
-                    &n.sub("signs"),
-                    Op::Mul,
-                    &[a, vector(vec![-1.0, 1.0])],
-                    n.out(1),
-                )?
-            }
+            Finish::Plain => p,
         };
         Ok(vec![label, scores])
     }

@@ -1,0 +1,173 @@
+//! The generated ONNX-ML models (`scripts/gen-ml-models.sh`; manifest
+//! `crates/zkml-onnx/tests/ml-models.txt`) are proven: each `runs mock` /
+//! `runs prove` model's circuit satisfies the MockProver at the planned `k`;
+//! each `prove` model (a small tree ensemble) is also set up, proven and
+//! verified for real, and its proof is rejected for a changed public output
+//! (the label or a score) and for a changed proof byte. Tree ensembles,
+//! linear models and preprocessing have no gadget of their own: the loader
+//! expands them into Compare, index maps, ReduceSum, MatMul, tables.
+//!
+//! Without the generated models the test says how to make them and passes,
+//! unless `ZKML_REQUIRE_ML_MODELS=1` (as scripts/test.sh sets).
+//! `ZKML_ML_MODELS=id,id` limits it to those models.
+
+use std::path::{Path, PathBuf};
+
+use halo2_axiom::dev::MockProver;
+use zkml_core::{
+    backend::{Backend, Visibility},
+    calibrate, execute,
+    float::shape_inputs,
+    quantize, QuantConfig,
+};
+use zkml_onnx::{load_model_with, LoadOptions};
+use zkml_plonk::plan;
+
+mod common;
+
+const MANIFEST: &str = include_str!("../../zkml-onnx/tests/ml-models.txt");
+
+/// `(id, real proof, quantization)` of every `runs mock|prove` line.
+fn provable() -> Vec<(String, bool, QuantConfig)> {
+    let mut out = vec![];
+    for l in MANIFEST.lines().map(str::trim) {
+        if l.is_empty() || l.starts_with('#') {
+            continue;
+        }
+        let f: Vec<&str> = l
+            .split("  ")
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
+        if f.get(1) != Some(&"runs") {
+            continue;
+        }
+        let opts: Vec<&str> = f[2..].iter().flat_map(|s| s.split_whitespace()).collect();
+        if !opts.iter().any(|o| *o == "mock" || *o == "prove") {
+            continue;
+        }
+        let mut cfg = QuantConfig::default();
+        for o in &opts {
+            if let Some((k, v)) = o.split_once('=') {
+                let v: i32 = v.parse().expect("KEY=N");
+                match k {
+                    "weight_bits" => cfg.weight_bits = v.unsigned_abs(),
+                    "act_bits" => cfg.act_bits = v.unsigned_abs(),
+                    "max_scale" => cfg.max_scale = v,
+                    _ => panic!("ml-models.txt: unknown option `{o}`"),
+                }
+            }
+        }
+        out.push((f[0].to_string(), opts.contains(&"prove"), cfg));
+    }
+    out
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/ml-models")
+}
+
+fn floats(v: &serde_json::Value) -> Vec<f32> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap() as f32)
+        .collect()
+}
+
+fn prove_one(dir: &Path, real: bool, cfg: &QuantConfig) -> Result<u32, String> {
+    let input: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("input.json")).unwrap()).unwrap();
+    let xs: Vec<Vec<f32>> = input["input_data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(floats)
+        .collect();
+    let shapes: Vec<Vec<usize>> = serde_json::from_value(input["input_shapes"].clone()).unwrap();
+    let opts = LoadOptions {
+        positional_shapes: shapes,
+        ..Default::default()
+    };
+    let g = load_model_with(&dir.join("model.onnx"), &opts).map_err(|e| e.to_string())?;
+    let x = shape_inputs(&g, &xs).map_err(|e| e.to_string())?;
+    let cal = calibrate(&g, std::slice::from_ref(&x)).map_err(|e| e.to_string())?;
+    let q = quantize(&g, &cal, cfg).map_err(|e| e.to_string())?;
+    let t = execute(&q, &x).map_err(|e| e.to_string())?;
+    let vis = Visibility::default();
+    let p = plan(&q, &vis, None).map_err(|e| format!("setup refused: {e}"))?;
+    let (c, k, inst) = common::mock_circuit(&q, &t, &vis, &p);
+    MockProver::run(k, &c, vec![inst])
+        .map_err(|e| format!("MockProver at k = {k}: {e}"))?
+        .verify()
+        .map_err(|e| format!("MockProver at k = {k}: {e:?}"))?;
+    if real {
+        let backend = common::backend();
+        let (pk, vk) = backend
+            .setup_with_plan(&q, vis, p.clone())
+            .map_err(|e| format!("setup: {e}"))?;
+        let (proof, public) = backend
+            .prove(&pk, &q, &t)
+            .map_err(|e| format!("prove: {e}"))?;
+        backend
+            .verify(&vk, &public, &proof)
+            .map_err(|e| format!("verify: {e}"))?;
+        let mut bad = public.clone();
+        let v = bad
+            .outputs
+            .iter_mut()
+            .find_map(|o| o.first_mut())
+            .ok_or("no public output")?;
+        *v += 1;
+        if backend.verify(&vk, &bad, &proof).is_ok() {
+            return Err("verify accepted a changed public output".into());
+        }
+        let mut forged = proof.clone();
+        let mid = forged.bytes.len() / 2;
+        forged.bytes[mid] ^= 1;
+        if backend.verify(&vk, &public, &forged).is_ok() {
+            return Err("verify accepted a changed proof byte".into());
+        }
+    }
+    Ok(k)
+}
+
+#[test]
+fn ml_models_prove() {
+    let root = root();
+    if !root.join(".stamp").exists() {
+        let msg = format!(
+            "generated ONNX-ML models not found in {}: run scripts/gen-ml-models.sh",
+            root.display()
+        );
+        assert!(
+            std::env::var("ZKML_REQUIRE_ML_MODELS").as_deref() != Ok("1"),
+            "{msg} (ZKML_REQUIRE_ML_MODELS=1)"
+        );
+        eprintln!("{msg}; skipping");
+        return;
+    }
+    let only: Option<Vec<String>> = std::env::var("ZKML_ML_MODELS")
+        .ok()
+        .map(|v| v.split(',').map(|s| s.trim().to_string()).collect());
+    let mut failures = vec![];
+    for (id, real, cfg) in provable() {
+        if only.as_ref().is_some_and(|o| !o.contains(&id)) {
+            continue;
+        }
+        let t = std::time::Instant::now();
+        match prove_one(&root.join(&id), real, &cfg) {
+            Ok(k) => eprintln!(
+                "ONNX-ML model `{id}`: MockProver ok at k = {k}{} ({:.1} s)",
+                if real {
+                    ", proven and verified, tampering rejected"
+                } else {
+                    ""
+                },
+                t.elapsed().as_secs_f64()
+            ),
+            Err(e) => failures.push(format!("`{id}`: {e}")),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
