@@ -199,6 +199,58 @@ def main(out):
     m = MLPClassifier(hidden_layer_sizes=(16,), max_iter=800, random_state=0).fit(ix, iy)
     add("iris_mlp", sk(m, ix), s_iris)
 
+    # More estimators people export.
+    from sklearn.ensemble import (
+        AdaBoostClassifier,
+        BaggingClassifier,
+        VotingClassifier,
+    )
+    from sklearn.linear_model import Perceptron, RidgeClassifier, SGDClassifier
+    from sklearn.naive_bayes import GaussianNB
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.decomposition import PCA
+    from sklearn.neural_network import MLPRegressor
+
+    wx, wy = datasets.load_wine(return_X_y=True)
+    wx = wx.astype(np.float32)
+    s_wine = sample(wx, 5)
+    # skl2onnx 1.20 cannot export HistGradientBoosting* under numpy 2
+    # (boolean missing-value tracks): skipped.
+    m = AdaBoostClassifier(n_estimators=5, random_state=0).fit(ix, iy)
+    add("iris_adaboost", sk(m, ix, zipmap=False), s_iris)
+    m = BaggingClassifier(DecisionTreeClassifier(max_depth=3), n_estimators=4, random_state=0).fit(ix, iy)
+    add("iris_bagging", sk(m, ix, zipmap=False), s_iris)
+    m = VotingClassifier(
+        [("lr", LogisticRegression(max_iter=500)), ("dt", DecisionTreeClassifier(max_depth=3, random_state=0))],
+        voting="soft", flatten_transform=False,
+    ).fit(ix, iy)
+    add("iris_voting_soft", sk(m, ix, zipmap=False), s_iris)
+    m = SGDClassifier(random_state=0).fit(ix, iy)
+    add("iris_sgd", sk(m, ix, zipmap=False), s_iris)
+    m = Perceptron(random_state=0).fit(ix, iy)
+    add("iris_perceptron", sk(m, ix, zipmap=False), s_iris)
+    m = RidgeClassifier().fit(ix, iy)
+    add("iris_ridge_classifier", sk(m, ix), s_iris)
+    m = GaussianNB().fit(ix, iy)
+    add("iris_gaussian_nb", sk(m, ix, zipmap=False), s_iris)
+    m = KNeighborsClassifier(n_neighbors=3).fit(ix, iy)
+    add("iris_knn", sk(m, ix, zipmap=False), s_iris)
+    m = make_pipeline(PCA(n_components=2), LogisticRegression(max_iter=500)).fit(ix, iy)
+    add("iris_pca_logreg", sk(m, ix, zipmap=False), s_iris)
+    m = MLPRegressor(hidden_layer_sizes=(8,), max_iter=500, random_state=0).fit(dx, dy)
+    add("diabetes_mlp", sk(m, dx), s_diab)
+    m = DecisionTreeClassifier(max_depth=4, random_state=0).fit(wx, wy)
+    add("wine_tree", sk(m, wx, zipmap=False), s_wine)
+    m = RandomForestClassifier(n_estimators=5, max_depth=4, random_state=0).fit(wx, wy)
+    add("wine_forest", sk(m, wx), s_wine)
+    bi = iy < 2
+    m = GradientBoostingClassifier(n_estimators=8, max_depth=2, random_state=0).fit(ix[bi], iy[bi])
+    add("iris2_gboost_binary", sk(m, ix, zipmap=False), s_iris)
+    m = LogisticRegression(max_iter=500).fit(ix[bi], iy[bi])
+    add("iris2_logreg_binary", sk(m, ix), s_iris)
+    m = DecisionTreeClassifier(max_depth=3, random_state=0).fit(ix[bi], iy[bi])
+    add("iris2_tree_binary", sk(m, ix), s_iris)
+
     # Refused: kernel SVMs, string labels.
     m = SVC(kernel="rbf", probability=False).fit(ix, iy)
     add("iris_svc_rbf", sk(m, ix, zipmap=False), s_iris)
@@ -216,6 +268,8 @@ def main(out):
         add("iris_xgboost", xgb(m, 4), s_iris)
         m = xgboost.XGBClassifier(n_estimators=8, max_depth=3).fit(cx, cy)
         add("cancer_xgboost", xgb(m, 30), s_cancer)
+        m = xgboost.XGBClassifier(n_estimators=8, max_depth=3).fit(ix[bi], iy[bi])
+        add("iris2_xgboost_binary", xgb(m, 4), s_iris)
         m = xgboost.XGBRegressor(n_estimators=8, max_depth=3).fit(dx, dy)
         add("diabetes_xgboost", xgb(m, 10), s_diab)
     except ImportError:
@@ -228,6 +282,8 @@ def main(out):
         add("iris_lightgbm", lgbm(m, 4), s_iris)
         m = lightgbm.LGBMClassifier(**kw).fit(cx, cy)
         add("cancer_lightgbm", lgbm(m, 30, zipmap=False), s_cancer)
+        m = lightgbm.LGBMClassifier(**kw).fit(ix[bi], iy[bi])
+        add("iris2_lightgbm_binary", lgbm(m, 4), s_iris)
         m = lightgbm.LGBMRegressor(**kw).fit(dx, dy)
         add("diabetes_lightgbm", lgbm(m, 10), s_diab)
     except ImportError:

@@ -152,11 +152,17 @@ pub fn result_type(op: &str) -> Option<i32> {
     }
 }
 
-/// The element type of output `k` of `op` when that output alone is integer:
-/// the predicted label (output 0) of the ONNX-ML classifiers.
-pub fn output_type(op: &str, k: usize) -> Option<i32> {
-    match (op, k) {
+/// The element type of output `k` of node `n` (reading real values) when it
+/// is integer: the predicted label (output 0) of the ONNX-ML classifiers, and
+/// a Cast of a real tensor to int32/int64/bool (truncated by the loader).
+pub fn output_type(n: &NodeProto, k: usize) -> Option<i32> {
+    match (n.op_type.as_str(), k) {
         ("TreeEnsembleClassifier" | "LinearClassifier", 0) => Some(dt::INT64),
+        ("Cast", 0) => {
+            let to = n.attribute.iter().find(|a| a.name == "to")?.i?;
+            let to = i32::try_from(to).ok()?;
+            matches!(to, dt::INT32 | dt::INT64 | dt::BOOL).then_some(to)
+        }
         _ => None,
     }
 }

@@ -342,7 +342,7 @@ fn load(bytes: &[u8], base: Option<&Path>, opts: &LoadOptions) -> Result<Graph, 
             Ok(outs) => {
                 for (k, (o, v)) in n.output.iter().zip(outs).enumerate() {
                     if !o.is_empty() {
-                        let t = int_values::output_type(&n.op_type, k).or(out_type);
+                        let t = int_values::output_type(n, k).or(out_type);
                         if let (Some(t), Val::Dyn(_)) = (t, &v) {
                             int_vals.insert(o.clone(), t);
                         }

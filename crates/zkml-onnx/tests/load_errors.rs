@@ -47,7 +47,8 @@ fn constant_only_ops_on_runtime_values_are_listed_together() {
         13,
         vec![
             node("Range", &["x", "x", "x"], &["a"], vec![]),
-            node("Cast", &["x"], &["b"], vec![attr_i("to", 7)]),
+            // A cast to int8 (which would wrap) is still refused on run-time values.
+            node("Cast", &["x"], &["b"], vec![attr_i("to", 3)]),
             node("Add", &["a", "b"], &["y"], vec![]),
         ],
         vec![tensor_i64("i", &[], &[0])],

@@ -1,14 +1,19 @@
 //! Cast.
 
+use zkml_core::ops::{Cmp, RoundMode};
+use zkml_core::Op;
+
 use crate::error::OnnxError;
 use crate::loader::{Ctx, Val};
 use crate::ops::NodeCtx;
 use crate::proto::data_type as dt;
 use crate::tensor::{DType, Konst};
 
-/// Cast: folded on constants; on a run-time value only a cast to a float type
-/// (the identity here) is supported.
-pub fn cast(_: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
+/// Cast: folded on constants; on a run-time value a cast to a float type is
+/// the identity, to int32/int64 a truncation towards zero (`Where(x < 0,
+/// Ceil x, Floor x)`, exact ops), to bool `x ≠ 0` (`1 − [x = 0]`); the
+/// loader then carries the result as an integer value (`int_values`).
+pub fn cast(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
     let to = n
         .opt_int("to")?
         .ok_or_else(|| n.attr_err("to", "is required"))?;
@@ -23,6 +28,27 @@ pub fn cast(_: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
         if matches!(to, dt::FLOAT | dt::DOUBLE) {
             return Ok(vec![x.clone()]);
         }
+        if matches!(to, dt::INT32 | dt::INT64) {
+            return Ok(vec![truncate(ctx, n, x.clone())?]);
+        }
+        if to == dt::BOOL {
+            let zero = Val::konst(Konst::scalar(0.0));
+            let is0 = ctx.emit(
+                n.at(),
+                &n.sub("is_zero"),
+                Op::Compare(Cmp::Equal),
+                &[x.clone(), zero],
+                &n.tmp("is_zero"),
+            )?;
+            let one = Val::konst(Konst::scalar(1.0));
+            return Ok(vec![ctx.emit(
+                n.at(),
+                &n.sub("nonzero"),
+                Op::Sub,
+                &[one, is0],
+                n.out(0),
+            )?]);
+        }
         return Err(OnnxError::Unsupported {
             nodes: vec![(n.name.clone(), n.op().to_string())],
         });
@@ -34,6 +60,39 @@ pub fn cast(_: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
         (DType::Float, _) => k.t.clone(),
     };
     Ok(vec![Val::konst(Konst { t, dtype })])
+}
+
+/// `x` truncated towards zero: `Where(x < 0, Ceil x, Floor x)`.
+fn truncate(ctx: &mut Ctx, n: &NodeCtx, x: Val) -> Result<Val, OnnxError> {
+    let zero = Val::konst(Konst::scalar(0.0));
+    let neg = ctx.emit(
+        n.at(),
+        &n.sub("negative"),
+        Op::Compare(Cmp::Less),
+        &[x.clone(), zero],
+        &n.tmp("negative"),
+    )?;
+    let up = ctx.emit(
+        n.at(),
+        &n.sub("ceil"),
+        Op::Round(RoundMode::Ceil),
+        std::slice::from_ref(&x),
+        &n.tmp("ceil"),
+    )?;
+    let down = ctx.emit(
+        n.at(),
+        &n.sub("floor"),
+        Op::Round(RoundMode::Floor),
+        &[x],
+        &n.tmp("floor"),
+    )?;
+    ctx.emit(
+        n.at(),
+        &n.sub("trunc"),
+        Op::Where,
+        &[neg, up, down],
+        n.out(0),
+    )
 }
 
 /// CastLike: Cast to the element type of input 1 (float for a run-time value).
