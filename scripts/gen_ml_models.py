@@ -430,6 +430,64 @@ def synthetic(add):
         ),
         xs,
     )
+    # TreeEnsemble (ai.onnx.ml opset 5) with set membership and every mode.
+    from onnx import helper, numpy_helper
+
+    def v5(mid, modes_, splits, feats, tn, tl, fn, fl, roots, targets, weights, members, **kw):
+        attrs = dict(
+            nodes_modes=numpy_helper.from_array(np.array(modes_, dtype=np.uint8), "nodes_modes"),
+            nodes_splits=numpy_helper.from_array(np.array(splits, dtype=np.float32), "nodes_splits"),
+            nodes_featureids=feats,
+            nodes_truenodeids=tn,
+            nodes_trueleafs=tl,
+            nodes_falsenodeids=fn,
+            nodes_falseleafs=fl,
+            tree_roots=roots,
+            leaf_targetids=targets,
+            leaf_weights=numpy_helper.from_array(np.array(weights, dtype=np.float32), "leaf_weights"),
+            **kw,
+        )
+        if members:
+            attrs["membership_values"] = numpy_helper.from_array(np.array(members, dtype=np.float32), "membership_values")
+        add(mid, ml_model("TreeEnsemble", attrs, 3, [("Y", fl_)], opset_ml=5), xs)
+
+    fl_ = fl
+    nan = float("nan")
+    # Tree 0: x0 ∈ {0, 2}? → (x1 < 1 ? leaf0 : leaf1) : (x2 NEQ 1 ? leaf2 : leaf3);
+    # tree 1: x2 > 1 → leaf4 else (x1 >= 2 ? leaf5 : leaf6).
+    v5(
+        "synth_tree_v5_member",
+        [6, 1, 5, 3, 2],
+        [0.0, 1.0, 1.0, 1.0, 2.0],
+        [0, 1, 2, 2, 1],
+        [1, 0, 2, 4, 5],
+        [0, 1, 1, 1, 1],
+        [2, 1, 3, 4, 6],
+        [0, 1, 1, 0, 1],
+        [0, 3],
+        [0, 1, 0, 1, 0, 1, 0],
+        [1.0, 2.0, -1.0, 0.5, 3.0, -2.0, 0.25],
+        [0.0, 2.0, nan],
+        n_targets=2,
+        aggregate_function=0,
+    )
+    v5(
+        "synth_tree_v5_max_logistic",
+        [0, 4],
+        [1.5, 1.0],
+        [0, 1],
+        [0, 1],
+        [1, 1],
+        [1, 2],
+        [0, 1],
+        [0],
+        [0, 1, 0],
+        [1.0, 2.0, -1.0],
+        [],
+        n_targets=2,
+        aggregate_function=3,
+        post_transform=1,
+    )
     add(
         "synth_probit",
         ml_model(

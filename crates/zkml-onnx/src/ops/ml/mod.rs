@@ -2,7 +2,8 @@
 //! XGBoost and LightGBM (onnxmltools) exports use, each expanded into
 //! existing IR ops (no op of its own in the IR or the backends).
 //!
-//! * [`tree`]: TreeEnsembleClassifier, TreeEnsembleRegressor (opsets 1–3):
+//! * [`tree`]: TreeEnsembleClassifier, TreeEnsembleRegressor (opsets 1–3),
+//!   and [`tree_v5`]: TreeEnsemble (opset 5, with set membership):
 //!   branch tests as `Compare` against constant thresholds, leaf indicators
 //!   by an index map + `ReduceSum` + `Equal`, leaf values by a constant
 //!   `MatMul`.
@@ -26,10 +27,12 @@
 //!   (`nodes_missing_value_tracks_true`, Imputer's NaN replacement) never
 //!   applies; an Imputer replacing a non-NaN value is refused.
 
+pub mod leaves;
 pub mod linear;
 pub mod prep;
 pub mod tree;
 pub mod tree_binary;
+pub mod tree_v5;
 
 use zkml_core::ops::{Cmp, TableFn};
 use zkml_core::Op;
@@ -46,6 +49,7 @@ pub const DOMAIN: &str = "ai.onnx.ml";
 pub fn register(r: &mut Registry) {
     r.insert("TreeEnsembleClassifier", tree::classifier);
     r.insert("TreeEnsembleRegressor", tree::regressor);
+    r.insert("TreeEnsemble", tree_v5::tree_ensemble);
     r.insert("LinearClassifier", linear::classifier);
     r.insert("LinearRegressor", linear::regressor);
     r.insert("Scaler", prep::scaler);

@@ -212,6 +212,9 @@ pub fn array_feature_extractor(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, O
     if let (Some(k), Val::Dyn(_)) = (x.as_const(), n.input(1)?) {
         return lookup(ctx, n, k.t.iter().copied().collect(), k.shape().len());
     }
+    if let (Val::Dyn(_), Val::Dyn(_)) = (&x, n.input(1)?) {
+        return gather_last(ctx, n, x);
+    }
     let idx = n
         .const_input(1, "indices")?
         .ok_or_else(|| n.err("input 1 (indices) is required"))?
@@ -280,6 +283,41 @@ fn lookup(ctx: &mut Ctx, n: &NodeCtx, data: Vec<f64>, rank: usize) -> Result<Vec
         &n.sub("labels"),
         op,
         &[vector(data), idx],
+        n.out(0),
+    )?])
+}
+
+/// ArrayFeatureExtractor with run-time data and indices: a run-time Gather on
+/// the last axis (`[..., indices]`; 1-D data gives `[1, indices]`).
+fn gather_last(ctx: &mut Ctx, n: &NodeCtx, x: Val) -> Result<Vec<Val>, OnnxError> {
+    let idx = n.input(1)?.clone();
+    let shape = ctx.shape(&x);
+    let m: usize = ctx.shape(&idx).iter().product();
+    let Some(&last) = shape.last() else {
+        return Err(n.err("input X is a scalar; expected at least one axis"));
+    };
+    let outer: usize = shape[..shape.len() - 1].iter().product();
+    let out_shape = if shape.len() == 1 {
+        vec![1, m]
+    } else {
+        let mut s = shape[..shape.len() - 1].to_vec();
+        s.push(m);
+        s
+    };
+    let op = Op::GatherDyn(zkml_core::ops::DynGather {
+        shape: out_shape,
+        base: (0..outer)
+            .flat_map(|o| (0..m).map(move |_| o * last))
+            .collect(),
+        pick: (0..outer).flat_map(|_| 0..m).collect(),
+        stride: 1,
+        dim: last,
+    });
+    Ok(vec![ctx.emit(
+        n.at(),
+        &n.sub("extract"),
+        op,
+        &[x, idx],
         n.out(0),
     )?])
 }

@@ -31,42 +31,41 @@
 
 use std::collections::{HashMap, HashSet};
 
-use zkml_core::ops::{Cmp, IndexMap};
+use zkml_core::ops::Cmp;
 use zkml_core::Op;
 
 use super::{as_rows, floats_or_tensor, matrix, refuse_strings, vector, PostTransform};
 use crate::error::OnnxError;
 use crate::loader::{Ctx, Val};
 use crate::ops::NodeCtx;
-use crate::tensor::Konst;
-
-/// Most leaves × depth the loader expands per sample (a guard).
-const MAX_PATH_CELLS: usize = 1 << 22;
 
 /// A branch test: which comparison, and whether the true branch is taken when
 /// it fails.
-#[derive(Clone, Copy, Debug)]
-struct Branch {
-    feature: usize,
-    threshold: f64,
-    cmp: Cmp,
-    negated: bool,
+#[derive(Clone, Debug)]
+pub(super) struct Branch {
+    pub(super) feature: usize,
+    pub(super) threshold: f64,
+    pub(super) cmp: Cmp,
+    pub(super) negated: bool,
+    /// For a set-membership test (TreeEnsemble's BRANCH_MEMBER): the set;
+    /// the test is `x ∈ members` (`cmp` is then Equal).
+    pub(super) members: Vec<f64>,
 }
 
 /// A leaf: its tree, the conditions on its path `(branch, must hold)`, and its
 /// weights `(target or class, value)`.
 #[derive(Clone, Debug, Default)]
-struct Leaf {
-    tree: usize,
-    path: Vec<(usize, bool)>,
-    weights: Vec<(usize, f64)>,
+pub(super) struct Leaf {
+    pub(super) tree: usize,
+    pub(super) path: Vec<(usize, bool)>,
+    pub(super) weights: Vec<(usize, f64)>,
 }
 
 /// The parsed ensemble.
-struct Ensemble {
-    branches: Vec<Branch>,
-    leaves: Vec<Leaf>,
-    n_trees: usize,
+pub(super) struct Ensemble {
+    pub(super) branches: Vec<Branch>,
+    pub(super) leaves: Vec<Leaf>,
+    pub(super) n_trees: usize,
 }
 
 fn ints(n: &NodeCtx, name: &str) -> Result<Vec<i64>, OnnxError> {
@@ -173,6 +172,7 @@ fn parse(n: &NodeCtx, prefix: &str, n_features: usize) -> Result<Ensemble, OnnxE
             threshold: values[i],
             cmp,
             negated,
+            members: vec![],
         });
         let (t, f) = (
             child(i, &trues, "nodes_truenodeids")?,
@@ -269,156 +269,9 @@ fn parse(n: &NodeCtx, prefix: &str, n_features: usize) -> Result<Ensemble, OnnxE
     })
 }
 
-/// Emits the leaf indicators `I` `[N, L]` (0/1) for rows `x` `[N, F]`.
-fn indicators(
-    ctx: &mut Ctx,
-    n: &NodeCtx,
-    x: &Val,
-    rows: usize,
-    f: usize,
-    e: &Ensemble,
-) -> Result<Val, OnnxError> {
-    let k = e.branches.len();
-    // One Gather + Compare per comparison kind; `col[b]` is branch b's column in C.
-    let mut col = vec![0usize; k];
-    let mut parts = vec![];
-    let mut next = 0;
-    for cmp in [Cmp::LessOrEqual, Cmp::Less, Cmp::Equal] {
-        let group: Vec<usize> = (0..k).filter(|&b| e.branches[b].cmp == cmp).collect();
-        if group.is_empty() {
-            continue;
-        }
-        let g = group.len();
-        let index = (0..rows)
-            .flat_map(|r| group.iter().map(move |&b| (r, b)))
-            .map(|(r, b)| r * f + e.branches[b].feature)
-            .collect();
-        let tag = cmp.name();
-        let xs = ctx.emit(
-            n.at(),
-            &n.sub(&format!("features_{tag}")),
-            Op::Gather(IndexMap {
-                shape: vec![rows, g],
-                index,
-            }),
-            std::slice::from_ref(x),
-            &n.tmp(&format!("features_{tag}")),
-        )?;
-        let t = vector(group.iter().map(|&b| e.branches[b].threshold).collect());
-        let c = ctx.emit(
-            n.at(),
-            &n.sub(&format!("test_{tag}")),
-            Op::Compare(cmp),
-            &[xs, t],
-            &n.tmp(&format!("test_{tag}")),
-        )?;
-        for &b in &group {
-            col[b] = next;
-            next += 1;
-        }
-        parts.push(c);
-    }
-    let ones = Val::konst(Konst::float(ndarray::ArrayD::from_elem(
-        ndarray::IxDyn(&[rows, 1]),
-        1.0,
-    )));
-    let lits = if parts.is_empty() {
-        ones
-    } else {
-        let c = if parts.len() == 1 {
-            parts.pop().expect("one part")
-        } else {
-            ctx.emit(
-                n.at(),
-                &n.sub("tests"),
-                Op::Concat { axis: 1 },
-                &parts,
-                &n.tmp("tests"),
-            )?
-        };
-        let one = Val::konst(Konst::scalar(1.0));
-        let nc = ctx.emit(
-            n.at(),
-            &n.sub("not_tests"),
-            Op::Sub,
-            &[one, c.clone()],
-            &n.tmp("not_tests"),
-        )?;
-        ctx.emit(
-            n.at(),
-            &n.sub("literals"),
-            Op::Concat { axis: 1 },
-            &[c, nc, ones],
-            &n.tmp("literals"),
-        )?
-    };
-    let width = 2 * k + 1;
-    let depth = e
-        .leaves
-        .iter()
-        .map(|l| l.path.len())
-        .max()
-        .unwrap_or(0)
-        .max(1);
-    let l = e.leaves.len();
-    if l * depth > MAX_PATH_CELLS {
-        return Err(n.err(format!(
-            "{l} leaves of depth up to {depth}: more than {MAX_PATH_CELLS} path cells; use \
-             fewer or shallower trees"
-        )));
-    }
-    let mut index = Vec::with_capacity(rows * l * depth);
-    for r in 0..rows {
-        for leaf in &e.leaves {
-            for d in 0..depth {
-                let lit = match leaf.path.get(d) {
-                    None => 2 * k,
-                    Some(&(b, holds)) => {
-                        // The literal is C when the comparison must hold.
-                        if holds != e.branches[b].negated {
-                            col[b]
-                        } else {
-                            k + col[b]
-                        }
-                    }
-                };
-                index.push(r * width + lit);
-            }
-        }
-    }
-    let paths = ctx.emit(
-        n.at(),
-        &n.sub("paths"),
-        Op::Gather(IndexMap {
-            shape: vec![rows, l, depth],
-            index,
-        }),
-        &[lits],
-        &n.tmp("paths"),
-    )?;
-    let met = ctx.emit(
-        n.at(),
-        &n.sub("met"),
-        Op::ReduceSum {
-            axes: vec![2],
-            keepdims: false,
-        },
-        &[paths],
-        &n.tmp("met"),
-    )?;
-    let d = Val::konst(Konst::scalar(depth as f64));
-    ctx.emit(
-        n.at(),
-        &n.sub("reached"),
-        Op::Compare(Cmp::Equal),
-        &[met, d],
-        &n.tmp("reached"),
-    )
-}
-
 /// How leaf values combine across trees.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Aggregate {
+pub(super) enum Aggregate {
     Sum,
     Average,
     Min,
@@ -426,7 +279,7 @@ enum Aggregate {
 }
 
 /// The aggregated scores `[N, t]` (before base values).
-fn scores(
+pub(super) fn scores(
     ctx: &mut Ctx,
     n: &NodeCtx,
     i: Val,
@@ -499,7 +352,7 @@ fn scores(
     }
 }
 
-fn add_base(
+pub(super) fn add_base(
     ctx: &mut Ctx,
     n: &NodeCtx,
     s: Val,
@@ -540,7 +393,7 @@ pub fn regressor(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
     let pt = PostTransform::read(n)?;
     let base = floats_or_tensor(n, "base_values")?;
     let base = if base.len() == t { base } else { vec![0.0; t] };
-    let i = indicators(ctx, n, &x, rows, f, &e)?;
+    let i = super::leaves::indicators(ctx, n, &x, rows, f, &e)?;
     let pt = if t == 1 { PostTransform::None } else { pt };
     let last = pt == PostTransform::None;
     let base_zero = base.iter().all(|&b| b == 0.0);
@@ -576,7 +429,7 @@ pub fn classifier(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
     }
     let pt = PostTransform::read(n)?;
     let base = floats_or_tensor(n, "base_values")?;
-    let i = indicators(ctx, n, &x, rows, f, &e)?;
+    let i = super::leaves::indicators(ctx, n, &x, rows, f, &e)?;
     let raw = scores(ctx, n, i, &e, c, Aggregate::Sum, &n.tmp("raw"))?;
     let plan = super::tree_binary::Plan::new(
         n,
