@@ -216,11 +216,15 @@ macro_rules! sumcheck_backend {
                         "the proving key is for another model".into(),
                     ));
                 }
-                $prove(pk, trace, &mut rand_core06::OsRng)
+                let r = $prove(pk, trace, &mut rand_core06::OsRng);
+                crate::profile::report("prove");
+                r
             }
 
             fn verify(&self, vk: &Key, public: &PublicValues, proof: &$proof) -> Result<()> {
-                $verify(vk, public, proof)
+                let r = $verify(vk, public, proof);
+                crate::profile::report("verify");
+                r
             }
 
             fn proving_key_info(&self, pk: &Key) -> KeyInfo {

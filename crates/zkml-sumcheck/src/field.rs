@@ -40,6 +40,56 @@ pub fn msm(scalars: &[Fr], bases: &[G1Affine]) -> crate::Result<G1> {
     Ok(halo2_axiom::halo2curves::msm::msm_best(scalars, bases))
 }
 
+/// `Σ bases[i]·scalars[i]` for scalars that are mostly small signed
+/// integers (quantized activations, remainders, multiplicities): each scalar
+/// `v` goes to one of three MSMs by its size: `v < 2^64` (a small positive
+/// integer), `−v < 2^64` (a small negative one, summed as `|v|` and
+/// subtracted) or full width. halo2curves' MSM sizes its windows by the
+/// largest scalar in a call, so the two small-integer sums run over a few
+/// bytes instead of 32 (a negative integer `p − |v|` is a full-width scalar;
+/// committing it as such was most of the cost). Zeros are skipped. Same value
+/// as [`msm`] on every input.
+pub fn msm_signed(scalars: &[Fr], bases: &[G1Affine]) -> crate::Result<G1> {
+    if scalars.len() != bases.len() {
+        return Err(crate::Error::Invalid(format!(
+            "MSM with {} scalars but {} bases",
+            scalars.len(),
+            bases.len()
+        )));
+    }
+    let small = |v: &Fr| -> Option<u64> {
+        let r = v.to_repr();
+        let b = r.as_ref();
+        b[8..].iter().all(|&x| x == 0).then(|| {
+            u64::from_le_bytes(b[..8].try_into().expect("8 bytes"))
+        })
+    };
+    let (mut pos, mut neg, mut big) = (
+        (Vec::new(), Vec::new()),
+        (Vec::new(), Vec::new()),
+        (Vec::new(), Vec::new()),
+    );
+    for (s, g) in scalars.iter().zip(bases) {
+        if bool::from(s.is_zero()) {
+            continue;
+        }
+        let part = match small(s) {
+            Some(_) => &mut pos,
+            None => match small(&-*s) {
+                Some(_) => {
+                    neg.0.push(-*s);
+                    neg.1.push(*g);
+                    continue;
+                }
+                None => &mut big,
+            },
+        };
+        part.0.push(*s);
+        part.1.push(*g);
+    }
+    Ok(msm(&pos.0, &pos.1)? - msm(&neg.0, &neg.1)? + msm(&big.0, &big.1)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,5 +108,27 @@ mod tests {
         let s = vec![Fr::from(2), Fr::from(5)];
         assert_eq!(msm(&s, &bases).unwrap(), G1::generator() * Fr::from(17));
         assert!(msm(&s[..1], &bases).is_err());
+    }
+
+    #[test]
+    fn signed_msm_matches_msm_on_small_negative_zero_and_wide_scalars() {
+        use rand_chacha03::rand_core::SeedableRng;
+        let mut rng = rand_chacha03::ChaCha20Rng::seed_from_u64(9);
+        let g = G1::generator();
+        let bases: Vec<G1Affine> = (1..=40u64).map(|k| (g * Fr::from(k)).to_affine()).collect();
+        let scalars: Vec<Fr> = (0..40i64)
+            .map(|i| match i % 5 {
+                0 => Fr::ZERO,
+                1 => fr_from_i64(-(i * 1000)),
+                2 => fr_from_i64(i * 77),
+                3 => Fr::random(&mut rng),
+                _ => fr_from_i64(i64::MIN + i),
+            })
+            .collect();
+        assert_eq!(
+            msm_signed(&scalars, &bases).unwrap(),
+            msm(&scalars, &bases).unwrap()
+        );
+        assert!(msm_signed(&scalars[..3], &bases).is_err());
     }
 }

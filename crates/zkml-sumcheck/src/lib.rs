@@ -99,6 +99,7 @@ pub mod hyrax;
 pub mod logup;
 pub mod matmul;
 pub mod mle;
+pub mod profile;
 pub mod model;
 pub mod sumcheck;
 pub mod transcript;

@@ -7,7 +7,7 @@ use super::msg::{DotProductProof, HyraxCommitment};
 use super::pedersen::Generators;
 use super::split_vars;
 use crate::error::{Error, Result};
-use crate::field::{msm, Curve, Field, Fr, G1Affine, G1};
+use crate::field::{msm_signed, Curve, Field, Fr, G1Affine, G1};
 use crate::mle::{eq_table, Mle};
 use crate::transcript::Transcript;
 
@@ -50,6 +50,7 @@ pub fn commit(
     poly: Mle,
     rng: &mut (impl RngCore + CryptoRng),
 ) -> Result<CommittedPoly> {
+    let _s = crate::profile::span("hyrax/commit");
     let width = check_width(gens, poly.num_vars)?;
     let blinds: Vec<Fr> = (0..poly.evals.len() / width)
         .map(|_| Fr::random(&mut *rng))
@@ -58,17 +59,9 @@ pub fn commit(
         .evals
         .par_chunks(width)
         .zip(&blinds)
-        .map(|(row, b)| {
-            // Zero entries add nothing: lookup multiplicities and helper
-            // columns are mostly zero, activations after ReLU often are.
-            let (s, g): (Vec<Fr>, Vec<G1Affine>) = row
-                .iter()
-                .zip(&gens.g[..width])
-                .filter(|(v, _)| !bool::from(v.is_zero()))
-                .map(|(v, g)| (*v, *g))
-                .unzip();
-            Ok(msm(&s, &g)? + gens.blind(b))
-        })
+        // Zero entries add nothing (lookup multiplicities, activations after
+        // ReLU); small signed integers take the short MSM (`msm_signed`).
+        .map(|(row, b)| Ok(msm_signed(row, &gens.g[..row.len()])? + gens.blind(b)))
         .collect::<Result<_>>()?;
     let mut rows = vec![G1Affine::default(); proj.len()];
     G1::batch_normalize(&proj, &mut rows);
@@ -90,6 +83,7 @@ pub fn prove_eval(
     t: &mut Transcript,
     rng: &mut (impl RngCore + CryptoRng),
 ) -> Result<(Fr, G1Affine, DotProductProof)> {
+    let _s = crate::profile::span("hyrax/prove_eval");
     let n = c.poly.num_vars;
     if point.len() != n {
         return Err(Error::Invalid(format!(

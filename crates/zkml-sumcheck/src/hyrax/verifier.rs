@@ -20,6 +20,7 @@ pub fn verify_eval(
     proof: &DotProductProof,
     t: &mut Transcript,
 ) -> Result<()> {
+    let _s = crate::profile::span("v/hyrax_eval");
     let (nr, nc) = split_vars(num_vars);
     let width = 1usize << nc;
     if point.len() != num_vars {

@@ -139,18 +139,27 @@ pub fn prove_zk(
     t: &mut Transcript,
     rng: &mut (impl RngCore + CryptoRng),
 ) -> Result<(super::msg::ZkLogUpProof, Vec<Fr>, crate::zk::Opening)> {
+    let _s = crate::profile::span("logup(total)");
     let table = padded_table(table)?;
     let w_mle = Mle::new(w.to_vec())?;
     let (n, nu) = (w_mle.num_vars, table.len().trailing_zeros() as usize);
+    let s = crate::profile::span("logup/multiplicities");
     let m = multiplicities(&table, w)?;
+    drop(s);
+    let s = crate::profile::span("logup/commit_m");
     let m_c = hyrax::commit(gens, Mle::new(m.clone())?, rng)?;
+    drop(s);
     t.absorb_points(b"zk/logup/m", &m_c.comm.rows);
     let alpha = t.challenge(b"zk/logup/alpha");
     let (h, g) = helpers(alpha, w, &table, &m)?;
     let sum = crate::zk::Opening::random(h.iter().copied().sum(), rng);
     let sum_com = sum.commit(gens).to_affine();
+    let s = crate::profile::span("logup/commit_h");
     let h_c = hyrax::commit(gens, Mle::new(h)?, rng)?;
+    drop(s);
+    let s = crate::profile::span("logup/commit_g");
     let g_c = hyrax::commit(gens, Mle::new(g)?, rng)?;
+    drop(s);
     t.absorb_points(b"zk/logup/h", &h_c.comm.rows);
     t.absorb_points(b"zk/logup/g", &g_c.comm.rows);
     t.absorb_points(b"zk/logup/sum", &[sum_com]);
@@ -162,7 +171,10 @@ pub fn prove_zk(
         vec![h_c.poly.clone(), Mle::new(eq_table(&tau_w))?, w_mle],
         witness_terms(lambda, alpha),
     )?;
+    let s = crate::profile::span("logup/witness_sumcheck");
     let wo = crate::zk::prove_sumcheck(gens, ws, &[false, true, false], &sum, t, rng)?;
+    drop(s);
+    let s = crate::profile::span("logup/table_sumcheck");
     let ts = ProductSum::new(
         vec![
             g_c.poly.clone(),
@@ -173,6 +185,8 @@ pub fn prove_zk(
         table_terms(lambda, alpha),
     )?;
     let to = crate::zk::prove_sumcheck(gens, ts, &[false, true, true, false], &sum, t, rng)?;
+    drop(s);
+    let _s = crate::profile::span("logup/openings");
     let open = |o: Option<crate::zk::Opening>| {
         o.ok_or_else(|| Error::Invalid("committed factor without opening".into()))
     };

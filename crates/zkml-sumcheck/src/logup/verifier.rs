@@ -71,6 +71,7 @@ pub fn verify_zk(
     proof: &super::msg::ZkLogUpProof,
     t: &mut Transcript,
 ) -> Result<super::msg::ZkLookupClaim> {
+    let _s = crate::profile::span("v/logup");
     let table = padded_table(table)?;
     let nu = table.len().trailing_zeros() as usize;
     t.absorb_points(b"zk/logup/m", &proof.m_comm.rows);

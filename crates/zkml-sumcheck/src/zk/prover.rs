@@ -132,7 +132,10 @@ pub fn prove_sumcheck(
     let mut rounds = Vec::with_capacity(n);
     let mut point = Vec::with_capacity(n);
     for _ in 0..n {
+        let s = crate::profile::span("zk-sumcheck/round_poly");
         let evals = inst.round_poly(d);
+        drop(s);
+        let _s = crate::profile::span("zk-sumcheck/commit+fold");
         let opens: Vec<Opening> = evals.iter().map(|v| Opening::random(*v, rng)).collect();
         let proj: Vec<G1> = opens.iter().map(|o| o.commit(gens)).collect();
         let mut coms = vec![G1Affine::default(); proj.len()];

@@ -72,6 +72,7 @@ pub fn verify_sumcheck(
     public_evals: impl FnOnce(&[Fr]) -> Result<Vec<Fr>>,
     t: &mut Transcript,
 ) -> Result<ZkSubClaim> {
+    let _s = crate::profile::span("v/zk_sumcheck");
     let d = terms.iter().map(|t| t.1.len()).max().unwrap_or(0).max(1);
     if let Some(k) = terms
         .iter()

@@ -58,6 +58,7 @@ pub(crate) fn prove_inner(
     let public = PublicValues::from_trace(q, trace, &key.visibility);
     let mut t = Transcript::new(b"zkml-sumcheck/zkmodel");
     absorb_statement(&mut t, key, &public);
+    let s = crate::profile::span("prove/tables");
     let tables: Vec<Mle> = (0..q.values.len())
         .map(|id| table_of(&layout_shape(q, id), &flat(&trace.values[id])))
         .collect::<Result<_>>()?;
@@ -65,6 +66,8 @@ pub(crate) fn prove_inner(
     let rem_tables: Vec<Option<Mle>> = (0..q.nodes.len())
         .map(|i| crate::model::aux_table(q, i, trace, forge))
         .collect::<Result<_>>()?;
+    drop(s);
+    let s = crate::profile::span("prove/commit_phase");
     let mut committed: Vec<Option<CommittedPoly>> = vec![None; q.values.len()];
     for (id, tab) in tables.iter().enumerate() {
         if !known(id) {
@@ -82,11 +85,13 @@ pub(crate) fn prove_inner(
         }
     }
 
+    drop(s);
     let mut claims: Vec<Claim> = vec![];
     let mut nodes = Vec::with_capacity(q.nodes.len());
     let com = |o: &Opening| o.commit(gens).to_affine();
     for (i, node) in q.nodes.iter().enumerate() {
         let out = node.output;
+        let _s = crate::profile::span(node.op.name());
         let nv_out = num_vars(&q.values[out].shape);
         let proof = match &node.op {
             op @ (QOp::MatMul { .. }
@@ -122,7 +127,9 @@ pub(crate) fn prove_inner(
                 let half = Fr::from(d.unwrap_or(0) / 2);
                 let mm = if !matches!(node.op, QOp::MatMul { .. }) {
                     // Σ_a x(a)·G_ρ(a) = base − offset (crate::conv).
+                    let s = crate::profile::span("prove/dual");
                     let (g, offset) = crate::model::dual_at(q, i, &rho)?;
+                    drop(s);
                     let target = Opening {
                         value: base.value - offset,
                         blind: base.blind,
@@ -365,6 +372,7 @@ pub(crate) fn prove_inner(
         }
     }
 
+    let _s = crate::profile::span("prove/openings");
     let (mut openings, mut known_proofs) = (vec![], vec![]);
     for (target, point, o) in &claims {
         let c = match target {

@@ -39,6 +39,7 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
     let gens = &key.gens;
     let input_public = key.visibility.input == Vis::Public;
     let known = |id: usize| known_in(q, input_public, id);
+    let _s = crate::profile::span("v/total");
     let values = known_values(q, public, input_public)?;
     let mut t = Transcript::new(b"zkml-sumcheck/zkmodel");
     absorb_statement(&mut t, key, public);
@@ -124,7 +125,9 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
                     }
                     _ => return Err(malformed("conv remainder commitment")),
                 };
+                let s = crate::profile::span("v/dual");
                 let (g, offset) = crate::model::dual_at(q, i, &rho)?;
+                drop(s);
                 let g = Mle::new(g)?;
                 let x_pub = if known(x) { Some(table(x)?) } else { None };
                 let public = [x_pub.is_some(), true];
