@@ -37,6 +37,13 @@ pub fn msm(scalars: &[Fr], bases: &[G1Affine]) -> crate::Result<G1> {
     if scalars.is_empty() {
         return Ok(G1::identity());
     }
+    if scalars.len() < 128 {
+        // Small MSMs (round messages, Lagrange combinations) on the calling
+        // thread: a rayon hand-off costs more than the work.
+        let mut acc = G1::identity();
+        halo2_axiom::halo2curves::msm::msm_serial(scalars, bases, &mut acc);
+        return Ok(acc);
+    }
     Ok(halo2_axiom::halo2curves::msm::msm_best(scalars, bases))
 }
 
@@ -60,9 +67,10 @@ pub fn msm_signed(scalars: &[Fr], bases: &[G1Affine]) -> crate::Result<G1> {
     let small = |v: &Fr| -> Option<u64> {
         let r = v.to_repr();
         let b = r.as_ref();
-        b[8..].iter().all(|&x| x == 0).then(|| {
-            u64::from_le_bytes(b[..8].try_into().expect("8 bytes"))
-        })
+        b[8..]
+            .iter()
+            .all(|&x| x == 0)
+            .then(|| u64::from_le_bytes(b[..8].try_into().expect("8 bytes")))
     };
     let (mut pos, mut neg, mut big) = (
         (Vec::new(), Vec::new()),

@@ -344,10 +344,10 @@ fn tampered_conv_messages_are_rejected() {
                 0 => *y_com = (*y_com + u).to_affine(),
                 1 => *r_com = Some((r_com.unwrap() + u).to_affine()),
                 2 => matmul.final_ok.s += Fr::ONE,
-                3 => matmul.rounds[0].evals[2] = (matmul.rounds[0].evals[2] + u).to_affine(),
+                3 => matmul.rounds[0].evals[1] = (matmul.rounds[0].evals[1] + u).to_affine(),
                 _ => {
-                    r_range.as_mut().unwrap().sum_com =
-                        (r_range.as_ref().unwrap().sum_com + u).to_affine()
+                    let l = r_range.as_mut().unwrap();
+                    l.roots[2] = (l.roots[2] + u).to_affine()
                 }
             }
             assert!(bad(&p, &public), "zk conv node {i}, case {case}");

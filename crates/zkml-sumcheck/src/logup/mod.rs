@@ -39,16 +39,20 @@
 //!
 //! [`prove`]/[`verify`] send `S`, the round polynomials and the opened values
 //! in the clear (`S` and the openings of `m` leak information about the
-//! histogram of `w`); [`prove_zk`]/[`verify_zk`] keep all of them in Pedersen
-//! commitments ([`crate::zk`]) and return `Com(w̃(r_w))` instead of the value.
+//! histogram of `w`). The zero-knowledge lookup is another protocol,
+//! [`gkr`] ([`prove_zk`]/[`verify_zk`]): LogUp-GKR, which commits nothing
+//! witness-sized (committing `h` was most of the prover's time), keeps every
+//! value in Pedersen commitments and returns `Com(w̃(r_w))`.
 
+pub mod gkr;
 pub mod msg;
 pub mod prover;
 pub mod verifier;
 
-pub use msg::{LogUpProof, LookupClaim, ZkLogUpProof, ZkLookupClaim};
-pub use prover::{prove, prove_zk};
-pub use verifier::{verify, verify_zk};
+pub use gkr::{prove_zk, verify_zk, ZkLogUpProof};
+pub use msg::{LogUpProof, LookupClaim, ZkLookupClaim};
+pub use prover::prove;
+pub use verifier::verify;
 
 use crate::error::{Error, Result};
 use crate::field::Fr;

@@ -7,7 +7,7 @@ use rand_core06::{CryptoRng, RngCore};
 use super::msg::{LogUpProof, LookupClaim};
 use super::{padded_table, table_terms, witness_terms};
 use crate::error::{Error, Result};
-use crate::field::{Curve, Field, Fr, PrimeField};
+use crate::field::{Field, Fr, PrimeField};
 use crate::hyrax::{self, Generators};
 use crate::mle::{eq_table, Mle};
 use crate::sumcheck::{self, ProductSum};
@@ -16,7 +16,7 @@ use halo2_axiom::halo2curves::ff::BatchInvert;
 
 /// `m_j` = how often `T_j` occurs in `w` (a repeated table entry: its first
 /// occurrence). Fails, naming the entry, if a value is missing.
-fn multiplicities(table: &[Fr], w: &[Fr]) -> Result<Vec<Fr>> {
+pub(crate) fn multiplicities(table: &[Fr], w: &[Fr]) -> Result<Vec<Fr>> {
     let index: HashMap<_, usize> = table
         .iter()
         .enumerate()
@@ -126,90 +126,5 @@ pub fn prove(
             openings: [h_open, g_open, m_open],
         },
         claim,
-    ))
-}
-
-/// Zero-knowledge variant of [`prove`]: `S` and every claimed value stay in
-/// commitments. Returns the proof, `r_w` and the opening of `Com(w̃(r_w))`
-/// for the caller to relate to `w`'s commitments.
-pub fn prove_zk(
-    gens: &Generators,
-    table: &[Fr],
-    w: &[Fr],
-    t: &mut Transcript,
-    rng: &mut (impl RngCore + CryptoRng),
-) -> Result<(super::msg::ZkLogUpProof, Vec<Fr>, crate::zk::Opening)> {
-    let _s = crate::profile::span("logup(total)");
-    let table = padded_table(table)?;
-    let w_mle = Mle::new(w.to_vec())?;
-    let (n, nu) = (w_mle.num_vars, table.len().trailing_zeros() as usize);
-    let s = crate::profile::span("logup/multiplicities");
-    let m = multiplicities(&table, w)?;
-    drop(s);
-    let s = crate::profile::span("logup/commit_m");
-    let m_c = hyrax::commit(gens, Mle::new(m.clone())?, rng)?;
-    drop(s);
-    t.absorb_points(b"zk/logup/m", &m_c.comm.rows);
-    let alpha = t.challenge(b"zk/logup/alpha");
-    let (h, g) = helpers(alpha, w, &table, &m)?;
-    let sum = crate::zk::Opening::random(h.iter().copied().sum(), rng);
-    let sum_com = sum.commit(gens).to_affine();
-    let s = crate::profile::span("logup/commit_h");
-    let h_c = hyrax::commit(gens, Mle::new(h)?, rng)?;
-    drop(s);
-    let s = crate::profile::span("logup/commit_g");
-    let g_c = hyrax::commit(gens, Mle::new(g)?, rng)?;
-    drop(s);
-    t.absorb_points(b"zk/logup/h", &h_c.comm.rows);
-    t.absorb_points(b"zk/logup/g", &g_c.comm.rows);
-    t.absorb_points(b"zk/logup/sum", &[sum_com]);
-    let tau_w = t.challenges(b"zk/logup/tau_w", n);
-    let tau_t = t.challenges(b"zk/logup/tau_t", nu);
-    let lambda = t.challenge(b"zk/logup/lambda");
-
-    let ws = ProductSum::new(
-        vec![h_c.poly.clone(), Mle::new(eq_table(&tau_w))?, w_mle],
-        witness_terms(lambda, alpha),
-    )?;
-    let s = crate::profile::span("logup/witness_sumcheck");
-    let wo = crate::zk::prove_sumcheck(gens, ws, &[false, true, false], &sum, t, rng)?;
-    drop(s);
-    let s = crate::profile::span("logup/table_sumcheck");
-    let ts = ProductSum::new(
-        vec![
-            g_c.poly.clone(),
-            Mle::new(eq_table(&tau_t))?,
-            Mle::new(table)?,
-            m_c.poly.clone(),
-        ],
-        table_terms(lambda, alpha),
-    )?;
-    let to = crate::zk::prove_sumcheck(gens, ts, &[false, true, true, false], &sum, t, rng)?;
-    drop(s);
-    let _s = crate::profile::span("logup/openings");
-    let open = |o: Option<crate::zk::Opening>| {
-        o.ok_or_else(|| Error::Invalid("committed factor without opening".into()))
-    };
-    let (ho, wv, go, mo) = (
-        open(wo.factor_openings[0])?,
-        open(wo.factor_openings[2])?,
-        open(to.factor_openings[0])?,
-        open(to.factor_openings[3])?,
-    );
-    let (_, _, h_open) = hyrax::prove_eval(gens, &h_c, &wo.point, &ho.blind, t, rng)?;
-    let (_, _, g_open) = hyrax::prove_eval(gens, &g_c, &to.point, &go.blind, t, rng)?;
-    let (_, _, m_open) = hyrax::prove_eval(gens, &m_c, &to.point, &mo.blind, t, rng)?;
-    Ok((
-        super::msg::ZkLogUpProof {
-            m_comm: m_c.comm,
-            h_comm: h_c.comm,
-            g_comm: g_c.comm,
-            sum_com,
-            witness_sumcheck: wo.proof,
-            table_sumcheck: to.proof,
-            openings: [h_open, g_open, m_open],
-        },
-        wo.point,
-        wv,
     ))
 }

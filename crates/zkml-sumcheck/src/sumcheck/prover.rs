@@ -76,59 +76,64 @@ impl ProductSum {
     /// The sum `H` over the hypercube (the honest claim).
     pub fn sum(&self) -> Fr {
         let len = self.factors.first().map_or(0, |f| f.evals.len());
-        (0..len)
-            .into_par_iter()
-            .map(|i| {
-                self.terms
-                    .iter()
-                    .map(|(c, s)| s.iter().fold(*c, |p, &k| p * self.factors[k].evals[i]))
-                    .sum::<Fr>()
-            })
-            .sum()
+        let at = |i: usize| {
+            self.terms
+                .iter()
+                .map(|(c, s)| s.iter().fold(*c, |p, &k| p * self.factors[k].evals[i]))
+                .sum::<Fr>()
+        };
+        if len < 2 * PAR_MIN {
+            return (0..len).map(at).sum();
+        }
+        (0..len).into_par_iter().map(at).sum()
     }
 
-    /// `g_j(0..=d)` for the current (partially folded) tables.
+    /// `g_j(0..=d)` for the current (partially folded) tables. Tables under
+    /// [`PAR_MIN`] pairs run on the calling thread (a rayon hand-off costs
+    /// more than the work there, and most rounds are small).
     pub(crate) fn round_poly(&self, d: usize) -> Vec<Fr> {
         let half = self.factors[0].evals.len() / 2;
         let kf = self.factors.len();
+        let init = || (vec![Fr::ZERO; d + 1], vec![Fr::ZERO; kf * (d + 1)]);
+        let body = |(mut acc, mut ext): (Vec<Fr>, Vec<Fr>), i: usize| {
+            // Sparse tables (lookup multiplicities and helpers): a term with a
+            // factor zero at both 2i and 2i+1 vanishes for every X; skip the
+            // pair when every term does.
+            let dead = |k: usize| {
+                let f = &self.factors[k].evals;
+                bool::from(f[2 * i].is_zero() & f[2 * i + 1].is_zero())
+            };
+            if self.terms.iter().all(|(_, s)| s.iter().any(|&k| dead(k))) {
+                return (acc, ext);
+            }
+            for (k, f) in self.factors.iter().enumerate() {
+                let lo = f.evals[2 * i];
+                let slope = f.evals[2 * i + 1] - lo;
+                let row = &mut ext[k * (d + 1)..(k + 1) * (d + 1)];
+                row[0] = lo;
+                for t in 1..=d {
+                    row[t] = row[t - 1] + slope;
+                }
+            }
+            for (c, s) in &self.terms {
+                for (t, a) in acc.iter_mut().enumerate() {
+                    let mut p = *c;
+                    for &k in s {
+                        p *= ext[k * (d + 1) + t];
+                    }
+                    *a += p;
+                }
+            }
+            (acc, ext)
+        };
+        if half < PAR_MIN {
+            return (0..half).fold(init(), body).0;
+        }
         let chunk = 1024.max(half / (4 * rayon::current_num_threads().max(1)));
         (0..half)
             .into_par_iter()
             .with_min_len(chunk)
-            .fold(
-                || (vec![Fr::ZERO; d + 1], vec![Fr::ZERO; kf * (d + 1)]),
-                |(mut acc, mut ext), i| {
-                    // Sparse tables (lookup multiplicities and helpers): a
-                    // term with a factor zero at both 2i and 2i+1 vanishes for
-                    // every X; skip the pair when every term does.
-                    let dead = |k: usize| {
-                        let f = &self.factors[k].evals;
-                        bool::from(f[2 * i].is_zero() & f[2 * i + 1].is_zero())
-                    };
-                    if self.terms.iter().all(|(_, s)| s.iter().any(|&k| dead(k))) {
-                        return (acc, ext);
-                    }
-                    for (k, f) in self.factors.iter().enumerate() {
-                        let lo = f.evals[2 * i];
-                        let slope = f.evals[2 * i + 1] - lo;
-                        let row = &mut ext[k * (d + 1)..(k + 1) * (d + 1)];
-                        row[0] = lo;
-                        for t in 1..=d {
-                            row[t] = row[t - 1] + slope;
-                        }
-                    }
-                    for (c, s) in &self.terms {
-                        for (t, a) in acc.iter_mut().enumerate() {
-                            let mut p = *c;
-                            for &k in s {
-                                p *= ext[k * (d + 1) + t];
-                            }
-                            *a += p;
-                        }
-                    }
-                    (acc, ext)
-                },
-            )
+            .fold(init, body)
             .map(|(acc, _)| acc)
             .reduce(
                 || vec![Fr::ZERO; d + 1],
@@ -140,7 +145,24 @@ impl ProductSum {
                 },
             )
     }
+
+    /// Fixes the first variable of every factor to `r` (in parallel over
+    /// factors for large tables).
+    pub(crate) fn fix_first_variable(&mut self, r: Fr) {
+        if self.factors[0].evals.len() < 2 * PAR_MIN {
+            self.factors
+                .iter_mut()
+                .for_each(|f| f.fix_first_variable(r));
+        } else {
+            self.factors
+                .par_iter_mut()
+                .for_each(|f| f.fix_first_variable(r));
+        }
+    }
 }
+
+/// Pairs below which a round runs on the calling thread.
+pub(crate) const PAR_MIN: usize = 1 << 12;
 
 /// Runs the prover for `claim = inst.sum()` over `t`. The caller has absorbed
 /// everything the claim depends on; this absorbs `n`, `d`, the claim, and
@@ -154,9 +176,7 @@ pub fn prove(mut inst: ProductSum, claim: &Fr, t: &mut Transcript) -> ProverOutp
         let evals = inst.round_poly(d);
         t.absorb_scalars(b"sumcheck/round", &evals);
         let r = t.challenge(b"sumcheck/r");
-        inst.factors
-            .par_iter_mut()
-            .for_each(|f| f.fix_first_variable(r));
+        inst.fix_first_variable(r);
         rounds.push(RoundPoly { evals });
         point.push(r);
     }

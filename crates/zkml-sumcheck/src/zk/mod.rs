@@ -17,10 +17,10 @@
 //!   `α + c·C_x = Com(z_1; z_2)`, `β + c·C_y = Com(z_3; z_4)`,
 //!   `δ + c·C_z = z_1·C_y + z_5·H`.
 //! * **Committed sumcheck**: round `j` sends `C_{j,i} = Com(g_j(i); ρ_{j,i})`
-//!   for `i = 0..=d` and a proof of zero for
-//!   `C_{j,0} + C_{j,1} − C_{claim_j}`; then
-//!   `C_{claim_{j+1}} = Σ_i L_i(r_j)·C_{j,i}` (Lagrange basis at `0..d`),
-//!   computed by the verifier. At the end the prover commits the committed
+//!   for `i = 0, 2, …, d`; the verifier forms `C_{j,1} = C_{claim_j} − C_{j,0}`
+//!   (so `g_j(0) + g_j(1) = claim_j` by construction: `d` points a round and
+//!   no proof of zero) and
+//!   `C_{claim_{j+1}} = Σ_i L_i(r_j)·C_{j,i}` (Lagrange basis at `0..d`). At the end the prover commits the committed
 //!   factors' values `f̃_k(r)`, proves each product of a term with proofs of
 //!   product, and a proof of zero for `C_{claim_n} − Σ_t c_t·Π(public)·C_{term_t}`.
 //!   Factors the verifier can evaluate itself (`eq`, a public table) are

@@ -24,14 +24,14 @@ pub struct ProductProof {
     pub z: [Fr; 5],
 }
 
-/// One committed round: `Com(g_j(i))` for `i = 0..=d` and the proof that
-/// `g_j(0) + g_j(1)` equals the committed claim.
+/// One committed round: `Com(g_j(i))` for `i = 0, 2, 3, …, d`. `g_j(1)` is
+/// not sent: the verifier forms `C_{j,1} = C_{claim_j} − C_{j,0}`, so
+/// `g_j(0) + g_j(1) = claim_j` holds by construction (the committed form of
+/// the clear sumcheck's "the verifier infers one evaluation").
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ZkRound {
-    /// `C_{j,i}`.
+    /// `C_{j,0}, C_{j,2}, …, C_{j,d}` (`d` points).
     pub evals: Vec<G1Affine>,
-    /// Proof of zero for `C_{j,0} + C_{j,1} − C_{claim_j}`.
-    pub sum_ok: ZeroProof,
 }
 
 /// A committed sumcheck proof.
@@ -80,13 +80,9 @@ impl crate::codec::Encode for ProductProof {
 impl crate::codec::Encode for ZkRound {
     fn encode(&self, w: &mut crate::codec::Writer) {
         w.points(&self.evals);
-        self.sum_ok.encode(w);
     }
     fn decode(r: &mut crate::codec::Reader<'_>) -> crate::Result<Self> {
-        Ok(Self {
-            evals: r.points()?,
-            sum_ok: ZeroProof::decode(r)?,
-        })
+        Ok(Self { evals: r.points()? })
     }
 }
 

@@ -1,7 +1,6 @@
 //! Zero-knowledge provers (equations in the [module doc](super)).
 
 use rand_core06::{CryptoRng, RngCore};
-use rayon::prelude::*;
 
 use super::committed_factors;
 use super::msg::{ProductProof, ZeroProof, ZkRound, ZkSumcheckProof};
@@ -136,32 +135,30 @@ pub fn prove_sumcheck(
         let evals = inst.round_poly(d);
         drop(s);
         let _s = crate::profile::span("zk-sumcheck/commit+fold");
-        let opens: Vec<Opening> = evals.iter().map(|v| Opening::random(*v, rng)).collect();
-        let proj: Vec<G1> = opens.iter().map(|o| o.commit(gens)).collect();
+        // g(1) is not sent: its commitment is C_claim − C_{g(0)}, so its
+        // opening is the claim's minus g(0)'s.
+        let mut opens: Vec<Opening> = evals.iter().map(|v| Opening::random(*v, rng)).collect();
+        opens[1] = Opening {
+            value: cur.value - opens[0].value,
+            blind: cur.blind - opens[0].blind,
+        };
+        let proj: Vec<G1> = opens
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != 1)
+            .map(|(_, o)| o.commit(gens))
+            .collect();
         let mut coms = vec![G1Affine::default(); proj.len()];
         G1::batch_normalize(&proj, &mut coms);
         t.absorb_points(b"zk/sumcheck/round", &coms);
-        let diff = (proj[0] + proj[1] - cur.commit(gens)).to_affine();
-        let sum_ok = prove_zero(
-            gens,
-            &diff,
-            &(opens[0].blind + opens[1].blind - cur.blind),
-            t,
-            rng,
-        );
         let r = t.challenge(b"zk/sumcheck/r");
         let l = lagrange_coeffs(d + 1, r);
         cur = Opening {
             value: l.iter().zip(&opens).map(|(a, o)| *a * o.value).sum(),
             blind: l.iter().zip(&opens).map(|(a, o)| *a * o.blind).sum(),
         };
-        inst.factors
-            .par_iter_mut()
-            .for_each(|f| f.fix_first_variable(r));
-        rounds.push(ZkRound {
-            evals: coms,
-            sum_ok,
-        });
+        inst.fix_first_variable(r);
+        rounds.push(ZkRound { evals: coms });
         point.push(r);
     }
     let values: Vec<Fr> = inst.factors.iter().map(|f| f.evals[0]).collect();

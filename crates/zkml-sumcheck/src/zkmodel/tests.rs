@@ -80,10 +80,10 @@ fn changed_outputs_tampered_messages_and_foreign_keys_are_rejected() {
     for i in 0..proof.nodes.len() {
         let mut p = proof.clone();
         match &mut p.nodes[i] {
-            ZkNodeProof::Relu { lookup, .. } => lookup.sum_com = (lookup.sum_com + u).to_affine(),
+            ZkNodeProof::Relu { lookup, .. } => lookup.roots[0] = (lookup.roots[0] + u).to_affine(),
             ZkNodeProof::MatMul {
                 r_range: Some(l), ..
-            } => l.witness_sumcheck.products[0].1.z[0] += Fr::ONE,
+            } => l.witness_layers[1].products[0].1.z[0] += Fr::ONE,
             _ => continue,
         }
         assert!(bad(&p, &public), "lookup of node {i}");
@@ -341,7 +341,7 @@ fn a_private_input_is_range_checked() {
     assert_eq!(proof.input_ranges.len(), 1);
     let u = key.gens.u;
     let mut p = proof.clone();
-    p.input_ranges[0].sum_com = (p.input_ranges[0].sum_com + u).to_affine();
+    p.input_ranges[0].roots[1] = (p.input_ranges[0].roots[1] + u).to_affine();
     assert!(ZkSumcheckBackend.verify(&key, &public, &p).is_err());
     let mut p = proof.clone();
     p.input_ranges.clear();

@@ -1,0 +1,171 @@
+//! The LogUp-GKR prover (equations in the [module doc](super)).
+
+use rand_core06::{CryptoRng, RngCore};
+use rayon::prelude::*;
+
+use super::msg::ZkLogUpProof;
+use super::{layer_public, layer_terms, zk_table};
+use crate::error::{Error, Result};
+use crate::field::{Curve, Field, Fr, G1Affine};
+use crate::hyrax::{self, Generators};
+use crate::logup::prover::multiplicities;
+use crate::mle::{eq_table, Mle};
+use crate::sumcheck::ProductSum;
+use crate::transcript::Transcript;
+use crate::zk::{prove_product, prove_sumcheck, Opening, ZkSumcheckProof};
+
+/// The layers of a fractional-sum tree, root first: `layers[k]` has `2^k`
+/// entries `(p, q)`, the last is the leaves.
+fn fraction_layers(p: Vec<Fr>, q: Vec<Fr>) -> Vec<(Vec<Fr>, Vec<Fr>)> {
+    let mut layers = vec![(p, q)];
+    while layers[layers.len() - 1].0.len() > 1 {
+        let (p, q) = &layers[layers.len() - 1];
+        let h = p.len() / 2;
+        let node = |x: usize| (p[x] * q[x + h] + p[x + h] * q[x], q[x] * q[x + h]);
+        let next: (Vec<Fr>, Vec<Fr>) = if h < crate::sumcheck::prover::PAR_MIN {
+            (0..h).map(node).unzip()
+        } else {
+            (0..h).into_par_iter().map(node).unzip()
+        };
+        layers.push(next);
+    }
+    layers.reverse();
+    layers
+}
+
+/// `(1 − β)·a + β·b` of two openings (`None` if either side is public).
+fn interpolate(a: Option<Opening>, b: Option<Opening>, beta: Fr) -> Option<Opening> {
+    let (a, b) = (a?, b?);
+    Some(Opening {
+        value: a.value + beta * (b.value - a.value),
+        blind: a.blind + beta * (b.blind - a.blind),
+    })
+}
+
+/// What proving one tree leaves: the layer proofs, the leaf point, and the
+/// openings of `p̃`, `q̃` there (`None` for the public side).
+type TreeOutput = (Vec<ZkSumcheckProof>, Vec<Fr>, [Option<Opening>; 2]);
+
+/// Proves a tree from its committed root claims down to the leaves.
+fn prove_tree(
+    gens: &Generators,
+    layers: &[(Vec<Fr>, Vec<Fr>)],
+    leaves_public: [bool; 2],
+    root: [Opening; 2],
+    t: &mut Transcript,
+    rng: &mut (impl RngCore + CryptoRng),
+) -> Result<TreeOutput> {
+    let n = layers.len() - 1;
+    let (mut cp, mut cq) = (Some(root[0]), Some(root[1]));
+    let mut r: Vec<Fr> = vec![];
+    let mut proofs = Vec::with_capacity(n);
+    for k in 0..n {
+        let (p, q) = &layers[k + 1];
+        let h = 1usize << k;
+        let (p_o, q_o) = cp
+            .zip(cq)
+            .ok_or_else(|| Error::Invalid("inner tree layer without claims".into()))?;
+        let lambda = t.challenge(b"zk/logup-gkr/lambda");
+        let claim = Opening {
+            value: p_o.value + lambda * q_o.value,
+            blind: p_o.blind + lambda * q_o.blind,
+        };
+        let inst = ProductSum::new(
+            vec![
+                Mle::new(eq_table(&r))?,
+                Mle::new(p[..h].to_vec())?,
+                Mle::new(p[h..].to_vec())?,
+                Mle::new(q[..h].to_vec())?,
+                Mle::new(q[h..].to_vec())?,
+            ],
+            layer_terms(lambda),
+        )?;
+        let public = layer_public(k, n, leaves_public);
+        let out = prove_sumcheck(gens, inst, &public, &claim, t, rng)?;
+        let beta = t.challenge(b"zk/logup-gkr/beta");
+        let f = &out.factor_openings;
+        cp = interpolate(f[1], f[2], beta);
+        cq = interpolate(f[3], f[4], beta);
+        r = out.point;
+        r.push(beta);
+        proofs.push(out.proof);
+    }
+    Ok((proofs, r, [cp, cq]))
+}
+
+/// Proves, in zero knowledge, that every entry of `w` (length a power of
+/// two, bound in `t` by the caller) is in `table`. Returns the proof, the
+/// point `r_w` and the opening of `Com(w̃(r_w))` for the caller to relate to
+/// `w`'s commitment. Fails (naming the entry) if a value is missing.
+pub fn prove_zk(
+    gens: &Generators,
+    table: &[Fr],
+    w: &[Fr],
+    t: &mut Transcript,
+    rng: &mut (impl RngCore + CryptoRng),
+) -> Result<(ZkLogUpProof, Vec<Fr>, Opening)> {
+    let _s = crate::profile::span("logup(total)");
+    let table = zk_table(table)?;
+    let n = Mle::new(w.to_vec())?.num_vars;
+    let w: Vec<Fr> = if w.len() == 1 {
+        vec![w[0]; 2]
+    } else {
+        w.to_vec()
+    };
+    let s = crate::profile::span("logup/multiplicities+commit_m");
+    let m = multiplicities(&table, &w)?;
+    let m_c = hyrax::commit(gens, Mle::new(m.clone())?, rng)?;
+    drop(s);
+    t.absorb_points(b"zk/logup-gkr/m", &m_c.comm.rows);
+    let alpha = t.challenge(b"zk/logup-gkr/alpha");
+    let q_w: Vec<Fr> = w.iter().map(|v| alpha - v).collect();
+    let q_t: Vec<Fr> = table.iter().map(|v| alpha - v).collect();
+    if q_w.iter().chain(&q_t).any(|x| bool::from(x.is_zero())) {
+        return Err(Error::Invalid(
+            "LogUp challenge hit a looked-up value (probability ~2^-240); retry".into(),
+        ));
+    }
+    let s = crate::profile::span("logup/layers");
+    let lw = fraction_layers(vec![Fr::ONE; w.len()], q_w);
+    let lt = fraction_layers(m, q_t);
+    drop(s);
+    let roots = [lw[0].0[0], lw[0].1[0], lt[0].0[0], lt[0].1[0]].map(|v| Opening::random(v, rng));
+    let root_coms = roots.map(|o| o.commit(gens).to_affine());
+    t.absorb_points(b"zk/logup-gkr/roots", &root_coms);
+    let x = Opening::random(roots[0].value * roots[3].value, rng);
+    let cross_com: G1Affine = x.commit(gens).to_affine();
+    let cross = [
+        prove_product(gens, &roots[0], &roots[3], &x, t, rng),
+        prove_product(gens, &roots[2], &roots[1], &x, t, rng),
+    ];
+    let s = crate::profile::span("logup/witness_tree");
+    let (witness_layers, rw, [_, q_leaf]) =
+        prove_tree(gens, &lw, [true, false], [roots[0], roots[1]], t, rng)?;
+    drop(s);
+    let s = crate::profile::span("logup/table_tree");
+    let (table_layers, rt, [m_leaf, _]) =
+        prove_tree(gens, &lt, [false, true], [roots[2], roots[3]], t, rng)?;
+    drop(s);
+    let missing = || Error::Invalid("tree leaf without its opening".into());
+    let q_leaf = q_leaf.ok_or_else(missing)?;
+    let m_leaf = m_leaf.ok_or_else(missing)?;
+    let (_, _, m_open) = hyrax::prove_eval(gens, &m_c, &rt, &m_leaf.blind, t, rng)?;
+    // w̃(r_w) = α − q̃(r_w); a doubled one-entry w is constant in r_w.
+    let w_open = Opening {
+        value: alpha - q_leaf.value,
+        blind: -q_leaf.blind,
+    };
+    Ok((
+        ZkLogUpProof {
+            m_comm: m_c.comm,
+            roots: root_coms,
+            cross_com,
+            cross,
+            witness_layers,
+            table_layers,
+            m_open,
+        },
+        rw[..n].to_vec(),
+        w_open,
+    ))
+}

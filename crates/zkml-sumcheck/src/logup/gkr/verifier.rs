@@ -1,0 +1,119 @@
+//! The LogUp-GKR verifier (equations in the [module doc](super)). The table
+//! and the witness size come from the caller, never from the proof.
+
+use super::msg::ZkLogUpProof;
+use super::{layer_public, layer_terms, zk_table};
+use crate::error::{expect_len, reject, Result};
+use crate::field::{Curve, Fr, G1Affine, G1};
+use crate::hyrax::{self, Generators};
+use crate::logup::ZkLookupClaim;
+use crate::mle::{eq_eval, Mle};
+use crate::transcript::Transcript;
+use crate::zk::{verify_product, verify_sumcheck, ZkSumcheckProof};
+
+/// Verifies a tree from its root commitments to the leaves; `leaf_values`
+/// gives the public side's `(side_0, side_1)` values at the last layer's
+/// point. Returns the leaf point and the commitments to `p̃`, `q̃` there
+/// (`None` for the public side).
+fn verify_tree(
+    gens: &Generators,
+    proofs: &[ZkSumcheckProof],
+    leaves_public: [bool; 2],
+    root: [G1Affine; 2],
+    leaf_values: impl Fn(&[Fr]) -> Result<[Fr; 2]>,
+    t: &mut Transcript,
+) -> Result<(Vec<Fr>, [Option<G1>; 2])> {
+    let n = proofs.len();
+    let (mut cp, mut cq): (Option<G1>, Option<G1>) = (Some(root[0].into()), Some(root[1].into()));
+    let mut r: Vec<Fr> = vec![];
+    for (k, proof) in proofs.iter().enumerate() {
+        let (p_c, q_c) = cp
+            .zip(cq)
+            .ok_or_else(|| reject("logup-gkr", "inner layer without claims"))?;
+        let lambda = t.challenge(b"zk/logup-gkr/lambda");
+        let claim = (p_c + q_c * lambda).to_affine();
+        let public = layer_public(k, n, leaves_public);
+        let last = k + 1 == n;
+        let sub = verify_sumcheck(
+            gens,
+            k,
+            &layer_terms(lambda),
+            &public,
+            &claim,
+            proof,
+            |s| {
+                let mut v = vec![eq_eval(&r, s).unwrap_or_default()];
+                if last {
+                    v.extend(leaf_values(s)?);
+                }
+                Ok(v)
+            },
+            t,
+        )?;
+        let beta = t.challenge(b"zk/logup-gkr/beta");
+        let lin = |a: Option<G1Affine>, b: Option<G1Affine>| -> Option<G1> {
+            let (a, b): (G1, G1) = (a?.into(), b?.into());
+            Some(a + (b - a) * beta)
+        };
+        let f = &sub.factor_coms;
+        cp = lin(f[1], f[2]);
+        cq = lin(f[3], f[4]);
+        r = sub.point;
+        r.push(beta);
+    }
+    Ok((r, [cp, cq]))
+}
+
+/// Checks that the `2^num_vars` entries of the witness column bound earlier
+/// in `t` all lie in `table`; returns `r_w` and `Com(w̃(r_w))` for the caller
+/// to discharge against the column's commitment.
+pub fn verify_zk(
+    gens: &Generators,
+    table: &[Fr],
+    num_vars: usize,
+    proof: &ZkLogUpProof,
+    t: &mut Transcript,
+) -> Result<ZkLookupClaim> {
+    let _s = crate::profile::span("v/logup");
+    let table = zk_table(table)?;
+    let nu = table.len().trailing_zeros() as usize;
+    let n = num_vars.max(1);
+    expect_len("logup witness layers", proof.witness_layers.len(), n)?;
+    expect_len("logup table layers", proof.table_layers.len(), nu)?;
+    t.absorb_points(b"zk/logup-gkr/m", &proof.m_comm.rows);
+    let alpha = t.challenge(b"zk/logup-gkr/alpha");
+    t.absorb_points(b"zk/logup-gkr/roots", &proof.roots);
+    let [pw, qw, pt, qt] = proof.roots;
+    verify_product(gens, &[pw, qt, proof.cross_com], &proof.cross[0], t)?;
+    verify_product(gens, &[pt, qw, proof.cross_com], &proof.cross[1], t)?;
+    let (rw, [_, q_leaf]) = verify_tree(
+        gens,
+        &proof.witness_layers,
+        [true, false],
+        [pw, qw],
+        |_| Ok([Fr::from(1), Fr::from(1)]),
+        t,
+    )?;
+    // The table's halves T(·, 0), T(·, 1) at the last layer's point.
+    let h = table.len() / 2;
+    let (t0, t1) = (
+        Mle::new(table[..h].to_vec())?,
+        Mle::new(table[h..].to_vec())?,
+    );
+    let (rt, [m_leaf, _]) = verify_tree(
+        gens,
+        &proof.table_layers,
+        [false, true],
+        [pt, qt],
+        |s| Ok([alpha - t0.evaluate(s)?, alpha - t1.evaluate(s)?]),
+        t,
+    )?;
+    let missing = || reject("logup-gkr", "leaf commitment missing");
+    let m_leaf = m_leaf.ok_or_else(missing)?.to_affine();
+    let q_leaf = q_leaf.ok_or_else(missing)?;
+    hyrax::verify_eval(gens, &proof.m_comm, nu, &rt, &m_leaf, &proof.m_open, t)?;
+    Ok(ZkLookupClaim {
+        point: rw[..num_vars].to_vec(),
+        value_com: (G1::from(gens.u) * alpha - q_leaf).to_affine(),
+    })
+}
