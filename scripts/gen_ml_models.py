@@ -132,6 +132,7 @@ def main(out):
     dx, dy = data("diabetes")
     gx, gy = data("digits")
     dyy = np.stack([dy, dy * 0.5 + 3.0], axis=1)
+    bi = iy < 2
     made = []
 
     def add(mid, onx, xs, double=False):
@@ -243,7 +244,6 @@ def main(out):
     add("wine_tree", sk(m, wx, zipmap=False), s_wine)
     m = RandomForestClassifier(n_estimators=5, max_depth=4, random_state=0).fit(wx, wy)
     add("wine_forest", sk(m, wx), s_wine)
-    bi = iy < 2
     m = GradientBoostingClassifier(n_estimators=8, max_depth=2, random_state=0).fit(ix[bi], iy[bi])
     add("iris2_gboost_binary", sk(m, ix, zipmap=False), s_iris)
     m = LogisticRegression(max_iter=500).fit(ix[bi], iy[bi])
@@ -251,11 +251,27 @@ def main(out):
     m = DecisionTreeClassifier(max_depth=3, random_state=0).fit(ix[bi], iy[bi])
     add("iris2_tree_binary", sk(m, ix), s_iris)
 
-    # Refused: kernel SVMs, string labels.
+    # Kernel SVMs.
     m = SVC(kernel="rbf", probability=False).fit(ix, iy)
     add("iris_svc_rbf", sk(m, ix, zipmap=False), s_iris)
+    m = SVC(kernel="linear").fit(ix, iy)
+    add("iris_svc_linear", sk(m, ix, zipmap=False), s_iris)
+    m = SVC(kernel="poly", degree=2).fit(ix[bi], iy[bi])
+    add("iris2_svc_poly_binary", sk(m, ix, zipmap=False), s_iris)
+    m = SVC(kernel="rbf", probability=True, random_state=0).fit(ix, iy)
+    add("iris_svc_probability", sk(m, ix, zipmap=False), s_iris)
     m = SVR(kernel="linear").fit(dx, dy)
     add("diabetes_svr_linear", sk(m, dx), s_diab)
+    m = SVR(kernel="rbf", C=50.0).fit(dx, dy)
+    add("diabetes_svr_rbf", sk(m, dx), s_diab)
+    m = make_pipeline(StandardScaler(), SVR(kernel="sigmoid", C=5.0)).fit(dx, dy)
+    add("diabetes_svr_sigmoid", sk(m, dx), s_diab)
+    from sklearn.svm import OneClassSVM
+
+    m = OneClassSVM(kernel="rbf", gamma=0.5).fit(ix)
+    add("iris_one_class_svm", sk(m, ix), s_iris)
+
+    # Refused: string labels.
     names = np.array(["setosa", "versicolor", "virginica"])[iy]
     m = DecisionTreeClassifier(max_depth=3, random_state=0).fit(ix, names)
     add("iris_tree_string_labels", sk(m, ix, zipmap=False), s_iris)

@@ -87,6 +87,8 @@ const ML_NUMERIC: &[&str] = &[
     "OneHotEncoder",
     "FeatureVectorizer",
     "ZipMap",
+    "SVMRegressor",
+    "SVMClassifier",
 ];
 
 /// Ops that select among their inputs' values: exact for every integer type.
@@ -157,7 +159,7 @@ pub fn result_type(op: &str) -> Option<i32> {
 /// a Cast of a real tensor to int32/int64/bool (truncated by the loader).
 pub fn output_type(n: &NodeProto, k: usize) -> Option<i32> {
     match (n.op_type.as_str(), k) {
-        ("TreeEnsembleClassifier" | "LinearClassifier", 0) => Some(dt::INT64),
+        ("TreeEnsembleClassifier" | "LinearClassifier" | "SVMClassifier", 0) => Some(dt::INT64),
         ("Cast", 0) => {
             let to = n.attribute.iter().find(|a| a.name == "to")?.i?;
             let to = i32::try_from(to).ok()?;

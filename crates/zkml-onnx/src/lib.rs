@@ -42,7 +42,7 @@
 //! | reductions and selections | ReduceMean, ReduceSum, ReduceMax, ReduceMin, ReduceL1, ReduceL2, ReduceSumSquare, ReduceLogSumExp, ArgMax, ArgMin (`select_last_index`), TopK (constant `k`; values and indices as two IR nodes) |
 //! | normalization (`Op::Standardize` + Mul + Add; Lp: `Op::Div`) | LayerNormalization, InstanceNormalization, GroupNormalization, MeanVarianceNormalization, LpNormalization |
 //! | recurrent (unrolled into the ops above) | LSTM, GRU, RNN |
-//! | ONNX-ML domain (`ai.onnx.ml`, expanded into the ops above) | TreeEnsembleClassifier, TreeEnsembleRegressor, TreeEnsemble, LinearClassifier, LinearRegressor, Scaler, Normalizer, Binarizer, Imputer, OneHotEncoder, ArrayFeatureExtractor, FeatureVectorizer, ZipMap (the score tensor) |
+//! | ONNX-ML domain (`ai.onnx.ml`, expanded into the ops above) | TreeEnsembleClassifier, TreeEnsembleRegressor, TreeEnsemble, LinearClassifier, LinearRegressor, SVMClassifier, SVMRegressor, Scaler, Normalizer, Binarizer, Imputer, OneHotEncoder, ArrayFeatureExtractor, FeatureVectorizer, ZipMap (the score tensor) |
 //! | load-time only | Constant, Shape, Size, Cast and CastLike (to float on run-time values; Cast also to int32/int64 by truncation and to bool), and on constant inputs: Range, ConstantOfShape |
 //!
 //! Graph inputs are float (float32, float16, bfloat16, double), integer or

@@ -9,6 +9,8 @@
 //!   `MatMul`.
 //! * [`linear`]: LinearClassifier, LinearRegressor (a constant `MatMul` +
 //!   `Add` and the post-transform).
+//! * [`svm`]: SVMRegressor, SVMClassifier (linear, polynomial, RBF and
+//!   sigmoid kernels; one-vs-one votes).
 //! * [`prep`]: Scaler, Normalizer, Binarizer, Imputer, ArrayFeatureExtractor,
 //!   FeatureVectorizer, OneHotEncoder, ZipMap.
 //!
@@ -30,6 +32,7 @@
 pub mod leaves;
 pub mod linear;
 pub mod prep;
+pub mod svm;
 pub mod tree;
 pub mod tree_binary;
 pub mod tree_v5;
@@ -60,6 +63,8 @@ pub fn register(r: &mut Registry) {
     r.insert("FeatureVectorizer", prep::feature_vectorizer);
     r.insert("ZipMap", prep::zip_map);
     r.insert("OneHotEncoder", prep::one_hot_encoder);
+    r.insert("SVMRegressor", svm::regressor);
+    r.insert("SVMClassifier", svm::classifier);
 }
 
 /// A score post-transform (`post_transform` attribute).
