@@ -504,6 +504,31 @@ def synthetic(add):
         aggregate_function=3,
         post_transform=1,
     )
+    # A Scaler with negative and positive factors in front of a tree (the
+    # loader folds it into the thresholds, mirroring tests for s < 0).
+    from onnx import helper as oh
+
+    tree = [
+        [
+            ("BRANCH_LEQ", 0, 0.3, 1, 2),
+            ("BRANCH_LT", 1, -0.5, 3, 4),
+            ("BRANCH_GTE", 2, 1.0, 5, 6),
+            ("LEAF", [(0, 1.0)]),
+            ("LEAF", [(0, 2.0)]),
+            ("LEAF", [(0, 3.0)]),
+            ("LEAF", [(0, 4.0)]),
+        ]
+    ]
+    scaler = oh.make_node("Scaler", ["X"], ["Xs"], domain="ai.onnx.ml", offset=[1.0, 0.5, -1.0], scale=[-0.5, 2.0, 0.25])
+    te = oh.make_node("TreeEnsembleRegressor", ["Xs"], ["Y"], domain="ai.onnx.ml", n_targets=1, **tree_attrs(tree, "target"))
+    g = oh.make_graph(
+        [scaler, te],
+        "scaled_tree",
+        [oh.make_tensor_value_info("X", fl, [None, 3])],
+        [oh.make_tensor_value_info("Y", fl, None)],
+    )
+    xs2 = np.array([[0, 0, 2], [1, 1, 5], [2, 0, 9], [0.5, 2, 4], [3, -1, 0], [0.2, 0.25, 5], [1.6, 0, 4], [-1, 0.2, 6]], dtype=np.float32)
+    add("synth_scaler_tree", oh.make_model(g, opset_imports=[oh.make_opsetid("", 15), oh.make_opsetid("ai.onnx.ml", 3)]), xs2)
     add(
         "synth_probit",
         ml_model(

@@ -29,6 +29,7 @@
 //!   (`nodes_missing_value_tracks_true`, Imputer's NaN replacement) never
 //!   applies; an Imputer replacing a non-NaN value is refused.
 
+pub mod fold_scaler;
 pub mod leaves;
 pub mod linear;
 pub mod prep;

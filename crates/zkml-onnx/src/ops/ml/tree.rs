@@ -370,7 +370,8 @@ pub(super) fn add_base(
 /// targets, as ONNX Runtime does; ignored for one).
 pub fn regressor(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
     let (x, rows, f) = as_rows(ctx, n, n.input(0)?.clone())?;
-    let e = parse(n, "target", f)?;
+    let mut e = parse(n, "target", f)?;
+    let x = super::fold_scaler::fold(ctx, &x, f, &mut e).unwrap_or(x);
     let t = usize::try_from(n.int("n_targets", 1)?)
         .ok()
         .filter(|&t| t >= 1)
@@ -423,7 +424,8 @@ pub fn classifier(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
     if c == 0 {
         return Err(n.attr_err("classlabels_int64s", "the classifier has no class labels"));
     }
-    let e = parse(n, "class", f)?;
+    let mut e = parse(n, "class", f)?;
+    let x = super::fold_scaler::fold(ctx, &x, f, &mut e).unwrap_or(x);
     if let Some(bad) = e.leaves.iter().flat_map(|l| &l.weights).find(|w| w.0 >= c) {
         return Err(n.attr_err("class_ids", format!("class {} ≥ {c} class labels", bad.0)));
     }

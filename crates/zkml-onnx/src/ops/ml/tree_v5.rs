@@ -189,7 +189,8 @@ fn parse(n: &NodeCtx, n_features: usize) -> Result<(Ensemble, usize), OnnxError>
 /// TreeEnsemble (opset 5): output `Y` `[N, n_targets]`.
 pub fn tree_ensemble(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
     let (x, rows, f) = as_rows(ctx, n, n.input(0)?.clone())?;
-    let (e, t) = parse(n, f)?;
+    let (mut e, t) = parse(n, f)?;
+    let x = super::fold_scaler::fold(ctx, &x, f, &mut e).unwrap_or(x);
     if e.n_trees == 0 {
         return Err(n.attr_err("tree_roots", "the ensemble has no trees"));
     }
