@@ -35,12 +35,12 @@
 //! | --- | --- |
 //! | arithmetic | MatMul, Gemm, Add, Sub, Mul, Div, Neg, Sum, Pow (by a constant), Max, Min, Abs, Floor, Ceil, Round, Sign, Mod (by a constant) |
 //! | comparison and logic | Less, Greater, LessOrEqual, GreaterOrEqual, Equal, Not, And, Or, Xor, Where |
-//! | activations | Relu, LeakyRelu, PRelu, Clip, Softmax, LogSoftmax, Hardmax |
+//! | activations | Relu, LeakyRelu, PRelu, Clip, Softmax, LogSoftmax, Hardmax, Shrink |
 //! | table functions (one IR op, `Op::Table`) | Sigmoid, Tanh, Exp, Log, Sqrt, Reciprocal, Erf, Gelu, Softplus, Softsign, Elu, Selu, Celu, Mish, HardSigmoid, HardSwish, Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh |
-//! | nn | Conv (1-D, 2-D; groups, dilations, `auto_pad`), MaxPool, AveragePool (1-D, 2-D), GlobalAveragePool, GlobalMaxPool, BatchNormalization (inference) |
+//! | nn | Conv (1-D, 2-D, 3-D; groups, dilations, `auto_pad`), MaxPool, AveragePool (1-D, 2-D, 3-D), GlobalAveragePool, GlobalMaxPool, BatchNormalization (inference) |
 //! | data movement | Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat, Pad (constant mode), Expand, Identity, Dropout (inference); Slice (any steps), Gather (constant indices), Split, Tile as one index-map op (`Op::Gather`) |
 //! | reductions and selections | ReduceMean, ReduceSum, ReduceMax, ReduceMin, ReduceL1, ReduceL2, ReduceSumSquare, ReduceLogSumExp, ArgMax, ArgMin (`select_last_index`), TopK (constant `k`; values and indices as two IR nodes) |
-//! | normalization (`Op::Standardize` + Mul + Add; Lp: `Op::Div`) | LayerNormalization, InstanceNormalization, GroupNormalization, MeanVarianceNormalization, LpNormalization |
+//! | normalization (`Op::Standardize` + Mul + Add; Lp: `Op::Div`) | LayerNormalization, InstanceNormalization, GroupNormalization, MeanVarianceNormalization, LpNormalization, LRN |
 //! | recurrent (unrolled into the ops above) | LSTM, GRU, RNN |
 //! | ONNX-ML domain (`ai.onnx.ml`, expanded into the ops above) | TreeEnsembleClassifier, TreeEnsembleRegressor, TreeEnsemble, LinearClassifier, LinearRegressor, SVMClassifier, SVMRegressor, Scaler, Normalizer, Binarizer, Imputer, OneHotEncoder, ArrayFeatureExtractor, FeatureVectorizer, ZipMap (the score tensor) |
 //! | load-time only | Constant, Shape, Size, Cast and CastLike (to float on run-time values; Cast also to int32/int64 by truncation and to bool), and on constant inputs: Range, ConstantOfShape |

@@ -1,4 +1,4 @@
-//! Activations: Relu, LeakyRelu, PRelu, Clip, Softmax, and the table
+//! Activations: Relu, LeakyRelu, PRelu, Clip, Softmax, Shrink, and the table
 //! functions (Sigmoid, Tanh, Exp, Log, Erf, Gelu, Elu, Sin, …: [`table`]).
 
 pub mod clip;
@@ -7,6 +7,7 @@ pub mod leaky_relu;
 pub mod log_softmax;
 pub mod masked;
 pub mod prelu;
+pub mod shrink;
 pub mod softmax;
 pub mod table;
 
@@ -31,6 +32,7 @@ pub fn register(r: &mut Registry) {
     r.insert("PRelu", prelu::prelu);
     r.insert("Clip", clip::clip);
     r.insert("Softmax", softmax::softmax);
+    r.insert("Shrink", shrink::shrink);
 }
 
 /// A one-input op mapped one to one.

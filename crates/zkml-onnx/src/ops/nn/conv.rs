@@ -3,20 +3,22 @@
 use zkml_core::ops::Conv;
 use zkml_core::Op;
 
+use super::volume;
 use super::window::{reshape, window};
 use crate::error::OnnxError;
 use crate::loader::{Ctx, Val};
 use crate::ops::NodeCtx;
 
-/// Conv, 2-D natively; 1-D through a height-1 2-D convolution.
+/// Conv, 2-D natively; 1-D through a height-1 2-D convolution; 3-D through
+/// one 2-D convolution over the depth taps stacked as channels ([`volume`]).
 pub fn conv(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
     let (x, w) = (n.input(0)?.clone(), n.input(1)?.clone());
     let b = n.opt_input(2).cloned();
     let (xs, ws) = (ctx.shape(&x), ctx.shape(&w));
-    if !matches!(xs.len(), 3 | 4) || ws.len() != xs.len() {
+    if !matches!(xs.len(), 3..=5) || ws.len() != xs.len() {
         return Err(n.err(format!(
-            "only 1-D and 2-D convolutions are supported (input and weight of rank 3 or 4), got \
-             input {xs:?} and weight {ws:?}"
+            "only 1-D, 2-D and 3-D convolutions are supported (input and weight of rank 3, 4 or \
+             5), got input {xs:?} and weight {ws:?}"
         )));
     }
     let d = xs.len() - 2;
@@ -38,6 +40,9 @@ pub fn conv(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
         .ok()
         .filter(|&g| g >= 1)
         .ok_or_else(|| n.attr_err("group", format!("must be ≥ 1, got {group}")))?;
+    if d == 3 {
+        return volume::conv3d(ctx, n, (x, w, b), &win, group);
+    }
     let lift = |v: &[usize]| if d == 1 { vec![1, v[0]] } else { v.to_vec() };
     let pads = if d == 1 {
         [0, win.pads[0], 0, win.pads[1]]

@@ -5,6 +5,7 @@ pub mod batch_norm;
 pub mod conv;
 pub mod global_pool;
 pub mod pool;
+pub mod volume;
 pub mod window;
 
 use super::Registry;

@@ -1,12 +1,13 @@
 //! Normalizations on the exact standardization op (`Op::Standardize`) and
 //! the run-time division (`Op::Div`): LayerNormalization,
 //! InstanceNormalization, GroupNormalization, MeanVarianceNormalization,
-//! LpNormalization.
+//! LpNormalization; LRN (a channel-window AveragePool and a Pow table).
 
 mod group_norm;
 mod instance_norm;
 mod layer_norm;
 mod lp_norm;
+mod lrn;
 mod mvn;
 
 use zkml_core::Op;
@@ -22,6 +23,7 @@ pub fn register(r: &mut Registry) {
     r.insert("GroupNormalization", group_norm::group_norm);
     r.insert("MeanVarianceNormalization", mvn::mvn);
     r.insert("LpNormalization", lp_norm::lp_norm);
+    r.insert("LRN", lrn::lrn);
 }
 
 /// ε from the `epsilon` attribute (default `1e-5`), refused when negative or
