@@ -7,6 +7,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 scripts/gen-onnx-cases.sh
+scripts/gen-onnx-models.sh
 scripts/gen-test-models.sh
 scripts/gen-ml-models.sh
 scripts/fetch-real-models.sh

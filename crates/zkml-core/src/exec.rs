@@ -129,8 +129,20 @@ fn check_range(q: &QGraph, id: usize, t: &ITensor, node: &str, op: &'static str)
     let bound = q.bound();
     // The two's complement range (`QGraph::range`): what the circuit checks.
     let range = q.range();
-    if let Some(&value) = t.iter().find(|v| !range.contains(v)) {
+    if let Some((i, &value)) = t.iter().enumerate().find(|(_, v)| !range.contains(v)) {
         let v = &q.values[id];
+        if value == crate::ops::table::INVALID {
+            // A table function's marker, not a magnitude: say why.
+            return Err(Error::NoValue {
+                node: node.to_string(),
+                op,
+                reason: format!(
+                    "element {i} of `{}`: the function has no finite value at that input \
+                     (undefined or infinite there, e.g. Sqrt of a negative number or Log(0))",
+                    v.name
+                ),
+            });
+        }
         return Err(Error::OutOfRange {
             tensor: v.name.clone(),
             node: node.to_string(),
@@ -300,4 +312,39 @@ pub fn execute_int(q: &QGraph, inputs: Vec<ITensor>) -> Result<Trace> {
 /// Quantizes float inputs and runs the integer model.
 pub fn execute(q: &QGraph, inputs: &[FTensor]) -> Result<Trace> {
     execute_int(q, quantize_inputs(q, inputs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::TableFn;
+    use crate::{calibrate, quantize, Graph, Op, QuantConfig};
+
+    /// An input where a table function has no value (Sqrt of a negative
+    /// number) is refused as such, naming the node and the element, not as
+    /// a huge out-of-range integer.
+    #[test]
+    fn a_table_function_without_a_value_is_refused_by_name() {
+        let mut g = Graph::new();
+        let x = g.add_input("x", vec![3]);
+        let y = g
+            .add_node("root", Op::Table(TableFn::Sqrt), vec![x], "y")
+            .unwrap();
+        g.add_output(y);
+        let ok = vec![FTensor::from_shape_vec(vec![3], vec![0.25, 1.0, 4.0]).unwrap()];
+        let q = quantize(
+            &g,
+            &calibrate(&g, std::slice::from_ref(&ok)).unwrap(),
+            &QuantConfig::default(),
+        )
+        .unwrap();
+        assert!(execute(&q, &ok).is_ok());
+        let bad = vec![FTensor::from_shape_vec(vec![3], vec![0.25, -1.0, 4.0]).unwrap()];
+        let e = execute(&q, &bad).unwrap_err();
+        assert!(
+            matches!(&e, Error::NoValue { node, op: "Sqrt", reason }
+                if node == "root" && reason.contains("element 1 of `y`")),
+            "{e}"
+        );
+    }
 }
