@@ -157,8 +157,32 @@ fn run(dir: &Path, consts: bool, real: bool) -> Result<Outcome, String> {
     Ok(Outcome::Proven(p.k))
 }
 
+/// Cases whose circuits take minutes to MockProve (3-D pools over a 32³
+/// volume, k ≈ 20): proven by the `#[ignore]`d [`heavy_onnx_node_cases_prove`].
+const HEAVY: &[&str] = &[
+    "test_averagepool_3d_default",
+    "test_averagepool_3d_dilations_large_count_include_pad_is_0_ceil_mode_is_False",
+    "test_averagepool_3d_dilations_large_count_include_pad_is_0_ceil_mode_is_True",
+    "test_averagepool_3d_dilations_large_count_include_pad_is_1_ceil_mode_is_False",
+    "test_averagepool_3d_dilations_large_count_include_pad_is_1_ceil_mode_is_True",
+    "test_maxpool_3d_default",
+    "test_maxpool_3d_dilations_use_ref_impl_large",
+];
+
 #[test]
 fn onnx_node_cases_prove() {
+    prove_cases(false);
+}
+
+#[test]
+#[ignore = "heavy: 3-D pools over 32³ volumes (minutes)"]
+fn heavy_onnx_node_cases_prove() {
+    prove_cases(true);
+}
+
+/// Proves the manifest's `run` cases: the [`HEAVY`] ones when `heavy`, else
+/// the others.
+fn prove_cases(heavy: bool) {
     let dir = cases_dir();
     if !dir.join(".stamp").exists() {
         let msg = format!(
@@ -180,7 +204,9 @@ fn onnx_node_cases_prove() {
         .ok()
         .map(|v| v.split(',').map(|s| s.trim().to_string()).collect());
     for (op, name, consts) in run_cases() {
-        if only.as_ref().is_some_and(|o| !o.contains(&op)) {
+        if only.as_ref().is_some_and(|o| !o.contains(&op))
+            || HEAVY.contains(&name.as_str()) != heavy
+        {
             continue;
         }
         // The first case of each op is also proven for real.
