@@ -28,7 +28,7 @@ pub fn shrink(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
     let x = n.input(0)?.clone();
     let bias = n.float("bias", 0.0)?;
     let lambd = n.float("lambd", 0.5)?;
-    if !(lambd >= 0.0 && lambd.is_finite()) || !bias.is_finite() {
+    if !(lambd >= 0.0 && lambd.is_finite() && bias.is_finite()) {
         return Err(n.attr_err(
             "lambd",
             format!("must be finite and ≥ 0 (and bias finite), got lambd {lambd}, bias {bias}"),
@@ -38,7 +38,13 @@ pub fn shrink(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
         min: -lambd,
         max: lambd,
     };
-    let c = ctx.emit(n.at(), &n.sub("clip"), clip, &[x.clone()], &n.tmp("clip"))?;
+    let c = ctx.emit(
+        n.at(),
+        &n.sub("clip"),
+        clip,
+        std::slice::from_ref(&x),
+        &n.tmp("clip"),
+    )?;
     if bias == lambd {
         return Ok(vec![ctx.emit(
             n.at(),
