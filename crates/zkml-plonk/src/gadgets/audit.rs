@@ -8,8 +8,8 @@
 //! such a cell being 0 is unsound the day its cell matters; one whose cell
 //! never matters (a Horner row's `x` cells once were) is still a trap. The
 //! audit replays a layout into a [`RecordSink`] and lists, per row, each term
-//! of E1–E5, the range lookups and the Poseidon gate ([`super`] module doc)
-//! whose fixed weight is non-zero but whose advice cell (at this row, the
+//! of E1–E5, the range lookups, the Poseidon gate ([`super`] module doc) and
+//! the run-time gather lookup ([`super::dyn_lookup`]) whose fixed weight is non-zero but whose advice cell (at this row, the
 //! previous one or the next one) nothing assigned ([`unassigned_reads`]).
 //!
 //! Products count as reads of both factors, except a `q_pairs` right factor
@@ -20,7 +20,7 @@ use std::collections::{HashMap, HashSet};
 
 use halo2_axiom::halo2curves::{bn256::Fr, ff::Field};
 
-use super::{poseidon::PoseidonFix, Adv, Fix, Shape, Sink};
+use super::{dyn_lookup::DynFix, poseidon::PoseidonFix, Adv, Fix, Shape, Sink};
 
 /// A [`Sink`] that records which advice cells are assigned, the fixed cells
 /// and the copy constraints.
@@ -179,6 +179,17 @@ pub fn unassigned_reads(shape: &Shape, rec: &RecordSink) -> Vec<UnassignedRead> 
                 need(name.into(), &cells);
             }
         }
+        // R_dyn: a query row reads its index (`d_m·x_0`) and output
+        // (`q_dq·x_1`); a table row (non-zero lane key) its entry's value `x_0`.
+        if on(Fix::Dyn(DynFix::M)) {
+            need("R_dyn d_m".into(), &[(Adv::X(0), 0)]);
+        }
+        if on(Fix::Dyn(DynFix::QQuery)) {
+            need("R_dyn q_dq".into(), &[(Adv::X(1), 0)]);
+        }
+        if on(Fix::Dyn(DynFix::LaneTable)) {
+            need("R_dyn d_lane_t".into(), &[(Adv::X(0), 0)]);
+        }
     }
     out
 }
@@ -212,6 +223,45 @@ mod tests {
                 assert_eq!(bad[0].cell, (Adv::X(1), bad[0].row));
             }
         }
+    }
+
+    /// The run-time gather lookup's query and table cells are audited: an
+    /// unassigned output or table value is reported, a real gather is clean.
+    #[test]
+    fn dyn_lookup_reads_are_audited() {
+        for (col, term) in [
+            (DynFix::QQuery, "R_dyn q_dq"),
+            (DynFix::M, "R_dyn d_m"),
+            (DynFix::LaneTable, "R_dyn d_lane_t"),
+        ] {
+            let c = GadgetCircuit::new(move |b| {
+                let row = b.next_row();
+                b.seti(Fix::Dyn(col), row, 1);
+            })
+            .with_dyn_lookup();
+            let bad = c.unassigned_reads();
+            assert_eq!(bad.len(), 1, "{bad:?}");
+            assert_eq!(bad[0].term, term);
+        }
+        let c = GadgetCircuit::new(|b| {
+            let data: Vec<_> = (0..4).map(|v| b.input(Some(v), false)).collect();
+            let idx = [b.input(Some(-1), false)];
+            let map = zkml_core::ops::DynGather {
+                shape: vec![2],
+                base: vec![0, 1],
+                pick: vec![0, 0],
+                stride: 2,
+                dim: 2,
+            };
+            for y in crate::gadgets::dyn_lookup::DynLookupInstructions::dyn_gather(
+                b, &data, &idx, &map, 0,
+            ) {
+                b.make_public(&y);
+            }
+        })
+        .with_dyn_lookup();
+        assert_eq!(c.unassigned_reads(), vec![]);
+        c.assert_ok();
     }
 
     /// Horner rows pin every weighted `x` cell to 0 (they were left unassigned).
