@@ -272,6 +272,62 @@ mod tests {
     }
 
     #[test]
+    fn a_negative_index_selects_only_its_wrapped_row() {
+        // Index −1 is row 2 (−1 + 3); a forger aliasing it to row 0 (a clamp),
+        // row 1 (−1 + 2) or the row of +1 is rejected. At scale 2^2: −4.
+        circuit([-4, 0], None).assert_ok();
+        assert_eq!(
+            circuit([-4, 0], None).publics(),
+            [-30, 31, 10, -11].map(fe).to_vec()
+        );
+        for row in [0, 1] {
+            let (a, b) = (DATA[2 * row], DATA[2 * row + 1]);
+            let c = circuit([-4, 0], Some([a, b, 10, -11]));
+            assert!(c.mock().verify().is_err(), "−1 aliased to row {row}");
+        }
+    }
+
+    /// Two gathers of the same shape in one circuit, over data `DATA` and
+    /// `OTHER`, by the same indices `ks`; the second outputs `forged` when given.
+    fn two_gathers(ks: [i128; 2], forged: Option<[i128; 4]>) -> GadgetCircuit {
+        const OTHER: [i128; 6] = [1, 2, 3, 4, 5, 6];
+        GadgetCircuit::new(move |b| {
+            let a: Vec<Wire> = DATA.iter().map(|&v| b.input(Some(v), false)).collect();
+            let o: Vec<Wire> = OTHER.iter().map(|&v| b.input(Some(v), false)).collect();
+            let idx: Vec<Wire> = ks.iter().map(|&k| b.input(Some(k), false)).collect();
+            let mut ys = b.dyn_gather(&a, &idx, &map(), S);
+            ys.extend(match forged {
+                None => b.dyn_gather(&o, &idx, &map(), S),
+                Some(f) => {
+                    let f: Vec<Option<i128>> = f.iter().map(|&v| Some(v)).collect();
+                    b.dyn_gather_with(&o, &idx, &map(), S, &f)
+                }
+            });
+            for y in &ys {
+                b.make_public(y);
+            }
+        })
+        .with_dyn_lookup()
+    }
+
+    #[test]
+    fn a_gather_cannot_read_another_gathers_table_or_padding_rows() {
+        // Honest: rows 2 and 0 of each.
+        let c = two_gathers([8, -12], None);
+        c.assert_ok();
+        let want: Vec<Fr> = [-30, 31, 10, -11, 5, 6, 1, 2].map(fe).to_vec();
+        assert_eq!(c.publics(), want);
+        // The second gather outputs the first one's entries (same lane base,
+        // same index: only the gather's first table row τ tells them apart),
+        // or the index cells' own values (the `x_0` of rows outside any table,
+        // entries `(0, 0, x_0)`), or 0 (the padding entry).
+        for forged in [[-30, 31, 10, -11], [8, 8, -12, -12], [0, 0, 0, 0]] {
+            let c = two_gathers([8, -12], Some(forged));
+            assert!(c.mock().verify().is_err(), "forged {forged:?} accepted");
+        }
+    }
+
+    #[test]
     fn indices_the_executor_refuses_have_no_proof() {
         // 3 and −4 are out of range for dim 3 (12 and −16 at scale 2^2); 9 is
         // not a whole index (2.25).
