@@ -162,11 +162,6 @@ impl Builder<'_> {
     /// The Mod rows for `x` with `|x| ≤ x_max`: `z = x − D·⌊x/D⌋` with the
     /// remainder's magnitude at most `u` (see the module doc).
     pub(crate) fn floor_mod(&mut self, x: &Wire, x_max: i128, d: i128, u: i128) -> Wire {
-        assert!(d != 0, "Mod by 0");
-        let sigma = d.signum();
-        let kmax = x_max / d.abs() + 1;
-        let kb = bits_for((2 * kmax) as u128);
-        let ub = bits_for(u as u128);
         let z = x.val.map(|v| {
             let r = v.rem_euclid(d.abs());
             if d < 0 && r != 0 {
@@ -175,6 +170,25 @@ impl Builder<'_> {
                 r
             }
         });
+        self.floor_mod_with(x, x_max, d, u, z)
+    }
+
+    /// [`Self::floor_mod`] with the remainder `z` given (honest, or a
+    /// forger's: the quotient `k = (x − z)/D` is computed from it, so the
+    /// witness satisfies `x = D·k + z`).
+    pub(crate) fn floor_mod_with(
+        &mut self,
+        x: &Wire,
+        x_max: i128,
+        d: i128,
+        u: i128,
+        z: Option<i128>,
+    ) -> Wire {
+        assert!(d != 0, "Mod by 0");
+        let sigma = d.signum();
+        let kmax = x_max / d.abs() + 1;
+        let kb = bits_for((2 * kmax) as u128);
+        let ub = bits_for(u as u128);
         let k = x.val.zip(z).map(|(v, z)| (v - z) / d);
         // Row A.
         let a = self.next_row();
