@@ -197,6 +197,41 @@ fn softmax_axis_defaults_follow_the_opset() {
     assert_eq!(ops(&g), ["Softmax"]);
     let want: Vec<f32> = x.chunks(4).flat_map(softmax).collect();
     assert!(max_diff(&run(&g, &x), &want) < 1e-6);
+    // LogSoftmax and Hardmax share the rule (opset 11: flattened to [2, 12]).
+    let legacy = |op: &str| {
+        let m = model(
+            11,
+            vec![node(op, &["x"], &["y"], vec![])],
+            vec![],
+            vec![value_info("x", &[2, 3, 4])],
+            &["y"],
+        );
+        let g = load_model_bytes(&m).unwrap();
+        let y = run(&g, &x);
+        (ops(&g), y)
+    };
+    let (o, y) = legacy("LogSoftmax");
+    assert_eq!(
+        (o.first().copied(), o.last().copied()),
+        (Some("Reshape"), Some("Reshape"))
+    );
+    let want: Vec<f32> = x
+        .chunks(12)
+        .flat_map(|c| softmax(c).into_iter().map(f32::ln))
+        .collect();
+    assert!(max_diff(&y, &want) < 1e-5);
+    let (o, y) = legacy("Hardmax");
+    assert_eq!(o, ["Reshape", "Hardmax", "Reshape"]);
+    let want: Vec<f32> = x
+        .chunks(12)
+        .flat_map(|c| {
+            let m = c
+                .iter()
+                .position(|&v| v == c.iter().copied().fold(f32::MIN, f32::max));
+            (0..12).map(move |i| f32::from(u8::from(Some(i) == m)))
+        })
+        .collect();
+    assert_eq!(y, want);
 }
 
 #[test]
