@@ -129,17 +129,7 @@ impl LinearInstructions for Builder<'_> {
         // Every pair slot of a row enters E1: unused slots get a zero left factor.
         let zero = self.constant(0);
         self.linear_chain(pairs, per, c, shift, max_with, true, |b, row, chunk| {
-            b.set(Fix::QPairs, row, Fr::ONE);
-            let mut part = Some(0i128);
-            for (i, (a, w)) in chunk.iter().enumerate() {
-                b.copy_in(a, Adv::X(2 * i), row);
-                b.copy_in(w, Adv::X(2 * i + 1), row);
-                part = part.zip(a.val.zip(w.val)).map(|(s, (a, w))| s + a * w);
-            }
-            for i in chunk.len()..per {
-                b.copy_in(&zero, Adv::X(2 * i), row);
-            }
-            part
+            b.pairs_row(row, chunk, per, &zero)
         })
     }
 
@@ -147,17 +137,7 @@ impl LinearInstructions for Builder<'_> {
         let per = self.shape.n / 2;
         let zero = self.constant(0);
         self.linear_chain(pairs, per, c, 0, None, false, |b, row, chunk| {
-            b.set(Fix::QPairs, row, Fr::ONE);
-            let mut part = Some(0i128);
-            for (i, (a, w)) in chunk.iter().enumerate() {
-                b.copy_in(a, Adv::X(2 * i), row);
-                b.copy_in(w, Adv::X(2 * i + 1), row);
-                part = part.zip(a.val.zip(w.val)).map(|(s, (a, w))| s + a * w);
-            }
-            for i in chunk.len()..per {
-                b.copy_in(&zero, Adv::X(2 * i), row);
-            }
-            part
+            b.pairs_row(row, chunk, per, &zero)
         })
     }
 
@@ -230,6 +210,29 @@ impl Builder<'_> {
         self.set(Fix::A1, row, -Fr::ONE);
         self.seti(Fix::C1, row, c1);
         self.put(Adv::Acc, row, sum)
+    }
+
+    /// One `q_pairs` row: the pairs `(a, w)` in the slots `x_{2i}, x_{2i+1}`
+    /// (copies), every unused slot's left factor a copy of the constant 0;
+    /// returns `Σ a·w`.
+    fn pairs_row(
+        &mut self,
+        row: usize,
+        chunk: &[(Wire, Wire)],
+        per: usize,
+        zero: &Wire,
+    ) -> Option<i128> {
+        self.set(Fix::QPairs, row, Fr::ONE);
+        let mut part = Some(0i128);
+        for (i, (a, w)) in chunk.iter().enumerate() {
+            self.copy_in(a, Adv::X(2 * i), row);
+            self.copy_in(w, Adv::X(2 * i + 1), row);
+            part = part.zip(a.val.zip(w.val)).map(|(s, (a, w))| s + a * w);
+        }
+        for i in chunk.len()..per {
+            self.copy_in(zero, Adv::X(2 * i), row);
+        }
+        part
     }
 
     /// The row chain shared by [`LinearInstructions::linear_max`] and
