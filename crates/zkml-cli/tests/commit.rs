@@ -10,7 +10,7 @@ use std::process::Output;
 use serde_json::Value;
 
 mod common;
-use common::{text, zkml};
+use common::{assert_rejected, read_json, s, text, zkml};
 
 const MODEL: &str = "crates/zkml-cli/tests/fixtures/tiny_mlp.onnx";
 const INPUT: &str = "crates/zkml-cli/tests/fixtures/tiny_mlp_input.json";
@@ -18,20 +18,6 @@ const INPUT: &str = "crates/zkml-cli/tests/fixtures/tiny_mlp_input.json";
 fn ok(o: Output) -> String {
     assert!(o.status.success(), "{}", text(&o));
     text(&o)
-}
-
-fn rejected(o: &Output, needle: &str) {
-    assert_eq!(o.status.code(), Some(1), "expected rejection: {}", text(o));
-    let t = text(o);
-    assert!(t.contains("REJECTED") && t.contains(needle), "{t}");
-}
-
-fn s(p: &Path) -> String {
-    p.to_str().unwrap().to_string()
-}
-
-fn read(p: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
 }
 
 #[cfg(unix)]
@@ -70,7 +56,7 @@ fn commit_prove_verify_and_reject_other_weights() {
     assert!(c.starts_with("0x") && c.len() == 66, "{c}");
     assert_owner_only(&opening);
     assert_eq!(
-        read(&opening)["weights"]["commitment"],
+        read_json(&opening)["weights"]["commitment"],
         Value::from(c.clone())
     );
     // An existing opening is not overwritten by accident.
@@ -111,7 +97,7 @@ fn commit_prove_verify_and_reject_other_weights() {
     // Another published value: rejected.
     let mut other = c.clone();
     other.replace_range(10..11, if &c[10..11] == "0" { "1" } else { "0" });
-    rejected(
+    assert_rejected(
         &zkml(&["verify", &dir, &proofs[0], "--weights-commitment", &other]),
         "not the expected",
     );
@@ -137,7 +123,7 @@ fn commit_prove_verify_and_reject_other_weights() {
     for f in ["settings.json", "pk.bin", "vk.bin", "source.onnx"] {
         std::fs::copy(Path::new(&dir).join(f), bad_dir.join(f)).unwrap();
     }
-    let mut m = read(&Path::new(&dir).join("model.json"));
+    let mut m = read_json(&Path::new(&dir).join("model.json"));
     let vals = m["qgraph"]["values"].as_array_mut().unwrap();
     let w = vals
         .iter_mut()
@@ -173,27 +159,27 @@ fn commit_prove_verify_and_reject_other_weights() {
         &s(&bad_proof),
     ]));
     ok(zkml(&["verify", &dir, &s(&bad_proof)]));
-    rejected(
+    assert_rejected(
         &zkml(&["verify", &dir, &s(&bad_proof), "--weights-commitment", &c]),
         "not the expected",
     );
     // Claiming the published commitment in its public values: the proof fails.
-    let mut forged = read(&bad_proof);
+    let mut forged = read_json(&bad_proof);
     forged["public"]["commitments"]["weights"] = Value::from(c.clone());
     let forged_path = root.join("forged.json");
     std::fs::write(&forged_path, serde_json::to_vec(&forged).unwrap()).unwrap();
-    rejected(
+    assert_rejected(
         &zkml(&["verify", &dir, &s(&forged_path), "--weights-commitment", &c]),
         "proof rejected",
     );
     // A flipped proof byte.
-    let mut flipped = read(Path::new(&proofs[0]));
+    let mut flipped = read_json(Path::new(&proofs[0]));
     let hex = flipped["proof"].as_str().unwrap().to_string();
     let i = hex.len() / 2;
     let b = if &hex[i..i + 1] == "0" { "1" } else { "0" };
     flipped["proof"] = Value::from(format!("{}{b}{}", &hex[..i], &hex[i + 1..]));
     std::fs::write(&forged_path, serde_json::to_vec(&flipped).unwrap()).unwrap();
-    rejected(
+    assert_rejected(
         &zkml(&["verify", &dir, &s(&forged_path), "--weights-commitment", &c]),
         "",
     );
@@ -226,10 +212,10 @@ fn committed_input_and_output() {
     let opening = root.join("p.opening.json");
     assert!(out.contains("p.opening.json"), "{out}");
     assert_owner_only(&opening);
-    let op = read(&opening);
+    let op = read_json(&opening);
     let c_out = op["output"]["commitment"].as_str().unwrap().to_string();
     let c_in = op["input"]["commitment"].as_str().unwrap().to_string();
-    let p = read(&proof);
+    let p = read_json(&proof);
     assert!(p["public"]["outputs"].as_array().unwrap().is_empty());
     assert_eq!(
         p["public"]["commitments"]["output"],
@@ -246,12 +232,12 @@ fn committed_input_and_output() {
     ]));
     // The committed output stays hidden except its revealed argmax class.
     assert!(out.contains("class (argmax)"), "{out}");
-    rejected(
+    assert_rejected(
         &zkml(&["verify", &dir, &s(&proof), "--output-commitment", &c_in]),
         "output commitment",
     );
     // Weights are fixed here: requiring a weights commitment rejects.
-    rejected(
+    assert_rejected(
         &zkml(&["verify", &dir, &s(&proof), "--weights-commitment", &c_in]),
         "does not commit the weights",
     );
@@ -267,7 +253,7 @@ fn committed_input_and_output() {
         &s(&proof2),
     ]));
     assert_eq!(
-        read(&proof2)["public"]["commitments"],
+        read_json(&proof2)["public"]["commitments"],
         p["public"]["commitments"]
     );
 }

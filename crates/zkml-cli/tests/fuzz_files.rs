@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 mod common;
-use common::{repo, text, zkml, zkml_command, TINY_INPUT, TINY_MODEL};
+use common::{repo, s, text, zkml, zkml_command, TINY_INPUT, TINY_MODEL};
 
 /// splitmix64: small, seeded, good enough to pick mutations.
 struct Rng(u64);
@@ -146,10 +146,6 @@ struct Fixture {
     kinds: Vec<Kind>,
     /// The unmutated proof, parsed (an accepted proof mutant must equal it).
     proof: Value,
-}
-
-fn s(p: &Path) -> String {
-    p.to_str().unwrap().to_string()
 }
 
 fn copy(from: &Path, to: &Path) -> PathBuf {

@@ -7,7 +7,7 @@
 use serde_json::Value;
 
 mod common;
-use common::{text, zkml, TINY_INPUT, TINY_MODEL};
+use common::{read_json, text, zkml, TINY_INPUT, TINY_MODEL};
 
 /// A field name the error must name, and the edit.
 type Edit = (&'static str, fn(&mut Value));
@@ -36,10 +36,6 @@ fn setup() -> Setup {
     }
 }
 
-fn read(p: &str) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
-}
-
 fn verify(dir: &str, proof: &str) -> std::process::Output {
     zkml(&["verify", dir, proof])
 }
@@ -57,7 +53,7 @@ fn assert_code(o: &std::process::Output, code: i32, needles: &[&str]) {
 fn edited_fields_are_refused_by_name() {
     let s = setup();
     assert_code(&verify(&s.dir, &s.proof), 0, &["VALID"]);
-    let original = read(&s.proof);
+    let original = read_json(&s.proof);
 
     // Proof file: derived fields.
     let edits: [Edit; 3] = [
@@ -84,7 +80,7 @@ fn edited_fields_are_refused_by_name() {
 
     // settings.json against vk.bin / pk.bin / model.json.
     let settings_path = format!("{}/settings.json", s.dir);
-    let settings = read(&settings_path);
+    let settings = read_json(&settings_path);
     let edits: [Edit; 6] = [
         ("`outputs[0].scale`", |v| {
             let x = v["outputs"][0]["scale"].as_i64().unwrap();
@@ -136,7 +132,7 @@ fn damaged_model_json_is_refused_before_use() {
         let o = zkml(&["setup", TINY_MODEL, "--weights", weights, "-o", dir]);
         assert!(o.status.success(), "{}", text(&o));
         let path = format!("{dir}/model.json");
-        let mut v = read(&path);
+        let mut v = read_json(&path);
         v["qgraph"]["nodes"][0]["inputs"][0] = Value::from(99_999);
         std::fs::write(&path, serde_json::to_string(&v).unwrap()).unwrap();
         let o = zkml(&["prove", dir, TINY_INPUT, "-o", "/dev/null"]);

@@ -10,7 +10,7 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{text, zkml, zkml_command, TINY_INPUT, TINY_MODEL};
+use common::{s, text, zkml, zkml_command, TINY_INPUT, TINY_MODEL};
 
 /// splitmix64.
 struct Rng(u64);
@@ -66,10 +66,6 @@ fn interrupt(rng: &mut Rng, args: &[&str], env: &[(&str, &str)], span: Duration)
         "SIG{sig} after {} ms (finished first: {finished}, status {status})",
         delay.as_millis()
     )
-}
-
-fn s(p: &Path) -> String {
-    p.to_str().unwrap().to_string()
 }
 
 /// No temporary file of ours may stand where the output should be.

@@ -4,13 +4,12 @@
 //! before proving (exit 2).
 
 use std::path::PathBuf;
-use std::process::Output;
 use std::sync::OnceLock;
 
 use serde_json::Value;
 
 mod common;
-use common::{repo, text, zkml};
+use common::{assert_rejected, read_json, repo, text, write_json, zkml};
 
 const MODEL: &str = "examples/mnist_cnn/model.onnx";
 const CAL: &str = "examples/mnist_cnn/calibration.json";
@@ -84,23 +83,6 @@ fn fixture() -> &'static Fixture {
     })
 }
 
-fn read(p: &str) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
-}
-
-fn write(f: &Fixture, name: &str, v: &Value) -> String {
-    let p = f.root.join(name).to_str().unwrap().to_string();
-    std::fs::write(&p, serde_json::to_string(v).unwrap()).unwrap();
-    p
-}
-
-fn assert_rejected(o: &Output, needle: &str) {
-    assert_eq!(o.status.code(), Some(1), "expected rejection: {}", text(o));
-    let t = text(o);
-    assert!(t.contains("REJECTED") && t.contains(needle), "{t}");
-    assert!(!t.contains("panicked"), "{t}");
-}
-
 fn valid_proofs_verify_and_show_the_outputs() {
     let f = fixture();
     for (i, p) in f.proofs.iter().enumerate() {
@@ -120,7 +102,7 @@ fn valid_proofs_verify_and_show_the_outputs() {
         let r: Value = serde_json::from_slice(&run.stdout).unwrap();
         assert_eq!(v["outputs"], r["output"], "proof {i}");
     }
-    let proof = read(&f.proofs[0]);
+    let proof = read_json(&f.proofs[0]);
     let bytes = proof["proof"].as_str().unwrap().len() / 2;
     assert!(bytes < 8192, "proof of {bytes} bytes");
     assert_eq!(
@@ -131,59 +113,33 @@ fn valid_proofs_verify_and_show_the_outputs() {
 
 fn a_flipped_proof_byte_is_rejected() {
     let f = fixture();
-    let mut v = read(&f.proofs[0]);
-    let h = v["proof"].as_str().unwrap().to_string();
-    // Flip bytes in the header, a commitment, an evaluation and the last byte.
-    for pos in [4, 200, h.len() / 2, h.len() - 2] {
-        let mut b = h.clone().into_bytes();
-        b[pos] = if b[pos] == b'0' { b'1' } else { b'0' };
-        v["proof"] = Value::String(String::from_utf8(b).unwrap());
-        let p = write(f, &format!("flipped{pos}.json"), &v);
-        assert_rejected(&zkml(&["verify", &f.dir, &p]), "");
-    }
+    common::assert_flipped_proof_bytes_rejected(&f.dir, &f.proofs[0], &f.root);
 }
 
 fn a_changed_public_output_or_input_is_rejected() {
     let f = fixture();
-    let mut v = read(&f.proofs[0]);
-    v["public"]["outputs"][0][3] = Value::from(v["public"]["outputs"][0][3].as_i64().unwrap() + 1);
-    let p = write(f, "changed_output.json", &v);
-    assert_rejected(&zkml(&["verify", &f.dir, &p]), "");
-    let mut v = read(&f.proofs[0]);
-    v["public"]["inputs"][0][300] =
-        Value::from(v["public"]["inputs"][0][300].as_i64().unwrap() + 1);
-    let p = write(f, "changed_input.json", &v);
-    assert_rejected(&zkml(&["verify", &f.dir, &p]), "");
+    common::assert_changed_public_values_rejected(&f.dir, &f.proofs[0], &f.root);
 }
 
 fn a_proof_for_another_input_is_rejected() {
     let f = fixture();
-    let mut v = read(&f.proofs[0]);
-    let other = read(&f.proofs[1]);
+    let mut v = read_json(&f.proofs[0]);
+    let other = read_json(&f.proofs[1]);
     v["public"] = other["public"].clone();
-    let p = write(f, "swapped_public.json", &v);
+    let p = write_json(&f.root, "swapped_public.json", &v);
     assert_rejected(&zkml(&["verify", &f.dir, &p]), "");
 }
 
 fn the_key_of_another_model_is_rejected() {
     let f = fixture();
-    assert_rejected(
-        &zkml(&["verify", &f.other_dir, &f.proofs[0]]),
-        "another model",
-    );
-    // Even with the model hash edited to match, the other key rejects the proof.
-    let mut v = read(&f.proofs[0]);
-    let other: Value = read(&format!("{}/settings.json", f.other_dir));
-    v["model_hash"] = other["model_hash"].clone();
-    let p = write(f, "rehashed.json", &v);
-    assert_rejected(&zkml(&["verify", &f.other_dir, &p]), "");
+    common::assert_foreign_key_rejects(&f.other_dir, &f.proofs[0], &f.root);
 }
 
 fn bad_inputs_are_refused_before_proving() {
     let f = fixture();
     let out = f.root.join("never.json");
-    let short = write(
-        f,
+    let short = write_json(
+        &f.root,
         "short_input.json",
         &serde_json::json!({"input_data": [vec![0.5; 700]]}),
     );
@@ -196,8 +152,8 @@ fn bad_inputs_are_refused_before_proving() {
     );
     let mut big = vec![0.5; 784];
     big[100] = 1e5;
-    let big = write(
-        f,
+    let big = write_json(
+        &f.root,
         "big_input.json",
         &serde_json::json!({"input_data": [big]}),
     );
@@ -216,9 +172,9 @@ fn bad_inputs_are_refused_before_proving() {
 
 fn files_of_another_version_are_refused() {
     let f = fixture();
-    let mut v = read(&f.proofs[0]);
+    let mut v = read_json(&f.proofs[0]);
     v["version"] = Value::from(99);
-    let p = write(f, "v99.json", &v);
+    let p = write_json(&f.root, "v99.json", &v);
     assert_rejected(&zkml(&["verify", &f.dir, &p]), "version 99");
     let o = zkml(&["prove", "examples", "examples/mnist_cnn/input_0.json"]);
     assert_eq!(o.status.code(), Some(2));

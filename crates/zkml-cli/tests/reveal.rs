@@ -5,35 +5,17 @@
 //! are refused at setup (exit 2).
 
 use std::path::PathBuf;
-use std::process::Output;
 
 use serde_json::Value;
 
 mod common;
-use common::{text, zkml};
+use common::{assert_rejected, read_json, text, write_json, zkml};
 
 const MODEL: &str = "examples/mnist_cnn/model.onnx";
 const CAL: &str = "examples/mnist_cnn/calibration.json";
 
 fn input(i: usize) -> String {
     format!("examples/mnist_cnn/input_{i}.json")
-}
-
-fn read(p: &str) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
-}
-
-fn write(root: &std::path::Path, name: &str, v: &Value) -> String {
-    let p = root.join(name).to_str().unwrap().to_string();
-    std::fs::write(&p, serde_json::to_string(v).unwrap()).unwrap();
-    p
-}
-
-fn assert_rejected(o: &Output, needle: &str) {
-    assert_eq!(o.status.code(), Some(1), "expected rejection: {}", text(o));
-    let t = text(o);
-    assert!(t.contains("REJECTED") && t.contains(needle), "{t}");
-    assert!(!t.contains("panicked"), "{t}");
 }
 
 /// `zkml run --json` on input `i`.
@@ -67,13 +49,13 @@ fn reveal_argmax_and_indices() {
 
     // Only the class.
     let am = setup(&root, "argmax.zkml", &["--reveal", "argmax"]);
-    let settings = read(&format!("{am}/settings.json"));
+    let settings = read_json(&format!("{am}/settings.json"));
     assert_eq!(settings["visibility"]["output"], "Private");
     assert_eq!(settings["visibility"]["reveal"], "Argmax");
     for i in [0, 1] {
         let p = prove(&root, &am, i, &format!("argmax{i}.json"));
         let class = run(i)["argmax"][0].as_u64().unwrap();
-        let file = read(&p);
+        let file = read_json(&p);
         assert_eq!(file["public"]["outputs"], Value::Array(vec![]));
         assert_eq!(file["public"]["revealed"][0].as_u64(), Some(class));
         assert_eq!(file["revealed"]["classes"][0][0].as_u64(), Some(class));
@@ -90,27 +72,33 @@ fn reveal_argmax_and_indices() {
         assert_eq!(v["revealed"]["classes"][0][0].as_u64(), Some(class));
     }
     let p0 = format!("{}/argmax0.json", root.display());
-    let class = read(&p0)["public"]["revealed"][0].as_i64().unwrap();
+    let class = read_json(&p0)["public"]["revealed"][0].as_i64().unwrap();
     // Another class (both the proved integer and the view): rejected by the proof.
-    let mut v = read(&p0);
+    let mut v = read_json(&p0);
     let other = (class + 1) % 10;
     v["public"]["revealed"][0] = Value::from(other);
     v["revealed"]["classes"][0][0] = Value::from(other);
-    assert_rejected(&zkml(&["verify", &am, &write(&root, "c.json", &v)]), "");
+    assert_rejected(
+        &zkml(&["verify", &am, &write_json(&root, "c.json", &v)]),
+        "",
+    );
     // Only the human-readable view edited: refused as inconsistent.
-    let mut v = read(&p0);
+    let mut v = read_json(&p0);
     v["revealed"]["classes"][0][0] = Value::from(other);
     assert_rejected(
-        &zkml(&["verify", &am, &write(&root, "view.json", &v)]),
+        &zkml(&["verify", &am, &write_json(&root, "view.json", &v)]),
         "does not match",
     );
     // A flipped proof byte.
-    let mut v = read(&p0);
+    let mut v = read_json(&p0);
     let mut h = v["proof"].as_str().unwrap().as_bytes().to_vec();
     let mid = h.len() / 2;
     h[mid] = if h[mid] == b'0' { b'1' } else { b'0' };
     v["proof"] = Value::String(String::from_utf8(h).unwrap());
-    assert_rejected(&zkml(&["verify", &am, &write(&root, "f.json", &v)]), "");
+    assert_rejected(
+        &zkml(&["verify", &am, &write_json(&root, "f.json", &v)]),
+        "",
+    );
 
     // Chosen values, with --output private spelled out.
     let ix = setup(
@@ -134,18 +122,18 @@ fn reveal_argmax_and_indices() {
         "{}",
         text(&o)
     );
-    let mut v = read(&p);
+    let mut v = read_json(&p);
     let x = v["public"]["revealed"][1].as_i64().unwrap();
     v["public"]["revealed"][1] = Value::from(x + 1);
     v["revealed"]["values"][1]["integer"] = Value::from(x + 1);
-    let o = zkml(&["verify", &ix, &write(&root, "x.json", &v)]);
+    let o = zkml(&["verify", &ix, &write_json(&root, "x.json", &v)]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     // The argmax proof is not a proof for the indices setup.
     assert_rejected(&zkml(&["verify", &ix, &p0]), "another model");
     // settings.json edited to claim other indices: refused (it must describe
     // the statement of vk.bin, which decides what is printed).
     let path = format!("{ix}/settings.json");
-    let mut s = read(&path);
+    let mut s = read_json(&path);
     s["visibility"]["reveal"]["Indices"][2] = Value::from(8);
     std::fs::write(&path, serde_json::to_string(&s).unwrap()).unwrap();
     let o = zkml(&["verify", &ix, &p]);

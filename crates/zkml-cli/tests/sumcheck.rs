@@ -6,13 +6,12 @@
 //! backend are refused by the other's commands by name.
 
 use std::path::PathBuf;
-use std::process::Output;
 use std::sync::OnceLock;
 
 use serde_json::Value;
 
 mod common;
-use common::{text, zkml, TINY_INPUT, TINY_MODEL};
+use common::{assert_rejected, read_json, text, write_json, zkml, TINY_INPUT, TINY_MODEL};
 
 const MODEL: &str = "examples/mnist_cnn/model.onnx";
 const CAL: &str = "examples/mnist_cnn/calibration.json";
@@ -89,26 +88,9 @@ fn fixture() -> &'static Fixture {
     })
 }
 
-fn read(p: &str) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
-}
-
-fn write(f: &Fixture, name: &str, v: &Value) -> String {
-    let p = f.root.join(name).to_str().unwrap().to_string();
-    std::fs::write(&p, serde_json::to_string(v).unwrap()).unwrap();
-    p
-}
-
-fn assert_rejected(o: &Output, needle: &str) {
-    assert_eq!(o.status.code(), Some(1), "expected rejection: {}", text(o));
-    let t = text(o);
-    assert!(t.contains("REJECTED") && t.contains(needle), "{t}");
-    assert!(!t.contains("panicked"), "{t}");
-}
-
 fn valid_proofs_verify_and_show_the_outputs() {
     let f = fixture();
-    let settings = read(&format!("{}/settings.json", f.dir));
+    let settings = read_json(&format!("{}/settings.json", f.dir));
     assert_eq!(settings["backend"], "sumcheck");
     let o = zkml(&["verify", &f.dir, &f.proof, "--json"]);
     assert!(o.status.success(), "{}", text(&o));
@@ -125,7 +107,7 @@ fn valid_proofs_verify_and_show_the_outputs() {
     ]);
     let r: Value = serde_json::from_slice(&run.stdout).unwrap();
     assert_eq!(v["outputs"], r["output"]);
-    let proof = read(&f.proof);
+    let proof = read_json(&f.proof);
     assert_eq!(proof["backend"], "sumcheck");
     assert_eq!(
         proof["public_field_elements"].as_array().unwrap().len(),
@@ -141,7 +123,7 @@ fn valid_proofs_verify_and_show_the_outputs() {
         p.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "prove (private input): {}", text(&o));
-    let v = read(p.to_str().unwrap());
+    let v = read_json(p.to_str().unwrap());
     assert!(v["public"]["inputs"].as_array().unwrap().is_empty(), "{v}");
     let o = zkml(&["verify", &f.other_dir, p.to_str().unwrap()]);
     assert!(
@@ -153,40 +135,17 @@ fn valid_proofs_verify_and_show_the_outputs() {
 
 fn a_flipped_proof_byte_is_rejected() {
     let f = fixture();
-    let mut v = read(&f.proof);
-    let h = v["proof"].as_str().unwrap().to_string();
-    // The magic, a commitment, somewhere in the middle, the last byte.
-    for pos in [4, 200, h.len() / 2 + 1, h.len() - 2] {
-        let mut b = h.clone().into_bytes();
-        b[pos] = if b[pos] == b'0' { b'1' } else { b'0' };
-        v["proof"] = Value::String(String::from_utf8(b).unwrap());
-        let p = write(f, &format!("flipped{pos}.json"), &v);
-        assert_rejected(&zkml(&["verify", &f.dir, &p]), "");
-    }
+    common::assert_flipped_proof_bytes_rejected(&f.dir, &f.proof, &f.root);
 }
 
 fn a_changed_public_value_is_rejected() {
     let f = fixture();
-    let mut v = read(&f.proof);
-    v["public"]["outputs"][0][3] = Value::from(v["public"]["outputs"][0][3].as_i64().unwrap() + 1);
-    let p = write(f, "changed_output.json", &v);
-    assert_rejected(&zkml(&["verify", &f.dir, &p]), "");
-    let mut v = read(&f.proof);
-    v["public"]["inputs"][0][300] =
-        Value::from(v["public"]["inputs"][0][300].as_i64().unwrap() + 1);
-    let p = write(f, "changed_input.json", &v);
-    assert_rejected(&zkml(&["verify", &f.dir, &p]), "");
+    common::assert_changed_public_values_rejected(&f.dir, &f.proof, &f.root);
 }
 
 fn a_foreign_verifying_key_is_rejected() {
     let f = fixture();
-    assert_rejected(&zkml(&["verify", &f.other_dir, &f.proof]), "another model");
-    // With the model hash edited to match, the other key still rejects it.
-    let mut v = read(&f.proof);
-    let other = read(&format!("{}/settings.json", f.other_dir));
-    v["model_hash"] = other["model_hash"].clone();
-    let p = write(f, "rehashed.json", &v);
-    assert_rejected(&zkml(&["verify", &f.other_dir, &p]), "");
+    common::assert_foreign_key_rejects(&f.other_dir, &f.proof, &f.root);
 }
 
 fn a_plonk_proof_is_rejected_by_name() {
@@ -209,12 +168,12 @@ fn a_plonk_proof_is_rejected_by_name() {
         "the proof is for backend `plonk`, not `sumcheck`",
     );
     // Relabelled as a sumcheck proof of this model: its bytes are not one.
-    let mut v = read(&pproof);
-    let mine = read(&f.proof);
+    let mut v = read_json(&pproof);
+    let mine = read_json(&f.proof);
     v["backend"] = mine["backend"].clone();
     v["model_hash"] = mine["model_hash"].clone();
     v["public"] = mine["public"].clone();
-    let p = write(f, "relabelled.json", &v);
+    let p = write_json(&f.root, "relabelled.json", &v);
     assert_rejected(&zkml(&["verify", &f.dir, &p]), "sumcheck");
 }
 

@@ -104,3 +104,67 @@ pub fn text(o: &std::process::Output) -> String {
         String::from_utf8_lossy(&o.stderr)
     )
 }
+
+/// A path as a `String` (test paths are UTF-8).
+pub fn s(p: &Path) -> String {
+    p.to_str().unwrap().to_string()
+}
+
+/// Reads a JSON file.
+pub fn read_json<P: AsRef<Path> + ?Sized>(p: &P) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(p.as_ref()).unwrap()).unwrap()
+}
+
+/// Writes `v` as JSON to `dir/name`; returns the path.
+pub fn write_json(dir: &Path, name: &str, v: &serde_json::Value) -> String {
+    let p = s(&dir.join(name));
+    std::fs::write(&p, serde_json::to_string(v).unwrap()).unwrap();
+    p
+}
+
+/// Asserts a verifier's rejection: exit code 1, `REJECTED` and `needle` in
+/// the output, no panic.
+pub fn assert_rejected(o: &std::process::Output, needle: &str) {
+    assert_eq!(o.status.code(), Some(1), "expected rejection: {}", text(o));
+    let t = text(o);
+    assert!(t.contains("REJECTED") && t.contains(needle), "{t}");
+    assert!(!t.contains("panicked"), "{t}");
+}
+
+/// `zkml verify dir proof` rejects copies of the proof file (written to
+/// `scratch`) with one hex digit of the proof bytes flipped: in the header, a
+/// commitment, the middle and the last byte.
+pub fn assert_flipped_proof_bytes_rejected(dir: &str, proof: &str, scratch: &Path) {
+    let mut v = read_json(proof);
+    let h = v["proof"].as_str().unwrap().to_string();
+    for pos in [4, 200, h.len() / 2, h.len() / 2 + 1, h.len() - 2] {
+        let mut b = h.clone().into_bytes();
+        b[pos] = if b[pos] == b'0' { b'1' } else { b'0' };
+        v["proof"] = serde_json::Value::String(String::from_utf8(b).unwrap());
+        let p = write_json(scratch, &format!("flipped{pos}.json"), &v);
+        assert_rejected(&zkml(&["verify", dir, &p]), "");
+    }
+}
+
+/// `zkml verify dir proof` rejects copies of the proof file (written to
+/// `scratch`) with public output `[0][3]` or public input `[0][300]` plus one.
+pub fn assert_changed_public_values_rejected(dir: &str, proof: &str, scratch: &Path) {
+    for (group, i) in [("outputs", 3), ("inputs", 300)] {
+        let mut v = read_json(proof);
+        let x = v["public"][group][0][i].as_i64().unwrap();
+        v["public"][group][0][i] = serde_json::Value::from(x + 1);
+        let p = write_json(scratch, &format!("changed_{group}.json"), &v);
+        assert_rejected(&zkml(&["verify", dir, &p]), "");
+    }
+}
+
+/// The setup `other_dir` (another statement) rejects `proof` by name, and
+/// still rejects it with its model hash edited to match (copy in `scratch`).
+pub fn assert_foreign_key_rejects(other_dir: &str, proof: &str, scratch: &Path) {
+    assert_rejected(&zkml(&["verify", other_dir, proof]), "another model");
+    let mut v = read_json(proof);
+    let other = read_json(&format!("{other_dir}/settings.json"));
+    v["model_hash"] = other["model_hash"].clone();
+    let p = write_json(scratch, "rehashed.json", &v);
+    assert_rejected(&zkml(&["verify", other_dir, &p]), "");
+}
