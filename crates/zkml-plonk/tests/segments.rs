@@ -15,8 +15,8 @@ use zkml_core::{
 };
 use zkml_plonk::{
     segment::{
-        plan_segments, prove_segment, segment_visibility, verify_segments, SegmentProof,
-        SegmentSeed,
+        boundary_blinding, bundle_to_bytes, plan_segments, prove_segment, segment_visibility,
+        verify_segments, SegmentProof, SegmentSeed,
     },
     PlonkBackend, PlonkError, PlonkProvingKey, PlonkVerifyingKey,
 };
@@ -189,6 +189,26 @@ fn segmented_chain_proves_verifies_and_rejects_tampering() {
     assert_eq!(f.segs.len(), 4);
     let good = prove_all(f, &f.traces[0], &SEED);
     let out = verify(f, &good).unwrap();
+    // The seed and the boundary blindings stay with the prover: no byte of a
+    // segment proof or the bundle spells them (raw or hex). Each boundary has
+    // its own blinding.
+    let bundle = bundle_to_bytes(&good);
+    let blindings: Vec<[u8; 32]> = (0..3).map(|j| boundary_blinding(&SEED, j).0 .0).collect();
+    for (i, b) in blindings.iter().enumerate() {
+        assert!(
+            blindings[..i].iter().all(|a| a != b),
+            "boundary {i} reuses a blinding"
+        );
+    }
+    let hex = |b: &[u8]| -> Vec<u8> {
+        b.iter()
+            .flat_map(|x| format!("{x:02x}").into_bytes())
+            .collect()
+    };
+    let holds = |hay: &[u8], s: &[u8]| hay.windows(s.len()).any(|w| w == s);
+    for secret in std::iter::once(SEED).chain(blindings) {
+        assert!(!holds(&bundle, &secret) && !holds(&bundle, &hex(&secret)));
+    }
     let flat = |t: &Trace, ids: &[usize]| -> Vec<Vec<i64>> {
         ids.iter()
             .map(|&i| t.values[i].iter().copied().collect())
