@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use halo2_axiom::{dev::MockProver, halo2curves::bn256::Fr};
 use zkml_core::{
-    backend::{Backend, PublicValues, SetupOptions, Visibility},
+    backend::{Backend, PublicValues, Visibility},
     exec::execute_int,
     ops::{Arg, TopK},
     ITensor, QGraph, QOp,
@@ -135,15 +135,7 @@ fn forged_index_proof_is_rejected() {
     let t = execute_int(&q, vec![input()]).unwrap();
     let vis = Visibility::default();
     let be = common::backend();
-    let (pk, vk) = be
-        .setup(
-            &q,
-            &SetupOptions {
-                visibility: vis.clone(),
-                k: None,
-            },
-        )
-        .unwrap();
+    let (pk, vk) = common::keys(&be, &q, &vis);
     let (proof, public) = be.prove(&pk, &q, &t).unwrap();
     be.verify(&vk, &public, &proof).unwrap();
     assert_eq!(public.outputs[0], [4, 3, 4]);

@@ -317,15 +317,7 @@ fn committed_weights_public_io() {
         .unwrap()
         .assert_satisfied();
     // A committed input or output group given a commitment it does not have.
-    let (pk, vk) = backend()
-        .setup(
-            &q,
-            &SetupOptions {
-                visibility: vis,
-                k: None,
-            },
-        )
-        .unwrap();
+    let (pk, vk) = common::keys(&backend(), &q, &vis);
     let (proof, public) = backend().prove_with(&pk, &q, &t, &o).unwrap();
     backend().verify(&vk, &public, &proof).unwrap();
     let mut extra = public.commitments;
@@ -390,15 +382,7 @@ fn committed_io_with_matrix_checks() {
         .unwrap()
         .assert_satisfied();
     let be = backend();
-    let (pk, vk) = be
-        .setup(
-            &q,
-            &SetupOptions {
-                visibility: vis,
-                k: None,
-            },
-        )
-        .unwrap();
+    let (pk, vk) = common::keys(&be, &q, &vis);
     let (proof, public) = be.prove_with(&pk, &q, &t, &o).unwrap();
     be.verify(&vk, &public, &proof).unwrap();
     let mut c = public.commitments;
@@ -494,11 +478,7 @@ fn committed_weights_bind_constant_outputs() {
     // Real proofs: honest verifies; the forged proof shows another commitment
     // and is rejected under the published one.
     let be = backend();
-    let opts = SetupOptions {
-        visibility: vis.clone(),
-        k: None,
-    };
-    let (pk, vk) = be.setup(&q, &opts).unwrap();
+    let (pk, vk) = common::keys(&be, &q, &vis);
     let (p0, pub0) = be.prove_with(&pk, &q, &t, &o).unwrap();
     be.verify(&vk, &pub0, &p0).unwrap();
     assert_eq!(pub0.commitments.weights, Some(published));

@@ -14,10 +14,7 @@ use std::path::{Path, PathBuf};
 
 use halo2_axiom::dev::MockProver;
 use zkml_core::{
-    backend::{Backend, Visibility},
-    calibrate, execute,
-    float::shape_inputs,
-    quantize, QuantConfig,
+    backend::Visibility, calibrate, execute, float::shape_inputs, quantize, QuantConfig,
 };
 use zkml_onnx::{load_model_with, LoadOptions};
 use zkml_plonk::plan;
@@ -101,32 +98,7 @@ fn prove_one(dir: &Path, real: bool, cfg: &QuantConfig) -> Result<u32, String> {
         .verify()
         .map_err(|e| format!("MockProver at k = {k}: {e:?}"))?;
     if real {
-        let backend = common::backend();
-        let (pk, vk) = backend
-            .setup_with_plan(&q, vis, p.clone())
-            .map_err(|e| format!("setup: {e}"))?;
-        let (proof, public) = backend
-            .prove(&pk, &q, &t)
-            .map_err(|e| format!("prove: {e}"))?;
-        backend
-            .verify(&vk, &public, &proof)
-            .map_err(|e| format!("verify: {e}"))?;
-        let mut bad = public.clone();
-        let v = bad
-            .outputs
-            .iter_mut()
-            .find_map(|o| o.first_mut())
-            .ok_or("no public output")?;
-        *v += 1;
-        if backend.verify(&vk, &bad, &proof).is_ok() {
-            return Err("verify accepted a changed public output".into());
-        }
-        let mut forged = proof.clone();
-        let mid = forged.bytes.len() / 2;
-        forged.bytes[mid] ^= 1;
-        if backend.verify(&vk, &public, &forged).is_ok() {
-            return Err("verify accepted a changed proof byte".into());
-        }
+        common::prove_verify_tamper(&q, &t, &vis, &p, true)?;
     }
     Ok(k)
 }

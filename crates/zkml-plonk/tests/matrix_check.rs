@@ -171,15 +171,7 @@ fn private_weight_convolutions_are_checked() {
     let (c, k, inst) = mock_circuit(&q, &t, &vis, &p);
     assert_sampled_tampering_fails(&c, k, &inst, every(13, 5));
     let be = backend();
-    let (pk, vk) = be
-        .setup(
-            &q,
-            &SetupOptions {
-                visibility: vis.clone(),
-                k: None,
-            },
-        )
-        .unwrap();
+    let (pk, vk) = common::keys(&be, &q, &vis);
     let (proof, public) = be.prove(&pk, &q, &t).unwrap();
     be.verify(&vk, &public, &proof).unwrap();
     let mut bad = public.clone();

@@ -8,21 +8,18 @@
 //! case's inputs, quantize with the defaults, execute (a case the executor
 //! refuses is zkml-onnx's conformance test's business, not this one's); plan
 //! with the default visibility; the MockProver must be satisfied at the
-//! planned `k`. The first case of each op is also proven and verified for real
-//! (keys from the cached test SRS), and its proof must be rejected for a
-//! changed public output. `ZKML_ONNX_CASES_OPS=Resize,ConvTranspose` limits
+//! planned `k` and no constraint may read an unassigned cell
+//! (`zkml_plonk::gadgets::audit`). The first case of each op is also proven
+//! and verified for real (keys from the cached test SRS), and its proof must
+//! be rejected for a changed public output or a flipped proof byte. `ZKML_ONNX_CASES_OPS=Resize,ConvTranspose` limits
 //! the run to those manifest sections (for local iteration).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use halo2_axiom::dev::MockProver;
-use zkml_core::{
-    backend::{Backend, PublicValues, Visibility},
-    calibrate, execute, quantize, FTensor, Graph, QuantConfig,
-};
-use zkml_plonk::{circuit::ZkmlCircuit, plan, PublicLayout};
+use zkml_core::{backend::Visibility, calibrate, execute, quantize, FTensor, Graph, QuantConfig};
+use zkml_plonk::plan;
 
 mod common;
 
@@ -118,41 +115,14 @@ fn run(dir: &Path, consts: bool, real: bool) -> Result<Outcome, String> {
         Ok(p) => p,
         Err(e) => return Ok(Outcome::Refused(e.to_string())),
     };
-    let public = PublicValues::from_trace(&q, &t, &vis);
-    let inst = PublicLayout::of(&q, vis.clone())
-        .instance(&public)
-        .map_err(|e| format!("instance: {e}"))?;
-    let c = ZkmlCircuit {
-        q: Arc::new(q.clone()),
-        trace: Some(Arc::new(t.clone())),
-        vis: vis.clone(),
-        shape: p.shape.clone(),
-        tamper: None,
-        witness_only: false,
-        blinds: Default::default(),
-    };
+    // The shared mock circuit also audits the layout for unassigned reads.
+    let (c, _, inst) = common::mock_circuit(&q, &t, &vis, &p);
     MockProver::run(p.k, &c, vec![inst])
         .map_err(|e| format!("MockProver at k = {}: {e}", p.k))?
         .verify()
         .map_err(|e| format!("MockProver at k = {}: {e:?}", p.k))?;
     if real {
-        let backend = common::backend();
-        let (pk, vk) = backend
-            .setup_with_plan(&q, vis, p.clone())
-            .map_err(|e| format!("setup: {e}"))?;
-        let (proof, public) = backend
-            .prove(&pk, &q, &t)
-            .map_err(|e| format!("prove: {e}"))?;
-        backend
-            .verify(&vk, &public, &proof)
-            .map_err(|e| format!("verify: {e}"))?;
-        let mut bad = public.clone();
-        if let Some(v) = bad.outputs.iter_mut().find_map(|o| o.first_mut()) {
-            *v += 1;
-        }
-        if bad != public && backend.verify(&vk, &bad, &proof).is_ok() {
-            return Err("verify accepted a changed public output".into());
-        }
+        common::prove_verify_tamper(&q, &t, &vis, &p, false)?;
     }
     Ok(Outcome::Proven(p.k))
 }

@@ -82,15 +82,7 @@ fn argmax_reveal_proves_the_class_of_every_row() {
     let (q, samples) = model();
     let be = backend();
     let vis = hidden(Reveal::Argmax);
-    let (pk, vk) = be
-        .setup(
-            &q,
-            &SetupOptions {
-                visibility: vis,
-                k: None,
-            },
-        )
-        .unwrap();
+    let (pk, vk) = common::keys(&be, &q, &vis);
     for s in &samples {
         let t = execute(&q, std::slice::from_ref(s)).unwrap();
         let (proof, public) = be.prove(&pk, &q, &t).unwrap();
@@ -132,15 +124,7 @@ fn index_reveal_proves_the_chosen_values() {
     let be = backend();
     // Flat indices over y (10 values) then z (8): 12 is z[0, 2].
     let vis = hidden(Reveal::Indices(vec![7, 0, 12]));
-    let (pk, vk) = be
-        .setup(
-            &q,
-            &SetupOptions {
-                visibility: vis,
-                k: None,
-            },
-        )
-        .unwrap();
+    let (pk, vk) = common::keys(&be, &q, &vis);
     let t = execute(&q, &samples[0..1]).unwrap();
     let (proof, public) = be.prove(&pk, &q, &t).unwrap();
     let y: Vec<i64> = t.values[q.outputs[0]].iter().copied().collect();

@@ -101,15 +101,7 @@ fn fused_add_after_concat_binds_each_constant_to_its_element() {
     common::failures::assert_only_instance_copy_failures(&failures);
 
     let be = common::backend();
-    let (pk, vk) = be
-        .setup(
-            &q,
-            &SetupOptions {
-                visibility: vis.clone(),
-                k: None,
-            },
-        )
-        .unwrap();
+    let (pk, vk) = common::keys(&be, &q, &vis);
     let (proof, public) = be.prove(&pk, &q, &t).unwrap();
     be.verify(&vk, &public, &proof).unwrap();
     assert_eq!(public.outputs[0], [1, 12, 25, 3, 14, 26]);
@@ -504,15 +496,7 @@ fn private_weights_are_range_checked_to_their_width() {
         .assert_satisfied();
 
     let be = common::backend();
-    let (pk, vk) = be
-        .setup(
-            &q,
-            &SetupOptions {
-                visibility: vis.clone(),
-                k: None,
-            },
-        )
-        .unwrap();
+    let (pk, vk) = common::keys(&be, &q, &vis);
     let (proof, public) = be.prove(&pk, &q, &t).unwrap();
     be.verify(&vk, &public, &proof).unwrap();
 

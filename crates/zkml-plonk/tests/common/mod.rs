@@ -45,6 +45,62 @@ pub fn backend() -> PlonkBackend {
     }
 }
 
+/// The keys of `q` under `vis`, at the planned `k`.
+pub fn keys(
+    be: &PlonkBackend,
+    q: &QGraph,
+    vis: &Visibility,
+) -> (zkml_plonk::PlonkProvingKey, zkml_plonk::PlonkVerifyingKey) {
+    use zkml_core::backend::{Backend, SetupOptions};
+    let opts = SetupOptions {
+        visibility: vis.clone(),
+        k: None,
+    };
+    be.setup(q, &opts).unwrap()
+}
+
+/// A real proof of `q` on `t` under `vis` with the plan `p`: setup, prove and
+/// verify; then a public output plus one (when there is a public output;
+/// `need_output`: there must be) and a flipped proof byte must be rejected.
+/// Returns the failed step.
+pub fn prove_verify_tamper(
+    q: &QGraph,
+    t: &Trace,
+    vis: &Visibility,
+    p: &Plan,
+    need_output: bool,
+) -> Result<(), String> {
+    use zkml_core::backend::Backend;
+    let backend = backend();
+    let (pk, vk) = backend
+        .setup_with_plan(q, vis.clone(), p.clone())
+        .map_err(|e| format!("setup: {e}"))?;
+    let (proof, public) = backend
+        .prove(&pk, q, t)
+        .map_err(|e| format!("prove: {e}"))?;
+    backend
+        .verify(&vk, &public, &proof)
+        .map_err(|e| format!("verify: {e}"))?;
+    let mut bad = public.clone();
+    match bad.outputs.iter_mut().find_map(|o| o.first_mut()) {
+        Some(v) => {
+            *v += 1;
+            if backend.verify(&vk, &bad, &proof).is_ok() {
+                return Err("verify accepted a changed public output".into());
+            }
+        }
+        None if need_output => return Err("no public output".into()),
+        None => {}
+    }
+    let mut forged = proof.clone();
+    let mid = forged.bytes.len() / 2;
+    forged.bytes[mid] ^= 1;
+    if backend.verify(&vk, &public, &forged).is_ok() {
+        return Err("verify accepted a changed proof byte".into());
+    }
+    Ok(())
+}
+
 /// The circuit of `q` on `t` under `plan`, its `k`, and its instance column.
 pub fn mock_circuit(
     q: &QGraph,
