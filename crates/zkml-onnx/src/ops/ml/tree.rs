@@ -4,9 +4,9 @@
 //! With `X` `[N, F]`, the `K` branch nodes of every tree and the `L` leaves:
 //! ```text
 //! C  = Compare(X[:, feature_k], threshold_k)          [N, K]  (0/1; one Gather + Compare per comparison kind)
-//! Λ  = Concat(C, 1 − C, 1)                            [N, 2K+1]  (literals: node k true, node k false, pad)
-//! P  = Λ[:, path(l, d)]                               [N, L, D]  (index map: leaf l's d-th condition, padded with 1)
-//! I  = [ΣP over d = D]                                [N, L]  (ReduceSum, Equal: leaf l is reached)
+//! P_d = R_d · C_d,  Q_d = R_d − P_d                   per depth d: the reach of each node's two children
+//!                                                     (R_0 = 1, R_d gathered from [P_{d−1} | Q_{d−1}])
+//! I  = [P | Q][:, leaf]                               [N, L]  (index map: leaf l is reached)
 //! S  = I · W + b                                      [N, T]  (constant leaf-value matrix, base values)
 //! ```
 //! The branch modes map onto one comparison and a direction: `x ≤ t` (LEQ;
@@ -19,7 +19,8 @@
 //! **Quantization.** The input and each threshold are quantized at the
 //! input's scale `2^-s`, so a comparison can flip only when the feature lies
 //! within one quantum (`2^-s`) of a threshold; the indicators are exact
-//! integers, and the leaf values are weights (`weight_bits`), whose rounding
+//! integers (`super::leaves` has the details and a path-sum form for node
+//! graphs that share nodes), and the leaf values are weights (`weight_bits`), whose rounding
 //! adds at most `trees · quantum / 2` per score. Features of very different
 //! magnitudes share one input scale: a feature much smaller than the largest
 //! (breast-cancer's `smoothness` ~0.1 beside `area` ~4000) loses its
