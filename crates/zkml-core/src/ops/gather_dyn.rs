@@ -15,8 +15,9 @@
 //! In the integer model the indices tensor has its own scale `s_k`: its
 //! integers are `q = j · 2^s_k`, so `j = q / 2^s_k` must be exact.
 //!
-//! Proof (plonk): refused at setup for now (a lookup of `(lane, index, value)`
-//! against the data's `(lane, position, value)` table is the planned gadget).
+//! Proof (plonk): a lookup of each output's `(lane, index, value)` in a table
+//! of the data's `(lane, position, value)` built from the data's own cells
+//! (`zkml_plonk::gadgets::dyn_lookup`).
 
 use ndarray::{ArrayD, IxDyn};
 use serde::{Deserialize, Serialize};
