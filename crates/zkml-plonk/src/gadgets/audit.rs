@@ -13,8 +13,10 @@
 //! previous one or the next one) nothing assigned ([`unassigned_reads`]).
 //!
 //! Products count as reads of both factors, except a `q_pairs` right factor
-//! whose left factor is assigned and copy-constrained (unused pair slots copy
-//! the constant 0 into the left factor, so the right one is multiplied by 0).
+//! whose left factor is pinned to 0: copy-constrained (possibly through other
+//! cells) to the `acc` of a constant-0 row, a row whose only non-zero fixed
+//! weight is `A1 = −1` (E1 there reads `−acc = 0`). Unused pair slots copy the
+//! constant 0 into the left factor, so the right one is multiplied by 0.
 
 use std::collections::{HashMap, HashSet};
 
@@ -32,6 +34,8 @@ pub struct RecordSink {
     pub fixed: HashMap<(Fix, usize), Fr>,
     /// Cells in some copy constraint (either side).
     pub copied: HashSet<(Adv, usize)>,
+    /// The copy constraints.
+    pub pairs: Vec<((Adv, usize), (Adv, usize))>,
 }
 
 impl Sink for RecordSink {
@@ -49,6 +53,7 @@ impl Sink for RecordSink {
     fn copy(&mut self, a: (Adv, usize), b: (Adv, usize)) {
         self.copied.insert(a);
         self.copied.insert(b);
+        self.pairs.push((a, b));
     }
     fn public(&mut self, _: (Adv, usize), _: usize) {}
 }
@@ -67,6 +72,7 @@ pub struct UnassignedRead {
 /// Every read of an unassigned advice cell by a term with a non-zero weight
 /// (module doc), in row order. Empty for a sound layout.
 pub fn unassigned_reads(shape: &Shape, rec: &RecordSink) -> Vec<UnassignedRead> {
+    let zero = zero_pinned(rec);
     let n = shape.n.max(2);
     let l = shape.l;
     let mut rows: Vec<usize> = rec.fixed.keys().map(|&(_, r)| r).collect();
@@ -121,7 +127,7 @@ pub fn unassigned_reads(shape: &Shape, rec: &RecordSink) -> Vec<UnassignedRead> 
         if on(Fix::QPairs) {
             for i in 0..n / 2 {
                 let left = (Adv::X(2 * i), row);
-                let zeroed = rec.advice.contains(&left) && rec.copied.contains(&left);
+                let zeroed = rec.advice.contains(&left) && zero.contains(&left);
                 need("E1 q_pairs".into(), &[(Adv::X(2 * i), 0)]);
                 if !zeroed {
                     need("E1 q_pairs".into(), &[(Adv::X(2 * i + 1), 0)]);
@@ -194,6 +200,36 @@ pub fn unassigned_reads(shape: &Shape, rec: &RecordSink) -> Vec<UnassignedRead> 
     out
 }
 
+/// The assigned cells pinned to 0 (module doc): the `acc` of every row whose
+/// only non-zero fixed weight is `A1 = −1`, and every cell copy-constrained to
+/// one of them, directly or through other cells.
+fn zero_pinned(rec: &RecordSink) -> HashSet<(Adv, usize)> {
+    let mut weights: HashMap<usize, Vec<(Fix, Fr)>> = HashMap::new();
+    for (&(f, r), &v) in &rec.fixed {
+        weights.entry(r).or_default().push((f, v));
+    }
+    let mut stack: Vec<(Adv, usize)> = weights
+        .iter()
+        .filter(|(_, w)| matches!(w[..], [(Fix::A1, v)] if v == -Fr::ONE))
+        .map(|(&r, _)| (Adv::Acc, r))
+        .filter(|c| rec.advice.contains(c))
+        .collect();
+    let mut next: HashMap<(Adv, usize), Vec<(Adv, usize)>> = HashMap::new();
+    for &(a, b) in &rec.pairs {
+        next.entry(a).or_default().push(b);
+        next.entry(b).or_default().push(a);
+    }
+    let mut zero: HashSet<(Adv, usize)> = stack.iter().copied().collect();
+    while let Some(c) = stack.pop() {
+        for &d in next.get(&c).into_iter().flatten() {
+            if zero.insert(d) {
+                stack.push(d);
+            }
+        }
+    }
+    zero
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,6 +298,38 @@ mod tests {
         .with_dyn_lookup();
         assert_eq!(c.unassigned_reads(), vec![]);
         c.assert_ok();
+    }
+
+    /// A `q_pairs` right factor may stay unassigned only beside a left factor
+    /// pinned to the constant 0, not beside any copied cell.
+    #[test]
+    fn a_pair_slot_is_exempt_only_beside_a_zero() {
+        for zero_left in [true, false] {
+            let c = GadgetCircuit::new(move |b| {
+                let left = if zero_left {
+                    b.constant(0)
+                } else {
+                    b.input(Some(3), false)
+                };
+                let row = b.next_row();
+                b.set(Fix::QPairs, row, Fr::ONE);
+                b.copy_in(&left, Adv::X(0), row);
+                for i in 1..b.shape.n / 2 {
+                    let zero = b.constant(0);
+                    b.copy_in(&zero, Adv::X(2 * i), row);
+                }
+            });
+            let bad = c.unassigned_reads();
+            if zero_left {
+                assert!(bad.is_empty(), "{bad:?}");
+            } else {
+                assert_eq!(bad.len(), 1, "{bad:?}");
+                assert_eq!(
+                    (bad[0].term.as_str(), bad[0].cell.0),
+                    ("E1 q_pairs", Adv::X(1))
+                );
+            }
+        }
     }
 
     /// Horner rows pin every weighted `x` cell to 0 (they were left unassigned).
