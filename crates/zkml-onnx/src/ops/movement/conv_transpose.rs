@@ -1,4 +1,4 @@
-//! ConvTranspose (1-D and 2-D; groups, strides, pads, output_padding,
+//! ConvTranspose (1-D, 2-D and 3-D; groups, strides, pads, output_padding,
 //! output_shape, dilations, auto_pad) as a Conv over a zero-stuffed input.
 //!
 //! Along each spatial axis, `y[o] = Σ_i Σ_t x[i]·w[t]` over `o = i·s + t·d − p_b`.
@@ -8,7 +8,8 @@
 //! `y[o] = Σ_t z[o + t·d]·w[k−1−t]`: a stride-1 Conv with dilation `d` of `z`
 //! with the flipped kernel, input and output channels of each group swapped
 //! (`W'[g·M_g + m, c] = W[g·C_g + c, m]`). `z` is one index map with zero fills
-//! ([`super::select_or_fill`]); the Conv is proven by the Conv machinery.
+//! ([`super::select_or_fill`]); the Conv is proven by the Conv machinery (3-D:
+//! through [`crate::ops::nn::volume::conv3d`]).
 
 use ndarray::{ArrayD, IxDyn};
 use zkml_core::ops::Conv;
@@ -17,6 +18,7 @@ use zkml_core::Op;
 use super::{select_or_fill, AxisMaps};
 use crate::error::OnnxError;
 use crate::loader::{Ctx, Val};
+use crate::ops::nn::window::Window;
 use crate::ops::NodeCtx;
 use crate::tensor::Konst;
 
@@ -30,10 +32,10 @@ pub fn conv_transpose(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError>
     let b = n.opt_input(2).cloned();
     let xs = ctx.shape(&x);
     let ws = wk.shape().to_vec();
-    if !matches!(xs.len(), 3 | 4) || ws.len() != xs.len() {
+    if !matches!(xs.len(), 3..=5) || ws.len() != xs.len() {
         return Err(n.err(format!(
-            "only 1-D and 2-D transposed convolutions are supported (input and weight of rank 3 \
-             or 4), got input {xs:?} and weight {ws:?}"
+            "only 1-D, 2-D and 3-D transposed convolutions are supported (input and weight of \
+             rank 3, 4 or 5), got input {xs:?} and weight {ws:?}"
         )));
     }
     let d = xs.len() - 2;
@@ -123,7 +125,7 @@ pub fn conv_transpose(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError>
     let pads2: Vec<(i64, i64)> = if d == 1 { vec![(0, 0), pads[0]] } else { pads };
     let in_sp = lift(&xs[2..], 1);
     let mut maps: AxisMaps = vec![None, None];
-    for i in 0..2 {
+    for i in 0..kernel2.len() {
         let (pb, pe) = pads2[i];
         let out_len = (strides2[i] * (in_sp[i] - 1) + (kernel2[i] - 1) * dil2[i] + 1) as i64
             + op2[i] as i64
@@ -161,18 +163,34 @@ pub fn conv_transpose(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError>
     let z = select_or_fill(ctx, n, &x4, 0.0, &n.tmp("stuffed"), |t, fill| {
         Ok(super::apply_axis_maps(t, &maps, fill))
     })?;
-    // W [C, M_g, kH, kW] → flipped W' [M, C_g, kH, kW].
+    // W [C, M_g, k…] → flipped W' [M, C_g, k…].
     let (c, mg) = (ws[0], ws[1]);
     let cg = c / group;
-    let (kh, kw) = (kernel2[0], kernel2[1]);
     let w4 = wk.t.as_standard_layout().into_owned();
     let wd = w4.as_slice().expect("standard layout");
-    let wt = ArrayD::from_shape_fn(IxDyn(&[mg * group, cg, kh, kw]), |ix| {
-        let (o, ci, a, bb) = (ix[0], ix[1], ix[2], ix[3]);
+    let mut wshape = vec![mg * group, cg];
+    wshape.extend(&kernel2);
+    let wt = ArrayD::from_shape_fn(IxDyn(&wshape), |ix| {
+        let (o, ci) = (ix[0], ix[1]);
         let (g, m) = (o / mg, o % mg);
         let src_c = g * cg + ci;
-        wd[((src_c * mg + m) * kh + (kh - 1 - a)) * kw + (kw - 1 - bb)]
+        let mut flat = src_c * mg + m;
+        for (a, &k) in kernel2.iter().enumerate() {
+            flat = flat * k + (k - 1 - ix[2 + a]);
+        }
+        wd[flat]
     });
+    if d == 3 {
+        let win = Window {
+            kernel: kernel2.clone(),
+            strides: vec![1; 3],
+            dilations: dil2.clone(),
+            pads: vec![0; 6],
+        };
+        let w = Val::konst(Konst::float(wt));
+        return crate::ops::nn::volume::conv3d(ctx, n, (z, w, b), &win, group);
+    }
+    let (kh, kw) = (kernel2[0], kernel2[1]);
     let conv = Op::Conv(Conv {
         kernel: [kh, kw],
         strides: [1, 1],
