@@ -11,16 +11,14 @@
 //! names), calibrate on the case's inputs, quantize with the defaults,
 //! execute, plan with the default visibility; the MockProver must be
 //! satisfied at the planned `k`. The first sample is also proven and verified
-//! for real, and its proof must be rejected for a changed public output.
+//! for real, and its proof must be rejected for a changed public output or
+//! proof byte.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
 use halo2_axiom::dev::MockProver;
-use zkml_core::{
-    backend::{Backend, Visibility},
-    calibrate, execute, quantize, FTensor, QuantConfig,
-};
+use zkml_core::{backend::Visibility, calibrate, execute, quantize, FTensor, QuantConfig};
 use zkml_onnx::{load_model_with, LoadOptions};
 use zkml_plonk::plan;
 
@@ -142,23 +140,7 @@ fn prove(case: &Path, real: bool) -> Result<u32, String> {
         .verify()
         .map_err(|e| format!("MockProver at k = {k}: {e:?}"))?;
     if real {
-        let backend = common::backend();
-        let (pk, vk) = backend
-            .setup_with_plan(&q, vis, p.clone())
-            .map_err(|e| format!("setup: {e}"))?;
-        let (proof, public) = backend
-            .prove(&pk, &q, &t)
-            .map_err(|e| format!("prove: {e}"))?;
-        backend
-            .verify(&vk, &public, &proof)
-            .map_err(|e| format!("verify: {e}"))?;
-        let mut bad = public.clone();
-        if let Some(v) = bad.outputs.iter_mut().find_map(|o| o.first_mut()) {
-            *v += 1;
-        }
-        if bad == public || backend.verify(&vk, &bad, &proof).is_ok() {
-            return Err("verify accepted a changed public output".into());
-        }
+        common::prove_verify_tamper(&q, &t, &vis, &p, true)?;
     }
     Ok(k)
 }
