@@ -184,15 +184,15 @@ def attn_block(name, fused_ln, where_mask, erf, dm=SMALL):
     return build
 
 
-def gpt_tokens(name, blocks):
+def gpt_tokens(name, blocks, dm=SMALL):
     """Token ids [1, T] (int64) → embeddings (Gather) + positions → blocks →
     final LayerNorm → tied LM head: logits [1, T, VOCAB]."""
 
     def build(dest, rng, save):
-        D, T, VOCAB = SMALL.d, SMALL.t, SMALL.vocab
+        D, T, VOCAB = dm.d, dm.t, dm.vocab
         wte = f32(rng.uniform(-0.5, 0.5, (VOCAB, D)))
         wpe = f32(rng.uniform(-0.2, 0.2, (T, D)))
-        ps = [block_params(rng) for _ in range(blocks)]
+        ps = [block_params(rng, dm) for _ in range(blocks)]
         gf, bf = f32(1 + rng.uniform(-0.1, 0.1, D)), f32(rng.uniform(-0.1, 0.1, D))
         ids = rng.integers(0, VOCAB, (1, T))
         g = G()
@@ -201,7 +201,7 @@ def gpt_tokens(name, blocks):
         pos = g.op("Gather", [g.const("wpe", wpe), g.const("pos", np.arange(T).reshape(1, T), np.int64)], axis=0)
         x = g.op("Add", [tok, pos])
         for p in ps:
-            x = block(g, x, p, False, False, False)
+            x = block(g, x, p, False, False, False, dm)
         x = layer_norm(g, x, gf, bf, False)
         logits = g.op("MatMul", [x, g.op("Transpose", [wte_n], perm=[1, 0])])
         graph = helper.make_graph(
@@ -212,7 +212,7 @@ def gpt_tokens(name, blocks):
         )
         xr = wte[ids] + wpe[None]
         for p in ps:
-            xr = block_ref(xr, p, False)
+            xr = block_ref(xr, p, False, dm)
         ref = layer_norm_ref(xr, gf, bf) @ wte.T
         save(dest, name, graph, [ids], [ref])
 
@@ -227,4 +227,6 @@ TRANSFORMERS = [
     # 3072, sequence 32; 7.1 M parameters), spelled-out form.
     attn_block("gpt2_small_block", fused_ln=False, where_mask=False, erf=False, dm=Dims(768, 12, 32)),
     gpt_tokens("gpt_tiny_tokens", blocks=2),
+    # Issue 10's CI model: a two-block tiny GPT at d=64 (4 heads, sequence 8).
+    gpt_tokens("gpt_tiny_d64", blocks=2, dm=Dims(64, 4, 8, vocab=32)),
 ]
