@@ -2,38 +2,21 @@
 //! GPT on int64 token ids) end to end as a user runs it: `zkml setup
 //! --input private --reveal argmax` (the prompt and the logits hidden, only
 //! the next character revealed), `prove`, `verify`; the revealed character is
-//! the one `zkml run` predicts; a changed character, a changed proof byte and
-//! the proof checked against another key are rejected (exit 1).
-
-use std::path::Path;
-use std::process::Output;
+//! the one `zkml run` predicts; a changed character and changed proof bytes
+//! are rejected (exit 1).
 
 use serde_json::Value;
 
 mod common;
-use common::{text, zkml};
+use common::{
+    assert_flipped_proof_bytes_rejected, assert_rejected, read_json, text, write_json, zkml,
+};
 
 const MODEL: &str = "examples/fortune_gpt/model.onnx";
 const CAL: &str = "examples/fortune_gpt/calibration.json";
 const INPUT: &str = "examples/fortune_gpt/input_0.json";
 /// The model's vocabulary (examples/fortune_gpt/train.py `VOCAB`).
 const VOCAB: &str = " abcdefghijklmnopqrstuvwxyz.,'?!";
-
-fn read(p: &str) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
-}
-
-fn write(root: &Path, name: &str, v: &Value) -> String {
-    let p = root.join(name).to_str().unwrap().to_string();
-    std::fs::write(&p, serde_json::to_string(v).unwrap()).unwrap();
-    p
-}
-
-fn assert_rejected(o: &Output) {
-    assert_eq!(o.status.code(), Some(1), "expected rejection: {}", text(o));
-    let t = text(o);
-    assert!(t.contains("REJECTED") && !t.contains("panicked"), "{t}");
-}
 
 #[test]
 fn the_next_character_is_proven_and_only_it_is_revealed() {
@@ -65,7 +48,7 @@ fn the_next_character_is_proven_and_only_it_is_revealed() {
     assert!((class as usize) < VOCAB.len());
 
     // Only the class is public: no input, no logits.
-    let file = read(&proof);
+    let file = read_json(&proof);
     assert_eq!(file["public"]["outputs"], Value::Array(vec![]));
     assert_eq!(file["public"]["revealed"][0].as_u64(), Some(class));
     let o = zkml(&["verify", &dir, &proof, "--json"]);
@@ -79,12 +62,10 @@ fn the_next_character_is_proven_and_only_it_is_revealed() {
     let other = (class + 1) % VOCAB.len() as u64;
     t["public"]["revealed"][0] = Value::from(other);
     t["revealed"]["classes"][0][0] = Value::from(other);
-    assert_rejected(&zkml(&["verify", &dir, &write(root, "c.json", &t)]));
-    // A flipped proof byte.
-    let mut t = file.clone();
-    let mut h = t["proof"].as_str().unwrap().as_bytes().to_vec();
-    let mid = h.len() / 2;
-    h[mid] = if h[mid] == b'0' { b'1' } else { b'0' };
-    t["proof"] = Value::String(String::from_utf8(h).unwrap());
-    assert_rejected(&zkml(&["verify", &dir, &write(root, "f.json", &t)]));
+    assert_rejected(
+        &zkml(&["verify", &dir, &write_json(root, "c.json", &t)]),
+        "",
+    );
+    // Changed proof bytes.
+    assert_flipped_proof_bytes_rejected(&dir, &proof, root);
 }
