@@ -417,6 +417,12 @@ pub struct QuantArgs {
     /// Weights are rounded to signed integers of this many bits.
     #[arg(long, value_name = "BITS")]
     pub weight_bits: Option<u32>,
+    /// One weight scale per weight tensor instead of one per output channel
+    /// (Conv filters, weight-matrix columns). Per-channel scales keep
+    /// `--weight-bits` significant bits in every channel, at the cost of wider
+    /// stored weights; the quantized model (and so its keys) differs.
+    #[arg(long)]
+    pub per_tensor_weights: bool,
     /// The full shape of a model input declared with symbolic dimensions
     /// (batch, image height or width), e.g. x=1x3x48x192; repeat for several
     /// inputs. An input or calibration file can carry them instead:

@@ -24,6 +24,8 @@
 //! Each op family's rule lives next to its integer rule in [`crate::ops`]
 //! (`error_bound*`, given a [`BoundCtx`]); [`error_bounds`] only dispatches.
 
+use ndarray::Axis;
+
 use crate::graph::Graph;
 use crate::ops::{
     activation, arg, conv, divide, elementwise, gather, gather_dyn, hardmax, logic, matmul,
@@ -62,6 +64,29 @@ impl BoundCtx<'_> {
     /// The bound on input `k`.
     pub fn e(&self, k: usize) -> f64 {
         self.e[self.node.inputs[k]]
+    }
+
+    /// Per channel `c` along `axis` of input `k`, a bound on its rounding
+    /// error: for a constant, the largest `|q·2^-s − w|` over the channel's
+    /// elements (at least half a unit, as [`error_bounds`] takes for the
+    /// whole tensor), which is what per-channel weights
+    /// ([`crate::quant::QuantCtx::weight_per_channel`]) make differ by
+    /// channel; otherwise the input's bound for every channel.
+    pub fn channel_errors(&self, k: usize, axis: usize) -> Vec<f64> {
+        let id = self.node.inputs[k];
+        let v = &self.q.values[id];
+        let f = self.x(k);
+        let n = f.shape().get(axis).copied().unwrap_or(1);
+        match &v.kind {
+            QValueKind::Const(t) if t.shape() == f.shape() && axis < t.ndim() => t
+                .axis_iter(Axis(axis))
+                .zip(f.axis_iter(Axis(axis)))
+                .map(|(tc, fc)| {
+                    rounding_error(&tc.to_owned(), v.scale, fc.iter()).max(u(v.scale))
+                })
+                .collect(),
+            _ => vec![self.e(k); n],
+        }
     }
 
     /// The float value of input `k`.
@@ -124,7 +149,14 @@ pub fn error_bounds(g: &Graph, q: &QGraph, float_values: &[FTensor]) -> Vec<f64>
     for (id, v) in q.values.iter().enumerate() {
         match v.kind {
             QValueKind::Input => e[id] = u(v.scale),
-            QValueKind::Const(_) => e[id] = u(v.scale),
+            QValueKind::Const(ref t) => {
+                e[id] = float_values
+                    .get(id)
+                    .filter(|f| f.shape() == t.shape())
+                    .map(|f| rounding_error(t, v.scale, f.iter()))
+                    .unwrap_or(0.0)
+                    .max(u(v.scale))
+            }
             QValueKind::Node(_) => {}
         }
     }
@@ -180,6 +212,31 @@ fn node_bound(op: &QOp, c: &BoundCtx) -> f64 {
         QOp::Standardize { axes, extra, .. } => normalize::error_bound_node(axes, *extra, c),
         QOp::Hardmax { axis } => hardmax::error_bound(*axis, c),
     }
+}
+
+/// The largest `|q·2^-s − f|` over a quantized tensor and its float values.
+fn rounding_error<'a>(
+    q: &ndarray::ArrayD<i64>,
+    s: i32,
+    f: impl Iterator<Item = &'a f32>,
+) -> f64 {
+    let unit = crate::rounding::pow2f(-i64::from(s));
+    q.iter()
+        .zip(f)
+        .map(|(&q, &f)| (q as f64 * unit - f as f64).abs())
+        .fold(0.0, f64::max)
+}
+
+/// Per index along `axis`, the sum of `|t|` over the other axes: a conv
+/// filter's ℓ1 norm (`axis = 0`), a weight matrix column's (`axis = ndim − 1`;
+/// summed over batch dims too, an upper bound of each batch's).
+pub fn channel_l1(t: &FTensor, axis: usize) -> Vec<f64> {
+    if axis >= t.ndim() {
+        return vec![t.iter().map(|v| v.abs() as f64).sum()];
+    }
+    t.axis_iter(Axis(axis))
+        .map(|c| c.iter().map(|v| v.abs() as f64).sum())
+        .collect()
 }
 
 /// Largest ℓ1 norm over the sub-tensors that start at axis `from` (e.g. a

@@ -45,6 +45,15 @@ pub struct QuantConfig {
     pub margin: f64,
     /// One scale for every tensor (msgpack models), or `None` to calibrate.
     pub fixed_scale: Option<i32>,
+    /// Conv and constant-weight MatMul weights get one scale per output
+    /// channel, aligned into one tensor ([`QuantCtx::weight_per_channel`]);
+    /// `false`: one scale per weight tensor.
+    #[serde(default = "per_channel_default")]
+    pub per_channel: bool,
+}
+
+fn per_channel_default() -> bool {
+    true
 }
 
 impl Default for QuantConfig {
@@ -55,6 +64,7 @@ impl Default for QuantConfig {
             weight_bits: 10,
             margin: 2.0,
             fixed_scale: None,
+            per_channel: true,
         }
     }
 }
@@ -187,6 +197,7 @@ pub struct QuantCtx<'a> {
     /// The finest scale at which ±1 (the range of Sigmoid, Tanh and Softmax
     /// outputs) is within the activation bound.
     pub unit_scale: i32,
+    cal: &'a Calibration,
     scales: &'a mut [Option<i32>],
     kinds: &'a mut [Option<QValueKind>],
 }
@@ -236,6 +247,120 @@ impl QuantCtx<'_> {
             .map(|t| weight_scale(self.cfg, t))
             .ok_or_else(|| self.err(format!("input `{}` has no scale", self.g.values[id].name)))?;
         self.fix_const(k, s)
+    }
+
+    /// The scale of constant input `k` quantized per channel along `axis`
+    /// (Conv's output channels, a weight matrix's columns), aligned into one
+    /// tensor; falls back to [`QuantCtx::weight`] when the input already has
+    /// a scale, is not a constant, or per-channel scales are off.
+    ///
+    /// # Design: aligned per-channel scales
+    ///
+    /// Channel `c` gets its own weight scale `s_c` (the [`weight_scale`] of
+    /// its weights alone), so every channel keeps `weight_bits` significant
+    /// bits however small its weights (folded BatchNorm factors of a
+    /// depthwise conv span orders of magnitude across channels). The tensor
+    /// is stored at the finest useful scale `s_max = min(max_c s_c, cap)`
+    /// as `q_c = round(w_c·2^s_c) · 2^(s_max − s_c)` with every `s_c` capped
+    /// at `s_max`: the integers a per-channel rescale shift
+    /// `s_x + s_c − s_out` would produce, brought to one shift
+    /// `s_x + s_max − s_out`. So the executor, the plonk and the sumcheck
+    /// backends stay unchanged, and the proof is of the same op. Its costs:
+    /// stored weights exceed `weight_bits` by the spread `s_max − min_c s_c`
+    /// (committed or private weights are range checked to the widest stored
+    /// weight, which the plonk model hash binds), and the one rescale shift
+    /// grows by the spread (a wider remainder range check in the same row).
+    /// The alternative, a rescale shift per output channel, gives the same
+    /// integers but needs a per-channel shift in the executor, the plonk
+    /// rescale rows and the sumcheck rescale argument.
+    ///
+    /// [`QuantCtx::channel_cap`] bounds `s_max` (`x` is the activation
+    /// input, `taps` the number of products per output): the scale past
+    /// which finer weights no longer change the output, or the accumulator
+    /// could leave `i64`. A channel whose weights are all zero takes
+    /// no part in `s_max`. When `s_max` equals the per-tensor scale the
+    /// integers are exactly the per-tensor ones.
+    pub fn weight_per_channel(
+        &mut self,
+        k: usize,
+        axis: usize,
+        x: usize,
+        taps: usize,
+    ) -> Result<i32> {
+        if self.scale(k).is_some() || !self.cfg.per_channel || self.cfg.fixed_scale.is_some() {
+            return self.weight(k);
+        }
+        let id = self.node.inputs[k];
+        let Some(t) = self.g.const_value(id) else {
+            return self.weight(k);
+        };
+        if axis >= t.ndim() {
+            return self.weight(k);
+        }
+        let s_t = weight_scale(self.cfg, t);
+        let Some(s_x) = self.scale(x) else {
+            return self.weight(k);
+        };
+        let cap = self.channel_cap(x, s_x, s_t, taps);
+        let scales: Vec<Option<i32>> = t
+            .axis_iter(ndarray::Axis(axis))
+            .map(|ch| {
+                let m = ch.iter().fold(0f64, |m, x| m.max(x.abs() as f64));
+                (m > 0.0).then(|| weight_scale(self.cfg, &ch.to_owned()))
+            })
+            .collect();
+        let s_max = scales.iter().flatten().copied().max().unwrap_or(s_t).min(cap);
+        if s_max <= s_t {
+            return self.fix_const(k, s_t);
+        }
+        let mut q = t.mapv(|_| 0i64);
+        for ((mut qc, wc), s_c) in q
+            .axis_iter_mut(ndarray::Axis(axis))
+            .zip(t.axis_iter(ndarray::Axis(axis)))
+            .zip(&scales)
+        {
+            let s_c = s_c.unwrap_or(s_max).clamp(s_t, s_max);
+            let up = 1i64 << (s_max - s_c);
+            qc.zip_mut_with(&wc, |q, &w| *q = quantize_value(w as f64, s_c) * up);
+        }
+        self.scales[id] = Some(s_max);
+        self.kinds[id] = Some(QValueKind::Const(q));
+        Ok(s_max)
+    }
+
+    /// The calibrated `max |x|` of input `k` (0 without calibration data).
+    pub fn cal_max(&self, k: usize) -> f64 {
+        self.cal
+            .max_abs
+            .get(self.node.inputs[k])
+            .copied()
+            .unwrap_or(0.0)
+    }
+
+    /// The finest per-channel weight scale worth storing for a product of
+    /// activation input `x` (scale `s_x`) by constant input `w` (per-tensor
+    /// weight scale `s_t`) with `taps` terms per output: the least of
+    ///
+    /// * `cal_out + ⌈log2(taps · max|x|)⌉ + 2`: past it a channel's weight
+    ///   rounding (at most `taps · max|x| · 2^-(s_c+1)` on an output) is below
+    ///   a quarter of the output's own rounding `2^-(s_out+1)`, `s_out ≤ cal_out`
+    ///   (`max|x|` is the calibrated range with the margin, or the whole
+    ///   activation range without calibration data);
+    /// * `s_t + 60 − (act_bits − 1) − (weight_bits − 1) − ⌈log2 taps⌉`: the
+    ///   exact `i64` accumulation of `taps` products of activations and
+    ///   weights widened by `s_max − s_t` bits stays below `2^60`;
+    /// * 30, the per-tensor cap.
+    pub fn channel_cap(&self, x: usize, s_x: i32, s_t: i32, taps: usize) -> i32 {
+        let represented = crate::rounding::pow2f(i64::from(self.cfg.act_bits as i32 - 1 - s_x));
+        let m = (self.cal_max(x) * self.cfg.margin).min(represented);
+        let m = if m > 0.0 { m } else { represented };
+        let taps = taps.max(1) as f64;
+        let useful = self.cal_out + (taps * m).log2().ceil() as i32 + 2;
+        let acc = s_t + 60
+            - (self.cfg.act_bits as i32 - 1)
+            - (self.cfg.weight_bits as i32 - 1)
+            - taps.log2().ceil() as i32;
+        useful.min(acc).min(30)
     }
 
     /// Whether input `k` is a constant.
@@ -325,6 +450,7 @@ pub fn quantize(g: &Graph, cal: &Calibration, cfg: &QuantConfig) -> Result<QGrap
             cfg,
             cal_out: act_scale(node.output),
             unit_scale,
+            cal,
             scales: &mut scales,
             kinds: &mut kinds,
         };

@@ -136,6 +136,9 @@ pub fn compile(
         );
         cfg.weight_bits = b;
     }
+    if flags.per_tensor_weights {
+        cfg.per_channel = false;
+    }
     let shaped = samples
         .iter()
         .enumerate()

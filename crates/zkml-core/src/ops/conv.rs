@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::Num;
 use super::QOp;
 use crate::error::Result;
-use crate::error_bound::row_l1;
+use crate::error_bound::channel_l1;
 use crate::error_bound::BoundCtx;
 use crate::quant::QuantCtx;
 use crate::rounding::rshift;
@@ -174,11 +174,14 @@ impl Conv {
     }
 }
 
-/// Quantization: the weight at its weight scale `s_w`, the bias (a constant)
-/// at `s_x + s_w`, the output at `min(calibrated, s_x + s_w)`.
+/// Quantization: the weight at its weight scale `s_w` (per output channel,
+/// aligned into one tensor: [`QuantCtx::weight_per_channel`]), the bias (a
+/// constant) at `s_x + s_w`, the output at `min(calibrated, s_x + s_w)`.
 pub fn quantize(conv: &Conv, c: &mut QuantCtx) -> Result<(QOp, i32)> {
     let s_x = c.scale(0).ok_or_else(|| c.err("input has no scale"))?;
-    let s_w = c.weight(1)?;
+    let w_shape = &c.g.values[c.node.inputs[1]].shape;
+    let taps = w_shape.iter().skip(1).product();
+    let s_w = c.weight_per_channel(1, 0, 0, taps)?;
     if c.node.inputs.len() > 2 {
         if !c.is_const(2) {
             return Err(
@@ -200,11 +203,20 @@ pub fn quantize(conv: &Conv, c: &mut QuantCtx) -> Result<(QOp, i32)> {
 /// Error bound: the input's error amplified by the largest ℓ1 norm of a
 /// filter (plus `K` times the weights' error), the weights' error by
 /// `K·max|x|`, plus the bias's error and the rescale's rounding.
+///
+/// With per-channel weights the bound is taken per output channel `m`, from
+/// that filter's ℓ1 norm and its own weights' rounding error `e_w[m]`
+/// ([`BoundCtx::channel_errors`]): `max_m (ℓ1[m] + K·e_w[m])·e_x + K·max|x|·e_w[m]`.
 pub fn error_bound(conv: &Conv, shift: u32, c: &BoundCtx) -> f64 {
-    let (ein, ew) = (c.e(0), c.e(1));
+    let ein = c.e(0);
     let k = (c.shape(1)[1] * conv.kernel[0] * conv.kernel[1]) as f64;
-    let w_l1 = row_l1(c.x(1), 1);
-    let prod = (w_l1 + k * ew) * ein + k * c.m(0) * ew;
+    let l1 = channel_l1(c.x(1), 0);
+    let ew = c.channel_errors(1, 0);
+    let prod = l1
+        .iter()
+        .zip(&ew)
+        .map(|(&l1, &ew)| (l1 + k * ew) * ein + k * c.m(0) * ew)
+        .fold(0.0, f64::max);
     let bias = if c.node.inputs.len() > 2 { c.e(2) } else { 0.0 };
     prod + bias + c.rescale(shift)
 }

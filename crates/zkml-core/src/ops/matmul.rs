@@ -11,7 +11,7 @@ use super::QOp;
 use super::{elementwise::broadcast_shape, Num};
 use crate::error::Result;
 use crate::error_bound::BoundCtx;
-use crate::error_bound::{col_l1, row_l1};
+use crate::error_bound::{channel_l1, col_l1, row_l1};
 use crate::quant::QuantCtx;
 use crate::rounding::rshift;
 use crate::tensor::ITensor;
@@ -145,18 +145,40 @@ pub fn eval_int(a: &ITensor, b: &ITensor, shift: u32) -> ITensor {
     accumulate(a, b).mapv(|v| rshift(v, shift))
 }
 
-/// Quantization: a product ([`QuantCtx::product`]).
+/// Quantization: a product ([`QuantCtx::product`]); a constant right operand
+/// of rank ≥ 2 times an activation gets a weight scale per output column
+/// ([`QuantCtx::weight_per_channel`]).
 pub fn quantize(c: &mut QuantCtx) -> Result<(QOp, i32)> {
+    let b_shape = c.g.values[c.node.inputs[1]].shape.clone();
+    if b_shape.len() >= 2 && c.is_const(1) && !c.is_const(0) && c.scale(1).is_none() {
+        let s_a = c.scale(0).ok_or_else(|| c.err("input has no scale"))?;
+        let s_b = c.weight_per_channel(1, b_shape.len() - 1, 0, b_shape[b_shape.len() - 2])?;
+        let s_out = c.cal_out.min(s_a + s_b);
+        return Ok((QOp::MatMul { shift: (s_a + s_b - s_out) as u32 }, s_out));
+    }
     let (shift, s_out) = c.product()?;
     Ok((QOp::MatMul { shift }, s_out))
 }
 
 /// Error bound: column sums of `|b|` bound b's amplification of a's error,
 /// row sums of `|a|` the converse; plus the rescale's rounding.
+///
+/// A constant right operand's rounding error is taken per column
+/// ([`BoundCtx::channel_errors`], per-channel weights): the bound is the
+/// largest over columns `j` of `(ℓ1(b[:, j]) + K·e_b[j])·e_a + ℓ1(a row)·e_b[j]`.
 pub fn error_bound(shift: u32, c: &BoundCtx) -> f64 {
     let (a, b) = (c.x(0), c.x(1));
     let k = *a.shape().last().unwrap_or(&1) as f64;
-    let b_l1 = col_l1(b);
     let a_l1 = row_l1(a, a.ndim().saturating_sub(1));
-    (b_l1 + k * c.e(1)) * c.e(0) + a_l1 * c.e(1) + c.rescale(shift)
+    let prod = if b.ndim() >= 2 {
+        let b_l1 = channel_l1(b, b.ndim() - 1);
+        let eb = c.channel_errors(1, b.ndim() - 1);
+        b_l1.iter()
+            .zip(&eb)
+            .map(|(&l1, &eb)| (l1 + k * eb) * c.e(0) + a_l1 * eb)
+            .fold(0.0, f64::max)
+    } else {
+        (col_l1(b) + k * c.e(1)) * c.e(0) + a_l1 * c.e(1)
+    };
+    prod + c.rescale(shift)
 }
