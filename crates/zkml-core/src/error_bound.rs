@@ -81,9 +81,7 @@ impl BoundCtx<'_> {
             QValueKind::Const(t) if t.shape() == f.shape() && axis < t.ndim() => t
                 .axis_iter(Axis(axis))
                 .zip(f.axis_iter(Axis(axis)))
-                .map(|(tc, fc)| {
-                    rounding_error(&tc.to_owned(), v.scale, fc.iter()).max(u(v.scale))
-                })
+                .map(|(tc, fc)| rounding_error(&tc.to_owned(), v.scale, fc.iter()).max(u(v.scale)))
                 .collect(),
             _ => vec![self.e(k); n],
         }
@@ -215,11 +213,7 @@ fn node_bound(op: &QOp, c: &BoundCtx) -> f64 {
 }
 
 /// The largest `|q·2^-s − f|` over a quantized tensor and its float values.
-fn rounding_error<'a>(
-    q: &ndarray::ArrayD<i64>,
-    s: i32,
-    f: impl Iterator<Item = &'a f32>,
-) -> f64 {
+fn rounding_error<'a>(q: &ndarray::ArrayD<i64>, s: i32, f: impl Iterator<Item = &'a f32>) -> f64 {
     let unit = crate::rounding::pow2f(-i64::from(s));
     q.iter()
         .zip(f)

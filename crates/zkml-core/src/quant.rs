@@ -309,7 +309,13 @@ impl QuantCtx<'_> {
                 (m > 0.0).then(|| weight_scale(self.cfg, &ch.to_owned()))
             })
             .collect();
-        let s_max = scales.iter().flatten().copied().max().unwrap_or(s_t).min(cap);
+        let s_max = scales
+            .iter()
+            .flatten()
+            .copied()
+            .max()
+            .unwrap_or(s_t)
+            .min(cap);
         if s_max <= s_t {
             return self.fix_const(k, s_t);
         }

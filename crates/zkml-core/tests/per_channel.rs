@@ -42,7 +42,8 @@ fn spread_model() -> Graph {
     let mut b1 = det(&[c], 2, 0.5);
     let mut w2 = det(&[c, 1, 1, 1], 3, 0.0);
     for (i, f) in F.iter().enumerate() {
-        w1.index_axis_mut(ndarray::Axis(0), i).mapv_inplace(|w| w * f);
+        w1.index_axis_mut(ndarray::Axis(0), i)
+            .mapv_inplace(|w| w * f);
         b1[i] *= f;
         w2[[i, 0, 0, 0]] = 0.5 / f;
     }
@@ -63,11 +64,19 @@ fn spread_model() -> Graph {
         .add_node("pw", Op::Conv(dw(1, 0)), vec![y1, w2], "y2")
         .unwrap();
     let flat = g
-        .add_node("flat", Op::Reshape { shape: vec![c * 6, 6] }, vec![y2], "flat")
+        .add_node(
+            "flat",
+            Op::Reshape {
+                shape: vec![c * 6, 6],
+            },
+            vec![y2],
+            "flat",
+        )
         .unwrap();
     let mut m = det(&[6, c], 4, 1.0);
     for (j, f) in F.iter().enumerate() {
-        m.index_axis_mut(ndarray::Axis(1), j).mapv_inplace(|w| w * f);
+        m.index_axis_mut(ndarray::Axis(1), j)
+            .mapv_inplace(|w| w * f);
     }
     let m = g.add_const("m", m);
     let y = g.add_node("mm", Op::MatMul, vec![flat, m], "y").unwrap();
@@ -124,12 +133,18 @@ fn per_channel_is_within_tolerance_and_per_tensor_is_not() {
     let (g, q) = quantized(true);
     for (i, (err, tol, bound)) in errors(&g, &q).into_iter().enumerate() {
         assert!(err <= tol, "output {i}: per-channel error {err} > {tol}");
-        assert!(err <= bound, "output {i}: error {err} exceeds its bound {bound}");
+        assert!(
+            err <= bound,
+            "output {i}: error {err} exceeds its bound {bound}"
+        );
     }
     let (g, q) = quantized(false);
     let errs = errors(&g, &q);
     for (err, _, bound) in &errs {
-        assert!(err <= bound, "per-tensor error {err} exceeds its bound {bound}");
+        assert!(
+            err <= bound,
+            "per-tensor error {err} exceeds its bound {bound}"
+        );
     }
     assert!(
         errs.iter().all(|(err, tol, _)| err > tol),

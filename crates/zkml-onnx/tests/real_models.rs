@@ -56,12 +56,17 @@ fn manifest() -> Vec<(String, Expect)> {
 }
 
 /// The quantization settings of a `runs` line: the defaults, changed by
-/// `weight_bits=N`, `act_bits=N`, `max_scale=N` (space-separated); `prove` is
+/// `weight_bits=N`, `act_bits=N`, `max_scale=N`, `per_tensor` (one weight
+/// scale per tensor, `--per-tensor-weights`) (space-separated); `prove` is
 /// for crates/zkml-cli/tests/real_models.rs.
 fn quant_options(fields: &[&str], line: &str) -> QuantConfig {
     let mut cfg = QuantConfig::default();
     for opt in fields.iter().flat_map(|f| f.split_whitespace()) {
         if opt == "prove" {
+            continue;
+        }
+        if opt == "per_tensor" {
+            cfg.per_channel = false;
             continue;
         }
         let (key, v) = opt

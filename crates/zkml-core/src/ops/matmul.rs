@@ -154,7 +154,12 @@ pub fn quantize(c: &mut QuantCtx) -> Result<(QOp, i32)> {
         let s_a = c.scale(0).ok_or_else(|| c.err("input has no scale"))?;
         let s_b = c.weight_per_channel(1, b_shape.len() - 1, 0, b_shape[b_shape.len() - 2])?;
         let s_out = c.cal_out.min(s_a + s_b);
-        return Ok((QOp::MatMul { shift: (s_a + s_b - s_out) as u32 }, s_out));
+        return Ok((
+            QOp::MatMul {
+                shift: (s_a + s_b - s_out) as u32,
+            },
+            s_out,
+        ));
     }
     let (shift, s_out) = c.product()?;
     Ok((QOp::MatMul { shift }, s_out))
