@@ -11,7 +11,8 @@ use std::time::Instant;
 use common::{repo, text, zkml};
 
 /// The ids the manifest marks `runs  prove`, with the zkml flags for their
-/// quantization options (`weight_bits=14` → `--weight-bits 14`).
+/// quantization options (`weight_bits=14` → `--weight-bits 14`, `per_tensor`
+/// → `--per-tensor-weights`).
 fn to_prove() -> Vec<(String, Vec<String>)> {
     let manifest =
         std::fs::read_to_string(repo().join("crates/zkml-onnx/tests/real-models.txt")).unwrap();
@@ -33,11 +34,14 @@ fn to_prove() -> Vec<(String, Vec<String>)> {
             if f[1] != "runs" || !opts.contains(&"prove") {
                 return None;
             }
-            let flags = opts
+            let mut flags: Vec<String> = opts
                 .iter()
                 .filter_map(|o| o.split_once('='))
                 .flat_map(|(k, v)| [format!("--{}", k.replace('_', "-")), v.to_string()])
                 .collect();
+            if opts.contains(&"per_tensor") {
+                flags.push("--per-tensor-weights".into());
+            }
             Some((f[0].to_string(), flags))
         })
         .collect()
