@@ -110,14 +110,18 @@ def main():
     ap.add_argument("--ezkl-models", nargs="*", default=["mlp", "lenet", "cifar_cnn"],
                     help="models to run EZKL on (cifar_cnn needs k=22: ~30 GB·min of SRS and setup)")
     ap.add_argument("--ezkl-repeat", type=int, default=1, help="EZKL runs per model (minutes each)")
+    ap.add_argument("--zkml", help="a built zkml binary to measure (default: build target/release/zkml)")
     ap.add_argument("--no-sumcheck", action="store_true",
                     help="skip the sumcheck backend's rows")
     ap.add_argument("--no-mac-baseline", action="store_true",
                     help="skip the extra zkml run per model with --no-matrix-check (multiply-accumulate rows only)")
     args = ap.parse_args()
 
-    subprocess.run(["cargo", "build", "--release", "-q", "-p", "zkml-cli"], cwd=ROOT, check=True)
-    zkml = os.path.join(ROOT, "target", "release", "zkml")
+    if args.zkml:
+        zkml = os.path.abspath(args.zkml)
+    else:
+        subprocess.run(["cargo", "build", "--release", "-q", "-p", "zkml-cli"], cwd=ROOT, check=True)
+        zkml = os.path.join(ROOT, "target", "release", "zkml")
     py = subprocess.run([os.path.join(ROOT, "scripts", "pyenv.sh")], cwd=ROOT, check=True,
                         capture_output=True, text=True).stdout.strip()
     models_dir = os.path.join(ROOT, "target", "bench", "models")

@@ -347,7 +347,7 @@ fn tampered_conv_messages_are_rejected() {
                 3 => matmul.rounds[0].evals[1] = (matmul.rounds[0].evals[1] + u).to_affine(),
                 _ => {
                     let l = r_range.as_mut().unwrap();
-                    l.roots[2] = (l.roots[2] + u).to_affine()
+                    l.sum_com = (l.sum_com + u).to_affine()
                 }
             }
             assert!(bad(&p, &public), "zk conv node {i}, case {case}");

@@ -1,28 +1,29 @@
-//! Zero-knowledge LogUp by a fractional-sum tree proved layer by layer
-//! (LogUp-GKR, Papini–Haböck, ePrint 2023/1284), with every claimed value a
-//! Pedersen commitment ([`crate::zk`]). Nothing witness-sized is committed
-//! besides the multiplicities `m` (table-sized small integers).
+//! Zero-knowledge LogUp: the witness side by a fractional-sum tree proved
+//! layer by layer (LogUp-GKR, Papini–Haböck, ePrint 2023/1284), the table
+//! side by one inner-product sumcheck against the public `1/(α − T_j)`;
+//! every claimed value is a Pedersen commitment ([`crate::zk`]). Nothing
+//! witness-sized is committed besides the multiplicities `m` (table-sized
+//! small integers).
 //!
 //! **Statement.** Every entry of `w ∈ F^{2^n}` (bound earlier in the
 //! transcript) is in the public table `T ∈ F^{2^ν}` (padded by repeating
 //! `T[0]`; a one-entry `w` or `T` is doubled, so `n, ν ≥ 1`):
 //! `Σ_i 1/(α − w_i) = Σ_j m_j/(α − T_j)` for `α` drawn after `m` is committed.
 //!
-//! **Trees.** Leaves `(p, q)`: witness `(1, α − w_i)`, table
-//! `(m_j, α − T_j)`. Layer `k` (`2^k` entries) from layer `k+1`:
+//! **Witness tree.** Leaves `(p, q) = (1, α − w_i)`. Layer `k` (`2^k`
+//! entries) from layer `k+1`:
 //!
 //! ```text
 //! p_k(x) = p_{k+1}(x, 0)·q_{k+1}(x, 1) + p_{k+1}(x, 1)·q_{k+1}(x, 0),   q_k(x) = q_{k+1}(x, 0)·q_{k+1}(x, 1)
 //! ```
 //!
 //! (the new variable is the top bit: `(x, b)` is index `x + b·2^k`), so the
-//! root `(P, Q)` has `P/Q = Σ p/q` over the leaves.
+//! root `(P, Q)` has `P/Q = Σ_i 1/(α − w_i)`.
 //!
-//! **Protocol.** P commits the roots `P_w, Q_w, P_t, Q_t` and
-//! `X = P_w·Q_t`, and proves `X = P_w·Q_t` and `X = P_t·Q_w` (two proofs of
-//! product against the same `Com(X)`): `P_w/Q_w = P_t/Q_t`. Then, per tree,
-//! from the root down: with committed claims `p̃_k(r)`, `q̃_k(r)` and a fresh
-//! `λ_k`, one committed sumcheck
+//! **Protocol.** P commits `P`, `Q` and `S = Σ_j m_j·c_j` with the public
+//! `c_j = 1/(α − T_j)`, and proves `P = S·Q` (a proof of product whose product
+//! commitment is `Com(P)`). Then, from the root down: with committed claims
+//! `p̃_k(r)`, `q̃_k(r)` and a fresh `λ_k`, one committed sumcheck
 //!
 //! ```text
 //! p̃_k(r) + λ_k·q̃_k(r) = Σ_x eq(r, x)·(p0·q1 + p1·q0 + λ_k·q0·q1)(x)      (p_b = p_{k+1}(·, b), q_b likewise)
@@ -31,21 +32,20 @@
 //! ends at a point `s` with committed `p0(s), p1(s), q0(s), q1(s)`; for a
 //! fresh `β`, `p̃_{k+1}(s, β) = (1 − β)·p0(s) + β·p1(s)` (and `q`) are the
 //! next layer's committed claims (linear in the commitments, formed by the
-//! verifier). At the leaves the public side is the verifier's own value
-//! (`p = 1`; `q = α − T̃`), and what remains is `w̃(r_w) = α − q̃(r_w)`
-//! (returned to the caller as a commitment) and `m̃(r_t)` (a Hyrax opening
-//! against the committed value).
+//! verifier). At the leaves `p = 1` is the verifier's own value, and
+//! `w̃(r_w) = α − q̃(r_w)` goes back to the caller as a commitment. The table
+//! side is the committed sumcheck `S = Σ_y m̃(y)·c̃(y)` (degree 2, `c̃` evaluated
+//! by the verifier in `O(2^ν)`), whose claim on `m̃` is a Hyrax opening.
 //!
-//! **Soundness.** `Q_w = Π(α − w_i)` and `Q_t = Π(α − T_j)` are nonzero
-//! unless `α` hits an entry (probability ≤ `(2^n + 2^ν)/p`), so the cross
-//! products give the LogUp identity at `α`, which implies inclusion except
-//! with probability ≤ `(2^n + 2^ν)/p` (Haböck's lemma); each layer adds its
+//! **Soundness.** `Q = Π(α − w_i)` is nonzero unless `α` hits an entry, so
+//! `P = S·Q` is the LogUp identity at `α`, which implies inclusion except with
+//! probability ≤ `(2^n + 2^ν)/p` (Haböck's lemma); each layer adds its
 //! sumcheck's `3k/p` and the `λ`/`β` reductions `2/p`.
 //!
 //! **Zero knowledge.** The verifier sees `m`'s Hyrax commitment (perfectly
-//! hiding), Pedersen commitments to the roots, `X`, every round value and
-//! every claimed value, and Σ-protocol transcripts: simulatable as in
-//! [`crate::zk`]; the histogram `m` and the sums stay hidden.
+//! hiding), Pedersen commitments to `P`, `Q`, `S`, every round value and every
+//! claimed value, and Σ-protocol transcripts: simulatable as in [`crate::zk`];
+//! the histogram `m` and the sums stay hidden.
 
 pub mod msg;
 pub mod prover;

@@ -13,6 +13,7 @@ use crate::mle::{eq_table, Mle};
 use crate::sumcheck::ProductSum;
 use crate::transcript::Transcript;
 use crate::zk::{prove_product, prove_sumcheck, Opening, ZkSumcheckProof};
+use halo2_axiom::halo2curves::ff::BatchInvert;
 
 /// The layers of a fractional-sum tree, root first: `layers[k]` has `2^k`
 /// entries `(p, q)`, the last is the leaves.
@@ -127,29 +128,32 @@ pub fn prove_zk(
     }
     let s = crate::profile::span("logup/layers");
     let lw = fraction_layers(vec![Fr::ONE; w.len()], q_w);
-    let lt = fraction_layers(m, q_t);
+    let mut c = q_t;
+    c.iter_mut().batch_invert();
+    let sum: Fr = m.iter().zip(&c).map(|(a, b)| *a * b).sum();
     drop(s);
-    let roots = [lw[0].0[0], lw[0].1[0], lt[0].0[0], lt[0].1[0]].map(|v| Opening::random(v, rng));
+    let roots = [lw[0].0[0], lw[0].1[0]].map(|v| Opening::random(v, rng));
     let root_coms = roots.map(|o| o.commit(gens).to_affine());
+    let sum = Opening::random(sum, rng);
+    let sum_com: G1Affine = sum.commit(gens).to_affine();
     t.absorb_points(b"zk/logup-gkr/roots", &root_coms);
-    let x = Opening::random(roots[0].value * roots[3].value, rng);
-    let cross_com: G1Affine = x.commit(gens).to_affine();
-    let cross = [
-        prove_product(gens, &roots[0], &roots[3], &x, t, rng),
-        prove_product(gens, &roots[2], &roots[1], &x, t, rng),
-    ];
+    t.absorb_points(b"zk/logup-gkr/sum", &[sum_com]);
+    // P = S·Q: the witness side's fraction equals the table side's sum.
+    let cross = prove_product(gens, &sum, &roots[1], &roots[0], t, rng);
     let s = crate::profile::span("logup/witness_tree");
-    let (witness_layers, rw, [_, q_leaf]) =
-        prove_tree(gens, &lw, [true, false], [roots[0], roots[1]], t, rng)?;
+    let (witness_layers, rw, [_, q_leaf]) = prove_tree(gens, &lw, [true, false], roots, t, rng)?;
     drop(s);
-    let s = crate::profile::span("logup/table_tree");
-    let (table_layers, rt, [m_leaf, _]) =
-        prove_tree(gens, &lt, [false, true], [roots[2], roots[3]], t, rng)?;
+    let s = crate::profile::span("logup/table_sumcheck");
+    let inst = ProductSum::new(
+        vec![m_c.poly.clone(), Mle::new(c)?],
+        vec![(Fr::ONE, vec![0, 1])],
+    )?;
+    let to = prove_sumcheck(gens, inst, &[false, true], &sum, t, rng)?;
     drop(s);
     let missing = || Error::Invalid("tree leaf without its opening".into());
     let q_leaf = q_leaf.ok_or_else(missing)?;
-    let m_leaf = m_leaf.ok_or_else(missing)?;
-    let (_, _, m_open) = hyrax::prove_eval(gens, &m_c, &rt, &m_leaf.blind, t, rng)?;
+    let m_leaf = to.factor_openings[0].ok_or_else(missing)?;
+    let (_, _, m_open) = hyrax::prove_eval(gens, &m_c, &to.point, &m_leaf.blind, t, rng)?;
     // w̃(r_w) = α − q̃(r_w); a doubled one-entry w is constant in r_w.
     let w_open = Opening {
         value: alpha - q_leaf.value,
@@ -159,10 +163,10 @@ pub fn prove_zk(
         ZkLogUpProof {
             m_comm: m_c.comm,
             roots: root_coms,
-            cross_com,
+            sum_com,
             cross,
             witness_layers,
-            table_layers,
+            table_sumcheck: to.proof,
             m_open,
         },
         rw[..n].to_vec(),

@@ -108,9 +108,9 @@ fn every_tampered_message_is_rejected() {
     type Tamper = Box<dyn Fn(&mut ZkLogUpProof)>;
     let cases: Vec<(&str, Tamper)> = vec![
         ("root P_w", Box::new(|p| bump(&mut p.roots[0]))),
-        ("root Q_t", Box::new(|p| bump(&mut p.roots[3]))),
-        ("cross commitment", Box::new(|p| bump(&mut p.cross_com))),
-        ("cross response", Box::new(|p| p.cross[1].z[2] += Fr::ONE)),
+        ("root Q_w", Box::new(|p| bump(&mut p.roots[1]))),
+        ("table sum", Box::new(|p| bump(&mut p.sum_com))),
+        ("cross response", Box::new(|p| p.cross.z[2] += Fr::ONE)),
         ("m commitment", Box::new(|p| bump(&mut p.m_comm.rows[0]))),
         ("m opening", Box::new(|p| p.m_open.z[0] += Fr::ONE)),
         (
@@ -123,13 +123,21 @@ fn every_tampered_message_is_rejected() {
         ),
         (
             "table round",
-            Box::new(|p| bump(&mut p.table_layers[5].rounds[0].evals[0])),
+            Box::new(|p| bump(&mut p.table_sumcheck.rounds[5].evals[0])),
         ),
         (
-            "table product",
-            Box::new(|p| p.table_layers[3].products[0].1.z[4] += Fr::ONE),
+            "table factor",
+            Box::new(|p| bump(&mut p.table_sumcheck.factor_evals[0])),
         ),
-        ("layer dropped", Box::new(|p| drop(p.table_layers.pop()))),
+        (
+            "witness product",
+            Box::new(|p| p.witness_layers[3].products[0].1.z[4] += Fr::ONE),
+        ),
+        ("layer dropped", Box::new(|p| drop(p.witness_layers.pop()))),
+        (
+            "table round dropped",
+            Box::new(|p| drop(p.table_sumcheck.rounds.pop())),
+        ),
     ];
     for (what, f) in cases {
         let r = roundtrip(&table, &table, &w, f);

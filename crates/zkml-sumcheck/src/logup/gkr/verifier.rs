@@ -4,12 +4,13 @@
 use super::msg::ZkLogUpProof;
 use super::{layer_public, layer_terms, zk_table};
 use crate::error::{expect_len, reject, Result};
-use crate::field::{Curve, Fr, G1Affine, G1};
+use crate::field::{Curve, Field, Fr, G1Affine, G1};
 use crate::hyrax::{self, Generators};
 use crate::logup::ZkLookupClaim;
 use crate::mle::{eq_eval, Mle};
 use crate::transcript::Transcript;
 use crate::zk::{verify_product, verify_sumcheck, ZkSumcheckProof};
+use halo2_axiom::halo2curves::ff::BatchInvert;
 
 /// Verifies a tree from its root commitments to the leaves; `leaf_values`
 /// gives the public side's `(side_0, side_1)` values at the last layer's
@@ -79,39 +80,52 @@ pub fn verify_zk(
     let nu = table.len().trailing_zeros() as usize;
     let n = num_vars.max(1);
     expect_len("logup witness layers", proof.witness_layers.len(), n)?;
-    expect_len("logup table layers", proof.table_layers.len(), nu)?;
     t.absorb_points(b"zk/logup-gkr/m", &proof.m_comm.rows);
     let alpha = t.challenge(b"zk/logup-gkr/alpha");
+    // c_j = 1/(α − T_j), public.
+    let mut c: Vec<Fr> = table.iter().map(|v| alpha - v).collect();
+    if c.iter().any(|x| bool::from(x.is_zero())) {
+        return Err(reject(
+            "logup-gkr",
+            "α is a table entry (probability ~2^-240)",
+        ));
+    }
+    c.iter_mut().batch_invert();
+    let c = Mle::new(c)?;
     t.absorb_points(b"zk/logup-gkr/roots", &proof.roots);
-    let [pw, qw, pt, qt] = proof.roots;
-    verify_product(gens, &[pw, qt, proof.cross_com], &proof.cross[0], t)?;
-    verify_product(gens, &[pt, qw, proof.cross_com], &proof.cross[1], t)?;
+    t.absorb_points(b"zk/logup-gkr/sum", &[proof.sum_com]);
+    let [p_root, q_root] = proof.roots;
+    verify_product(gens, &[proof.sum_com, q_root, p_root], &proof.cross, t)?;
     let (rw, [_, q_leaf]) = verify_tree(
         gens,
         &proof.witness_layers,
         [true, false],
-        [pw, qw],
+        [p_root, q_root],
         |_| Ok([Fr::from(1), Fr::from(1)]),
         t,
     )?;
-    // The table's halves T(·, 0), T(·, 1) at the last layer's point.
-    let h = table.len() / 2;
-    let (t0, t1) = (
-        Mle::new(table[..h].to_vec())?,
-        Mle::new(table[h..].to_vec())?,
-    );
-    let (rt, [m_leaf, _]) = verify_tree(
+    let st = verify_sumcheck(
         gens,
-        &proof.table_layers,
-        [false, true],
-        [pt, qt],
-        |s| Ok([alpha - t0.evaluate(s)?, alpha - t1.evaluate(s)?]),
+        nu,
+        &[(Fr::from(1), vec![0, 1])],
+        &[false, true],
+        &proof.sum_com,
+        &proof.table_sumcheck,
+        |r| Ok(vec![c.evaluate(r)?]),
         t,
     )?;
     let missing = || reject("logup-gkr", "leaf commitment missing");
-    let m_leaf = m_leaf.ok_or_else(missing)?.to_affine();
+    let m_leaf = st.factor_coms[0].ok_or_else(missing)?;
     let q_leaf = q_leaf.ok_or_else(missing)?;
-    hyrax::verify_eval(gens, &proof.m_comm, nu, &rt, &m_leaf, &proof.m_open, t)?;
+    hyrax::verify_eval(
+        gens,
+        &proof.m_comm,
+        nu,
+        &st.point,
+        &m_leaf,
+        &proof.m_open,
+        t,
+    )?;
     Ok(ZkLookupClaim {
         point: rw[..num_vars].to_vec(),
         value_com: (G1::from(gens.u) * alpha - q_leaf).to_affine(),
