@@ -389,6 +389,66 @@ fn assemble(q: &QGraph, shape: Shape, k: u32, p: &Pass, facts: &CsFacts) -> Plan
     }
 }
 
+/// Models whose widest-row pass needs fewer rows than this are planned at
+/// every MAC width; larger ones by bisection ([`sweep`]).
+pub const SWEEP_ALL_ROWS: usize = 1 << 18;
+
+/// The layout passes the planner reads, as `(n, t, pass)`.
+///
+/// Rows depend only on the MAC width `n`, range cells and tables only on the
+/// limb width `t` (module doc), so a pass at `(n, t)` serves both: the first
+/// round pairs each limb width with a MAC width spread over `ns` (every `t`
+/// once). A small model then gets a pass at every other `n` as well. For a
+/// large one (each pass a walk of millions of rows) the rows are
+/// non-increasing in `n` and the cost grows with `n` at equal `k`, so between
+/// two passed widths whose rows round to the same power of two no width can
+/// win (same `k`, more columns, a larger proof): only intervals whose ends
+/// differ are bisected. Every candidate's rows still come from a real pass.
+/// Passes of a round run on every core.
+fn sweep(
+    ns: &[usize],
+    ts: &[u32],
+    run: impl Fn(usize, u32) -> Result<Pass> + Sync,
+) -> Result<Vec<(usize, u32, Pass)>> {
+    let last = ns.len() - 1;
+    let first: Vec<(usize, u32)> = (0..ts.len())
+        .map(|r| {
+            (
+                (r * last + (ts.len() - 1) / 2) / (ts.len() - 1).max(1),
+                ts[r],
+            )
+        })
+        .collect();
+    let go = |todo: &[(usize, u32)]| -> Result<Vec<(usize, u32, Pass)>> {
+        todo.par_iter()
+            .map(|&(i, t)| run(ns[i], t).map(|p| (i, t, p)))
+            .collect()
+    };
+    let mut done = go(&first)?;
+    let rows_max = done.iter().map(|(_, _, p)| p.rows).max().unwrap_or(0);
+    let key = |p: &Pass| p.rows.max(p.num_public).next_power_of_two();
+    loop {
+        done.sort_by_key(|(i, _, _)| *i);
+        done.dedup_by_key(|(i, _, _)| *i);
+        let todo: Vec<(usize, u32)> = if rows_max < SWEEP_ALL_ROWS {
+            (0..=last)
+                .filter(|i| !done.iter().any(|(j, _, _)| j == i))
+                .map(|i| (i, ts[0]))
+                .collect()
+        } else {
+            done.windows(2)
+                .filter(|w| w[1].0 > w[0].0 + 1 && key(&w[0].2) != key(&w[1].2))
+                .map(|w| ((w[0].0 + w[1].0) / 2, ts[0]))
+                .collect()
+        };
+        if todo.is_empty() {
+            break;
+        }
+        done.extend(go(&todo)?);
+    }
+    Ok(done.into_iter().map(|(i, t, p)| (ns[i], t, p)).collect())
+}
+
 /// Plans `q`: the cheapest candidate, or the one at a forced `k`; convolutions
 /// use the randomized matrix check where it saves rows.
 pub fn plan(q: &QGraph, vis: &Visibility, force_k: Option<u32>) -> Result<Plan> {
@@ -407,17 +467,18 @@ pub fn plan_with(
     const TS: [u32; 6] = [8, 10, 12, 13, 14, 16];
     // The Poseidon gate of committed tensors needs a MAC width of at least 5.
     let min_n = if has_committed(vis) { 5 } else { 1 };
-    // The layout passes are independent: run them on every core (each is a
-    // full walk of the model; on MobileNetV2-224 one takes seconds).
-    let by_n: Vec<(usize, Pass)> = NS
-        .par_iter()
-        .filter(|&&n| n >= min_n)
-        .map(|&n| pass(q, vis, n, 8, matrix_check).map(|p| (n, p)))
-        .collect::<Result<_>>()?;
-    let by_t: Vec<(u32, Pass)> = TS
-        .par_iter()
-        .map(|&t| pass(q, vis, 8, t, matrix_check).map(|p| (t, p)))
-        .collect::<Result<_>>()?;
+    let ns: Vec<usize> = NS.iter().copied().filter(|&n| n >= min_n).collect();
+    let passes = sweep(&ns, &TS, |n, t| pass(q, vis, n, t, matrix_check))?;
+    let by_n: Vec<(usize, &Pass)> = passes.iter().map(|(n, _, p)| (*n, p)).collect();
+    let by_t: Vec<(u32, &Pass)> = TS
+        .iter()
+        .filter_map(|&t| {
+            passes
+                .iter()
+                .find(|(_, pt, _)| *pt == t)
+                .map(|(_, _, p)| (t, p))
+        })
+        .collect();
     let mut cands: Vec<Plan> = vec![];
     // The smallest `k` any candidate needs (for the error when none fits).
     let mut needed_k = u32::MAX;

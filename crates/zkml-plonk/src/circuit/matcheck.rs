@@ -147,13 +147,18 @@ impl Walker<'_, '_> {
         let mut pairs = vec![];
         for taps in &p.rows {
             pairs.clear();
+            // Without a witness (keygen, planning) the accumulators are
+            // unknown: skip the product, `N × K` per row.
+            let known = taps.iter().all(|(x, _)| x.val.is_some());
             for (n, &yr) in y_right.iter().enumerate() {
-                let mut s = p.weights.bias_value(n);
-                for (x, k) in taps {
-                    s = s
-                        .zip(x.val)
-                        .zip(p.weights.value(*k, n))
-                        .map(|((s, x), w)| s + x * w);
+                let mut s = p.weights.bias_value(n).filter(|_| known);
+                if s.is_some() {
+                    for (x, k) in taps {
+                        s = s
+                            .zip(x.val)
+                            .zip(p.weights.value(*k, n))
+                            .map(|((s, x), w)| s + x * w);
+                    }
                 }
                 pairs.push((Left::Fresh(s), yr));
             }
@@ -188,11 +193,14 @@ impl Walker<'_, '_> {
         }
         let xd = xw.as_slice().expect("standard layout");
         let mut rows = vec![];
-        conv.for_each_output(xw.shape(), w_shape, |oc, taps| {
-            // Channel 0's weight index of a tap is its position k in the kernel.
-            if oc == 0 {
-                rows.push(taps.iter().map(|&(xi, k)| (xd[xi], k)).collect());
-            }
+        // The taps of output channel 0 only (a one-channel weight shape): a
+        // tap's weight index is then its position k in the kernel, and the
+        // walk costs one channel's taps, not all `N` channels' (the whole
+        // multiply count, on MobileNetV2-224 300 M taps per layout pass).
+        let mut w0 = w_shape.to_vec();
+        w0[0] = 1;
+        conv.for_each_output(xw.shape(), &w0, |_, taps| {
+            rows.push(taps.iter().map(|&(xi, k)| (xd[xi], k)).collect());
         });
         let product = Product {
             rows,
@@ -303,20 +311,25 @@ pub(super) fn nonzero(bias: Option<&ITensor>) -> Option<Vec<i128>> {
 
 /// Rows of the multiply-accumulate layout: one chain per output element
 /// (`n` terms per row for constant weights, `n/2` pairs for weight cells).
+///
+/// Rows with the same kernel positions (a convolution's interior pixels, its
+/// few border patterns; every row of a MatMul) cost the same, so each
+/// distinct position set is counted once: `sets × N × K`, not `M × N × K`.
 fn mac_rows(p: &Product<'_>, n: usize) -> usize {
     let (per, bias) = match p.weights {
         Weights::Const { .. } => (n, 0),
         Weights::Cells { .. } => ((n / 2).max(1), usize::from(p.weights.has_bias())),
     };
-    let mut rows = 0;
+    let mut sets: std::collections::HashMap<Vec<usize>, usize> = Default::default();
     for taps in &p.rows {
+        let ks: Vec<usize> = taps.iter().map(|&(_, k)| k).collect();
+        *sets.entry(ks).or_default() += 1;
+    }
+    let mut rows = 0;
+    for (ks, count) in sets {
         for oc in 0..p.n_out {
-            let len = taps
-                .iter()
-                .filter(|&&(_, k)| p.weights.mac_term(k, oc))
-                .count()
-                + bias;
-            rows += len.div_ceil(per).max(1);
+            let len = ks.iter().filter(|&&k| p.weights.mac_term(k, oc)).count() + bias;
+            rows += count * len.div_ceil(per).max(1);
         }
     }
     rows

@@ -80,6 +80,9 @@ pub struct Builder<'s> {
     pub(crate) neg_alpha_pows: Vec<FeWire>,
     /// Layers laid out with a matrix check.
     pub freivalds_layers: usize,
+    /// Bit `w` set: `w < 128` is in [`Self::widths`] (a range check per row
+    /// looks here, not in the set).
+    width_mask: u128,
 }
 
 impl<'s> Builder<'s> {
@@ -102,6 +105,7 @@ impl<'s> Builder<'s> {
             alpha_pows: vec![],
             neg_alpha_pows: vec![],
             freivalds_layers: 0,
+            width_mask: 0,
         }
     }
 
@@ -146,7 +150,9 @@ impl<'s> Builder<'s> {
 
     /// Sets a fixed cell from an integer.
     pub fn seti(&mut self, col: Fix, row: usize, v: i128) {
-        self.set(col, row, fe(v));
+        if v != 0 && self.sink.wants_fixed() {
+            self.sink.fixed(col, row, fe(v));
+        }
     }
 
     /// Binds `w` to the next public value.
@@ -165,6 +171,16 @@ impl<'s> Builder<'s> {
         self.next_public += 1;
         self.public_vals.push(w.val);
         idx
+    }
+
+    /// Records a limb width used ([`Self::widths`]).
+    pub fn use_width(&mut self, w: u32) {
+        if w >= 128 || self.width_mask & (1u128 << w) == 0 {
+            self.widths.insert(w);
+            if w < 128 {
+                self.width_mask |= 1u128 << w;
+            }
+        }
     }
 
     /// Number of public values bound so far.

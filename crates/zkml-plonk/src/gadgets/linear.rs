@@ -330,7 +330,7 @@ fn max_tail(
         beta,
     );
     // The sign bit: the last lk cell, a 1-bit limb.
-    b.widths.insert(1);
+    b.use_width(1);
     b.max_lk = b.max_lk.max(next + 1);
     if !b.planning {
         let j = b.shape.l - 1;
@@ -372,8 +372,8 @@ fn relu_tail(b: &mut Builder<'_>, row: usize, sum: Option<i128>, c1: i128, d: u3
     if d > 0 {
         b.range_limbs(row, Eqn::E1, &mut next, r, d, -Fr::ONE);
     }
-    b.widths.insert(bits - 2);
-    b.widths.insert(2);
+    b.use_width(bits - 2);
+    b.use_width(2);
     b.max_lk = b.max_lk.max(next + 2);
     if !b.planning {
         let l = b.shape.l;

@@ -64,7 +64,7 @@ impl RangeInstructions for Builder<'_> {
             let j = *next;
             *next += 1;
             self.max_lk = self.max_lk.max(*next);
-            self.widths.insert(w);
+            self.use_width(w);
             if !self.planning {
                 assert!(
                     j < self.shape.l,

@@ -22,6 +22,12 @@ pub trait Sink {
     fn copy(&mut self, a: (Adv, usize), b: (Adv, usize));
     /// Constrains an advice cell to the `idx`-th public value.
     fn public(&mut self, a: (Adv, usize), idx: usize);
+    /// Whether [`Sink::fixed`] keeps what it is sent: when not (planning, a
+    /// prover's passes), the [`Builder`] skips converting fixed values to
+    /// field elements.
+    fn wants_fixed(&self) -> bool {
+        true
+    }
 }
 
 /// A sink that only counts (planning).
@@ -34,6 +40,9 @@ impl Sink for NullSink {
     fn fixed(&mut self, _: Fix, _: usize, _: Fr) {}
     fn copy(&mut self, _: (Adv, usize), _: (Adv, usize)) {}
     fn public(&mut self, _: (Adv, usize), _: usize) {}
+    fn wants_fixed(&self) -> bool {
+        false
+    }
 }
 
 /// Which advice cells a [`Halo2Sink`] pass assigns. With matrix checks the
@@ -121,6 +130,9 @@ impl Sink for Halo2Sink<'_, '_> {
             column: self.config.advice(a.0).into(),
         };
         self.publics.push((cell, idx));
+    }
+    fn wants_fixed(&self) -> bool {
+        !self.witness_only && self.structural()
     }
 }
 
