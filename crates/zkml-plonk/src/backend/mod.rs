@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use halo2_axiom::{
     halo2curves::bn256::{Bn256, Fr, G1Affine},
-    plonk::{create_proof, keygen_pk, keygen_vk, verify_proof, ProvingKey, VerifyingKey},
+    plonk::{create_proof, keygen_pk2, verify_proof, ProvingKey, VerifyingKey},
     poly::{
         commitment::ParamsProver,
         kzg::{
@@ -322,12 +322,14 @@ impl PlonkBackend {
         plan.check_fits()?;
         // halo2's keygen panics (rather than erring) on some layout faults;
         // a panic there is a planner bug, reported as an error, never a crash.
+        // One synthesis for both keys: `keygen_pk2` builds the verifying key
+        // exactly as `keygen_vk` does (same fixed commitments, permutation
+        // and selectors) from the same layout, instead of laying the circuit
+        // out a second time for `keygen_pk`.
         let keygen = || -> Result<_> {
-            let vk = keygen_vk(params.as_ref(), &circuit)
+            let pk = keygen_pk2(params.as_ref(), &circuit, false)
                 .map_err(|e| PlonkError::Halo2(e.to_string()))?;
-            let pk = keygen_pk(params.as_ref(), vk.clone(), &circuit)
-                .map_err(|e| PlonkError::Halo2(e.to_string()))?;
-            Ok((vk, pk))
+            Ok((pk.get_vk().clone(), pk))
         };
         let (vk, pk) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(keygen))
             .unwrap_or_else(|p| {
