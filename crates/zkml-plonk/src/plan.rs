@@ -389,58 +389,72 @@ fn assemble(q: &QGraph, shape: Shape, k: u32, p: &Pass, facts: &CsFacts) -> Plan
     }
 }
 
-/// Models whose widest-row pass needs fewer rows than this are planned at
-/// every MAC width; larger ones by bisection ([`sweep`]).
+/// Models whose narrowest-MAC pass needs fewer rows than this are planned
+/// at every MAC width and limb width; larger ones as [`sweep`] says.
 pub const SWEEP_ALL_ROWS: usize = 1 << 18;
 
-/// The layout passes the planner reads, as `(n, t, pass)`.
+/// The layout passes the planner reads, as `(n, t, pass)` (an `n` may come
+/// twice, at two limb widths).
 ///
 /// Rows depend only on the MAC width `n`, range cells and tables only on the
-/// limb width `t` (module doc), so a pass at `(n, t)` serves both: the first
-/// round pairs each limb width with a MAC width spread over `ns` (every `t`
-/// once). A small model then gets a pass at every other `n` as well. For a
-/// large one (each pass a walk of millions of rows) the rows are
-/// non-increasing in `n` and the cost grows with `n` at equal `k`, so between
-/// two passed widths whose rows round to the same power of two no width can
-/// win (same `k`, more columns, a larger proof): only intervals whose ends
-/// differ are bisected. Every candidate's rows still come from a real pass.
-/// Passes of a round run on every core.
+/// limb width `t` (module doc), so a pass at `(n, t)` serves both. The first
+/// round lays out the narrowest and the widest `n` at the widest `t`. A
+/// small model then gets a pass at every other `n`, with the other limb
+/// widths spread over them (every `(n, t)` pair is then a candidate). A
+/// large one (each pass a walk of millions of rows) keeps the widest `t`:
+/// its table (`2^t` rows) is small beside the rows, and a wider limb needs
+/// fewer range cells per row. Its rows are non-increasing in `n` and the
+/// cost grows with `n` at equal `k`, so between two passed widths whose rows
+/// round to the same power of two no width can win (same `k`, more
+/// columns, a larger proof): only intervals whose ends differ are bisected.
+/// Every candidate's rows still come from a real pass. Passes of a round
+/// run on every core.
 fn sweep(
     ns: &[usize],
     ts: &[u32],
     run: impl Fn(usize, u32) -> Result<Pass> + Sync,
 ) -> Result<Vec<(usize, u32, Pass)>> {
     let last = ns.len() - 1;
-    let first: Vec<(usize, u32)> = (0..ts.len())
-        .map(|r| {
-            (
-                (r * last + (ts.len() - 1) / 2) / (ts.len() - 1).max(1),
-                ts[r],
-            )
-        })
-        .collect();
+    let tmax = *ts.last().expect("limb widths");
     let go = |todo: &[(usize, u32)]| -> Result<Vec<(usize, u32, Pass)>> {
         todo.par_iter()
             .map(|&(i, t)| run(ns[i], t).map(|p| (i, t, p)))
             .collect()
     };
-    let mut done = go(&first)?;
+    let ends: Vec<(usize, u32)> = if last == 0 {
+        vec![(0, tmax)]
+    } else {
+        vec![(0, tmax), (last, tmax)]
+    };
+    let mut done = go(&ends)?;
     let rows_max = done.iter().map(|(_, _, p)| p.rows).max().unwrap_or(0);
+    if rows_max < SWEEP_ALL_ROWS {
+        let others = if ts.len() > 1 {
+            &ts[..ts.len() - 1]
+        } else {
+            ts
+        };
+        let mid: Vec<usize> = (1..last).collect();
+        let mut todo: Vec<(usize, u32)> = mid
+            .iter()
+            .enumerate()
+            .map(|(j, &i)| (i, others[j % others.len()]))
+            .collect();
+        // Fewer middle widths than limb widths: the rest at the narrowest n.
+        for &t in others.iter().skip(mid.len()) {
+            todo.push((0, t));
+        }
+        done.extend(go(&todo)?);
+        return Ok(done.into_iter().map(|(i, t, p)| (ns[i], t, p)).collect());
+    }
     let key = |p: &Pass| p.rows.max(p.num_public).next_power_of_two();
     loop {
         done.sort_by_key(|(i, _, _)| *i);
-        done.dedup_by_key(|(i, _, _)| *i);
-        let todo: Vec<(usize, u32)> = if rows_max < SWEEP_ALL_ROWS {
-            (0..=last)
-                .filter(|i| !done.iter().any(|(j, _, _)| j == i))
-                .map(|i| (i, ts[0]))
-                .collect()
-        } else {
-            done.windows(2)
-                .filter(|w| w[1].0 > w[0].0 + 1 && key(&w[0].2) != key(&w[1].2))
-                .map(|w| ((w[0].0 + w[1].0) / 2, ts[0]))
-                .collect()
-        };
+        let todo: Vec<(usize, u32)> = done
+            .windows(2)
+            .filter(|w| w[1].0 > w[0].0 + 1 && key(&w[0].2) != key(&w[1].2))
+            .map(|w| ((w[0].0 + w[1].0) / 2, tmax))
+            .collect();
         if todo.is_empty() {
             break;
         }
@@ -469,7 +483,9 @@ pub fn plan_with(
     let min_n = if has_committed(vis) { 5 } else { 1 };
     let ns: Vec<usize> = NS.iter().copied().filter(|&n| n >= min_n).collect();
     let passes = sweep(&ns, &TS, |n, t| pass(q, vis, n, t, matrix_check))?;
-    let by_n: Vec<(usize, &Pass)> = passes.iter().map(|(n, _, p)| (*n, p)).collect();
+    let mut by_n: Vec<(usize, &Pass)> = passes.iter().map(|(n, _, p)| (*n, p)).collect();
+    by_n.sort_by_key(|(n, _)| *n);
+    by_n.dedup_by_key(|(n, _)| *n);
     let by_t: Vec<(u32, &Pass)> = TS
         .iter()
         .filter_map(|&t| {
