@@ -151,7 +151,7 @@ pub fn plan_segments(q: &QGraph, vis: &Visibility, k: u32) -> Result<SegmentedPl
             }
         }
         match worst {
-            None => return merge(q, vis, k, cuts, plans),
+            None => return merge(q, vis, k, &rows, cuts, plans),
             Some(needed) => {
                 // A segment needs 2^(needed − k) times the rows: shrink by that, and a bit.
                 let factor = 1usize << (needed.saturating_sub(k as usize)).min(8);
@@ -175,8 +175,36 @@ pub fn plan_segments_within(
     max_k: u32,
     max_bytes: u64,
 ) -> Result<SegmentedPlan> {
+    segments_from(q, vis, max_k.saturating_sub(1), max_bytes)
+}
+
+/// As [`plan_segments_within`] below the whole model's plan `whole`, starting
+/// at the largest `k` at which a circuit with `whole`'s columns is estimated
+/// within `max_bytes` (memory grows as `2^k`; each `k` tried plans the model
+/// once), so that usually one `k` is tried.
+pub fn plan_segments_for(
+    q: &QGraph,
+    vis: &Visibility,
+    whole: &Plan,
+    max_bytes: u64,
+) -> Result<SegmentedPlan> {
+    let base = crate::plan::BASE_MEMORY_BYTES;
+    let polys = whole.est_peak_bytes.saturating_sub(base);
+    let start = (10..whole.k)
+        .rev()
+        .find(|&k| base + (polys >> (whole.k - k)) <= max_bytes)
+        .unwrap_or(10);
+    segments_from(q, vis, start, max_bytes)
+}
+
+fn segments_from(
+    q: &QGraph,
+    vis: &Visibility,
+    start: u32,
+    max_bytes: u64,
+) -> Result<SegmentedPlan> {
     let mut last_err = None;
-    for k in (10..max_k).rev() {
+    for k in (10..=start).rev() {
         match plan_segments(q, vis, k) {
             Ok(sp) if sp.plans.iter().all(|p| p.check_memory(max_bytes).is_ok()) => return Ok(sp),
             Ok(sp) => {
@@ -201,19 +229,35 @@ pub fn plan_segments_within(
     }))
 }
 
+/// A merge of two segments is tried only when their rows at the estimate's
+/// MAC width ([`node_rows`]) are within this factor of the usable rows:
+/// a wider MAC row saves multiply-accumulate rows, not the rescale and range
+/// rows every output element costs, so a pair far over never fits and its
+/// trial plan (a layout pass or more) is skipped.
+pub const MERGE_SLACK: f64 = 1.25;
+
 /// Merges neighbouring segments while the merged one still fits `k` (the
-/// row estimates are at a middling MAC width; the planner may fit more
-/// rows in a wider one).
+/// row estimates `rows` are at a middling MAC width; the planner may fit
+/// more rows in a wider one).
 fn merge(
     q: &QGraph,
     vis: &Visibility,
     k: u32,
+    rows: &[usize],
     mut cuts: Vec<usize>,
     mut plans: Vec<Plan>,
 ) -> Result<SegmentedPlan> {
     let seg_err = |e: zkml_core::Error| PlonkError::Segment(e.to_string());
+    let usable = (1usize << k) as f64;
     let mut i = 0;
     while i < cuts.len() {
+        let a = if i == 0 { 0 } else { cuts[i - 1] };
+        let b = cuts.get(i + 1).copied().unwrap_or(q.nodes.len());
+        let est: usize = rows[a..b].iter().sum();
+        if est as f64 > usable * MERGE_SLACK {
+            i += 1;
+            continue;
+        }
         let mut trial = cuts.clone();
         trial.remove(i);
         let segs = q.segment(&trial).map_err(seg_err)?;
