@@ -94,6 +94,11 @@ pub struct SegmentsInfo {
     pub k: Vec<u32>,
     /// Model hash of each segment's keys (hex).
     pub model_hashes: Vec<String>,
+    /// The planner's peak-memory estimate of proving each segment, in bytes
+    /// (`zkml prove --jobs` keeps the segments proven at once within the
+    /// memory budget). Absent in setups written before it: no check.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub peak_bytes: Vec<u64>,
 }
 
 /// `model.json`.

@@ -304,9 +304,14 @@ pub struct ProveArgs {
     /// prover's segment seed (`zkml commit DIR -o FILE`).
     #[arg(long, value_name = "I")]
     pub segment: Option<usize>,
-    /// Segmented setups: prove up to N segments at once.
+    /// Segmented setups: prove up to N segments at once (fewer when N
+    /// segments' estimated memory is over --max-memory).
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub jobs: usize,
+    /// Memory budget for --jobs (bytes, or with K/M/G suffix; default: this
+    /// machine's physical memory).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_memory: Option<u64>,
 }
 
 /// `zkml commit`.
@@ -397,6 +402,14 @@ pub struct PlanArgs {
     /// Visibility and SRS.
     #[command(flatten)]
     pub proof: ProofArgs,
+    /// Memory budget of one proof (bytes, or with K/M/G suffix; default: this
+    /// machine's physical memory): over it, print the segments `zkml setup`
+    /// would split the model into (plonk).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_memory: Option<u64>,
+    /// Print the segments of 2^K rows `zkml setup --segment-k K` would use (plonk).
+    #[arg(long, value_name = "K")]
+    pub segment_k: Option<u32>,
 }
 
 /// Quantization flags shared by every command that quantizes.

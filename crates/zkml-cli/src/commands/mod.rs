@@ -6,6 +6,7 @@ mod plan;
 mod prove;
 mod proving;
 mod run;
+mod segment_jobs;
 mod segments;
 mod setup;
 mod time;

@@ -1,10 +1,13 @@
 //! `zkml plan`: the circuit layout the planner picks.
 
 use std::process::ExitCode;
+use std::time::Instant;
 
 use anyhow::{Context, Result};
 
 use zkml_core::backend::{Backend, SetupOptions};
+use zkml_plonk::plan::gib;
+use zkml_plonk::segment::{plan_segments, plan_segments_for, SegmentedPlan};
 
 use super::proving::{visibility, with_backend};
 use crate::cli::PlanArgs;
@@ -34,6 +37,42 @@ pub fn run(args: PlanArgs) -> Result<ExitCode> {
         visibility: visibility(&args.proof)?,
         k: args.proof.k,
     };
+    if args.proof.backend == crate::cli::BackendArg::Plonk {
+        let b = super::proving::plonk(&args.proof.srs, !args.proof.no_matrix_check);
+        let t = Instant::now();
+        let p = b.plan(&q, &options).context("planning the circuit")?;
+        println!("{p}");
+        let budget = args
+            .max_memory
+            .or_else(zkml_plonk::plan::physical_memory)
+            .unwrap_or(u64::MAX);
+        if args.segment_k.is_some() || p.est_peak_bytes > budget {
+            if args.segment_k.is_none() {
+                println!(
+                    "one circuit (k = {}) would need about {}, more than {}: `zkml setup` splits \
+                     the model into segments",
+                    p.k,
+                    gib(p.est_peak_bytes),
+                    gib(budget)
+                );
+            }
+            let sp = match args.segment_k {
+                Some(k) => plan_segments(&q, &options.visibility, k),
+                None => plan_segments_for(&q, &options.visibility, &p, budget),
+            };
+            match sp {
+                Ok(sp) => print_segments(&sp),
+                // The plan stands; say why `zkml setup` would refuse.
+                Err(e) => println!("no segments: {e}"),
+            }
+        }
+        eprintln!("planned in {:.1} s", t.elapsed().as_secs_f64());
+        return Ok(ExitCode::SUCCESS);
+    }
+    anyhow::ensure!(
+        args.segment_k.is_none(),
+        "--segment-k: only the plonk backend proves segments"
+    );
     with_backend!(
         args.proof.backend,
         &args.proof.srs,
@@ -44,4 +83,33 @@ pub fn run(args: PlanArgs) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     )
+}
+
+/// One line per segment: nodes, `k`, rows, columns, estimated time and memory.
+fn print_segments(sp: &SegmentedPlan) {
+    let n = sp.segments.len();
+    let total: f64 = sp.plans.iter().map(|p| p.est_prove_s).sum();
+    let peak = sp.plans.iter().map(|p| p.est_peak_bytes).max().unwrap_or(0);
+    println!(
+        "{n} segments, cuts before nodes {:?}; estimated prove ≈ {total:.0} s in all (2 cores, \
+         one at a time), peak memory ≈ {} per segment",
+        sp.cuts,
+        gib(peak)
+    );
+    for (i, (s, p)) in sp.segments.iter().zip(&sp.plans).enumerate() {
+        println!(
+            "  segment {i}: nodes {}..{} ({} .. {}), k = {}, {} of {} rows, {} advice columns, \
+             ≈{:.0} s, ≈{}",
+            s.nodes.start,
+            s.nodes.end,
+            s.graph.nodes.first().map_or("", |x| x.name.as_str()),
+            s.graph.nodes.last().map_or("", |x| x.name.as_str()),
+            p.k,
+            p.rows,
+            p.usable_rows,
+            p.advice_columns,
+            p.est_prove_s,
+            gib(p.est_peak_bytes)
+        );
+    }
 }

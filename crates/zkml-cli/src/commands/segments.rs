@@ -19,7 +19,7 @@ use zkml_core::{QGraph, Trace};
 use zkml_plonk::plan::gib;
 use zkml_plonk::segment::{
     bundle_from_bytes, bundle_to_bytes, chain_hash, fresh_seed, is_bundle, plan_segments,
-    plan_segments_within, prove_segment, segment_visibility, verify_segments, SegmentProof,
+    plan_segments_for, prove_segment, segment_visibility, verify_segments, SegmentProof,
     SegmentSeed, SegmentedPlan,
 };
 use zkml_plonk::{PlonkBackend, PlonkProvingKey, PlonkVerifyingKey};
@@ -71,15 +71,23 @@ pub fn setup_keys(
         cuts: sp.cuts.clone(),
         k: sp.plans.iter().map(|p| p.k).collect(),
         model_hashes: hashes.iter().map(|h| artifacts::hex(h)).collect(),
+        peak_bytes: sp.plans.iter().map(|p| p.est_peak_bytes).collect(),
     };
     Ok((keys, info, chain_hash(&hashes)))
 }
 
+/// What [`setup_if_segmented`] did.
+pub enum SetupKind {
+    /// Wrote a segmented setup.
+    Done(ExitCode),
+    /// One circuit fits: set it up as usual, with this plan.
+    Whole(Box<zkml_plonk::Plan>),
+}
+
 /// `zkml setup` for the plonk backend when segments are asked for
 /// (`--segment-k`) or one circuit's estimated memory is over the budget
-/// (`--max-memory`, default: physical memory); `None`: one circuit fits,
-/// set up as usual.
-pub fn setup_if_segmented(args: &SetupArgs, q: &QGraph) -> Result<Option<ExitCode>> {
+/// (`--max-memory`, default: physical memory); else the one circuit's plan.
+pub fn setup_if_segmented(args: &SetupArgs, q: &QGraph) -> Result<SetupKind> {
     let b = super::proving::plonk(&args.proof.srs, !args.proof.no_matrix_check);
     let vis = super::proving::visibility(&args.proof)?;
     let budget = args
@@ -121,10 +129,13 @@ pub fn setup_if_segmented(args: &SetupArgs, q: &QGraph) -> Result<Option<ExitCod
             plan_segments(q, &vis, k).context("splitting the model into segments")?
         }
         None => {
-            let whole = zkml_plonk::plan_with(q, &vis, args.proof.k, !args.proof.no_matrix_check)
-                .context("planning the circuit")?;
+            let options = zkml_core::backend::SetupOptions {
+                visibility: vis.clone(),
+                k: args.proof.k,
+            };
+            let whole = b.plan(q, &options).context("planning the circuit")?;
             if whole.est_peak_bytes <= budget {
-                return Ok(None);
+                return Ok(SetupKind::Whole(Box::new(whole)));
             }
             if args.proof.k.is_some() {
                 return Err(whole.check_memory(budget).unwrap_err().into());
@@ -135,7 +146,7 @@ pub fn setup_if_segmented(args: &SetupArgs, q: &QGraph) -> Result<Option<ExitCod
                 gib(whole.est_peak_bytes),
                 gib(budget)
             );
-            plan_segments_within(q, &vis, whole.k, budget)
+            plan_segments_for(q, &vis, &whole, budget)
                 .context("splitting the model into segments that fit --max-memory")?
         }
     };
@@ -216,7 +227,7 @@ pub fn setup_if_segmented(args: &SetupArgs, q: &QGraph) -> Result<Option<ExitCod
          segment and `zkml bundle` (docs/segments.md)",
         args.output_dir.display()
     );
-    Ok(Some(ExitCode::SUCCESS))
+    Ok(SetupKind::Done(ExitCode::SUCCESS))
 }
 
 /// The segment record of a setup, checked against its model.
@@ -304,39 +315,17 @@ pub fn prove(args: &ProveArgs, settings: &Settings, b: &PlonkBackend) -> Result<
     };
     let prove_one = |i: usize| -> Result<SegmentProof> {
         let path = key_path(&args.dir, "pk", i);
-        let t = Instant::now();
         let pk = PlonkProvingKey::from_file(&path, &segs[i].graph, b)
             .with_context(|| format!("`{}`", path.display()))?;
-        let p = prove_segment(b, &pk, &segs, i, &trace, &openings, &seed)
-            .with_context(|| format!("proving segment {i}"))?;
-        eprintln!(
-            "segment {i}/{n}: proved in {:.2} s ({} proof bytes)",
-            t.elapsed().as_secs_f64(),
-            p.proof.bytes.len()
-        );
-        Ok(p)
+        prove_segment(b, &pk, &segs, i, &trace, &openings, &seed)
+            .with_context(|| format!("proving segment {i}"))
     };
-    let jobs = args.jobs.max(1).min(which.len());
-    let mut proofs: Vec<SegmentProof> = if jobs <= 1 {
-        which.iter().map(|&i| prove_one(i)).collect::<Result<_>>()?
-    } else {
-        // `jobs` workers take segments in turn; each proof already uses every core.
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let results = std::sync::Mutex::new(Vec::new());
-        std::thread::scope(|s| {
-            for _ in 0..jobs {
-                s.spawn(|| loop {
-                    let j = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                    let Some(&i) = which.get(j) else { break };
-                    let r = prove_one(i);
-                    results.lock().expect("no panics while held").push((i, r));
-                });
-            }
-        });
-        let mut r = results.into_inner().expect("no panics while held");
-        r.sort_by_key(|(i, _)| *i);
-        r.into_iter().map(|(_, p)| p).collect::<Result<_>>()?
-    };
+    let budget = args
+        .max_memory
+        .or_else(zkml_plonk::plan::physical_memory)
+        .unwrap_or(u64::MAX);
+    let jobs = super::segment_jobs::jobs_within(args.jobs, &which, &info.peak_bytes, budget);
+    let mut proofs = super::segment_jobs::prove_all(&which, n, jobs, prove_one)?;
     proofs.sort_by_key(|p| p.index);
     // The opening first: a proof never exists without the opening of its commitments.
     if fresh

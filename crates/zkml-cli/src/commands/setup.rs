@@ -37,8 +37,14 @@ pub fn run(args: SetupArgs) -> Result<ExitCode> {
     };
     let q = super::compile(&model, &samples, &args.quant)?;
     if args.proof.backend == crate::cli::BackendArg::Plonk {
-        if let Some(code) = super::segments::setup_if_segmented(&args, &q)? {
-            return Ok(code);
+        match super::segments::setup_if_segmented(&args, &q)? {
+            super::segments::SetupKind::Done(code) => return Ok(code),
+            // One circuit: keep the plan made to decide it (a model's
+            // planning is its costliest step before keygen).
+            super::segments::SetupKind::Whole(plan) => {
+                let b = &super::proving::plonk(&args.proof.srs, !args.proof.no_matrix_check);
+                return setup_with(b, &args, q, Some(*plan));
+            }
         }
     } else if args.segment_k.is_some() || !args.segment_cuts.is_empty() {
         anyhow::bail!("--segment-k/--segment-cuts: only the plonk backend proves segments");
@@ -47,18 +53,26 @@ pub fn run(args: SetupArgs) -> Result<ExitCode> {
         args.proof.backend,
         &args.proof.srs,
         !args.proof.no_matrix_check,
-        |b| setup_with(b, &args, q)
+        |b| setup_with(b, &args, q, None)
     )
 }
 
-/// `zkml setup` with backend `b`.
-fn setup_with<B: Backend>(b: &B, args: &SetupArgs, q: QGraph) -> Result<ExitCode> {
+/// `zkml setup` with backend `b` (and its plan, when already made).
+fn setup_with<B: Backend>(
+    b: &B,
+    args: &SetupArgs,
+    q: QGraph,
+    plan: Option<B::Plan>,
+) -> Result<ExitCode> {
     let vis = visibility(&args.proof)?;
     let options = SetupOptions {
         visibility: vis.clone(),
         k: args.proof.k,
     };
-    let p = b.plan(&q, &options).context("planning the circuit")?;
+    let p = match plan {
+        Some(p) => p,
+        None => b.plan(&q, &options).context("planning the circuit")?,
+    };
     eprintln!("{}", b.plan_summary(&p));
     let ((pk, vk), t) = step("generating keys", || {
         b.setup_planned(&q, &options, p).context("generating keys")
