@@ -225,15 +225,42 @@ pub fn generate_or_load(dir: &Path, k: u32) -> Result<ParamsKZG<Bn256>> {
     if path.exists() {
         return load_file(&path, k);
     }
-    // A larger cached SRS serves any smaller k.
+    // A larger cached SRS serves any smaller k. Downsizing recomputes the
+    // Lagrange basis (a G1 FFT: minutes at k ≥ 17 on 2 cores, paid by every
+    // setup and proof at this k, once per segment): cache the result as this
+    // k's file, the same SRS truncated.
     if let Some(p) = cached_file(dir, k) {
-        return load_file(&p, k);
+        let params = load_file(&p, k)?;
+        return match publish(dir, k, &params) {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => load_file(&path, k),
+            // Not cached (a read-only directory): still a valid SRS.
+            _ => Ok(params),
+        };
     }
     fs::create_dir_all(dir)
         .map_err(|e| PlonkError::Srs(format!("cannot create {}: {e}", dir.display())))?;
     let mut seed = [0u8; 32];
     OsRng.fill_bytes(&mut seed);
     let params = ParamsKZG::<Bn256>::setup(k, ChaCha20Rng::from_seed(seed));
+    match publish(dir, k, &params) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return load_file(&path, k),
+        Err(e) => {
+            return Err(PlonkError::Srs(format!(
+                "cannot write {}: {e}",
+                path.display()
+            )))
+        }
+    }
+    Ok(params)
+}
+
+/// Writes `params` as the cached SRS for `k` in `dir`, synced, then
+/// published without overwriting: if another process cached an SRS for this
+/// `k` meanwhile, keys made with either must keep matching the file, so the
+/// first one written wins (`AlreadyExists`) and everyone uses it.
+fn publish(dir: &Path, k: u32, params: &ParamsKZG<Bn256>) -> std::io::Result<()> {
+    let path = cache_path(dir, k);
     let tmp = dir.join(format!(
         ".kzg_bn254_{k}.srs.{}.{}.tmp",
         std::process::id(),
@@ -247,24 +274,11 @@ pub fn generate_or_load(dir: &Path, k: u32) -> Result<ParamsKZG<Bn256>> {
         // file with unwritten pages.
         w.get_ref().sync_all()?;
         drop(w);
-        // Publish without overwriting: if another process cached an SRS for
-        // this k meanwhile, keys made with either must keep matching the file,
-        // so the first one written wins and everyone uses it.
-        let linked = fs::hard_link(&tmp, &path);
-        let _ = fs::remove_file(&tmp);
-        linked
+        fs::hard_link(&tmp, &path)
     };
-    match write() {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return load_file(&path, k),
-        Err(e) => {
-            return Err(PlonkError::Srs(format!(
-                "cannot write {}: {e}",
-                path.display()
-            )))
-        }
-    }
-    Ok(params)
+    let r = write();
+    let _ = fs::remove_file(&tmp);
+    r
 }
 
 /// Reads an SRS in halo2's raw format; it must be for at least `k` (a larger one is downsized).
@@ -333,7 +347,15 @@ mod tests {
         let c = generate_or_load(dir.path(), 4).unwrap();
         assert_eq!(c.k(), 4);
         assert_eq!(c.s_g2(), a.s_g2());
-        assert!(!cache_path(dir.path(), 4).exists());
+        // ... and is cached as k = 4's file, the same points (no second downsize).
+        assert!(cache_path(dir.path(), 4).exists());
+        let bytes = |p: &ParamsKZG<Bn256>| {
+            let mut v = vec![];
+            p.write_custom(&mut v, SerdeFormat::RawBytes).unwrap();
+            v
+        };
+        let d = generate_or_load(dir.path(), 4).unwrap();
+        assert_eq!(bytes(&d), bytes(&c));
         // Too small / not an SRS.
         assert!(matches!(
             load_file(&cache_path(dir.path(), 5), 6),
