@@ -32,9 +32,17 @@
 //! that overflows the range. A row whose every entry is masked stays uniform
 //! (as `finfo.min` makes it in float).
 //!
-//! The float result equals ONNX's except in a row whose largest kept logit is
-//! below `KEEP_FLOOR` (`e^−24` relative to the row's largest logit, i.e.
-//! probabilities far below any quantization step, move there).
+//! **Where the result differs from ONNX's** (pinned by
+//! `tests/attention_mask.rs`):
+//!
+//! * a row whose kept logits lie below `KEEP_FLOOR`: they are clamped to it,
+//!   so their differences are lost, and a row whose every kept logit is below
+//!   it turns uniform (an error above 0.1 for scores near −60). Scaled
+//!   attention scores rarely come near −24; the exact form would subtract the
+//!   row's largest kept logit before the clamp (a ReduceMax and a Sub per
+//!   row), not built yet;
+//! * a row masked entirely by a finite additive constant (−10000): ONNX gives
+//!   `softmax(x)` there, the rewrite a uniform row (as `finfo.min` gives).
 
 use ndarray::ArrayD;
 use zkml_core::{Op, ValueKind};
