@@ -7,16 +7,22 @@
 //! visibility on all; every other input and output group is
 //! [`Vis::Committed`]. The boundary `j` (segment `j`'s outputs = segment
 //! `j + 1`'s inputs, the same tensors in the same order) is committed on both
-//! sides with the same blinding, [`boundary_blinding`]`(seed, j)`, so an
+//! sides with the same blinding, [`boundary_blinding`]`(seed, run, j)`, so an
 //! honest chain shows equal commitments:
 //!
 //! ```text
-//! C_j = Poseidon(pack(boundary_j), r_j),   r_j = H("zkml segment boundary" ‖ seed ‖ j) mod p
+//! C_j = Poseidon(pack(boundary_j), r_j),   r_j = H("zkml segment boundary" ‖ seed ‖ run ‖ j) mod p
+//! run = H("zkml segment run" ‖ the model's input integers)       (run_digest)
 //! ```
 //!
 //! The seed is a secret of the prover (kept beside the other openings):
 //! independent workers that hold it prove segments that chain, and the
-//! blindings hide the boundary tensors from the verifier.
+//! blindings hide the boundary tensors from the verifier. The run digest is
+//! what every worker re-derives from the input it re-runs, so one opening
+//! file serves many inputs without reusing a blinding: two runs whose
+//! boundary tensors happen to be equal do not show equal commitments (only
+//! two proofs of the very same input with the same seed are linkable; a
+//! fresh seed per proof avoids even that).
 //!
 //! [`verify_segments`] accepts only if there is exactly one proof per
 //! segment, in order, each proof verifies under its segment's key, and
@@ -72,14 +78,37 @@ pub fn segment_visibility(vis: &Visibility, i: usize, n: usize) -> Visibility {
     }
 }
 
-/// The blinding of boundary `j` (between segments `j` and `j + 1`): BLAKE2b-512
-/// of a domain tag, the seed and `j`, reduced modulo `p` (statistically uniform).
-pub fn boundary_blinding(seed: &SegmentSeed, j: usize) -> Blinding {
+/// What identifies one run of the model for the boundary blindings:
+/// BLAKE2b-256 of a domain tag and the model's input integers (segment 0's
+/// inputs in `trace`, each with its length), which every worker proving a
+/// segment of that run re-derives from the input it re-runs.
+pub fn run_digest(segments: &[Segment], trace: &Trace) -> [u8; 32] {
+    let mut st = blake2b_simd::Params::new().hash_length(32).to_state();
+    st.update(b"zkml segment run v1\0");
+    if let Some(first) = segments.first() {
+        for &v in &first.graph.inputs {
+            let t = &trace.values[first.values[v]];
+            st.update(&(t.len() as u64).to_le_bytes());
+            for x in t.iter() {
+                st.update(&x.to_le_bytes());
+            }
+        }
+    }
+    let mut out = [0u8; 32];
+    out.copy_from_slice(st.finalize().as_bytes());
+    out
+}
+
+/// The blinding of boundary `j` (between segments `j` and `j + 1`) in the
+/// run `run` ([`run_digest`]): BLAKE2b-512 of a domain tag, the seed, the run
+/// and `j`, reduced modulo `p` (statistically uniform).
+pub fn boundary_blinding(seed: &SegmentSeed, run: &[u8; 32], j: usize) -> Blinding {
     let h = blake2b_simd::Params::new()
         .hash_length(64)
         .to_state()
-        .update(b"zkml segment boundary v1\0")
+        .update(b"zkml segment boundary v2\0")
         .update(seed)
+        .update(run)
         .update(&(j as u64).to_le_bytes())
         .finalize();
     let mut wide = [0u8; 64];
@@ -88,19 +117,26 @@ pub fn boundary_blinding(seed: &SegmentSeed, j: usize) -> Blinding {
 }
 
 /// The openings segment `i` of `n` proves with: the model's own for the
-/// groups at the ends and the weights, the seed's boundary blindings between.
-pub fn segment_openings(model: &Openings, seed: &SegmentSeed, i: usize, n: usize) -> Openings {
+/// groups at the ends and the weights, the boundary blindings of `seed` and
+/// `run` between.
+pub fn segment_openings(
+    model: &Openings,
+    seed: &SegmentSeed,
+    run: &[u8; 32],
+    i: usize,
+    n: usize,
+) -> Openings {
     Openings {
         input: if i == 0 {
             model.input
         } else {
-            Some(boundary_blinding(seed, i - 1))
+            Some(boundary_blinding(seed, run, i - 1))
         },
         weights: model.weights,
         output: if i + 1 == n {
             model.output
         } else {
-            Some(boundary_blinding(seed, i))
+            Some(boundary_blinding(seed, run, i))
         },
     }
 }
@@ -314,7 +350,8 @@ pub struct SegmentProof {
 
 /// Proves segment `i` of `segments` for the whole model's `trace`: the
 /// segment's values are [`Trace::restrict`]ed from it; the blindings are
-/// [`segment_openings`] of the model's `openings` and `seed`.
+/// [`segment_openings`] of the model's `openings`, `seed` and the run's
+/// [`run_digest`].
 pub fn prove_segment(
     backend: &PlonkBackend,
     pk: &PlonkProvingKey,
@@ -329,11 +366,12 @@ pub fn prove_segment(
         PlonkError::Segment(format!("segment {i} does not exist (the model has {n})"))
     })?;
     let strace = trace.restrict(seg);
+    let run = run_digest(segments, trace);
     let (proof, public) = backend.prove_with(
         pk,
         &seg.graph,
         &strace,
-        &segment_openings(openings, seed, i, n),
+        &segment_openings(openings, seed, &run, i, n),
     )?;
     Ok(SegmentProof {
         index: i,
@@ -460,16 +498,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn boundary_blindings_differ_by_seed_and_index() {
+    fn boundary_blindings_differ_by_seed_run_and_index() {
         let (a, b) = ([1u8; 32], [2u8; 32]);
-        assert_eq!(boundary_blinding(&a, 0), boundary_blinding(&a, 0));
-        assert_ne!(boundary_blinding(&a, 0), boundary_blinding(&a, 1));
-        assert_ne!(boundary_blinding(&a, 0), boundary_blinding(&b, 0));
+        let (r, s) = ([3u8; 32], [4u8; 32]);
+        assert_eq!(boundary_blinding(&a, &r, 0), boundary_blinding(&a, &r, 0));
+        assert_ne!(boundary_blinding(&a, &r, 0), boundary_blinding(&a, &r, 1));
+        assert_ne!(boundary_blinding(&a, &r, 0), boundary_blinding(&b, &r, 0));
+        assert_ne!(boundary_blinding(&a, &r, 0), boundary_blinding(&a, &s, 0));
         let vis = Visibility::default();
         let m = Openings::default();
-        let first = segment_openings(&m, &a, 0, 3);
-        let mid = segment_openings(&m, &a, 1, 3);
-        let last = segment_openings(&m, &a, 2, 3);
+        let first = segment_openings(&m, &a, &r, 0, 3);
+        let mid = segment_openings(&m, &a, &r, 1, 3);
+        let last = segment_openings(&m, &a, &r, 2, 3);
         assert_eq!(first.input, None);
         assert_eq!(first.output, mid.input);
         assert_eq!(mid.output, last.input);

@@ -15,8 +15,8 @@ use zkml_core::{
 };
 use zkml_plonk::{
     segment::{
-        boundary_blinding, bundle_to_bytes, plan_segments, prove_segment, segment_visibility,
-        verify_segments, SegmentProof, SegmentSeed,
+        boundary_blinding, bundle_to_bytes, plan_segments, prove_segment, run_digest,
+        segment_visibility, verify_segments, SegmentProof, SegmentSeed,
     },
     PlonkBackend, PlonkError, PlonkProvingKey, PlonkVerifyingKey,
 };
@@ -193,7 +193,16 @@ fn segmented_chain_proves_verifies_and_rejects_tampering() {
     // segment proof or the bundle spells them (raw or hex). Each boundary has
     // its own blinding.
     let bundle = bundle_to_bytes(&good);
-    let blindings: Vec<[u8; 32]> = (0..3).map(|j| boundary_blinding(&SEED, j).0 .0).collect();
+    let run = run_digest(&f.segs, &f.traces[0]);
+    let blindings: Vec<[u8; 32]> = (0..3)
+        .map(|j| boundary_blinding(&SEED, &run, j).0 .0)
+        .collect();
+    // Another input of the same seed blinds every boundary differently.
+    let run1 = run_digest(&f.segs, &f.traces[1]);
+    assert_ne!(run, run1);
+    for j in 0..3 {
+        assert_ne!(boundary_blinding(&SEED, &run1, j).0 .0, blindings[j]);
+    }
     for (i, b) in blindings.iter().enumerate() {
         assert!(
             blindings[..i].iter().all(|a| a != b),

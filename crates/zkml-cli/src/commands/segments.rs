@@ -327,12 +327,15 @@ pub fn prove(args: &ProveArgs, settings: &Settings, b: &PlonkBackend) -> Result<
     let jobs = super::segment_jobs::jobs_within(args.jobs, &which, &info.peak_bytes, budget);
     let mut proofs = super::segment_jobs::prove_all(&which, n, jobs, prove_one)?;
     proofs.sort_by_key(|p| p.index);
-    // The opening first: a proof never exists without the opening of its commitments.
-    if fresh
-        || proofs
-            .iter()
-            .any(|p| p.public.commitments.input.is_some() || p.public.commitments.output.is_some())
-    {
+    // The opening first: a proof never exists without the opening of its
+    // commitments. Written when the seed is new (the prover must keep it), or
+    // when this run holds the model's own committed input or output; never a
+    // copy of a given seed beside every middle segment's proof.
+    let holds_model_group = proofs.iter().any(|p| {
+        (p.index == 0 && vis.input == Vis::Committed)
+            || (p.index + 1 == n && vis.output == Vis::Committed)
+    });
+    if fresh || holds_model_group {
         let first = proofs
             .iter()
             .find(|p| p.index == 0)
