@@ -542,7 +542,7 @@ pub fn plan_with(
                 .partial_cmp(&(b.proof_bytes, b.est_prove_s))
                 .expect("estimates are finite")
         });
-    best.ok_or(match force_k {
+    let best = best.ok_or(match force_k {
         Some(k) if needed_k <= MAX_K => PlonkError::KTooSmall {
             k,
             needed: needed_k,
@@ -551,5 +551,43 @@ pub fn plan_with(
             k: needed_k,
             max_k: MAX_K,
         },
-    })
+    })?;
+    // The candidates pair a pass's rows at one limb width with another
+    // pass's limb cells and tables; rows can depend on both (range limbs that
+    // spill into rows), so the chosen shape is laid out once more, exactly,
+    // and its k re-derived from that pass (never an undercount).
+    let (n, t) = (best.shape.n, best.shape.t);
+    let fresh;
+    let exact: &Pass = match passes.iter().find(|(pn, pt, _)| *pn == n && *pt == t) {
+        Some((_, _, p)) => p,
+        None => {
+            fresh = pass(q, vis, n, t, matrix_check)?;
+            &fresh
+        }
+    };
+    let shape = Shape {
+        l: exact.max_lk,
+        widths: exact.widths.clone(),
+        tables: exact.tables.clone(),
+        freivalds: exact.checked > 0,
+        ..best.shape.clone()
+    };
+    let facts = cs_facts(&shape);
+    let need = rows_needed(
+        exact.rows,
+        shape.table_rows(),
+        exact.num_public,
+        facts.blinding,
+    )
+    .max(facts.minimum_rows);
+    let min_k = need.next_power_of_two().trailing_zeros().max(4);
+    let k = match force_k {
+        Some(k) if k < min_k => return Err(PlonkError::KTooSmall { k, needed: min_k }),
+        Some(k) => k,
+        None => min_k,
+    };
+    if k > MAX_K {
+        return Err(PlonkError::TooLarge { k, max_k: MAX_K });
+    }
+    Ok(assemble(q, shape, k, exact, &facts))
 }
