@@ -136,8 +136,8 @@ fn unsupported_ops_are_all_named_in_one_error() {
     assert_clean_error(
         &o,
         &[
-            "shrink_1",
-            "Shrink",
+            "random_like_1",
+            "RandomUniformLike",
             "thresholded_relu_1",
             "ThresholdedRelu",
         ],
