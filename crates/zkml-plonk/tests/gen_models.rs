@@ -20,55 +20,19 @@ use zkml_onnx::{load_model_with, LoadOptions};
 use zkml_plonk::plan;
 
 mod common;
+#[path = "common/model_suite.rs"]
+mod model_suite;
+use model_suite::floats;
 
 const MANIFEST: &str = include_str!("../../zkml-onnx/tests/gen-models.txt");
 
 /// `(id, real proof, quantization)` of every `runs mock|prove` line.
 fn provable() -> Vec<(String, bool, QuantConfig)> {
-    let mut out = vec![];
-    for l in MANIFEST.lines().map(str::trim) {
-        if l.is_empty() || l.starts_with('#') {
-            continue;
-        }
-        let f: Vec<&str> = l
-            .split("  ")
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .collect();
-        if f.get(1) != Some(&"runs") {
-            continue;
-        }
-        let opts: Vec<&str> = f[2..].iter().flat_map(|s| s.split_whitespace()).collect();
-        if !opts.iter().any(|o| *o == "mock" || *o == "prove") {
-            continue;
-        }
-        let mut cfg = QuantConfig::default();
-        for o in &opts {
-            if let Some((k, v)) = o.split_once('=') {
-                let v: i32 = v.parse().expect("KEY=N");
-                match k {
-                    "weight_bits" => cfg.weight_bits = v.unsigned_abs(),
-                    "act_bits" => cfg.act_bits = v.unsigned_abs(),
-                    "max_scale" => cfg.max_scale = v,
-                    _ => panic!("gen-models.txt: unknown option `{o}`"),
-                }
-            }
-        }
-        out.push((f[0].to_string(), opts.contains(&"prove"), cfg));
-    }
-    out
+    model_suite::provable(MANIFEST, "gen-models.txt")
 }
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-models")
-}
-
-fn floats(v: &serde_json::Value) -> Vec<f32> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap() as f32)
-        .collect()
 }
 
 fn prove_one(dir: &Path, real: bool, cfg: &QuantConfig) -> Result<u32, String> {
