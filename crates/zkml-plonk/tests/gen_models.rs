@@ -12,17 +12,11 @@
 
 use std::path::{Path, PathBuf};
 
-use halo2_axiom::dev::MockProver;
-use zkml_core::{
-    backend::Visibility, calibrate, execute, float::shape_inputs, quantize, QuantConfig,
-};
-use zkml_onnx::{load_model_with, LoadOptions};
-use zkml_plonk::plan;
+use zkml_core::QuantConfig;
 
 mod common;
 #[path = "common/model_suite.rs"]
 mod model_suite;
-use model_suite::floats;
 
 const MANIFEST: &str = include_str!("../../zkml-onnx/tests/gen-models.txt");
 
@@ -36,31 +30,7 @@ fn root() -> PathBuf {
 }
 
 fn prove_one(dir: &Path, real: bool, cfg: &QuantConfig) -> Result<u32, String> {
-    let input: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("input.json")).unwrap()).unwrap();
-    let xs: Vec<Vec<f32>> = input["input_data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(floats)
-        .collect();
-    let shapes: Vec<Vec<usize>> = serde_json::from_value(input["input_shapes"].clone()).unwrap();
-    let opts = LoadOptions {
-        positional_shapes: shapes,
-        ..Default::default()
-    };
-    let g = load_model_with(&dir.join("model.onnx"), &opts).map_err(|e| e.to_string())?;
-    let x = shape_inputs(&g, &xs).map_err(|e| e.to_string())?;
-    let cal = calibrate(&g, std::slice::from_ref(&x)).map_err(|e| e.to_string())?;
-    let q = quantize(&g, &cal, cfg).map_err(|e| e.to_string())?;
-    let t = execute(&q, &x).map_err(|e| e.to_string())?;
-    let vis = Visibility::default();
-    let p = plan(&q, &vis, None).map_err(|e| format!("setup refused: {e}"))?;
-    let (c, k, inst) = common::mock_circuit(&q, &t, &vis, &p);
-    MockProver::run(k, &c, vec![inst])
-        .map_err(|e| format!("MockProver at k = {k}: {e}"))?
-        .verify()
-        .map_err(|e| format!("MockProver at k = {k}: {e:?}"))?;
+    let (q, t, vis, p, k) = model_suite::load_and_mock(dir, cfg)?;
     if real {
         common::prove_verify_tamper(&q, &t, &vis, &p, true)?;
     }

@@ -2,7 +2,17 @@
 //! `ml_models.rs`) share: which manifest lines are to be proven, and JSON
 //! numbers. Included with `#[path]`.
 
-use zkml_core::QuantConfig;
+use std::path::Path;
+
+use halo2_axiom::dev::MockProver;
+use zkml_core::{
+    backend::Visibility, calibrate, execute, float::shape_inputs, quantize, QGraph, QuantConfig,
+    Trace,
+};
+use zkml_onnx::{load_model_with, LoadOptions};
+use zkml_plonk::{plan, Plan};
+
+use super::common;
 
 /// The `runs mock` / `runs prove` lines of a manifest (`name` for
 /// messages): id, whether to prove for real, and the quantization settings.
@@ -48,4 +58,40 @@ pub fn floats(v: &serde_json::Value) -> Vec<f32> {
         .iter()
         .map(|x| x.as_f64().unwrap() as f32)
         .collect()
+}
+
+/// Loads the suite model in `dir` on its `input.json`, quantizes it with
+/// `cfg` (calibrated on that input), runs it, plans it and checks the
+/// circuit with the MockProver (audited by `common::mock_circuit`) at the
+/// planned `k`: what the real proof of a `prove` line then starts from.
+pub fn load_and_mock(
+    dir: &Path,
+    cfg: &QuantConfig,
+) -> Result<(QGraph, Trace, Visibility, Plan, u32), String> {
+    let input: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("input.json")).unwrap()).unwrap();
+    let xs: Vec<Vec<f32>> = input["input_data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(floats)
+        .collect();
+    let shapes: Vec<Vec<usize>> = serde_json::from_value(input["input_shapes"].clone()).unwrap();
+    let opts = LoadOptions {
+        positional_shapes: shapes,
+        ..Default::default()
+    };
+    let g = load_model_with(&dir.join("model.onnx"), &opts).map_err(|e| e.to_string())?;
+    let x = shape_inputs(&g, &xs).map_err(|e| e.to_string())?;
+    let cal = calibrate(&g, std::slice::from_ref(&x)).map_err(|e| e.to_string())?;
+    let q = quantize(&g, &cal, cfg).map_err(|e| e.to_string())?;
+    let t = execute(&q, &x).map_err(|e| e.to_string())?;
+    let vis = Visibility::default();
+    let p = plan(&q, &vis, None).map_err(|e| format!("setup refused: {e}"))?;
+    let (c, k, inst) = common::mock_circuit(&q, &t, &vis, &p);
+    MockProver::run(k, &c, vec![inst])
+        .map_err(|e| format!("MockProver at k = {k}: {e}"))?
+        .verify()
+        .map_err(|e| format!("MockProver at k = {k}: {e:?}"))?;
+    Ok((q, t, vis, p, k))
 }
