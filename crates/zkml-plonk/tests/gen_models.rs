@@ -56,10 +56,12 @@ fn generated_models_prove() {
         .ok()
         .map(|v| v.split(',').map(|s| s.trim().to_string()).collect());
     let mut failures = vec![];
+    let mut checked = 0;
     for (id, real, cfg) in provable() {
         if only.as_ref().is_some_and(|o| !o.contains(&id)) {
             continue;
         }
+        checked += 1;
         let t = std::time::Instant::now();
         match prove_one(&root.join(&id), real, &cfg) {
             Ok(k) => eprintln!(
@@ -75,4 +77,8 @@ fn generated_models_prove() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(
+        checked > 0,
+        "no model was checked (an empty manifest, or a filter naming none)"
+    );
 }
