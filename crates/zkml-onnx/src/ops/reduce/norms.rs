@@ -7,6 +7,7 @@ use zkml_core::{ops::TableFn, Op};
 use super::reduce_axes;
 use crate::error::OnnxError;
 use crate::loader::{Ctx, Val};
+use crate::ops::activation::log_softmax::log_sum_exp;
 use crate::ops::NodeCtx;
 
 /// The four reductions (axes an input from opset 18, `keepdims` default 1):
@@ -64,52 +65,22 @@ pub fn reduce_norm(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
             }
         }
         _ => {
-            // ReduceLogSumExp.
-            let m = ctx.emit(
-                n.at(),
-                &n.sub("max"),
-                Op::ReduceMax {
-                    axes: axes.clone(),
-                    keepdims: true,
-                },
-                std::slice::from_ref(&x),
-                &n.tmp("max"),
-            )?;
-            let d = ctx.emit(
-                n.at(),
-                &n.sub("centre"),
-                Op::Sub,
-                &[x, m.clone()],
-                &n.tmp("centre"),
-            )?;
-            let e = ctx.emit(
-                n.at(),
-                &n.sub("exp"),
-                Op::Table(TableFn::Exp),
-                &[d],
-                &n.tmp("exp"),
-            )?;
-            let s = sum(ctx, e, keepdims, &n.tmp("sumexp"))?;
-            let l = ctx.emit(
-                n.at(),
-                &n.sub("log"),
-                Op::Table(TableFn::Log),
-                &[s],
-                &n.tmp("log"),
-            )?;
+            // ReduceLogSumExp: max + Log(Σ Exp(x − max)), the max squeezed
+            // like the sum when the reduced dims are dropped.
+            let lse = log_sum_exp(ctx, n, x, &axes, keepdims)?;
             let m = if keepdims {
-                m
+                lse.max
             } else {
-                let shape = ctx.shape(&l);
+                let shape = ctx.shape(&lse.log);
                 ctx.emit(
                     n.at(),
                     &n.sub("squeeze"),
                     Op::Reshape { shape },
-                    &[m],
+                    &[lse.max],
                     &n.tmp("max2"),
                 )?
             };
-            ctx.emit(n.at(), &n.name, Op::Add, &[l, m], &out)?
+            ctx.emit(n.at(), &n.name, Op::Add, &[lse.log, m], &out)?
         }
     };
     Ok(vec![y])
