@@ -10,14 +10,15 @@
 //!   ONNX Runtime computes it); with one column and no two labels: label =
 //!   `s > 0` as 1 or 0, scores = `s`.
 
-use zkml_core::ops::{Cmp, IndexMap};
+use zkml_core::ops::IndexMap;
 use zkml_core::Op;
 
-use super::{argmax_labels, as_rows, matrix, refuse_strings, vector, PostTransform};
+use super::{
+    argmax_labels, as_rows, matrix, refuse_strings, threshold_label, vector, PostTransform,
+};
 use crate::error::OnnxError;
 use crate::loader::{Ctx, Val};
 use crate::ops::NodeCtx;
-use crate::tensor::Konst;
 
 /// `X · Wᵀ + b` for `t` targets; the coefficient matrix `[t, F]`.
 fn affine(
@@ -127,33 +128,7 @@ pub fn classifier(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
         std::slice::from_ref(&s),
         &n.tmp("score"),
     )?;
-    let plain = l0 == 0 && l1 == 1;
-    let bit_out = if plain {
-        n.out(0).to_string()
-    } else {
-        n.tmp("label_bit")
-    };
-    let bit = ctx.emit(
-        n.at(),
-        &n.sub("label_bit"),
-        Op::Compare(Cmp::Greater),
-        &[col, Val::konst(Konst::scalar(0.0))],
-        &bit_out,
-    )?;
-    let label = if plain {
-        bit
-    } else {
-        let k = Val::konst(Konst::scalar((l1 - l0) as f64));
-        let scaled = ctx.emit(
-            n.at(),
-            &n.sub("label_scale"),
-            Op::Mul,
-            &[bit, k],
-            &n.tmp("label_scale"),
-        )?;
-        let k0 = Val::konst(Konst::scalar(l0 as f64));
-        ctx.emit(n.at(), &n.sub("label"), Op::Add, &[scaled, k0], n.out(0))?
-    };
+    let label = threshold_label(ctx, n, col, 0.0, (l0, l1))?;
     if labels.len() != 2 {
         return Ok(vec![label, s]);
     }

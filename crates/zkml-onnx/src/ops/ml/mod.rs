@@ -292,6 +292,44 @@ pub fn argmax_labels(
     )
 }
 
+/// The label of each entry of `score` (`[N]`): `l1` where `score >
+/// threshold`, else `l0` (the comparison's 0/1 itself when `(l0, l1) = (0,
+/// 1)`, else `bit·(l1 − l0) + l0`).
+pub fn threshold_label(
+    ctx: &mut Ctx,
+    n: &NodeCtx,
+    score: Val,
+    threshold: f64,
+    (l0, l1): (i64, i64),
+) -> Result<Val, OnnxError> {
+    let plain = l0 == 0 && l1 == 1;
+    let bit_out = if plain {
+        n.out(0).to_string()
+    } else {
+        n.tmp("label_bit")
+    };
+    let bit = ctx.emit(
+        n.at(),
+        &n.sub("label_bit"),
+        Op::Compare(Cmp::Greater),
+        &[score, Val::konst(Konst::scalar(threshold))],
+        &bit_out,
+    )?;
+    if plain {
+        return Ok(bit);
+    }
+    let k = Val::konst(Konst::scalar((l1 - l0) as f64));
+    let scaled = ctx.emit(
+        n.at(),
+        &n.sub("label_scale"),
+        Op::Mul,
+        &[bit, k],
+        &n.tmp("label_scale"),
+    )?;
+    let k0 = Val::konst(Konst::scalar(l0 as f64));
+    ctx.emit(n.at(), &n.sub("label"), Op::Add, &[scaled, k0], n.out(0))
+}
+
 /// `k` as a constant `[rows, cols]` matrix.
 pub fn matrix(rows: usize, cols: usize, v: Vec<f64>) -> Val {
     Val::konst(Konst::float(

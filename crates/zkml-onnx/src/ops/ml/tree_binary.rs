@@ -26,14 +26,13 @@
 
 use std::collections::BTreeSet;
 
-use zkml_core::ops::{Cmp, IndexMap};
+use zkml_core::ops::IndexMap;
 use zkml_core::Op;
 
-use super::{argmax_labels, matrix, vector, PostTransform};
+use super::{argmax_labels, matrix, threshold_label, vector, PostTransform};
 use crate::error::OnnxError;
 use crate::loader::{Ctx, Val};
 use crate::ops::NodeCtx;
-use crate::tensor::Konst;
 
 /// How the final scores come from `P`.
 #[derive(Clone, Debug, PartialEq)]
@@ -218,33 +217,7 @@ impl Plan {
                     &n.tmp("label_score"),
                 )?;
                 let (l0, l1) = if *map { (labels[0], labels[1]) } else { (0, 1) };
-                let plain = l0 == 0 && l1 == 1;
-                let out = if plain {
-                    n.out(0).to_string()
-                } else {
-                    n.tmp("label_bit")
-                };
-                let bit = ctx.emit(
-                    n.at(),
-                    &n.sub("label_bit"),
-                    Op::Compare(Cmp::Greater),
-                    &[s, Val::konst(Konst::scalar(*threshold))],
-                    &out,
-                )?;
-                if plain {
-                    bit
-                } else {
-                    let k = Val::konst(Konst::scalar((l1 - l0) as f64));
-                    let scaled = ctx.emit(
-                        n.at(),
-                        &n.sub("label_scale"),
-                        Op::Mul,
-                        &[bit, k],
-                        &n.tmp("label_scale"),
-                    )?;
-                    let k0 = Val::konst(Konst::scalar(l0 as f64));
-                    ctx.emit(n.at(), &n.sub("label"), Op::Add, &[scaled, k0], n.out(0))?
-                }
+                threshold_label(ctx, n, s, *threshold, (l0, l1))?
             }
         };
         let scores = match &self.finish {
