@@ -48,22 +48,9 @@ pub(super) fn indicators(
         if group.is_empty() {
             continue;
         }
-        let g = group.len();
-        let index = (0..rows)
-            .flat_map(|r| group.iter().map(move |&b| (r, b)))
-            .map(|(r, b)| r * f + e.branches[b].feature)
-            .collect();
         let tag = cmp.name();
-        let xs = ctx.emit(
-            n.at(),
-            &n.sub(&format!("features_{tag}")),
-            Op::Gather(IndexMap {
-                shape: vec![rows, g],
-                index,
-            }),
-            std::slice::from_ref(x),
-            &n.tmp(&format!("features_{tag}")),
-        )?;
+        let features: Vec<usize> = group.iter().map(|&b| e.branches[b].feature).collect();
+        let xs = feature_columns(ctx, n, x, (rows, f), &features, tag)?;
         let t = vector(group.iter().map(|&b| e.branches[b].threshold).collect());
         let c = ctx.emit(
             n.at(),
@@ -88,10 +75,7 @@ pub(super) fn indicators(
             next += 1;
         }
     }
-    let ones = Val::konst(Konst::float(ndarray::ArrayD::from_elem(
-        ndarray::IxDyn(&[rows, 1]),
-        1.0,
-    )));
+    let ones = ones_column(rows);
     let lits = if parts.is_empty() {
         ones
     } else {
@@ -189,6 +173,39 @@ pub(super) fn indicators(
     )
 }
 
+/// The columns `X[:, features[j]]` of rows `x` `[N, F]` as one `[N, J]`
+/// Gather (`dims = (N, F)`), named `features_{tag}`.
+fn feature_columns(
+    ctx: &mut Ctx,
+    n: &NodeCtx,
+    x: &Val,
+    (rows, f): (usize, usize),
+    features: &[usize],
+    tag: &str,
+) -> Result<Val, OnnxError> {
+    let index = (0..rows)
+        .flat_map(|r| features.iter().map(move |&k| r * f + k))
+        .collect();
+    ctx.emit(
+        n.at(),
+        &n.sub(&format!("features_{tag}")),
+        Op::Gather(IndexMap {
+            shape: vec![rows, features.len()],
+            index,
+        }),
+        std::slice::from_ref(x),
+        &n.tmp(&format!("features_{tag}")),
+    )
+}
+
+/// A constant `[rows, 1]` column of ones (the always-true literal).
+fn ones_column(rows: usize) -> Val {
+    Val::konst(Konst::float(ndarray::ArrayD::from_elem(
+        ndarray::IxDyn(&[rows, 1]),
+        1.0,
+    )))
+}
+
 /// The set-membership tests of branches `member` `[N, |member|]`: one Equal
 /// per (branch, set value), summed per branch by a constant 0/1 MatMul (the
 /// values of a set are distinct, so the sum is 0 or 1).
@@ -207,20 +224,11 @@ fn membership(
         .flat_map(|(j, &b)| e.branches[b].members.iter().map(move |&v| (j, b, v)))
         .collect();
     let m = pairs.len();
-    let index = (0..rows)
-        .flat_map(|r| pairs.iter().map(move |&(_, b, _)| (r, b)))
-        .map(|(r, b)| r * f + e.branches[b].feature)
+    let features: Vec<usize> = pairs
+        .iter()
+        .map(|&(_, b, _)| e.branches[b].feature)
         .collect();
-    let xs = ctx.emit(
-        n.at(),
-        &n.sub("features_member"),
-        Op::Gather(IndexMap {
-            shape: vec![rows, m],
-            index,
-        }),
-        std::slice::from_ref(x),
-        &n.tmp("features_member"),
-    )?;
+    let xs = feature_columns(ctx, n, x, (rows, f), &features, "member")?;
     let hits = ctx.emit(
         n.at(),
         &n.sub("test_member"),
@@ -387,10 +395,7 @@ impl Levels {
             .collect();
         let total =
             offsets.last().copied().unwrap_or(0) + 2 * self.by_depth.last().map_or(0, Vec::len);
-        let ones = Val::konst(Konst::float(ndarray::ArrayD::from_elem(
-            ndarray::IxDyn(&[rows, 1]),
-            1.0,
-        )));
+        let ones = ones_column(rows);
         let mut all = pq;
         all.push(ones);
         let cols = total + 1;
