@@ -8,24 +8,12 @@
 # crates/zkml-onnx/tests/ml-models.txt).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-dest="$root/target/ml-models"
+. "$root/scripts/lib/gen-cached.sh"
 py="$("$root/scripts/pyenv.sh")"
 stamp="$(cat "$root/scripts/gen_ml_models.py" "$root/scripts/requirements.txt" | sha256sum | cut -c1-16)"
-if [ -f "$dest/.stamp" ] && [ "$(cat "$dest/.stamp")" = "$stamp" ]; then
-  exit 0
-fi
-mkdir -p "$root/target"
-tmp="$(mktemp -d "$root/target/ml-models.tmp.XXXXXX")"
-trap 'rm -rf "$tmp"' EXIT
-(cd "$root/scripts" && "$py" gen_ml_models.py "$tmp/models" 2>"$tmp/log") || { cat "$tmp/log" >&2; exit 1; }
-echo "$stamp" > "$tmp/models/.stamp"
-if [ -e "$dest" ]; then
-  mv -T "$dest" "$tmp/old" 2>/dev/null || true
-fi
-if ! mv -T "$tmp/models" "$dest" 2>/dev/null; then
-  if [ "$(cat "$dest/.stamp" 2>/dev/null)" != "$stamp" ]; then
-    echo "gen-ml-models: cannot install $dest" >&2
-    exit 1
-  fi
-fi
-echo "ONNX-ML test models ($stamp): $(ls "$dest" | wc -l) in $dest" >&2
+produce() {
+  # The generator's chatter (library warnings) is shown only when it fails.
+  (cd "$root/scripts" && "$py" gen_ml_models.py "$1" 2>"$1.log") || { cat "$1.log" >&2; exit 1; }
+  rm -f "$1.log"
+}
+gen_cached "ONNX-ML test models" "$root/target/ml-models" "$stamp" produce

@@ -6,29 +6,10 @@
 # crates/zkml-plonk/tests/onnx_model_cases.rs read them.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-dest="$root/target/onnx-model-cases"
+. "$root/scripts/lib/gen-cached.sh"
 py="$("$root/scripts/pyenv.sh")"
 version="$("$py" -c 'import onnx; print(onnx.__version__)')"
 # Bump GEN when gen-onnx-models.py changes what it writes.
 GEN=1
-stamp="onnx $version, generator $GEN"
-if [ -f "$dest/.stamp" ] && [ "$(cat "$dest/.stamp")" = "$stamp" ]; then
-  exit 0
-fi
-mkdir -p "$root/target"
-tmp="$(mktemp -d "$root/target/onnx-model-cases.tmp.XXXXXX")"
-trap 'rm -rf "$tmp"' EXIT
-"$py" "$root/scripts/gen-onnx-models.py" "$tmp/cases"
-echo "$stamp" > "$tmp/cases/.stamp"
-# Install by rename (a reader never sees a half-written set); if a concurrent
-# run installed the same set first, keep that one.
-if [ -e "$dest" ]; then
-  mv -T "$dest" "$tmp/old" 2>/dev/null || true
-fi
-if ! mv -T "$tmp/cases" "$dest" 2>/dev/null; then
-  if [ "$(cat "$dest/.stamp" 2>/dev/null)" != "$stamp" ]; then
-    echo "gen-onnx-models: cannot install $dest" >&2
-    exit 1
-  fi
-fi
-echo "ONNX model cases ($stamp): $(wc -l < "$dest/index.txt") in $dest" >&2
+produce() { "$py" "$root/scripts/gen-onnx-models.py" "$1"; }
+gen_cached "ONNX model cases" "$root/target/onnx-model-cases" "onnx $version, generator $GEN" produce
