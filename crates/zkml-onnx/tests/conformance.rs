@@ -66,6 +66,10 @@
 //! each run case's integer error and bound;
 //! `ZKML_ONNX_CASES_DIR` points the test at another cases directory.
 
+#[path = "common/pb_cases.rs"]
+mod pb_cases;
+
+use pb_cases::pb_files;
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -200,26 +204,6 @@ fn no_panic<T>(what: &str, f: impl FnOnce() -> Result<T, Fail>) -> Result<T, Fai
 struct Data {
     inputs: Vec<FTensor>,
     expected: Vec<FTensor>,
-}
-
-fn pb_files(dir: &Path, prefix: &str) -> Vec<PathBuf> {
-    let mut files: Vec<(usize, PathBuf)> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok())
-                .filter_map(|e| {
-                    let name = e.file_name().into_string().ok()?;
-                    let idx = name
-                        .strip_prefix(prefix)?
-                        .strip_suffix(".pb")?
-                        .parse()
-                        .ok()?;
-                    Some((idx, e.path()))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
-    files.into_iter().map(|(_, p)| p).collect()
 }
 
 fn read_pb(p: &Path) -> Result<(String, FTensor), Fail> {

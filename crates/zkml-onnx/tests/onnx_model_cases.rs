@@ -24,6 +24,10 @@
 //! `ZKML_ONNX_MODELS=test_Conv2d,test_ELU` runs only those cases (names
 //! without the suite) for local iteration.
 
+#[path = "common/pb_cases.rs"]
+mod pb_cases;
+
+use pb_cases::pb_files;
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -79,27 +83,6 @@ fn cases_dir() -> PathBuf {
         .unwrap_or_else(|| {
             Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/onnx-model-cases")
         })
-}
-
-/// The case's `<prefix>N.pb` files in order of `N`.
-fn pb_files(dir: &Path, prefix: &str) -> Vec<PathBuf> {
-    let mut files: Vec<(usize, PathBuf)> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok())
-                .filter_map(|e| {
-                    let name = e.file_name().into_string().ok()?;
-                    let idx = name
-                        .strip_prefix(prefix)?
-                        .strip_suffix(".pb")?
-                        .parse()
-                        .ok()?;
-                    Some((idx, e.path()))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
-    files.into_iter().map(|(_, p)| p).collect()
 }
 
 /// How both executors compare with the expected outputs.
