@@ -63,10 +63,17 @@
 //!   activation's value are sent, the linear relation is checked.
 //! * `Reshape`: of a known tensor, the verifier reshapes it (no proof); of a
 //!   committed one with its layout unchanged, proved as `õ(ρ) = ã(ρ)`.
-//! * `Relu` (and `Clip`, with `clip(v, lo, hi)` for `max(v, 0)`):
-//!   `(a_i, o_i) ∈ {(v, max(v, 0)) : |v| ≤ B}` by one LogUp on
+//! * `Relu`, `Clip` and every table function (`QOp::Table`: Sigmoid, Tanh,
+//!   Exp, Erf, Gelu, …; one mechanism, the function is a parameter): with
+//!   `f` the executor's integer rule (`fn_int` in `rules.rs`),
+//!   `(a_i, o_i) ∈ {(v, f(v)) : v, f(v) ∈ [−B − 1, B]}` by one LogUp on
 //!   `a + γ·o` (`γ` drawn after the commitments); at the lookup's point the
-//!   prover sends `ã`, `õ`, the verifier checks `w̃ = ã + γ·õ`.
+//!   prover sends `ã`, `õ`, the verifier checks `w̃ = ã + γ·õ`. Inputs the
+//!   executor refuses (`Log(0)`, an output past the bound) have no entry.
+//!   When `f(0) ≠ 0` (Sigmoid, Exp, Cos, …) the zero padding `(0, 0)` is no
+//!   pair of `f`: the column is then `a + γ·o + γ²·I` (`I` = 1 on the
+//!   tensor's entries, 0 on its padding, `Ĩ` computed by the verifier), the
+//!   table `{v + γ·f(v) + γ²} ∪ {0}`.
 //!
 //! Padding entries are zero for an honest prover; a dishonest prover's padding
 //! cannot reach a real entry: every relation is entrywise or sums over the
@@ -224,6 +231,10 @@ pub fn widest_table(q: &QGraph) -> usize {
             .max(num_vars(&layout_shape(q, id)));
     }
     for i in 0..q.nodes.len() {
+        if is_fn_lookup(&q.nodes[i].op) {
+            // The function's table (one more entry for the padding).
+            nv = nv.max(fn_table_vars(q, &q.nodes[i].op));
+        }
         if matches!(q.nodes[i].op, QOp::MaxPool(_)) {
             // The auxiliary table and the difference table (2^b + 1 entries).
             nv = nv
@@ -249,5 +260,7 @@ pub(crate) fn make_key(q: &QGraph, vis: &Visibility) -> Result<Key> {
 
 #[cfg(test)]
 mod maxpool_tests;
+#[cfg(test)]
+mod table_tests;
 #[cfg(test)]
 pub(crate) mod tests;

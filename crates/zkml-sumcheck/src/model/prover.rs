@@ -196,15 +196,11 @@ pub(crate) fn prove_inner(
                     operand_evals,
                 }
             }
-            QOp::Relu | QOp::Clip { .. } => {
+            QOp::Relu | QOp::Clip { .. } | QOp::Table { .. } => {
                 let a = node.inputs[0];
                 let gamma = t.challenge(b"model/gamma");
-                let w: Vec<Fr> = tables[a]
-                    .evals
-                    .iter()
-                    .zip(&tables[out].evals)
-                    .map(|(x, y)| *x + gamma * y)
-                    .collect();
+                let shape = &q.values[out].shape;
+                let w = super::fn_column(&node.op, shape, &tables[a], &tables[out], gamma)?;
                 let (lookup, c) =
                     logup::prove(&key.gens, &relu_table(q, &node.op, gamma), &w, &mut t, rng)?;
                 let a_eval = tables[a].evaluate(&c.point)?;

@@ -25,17 +25,114 @@ pub(crate) fn act_table(q: &QGraph) -> Vec<Fr> {
     logup::range_table(*q.range().start(), *q.range().end())
 }
 
-/// The table of an elementwise activation `op` (ReLU or Clip) over the
-/// activation range: `{v + γ·f(v)}`, `f(v) = max(v, 0)` or `clip(v, lo, hi)`
-/// (the executor's rule).
-pub(crate) fn relu_table(q: &QGraph, op: &QOp, gamma: Fr) -> Vec<Fr> {
-    let f = |v: i64| match op {
+/// The integer function of an elementwise lookup op: `max(v, 0)` (ReLU),
+/// `clip(v, lo, hi)` (Clip) or a table function's
+/// [`zkml_core::ops::table::table_int`] (Sigmoid, Tanh, Exp, Erf, Gelu, …):
+/// the executor's rule, written once in zkml-core.
+pub(crate) fn fn_int(op: &QOp, v: i64) -> i64 {
+    match op {
         QOp::Clip { min, max } => zkml_core::ops::activation::clip_int(v, *min, *max),
+        QOp::Table {
+            func,
+            in_scale,
+            out_scale,
+        } => zkml_core::ops::table::table_int(*func, v, *in_scale, *out_scale),
         _ => v.max(0),
-    };
-    q.range()
-        .map(|v| crate::field::fr_from_i64(v) + gamma * crate::field::fr_from_i64(f(v)))
-        .collect()
+    }
+}
+
+/// Whether `op` is proved by one lookup of `(input, output)` pairs
+/// ([`relu_table`]): ReLU, Clip and every table function.
+pub(crate) fn is_fn_lookup(op: &QOp) -> bool {
+    matches!(op, QOp::Relu | QOp::Clip { .. } | QOp::Table { .. })
+}
+
+/// Whether the lookup column of `op` carries the block indicator `I` (1 on
+/// the tensor's entries, 0 on its padding): when `f(0) ≠ 0`, the padding
+/// pair `(0, 0)` is not a pair of `f`, so the column is `a + γ·o + γ²·I` and
+/// the table gets the entry `0` for the padding.
+pub(crate) fn fn_indicator(op: &QOp) -> bool {
+    fn_int(op, 0) != 0
+}
+
+/// The table of an elementwise lookup op `op` ([`is_fn_lookup`]) over the
+/// executor's activation range: `{v + γ·f(v) (+ γ²) : v, f(v) ∈ [−B − 1, B]}`
+/// (the `γ²` when [`fn_indicator`]), where `f` is [`fn_int`]. Inputs whose
+/// output the executor refuses (undefined, infinite or out of range) have
+/// no entry: their slot holds `0`, which is the pair `(0, f(0) = 0)` or,
+/// with the indicator, the padding entry; with the indicator and no such
+/// slot, `0` is appended. Both ends compute it from the model and `γ`.
+pub(crate) fn relu_table(q: &QGraph, op: &QOp, gamma: Fr) -> Vec<Fr> {
+    let ind = fn_indicator(op);
+    let extra = if ind { gamma * gamma } else { Fr::from(0) };
+    let mut free = false;
+    let mut t: Vec<Fr> = q
+        .range()
+        .map(|v| {
+            #[allow(unused_mut)]
+            let mut y = fn_int(op, v);
+            #[cfg(test)]
+            if FORGED_ENTRY.with(|f| f.get()) == Some(v) {
+                y += 1;
+            }
+            if q.range().contains(&y) {
+                crate::field::fr_from_i64(v) + gamma * crate::field::fr_from_i64(y) + extra
+            } else {
+                free = true;
+                Fr::from(0)
+            }
+        })
+        .collect();
+    if ind && !free {
+        t.push(Fr::from(0));
+    }
+    t
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Tests: the input whose entry [`relu_table`] gives `f(v) + 1` (a
+    /// cheating prover's table with one entry changed).
+    pub(crate) static FORGED_ENTRY: std::cell::Cell<Option<i64>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// Variables of [`relu_table`]'s padded table.
+pub(crate) fn fn_table_vars(q: &QGraph, op: &QOp) -> usize {
+    let n = q.range().count();
+    let free = q.range().any(|v| !q.range().contains(&fn_int(op, v)));
+    log2_ceil(n + usize::from(fn_indicator(op) && !free))
+}
+
+/// The lookup column of node `op` with input table `a` and output table `o`
+/// (shape `shape`): `a + γ·o`, plus `γ²·I` when [`fn_indicator`].
+pub(crate) fn fn_column(op: &QOp, shape: &[usize], a: &Mle, o: &Mle, gamma: Fr) -> Result<Vec<Fr>> {
+    let mut w: Vec<Fr> = a
+        .evals
+        .iter()
+        .zip(&o.evals)
+        .map(|(x, y)| *x + gamma * y)
+        .collect();
+    if fn_indicator(op) {
+        let n: usize = shape.iter().product();
+        let ind = table_of(shape, &vec![1; n])?;
+        let g2 = gamma * gamma;
+        for (wi, ii) in w.iter_mut().zip(&ind.evals) {
+            *wi += g2 * ii;
+        }
+    }
+    Ok(w)
+}
+
+/// The public part of [`fn_column`] at `point`: `γ²·Ĩ(point)` when
+/// [`fn_indicator`] (`Ĩ` the block indicator of `shape`'s layout), else 0.
+pub(crate) fn fn_public(op: &QOp, shape: &[usize], gamma: Fr, point: &[Fr]) -> Fr {
+    if fn_indicator(op) {
+        let (r, c) = layout(shape);
+        gamma * gamma * block_indicator(r, c, point)
+    } else {
+        Fr::from(0)
+    }
 }
 
 /// Whether value `id` is known to the verifier: a public input or output, a
@@ -81,7 +178,7 @@ pub(crate) fn y_range_needed(q: &QGraph, input_public: bool, y: usize) -> bool {
     let relu_input = |a: usize| {
         q.nodes
             .iter()
-            .any(|n| matches!(n.op, QOp::Relu | QOp::Clip { .. }) && n.inputs[0] == a)
+            .any(|n| is_fn_lookup(&n.op) && n.inputs[0] == a)
     };
     if relu_input(y) {
         // The ReLU lookup puts y itself in [−B, B].
@@ -454,7 +551,13 @@ pub(crate) fn check_ops(q: &QGraph, _input_public: bool) -> Result<()> {
                     )));
                 }
             }
-            QOp::Relu | QOp::Clip { .. } => {}
+            QOp::Relu | QOp::Clip { .. } | QOp::Table { .. } => {
+                if !q.range().any(|v| q.range().contains(&fn_int(&node.op, v))) {
+                    return Err(unsupported(
+                        "no input of the activation range has an output in range",
+                    ));
+                }
+            }
             QOp::Reshape { .. } => {
                 // A hidden tensor whose layout changes is gathered by the
                 // reshape's index map (`gathers`); sizes match by the op's rule.

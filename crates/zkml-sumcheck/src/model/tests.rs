@@ -249,12 +249,7 @@ fn unsupported_ops_and_hidden_groups_are_refused_at_setup() {
     let mut g = Graph::new();
     let x = g.add_input("x", vec![1, 4]);
     let s = g
-        .add_node(
-            "sig",
-            Op::Table(zkml_core::ops::TableFn::Sigmoid),
-            vec![x],
-            "s",
-        )
+        .add_node("sm", Op::Softmax { axis: 1 }, vec![x], "s")
         .unwrap();
     g.add_output(s);
     let samples = vec![vec![det(&[1, 4], 1, 1.0)]];
@@ -264,7 +259,7 @@ fn unsupported_ops_and_hidden_groups_are_refused_at_setup() {
         .setup(&q, &SetupOptions::default())
         .unwrap_err();
     assert!(
-        matches!(&err, Error::Unsupported { op, .. } if op == "Sigmoid"),
+        matches!(&err, Error::Unsupported { op, .. } if op == "Softmax"),
         "{err}"
     );
 

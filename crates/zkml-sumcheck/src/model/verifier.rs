@@ -357,7 +357,7 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()
                 }
             }
             (
-                QOp::Relu | QOp::Clip { .. },
+                QOp::Relu | QOp::Clip { .. } | QOp::Table { .. },
                 NodeProof::Relu {
                     lookup,
                     a_eval,
@@ -373,9 +373,10 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()
                     lookup,
                     &mut t,
                 )?;
-                if c.value != *a_eval + gamma * o_eval {
+                let public = super::fn_public(&node.op, &q.values[out].shape, gamma, &c.point);
+                if c.value != *a_eval + gamma * o_eval + public {
                     return Err(reject(
-                        "relu lookup column: w̃ = ã + γ·õ",
+                        "elementwise lookup column: w̃ = ã + γ·õ (+ γ²·Ĩ)",
                         format!("node `{}`", node.name),
                     ));
                 }

@@ -253,22 +253,24 @@ pub(crate) fn prove_inner(
                     relation,
                 }
             }
-            QOp::Relu | QOp::Clip { .. } => {
+            QOp::Relu | QOp::Clip { .. } | QOp::Table { .. } => {
                 let a = node.inputs[0];
                 let gamma = t.challenge(b"model/gamma");
-                let w: Vec<Fr> = tables[a]
-                    .evals
-                    .iter()
-                    .zip(&tables[out].evals)
-                    .map(|(x, y)| *x + gamma * y)
-                    .collect();
+                let shape = &q.values[out].shape;
+                let w = crate::model::fn_column(&node.op, shape, &tables[a], &tables[out], gamma)?;
                 let (lookup, pt, wo) =
                     logup::prove_zk(gens, &relu_table(q, &node.op, gamma), &w, &mut t, rng)?;
                 let a_o = Opening::random(tables[a].evaluate(&pt)?, rng);
                 let o_o = Opening::random(tables[out].evaluate(&pt)?, rng);
                 t.absorb_points(b"model/relu_coms", &[com(&a_o), com(&o_o)]);
-                let rel =
-                    (wo.commit(gens) - a_o.commit(gens) - o_o.commit(gens) * gamma).to_affine();
+                // C_w − C_a − γ·C_o − (γ²·Ĩ)·U = blind·H (the indicator term
+                // public, `fn_public`).
+                let public = crate::model::fn_public(&node.op, shape, gamma, &pt);
+                let rel = (wo.commit(gens)
+                    - a_o.commit(gens)
+                    - o_o.commit(gens) * gamma
+                    - gens.commit_scalar(&public, &Fr::ZERO))
+                .to_affine();
                 let relation = prove_zero(
                     gens,
                     &rel,

@@ -11,7 +11,7 @@ use crate::matmul::{self, MatMulDims};
 use crate::mle::Mle;
 use crate::model::verifier::{aligned_broadcast, known_values};
 use crate::model::{absorb_statement, act_table, block_indicator, is_const, known_in, num_vars};
-use crate::model::{layout_shape, relu_table, table_of, Key};
+use crate::model::{fn_public, layout_shape, relu_table, table_of, Key};
 use crate::transcript::Transcript;
 use crate::zk::verify_zero;
 use zkml_core::backend::{PublicValues, Vis};
@@ -354,7 +354,7 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
                 }
             }
             (
-                QOp::Relu | QOp::Clip { .. },
+                QOp::Relu | QOp::Clip { .. } | QOp::Table { .. },
                 ZkNodeProof::Relu {
                     lookup,
                     a_com,
@@ -372,7 +372,12 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
                     &mut t,
                 )?;
                 t.absorb_points(b"model/relu_coms", &[*a_com, *o_com]);
-                let rel = (G1::from(c.value_com) - a_com - *o_com * gamma).to_affine();
+                let public = fn_public(&node.op, &q.values[out].shape, gamma, &c.point);
+                let rel = (G1::from(c.value_com)
+                    - a_com
+                    - *o_com * gamma
+                    - gens.commit_scalar(&public, &Fr::ZERO))
+                .to_affine();
                 verify_zero(gens, &rel, relation, &mut t)?;
                 claim(proof, nv(a), a, c.point.clone(), *a_com, &mut pending);
                 claim(proof, nv(out), out, c.point, *o_com, &mut pending);

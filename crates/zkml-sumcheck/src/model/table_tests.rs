@@ -1,0 +1,219 @@
+//! Table functions (`QOp::Table`: Sigmoid, Tanh, Exp, Erf, Gelu, …) through
+//! both sumcheck backends: every function the executor supports proves and
+//! verifies; a changed output, flipped proof bytes and a prover who uses a
+//! table with one entry changed are rejected; Softmax is refused by name.
+
+use super::*;
+use crate::model::tests::det;
+use crate::zkmodel::{ZkModelProof, ZkSumcheckBackend};
+use zkml_core::backend::{Backend, PublicValues, SetupOptions, Visibility};
+use zkml_core::exec::{eval_qop, execute};
+use zkml_core::ops::TableFn;
+use zkml_core::quant::{calibrate, quantize, QuantConfig};
+use zkml_core::{FTensor, Graph, ITensor, Op};
+
+/// `x: [1, 3, 5]` (padded to `4 × 8`) → `f` → ReLU → output, at 12-bit
+/// activations, with inputs inside `f`'s domain (the executor refuses the
+/// others). `Op::Table(f)` is the node `f`; returns the graph's run.
+fn table_model(f: TableFn, seed: u64) -> (QGraph, Trace) {
+    let shape = [1, 3, 5];
+    let mut g = Graph::new();
+    let x = g.add_input("x", shape.to_vec());
+    let y = g.add_node("f", Op::Table(f), vec![x], "y").unwrap();
+    let r = g.add_node("relu", Op::Relu, vec![y], "r").unwrap();
+    g.add_output(r);
+    let domain = |t: FTensor| match f {
+        TableFn::Acosh => t.mapv(|v| 1.1 + v.abs()),
+        TableFn::Log | TableFn::Sqrt | TableFn::Rsqrt | TableFn::Reciprocal => {
+            t.mapv(|v| 0.25 + 0.75 * v.abs())
+        }
+        TableFn::Asin | TableFn::Acos | TableFn::Atanh | TableFn::Tan => t.mapv(|v| 0.8 * v),
+        _ => t.mapv(|v| 2.0 * v),
+    };
+    let samples: Vec<Vec<FTensor>> = (0..3)
+        .map(|s| vec![domain(det(&shape, seed + s, 1.0))])
+        .collect();
+    let cal = calibrate(&g, &samples).unwrap();
+    let cfg = QuantConfig {
+        act_bits: 12,
+        max_scale: 6,
+        ..QuantConfig::default()
+    };
+    let q = quantize(&g, &cal, &cfg).unwrap();
+    let t = execute(&q, &samples[0]).unwrap();
+    (q, t)
+}
+
+fn private_input() -> SetupOptions {
+    SetupOptions {
+        visibility: Visibility {
+            input: Vis::Private,
+            ..Visibility::default()
+        },
+        k: None,
+    }
+}
+
+/// The trace with output entry `k` of node 0 (`f`) set to `f(x_k) + 1`,
+/// the nodes after it re-run.
+fn forged(q: &QGraph, t: &Trace, k: usize) -> Trace {
+    let mut forged = t.clone();
+    forged.values[q.nodes[0].output].as_slice_mut().unwrap()[k] += 1;
+    for node in &q.nodes[1..] {
+        let args: Vec<&ITensor> = node.inputs.iter().map(|&i| &forged.values[i]).collect();
+        forged.values[node.output] = eval_qop(&node.op, &args);
+    }
+    forged
+}
+
+#[test]
+fn every_table_function_proves_and_verifies_in_both_backends() {
+    let all = TableFn::all();
+    assert_eq!(all.len(), 31);
+    let mut with_indicator = 0;
+    for (i, f) in all.into_iter().enumerate() {
+        let (q, t) = table_model(f, 10 + i as u64);
+        assert!(matches!(q.nodes[0].op, QOp::Table { func, .. } if func == f));
+        with_indicator += usize::from(fn_indicator(&q.nodes[0].op));
+        let key = ZkSumcheckBackend.setup(&q, &private_input()).unwrap().0;
+        let (proof, public) = ZkSumcheckBackend
+            .prove(&key, &q, &t)
+            .unwrap_or_else(|e| panic!("{f:?}: {e}"));
+        assert_eq!(
+            public.outputs[0],
+            t.values[q.outputs[0]].iter().copied().collect::<Vec<_>>()
+        );
+        ZkSumcheckBackend
+            .verify(&key, &public, &proof)
+            .unwrap_or_else(|e| panic!("{f:?}: {e}"));
+        let key = SumcheckBackend
+            .setup(&q, &SetupOptions::default())
+            .unwrap()
+            .0;
+        let (proof, public) = SumcheckBackend.prove(&key, &q, &t).unwrap();
+        SumcheckBackend
+            .verify(&key, &public, &proof)
+            .unwrap_or_else(|e| panic!("{f:?} (clear): {e}"));
+    }
+    // Both lookup columns are exercised: `f(0) ≠ 0` (Sigmoid, Exp, Cos, …)
+    // carries the padding indicator, `f(0) = 0` (Tanh, Erf, Gelu, …) not.
+    assert!((5..25).contains(&with_indicator), "{with_indicator}");
+}
+
+/// Tampered outputs, flipped bytes, a forged table entry, for `f`.
+fn tampering_is_rejected(f: TableFn) {
+    let (q, t) = table_model(f, 3);
+    let key = ZkSumcheckBackend.setup(&q, &private_input()).unwrap().0;
+    let (proof, public) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
+    ZkSumcheckBackend.verify(&key, &public, &proof).unwrap();
+    let bad = |p: &ZkModelProof, public: &PublicValues| {
+        ZkSumcheckBackend.verify(&key, public, p).is_err()
+    };
+    for k in [0, public.outputs[0].len() - 1] {
+        let mut p2 = public.clone();
+        p2.outputs[0][k] += 1;
+        assert!(bad(&proof, &p2), "{f:?}: output {k} changed");
+    }
+    let bytes = proof.to_bytes();
+    for pos in (0..bytes.len()).step_by(bytes.len() / 40 + 1) {
+        let mut b = bytes.clone();
+        b[pos] ^= 0x10;
+        let ok = ZkModelProof::from_bytes(&b)
+            .map(|p| !bad(&p, &public))
+            .unwrap_or(false);
+        assert!(!ok, "{f:?}: flipped byte {pos} of {}", bytes.len());
+    }
+
+    // A wrong output whose pair is in no honest table: the honest prover
+    // cannot even build the lookup.
+    let x = &t.values[q.inputs[0]];
+    let k = (0..x.len())
+        .find(|&k| {
+            let y = t.values[q.nodes[0].output].as_slice().unwrap()[k];
+            y > 0 && y < q.bound()
+        })
+        .expect("an entry with f(x) + 1 in range and ReLU passing it");
+    let wrong = forged(&q, &t, k);
+    assert!(ZkSumcheckBackend.prove(&key, &q, &wrong).is_err());
+
+    // A cheating prover's table: the entry of x_k changed to f(x_k) + 1, so
+    // its own lookup goes through; the verifier's table rejects it.
+    let v = x.as_slice().unwrap()[k];
+    FORGED_ENTRY.with(|e| e.set(Some(v)));
+    let zk = ZkSumcheckBackend.prove(&key, &q, &wrong);
+    let clear_key = SumcheckBackend
+        .setup(&q, &SetupOptions::default())
+        .unwrap()
+        .0;
+    let clear = SumcheckBackend.prove(&clear_key, &q, &wrong);
+    FORGED_ENTRY.with(|e| e.set(None));
+    let (proof, public) = zk.expect("the forged table holds the forged pair");
+    assert!(matches!(
+        ZkSumcheckBackend.verify(&key, &public, &proof),
+        Err(Error::Rejected { .. })
+    ));
+    let (proof, public) = clear.expect("the forged table holds the forged pair");
+    assert!(matches!(
+        SumcheckBackend.verify(&clear_key, &public, &proof),
+        Err(Error::Rejected { .. })
+    ));
+}
+
+#[test]
+fn tampered_outputs_bytes_and_a_forged_table_entry_are_rejected() {
+    // With the padding indicator (Sigmoid(0) ≠ 0) and without (Tanh(0) = 0).
+    assert!(fn_indicator(
+        &table_model(TableFn::Sigmoid, 3).0.nodes[0].op
+    ));
+    assert!(!fn_indicator(&table_model(TableFn::Tanh, 3).0.nodes[0].op));
+    tampering_is_rejected(TableFn::Sigmoid);
+    tampering_is_rejected(TableFn::Tanh);
+}
+
+#[test]
+fn table_entries_are_the_executors_and_refused_inputs_have_none() {
+    let (q, _) = table_model(TableFn::Log, 1);
+    let op = &q.nodes[0].op;
+    let gamma = Fr::from(1u64 << 20);
+    let table = relu_table(&q, op, gamma);
+    assert!(fn_indicator(op), "Log(0) is refused, so (0, 0) is padding");
+    // Log of v ≤ 0 is refused: those slots hold the padding entry 0, and no
+    // pair (v, ·) with v ≤ 0 is in the table.
+    for (j, v) in q.range().enumerate() {
+        let y = fn_int(op, v);
+        if q.range().contains(&y) {
+            let want =
+                crate::field::fr_from_i64(v) + gamma * crate::field::fr_from_i64(y) + gamma * gamma;
+            assert_eq!(table[j], want, "v = {v}");
+        } else {
+            assert_eq!(table[j], Fr::from(0), "v = {v}");
+        }
+    }
+    assert!(q.range().filter(|&v| v <= 0).all(|v| {
+        let y = fn_int(op, v);
+        !q.range().contains(&y)
+    }));
+    assert_eq!(table.len(), q.range().count());
+}
+
+#[test]
+fn softmax_is_refused_by_name_in_both_backends() {
+    let mut g = Graph::new();
+    let x = g.add_input("x", vec![1, 4]);
+    let s = g
+        .add_node("sm", Op::Softmax { axis: 1 }, vec![x], "s")
+        .unwrap();
+    g.add_output(s);
+    let samples = vec![vec![det(&[1, 4], 1, 1.0)]];
+    let cal = calibrate(&g, &samples).unwrap();
+    let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
+    let err = SumcheckBackend
+        .setup(&q, &SetupOptions::default())
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Unsupported { op, .. } if op == "Softmax"),
+        "{err}"
+    );
+    let err = ZkSumcheckBackend.setup(&q, &private_input()).unwrap_err();
+    assert!(err.to_string().contains("Softmax"), "{err}");
+}
