@@ -72,6 +72,13 @@ pub(crate) fn to_real(q: i64, sf: i64) -> Option<f32> {
 pub(crate) fn tensor_to_real(t: &TensorFile, sf: i64) -> Result<FTensor, MsgpackError> {
     let err = |reason: String| MsgpackError::Tensor { idx: t.idx, reason };
     let shape = to_shape(&t.shape).map_err(err)?;
+    if t.data.is_empty() && shape.iter().product::<usize>() > 0 {
+        return Err(err(format!(
+            "shape {:?} but no data: the file describes layers without weights (the earlier \
+             zkml's config.msgpack); load its model.msgpack, which holds them",
+            t.shape
+        )));
+    }
     if shape.iter().product::<usize>() != t.data.len() {
         return Err(err(format!(
             "shape {:?} needs {} values but the data holds {}",

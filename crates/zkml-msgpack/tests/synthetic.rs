@@ -418,12 +418,12 @@ fn malformed_models_are_errors() {
 
     // Unsupported types: one error naming every one, with its index.
     let mut m = good.clone();
-    m.layers[1].layer_type = "Rsqrt".into();
+    m.layers[1].layer_type = "Gather".into();
     m.layers[2].layer_type = "Frobnicate".into();
     match load_err(&m) {
         MsgpackError::Unsupported { layers } => assert_eq!(
             layers,
-            [(1, "Rsqrt".to_string()), (2, "Frobnicate".to_string())]
+            [(1, "Gather".to_string()), (2, "Frobnicate".to_string())]
         ),
         e => panic!("{e}"),
     }

@@ -91,3 +91,49 @@ pub(crate) fn squared_difference(b: &mut Builder) -> Result<(), MsgpackError> {
     let z = b.node(Op::Mul, vec![d, d], "")?;
     finish(b, z, layout)
 }
+
+/// `DivVar`: `x / d` for a run-time divisor (zkml: `rdiv(x·sf, d)`, a `[1]`
+/// divisor). zkml-core's run-time Div at one scale is `rdiv(x·2^s, d)`, the
+/// same integers for a positive divisor (zkml's gadget needs `d > 0`; a zero
+/// divisor is refused by the executor, naming the tensor). Any divisor
+/// broadcasting against `x` is accepted.
+pub(crate) fn div_var(b: &mut Builder) -> Result<(), MsgpackError> {
+    let (x, d, layout) = operands(b)?;
+    if b.is_const(d) {
+        return Err(b.err("divides by a constant: zkml writes that as DivFixed or Mul, not DivVar"));
+    }
+    let z = b.node(Op::Div, vec![x, d], "")?;
+    finish(b, z, layout)
+}
+
+/// `BatchMatMul` `[B, M, K] × [B, K, N]` (params `[adj_x, adj_y]`; with
+/// `adj_y = 1` the second operand is `[B, N, K]` and is transposed first), as
+/// zkml computes it: per batch a FullyConnected without activation, i.e.
+/// `rdiv(a·b, sf)`, which is zkml-core's MatMul at one scale. `adj_x` must
+/// be 0 (zkml ignores it).
+pub(crate) fn batch_mat_mul(b: &mut Builder) -> Result<(), MsgpackError> {
+    if b.num_inputs() != 2 {
+        return Err(b.err(format!("expects 2 inputs, has {}", b.num_inputs())));
+    }
+    let adj_x = b.layer.params.first().copied().unwrap_or(0);
+    let adj_y = b.layer.params.get(1).copied().unwrap_or(0);
+    if adj_x != 0 || !(adj_y == 0 || adj_y == 1) {
+        return Err(b.err(format!(
+            "params [adj_x, adj_y] must be [0, 0] or [0, 1], got {:?}",
+            b.layer.params
+        )));
+    }
+    let (x, y) = (b.input(0)?, b.input(1)?);
+    let (x, mut y) = (b.native(x)?, b.native(y)?);
+    let (xs, ys) = (b.shape(x).to_vec(), b.shape(y).to_vec());
+    if xs.len() != 3 || ys.len() != 3 || xs[0] != ys[0] {
+        return Err(b.err(format!(
+            "expects [B, M, K] and [B, K, N] (or [B, N, K] with adj_y) inputs, got {xs:?} and {ys:?}"
+        )));
+    }
+    if adj_y == 1 {
+        y = b.permute(y, &[0, 2, 1], ".t")?;
+    }
+    let z = b.node(Op::MatMul, vec![x, y], "")?;
+    b.define_native(z)
+}

@@ -8,6 +8,7 @@
 mod arith;
 mod conv;
 mod fully_connected;
+mod masked;
 mod nonlinear;
 mod pool;
 mod reduce;
@@ -21,18 +22,26 @@ use crate::format::LayerFile;
 pub const SUPPORTED_LAYERS: &[&str] = &[
     "Add",
     "AveragePool2D",
+    "BatchMatMul",
     "Concatenation",
     "Conv2D",
+    "DivVar",
     "FullyConnected",
     "Logistic",
+    "MaskNegInf",
     "MaxPool2D",
     "Mean",
     "Mul",
     "Noop",
     "Pack",
     "Pad",
+    "Pow",
     "Reshape",
+    "Rsqrt",
+    "Slice",
     "Softmax",
+    "Split",
+    "Sqrt",
     "Square",
     "SquaredDifference",
     "Squeeze",
@@ -54,7 +63,10 @@ pub(crate) fn data_inputs(layer: &LayerFile) -> Vec<i64> {
     let first = || layer.inp_idxes.iter().take(1).copied().collect();
     match layer.layer_type.as_str() {
         "Reshape" | "Squeeze" | "Transpose" | "Mean" | "Pad" | "Softmax" | "Logistic" | "Tanh"
-        | "AveragePool2D" | "MaxPool2D" | "Square" => first(),
+        | "AveragePool2D" | "MaxPool2D" | "Square" | "Sqrt" | "Rsqrt" | "Pow" | "Slice"
+        | "MaskNegInf" => first(),
+        // Split's first input is the axis operand (read from params).
+        "Split" => layer.inp_idxes.iter().skip(1).take(1).copied().collect(),
         "Noop" => match layer
             .params
             .first()
@@ -90,6 +102,14 @@ pub(crate) fn convert(b: &mut Builder) -> Result<(), MsgpackError> {
         "Softmax" => nonlinear::softmax(b),
         "Logistic" => nonlinear::unary(b, zkml_core::Op::Table(zkml_core::ops::TableFn::Sigmoid)),
         "Tanh" => nonlinear::unary(b, zkml_core::Op::Table(zkml_core::ops::TableFn::Tanh)),
+        "Sqrt" => nonlinear::unary(b, zkml_core::Op::Table(zkml_core::ops::TableFn::Sqrt)),
+        "Rsqrt" => nonlinear::unary(b, zkml_core::Op::Table(zkml_core::ops::TableFn::Rsqrt)),
+        "Pow" => nonlinear::pow(b),
+        "DivVar" => arith::div_var(b),
+        "BatchMatMul" => arith::batch_mat_mul(b),
+        "Slice" => shape::slice(b),
+        "Split" => shape::split(b),
+        "MaskNegInf" => masked::mask_neg_inf(b),
         other => Err(b.err(format!("unsupported layer type `{other}`"))),
     }
 }

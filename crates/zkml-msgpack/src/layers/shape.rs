@@ -4,6 +4,7 @@
 //! `Concatenation` (params `[axis]`), `Pack` (params `[axis]`: stack on a new
 //! axis), `Noop` (params `[k]`: output = input `k`, no node).
 
+use ndarray::IxDyn;
 use zkml_core::ops::shape as core_shape;
 use zkml_core::Op;
 
@@ -133,4 +134,106 @@ pub(crate) fn noop(b: &mut Builder) -> Result<(), MsgpackError> {
     }
     let s: Slot = b.input(k)?;
     b.alias(0, s)
+}
+
+/// `Slice`: params `[starts…, sizes…]`, one pair per axis, size −1 to the
+/// end (zkml's rule; the begin/size operands are ignored as zkml does). An
+/// index map, exact.
+pub(crate) fn slice(b: &mut Builder) -> Result<(), MsgpackError> {
+    let x = b.input(0)?;
+    let x = b.native(x)?;
+    let shape = b.shape(x).to_vec();
+    let p = b.layer.params.clone();
+    if p.len() != 2 * shape.len() {
+        return Err(b.err(format!(
+            "params {p:?} should hold a start and a size for each of the input's {} axes",
+            shape.len()
+        )));
+    }
+    let mut ranges = Vec::with_capacity(shape.len());
+    for (a, &dim) in shape.iter().enumerate() {
+        let (start, size) = (p[a], p[shape.len() + a]);
+        let start = usize::try_from(start).ok().filter(|&s| s <= dim);
+        let range = start.and_then(|s| match size {
+            -1 => Some(s..dim),
+            n => usize::try_from(n)
+                .ok()
+                .filter(|&n| s + n <= dim)
+                .map(|n| s..s + n),
+        });
+        ranges.push(range.ok_or_else(|| {
+            b.err(format!(
+                "start {} size {} is outside axis {a} of size {dim}",
+                p[a],
+                p[shape.len() + a]
+            ))
+        })?);
+    }
+    let y = take_ranges(b, x, &ranges, "")?;
+    b.define_native(y)
+}
+
+/// `Split`: params `[axis, num_splits]`, inputs `[axis operand, x]`; the axis
+/// is cut into `num_splits` equal parts (zkml's rule), one output each.
+pub(crate) fn split(b: &mut Builder) -> Result<(), MsgpackError> {
+    let x = b.input(1)?;
+    let x = b.native(x)?;
+    let shape = b.shape(x).to_vec();
+    let a = axis(b, b.param(0)?, shape.len())?;
+    let parts = b.param_usize(1, "number of splits", 1)?;
+    if !shape[a].is_multiple_of(parts) || b.layer.out_idxes.len() != parts {
+        return Err(b.err(format!(
+            "cannot cut axis {a} of size {} into {parts} equal parts for {} outputs",
+            shape[a],
+            b.layer.out_idxes.len()
+        )));
+    }
+    let len = shape[a] / parts;
+    for k in 0..parts {
+        let ranges: Vec<std::ops::Range<usize>> = shape
+            .iter()
+            .enumerate()
+            .map(|(i, &d)| if i == a { k * len..(k + 1) * len } else { 0..d })
+            .collect();
+        let y = take_ranges(b, x, &ranges, &format!(".{k}"))?;
+        // Name each part after its own tensor (`node` names by the first).
+        let name = b.unique(format!("t{}", b.layer.out_idxes[k]));
+        b.g.values[y].name = name;
+        b.define(
+            k,
+            Slot {
+                id: y,
+                layout: crate::builder::Layout::Native,
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// The sub-tensor `x[ranges]` as one index-map node (`Op::Gather`).
+fn take_ranges(
+    b: &mut Builder,
+    x: zkml_core::ValueId,
+    ranges: &[std::ops::Range<usize>],
+    suffix: &str,
+) -> Result<zkml_core::ValueId, MsgpackError> {
+    let shape = b.shape(x).to_vec();
+    let out: Vec<usize> = ranges.iter().map(|r| r.len()).collect();
+    let mut strides = vec![1usize; shape.len()];
+    for i in (0..shape.len().saturating_sub(1)).rev() {
+        strides[i] = strides[i + 1] * shape[i + 1];
+    }
+    let index = ndarray::indices(IxDyn(&out))
+        .into_iter()
+        .map(|ix| {
+            (0..out.len())
+                .map(|i| (ranges[i].start + ix[i]) * strides[i])
+                .sum()
+        })
+        .collect();
+    b.node(
+        Op::Gather(zkml_core::ops::IndexMap { shape: out, index }),
+        vec![x],
+        suffix,
+    )
 }
