@@ -151,4 +151,6 @@ mod tests {
 }
 
 #[cfg(test)]
+mod mobile_tests;
+#[cfg(test)]
 pub(crate) mod model_tests;

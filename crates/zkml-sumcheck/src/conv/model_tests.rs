@@ -14,7 +14,15 @@ use zkml_core::quant::{calibrate, quantize, QValueKind, QuantConfig};
 use zkml_core::{FTensor, Graph, ITensor, Op, QGraph, QOp, Trace};
 
 #[allow(clippy::too_many_arguments)]
-fn conv(g: &mut Graph, x: usize, cin: usize, cout: usize, c: Conv, tag: &str, seed: u64) -> usize {
+pub(crate) fn conv(
+    g: &mut Graph,
+    x: usize,
+    cin: usize,
+    cout: usize,
+    c: Conv,
+    tag: &str,
+    seed: u64,
+) -> usize {
     let [kh, kw] = c.kernel;
     let w = g.add_const(
         format!("cw{tag}"),

@@ -47,7 +47,8 @@
 //!   `[N, C, H, W]`, `gathers`): a gather by its index map, `õ(ρ) =
 //!   Σ_a ã(a)·H̃_ρ(a)` ([`crate::conv::gather_dual`]), the same message with
 //!   `s = 0` and no range check (its entries are its input's).
-//! * `AveragePool` (windows that all count `c`; any kernel, strides,
+//! * `AveragePool` and `ReduceMean` (a global average pool; the window is
+//!   the slice of the reduced axes) (windows that all count `c`; any kernel, strides,
 //!   dilations): `y = rdiv(Σ window, c)`, i.e. `2·Σ window + c = 2c·y + r`,
 //!   `0 ≤ r < 2c`, with `r` and `y` range-checked like a rescale, and the
 //!   window sum one sumcheck against the public `2·[a ∈ window(o)]·eq(ρ, o)`

@@ -99,6 +99,7 @@ pub(crate) fn prove_inner(
             | QOp::Conv { .. }
             | QOp::Reshape { .. }
             | QOp::AveragePool(_)
+            | QOp::ReduceMean { .. }
             | QOp::Gather(_)
             | QOp::Transpose { .. })
                 if !matches!(op, QOp::Reshape { .. }) || crate::model::gathers(q, true, i) =>

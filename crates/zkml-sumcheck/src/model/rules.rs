@@ -199,13 +199,14 @@ pub(crate) fn y_range_needed(q: &QGraph, input_public: bool, y: usize) -> bool {
 /// The divisor `d` of a node proved as a rounding division with a committed,
 /// range-checked remainder, `acc' = d·y + r`, `0 ≤ r < d`: `2^s` for a
 /// `MatMul`/`Conv` with `s > 0` (`acc' = acc + 2^{s−1}`), `2c` for an
-/// `AveragePool` whose windows all count `c` (`acc' = 2·Σ window + c`, the
-/// executor's `rdiv`); `None` when the op has no remainder.
+/// `AveragePool` whose windows all count `c` or a `ReduceMean` over `c`
+/// entries (`acc' = 2·Σ window + c`, the executor's `rdiv`; [`mean_windows`]);
+/// `None` when the op has no remainder.
 pub(crate) fn divisor(q: &QGraph, i: usize) -> Option<u64> {
     match &q.nodes[i].op {
         QOp::MatMul { shift } | QOp::Conv { shift, .. } if *shift > 0 => Some(1u64 << shift),
-        QOp::AveragePool(p) => {
-            pool_windows(p, &q.values[q.nodes[i].inputs[0]].shape).map(|(_, c)| 2 * c as u64)
+        QOp::AveragePool(_) | QOp::ReduceMean { .. } => {
+            mean_windows(q, i).map(|(_, c)| 2 * c as u64)
         }
         _ => None,
     }
@@ -235,6 +236,51 @@ pub(crate) fn aux_vars(q: &QGraph, i: usize) -> Result<usize> {
         return maxpool::aux_vars(q, i);
     }
     Ok(num_vars(&q.values[q.nodes[i].output].shape))
+}
+
+/// Per output of an `AveragePool` or `ReduceMean` node `i`: the row-major
+/// input indices it averages, and their count (`None` if counts differ
+/// between windows, the shapes do not fit, or for another op). A
+/// ReduceMean's window is the slice of its reduced axes (the executor's
+/// `mean_int`: `rdiv(Σ, Π_{a ∈ axes} x_a)`).
+pub(crate) fn mean_windows(q: &QGraph, i: usize) -> Option<(Vec<Vec<usize>>, usize)> {
+    let node = &q.nodes[i];
+    let x = &q.values[node.inputs[0]].shape;
+    let axes = match &node.op {
+        QOp::AveragePool(p) => return pool_windows(p, x),
+        QOp::ReduceMean { axes, .. } => axes,
+        _ => return None,
+    };
+    let mut sorted = axes.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    if sorted.len() != axes.len() || axes.iter().any(|&a| a >= x.len()) {
+        return None;
+    }
+    // The output index of input multi-index `idx`: reduced axes at 0.
+    let kept: Vec<usize> = (0..x.len())
+        .map(|d| if axes.contains(&d) { 1 } else { x[d] })
+        .collect();
+    let (n, n_out) = (x.iter().product::<usize>(), kept.iter().product::<usize>());
+    if n == 0 || q.values[node.output].shape.iter().product::<usize>() != n_out {
+        return None;
+    }
+    let mut wins = vec![Vec::with_capacity(n / n_out); n_out];
+    let mut idx = vec![0usize; x.len()];
+    for a in 0..n {
+        let o = (0..x.len()).fold(0, |o, d| {
+            o * kept[d] + if kept[d] == 1 { 0 } else { idx[d] }
+        });
+        wins[o].push(a);
+        for d in (0..x.len()).rev() {
+            idx[d] += 1;
+            if idx[d] < x[d] {
+                break;
+            }
+            idx[d] = 0;
+        }
+    }
+    Some((wins, n / n_out))
 }
 
 /// Per output of a pool over `x_shape`: the row-major input indices of its
@@ -278,11 +324,15 @@ pub(crate) fn remainders(
             .iter()
             .map(|a| a + d / 2)
             .collect(),
-        QOp::AveragePool(p) => p
-            .windows(v(0), |w, _| 2 * w.iter().sum::<i64>() + d / 2)
-            .iter()
-            .copied()
-            .collect(),
+        QOp::AveragePool(_) | QOp::ReduceMean { .. } => {
+            let x: Vec<i64> = v(0).iter().copied().collect();
+            mean_windows(q, i)
+                .ok_or_else(|| Error::Invalid(format!("node `{}`: windows differ", node.name)))?
+                .0
+                .iter()
+                .map(|w| 2 * w.iter().map(|&a| x[a]).sum::<i64>() + d / 2)
+                .collect()
+        }
         _ => zkml_core::ops::matmul::accumulate(v(0), v(1))
             .iter()
             .map(|a| a + d / 2)
@@ -325,10 +375,10 @@ pub(crate) fn dual_at(q: &QGraph, i: usize, rho: &[Fr]) -> Result<(Vec<Fr>, Fr)>
     let node = &q.nodes[i];
     let (conv, shift) = match &node.op {
         QOp::Conv { conv, shift } => (conv, *shift),
-        QOp::AveragePool(p) => {
+        QOp::AveragePool(_) | QOp::ReduceMean { .. } => {
             // Σ_a x(a)·2·[a ∈ window(o)]·eq(ρ, o), offset Σ_o eq(ρ, o)·c.
             let x = &q.values[node.inputs[0]].shape;
-            let (wins, c) = pool_windows(p, x).ok_or_else(|| {
+            let (wins, c) = mean_windows(q, i).ok_or_else(|| {
                 Error::Invalid(format!("node `{}`: pool windows differ", node.name))
             })?;
             let out = &q.values[node.output].shape;
@@ -510,8 +560,8 @@ pub(crate) fn check_ops(q: &QGraph, _input_public: bool) -> Result<()> {
                     return Err(unsupported("shapes do not fit the convolution"));
                 }
             }
-            QOp::AveragePool(p) => {
-                match pool_windows(p, shape(0)) {
+            QOp::AveragePool(_) | QOp::ReduceMean { .. } => {
+                match mean_windows(q, i) {
                     None => {
                         return Err(unsupported(
                             "windows of different sizes (padding without count_include_pad): \

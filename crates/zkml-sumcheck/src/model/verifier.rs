@@ -144,6 +144,7 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()
                 | QOp::Conv { .. }
                 | QOp::Reshape { .. }
                 | QOp::AveragePool(_)
+                | QOp::ReduceMean { .. }
                 | QOp::Gather(_)
                 | QOp::Transpose { .. }),
                 NodeProof::MatMul {

@@ -98,6 +98,7 @@ pub(crate) fn prove_inner(
             | QOp::Conv { .. }
             | QOp::Reshape { .. }
             | QOp::AveragePool(_)
+            | QOp::ReduceMean { .. }
             | QOp::Gather(_)
             | QOp::Transpose { .. })
                 if !matches!(op, QOp::Reshape { .. })

@@ -100,6 +100,7 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
                 op @ (QOp::Conv { .. }
                 | QOp::Reshape { .. }
                 | QOp::AveragePool(_)
+                | QOp::ReduceMean { .. }
                 | QOp::Gather(_)
                 | QOp::Transpose { .. }),
                 ZkNodeProof::MatMul {
