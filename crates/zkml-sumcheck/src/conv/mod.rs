@@ -39,7 +39,7 @@
 //! Hidden (committed) weights would make `G_ρ` a function of secrets and need
 //! the two-sumcheck route; they are refused at setup.
 
-use crate::field::{fr_from_i64, Fr};
+use crate::field::{fr_from_i64, Field, Fr};
 use crate::mle::{eq_table, log2_ceil};
 use crate::model::layout;
 use zkml_core::ops::conv::Conv;
@@ -57,6 +57,17 @@ pub fn table_index(shape: &[usize], flat: usize) -> usize {
 /// `out_shape` and claim point `rho` over the output's table; `G_ρ` is over
 /// the input's padded table (`2^nv_x` entries). `half` is the rescale's
 /// rounding constant `2^{s−1}` (0 when `s = 0`).
+///
+/// **Cost.** The table index of an output `(b, m, i, j)` is
+/// `row·2^{n_c} + j` with `row = (b·M + m)·oH + i`, so
+/// `eq(ρ, o) = eq_r(row)·eq_c(j)`, and a tap's input column depends only on
+/// `j` and the kernel column `v`: with
+/// `C_v(x) = Σ_j eq_c(j)·[x = j·s_W + v·d_W − p_left]` and
+/// `A_v(b, c, y) = Σ_{m, u, i : y = i·s_H + u·d_H − p_top} eq_r(row)·w(m, c, u, v)`,
+/// `G_ρ(b, c, y, x) = Σ_v A_v(b, c, y)·C_v(x)`. Building `A` costs
+/// `N·M·(C/g)·oH·k_H·k_W` products and `G` costs `N·C·H·W·k_W`, instead of
+/// one product per multiply-add of the convolution (`N·M·(C/g)·oH·oW·k_H·k_W`):
+/// a 1×1 convolution at 112×112 costs `oW` = 112 times less.
 #[allow(clippy::too_many_arguments)]
 pub fn dual(
     conv: &Conv,
@@ -69,22 +80,78 @@ pub fn dual(
     out_shape: &[usize],
     rho: &[Fr],
 ) -> (Vec<Fr>, Fr) {
-    let eq = eq_table(rho);
+    let (n, cin, h, wd) = (x_shape[0], x_shape[1], x_shape[2], x_shape[3]);
+    let (m, cg, kh, kw) = (w_shape[0], w_shape[1], w_shape[2], w_shape[3]);
+    let (oh, ow) = (out_shape[2], out_shape[3]);
+    let mg = m / conv.group;
+    let nc = log2_ceil(ow);
+    let eq_c = eq_table(&rho[..nc]);
+    let eq_r = eq_table(&rho[nc..]);
+    let pos = |base: usize, step: usize, k: usize, d: usize, pad: usize| -> Option<usize> {
+        (base * step + k * d).checked_sub(pad)
+    };
+    // C_v(x) for every kernel column v (padding taps, x outside [0, W), dropped).
+    let c_v: Vec<Vec<Fr>> = (0..kw)
+        .map(|v| {
+            let mut c = vec![Fr::from(0); wd];
+            for (j, e) in eq_c.iter().enumerate().take(ow) {
+                if let Some(x) = pos(j, conv.strides[1], v, conv.dilations[1], conv.pads[1]) {
+                    if x < wd {
+                        c[x] += e;
+                    }
+                }
+            }
+            c
+        })
+        .collect();
+    // A_v(b, c, y), indexed [((b·C + c)·H + y)·kW + v].
     let wf: Vec<Fr> = w.iter().map(|&v| fr_from_i64(v)).collect();
-    let mut g = vec![Fr::from(0); 1 << nv_x];
+    let mut a = vec![Fr::from(0); n * cin * h * kw];
+    let sum_c: Fr = eq_c.iter().take(ow).copied().sum();
     let mut offset = Fr::from(0);
-    let mut k = 0usize;
-    conv.for_each_output(x_shape, w_shape, |oc, taps| {
-        let e = eq[table_index(out_shape, k)];
-        k += 1;
-        let b = bias.map(|b| b[oc]).unwrap_or(0) + half;
-        if b != 0 {
-            offset += e * fr_from_i64(b);
+    for b in 0..n {
+        for oc in 0..m {
+            let g = oc / mg;
+            let bias_oc = bias.map(|bv| bv[oc]).unwrap_or(0) + half;
+            for i in 0..oh {
+                let e = eq_r[(b * m + oc) * oh + i];
+                if bias_oc != 0 {
+                    offset += e * sum_c * fr_from_i64(bias_oc);
+                }
+                for u in 0..kh {
+                    let Some(y) = pos(i, conv.strides[0], u, conv.dilations[0], conv.pads[0])
+                    else {
+                        continue;
+                    };
+                    if y >= h {
+                        continue;
+                    }
+                    for c in 0..cg {
+                        let ic = g * cg + c;
+                        let base = ((b * cin + ic) * h + y) * kw;
+                        let wbase = ((oc * cg + c) * kh + u) * kw;
+                        for v in 0..kw {
+                            a[base + v] += e * wf[wbase + v];
+                        }
+                    }
+                }
+            }
         }
-        for &(xi, wi) in taps {
-            g[table_index(x_shape, xi)] += e * wf[wi];
+    }
+    let wp = 1usize << log2_ceil(wd);
+    let mut g = vec![Fr::from(0); 1 << nv_x];
+    for row in 0..n * cin * h {
+        let av = &a[row * kw..(row + 1) * kw];
+        let out = &mut g[row * wp..row * wp + wd];
+        for (v, cv) in c_v.iter().enumerate() {
+            if bool::from(av[v].is_zero()) {
+                continue;
+            }
+            for (gx, cx) in out.iter_mut().zip(cv) {
+                *gx += av[v] * cx;
+            }
         }
-    });
+    }
     (g, offset)
 }
 
@@ -147,6 +214,111 @@ mod tests {
         let (g, off) = dual(&conv, &xs, x_t.num_vars, &w, &ws, Some(&b), 0, &os, &rho);
         let lhs: Fr = x_t.evals.iter().zip(&g).map(|(a, b)| *a * b).sum::<Fr>() + off;
         assert_eq!(lhs, acc_t.evaluate(&rho).unwrap());
+    }
+
+    /// `dual` by its definition: one product per tap of every output.
+    #[allow(clippy::too_many_arguments)]
+    fn dual_direct(
+        conv: &Conv,
+        x_shape: &[usize],
+        nv_x: usize,
+        w: &[i64],
+        w_shape: &[usize],
+        bias: Option<&[i64]>,
+        half: i64,
+        out_shape: &[usize],
+        rho: &[Fr],
+    ) -> (Vec<Fr>, Fr) {
+        let eq = eq_table(rho);
+        let mut g = vec![Fr::from(0); 1 << nv_x];
+        let mut offset = Fr::from(0);
+        let mut k = 0usize;
+        conv.for_each_output(x_shape, w_shape, |oc, taps| {
+            let e = eq[table_index(out_shape, k)];
+            k += 1;
+            offset += e * fr_from_i64(bias.map(|b| b[oc]).unwrap_or(0) + half);
+            for &(xi, wi) in taps {
+                g[table_index(x_shape, xi)] += e * fr_from_i64(w[wi]);
+            }
+        });
+        (g, offset)
+    }
+
+    #[test]
+    fn the_factored_dual_is_the_direct_one() {
+        // Batch 2; 1×1, depthwise, strided, dilated, asymmetric pads, groups.
+        let cases: [(Conv, [usize; 4], [usize; 4]); 5] = [
+            (
+                Conv {
+                    kernel: [1, 1],
+                    strides: [1, 1],
+                    pads: [0; 4],
+                    dilations: [1, 1],
+                    group: 1,
+                },
+                [2, 3, 5, 6],
+                [4, 3, 1, 1],
+            ),
+            (
+                Conv {
+                    kernel: [3, 3],
+                    strides: [2, 2],
+                    pads: [1; 4],
+                    dilations: [1, 1],
+                    group: 4,
+                },
+                [1, 4, 7, 7],
+                [4, 1, 3, 3],
+            ),
+            (
+                Conv {
+                    kernel: [3, 2],
+                    strides: [2, 1],
+                    pads: [1, 0, 2, 1],
+                    dilations: [1, 2],
+                    group: 2,
+                },
+                [2, 4, 5, 6],
+                [6, 2, 3, 2],
+            ),
+            (
+                Conv {
+                    kernel: [2, 3],
+                    strides: [1, 3],
+                    pads: [0, 2, 1, 0],
+                    dilations: [2, 1],
+                    group: 1,
+                },
+                [1, 2, 6, 9],
+                [3, 2, 2, 3],
+            ),
+            (
+                Conv {
+                    kernel: [3, 3],
+                    strides: [1, 1],
+                    pads: [1; 4],
+                    dilations: [1, 1],
+                    group: 1,
+                },
+                [1, 1, 3, 3],
+                [2, 1, 3, 3],
+            ),
+        ];
+        for (t, (conv, xs, ws)) in cases.iter().enumerate() {
+            let os = conv.output_shape(xs, ws, None).unwrap();
+            let w: Vec<i64> = (0..ws.iter().product::<usize>() as i64)
+                .map(|i| (i * 13 % 11) - 5)
+                .collect();
+            let b: Vec<i64> = (0..ws[0] as i64).map(|i| 3 * i - 4).collect();
+            let nv_x = crate::model::num_vars(xs);
+            let nv_o = crate::model::num_vars(&os);
+            let rho: Vec<Fr> = (0..nv_o).map(|i| Fr::from(5 + 7 * i as u64)).collect();
+            for (bias, half) in [(None, 0), (Some(&b[..]), 8)] {
+                let fast = dual(conv, xs, nv_x, &w, ws, bias, half, &os, &rho);
+                let slow = dual_direct(conv, xs, nv_x, &w, ws, bias, half, &os, &rho);
+                assert_eq!(fast, slow, "case {t}");
+            }
+        }
     }
 }
 
