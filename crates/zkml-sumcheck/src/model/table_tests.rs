@@ -197,6 +197,31 @@ fn table_entries_are_the_executors_and_refused_inputs_have_none() {
 }
 
 #[test]
+fn a_clip_whose_range_excludes_zero_proves_with_the_padding_indicator() {
+    // clip(0, 0.5, 6) = 0.5 ≠ 0: the zero padding of the [1, 3, 5] tensors
+    // is no pair of the function (before the indicator, no proof existed).
+    let shape = [1, 3, 5];
+    let mut g = Graph::new();
+    let x = g.add_input("x", shape.to_vec());
+    let y = g
+        .add_node("c", Op::Clip { min: 0.5, max: 6.0 }, vec![x], "y")
+        .unwrap();
+    let r = g.add_node("relu", Op::Relu, vec![y], "r").unwrap();
+    g.add_output(r);
+    let samples = vec![vec![det(&shape, 4, 3.0)]];
+    let cal = calibrate(&g, &samples).unwrap();
+    let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
+    let t = execute(&q, &samples[0]).unwrap();
+    assert!(fn_indicator(&q.nodes[0].op));
+    let key = ZkSumcheckBackend.setup(&q, &private_input()).unwrap().0;
+    let (proof, public) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
+    ZkSumcheckBackend.verify(&key, &public, &proof).unwrap();
+    let mut p2 = public.clone();
+    p2.outputs[0][1] -= 1;
+    assert!(ZkSumcheckBackend.verify(&key, &p2, &proof).is_err());
+}
+
+#[test]
 fn softmax_is_refused_by_name_in_both_backends() {
     let mut g = Graph::new();
     let x = g.add_input("x", vec![1, 4]);
