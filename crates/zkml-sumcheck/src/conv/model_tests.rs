@@ -342,7 +342,6 @@ fn tampered_conv_messages_are_rejected() {
                 y_com,
                 r_com,
                 matmul,
-                r_range,
                 ..
             } = &mut p.nodes[i]
             else {
@@ -354,7 +353,8 @@ fn tampered_conv_messages_are_rejected() {
                 2 => matmul.final_ok.s += Fr::ONE,
                 3 => matmul.rounds[0].evals[1] = (matmul.rounds[0].evals[1] + u).to_affine(),
                 _ => {
-                    let l = r_range.as_mut().unwrap();
+                    // The batched range check of the remainders.
+                    let l = &mut p.lookups[0].logup;
                     l.sum_com = (l.sum_com + u).to_affine()
                 }
             }

@@ -17,6 +17,15 @@ use halo2_axiom::halo2curves::ff::BatchInvert;
 /// `m_j` = how often `T_j` occurs in `w` (a repeated table entry: its first
 /// occurrence). Fails, naming the entry, if a value is missing.
 pub(crate) fn multiplicities(table: &[Fr], w: &[Fr]) -> Result<Vec<Fr>> {
+    multiplicities_of(table, &[w]).map_err(|e| match e {
+        Error::Invalid(m) => Error::Invalid(m.replace("column 0, entry", "entry")),
+        e => e,
+    })
+}
+
+/// [`multiplicities`] of several columns together; a missing value names
+/// its column and entry.
+pub(crate) fn multiplicities_of(table: &[Fr], columns: &[&[Fr]]) -> Result<Vec<Fr>> {
     let index: HashMap<_, usize> = table
         .iter()
         .enumerate()
@@ -24,14 +33,16 @@ pub(crate) fn multiplicities(table: &[Fr], w: &[Fr]) -> Result<Vec<Fr>> {
         .map(|(j, v)| (v.to_repr(), j))
         .collect();
     let mut m = vec![0u64; table.len()];
-    for (i, v) in w.iter().enumerate() {
-        let j = index.get(&v.to_repr()).ok_or_else(|| {
-            Error::Invalid(format!(
-                "lookup entry {i} is not in the table of {} values",
-                table.len()
-            ))
-        })?;
-        m[*j] += 1;
+    for (k, w) in columns.iter().enumerate() {
+        for (i, v) in w.iter().enumerate() {
+            let j = index.get(&v.to_repr()).ok_or_else(|| {
+                Error::Invalid(format!(
+                    "lookup column {k}, entry {i} is not in the table of {} values",
+                    table.len()
+                ))
+            })?;
+            m[*j] += 1;
+        }
     }
     Ok(m.into_iter().map(Fr::from).collect())
 }

@@ -66,18 +66,21 @@ fn max_pool_proves_and_a_forged_or_tampered_pool_is_rejected() {
         let u = key.gens.u;
         for case in 0..3 {
             let mut p = proof.clone();
-            let ZkNodeProof::MaxPool {
-                coms, lookup_coms, ..
-            } = &mut p.nodes[i]
-            else {
-                panic!("node {i} has a MaxPool proof")
-            };
-            let c = match case {
-                0 => &mut coms[1],
-                1 => &mut coms[2],
-                _ => &mut lookup_coms[1],
-            };
-            *c = (*c + u).to_affine();
+            if case == 2 {
+                // The pair commitments of the batched lookups (MaxPool's
+                // `(d, s)` column among them).
+                for l in p.lookups.iter_mut() {
+                    for c in l.pair_coms.iter_mut() {
+                        *c = (*c + u).to_affine();
+                    }
+                }
+            } else {
+                let ZkNodeProof::MaxPool { coms, .. } = &mut p.nodes[i] else {
+                    panic!("node {i} has a MaxPool proof")
+                };
+                let c = &mut coms[1 + case];
+                *c = (*c + u).to_affine();
+            }
             let err = ZkSumcheckBackend.verify(&key, &public, &p).unwrap_err();
             assert!(
                 matches!(err, Error::Rejected { .. }),

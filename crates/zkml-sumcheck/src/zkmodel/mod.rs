@@ -37,10 +37,12 @@
 //! output public. Committed groups (a public commitment to the input) and
 //! hidden outputs are refused at setup.
 
+pub mod lookups;
 pub mod msg;
 pub mod prover;
 pub mod verifier;
 
+pub use lookups::ZkTableLookup;
 pub use msg::{ZkModelProof, ZkNodeProof};
 
 use crate::error::{Error, Result};

@@ -1,10 +1,10 @@
 //! Messages of a zero-knowledge model proof: plain data.
 
+use super::lookups::ZkTableLookup;
 use crate::codec::{Encode, Reader, Writer};
 use crate::error::{Error, Result};
 use crate::field::G1Affine;
 use crate::hyrax::{DotProductProof, HyraxCommitment};
-use crate::logup::ZkLogUpProof;
 use crate::zk::{ZeroProof, ZkSumcheckProof};
 
 /// One node's messages (see the [module doc](super)).
@@ -19,12 +19,9 @@ pub enum ZkNodeProof {
         y_com: G1Affine,
         /// `Com(r̃(ρ))` (absent when `s = 0`).
         r_com: Option<G1Affine>,
-        /// The committed product sumcheck.
+        /// The committed product sumcheck (the range checks of `r` and `y`
+        /// are in the model's batched lookups).
         matmul: ZkSumcheckProof,
-        /// `r ∈ [0, 2^s)` (absent when `s = 0`).
-        r_range: Option<Box<ZkLogUpProof>>,
-        /// `y ∈ [−B, B]` (absent when `y` is known).
-        y_range: Option<Box<ZkLogUpProof>>,
     },
     /// `o = 2^{k_0}·a ± 2^{k_1}·b`, or a layout-keeping reshape.
     Linear {
@@ -35,17 +32,8 @@ pub enum ZkNodeProof {
         /// `C_o − Σ ±2^k·C_a − c̃(ρ)·U` commits to zero.
         relation: ZeroProof,
     },
-    /// `o = max(a, 0)`.
-    Relu {
-        /// The lookup of `a + γ·o`.
-        lookup: Box<ZkLogUpProof>,
-        /// `Com(ã)` at the lookup's point.
-        a_com: G1Affine,
-        /// `Com(õ)` at the lookup's point.
-        o_com: G1Affine,
-        /// `C_w − C_a − γ·C_o` commits to zero.
-        relation: ZeroProof,
-    },
+    /// `o = max(a, 0)` (or Clip): one column of the model's batched lookups.
+    Lookup,
     /// The output is a reshape of a known tensor; the verifier computes it.
     Derived,
     /// `y = MaxPool(x)` ([`crate::model::maxpool`]), committed.
@@ -54,14 +42,9 @@ pub enum ZkNodeProof {
         coms: [G1Affine; 3],
         /// `2^{kv}·C_s − Ĩ(ρ)·U` commits to zero (one selected slot per output).
         selected: ZeroProof,
-        /// The committed gather sumcheck, claim `C_y − C_d`.
+        /// The committed gather sumcheck, claim `C_y − C_d`; the lookup of
+        /// `d + γ·s` is in the model's batched lookups.
         gather: Box<ZkSumcheckProof>,
-        /// The lookup of `d + γ·s`.
-        lookup: Box<ZkLogUpProof>,
-        /// `Com(R̃(c, 0))`, `Com(R̃(c, 1))` at the lookup's point `c`.
-        lookup_coms: [G1Affine; 2],
-        /// `C_w − C_d − γ·C_s` commits to zero.
-        relation: ZeroProof,
     },
 }
 
@@ -74,8 +57,9 @@ pub struct ZkModelProof {
     pub remainders: Vec<Option<HyraxCommitment>>,
     /// Per node, in topological order.
     pub nodes: Vec<ZkNodeProof>,
-    /// Per hidden model input: its range check against the activation range.
-    pub input_ranges: Vec<ZkLogUpProof>,
+    /// One batched lookup per distinct table, in order of first use
+    /// ([`super::lookups`]).
+    pub lookups: Vec<ZkTableLookup>,
     /// One Hyrax opening per claim on a committed table, in claim order.
     pub openings: Vec<DotProductProof>,
     /// One proof of zero per claim on a known tensor, in claim order.
@@ -85,7 +69,7 @@ pub struct ZkModelProof {
 /// First bytes of an encoded [`ZkModelProof`].
 pub const ZK_PROOF_MAGIC: &[u8; 22] = b"zkml-sumcheck-zkproof\0";
 /// Version of the encoding; another version is refused.
-pub const ZK_PROOF_VERSION: u32 = 2;
+pub const ZK_PROOF_VERSION: u32 = 3;
 
 impl Encode for ZkNodeProof {
     fn encode(&self, w: &mut Writer) {
@@ -94,8 +78,6 @@ impl Encode for ZkNodeProof {
                 y_com,
                 r_com,
                 matmul,
-                r_range,
-                y_range,
             } => {
                 w.u8(0);
                 w.point(y_com);
@@ -107,8 +89,6 @@ impl Encode for ZkNodeProof {
                     }
                 }
                 matmul.encode(w);
-                w.option(r_range);
-                w.option(y_range);
             }
             ZkNodeProof::Linear {
                 out_com,
@@ -120,34 +100,17 @@ impl Encode for ZkNodeProof {
                 w.points(operand_coms);
                 relation.encode(w);
             }
-            ZkNodeProof::Relu {
-                lookup,
-                a_com,
-                o_com,
-                relation,
-            } => {
-                w.u8(2);
-                lookup.encode(w);
-                w.point(a_com);
-                w.point(o_com);
-                relation.encode(w);
-            }
+            ZkNodeProof::Lookup => w.u8(2),
             ZkNodeProof::Derived => w.u8(3),
             ZkNodeProof::MaxPool {
                 coms,
                 selected,
                 gather,
-                lookup,
-                lookup_coms,
-                relation,
             } => {
                 w.u8(4);
                 coms.iter().for_each(|c| w.point(c));
                 selected.encode(w);
                 gather.encode(w);
-                lookup.encode(w);
-                lookup_coms.iter().for_each(|c| w.point(c));
-                relation.encode(w);
             }
         }
     }
@@ -161,28 +124,18 @@ impl Encode for ZkNodeProof {
                     t => return Err(Error::Decode(format!("remainder tag {t}"))),
                 },
                 matmul: ZkSumcheckProof::decode(r)?,
-                r_range: r.option()?,
-                y_range: r.option()?,
             },
             1 => ZkNodeProof::Linear {
                 out_com: r.point()?,
                 operand_coms: r.points()?,
                 relation: ZeroProof::decode(r)?,
             },
-            2 => ZkNodeProof::Relu {
-                lookup: Box::<ZkLogUpProof>::decode(r)?,
-                a_com: r.point()?,
-                o_com: r.point()?,
-                relation: ZeroProof::decode(r)?,
-            },
+            2 => ZkNodeProof::Lookup,
             3 => ZkNodeProof::Derived,
             4 => ZkNodeProof::MaxPool {
                 coms: [r.point()?, r.point()?, r.point()?],
                 selected: ZeroProof::decode(r)?,
                 gather: Box::<ZkSumcheckProof>::decode(r)?,
-                lookup: Box::<ZkLogUpProof>::decode(r)?,
-                lookup_coms: [r.point()?, r.point()?],
-                relation: ZeroProof::decode(r)?,
             },
             t => return Err(Error::Decode(format!("node proof tag {t}"))),
         })
@@ -206,7 +159,7 @@ impl ZkModelProof {
         w.len(self.remainders.len());
         self.remainders.iter().for_each(|c| w.option(c));
         w.list(&self.nodes);
-        w.list(&self.input_ranges);
+        w.list(&self.lookups);
         w.list(&self.openings);
         w.list(&self.known);
     }
@@ -237,7 +190,7 @@ impl ZkModelProof {
             commitments,
             remainders,
             nodes: r.list()?,
-            input_ranges: r.list()?,
+            lookups: r.list()?,
             openings: r.list()?,
             known: r.list()?,
         };

@@ -2,6 +2,7 @@
 
 use rand_core06::{CryptoRng, RngCore};
 
+use super::lookups::{register_range_checks, Column, LookupPlan, TableKey, ZkTableLookup};
 use super::msg::{ZkModelProof, ZkNodeProof};
 use crate::error::{Error, Result};
 use crate::field::{fr_vec, Curve, Field, Fr, G1Affine};
@@ -9,8 +10,8 @@ use crate::hyrax::{self, CommittedPoly};
 use crate::logup;
 use crate::matmul::{self, MatMulDims};
 use crate::mle::Mle;
-use crate::model::{absorb_statement, act_table, block_indicator, known_in, num_vars};
-use crate::model::{is_const, layout_shape, relu_table, table_of, Key};
+use crate::model::{absorb_statement, block_indicator, known_in, num_vars};
+use crate::model::{is_const, layout_shape, table_of, Key};
 use crate::sumcheck::ProductSum;
 use crate::transcript::Transcript;
 use crate::zk::{prove_zero, Opening};
@@ -87,6 +88,7 @@ pub(crate) fn prove_inner(
 
     drop(s);
     let mut claims: Vec<Claim> = vec![];
+    let mut plan = LookupPlan::default();
     let mut nodes = Vec::with_capacity(q.nodes.len());
     let com = |o: &Opening| o.commit(gens).to_affine();
     for (i, node) in q.nodes.iter().enumerate() {
@@ -188,29 +190,11 @@ pub(crate) fn prove_inner(
                     }
                     mm.proof
                 };
-                let r_range = match &rem_tables[i] {
-                    Some(r) => {
-                        let table = logup::range_table(0, d.unwrap_or(1) as i64 - 1);
-                        let (p, pt, o) = logup::prove_zk(gens, &table, &r.evals, &mut t, rng)?;
-                        claims.push((Err(i), pt, o));
-                        Some(Box::new(p))
-                    }
-                    None => None,
-                };
-                let y_range = if !crate::model::y_range_needed(q, input_public, out) {
-                    None
-                } else {
-                    let (p, pt, o) =
-                        logup::prove_zk(gens, &act_table(q), &tables[out].evals, &mut t, rng)?;
-                    claims.push((Ok(out), pt, o));
-                    Some(Box::new(p))
-                };
+                register_range_checks(key, &mut plan, i);
                 ZkNodeProof::MatMul {
                     y_com: com(&y_o),
                     r_com: r_o.as_ref().map(com),
                     matmul: mm,
-                    r_range,
-                    y_range,
                 }
             }
             QOp::Reshape { .. } if known(node.inputs[0]) => ZkNodeProof::Derived,
@@ -255,38 +239,10 @@ pub(crate) fn prove_inner(
                 }
             }
             QOp::Relu | QOp::Clip { .. } | QOp::Table { .. } => {
-                let a = node.inputs[0];
-                let gamma = t.challenge(b"model/gamma");
-                let shape = &q.values[out].shape;
-                let w = crate::model::fn_column(&node.op, shape, &tables[a], &tables[out], gamma)?;
-                let (lookup, pt, wo) =
-                    logup::prove_zk(gens, &relu_table(q, &node.op, gamma), &w, &mut t, rng)?;
-                let a_o = Opening::random(tables[a].evaluate(&pt)?, rng);
-                let o_o = Opening::random(tables[out].evaluate(&pt)?, rng);
-                t.absorb_points(b"model/relu_coms", &[com(&a_o), com(&o_o)]);
-                // C_w − C_a − γ·C_o − (γ²·Ĩ)·U = blind·H (the indicator term
-                // public, `fn_public`).
-                let public = crate::model::fn_public(&node.op, shape, gamma, &pt);
-                let rel = (wo.commit(gens)
-                    - a_o.commit(gens)
-                    - o_o.commit(gens) * gamma
-                    - gens.commit_scalar(&public, &Fr::ZERO))
-                .to_affine();
-                let relation = prove_zero(
-                    gens,
-                    &rel,
-                    &(wo.blind - a_o.blind - gamma * o_o.blind),
-                    &mut t,
-                    rng,
-                );
-                claims.push((Ok(a), pt.clone(), a_o));
-                claims.push((Ok(out), pt, o_o));
-                ZkNodeProof::Relu {
-                    lookup: Box::new(lookup),
-                    a_com: com(&a_o),
-                    o_com: com(&o_o),
-                    relation,
-                }
+                // (a, o) pairs: one column of the op's table, proved with
+                // the model's other lookups (`lookups`).
+                plan.push(TableKey::Fn(node.op.clone()), Column::Fn(i));
+                ZkNodeProof::Lookup
             }
             QOp::MaxPool(_) => {
                 use crate::model::maxpool as mp;
@@ -325,33 +281,11 @@ pub(crate) fn prove_inner(
                 if let Some(op) = o.factor_openings[0] {
                     claims.push((Ok(x), o.point.clone(), op));
                 }
-                let gamma = t.challenge(b"maxpool/gamma");
-                let w = mp::lookup_column(aux, gamma);
-                let (lookup, pt, wo) =
-                    logup::prove_zk(gens, &mp::lookup_table(q, gamma), &w, &mut t, rng)?;
-                let (p0, p1) = (mp::lift(&pt, Fr::ZERO), mp::lift(&pt, Fr::ONE));
-                let d_c = Opening::random(aux.evaluate(&p0)?, rng);
-                let s_c = Opening::random(aux.evaluate(&p1)?, rng);
-                let lookup_coms = [com(&d_c), com(&s_c)];
-                t.absorb_points(b"maxpool/lookup_coms", &lookup_coms);
-                let rel =
-                    (wo.commit(gens) - d_c.commit(gens) - s_c.commit(gens) * gamma).to_affine();
-                let relation = prove_zero(
-                    gens,
-                    &rel,
-                    &(wo.blind - d_c.blind - gamma * s_c.blind),
-                    &mut t,
-                    rng,
-                );
-                claims.push((Err(i), p0, d_c));
-                claims.push((Err(i), p1, s_c));
+                plan.push(TableKey::MaxPool, Column::MaxPool(i));
                 ZkNodeProof::MaxPool {
                     coms,
                     selected,
                     gather: Box::new(o.proof),
-                    lookup: Box::new(lookup),
-                    lookup_coms,
-                    relation,
                 }
             }
             other => {
@@ -366,14 +300,12 @@ pub(crate) fn prove_inner(
     }
     // Every hidden model input lies in the executor's range (no input is an
     // arbitrary field element).
-    let mut input_ranges = vec![];
     for &id in &q.inputs {
         if !known(id) {
-            let (p, pt, o) = logup::prove_zk(gens, &act_table(q), &tables[id].evals, &mut t, rng)?;
-            claims.push((Ok(id), pt, o));
-            input_ranges.push(p);
+            plan.push(TableKey::act(q), Column::Plain(Ok(id)));
         }
     }
+    let lookups = prove_lookups(key, &plan, (&tables, &rem_tables), &mut claims, &mut t, rng)?;
 
     let _s = crate::profile::span("prove/openings");
     let (mut openings, mut known_proofs) = (vec![], vec![]);
@@ -399,10 +331,83 @@ pub(crate) fn prove_inner(
                 .map(|c| c.map(|c| c.comm))
                 .collect(),
             nodes,
-            input_ranges,
+            lookups,
             openings,
             known: known_proofs,
         },
         public,
     ))
+}
+
+/// The lookup phase: `γ`, then one batched lookup per distinct table of
+/// `plan` (see [`super::lookups`]); every column's claims go to `claims`.
+fn prove_lookups(
+    key: &Key,
+    plan: &LookupPlan,
+    (tables, aux): (&[Mle], &[Option<Mle>]),
+    claims: &mut Vec<Claim>,
+    t: &mut Transcript,
+    rng: &mut (impl RngCore + CryptoRng),
+) -> Result<Vec<ZkTableLookup>> {
+    let (q, gens) = (&key.q, &key.gens);
+    let aux_of = |i: usize| {
+        aux[i]
+            .as_ref()
+            .ok_or_else(|| Error::Invalid(format!("node {i} has no auxiliary table")))
+    };
+    let gamma = t.challenge(b"model/lookups/gamma");
+    let gamma_inv = Option::<Fr>::from(gamma.invert())
+        .ok_or_else(|| Error::Invalid("γ = 0 (probability 2^-254); retry".into()))?;
+    let mut out = Vec::with_capacity(plan.tables.len());
+    for (tk, cols) in &plan.tables {
+        let columns: Vec<Vec<Fr>> = cols
+            .iter()
+            .map(|c| match *c {
+                Column::Plain(Ok(id)) => Ok(tables[id].evals.clone()),
+                Column::Plain(Err(i)) => Ok(aux_of(i)?.evals.clone()),
+                Column::Fn(i) => {
+                    let n = &q.nodes[i];
+                    let (a, o) = (&tables[n.inputs[0]], &tables[n.output]);
+                    crate::model::fn_column(&n.op, &q.values[n.output].shape, a, o, gamma)
+                }
+                Column::MaxPool(i) => Ok(crate::model::maxpool::lookup_column(aux_of(i)?, gamma)),
+            })
+            .collect::<Result<_>>()?;
+        let refs: Vec<&[Fr]> = columns.iter().map(|c| c.as_slice()).collect();
+        let (logup, col_claims) = logup::prove_zk_batch(gens, &tk.table(q, gamma), &refs, t, rng)?;
+        let mut pair_coms = vec![];
+        // w = a + γ·o + e (e public) at the point: a committed,
+        // o = (w − a − e)/γ derived.
+        let mut pair = |a_tab: &Mle, pa: Vec<Fr>, w: &Opening, e: Fr, rng: &mut _| -> Result<_> {
+            let a_o = Opening::random(a_tab.evaluate(&pa)?, rng);
+            pair_coms.push(a_o.commit(gens).to_affine());
+            let o_o = Opening {
+                value: (w.value - a_o.value - e) * gamma_inv,
+                blind: (w.blind - a_o.blind) * gamma_inv,
+            };
+            Ok((a_o, o_o))
+        };
+        for (c, (pt, w)) in cols.iter().zip(col_claims) {
+            match *c {
+                Column::Plain(tg) => claims.push((tg, pt, w)),
+                Column::Fn(i) => {
+                    let (a, o) = (q.nodes[i].inputs[0], q.nodes[i].output);
+                    let e = crate::model::fn_public(&q.nodes[i].op, &q.values[o].shape, gamma, &pt);
+                    let (a_o, o_o) = pair(&tables[a], pt.clone(), &w, e, rng)?;
+                    claims.push((Ok(a), pt.clone(), a_o));
+                    claims.push((Ok(o), pt, o_o));
+                }
+                Column::MaxPool(i) => {
+                    use crate::model::maxpool::lift;
+                    let (p0, p1) = (lift(&pt, Fr::ZERO), lift(&pt, Fr::ONE));
+                    let (d_o, s_o) = pair(aux_of(i)?, p0.clone(), &w, Fr::ZERO, rng)?;
+                    claims.push((Err(i), p0, d_o));
+                    claims.push((Err(i), p1, s_o));
+                }
+            }
+        }
+        t.absorb_points(b"model/lookups/pair_coms", &pair_coms);
+        out.push(ZkTableLookup { logup, pair_coms });
+    }
+    Ok(out)
 }

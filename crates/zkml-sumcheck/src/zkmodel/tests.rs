@@ -58,7 +58,7 @@ fn changed_outputs_tampered_messages_and_foreign_keys_are_rejected() {
         match &mut p.nodes[i] {
             ZkNodeProof::MatMul { y_com, .. } => *y_com = (*y_com + u).to_affine(),
             ZkNodeProof::Linear { out_com, .. } => *out_com = (*out_com + u).to_affine(),
-            ZkNodeProof::Relu { o_com, .. } => *o_com = (*o_com + u).to_affine(),
+            ZkNodeProof::Lookup => continue,
             ZkNodeProof::MaxPool { coms, .. } => coms[0] = (coms[0] + u).to_affine(),
             ZkNodeProof::Derived => continue,
         }
@@ -69,25 +69,42 @@ fn changed_outputs_tampered_messages_and_foreign_keys_are_rejected() {
         let mut p = proof.clone();
         match &mut p.nodes[i] {
             ZkNodeProof::MatMul { matmul, .. } => matmul.final_ok.s += Fr::ONE,
-            ZkNodeProof::Linear { relation, .. }
-            | ZkNodeProof::Relu { relation, .. }
-            | ZkNodeProof::MaxPool { relation, .. } => relation.s += Fr::ONE,
-            ZkNodeProof::Derived => continue,
+            ZkNodeProof::Linear { relation, .. } => relation.s += Fr::ONE,
+            ZkNodeProof::MaxPool { selected, .. } => selected.s += Fr::ONE,
+            ZkNodeProof::Derived | ZkNodeProof::Lookup => continue,
         }
         assert!(bad(&p, &public), "relation of node {i}");
     }
-    // A lookup's committed sum and a product proof inside a sumcheck.
-    for i in 0..proof.nodes.len() {
-        let mut p = proof.clone();
-        match &mut p.nodes[i] {
-            ZkNodeProof::Relu { lookup, .. } => lookup.roots[0] = (lookup.roots[0] + u).to_affine(),
-            ZkNodeProof::MatMul {
-                r_range: Some(l), ..
-            } => l.witness_layers[1].products[0].1.z[0] += Fr::ONE,
-            _ => continue,
+    // Every batched lookup: its root, a product proof inside a layer, each
+    // column commitment and each pair commitment.
+    for k in 0..proof.lookups.len() {
+        let l = &proof.lookups[k];
+        let mut cases: Vec<Box<dyn Fn(&mut ZkTableLookup)>> = vec![
+            Box::new(|l| l.logup.roots[0] = (l.logup.roots[0] + u).to_affine()),
+            Box::new(|l| l.logup.witness_layers[1].products[0].1.z[0] += Fr::ONE),
+        ];
+        for c in 0..l.logup.column_coms.len() {
+            cases.push(Box::new(move |l| {
+                l.logup.column_coms[c] = (l.logup.column_coms[c] + u).to_affine()
+            }));
         }
-        assert!(bad(&p, &public), "lookup of node {i}");
+        for c in 0..l.pair_coms.len() {
+            cases.push(Box::new(move |l| {
+                l.pair_coms[c] = (l.pair_coms[c] + u).to_affine()
+            }));
+        }
+        for (j, f) in cases.iter().enumerate() {
+            let mut p = proof.clone();
+            f(&mut p.lookups[k]);
+            assert!(bad(&p, &public), "lookup {k}, case {j}");
+        }
     }
+    let mut p = proof.clone();
+    p.lookups.pop();
+    assert!(matches!(
+        ZkSumcheckBackend.verify(&key, &public, &p),
+        Err(Error::Malformed { .. })
+    ));
     for k in 0..proof.openings.len() {
         let mut p = proof.clone();
         p.openings[k].z_beta += Fr::ONE;
@@ -170,11 +187,14 @@ fn two_proofs_of_one_statement_share_no_commitment() {
             (ZkNodeProof::Linear { out_com: p, .. }, ZkNodeProof::Linear { out_com: r, .. }) => {
                 assert_ne!(p, r)
             }
-            (ZkNodeProof::Relu { a_com: p, .. }, ZkNodeProof::Relu { a_com: r, .. }) => {
-                assert_ne!(p, r)
-            }
             _ => {}
         }
+    }
+    for (x, y) in a.lookups.iter().zip(&b.lookups) {
+        assert_ne!(x.logup.roots, y.logup.roots);
+        assert!(x.pair_coms.iter().zip(&y.pair_coms).all(|(p, r)| p != r));
+        let cc = x.logup.column_coms.iter().zip(&y.logup.column_coms);
+        assert!(cc.clone().all(|(p, r)| p != r));
     }
     ZkSumcheckBackend.verify(&key, &pb, &b).unwrap();
 }
@@ -338,13 +358,20 @@ fn a_private_input_is_range_checked() {
     let (q, t) = mlp(&[12, 8, 4], 10);
     let key = setup(&q, &private_input());
     let (proof, public) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
-    assert_eq!(proof.input_ranges.len(), 1);
+    let columns = |p: &ZkModelProof| -> usize {
+        p.lookups
+            .iter()
+            .map(|l| l.logup.column_coms.len() + 1)
+            .sum()
+    };
     let u = key.gens.u;
+    for k in 0..proof.lookups.len() {
+        let mut p = proof.clone();
+        p.lookups[k].logup.roots[1] = (p.lookups[k].logup.roots[1] + u).to_affine();
+        assert!(ZkSumcheckBackend.verify(&key, &public, &p).is_err());
+    }
     let mut p = proof.clone();
-    p.input_ranges[0].roots[1] = (p.input_ranges[0].roots[1] + u).to_affine();
-    assert!(ZkSumcheckBackend.verify(&key, &public, &p).is_err());
-    let mut p = proof.clone();
-    p.input_ranges.clear();
+    p.lookups.clear();
     assert!(matches!(
         ZkSumcheckBackend.verify(&key, &public, &p),
         Err(Error::Malformed { .. })
@@ -362,6 +389,6 @@ fn a_private_input_is_range_checked() {
     }
     // A public input has no range proof (the verifier checks its values).
     let key = setup(&q, &SetupOptions::default());
-    let (proof, _) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
-    assert!(proof.input_ranges.is_empty());
+    let (public_proof, _) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
+    assert_eq!(columns(&public_proof) + 1, columns(&proof));
 }

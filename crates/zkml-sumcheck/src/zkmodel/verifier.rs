@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use super::lookups::{register_range_checks, Column, LookupPlan, TableKey};
 use super::msg::{ZkModelProof, ZkNodeProof};
 use crate::error::{expect_len, reject, Error, Result};
 use crate::field::{Curve, Field, Fr, G1Affine, G1};
@@ -10,8 +11,8 @@ use crate::logup;
 use crate::matmul::{self, MatMulDims};
 use crate::mle::Mle;
 use crate::model::verifier::{aligned_broadcast, known_values};
-use crate::model::{absorb_statement, act_table, block_indicator, is_const, known_in, num_vars};
-use crate::model::{fn_public, layout_shape, relu_table, table_of, Key};
+use crate::model::{absorb_statement, block_indicator, is_const, known_in, num_vars};
+use crate::model::{fn_public, layout_shape, table_of, Key};
 use crate::transcript::Transcript;
 use crate::zk::verify_zero;
 use zkml_core::backend::{PublicValues, Vis};
@@ -77,6 +78,7 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
         Ok(m)
     };
     let mut pending: Vec<Pending> = vec![];
+    let mut plan = LookupPlan::default();
     fn claim<'a>(
         proof: &'a ZkModelProof,
         nv: usize,
@@ -107,8 +109,6 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
                     y_com,
                     r_com,
                     matmul: mm,
-                    r_range,
-                    y_range,
                 },
             ) if !matches!(op, QOp::Reshape { .. })
                 || crate::model::gathers(q, input_public, i) =>
@@ -157,14 +157,7 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
                 if let Some(c) = sub.factor_coms[0] {
                     claim(proof, nv(x), x, sub.point, c, &mut pending);
                 }
-                range_checks(
-                    key,
-                    &mut t,
-                    &mut pending,
-                    proof,
-                    (d.unwrap_or(1), i, out),
-                    (r_range, y_range),
-                )?;
+                register_range_checks(key, &mut plan, i);
             }
             (
                 QOp::MatMul { shift },
@@ -172,8 +165,6 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
                     y_com,
                     r_com,
                     matmul: mm,
-                    r_range,
-                    y_range,
                 },
             ) => {
                 let (x, w) = (node.inputs[0], node.inputs[1]);
@@ -213,14 +204,7 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
                 if let Some(c) = mc.b_com {
                     claim(proof, nv(w), w, mc.b_point, c, &mut pending);
                 }
-                range_checks(
-                    key,
-                    &mut t,
-                    &mut pending,
-                    proof,
-                    (1u64 << shift, i, out),
-                    (r_range, y_range),
-                )?;
+                register_range_checks(key, &mut plan, i);
             }
             (
                 QOp::MaxPool(_),
@@ -228,9 +212,6 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
                     coms,
                     selected,
                     gather,
-                    lookup,
-                    lookup_coms,
-                    relation,
                 },
             ) => {
                 use crate::model::maxpool as mp;
@@ -277,30 +258,7 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
                 if let Some(c) = sub.factor_coms[0] {
                     claim(proof, nv(x), x, sub.point, c, &mut pending);
                 }
-                let gamma = t.challenge(b"maxpool/gamma");
-                let c = logup::verify_zk(
-                    gens,
-                    &mp::lookup_table(q, gamma),
-                    nv_aux - 1,
-                    lookup,
-                    &mut t,
-                )?;
-                t.absorb_points(b"maxpool/lookup_coms", lookup_coms);
-                let rel =
-                    (G1::from(c.value_com) - lookup_coms[0] - lookup_coms[1] * gamma).to_affine();
-                verify_zero(gens, &rel, relation, &mut t)?;
-                pending.push(Pending::Committed(
-                    rc_,
-                    nv_aux,
-                    mp::lift(&c.point, Fr::ZERO),
-                    lookup_coms[0],
-                ));
-                pending.push(Pending::Committed(
-                    rc_,
-                    nv_aux,
-                    mp::lift(&c.point, Fr::ONE),
-                    lookup_coms[1],
-                ));
+                plan.push(TableKey::MaxPool, Column::MaxPool(i));
             }
             (QOp::Reshape { .. }, ZkNodeProof::Derived) if known(node.inputs[0]) => {}
             (
@@ -354,34 +312,8 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
                     claim(proof, nv(a), a, rho.clone(), c, &mut pending);
                 }
             }
-            (
-                QOp::Relu | QOp::Clip { .. } | QOp::Table { .. },
-                ZkNodeProof::Relu {
-                    lookup,
-                    a_com,
-                    o_com,
-                    relation,
-                },
-            ) => {
-                let a = node.inputs[0];
-                let gamma = t.challenge(b"model/gamma");
-                let c = logup::verify_zk(
-                    gens,
-                    &relu_table(q, &node.op, gamma),
-                    nv_out,
-                    lookup,
-                    &mut t,
-                )?;
-                t.absorb_points(b"model/relu_coms", &[*a_com, *o_com]);
-                let public = fn_public(&node.op, &q.values[out].shape, gamma, &c.point);
-                let rel = (G1::from(c.value_com)
-                    - a_com
-                    - *o_com * gamma
-                    - gens.commit_scalar(&public, &Fr::ZERO))
-                .to_affine();
-                verify_zero(gens, &rel, relation, &mut t)?;
-                claim(proof, nv(a), a, c.point.clone(), *a_com, &mut pending);
-                claim(proof, nv(out), out, c.point, *o_com, &mut pending);
+            (QOp::Relu | QOp::Clip { .. } | QOp::Table { .. }, ZkNodeProof::Lookup) => {
+                plan.push(TableKey::Fn(node.op.clone()), Column::Fn(i));
             }
             (op, _) => {
                 return Err(reject(
@@ -391,12 +323,12 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
             }
         }
     }
-    let hidden: Vec<usize> = q.inputs.iter().copied().filter(|&id| !known(id)).collect();
-    expect_len("input range proofs", proof.input_ranges.len(), hidden.len())?;
-    for (&id, p) in hidden.iter().zip(&proof.input_ranges) {
-        let c = logup::verify_zk(gens, &act_table(q), nv(id), p, &mut t)?;
-        claim(proof, nv(id), id, c.point, c.value_com, &mut pending);
+    for &id in &q.inputs {
+        if !known(id) {
+            plan.push(TableKey::act(q), Column::Plain(Ok(id)));
+        }
     }
+    verify_lookups(key, &plan, proof, &mut pending, &mut t)?;
 
     let n_open = pending
         .iter()
@@ -426,44 +358,88 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
     Ok(())
 }
 
-type RangeProofs<'b> = (
-    &'b Option<Box<logup::ZkLogUpProof>>,
-    &'b Option<Box<logup::ZkLogUpProof>>,
-);
-
-/// The rescale range checks of a MatMul/Conv node `i` with output `out`:
-/// `r ∈ [0, 2^s)` and, where [`crate::model::y_range_needed`], `y ∈ [−B, B]`.
-fn range_checks<'a>(
+/// The lookup phase (both ends: [`super::lookups`]): `γ`, then one batched
+/// lookup per distinct table of `plan`; every column's claims go to
+/// `pending`.
+fn verify_lookups<'a>(
     key: &Key,
-    t: &mut Transcript,
-    pending: &mut Vec<Pending<'a>>,
+    plan: &LookupPlan,
     proof: &'a ZkModelProof,
-    (d, i, out): (u64, usize, usize),
-    (r_range, y_range): RangeProofs<'_>,
+    pending: &mut Vec<Pending<'a>>,
+    t: &mut Transcript,
 ) -> Result<()> {
     let (q, gens) = (&key.q, &key.gens);
-    let input_public = key.visibility.input == Vis::Public;
-    let nv_out = num_vars(&q.values[out].shape);
-    match (r_range, &proof.remainders[i]) {
-        (Some(p), Some(rc_)) => {
-            let tab = logup::range_table(0, d as i64 - 1);
-            let c = logup::verify_zk(gens, &tab, nv_out, p, t)?;
-            pending.push(Pending::Committed(rc_, nv_out, c.point, c.value_com));
+    let nv = |id: usize| num_vars(&layout_shape(q, id));
+    let aux_com = |i: usize| {
+        proof.remainders[i]
+            .as_ref()
+            .ok_or_else(|| malformed("auxiliary table commitment"))
+    };
+    let value = |id: usize, point: Vec<Fr>, com: G1Affine| match &proof.commitments[id] {
+        Some(c) => Pending::Committed(c, nv(id), point, com),
+        None => Pending::Known(id, point, com),
+    };
+    expect_len("table lookups", proof.lookups.len(), plan.tables.len())?;
+    let gamma = t.challenge(b"model/lookups/gamma");
+    let gamma_inv = Option::<Fr>::from(gamma.invert()).ok_or_else(|| reject("lookups", "γ = 0"))?;
+    for ((tk, cols), lp) in plan.tables.iter().zip(&proof.lookups) {
+        let nvs: Vec<usize> = cols
+            .iter()
+            .map(|c| match *c {
+                Column::Plain(Ok(id)) => Ok(nv(id)),
+                Column::Plain(Err(i)) => crate::model::aux_vars(q, i),
+                Column::Fn(i) => Ok(num_vars(&q.values[q.nodes[i].output].shape)),
+                Column::MaxPool(i) => Ok(crate::model::aux_vars(q, i)? - 1),
+            })
+            .collect::<Result<_>>()?;
+        let n_pairs = cols
+            .iter()
+            .filter(|c| !matches!(c, Column::Plain(_)))
+            .count();
+        expect_len("lookup pair commitments", lp.pair_coms.len(), n_pairs)?;
+        let claims = logup::verify_zk_batch(gens, &tk.table(q, gamma), &nvs, &lp.logup, t)?;
+        let mut pairs = lp.pair_coms.iter();
+        // w = a + γ·o + e with a public e: C_a sent,
+        // C_o = γ^{-1}·(C_w − C_a − e·U).
+        let mut pair = |w: &G1Affine, e: Fr| -> Result<(G1Affine, G1Affine)> {
+            let a = *pairs
+                .next()
+                .ok_or_else(|| malformed("lookup pair commitment"))?;
+            let o = (G1::from(*w) - a - gens.commit_scalar(&e, &Fr::ZERO)) * gamma_inv;
+            Ok((a, o.to_affine()))
+        };
+        for (c, cl) in cols.iter().zip(claims) {
+            match *c {
+                Column::Plain(Ok(id)) => pending.push(value(id, cl.point, cl.value_com)),
+                Column::Plain(Err(i)) => pending.push(Pending::Committed(
+                    aux_com(i)?,
+                    crate::model::aux_vars(q, i)?,
+                    cl.point,
+                    cl.value_com,
+                )),
+                Column::Fn(i) => {
+                    let (a, o) = (q.nodes[i].inputs[0], q.nodes[i].output);
+                    let e = fn_public(&q.nodes[i].op, &q.values[o].shape, gamma, &cl.point);
+                    let (ca, co) = pair(&cl.value_com, e)?;
+                    pending.push(value(a, cl.point.clone(), ca));
+                    pending.push(value(o, cl.point, co));
+                }
+                Column::MaxPool(i) => {
+                    use crate::model::maxpool::lift;
+                    let (cd, cs) = pair(&cl.value_com, Fr::ZERO)?;
+                    let nv_aux = crate::model::aux_vars(q, i)?;
+                    let rc = aux_com(i)?;
+                    pending.push(Pending::Committed(
+                        rc,
+                        nv_aux,
+                        lift(&cl.point, Fr::ZERO),
+                        cd,
+                    ));
+                    pending.push(Pending::Committed(rc, nv_aux, lift(&cl.point, Fr::ONE), cs));
+                }
+            }
         }
-        (None, None) => {}
-        _ => return Err(malformed("rescale remainder range proof")),
-    }
-    match (y_range, !crate::model::y_range_needed(q, input_public, out)) {
-        (Some(p), false) => {
-            let c = logup::verify_zk(gens, &act_table(q), nv_out, p, t)?;
-            let nv = num_vars(&layout_shape(q, out));
-            pending.push(match &proof.commitments[out] {
-                Some(cm) => Pending::Committed(cm, nv, c.point, c.value_com),
-                None => Pending::Known(out, c.point, c.value_com),
-            });
-        }
-        (None, true) => {}
-        _ => return Err(malformed("rescale output range proof")),
+        t.absorb_points(b"model/lookups/pair_coms", &lp.pair_coms);
     }
     Ok(())
 }

@@ -52,8 +52,8 @@ pub mod prover;
 pub mod verifier;
 
 pub use msg::ZkLogUpProof;
-pub use prover::prove_zk;
-pub use verifier::verify_zk;
+pub use prover::{prove_zk, prove_zk_batch};
+pub use verifier::{verify_zk, verify_zk_batch};
 
 use crate::error::Result;
 use crate::field::Fr;
@@ -74,6 +74,68 @@ pub(crate) fn layer_public(k: usize, n: usize, leaves_public: [bool; 2]) -> [boo
     let last = k + 1 == n;
     let (p, q) = (last && leaves_public[0], last && leaves_public[1]);
     [true, p, p, q, q]
+}
+
+/// Where the columns of a batched lookup sit in the one witness vector `W`
+/// of the tree (see the [module doc](self)): columns sorted by size, largest
+/// first (ties in column order), each at an offset that is a multiple of
+/// its own size; `W` has `2^num_vars ≥ 2` entries, the rest padding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Concat {
+    /// `N`: variables of `W` (at least 1).
+    pub num_vars: usize,
+    /// Offset of each column, in column order.
+    pub offsets: Vec<usize>,
+}
+
+impl Concat {
+    /// The layout of columns of `2^{nvs[k]}` entries (shared by both ends:
+    /// the sizes come from the model, never from the proof).
+    pub(crate) fn new(nvs: &[usize]) -> Result<Self> {
+        let mut order: Vec<usize> = (0..nvs.len()).collect();
+        order.sort_by_key(|&k| std::cmp::Reverse(nvs[k]));
+        let mut offsets = vec![0; nvs.len()];
+        let mut end = 0usize;
+        for k in order {
+            let len = 1usize
+                .checked_shl(nvs[k] as u32)
+                .filter(|&l| nvs[k] < 48 && end.checked_add(l).is_some())
+                .ok_or_else(|| crate::Error::Invalid("a lookup column too large".into()))?;
+            offsets[k] = end;
+            end += len;
+        }
+        Ok(Self {
+            num_vars: crate::mle::log2_ceil(end).max(1),
+            offsets,
+        })
+    }
+
+    /// `sel_k(r) = Π_{b = n_k}^{N−1} eq(r_b, bit_b(offset_k))`: the
+    /// multilinear extension of "index `x` lies in column `k`'s block" over
+    /// the index's high bits, so `W̃(r) = Σ_k sel_k(r)·w̃_k(r_{<n_k}) +
+    /// (1 − Σ_k sel_k(r))·T_0`.
+    pub(crate) fn selector(&self, k: usize, nv: usize, r: &[Fr]) -> Fr {
+        let off = self.offsets[k];
+        r.iter()
+            .enumerate()
+            .skip(nv)
+            .fold(Fr::from(1), |acc, (b, rb)| {
+                if (off >> b) & 1 == 1 {
+                    acc * rb
+                } else {
+                    acc * (Fr::from(1) - rb)
+                }
+            })
+    }
+}
+
+/// Absorbs a batched lookup's shape (both ends): the column count and each
+/// column's variables.
+pub(crate) fn absorb_columns(t: &mut crate::transcript::Transcript, nvs: &[usize]) {
+    t.absorb_u64(b"zk/logup-gkr/columns", nvs.len() as u64);
+    for &n in nvs {
+        t.absorb_u64(b"zk/logup-gkr/column_vars", n as u64);
+    }
 }
 
 /// The table padded to a power of two of at least two entries.

@@ -22,6 +22,9 @@ pub struct ZkLogUpProof {
     pub table_sumcheck: ZkSumcheckProof,
     /// Hyrax opening of `m` at the table sumcheck's point.
     pub m_open: DotProductProof,
+    /// `Com(w̃_k(r_{<n_k}))` of every column but the last (the verifier
+    /// derives the last from the tree's leaf claim).
+    pub column_coms: Vec<G1Affine>,
 }
 
 impl Encode for ZkLogUpProof {
@@ -33,6 +36,7 @@ impl Encode for ZkLogUpProof {
         w.list(&self.witness_layers);
         self.table_sumcheck.encode(w);
         self.m_open.encode(w);
+        w.points(&self.column_coms);
     }
     fn decode(r: &mut Reader<'_>) -> crate::Result<Self> {
         Ok(Self {
@@ -43,6 +47,7 @@ impl Encode for ZkLogUpProof {
             witness_layers: r.list()?,
             table_sumcheck: ZkSumcheckProof::decode(r)?,
             m_open: DotProductProof::decode(r)?,
+            column_coms: r.points()?,
         })
     }
 }

@@ -4,11 +4,11 @@ use rand_core06::{CryptoRng, RngCore};
 use rayon::prelude::*;
 
 use super::msg::ZkLogUpProof;
-use super::{layer_public, layer_terms, zk_table};
+use super::{absorb_columns, layer_public, layer_terms, zk_table, Concat};
 use crate::error::{Error, Result};
 use crate::field::{Curve, Field, Fr, G1Affine};
 use crate::hyrax::{self, Generators};
-use crate::logup::prover::multiplicities;
+use crate::logup::prover::multiplicities_of;
 use crate::mle::{eq_table, Mle};
 use crate::sumcheck::ProductSum;
 use crate::transcript::Transcript;
@@ -98,6 +98,7 @@ fn prove_tree(
 /// two, bound in `t` by the caller) is in `table`. Returns the proof, the
 /// point `r_w` and the opening of `Com(w̃(r_w))` for the caller to relate to
 /// `w`'s commitment. Fails (naming the entry) if a value is missing.
+/// ([`prove_zk_batch`] with one column.)
 pub fn prove_zk(
     gens: &Generators,
     table: &[Fr],
@@ -105,16 +106,60 @@ pub fn prove_zk(
     t: &mut Transcript,
     rng: &mut (impl RngCore + CryptoRng),
 ) -> Result<(ZkLogUpProof, Vec<Fr>, Opening)> {
+    let (proof, mut claims) = prove_zk_batch(gens, table, &[w], t, rng)?;
+    let (point, open) = claims
+        .pop()
+        .ok_or_else(|| Error::Invalid("a lookup without its claim".into()))?;
+    Ok((proof, point, open))
+}
+
+/// Proves, in zero knowledge, that every entry of every column (each of
+/// length a power of two, all bound in `t` by the caller) is in `table`:
+/// one fraction tree over the columns laid end to end ([`Concat`]), one
+/// multiplicity vector, one table sumcheck. Returns the proof and, per
+/// column, its point `r_{<n_k}` (a prefix of the tree's leaf point) and the
+/// opening of `Com(w̃_k(r_{<n_k}))`. Fails (naming the column and entry) if
+/// a value is missing.
+pub fn prove_zk_batch(
+    gens: &Generators,
+    table: &[Fr],
+    columns: &[&[Fr]],
+    t: &mut Transcript,
+    rng: &mut (impl RngCore + CryptoRng),
+) -> Result<(ZkLogUpProof, Vec<(Vec<Fr>, Opening)>)> {
+    prove_zk_batch_with(gens, table, columns, t, rng, |_| {})
+}
+
+/// [`prove_zk_batch`]; `edit_m` (tests) changes the multiplicities before
+/// they are committed, as a cheating prover would.
+pub(crate) fn prove_zk_batch_with(
+    gens: &Generators,
+    table: &[Fr],
+    columns: &[&[Fr]],
+    t: &mut Transcript,
+    rng: &mut (impl RngCore + CryptoRng),
+    edit_m: impl FnOnce(&mut [Fr]),
+) -> Result<(ZkLogUpProof, Vec<(Vec<Fr>, Opening)>)> {
     let _s = crate::profile::span("logup(total)");
     let table = zk_table(table)?;
-    let n = Mle::new(w.to_vec())?.num_vars;
-    let w: Vec<Fr> = if w.len() == 1 {
-        vec![w[0]; 2]
-    } else {
-        w.to_vec()
-    };
+    if columns.is_empty() {
+        return Err(Error::Invalid("a lookup without columns".into()));
+    }
+    let nvs: Vec<usize> = columns
+        .iter()
+        .map(|c| Mle::new(c.to_vec()).map(|m| m.num_vars))
+        .collect::<Result<_>>()?;
+    let lay = Concat::new(&nvs)?;
+    absorb_columns(t, &nvs);
+    let mut w = vec![table[0]; 1 << lay.num_vars];
+    for (c, &off) in columns.iter().zip(&lay.offsets) {
+        w[off..off + c.len()].copy_from_slice(c);
+    }
     let s = crate::profile::span("logup/multiplicities+commit_m");
-    let m = multiplicities(&table, &w)?;
+    // The padding entries are T_0 (its first occurrence: index 0).
+    let mut m = multiplicities_of(&table, columns)?;
+    m[0] += Fr::from((w.len() - columns.iter().map(|c| c.len()).sum::<usize>()) as u64);
+    edit_m(&mut m);
     let m_c = hyrax::commit(gens, Mle::new(m.clone())?, rng)?;
     drop(s);
     t.absorb_points(b"zk/logup-gkr/m", &m_c.comm.rows);
@@ -154,11 +199,39 @@ pub fn prove_zk(
     let q_leaf = q_leaf.ok_or_else(missing)?;
     let m_leaf = to.factor_openings[0].ok_or_else(missing)?;
     let (_, _, m_open) = hyrax::prove_eval(gens, &m_c, &to.point, &m_leaf.blind, t, rng)?;
-    // w̃(r_w) = α − q̃(r_w); a doubled one-entry w is constant in r_w.
-    let w_open = Opening {
+    // W̃(r_w) = α − q̃(r_w), split into the columns' claims: every column but
+    // the last is committed; the last is what the split leaves,
+    // (W̃ − pad·T_0 − Σ_{k<K−1} sel_k·w̃_k) / sel_{K−1}.
+    let mut rest = Opening {
         value: alpha - q_leaf.value,
         blind: -q_leaf.blind,
     };
+    let sels: Vec<Fr> = (0..columns.len())
+        .map(|k| lay.selector(k, nvs[k], &rw))
+        .collect();
+    let pad = Fr::ONE - sels.iter().copied().sum::<Fr>();
+    rest.value -= pad * table[0];
+    let last = columns.len() - 1;
+    let mut claims = Vec::with_capacity(columns.len());
+    let mut column_coms = Vec::with_capacity(last);
+    for k in 0..last {
+        let o = Opening::random(Mle::new(columns[k].to_vec())?.evaluate(&rw[..nvs[k]])?, rng);
+        column_coms.push(o.commit(gens).to_affine());
+        rest.value -= sels[k] * o.value;
+        rest.blind -= sels[k] * o.blind;
+        claims.push((rw[..nvs[k]].to_vec(), o));
+    }
+    t.absorb_points(b"zk/logup-gkr/column_coms", &column_coms);
+    let inv = Option::<Fr>::from(sels[last].invert()).ok_or_else(|| {
+        Error::Invalid("LogUp point hit a zero selector (probability ~2^-250); retry".into())
+    })?;
+    claims.push((
+        rw[..nvs[last]].to_vec(),
+        Opening {
+            value: rest.value * inv,
+            blind: rest.blind * inv,
+        },
+    ));
     Ok((
         ZkLogUpProof {
             m_comm: m_c.comm,
@@ -168,8 +241,8 @@ pub fn prove_zk(
             witness_layers,
             table_sumcheck: to.proof,
             m_open,
+            column_coms,
         },
-        rw[..n].to_vec(),
-        w_open,
+        claims,
     ))
 }

@@ -2,7 +2,7 @@
 //! and the witness size come from the caller, never from the proof.
 
 use super::msg::ZkLogUpProof;
-use super::{layer_public, layer_terms, zk_table};
+use super::{absorb_columns, layer_public, layer_terms, zk_table, Concat};
 use crate::error::{expect_len, reject, Result};
 use crate::field::{Curve, Field, Fr, G1Affine, G1};
 use crate::hyrax::{self, Generators};
@@ -67,7 +67,8 @@ fn verify_tree(
 
 /// Checks that the `2^num_vars` entries of the witness column bound earlier
 /// in `t` all lie in `table`; returns `r_w` and `Com(w̃(r_w))` for the caller
-/// to discharge against the column's commitment.
+/// to discharge against the column's commitment. ([`verify_zk_batch`] with
+/// one column.)
 pub fn verify_zk(
     gens: &Generators,
     table: &[Fr],
@@ -75,11 +76,37 @@ pub fn verify_zk(
     proof: &ZkLogUpProof,
     t: &mut Transcript,
 ) -> Result<ZkLookupClaim> {
+    verify_zk_batch(gens, table, &[num_vars], proof, t)?
+        .pop()
+        .ok_or_else(|| reject("logup-gkr", "a lookup without its claim"))
+}
+
+/// Checks that every entry of the columns bound earlier in `t` (column `k`
+/// has `2^{num_vars[k]}` entries) lies in `table`; returns, per column, its
+/// point and `Com(w̃_k(point))` for the caller to discharge against the
+/// column's commitment.
+pub fn verify_zk_batch(
+    gens: &Generators,
+    table: &[Fr],
+    num_vars: &[usize],
+    proof: &ZkLogUpProof,
+    t: &mut Transcript,
+) -> Result<Vec<ZkLookupClaim>> {
     let _s = crate::profile::span("v/logup");
     let table = zk_table(table)?;
     let nu = table.len().trailing_zeros() as usize;
-    let n = num_vars.max(1);
+    if num_vars.is_empty() {
+        return Err(crate::Error::Invalid("a lookup without columns".into()));
+    }
+    let lay = Concat::new(num_vars)?;
+    let n = lay.num_vars;
     expect_len("logup witness layers", proof.witness_layers.len(), n)?;
+    expect_len(
+        "logup column commitments",
+        proof.column_coms.len(),
+        num_vars.len() - 1,
+    )?;
+    absorb_columns(t, num_vars);
     t.absorb_points(b"zk/logup-gkr/m", &proof.m_comm.rows);
     let alpha = t.challenge(b"zk/logup-gkr/alpha");
     // c_j = 1/(α − T_j), public.
@@ -126,8 +153,28 @@ pub fn verify_zk(
         &proof.m_open,
         t,
     )?;
-    Ok(ZkLookupClaim {
-        point: rw[..num_vars].to_vec(),
-        value_com: (G1::from(gens.u) * alpha - q_leaf).to_affine(),
-    })
+    // W̃(r_w) = α − q̃(r_w) = Σ_k sel_k·w̃_k + pad·T_0: the last column's
+    // commitment is what the others leave.
+    let sels: Vec<Fr> = (0..num_vars.len())
+        .map(|k| lay.selector(k, num_vars[k], &rw))
+        .collect();
+    let pad = Fr::ONE - sels.iter().copied().sum::<Fr>();
+    t.absorb_points(b"zk/logup-gkr/column_coms", &proof.column_coms);
+    let mut rest: G1 = G1::from(gens.u) * (alpha - pad * table[0]) - q_leaf;
+    let mut claims = Vec::with_capacity(num_vars.len());
+    for (k, c) in proof.column_coms.iter().enumerate() {
+        rest -= *c * sels[k];
+        claims.push(ZkLookupClaim {
+            point: rw[..num_vars[k]].to_vec(),
+            value_com: *c,
+        });
+    }
+    let last = num_vars.len() - 1;
+    let inv = Option::<Fr>::from(sels[last].invert())
+        .ok_or_else(|| reject("logup-gkr", "zero column selector (probability ~2^-250)"))?;
+    claims.push(ZkLookupClaim {
+        point: rw[..num_vars[last]].to_vec(),
+        value_com: (rest * inv).to_affine(),
+    });
+    Ok(claims)
 }

@@ -1,0 +1,135 @@
+//! The model's lookups, batched: one zero-knowledge LogUp per distinct table
+//! for the whole model ([`crate::logup::prove_zk_batch`]).
+//!
+//! While walking the nodes, both ends register every lookup column in a
+//! [`LookupPlan`] (the same plan: it depends only on the model and the
+//! visibility): rescale remainders `r ∈ [0, d)`, outputs and hidden inputs
+//! in the activation range, the `(a, o)` pairs of ReLU/Clip, MaxPool's
+//! `(d, s)` pairs. After the last node, one challenge `γ` is drawn (every
+//! table is committed by then), and each distinct table, in order of first
+//! use, gets one batched lookup over all its columns: one multiplicity
+//! vector, one fraction tree, one table sumcheck, one opening of `m`.
+//!
+//! Each column's claim `Com(w̃_k(r_k))` is discharged on the committed
+//! tables it is made of:
+//!
+//! * a plain column (`w = t`): the claim is `t̃(r_k)`;
+//! * a pair column (`w = a + γ·o`, at the same point, or MaxPool's
+//!   `w = R(·, 0) + γ·R(·, 1)`): the prover sends `C_a = Com(ã(r_k))` and
+//!   the verifier forms `C_o = γ^{-1}·(C_w − C_a)`; both are claims on the
+//!   committed tables, so `w̃ = ã + γ·õ` holds at `r_k` once they are opened.
+//!
+//! **Soundness.** `γ` is drawn after every committed table is absorbed, so
+//! a pair `(a_i, o_i)` with `a_i + γ·o_i` in the table `{v + γ·f(v)}` is a
+//! pair of `f` except with probability `|w|·|T|/p`; sharing one `γ` across
+//! tables changes nothing (each column is fixed before it). The batched
+//! LogUp proves every column's entries in the table; a column out of the
+//! table fails it whatever the other columns hold.
+//!
+//! **Zero knowledge.** Besides the batched lookups' messages (perfectly
+//! hiding commitments and Σ-protocol transcripts), the verifier sees one
+//! fresh Pedersen commitment `C_a` per pair column: uniformly distributed,
+//! simulated by a random point.
+
+use crate::field::{Fr, G1Affine};
+use crate::logup::{self, ZkLogUpProof};
+use crate::model::relu_table;
+use crate::model::Key;
+use zkml_core::backend::Vis;
+use zkml_core::{QGraph, QOp};
+
+/// A committed table: `Ok(value id)` or `Err(node)` (the node's remainder
+/// or auxiliary table).
+pub(crate) type Target = Result<usize, usize>;
+
+/// Which public table a column is looked up in.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum TableKey {
+    /// `lo, lo + 1, …, hi`.
+    Range(i64, i64),
+    /// `{v + γ·f(v)}` of an elementwise lookup op ([`relu_table`]).
+    Fn(QOp),
+    /// MaxPool's `{0, …, 2^b − 1} ∪ {γ}`.
+    MaxPool,
+}
+
+impl TableKey {
+    /// The table, for the shared challenge `γ`.
+    pub(crate) fn table(&self, q: &QGraph, gamma: Fr) -> Vec<Fr> {
+        match self {
+            TableKey::Range(lo, hi) => logup::range_table(*lo, *hi),
+            TableKey::Fn(op) => relu_table(q, op, gamma),
+            TableKey::MaxPool => crate::model::maxpool::lookup_table(q, gamma),
+        }
+    }
+
+    /// The activation range `[−B, B]`.
+    pub(crate) fn act(q: &QGraph) -> Self {
+        TableKey::Range(*q.range().start(), *q.range().end())
+    }
+}
+
+/// How a lookup column is made of committed tables.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Column {
+    /// `w = t` for the committed table `t`.
+    Plain(Target),
+    /// `w = a + γ·o` of the elementwise lookup node (`a` its input, `o` its
+    /// output, at the same point).
+    Fn(usize),
+    /// `w = R(·, 0) + γ·R(·, 1)` of the MaxPool node's auxiliary table.
+    MaxPool(usize),
+}
+
+/// Every lookup of a model, grouped by table in order of first use.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct LookupPlan {
+    /// Per distinct table: its key and its columns, in registration order.
+    pub tables: Vec<(TableKey, Vec<Column>)>,
+}
+
+impl LookupPlan {
+    /// Registers a column of table `key`.
+    pub(crate) fn push(&mut self, key: TableKey, column: Column) {
+        match self.tables.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, cols)) => cols.push(column),
+            None => self.tables.push((key, vec![column])),
+        }
+    }
+}
+
+/// One distinct table's batched lookup.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZkTableLookup {
+    /// The batched lookup over all the table's columns.
+    pub logup: ZkLogUpProof,
+    /// `Com(ã(r_k))` of each pair column, in column order.
+    pub pair_coms: Vec<G1Affine>,
+}
+
+impl crate::codec::Encode for ZkTableLookup {
+    fn encode(&self, w: &mut crate::codec::Writer) {
+        self.logup.encode(w);
+        w.points(&self.pair_coms);
+    }
+    fn decode(r: &mut crate::codec::Reader<'_>) -> crate::Result<Self> {
+        Ok(Self {
+            logup: ZkLogUpProof::decode(r)?,
+            pair_coms: r.points()?,
+        })
+    }
+}
+
+/// Registers the rescale range checks of node `i` (a MatMul/Conv/pool with
+/// output `out`): `r ∈ [0, d)` when it has a remainder and, where
+/// [`crate::model::y_range_needed`], `y ∈ [−B, B]`. Both ends.
+pub(crate) fn register_range_checks(key: &Key, plan: &mut LookupPlan, i: usize) {
+    let q = &key.q;
+    let out = q.nodes[i].output;
+    if let Some(d) = crate::model::divisor(q, i) {
+        plan.push(TableKey::Range(0, d as i64 - 1), Column::Plain(Err(i)));
+    }
+    if crate::model::y_range_needed(q, key.visibility.input == Vis::Public, out) {
+        plan.push(TableKey::act(q), Column::Plain(Ok(out)));
+    }
+}
