@@ -40,14 +40,17 @@
 //! * [`logup`]: `Σ_i 1/(α − w_i) = Σ_j m_j/(α − T_j)` with `m`,
 //!   `h = 1/(α − w)`, `g = m/(α − T)` committed, proved by two batched
 //!   zero-check sumchecks; range tables and two-column tables (ReLU) via
-//!   `w = a + γ·b`.
+//!   `w = a + γ·b`. The zero-knowledge lookup ([`logup::gkr`]) is
+//!   LogUp-GKR, batched: every column of one table in one fraction tree.
 //! * [`conv`]: Conv and index-map gathers as one product sumcheck over the
 //!   input against a public table the verifier computes (`G_ρ`, the
 //!   transposed conv of `eq(ρ, ·)`): no im2col matrix is committed.
 //! * [`zk`]: proof of zero, proof of product, committed sumcheck.
 //! * [`api`]: the `Backend` trait's planning, byte formats and parameters
 //!   for both backends (the CLI's `--backend sumcheck` is the ZK one).
-//! * [`zkmodel`]: [`model`] with every claimed value committed.
+//! * [`zkmodel`]: [`model`] with every claimed value committed, and one
+//!   batched lookup per distinct table for the whole model
+//!   ([`zkmodel::lookups`]).
 //! * [`model`]: commit-and-prove over a `QGraph`: every hidden tensor and
 //!   every rescale remainder committed first, then one relation per node, then
 //!   one Hyrax opening per claim on a committed table. Rescale

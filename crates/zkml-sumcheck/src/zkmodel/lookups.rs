@@ -2,7 +2,7 @@
 //! for the whole model ([`crate::logup::prove_zk_batch`]).
 //!
 //! While walking the nodes, both ends register every lookup column in a
-//! [`LookupPlan`] (the same plan: it depends only on the model and the
+//! `LookupPlan` (the same plan: it depends only on the model and the
 //! visibility): rescale remainders `r ∈ [0, d)`, outputs and hidden inputs
 //! in the activation range, the `(a, o)` pairs of ReLU/Clip, MaxPool's
 //! `(d, s)` pairs. After the last node, one challenge `γ` is drawn (every
@@ -14,10 +14,12 @@
 //! tables it is made of:
 //!
 //! * a plain column (`w = t`): the claim is `t̃(r_k)`;
-//! * a pair column (`w = a + γ·o`, at the same point, or MaxPool's
-//!   `w = R(·, 0) + γ·R(·, 1)`): the prover sends `C_a = Com(ã(r_k))` and
-//!   the verifier forms `C_o = γ^{-1}·(C_w − C_a)`; both are claims on the
-//!   committed tables, so `w̃ = ã + γ·õ` holds at `r_k` once they are opened.
+//! * a pair column (`w = a + γ·o + e`, at the same point, with `e` public:
+//!   `γ²·Ĩ` for a table function with `f(0) ≠ 0` (`fn_column`),
+//!   else 0; or MaxPool's `w = R(·, 0) + γ·R(·, 1)`): the prover sends
+//!   `C_a = Com(ã(r_k))` and the verifier forms
+//!   `C_o = γ^{-1}·(C_w − C_a − ẽ(r_k)·U)`; both are claims on the committed
+//!   tables, so `w̃ = ã + γ·õ + ẽ` holds at `r_k` once they are opened.
 //!
 //! **Soundness.** `γ` is drawn after every committed table is absorbed, so
 //! a pair `(a_i, o_i)` with `a_i + γ·o_i` in the table `{v + γ·f(v)}` is a

@@ -12,9 +12,11 @@
 //! gathering Reshape, `s = 0`) the committed claim
 //! `2^s·C_y + C_r − offset·U` is the committed sumcheck
 //! `Σ_a x̃(a)·G̃_ρ(a)` with `G_ρ` a public factor ([`crate::conv`]); for ReLU
-//! `C_w − C_a − γ·C_o` does, with `C_w` the committed lookup value of
-//! [`crate::logup::prove_zk`]. Range and ReLU lookups are the
-//! zero-knowledge LogUp. Every hidden model input is range-checked against
+//! `C_o = γ^{-1}·(C_w − C_a)` is formed by the verifier, with `C_w` the
+//! committed lookup value. Every lookup (rescale ranges, ReLU/Clip/table
+//! function pairs, MaxPool's pairs, hidden inputs) is registered during the
+//! walk and proved after it, one batched zero-knowledge LogUp per distinct
+//! table ([`lookups`]). Every hidden model input is range-checked against
 //! the executor's activation range (so it is an integer input, not an
 //! arbitrary field element). At the end every claim on a committed table is a
 //! Hyrax opening against its committed value, and every claim on a known

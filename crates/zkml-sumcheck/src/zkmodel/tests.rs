@@ -79,8 +79,9 @@ fn changed_outputs_tampered_messages_and_foreign_keys_are_rejected() {
     // column commitment and each pair commitment.
     for k in 0..proof.lookups.len() {
         let l = &proof.lookups[k];
-        let mut cases: Vec<Box<dyn Fn(&mut ZkTableLookup)>> = vec![
-            Box::new(|l| l.logup.roots[0] = (l.logup.roots[0] + u).to_affine()),
+        type Tamper = Box<dyn Fn(&mut ZkTableLookup)>;
+        let mut cases: Vec<Tamper> = vec![
+            Box::new(move |l| l.logup.roots[0] = (l.logup.roots[0] + u).to_affine()),
             Box::new(|l| l.logup.witness_layers[1].products[0].1.z[0] += Fr::ONE),
         ];
         for c in 0..l.logup.column_coms.len() {

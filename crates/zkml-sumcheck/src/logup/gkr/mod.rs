@@ -37,15 +37,37 @@
 //! side is the committed sumcheck `S = Σ_y m̃(y)·c̃(y)` (degree 2, `c̃` evaluated
 //! by the verifier in `O(2^ν)`), whose claim on `m̃` is a Hyrax opening.
 //!
+//! **Batching** ([`prove_zk_batch`]): several columns `w_0, …, w_{K−1}`
+//! (`2^{n_k}` entries each) against one table are one witness `W` of
+//! `2^N` entries: the columns laid end to end, largest first, so column `k`
+//! starts at an offset `o_k` that is a multiple of `2^{n_k}` (`Concat`),
+//! and the rest of `W` padded with `T_0` (an entry of the table: its count
+//! goes to `m_0`). One `m`, one tree, one table sumcheck and one opening of
+//! `m` serve all columns. At the leaf point `r`,
+//!
+//! ```text
+//! W̃(r) = Σ_k sel_k(r)·w̃_k(r_{<n_k}) + (1 − Σ_k sel_k(r))·T_0,    sel_k(r) = Π_{b ≥ n_k} eq(r_b, bit_b(o_k))
+//! ```
+//!
+//! (`sel_k` is the multilinear indicator of column `k`'s block). The prover
+//! sends `Com(w̃_k(r_{<n_k}))` for every column but the last; the verifier
+//! forms the last one as `sel_{K−1}^{-1}·(Com(W̃(r)) − pad·T_0·U − Σ sel_k·C_k)`
+//! (`sel_{K−1}(r) = 0` with probability `≤ N/p`: rejected). Each column's
+//! claim goes back to its caller, so a column whose entries are not in the
+//! table makes the batched identity fail whatever the other columns hold.
+//! The column count and sizes are absorbed first (from the caller, never
+//! from the proof).
+//!
 //! **Soundness.** `Q = Π(α − w_i)` is nonzero unless `α` hits an entry, so
 //! `P = S·Q` is the LogUp identity at `α`, which implies inclusion except with
 //! probability ≤ `(2^n + 2^ν)/p` (Haböck's lemma); each layer adds its
 //! sumcheck's `3k/p` and the `λ`/`β` reductions `2/p`.
 //!
 //! **Zero knowledge.** The verifier sees `m`'s Hyrax commitment (perfectly
-//! hiding), Pedersen commitments to `P`, `Q`, `S`, every round value and every
-//! claimed value, and Σ-protocol transcripts: simulatable as in [`crate::zk`];
-//! the histogram `m` and the sums stay hidden.
+//! hiding), Pedersen commitments to `P`, `Q`, `S`, every round value, every
+//! claimed value and every column's value (`K − 1` fresh commitments), and
+//! Σ-protocol transcripts: simulatable as in [`crate::zk`]; the histogram
+//! `m` (of all columns together) and the sums stay hidden.
 
 pub mod msg;
 pub mod prover;

@@ -113,9 +113,12 @@ pub fn prove_zk(
     Ok((proof, point, open))
 }
 
+/// A column's claim: its point and the opening of `Com(w̃_k(point))`.
+pub type ColumnClaim = (Vec<Fr>, Opening);
+
 /// Proves, in zero knowledge, that every entry of every column (each of
 /// length a power of two, all bound in `t` by the caller) is in `table`:
-/// one fraction tree over the columns laid end to end ([`Concat`]), one
+/// one fraction tree over the columns laid end to end (`Concat`), one
 /// multiplicity vector, one table sumcheck. Returns the proof and, per
 /// column, its point `r_{<n_k}` (a prefix of the tree's leaf point) and the
 /// opening of `Com(w̃_k(r_{<n_k}))`. Fails (naming the column and entry) if
@@ -126,7 +129,7 @@ pub fn prove_zk_batch(
     columns: &[&[Fr]],
     t: &mut Transcript,
     rng: &mut (impl RngCore + CryptoRng),
-) -> Result<(ZkLogUpProof, Vec<(Vec<Fr>, Opening)>)> {
+) -> Result<(ZkLogUpProof, Vec<ColumnClaim>)> {
     prove_zk_batch_with(gens, table, columns, t, rng, |_| {})
 }
 
@@ -139,7 +142,7 @@ pub(crate) fn prove_zk_batch_with(
     t: &mut Transcript,
     rng: &mut (impl RngCore + CryptoRng),
     edit_m: impl FnOnce(&mut [Fr]),
-) -> Result<(ZkLogUpProof, Vec<(Vec<Fr>, Opening)>)> {
+) -> Result<(ZkLogUpProof, Vec<ColumnClaim>)> {
     let _s = crate::profile::span("logup(total)");
     let table = zk_table(table)?;
     if columns.is_empty() {
