@@ -21,6 +21,11 @@ fn on() -> bool {
     }
 }
 
+/// Whether profiling is on (`ZKML_SUMCHECK_PROFILE` set).
+pub fn enabled() -> bool {
+    on()
+}
+
 /// A running span: its time is added to `label`'s total when it drops.
 pub struct Span(Option<(&'static str, Instant)>);
 

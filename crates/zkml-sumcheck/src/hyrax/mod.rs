@@ -39,11 +39,13 @@
 //! The transcript absorbs the row commitments, the point and `C_y` before `c`,
 //! so the challenge binds the statement (the "weak Fiat–Shamir" pitfall).
 
+pub mod combined;
 pub mod msg;
 pub mod pedersen;
 pub mod prover;
 pub mod verifier;
 
+pub use combined::{prove_eval_combined, verify_eval_combined};
 pub use msg::{DotProductProof, HyraxCommitment};
 pub use pedersen::Generators;
 pub use prover::{commit, prove_eval, CommittedPoly, RowBlinds};

@@ -176,3 +176,54 @@ fn fixed_base_multiplication_matches_double_and_add() {
         assert_eq!(gens.commit_scalar(&s, &Fr::ZERO), gens.u * s);
     }
 }
+
+#[test]
+fn a_combined_opening_verifies_and_binds_every_table() {
+    let mut rng = ChaCha20Rng::seed_from_u64(77);
+    let n = 5;
+    let gens = Generators::new(b"test seed", 1 << split_vars(n).1);
+    let polys: Vec<CommittedPoly> = (0..3)
+        .map(|_| {
+            let f = Mle::new((0..1 << n).map(|_| Fr::random(&mut rng)).collect()).unwrap();
+            commit(&gens, f, &mut rng).unwrap()
+        })
+        .collect();
+    let point: Vec<Fr> = (0..n).map(|_| Fr::random(&mut rng)).collect();
+    let nus: Vec<Fr> = (0..3).map(|_| Fr::random(&mut rng)).collect();
+    let y: Fr = polys
+        .iter()
+        .zip(&nus)
+        .map(|(c, nu)| c.poly.evaluate(&point).unwrap() * nu)
+        .sum();
+    let blind = Fr::random(&mut rng);
+    let with: Vec<(&CommittedPoly, Fr)> = polys.iter().zip(nus.iter().copied()).collect();
+    let mut t = Transcript::new(b"combined");
+    let proof = prove_eval_combined(&gens, &with, &point, &blind, &mut t, &mut rng).unwrap();
+    let check = |nus: &[Fr], y: Fr, p: &DotProductProof| {
+        let comms: Vec<(&HyraxCommitment, Fr)> = polys
+            .iter()
+            .map(|c| &c.comm)
+            .zip(nus.iter().copied())
+            .collect();
+        let y_com = gens.commit_scalar(&y, &blind).to_affine();
+        let mut t = Transcript::new(b"combined");
+        verify_eval_combined(&gens, &comms, n, &point, &y_com, p, &mut t)
+    };
+    check(&nus, y, &proof).unwrap();
+    // A wrong combined value, another coefficient, a tampered response.
+    assert!(matches!(
+        check(&nus, y + Fr::ONE, &proof),
+        Err(Error::Rejected { .. })
+    ));
+    let mut other = nus.clone();
+    other[1] += Fr::ONE;
+    assert!(matches!(
+        check(&other, y, &proof),
+        Err(Error::Rejected { .. })
+    ));
+    let mut p = proof.clone();
+    p.z[3] += Fr::ONE;
+    assert!(matches!(check(&nus, y, &p), Err(Error::Rejected { .. })));
+    p.z.pop();
+    assert!(matches!(check(&nus, y, &p), Err(Error::Malformed { .. })));
+}

@@ -41,6 +41,7 @@
 
 pub mod lookups;
 pub mod msg;
+pub mod openings;
 pub mod prover;
 pub mod verifier;
 

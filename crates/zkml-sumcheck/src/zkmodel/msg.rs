@@ -1,10 +1,11 @@
 //! Messages of a zero-knowledge model proof: plain data.
 
 use super::lookups::ZkTableLookup;
+use super::openings::OpeningBatch;
 use crate::codec::{Encode, Reader, Writer};
 use crate::error::{Error, Result};
 use crate::field::G1Affine;
-use crate::hyrax::{DotProductProof, HyraxCommitment};
+use crate::hyrax::HyraxCommitment;
 use crate::zk::{ZeroProof, ZkSumcheckProof};
 
 /// One node's messages (see the [module doc](super)).
@@ -60,8 +61,9 @@ pub struct ZkModelProof {
     /// One batched lookup per distinct table, in order of first use
     /// ([`super::lookups`]).
     pub lookups: Vec<ZkTableLookup>,
-    /// One Hyrax opening per claim on a committed table, in claim order.
-    pub openings: Vec<DotProductProof>,
+    /// One reduction and Hyrax opening per group of committed tables with
+    /// the same variables ([`super::openings`]).
+    pub openings: Vec<OpeningBatch>,
     /// One proof of zero per claim on a known tensor, in claim order.
     pub known: Vec<ZeroProof>,
 }
@@ -69,7 +71,7 @@ pub struct ZkModelProof {
 /// First bytes of an encoded [`ZkModelProof`].
 pub const ZK_PROOF_MAGIC: &[u8; 22] = b"zkml-sumcheck-zkproof\0";
 /// Version of the encoding; another version is refused.
-pub const ZK_PROOF_VERSION: u32 = 3;
+pub const ZK_PROOF_VERSION: u32 = 4;
 
 impl Encode for ZkNodeProof {
     fn encode(&self, w: &mut Writer) {
@@ -198,5 +200,63 @@ impl ZkModelProof {
             return Err(Error::Decode(format!("{} trailing bytes", r.remaining())));
         }
         Ok(proof)
+    }
+}
+
+fn bytes<T: Encode>(x: &T) -> usize {
+    let mut w = Writer::default();
+    x.encode(&mut w);
+    w.0.len()
+}
+
+impl ZkModelProof {
+    /// Bytes per part of the proof (a measuring aid for
+    /// `ZKML_SUMCHECK_PROFILE`): `(part, bytes)`.
+    pub fn size_breakdown(&self) -> Vec<(String, usize)> {
+        let coms =
+            |cs: &[Option<HyraxCommitment>]| -> usize { cs.iter().flatten().map(bytes).sum() };
+        let mut out = vec![
+            ("value commitments".to_string(), coms(&self.commitments)),
+            ("aux commitments".to_string(), coms(&self.remainders)),
+            (
+                "node proofs".to_string(),
+                self.nodes.iter().map(bytes).sum(),
+            ),
+        ];
+        for (k, l) in self.lookups.iter().enumerate() {
+            let lp = &l.logup;
+            let tree: usize = lp.witness_layers.iter().map(bytes).sum();
+            out.push((
+                format!(
+                    "lookup {k}: {} cols, {} layers: m+open / tree / table / rest",
+                    lp.column_coms.len() + 1,
+                    lp.witness_layers.len()
+                ),
+                bytes(l),
+            ));
+            out.push((
+                format!(
+                    "  {} / {} / {} / {}",
+                    bytes(&lp.m_comm) + bytes(&lp.m_open),
+                    tree,
+                    bytes(&lp.table_sumcheck),
+                    bytes(l)
+                        - tree
+                        - bytes(&lp.m_comm)
+                        - bytes(&lp.m_open)
+                        - bytes(&lp.table_sumcheck)
+                ),
+                0,
+            ));
+        }
+        out.push((
+            format!("{} opening groups (reduction + hyrax)", self.openings.len()),
+            self.openings.iter().map(bytes).sum(),
+        ));
+        out.push((
+            format!("{} known-value proofs", self.known.len()),
+            self.known.iter().map(bytes).sum(),
+        ));
+        out
     }
 }

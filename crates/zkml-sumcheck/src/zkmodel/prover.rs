@@ -4,6 +4,7 @@ use rand_core06::{CryptoRng, RngCore};
 
 use super::lookups::{register_range_checks, Column, LookupPlan, TableKey, ZkTableLookup};
 use super::msg::{ZkModelProof, ZkNodeProof};
+use super::openings::{groups, reduce_terms, OpeningBatch};
 use crate::error::{Error, Result};
 use crate::field::{fr_vec, Curve, Field, Fr, G1Affine};
 use crate::hyrax::{self, CommittedPoly};
@@ -14,7 +15,7 @@ use crate::model::{absorb_statement, block_indicator, known_in, num_vars};
 use crate::model::{is_const, layout_shape, table_of, Key};
 use crate::sumcheck::ProductSum;
 use crate::transcript::Transcript;
-use crate::zk::{prove_zero, Opening};
+use crate::zk::{prove_zero, Opening, ZeroProof};
 use zkml_core::backend::{PublicValues, Vis};
 use zkml_core::{QOp, Trace};
 
@@ -308,35 +309,26 @@ pub(crate) fn prove_inner(
     let lookups = prove_lookups(key, &plan, (&tables, &rem_tables), &mut claims, &mut t, rng)?;
 
     let _s = crate::profile::span("prove/openings");
-    let (mut openings, mut known_proofs) = (vec![], vec![]);
-    for (target, point, o) in &claims {
-        let c = match target {
-            Ok(id) => committed[*id].as_ref(),
-            Err(i) => rem_committed[*i].as_ref(),
-        };
-        match c {
-            Some(c) => openings.push(hyrax::prove_eval(gens, c, point, &o.blind, &mut t, rng)?.2),
-            None => {
-                // Known tensor: C − v·U = ρ·H.
-                let x = (o.commit(gens) - gens.commit_scalar(&o.value, &Fr::ZERO)).to_affine();
-                known_proofs.push(prove_zero(gens, &x, &o.blind, &mut t, rng));
-            }
+    let (openings, known_proofs) =
+        prove_openings(gens, &claims, (&committed, &rem_committed), &mut t, rng)?;
+    let proof = ZkModelProof {
+        commitments: committed.into_iter().map(|c| c.map(|c| c.comm)).collect(),
+        remainders: rem_committed
+            .into_iter()
+            .map(|c| c.map(|c| c.comm))
+            .collect(),
+        nodes,
+        lookups,
+        openings,
+        known: known_proofs,
+    };
+    if crate::profile::enabled() {
+        eprintln!("zkml-sumcheck proof bytes:");
+        for (part, b) in proof.size_breakdown() {
+            eprintln!("  {part:<60} {b:>9}");
         }
     }
-    Ok((
-        ZkModelProof {
-            commitments: committed.into_iter().map(|c| c.map(|c| c.comm)).collect(),
-            remainders: rem_committed
-                .into_iter()
-                .map(|c| c.map(|c| c.comm))
-                .collect(),
-            nodes,
-            lookups,
-            openings,
-            known: known_proofs,
-        },
-        public,
-    ))
+    Ok((proof, public))
 }
 
 /// The lookup phase: `γ`, then one batched lookup per distinct table of
@@ -410,4 +402,91 @@ fn prove_lookups(
         out.push(ZkTableLookup { logup, pair_coms });
     }
     Ok(out)
+}
+
+/// The opening phase ([`super::openings`]): a proof of zero per claim on a
+/// known tensor (claim order), then per group of committed tables with the
+/// same variables one reduction sumcheck and one combined Hyrax opening.
+fn prove_openings(
+    gens: &crate::hyrax::Generators,
+    claims: &[Claim],
+    (values, aux): (&[Option<CommittedPoly>], &[Option<CommittedPoly>]),
+    t: &mut Transcript,
+    rng: &mut (impl RngCore + CryptoRng),
+) -> Result<(Vec<OpeningBatch>, Vec<ZeroProof>)> {
+    let poly = |tg: &Result<usize, usize>| match tg {
+        Ok(id) => values[*id].as_ref(),
+        Err(i) => aux[*i].as_ref(),
+    };
+    let mut known = vec![];
+    let mut open = vec![];
+    for (tg, point, o) in claims {
+        match poly(tg) {
+            Some(c) => open.push((*tg, c, point, o)),
+            None => {
+                // Known tensor: C − v·U = ρ·H.
+                let x = (o.commit(gens) - gens.commit_scalar(&o.value, &Fr::ZERO)).to_affine();
+                known.push(prove_zero(gens, &x, &o.blind, t, rng));
+            }
+        }
+    }
+    let mut batches = vec![];
+    for (n, tabs) in groups(open.len(), |j| (open[j].0, open[j].1.poly.num_vars)) {
+        t.absorb_u64(b"model/open/group", n as u64);
+        let total: usize = tabs.iter().map(|(_, v)| v.len()).sum();
+        if total == 1 {
+            let (_, c, point, o) = open[tabs[0].1[0]];
+            let proof = hyrax::prove_eval(gens, c, point, &o.blind, t, rng)?.2;
+            batches.push(OpeningBatch {
+                reduce: None,
+                open: proof,
+            });
+            continue;
+        }
+        let mus = t.challenges(b"model/open/mu", total);
+        let mut mu = mus.iter();
+        let mut claim = Opening {
+            value: Fr::ZERO,
+            blind: Fr::ZERO,
+        };
+        let mut factors = Vec::with_capacity(2 * tabs.len());
+        for (_, idx) in &tabs {
+            let mut e = vec![Fr::ZERO; 1 << n];
+            for &j in idx {
+                let (_, _, point, o) = open[j];
+                let m = *mu.next().unwrap_or(&Fr::ZERO);
+                claim.value += m * o.value;
+                claim.blind += m * o.blind;
+                for (ei, q) in e.iter_mut().zip(crate::mle::eq_table(point)) {
+                    *ei += m * q;
+                }
+            }
+            factors.push(open[idx[0]].1.poly.clone());
+            factors.push(Mle::new(e)?);
+        }
+        let (terms, public) = reduce_terms(tabs.len());
+        let out = crate::zk::prove_sumcheck(
+            gens,
+            ProductSum::new(factors, terms)?,
+            &public,
+            &claim,
+            t,
+            rng,
+        )?;
+        let nus = t.challenges(b"model/open/nu", tabs.len());
+        let mut y_blind = Fr::ZERO;
+        let mut polys = vec![];
+        for (k, (_, idx)) in tabs.iter().enumerate() {
+            let f = out.factor_openings[2 * k]
+                .ok_or_else(|| Error::Invalid("reduction factor opening".into()))?;
+            y_blind += nus[k] * f.blind;
+            polys.push((open[idx[0]].1, nus[k]));
+        }
+        let proof = hyrax::prove_eval_combined(gens, &polys, &out.point, &y_blind, t, rng)?;
+        batches.push(OpeningBatch {
+            reduce: Some(out.proof),
+            open: proof,
+        });
+    }
+    Ok((batches, known))
 }

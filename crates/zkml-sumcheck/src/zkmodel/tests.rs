@@ -108,8 +108,31 @@ fn changed_outputs_tampered_messages_and_foreign_keys_are_rejected() {
     ));
     for k in 0..proof.openings.len() {
         let mut p = proof.clone();
-        p.openings[k].z_beta += Fr::ONE;
+        p.openings[k].open.z_beta += Fr::ONE;
         assert!(bad(&p, &public), "opening {k}");
+        // The reduction of a group's claims: a round value, a reduced
+        // factor value, the final check, a round of the wrong degree.
+        if p.openings[k].reduce.is_some() {
+            for case in 0..4 {
+                let mut p = proof.clone();
+                let r = p.openings[k].reduce.as_mut().unwrap();
+                match case {
+                    0 => r.rounds[0].evals[1] = (r.rounds[0].evals[1] + u).to_affine(),
+                    1 => r.factor_evals[0] = (r.factor_evals[0] + u).to_affine(),
+                    2 => r.final_ok.s += Fr::ONE,
+                    _ => r.rounds[1].evals.push(u),
+                }
+                assert!(bad(&p, &public), "reduction {k}, case {case}");
+            }
+        }
+    }
+    let mut p = proof.clone();
+    p.openings[0].reduce = p.openings.iter().find_map(|o| o.reduce.clone());
+    if proof.openings[0].reduce.is_none() {
+        assert!(matches!(
+            ZkSumcheckBackend.verify(&key, &public, &p),
+            Err(Error::Malformed { .. })
+        ));
     }
     for k in 0..proof.known.len() {
         let mut p = proof.clone();

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use super::lookups::{register_range_checks, Column, LookupPlan, TableKey};
 use super::msg::{ZkModelProof, ZkNodeProof};
+use super::openings::{groups, reduce_terms};
 use crate::error::{expect_len, reject, Error, Result};
 use crate::field::{Curve, Field, Fr, G1Affine, G1};
 use crate::hyrax::{self, HyraxCommitment};
@@ -330,31 +331,7 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
     }
     verify_lookups(key, &plan, proof, &mut pending, &mut t)?;
 
-    let n_open = pending
-        .iter()
-        .filter(|p| matches!(p, Pending::Committed(..)))
-        .count();
-    expect_len("hyrax openings", proof.openings.len(), n_open)?;
-    expect_len(
-        "known-value proofs",
-        proof.known.len(),
-        pending.len() - n_open,
-    )?;
-    let (mut op, mut kp) = (proof.openings.iter(), proof.known.iter());
-    for p in pending {
-        match p {
-            Pending::Committed(c, nv, point, com) => {
-                let o = op.next().ok_or_else(|| malformed("opening"))?;
-                hyrax::verify_eval(gens, c, nv, &point, &com, o, &mut t)?;
-            }
-            Pending::Known(id, point, com) => {
-                let v = table(id)?.evaluate(&point)?;
-                let x = (G1::from(com) - gens.commit_scalar(&v, &Fr::ZERO)).to_affine();
-                let z = kp.next().ok_or_else(|| malformed("known-value proof"))?;
-                verify_zero(gens, &x, z, &mut t)?;
-            }
-        }
-    }
+    verify_openings(gens, &pending, proof, &mut table, &mut t)?;
     Ok(())
 }
 
@@ -440,6 +417,100 @@ fn verify_lookups<'a>(
             }
         }
         t.absorb_points(b"model/lookups/pair_coms", &lp.pair_coms);
+    }
+    Ok(())
+}
+
+/// The opening phase ([`super::openings`]), in the prover's order: the
+/// known-value proofs, then one reduction and one combined opening per group
+/// of committed tables with the same variables.
+fn verify_openings(
+    gens: &crate::hyrax::Generators,
+    pending: &[Pending<'_>],
+    proof: &ZkModelProof,
+    table: &mut impl FnMut(usize) -> Result<Mle>,
+    t: &mut Transcript,
+) -> Result<()> {
+    let _s = crate::profile::span("v/openings");
+    let mut open = vec![];
+    let mut kp = proof.known.iter();
+    let n_known = pending
+        .iter()
+        .filter(|p| matches!(p, Pending::Known(..)))
+        .count();
+    expect_len("known-value proofs", proof.known.len(), n_known)?;
+    for p in pending {
+        match p {
+            Pending::Committed(c, nv, point, com) => open.push((*c, *nv, point, com)),
+            Pending::Known(id, point, com) => {
+                let v = table(*id)?.evaluate(point)?;
+                let x = (G1::from(*com) - gens.commit_scalar(&v, &Fr::ZERO)).to_affine();
+                let z = kp.next().ok_or_else(|| malformed("known-value proof"))?;
+                verify_zero(gens, &x, z, t)?;
+            }
+        }
+    }
+    // A table is its commitment (one per committed value or node).
+    let gs = groups(open.len(), |j| {
+        (open[j].0 as *const HyraxCommitment as usize, open[j].1)
+    });
+    expect_len("opening batches", proof.openings.len(), gs.len())?;
+    for ((n, tabs), b) in gs.into_iter().zip(&proof.openings) {
+        t.absorb_u64(b"model/open/group", n as u64);
+        let total: usize = tabs.iter().map(|(_, v)| v.len()).sum();
+        if total == 1 {
+            let (c, nv, point, com) = open[tabs[0].1[0]];
+            if b.reduce.is_some() {
+                return Err(malformed("reduction of a single claim"));
+            }
+            hyrax::verify_eval(gens, c, nv, point, com, &b.open, t)?;
+            continue;
+        }
+        let reduce = b
+            .reduce
+            .as_ref()
+            .ok_or_else(|| malformed("opening reduction"))?;
+        let mus = t.challenges(b"model/open/mu", total);
+        let mut coms = Vec::with_capacity(total);
+        let mut points = vec![];
+        for (_, idx) in &tabs {
+            points.push(idx.iter().map(|&j| open[j].2).collect::<Vec<_>>());
+            coms.extend(idx.iter().map(|&j| *open[j].3));
+        }
+        let claim = crate::field::msm(&mus, &coms)?.to_affine();
+        let (terms, public) = reduce_terms(tabs.len());
+        let sub = crate::zk::verify_sumcheck(
+            gens,
+            n,
+            &terms,
+            &public,
+            &claim,
+            reduce,
+            |r| {
+                let mut mu = mus.iter();
+                Ok(points
+                    .iter()
+                    .map(|ps| {
+                        ps.iter()
+                            .map(|p| {
+                                *mu.next().unwrap_or(&Fr::ZERO)
+                                    * crate::mle::eq_eval(p, r).unwrap_or_default()
+                            })
+                            .sum()
+                    })
+                    .collect())
+            },
+            t,
+        )?;
+        let nus = t.challenges(b"model/open/nu", tabs.len());
+        let mut y: G1 = crate::field::Group::identity();
+        let mut comms = vec![];
+        for (k, (_, idx)) in tabs.iter().enumerate() {
+            let f = sub.factor_coms[2 * k].ok_or_else(|| malformed("reduction factor"))?;
+            y += f * nus[k];
+            comms.push((open[idx[0]].0, nus[k]));
+        }
+        hyrax::verify_eval_combined(gens, &comms, n, &sub.point, &y.to_affine(), &b.open, t)?;
     }
     Ok(())
 }
