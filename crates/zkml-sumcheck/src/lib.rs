@@ -49,7 +49,7 @@
 //! * [`api`]: the `Backend` trait's planning, byte formats and parameters
 //!   for both backends (the CLI's `--backend sumcheck` is the ZK one).
 //! * [`zkmodel`]: [`model`] with every claimed value committed, and one
-//!   batched lookup per distinct table for the whole model
+//!   batched lookup (one fraction tree) for the whole model
 //!   ([`zkmodel::lookups`]).
 //! * [`model`]: commit-and-prove over a `QGraph`: every hidden tensor and
 //!   every rescale remainder committed first, then one relation per node, then

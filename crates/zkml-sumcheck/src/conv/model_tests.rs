@@ -355,7 +355,7 @@ fn tampered_conv_messages_are_rejected() {
                 _ => {
                     // The batched range check of the remainders.
                     let l = &mut p.lookups[0].logup;
-                    l.sum_com = (l.sum_com + u).to_affine()
+                    l.sum_com[0] = (l.sum_com[0] + u).to_affine()
                 }
             }
             assert!(bad(&p, &public), "zk conv node {i}, case {case}");

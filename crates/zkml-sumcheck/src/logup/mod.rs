@@ -49,7 +49,10 @@ pub mod msg;
 pub mod prover;
 pub mod verifier;
 
-pub use gkr::{prove_zk, prove_zk_batch, verify_zk, verify_zk_batch, ZkLogUpProof};
+pub use gkr::{
+    prove_zk, prove_zk_batch, prove_zk_multi, verify_zk, verify_zk_batch, verify_zk_multi,
+    ZkLogUpProof,
+};
 pub use msg::{LogUpProof, LookupClaim, ZkLookupClaim};
 pub use prover::prove;
 pub use verifier::verify;

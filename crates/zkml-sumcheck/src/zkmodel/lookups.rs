@@ -1,14 +1,17 @@
-//! The model's lookups, batched: one zero-knowledge LogUp per distinct table
-//! for the whole model ([`crate::logup::prove_zk_batch`]).
+//! The model's lookups, batched: **one** zero-knowledge LogUp for the whole
+//! model, one fraction tree over every column of every table, one
+//! multiplicity vector and table sumcheck per distinct table
+//! ([`crate::logup::prove_zk_multi`]).
 //!
 //! While walking the nodes, both ends register every lookup column in a
 //! `LookupPlan` (the same plan: it depends only on the model and the
 //! visibility): rescale remainders `r ∈ [0, d)`, outputs and hidden inputs
 //! in the activation range, the `(a, o)` pairs of ReLU/Clip, MaxPool's
 //! `(d, s)` pairs. After the last node, one challenge `γ` is drawn (every
-//! table is committed by then), and each distinct table, in order of first
-//! use, gets one batched lookup over all its columns: one multiplicity
-//! vector, one fraction tree, one table sumcheck, one opening of `m`.
+//! table is committed by then), and one lookup proves every column against
+//! its table (tables in order of first use, columns in registration order):
+//! one fraction tree for all, and per distinct table one multiplicity
+//! vector, one table sumcheck, one opening of `m`.
 //!
 //! Each column's claim `Com(w̃_k(r_k))` is discharged on the committed
 //! tables it is made of:

@@ -58,7 +58,8 @@ pub struct ZkModelProof {
     pub remainders: Vec<Option<HyraxCommitment>>,
     /// Per node, in topological order.
     pub nodes: Vec<ZkNodeProof>,
-    /// One batched lookup per distinct table, in order of first use
+    /// The model's one batched lookup (none when nothing is looked up), over
+    /// every distinct table in order of first use
     /// ([`super::lookups`]).
     pub lookups: Vec<ZkTableLookup>,
     /// One reduction and Hyrax opening per group of committed tables with
@@ -209,6 +210,10 @@ fn bytes<T: Encode>(x: &T) -> usize {
     w.0.len()
 }
 
+fn all<T: Encode>(xs: &[T]) -> usize {
+    xs.iter().map(bytes).sum()
+}
+
 impl ZkModelProof {
     /// Bytes per part of the proof (a measuring aid for
     /// `ZKML_SUMCHECK_PROFILE`): `(part, bytes)`.
@@ -228,8 +233,9 @@ impl ZkModelProof {
             let tree: usize = lp.witness_layers.iter().map(bytes).sum();
             out.push((
                 format!(
-                    "lookup {k}: {} cols, {} layers: m+open / tree / table / rest",
+                    "lookup {k}: {} cols, {} tables, {} layers: m+open / tree / table sumchecks / rest",
                     lp.column_coms.len() + 1,
+                    lp.m_comm.len(),
                     lp.witness_layers.len()
                 ),
                 bytes(l),
@@ -237,14 +243,10 @@ impl ZkModelProof {
             out.push((
                 format!(
                     "  {} / {} / {} / {}",
-                    bytes(&lp.m_comm) + bytes(&lp.m_open),
+                    all(&lp.m_comm) + all(&lp.m_open),
                     tree,
-                    bytes(&lp.table_sumcheck),
-                    bytes(l)
-                        - tree
-                        - bytes(&lp.m_comm)
-                        - bytes(&lp.m_open)
-                        - bytes(&lp.table_sumcheck)
+                    all(&lp.table_sumcheck),
+                    bytes(l) - tree - all(&lp.m_comm) - all(&lp.m_open) - all(&lp.table_sumcheck)
                 ),
                 0,
             ));

@@ -331,7 +331,7 @@ pub(crate) fn prove_inner(
     Ok((proof, public))
 }
 
-/// The lookup phase: `γ`, then one batched lookup per distinct table of
+/// The lookup phase: `γ`, then one batched lookup over every table of
 /// `plan` (see [`super::lookups`]); every column's claims go to `claims`.
 fn prove_lookups(
     key: &Key,
@@ -350,58 +350,74 @@ fn prove_lookups(
     let gamma = t.challenge(b"model/lookups/gamma");
     let gamma_inv = Option::<Fr>::from(gamma.invert())
         .ok_or_else(|| Error::Invalid("γ = 0 (probability 2^-254); retry".into()))?;
-    let mut out = Vec::with_capacity(plan.tables.len());
-    for (tk, cols) in &plan.tables {
-        let columns: Vec<Vec<Fr>> = cols
-            .iter()
-            .map(|c| match *c {
-                Column::Plain(Ok(id)) => Ok(tables[id].evals.clone()),
-                Column::Plain(Err(i)) => Ok(aux_of(i)?.evals.clone()),
-                Column::Fn(i) => {
-                    let n = &q.nodes[i];
-                    let (a, o) = (&tables[n.inputs[0]], &tables[n.output]);
-                    crate::model::fn_column(&n.op, &q.values[n.output].shape, a, o, gamma)
-                }
-                Column::MaxPool(i) => Ok(crate::model::maxpool::lookup_column(aux_of(i)?, gamma)),
-            })
-            .collect::<Result<_>>()?;
-        let refs: Vec<&[Fr]> = columns.iter().map(|c| c.as_slice()).collect();
-        let (logup, col_claims) = logup::prove_zk_batch(gens, &tk.table(q, gamma), &refs, t, rng)?;
-        let mut pair_coms = vec![];
-        // w = a + γ·o + e (e public) at the point: a committed,
-        // o = (w − a − e)/γ derived.
-        let mut pair = |a_tab: &Mle, pa: Vec<Fr>, w: &Opening, e: Fr, rng: &mut _| -> Result<_> {
-            let a_o = Opening::random(a_tab.evaluate(&pa)?, rng);
-            pair_coms.push(a_o.commit(gens).to_affine());
-            let o_o = Opening {
-                value: (w.value - a_o.value - e) * gamma_inv,
-                blind: (w.blind - a_o.blind) * gamma_inv,
-            };
-            Ok((a_o, o_o))
+    if plan.tables.is_empty() {
+        return Ok(vec![]);
+    }
+    // Every column of every table, in plan order, with its table's index.
+    let all: Vec<(Column, usize)> = plan
+        .tables
+        .iter()
+        .enumerate()
+        .flat_map(|(k, (_, cols))| cols.iter().map(move |c| (*c, k)))
+        .collect();
+    let columns: Vec<Vec<Fr>> = all
+        .iter()
+        .map(|(c, _)| match *c {
+            Column::Plain(Ok(id)) => Ok(tables[id].evals.clone()),
+            Column::Plain(Err(i)) => Ok(aux_of(i)?.evals.clone()),
+            Column::Fn(i) => {
+                let n = &q.nodes[i];
+                let (a, o) = (&tables[n.inputs[0]], &tables[n.output]);
+                crate::model::fn_column(&n.op, &q.values[n.output].shape, a, o, gamma)
+            }
+            Column::MaxPool(i) => Ok(crate::model::maxpool::lookup_column(aux_of(i)?, gamma)),
+        })
+        .collect::<Result<_>>()?;
+    let refs: Vec<(&[Fr], usize)> = columns
+        .iter()
+        .zip(&all)
+        .map(|(c, (_, k))| (c.as_slice(), *k))
+        .collect();
+    let public_tables: Vec<Vec<Fr>> = plan
+        .tables
+        .iter()
+        .map(|(tk, _)| tk.table(q, gamma))
+        .collect();
+    let tabs: Vec<&[Fr]> = public_tables.iter().map(|t| t.as_slice()).collect();
+    let (logup, col_claims) = logup::prove_zk_multi(gens, &tabs, &refs, t, rng)?;
+    let mut pair_coms = vec![];
+    // w = a + γ·o + e (e public) at the point: a committed,
+    // o = (w − a − e)/γ derived.
+    let mut pair = |a_tab: &Mle, pa: Vec<Fr>, w: &Opening, e: Fr, rng: &mut _| -> Result<_> {
+        let a_o = Opening::random(a_tab.evaluate(&pa)?, rng);
+        pair_coms.push(a_o.commit(gens).to_affine());
+        let o_o = Opening {
+            value: (w.value - a_o.value - e) * gamma_inv,
+            blind: (w.blind - a_o.blind) * gamma_inv,
         };
-        for (c, (pt, w)) in cols.iter().zip(col_claims) {
-            match *c {
-                Column::Plain(tg) => claims.push((tg, pt, w)),
-                Column::Fn(i) => {
-                    let (a, o) = (q.nodes[i].inputs[0], q.nodes[i].output);
-                    let e = crate::model::fn_public(&q.nodes[i].op, &q.values[o].shape, gamma, &pt);
-                    let (a_o, o_o) = pair(&tables[a], pt.clone(), &w, e, rng)?;
-                    claims.push((Ok(a), pt.clone(), a_o));
-                    claims.push((Ok(o), pt, o_o));
-                }
-                Column::MaxPool(i) => {
-                    use crate::model::maxpool::lift;
-                    let (p0, p1) = (lift(&pt, Fr::ZERO), lift(&pt, Fr::ONE));
-                    let (d_o, s_o) = pair(aux_of(i)?, p0.clone(), &w, Fr::ZERO, rng)?;
-                    claims.push((Err(i), p0, d_o));
-                    claims.push((Err(i), p1, s_o));
-                }
+        Ok((a_o, o_o))
+    };
+    for ((c, _), (pt, w)) in all.iter().zip(col_claims) {
+        match *c {
+            Column::Plain(tg) => claims.push((tg, pt, w)),
+            Column::Fn(i) => {
+                let (a, o) = (q.nodes[i].inputs[0], q.nodes[i].output);
+                let e = crate::model::fn_public(&q.nodes[i].op, &q.values[o].shape, gamma, &pt);
+                let (a_o, o_o) = pair(&tables[a], pt.clone(), &w, e, rng)?;
+                claims.push((Ok(a), pt.clone(), a_o));
+                claims.push((Ok(o), pt, o_o));
+            }
+            Column::MaxPool(i) => {
+                use crate::model::maxpool::lift;
+                let (p0, p1) = (lift(&pt, Fr::ZERO), lift(&pt, Fr::ONE));
+                let (d_o, s_o) = pair(aux_of(i)?, p0.clone(), &w, Fr::ZERO, rng)?;
+                claims.push((Err(i), p0, d_o));
+                claims.push((Err(i), p1, s_o));
             }
         }
-        t.absorb_points(b"model/lookups/pair_coms", &pair_coms);
-        out.push(ZkTableLookup { logup, pair_coms });
     }
-    Ok(out)
+    t.absorb_points(b"model/lookups/pair_coms", &pair_coms);
+    Ok(vec![ZkTableLookup { logup, pair_coms }])
 }
 
 /// The opening phase ([`super::openings`]): a proof of zero per claim on a

@@ -416,3 +416,50 @@ fn a_private_input_is_range_checked() {
     let (public_proof, _) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
     assert_eq!(columns(&public_proof) + 1, columns(&proof));
 }
+
+#[test]
+fn the_whole_model_has_one_lookup_with_one_table_side_per_distinct_table() {
+    let (q, t) = mlp(&[12, 8, 4], 11);
+    let key = setup(&q, &private_input());
+    let (proof, public) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
+    assert_eq!(proof.lookups.len(), 1);
+    // Distinct tables: the activation range (the hidden input), each distinct
+    // rescale range, ReLU's pairs.
+    let mut shifts: Vec<u32> = q
+        .nodes
+        .iter()
+        .filter_map(|n| match n.op {
+            QOp::MatMul { shift } if shift > 0 => Some(shift),
+            _ => None,
+        })
+        .collect();
+    shifts.sort();
+    shifts.dedup();
+    let l = &proof.lookups[0].logup;
+    assert_eq!(l.m_comm.len(), shifts.len() + 2, "{shifts:?}");
+    assert_eq!(l.m_comm.len(), l.table_sumcheck.len());
+    // A forged multiplicity commitment or table sum of one table.
+    let u = key.gens.u;
+    for k in 0..l.m_comm.len() {
+        let mut p = proof.clone();
+        let m = &mut p.lookups[0].logup.m_comm[k].rows[0];
+        *m = (*m + u).to_affine();
+        assert!(
+            ZkSumcheckBackend.verify(&key, &public, &p).is_err(),
+            "m {k}"
+        );
+        let mut p = proof.clone();
+        let s = &mut p.lookups[0].logup.sum_com[k];
+        *s = (*s + u).to_affine();
+        assert!(
+            ZkSumcheckBackend.verify(&key, &public, &p).is_err(),
+            "sum {k}"
+        );
+    }
+    let mut p = proof.clone();
+    p.lookups[0].logup.m_open.pop();
+    assert!(matches!(
+        ZkSumcheckBackend.verify(&key, &public, &p),
+        Err(Error::Malformed { .. })
+    ));
+}

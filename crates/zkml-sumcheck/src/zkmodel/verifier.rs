@@ -336,7 +336,7 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
 }
 
 /// The lookup phase (both ends: [`super::lookups`]): `γ`, then one batched
-/// lookup per distinct table of `plan`; every column's claims go to
+/// lookup over every table of `plan`; every column's claims go to
 /// `pending`.
 fn verify_lookups<'a>(
     key: &Key,
@@ -356,25 +356,48 @@ fn verify_lookups<'a>(
         Some(c) => Pending::Committed(c, nv(id), point, com),
         None => Pending::Known(id, point, com),
     };
-    expect_len("table lookups", proof.lookups.len(), plan.tables.len())?;
+    expect_len(
+        "lookup proofs",
+        proof.lookups.len(),
+        usize::from(!plan.tables.is_empty()),
+    )?;
+    let Some(lp) = proof.lookups.first() else {
+        return Ok(());
+    };
     let gamma = t.challenge(b"model/lookups/gamma");
     let gamma_inv = Option::<Fr>::from(gamma.invert()).ok_or_else(|| reject("lookups", "γ = 0"))?;
-    for ((tk, cols), lp) in plan.tables.iter().zip(&proof.lookups) {
-        let nvs: Vec<usize> = cols
-            .iter()
-            .map(|c| match *c {
-                Column::Plain(Ok(id)) => Ok(nv(id)),
-                Column::Plain(Err(i)) => crate::model::aux_vars(q, i),
-                Column::Fn(i) => Ok(num_vars(&q.values[q.nodes[i].output].shape)),
-                Column::MaxPool(i) => Ok(crate::model::aux_vars(q, i)? - 1),
-            })
-            .collect::<Result<_>>()?;
-        let n_pairs = cols
-            .iter()
-            .filter(|c| !matches!(c, Column::Plain(_)))
-            .count();
-        expect_len("lookup pair commitments", lp.pair_coms.len(), n_pairs)?;
-        let claims = logup::verify_zk_batch(gens, &tk.table(q, gamma), &nvs, &lp.logup, t)?;
+    // Every column of every table, in plan order, with its table's index.
+    let cols: Vec<(Column, usize)> = plan
+        .tables
+        .iter()
+        .enumerate()
+        .flat_map(|(k, (_, cols))| cols.iter().map(move |c| (*c, k)))
+        .collect();
+    let shape: Vec<(usize, usize)> = cols
+        .iter()
+        .map(|(c, k)| {
+            let n = match *c {
+                Column::Plain(Ok(id)) => nv(id),
+                Column::Plain(Err(i)) => crate::model::aux_vars(q, i)?,
+                Column::Fn(i) => num_vars(&q.values[q.nodes[i].output].shape),
+                Column::MaxPool(i) => crate::model::aux_vars(q, i)? - 1,
+            };
+            Ok((n, *k))
+        })
+        .collect::<Result<_>>()?;
+    let n_pairs = cols
+        .iter()
+        .filter(|(c, _)| !matches!(c, Column::Plain(_)))
+        .count();
+    expect_len("lookup pair commitments", lp.pair_coms.len(), n_pairs)?;
+    let public_tables: Vec<Vec<Fr>> = plan
+        .tables
+        .iter()
+        .map(|(tk, _)| tk.table(q, gamma))
+        .collect();
+    let tabs: Vec<&[Fr]> = public_tables.iter().map(|t| t.as_slice()).collect();
+    let claims = logup::verify_zk_multi(gens, &tabs, &shape, &lp.logup, t)?;
+    {
         let mut pairs = lp.pair_coms.iter();
         // w = a + γ·o + e with a public e: C_a sent,
         // C_o = γ^{-1}·(C_w − C_a − e·U).
@@ -385,7 +408,7 @@ fn verify_lookups<'a>(
             let o = (G1::from(*w) - a - gens.commit_scalar(&e, &Fr::ZERO)) * gamma_inv;
             Ok((a, o.to_affine()))
         };
-        for (c, cl) in cols.iter().zip(claims) {
+        for ((c, _), cl) in cols.iter().zip(claims) {
             match *c {
                 Column::Plain(Ok(id)) => pending.push(value(id, cl.point, cl.value_com)),
                 Column::Plain(Err(i)) => pending.push(Pending::Committed(

@@ -58,6 +58,18 @@
 //! The column count and sizes are absorbed first (from the caller, never
 //! from the proof).
 //!
+//! **Several tables** ([`prove_zk_multi`]): columns of different tables
+//! share the one tree. After the columns are bound the verifier draws `δ`;
+//! every entry of a column of table `t` is tagged `w + δ·t` and table `t`
+//! becomes `T_t + δ·t`, so a value of one table cannot stand in another's
+//! (`w + δ·t = T_{t'} + δ·t'` with `t ≠ t'` fixes `δ`: probability
+//! `≤ |w|·|T|/p`). Each table keeps its own `m_t`, sum
+//! `S_t = Σ_j m_{t,j}/(α − T_{t,j} − δ·t)`, table sumcheck and opening of
+//! `m_t`; the cross check is `P = (Σ_t S_t)·Q` against `Σ_t Com(S_t)`. The
+//! columns' claims are untagged before they are returned (`Com(w̃_k) =
+//! Com(w̃'_k) − δ·t_k·U`, the tag being constant on the column). One table
+//! is the case `δ = 0` (not drawn).
+//!
 //! **Soundness.** `Q = Π(α − w_i)` is nonzero unless `α` hits an entry, so
 //! `P = S·Q` is the LogUp identity at `α`, which implies inclusion except with
 //! probability ≤ `(2^n + 2^ν)/p` (Haböck's lemma); each layer adds its
@@ -74,8 +86,8 @@ pub mod prover;
 pub mod verifier;
 
 pub use msg::ZkLogUpProof;
-pub use prover::{prove_zk, prove_zk_batch};
-pub use verifier::{verify_zk, verify_zk_batch};
+pub use prover::{prove_zk, prove_zk_batch, prove_zk_multi, ColumnClaim};
+pub use verifier::{verify_zk, verify_zk_batch, verify_zk_multi};
 
 use crate::error::Result;
 use crate::field::Fr;
@@ -157,6 +169,17 @@ pub(crate) fn absorb_columns(t: &mut crate::transcript::Transcript, nvs: &[usize
     t.absorb_u64(b"zk/logup-gkr/columns", nvs.len() as u64);
     for &n in nvs {
         t.absorb_u64(b"zk/logup-gkr/column_vars", n as u64);
+    }
+}
+
+/// Absorbs a multi-table lookup's tables count and each column's table
+/// (both ends; nothing when there is one table, the single-table format).
+pub(crate) fn absorb_tags(t: &mut crate::transcript::Transcript, tables: usize, tags: &[usize]) {
+    if tables > 1 {
+        t.absorb_u64(b"zk/logup-gkr/tables", tables as u64);
+        for &k in tags {
+            t.absorb_u64(b"zk/logup-gkr/column_table", k as u64);
+        }
     }
 }
 

@@ -4,9 +4,9 @@ use rand_core06::{CryptoRng, RngCore};
 use rayon::prelude::*;
 
 use super::msg::ZkLogUpProof;
-use super::{absorb_columns, layer_public, layer_terms, zk_table, Concat};
+use super::{absorb_columns, absorb_tags, layer_public, layer_terms, zk_table, Concat};
 use crate::error::{Error, Result};
-use crate::field::{Curve, Field, Fr, G1Affine};
+use crate::field::{Curve, Field, Fr, G1Affine, PrimeField};
 use crate::hyrax::{self, Generators};
 use crate::logup::prover::multiplicities_of;
 use crate::mle::{eq_table, Mle};
@@ -143,68 +143,193 @@ pub(crate) fn prove_zk_batch_with(
     rng: &mut (impl RngCore + CryptoRng),
     edit_m: impl FnOnce(&mut [Fr]),
 ) -> Result<(ZkLogUpProof, Vec<ColumnClaim>)> {
+    let cols: Vec<(&[Fr], usize)> = columns.iter().map(|c| (*c, 0)).collect();
+    let mut edit = Some(edit_m);
+    prove_zk_multi_with(gens, &[table], &cols, t, rng, |_, m| {
+        if let Some(f) = edit.take() {
+            f(m)
+        }
+    })
+}
+
+/// Proves, in zero knowledge, that every entry of every column `(w_k, t_k)`
+/// is in table `tables[t_k]`: one fraction tree over all columns of all
+/// tables, each entry tagged `w + δ·t_k` (and each table `T_t + δ·t`, so a
+/// value of one table cannot stand in another's), one multiplicity vector,
+/// table sumcheck and opening per table. Returns the proof and, per column,
+/// its point and the opening of `Com(w̃_k(point))` (untagged).
+pub fn prove_zk_multi(
+    gens: &Generators,
+    tables: &[&[Fr]],
+    columns: &[(&[Fr], usize)],
+    t: &mut Transcript,
+    rng: &mut (impl RngCore + CryptoRng),
+) -> Result<(ZkLogUpProof, Vec<ColumnClaim>)> {
+    prove_zk_multi_with(gens, tables, columns, t, rng, |_, _| {})
+}
+
+/// [`prove_zk_multi`]; `edit_m(t, m)` (tests) forges table `t`'s
+/// multiplicities.
+pub(crate) fn prove_zk_multi_with(
+    gens: &Generators,
+    tables: &[&[Fr]],
+    columns: &[(&[Fr], usize)],
+    t: &mut Transcript,
+    rng: &mut (impl RngCore + CryptoRng),
+    mut edit_m: impl FnMut(usize, &mut [Fr]),
+) -> Result<(ZkLogUpProof, Vec<ColumnClaim>)> {
     let _s = crate::profile::span("logup(total)");
-    let table = zk_table(table)?;
-    if columns.is_empty() {
-        return Err(Error::Invalid("a lookup without columns".into()));
+    if columns.is_empty() || tables.is_empty() {
+        return Err(Error::Invalid("a lookup without columns or tables".into()));
+    }
+    if let Some((_, k)) = columns.iter().find(|(_, k)| *k >= tables.len()) {
+        return Err(Error::Invalid(format!(
+            "a lookup column of table {k} of {}",
+            tables.len()
+        )));
     }
     let nvs: Vec<usize> = columns
         .iter()
-        .map(|c| Mle::new(c.to_vec()).map(|m| m.num_vars))
+        .map(|(c, _)| Mle::new(c.to_vec()).map(|m| m.num_vars))
         .collect::<Result<_>>()?;
     let lay = Concat::new(&nvs)?;
     absorb_columns(t, &nvs);
-    let mut w = vec![table[0]; 1 << lay.num_vars];
-    for (c, &off) in columns.iter().zip(&lay.offsets) {
-        w[off..off + c.len()].copy_from_slice(c);
+    let tags: Vec<usize> = columns.iter().map(|(_, k)| *k).collect();
+    absorb_tags(t, tables.len(), &tags);
+    // δ after the columns are bound: T_t + δ·t are disjoint tables.
+    let delta = if tables.len() > 1 {
+        t.challenge(b"zk/logup-gkr/delta")
+    } else {
+        Fr::ZERO
+    };
+    let tagged: Vec<Vec<Fr>> = tables
+        .iter()
+        .enumerate()
+        .map(|(k, tab)| {
+            let shift = delta * Fr::from(k as u64);
+            Ok(zk_table(tab)?.into_iter().map(|v| v + shift).collect())
+        })
+        .collect::<Result<_>>()?;
+    let mut w = vec![tagged[0][0]; 1 << lay.num_vars];
+    let mut tagged_cols: Vec<Vec<Fr>> = vec![vec![]; tables.len()];
+    for ((c, k), &off) in columns.iter().zip(&lay.offsets) {
+        let shift = delta * Fr::from(*k as u64);
+        for (x, v) in w[off..off + c.len()].iter_mut().zip(c.iter()) {
+            *x = *v + shift;
+        }
+        tagged_cols[*k].extend_from_slice(&w[off..off + c.len()]);
     }
     let s = crate::profile::span("logup/multiplicities+commit_m");
-    // The padding entries are T_0 (its first occurrence: index 0).
-    let mut m = multiplicities_of(&table, columns)?;
-    m[0] += Fr::from((w.len() - columns.iter().map(|c| c.len()).sum::<usize>()) as u64);
-    edit_m(&mut m);
-    let m_c = hyrax::commit(gens, Mle::new(m.clone())?, rng)?;
+    let mut ms = Vec::with_capacity(tables.len());
+    for (k, tab) in tagged.iter().enumerate() {
+        let mut m = multiplicities_of(tab, &[&tagged_cols[k]]).map_err(|e| match e {
+            // Name the column: the first of table k whose entry is missing.
+            Error::Invalid(_) => {
+                let set: std::collections::HashSet<_> = tab.iter().map(|v| v.to_repr()).collect();
+                let bad = columns.iter().enumerate().find_map(|(j, (c, kk))| {
+                    (*kk == k)
+                        .then(|| {
+                            let shift = delta * Fr::from(k as u64);
+                            c.iter()
+                                .position(|v| !set.contains(&(*v + shift).to_repr()))
+                        })
+                        .flatten()
+                        .map(|i| (j, i))
+                });
+                match bad {
+                    Some((j, i)) => Error::Invalid(format!(
+                        "lookup column {j}, entry {i} is not in its table of {} values",
+                        tab.len()
+                    )),
+                    None => Error::Invalid("a lookup entry is not in its table".into()),
+                }
+            }
+            e => e,
+        })?;
+        if k == 0 {
+            // The padding entries are T_0 (its first occurrence: index 0).
+            m[0] +=
+                Fr::from((w.len() - columns.iter().map(|(c, _)| c.len()).sum::<usize>()) as u64);
+        }
+        edit_m(k, &mut m);
+        ms.push(hyrax::commit(gens, Mle::new(m)?, rng)?);
+    }
     drop(s);
-    t.absorb_points(b"zk/logup-gkr/m", &m_c.comm.rows);
+    for m_c in &ms {
+        t.absorb_points(b"zk/logup-gkr/m", &m_c.comm.rows);
+    }
     let alpha = t.challenge(b"zk/logup-gkr/alpha");
     let q_w: Vec<Fr> = w.iter().map(|v| alpha - v).collect();
-    let q_t: Vec<Fr> = table.iter().map(|v| alpha - v).collect();
-    if q_w.iter().chain(&q_t).any(|x| bool::from(x.is_zero())) {
+    let q_ts: Vec<Vec<Fr>> = tagged
+        .iter()
+        .map(|tab| tab.iter().map(|v| alpha - v).collect())
+        .collect();
+    if q_w
+        .iter()
+        .chain(q_ts.iter().flatten())
+        .any(|x| bool::from(x.is_zero()))
+    {
         return Err(Error::Invalid(
             "LogUp challenge hit a looked-up value (probability ~2^-240); retry".into(),
         ));
     }
     let s = crate::profile::span("logup/layers");
     let lw = fraction_layers(vec![Fr::ONE; w.len()], q_w);
-    let mut c = q_t;
-    c.iter_mut().batch_invert();
-    let sum: Fr = m.iter().zip(&c).map(|(a, b)| *a * b).sum();
+    let cs: Vec<Vec<Fr>> = q_ts
+        .into_iter()
+        .map(|mut c| {
+            c.iter_mut().batch_invert();
+            c
+        })
+        .collect();
+    let sums: Vec<Opening> = ms
+        .iter()
+        .zip(&cs)
+        .map(|(m, c)| {
+            let v: Fr = m.poly.evals.iter().zip(c).map(|(a, b)| *a * b).sum();
+            Opening::random(v, rng)
+        })
+        .collect();
     drop(s);
     let roots = [lw[0].0[0], lw[0].1[0]].map(|v| Opening::random(v, rng));
     let root_coms = roots.map(|o| o.commit(gens).to_affine());
-    let sum = Opening::random(sum, rng);
-    let sum_com: G1Affine = sum.commit(gens).to_affine();
+    let sum_coms: Vec<G1Affine> = sums.iter().map(|o| o.commit(gens).to_affine()).collect();
     t.absorb_points(b"zk/logup-gkr/roots", &root_coms);
-    t.absorb_points(b"zk/logup-gkr/sum", &[sum_com]);
-    // P = S·Q: the witness side's fraction equals the table side's sum.
-    let cross = prove_product(gens, &sum, &roots[1], &roots[0], t, rng);
+    t.absorb_points(b"zk/logup-gkr/sum", &sum_coms);
+    // P = (Σ_t S_t)·Q: the witness side's fraction equals the tables' sums.
+    let total = sums.iter().fold(
+        Opening {
+            value: Fr::ZERO,
+            blind: Fr::ZERO,
+        },
+        |a, o| Opening {
+            value: a.value + o.value,
+            blind: a.blind + o.blind,
+        },
+    );
+    let cross = prove_product(gens, &total, &roots[1], &roots[0], t, rng);
     let s = crate::profile::span("logup/witness_tree");
     let (witness_layers, rw, [_, q_leaf]) = prove_tree(gens, &lw, [true, false], roots, t, rng)?;
     drop(s);
     let s = crate::profile::span("logup/table_sumcheck");
-    let inst = ProductSum::new(
-        vec![m_c.poly.clone(), Mle::new(c)?],
-        vec![(Fr::ONE, vec![0, 1])],
-    )?;
-    let to = prove_sumcheck(gens, inst, &[false, true], &sum, t, rng)?;
-    drop(s);
     let missing = || Error::Invalid("tree leaf without its opening".into());
+    let (mut table_sumcheck, mut m_open) = (vec![], vec![]);
+    for ((m_c, c), sum) in ms.iter().zip(cs).zip(&sums) {
+        let inst = ProductSum::new(
+            vec![m_c.poly.clone(), Mle::new(c)?],
+            vec![(Fr::ONE, vec![0, 1])],
+        )?;
+        let to = prove_sumcheck(gens, inst, &[false, true], sum, t, rng)?;
+        let m_leaf = to.factor_openings[0].ok_or_else(missing)?;
+        let (_, _, open) = hyrax::prove_eval(gens, m_c, &to.point, &m_leaf.blind, t, rng)?;
+        table_sumcheck.push(to.proof);
+        m_open.push(open);
+    }
+    drop(s);
     let q_leaf = q_leaf.ok_or_else(missing)?;
-    let m_leaf = to.factor_openings[0].ok_or_else(missing)?;
-    let (_, _, m_open) = hyrax::prove_eval(gens, &m_c, &to.point, &m_leaf.blind, t, rng)?;
     // W̃(r_w) = α − q̃(r_w), split into the columns' claims: every column but
     // the last is committed; the last is what the split leaves,
-    // (W̃ − pad·T_0 − Σ_{k<K−1} sel_k·w̃_k) / sel_{K−1}.
+    // (W̃ − pad·W_pad − Σ_{k<K−1} sel_k·w̃'_k) / sel_{K−1}; then untagged.
     let mut rest = Opening {
         value: alpha - q_leaf.value,
         blind: -q_leaf.blind,
@@ -213,14 +338,18 @@ pub(crate) fn prove_zk_batch_with(
         .map(|k| lay.selector(k, nvs[k], &rw))
         .collect();
     let pad = Fr::ONE - sels.iter().copied().sum::<Fr>();
-    rest.value -= pad * table[0];
+    rest.value -= pad * tagged[0][0];
     let last = columns.len() - 1;
     let mut claims = Vec::with_capacity(columns.len());
     let mut column_coms = Vec::with_capacity(last);
     for k in 0..last {
-        let o = Opening::random(Mle::new(columns[k].to_vec())?.evaluate(&rw[..nvs[k]])?, rng);
+        let o = Opening::random(
+            Mle::new(columns[k].0.to_vec())?.evaluate(&rw[..nvs[k]])?,
+            rng,
+        );
         column_coms.push(o.commit(gens).to_affine());
-        rest.value -= sels[k] * o.value;
+        let shift = delta * Fr::from(columns[k].1 as u64);
+        rest.value -= sels[k] * (o.value + shift);
         rest.blind -= sels[k] * o.blind;
         claims.push((rw[..nvs[k]].to_vec(), o));
     }
@@ -228,21 +357,22 @@ pub(crate) fn prove_zk_batch_with(
     let inv = Option::<Fr>::from(sels[last].invert()).ok_or_else(|| {
         Error::Invalid("LogUp point hit a zero selector (probability ~2^-250); retry".into())
     })?;
+    let shift = delta * Fr::from(columns[last].1 as u64);
     claims.push((
         rw[..nvs[last]].to_vec(),
         Opening {
-            value: rest.value * inv,
+            value: rest.value * inv - shift,
             blind: rest.blind * inv,
         },
     ));
     Ok((
         ZkLogUpProof {
-            m_comm: m_c.comm,
+            m_comm: ms.into_iter().map(|m| m.comm).collect(),
             roots: root_coms,
-            sum_com,
+            sum_com: sum_coms,
             cross,
             witness_layers,
-            table_sumcheck: to.proof,
+            table_sumcheck,
             m_open,
             column_coms,
         },

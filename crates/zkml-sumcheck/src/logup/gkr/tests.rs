@@ -109,10 +109,10 @@ fn every_tampered_message_is_rejected() {
     let cases: Vec<(&str, Tamper)> = vec![
         ("root P_w", Box::new(|p| bump(&mut p.roots[0]))),
         ("root Q_w", Box::new(|p| bump(&mut p.roots[1]))),
-        ("table sum", Box::new(|p| bump(&mut p.sum_com))),
+        ("table sum", Box::new(|p| bump(&mut p.sum_com[0]))),
         ("cross response", Box::new(|p| p.cross.z[2] += Fr::ONE)),
-        ("m commitment", Box::new(|p| bump(&mut p.m_comm.rows[0]))),
-        ("m opening", Box::new(|p| p.m_open.z[0] += Fr::ONE)),
+        ("m commitment", Box::new(|p| bump(&mut p.m_comm[0].rows[0]))),
+        ("m opening", Box::new(|p| p.m_open[0].z[0] += Fr::ONE)),
         (
             "witness round",
             Box::new(|p| bump(&mut p.witness_layers[2].rounds[1].evals[2])),
@@ -123,11 +123,11 @@ fn every_tampered_message_is_rejected() {
         ),
         (
             "table round",
-            Box::new(|p| bump(&mut p.table_sumcheck.rounds[5].evals[0])),
+            Box::new(|p| bump(&mut p.table_sumcheck[0].rounds[5].evals[0])),
         ),
         (
             "table factor",
-            Box::new(|p| bump(&mut p.table_sumcheck.factor_evals[0])),
+            Box::new(|p| bump(&mut p.table_sumcheck[0].factor_evals[0])),
         ),
         (
             "witness product",
@@ -136,7 +136,7 @@ fn every_tampered_message_is_rejected() {
         ("layer dropped", Box::new(|p| drop(p.witness_layers.pop()))),
         (
             "table round dropped",
-            Box::new(|p| drop(p.table_sumcheck.rounds.pop())),
+            Box::new(|p| drop(p.table_sumcheck[0].rounds.pop())),
         ),
     ];
     for (what, f) in cases {
@@ -311,8 +311,8 @@ fn every_tampered_batch_message_is_rejected() {
             "column commitment added",
             Box::new(|p| p.column_coms.push(G1Affine::generator())),
         ),
-        ("m commitment", Box::new(|p| bump(&mut p.m_comm.rows[1]))),
-        ("m opening", Box::new(|p| p.m_open.z_beta += Fr::ONE)),
+        ("m commitment", Box::new(|p| bump(&mut p.m_comm[0].rows[1]))),
+        ("m opening", Box::new(|p| p.m_open[0].z_beta += Fr::ONE)),
         ("root Q_w", Box::new(|p| bump(&mut p.roots[1]))),
         (
             "round of degree 4 (one commitment too many)",
@@ -330,8 +330,8 @@ fn every_tampered_batch_message_is_rejected() {
         (
             "table round of degree 3",
             Box::new(|p| {
-                let e = p.table_sumcheck.rounds[1].evals[0];
-                p.table_sumcheck.rounds[1].evals.push(e)
+                let e = p.table_sumcheck[0].rounds[1].evals[0];
+                p.table_sumcheck[0].rounds[1].evals.push(e)
             }),
         ),
         ("layer dropped", Box::new(|p| drop(p.witness_layers.pop()))),
@@ -375,4 +375,110 @@ fn every_tampered_batch_message_is_rejected() {
     let mut other = nvs.clone();
     other[1] += 1;
     assert!(verify_zk_batch(&g, &table, &other, &p, &mut t).is_err());
+}
+
+/// Columns committed one by one; one multi-table lookup where the prover
+/// assigns column `k` to `prove_tags[k]` and the verifier to `verify_tags[k]`.
+fn multi_roundtrip(
+    tables: &[Vec<Fr>],
+    columns: &[Vec<Fr>],
+    prove_tags: &[usize],
+    verify_tags: &[usize],
+) -> crate::Result<()> {
+    let g = gens();
+    let mut rng = ChaCha20Rng::seed_from_u64(13);
+    let coms: Vec<_> = columns
+        .iter()
+        .map(|c| hyrax::commit(&g, Mle::new(c.clone())?, &mut rng))
+        .collect::<crate::Result<_>>()?;
+    let tabs: Vec<&[Fr]> = tables.iter().map(|t| t.as_slice()).collect();
+    let mut t = Transcript::new(b"zk logup multi");
+    coms.iter()
+        .for_each(|c| t.absorb_points(b"w", &c.comm.rows));
+    let cols: Vec<(&[Fr], usize)> = columns
+        .iter()
+        .zip(prove_tags)
+        .map(|(c, k)| (c.as_slice(), *k))
+        .collect();
+    let (p, claims) = prove_zk_multi(&g, &tabs, &cols, &mut t, &mut rng)?;
+    let mut opens = vec![];
+    for (c, (point, o)) in coms.iter().zip(&claims) {
+        assert_eq!(o.value, c.poly.evaluate(point)?, "untagged claim");
+        opens.push(hyrax::prove_eval(&g, c, point, &o.blind, &mut t, &mut rng)?.2);
+    }
+    let mut t = Transcript::new(b"zk logup multi");
+    coms.iter()
+        .for_each(|c| t.absorb_points(b"w", &c.comm.rows));
+    let shape: Vec<(usize, usize)> = columns
+        .iter()
+        .zip(verify_tags)
+        .map(|(c, k)| (c.len().trailing_zeros() as usize, *k))
+        .collect();
+    let claims = verify_zk_multi(&g, &tabs, &shape, &p, &mut t)?;
+    for ((c, cl), o) in coms.iter().zip(&claims).zip(&opens) {
+        hyrax::verify_eval(
+            &g,
+            &c.comm,
+            cl.point.len(),
+            &cl.point,
+            &cl.value_com,
+            o,
+            &mut t,
+        )?;
+    }
+    Ok(())
+}
+
+#[test]
+fn one_lookup_over_several_tables_keeps_each_column_in_its_own_table() {
+    // Overlapping tables: [0, 16), [−8, 8) and a one-entry table {5}.
+    let neg = |v: i64| crate::field::fr_from_i64(v);
+    let tables = vec![range_table(0, 15), range_table(-8, 7), range_table(5, 5)];
+    let cols = vec![
+        witness(1, 4, 16),
+        (0..8).map(|i| neg(i - 8)).collect::<Vec<_>>(),
+        vec![Fr::from(5); 2],
+        witness(2, 0, 16),
+    ];
+    multi_roundtrip(&tables, &cols, &[0, 1, 2, 0], &[0, 1, 2, 0]).unwrap();
+    // A negative column assigned to [0, 16) is an honest error naming it...
+    match multi_roundtrip(&tables, &cols, &[0, 0, 2, 0], &[0, 0, 2, 0]) {
+        Err(Error::Invalid(m)) => assert!(m.contains("column 1"), "{m}"),
+        r => panic!("{r:?}"),
+    }
+    // ...and a prover who proves it in [−8, 8), a table the verifier did not
+    // assign it to, is rejected: the tag `δ·t` differs.
+    let r = multi_roundtrip(&tables, &cols, &[0, 1, 2, 0], &[0, 0, 2, 0]);
+    assert!(rejected(&r), "{r:?}");
+    // Tables counted by the verifier, never taken from the proof.
+    let r = multi_roundtrip(&tables, &cols, &[0, 1, 2, 0], &[0, 1, 1, 0]);
+    assert!(rejected(&r), "{r:?}");
+    let r = multi_roundtrip(&tables[..2], &cols[..2], &[0, 1], &[0, 1]);
+    r.unwrap();
+}
+
+#[test]
+fn a_wrong_multiplicity_in_one_of_several_tables_is_rejected() {
+    let g = gens();
+    let tables = [range_table(0, 15), range_table(0, 255)];
+    let tabs: Vec<&[Fr]> = tables.iter().map(|t| t.as_slice()).collect();
+    let (a, b) = (witness(3, 3, 16), witness(4, 5, 256));
+    let cols = [(a.as_slice(), 0), (b.as_slice(), 1)];
+    for forged in 0..2 {
+        let mut rng = ChaCha20Rng::seed_from_u64(17);
+        let mut t = Transcript::new(b"m");
+        let (p, _) = prover::prove_zk_multi_with(&g, &tabs, &cols, &mut t, &mut rng, |k, m| {
+            if k == forged {
+                m[1] += Fr::ONE;
+                m[2] -= Fr::ONE;
+            }
+        })
+        .unwrap();
+        let mut t = Transcript::new(b"m");
+        let r = verify_zk_multi(&g, &tabs, &[(3, 0), (5, 1)], &p, &mut t);
+        assert!(
+            matches!(r, Err(Error::Rejected { .. })),
+            "table {forged}: {r:?}"
+        );
+    }
 }

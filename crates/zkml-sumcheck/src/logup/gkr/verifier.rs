@@ -2,9 +2,9 @@
 //! and the witness size come from the caller, never from the proof.
 
 use super::msg::ZkLogUpProof;
-use super::{absorb_columns, layer_public, layer_terms, zk_table, Concat};
+use super::{absorb_columns, absorb_tags, layer_public, layer_terms, zk_table, Concat};
 use crate::error::{expect_len, reject, Result};
-use crate::field::{Curve, Field, Fr, G1Affine, G1};
+use crate::field::{Curve, Field, Fr, G1Affine, Group, G1};
 use crate::hyrax::{self, Generators};
 use crate::logup::ZkLookupClaim;
 use crate::mle::{eq_eval, Mle};
@@ -92,13 +92,36 @@ pub fn verify_zk_batch(
     proof: &ZkLogUpProof,
     t: &mut Transcript,
 ) -> Result<Vec<ZkLookupClaim>> {
+    let cols: Vec<(usize, usize)> = num_vars.iter().map(|&n| (n, 0)).collect();
+    verify_zk_multi(gens, &[table], &cols, proof, t)
+}
+
+/// Checks that every entry of column `k` (`2^{columns[k].0}` entries, bound
+/// earlier in `t`) lies in table `tables[columns[k].1]` (see
+/// [`super::prove_zk_multi`]); returns, per column, its point and
+/// `Com(w̃_k(point))` for the caller to discharge.
+pub fn verify_zk_multi(
+    gens: &Generators,
+    tables: &[&[Fr]],
+    columns: &[(usize, usize)],
+    proof: &ZkLogUpProof,
+    t: &mut Transcript,
+) -> Result<Vec<ZkLookupClaim>> {
     let _s = crate::profile::span("v/logup");
-    let table = zk_table(table)?;
-    let nu = table.len().trailing_zeros() as usize;
-    if num_vars.is_empty() {
-        return Err(crate::Error::Invalid("a lookup without columns".into()));
+    if columns.is_empty() || tables.is_empty() {
+        return Err(crate::Error::Invalid(
+            "a lookup without columns or tables".into(),
+        ));
     }
-    let lay = Concat::new(num_vars)?;
+    if let Some((_, k)) = columns.iter().find(|(_, k)| *k >= tables.len()) {
+        return Err(crate::Error::Invalid(format!(
+            "a lookup column of table {k} of {}",
+            tables.len()
+        )));
+    }
+    let num_vars: Vec<usize> = columns.iter().map(|c| c.0).collect();
+    let tags: Vec<usize> = columns.iter().map(|c| c.1).collect();
+    let lay = Concat::new(&num_vars)?;
     let n = lay.num_vars;
     expect_len("logup witness layers", proof.witness_layers.len(), n)?;
     expect_len(
@@ -106,23 +129,55 @@ pub fn verify_zk_batch(
         proof.column_coms.len(),
         num_vars.len() - 1,
     )?;
-    absorb_columns(t, num_vars);
-    t.absorb_points(b"zk/logup-gkr/m", &proof.m_comm.rows);
-    let alpha = t.challenge(b"zk/logup-gkr/alpha");
-    // c_j = 1/(α − T_j), public.
-    let mut c: Vec<Fr> = table.iter().map(|v| alpha - v).collect();
-    if c.iter().any(|x| bool::from(x.is_zero())) {
-        return Err(reject(
-            "logup-gkr",
-            "α is a table entry (probability ~2^-240)",
-        ));
+    for (what, got) in [
+        ("logup multiplicity commitments", proof.m_comm.len()),
+        ("logup table sums", proof.sum_com.len()),
+        ("logup table sumchecks", proof.table_sumcheck.len()),
+        ("logup multiplicity openings", proof.m_open.len()),
+    ] {
+        expect_len(what, got, tables.len())?;
     }
-    c.iter_mut().batch_invert();
-    let c = Mle::new(c)?;
+    absorb_columns(t, &num_vars);
+    absorb_tags(t, tables.len(), &tags);
+    let delta = if tables.len() > 1 {
+        t.challenge(b"zk/logup-gkr/delta")
+    } else {
+        Fr::ZERO
+    };
+    let tagged: Vec<Vec<Fr>> = tables
+        .iter()
+        .enumerate()
+        .map(|(k, tab)| {
+            let shift = delta * Fr::from(k as u64);
+            Ok(zk_table(tab)?.into_iter().map(|v| v + shift).collect())
+        })
+        .collect::<Result<_>>()?;
+    for m in &proof.m_comm {
+        t.absorb_points(b"zk/logup-gkr/m", &m.rows);
+    }
+    let alpha = t.challenge(b"zk/logup-gkr/alpha");
+    // c_{t,j} = 1/(α − T'_{t,j}), public.
+    let mut cs = vec![];
+    for tab in &tagged {
+        let mut c: Vec<Fr> = tab.iter().map(|v| alpha - v).collect();
+        if c.iter().any(|x| bool::from(x.is_zero())) {
+            return Err(reject(
+                "logup-gkr",
+                "α is a table entry (probability ~2^-240)",
+            ));
+        }
+        c.iter_mut().batch_invert();
+        cs.push(Mle::new(c)?);
+    }
     t.absorb_points(b"zk/logup-gkr/roots", &proof.roots);
-    t.absorb_points(b"zk/logup-gkr/sum", &[proof.sum_com]);
+    t.absorb_points(b"zk/logup-gkr/sum", &proof.sum_com);
     let [p_root, q_root] = proof.roots;
-    verify_product(gens, &[proof.sum_com, q_root, p_root], &proof.cross, t)?;
+    let total = proof
+        .sum_com
+        .iter()
+        .fold(G1::identity(), |a, s| a + s)
+        .to_affine();
+    verify_product(gens, &[total, q_root, p_root], &proof.cross, t)?;
     let (rw, [_, q_leaf]) = verify_tree(
         gens,
         &proof.witness_layers,
@@ -131,39 +186,45 @@ pub fn verify_zk_batch(
         |_| Ok([Fr::from(1), Fr::from(1)]),
         t,
     )?;
-    let st = verify_sumcheck(
-        gens,
-        nu,
-        &[(Fr::from(1), vec![0, 1])],
-        &[false, true],
-        &proof.sum_com,
-        &proof.table_sumcheck,
-        |r| Ok(vec![c.evaluate(r)?]),
-        t,
-    )?;
     let missing = || reject("logup-gkr", "leaf commitment missing");
-    let m_leaf = st.factor_coms[0].ok_or_else(missing)?;
+    for (k, c) in cs.iter().enumerate() {
+        let nu = c.num_vars;
+        let st = verify_sumcheck(
+            gens,
+            nu,
+            &[(Fr::from(1), vec![0, 1])],
+            &[false, true],
+            &proof.sum_com[k],
+            &proof.table_sumcheck[k],
+            |r| Ok(vec![c.evaluate(r)?]),
+            t,
+        )?;
+        let m_leaf = st.factor_coms[0].ok_or_else(missing)?;
+        hyrax::verify_eval(
+            gens,
+            &proof.m_comm[k],
+            nu,
+            &st.point,
+            &m_leaf,
+            &proof.m_open[k],
+            t,
+        )?;
+    }
     let q_leaf = q_leaf.ok_or_else(missing)?;
-    hyrax::verify_eval(
-        gens,
-        &proof.m_comm,
-        nu,
-        &st.point,
-        &m_leaf,
-        &proof.m_open,
-        t,
-    )?;
-    // W̃(r_w) = α − q̃(r_w) = Σ_k sel_k·w̃_k + pad·T_0: the last column's
-    // commitment is what the others leave.
+    // W̃'(r_w) = α − q̃(r_w) = Σ_k sel_k·(w̃_k + δ·t_k) + pad·W_pad: the last
+    // column's commitment is what the others leave.
     let sels: Vec<Fr> = (0..num_vars.len())
         .map(|k| lay.selector(k, num_vars[k], &rw))
         .collect();
     let pad = Fr::ONE - sels.iter().copied().sum::<Fr>();
     t.absorb_points(b"zk/logup-gkr/column_coms", &proof.column_coms);
-    let mut rest: G1 = G1::from(gens.u) * (alpha - pad * table[0]) - q_leaf;
+    let shift = |k: usize| delta * Fr::from(tags[k] as u64);
+    let mut public = alpha - pad * tagged[0][0];
+    let mut rest: G1 = -q_leaf;
     let mut claims = Vec::with_capacity(num_vars.len());
     for (k, c) in proof.column_coms.iter().enumerate() {
         rest -= *c * sels[k];
+        public -= sels[k] * shift(k);
         claims.push(ZkLookupClaim {
             point: rw[..num_vars[k]].to_vec(),
             value_com: *c,
@@ -172,9 +233,10 @@ pub fn verify_zk_batch(
     let last = num_vars.len() - 1;
     let inv = Option::<Fr>::from(sels[last].invert())
         .ok_or_else(|| reject("logup-gkr", "zero column selector (probability ~2^-250)"))?;
+    let value = rest * inv + G1::from(gens.u) * (public * inv - shift(last));
     claims.push(ZkLookupClaim {
         point: rw[..num_vars[last]].to_vec(),
-        value_com: (rest * inv).to_affine(),
+        value_com: value.to_affine(),
     });
     Ok(claims)
 }
