@@ -15,8 +15,8 @@
 //! `C_o = γ^{-1}·(C_w − C_a)` is formed by the verifier, with `C_w` the
 //! committed lookup value. Every lookup (rescale ranges, ReLU/Clip/table
 //! function pairs, MaxPool's pairs, hidden inputs) is registered during the
-//! walk and proved after it, one batched zero-knowledge LogUp per distinct
-//! table ([`lookups`]). Every hidden model input is range-checked against
+//! walk and proved after it, in one batched zero-knowledge LogUp for the
+//! whole model (one fraction tree; per distinct table one `m`), [`lookups`]. Every hidden model input is range-checked against
 //! the executor's activation range (so it is an integer input, not an
 //! arbitrary field element). At the end every claim on a committed table is a
 //! Hyrax opening against its committed value, and every claim on a known
