@@ -14,6 +14,21 @@ use common::{text, zkml};
 
 #[test]
 fn sumcheck_proves_a_small_mobilenetv2_with_a_private_input() {
+    proves_mobilenetv2("0.35", "96");
+}
+
+/// The scale: MobileNetV2 1.0 at 224×224 in one proof (about 80 CPU
+/// s and 2.8 GB in a release build; BENCHMARKS.md):
+/// `cargo test --release -p zkml-cli --test sumcheck_mobilenet -- --ignored`.
+#[test]
+#[ignore]
+fn sumcheck_proves_mobilenetv2_224_in_one_proof() {
+    proves_mobilenetv2("1.0", "224");
+}
+
+/// Writes MobileNetV2 at `width` and `resolution` and runs `zkml time` on it
+/// with the sumcheck backend and a private input.
+fn proves_mobilenetv2(width: &str, resolution: &str) {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let py = root.join(".venv/bin/python");
     if !py.exists() {
@@ -28,7 +43,7 @@ fn sumcheck_proves_a_small_mobilenetv2_with_a_private_input() {
     let made = Command::new(&py)
         .arg(root.join("scripts/gen_mobilenetv2.py"))
         .arg(tmp.path())
-        .args(["--width", "0.35", "--resolution", "96"])
+        .args(["--width", width, "--resolution", resolution])
         .output()
         .unwrap();
     assert!(
