@@ -219,6 +219,37 @@ def gpt_tokens(name, blocks, dm=SMALL):
     return build
 
 
+def gpt_stack(name, blocks, dm=SMALL):
+    """nanoGPT-style stack on float embeddings x [1, T, D] (EZKL takes float
+    inputs only): blocks → final LayerNorm → LM head [D, VOCAB]: logits
+    [1, T, VOCAB]."""
+
+    def build(dest, rng, save):
+        D, T, VOCAB = dm.d, dm.t, dm.vocab
+        ps = [block_params(rng, dm) for _ in range(blocks)]
+        gf, bf = f32(1 + rng.uniform(-0.1, 0.1, D)), f32(rng.uniform(-0.1, 0.1, D))
+        w_head = f32(rng.uniform(-0.3, 0.3, (D, VOCAB)) * (16 / D) ** 0.5)
+        x = f32(rng.uniform(-1, 1, (1, T, D)))
+        g = G()
+        y = "x"
+        for p in ps:
+            y = block(g, y, p, False, False, False, dm)
+        y = layer_norm(g, y, gf, bf, False)
+        logits = g.op("MatMul", [y, g.const("w_head", w_head)])
+        graph = helper.make_graph(
+            g.nodes, name,
+            [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, T, D])],
+            [helper.make_tensor_value_info(logits, TensorProto.FLOAT, [1, T, VOCAB])],
+            g.inits,
+        )
+        xr = x
+        for p in ps:
+            xr = block_ref(xr, p, False, dm)
+        save(dest, name, graph, [x], [layer_norm_ref(xr, gf, bf) @ w_head])
+
+    return build
+
+
 # Each entry: build(dest, rng, save).
 TRANSFORMERS = [
     attn_block("gpt_block_spelled", fused_ln=False, where_mask=False, erf=False),
@@ -229,4 +260,8 @@ TRANSFORMERS = [
     gpt_tokens("gpt_tiny_tokens", blocks=2),
     # Issue 10's CI model: a two-block tiny GPT at d=64 (4 heads, sequence 8).
     gpt_tokens("gpt_tiny_d64", blocks=2, dm=Dims(64, 4, 8, vocab=32)),
+    # Issue 10's peer benchmark: a 4-block nanoGPT-scale stack (d 128, 4
+    # heads, sequence 16, vocabulary 64; 0.8 M parameters) on float
+    # embeddings, for `zkml time` and EZKL on the same file.
+    gpt_stack("nanogpt_4x128", blocks=4, dm=Dims(128, 4, 16, vocab=64)),
 ]

@@ -1,6 +1,8 @@
-//! An additive attention mask before a Softmax (`Softmax(x + M)`, M holding
-//! −10000 / `finfo.min` / −∞ where masked) keeps the scores' precision and
-//! its masked entries get exactly 0 probability in the integer executor.
+//! Attention masks before a Softmax (`Softmax(x + M)`, M holding −10000 /
+//! `finfo.min` / −∞ where masked, and `Softmax(Where(C, x, F))`) keep the
+//! scores' precision, equal ONNX's Softmax at any offset of the scores, and
+//! their masked entries get exactly 0 probability in the integer executor
+//! (the rewrite: `zkml_onnx::ops::activation::masked`).
 
 mod common;
 
@@ -177,76 +179,171 @@ fn where_masks_are_lowered_like_additive_ones() {
     }
 }
 
-/// Kept logits far below the masked logit (−48) would let masked entries
-/// dominate a row; the clamp at −24 keeps them at exactly 0 (the kept
-/// entries of such a row become uniform: the documented deviation).
-#[test]
-fn masked_entries_stay_zero_when_every_kept_logit_is_very_negative() {
-    // Row-wise: the first row of each batch is all at −60 (below the masked
-    // logit), the others ordinary.
-    let mut x: Vec<f32> = rand_vec(32, 9).iter().map(|v| 2.0 * v).collect();
-    for b in 0..2 {
-        for j in 0..4 {
-            x[b * 16 + j] = -60.0;
+/// Softmax over a row where `None` is a masked entry (probability 0), `Some`
+/// a live logit; a row with no live entry is uniform.
+fn softmax_rows(rows: usize, cols: usize, v: impl Fn(usize, usize) -> Option<f64>) -> Vec<f64> {
+    let mut out = vec![0f64; rows * cols];
+    for r in 0..rows {
+        let row: Vec<Option<f64>> = (0..cols).map(|j| v(r, j)).collect();
+        let mx = row.iter().flatten().copied().fold(f64::NEG_INFINITY, f64::max);
+        if mx == f64::NEG_INFINITY {
+            out[r * cols..(r + 1) * cols].fill(1.0 / cols as f64);
+            continue;
+        }
+        let s: f64 = row.iter().flatten().map(|x| (x - mx).exp()).sum();
+        for (j, x) in row.iter().enumerate() {
+            out[r * cols + j] = x.map_or(0.0, |x| (x - mx).exp() / s);
         }
     }
-    check_causal(&where_model(f32::MIN, false), &x, 1e-6, "very negative");
-    let (bytes, _) = masked_model(-10000.0);
-    let g = load_model_bytes(&bytes).unwrap();
-    let xt = ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[2, 4, 4]), x.clone()).unwrap();
+    out
+}
+
+/// `bytes` on `x` ([2, 4, 4]): the float executor within `1e-5` of `want`
+/// (float32 rounding of scores near −500),
+/// the integer one within 0.01, and exactly 0 wherever `want` is 0 by a mask
+/// (`masked(row, col)`).
+fn check_rows(bytes: &[u8], x: &[f32], want: &[f64], masked: impl Fn(usize, usize) -> bool, what: &str) {
+    let g = load_model_bytes(bytes).unwrap();
+    for v in &g.values {
+        if let ValueKind::Const(t) = &v.kind {
+            assert!(t.iter().all(|&c| c > -1000.0), "{what}: constant `{}`", v.name);
+        }
+    }
+    let fl = run_float(&g, &[x.to_vec()]).unwrap();
+    for (k, (a, b)) in fl[0].iter().zip(want).enumerate() {
+        assert!((f64::from(*a) - b).abs() < 1e-5, "{what}: float entry {k}: {a} vs {b}");
+    }
+    let xt = ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[2, 4, 4]), x.to_vec()).unwrap();
     let cal = calibrate(&g, &[vec![xt.clone()]]).unwrap();
     let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
     let t = execute(&q, &[xt]).unwrap();
     let ints = &t.values[q.outputs[0]];
-    for (k, &qi) in ints.iter().enumerate() {
-        if k % 4 > (k / 4) % 4 {
-            assert_eq!(qi, 0, "additive: masked entry {k} is {qi}");
+    let deq = &t.dequantized_outputs(&q)[0];
+    for (k, (&qi, &d)) in ints.iter().zip(deq).enumerate() {
+        if masked((k / 4) % 4, k % 4) {
+            assert_eq!(qi, 0, "{what}: masked entry {k} is {qi}");
         }
+        assert!((d - want[k]).abs() < 0.01, "{what}: int entry {k}: {d} vs {}", want[k]);
     }
 }
 
-/// Where the rewrite stops being ONNX's Softmax (module doc of
-/// `zkml_onnx::ops::activation::masked`): kept logits are clamped at
-/// `KEEP_FLOOR` (−24), so in a row whose kept logits all lie below it they
-/// become equal, and the row's probabilities uniform, while ONNX's
-/// `Softmax(x + M)` is shift-invariant and keeps their differences. Scores
-/// near −10 match; scores near −60 with the same spread do not, by far more
-/// than a quantization step.
-///
-/// This pins the known gap (see the review notes): when the rewrite becomes
-/// exact for any kept maximum (e.g. by subtracting the row's kept maximum
-/// before the clamp), the second assertion fails and should assert a match.
+/// Kept logits far below the others (and below the masked logit, −24): the
+/// row's largest kept logit is subtracted first, so their differences are
+/// kept, as ONNX's shift-invariant Softmax keeps them, and masked entries
+/// stay exactly 0.
 #[test]
-fn the_mask_rewrite_is_exact_only_while_a_kept_logit_is_above_the_floor() {
+fn rows_of_very_negative_kept_logits_match_onnx() {
+    // The first row of each batch near −60, the second near −500.
+    let mut x: Vec<f32> = rand_vec(32, 9).iter().map(|v| 2.0 * v).collect();
+    for b in 0..2 {
+        for j in 0..4 {
+            x[b * 16 + j] -= 60.0;
+            x[b * 16 + 4 + j] -= 500.0;
+        }
+    }
+    check_causal(&where_model(f32::MIN, false), &x, 1e-6, "very negative");
+    for neg in [-10000.0, f32::MIN, f32::NEG_INFINITY] {
+        let (bytes, m) = masked_model(neg);
+        let want = softmax_rows(8, 4, |r, j| {
+            (j <= r % 4).then(|| f64::from(x[r * 4 + j]) + f64::from(m[(r % 4) * 4 + j]))
+        });
+        check_rows(&bytes, &x, &want, |i, j| j > i, &format!("additive {neg}"));
+    }
+}
+
+/// The rewrite equals ONNX's `Softmax(x + M)` in float whatever the scores'
+/// offset (it was exact only while a kept logit stayed above −24 before the
+/// row's kept maximum was subtracted first).
+#[test]
+fn the_mask_rewrite_matches_onnx_at_any_offset() {
     let (bytes, m) = masked_model(-10000.0);
     let g = load_model_bytes(&bytes).unwrap();
-    let onnx = |x: &[f32]| -> Vec<f64> {
-        let mut want = vec![0f64; 32];
-        for r in 0..8 {
-            let row: Vec<f64> = (0..4)
-                .map(|j| f64::from(x[r * 4 + j]) + f64::from(m[(r % 4) * 4 + j]))
-                .collect();
-            let mx = row.iter().copied().fold(f64::MIN, f64::max);
-            let s: f64 = row.iter().map(|v| (v - mx).exp()).sum();
+    for shift in [-10.0f32, -60.0, -500.0, 40.0] {
+        let x: Vec<f32> = rand_vec(32, 9).iter().map(|v| shift + 4.0 * v).collect();
+        // ONNX: the plain softmax of x + M (e^−10000 is 0 in float).
+        let want = softmax_rows(8, 4, |r, j| Some(f64::from(x[r * 4 + j]) + f64::from(m[(r % 4) * 4 + j])));
+        let fl = run_float(&g, std::slice::from_ref(&x)).unwrap();
+        let worst = fl[0].iter().zip(&want).map(|(&a, b)| (f64::from(a) - b).abs()).fold(0.0, f64::max);
+        // float32 rounds scores near −500 to 3·10⁻⁵.
+        assert!(worst < 1e-5, "scores near {shift}: {worst}");
+    }
+}
+
+/// Rows with no kept entry. Masked entirely by a finite additive constant
+/// (−10000, with −10002 and −10030 beside it), ONNX's row is the softmax of
+/// `x + M` (the constants' differences kept, −30 vanishing); by `finfo.min`
+/// it is uniform (float32 loses `x` in `x + finfo.min`), and so is the
+/// rewrite's row for −∞ (ONNX's is NaN there).
+#[test]
+fn fully_masked_rows_follow_onnx() {
+    let x: Vec<f32> = rand_vec(32, 11).iter().map(|v| 3.0 * v).collect();
+    for neg in [-10000.0f32, f32::MIN, f32::NEG_INFINITY] {
+        // Row 0 fully masked, rows 1–3 causal.
+        let mut m = vec![0f32; 16];
+        for i in 0..4 {
             for j in 0..4 {
-                want[r * 4 + j] = (row[j] - mx).exp() / s;
+                m[i * 4 + j] = match (i, j) {
+                    (0, 1) if neg.is_finite() && neg > -1e6 => neg - 2.0,
+                    (0, 2) if neg.is_finite() && neg > -1e6 => neg - 30.0,
+                    (0, _) => neg,
+                    _ if j > i => neg,
+                    _ => 0.0,
+                };
             }
         }
-        want
-    };
-    let worst = |shift: f32| -> f64 {
-        let x: Vec<f32> = rand_vec(32, 9).iter().map(|v| shift + 4.0 * v).collect();
-        let fl = run_float(&g, std::slice::from_ref(&x)).unwrap();
-        fl[0]
-            .iter()
-            .zip(onnx(&x))
-            .map(|(&a, b)| (f64::from(a) - b).abs())
-            .fold(0.0, f64::max)
-    };
-    assert!(worst(-10.0) < 1e-6, "scores near −10: {}", worst(-10.0));
-    assert!(
-        worst(-60.0) > 0.1,
-        "scores near −60 now match ONNX ({}): the rewrite became exact, assert it",
-        worst(-60.0)
+        let bytes = model(
+            13,
+            vec![
+                node("Add", &["x", "M"], &["s"], vec![]),
+                node("Softmax", &["s"], &["y"], vec![attr_i("axis", -1)]),
+            ],
+            vec![tensor("M", &[4, 4], &m)],
+            vec![value_info("x", &[2, 4, 4])],
+            &["y"],
+        );
+        let finite = neg > -1e6;
+        let want = softmax_rows(8, 4, |r, j| {
+            let (i, v) = (r % 4, f64::from(x[r * 4 + j]) + f64::from(m[(r % 4) * 4 + j]));
+            match i {
+                0 if finite => Some(v),
+                0 => None,
+                _ => (j <= i).then_some(v),
+            }
+        });
+        let masked = |i: usize, j: usize| if i == 0 { finite && j == 2 } else { j > i };
+        check_rows(&bytes, &x, &want, masked, &format!("fully masked by {neg}"));
+    }
+}
+
+/// `Where(C, x, F)` whose fill is a mask above the diagonal and a finite
+/// constant (0.5) on it, the run-time scores below it: the constant entries
+/// are live (shifted with the row, so row 0, which holds only the constant,
+/// is [1, 0, 0, 0]) and the masked ones exactly 0.
+#[test]
+fn a_where_fill_with_finite_constants_is_live() {
+    let c: Vec<f32> = (0..16).map(|k| f32::from(u8::from(k % 4 < k / 4))).collect();
+    let f: Vec<f32> = (0..16)
+        .map(|k| if k % 4 == k / 4 { 0.5 } else { f32::MIN })
+        .collect();
+    let bytes = model(
+        13,
+        vec![
+            node("Cast", &["Cf"], &["C"], vec![attr_i("to", 9)]),
+            node("Where", &["C", "x", "F"], &["s"], vec![]),
+            node("Softmax", &["s"], &["y"], vec![attr_i("axis", -1)]),
+        ],
+        vec![tensor("Cf", &[4, 4], &c), tensor("F", &[4, 4], &f)],
+        vec![value_info("x", &[2, 4, 4])],
+        &["y"],
     );
+    let x: Vec<f32> = rand_vec(32, 13).iter().map(|v| 3.0 * v - 20.0).collect();
+    let want = softmax_rows(8, 4, |r, j| {
+        let i = r % 4;
+        match j.cmp(&i) {
+            std::cmp::Ordering::Less => Some(f64::from(x[r * 4 + j])),
+            std::cmp::Ordering::Equal => Some(0.5),
+            std::cmp::Ordering::Greater => None,
+        }
+    });
+    check_rows(&bytes, &x, &want, |i, j| j > i, "where with constants");
 }

@@ -7,44 +7,58 @@
 //!   (`finfo(float32).min`, new Hugging Face GPT-2).
 //!
 //! Quantizing either as written would make the masked tensor span ±10⁴ (or
-//! ±3.4·10³⁸: a scale of 2⁻¹¹⁵) and leave no fraction bits for `x`. The
-//! Softmax handler lowers both instead as
+//! ±3.4·10³⁸: a scale of 2⁻¹¹⁵) and leave no fraction bits for `x`. Each
+//! entry of the Softmax's input is instead classed, from the constants alone,
+//! as *kept* (`x + b`, `b` the finite part of `M`), *constant* (a `Where`
+//! fill that is not a mask value, `c`) or *masked*; kept and constant entries
+//! are *live*. The Softmax handler lowers it as
 //!
 //! ```text
-//! Softmax(max(x + b, KEEP_FLOOR)·keep + fill)
-//!     keep = 1 where x is kept, 0 where masked
-//!     b    = M's finite part (additive form; 0 where masked), else 0
-//!     fill = MASKED_LOGIT where masked, the finite constant of `Where` where
-//!            the constant branch is taken but is not a mask value, else 0
+//! u = (x + b)·keep + c          (the Mul/Add only when some c ≠ 0)
+//! m = ReduceMax(Gather(u))      the row's largest live entry: a constant
+//!                               index map picks each row's live positions
+//!                               (a short row repeats one), so no mask value
+//!                               ever enters the graph
+//! Softmax(max(u − m, MASKED_LOGIT)·live + fill)
+//!     live = 1 where kept or constant, 0 where masked
+//!     fill = MASKED_LOGIT where masked, else 0
 //! ```
 //!
-//! (an Add, a Clip, a Mul and an Add by constants, each exact in the integer
+//! (Add, Gather, ReduceMax, Sub, Clip, Mul and Add: each exact in the integer
 //! executor and proven by the backends like any other node).
 //!
-//! **A masked entry contributes exactly 0, proven.** After the clamp every
-//! kept logit is at least `KEEP_FLOOR`, so in a row with a kept entry the
-//! row maximum is `m ≥ KEEP_FLOOR` and a masked entry's difference is
-//! `MASKED_LOGIT − m ≤ MASKED_LOGIT − KEEP_FLOOR = −24`. Softmax's integer
-//! exponential ([`zkml_core::ops::softmax`]) rounds `e^−24·2^s_e` to 0 for
-//! every exponential scale `s_e ≤ 33` (the default is 8; 30 is the most
+//! **Equal to ONNX's Softmax within quantization error, for any input.**
+//! Softmax is invariant to a shift of its row, and `m` is a live entry, so
+//! the live entries' differences are kept whatever their magnitude (kept
+//! logits at −60 or −10⁴ keep their spread). The clamp only moves live
+//! entries more than `|MASKED_LOGIT|` = 24 below the row's maximum, whose
+//! probability `e^−24 < 4·10⁻¹¹` is below one step of any probability scale
+//! (≤ 2³⁰); it bounds the Softmax input to `[−24, 0]`, so its scale does not
+//! depend on the scores' spread.
+//!
+//! **A masked entry contributes exactly 0, proven.** In a row with a live
+//! entry the row maximum is exactly 0 (the integer `u − m` of the live
+//! maximum) and a masked entry is exactly `MASKED_LOGIT` = −24. Softmax's
+//! integer exponential ([`zkml_core::ops::softmax`]) rounds `e^−24·2^s_e` to
+//! 0 for every exponential scale `s_e ≤ 33` (the default is 8; 30 is the most
 //! 32-bit activations allow), so the exponential the proof's table lookup
-//! shows for a masked entry is 0 — not a small number from a huge negative
-//! that overflows the range. A row whose every entry is masked stays uniform
-//! (as `finfo.min` makes it in float).
+//! shows for a masked entry is 0.
 //!
-//! **Where the result differs from ONNX's** (pinned by
-//! `tests/attention_mask.rs`):
+//! **Rows with no kept entry** (pinned by `tests/attention_mask.rs`):
 //!
-//! * a row whose kept logits lie below `KEEP_FLOOR`: they are clamped to it,
-//!   so their differences are lost, and a row whose every kept logit is below
-//!   it turns uniform (an error above 0.1 for scores near −60). Scaled
-//!   attention scores rarely come near −24; the exact form would subtract the
-//!   row's largest kept logit before the clamp (a ReduceMax and a Sub per
-//!   row), not built yet;
-//! * a row masked entirely by a finite additive constant (−10000): ONNX gives
-//!   `softmax(x)` there, the rewrite a uniform row (as `finfo.min` gives).
+//! * masked entirely by a finite additive constant (`x + M` with every `M` of
+//!   the row at −10000, say): ONNX gives the softmax of `x + M` over the row,
+//!   i.e. of `x` plus the differences of `M`. Its entries within 24 of the
+//!   row's largest constant `M*` are kept with bias `M − M*` (the rest are
+//!   masked), which is that softmax within `e^−24`, as long as `M* ≥
+//!   −FINITE_ROW` (−10⁶; below it float32's `x + M` itself has lost `x` to
+//!   rounding);
+//! * every other fully masked row (`finfo.min`, −∞, or a `Where` fill):
+//!   uniform, as `finfo.min` and a constant fill make it in float (−∞ makes
+//!   ONNX's row NaN).
 
-use ndarray::ArrayD;
+use ndarray::{ArrayD, Axis, IxDyn, Zip};
+use zkml_core::ops::IndexMap;
 use zkml_core::{Op, ValueKind};
 
 use crate::error::OnnxError;
@@ -55,71 +69,137 @@ use crate::tensor::Konst;
 /// Additive constants (or `Where` fills) at or below this are masks.
 pub const MASK_BELOW: f32 = -1000.0;
 
-/// The logit a masked entry gets.
-pub const MASKED_LOGIT: f32 = -48.0;
+/// The logit a masked entry gets, relative to its row's largest live entry
+/// (0); live entries further below are clamped to it.
+pub const MASKED_LOGIT: f32 = -24.0;
 
-/// Kept logits are clamped from below to this (see the module doc).
-pub const KEEP_FLOOR: f32 = -24.0;
+/// A row masked entirely by finite additive constants is the softmax of
+/// `x + M` (see the module doc) while its largest constant is at least
+/// `−FINITE_ROW`; below that, uniform.
+pub const FINITE_ROW: f32 = 1.0e6;
 
-/// What a mask node contributes: the kept operand, and per element (broadcast
-/// against it) whether it is kept, the finite additive bias and the fill.
+/// What a mask node contributes, per element of its output (every array has
+/// the output's rank and broadcasts against it): the run-time operand `x`,
+/// and whether `x` is kept, its finite additive bias, the constant taken
+/// instead of `x` (live, not masked) and whether the entry is masked.
 struct Mask {
     x: usize,
     keep: ArrayD<f64>,
     bias: ArrayD<f64>,
-    fill: ArrayD<f64>,
+    konst: ArrayD<f64>,
+    masked: ArrayD<bool>,
 }
 
 /// When `x` is the output of an additive or a `Where` mask (see the module
-/// doc), the masked logits; otherwise `None`. The original node is left to
-/// dead-code pruning.
-pub fn unmask(ctx: &mut Ctx, n: &NodeCtx, x: &Val) -> Result<Option<Val>, OnnxError> {
-    let Some(m) = find_mask(ctx, x) else {
+/// doc), the masked logits for a Softmax along `axis`; otherwise `None`. The
+/// original node is left to dead-code pruning.
+pub fn unmask(
+    ctx: &mut Ctx,
+    n: &NodeCtx,
+    x: &Val,
+    axis: usize,
+) -> Result<Option<Val>, OnnxError> {
+    let out_shape = ctx.shape(x);
+    let Some(m) = find_mask(ctx, x, axis, out_shape.len()) else {
         return Ok(None);
     };
-    let mut z = Val::Dyn(m.x);
+    let mut u = Val::Dyn(m.x);
     if m.bias.iter().any(|&v| v != 0.0) {
         let b = Val::konst(Konst::float(m.bias));
-        z = ctx.emit(
-            n.at(),
-            &n.sub("mask_bias"),
-            Op::Add,
-            &[z, b],
-            &n.tmp("mask_bias"),
-        )?;
+        u = ctx.emit(n.at(), &n.sub("mask_bias"), Op::Add, &[u, b], &n.tmp("mask_bias"))?;
     }
+    if !m.masked.iter().any(|&v| v) {
+        // Every entry live and no constant (a finite mask over whole rows):
+        // the shift-invariant Softmax of `x + b`.
+        return Ok(Some(u));
+    }
+    if m.konst.iter().any(|&v| v != 0.0) {
+        let keep = Val::konst(Konst::float(m.keep));
+        u = ctx.emit(n.at(), &n.sub("mask_select"), Op::Mul, &[u, keep], &n.tmp("mask_select"))?;
+        let c = Val::konst(Konst::float(m.konst));
+        u = ctx.emit(n.at(), &n.sub("mask_const"), Op::Add, &[u, c], &n.tmp("mask_const"))?;
+    }
+    let live = m.masked.mapv(|v| !v);
+    let map = live_map(&ctx.shape(&u), &out_shape, &live, axis);
+    let picked = ctx.emit(n.at(), &n.sub("mask_live"), Op::Gather(map), &[u.clone()], &n.tmp("mask_live"))?;
+    let top = ctx.emit(
+        n.at(),
+        &n.sub("mask_max"),
+        Op::ReduceMax {
+            axes: vec![axis],
+            keepdims: true,
+        },
+        &[picked],
+        &n.tmp("mask_max"),
+    )?;
+    let mut z = ctx.emit(n.at(), &n.sub("mask_shift"), Op::Sub, &[u, top], &n.tmp("mask_shift"))?;
     z = ctx.emit(
         n.at(),
         &n.sub("mask_floor"),
         Op::Clip {
-            min: KEEP_FLOOR,
+            min: MASKED_LOGIT,
             max: f32::INFINITY,
         },
         &[z],
         &n.tmp("mask_floor"),
     )?;
-    let keep = Val::konst(Konst::float(m.keep));
-    z = ctx.emit(
-        n.at(),
-        &n.sub("mask_keep"),
-        Op::Mul,
-        &[z, keep],
-        &n.tmp("mask_keep"),
-    )?;
-    let fill = Val::konst(Konst::float(m.fill));
-    z = ctx.emit(
-        n.at(),
-        &n.sub("mask_fill"),
-        Op::Add,
-        &[z, fill],
-        &n.tmp("masked"),
-    )?;
+    let fill = m.masked.mapv(|v| if v { f64::from(MASKED_LOGIT) } else { 0.0 });
+    let live = Val::konst(Konst::float(live.mapv(|v| f64::from(u8::from(v)))));
+    z = ctx.emit(n.at(), &n.sub("mask_keep"), Op::Mul, &[z, live], &n.tmp("mask_keep"))?;
+    let fill = Val::konst(Konst::float(fill));
+    z = ctx.emit(n.at(), &n.sub("mask_fill"), Op::Add, &[z, fill], &n.tmp("masked"))?;
     Ok(Some(z))
 }
 
+/// The index map from `u` (shape `u_shape`, broadcast to `out`) to each
+/// row's live entries along `axis`: `K` (the most live entries of a row)
+/// positions per row, a row with fewer repeating its first live position (a
+/// row with none, its first position: it is all fill).
+fn live_map(u_shape: &[usize], out: &[usize], live: &ArrayD<bool>, axis: usize) -> IndexMap {
+    let numel: usize = u_shape.iter().product();
+    let flat = ArrayD::from_shape_vec(IxDyn(u_shape), (0..numel).collect::<Vec<usize>>())
+        .expect("the shape's element count");
+    let pos = flat.broadcast(IxDyn(out)).expect("u broadcasts to the output");
+    let live = live.broadcast(IxDyn(out)).expect("the mask broadcasts to the output");
+    let k = live
+        .lanes(Axis(axis))
+        .into_iter()
+        .map(|l| l.iter().filter(|&&v| v).count())
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let mut shape = out.to_vec();
+    shape[axis] = k;
+    let mut index = ArrayD::<usize>::zeros(IxDyn(&shape));
+    for ((mut dst, p), l) in index
+        .lanes_mut(Axis(axis))
+        .into_iter()
+        .zip(pos.lanes(Axis(axis)))
+        .zip(live.lanes(Axis(axis)))
+    {
+        let picked: Vec<usize> = p.iter().zip(&l).filter(|(_, &v)| v).map(|(&i, _)| i).collect();
+        let pad = picked.first().copied().unwrap_or(p[0]);
+        for (j, d) in dst.iter_mut().enumerate() {
+            *d = picked.get(j).copied().unwrap_or(pad);
+        }
+    }
+    IndexMap {
+        shape,
+        index: index.iter().copied().collect(),
+    }
+}
+
+/// `a` with leading axes of size 1 up to `rank` (broadcasting unchanged).
+fn to_rank<T: Clone>(a: ArrayD<T>, rank: usize) -> ArrayD<T> {
+    let mut shape = vec![1; rank.saturating_sub(a.ndim())];
+    shape.extend_from_slice(a.shape());
+    a.into_shape_with_order(IxDyn(&shape)).expect("same element count")
+}
+
 /// Recognises `Add(x, M)` / `Add(M, x)` and `Where(C, x, F)` / `Where(C, F, x)`
-/// with constant `M`, `C`, `F` holding at least one mask value.
-fn find_mask(ctx: &Ctx, x: &Val) -> Option<Mask> {
+/// with constant `M`, `C`, `F` holding at least one mask value, for a Softmax
+/// along `axis` of its rank-`rank` output.
+fn find_mask(ctx: &Ctx, x: &Val, axis: usize, rank: usize) -> Option<Mask> {
     let Val::Dyn(id) = x else { return None };
     let ValueKind::Node(i) = ctx.graph.values[*id].kind else {
         return None;
@@ -137,20 +217,36 @@ fn find_mask(ctx: &Ctx, x: &Val) -> Option<Mask> {
                 (Some(m), None) => (b, m),
                 _ => return None,
             };
-            if !m.iter().any(|&v| is_mask(v)) {
+            if !m.iter().any(|&v| is_mask(v)) || m.ndim() > rank {
                 return None;
+            }
+            let m = to_rank(m, rank);
+            let mut keep = m.mapv(|v| f64::from(u8::from(!is_mask(v))));
+            let mut bias = m.mapv(|v| if is_mask(v) { 0.0 } else { v });
+            // A row with no kept entry: softmax of `x + M` (module doc).
+            for ((mut k, mut b), row) in keep
+                .lanes_mut(Axis(axis))
+                .into_iter()
+                .zip(bias.lanes_mut(Axis(axis)))
+                .zip(m.lanes(Axis(axis)))
+            {
+                let top = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                if !is_mask(top) || !top.is_finite() || top < -f64::from(FINITE_ROW) {
+                    continue;
+                }
+                for ((k, b), &v) in k.iter_mut().zip(b.iter_mut()).zip(&row) {
+                    if v - top > f64::from(MASKED_LOGIT) {
+                        *k = 1.0;
+                        *b = v - top;
+                    }
+                }
             }
             Some(Mask {
                 x,
-                keep: m.mapv(|v| if is_mask(v) { 0.0 } else { 1.0 }),
-                bias: m.mapv(|v| if is_mask(v) { 0.0 } else { v }),
-                fill: m.mapv(|v| {
-                    if is_mask(v) {
-                        f64::from(MASKED_LOGIT)
-                    } else {
-                        0.0
-                    }
-                }),
+                masked: keep.mapv(|v| v == 0.0),
+                konst: ArrayD::zeros(keep.shape()),
+                keep,
+                bias,
             })
         }
         (Op::Where, &[c, a, b]) => {
@@ -162,35 +258,23 @@ fn find_mask(ctx: &Ctx, x: &Val) -> Option<Mask> {
                 _ => return None,
             };
             // Shapes that do not broadcast are the Where node's error to report.
-            let Ok(shape) = zkml_core::ops::logic::broadcast_all(&[taken.shape(), f.shape()])
-            else {
-                return None;
-            };
-            let (Some(taken), Some(f)) = (taken.broadcast(shape.clone()), f.broadcast(shape))
-            else {
-                return None;
-            };
-            let masked = |t: f64, v: f64| t == 0.0 && is_mask(v);
-            if !ndarray::Zip::from(&taken)
+            let shape = zkml_core::ops::logic::broadcast_all(&[taken.shape(), f.shape()]).ok()?;
+            let (taken, f) = (taken.broadcast(shape.clone())?, f.broadcast(shape.clone())?);
+            let masked = Zip::from(&taken)
                 .and(&f)
-                .any(|&t, &v| masked(t, v))
-            {
+                .map_collect(|&t, &v| t == 0.0 && is_mask(v));
+            if !masked.iter().any(|&v| v) || shape.len() > rank {
                 return None;
             }
-            let fill = ndarray::Zip::from(&taken).and(&f).map_collect(|&t, &v| {
-                if t != 0.0 {
-                    0.0
-                } else if is_mask(v) {
-                    f64::from(MASKED_LOGIT)
-                } else {
-                    v
-                }
-            });
+            let konst = Zip::from(&taken)
+                .and(&f)
+                .map_collect(|&t, &v| if t == 0.0 && !is_mask(v) { v } else { 0.0 });
             Some(Mask {
                 x,
-                keep: taken.to_owned(),
-                bias: ArrayD::zeros(fill.shape()),
-                fill,
+                keep: to_rank(taken.to_owned(), rank),
+                bias: ArrayD::zeros(IxDyn(&vec![1; rank])),
+                konst: to_rank(konst, rank),
+                masked: to_rank(masked, rank),
             })
         }
         _ => None,

@@ -16,7 +16,7 @@ pub fn softmax(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
     let masked = if a.coerced() {
         None
     } else {
-        super::masked::unmask(ctx, n, &a.x)?
+        super::masked::unmask(ctx, n, &a.x, a.axis)?
     };
     let z = masked.unwrap_or_else(|| a.x.clone());
     let out = a.out_name(n, "softmax");
