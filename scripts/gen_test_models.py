@@ -233,6 +233,92 @@ def rnn_relu_reverse(dest, rng):
     save(dest, "rnn_relu_reverse", graph, [x], [h[None]], check_ort=False)
 
 
+def lstm_ref_peep(x, w, r, b, p, h0, c0):
+    """lstm_ref with peepholes p = (p_i, p_o, p_f): i and f see C(t−1), o
+    sees C(t)."""
+    hsz = r.shape[-1]
+    pi, po, pf = p[:hsz], p[hsz : 2 * hsz], p[2 * hsz :]
+    h, c = h0, c0
+    ys = []
+    for t in range(x.shape[0]):
+        g = x[t] @ w.T + h @ r.T + b[: 4 * hsz] + b[4 * hsz :]
+        i, o, f, cc = np.split(g, 4, axis=-1)
+        i, f = sigmoid(i + pi * c), sigmoid(f + pf * c)
+        c = f * c + i * np.tanh(cc)
+        h = sigmoid(o + po * c) * np.tanh(c)
+        ys.append(h)
+    return np.stack(ys), h, c
+
+
+def lstm_peephole(dest, rng):
+    """LSTM as a third-party export may write it: peepholes P, initial_h and
+    initial_c as graph inputs, batch 2; outputs Y_h and Y_c."""
+    seq, batch, inp, hid = 3, 2, 4, 5
+    w = f32(rng.uniform(-0.5, 0.5, (1, 4 * hid, inp)))
+    r = f32(rng.uniform(-0.5, 0.5, (1, 4 * hid, hid)))
+    b = f32(rng.uniform(-0.2, 0.2, (1, 8 * hid)))
+    p = f32(rng.uniform(-0.5, 0.5, (1, 3 * hid)))
+    x = f32(rng.uniform(-1, 1, (seq, batch, inp)))
+    h0 = f32(rng.uniform(-0.5, 0.5, (1, batch, hid)))
+    c0 = f32(rng.uniform(-0.5, 0.5, (1, batch, hid)))
+    node = helper.make_node(
+        "LSTM", ["x", "W", "R", "B", "", "h0", "c0", "P"], ["", "Y_h", "Y_c"], hidden_size=hid
+    )
+    graph = helper.make_graph(
+        [node],
+        "lstm_peephole",
+        [
+            helper.make_tensor_value_info("x", TensorProto.FLOAT, [seq, batch, inp]),
+            helper.make_tensor_value_info("h0", TensorProto.FLOAT, [1, batch, hid]),
+            helper.make_tensor_value_info("c0", TensorProto.FLOAT, [1, batch, hid]),
+        ],
+        [
+            helper.make_tensor_value_info("Y_h", TensorProto.FLOAT, [1, batch, hid]),
+            helper.make_tensor_value_info("Y_c", TensorProto.FLOAT, [1, batch, hid]),
+        ],
+        [init("W", w), init("R", r), init("B", b), init("P", p)],
+    )
+    _, h, c = lstm_ref_peep(x, w[0], r[0], b[0], p[0], h0[0], c0[0])
+    save(dest, "lstm_peephole", graph, [x, h0, c0], [h[None], c[None]])
+
+
+def gru_lbr0_head(dest, rng):
+    """GRU as Keras/tf2onnx-style exports write it: linear_before_reset 0,
+    forward, its last state through a Gemm head with a Softmax; outputs the
+    class probabilities."""
+    seq, inp, hid, cls = 4, 3, 6, 4
+    w = f32(rng.uniform(-0.5, 0.5, (1, 3 * hid, inp)))
+    r = f32(rng.uniform(-0.5, 0.5, (1, 3 * hid, hid)))
+    b = f32(rng.uniform(-0.2, 0.2, (1, 6 * hid)))
+    dw = f32(rng.uniform(-1, 1, (hid, cls)))
+    db = f32(rng.uniform(-0.1, 0.1, (cls,)))
+    x = f32(rng.uniform(-1, 1, (seq, 1, inp)))
+    nodes = [
+        helper.make_node("GRU", ["x", "W", "R", "B"], ["", "Y_h"], hidden_size=hid, linear_before_reset=0),
+        helper.make_node("Squeeze", ["Y_h", "ax0"], ["h"]),
+        helper.make_node("Gemm", ["h", "dw", "db"], ["logits"]),
+        helper.make_node("Softmax", ["logits"], ["probs"], axis=-1),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "gru_lbr0_head",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [seq, 1, inp])],
+        [helper.make_tensor_value_info("probs", TensorProto.FLOAT, [1, cls])],
+        [
+            init("W", w),
+            init("R", r),
+            init("B", b),
+            init("dw", dw),
+            init("db", db),
+            numpy_helper.from_array(np.array([0], dtype=np.int64), "ax0"),
+        ],
+    )
+    _, h = gru_ref(x, w[0], r[0], b[0], np.zeros((1, hid)), False)
+    z = h @ dw + db
+    e = np.exp(z - z.max(-1, keepdims=True))
+    save(dest, "gru_lbr0_head", graph, [x], [e / e.sum(-1, keepdims=True)])
+
+
 def main():
     dest = sys.argv[1]
     os.makedirs(dest, exist_ok=True)
@@ -240,6 +326,8 @@ def main():
     lstm_classifier(dest, rng)
     gru_bidirectional(dest, rng)
     rnn_relu_reverse(dest, rng)
+    lstm_peephole(dest, np.random.default_rng(11))
+    gru_lbr0_head(dest, np.random.default_rng(12))
     for build in TRANSFORMERS:
         build(dest, np.random.default_rng(7), save)
 

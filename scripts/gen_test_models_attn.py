@@ -250,6 +250,73 @@ def gpt_stack(name, blocks, dm=SMALL):
     return build
 
 
+def torch_encoder_layer(name, dm=SMALL, ff=32):
+    """nn.TransformerEncoderLayer(d, heads, ff, batch_first=False) with the
+    float causal mask of nn.Transformer.generate_square_subsequent_mask (−∞
+    above the diagonal) as torch 2.x exports it at opset 17: src [T, 1, D];
+    the fused in-projection unflattened to [T, B, 3, D], Unsqueeze, Transpose
+    and Squeeze (axes as inputs) to [3, T, B, D] and Gather 0/1/2; heads by
+    Reshape [T, B·H, dh] + Transpose; scaled_dot_product_attention's export
+    (q and kᵀ each multiplied by √scale, mask added, Softmax, MatMul); the
+    output projection as Gemm(transB=1) on [T·B, D]; post-norm
+    LayerNormalization and a Relu feed-forward."""
+
+    def build(dest, rng, save):
+        D, T, H, DH = dm.d, dm.t, dm.heads, dm.dh
+        s = 0.3 * (16 / D) ** 0.5
+        w_in, b_in = f32(rng.uniform(-s, s, (3 * D, D))), f32(rng.uniform(-0.1, 0.1, 3 * D))
+        w_out, b_out = f32(rng.uniform(-s, s, (D, D))), f32(rng.uniform(-0.1, 0.1, D))
+        w1, b1 = f32(rng.uniform(-s, s, (ff, D))), f32(rng.uniform(-0.1, 0.1, ff))
+        w2, b2 = f32(rng.uniform(-s, s, (D, ff))), f32(rng.uniform(-0.1, 0.1, D))
+        g1, be1 = f32(1 + rng.uniform(-0.1, 0.1, D)), f32(rng.uniform(-0.1, 0.1, D))
+        g2, be2 = f32(1 + rng.uniform(-0.1, 0.1, D)), f32(rng.uniform(-0.1, 0.1, D))
+        mask = np.triu(np.full((T, T), -np.inf), 1)
+        x = f32(rng.uniform(-1, 1, (T, 1, D)))
+        g = G()
+        i64 = lambda base, v: g.const(base, v, np.int64)
+        proj = g.op("Add", [g.op("MatMul", ["src", g.const("w_in_t", w_in.T)]), g.const("b_in", b_in)])
+        proj = g.op("Reshape", [proj, i64("unflat", [T, 1, 3, D])])
+        proj = g.op("Unsqueeze", [proj, i64("ax0", [0])])
+        proj = g.op("Transpose", [proj], perm=[3, 1, 2, 0, 4])
+        proj = g.op("Squeeze", [proj, i64("axm2", [-2])])
+        heads = []
+        for i in range(3):
+            t = g.op("Gather", [proj, g.const("idx", i, np.int64)], axis=0)
+            t = g.op("Transpose", [g.op("Reshape", [t, i64("bh", [T, H, DH])])], perm=[1, 0, 2])
+            heads.append(g.op("Reshape", [t, i64("bhtd", [1, H, T, DH])]))
+        q, k, v = heads
+        sq = g.const("sqrt_scale", np.sqrt(1 / np.sqrt(DH)))
+        q = g.op("Mul", [q, sq])
+        kt = g.op("Mul", [g.op("Transpose", [k], perm=[0, 1, 3, 2]), sq])
+        a = g.op("Add", [g.op("MatMul", [q, kt]), g.const("attn_mask", mask)])
+        o = g.op("MatMul", [g.op("Softmax", [a], axis=-1), v])
+        o = g.op("Reshape", [g.op("Transpose", [o], perm=[2, 0, 1, 3]), i64("tb_d", [T, D])])
+        o = g.op("Gemm", [o, g.const("w_out", w_out), g.const("b_out", b_out)], transB=1)
+        o = g.op("Reshape", [o, i64("t_b_d", [T, 1, D])])
+        y = g.op("LayerNormalization", [g.op("Add", ["src", o]), g.const("g1", g1), g.const("be1", be1)], axis=-1, epsilon=EPS)
+        f = g.op("Relu", [g.op("Add", [g.op("MatMul", [y, g.const("w1_t", w1.T)]), g.const("b1", b1)])])
+        f = g.op("Add", [g.op("MatMul", [f, g.const("w2_t", w2.T)]), g.const("b2", b2)])
+        y = g.op("LayerNormalization", [g.op("Add", [y, f]), g.const("g2", g2), g.const("be2", be2)], axis=-1, epsilon=EPS)
+        graph = helper.make_graph(
+            g.nodes, name,
+            [helper.make_tensor_value_info("src", TensorProto.FLOAT, [T, 1, D])],
+            [helper.make_tensor_value_info(y, TensorProto.FLOAT, [T, 1, D])],
+            g.inits,
+        )
+        xr = x[:, 0]  # [T, D]
+        qkv = xr @ w_in.T + b_in
+        split = lambda t: t.reshape(T, H, DH).transpose(1, 0, 2)
+        qh, kh, vh = (split(t) for t in np.split(qkv, 3, axis=-1))
+        sc = qh @ kh.transpose(0, 2, 1) / np.sqrt(DH) + mask
+        att = (softmax_ref(sc) @ vh).transpose(1, 0, 2).reshape(T, D) @ w_out.T + b_out
+        yr = layer_norm_ref(xr + att, g1, be1)
+        fr = np.maximum(yr @ w1.T + b1, 0) @ w2.T + b2
+        yr = layer_norm_ref(yr + fr, g2, be2)
+        save(dest, name, graph, [x], [yr[:, None]])
+
+    return build
+
+
 # Each entry: build(dest, rng, save).
 TRANSFORMERS = [
     attn_block("gpt_block_spelled", fused_ln=False, where_mask=False, erf=False),
@@ -264,4 +331,6 @@ TRANSFORMERS = [
     # heads, sequence 16, vocabulary 64; 0.8 M parameters) on float
     # embeddings, for `zkml time` and EZKL on the same file.
     gpt_stack("nanogpt_4x128", blocks=4, dm=Dims(128, 4, 16, vocab=64)),
+    # Third-party export forms (issue 10's held-back set).
+    torch_encoder_layer("torch_encoder_layer"),
 ]

@@ -185,7 +185,11 @@ fn softmax_rows(rows: usize, cols: usize, v: impl Fn(usize, usize) -> Option<f64
     let mut out = vec![0f64; rows * cols];
     for r in 0..rows {
         let row: Vec<Option<f64>> = (0..cols).map(|j| v(r, j)).collect();
-        let mx = row.iter().flatten().copied().fold(f64::NEG_INFINITY, f64::max);
+        let mx = row
+            .iter()
+            .flatten()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max);
         if mx == f64::NEG_INFINITY {
             out[r * cols..(r + 1) * cols].fill(1.0 / cols as f64);
             continue;
@@ -202,16 +206,29 @@ fn softmax_rows(rows: usize, cols: usize, v: impl Fn(usize, usize) -> Option<f64
 /// (float32 rounding of scores near −500),
 /// the integer one within 0.01, and exactly 0 wherever `want` is 0 by a mask
 /// (`masked(row, col)`).
-fn check_rows(bytes: &[u8], x: &[f32], want: &[f64], masked: impl Fn(usize, usize) -> bool, what: &str) {
+fn check_rows(
+    bytes: &[u8],
+    x: &[f32],
+    want: &[f64],
+    masked: impl Fn(usize, usize) -> bool,
+    what: &str,
+) {
     let g = load_model_bytes(bytes).unwrap();
     for v in &g.values {
         if let ValueKind::Const(t) = &v.kind {
-            assert!(t.iter().all(|&c| c > -1000.0), "{what}: constant `{}`", v.name);
+            assert!(
+                t.iter().all(|&c| c > -1000.0),
+                "{what}: constant `{}`",
+                v.name
+            );
         }
     }
     let fl = run_float(&g, &[x.to_vec()]).unwrap();
     for (k, (a, b)) in fl[0].iter().zip(want).enumerate() {
-        assert!((f64::from(*a) - b).abs() < 1e-5, "{what}: float entry {k}: {a} vs {b}");
+        assert!(
+            (f64::from(*a) - b).abs() < 1e-5,
+            "{what}: float entry {k}: {a} vs {b}"
+        );
     }
     let xt = ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[2, 4, 4]), x.to_vec()).unwrap();
     let cal = calibrate(&g, &[vec![xt.clone()]]).unwrap();
@@ -223,7 +240,11 @@ fn check_rows(bytes: &[u8], x: &[f32], want: &[f64], masked: impl Fn(usize, usiz
         if masked((k / 4) % 4, k % 4) {
             assert_eq!(qi, 0, "{what}: masked entry {k} is {qi}");
         }
-        assert!((d - want[k]).abs() < 0.01, "{what}: int entry {k}: {d} vs {}", want[k]);
+        assert!(
+            (d - want[k]).abs() < 0.01,
+            "{what}: int entry {k}: {d} vs {}",
+            want[k]
+        );
     }
 }
 
@@ -261,9 +282,15 @@ fn the_mask_rewrite_matches_onnx_at_any_offset() {
     for shift in [-10.0f32, -60.0, -500.0, 40.0] {
         let x: Vec<f32> = rand_vec(32, 9).iter().map(|v| shift + 4.0 * v).collect();
         // ONNX: the plain softmax of x + M (e^−10000 is 0 in float).
-        let want = softmax_rows(8, 4, |r, j| Some(f64::from(x[r * 4 + j]) + f64::from(m[(r % 4) * 4 + j])));
+        let want = softmax_rows(8, 4, |r, j| {
+            Some(f64::from(x[r * 4 + j]) + f64::from(m[(r % 4) * 4 + j]))
+        });
         let fl = run_float(&g, std::slice::from_ref(&x)).unwrap();
-        let worst = fl[0].iter().zip(&want).map(|(&a, b)| (f64::from(a) - b).abs()).fold(0.0, f64::max);
+        let worst = fl[0]
+            .iter()
+            .zip(&want)
+            .map(|(&a, b)| (f64::from(a) - b).abs())
+            .fold(0.0, f64::max);
         // float32 rounds scores near −500 to 3·10⁻⁵.
         assert!(worst < 1e-5, "scores near {shift}: {worst}");
     }
@@ -303,7 +330,10 @@ fn fully_masked_rows_follow_onnx() {
         );
         let finite = neg > -1e6;
         let want = softmax_rows(8, 4, |r, j| {
-            let (i, v) = (r % 4, f64::from(x[r * 4 + j]) + f64::from(m[(r % 4) * 4 + j]));
+            let (i, v) = (
+                r % 4,
+                f64::from(x[r * 4 + j]) + f64::from(m[(r % 4) * 4 + j]),
+            );
             match i {
                 0 if finite => Some(v),
                 0 => None,
@@ -321,7 +351,9 @@ fn fully_masked_rows_follow_onnx() {
 /// is [1, 0, 0, 0]) and the masked ones exactly 0.
 #[test]
 fn a_where_fill_with_finite_constants_is_live() {
-    let c: Vec<f32> = (0..16).map(|k| f32::from(u8::from(k % 4 < k / 4))).collect();
+    let c: Vec<f32> = (0..16)
+        .map(|k| f32::from(u8::from(k % 4 < k / 4)))
+        .collect();
     let f: Vec<f32> = (0..16)
         .map(|k| if k % 4 == k / 4 { 0.5 } else { f32::MIN })
         .collect();

@@ -93,12 +93,7 @@ struct Mask {
 /// When `x` is the output of an additive or a `Where` mask (see the module
 /// doc), the masked logits for a Softmax along `axis`; otherwise `None`. The
 /// original node is left to dead-code pruning.
-pub fn unmask(
-    ctx: &mut Ctx,
-    n: &NodeCtx,
-    x: &Val,
-    axis: usize,
-) -> Result<Option<Val>, OnnxError> {
+pub fn unmask(ctx: &mut Ctx, n: &NodeCtx, x: &Val, axis: usize) -> Result<Option<Val>, OnnxError> {
     let out_shape = ctx.shape(x);
     let Some(m) = find_mask(ctx, x, axis, out_shape.len()) else {
         return Ok(None);
@@ -106,7 +101,13 @@ pub fn unmask(
     let mut u = Val::Dyn(m.x);
     if m.bias.iter().any(|&v| v != 0.0) {
         let b = Val::konst(Konst::float(m.bias));
-        u = ctx.emit(n.at(), &n.sub("mask_bias"), Op::Add, &[u, b], &n.tmp("mask_bias"))?;
+        u = ctx.emit(
+            n.at(),
+            &n.sub("mask_bias"),
+            Op::Add,
+            &[u, b],
+            &n.tmp("mask_bias"),
+        )?;
     }
     if !m.masked.iter().any(|&v| v) {
         // Every entry live and no constant (a finite mask over whole rows):
@@ -115,13 +116,31 @@ pub fn unmask(
     }
     if m.konst.iter().any(|&v| v != 0.0) {
         let keep = Val::konst(Konst::float(m.keep));
-        u = ctx.emit(n.at(), &n.sub("mask_select"), Op::Mul, &[u, keep], &n.tmp("mask_select"))?;
+        u = ctx.emit(
+            n.at(),
+            &n.sub("mask_select"),
+            Op::Mul,
+            &[u, keep],
+            &n.tmp("mask_select"),
+        )?;
         let c = Val::konst(Konst::float(m.konst));
-        u = ctx.emit(n.at(), &n.sub("mask_const"), Op::Add, &[u, c], &n.tmp("mask_const"))?;
+        u = ctx.emit(
+            n.at(),
+            &n.sub("mask_const"),
+            Op::Add,
+            &[u, c],
+            &n.tmp("mask_const"),
+        )?;
     }
     let live = m.masked.mapv(|v| !v);
     let map = live_map(&ctx.shape(&u), &out_shape, &live, axis);
-    let picked = ctx.emit(n.at(), &n.sub("mask_live"), Op::Gather(map), &[u.clone()], &n.tmp("mask_live"))?;
+    let picked = ctx.emit(
+        n.at(),
+        &n.sub("mask_live"),
+        Op::Gather(map),
+        &[u.clone()],
+        &n.tmp("mask_live"),
+    )?;
     let top = ctx.emit(
         n.at(),
         &n.sub("mask_max"),
@@ -132,7 +151,13 @@ pub fn unmask(
         &[picked],
         &n.tmp("mask_max"),
     )?;
-    let mut z = ctx.emit(n.at(), &n.sub("mask_shift"), Op::Sub, &[u, top], &n.tmp("mask_shift"))?;
+    let mut z = ctx.emit(
+        n.at(),
+        &n.sub("mask_shift"),
+        Op::Sub,
+        &[u, top],
+        &n.tmp("mask_shift"),
+    )?;
     z = ctx.emit(
         n.at(),
         &n.sub("mask_floor"),
@@ -143,11 +168,25 @@ pub fn unmask(
         &[z],
         &n.tmp("mask_floor"),
     )?;
-    let fill = m.masked.mapv(|v| if v { f64::from(MASKED_LOGIT) } else { 0.0 });
+    let fill = m
+        .masked
+        .mapv(|v| if v { f64::from(MASKED_LOGIT) } else { 0.0 });
     let live = Val::konst(Konst::float(live.mapv(|v| f64::from(u8::from(v)))));
-    z = ctx.emit(n.at(), &n.sub("mask_keep"), Op::Mul, &[z, live], &n.tmp("mask_keep"))?;
+    z = ctx.emit(
+        n.at(),
+        &n.sub("mask_keep"),
+        Op::Mul,
+        &[z, live],
+        &n.tmp("mask_keep"),
+    )?;
     let fill = Val::konst(Konst::float(fill));
-    z = ctx.emit(n.at(), &n.sub("mask_fill"), Op::Add, &[z, fill], &n.tmp("masked"))?;
+    z = ctx.emit(
+        n.at(),
+        &n.sub("mask_fill"),
+        Op::Add,
+        &[z, fill],
+        &n.tmp("masked"),
+    )?;
     Ok(Some(z))
 }
 
@@ -159,8 +198,12 @@ fn live_map(u_shape: &[usize], out: &[usize], live: &ArrayD<bool>, axis: usize) 
     let numel: usize = u_shape.iter().product();
     let flat = ArrayD::from_shape_vec(IxDyn(u_shape), (0..numel).collect::<Vec<usize>>())
         .expect("the shape's element count");
-    let pos = flat.broadcast(IxDyn(out)).expect("u broadcasts to the output");
-    let live = live.broadcast(IxDyn(out)).expect("the mask broadcasts to the output");
+    let pos = flat
+        .broadcast(IxDyn(out))
+        .expect("u broadcasts to the output");
+    let live = live
+        .broadcast(IxDyn(out))
+        .expect("the mask broadcasts to the output");
     let k = live
         .lanes(Axis(axis))
         .into_iter()
@@ -177,7 +220,12 @@ fn live_map(u_shape: &[usize], out: &[usize], live: &ArrayD<bool>, axis: usize) 
         .zip(pos.lanes(Axis(axis)))
         .zip(live.lanes(Axis(axis)))
     {
-        let picked: Vec<usize> = p.iter().zip(&l).filter(|(_, &v)| v).map(|(&i, _)| i).collect();
+        let picked: Vec<usize> = p
+            .iter()
+            .zip(&l)
+            .filter(|(_, &v)| v)
+            .map(|(&i, _)| i)
+            .collect();
         let pad = picked.first().copied().unwrap_or(p[0]);
         for (j, d) in dst.iter_mut().enumerate() {
             *d = picked.get(j).copied().unwrap_or(pad);
@@ -193,7 +241,8 @@ fn live_map(u_shape: &[usize], out: &[usize], live: &ArrayD<bool>, axis: usize) 
 fn to_rank<T: Clone>(a: ArrayD<T>, rank: usize) -> ArrayD<T> {
     let mut shape = vec![1; rank.saturating_sub(a.ndim())];
     shape.extend_from_slice(a.shape());
-    a.into_shape_with_order(IxDyn(&shape)).expect("same element count")
+    a.into_shape_with_order(IxDyn(&shape))
+        .expect("same element count")
 }
 
 /// Recognises `Add(x, M)` / `Add(M, x)` and `Where(C, x, F)` / `Where(C, F, x)`
@@ -266,9 +315,13 @@ fn find_mask(ctx: &Ctx, x: &Val, axis: usize, rank: usize) -> Option<Mask> {
             if !masked.iter().any(|&v| v) || shape.len() > rank {
                 return None;
             }
-            let konst = Zip::from(&taken)
-                .and(&f)
-                .map_collect(|&t, &v| if t == 0.0 && !is_mask(v) { v } else { 0.0 });
+            let konst = Zip::from(&taken).and(&f).map_collect(|&t, &v| {
+                if t == 0.0 && !is_mask(v) {
+                    v
+                } else {
+                    0.0
+                }
+            });
             Some(Mask {
                 x,
                 keep: to_rank(taken.to_owned(), rank),
