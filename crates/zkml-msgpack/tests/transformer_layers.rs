@@ -148,7 +148,8 @@ fn masked_softmax_gives_masked_entries_exactly_zero() {
         ],
     );
     let model = load(&m);
-    let x = [0.5f32, 3.0, -2.0, 1.25, -0.75, 2.5, 0.0, 0.25, -1.5];
+    // Row 2 is all kept and far below 0: only its differences count.
+    let x = [0.5f32, 3.0, -2.0, 1.25, -0.75, 2.5, -40.0, -39.5, -41.0];
     let r = run(&model, &[x.to_vec()]);
     let y = ints(&r, 11, &[1, 1, 3, 3]);
     for (i, (&v, &masked)) in y.iter().zip(&mask).enumerate() {
@@ -173,10 +174,10 @@ fn masked_softmax_gives_masked_entries_exactly_zero() {
             );
         }
     }
-    // The float graph agrees (masked entries e^−48-small there).
+    // The float graph agrees (masked entries at most e^−24 there).
     for (i, &masked) in mask.iter().enumerate() {
         if masked == 1 {
-            assert!(r.float_out[0][i] < 1e-12, "float entry {i}");
+            assert!(r.float_out[0][i] < 1e-10, "float entry {i}");
         }
     }
 }

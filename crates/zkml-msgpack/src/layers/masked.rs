@@ -4,23 +4,27 @@
 //! Both carry the mask in `params = [ndim, shape…, values…]` (`1` = masked),
 //! broadcast against the input. zkml writes its most negative lookup value
 //! into masked entries (`MaskNegInf`) and skips them in Softmax (a masked
-//! entry's output is 0). Here, as the ONNX loader lowers attention masks (see
-//! `zkml-onnx`'s `ops/activation/masked.rs`, whose constants these are):
+//! entry's output is 0). Here, in the exact form the ONNX loader lowers
+//! attention masks to (`zkml-onnx`'s `ops/activation/masked.rs`):
 //!
 //! ```text
-//! MaskNegInf(x)     = x·keep + MASKED_LOGIT·(1 − keep)
-//! Softmax_mask(x)   = Softmax(max(x, KEEP_FLOOR)·keep + MASKED_LOGIT·(1 − keep))
+//! MaskNegInf(x)   = x·live + MASKED_LOGIT·(1 − live)
+//! Softmax_mask(x) = Softmax(max(x − m, MASKED_LOGIT)·live + MASKED_LOGIT·(1 − live))
+//!     m = ReduceMax(Gather(x)): the row's largest live entry (a constant
+//!         index map picks each row's live positions, a short row repeating
+//!         one), so no mask value enters the maximum
 //! ```
 //!
-//! (a Max, a Mul and an Add by constants, then Softmax on the last axis).
-//! In a row with a kept entry the row maximum is at least `KEEP_FLOOR`, so a
-//! masked entry's difference to it is at most `MASKED_LOGIT − KEEP_FLOOR =
-//! −24`, whose integer exponential is 0 at every exponential scale up to 33:
-//! a masked entry contributes exactly 0 and its output is exactly 0, as in
-//! zkml. Unlike zkml, kept logits below `KEEP_FLOOR` are clamped to it (scaled
-//! attention scores do not come near −24), and "minus infinity" is the finite
-//! `MASKED_LOGIT`, so it stays inside the activation range (which must hold
-//! 48 at the model's scale: `--act-bits` at least `scale + 7`).
+//! Softmax is invariant to a shift of its row and `m` is a live entry, so the
+//! live entries keep their differences whatever their magnitude; the clamp
+//! moves only live entries more than 24 below the row's maximum (probability
+//! `e^−24 < 4·10⁻¹¹`). In a row with a live entry the maximum is exactly 0
+//! and a masked entry is exactly −24, whose integer exponential is 0 at
+//! every exponential scale up to 33: a masked entry contributes exactly 0 and
+//! its output is exactly 0, as in zkml. A row with no live entry becomes
+//! uniform (zkml's is all 0). `MaskNegInf`'s "−∞" is the finite
+//! `MASKED_LOGIT`, inside the activation range (the masked Softmax does not
+//! read it: it gathers live entries only).
 
 use ndarray::{ArrayD, IxDyn};
 use zkml_core::{FTensor, Op, ValueId};
@@ -28,11 +32,9 @@ use zkml_core::{FTensor, Op, ValueId};
 use crate::builder::{to_shape, Builder};
 use crate::error::MsgpackError;
 
-/// The logit a masked entry gets.
-pub(crate) const MASKED_LOGIT: f32 = -48.0;
-
-/// Kept logits are clamped from below to this (see the module doc).
-pub(crate) const KEEP_FLOOR: f32 = -24.0;
+/// The logit a masked entry gets, relative to its row's largest live entry
+/// (0); live entries further below are clamped to it (the ONNX loader's).
+pub(crate) const MASKED_LOGIT: f32 = -24.0;
 
 /// The mask in `params`, as `keep` (1 kept, 0 masked) broadcast to `shape`;
 /// `None` when params hold no mask or it masks nothing.
@@ -105,11 +107,51 @@ pub(crate) fn masked_softmax(
     x: ValueId,
     keep: &FTensor,
 ) -> Result<ValueId, MsgpackError> {
+    let shape = b.shape(x).to_vec();
+    let n = *shape.last().expect("rank checked");
+    let rows = shape.iter().product::<usize>() / n.max(1);
+    let flat: Vec<f32> = keep.iter().copied().collect();
+    let live: Vec<Vec<usize>> = (0..rows)
+        .map(|r| (0..n).filter(|&c| flat[r * n + c] != 0.0).collect())
+        .collect();
+    let width = live.iter().map(Vec::len).max().unwrap_or(0).max(1);
+    let index = live
+        .iter()
+        .enumerate()
+        .flat_map(|(r, cols)| {
+            let first = cols.first().copied().unwrap_or(0);
+            (0..width).map(move |k| r * n + cols.get(k).copied().unwrap_or(first))
+        })
+        .collect();
+    let mut gshape = shape.clone();
+    *gshape.last_mut().expect("rank checked") = width;
+    let g = b.node(
+        Op::Gather(zkml_core::ops::IndexMap {
+            shape: gshape,
+            index,
+        }),
+        vec![x],
+        ".live",
+    )?;
+    let m = b.node(
+        Op::ReduceMax {
+            axes: vec![shape.len() - 1],
+            keepdims: true,
+        },
+        vec![g],
+        ".max",
+    )?;
+    let d = b.node(Op::Sub, vec![x, m], ".centre")?;
     let floor = b.unique(format!("{}.floor", b.g.values[x].name));
     let floor =
-        b.g.add_const(floor, ArrayD::from_elem(IxDyn(&[]), KEEP_FLOOR));
-    let clamped = b.node(Op::Max, vec![x, floor], ".floor")?;
+        b.g.add_const(floor, ArrayD::from_elem(IxDyn(&[]), MASKED_LOGIT));
+    let clamped = b.node(Op::Max, vec![d, floor], ".floor")?;
     let z = select_kept(b, clamped, keep)?;
-    let rank = b.shape(z).len();
-    b.node(Op::Softmax { axis: rank - 1 }, vec![z], "")
+    b.node(
+        Op::Softmax {
+            axis: shape.len() - 1,
+        },
+        vec![z],
+        "",
+    )
 }
