@@ -26,7 +26,10 @@
 //! ([`crate::fusion`]), so every boundary tensor is range checked in the
 //! whole graph as it is in the segments.
 //!
-//! [`choose_cuts`] picks cuts that keep each segment's rows under a budget.
+//! [`choose_cuts`] picks cuts that keep each segment's rows under a budget;
+//! a node larger than a segment is first split into pieces ([`split`]).
+
+pub mod split;
 
 use std::ops::Range;
 
