@@ -40,7 +40,7 @@ use halo2_axiom::halo2curves::{bn256::Fr, ff::FromUniformBytes};
 use rand_core06::{OsRng, RngCore};
 use zkml_core::{
     backend::{Backend, Blinding, Commitment, Openings, PublicValues, Reveal, Vis, Visibility},
-    segment::{choose_cuts, Segment},
+    segment::{choose_cuts, split, Segment},
     QGraph, Trace,
 };
 
@@ -141,16 +141,29 @@ pub fn segment_openings(
     }
 }
 
-/// Rows one boundary element costs a segment on each side, as first guess
-/// for the cut chooser (a committed input: its range-checked cell and its
-/// share of packing and hashing; a committed output: a range row share and
-/// the same hashing). [`plan_segments`] checks the real plans.
-pub const BOUNDARY_ROWS_PER_ELEM: f64 = 1.0;
+/// Rows one boundary element of `act_bits` bits costs a segment on each
+/// side, as estimate for the cut chooser, at the MAC width `n =`
+/// [`crate::plan::ESTIMATE_N`] of the row estimates: half a range row (two
+/// values per row), `1/n` of a pack row and `39/(2D)` Poseidon rows (`D =
+/// ⌊252/b⌋` values per field element): 1.86 rows at 16 bits, 1.49 at 12.
+/// Measured: 1.9 rows per element at 12 bits and MAC width 6
+/// (`tests/segments.rs`, a conv split over segments), where the narrow MAC
+/// width makes the pack rows dearer. [`plan_segments`] checks the real plans.
+pub fn boundary_rows_per_elem(act_bits: u32) -> f64 {
+    let d = (252 / act_bits.clamp(1, 120)) as f64;
+    0.5 + 1.0 / crate::plan::ESTIMATE_N as f64 + 39.0 / (2.0 * d)
+}
 
 /// Segments of a model and the plan of each.
 #[derive(Clone, Debug)]
 pub struct SegmentedPlan {
-    /// Node indices where segments start (`zkml_core::QGraph::segment`).
+    /// The graph the cuts index: the model, or the model with its nodes
+    /// larger than a segment split into pieces
+    /// ([`zkml_core::segment::split`]; it computes the same integers). A
+    /// setup proves this graph.
+    pub graph: QGraph,
+    /// Node indices of [`Self::graph`] where segments start
+    /// (`zkml_core::QGraph::segment`).
     pub cuts: Vec<usize>,
     /// The segments.
     pub segments: Vec<Segment>,
@@ -158,40 +171,132 @@ pub struct SegmentedPlan {
     pub plans: Vec<Plan>,
 }
 
+/// A split node's pieces are sized to this fraction of the rows a segment
+/// has left beside the split's boundaries, so that pieces and their
+/// neighbours pack into segments.
+pub const SPLIT_FILL: f64 = 0.45;
+
+/// The pieces each node of `q` is split into so that every segment of
+/// `budget` rows can hold a piece (`rows`: [`node_rows`] of `q`), or `None`
+/// when every node fits. A node (with the chain its split carries,
+/// [`split::chain_of`]) is split when it does not fit a segment with its
+/// boundaries ([`boundary_rows_per_elem`] on each side); a
+/// piece then gets [`SPLIT_FILL`] of what the chain's input boundary and
+/// output boundary leave of the budget (a segment between two pieces
+/// carries the chain's input and the pieces done so far, both ways). A node
+/// that cannot be split, or whose boundaries alone fill a segment, is left
+/// whole (the cut chooser then names it).
+pub fn split_parts(q: &QGraph, rows: &[usize], budget: usize) -> Option<Vec<usize>> {
+    let sizes = zkml_core::segment::boundary_sizes(q);
+    let per_elem = boundary_rows_per_elem(q.act_bits);
+    let edge = |c: usize| (sizes[c] as f64 * per_elem).ceil() as usize;
+    let mut parts = vec![1usize; q.nodes.len()];
+    let mut any = false;
+    let mut j = 0;
+    while j < q.nodes.len() {
+        let Some(p2) = split::pieces_of(q, j, 2) else {
+            j += 1;
+            continue;
+        };
+        let chain = split::chain_of(q, j, &p2);
+        let end = chain.last().copied().unwrap_or(j) + 1;
+        let total: usize = chain.iter().map(|&c| rows[c]).sum();
+        // The chain's input is committed in a segment of pieces even when it
+        // is the model's input.
+        let input: usize = q.nodes[j]
+            .inputs
+            .iter()
+            .filter(|&&v| !matches!(q.values[v].kind, zkml_core::quant::QValueKind::Const(_)))
+            .map(|&v| q.values[v].shape.iter().product::<usize>())
+            .sum();
+        let edge_in = edge(j).max((input as f64 * per_elem).ceil() as usize);
+        let room = budget.saturating_sub(edge_in + edge(end));
+        if edge(j) + total + edge(end) <= budget || room < budget / 8 {
+            j += 1;
+            continue;
+        }
+        let target = ((room as f64 * SPLIT_FILL) as usize).max(1);
+        parts[j] = total.div_ceil(target);
+        any = true;
+        let p = split::pieces_of(q, j, parts[j]).unwrap_or(p2);
+        j = split::chain_of(q, j, &p).last().copied().unwrap_or(j) + 1;
+    }
+    any.then_some(parts)
+}
+
+/// `q` with its nodes over [`SPLIT_FILL`] of `budget` rows split into pieces
+/// ([`split_parts`]), and the rows of its nodes under `vis`. A piece costs
+/// more than its share (each re-reads the node's input), so the pieces are
+/// weighed by a layout pass of the split graph and a split whose largest
+/// piece is still over is redone with proportionally more pieces.
+pub fn split_to_fit(
+    q: &QGraph,
+    vis: &Visibility,
+    rows: &[usize],
+    budget: usize,
+) -> Result<(QGraph, Vec<usize>)> {
+    let Some(mut parts) = split_parts(q, rows, budget) else {
+        return Ok((q.clone(), rows.to_vec()));
+    };
+    // A piece over half the budget is split further (split_parts aims below).
+    let target = budget / 2;
+    let mut last = None;
+    for _ in 0..4 {
+        let (g, origin) =
+            split::split_nodes_traced(q, &parts).map_err(|e| PlonkError::Segment(e.to_string()))?;
+        let grows = node_rows(&g, vis)?;
+        // Rows of each piece of each split node.
+        let mut piece_rows: std::collections::BTreeMap<(usize, usize), usize> = Default::default();
+        for (o, r) in origin.iter().zip(&grows) {
+            if let Some(key) = o {
+                *piece_rows.entry(*key).or_default() += r;
+            }
+        }
+        let mut again = false;
+        for (&(j, _), &r) in &piece_rows {
+            if r > target {
+                let grown = (parts[j] as f64 * r as f64 / target as f64 * 1.05).ceil() as usize;
+                if grown > parts[j] {
+                    parts[j] = grown;
+                    again = true;
+                }
+            }
+        }
+        last = Some((g, grows));
+        if !again {
+            break;
+        }
+    }
+    Ok(last.expect("at least one split"))
+}
+
 /// Splits `q` into segments that each fit a circuit of `2^k` rows, and plans
-/// each at `k`. Cuts are chosen from row estimates ([`node_rows`],
+/// each at `k`. Nodes larger than a segment are first split into pieces
+/// ([`split_to_fit`]); cuts are chosen from row estimates ([`node_rows`],
 /// [`choose_cuts`]); a segment whose real plan does not fit makes the row
-/// budget shrink and the cuts be chosen again.
+/// budget shrink and the nodes be split and the cuts chosen again.
 pub fn plan_segments(q: &QGraph, vis: &Visibility, k: u32) -> Result<SegmentedPlan> {
     let mid = segment_visibility(vis, 1, 3);
     let rows = node_rows(q, &mid)?;
     // halo2 keeps a few rows for blinding; leave a margin for them and the tables.
     let usable = (1usize << k).saturating_sub(16);
     let mut budget = usable;
+    let per_elem = boundary_rows_per_elem(q.act_bits);
     for _ in 0..6 {
-        let cuts = choose_cuts(q, &rows, budget, BOUNDARY_ROWS_PER_ELEM)
-            .map_err(|e| PlonkError::Segment(format!("{e} (k = {k})")))?;
-        let segments = q
-            .segment(&cuts)
-            .map_err(|e| PlonkError::Segment(e.to_string()))?;
-        let n = segments.len();
-        let mut plans = Vec::with_capacity(n);
-        let mut worst: Option<usize> = None;
-        for (i, s) in segments.iter().enumerate() {
-            match plan_with(&s.graph, &segment_visibility(vis, i, n), Some(k), true) {
-                Ok(p) => plans.push(p),
-                Err(PlonkError::KTooSmall { needed, .. }) => {
-                    worst = Some(worst.unwrap_or(0).max(needed as usize));
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        match worst {
-            None => return merge(q, vis, k, &rows, cuts, plans),
-            Some(needed) => {
-                // A segment needs 2^(needed − k) times the rows: shrink by that, and a bit.
-                let factor = 1usize << (needed.saturating_sub(k as usize)).min(8);
-                budget = budget / factor.max(2) * 9 / 10;
+        // Nodes are split only when no cuts keep every segment within the budget.
+        let (g, grows) = if choose_cuts(q, &rows, budget, per_elem).is_ok() {
+            (q.clone(), rows.clone())
+        } else {
+            split_to_fit(q, &mid, &rows, budget)?
+        };
+        match plan_cuts(&g, vis, k, &grows, budget)? {
+            Ok(sp) => return Ok(sp),
+            Err(needed) => {
+                // A segment needs 2^(needed − k) times the rows: shrink by
+                // that beyond one doubling, and by a fifth (the estimates
+                // are close: a segment over is rarely twice over).
+                let factor = 1usize << (needed.saturating_sub(k as usize + 1)).min(8);
+                budget = budget / factor * 4 / 5;
                 if budget < 64 {
                     break;
                 }
@@ -201,6 +306,39 @@ pub fn plan_segments(q: &QGraph, vis: &Visibility, k: u32) -> Result<SegmentedPl
     Err(PlonkError::Segment(format!(
         "could not split the model into segments of 2^{k} rows; choose a larger segment k"
     )))
+}
+
+/// Cuts for `budget` rows per segment, each segment planned at `k`, then
+/// merged with its neighbours while they fit; `Err(needed)` when a
+/// segment's real plan needs `2^needed` rows.
+fn plan_cuts(
+    q: &QGraph,
+    vis: &Visibility,
+    k: u32,
+    rows: &[usize],
+    budget: usize,
+) -> Result<std::result::Result<SegmentedPlan, usize>> {
+    let cuts = choose_cuts(q, rows, budget, boundary_rows_per_elem(q.act_bits))
+        .map_err(|e| PlonkError::Segment(format!("{e} (k = {k})")))?;
+    let segments = q
+        .segment(&cuts)
+        .map_err(|e| PlonkError::Segment(e.to_string()))?;
+    let n = segments.len();
+    let mut plans = Vec::with_capacity(n);
+    let mut worst: Option<usize> = None;
+    for (i, s) in segments.iter().enumerate() {
+        match plan_with(&s.graph, &segment_visibility(vis, i, n), Some(k), true) {
+            Ok(p) => plans.push(p),
+            Err(PlonkError::KTooSmall { needed, .. }) => {
+                worst = Some(worst.unwrap_or(0).max(needed as usize));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    match worst {
+        None => Ok(Ok(merge(q, vis, k, rows, cuts, plans)?)),
+        Some(needed) => Ok(Err(needed)),
+    }
 }
 
 /// Segments for a memory budget: the largest segment `k` below `max_k` at
@@ -315,6 +453,7 @@ fn merge(
     }
     let segments = q.segment(&cuts).map_err(seg_err)?;
     Ok(SegmentedPlan {
+        graph: q.clone(),
         cuts,
         segments,
         plans,

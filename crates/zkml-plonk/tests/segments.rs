@@ -336,7 +336,7 @@ fn planned_segments_fit_k() {
         p.check_fits().unwrap();
     }
     let n = sp.segments.len();
-    let trace = execute(&q, &samples[0]).unwrap();
+    let trace = execute(&sp.graph, &samples[0]).unwrap();
     let mut keys = vec![];
     let mut proofs = vec![];
     for (i, (s, p)) in sp.segments.iter().zip(&sp.plans).enumerate() {
@@ -358,12 +358,132 @@ fn planned_segments_fit_k() {
         keys.push(vk);
     }
     let out = verify_segments(&backend(), &vis, &keys, &proofs).unwrap();
+    let whole = execute(&q, &samples[0]).unwrap();
     assert_eq!(
         out.public.outputs[0],
-        trace.values[q.outputs[0]]
+        whole.values[q.outputs[0]]
             .iter()
             .copied()
             .collect::<Vec<_>>()
+    );
+}
+
+/// conv 1 → 16 (3×3) + bias → Relu → depthwise 3×3 stride 4 → Relu → conv 16 → 2 (1×1),
+/// on 16×16: the expand conv's rows are large beside its input and the
+/// depthwise conv's output (the boundaries a split carries).
+fn convs() -> (QGraph, Vec<Vec<FTensor>>) {
+    let conv = |k: usize, group: usize, stride: usize| {
+        Op::Conv(zkml_core::ops::Conv {
+            kernel: [k, k],
+            strides: [stride, stride],
+            pads: [k / 2; 4],
+            dilations: [1, 1],
+            group,
+        })
+    };
+    let mut g = Graph::new();
+    let x = g.add_input("x", vec![1, 1, 16, 16]);
+    let w1 = g.add_const("w1", det(&[16, 1, 3, 3], 1).mapv(|v| v * 0.3));
+    let b1 = g.add_const("b1", det(&[1, 16, 1, 1], 2));
+    let w2 = g.add_const("w2", det(&[16, 1, 3, 3], 3).mapv(|v| v * 0.3));
+    let w3 = g.add_const("w3", det(&[2, 16, 1, 1], 4));
+    let c = g
+        .add_node("expand", conv(3, 1, 1), vec![x, w1], "c")
+        .unwrap();
+    let a = g.add_node("bias", Op::Add, vec![c, b1], "a").unwrap();
+    let r = g.add_node("relu", Op::Relu, vec![a], "r").unwrap();
+    let d = g.add_node("dw", conv(3, 16, 4), vec![r, w2], "d").unwrap();
+    let r2 = g.add_node("relu2", Op::Relu, vec![d], "r2").unwrap();
+    let o = g
+        .add_node("project", conv(1, 1, 1), vec![r2, w3], "o")
+        .unwrap();
+    g.add_output(o);
+    let samples: Vec<Vec<FTensor>> = (0..2).map(|s| vec![det(&[1, 1, 16, 16], 10 + s)]).collect();
+    let cal = calibrate(&g, &samples).unwrap();
+    let cfg = QuantConfig {
+        act_bits: 12,
+        max_scale: 5,
+        ..QuantConfig::default()
+    };
+    (quantize(&g, &cal, &cfg).unwrap(), samples)
+}
+
+/// A segment size below the expand conv's rows: the planner splits the conv
+/// (and the bias, Relu, depthwise conv and Relu it carries) into pieces by
+/// output channels, the split graph computes the model's integers, and its
+/// segments prove and verify as a chain; a swapped segment proof and a
+/// flipped byte are rejected.
+#[test]
+fn split_node_segments_prove_and_verify() {
+    let (q, samples) = convs();
+    let vis = Visibility::default();
+    // The largest segment k at which the planner splits the expand conv.
+    let sp = (8..16)
+        .rev()
+        .filter_map(|k| plan_segments(&q, &vis, k).ok())
+        .find(|sp| sp.graph.nodes.len() > q.nodes.len())
+        .expect("some segment size splits the expand conv");
+    assert!(
+        sp.graph.nodes.len() > q.nodes.len(),
+        "not split: {:?}",
+        sp.cuts
+    );
+    assert!(sp.graph.nodes.iter().any(|n| n.name.starts_with("dw[")));
+    assert!(sp.segments.len() >= 2, "{:?}", sp.cuts);
+    // A cut between two pieces: the boundary holds a finished piece.
+    let seg1 = &sp.segments[1].graph;
+    assert!(
+        seg1.inputs
+            .iter()
+            .any(|&i| seg1.values[i].name.starts_with("r2[")),
+        "{:?}",
+        sp.cuts
+    );
+    let n = sp.segments.len();
+    let trace = execute(&sp.graph, &samples[0]).unwrap();
+    assert_eq!(
+        trace.outputs(&sp.graph),
+        execute(&q, &samples[0]).unwrap().outputs(&q)
+    );
+    let mut keys = vec![];
+    let mut proofs = vec![];
+    for (i, (s, p)) in sp.segments.iter().zip(&sp.plans).enumerate() {
+        let (pk, vk) = backend()
+            .setup_with_plan(&s.graph, segment_visibility(&vis, i, n), p.clone())
+            .unwrap();
+        proofs.push(
+            prove_segment(
+                &backend(),
+                &pk,
+                &sp.segments,
+                i,
+                &trace,
+                &Openings::default(),
+                &SEED,
+            )
+            .unwrap(),
+        );
+        keys.push(vk);
+    }
+    let out = verify_segments(&backend(), &vis, &keys, &proofs).unwrap();
+    let flat: Vec<i64> = trace.outputs(&sp.graph)[0].iter().copied().collect();
+    assert_eq!(out.public.outputs[0], flat);
+    let mut swapped = proofs.clone();
+    swapped.swap(0, 1);
+    swapped[0].index = 0;
+    swapped[1].index = 1;
+    swapped[0].public.commitments = proofs[0].public.commitments;
+    swapped[1].public.commitments = proofs[1].public.commitments;
+    rejected(
+        verify_segments(&backend(), &vis, &keys, &swapped),
+        "segment 0 of",
+    );
+    let mut flipped = proofs.clone();
+    let b = flipped[1].proof.bytes.len() / 3;
+    flipped[1].proof.bytes[b] ^= 1;
+    rejected(
+        verify_segments(&backend(), &vis, &keys, &flipped),
+        "segment 1 of",
     );
 }
 

@@ -61,7 +61,7 @@ pub fn run(args: PlanArgs) -> Result<ExitCode> {
                 None => plan_segments_for(&q, &options.visibility, &p, budget),
             };
             match sp {
-                Ok(sp) => print_segments(&sp),
+                Ok(sp) => print_segments(&q, &sp),
                 // The plan stands; say why `zkml setup` would refuse.
                 Err(e) => println!("no segments: {e}"),
             }
@@ -86,8 +86,16 @@ pub fn run(args: PlanArgs) -> Result<ExitCode> {
 }
 
 /// One line per segment: nodes, `k`, rows, columns, estimated time and memory.
-fn print_segments(sp: &SegmentedPlan) {
+fn print_segments(q: &zkml_core::QGraph, sp: &SegmentedPlan) {
     let n = sp.segments.len();
+    if sp.graph.nodes.len() != q.nodes.len() {
+        println!(
+            "nodes larger than a segment are split into pieces (docs/segments.md): {} nodes \
+             become {}",
+            q.nodes.len(),
+            sp.graph.nodes.len()
+        );
+    }
     let total: f64 = sp.plans.iter().map(|p| p.est_prove_s).sum();
     let peak = sp.plans.iter().map(|p| p.est_peak_bytes).max().unwrap_or(0);
     println!(

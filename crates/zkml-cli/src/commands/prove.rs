@@ -9,7 +9,7 @@ use zkml_core::backend::{
     resolve_openings, Backend, Blinding, OpeningError, Openings, PublicValues, Visibility,
 };
 use zkml_core::exec::{execute_int, quantize_flat_inputs};
-use zkml_core::QGraph;
+use zkml_core::{QGraph, Trace};
 
 use super::proving::{step, with_backend};
 use crate::artifacts::{self, GroupOpening, OpeningFile, ProofFile, Revealed, Settings, VERSION};
@@ -32,43 +32,19 @@ pub fn run(args: ProveArgs) -> Result<ExitCode> {
 
 /// `zkml prove` with backend `b` (the one `settings` names).
 fn prove_with<B: Backend>(b: &B, args: &ProveArgs, settings: Settings) -> Result<ExitCode> {
-    let q = artifacts::read_compiled(&args.dir)?;
-    // model.json must be the model pk.bin was made for before anything uses
-    // it (a damaged or edited one is refused here, by its model hash).
     let pk_path = args.dir.join("pk.bin");
-    b.check_proving_key_file(&pk_path, &q).with_context(|| {
-        format!(
-            "`{}` does not match `{}`",
-            args.dir.join("model.json").display(),
-            pk_path.display()
-        )
+    let q = read_model(args, &settings, |q| {
+        // model.json must be the model pk.bin was made for before anything
+        // uses it (a damaged or edited one is refused here, by its model hash).
+        b.check_proving_key_file(&pk_path, q).with_context(|| {
+            format!(
+                "`{}` does not match `{}`",
+                args.dir.join("model.json").display(),
+                pk_path.display()
+            )
+        })
     })?;
-    artifacts::check_settings_against_model(
-        &settings,
-        &args.dir.join("settings.json"),
-        &args.dir.join("model.json"),
-        &q,
-    )?;
-    let msgpack = if inputs::is_msgpack(&args.input) {
-        let src = args.dir.join(&settings.source);
-        Some(
-            zkml_msgpack::load_model(&src)
-                .with_context(|| format!("loading `{}`", src.display()))?,
-        )
-    } else {
-        None
-    };
-    let input = inputs::read_input_for(&args.input, q.inputs.len(), msgpack.as_ref())?;
-    // Check the input and run the integer model first: a bad input (wrong
-    // length, out of the calibrated range) is reported before proving starts.
-    let x = quantize_flat_inputs(&q, &input).with_context(|| {
-        format!(
-            "input file `{}` does not fit the model",
-            args.input.display()
-        )
-    })?;
-    let trace =
-        execute_int(&q, x).with_context(|| format!("input file `{}`", args.input.display()))?;
+    let trace = run_input(args, &settings, &q)?;
     let (pk, t_load) = step("loading the proving key", || {
         b.read_proving_key(&pk_path, &q)
             .with_context(|| format!("`{}`", pk_path.display()))
@@ -122,6 +98,49 @@ fn prove_with<B: Backend>(b: &B, args: &ProveArgs, settings: Settings) -> Result
         println!("{line}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The model of the setup directory `args.dir` (`model.json`), checked by
+/// `check` (against its keys) and then against `settings` (inputs, outputs,
+/// activation bits), as every prover reads it (one circuit or segments).
+pub(super) fn read_model(
+    args: &ProveArgs,
+    settings: &Settings,
+    check: impl FnOnce(&QGraph) -> Result<()>,
+) -> Result<QGraph> {
+    let q = artifacts::read_compiled(&args.dir)?;
+    check(&q)?;
+    artifacts::check_settings_against_model(
+        settings,
+        &args.dir.join("settings.json"),
+        &args.dir.join("model.json"),
+        &q,
+    )?;
+    Ok(q)
+}
+
+/// The integer run of the input file `args.input` on `q`: the input is read
+/// (JSON, or msgpack with the setup's source model), checked and quantized,
+/// and the integer model run, so that a bad input (wrong length, out of the
+/// calibrated range) is reported before proving starts.
+pub(super) fn run_input(args: &ProveArgs, settings: &Settings, q: &QGraph) -> Result<Trace> {
+    let msgpack = if inputs::is_msgpack(&args.input) {
+        let src = args.dir.join(&settings.source);
+        Some(
+            zkml_msgpack::load_model(&src)
+                .with_context(|| format!("loading `{}`", src.display()))?,
+        )
+    } else {
+        None
+    };
+    let input = inputs::read_input_for(&args.input, q.inputs.len(), msgpack.as_ref())?;
+    let x = quantize_flat_inputs(q, &input).with_context(|| {
+        format!(
+            "input file `{}` does not fit the model",
+            args.input.display()
+        )
+    })?;
+    execute_int(q, x).with_context(|| format!("input file `{}`", args.input.display()))
 }
 
 /// The blindings of the committed groups ([`resolve_openings`]): the

@@ -14,8 +14,7 @@ use std::time::Instant;
 
 use anyhow::{bail, ensure, Context, Result};
 use zkml_core::backend::{Backend, FieldBytes, Openings, Vis, Visibility};
-use zkml_core::exec::{execute_int, quantize_flat_inputs};
-use zkml_core::{QGraph, Trace};
+use zkml_core::QGraph;
 use zkml_plonk::plan::gib;
 use zkml_plonk::segment::{
     bundle_from_bytes, bundle_to_bytes, chain_hash, fresh_seed, is_bundle, plan_segments,
@@ -29,7 +28,6 @@ use crate::artifacts::{
     self, CompiledModel, OpeningFile, SegmentsInfo, Settings, TensorInfo, VERSION,
 };
 use crate::cli::{BundleArgs, ProveArgs, SetupArgs, VerifyArgs};
-use crate::inputs;
 
 /// `segments/pk-III.bin` or `vk-III.bin` of segment `i`.
 pub fn key_path(dir: &Path, what: &str, i: usize) -> PathBuf {
@@ -116,6 +114,7 @@ pub fn setup_if_segmented(args: &SetupArgs, q: &QGraph) -> Result<SetupKind> {
                 })
                 .collect::<Result<_>>()?;
             SegmentedPlan {
+                graph: q.clone(),
                 cuts: args.segment_cuts.clone(),
                 segments,
                 plans,
@@ -155,11 +154,21 @@ pub fn setup_if_segmented(args: &SetupArgs, q: &QGraph) -> Result<SetupKind> {
             .with_context(|| format!("segment {i} (choose a smaller --segment-k)"))?;
     }
     let n = sp.segments.len();
+    if sp.graph.nodes.len() != q.nodes.len() {
+        eprintln!(
+            "nodes larger than a segment are split into pieces: {} nodes become {}",
+            q.nodes.len(),
+            sp.graph.nodes.len()
+        );
+    }
     eprintln!(
         "{n} segment(s), cuts before nodes {:?}; SRS: {}",
         sp.cuts,
         b.params_source().note
     );
+    // The graph the segments index (the model, or it with nodes split into
+    // pieces: the same integers) is what the setup proves and model.json holds.
+    let q = &sp.graph;
     let (keys, info, chain) = setup_keys(&b, &vis, &sp)?;
     let tensor = |id: usize| TensorInfo {
         name: q.values[id].name.clone(),
@@ -278,28 +287,11 @@ fn seed_and_openings(
 
 /// `zkml prove` on a segmented setup.
 pub fn prove(args: &ProveArgs, settings: &Settings, b: &PlonkBackend) -> Result<ExitCode> {
-    let q = artifacts::read_compiled(&args.dir)?;
+    let q = super::prove::read_model(args, settings, |_| Ok(()))?;
     let info = info(settings, &q)?;
     let n = info.count;
     let segs = q.segment(&info.cuts)?;
-    let msgpack = if inputs::is_msgpack(&args.input) {
-        let src = args.dir.join(&settings.source);
-        Some(
-            zkml_msgpack::load_model(&src)
-                .with_context(|| format!("loading `{}`", src.display()))?,
-        )
-    } else {
-        None
-    };
-    let input = inputs::read_input_for(&args.input, q.inputs.len(), msgpack.as_ref())?;
-    let x = quantize_flat_inputs(&q, &input).with_context(|| {
-        format!(
-            "input file `{}` does not fit the model",
-            args.input.display()
-        )
-    })?;
-    let trace: Trace =
-        execute_int(&q, x).with_context(|| format!("input file `{}`", args.input.display()))?;
+    let trace = super::prove::run_input(args, settings, &q)?;
     let vis = settings.visibility.clone();
     let (seed, openings, fresh) = seed_and_openings(args, b, &q, &vis)?;
     let which: Vec<usize> = match args.segment {

@@ -225,6 +225,10 @@ struct Rewriter<'a> {
     out: QGraph,
     /// New id of each old value (`usize::MAX`: not yet).
     map: Vec<usize>,
+    /// Per new node: the split node and the piece it belongs to, if any.
+    origin: Vec<Option<(usize, usize)>>,
+    /// The piece the nodes being pushed belong to.
+    piece: Option<(usize, usize)>,
 }
 
 impl<'a> Rewriter<'a> {
@@ -262,6 +266,7 @@ impl<'a> Rewriter<'a> {
             inputs,
             output: id,
         });
+        self.origin.push(self.piece);
         id
     }
 
@@ -339,6 +344,7 @@ impl<'a> Rewriter<'a> {
         let n = pieces.ranges.len();
         let mut finals = Vec::with_capacity(n);
         for (p, r0) in pieces.ranges.iter().enumerate() {
+            self.piece = Some((head, p));
             let tag = format!("{p}/{n}:");
             let mut range = r0.clone();
             // New id of the current piece (the previous chain node's slice).
@@ -424,6 +430,7 @@ impl<'a> Rewriter<'a> {
             }
             finals.push(cur.expect("a chain has a node"));
         }
+        self.piece = None;
         let last = &q.nodes[*chain.last().expect("a chain has a node")];
         let ov = q.values[last.output].clone();
         let id = self.push_node(
@@ -454,6 +461,16 @@ fn range_str(r: &Range<usize>) -> String {
 /// value of `q` that is an input, a constant or a chain's last output, the
 /// same tensor (the intermediate values of a chain exist only as pieces).
 pub fn split_nodes(q: &QGraph, parts: &[usize]) -> Result<QGraph> {
+    Ok(split_nodes_traced(q, parts)?.0)
+}
+
+/// As [`split_nodes`], with the origin of every node of the result: `Some((j,
+/// p))` for a node of piece `p` of the split of node `j` of `q` (`None` for
+/// a node kept whole and for the Concats), so a caller can weigh each piece.
+pub fn split_nodes_traced(
+    q: &QGraph,
+    parts: &[usize],
+) -> Result<(QGraph, Vec<Option<(usize, usize)>>)> {
     let uses = value_uses(q);
     let n = q.nodes.len();
     let mut want = vec![1usize; n];
@@ -471,6 +488,8 @@ pub fn split_nodes(q: &QGraph, parts: &[usize]) -> Result<QGraph> {
             act_bits: q.act_bits,
         },
         map: vec![usize::MAX; q.values.len()],
+        origin: vec![],
+        piece: None,
     };
     for &i in &q.inputs {
         let id = rw.push_value(q.values[i].clone());
@@ -521,7 +540,7 @@ pub fn split_nodes(q: &QGraph, parts: &[usize]) -> Result<QGraph> {
         .iter()
         .map(|&o| rw.value(o))
         .collect::<Result<_>>()?;
-    Ok(rw.out)
+    Ok((rw.out, rw.origin))
 }
 
 #[cfg(test)]
