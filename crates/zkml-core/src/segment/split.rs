@@ -104,7 +104,7 @@ pub fn pieces_of(q: &QGraph, ni: usize, parts: usize) -> Option<Pieces> {
         QOp::Conv { conv, .. } => {
             let w = &q.values[*node.inputs.get(1)?].shape;
             let (m, g) = (*w.first()?, conv.group);
-            if g == 0 || m % g != 0 {
+            if g == 0 || !m.is_multiple_of(g) {
                 return None;
             }
             let mg = m / g;
@@ -199,13 +199,16 @@ fn conv_follow(
     let w = &q.values[*node.inputs.get(1)?].shape;
     let c = *q.values[node.inputs[0]].shape.get(1)?;
     let g = conv.group;
-    if g < 2 || c % g != 0 || w[0] % g != 0 {
+    if g < 2 || !c.is_multiple_of(g) || !w[0].is_multiple_of(g) {
         return None;
     }
     let (cg, mg) = (c / g, w[0] / g);
     ranges
         .iter()
-        .map(|r| (r.start % cg == 0 && r.end % cg == 0).then(|| r.start / cg * mg..r.end / cg * mg))
+        .map(|r| {
+            (r.start.is_multiple_of(cg) && r.end.is_multiple_of(cg))
+                .then(|| r.start / cg * mg..r.end / cg * mg)
+        })
         .collect()
 }
 
@@ -219,6 +222,11 @@ fn head_of(q: &QGraph, ni: usize, uses: &[usize]) -> usize {
     }
 }
 
+/// Per node of a split graph: `Some((j, p))` for a node of piece `p` of the
+/// split of node `j` of the original graph, `None` for a node kept whole and
+/// for the Concats ([`split_nodes_traced`]).
+pub type Origins = Vec<Option<(usize, usize)>>;
+
 /// Builds the rewritten graph value by value.
 struct Rewriter<'a> {
     q: &'a QGraph,
@@ -226,7 +234,7 @@ struct Rewriter<'a> {
     /// New id of each old value (`usize::MAX`: not yet).
     map: Vec<usize>,
     /// Per new node: the split node and the piece it belongs to, if any.
-    origin: Vec<Option<(usize, usize)>>,
+    origin: Origins,
     /// The piece the nodes being pushed belong to.
     piece: Option<(usize, usize)>,
 }
@@ -371,13 +379,14 @@ impl<'a> Rewriter<'a> {
                             // A carried grouped conv: input channels `range`.
                             range.start / cg * mg..range.end / cg * mg
                         };
-                        let groups = if out_r.start % mg == 0 && out_r.end % mg == 0 {
-                            out_r.start / mg..out_r.end / mg
-                        } else {
-                            // Part of one group's filters (the split of a lone group).
-                            let gi = out_r.start / mg;
-                            gi..gi + 1
-                        };
+                        let groups =
+                            if out_r.start.is_multiple_of(mg) && out_r.end.is_multiple_of(mg) {
+                                out_r.start / mg..out_r.end / mg
+                            } else {
+                                // Part of one group's filters (the split of a lone group).
+                                let gi = out_r.start / mg;
+                                gi..gi + 1
+                            };
                         let x = match (prev, cur) {
                             (Some(_), Some(c)) => c,
                             _ => self.slice(
@@ -467,10 +476,7 @@ pub fn split_nodes(q: &QGraph, parts: &[usize]) -> Result<QGraph> {
 /// As [`split_nodes`], with the origin of every node of the result: `Some((j,
 /// p))` for a node of piece `p` of the split of node `j` of `q` (`None` for
 /// a node kept whole and for the Concats), so a caller can weigh each piece.
-pub fn split_nodes_traced(
-    q: &QGraph,
-    parts: &[usize],
-) -> Result<(QGraph, Vec<Option<(usize, usize)>>)> {
+pub fn split_nodes_traced(q: &QGraph, parts: &[usize]) -> Result<(QGraph, Origins)> {
     let uses = value_uses(q);
     let n = q.nodes.len();
     let mut want = vec![1usize; n];
