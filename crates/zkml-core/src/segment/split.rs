@@ -20,14 +20,18 @@
 //!
 //! **Chains.** The nodes right after a split node that work on each slice
 //! alone are carried along, piece by piece, before the Concat: a
-//! following node is carried while it is the very next node, the current
-//! output's only use (not a model output), and one of
+//! following node is carried while it is the very next node and one of
 //!
-//! * an elementwise op of the current output and constants (a bias Add, a
-//!   Relu/Clip, a table function, …), the output's shape unchanged;
+//! * an elementwise op of values the chain computed (in the current slicing)
+//!   and constants, the output's shape unchanged: a bias Add, a Relu/Clip,
+//!   a table function, or a whole elementwise graph such as GELU's
+//!   `0.5·x·(1 + tanh(c·(x + 0.044715·x³)))`, which reads `x` three times;
 //! * (channel splits) a grouped Conv (`group > 1`, e.g. depthwise) whose
 //!   groups' input channels are whole slices: its piece reads the previous
 //!   piece directly.
+//!
+//! and the chain is then cut back to its longest prefix whose values, but the
+//! last (the one the Concat rebuilds), are read only inside it.
 //!
 //! So a `Conv → Add(bias) → Clip → depthwise Conv → Clip` chain becomes, per
 //! piece, the same five nodes over one range of channels, in that order:
@@ -150,27 +154,43 @@ pub fn pieces_of(q: &QGraph, ni: usize, parts: usize) -> Option<Pieces> {
 /// The nodes a split of node `ni` carries (module doc, *Chains*), `ni`
 /// first, given the way it is split.
 pub fn chain_of(q: &QGraph, ni: usize, pieces: &Pieces) -> Vec<usize> {
-    let uses = value_uses(q);
     let is_const = |id: usize| matches!(q.values[id].kind, QValueKind::Const(_));
+    // Readers of each value (a model output reads as `usize::MAX`).
+    let mut readers: Vec<Vec<usize>> = vec![vec![]; q.values.len()];
+    for (j, n) in q.nodes.iter().enumerate() {
+        for &i in &n.inputs {
+            readers[i].push(j);
+        }
+    }
+    for &o in &q.outputs {
+        readers[o].push(usize::MAX);
+    }
     let mut chain = vec![ni];
-    let mut cur = q.nodes[ni].output;
+    // Chain positions from which values have the current slicing (a carried
+    // conv starts a new stage: other channels, other shape).
+    let mut stage = 0;
     let mut ranges = pieces.ranges.clone();
+    let in_stage = |chain: &[usize], stage: usize, v: usize| {
+        chain[stage..].iter().any(|&c| q.nodes[c].output == v)
+    };
     loop {
         let next = chain.last().unwrap() + 1;
         let Some(nx) = q.nodes.get(next) else { break };
-        if uses[cur] != 1 || q.outputs.contains(&cur) || !nx.inputs.contains(&cur) {
-            break;
-        }
+        let cur = q.nodes[*chain.last().unwrap()].output;
         let shape = &q.values[cur].shape;
         let carried = match &nx.op {
             op if is_elementwise(op) => {
                 q.values[nx.output].shape == *shape
-                    && nx.inputs.iter().all(|&i| i == cur || is_const(i))
+                    && nx.inputs.iter().any(|&i| in_stage(&chain, stage, i))
+                    && nx.inputs.iter().all(|&i| {
+                        is_const(i) || (in_stage(&chain, stage, i) && q.values[i].shape == *shape)
+                    })
             }
             QOp::Conv { conv, .. } if pieces.axis == 1 && nx.inputs[0] == cur => {
                 match conv_follow(q, next, conv, &ranges) {
                     Some(r) => {
                         ranges = r;
+                        stage = chain.len();
                         true
                     }
                     None => false,
@@ -182,8 +202,17 @@ pub fn chain_of(q: &QGraph, ni: usize, pieces: &Pieces) -> Vec<usize> {
             break;
         }
         chain.push(next);
-        cur = nx.output;
     }
+    // The longest prefix whose values, but the last, are read only inside it.
+    let closed = |m: usize| {
+        chain[..m - 1].iter().all(|&c| {
+            readers[q.nodes[c].output]
+                .iter()
+                .all(|r| chain[..m].contains(r))
+        })
+    };
+    let m = (1..=chain.len()).rev().find(|&m| closed(m)).unwrap_or(1);
+    chain.truncate(m);
     chain
 }
 
@@ -355,29 +384,24 @@ impl<'a> Rewriter<'a> {
             self.piece = Some((head, p));
             let tag = format!("{p}/{n}:");
             let mut range = r0.clone();
-            // New id of the current piece (the previous chain node's slice).
-            let mut cur: Option<usize> = None;
+            // This piece's slice of each chain value: old id → new id.
+            let mut local: std::collections::HashMap<usize, usize> = Default::default();
             for &ni in chain {
                 let node = &q.nodes[ni];
                 let oshape = &q.values[node.output].shape;
                 let mut op = node.op.clone();
                 let mut inputs = Vec::with_capacity(node.inputs.len());
-                let prev = if ni == head {
-                    None
-                } else {
-                    Some(q.nodes[ni - 1].output)
-                };
                 match &node.op {
                     QOp::Conv { conv, shift } => {
                         let w = node.inputs[1];
                         let wshape = &q.values[w].shape;
                         let (m, g) = (wshape[0], conv.group);
                         let (mg, cg) = (m / g, wshape[1]);
-                        let out_r = if ni == head {
-                            range.clone()
-                        } else {
+                        let carried = local.get(&node.inputs[0]).copied();
+                        let out_r = match carried {
+                            None => range.clone(),
                             // A carried grouped conv: input channels `range`.
-                            range.start / cg * mg..range.end / cg * mg
+                            Some(_) => range.start / cg * mg..range.end / cg * mg,
                         };
                         let groups =
                             if out_r.start.is_multiple_of(mg) && out_r.end.is_multiple_of(mg) {
@@ -387,9 +411,9 @@ impl<'a> Rewriter<'a> {
                                 let gi = out_r.start / mg;
                                 gi..gi + 1
                             };
-                        let x = match (prev, cur) {
-                            (Some(_), Some(c)) => c,
-                            _ => self.slice(
+                        let x = match carried {
+                            Some(c) => c,
+                            None => self.slice(
                                 node.inputs[0],
                                 1,
                                 &(groups.start * cg..groups.end * cg),
@@ -418,9 +442,9 @@ impl<'a> Rewriter<'a> {
                     }
                     _ => {
                         for &i in &node.inputs {
-                            inputs.push(match (prev, cur) {
-                                (Some(pv), Some(c)) if i == pv => c,
-                                _ => self.operand(i, oshape, pieces.axis, &range, &tag)?,
+                            inputs.push(match local.get(&i) {
+                                Some(&c) => c,
+                                None => self.operand(i, oshape, pieces.axis, &range, &tag)?,
                             });
                         }
                     }
@@ -435,9 +459,11 @@ impl<'a> Rewriter<'a> {
                     scale: ov.scale,
                     kind: QValueKind::Input,
                 };
-                cur = Some(self.push_node(name, op, inputs, out));
+                let id = self.push_node(name, op, inputs, out);
+                local.insert(node.output, id);
             }
-            finals.push(cur.expect("a chain has a node"));
+            let last = q.nodes[*chain.last().expect("a chain has a node")].output;
+            finals.push(local[&last]);
         }
         self.piece = None;
         let last = &q.nodes[*chain.last().expect("a chain has a node")];

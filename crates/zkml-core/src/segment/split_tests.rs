@@ -275,3 +275,58 @@ fn split_graph_segments_reproduce_the_outputs() {
             .outputs(&q)
     );
 }
+
+/// A MatMul followed by GELU's spelled-out tanh form (an elementwise graph
+/// that reads its input three times) carries the whole graph into each
+/// piece; when a value inside it is read after it (`leak`), the chain is
+/// cut back to a prefix whose values are read only inside it.
+#[test]
+fn elementwise_graphs_travel_with_a_split() {
+    for leak in [false, true] {
+        let mut g = Graph::new();
+        let x = g.add_input("x", vec![1, 4, 6]);
+        let w = g.add_const("w", tensor(&[6, 10], 1, 0.5));
+        let b = g.add_const("b", tensor(&[10], 2, 0.3));
+        let c3 = g.add_const("c3", FTensor::from_elem(vec![1], 0.044715));
+        let c = g.add_const("c", FTensor::from_elem(vec![1], 0.797));
+        let one = g.add_const("one", FTensor::from_elem(vec![1], 1.0));
+        let half = g.add_const("half", FTensor::from_elem(vec![1], 0.5));
+        let w2 = g.add_const("w2", tensor(&[10, 3], 3, 0.5));
+        let m = g.add_node("mm", Op::MatMul, vec![x, w], "m").unwrap();
+        let h = g.add_node("bias", Op::Add, vec![m, b], "h").unwrap();
+        let h2 = g.add_node("sq", Op::Mul, vec![h, h], "h2").unwrap();
+        let h3 = g.add_node("cube", Op::Mul, vec![h2, h], "h3").unwrap();
+        let t1 = g.add_node("k", Op::Mul, vec![h3, c3], "t1").unwrap();
+        let t2 = g.add_node("inner", Op::Add, vec![h, t1], "t2").unwrap();
+        let t3 = g.add_node("scale", Op::Mul, vec![t2, c], "t3").unwrap();
+        let t4 = g
+            .add_node("tanh", Op::Table(TableFn::Tanh), vec![t3], "t4")
+            .unwrap();
+        let t5 = g.add_node("plus1", Op::Add, vec![t4, one], "t5").unwrap();
+        let t6 = g.add_node("xh", Op::Mul, vec![h, half], "t6").unwrap();
+        let y = g.add_node("gelu", Op::Mul, vec![t6, t5], "y").unwrap();
+        let o = g.add_node("down", Op::MatMul, vec![y, w2], "o").unwrap();
+        g.add_output(o);
+        if leak {
+            g.add_output(t2);
+        }
+        let input = vec![tensor(&[1, 4, 6], 5, 1.0)];
+        let q = quant(&g, &input);
+        let j = q.nodes.iter().position(|n| n.name == "mm").unwrap();
+        let p = pieces_of(&q, j, 3).unwrap();
+        let last = |chain: &[usize]| q.nodes[*chain.last().unwrap()].name.clone();
+        let chain = chain_of(&q, j, &p);
+        // With `t2` read outside, no prefix past the bias is closed (`h`
+        // is read by `xh`, after `inner`): the chain is the fused pair.
+        assert_eq!(last(&chain), if leak { "bias" } else { "gelu" });
+        for parts in [2, 3, 7] {
+            let s = split_exact(&q, &input, "mm", parts);
+            let tanhs = s
+                .nodes
+                .iter()
+                .filter(|n| n.name.starts_with("tanh["))
+                .count();
+            assert_eq!(tanhs, if leak { 0 } else { parts });
+        }
+    }
+}
