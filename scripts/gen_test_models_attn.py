@@ -317,6 +317,50 @@ def torch_encoder_layer(name, dm=SMALL, ff=32):
     return build
 
 
+def hf_padding_mask(name, dm=Dims(16, 2, 8), kept=5):
+    """BERT / Hugging Face encoder self-attention with a run-time
+    `attention_mask` input (int64 [1, T], 1 = token, 0 = padding) expanded as
+    transformers exports it: Unsqueeze to [1, 1, 1, T], Cast to float,
+    Sub(1, ·), Mul by finfo(float32).min, added to the scaled scores; then
+    Softmax, ·v and the output projection. Inputs x [1, T, D] and the mask
+    (its last T − kept entries 0)."""
+
+    def build(dest, rng, save):
+        D, T, H, DH = dm.d, dm.t, dm.heads, dm.dh
+        s = 0.3 * (16 / D) ** 0.5
+        wq, wk, wv, wo = (f32(rng.uniform(-s, s, (D, D))) for _ in range(4))
+        x = f32(rng.uniform(-1, 1, (1, T, D)))
+        am = np.array([[1] * kept + [0] * (T - kept)], dtype=np.int64)
+        g = G()
+        heads = g.const("heads", [1, T, H, DH], np.int64)
+        proj = lambda w, perm: g.op("Transpose", [g.op("Reshape", [g.op("MatMul", ["x", g.const("w", w)]), heads])], perm=perm)
+        q, k, v = proj(wq, [0, 2, 1, 3]), proj(wk, [0, 2, 3, 1]), proj(wv, [0, 2, 1, 3])
+        sc = g.op("Div", [g.op("MatMul", [q, k]), g.const("sqrt_dh", np.sqrt(DH))])
+        m = g.op("Unsqueeze", ["attention_mask", g.const("ax12", [1, 2], np.int64)])
+        m = g.op("Cast", [m], to=TensorProto.FLOAT)
+        m = g.op("Mul", [g.op("Sub", [g.const("one", 1.0), m]), g.const("fmin", np.finfo(np.float32).min)])
+        a = g.op("Softmax", [g.op("Add", [sc, m])], axis=-1)
+        o = g.op("Transpose", [g.op("MatMul", [a, v])], perm=[0, 2, 1, 3])
+        o = g.op("MatMul", [g.op("Reshape", [o, g.const("merge", [1, T, D], np.int64)]), g.const("wo", wo)])
+        graph = helper.make_graph(
+            g.nodes, name,
+            [
+                helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, T, D]),
+                helper.make_tensor_value_info("attention_mask", TensorProto.INT64, [1, T]),
+            ],
+            [helper.make_tensor_value_info(o, TensorProto.FLOAT, [1, T, D])],
+            g.inits,
+        )
+        split = lambda t: t.reshape(1, T, H, DH).transpose(0, 2, 1, 3)
+        qh, kh, vh = split(x @ wq), split(x @ wk), split(x @ wv)
+        sc = qh @ kh.transpose(0, 1, 3, 2) / np.sqrt(DH)
+        sc = np.where(am[:, None, None, :] > 0, sc, -np.inf)
+        ref = (softmax_ref(sc) @ vh).transpose(0, 2, 1, 3).reshape(1, T, D) @ wo
+        save(dest, name, graph, [x, am], [ref])
+
+    return build
+
+
 # Each entry: build(dest, rng, save).
 TRANSFORMERS = [
     attn_block("gpt_block_spelled", fused_ln=False, where_mask=False, erf=False),
@@ -333,4 +377,5 @@ TRANSFORMERS = [
     gpt_stack("nanogpt_4x128", blocks=4, dm=Dims(128, 4, 16, vocab=64)),
     # Third-party export forms (issue 10's held-back set).
     torch_encoder_layer("torch_encoder_layer"),
+    hf_padding_mask("hf_padding_mask"),
 ]

@@ -379,3 +379,64 @@ fn a_where_fill_with_finite_constants_is_live() {
     });
     check_rows(&bytes, &x, &want, |i, j| j > i, "where with constants");
 }
+
+/// A run-time padding mask, `Softmax(x + (1 − k)·NEG)` with `k` an input of
+/// 0s and 1s ([2, 1, 4]: batch 0 keeps columns 0, 1, 3, batch 1 none): the
+/// float rewrite equals ONNX's masked softmax at any offset of the scores
+/// (a fully masked row uniform), the integer one within 0.01 with every
+/// masked entry exactly 0.
+#[test]
+fn a_run_time_padding_mask_is_exact_and_zero() {
+    for neg in [f32::MIN, -10000.0] {
+        let bytes = model(
+            13,
+            vec![
+                node("Sub", &["one", "k"], &["inv"], vec![]),
+                node("Mul", &["inv", "neg"], &["m"], vec![]),
+                node("Add", &["x", "m"], &["s"], vec![]),
+                node("Softmax", &["s"], &["y"], vec![attr_i("axis", -1)]),
+            ],
+            vec![tensor("one", &[], &[1.0]), tensor("neg", &[], &[neg])],
+            vec![value_info("x", &[2, 4, 4]), value_info("k", &[2, 1, 4])],
+            &["y"],
+        );
+        let g = load_model_bytes(&bytes).unwrap();
+        assert!(
+            g.nodes.iter().any(|n| matches!(n.op, Op::ReduceMin { .. })),
+            "{neg}: not lowered"
+        );
+        let kv: Vec<f32> = vec![1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0];
+        for shift in [0.0f32, -60.0] {
+            let x: Vec<f32> = rand_vec(32, 17).iter().map(|v| shift + 3.0 * v).collect();
+            let want = softmax_rows(8, 4, |r, j| {
+                (kv[(r / 4) * 4 + j] == 1.0).then(|| f64::from(x[r * 4 + j]))
+            });
+            let fl = run_float(&g, &[x.clone(), kv.clone()]).unwrap();
+            for (i, (a, b)) in fl[0].iter().zip(&want).enumerate() {
+                assert!(
+                    (f64::from(*a) - b).abs() < 1e-5,
+                    "{neg} {shift}: float {i}: {a} vs {b}"
+                );
+            }
+            let arr = |v: &[f32], s: &[usize]| {
+                ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(s), v.to_vec()).unwrap()
+            };
+            let xs = vec![arr(&x, &[2, 4, 4]), arr(&kv, &[2, 1, 4])];
+            let cal = calibrate(&g, std::slice::from_ref(&xs)).unwrap();
+            let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
+            let t = execute(&q, &xs).unwrap();
+            let ints = &t.values[q.outputs[0]];
+            let deq = &t.dequantized_outputs(&q)[0];
+            for (i, (&qi, &d)) in ints.iter().zip(deq).enumerate() {
+                if i < 16 && kv[i % 4] == 0.0 {
+                    assert_eq!(qi, 0, "{neg} {shift}: masked entry {i} is {qi}");
+                }
+                assert!(
+                    (d - want[i]).abs() < 0.01,
+                    "{neg} {shift}: int {i}: {d} vs {}",
+                    want[i]
+                );
+            }
+        }
+    }
+}

@@ -56,6 +56,25 @@
 //! * every other fully masked row (`finfo.min`, −∞, or a `Where` fill):
 //!   uniform, as `finfo.min` and a constant fill make it in float (−∞ makes
 //!   ONNX's row NaN).
+//!
+//! **A run-time padding mask** (`x + (1 − k)·NEG`, the Hugging Face / BERT
+//! encoder form: an `attention_mask` input `k` of 0s and 1s, Unsqueezed or
+//! Expanded, Cast, `Sub(1, ·)`, `Mul` by −10000 or `finfo.min`) has no
+//! constant to class entries by. It is lowered, with `k` as a run-time
+//! factor, as
+//!
+//! ```text
+//! lo = ReduceMin(x)                   the row's smallest score
+//! m  = ReduceMax((x − lo)·k + lo)     masked entries moved down to lo:
+//!                                     the row's largest kept score
+//! Softmax((min(max(x − m, −24), 0) + 24)·k − 24)
+//! ```
+//!
+//! so again the row's kept maximum is 0 (up to the rounding of `m`), a
+//! masked entry exactly −24 (exponential 0, proven) and the result ONNX's
+//! Softmax within quantization error. `k` must hold 0s and 1s (other values
+//! are outside what the mask means); a row with no kept entry is uniform (as
+//! `finfo.min` makes it; ONNX's `−10000` form gives `softmax(x)` there).
 
 use ndarray::{ArrayD, Axis, IxDyn, Zip};
 use zkml_core::ops::IndexMap;
@@ -94,6 +113,9 @@ struct Mask {
 /// doc), the masked logits for a Softmax along `axis`; otherwise `None`. The
 /// original node is left to dead-code pruning.
 pub fn unmask(ctx: &mut Ctx, n: &NodeCtx, x: &Val, axis: usize) -> Result<Option<Val>, OnnxError> {
+    if let Some((scores, keep)) = find_runtime_mask(ctx, x) {
+        return runtime_mask(ctx, n, scores, keep, axis).map(Some);
+    }
     let out_shape = ctx.shape(x);
     let Some(m) = find_mask(ctx, x, axis, out_shape.len()) else {
         return Ok(None);
@@ -332,4 +354,99 @@ fn find_mask(ctx: &Ctx, x: &Val, axis: usize, rank: usize) -> Option<Mask> {
         }
         _ => None,
     }
+}
+
+/// The node producing value `v`, if any.
+fn producer(ctx: &Ctx, v: usize) -> Option<&zkml_core::Node> {
+    match ctx.graph.values[v].kind {
+        ValueKind::Node(i) => Some(&ctx.graph.nodes[i]),
+        _ => None,
+    }
+}
+
+/// Recognises `Add(x, Mul(Sub(1, k), NEG))` (operands of Add and Mul in
+/// either order) with a run-time `k` and `x` and a constant `NEG` whose
+/// every entry is a mask value: `(x, k)`.
+fn find_runtime_mask(ctx: &Ctx, x: &Val) -> Option<(usize, usize)> {
+    let Val::Dyn(id) = x else { return None };
+    let add = producer(ctx, *id)?;
+    let (Op::Add, &[a, b]) = (&add.op, add.inputs.as_slice()) else {
+        return None;
+    };
+    let konst = |v: usize| match &ctx.graph.values[v].kind {
+        ValueKind::Const(t) => Some(t),
+        _ => None,
+    };
+    let inverted_keep = |t: usize| -> Option<usize> {
+        let mul = producer(ctx, t)?;
+        let (Op::Mul, &[p, q]) = (&mul.op, mul.inputs.as_slice()) else {
+            return None;
+        };
+        let is_neg = |v: usize| konst(v).is_some_and(|c| c.iter().all(|&c| c <= MASK_BELOW));
+        let s = match (is_neg(p), is_neg(q)) {
+            (false, true) => p,
+            (true, false) => q,
+            _ => return None,
+        };
+        let sub = producer(ctx, s)?;
+        let (Op::Sub, &[one, k]) = (&sub.op, sub.inputs.as_slice()) else {
+            return None;
+        };
+        let is_one = konst(one).is_some_and(|c| c.iter().all(|&c| c == 1.0));
+        (is_one && konst(k).is_none()).then_some(k)
+    };
+    [(a, b), (b, a)].into_iter().find_map(|(x, t)| {
+        konst(x)
+            .is_none()
+            .then(|| inverted_keep(t))
+            .flatten()
+            .map(|k| (x, k))
+    })
+}
+
+/// The run-time padding mask's lowering (module doc).
+fn runtime_mask(
+    ctx: &mut Ctx,
+    n: &NodeCtx,
+    scores: usize,
+    keep: usize,
+    axis: usize,
+) -> Result<Val, OnnxError> {
+    let (x, k) = (Val::Dyn(scores), Val::Dyn(keep));
+    let row = |max: bool| {
+        let (axes, keepdims) = (vec![axis], true);
+        if max {
+            Op::ReduceMax { axes, keepdims }
+        } else {
+            Op::ReduceMin { axes, keepdims }
+        }
+    };
+    let mut emit = |name: &str, op: Op, inputs: &[Val]| {
+        ctx.emit(n.at(), &n.sub(name), op, inputs, &n.tmp(name))
+    };
+    let lo = emit("mask_low", row(false), std::slice::from_ref(&x))?;
+    let up = emit("mask_up", Op::Sub, &[x.clone(), lo.clone()])?;
+    let up = emit("mask_up_kept", Op::Mul, &[up, k.clone()])?;
+    let v = emit("mask_kept", Op::Add, &[up, lo])?;
+    let m = emit("mask_max", row(true), &[v])?;
+    let d = emit("mask_shift", Op::Sub, &[x, m])?;
+    let d = emit(
+        "mask_floor",
+        Op::Clip {
+            min: MASKED_LOGIT,
+            max: 0.0,
+        },
+        &[d],
+    )?;
+    let d = emit(
+        "mask_lift",
+        Op::Add,
+        &[d, Val::konst(Konst::scalar(-f64::from(MASKED_LOGIT)))],
+    )?;
+    let d = emit("mask_keep", Op::Mul, &[d, k])?;
+    emit(
+        "masked",
+        Op::Add,
+        &[d, Val::konst(Konst::scalar(f64::from(MASKED_LOGIT)))],
+    )
 }
