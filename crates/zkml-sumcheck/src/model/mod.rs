@@ -66,7 +66,7 @@
 //!   committed one with its layout unchanged, proved as `õ(ρ) = ã(ρ)`.
 //! * `Relu`, `Clip` and every table function (`QOp::Table`: Sigmoid, Tanh,
 //!   Exp, Erf, Gelu, …; one mechanism, the function is a parameter): with
-//!   `f` the executor's integer rule (`fn_int` in `rules.rs`),
+//!   `f` the executor's integer rule (`fn_int` in `fn_lookup.rs`),
 //!   `(a_i, o_i) ∈ {(v, f(v)) : v, f(v) ∈ [−B − 1, B]}` by one LogUp on
 //!   `a + γ·o` (`γ` drawn after the commitments); at the lookup's point the
 //!   prover sends `ã`, `õ`, the verifier checks `w̃ = ã + γ·õ`. Inputs the
@@ -86,8 +86,10 @@
 //! ([`SumcheckBackend`] refuses private and committed groups at setup); the
 //! zero-knowledge version is [`crate::zkmodel`].
 
+mod fn_lookup;
 pub mod maxpool;
 mod rules;
+pub(crate) use fn_lookup::*;
 pub(crate) use rules::*;
 pub mod msg;
 pub mod prover;
