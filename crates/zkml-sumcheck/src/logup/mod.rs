@@ -50,8 +50,8 @@ pub mod prover;
 pub mod verifier;
 
 pub use gkr::{
-    prove_zk, prove_zk_batch, prove_zk_multi, verify_zk, verify_zk_batch, verify_zk_multi,
-    ZkLogUpProof,
+    prove_zk, prove_zk_batch, prove_zk_multi, prove_zk_multi_deferred, verify_zk, verify_zk_batch,
+    verify_zk_multi, verify_zk_multi_deferred, ZkLogUpProof,
 };
 pub use msg::{LogUpProof, LookupClaim, ZkLookupClaim};
 pub use prover::prove;

@@ -11,7 +11,8 @@
 //! table is committed by then), and one lookup proves every column against
 //! its table (tables in order of first use, columns in registration order):
 //! one fraction tree for all, and per distinct table one multiplicity
-//! vector, one table sumcheck, one opening of `m`.
+//! vector and one table sumcheck, whose claim on `m` joins the model's
+//! opening phase ([`super::openings`]).
 //!
 //! Each column's claim `Com(w̃_k(r_k))` is discharged on the committed
 //! tables it is made of:

@@ -1,6 +1,8 @@
-//! The opening phase: every claim on a committed table, grouped by the
-//! table's number of variables `n`, and each group reduced to **one** Hyrax
-//! opening.
+//! The opening phase: every claim on a committed table (tensors, auxiliary
+//! tables, and the lookup's multiplicity vectors `m_t`, whose claims the
+//! lookup leaves here: [`crate::logup::prove_zk_multi_deferred`]), grouped by
+//! the table's number of variables `n`, and each group reduced to **one**
+//! Hyrax opening.
 //!
 //! A group holds tables `f_1, …, f_K` (all `n`-variable) with claims
 //! `Com(v_{k,j})`, `v_{k,j} = f̃_k(p_{k,j})`. One claim alone is opened as is.

@@ -306,11 +306,18 @@ pub(crate) fn prove_inner(
             plan.push(TableKey::act(q), Column::Plain(Ok(id)));
         }
     }
-    let lookups = prove_lookups(key, &plan, (&tables, &rem_tables), &mut claims, &mut t, rng)?;
+    let (lookups, m_claims) =
+        prove_lookups(key, &plan, (&tables, &rem_tables), &mut claims, &mut t, rng)?;
 
     let _s = crate::profile::span("prove/openings");
-    let (openings, known_proofs) =
-        prove_openings(gens, &claims, (&committed, &rem_committed), &mut t, rng)?;
+    let (openings, known_proofs) = prove_openings(
+        gens,
+        &claims,
+        &m_claims,
+        (&committed, &rem_committed),
+        &mut t,
+        rng,
+    )?;
     let proof = ZkModelProof {
         commitments: committed.into_iter().map(|c| c.map(|c| c.comm)).collect(),
         remainders: rem_committed
@@ -340,7 +347,7 @@ fn prove_lookups(
     claims: &mut Vec<Claim>,
     t: &mut Transcript,
     rng: &mut (impl RngCore + CryptoRng),
-) -> Result<Vec<ZkTableLookup>> {
+) -> Result<(Vec<ZkTableLookup>, Vec<logup::gkr::MClaim>)> {
     let (q, gens) = (&key.q, &key.gens);
     let aux_of = |i: usize| {
         aux[i]
@@ -351,7 +358,7 @@ fn prove_lookups(
     let gamma_inv = Option::<Fr>::from(gamma.invert())
         .ok_or_else(|| Error::Invalid("γ = 0 (probability 2^-254); retry".into()))?;
     if plan.tables.is_empty() {
-        return Ok(vec![]);
+        return Ok((vec![], vec![]));
     }
     // Every column of every table, in plan order, with its table's index.
     let all: Vec<(Column, usize)> = plan
@@ -384,7 +391,7 @@ fn prove_lookups(
         .map(|(tk, _)| tk.table(q, gamma))
         .collect();
     let tabs: Vec<&[Fr]> = public_tables.iter().map(|t| t.as_slice()).collect();
-    let (logup, col_claims) = logup::prove_zk_multi(gens, &tabs, &refs, t, rng)?;
+    let (logup, col_claims, m_claims) = logup::prove_zk_multi_deferred(gens, &tabs, &refs, t, rng)?;
     let mut pair_coms = vec![];
     // w = a + γ·o + e (e public) at the point: a committed,
     // o = (w − a − e)/γ derived.
@@ -417,7 +424,7 @@ fn prove_lookups(
         }
     }
     t.absorb_points(b"model/lookups/pair_coms", &pair_coms);
-    Ok(vec![ZkTableLookup { logup, pair_coms }])
+    Ok((vec![ZkTableLookup { logup, pair_coms }], m_claims))
 }
 
 /// The opening phase ([`super::openings`]): a proof of zero per claim on a
@@ -426,6 +433,7 @@ fn prove_lookups(
 fn prove_openings(
     gens: &crate::hyrax::Generators,
     claims: &[Claim],
+    m_claims: &[logup::gkr::MClaim],
     (values, aux): (&[Option<CommittedPoly>], &[Option<CommittedPoly>]),
     t: &mut Transcript,
     rng: &mut (impl RngCore + CryptoRng),
@@ -435,16 +443,24 @@ fn prove_openings(
         Err(i) => aux[*i].as_ref(),
     };
     let mut known = vec![];
+    // A table's key: a value, a node's auxiliary table, or a lookup's `m_t`.
+    let key_of = |tg: &Result<usize, usize>| match tg {
+        Ok(id) => (0u8, *id),
+        Err(i) => (1, *i),
+    };
     let mut open = vec![];
     for (tg, point, o) in claims {
         match poly(tg) {
-            Some(c) => open.push((*tg, c, point, o)),
+            Some(c) => open.push((key_of(tg), c, point, o)),
             None => {
                 // Known tensor: C − v·U = ρ·H.
                 let x = (o.commit(gens) - gens.commit_scalar(&o.value, &Fr::ZERO)).to_affine();
                 known.push(prove_zero(gens, &x, &o.blind, t, rng));
             }
         }
+    }
+    for (k, (c, point, o)) in m_claims.iter().enumerate() {
+        open.push(((2, k), c, point, o));
     }
     let mut batches = vec![];
     for (n, tabs) in groups(open.len(), |j| (open[j].0, open[j].1.poly.num_vars)) {

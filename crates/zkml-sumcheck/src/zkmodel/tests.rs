@@ -456,8 +456,12 @@ fn the_whole_model_has_one_lookup_with_one_table_side_per_distinct_table() {
             "sum {k}"
         );
     }
+    // The multiplicities are opened with the model's other tables: an
+    // opening inside the lookup is a malformed proof.
+    assert!(l.m_open.is_empty());
     let mut p = proof.clone();
-    p.lookups[0].logup.m_open.pop();
+    let extra = p.openings[0].open.clone();
+    p.lookups[0].logup.m_open.push(extra);
     assert!(matches!(
         ZkSumcheckBackend.verify(&key, &public, &p),
         Err(Error::Malformed { .. })

@@ -396,7 +396,7 @@ fn verify_lookups<'a>(
         .map(|(tk, _)| tk.table(q, gamma))
         .collect();
     let tabs: Vec<&[Fr]> = public_tables.iter().map(|t| t.as_slice()).collect();
-    let claims = logup::verify_zk_multi(gens, &tabs, &shape, &lp.logup, t)?;
+    let (claims, m_claims) = logup::verify_zk_multi_deferred(gens, &tabs, &shape, &lp.logup, t)?;
     {
         let mut pairs = lp.pair_coms.iter();
         // w = a + γ·o + e with a public e: C_a sent,
@@ -440,6 +440,10 @@ fn verify_lookups<'a>(
             }
         }
         t.absorb_points(b"model/lookups/pair_coms", &lp.pair_coms);
+    }
+    // The multiplicities' claims, opened with the model's other tables.
+    for (k, nv, point, com) in m_claims {
+        pending.push(Pending::Committed(&lp.logup.m_comm[k], nv, point, com));
     }
     Ok(())
 }

@@ -68,7 +68,9 @@
 //! `m_t`; the cross check is `P = (Σ_t S_t)·Q` against `Σ_t Com(S_t)`. The
 //! columns' claims are untagged before they are returned (`Com(w̃_k) =
 //! Com(w̃'_k) − δ·t_k·U`, the tag being constant on the column). One table
-//! is the case `δ = 0` (not drawn).
+//! is the case `δ = 0` (not drawn). [`prove_zk_multi_deferred`] leaves the
+//! claims on the `m_t` (a point and `Com(m̃_t(point))` each) to the caller,
+//! who opens them with its other tables.
 //!
 //! **Soundness.** `Q = Π(α − w_i)` is nonzero unless `α` hits an entry, so
 //! `P = S·Q` is the LogUp identity at `α`, which implies inclusion except with
@@ -86,8 +88,12 @@ pub mod prover;
 pub mod verifier;
 
 pub use msg::ZkLogUpProof;
-pub use prover::{prove_zk, prove_zk_batch, prove_zk_multi, ColumnClaim};
-pub use verifier::{verify_zk, verify_zk_batch, verify_zk_multi};
+pub use prover::{
+    prove_zk, prove_zk_batch, prove_zk_multi, prove_zk_multi_deferred, ColumnClaim, MClaim,
+};
+pub use verifier::{
+    verify_zk, verify_zk_batch, verify_zk_multi, verify_zk_multi_deferred, ZkMClaim,
+};
 
 use crate::error::Result;
 use crate::field::Fr;

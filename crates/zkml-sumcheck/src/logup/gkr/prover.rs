@@ -145,11 +145,13 @@ pub(crate) fn prove_zk_batch_with(
 ) -> Result<(ZkLogUpProof, Vec<ColumnClaim>)> {
     let cols: Vec<(&[Fr], usize)> = columns.iter().map(|c| (*c, 0)).collect();
     let mut edit = Some(edit_m);
-    prove_zk_multi_with(gens, &[table], &cols, t, rng, |_, m| {
+    let edit = |_: usize, m: &mut [Fr]| {
         if let Some(f) = edit.take() {
             f(m)
         }
-    })
+    };
+    let (p, c, _) = prove_zk_multi_with(gens, &[table], &cols, t, rng, edit, false)?;
+    Ok((p, c))
 }
 
 /// Proves, in zero knowledge, that every entry of every column `(w_k, t_k)`
@@ -165,11 +167,29 @@ pub fn prove_zk_multi(
     t: &mut Transcript,
     rng: &mut (impl RngCore + CryptoRng),
 ) -> Result<(ZkLogUpProof, Vec<ColumnClaim>)> {
-    prove_zk_multi_with(gens, tables, columns, t, rng, |_, _| {})
+    let (p, c, _) = prove_zk_multi_with(gens, tables, columns, t, rng, |_, _| {}, false)?;
+    Ok((p, c))
+}
+
+/// A multiplicity vector's claim left to the caller: the committed `m_t`,
+/// the point and the opening of `Com(m̃_t(point))`.
+pub type MClaim = (hyrax::CommittedPoly, Vec<Fr>, Opening);
+
+/// [`prove_zk_multi`] without the openings of the multiplicities: their
+/// claims are returned (one per table) for the caller to open with its
+/// others; the proof's `m_open` is empty.
+pub fn prove_zk_multi_deferred(
+    gens: &Generators,
+    tables: &[&[Fr]],
+    columns: &[(&[Fr], usize)],
+    t: &mut Transcript,
+    rng: &mut (impl RngCore + CryptoRng),
+) -> Result<(ZkLogUpProof, Vec<ColumnClaim>, Vec<MClaim>)> {
+    prove_zk_multi_with(gens, tables, columns, t, rng, |_, _| {}, true)
 }
 
 /// [`prove_zk_multi`]; `edit_m(t, m)` (tests) forges table `t`'s
-/// multiplicities.
+/// multiplicities; `defer_m` leaves the openings of `m` to the caller.
 pub(crate) fn prove_zk_multi_with(
     gens: &Generators,
     tables: &[&[Fr]],
@@ -177,7 +197,8 @@ pub(crate) fn prove_zk_multi_with(
     t: &mut Transcript,
     rng: &mut (impl RngCore + CryptoRng),
     mut edit_m: impl FnMut(usize, &mut [Fr]),
-) -> Result<(ZkLogUpProof, Vec<ColumnClaim>)> {
+    defer_m: bool,
+) -> Result<(ZkLogUpProof, Vec<ColumnClaim>, Vec<MClaim>)> {
     let _s = crate::profile::span("logup(total)");
     if columns.is_empty() || tables.is_empty() {
         return Err(Error::Invalid("a lookup without columns or tables".into()));
@@ -313,7 +334,7 @@ pub(crate) fn prove_zk_multi_with(
     drop(s);
     let s = crate::profile::span("logup/table_sumcheck");
     let missing = || Error::Invalid("tree leaf without its opening".into());
-    let (mut table_sumcheck, mut m_open) = (vec![], vec![]);
+    let (mut table_sumcheck, mut m_open, mut m_claims) = (vec![], vec![], vec![]);
     for ((m_c, c), sum) in ms.iter().zip(cs).zip(&sums) {
         let inst = ProductSum::new(
             vec![m_c.poly.clone(), Mle::new(c)?],
@@ -321,9 +342,13 @@ pub(crate) fn prove_zk_multi_with(
         )?;
         let to = prove_sumcheck(gens, inst, &[false, true], sum, t, rng)?;
         let m_leaf = to.factor_openings[0].ok_or_else(missing)?;
-        let (_, _, open) = hyrax::prove_eval(gens, m_c, &to.point, &m_leaf.blind, t, rng)?;
+        if defer_m {
+            m_claims.push((m_c.clone(), to.point, m_leaf));
+        } else {
+            let (_, _, open) = hyrax::prove_eval(gens, m_c, &to.point, &m_leaf.blind, t, rng)?;
+            m_open.push(open);
+        }
         table_sumcheck.push(to.proof);
-        m_open.push(open);
     }
     drop(s);
     let q_leaf = q_leaf.ok_or_else(missing)?;
@@ -377,5 +402,6 @@ pub(crate) fn prove_zk_multi_with(
             column_coms,
         },
         claims,
+        m_claims,
     ))
 }

@@ -467,13 +467,14 @@ fn a_wrong_multiplicity_in_one_of_several_tables_is_rejected() {
     for forged in 0..2 {
         let mut rng = ChaCha20Rng::seed_from_u64(17);
         let mut t = Transcript::new(b"m");
-        let (p, _) = prover::prove_zk_multi_with(&g, &tabs, &cols, &mut t, &mut rng, |k, m| {
+        let edit = |k: usize, m: &mut [Fr]| {
             if k == forged {
                 m[1] += Fr::ONE;
                 m[2] -= Fr::ONE;
             }
-        })
-        .unwrap();
+        };
+        let (p, _, _) =
+            prover::prove_zk_multi_with(&g, &tabs, &cols, &mut t, &mut rng, edit, false).unwrap();
         let mut t = Transcript::new(b"m");
         let r = verify_zk_multi(&g, &tabs, &[(3, 0), (5, 1)], &p, &mut t);
         assert!(

@@ -107,6 +107,35 @@ pub fn verify_zk_multi(
     proof: &ZkLogUpProof,
     t: &mut Transcript,
 ) -> Result<Vec<ZkLookupClaim>> {
+    verify_zk_multi_inner(gens, tables, columns, proof, t, false).map(|(c, _)| c)
+}
+
+/// A multiplicity vector's claim left to the caller: table index, the
+/// variables of `m_t`, the point and `Com(m̃_t(point))`, to be opened against
+/// `proof.m_comm[t]`.
+pub type ZkMClaim = (usize, usize, Vec<Fr>, G1Affine);
+
+/// [`verify_zk_multi`] for a proof made by
+/// [`super::prove_zk_multi_deferred`]: no opening of `m` in the proof
+/// (`m_open` empty); the claims on each `m_t` are returned.
+pub fn verify_zk_multi_deferred(
+    gens: &Generators,
+    tables: &[&[Fr]],
+    columns: &[(usize, usize)],
+    proof: &ZkLogUpProof,
+    t: &mut Transcript,
+) -> Result<(Vec<ZkLookupClaim>, Vec<ZkMClaim>)> {
+    verify_zk_multi_inner(gens, tables, columns, proof, t, true)
+}
+
+fn verify_zk_multi_inner(
+    gens: &Generators,
+    tables: &[&[Fr]],
+    columns: &[(usize, usize)],
+    proof: &ZkLogUpProof,
+    t: &mut Transcript,
+    defer_m: bool,
+) -> Result<(Vec<ZkLookupClaim>, Vec<ZkMClaim>)> {
     let _s = crate::profile::span("v/logup");
     if columns.is_empty() || tables.is_empty() {
         return Err(crate::Error::Invalid(
@@ -133,10 +162,11 @@ pub fn verify_zk_multi(
         ("logup multiplicity commitments", proof.m_comm.len()),
         ("logup table sums", proof.sum_com.len()),
         ("logup table sumchecks", proof.table_sumcheck.len()),
-        ("logup multiplicity openings", proof.m_open.len()),
     ] {
         expect_len(what, got, tables.len())?;
     }
+    let n_open = if defer_m { 0 } else { tables.len() };
+    expect_len("logup multiplicity openings", proof.m_open.len(), n_open)?;
     absorb_columns(t, &num_vars);
     absorb_tags(t, tables.len(), &tags);
     let delta = if tables.len() > 1 {
@@ -187,6 +217,7 @@ pub fn verify_zk_multi(
         t,
     )?;
     let missing = || reject("logup-gkr", "leaf commitment missing");
+    let mut m_claims = vec![];
     for (k, c) in cs.iter().enumerate() {
         let nu = c.num_vars;
         let st = verify_sumcheck(
@@ -200,15 +231,19 @@ pub fn verify_zk_multi(
             t,
         )?;
         let m_leaf = st.factor_coms[0].ok_or_else(missing)?;
-        hyrax::verify_eval(
-            gens,
-            &proof.m_comm[k],
-            nu,
-            &st.point,
-            &m_leaf,
-            &proof.m_open[k],
-            t,
-        )?;
+        if defer_m {
+            m_claims.push((k, nu, st.point, m_leaf));
+        } else {
+            hyrax::verify_eval(
+                gens,
+                &proof.m_comm[k],
+                nu,
+                &st.point,
+                &m_leaf,
+                &proof.m_open[k],
+                t,
+            )?;
+        }
     }
     let q_leaf = q_leaf.ok_or_else(missing)?;
     // W̃'(r_w) = α − q̃(r_w) = Σ_k sel_k·(w̃_k + δ·t_k) + pad·W_pad: the last
@@ -238,5 +273,5 @@ pub fn verify_zk_multi(
         point: rw[..num_vars[last]].to_vec(),
         value_com: value.to_affine(),
     });
-    Ok(claims)
+    Ok((claims, m_claims))
 }
