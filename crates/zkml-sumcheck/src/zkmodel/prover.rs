@@ -367,23 +367,27 @@ fn prove_lookups(
         .enumerate()
         .flat_map(|(k, (_, cols))| cols.iter().map(move |c| (*c, k)))
         .collect();
-    let columns: Vec<Vec<Fr>> = all
+    // Plain columns are borrowed from their tables; pairs are computed.
+    let columns: Vec<std::borrow::Cow<[Fr]>> = all
         .iter()
         .map(|(c, _)| match *c {
-            Column::Plain(Ok(id)) => Ok(tables[id].evals.clone()),
-            Column::Plain(Err(i)) => Ok(aux_of(i)?.evals.clone()),
+            Column::Plain(Ok(id)) => Ok(tables[id].evals.as_slice().into()),
+            Column::Plain(Err(i)) => Ok(aux_of(i)?.evals.as_slice().into()),
             Column::Fn(i) => {
                 let n = &q.nodes[i];
                 let (a, o) = (&tables[n.inputs[0]], &tables[n.output]);
                 crate::model::fn_column(&n.op, &q.values[n.output].shape, a, o, gamma)
+                    .map(Into::into)
             }
-            Column::MaxPool(i) => Ok(crate::model::maxpool::lookup_column(aux_of(i)?, gamma)),
+            Column::MaxPool(i) => {
+                Ok(crate::model::maxpool::lookup_column(aux_of(i)?, gamma).into())
+            }
         })
         .collect::<Result<_>>()?;
     let refs: Vec<(&[Fr], usize)> = columns
         .iter()
         .zip(&all)
-        .map(|(c, (_, k))| (c.as_slice(), *k))
+        .map(|(c, (_, k))| (c.as_ref(), *k))
         .collect();
     let public_tables: Vec<Vec<Fr>> = plan
         .tables

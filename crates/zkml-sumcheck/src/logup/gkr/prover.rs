@@ -232,18 +232,23 @@ pub(crate) fn prove_zk_multi_with(
         })
         .collect::<Result<_>>()?;
     let mut w = vec![tagged[0][0]; 1 << lay.num_vars];
-    let mut tagged_cols: Vec<Vec<Fr>> = vec![vec![]; tables.len()];
     for ((c, k), &off) in columns.iter().zip(&lay.offsets) {
         let shift = delta * Fr::from(*k as u64);
         for (x, v) in w[off..off + c.len()].iter_mut().zip(c.iter()) {
             *x = *v + shift;
         }
-        tagged_cols[*k].extend_from_slice(&w[off..off + c.len()]);
     }
     let s = crate::profile::span("logup/multiplicities+commit_m");
     let mut ms = Vec::with_capacity(tables.len());
     for (k, tab) in tagged.iter().enumerate() {
-        let mut m = multiplicities_of(tab, &[&tagged_cols[k]]).map_err(|e| match e {
+        // Table k's columns, tagged, where they sit in `W` (no copy).
+        let mine: Vec<&[Fr]> = columns
+            .iter()
+            .zip(&lay.offsets)
+            .filter(|((_, kk), _)| *kk == k)
+            .map(|((c, _), &off)| &w[off..off + c.len()])
+            .collect();
+        let mut m = multiplicities_of(tab, &mine).map_err(|e| match e {
             // Name the column: the first of table k whose entry is missing.
             Error::Invalid(_) => {
                 let set: std::collections::HashSet<_> = tab.iter().map(|v| v.to_repr()).collect();
@@ -295,7 +300,9 @@ pub(crate) fn prove_zk_multi_with(
         ));
     }
     let s = crate::profile::span("logup/layers");
-    let lw = fraction_layers(vec![Fr::ONE; w.len()], q_w);
+    let leaves = w.len();
+    drop(w);
+    let lw = fraction_layers(vec![Fr::ONE; leaves], q_w);
     let cs: Vec<Vec<Fr>> = q_ts
         .into_iter()
         .map(|mut c| {
