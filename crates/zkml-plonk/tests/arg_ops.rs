@@ -5,8 +5,8 @@
 //! included), the MockProver accepts, corrupting sampled advice cells is
 //! rejected, every other index claimed as a public output is rejected, and a
 //! real proof for a forged index (a prover who proves the honest witness
-//! under a wrong public output) fails verification. TopK with k > 1 is
-//! refused at setup naming the op and the reason.
+//! under a wrong public output) fails verification. TopK with k > 1 (values
+//! and indices, both directions, any axis, k = n) proves the same way.
 
 mod common;
 
@@ -172,26 +172,101 @@ fn forged_index_proof_is_rejected() {
     ));
 }
 
-#[test]
-fn top_k_above_one_is_refused_at_setup() {
+/// TopK with `k > 1`: values and indices, largest and smallest, along the
+/// last axis and along axis 0, and `k = n`, as an ONNX TopK loads (a values
+/// node then an indices node over one input).
+fn top_k_model() -> QGraph {
     let mut g = QBuilder::new(12);
     let x = g.input("x", &[3, 5]);
-    let op = QOp::TopK(TopK {
-        axis: 1,
-        k: 2,
-        largest: true,
-        indices: false,
-    });
-    let y = g.node("top2", op, &[x], &[3, 2]);
-    g.output(y);
-    let q = g.finish();
-    match plan(&q, &Visibility::default(), None) {
-        Err(e @ PlonkError::Unsupported { .. }) => {
-            let msg = e.to_string();
-            assert!(msg.contains("TopK") && msg.contains("k = 2"), "{msg}");
+    let mut outs = vec![];
+    for (axis, k, shape) in [(1, 3, [3, 3]), (0, 2, [2, 5]), (1, 5, [3, 5])] {
+        for largest in [true, false] {
+            for indices in [false, true] {
+                let op = QOp::TopK(TopK {
+                    axis,
+                    k,
+                    largest,
+                    indices,
+                });
+                let name = format!("top{axis}{k}{largest}{indices}");
+                outs.push(g.node(&name, op, &[x], &shape));
+            }
         }
-        other => panic!("expected TopK k = 2 refused, got {:?}", other.map(|p| p.k)),
     }
+    for o in outs {
+        g.output(o);
+    }
+    g.finish()
+}
+
+/// The circuit's TopK (k > 1) equals the executor's (ties to the lower
+/// index, the range's ends), the MockProver accepts, sampled corrupted cells
+/// are rejected, and a public output claiming another index of the lane or
+/// another element's value is rejected. Each values/indices pair is laid
+/// out once (the indices node takes no rows of its own).
+#[test]
+fn top_k_above_one_proves() {
+    let q = top_k_model();
+    let t = execute_int(&q, vec![input()]).unwrap();
+    let o = |i: usize| flat(&t.values[q.outputs[i]]);
+    // The executor's rule (the spec): rows [4, 9, −2, 9, −2],
+    // [−2048, 2047, 2047, −2048, 0], [7, 7, 7, 7, 7].
+    assert_eq!(o(0), [9, 9, 4, 2047, 2047, 0, 7, 7, 7], "largest 3");
+    assert_eq!(o(1), [1, 3, 0, 1, 2, 4, 0, 1, 2]);
+    assert_eq!(o(2), [-2, -2, 4, -2048, -2048, 0, 7, 7, 7], "smallest 3");
+    assert_eq!(o(3), [2, 4, 0, 0, 3, 4, 0, 1, 2]);
+    assert_eq!(
+        o(4),
+        [7, 2047, 2047, 9, 7, 4, 9, 7, 7, 0],
+        "largest 2 along axis 0"
+    );
+    assert_eq!(o(5), [2, 1, 1, 0, 2, 0, 0, 2, 2, 1]);
+    assert_eq!(
+        o(11),
+        [2, 4, 0, 1, 3, 0, 3, 4, 1, 2, 0, 1, 2, 3, 4],
+        "k = n, smallest"
+    );
+
+    let vis = Visibility::default();
+    let p = plan(&q, &vis, None).unwrap();
+    assert!(p.shape.dyn_lookup, "TopK k > 1 needs the run-time lookup");
+    let rows = zkml_plonk::plan::node_rows(&q, &vis).unwrap();
+    for pair in rows.chunks(2) {
+        assert!(pair[0] > 0 && pair[1] == 0, "values/indices rows {pair:?}");
+    }
+    common::assert_circuit_equals_trace(&q, &t, &vis, &p.shape);
+    let (c, k, inst) = common::mock_circuit(&q, &t, &vis, &p);
+    common::assert_sampled_tampering_fails(&c, k, &inst, common::every(11, 0));
+
+    // Public outputs: every output's cells in order. For a sample of output
+    // cells claim another index (index outputs) or another element of the
+    // input (value outputs).
+    let n_out: usize = q.outputs.iter().map(|&o| t.values[o].len()).sum();
+    let mut at = inst.len() - n_out;
+    let mut tried = 0;
+    for (i, &o) in q.outputs.iter().enumerate() {
+        let indices = matches!(q.nodes[i].op, QOp::TopK(TopK { indices: true, .. }));
+        for (j, &v) in t.values[o].iter().enumerate() {
+            if j % 4 == 0 {
+                let wrong = if indices {
+                    (v + 1) % 3
+                } else {
+                    if v == 9 {
+                        7
+                    } else {
+                        9
+                    }
+                };
+                let mut bad = inst.clone();
+                bad[at] = fe(wrong as i128);
+                let r = MockProver::run(k, &c, vec![bad]).unwrap().verify();
+                assert!(r.is_err(), "output {i}[{j}]: {wrong} accepted for {v}");
+                tried += 1;
+            }
+            at += 1;
+        }
+    }
+    assert!(tried > 20);
 }
 
 /// LeakyRelu `alpha/2^shift` with slopes outside [0, 1] on inputs of both

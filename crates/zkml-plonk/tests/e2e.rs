@@ -350,23 +350,25 @@ fn another_models_key_or_proof_is_refused() {
 
 #[test]
 fn unsupported_ops_are_refused_at_setup() {
-    let mut g = Graph::new();
-    let x = g.add_input("x", vec![1, 4]);
-    // TopK with k > 1 (LeakyRelu with a slope above 1, refused before, is proven now).
-    let top2 = Op::TopK(zkml_core::ops::TopK {
-        axis: 1,
-        k: 2,
-        largest: true,
-        indices: false,
-    });
-    let s = g.add_node("sm", top2, vec![x], "s").unwrap();
-    g.add_output(s);
-    let samples = vec![vec![det(&[1, 4], 5)]];
-    let cal = calibrate(&g, &samples).unwrap();
-    let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
+    // A Conv whose weight is a run-time tensor (TopK with k > 1, refused
+    // before, is proven now: tests/arg_ops.rs).
+    let mut g = common::qgraph::QBuilder::new(12);
+    let x = g.input("x", &[1, 1, 3, 3]);
+    let w = g.input("w", &[1, 1, 1, 1]);
+    let conv = Conv {
+        kernel: [1, 1],
+        strides: [1, 1],
+        pads: [0; 4],
+        dilations: [1, 1],
+        group: 1,
+    };
+    let op = zkml_core::QOp::Conv { conv, shift: 0 };
+    let c = g.node("sm", op, &[x, w], &[1, 1, 3, 3]);
+    g.output(c);
+    let q = g.finish();
     let err = backend().setup(&q, &SetupOptions::default()).err().unwrap();
     assert!(
-        matches!(&err, PlonkError::Unsupported { node, op: "TopK", .. } if node == "sm"),
+        matches!(&err, PlonkError::Unsupported { node, op: "Conv", .. } if node == "sm"),
         "{err}"
     );
     let (q, _) = quantized();

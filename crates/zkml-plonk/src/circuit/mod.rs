@@ -14,7 +14,8 @@
 //! | Relu, Clip, MaxPool, LeakyRelu (slope in [0, 1]) | [`select`](crate::gadgets::select) (Relu and a Clip with minimum 0 fused into a preceding rescale) |
 //! | LeakyRelu (negative slope or above 1), PRelu | a Relu select row, then one [`linear`](crate::gadgets::linear) row `rshift(α·q + (2^a − α)·relu(q), a)` |
 //! | Max, Min, Abs, ReduceMax, ReduceMin | [`select`](crate::gadgets::select) chains (max or min rows) |
-//! | ArgMax, ArgMin (either tie rule), TopK with k = 1 | [`argmax`](crate::gadgets::argmax) per lane (ArgMin on negated cells, the last index on the reversed lane); TopK with k > 1 is refused |
+//! | ArgMax, ArgMin (either tie rule), TopK with k = 1 | [`argmax`](crate::gadgets::argmax) per lane (ArgMin on negated cells, the last index on the reversed lane) |
+//! | TopK with k > 1 | [`topk`](crate::gadgets::topk) per lane: `n + k` rows (each pick a lookup into the lane's own (index, element) table, consecutive picks strictly decreasing in the key `s·n·x − i`, and exactly `k` elements at or above the last pick's key); the values and indices nodes share one layout |
 //! | ReduceSum, ReduceMean | [`linear`](crate::gadgets::linear) sum, [`rdiv`](crate::gadgets::rdiv) |
 //! | AveragePool | [`linear`](crate::gadgets::linear) sum, [`rdiv`](crate::gadgets::rdiv) |
 //! | Sigmoid, Tanh | [`table`](crate::gadgets::table): clamp to the saturation points, one lookup |
@@ -126,12 +127,14 @@ pub fn has_committed(vis: &Visibility) -> bool {
     [vis.input, vis.weights, vis.output].contains(&Vis::Committed)
 }
 
-/// Whether the model gathers by run-time indices (the circuit then needs the
-/// run-time gather lookup).
+/// Whether the model gathers by run-time indices or has a TopK with `k > 1`
+/// (the circuit then needs the run-time gather lookup).
 pub fn has_dyn_gather(q: &QGraph) -> bool {
-    q.nodes
-        .iter()
-        .any(|n| matches!(n.op, zkml_core::QOp::GatherDyn { .. }))
+    q.nodes.iter().any(|n| match &n.op {
+        QOp::GatherDyn { .. } => true,
+        QOp::TopK(t) => t.k > 1,
+        _ => false,
+    })
 }
 
 /// The main gate for `shape`, with the Poseidon gate when `shape.poseidon`
@@ -177,6 +180,9 @@ struct Walker<'a, 'b> {
     private_w: bool,
     /// A witness is being assigned (private weight values are known).
     witness: bool,
+    /// TopK (k > 1) layouts by (input, axis, k, largest): the values and the
+    /// indices cells, laid out once for the two IR nodes of an ONNX TopK.
+    top_k: std::collections::HashMap<(usize, usize, usize, bool), [ArrayD<Wire>; 2]>,
 }
 
 impl Walker<'_, '_> {
@@ -324,6 +330,7 @@ pub fn lay_out_with(
         fuse_max: None,
         private_w: matches!(vis.weights, Vis::Private | Vis::Committed),
         witness: trace.is_some(),
+        top_k: Default::default(),
     };
     let start = w.b.row;
     for &id in &q.inputs {

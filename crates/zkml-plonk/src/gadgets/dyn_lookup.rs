@@ -124,8 +124,9 @@ pub trait DynLookupInstructions {
     ) -> Vec<Wire>;
 }
 
-/// The lane key of a gather whose table starts at row `tau`.
-fn lane_key(tau: usize, base: usize) -> Fr {
+/// The lane key of a gather whose table starts at row `tau` (also the
+/// TopK gadget's, [`super::topk`]: `tau` a row of its own, `base < 2^32`).
+pub(crate) fn lane_key(tau: usize, base: usize) -> Fr {
     fe(((tau as i128) << 32) + base as i128 + 1)
 }
 

@@ -57,6 +57,8 @@
 //! * [`round::RoundInstructions`]: Floor, Ceil, Round (half to even), Mod by a constant.
 //! * [`dyn_lookup::DynLookupInstructions`]: a gather by run-time indices, a
 //!   lookup into a table of the data's own cells (opt-in columns and lookup).
+//! * [`topk::TopKInstructions`]: the `k` best of a lane in rank order and
+//!   their indices (TopK), on the run-time gather lookup and sign rows.
 //! * [`argmax::ArgmaxInstructions`]: the first index of the largest value
 //!   (selective reveal of the class, [`zkml_core::reveal`]).
 //! * [`poseidon::PoseidonInstructions`]: the Poseidon hash of field-element
@@ -90,6 +92,7 @@ pub mod round;
 pub mod select;
 pub mod softmax;
 pub mod table;
+pub mod topk;
 
 mod builder;
 mod sink;

@@ -1,15 +1,15 @@
 //! Abs, Max/Min and ReduceMax/ReduceMin on the select gadget; ArgMax/ArgMin
-//! and TopK (k = 1) on the argmax gadget.
+//! and TopK with k = 1 on the argmax gadget, TopK with k > 1 on the topk gadget.
 
 use ndarray::{ArrayD, IxDyn};
-use zkml_core::ops::{elementwise, Arg, TopK};
+use zkml_core::ops::{elementwise, shape as shape_ops, Arg, TopK};
 
 use super::super::{unsupported, El, Walker};
 use super::reduce_rows;
 use crate::error::Result;
 use crate::gadgets::{
     argmax::ArgmaxInstructions, arith::ArithInstructions, linear::LinearInstructions,
-    select::SelectInstructions, Wire,
+    select::SelectInstructions, topk::TopKInstructions, Wire,
 };
 
 impl Walker<'_, '_> {
@@ -80,37 +80,72 @@ impl Walker<'_, '_> {
         Ok(ArrayD::from_shape_vec(IxDyn(&out_shape), out).unwrap())
     }
 
-    /// TopK with `k = 1`: the values are the lane's max (min), the indices its
-    /// first argmax (argmin), which is TopK's tie rule (lower index first).
-    /// Larger `k` is refused (a proof of a sorted selection is not built yet).
+    /// TopK. With `k = 1` the values are the lane's max (min), the indices
+    /// its first argmax (argmin), which is TopK's tie rule (lower index
+    /// first). With `k > 1` the [`topk`](crate::gadgets::topk) gadget per
+    /// lane; the values node and the indices node of one ONNX TopK (same
+    /// input, axis, `k`, direction) share that layout: the first one laid
+    /// out keeps both outputs. `k = 0` is an empty output.
     pub(super) fn lay_top_k(&mut self, ni: usize, t: &TopK) -> Result<ArrayD<Wire>> {
         let q = self.q;
-        if t.k != 1 {
+        let x = &q.nodes[ni].inputs;
+        let out_shape = q.values[q.nodes[ni].output].shape.clone();
+        if t.k == 0 {
+            return Ok(ArrayD::from_shape_vec(IxDyn(&out_shape), vec![]).unwrap());
+        }
+        let lanes = reduce_rows(&self.wires(x[0])?, &[t.axis]);
+        if t.k == 1 {
+            let out: Vec<Wire> = lanes
+                .iter()
+                .map(|l| {
+                    if t.indices {
+                        self.arg_lane(l, t.largest, false)
+                    } else {
+                        self.b.extreme_all(l, t.largest)
+                    }
+                })
+                .collect();
+            return Ok(ArrayD::from_shape_vec(IxDyn(&out_shape), out).unwrap());
+        }
+        let key = (x[0], t.axis, t.k, t.largest);
+        if let Some(both) = self.top_k.get(&key) {
+            return Ok(both[usize::from(t.indices)].clone());
+        }
+        if self.b.shape.n < 4 || !self.b.shape.dyn_lookup {
             return Err(unsupported(
                 q,
                 ni,
                 format!(
-                    "TopK with k = {} is not proven yet: only k = 1 (the lane's max/min and \
-                     its index) is; the integer executor runs it (use `zkml run`), or export \
-                     the model with k = 1 or ArgMax",
-                    t.k
+                    "TopK with k = {} needs a MAC width of at least 4 and the run-time \
+                     lookup columns (MAC width {}, lookup {}); plan the model with \
+                     `zkml_plonk::plan`",
+                    t.k, self.b.shape.n, self.b.shape.dyn_lookup
                 ),
             ));
         }
-        let x = &q.nodes[ni].inputs;
-        let out_shape = q.values[q.nodes[ni].output].shape.clone();
-        let lanes = reduce_rows(&self.wires(x[0])?, &[t.axis]);
-        let out: Vec<Wire> = lanes
-            .iter()
-            .map(|l| {
-                if t.indices {
-                    self.arg_lane(l, t.largest, false)
-                } else {
-                    self.b.extreme_all(l, t.largest)
-                }
+        let picks = self.b.top_k(&lanes, t.k, t.largest);
+        // Lanes come in output order with the axis last: [keep…, k], then
+        // the last axis moves back to `axis`.
+        let mut lane_shape: Vec<usize> = out_shape.clone();
+        lane_shape.remove(t.axis);
+        lane_shape.push(t.k);
+        let r = out_shape.len();
+        let perm: Vec<usize> = (0..r)
+            .map(|a| match a.cmp(&t.axis) {
+                std::cmp::Ordering::Less => a,
+                std::cmp::Ordering::Equal => r - 1,
+                std::cmp::Ordering::Greater => a - 1,
             })
             .collect();
-        Ok(ArrayD::from_shape_vec(IxDyn(&out_shape), out).unwrap())
+        let arrange = |cells: Vec<Wire>| {
+            let a = ArrayD::from_shape_vec(IxDyn(&lane_shape), cells).unwrap();
+            shape_ops::transpose(&a, &perm)
+        };
+        let (vals, idxs): (Vec<Vec<Wire>>, Vec<Vec<Wire>>) = picks.into_iter().unzip();
+        let both = [arrange(vals.concat()), arrange(idxs.concat())];
+        let out = both[usize::from(t.indices)].clone();
+        self.top_k.insert(key, both);
+        Ok(out)
     }
 
     /// The index of the lane's largest (`largest`) or smallest value, the
