@@ -252,4 +252,3 @@ fn form_bits_cover_the_widest_form() {
     assert_eq!(form_bits(5, 16), 19);
     assert_eq!(form_bits(1, 8), 9);
 }
-
