@@ -317,13 +317,15 @@ def torch_encoder_layer(name, dm=SMALL, ff=32):
     return build
 
 
-def hf_padding_mask(name, dm=Dims(16, 2, 8), kept=5):
+def hf_padding_mask(name, dm=Dims(16, 2, 8), kept=5, masked_fill=False):
     """BERT / Hugging Face encoder self-attention with a run-time
     `attention_mask` input (int64 [1, T], 1 = token, 0 = padding) expanded as
     transformers exports it: Unsqueeze to [1, 1, 1, T], Cast to float,
     Sub(1, ·), Mul by finfo(float32).min, added to the scaled scores; then
     Softmax, ·v and the output projection. Inputs x [1, T, D] and the mask
-    (its last T − kept entries 0)."""
+    (its last T − kept entries 0). `masked_fill`: newer transformers'
+    form, Expand to [1, 1, T, T] and `inverted.masked_fill(inverted.bool(),
+    finfo.min)` (Cast to bool + Where) instead of the Mul."""
 
     def build(dest, rng, save):
         D, T, H, DH = dm.d, dm.t, dm.heads, dm.dh
@@ -337,8 +339,14 @@ def hf_padding_mask(name, dm=Dims(16, 2, 8), kept=5):
         q, k, v = proj(wq, [0, 2, 1, 3]), proj(wk, [0, 2, 3, 1]), proj(wv, [0, 2, 1, 3])
         sc = g.op("Div", [g.op("MatMul", [q, k]), g.const("sqrt_dh", np.sqrt(DH))])
         m = g.op("Unsqueeze", ["attention_mask", g.const("ax12", [1, 2], np.int64)])
-        m = g.op("Cast", [m], to=TensorProto.FLOAT)
-        m = g.op("Mul", [g.op("Sub", [g.const("one", 1.0), m]), g.const("fmin", np.finfo(np.float32).min)])
+        fmin = g.const("fmin", np.finfo(np.float32).min)
+        if masked_fill:
+            m = g.op("Expand", [m, g.const("tt", [1, 1, T, T], np.int64)])
+            inv = g.op("Sub", [g.const("one", 1.0), g.op("Cast", [m], to=TensorProto.FLOAT)])
+            m = g.op("Where", [g.op("Cast", [inv], to=TensorProto.BOOL), fmin, inv])
+        else:
+            m = g.op("Cast", [m], to=TensorProto.FLOAT)
+            m = g.op("Mul", [g.op("Sub", [g.const("one", 1.0), m]), fmin])
         a = g.op("Softmax", [g.op("Add", [sc, m])], axis=-1)
         o = g.op("Transpose", [g.op("MatMul", [a, v])], perm=[0, 2, 1, 3])
         o = g.op("MatMul", [g.op("Reshape", [o, g.const("merge", [1, T, D], np.int64)]), g.const("wo", wo)])
@@ -378,4 +386,5 @@ TRANSFORMERS = [
     # Third-party export forms (issue 10's held-back set).
     torch_encoder_layer("torch_encoder_layer"),
     hf_padding_mask("hf_padding_mask"),
+    hf_padding_mask("hf_masked_fill", kept=6, masked_fill=True),
 ]

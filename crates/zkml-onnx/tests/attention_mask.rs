@@ -380,22 +380,32 @@ fn a_where_fill_with_finite_constants_is_live() {
     check_rows(&bytes, &x, &want, |i, j| j > i, "where with constants");
 }
 
-/// A run-time padding mask, `Softmax(x + (1 − k)·NEG)` with `k` an input of
+/// A run-time padding mask, `Softmax(x + (1 − k)·NEG)` (or its `Where`
+/// form) with `k` an input of
 /// 0s and 1s ([2, 1, 4]: batch 0 keeps columns 0, 1, 3, batch 1 none): the
 /// float rewrite equals ONNX's masked softmax at any offset of the scores
 /// (a fully masked row uniform), the integer one within 0.01 with every
 /// masked entry exactly 0.
 #[test]
 fn a_run_time_padding_mask_is_exact_and_zero() {
-    for neg in [f32::MIN, -10000.0] {
+    // `Mul` by NEG, and transformers' `masked_fill(inverted.bool(), NEG)`.
+    for (neg, fill) in [(f32::MIN, false), (-10000.0, false), (f32::MIN, true)] {
+        let mask = if fill {
+            vec![
+                node("Cast", &["inv"], &["c"], vec![attr_i("to", 9)]),
+                node("Where", &["c", "neg", "inv"], &["m"], vec![]),
+            ]
+        } else {
+            vec![node("Mul", &["inv", "neg"], &["m"], vec![])]
+        };
+        let neg = if fill { f32::MIN } else { neg };
+        let mut nodes = vec![node("Sub", &["one", "k"], &["inv"], vec![])];
+        nodes.extend(mask);
+        nodes.push(node("Add", &["x", "m"], &["s"], vec![]));
+        nodes.push(node("Softmax", &["s"], &["y"], vec![attr_i("axis", -1)]));
         let bytes = model(
             13,
-            vec![
-                node("Sub", &["one", "k"], &["inv"], vec![]),
-                node("Mul", &["inv", "neg"], &["m"], vec![]),
-                node("Add", &["x", "m"], &["s"], vec![]),
-                node("Softmax", &["s"], &["y"], vec![attr_i("axis", -1)]),
-            ],
+            nodes,
             vec![tensor("one", &[], &[1.0]), tensor("neg", &[], &[neg])],
             vec![value_info("x", &[2, 4, 4]), value_info("k", &[2, 1, 4])],
             &["y"],

@@ -59,7 +59,8 @@
 //!
 //! **A run-time padding mask** (`x + (1 − k)·NEG`, the Hugging Face / BERT
 //! encoder form: an `attention_mask` input `k` of 0s and 1s, Unsqueezed or
-//! Expanded, Cast, `Sub(1, ·)`, `Mul` by −10000 or `finfo.min`) has no
+//! Expanded, Cast, `Sub(1, ·)`, `Mul` by −10000 or `finfo.min`, or newer
+//! transformers' `masked_fill(inverted.bool(), finfo.min)`, a `Where`) has no
 //! constant to class entries by. It is lowered, with `k` as a run-time
 //! factor, as
 //!
@@ -365,8 +366,9 @@ fn producer(ctx: &Ctx, v: usize) -> Option<&zkml_core::Node> {
 }
 
 /// Recognises `Add(x, Mul(Sub(1, k), NEG))` (operands of Add and Mul in
-/// either order) with a run-time `k` and `x` and a constant `NEG` whose
-/// every entry is a mask value: `(x, k)`.
+/// either order) and `Add(x, Where(Cast(y, bool), NEG, y))` with `y =
+/// Sub(1, k)`, for a run-time `k` and `x` and a constant `NEG` whose every
+/// entry is a mask value: `(x, k)`.
 fn find_runtime_mask(ctx: &Ctx, x: &Val) -> Option<(usize, usize)> {
     let Val::Dyn(id) = x else { return None };
     let add = producer(ctx, *id)?;
@@ -377,23 +379,43 @@ fn find_runtime_mask(ctx: &Ctx, x: &Val) -> Option<(usize, usize)> {
         ValueKind::Const(t) => Some(t),
         _ => None,
     };
-    let inverted_keep = |t: usize| -> Option<usize> {
-        let mul = producer(ctx, t)?;
-        let (Op::Mul, &[p, q]) = (&mul.op, mul.inputs.as_slice()) else {
-            return None;
-        };
-        let is_neg = |v: usize| konst(v).is_some_and(|c| c.iter().all(|&c| c <= MASK_BELOW));
-        let s = match (is_neg(p), is_neg(q)) {
-            (false, true) => p,
-            (true, false) => q,
-            _ => return None,
-        };
-        let sub = producer(ctx, s)?;
+    let is_neg = |v: usize| konst(v).is_some_and(|c| c.iter().all(|&c| c <= MASK_BELOW));
+    let is_scalar = |v: usize, want: f32| konst(v).is_some_and(|c| c.iter().all(|&c| c == want));
+    // `v = Sub(1, k)` with a run-time `k`: `k`.
+    let one_minus = |v: usize| -> Option<usize> {
+        let sub = producer(ctx, v)?;
         let (Op::Sub, &[one, k]) = (&sub.op, sub.inputs.as_slice()) else {
             return None;
         };
-        let is_one = konst(one).is_some_and(|c| c.iter().all(|&c| c == 1.0));
-        (is_one && konst(k).is_none()).then_some(k)
+        (is_scalar(one, 1.0) && konst(k).is_none()).then_some(k)
+    };
+    let inverted_keep = |t: usize| -> Option<usize> {
+        let node = producer(ctx, t)?;
+        match (&node.op, node.inputs.as_slice()) {
+            // `Mul(Sub(1, k), NEG)`, either order.
+            (Op::Mul, &[p, q]) => match (is_neg(p), is_neg(q)) {
+                (false, true) => one_minus(p),
+                (true, false) => one_minus(q),
+                _ => None,
+            },
+            // `Where(Cast(y, bool), NEG, y)` with `y = Sub(1, k)`
+            // (transformers' `inverted.masked_fill(inverted.bool(), min)`;
+            // Cast to bool is `Sub(1, Equal(y, 0))`).
+            (Op::Where, &[c, neg, y]) if is_neg(neg) => {
+                let cast = producer(ctx, c)?;
+                let (Op::Sub, &[one, e]) = (&cast.op, cast.inputs.as_slice()) else {
+                    return None;
+                };
+                let eq = producer(ctx, e)?;
+                let is_cast = is_scalar(one, 1.0)
+                    && matches!(
+                        (&eq.op, eq.inputs.as_slice()),
+                        (Op::Compare(zkml_core::ops::Cmp::Equal), &[v, zero]) if v == y && is_scalar(zero, 0.0)
+                    );
+                is_cast.then(|| one_minus(y)).flatten()
+            }
+            _ => None,
+        }
     };
     [(a, b), (b, a)].into_iter().find_map(|(x, t)| {
         konst(x)
