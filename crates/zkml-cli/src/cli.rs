@@ -421,6 +421,17 @@ pub struct QuantArgs {
     /// largest scale, a range of ±2^(act_bits−1−max_scale)).
     #[arg(long, value_name = "FILE")]
     pub calibration: Option<PathBuf>,
+    /// How the quantization widths are chosen. auto (the default when none of
+    /// --weight-bits, --act-bits, --max-scale is given): quantize at the
+    /// defaults, run the integer and the float model on the calibration
+    /// input(s), and while an output misses 1% of its largest |value| (at
+    /// least 0.01) or a score vector's argmax differs, step up a short ladder
+    /// (weight/act bits/max scale 10/16/8 → 14/16/8 → 14/20/12 → 16/22/14 →
+    /// 16/24/16); one line on stderr says what was chosen and why. fixed: use
+    /// the flags (or the defaults) as given. The chosen quantization is
+    /// stored by `zkml setup`, so prove and verify use it.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub precision: Option<PrecisionArg>,
     /// Most fraction bits an activation gets (scale 2^-BITS).
     #[arg(long, value_name = "BITS")]
     pub max_scale: Option<i32>,
@@ -442,6 +453,37 @@ pub struct QuantArgs {
     /// "input_shapes": [[1, 3, 48, 192]], one per input in order.
     #[arg(long = "input-shape", value_name = "NAME=DxDx…", value_parser = parse_input_shape)]
     pub input_shape: Vec<InputShapeArg>,
+}
+
+/// `--precision`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PrecisionArg {
+    /// Step up the quantization widths until the integer model meets the
+    /// tolerance on the calibration input(s).
+    Auto,
+    /// Quantize at the given (or default) widths.
+    Fixed,
+}
+
+impl QuantArgs {
+    /// Whether automatic precision applies: `--precision auto`, or no
+    /// `--precision` and none of the width flags.
+    ///
+    /// # Errors
+    /// `--precision auto` together with a width flag.
+    pub fn auto_precision(&self) -> Result<bool, String> {
+        let widths = self.weight_bits.is_some() || self.act_bits.is_some() || self.max_scale.is_some();
+        match self.precision {
+            Some(PrecisionArg::Fixed) => Ok(false),
+            Some(PrecisionArg::Auto) if widths => Err(
+                "--precision auto chooses --weight-bits/--act-bits/--max-scale itself: give \
+                 either, not both (or --precision fixed with the widths)"
+                    .into(),
+            ),
+            Some(PrecisionArg::Auto) => Ok(true),
+            None => Ok(!widths),
+        }
+    }
 }
 
 /// One `--input-shape NAME=1x3x48x192`.

@@ -6,6 +6,8 @@
 //!   shape rules of each op. Loaders (`zkml-onnx`, `zkml-msgpack`) build it.
 //! * [`float`]: the float reference executor (ONNX semantics), used for
 //!   calibration and the accuracy report.
+//! * [`precision`]: automatic precision, the ladder of quantization
+//!   settings climbed until the integer run meets a tolerance.
 //! * [`quant`]: calibration and power-of-two quantization into a [`QGraph`]
 //!   whose ops ([`QOp`]) carry every integer parameter explicitly.
 //! * [`exec`]: the integer executor. **It is the specification**: a proof
@@ -26,6 +28,7 @@ pub mod float;
 pub mod fusion;
 pub mod graph;
 pub mod ops;
+pub mod precision;
 pub mod quant;
 pub mod reveal;
 pub mod rounding;

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use zkml_core::float::{eval_float, shape_inputs};
+use zkml_core::precision::{self, PrecisionError, Tolerance};
 use zkml_core::{compare, execute, Comparison, FTensor, QGraph, Trace};
 
 use crate::cli::{Cli, Command, QuantArgs};
@@ -114,6 +115,11 @@ pub fn evaluate(model_path: &Path, input_path: &Path, flags: &QuantArgs) -> Resu
 }
 
 /// Calibrates on `samples` and quantizes: the model as the proof will see it.
+///
+/// With automatic precision (no width flags, or `--precision auto`) the
+/// widths are chosen by [`precision::choose`] on the samples and one line on
+/// stderr says which; when no rung meets the tolerance, a warning says so
+/// and the most accurate rung is used.
 pub fn compile(
     model: &LoadedModel,
     samples: &[Vec<Vec<f32>>],
@@ -148,8 +154,31 @@ pub fn compile(
         })
         .collect::<Result<Vec<_>>>()?;
     let cal = zkml_core::calibrate(&model.graph, &shaped).context("calibrating")?;
-    zkml_core::quantize(&model.graph, &cal, &cfg).context("quantizing")
+    let auto = flags.auto_precision().map_err(anyhow::Error::msg)?;
+    if !auto || cfg.fixed_scale.is_some() {
+        return zkml_core::quantize(&model.graph, &cal, &cfg).context("quantizing");
+    }
+    // Measure on a few samples: each rung runs both executors on each.
+    let measured = &shaped[..shaped.len().min(AUTO_PRECISION_SAMPLES)];
+    match precision::choose(&model.graph, &cal, measured, &cfg, Tolerance::AUTO) {
+        Ok(choice) => {
+            eprintln!("{}", choice.summary());
+            Ok(choice.qgraph)
+        }
+        Err(PrecisionError::Core(e)) => Err(e).context("quantizing"),
+        Err(e @ PrecisionError::Exhausted { .. }) => {
+            let PrecisionError::Exhausted { tried, best, .. } = &e else {
+                unreachable!("matched above")
+            };
+            let rung = best.map_or(precision::LADDER[0], |b| tried[b].rung);
+            eprintln!("warning: {e}; using {}", rung.flags());
+            zkml_core::quantize(&model.graph, &cal, &rung.apply(&cfg)).context("quantizing")
+        }
+    }
 }
+
+/// Automatic precision measures each rung on at most this many calibration samples.
+const AUTO_PRECISION_SAMPLES: usize = 8;
 
 /// Formats a list of reals for people: 4 decimals, at most 12 shown.
 pub fn fmt_list(xs: impl Iterator<Item = f64>) -> String {
