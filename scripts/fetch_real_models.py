@@ -63,7 +63,9 @@ MODELS = {
         member="rapidocr_onnxruntime/models/ch_PP-OCRv4_det_infer.onnx",
         sha256="d2a7720d45a54257208b1e13e36a8479894cb74155a5efe29462512d42f49da9",
         input="page", shape=[1, 3, 64, 64], score_vector=False,
-        prove_shape=[1, 3, 32, 32],
+        # A text line, not a page: at 32 rows a page's lines are too thin to
+        # detect (probabilities below 0.001); this one lights up 14% of the map.
+        prove_shape=[1, 3, 32, 64], prove_input="text_line",
     ),
     "magika": dict(
         wheel="magika==1.0.3",
@@ -88,7 +90,7 @@ MODELS = {
 }
 
 # Bump when what this script writes changes (the stamp forces a rewrite).
-GEN = 4
+GEN = 5
 
 
 def sha256(path):
@@ -264,7 +266,8 @@ def prepare(mid, m, dest, wheels):
         "ort": ort.__version__,
     })
     if "prove_shape" in m:
-        xs = make_input(m["input"], m["prove_shape"], np.random.default_rng(0))
+        xs = make_input(m.get("prove_input", m["input"]), m["prove_shape"],
+                        np.random.default_rng(0))
         write_json(os.path.join(out_dir, "prove_input.json"), {
             "input_data": [x.reshape(-1).tolist() for x in xs],
             "input_shapes": [list(x.shape) for x in xs],

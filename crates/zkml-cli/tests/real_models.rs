@@ -1,8 +1,11 @@
 //! Proves end to end (`zkml setup`, `prove`, `verify`) the real trained models
 //! that the manifest `crates/zkml-onnx/tests/real-models.txt` marks
-//! `runs  prove`, on each model's smaller `prove_input.json` (written by
-//! `scripts/fetch-real-models.sh`). A model not fetched is skipped with the
-//! reason printed, unless `ZKML_REQUIRE_REAL_MODELS` is set.
+//! `runs  prove` (in CI) or `runs  prove-slow` (an `#[ignore]`d test, run by
+//! `scripts/prove-real-models.sh`), on each model's smaller
+//! `prove_input.json` (written by `scripts/fetch-real-models.sh`), with the
+//! manifest's quantization flags, or none (automatic precision). A model not
+//! fetched is skipped with the reason printed, unless
+//! `ZKML_REQUIRE_REAL_MODELS` is set.
 
 mod common;
 
@@ -10,10 +13,10 @@ use std::time::Instant;
 
 use common::{repo, text, zkml};
 
-/// The ids the manifest marks `runs  prove`, with the zkml flags for their
+/// The ids the manifest marks `runs  MARKER`, with the zkml flags for their
 /// quantization options (`weight_bits=14` → `--weight-bits 14`, `per_tensor`
-/// → `--per-tensor-weights`).
-fn to_prove() -> Vec<(String, Vec<String>)> {
+/// → `--per-tensor-weights`; none: automatic precision).
+fn to_prove(marker: &str) -> Vec<(String, Vec<String>)> {
     let manifest =
         std::fs::read_to_string(repo().join("crates/zkml-onnx/tests/real-models.txt")).unwrap();
     manifest
@@ -31,7 +34,7 @@ fn to_prove() -> Vec<(String, Vec<String>)> {
                 .iter()
                 .flat_map(|o| o.split_whitespace())
                 .collect();
-            if f[1] != "runs" || !opts.contains(&"prove") {
+            if f[1] != "runs" || !opts.contains(&marker) {
                 return None;
             }
             let mut flags: Vec<String> = opts
@@ -49,9 +52,21 @@ fn to_prove() -> Vec<(String, Vec<String>)> {
 
 #[test]
 fn real_models_marked_prove_are_proven_and_verified() {
-    let ids = to_prove();
+    prove_marked("prove");
+}
+
+/// The heavy ones (k ≥ 20; tens of minutes on 2 cores): run by
+/// `scripts/prove-real-models.sh`, which records time and memory.
+#[test]
+#[ignore = "heavy (k = 20 proofs): scripts/prove-real-models.sh runs it"]
+fn real_models_marked_prove_slow_are_proven_and_verified() {
+    prove_marked("prove-slow");
+}
+
+fn prove_marked(marker: &str) {
+    let ids = to_prove(marker);
     if ids.is_empty() {
-        eprintln!("no real model is marked `runs  prove` in real-models.txt yet");
+        eprintln!("no real model is marked `runs  {marker}` in real-models.txt yet");
         return;
     }
     let require = std::env::var_os("ZKML_REQUIRE_REAL_MODELS").is_some();
@@ -93,8 +108,13 @@ fn real_models_marked_prove_are_proven_and_verified() {
         let o = zkml(&["prove", &keys_s, &input, "-o", &proof_s]);
         assert!(o.status.success(), "`{id}` prove: {}", text(&o));
         let t_prove = t.elapsed().as_secs_f64();
+        let t = Instant::now();
         let o = zkml(&["verify", &keys_s, &proof_s]);
         assert_eq!(o.status.code(), Some(0), "`{id}` verify: {}", text(&o));
-        eprintln!("real model `{id}`: setup {t_setup:.0} s, prove {t_prove:.0} s, verified");
+        let t_verify = t.elapsed().as_secs_f64();
+        eprintln!(
+            "real model `{id}`: setup {t_setup:.0} s, prove {t_prove:.0} s, verify \
+             {t_verify:.1} s, verified"
+        );
     }
 }

@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 use zkml_core::float::shape_inputs;
+use zkml_core::precision::{choose, Tolerance};
 use zkml_core::{calibrate, execute, quantize, run_float, QuantConfig};
 use zkml_onnx::{load_model_with, LoadOptions};
 
@@ -19,11 +20,21 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// How a `runs` model is quantized.
+#[derive(Debug, PartialEq)]
+enum Quant {
+    /// Automatic precision from this base (what `zkml run` does without width
+    /// flags): [`zkml_core::precision::choose`].
+    Auto(QuantConfig),
+    /// Exactly these settings.
+    Fixed(QuantConfig),
+}
+
 /// What the manifest expects of one model.
 #[derive(Debug, PartialEq)]
 enum Expect {
-    /// Within tolerance, with these quantization settings.
-    Runs(QuantConfig),
+    /// Within tolerance, quantized so.
+    Runs(Quant),
     Loads(String),
     Refused(Vec<String>, String),
 }
@@ -55,14 +66,16 @@ fn manifest() -> Vec<(String, Expect)> {
         .collect()
 }
 
-/// The quantization settings of a `runs` line: the defaults, changed by
-/// `weight_bits=N`, `act_bits=N`, `max_scale=N`, `per_tensor` (one weight
-/// scale per tensor, `--per-tensor-weights`) (space-separated); `prove` is
-/// for crates/zkml-cli/tests/real_models.rs.
-fn quant_options(fields: &[&str], line: &str) -> QuantConfig {
+/// The quantization settings of a `runs` line: automatic precision unless a
+/// width is given; the widths `weight_bits=N`, `act_bits=N`, `max_scale=N`
+/// (fixed precision, the defaults otherwise), `per_tensor` (one weight scale
+/// per tensor, `--per-tensor-weights`) (space-separated); `prove` and
+/// `prove-slow` are for crates/zkml-cli/tests/real_models.rs.
+fn quant_options(fields: &[&str], line: &str) -> Quant {
     let mut cfg = QuantConfig::default();
+    let mut fixed = false;
     for opt in fields.iter().flat_map(|f| f.split_whitespace()) {
-        if opt == "prove" {
+        if opt == "prove" || opt == "prove-slow" {
             continue;
         }
         if opt == "per_tensor" {
@@ -81,8 +94,13 @@ fn quant_options(fields: &[&str], line: &str) -> QuantConfig {
             "max_scale" => cfg.max_scale = v,
             _ => panic!("real-models.txt: unknown option `{opt}` in `{line}`"),
         }
+        fixed = true;
     }
-    cfg
+    if fixed {
+        Quant::Fixed(cfg)
+    } else {
+        Quant::Auto(cfg)
+    }
 }
 
 fn read_json(p: &Path) -> Value {
@@ -107,6 +125,8 @@ struct Report {
     argmax_bad: usize,
     argmax_checked: usize,
     seconds: f64,
+    /// Automatic precision's line (what it chose and why).
+    precision: Option<String>,
 }
 
 impl Report {
@@ -117,7 +137,7 @@ impl Report {
 
 /// Loads the model (Err: the loader's message), calibrates on the sample,
 /// quantizes, runs both executors and compares with onnxruntime.
-fn run_model(dir: &Path, cfg: &QuantConfig) -> Result<Report, String> {
+fn run_model(dir: &Path, quant: &Quant) -> Result<Report, String> {
     let input = read_json(&dir.join("input.json"));
     let expected = read_json(&dir.join("expected.json"));
     let xs: Vec<Vec<f32>> = input["input_data"]
@@ -135,7 +155,18 @@ fn run_model(dir: &Path, cfg: &QuantConfig) -> Result<Report, String> {
     let g = load_model_with(&dir.join("model.onnx"), &opts).map_err(|e| e.to_string())?;
     let x = shape_inputs(&g, &xs).map_err(|e| format!("input: {e}"))?;
     let cal = calibrate(&g, std::slice::from_ref(&x)).map_err(|e| format!("calibrate: {e}"))?;
-    let q = quantize(&g, &cal, cfg).map_err(|e| format!("quantize: {e}"))?;
+    let (q, precision) = match quant {
+        Quant::Fixed(cfg) => (
+            quantize(&g, &cal, cfg).map_err(|e| format!("quantize: {e}"))?,
+            None,
+        ),
+        Quant::Auto(base) => {
+            let c = choose(&g, &cal, std::slice::from_ref(&x), base, Tolerance::AUTO)
+                .map_err(|e| format!("quantize: {e}"))?;
+            let line = c.summary();
+            (c.qgraph, Some(line))
+        }
+    };
     let trace = execute(&q, &x).map_err(|e| format!("integer executor: {e}"))?;
     let int_out = trace.dequantized_outputs(&q);
     let float_out = run_float(&g, &xs).map_err(|e| format!("float executor: {e}"))?;
@@ -161,6 +192,7 @@ fn run_model(dir: &Path, cfg: &QuantConfig) -> Result<Report, String> {
         argmax_bad: 0,
         argmax_checked: 0,
         seconds,
+        precision,
     };
     for (i, ((w, qi), fl)) in want.iter().zip(&int_out).zip(&float_out).enumerate() {
         if w.len() != qi.len() {
@@ -222,23 +254,25 @@ fn real_models_behave_as_the_manifest_says() {
             eprintln!("skipping: {msg}");
             continue;
         }
-        let cfg = match &expect {
-            Expect::Runs(cfg) => cfg.clone(),
-            _ => QuantConfig::default(),
+        let default = Quant::Fixed(QuantConfig::default());
+        let quant = match &expect {
+            Expect::Runs(q) => q,
+            _ => &default,
         };
-        let got = run_model(&dir, &cfg);
+        let got = run_model(&dir, quant);
         let summary =
             match &got {
                 Err(e) => format!("refused: {e}"),
                 Ok(r) => {
                     format!(
                 "{} in {:.1} s; per output (int err, float err, tolerance): {:?}; argmax rows \
-                 checked {}, disagreeing {}",
+                 checked {}, disagreeing {}{}",
                 if r.within() { "within tolerance" } else { "OUT of tolerance" },
                 r.seconds,
                 r.errors,
                 r.argmax_checked,
-                r.argmax_bad
+                r.argmax_bad,
+                r.precision.as_deref().map(|p| format!("; {p}")).unwrap_or_default()
             )
                 }
             };
