@@ -472,7 +472,8 @@ impl QuantArgs {
     /// # Errors
     /// `--precision auto` together with a width flag.
     pub fn auto_precision(&self) -> Result<bool, String> {
-        let widths = self.weight_bits.is_some() || self.act_bits.is_some() || self.max_scale.is_some();
+        let widths =
+            self.weight_bits.is_some() || self.act_bits.is_some() || self.max_scale.is_some();
         match self.precision {
             Some(PrecisionArg::Fixed) => Ok(false),
             Some(PrecisionArg::Auto) if widths => Err(

@@ -106,7 +106,10 @@ fn setup_stores_the_chosen_precision_and_the_proof_verifies() {
         "{}",
         text(&o)
     );
-    assert_eq!(read_json(&tmp.path().join("keys/settings.json"))["act_bits"], 22);
+    assert_eq!(
+        read_json(&tmp.path().join("keys/settings.json"))["act_bits"],
+        22
+    );
     let o = zkml(&["prove", &keys, &input, "-o", &proof]);
     assert!(o.status.success(), "{}", text(&o));
     let o = zkml(&["verify", &keys, &proof]);

@@ -359,7 +359,9 @@ pub fn measure(
     for x in samples {
         let trace = match execute(&q, x) {
             Ok(t) => t,
-            Err(e @ Error::OutOfRange { .. }) => return Ok((q, Outcome::OutOfRange(e.to_string()))),
+            Err(e @ Error::OutOfRange { .. }) => {
+                return Ok((q, Outcome::OutOfRange(e.to_string())))
+            }
             Err(e) => return Err(e),
         };
         let int_out = trace.dequantized_outputs(&q);
@@ -373,7 +375,11 @@ pub fn measure(
                 .zip(f.iter())
                 .fold(0f64, |m, (&a, &b)| m.max((a - f64::from(b)).abs()));
             // NaN errors compare false: count them as the worst.
-            let ratio = if err.is_nan() { f64::INFINITY } else { err / allowed };
+            let ratio = if err.is_nan() {
+                f64::INFINITY
+            } else {
+                err / allowed
+            };
             if worst.as_ref().is_none_or(|(r, _)| ratio > *r) {
                 worst = Some((
                     ratio,

@@ -25,7 +25,9 @@ fn scaled(n: usize, c: f32) -> Graph {
 
 /// `n` values spread over `[0, top]`, none on a grid of powers of two.
 fn ramp(n: usize, top: f32) -> FTensor {
-    let v = (0..n).map(|i| top * (0.137 + 0.863 * i as f32 / (n - 1) as f32)).collect();
+    let v = (0..n)
+        .map(|i| top * (0.137 + 0.863 * i as f32 / (n - 1) as f32))
+        .collect();
     ArrayD::from_shape_vec(IxDyn(&[1, n]), v).unwrap()
 }
 
@@ -134,7 +136,14 @@ fn a_model_that_misses_at_the_top_gets_an_error_naming_what_to_try() {
     let g = scaled(16, 1e6);
     let x = ramp(16, 1e-5);
     let cal = calibrate(&g, &[vec![x.clone()]]).unwrap();
-    let e = choose(&g, &cal, &[vec![x]], &QuantConfig::default(), Tolerance::AUTO).unwrap_err();
+    let e = choose(
+        &g,
+        &cal,
+        &[vec![x]],
+        &QuantConfig::default(),
+        Tolerance::AUTO,
+    )
+    .unwrap_err();
     let PrecisionError::Exhausted { tried, best, .. } = &e else {
         panic!("{e}")
     };
