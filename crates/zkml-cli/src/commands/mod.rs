@@ -119,7 +119,7 @@ pub fn evaluate(model_path: &Path, input_path: &Path, flags: &QuantArgs) -> Resu
 /// With automatic precision (no width flags, or `--precision auto`) the
 /// widths are chosen by [`precision::choose`] on the samples and one line on
 /// stderr says which; when no rung meets the tolerance, a warning says so
-/// and the most accurate rung is used.
+/// (with each rung's error and the flags to try) and the defaults are kept.
 pub fn compile(
     model: &LoadedModel,
     samples: &[Vec<Vec<f32>>],
@@ -167,12 +167,10 @@ pub fn compile(
         }
         Err(PrecisionError::Core(e)) => Err(e).context("quantizing"),
         Err(e @ PrecisionError::Exhausted { .. }) => {
-            let PrecisionError::Exhausted { tried, best, .. } = &e else {
-                unreachable!("matched above")
-            };
-            let rung = best.map_or(precision::LADDER[0], |b| tried[b].rung);
-            eprintln!("warning: {e}; using {}", rung.flags());
-            zkml_core::quantize(&model.graph, &cal, &rung.apply(&cfg)).context("quantizing")
+            // No rung helps: keep the defaults (the circuit a user without
+            // flags got before), rather than the widest and costliest one.
+            eprintln!("warning: {e}; keeping the defaults");
+            zkml_core::quantize(&model.graph, &cal, &cfg).context("quantizing")
         }
     }
 }
