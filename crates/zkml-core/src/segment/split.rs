@@ -27,8 +27,8 @@
 //!   a table function, or a whole elementwise graph such as GELU's
 //!   `0.5·x·(1 + tanh(c·(x + 0.044715·x³)))`, which reads `x` three times;
 //! * (channel splits) a grouped Conv (`group > 1`, e.g. depthwise) whose
-//!   groups' input channels are whole slices: its piece reads the previous
-//!   piece directly.
+//!   groups' input channels are whole slices, or a MaxPool/AveragePool: its
+//!   piece reads the previous piece directly.
 //!
 //! and the chain is then cut back to its longest prefix whose values, but the
 //! last (the one the Concat rebuilds), are read only inside it.
@@ -185,6 +185,13 @@ pub fn chain_of(q: &QGraph, ni: usize, pieces: &Pieces) -> Vec<usize> {
                     && nx.inputs.iter().all(|&i| {
                         is_const(i) || (in_stage(&chain, stage, i) && q.values[i].shape == *shape)
                     })
+            }
+            // Pooling works channel by channel: a channel split passes it.
+            QOp::MaxPool(_) | QOp::AveragePool(_)
+                if pieces.axis == 1 && nx.inputs == [cur] && q.values[cur].shape.len() == 4 =>
+            {
+                stage = chain.len();
+                true
             }
             QOp::Conv { conv, .. } if pieces.axis == 1 && nx.inputs[0] == cur => {
                 match conv_follow(q, next, conv, &ranges) {

@@ -330,3 +330,46 @@ fn elementwise_graphs_travel_with_a_split() {
         }
     }
 }
+
+/// A channel split carries pooling (per channel): conv → Relu → MaxPool →
+/// AveragePool travel together, exactly.
+#[test]
+fn pools_travel_with_a_channel_split() {
+    let pool = |k: usize, s: usize| crate::ops::Pool {
+        kernel: [k, k],
+        strides: [s, s],
+        pads: [0, 0, 1, 1],
+        dilations: [1, 1],
+        ceil_mode: false,
+        count_include_pad: false,
+    };
+    let mut g = Graph::new();
+    let x = g.add_input("x", vec![1, 3, 9, 9]);
+    let w = g.add_const("w", tensor(&[7, 3, 3, 3], 1, 0.5));
+    let w2 = g.add_const("w2", tensor(&[2, 7, 1, 1], 2, 0.5));
+    let c = g
+        .add_node("conv", conv(3, 1, 1, 1), vec![x, w], "c")
+        .unwrap();
+    let r = g.add_node("relu", Op::Relu, vec![c], "r").unwrap();
+    let m = g
+        .add_node("max", Op::MaxPool(pool(2, 2)), vec![r], "m")
+        .unwrap();
+    let a = g
+        .add_node("avg", Op::AveragePool(pool(3, 1)), vec![m], "a")
+        .unwrap();
+    let o = g
+        .add_node("proj", conv(1, 1, 0, 1), vec![a, w2], "o")
+        .unwrap();
+    g.add_output(o);
+    let input = vec![tensor(&[1, 3, 9, 9], 3, 1.0)];
+    let q = quant(&g, &input);
+    let p = pieces_of(&q, 0, 3).unwrap();
+    let names: Vec<&str> = chain_of(&q, 0, &p)
+        .iter()
+        .map(|&i| q.nodes[i].name.as_str())
+        .collect();
+    assert_eq!(names, ["conv", "relu", "max", "avg"]);
+    for parts in [2, 3, 7] {
+        split_exact(&q, &input, "conv", parts);
+    }
+}
