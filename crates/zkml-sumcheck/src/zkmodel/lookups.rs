@@ -25,6 +25,11 @@
 //!   `C_o = γ^{-1}·(C_w − C_a − ẽ(r_k)·U)`; both are claims on the committed
 //!   tables, so `w̃ = ã + γ·õ + ẽ` holds at `r_k` once they are opened.
 //!
+//! A model whose columns hold more than `2^21` entries in all
+//! (`MAX_TREE_VARS`) gets several such lookups, the columns split in plan
+//! order (a split both ends compute from the model), so the prover's memory
+//! is that of one tree of `2^21` leaves, not of every column at once.
+//!
 //! **Soundness.** `γ` is drawn after every committed table is absorbed, so
 //! a pair `(a_i, o_i)` with `a_i + γ·o_i` in the table `{v + γ·f(v)}` is a
 //! pair of `f` except with probability `|w|·|T|/p`; sharing one `γ` across
@@ -138,4 +143,76 @@ pub(crate) fn register_range_checks(key: &Key, plan: &mut LookupPlan, i: usize) 
     if crate::model::y_range_needed(q, key.visibility.input == Vis::Public, out) {
         plan.push(TableKey::act(q), Column::Plain(Ok(out)));
     }
+}
+
+/// Most entries of one lookup's fraction tree: the columns are split into
+/// chunks of at most `2^MAX_TREE_VARS` entries (a larger column alone), one
+/// lookup each, so the prover's memory stays that of one tree of this size
+/// however many columns a model has.
+pub(crate) const MAX_TREE_VARS: usize = 21;
+
+#[cfg(test)]
+thread_local! {
+    /// Tests: a smaller chunk bound than [`MAX_TREE_VARS`].
+    pub(crate) static TEST_TREE_VARS: std::cell::Cell<Option<usize>> =
+        const { std::cell::Cell::new(None) };
+}
+
+fn tree_vars() -> usize {
+    #[cfg(test)]
+    if let Some(v) = TEST_TREE_VARS.with(|c| c.get()) {
+        return v;
+    }
+    MAX_TREE_VARS
+}
+
+/// Variables of column `c` (both ends, from the model).
+pub(crate) fn column_vars(q: &QGraph, c: Column) -> crate::Result<usize> {
+    use crate::model::{aux_vars, layout_shape, num_vars};
+    Ok(match c {
+        Column::Plain(Ok(id)) => num_vars(&layout_shape(q, id)),
+        Column::Plain(Err(i)) => aux_vars(q, i)?,
+        Column::Fn(i) => num_vars(&q.values[q.nodes[i].output].shape),
+        Column::MaxPool(i) => aux_vars(q, i)? - 1,
+    })
+}
+
+/// One lookup's share of the plan: its tables (indices into
+/// `plan.tables`, in order of first use) and its columns with their
+/// variables and their index into those tables.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Chunk {
+    /// Tables of the plan this lookup proves against.
+    pub tables: Vec<usize>,
+    /// `(column, variables, index into tables)`.
+    pub columns: Vec<(Column, usize, usize)>,
+}
+
+/// Splits the plan's columns (tables in order of first use, columns in
+/// registration order) into chunks of at most `2^MAX_TREE_VARS` entries.
+/// Both ends.
+pub(crate) fn chunks(q: &QGraph, plan: &LookupPlan) -> crate::Result<Vec<Chunk>> {
+    let mut out: Vec<Chunk> = vec![];
+    let mut size = 0usize;
+    for (k, (_, cols)) in plan.tables.iter().enumerate() {
+        for &c in cols {
+            let n = column_vars(q, c)?;
+            let len = 1usize << n.min(60);
+            if out.is_empty() || (size + len > 1 << tree_vars() && size > 0) {
+                out.push(Chunk::default());
+                size = 0;
+            }
+            size += len;
+            let ch = out.last_mut().expect("pushed above");
+            let local = match ch.tables.iter().position(|&t| t == k) {
+                Some(l) => l,
+                None => {
+                    ch.tables.push(k);
+                    ch.tables.len() - 1
+                }
+            };
+            ch.columns.push((c, n, local));
+        }
+    }
+    Ok(out)
 }

@@ -2,7 +2,7 @@
 
 use rand_core06::{CryptoRng, RngCore};
 
-use super::lookups::{register_range_checks, Column, LookupPlan, TableKey, ZkTableLookup};
+use super::lookups::{chunks, register_range_checks, Column, LookupPlan, TableKey, ZkTableLookup};
 use super::msg::{ZkModelProof, ZkNodeProof};
 use super::openings::{groups, reduce_terms, OpeningBatch};
 use crate::error::{Error, Result};
@@ -354,81 +354,86 @@ fn prove_lookups(
             .as_ref()
             .ok_or_else(|| Error::Invalid(format!("node {i} has no auxiliary table")))
     };
-    let gamma = t.challenge(b"model/lookups/gamma");
-    let gamma_inv = Option::<Fr>::from(gamma.invert())
-        .ok_or_else(|| Error::Invalid("γ = 0 (probability 2^-254); retry".into()))?;
     if plan.tables.is_empty() {
         return Ok((vec![], vec![]));
     }
-    // Every column of every table, in plan order, with its table's index.
-    let all: Vec<(Column, usize)> = plan
-        .tables
-        .iter()
-        .enumerate()
-        .flat_map(|(k, (_, cols))| cols.iter().map(move |c| (*c, k)))
-        .collect();
-    // Plain columns are borrowed from their tables; pairs are computed.
-    let columns: Vec<std::borrow::Cow<[Fr]>> = all
-        .iter()
-        .map(|(c, _)| match *c {
-            Column::Plain(Ok(id)) => Ok(tables[id].evals.as_slice().into()),
-            Column::Plain(Err(i)) => Ok(aux_of(i)?.evals.as_slice().into()),
-            Column::Fn(i) => {
-                let n = &q.nodes[i];
-                let (a, o) = (&tables[n.inputs[0]], &tables[n.output]);
-                crate::model::fn_column(&n.op, &q.values[n.output].shape, a, o, gamma)
-                    .map(Into::into)
-            }
-            Column::MaxPool(i) => {
-                Ok(crate::model::maxpool::lookup_column(aux_of(i)?, gamma).into())
-            }
-        })
-        .collect::<Result<_>>()?;
-    let refs: Vec<(&[Fr], usize)> = columns
-        .iter()
-        .zip(&all)
-        .map(|(c, (_, k))| (c.as_ref(), *k))
-        .collect();
+    let gamma = t.challenge(b"model/lookups/gamma");
+    let gamma_inv = Option::<Fr>::from(gamma.invert())
+        .ok_or_else(|| Error::Invalid("γ = 0 (probability 2^-254); retry".into()))?;
     let public_tables: Vec<Vec<Fr>> = plan
         .tables
         .iter()
         .map(|(tk, _)| tk.table(q, gamma))
         .collect();
-    let tabs: Vec<&[Fr]> = public_tables.iter().map(|t| t.as_slice()).collect();
-    let (logup, col_claims, m_claims) = logup::prove_zk_multi_deferred(gens, &tabs, &refs, t, rng)?;
-    let mut pair_coms = vec![];
-    // w = a + γ·o + e (e public) at the point: a committed,
-    // o = (w − a − e)/γ derived.
-    let mut pair = |a_tab: &Mle, pa: Vec<Fr>, w: &Opening, e: Fr, rng: &mut _| -> Result<_> {
-        let a_o = Opening::random(a_tab.evaluate(&pa)?, rng);
-        pair_coms.push(a_o.commit(gens).to_affine());
-        let o_o = Opening {
-            value: (w.value - a_o.value - e) * gamma_inv,
-            blind: (w.blind - a_o.blind) * gamma_inv,
+    let (mut out, mut all_m) = (vec![], vec![]);
+    for chunk in chunks(q, plan)? {
+        // Plain columns are borrowed from their tables; pairs are computed.
+        let columns: Vec<std::borrow::Cow<[Fr]>> = chunk
+            .columns
+            .iter()
+            .map(|(c, _, _)| match *c {
+                Column::Plain(Ok(id)) => Ok(tables[id].evals.as_slice().into()),
+                Column::Plain(Err(i)) => Ok(aux_of(i)?.evals.as_slice().into()),
+                Column::Fn(i) => {
+                    let n = &q.nodes[i];
+                    let (a, o) = (&tables[n.inputs[0]], &tables[n.output]);
+                    crate::model::fn_column(&n.op, &q.values[n.output].shape, a, o, gamma)
+                        .map(Into::into)
+                }
+                Column::MaxPool(i) => {
+                    Ok(crate::model::maxpool::lookup_column(aux_of(i)?, gamma).into())
+                }
+            })
+            .collect::<Result<_>>()?;
+        let refs: Vec<(&[Fr], usize)> = columns
+            .iter()
+            .zip(&chunk.columns)
+            .map(|(c, (_, _, k))| (c.as_ref(), *k))
+            .collect();
+        let tabs: Vec<&[Fr]> = chunk
+            .tables
+            .iter()
+            .map(|&k| public_tables[k].as_slice())
+            .collect();
+        let (logup, col_claims, m_claims) =
+            logup::prove_zk_multi_deferred(gens, &tabs, &refs, t, rng)?;
+        drop(columns);
+        all_m.extend(m_claims);
+        let mut pair_coms = vec![];
+        // w = a + γ·o + e (e public) at the point: a committed,
+        // o = (w − a − e)/γ derived.
+        let mut pair = |a_tab: &Mle, pa: Vec<Fr>, w: &Opening, e: Fr, rng: &mut _| -> Result<_> {
+            let a_o = Opening::random(a_tab.evaluate(&pa)?, rng);
+            pair_coms.push(a_o.commit(gens).to_affine());
+            let o_o = Opening {
+                value: (w.value - a_o.value - e) * gamma_inv,
+                blind: (w.blind - a_o.blind) * gamma_inv,
+            };
+            Ok((a_o, o_o))
         };
-        Ok((a_o, o_o))
-    };
-    for ((c, _), (pt, w)) in all.iter().zip(col_claims) {
-        match *c {
-            Column::Plain(tg) => claims.push((tg, pt, w)),
-            Column::Fn(i) => {
-                let (a, o) = (q.nodes[i].inputs[0], q.nodes[i].output);
-                let e = crate::model::fn_public(&q.nodes[i].op, &q.values[o].shape, gamma, &pt);
-                let (a_o, o_o) = pair(&tables[a], pt.clone(), &w, e, rng)?;
-                claims.push((Ok(a), pt.clone(), a_o));
-                claims.push((Ok(o), pt, o_o));
-            }
-            Column::MaxPool(i) => {
-                use crate::model::maxpool::lift;
-                let (p0, p1) = (lift(&pt, Fr::ZERO), lift(&pt, Fr::ONE));
-                let (d_o, s_o) = pair(aux_of(i)?, p0.clone(), &w, Fr::ZERO, rng)?;
-                claims.push((Err(i), p0, d_o));
-                claims.push((Err(i), p1, s_o));
+        for ((c, _, _), (pt, w)) in chunk.columns.iter().zip(col_claims) {
+            match *c {
+                Column::Plain(tg) => claims.push((tg, pt, w)),
+                Column::Fn(i) => {
+                    let (a, o) = (q.nodes[i].inputs[0], q.nodes[i].output);
+                    let e = crate::model::fn_public(&q.nodes[i].op, &q.values[o].shape, gamma, &pt);
+                    let (a_o, o_o) = pair(&tables[a], pt.clone(), &w, e, rng)?;
+                    claims.push((Ok(a), pt.clone(), a_o));
+                    claims.push((Ok(o), pt, o_o));
+                }
+                Column::MaxPool(i) => {
+                    use crate::model::maxpool::lift;
+                    let (p0, p1) = (lift(&pt, Fr::ZERO), lift(&pt, Fr::ONE));
+                    let (d_o, s_o) = pair(aux_of(i)?, p0.clone(), &w, Fr::ZERO, rng)?;
+                    claims.push((Err(i), p0, d_o));
+                    claims.push((Err(i), p1, s_o));
+                }
             }
         }
+        t.absorb_points(b"model/lookups/pair_coms", &pair_coms);
+        out.push(ZkTableLookup { logup, pair_coms });
     }
-    t.absorb_points(b"model/lookups/pair_coms", &pair_coms);
-    Ok((vec![ZkTableLookup { logup, pair_coms }], m_claims))
+    Ok((out, all_m))
 }
 
 /// The opening phase ([`super::openings`]): a proof of zero per claim on a

@@ -467,3 +467,38 @@ fn the_whole_model_has_one_lookup_with_one_table_side_per_distinct_table() {
         Err(Error::Malformed { .. })
     ));
 }
+
+#[test]
+fn lookups_beyond_one_tree_are_split_and_each_part_is_checked() {
+    // A bound of 2^4 entries per tree: the MLP's columns need several.
+    super::lookups::TEST_TREE_VARS.with(|c| c.set(Some(4)));
+    let (q, t) = mlp(&[12, 8, 4], 12);
+    let key = setup(&q, &private_input());
+    let (proof, public) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
+    assert!(proof.lookups.len() > 1, "{} lookups", proof.lookups.len());
+    ZkSumcheckBackend.verify(&key, &public, &proof).unwrap();
+    let u = key.gens.u;
+    for k in 0..proof.lookups.len() {
+        let mut p = proof.clone();
+        let r = &mut p.lookups[k].logup.roots[1];
+        *r = (*r + u).to_affine();
+        assert!(
+            ZkSumcheckBackend.verify(&key, &public, &p).is_err(),
+            "lookup {k}"
+        );
+    }
+    let mut p = proof.clone();
+    p.lookups.pop();
+    assert!(matches!(
+        ZkSumcheckBackend.verify(&key, &public, &p),
+        Err(Error::Malformed { .. })
+    ));
+    // The verifier's bound is the model's, never the proof's: a proof made
+    // with one tree is refused by a verifier that splits.
+    super::lookups::TEST_TREE_VARS.with(|c| c.set(None));
+    let (one, public) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
+    assert_eq!(one.lookups.len(), 1);
+    super::lookups::TEST_TREE_VARS.with(|c| c.set(Some(4)));
+    assert!(ZkSumcheckBackend.verify(&key, &public, &one).is_err());
+    super::lookups::TEST_TREE_VARS.with(|c| c.set(None));
+}

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::lookups::{register_range_checks, Column, LookupPlan, TableKey};
+use super::lookups::{chunks, register_range_checks, Column, LookupPlan, TableKey};
 use super::msg::{ZkModelProof, ZkNodeProof};
 use super::openings::{groups, reduce_terms};
 use crate::error::{expect_len, reject, Error, Result};
@@ -356,48 +356,35 @@ fn verify_lookups<'a>(
         Some(c) => Pending::Committed(c, nv(id), point, com),
         None => Pending::Known(id, point, com),
     };
-    expect_len(
-        "lookup proofs",
-        proof.lookups.len(),
-        usize::from(!plan.tables.is_empty()),
-    )?;
-    let Some(lp) = proof.lookups.first() else {
-        return Ok(());
-    };
+    if plan.tables.is_empty() {
+        return expect_len("lookup proofs", proof.lookups.len(), 0);
+    }
+    let chunks = chunks(q, plan)?;
+    expect_len("lookup proofs", proof.lookups.len(), chunks.len())?;
     let gamma = t.challenge(b"model/lookups/gamma");
     let gamma_inv = Option::<Fr>::from(gamma.invert()).ok_or_else(|| reject("lookups", "γ = 0"))?;
-    // Every column of every table, in plan order, with its table's index.
-    let cols: Vec<(Column, usize)> = plan
-        .tables
-        .iter()
-        .enumerate()
-        .flat_map(|(k, (_, cols))| cols.iter().map(move |c| (*c, k)))
-        .collect();
-    let shape: Vec<(usize, usize)> = cols
-        .iter()
-        .map(|(c, k)| {
-            let n = match *c {
-                Column::Plain(Ok(id)) => nv(id),
-                Column::Plain(Err(i)) => crate::model::aux_vars(q, i)?,
-                Column::Fn(i) => num_vars(&q.values[q.nodes[i].output].shape),
-                Column::MaxPool(i) => crate::model::aux_vars(q, i)? - 1,
-            };
-            Ok((n, *k))
-        })
-        .collect::<Result<_>>()?;
-    let n_pairs = cols
-        .iter()
-        .filter(|(c, _)| !matches!(c, Column::Plain(_)))
-        .count();
-    expect_len("lookup pair commitments", lp.pair_coms.len(), n_pairs)?;
     let public_tables: Vec<Vec<Fr>> = plan
         .tables
         .iter()
         .map(|(tk, _)| tk.table(q, gamma))
         .collect();
-    let tabs: Vec<&[Fr]> = public_tables.iter().map(|t| t.as_slice()).collect();
-    let (claims, m_claims) = logup::verify_zk_multi_deferred(gens, &tabs, &shape, &lp.logup, t)?;
-    {
+    let mut all_m = vec![];
+    for (chunk, lp) in chunks.iter().zip(&proof.lookups) {
+        let shape: Vec<(usize, usize)> = chunk.columns.iter().map(|(_, n, k)| (*n, *k)).collect();
+        let n_pairs = chunk
+            .columns
+            .iter()
+            .filter(|(c, _, _)| !matches!(c, Column::Plain(_)))
+            .count();
+        expect_len("lookup pair commitments", lp.pair_coms.len(), n_pairs)?;
+        let tabs: Vec<&[Fr]> = chunk
+            .tables
+            .iter()
+            .map(|&k| public_tables[k].as_slice())
+            .collect();
+        let (claims, m_claims) =
+            logup::verify_zk_multi_deferred(gens, &tabs, &shape, &lp.logup, t)?;
+        all_m.extend(m_claims.into_iter().map(|m| (&lp.logup, m)));
         let mut pairs = lp.pair_coms.iter();
         // w = a + γ·o + e with a public e: C_a sent,
         // C_o = γ^{-1}·(C_w − C_a − e·U).
@@ -408,7 +395,7 @@ fn verify_lookups<'a>(
             let o = (G1::from(*w) - a - gens.commit_scalar(&e, &Fr::ZERO)) * gamma_inv;
             Ok((a, o.to_affine()))
         };
-        for ((c, _), cl) in cols.iter().zip(claims) {
+        for ((c, _, _), cl) in chunk.columns.iter().zip(claims) {
             match *c {
                 Column::Plain(Ok(id)) => pending.push(value(id, cl.point, cl.value_com)),
                 Column::Plain(Err(i)) => pending.push(Pending::Committed(
@@ -442,8 +429,8 @@ fn verify_lookups<'a>(
         t.absorb_points(b"model/lookups/pair_coms", &lp.pair_coms);
     }
     // The multiplicities' claims, opened with the model's other tables.
-    for (k, nv, point, com) in m_claims {
-        pending.push(Pending::Committed(&lp.logup.m_comm[k], nv, point, com));
+    for (lp, (k, nv, point, com)) in all_m {
+        pending.push(Pending::Committed(&lp.m_comm[k], nv, point, com));
     }
     Ok(())
 }
