@@ -427,7 +427,8 @@ pub struct QuantArgs {
     /// input(s), and while an output misses 1% of its largest |value| (at
     /// least 0.01) or a score vector's argmax differs, step up a short ladder
     /// (weight/act bits/max scale 10/16/8 → 14/16/8 → 14/20/12 → 16/22/14 →
-    /// 16/24/16); one line on stderr says what was chosen and why. fixed: use
+    /// 16/24/16); when it leaves the defaults, one line on stderr says what
+    /// was chosen and why. fixed: use
     /// the flags (or the defaults) as given. The chosen quantization is
     /// stored by `zkml setup`, so prove and verify use it.
     #[arg(long, value_enum, value_name = "MODE")]

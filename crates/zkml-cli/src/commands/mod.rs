@@ -117,8 +117,8 @@ pub fn evaluate(model_path: &Path, input_path: &Path, flags: &QuantArgs) -> Resu
 /// Calibrates on `samples` and quantizes: the model as the proof will see it.
 ///
 /// With automatic precision (no width flags, or `--precision auto`) the
-/// widths are chosen by [`precision::choose`] on the samples and one line on
-/// stderr says which; when no rung meets the tolerance, a warning says so
+/// widths are chosen by [`precision::choose`] on the samples and, when they
+/// are not the defaults, one line on stderr says which and why; when no rung meets the tolerance, a warning says so
 /// (with each rung's error and the flags to try) and the defaults are kept.
 pub fn compile(
     model: &LoadedModel,
@@ -162,7 +162,11 @@ pub fn compile(
     let measured = &shaped[..shaped.len().min(AUTO_PRECISION_SAMPLES)];
     match precision::choose(&model.graph, &cal, measured, &cfg, Tolerance::AUTO) {
         Ok(choice) => {
-            eprintln!("{}", choice.summary());
+            // Silent at the defaults: the output is then exactly as without
+            // automatic precision.
+            if !choice.is_default() {
+                eprintln!("{}", choice.summary());
+            }
             Ok(choice.qgraph)
         }
         Err(PrecisionError::Core(e)) => Err(e).context("quantizing"),
