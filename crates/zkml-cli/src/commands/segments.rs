@@ -34,18 +34,17 @@ pub fn key_path(dir: &Path, what: &str, i: usize) -> PathBuf {
     dir.join("segments").join(format!("{what}-{i:03}.bin"))
 }
 
-/// A segment's proving and verifying key bytes.
-type KeyBytes = (Vec<u8>, Vec<u8>);
-
-/// Generates one key pair per segment of `sp`; returns the keys' bytes
-/// (proving, verifying) and the settings' segment record.
+/// Generates one key pair per segment of `sp`, handing each segment's
+/// proving and verifying key bytes to `write` as soon as they are made (a
+/// proving key at `k = 20` is gigabytes: the keys are never all held at
+/// once); returns the settings' segment record and the chain hash.
 pub fn setup_keys(
     b: &PlonkBackend,
     vis: &Visibility,
     sp: &SegmentedPlan,
-) -> Result<(Vec<KeyBytes>, SegmentsInfo, [u8; 32])> {
+    mut write: impl FnMut(usize, &[u8], &[u8]) -> Result<()>,
+) -> Result<(SegmentsInfo, [u8; 32])> {
     let n = sp.segments.len();
-    let mut keys = Vec::with_capacity(n);
     let mut hashes = Vec::with_capacity(n);
     for (i, (s, p)) in sp.segments.iter().zip(&sp.plans).enumerate() {
         let ((pk, vk), t) = step(&format!("keys of segment {i}/{n}"), || {
@@ -62,7 +61,11 @@ pub fn setup_keys(
             t.as_secs_f64()
         );
         hashes.push(vk.model_hash);
-        keys.push((pk.to_bytes(), vk.to_bytes()));
+        let vk_bytes = vk.to_bytes();
+        drop(vk);
+        let pk_bytes = pk.to_bytes();
+        drop(pk);
+        write(i, &pk_bytes, &vk_bytes)?;
     }
     let info = SegmentsInfo {
         count: n,
@@ -71,7 +74,7 @@ pub fn setup_keys(
         model_hashes: hashes.iter().map(|h| artifacts::hex(h)).collect(),
         peak_bytes: sp.plans.iter().map(|p| p.est_peak_bytes).collect(),
     };
-    Ok((keys, info, chain_hash(&hashes)))
+    Ok((info, chain_hash(&hashes)))
 }
 
 /// What [`setup_if_segmented`] did.
@@ -169,7 +172,6 @@ pub fn setup_if_segmented(args: &SetupArgs, q: &QGraph) -> Result<SetupKind> {
     // The graph the segments index (the model, or it with nodes split into
     // pieces: the same integers) is what the setup proves and model.json holds.
     let q = &sp.graph;
-    let (keys, info, chain) = setup_keys(&b, &vis, &sp)?;
     let tensor = |id: usize| TensorInfo {
         name: q.values[id].name.clone(),
         shape: q.values[id].shape.clone(),
@@ -181,45 +183,47 @@ pub fn setup_if_segmented(args: &SetupArgs, q: &QGraph) -> Result<SetupKind> {
         .and_then(|e| e.to_str())
         .unwrap_or("onnx")
         .to_ascii_lowercase();
-    let settings = Settings {
-        format: "zkml-settings".into(),
-        version: VERSION,
-        zkml_version: env!("CARGO_PKG_VERSION").into(),
-        backend: PlonkBackend::NAME.into(),
-        model_hash: artifacts::hex(&chain),
-        source: format!("source.{ext}"),
-        visibility: vis,
-        k: sp.plans.iter().map(|p| p.k).max().unwrap_or(0),
-        advice_columns: sp.plans.iter().map(|p| p.advice_columns).max().unwrap_or(0),
-        act_bits: q.act_bits,
-        inputs: q.inputs.iter().map(|&i| tensor(i)).collect(),
-        outputs: q.outputs.iter().map(|&i| tensor(i)).collect(),
-        srs: b.params_source().note,
-        segments: Some(info),
-    };
+    let source = format!("source.{ext}");
     let compiled = CompiledModel {
         format: "zkml-compiled-model".into(),
         version: VERSION,
         qgraph: q.clone(),
     };
+    let mut settings = None;
+    // The keys go into the new directory as each segment's are made; the
+    // directory appears complete (settings.json last) or not at all.
     artifacts::write_dir_atomic(&args.output_dir, args.force, |dir| {
-        std::fs::copy(&args.model, dir.join(&settings.source))
-            .context("copying the source model")?;
-        std::fs::File::open(dir.join(&settings.source))
+        std::fs::create_dir(dir.join("segments")).context("creating segments/")?;
+        let (info, chain) = setup_keys(&b, &vis, &sp, |i, pk, vk| {
+            artifacts::write_synced(&key_path(dir, "pk", i), pk)?;
+            artifacts::write_synced(&key_path(dir, "vk", i), vk)
+        })?;
+        let s = Settings {
+            format: "zkml-settings".into(),
+            version: VERSION,
+            zkml_version: env!("CARGO_PKG_VERSION").into(),
+            backend: PlonkBackend::NAME.into(),
+            model_hash: artifacts::hex(&chain),
+            source: source.clone(),
+            visibility: vis.clone(),
+            k: sp.plans.iter().map(|p| p.k).max().unwrap_or(0),
+            advice_columns: sp.plans.iter().map(|p| p.advice_columns).max().unwrap_or(0),
+            act_bits: q.act_bits,
+            inputs: q.inputs.iter().map(|&i| tensor(i)).collect(),
+            outputs: q.outputs.iter().map(|&i| tensor(i)).collect(),
+            srs: b.params_source().note,
+            segments: Some(info),
+        };
+        std::fs::copy(&args.model, dir.join(&source)).context("copying the source model")?;
+        std::fs::File::open(dir.join(&source))
             .and_then(|f| f.sync_all())
             .context("copying the source model")?;
         artifacts::write_synced(&dir.join("model.json"), &serde_json::to_vec(&compiled)?)?;
-        std::fs::create_dir(dir.join("segments")).context("creating segments/")?;
-        for (i, (pk, vk)) in keys.iter().enumerate() {
-            artifacts::write_synced(&key_path(dir, "pk", i), pk)?;
-            artifacts::write_synced(&key_path(dir, "vk", i), vk)?;
-        }
-        artifacts::write_synced(
-            &dir.join("settings.json"),
-            &serde_json::to_vec_pretty(&settings)?,
-        )?;
+        artifacts::write_synced(&dir.join("settings.json"), &serde_json::to_vec_pretty(&s)?)?;
+        settings = Some(s);
         Ok(())
     })?;
+    let settings = settings.expect("written with the directory");
     println!(
         "wrote {} ({n} segments, k = {:?}; one key pair per segment in segments/; chain hash {})",
         args.output_dir.display(),
