@@ -37,6 +37,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::exec::Trace;
+use crate::ops::QOp;
 use crate::quant::{QGraph, QNode, QValue, QValueKind};
 
 /// One segment of a [`QGraph`].
@@ -304,6 +305,30 @@ impl Trace {
     }
 }
 
+/// Whether node `c` is laid out together with node `c − 1`: the values and
+/// the indices node of one TopK with `k > 1` (same input, axis, `k` and
+/// direction) share one gadget, whose rows a layout plan charges to the
+/// first of the two (the second has 0 rows). A cut between them is legal —
+/// each segment then lays its own gadget — but costs the rows twice, so
+/// [`choose_cuts`] does not place one there.
+pub fn shares_layout_with_previous(q: &QGraph, c: usize) -> bool {
+    let (Some(a), Some(b)) = (
+        c.checked_sub(1).and_then(|p| q.nodes.get(p)),
+        q.nodes.get(c),
+    ) else {
+        return false;
+    };
+    match (&a.op, &b.op) {
+        (QOp::TopK(s), QOp::TopK(t)) => {
+            t.k > 1
+                && a.inputs.first() == b.inputs.first()
+                && (s.axis, s.k, s.largest) == (t.axis, t.k, t.largest)
+                && s.indices != t.indices
+        }
+        _ => false,
+    }
+}
+
 /// Cuts that keep every segment within `max_rows`, given the rows of each
 /// node (`node_rows[j]`, e.g. a layout plan's rows per node, a fused node's
 /// rows on its first node) and the rows a boundary costs per element
@@ -311,7 +336,8 @@ impl Trace {
 /// segment commits to as inputs and as outputs).
 ///
 /// Greedy: each segment grows until the next node would overflow it; then
-/// the cut is placed, among the allowed positions ([`can_cut`]) that keep the
+/// the cut is placed, among the allowed positions ([`can_cut`], and not
+/// inside a TopK pair: [`shares_layout_with_previous`]) that keep the
 /// segment at least half full, where the boundary is smallest (the latest
 /// such on a tie). A single node over the budget is an error naming it.
 pub fn choose_cuts(
@@ -337,7 +363,12 @@ pub fn choose_cuts(
     };
     let uses = crate::fusion::value_uses(q);
     let allowed: Vec<bool> = (0..=n)
-        .map(|c| c > 0 && c < n && crate::fusion::fused_add(q, c - 1, &uses).is_none())
+        .map(|c| {
+            c > 0
+                && c < n
+                && crate::fusion::fused_add(q, c - 1, &uses).is_none()
+                && !shares_layout_with_previous(q, c)
+        })
         .collect();
     // Prefix sums of node rows.
     let mut pre = vec![0usize; n + 1];

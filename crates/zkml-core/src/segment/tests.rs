@@ -193,3 +193,51 @@ fn chosen_cuts_respect_the_budget() {
     let e = choose_cuts(&q, &rows, 20, 1.0).unwrap_err().to_string();
     assert!(e.contains("`mm1`") && e.contains("rows"), "{e}");
 }
+
+/// The chooser never cuts between the values and the indices node of one
+/// TopK with k > 1 (they share one gadget; a cut there would lay it twice),
+/// though an explicit cut there is still legal.
+#[test]
+fn chosen_cuts_keep_a_top_k_pair_together() {
+    use crate::ops::TopK;
+    let mut g = Graph::new();
+    let x = g.add_input("x", vec![2, 6]);
+    let r = g.add_node("relu", Op::Relu, vec![x], "r").unwrap();
+    let top = |indices| {
+        Op::TopK(TopK {
+            axis: 1,
+            k: 3,
+            largest: true,
+            indices,
+        })
+    };
+    let v = g.add_node("top_v", top(false), vec![r], "v").unwrap();
+    let i = g.add_node("top_i", top(true), vec![r], "i").unwrap();
+    let o = g.add_node("relu2", Op::Relu, vec![v], "o").unwrap();
+    // Reading `r` again after the pair makes the boundary between the pair
+    // the smallest one, where the chooser would cut if it could.
+    let o2 = g.add_node("relu3", Op::Relu, vec![r], "o2").unwrap();
+    g.add_output(o);
+    g.add_output(i);
+    g.add_output(o2);
+    let input = vec![tensor(&[2, 6], 5, 1.0)];
+    let cal = calibrate(&g, std::slice::from_ref(&input)).unwrap();
+    let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
+    let pair = q.nodes.iter().position(|n| n.name == "top_i").unwrap();
+    assert!(shares_layout_with_previous(&q, pair));
+    assert!(!shares_layout_with_previous(&q, pair - 1));
+    // Rows as a layout plan gives them: the pair's on its first node.
+    let mut rows = vec![10usize; q.nodes.len()];
+    rows[pair - 1] = 20;
+    rows[pair] = 0;
+    let mut cut_somewhere = 0;
+    for budget in 30..80 {
+        if let Ok(cuts) = choose_cuts(&q, &rows, budget, 0.25) {
+            assert!(!cuts.contains(&pair), "budget {budget}: cuts {cuts:?}");
+            cut_somewhere += usize::from(!cuts.is_empty());
+        }
+    }
+    assert!(cut_somewhere > 0);
+    // An explicit cut there is legal (each segment lays its own gadget).
+    assert!(q.segment(&[pair]).is_ok());
+}
