@@ -10,11 +10,14 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use serde_json::Value;
 use zkml_core::float::shape_inputs;
 use zkml_core::precision::{choose, Tolerance};
 use zkml_core::{calibrate, execute, quantize, run_float, QuantConfig};
 use zkml_onnx::{load_model_with, LoadOptions};
+
+#[path = "common/sample.rs"]
+mod sample;
+use sample::{read_expected, read_input};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -103,19 +106,6 @@ fn quant_options(fields: &[&str], line: &str) -> Quant {
     }
 }
 
-fn read_json(p: &Path) -> Value {
-    let text = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-fn floats(v: &Value) -> Vec<f32> {
-    v.as_array()
-        .expect("a list of numbers")
-        .iter()
-        .map(|x| x.as_f64().expect("a number") as f32)
-        .collect()
-}
-
 /// How the integer (and float) outputs compare with onnxruntime's.
 struct Report {
     /// Per output: (max abs error integer, max abs error float executor, tolerance).
@@ -138,15 +128,8 @@ impl Report {
 /// Loads the model (Err: the loader's message), calibrates on the sample,
 /// quantizes, runs both executors and compares with onnxruntime.
 fn run_model(dir: &Path, quant: &Quant) -> Result<Report, String> {
-    let input = read_json(&dir.join("input.json"));
-    let expected = read_json(&dir.join("expected.json"));
-    let xs: Vec<Vec<f32>> = input["input_data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(floats)
-        .collect();
-    let shapes: Vec<Vec<usize>> = serde_json::from_value(input["input_shapes"].clone()).unwrap();
+    let (xs, shapes) = read_input(dir);
+    let (expected, want) = read_expected(dir);
     let opts = LoadOptions {
         positional_shapes: shapes,
         ..Default::default()
@@ -172,12 +155,6 @@ fn run_model(dir: &Path, quant: &Quant) -> Result<Report, String> {
     let float_out = run_float(&g, &xs).map_err(|e| format!("float executor: {e}"))?;
     let seconds = t.elapsed().as_secs_f64();
 
-    let want: Vec<Vec<f32>> = expected["outputs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(floats)
-        .collect();
     let want_shapes: Vec<Vec<usize>> = serde_json::from_value(expected["shapes"].clone()).unwrap();
     let score_vector = expected["score_vector"].as_bool().unwrap_or(false);
     if want.len() != int_out.len() {

@@ -6,10 +6,13 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
 use zkml_core::float::shape_inputs;
 use zkml_core::{calibrate, execute, quantize, run_float, QuantConfig};
 use zkml_onnx::{load_model_with, LoadOptions};
+
+#[path = "sample.rs"]
+mod sample;
+use sample::{read_expected, read_input};
 
 /// One suite: where its manifest and models are, and how to make them.
 pub struct Suite {
@@ -79,31 +82,11 @@ fn manifest(s: &Suite) -> Vec<(String, Expect)> {
     out
 }
 
-fn read_json(p: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
-}
-
-fn floats(v: &Value) -> Vec<f32> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap() as f32)
-        .collect()
-}
-
 /// `(float error, integer error, tolerance)` per output (max abs errors
 /// against the reference; the float tolerance is `1e-4·(1 + peak)`), or the
 /// load error.
 fn run(dir: &Path, cfg: &QuantConfig) -> Result<Vec<(f64, f64, f64)>, String> {
-    let input = read_json(&dir.join("input.json"));
-    let expected = read_json(&dir.join("expected.json"));
-    let xs: Vec<Vec<f32>> = input["input_data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(floats)
-        .collect();
-    let shapes: Vec<Vec<usize>> = serde_json::from_value(input["input_shapes"].clone()).unwrap();
+    let (xs, shapes) = read_input(dir);
     let opts = LoadOptions {
         positional_shapes: shapes,
         ..Default::default()
@@ -115,12 +98,7 @@ fn run(dir: &Path, cfg: &QuantConfig) -> Result<Vec<(f64, f64, f64)>, String> {
     let q = quantize(&g, &cal, cfg).map_err(|e| format!("quantize: {e}"))?;
     let t = execute(&q, &x).map_err(|e| format!("integer executor: {e}"))?;
     let int = t.dequantized_outputs(&q);
-    let want: Vec<Vec<f32>> = expected["outputs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(floats)
-        .collect();
+    let (_, want) = read_expected(dir);
     assert_eq!(want.len(), fl.len(), "{}: output count", dir.display());
     let mut res = vec![];
     for ((w, f), i) in want.iter().zip(&fl).zip(&int) {

@@ -1,6 +1,6 @@
 //! What the plonk tests of generated-model suites (`gen_models.rs`,
-//! `ml_models.rs`) share: which manifest lines are to be proven, and JSON
-//! numbers. Included with `#[path]`.
+//! `ml_models.rs`) share: which manifest lines are to be proven, and how
+//! a suite model is loaded and mock-proven. Included with `#[path]`.
 
 use std::path::Path;
 
@@ -13,6 +13,9 @@ use zkml_onnx::{load_model_with, LoadOptions};
 use zkml_plonk::{plan, Plan};
 
 use super::common;
+
+#[path = "../../../zkml-onnx/tests/common/sample.rs"]
+mod sample;
 
 /// The `runs mock` / `runs prove` lines of a manifest (`name` for
 /// messages): id, whether to prove for real, and the quantization settings.
@@ -51,15 +54,6 @@ pub fn provable(manifest: &str, name: &str) -> Vec<(String, bool, QuantConfig)> 
     out
 }
 
-/// The numbers of a JSON array, as `f32`.
-pub fn floats(v: &serde_json::Value) -> Vec<f32> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap() as f32)
-        .collect()
-}
-
 /// Loads the suite model in `dir` on its `input.json`, quantizes it with
 /// `cfg` (calibrated on that input), runs it, plans it and checks the
 /// circuit with the MockProver (audited by `common::mock_circuit`) at the
@@ -68,15 +62,7 @@ pub fn load_and_mock(
     dir: &Path,
     cfg: &QuantConfig,
 ) -> Result<(QGraph, Trace, Visibility, Plan, u32), String> {
-    let input: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("input.json")).unwrap()).unwrap();
-    let xs: Vec<Vec<f32>> = input["input_data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(floats)
-        .collect();
-    let shapes: Vec<Vec<usize>> = serde_json::from_value(input["input_shapes"].clone()).unwrap();
+    let (xs, shapes) = sample::read_input(dir);
     let opts = LoadOptions {
         positional_shapes: shapes,
         ..Default::default()
