@@ -60,6 +60,7 @@ fn bundled_example_classifies_its_samples() {
             &["--calibration", "examples/mnist_cnn/calibration.json"],
         );
         assert_agrees(&v);
+        assert_eq!(v["argmax_rows"], 1, "one score row, no near-tie: {v}");
         assert_eq!(v["argmax"][0].as_u64(), Some(label), "sample {i}: {v}");
         assert_eq!(v["output"][0].as_array().unwrap().len(), 10);
         assert_eq!(v["float_output"][0].as_array().unwrap().len(), 10);
@@ -76,7 +77,7 @@ fn human_output_reports_error_and_agreement() {
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(out.contains("max abs error"), "{out}");
-    assert!(out.contains("agree"), "{out}");
+    assert!(out.contains("argmax agrees on all"), "{out}");
     let v = run_json(
         "crates/zkml-cli/tests/fixtures/tiny_mlp.onnx",
         "crates/zkml-cli/tests/fixtures/tiny_mlp_input.json",

@@ -37,7 +37,7 @@ use std::fmt;
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::compare::argmax;
+use crate::compare::argmax_flips;
 use crate::error::Error;
 use crate::exec::execute;
 use crate::float::eval_float;
@@ -393,22 +393,9 @@ pub fn measure(
                     },
                 ));
             }
-            let n = f.shape().last().copied().unwrap_or(1);
-            if n < 2 {
-                continue;
-            }
-            let fv: Vec<f32> = f.iter().copied().collect();
-            for (fr, qr) in fv.chunks(n).zip(qi.chunks(n)) {
-                let mut top: Vec<f32> = fr.to_vec();
-                top.sort_by(|a, b| b.total_cmp(a));
-                if f64::from(top[0] - top[1]) <= allowed {
-                    continue;
-                }
-                rows += 1;
-                if argmax(fr.iter().copied()) != argmax(qr.iter().copied()) {
-                    flips += 1;
-                }
-            }
+            let (r, fl) = argmax_flips(f, qi, allowed);
+            rows += r;
+            flips += fl;
         }
     }
     let mut m = worst.map(|(_, m)| m).unwrap_or(Measure {

@@ -191,3 +191,26 @@ pub fn fmt_list(xs: impl Iterator<Item = f64>) -> String {
         format!("[{}]", v.join(", "))
     }
 }
+
+/// The argmax part of a float comparison, for people: per row of the last
+/// axis (a classifier's class, a detector's per-position class), near-ties
+/// skipped, with the flattened argmax beside it.
+pub fn argmax_line(cmp: &Comparison) -> String {
+    let flat = format!(
+        "flattened argmax {:?}, float {:?}",
+        cmp.argmax, cmp.float_argmax
+    );
+    if cmp.argmax_rows == 0 {
+        format!("argmax: no row to compare (last axis of 1, or near-ties only); {flat}")
+    } else if cmp.argmax_agree {
+        format!(
+            "argmax agrees on all {} row(s) (near-ties skipped); {flat}",
+            cmp.argmax_rows
+        )
+    } else {
+        format!(
+            "argmax DISAGREES on {} of {} row(s); {flat}",
+            cmp.argmax_flips, cmp.argmax_rows
+        )
+    }
+}

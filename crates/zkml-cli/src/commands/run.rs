@@ -35,6 +35,8 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
             "argmax": cmp.argmax,
             "float_argmax": cmp.float_argmax,
             "argmax_agree": cmp.argmax_agree,
+            "argmax_rows": cmp.argmax_rows,
+            "argmax_flips": cmp.argmax_flips,
             "integer_output": trace.outputs(&q).iter().map(|t| t.iter().copied().collect::<Vec<_>>()).collect::<Vec<_>>(),
             "output_scales": q.outputs.iter().map(|&o| q.values[o].scale).collect::<Vec<_>>(),
             "act_bits": q.act_bits,
@@ -77,16 +79,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         100.0 * cmp.relative_error,
         cmp.max_abs_output
     );
-    println!(
-        "argmax {:?} (float {:?}): {}",
-        cmp.argmax,
-        cmp.float_argmax,
-        if cmp.argmax_agree {
-            "agree"
-        } else {
-            "DISAGREE"
-        }
-    );
+    println!("{}", super::argmax_line(&cmp));
     println!(
         "time: load {:.1} ms, calibrate+quantize {:.1} ms, integer run {:.1} ms",
         t_load.as_secs_f64() * 1e3,

@@ -124,15 +124,10 @@ fn time_with<B: Backend>(b: &B, args: &TimeArgs) -> Result<ExitCode> {
         println!("output {i}      {}", super::fmt_list(o.iter().copied()));
     }
     println!(
-        "vs float      max abs error {:.5} ({:.2}%), argmax {:?} {}",
+        "vs float      max abs error {:.5} ({:.2}%); {}",
         cmp.max_abs_error,
         100.0 * cmp.relative_error,
-        cmp.argmax,
-        if cmp.argmax_agree {
-            "agrees"
-        } else {
-            "DISAGREES"
-        }
+        super::argmax_line(&cmp)
     );
     if source.secure {
         println!(
