@@ -133,6 +133,25 @@ fn live_layers(file: &ModelFile) -> Vec<usize> {
     out
 }
 
+/// Tensor indices the `live` layers read that no layer writes, no constant
+/// holds and no model input names, in first-read order: where a model file's
+/// input really is when its `inp_idxes` names a tensor nothing reads.
+fn undefined_reads(file: &ModelFile, live: &[usize]) -> Vec<i64> {
+    let consts: HashSet<i64> = file.tensors.iter().map(|t| t.idx).collect();
+    let mut defined: HashSet<i64> = file.inp_idxes.iter().copied().collect();
+    let mut out = vec![];
+    for &i in live {
+        let l = &file.layers[i];
+        for r in layers::data_inputs(l) {
+            if !defined.contains(&r) && !consts.contains(&r) && !out.contains(&r) {
+                out.push(r);
+            }
+        }
+        defined.extend(l.out_idxes.iter().copied());
+    }
+    out
+}
+
 /// The declared shape of tensor `idx`, from the first layer that reads it.
 fn declared_shape<'a>(
     mut layers: impl Iterator<Item = &'a LayerFile>,
@@ -188,8 +207,17 @@ pub fn convert_model(file: &ModelFile) -> Result<MsgpackModel, MsgpackError> {
         let shape = declared_shape(live.iter().map(|&i| &file.layers[i]), idx)
             .or_else(|| declared_shape(file.layers.iter(), idx))
             .ok_or_else(|| {
+                let orphans = undefined_reads(file, &live);
+                let hint = if orphans.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; the layers read tensor(s) {orphans:?}, which no layer, constant or \
+                         input defines: if the input is one of those, fix the model's `inp_idxes`"
+                    )
+                };
                 MsgpackError::Model(format!(
-                    "no layer reads model input {idx}, so its shape is unknown"
+                    "no layer reads model input {idx}, so its shape is unknown{hint}"
                 ))
             })?;
         let shape = to_shape(shape).map_err(|reason| MsgpackError::Tensor { idx, reason })?;

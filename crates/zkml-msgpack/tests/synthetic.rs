@@ -356,6 +356,15 @@ fn malformed_models_are_errors() {
     deep.push(0x01);
     assert!(load_model_bytes(&deep).is_err());
     let good = hand_model();
+    // A stale input index (GPT-2's example config lists 7, which no layer
+    // reads): the error names the tensor the layers read instead.
+    let mut stale = good.clone();
+    stale.inp_idxes = vec![7];
+    let e = load_err(&stale).to_string();
+    assert!(
+        e.contains("no layer reads model input 7") && e.contains("[0]") && e.contains("inp_idxes"),
+        "{e}"
+    );
     let b = bytes(&good);
     for cut in 0..b.len() {
         assert!(load_model_bytes(&b[..cut]).is_err(), "prefix {cut}");
