@@ -4,7 +4,8 @@
 //! setup), on BN254. Two implementations of
 //! [`zkml_core::backend::Backend`] for MatMul, Conv (any geometry, constant
 //! weights), AveragePool and MaxPool (windows of equal size), Add/Sub with
-//! constants, ReLU, Clip and every table function (`QOp::Table`: Sigmoid,
+//! constants, elementwise Mul (a constant operand broadcast, or two
+//! activations of one shape), ReLU, Clip and every table function (`QOp::Table`: Sigmoid,
 //! Tanh, Exp, …, one lookup mechanism), Gather and Transpose (index maps)
 //! and Reshape (a layout-changing one as a gather); every other op (Softmax
 //! among them) is refused at `setup` with an error naming it:

@@ -224,12 +224,13 @@ fn convs(q: &QGraph) -> Vec<usize> {
         .collect()
 }
 
-/// The trace with conv node `i`'s output entry `idx` moved by one and every
-/// later node recomputed: all relations but the conv's hold.
+/// The trace with node `i`'s output entry `idx` (its first positive entry,
+/// else its first) moved by one and every later node recomputed: all
+/// relations but node `i`'s hold.
 pub(crate) fn forged(q: &QGraph, t: &Trace, i: usize) -> Trace {
     let mut f = t.clone();
     let y = q.nodes[i].output;
-    let idx = f.values[y].iter().position(|&v| v > 0).unwrap();
+    let idx = f.values[y].iter().position(|&v| v > 0).unwrap_or(0);
     f.values[y].as_slice_mut().unwrap()[idx] += 1;
     for node in &q.nodes[i + 1..] {
         let args: Vec<&ITensor> = node.inputs.iter().map(|&k| &f.values[k]).collect();

@@ -88,6 +88,7 @@
 
 mod fn_lookup;
 pub mod maxpool;
+pub(crate) mod product;
 mod rules;
 pub(crate) use fn_lookup::*;
 pub(crate) use rules::*;
@@ -263,6 +264,8 @@ pub(crate) fn make_key(q: &QGraph, vis: &Visibility) -> Result<Key> {
 
 #[cfg(test)]
 mod maxpool_tests;
+#[cfg(test)]
+mod product_tests;
 #[cfg(test)]
 mod table_tests;
 #[cfg(test)]

@@ -101,7 +101,8 @@ pub(crate) fn prove_inner(
             | QOp::AveragePool(_)
             | QOp::ReduceMean { .. }
             | QOp::Gather(_)
-            | QOp::Transpose { .. })
+            | QOp::Transpose { .. }
+            | QOp::Mul { .. })
                 if !matches!(op, QOp::Reshape { .. }) || crate::model::gathers(q, true, i) =>
             {
                 let d = crate::model::divisor(q, i);
@@ -116,7 +117,32 @@ pub(crate) fn prove_inner(
                 if let Some(r) = &r_eval {
                     t.absorb_scalar(b"model/r_eval", r);
                 }
-                let mm = if !matches!(node.op, QOp::MatMul { .. }) {
+                let mm = if matches!(node.op, QOp::Mul { .. }) {
+                    // Σ_x a(x)·b(x)·eq(ρ, x) (super::product).
+                    use super::product::{instance, operand_factor};
+                    let (fa, fb) = (
+                        operand_factor(q, i, 0, &tables)?,
+                        operand_factor(q, i, 1, &tables)?,
+                    );
+                    let inst = instance(fa, fb, &rho)?;
+                    let claim = inst.sum();
+                    let o = sumcheck::prove(inst, &claim, &mut t);
+                    let (a_eval, b_eval) = (o.factor_evals[0], o.factor_evals[1]);
+                    t.absorb_scalar(b"matmul/a_eval", &a_eval);
+                    t.absorb_scalar(b"matmul/b_eval", &b_eval);
+                    claims.push((Target::Value(out), rho.clone()));
+                    if r_eval.is_some() {
+                        claims.push((Target::Remainder(i), rho.clone()));
+                    }
+                    for &a in node.inputs.iter().filter(|&&a| !super::is_const(q, a)) {
+                        claims.push((Target::Value(a), o.point.clone()));
+                    }
+                    MatMulProof {
+                        sumcheck: o.proof,
+                        a_eval,
+                        b_eval,
+                    }
+                } else if !matches!(node.op, QOp::MatMul { .. }) {
                     // Σ_a x(a)·G_ρ(a) (crate::conv); G_ρ is public.
                     let (g, _) = crate::model::dual_at(q, i, &rho)?;
                     let inst = ProductSum::new(

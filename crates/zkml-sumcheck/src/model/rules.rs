@@ -88,13 +88,15 @@ pub(crate) fn y_range_needed(q: &QGraph, input_public: bool, y: usize) -> bool {
 
 /// The divisor `d` of a node proved as a rounding division with a committed,
 /// range-checked remainder, `acc' = d·y + r`, `0 ≤ r < d`: `2^s` for a
-/// `MatMul`/`Conv` with `s > 0` (`acc' = acc + 2^{s−1}`), `2c` for an
+/// `MatMul`/`Conv`/`Mul` with `s > 0` (`acc' = acc + 2^{s−1}`), `2c` for an
 /// `AveragePool` whose windows all count `c` or a `ReduceMean` over `c`
 /// entries (`acc' = 2·Σ window + c`, the executor's `rdiv`; [`mean_windows`]);
 /// `None` when the op has no remainder.
 pub(crate) fn divisor(q: &QGraph, i: usize) -> Option<u64> {
     match &q.nodes[i].op {
-        QOp::MatMul { shift } | QOp::Conv { shift, .. } if *shift > 0 => Some(1u64 << shift),
+        QOp::MatMul { shift } | QOp::Conv { shift, .. } | QOp::Mul { shift } if *shift > 0 => {
+            Some(1u64 << shift)
+        }
         QOp::AveragePool(_) | QOp::ReduceMean { .. } => {
             mean_windows(q, i).map(|(_, c)| 2 * c as u64)
         }
@@ -211,6 +213,10 @@ pub(crate) fn remainders(
     let acc: Vec<i64> = match &node.op {
         QOp::Conv { conv, .. } => conv
             .accumulate(v(0), v(1), node.inputs.get(2).map(|_| v(2)))
+            .iter()
+            .map(|a| a + d / 2)
+            .collect(),
+        QOp::Mul { .. } => zkml_core::ops::elementwise::zip_broadcast(v(0), v(1), |a, b| a * b)
             .iter()
             .map(|a| a + d / 2)
             .collect(),
@@ -496,6 +502,14 @@ pub(crate) fn check_ops(q: &QGraph, _input_public: bool) -> Result<()> {
                     return Err(unsupported(
                         "no input of the activation range has an output in range",
                     ));
+                }
+            }
+            QOp::Mul { shift } => {
+                if *shift > MAX_SHIFT {
+                    return Err(unsupported(&format!("shift {shift} > {MAX_SHIFT}")));
+                }
+                if let Err(why) = super::product::mul_supported(q, i) {
+                    return Err(unsupported(why));
                 }
             }
             QOp::Reshape { .. } => {

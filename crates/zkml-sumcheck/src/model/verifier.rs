@@ -146,7 +146,8 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()
                 | QOp::AveragePool(_)
                 | QOp::ReduceMean { .. }
                 | QOp::Gather(_)
-                | QOp::Transpose { .. }),
+                | QOp::Transpose { .. }
+                | QOp::Mul { .. }),
                 NodeProof::MatMul {
                     y_eval,
                     r_eval,
@@ -169,7 +170,38 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()
                     _ => return Err(malformed("rescale remainder evaluation")),
                 };
                 let half = Fr::from(d.unwrap_or(0) / 2);
-                if !matches!(node.op, QOp::MatMul { .. }) {
+                if matches!(node.op, QOp::Mul { .. }) {
+                    // Σ_x a(x)·b(x)·eq(ρ, x) = 2^s·ỹ(ρ) + r̃(ρ) − 2^{s−1}·Ĩ(ρ) (super::product).
+                    let (rows, cols) = super::layout(out_shape);
+                    let target = base - half * block_indicator(rows, cols, &rho);
+                    let sub = crate::sumcheck::verify(nv_out, 3, &target, &mm.sumcheck, &mut t)?;
+                    let evals = [mm.a_eval, mm.b_eval];
+                    let mut consistent = true;
+                    for (k, e) in evals.iter().enumerate() {
+                        if let Some(c) = super::product::const_operand(q, i, k)? {
+                            consistent &= c.evaluate(&sub.point)? == *e;
+                        }
+                    }
+                    let eq = crate::mle::eq_eval(&rho, &sub.point)
+                        .ok_or_else(|| malformed("mul point length"))?;
+                    if !consistent || sub.value != mm.a_eval * mm.b_eval * eq {
+                        return Err(reject(
+                            "mul final claim: g_last(r_last) = ã(r)·b̃(r)·eq(ρ, r)",
+                            format!("node `{}`", node.name),
+                        ));
+                    }
+                    t.absorb_scalar(b"matmul/a_eval", &mm.a_eval);
+                    t.absorb_scalar(b"matmul/b_eval", &mm.b_eval);
+                    claim(out, rho.clone(), *y_eval, &mut open)?;
+                    if let (Some(r), Some(rc_)) = (r_eval, &proof.remainders[i]) {
+                        open.push((rc_, nv_out, rho.clone(), *r));
+                    }
+                    for (k, &a) in node.inputs.iter().enumerate() {
+                        if !is_const(q, a) {
+                            claim(a, sub.point.clone(), evals[k], &mut open)?;
+                        }
+                    }
+                } else if !matches!(node.op, QOp::MatMul { .. }) {
                     // Σ_a x(a)·G_ρ(a) = 2^s·ỹ(ρ) + r̃(ρ) − Σ_o eq(ρ,o)(b[m(o)] + 2^{s−1}).
                     let (g, offset) = super::dual_at(q, i, &rho)?;
                     let g = Mle::new(g)?;

@@ -11,7 +11,9 @@
 //! `C_o − Σ ±2^k·C_a − c̃(ρ)·U` commits to zero; for a Conv (and a
 //! gathering Reshape, `s = 0`) the committed claim
 //! `2^s·C_y + C_r − offset·U` is the committed sumcheck
-//! `Σ_a x̃(a)·G̃_ρ(a)` with `G_ρ` a public factor ([`crate::conv`]); for ReLU
+//! `Σ_a x̃(a)·G̃_ρ(a)` with `G_ρ` a public factor ([`crate::conv`]); for an
+//! elementwise Mul the same claim is the committed sumcheck
+//! `Σ_x ã(x)·b̃(x)·eq(ρ, x)` (`product.rs`); for ReLU
 //! `C_o = γ^{-1}·(C_w − C_a)` is formed by the verifier, with `C_w` the
 //! committed lookup value. Every lookup (rescale ranges, ReLU/Clip/table
 //! function pairs, MaxPool's pairs, hidden inputs) is registered during the
@@ -42,6 +44,7 @@
 pub mod lookups;
 pub mod msg;
 pub mod openings;
+mod product;
 pub mod prover;
 pub mod verifier;
 

@@ -289,6 +289,13 @@ pub(crate) fn prove_inner(
                     gather: Box::new(o.proof),
                 }
             }
+            QOp::Mul { .. } => {
+                let rem = rem_tables[i].as_ref();
+                let (proof, cl) = super::product::prove(key, i, &tables, rem, &mut t, rng)?;
+                claims.extend(cl);
+                register_range_checks(key, &mut plan, i);
+                proof
+            }
             other => {
                 return Err(Error::Unsupported {
                     op: other.name().into(),

@@ -316,6 +316,29 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
             (QOp::Relu | QOp::Clip { .. } | QOp::Table { .. }, ZkNodeProof::Lookup) => {
                 plan.push(TableKey::Fn(node.op.clone()), Column::Fn(i));
             }
+            (
+                QOp::Mul { .. },
+                ZkNodeProof::MatMul {
+                    y_com,
+                    r_com,
+                    matmul,
+                },
+            ) => {
+                let has_rem = proof.remainders[i].is_some();
+                let coms = (y_com, r_com.as_ref());
+                for (tg, point, c) in
+                    super::product::verify(key, i, coms, has_rem, matmul, &mut table, &mut t)?
+                {
+                    match (tg, &proof.remainders[i]) {
+                        (Ok(id), _) => claim(proof, nv(id), id, point, c, &mut pending),
+                        (Err(_), Some(rc)) => {
+                            pending.push(Pending::Committed(rc, nv_out, point, c))
+                        }
+                        (Err(_), None) => return Err(malformed("mul remainder commitment")),
+                    }
+                }
+                register_range_checks(key, &mut plan, i);
+            }
             (op, _) => {
                 return Err(reject(
                     "node proof kind matches the model's op",
