@@ -107,6 +107,8 @@ pub mod mle;
 pub mod model;
 pub mod profile;
 pub mod sumcheck;
+#[cfg(test)]
+pub(crate) mod test_utils;
 pub mod transcript;
 pub mod univariate;
 pub mod zk;

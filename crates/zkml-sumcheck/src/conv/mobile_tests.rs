@@ -3,27 +3,11 @@
 //! a global average pool (`ReduceMean` over H, W) and a dense head; a forged
 //! mean is rejected, reductions the backend cannot prove are refused.
 
-use super::model_tests::{conv, forged, opts};
-use crate::error::Error;
-use crate::model::tests::{dense, det};
 use crate::model::SumcheckBackend;
-use crate::zkmodel::ZkSumcheckBackend;
+use crate::test_utils::{conv, dense, det, forgery_is_rejected, opts, proves_in_both_backends};
+use crate::test_utils::{run, samples, square};
 use zkml_core::backend::{Backend, Vis};
-use zkml_core::exec::execute;
-use zkml_core::ops::conv::Conv;
-use zkml_core::quant::{calibrate, quantize, QuantConfig};
-use zkml_core::{FTensor, Graph, Op, QGraph, QOp, Trace};
-
-fn c(kernel: usize, stride: usize, group: usize) -> Conv {
-    let p = kernel / 2;
-    Conv {
-        kernel: [kernel, kernel],
-        strides: [stride, stride],
-        pads: [p; 4],
-        dilations: [1, 1],
-        group,
-    }
-}
+use zkml_core::{Graph, Op, QGraph, QOp, Trace};
 
 /// `[1,4,6,6]` → inverted residual block (expand ×3, depthwise, project,
 /// Add) → Conv 1×1 → Clip(0, 6) → ReduceMean(H, W, keepdims) → Flatten →
@@ -40,13 +24,13 @@ pub(crate) fn mobile_block(seed: u64) -> (QGraph, Trace) {
         )
         .unwrap()
     };
-    let e = conv(&mut g, x, 4, 12, c(1, 1, 1), "e", seed);
+    let e = conv(&mut g, x, 4, 12, square(1, 1, 1), "e", seed);
     let e = clip(&mut g, e, "e");
-    let d = conv(&mut g, e, 12, 12, c(3, 1, 12), "d", seed + 10);
+    let d = conv(&mut g, e, 12, 12, square(3, 1, 12), "d", seed + 10);
     let d = clip(&mut g, d, "d");
-    let p = conv(&mut g, d, 12, 4, c(1, 1, 1), "p", seed + 20);
+    let p = conv(&mut g, d, 12, 4, square(1, 1, 1), "p", seed + 20);
     let r = g.add_node("res", Op::Add, vec![x, p], "res").unwrap();
-    let h = conv(&mut g, r, 4, 8, c(1, 1, 1), "h", seed + 30);
+    let h = conv(&mut g, r, 4, 8, square(1, 1, 1), "h", seed + 30);
     let h = clip(&mut g, h, "h");
     let m = g
         .add_node(
@@ -64,13 +48,7 @@ pub(crate) fn mobile_block(seed: u64) -> (QGraph, Trace) {
         .unwrap();
     let o = dense(&mut g, f, 8, 5, "o", seed + 40);
     g.add_output(o);
-    let samples: Vec<Vec<FTensor>> = (0..3)
-        .map(|s| vec![det(&[1, 4, 6, 6], 300 + s, 1.0)])
-        .collect();
-    let cal = calibrate(&g, &samples).unwrap();
-    let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
-    let t = execute(&q, &samples[0]).unwrap();
-    (q, t)
+    run(&g, &samples(&[1, 4, 6, 6], 300, false))
 }
 
 #[test]
@@ -84,26 +62,8 @@ fn a_mobilenet_block_with_a_global_mean_proves_and_a_forged_mean_is_rejected() {
         .nodes
         .iter()
         .any(|n| matches!(&n.op, QOp::Conv { conv, .. } if conv.group == 12)));
-    let (key, _) = SumcheckBackend.setup(&q, &opts(Vis::Public)).unwrap();
-    let (proof, public) = SumcheckBackend.prove(&key, &q, &t).unwrap();
-    SumcheckBackend.verify(&key, &public, &proof).unwrap();
-    let f = forged(&q, &t, i);
-    assert!(SumcheckBackend.prove(&key, &q, &f).is_err());
-    let (proof, public) =
-        crate::model::prover::prove_inner(&key, &f, &mut rand_core06::OsRng, true).unwrap();
-    let err = SumcheckBackend.verify(&key, &public, &proof).unwrap_err();
-    assert!(matches!(err, Error::Rejected { .. }), "{err}");
-
-    let (key, _) = ZkSumcheckBackend.setup(&q, &opts(Vis::Private)).unwrap();
-    let (proof, public) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
-    ZkSumcheckBackend.verify(&key, &public, &proof).unwrap();
-    let mut p2 = public.clone();
-    p2.outputs[0][0] += 1;
-    assert!(ZkSumcheckBackend.verify(&key, &p2, &proof).is_err());
-    let (proof, public) =
-        crate::zkmodel::prover::prove_inner(&key, &f, &mut rand_core06::OsRng, true).unwrap();
-    let err = ZkSumcheckBackend.verify(&key, &public, &proof).unwrap_err();
-    assert!(matches!(err, Error::Rejected { .. }), "zk: {err}");
+    proves_in_both_backends(&q, &t);
+    forgery_is_rejected(&q, &t, i);
 }
 
 #[test]
@@ -124,14 +84,11 @@ fn reduce_mean_windows_are_the_executors() {
         )
         .unwrap();
     g.add_output(m);
-    let samples = vec![vec![det(&[2, 3, 4], 1, 1.0)]];
-    let cal = calibrate(&g, &samples).unwrap();
-    let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
+    let (q, t) = run(&g, &[vec![det(&[2, 3, 4], 1, 1.0)]]);
     let (wins, c) = crate::model::mean_windows(&q, 0).unwrap();
     assert_eq!(c, 3);
     assert_eq!(wins.len(), 8);
     assert_eq!(wins[5], vec![13, 17, 21]); // (1, ·, 1)
-    let t = execute(&q, &samples[0]).unwrap();
     let (key, _) = SumcheckBackend.setup(&q, &opts(Vis::Public)).unwrap();
     let (proof, public) = SumcheckBackend.prove(&key, &q, &t).unwrap();
     SumcheckBackend.verify(&key, &public, &proof).unwrap();

@@ -4,65 +4,23 @@
 
 use crate::error::Error;
 use crate::field::{Curve, Field, Fr};
-use crate::model::tests::{dense, det};
 use crate::model::{ModelProof, NodeProof, SumcheckBackend};
+use crate::test_utils::{conv, dense, det, forged, forgery_is_rejected, geom, opts, pool2};
+use crate::test_utils::{proves_in_both_backends, rerun_after, run, samples, square};
 use crate::zkmodel::{ZkModelProof, ZkNodeProof, ZkSumcheckBackend};
-use zkml_core::backend::{Backend, PublicValues, SetupOptions, Vis, Visibility};
-use zkml_core::exec::{eval_qop, execute};
-use zkml_core::ops::conv::Conv;
+use zkml_core::backend::{Backend, PublicValues, Vis};
 use zkml_core::quant::{calibrate, quantize, QValueKind, QuantConfig};
-use zkml_core::{FTensor, Graph, ITensor, Op, QGraph, QOp, Trace};
-
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn conv(
-    g: &mut Graph,
-    x: usize,
-    cin: usize,
-    cout: usize,
-    c: Conv,
-    tag: &str,
-    seed: u64,
-) -> usize {
-    let [kh, kw] = c.kernel;
-    let w = g.add_const(
-        format!("cw{tag}"),
-        det(
-            &[cout, cin / c.group, kh, kw],
-            seed,
-            (2.0 / (cin * kh * kw) as f32).sqrt(),
-        ),
-    );
-    let b = g.add_const(format!("cb{tag}"), det(&[cout], seed + 1, 0.05));
-    g.add_node(
-        format!("conv{tag}"),
-        Op::Conv(c),
-        vec![x, w, b],
-        format!("c{tag}"),
-    )
-    .unwrap()
-}
+use zkml_core::{Graph, Op, QGraph, QOp, Trace};
 
 /// `[1,2,9,9]` → Conv(4, 3×3, pad 1) → ReLU → Conv(4, 3×2, stride (2,1),
 /// pads (1,0,0,1), dilation (1,2), 2 groups) → ReLU → Flatten → dense(6).
 pub(crate) fn cnn(seed: u64) -> (QGraph, Trace) {
     let mut g = Graph::new();
     let x = g.add_input("x", vec![1, 2, 9, 9]);
-    let c1 = Conv {
-        kernel: [3, 3],
-        strides: [1, 1],
-        pads: [1, 1, 1, 1],
-        dilations: [1, 1],
-        group: 1,
-    };
+    let c1 = square(3, 1, 1);
     let a = conv(&mut g, x, 2, 4, c1, "1", seed);
     let a = g.add_node("r1", Op::Relu, vec![a], "r1").unwrap();
-    let c2 = Conv {
-        kernel: [3, 2],
-        strides: [2, 1],
-        pads: [1, 0, 0, 1],
-        dilations: [1, 2],
-        group: 2,
-    };
+    let c2 = geom([3, 2], [2, 1], [1, 0, 0, 1], [1, 2], 2);
     let b = conv(&mut g, a, 4, 4, c2, "2", seed + 10);
     let b = g.add_node("r2", Op::Relu, vec![b], "r2").unwrap();
     let n: usize = g.values[b].shape.iter().product();
@@ -71,13 +29,7 @@ pub(crate) fn cnn(seed: u64) -> (QGraph, Trace) {
         .unwrap();
     let o = dense(&mut g, f, n, 6, "d", seed + 20);
     g.add_output(o);
-    let samples: Vec<Vec<FTensor>> = (0..3)
-        .map(|s| vec![det(&[1, 2, 9, 9], 100 + s, 1.0).mapv(f32::abs)])
-        .collect();
-    let cal = calibrate(&g, &samples).unwrap();
-    let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
-    let t = execute(&q, &samples[0]).unwrap();
-    (q, t)
+    run(&g, &samples(&[1, 2, 9, 9], 100, true))
 }
 
 /// `[1,1,8,8]` → Conv(3, 3×3, pad 1) → ReLU → AveragePool(2×2, stride 2)
@@ -90,23 +42,10 @@ pub(crate) fn cnn_pool(seed: u64) -> (QGraph, Trace) {
 pub(crate) fn cnn_pool_op(seed: u64, max: bool) -> (QGraph, Trace) {
     let mut g = Graph::new();
     let x = g.add_input("x", vec![1, 1, 8, 8]);
-    let c1 = Conv {
-        kernel: [3, 3],
-        strides: [1, 1],
-        pads: [1, 1, 1, 1],
-        dilations: [1, 1],
-        group: 1,
-    };
+    let c1 = square(3, 1, 1);
     let a = conv(&mut g, x, 1, 3, c1, "1", seed);
     let a = g.add_node("r1", Op::Relu, vec![a], "r1").unwrap();
-    let pool = zkml_core::ops::pool::Pool {
-        kernel: [2, 2],
-        strides: [2, 2],
-        pads: [0; 4],
-        dilations: [1, 1],
-        ceil_mode: false,
-        count_include_pad: false,
-    };
+    let pool = pool2();
     let op = if max {
         Op::MaxPool(pool)
     } else {
@@ -118,13 +57,7 @@ pub(crate) fn cnn_pool_op(seed: u64, max: bool) -> (QGraph, Trace) {
         .unwrap();
     let o = dense(&mut g, f, 48, 5, "d", seed + 20);
     g.add_output(o);
-    let samples: Vec<Vec<FTensor>> = (0..3)
-        .map(|s| vec![det(&[1, 1, 8, 8], 200 + s, 1.0).mapv(f32::abs)])
-        .collect();
-    let cal = calibrate(&g, &samples).unwrap();
-    let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
-    let t = execute(&q, &samples[0]).unwrap();
-    (q, t)
+    run(&g, &samples(&[1, 1, 8, 8], 200, true))
 }
 
 fn pools(q: &QGraph) -> Vec<usize> {
@@ -208,35 +141,10 @@ fn pools_with_uneven_windows_are_refused() {
     assert!(err.to_string().contains("windows"), "{err}");
 }
 
-pub(crate) fn opts(input: Vis) -> SetupOptions {
-    SetupOptions {
-        visibility: Visibility {
-            input,
-            ..Visibility::default()
-        },
-        k: None,
-    }
-}
-
 fn convs(q: &QGraph) -> Vec<usize> {
     (0..q.nodes.len())
         .filter(|&i| matches!(q.nodes[i].op, QOp::Conv { .. }))
         .collect()
-}
-
-/// The trace with node `i`'s output entry `idx` (its first positive entry,
-/// else its first) moved by one and every later node recomputed: all
-/// relations but node `i`'s hold.
-pub(crate) fn forged(q: &QGraph, t: &Trace, i: usize) -> Trace {
-    let mut f = t.clone();
-    let y = q.nodes[i].output;
-    let idx = f.values[y].iter().position(|&v| v > 0).unwrap_or(0);
-    f.values[y].as_slice_mut().unwrap()[idx] += 1;
-    for node in &q.nodes[i + 1..] {
-        let args: Vec<&ITensor> = node.inputs.iter().map(|&k| &f.values[k]).collect();
-        f.values[node.output] = eval_qop(&node.op, &args);
-    }
-    f
 }
 
 #[test]
@@ -246,53 +154,14 @@ fn cnn_proves_and_verifies_in_both_backends() {
     assert!(convs(&q)
         .iter()
         .all(|&i| matches!(q.nodes[i].op, QOp::Conv { shift, .. } if shift > 0)));
-    let (key, _) = SumcheckBackend.setup(&q, &opts(Vis::Public)).unwrap();
-    let (proof, public) = SumcheckBackend.prove(&key, &q, &t).unwrap();
-    SumcheckBackend.verify(&key, &public, &proof).unwrap();
-    let back = ModelProof::from_bytes(&proof.to_bytes()).unwrap();
-    SumcheckBackend.verify(&key, &public, &back).unwrap();
-    for input in [Vis::Private, Vis::Public] {
-        let (key, _) = ZkSumcheckBackend.setup(&q, &opts(input)).unwrap();
-        let (proof, public) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
-        ZkSumcheckBackend.verify(&key, &public, &proof).unwrap();
-        let back = ZkModelProof::from_bytes(&proof.to_bytes()).unwrap();
-        ZkSumcheckBackend.verify(&key, &public, &back).unwrap();
-        let mut p = public.clone();
-        p.outputs[0][1] += 1;
-        assert!(ZkSumcheckBackend.verify(&key, &p, &proof).is_err());
-    }
+    proves_in_both_backends(&q, &t);
 }
 
 #[test]
 fn a_forged_conv_output_is_rejected_by_both_backends() {
     let (q, t) = cnn(2);
     for i in convs(&q) {
-        let f = forged(&q, &t, i);
-        // The honest prover refuses the trace.
-        assert!(SumcheckBackend
-            .prove(
-                &SumcheckBackend.setup(&q, &opts(Vis::Public)).unwrap().0,
-                &q,
-                &f
-            )
-            .is_err());
-        // A cheating prover commits in-range remainders; the conv relation fails.
-        let (key, _) = SumcheckBackend.setup(&q, &opts(Vis::Public)).unwrap();
-        let (proof, public) =
-            crate::model::prover::prove_inner(&key, &f, &mut rand_core06::OsRng, true).unwrap();
-        let err = SumcheckBackend.verify(&key, &public, &proof).unwrap_err();
-        assert!(
-            matches!(err, Error::Rejected { .. }),
-            "conv node {i}: {err}"
-        );
-        let (key, _) = ZkSumcheckBackend.setup(&q, &opts(Vis::Private)).unwrap();
-        let (proof, public) =
-            crate::zkmodel::prover::prove_inner(&key, &f, &mut rand_core06::OsRng, true).unwrap();
-        let err = ZkSumcheckBackend.verify(&key, &public, &proof).unwrap_err();
-        assert!(
-            matches!(err, Error::Rejected { .. }),
-            "zk conv node {i}: {err}"
-        );
+        forgery_is_rejected(&q, &t, i);
     }
 }
 
@@ -381,21 +250,8 @@ fn convs_with_hidden_weights_are_refused() {
 pub(crate) fn lenet() -> (QGraph, Trace) {
     let mut g = Graph::new();
     let x = g.add_input("x", vec![1, 1, 28, 28]);
-    let pool = zkml_core::ops::pool::Pool {
-        kernel: [2, 2],
-        strides: [2, 2],
-        pads: [0; 4],
-        dilations: [1, 1],
-        ceil_mode: false,
-        count_include_pad: false,
-    };
-    let c = Conv {
-        kernel: [5, 5],
-        strides: [1, 1],
-        pads: [0; 4],
-        dilations: [1, 1],
-        group: 1,
-    };
+    let pool = pool2();
+    let c = geom([5, 5], [1, 1], [0; 4], [1, 1], 1);
     let c1 = conv(&mut g, x, 1, 6, c.clone(), "1", 9);
     let r1 = g.add_node("r1", Op::Relu, vec![c1], "r1").unwrap();
     let p1 = g
@@ -422,13 +278,7 @@ pub(crate) fn lenet() -> (QGraph, Trace) {
     let d2 = g.add_node("dr2", Op::Relu, vec![d2], "dr2").unwrap();
     let d3 = dense(&mut g, d2, 84, 10, "3", 51);
     g.add_output(d3);
-    let samples: Vec<Vec<FTensor>> = (0..3)
-        .map(|s| vec![det(&[1, 1, 28, 28], 100 + s, 1.0).mapv(f32::abs)])
-        .collect();
-    let cal = calibrate(&g, &samples).unwrap();
-    let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
-    let t = execute(&q, &samples[0]).unwrap();
-    (q, t)
+    run(&g, &samples(&[1, 1, 28, 28], 100, true))
 }
 
 #[test]
@@ -477,10 +327,7 @@ fn a_gather_by_index_map_proves_and_a_forged_gather_is_rejected() {
     let s = g.add_node("sel", Op::Gather(map), vec![h], "sel").unwrap();
     let o = dense(&mut g, s, 6, 4, "1", 70);
     g.add_output(o);
-    let samples = vec![det(&[1, 6], 7, 1.0).mapv(f32::abs)];
-    let cal = calibrate(&g, std::slice::from_ref(&samples)).unwrap();
-    let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
-    let t = execute(&q, &samples).unwrap();
+    let (q, t) = run(&g, &[vec![det(&[1, 6], 7, 1.0).mapv(f32::abs)]]);
     let i = q
         .nodes
         .iter()
@@ -493,10 +340,7 @@ fn a_gather_by_index_map_proves_and_a_forged_gather_is_rejected() {
     let mut f = t.clone();
     let y = q.nodes[i].output;
     f.values[y].as_slice_mut().unwrap()[2] += 1;
-    for node in &q.nodes[i + 1..] {
-        let args: Vec<&ITensor> = node.inputs.iter().map(|&k| &f.values[k]).collect();
-        f.values[node.output] = eval_qop(&node.op, &args);
-    }
+    let f = rerun_after(&q, f, i);
     let (proof, public) = SumcheckBackend.prove(&key, &q, &f).unwrap();
     let err = SumcheckBackend.verify(&key, &public, &proof).unwrap_err();
     assert!(matches!(err, Error::Rejected { .. }), "{err}");
@@ -531,10 +375,7 @@ fn a_transpose_proves_as_an_index_map_and_a_forged_one_is_rejected() {
         .unwrap();
     let o = dense(&mut g, f, 24, 4, "d", 90);
     g.add_output(o);
-    let samples = vec![det(&[1, 2, 3, 4], 9, 1.0)];
-    let cal = calibrate(&g, std::slice::from_ref(&samples)).unwrap();
-    let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
-    let t = execute(&q, &samples).unwrap();
+    let (q, t) = run(&g, &[vec![det(&[1, 2, 3, 4], 9, 1.0)]]);
     let i = q
         .nodes
         .iter()
@@ -543,10 +384,7 @@ fn a_transpose_proves_as_an_index_map_and_a_forged_one_is_rejected() {
     let mut f = t.clone();
     let y = q.nodes[i].output;
     f.values[y].as_slice_mut().unwrap()[5] += 1;
-    for node in &q.nodes[i + 1..] {
-        let args: Vec<&ITensor> = node.inputs.iter().map(|&k| &f.values[k]).collect();
-        f.values[node.output] = eval_qop(&node.op, &args);
-    }
+    let f = rerun_after(&q, f, i);
     let (key, _) = SumcheckBackend.setup(&q, &opts(Vis::Public)).unwrap();
     let (proof, public) = SumcheckBackend.prove(&key, &q, &t).unwrap();
     SumcheckBackend.verify(&key, &public, &proof).unwrap();

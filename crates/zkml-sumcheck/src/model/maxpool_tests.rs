@@ -3,10 +3,11 @@
 //! differences and selectors are the true ones (every other relation holds),
 //! tampered messages, an output that is no window entry.
 
-use crate::conv::model_tests::{cnn_pool_op, forged, opts};
+use crate::conv::model_tests::cnn_pool_op;
 use crate::error::Error;
 use crate::field::{Curve, Field, Fr};
 use crate::model::{NodeProof, SumcheckBackend};
+use crate::test_utils::{forged, opts};
 use crate::zkmodel::{ZkNodeProof, ZkSumcheckBackend};
 use zkml_core::backend::{Backend, Vis};
 use zkml_core::{QGraph, QOp};
@@ -118,10 +119,8 @@ fn a_max_pool_output_that_is_no_window_entry_has_no_proof() {
 #[test]
 fn clip_proves_by_its_table_and_a_forged_clip_is_rejected() {
     // x → dense(8) → Clip(0, 0.5) → dense(4), the clip bound hit by some entries.
-    use crate::model::tests::{dense, det};
-    use zkml_core::exec::{eval_qop, execute};
-    use zkml_core::quant::{calibrate, quantize, QuantConfig};
-    use zkml_core::{Graph, ITensor, Op};
+    use crate::test_utils::{dense, det, rerun_after, run};
+    use zkml_core::{Graph, Op};
     let mut g = Graph::new();
     let x = g.add_input("x", vec![1, 6]);
     let h = dense(&mut g, x, 6, 8, "0", 61);
@@ -130,10 +129,7 @@ fn clip_proves_by_its_table_and_a_forged_clip_is_rejected() {
         .unwrap();
     let o = dense(&mut g, h, 8, 4, "1", 71);
     g.add_output(o);
-    let samples = vec![det(&[1, 6], 3, 2.0)];
-    let cal = calibrate(&g, std::slice::from_ref(&samples)).unwrap();
-    let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
-    let t = execute(&q, &samples).unwrap();
+    let (q, t) = run(&g, &[vec![det(&[1, 6], 3, 2.0)]]);
     let i = q
         .nodes
         .iter()
@@ -143,10 +139,7 @@ fn clip_proves_by_its_table_and_a_forged_clip_is_rejected() {
     let mut f = t.clone();
     let y = q.nodes[i].output;
     f.values[y].as_slice_mut().unwrap()[1] += 1;
-    for node in &q.nodes[i + 1..] {
-        let args: Vec<&ITensor> = node.inputs.iter().map(|&k| &f.values[k]).collect();
-        f.values[node.output] = eval_qop(&node.op, &args);
-    }
+    let f = rerun_after(&q, f, i);
     let (key, _) = SumcheckBackend.setup(&q, &opts(Vis::Public)).unwrap();
     let (proof, public) = SumcheckBackend.prove(&key, &q, &t).unwrap();
     SumcheckBackend.verify(&key, &public, &proof).unwrap();

@@ -4,51 +4,20 @@
 //! of two activations (`a·b`, Square); forged products, tampered messages and
 //! refused broadcasts.
 
-use crate::conv::model_tests::{conv, forged, opts};
-use crate::error::Error;
 use crate::field::{Curve, Field, Fr};
-use crate::model::tests::{dense, det};
 use crate::model::{ModelProof, NodeProof, SumcheckBackend};
+use crate::test_utils::{conv, dense, det, forgery_is_rejected, opts, pool2};
+use crate::test_utils::{proves_in_both_backends, run, samples, square};
 use crate::zkmodel::{ZkModelProof, ZkNodeProof, ZkSumcheckBackend};
 use zkml_core::backend::{Backend, PublicValues, Vis};
-use zkml_core::exec::execute;
-use zkml_core::ops::conv::Conv;
 use zkml_core::quant::{calibrate, quantize, QuantConfig};
-use zkml_core::{FTensor, Graph, Op, QGraph, QOp, Trace};
-
-fn c3() -> Conv {
-    Conv {
-        kernel: [3, 3],
-        strides: [1, 1],
-        pads: [1; 4],
-        dilations: [1, 1],
-        group: 1,
-    }
-}
-
-fn run(g: &Graph, shape: &[usize], seed: u64) -> (QGraph, Trace) {
-    let samples: Vec<Vec<FTensor>> = (0..3)
-        .map(|s| vec![det(shape, seed + s, 1.0).mapv(f32::abs)])
-        .collect();
-    let cal = calibrate(g, &samples).unwrap();
-    let q = quantize(g, &cal, &QuantConfig::default()).unwrap();
-    let t = execute(&q, &samples[0]).unwrap();
-    (q, t)
-}
+use zkml_core::{Graph, Op, QGraph, QOp, Trace};
 
 /// `[1,1,8,8]` → Conv(3) → ReLU → AveragePool 2×2 → Mul `[1,3,1,1]` → Add
 /// `[1,3,1,1]` → Conv(4) → ReLU → Mul `[1,4,1,1]` → Add → Flatten → dense(5).
 pub(crate) fn mnist_pattern(seed: u64) -> (QGraph, Trace) {
     let mut g = Graph::new();
     let x = g.add_input("x", vec![1, 1, 8, 8]);
-    let pool = zkml_core::ops::pool::Pool {
-        kernel: [2, 2],
-        strides: [2, 2],
-        pads: [0; 4],
-        dilations: [1, 1],
-        ceil_mode: false,
-        count_include_pad: false,
-    };
     let scale_shift = |g: &mut Graph, a: usize, c: usize, tag: &str, seed: u64| {
         let s = g.add_const(format!("s{tag}"), det(&[1, c, 1, 1], seed, 1.5));
         let m = g
@@ -58,13 +27,13 @@ pub(crate) fn mnist_pattern(seed: u64) -> (QGraph, Trace) {
         g.add_node(format!("add{tag}"), Op::Add, vec![m, b], format!("a{tag}"))
             .unwrap()
     };
-    let a = conv(&mut g, x, 1, 3, c3(), "1", seed);
+    let a = conv(&mut g, x, 1, 3, square(3, 1, 1), "1", seed);
     let a = g.add_node("r1", Op::Relu, vec![a], "r1").unwrap();
     let a = g
-        .add_node("p1", Op::AveragePool(pool), vec![a], "p1")
+        .add_node("p1", Op::AveragePool(pool2()), vec![a], "p1")
         .unwrap();
     let a = scale_shift(&mut g, a, 3, "1", seed + 5);
-    let b = conv(&mut g, a, 3, 4, c3(), "2", seed + 10);
+    let b = conv(&mut g, a, 3, 4, square(3, 1, 1), "2", seed + 10);
     let b = g.add_node("r2", Op::Relu, vec![b], "r2").unwrap();
     let b = scale_shift(&mut g, b, 4, "2", seed + 15);
     let f = g
@@ -72,7 +41,7 @@ pub(crate) fn mnist_pattern(seed: u64) -> (QGraph, Trace) {
         .unwrap();
     let o = dense(&mut g, f, 64, 5, "d", seed + 20);
     g.add_output(o);
-    run(&g, &[1, 1, 8, 8], 400 + seed)
+    run(&g, &samples(&[1, 1, 8, 8], 400 + seed, true))
 }
 
 /// `[1, 2, 3, 4]` → `x·x` (Square) → `(x·x)·relu(x)` → Add `x` → output: two
@@ -85,7 +54,7 @@ fn square_model(seed: u64) -> (QGraph, Trace) {
     let p = g.add_node("p", Op::Mul, vec![sq, r], "p").unwrap();
     let o = g.add_node("o", Op::Add, vec![p, x], "o").unwrap();
     g.add_output(o);
-    run(&g, &[1, 2, 3, 4], 500 + seed)
+    run(&g, &samples(&[1, 2, 3, 4], 500 + seed, true))
 }
 
 fn muls(q: &QGraph) -> Vec<usize> {
@@ -94,47 +63,8 @@ fn muls(q: &QGraph) -> Vec<usize> {
         .collect()
 }
 
-/// Both backends prove and verify (the ZK one with a public and a private
-/// input), and their proofs survive a byte round trip.
-fn proves_in_both_backends(q: &QGraph, t: &Trace) {
-    let (key, _) = SumcheckBackend.setup(q, &opts(Vis::Public)).unwrap();
-    let (proof, public) = SumcheckBackend.prove(&key, q, t).unwrap();
-    SumcheckBackend.verify(&key, &public, &proof).unwrap();
-    let back = ModelProof::from_bytes(&proof.to_bytes()).unwrap();
-    SumcheckBackend.verify(&key, &public, &back).unwrap();
-    for input in [Vis::Private, Vis::Public] {
-        let (key, _) = ZkSumcheckBackend.setup(q, &opts(input)).unwrap();
-        let (proof, public) = ZkSumcheckBackend.prove(&key, q, t).unwrap();
-        ZkSumcheckBackend.verify(&key, &public, &proof).unwrap();
-        let back = ZkModelProof::from_bytes(&proof.to_bytes()).unwrap();
-        ZkSumcheckBackend.verify(&key, &public, &back).unwrap();
-    }
-}
-
-/// Node `i`'s output moved by one and every later node recomputed: the
-/// honest prover refuses the trace, and a cheating prover (in-range
-/// remainders for the wrong output, every later relation consistent) is
-/// rejected by both verifiers at the product.
-fn forged_product_is_rejected(q: &QGraph, t: &Trace, i: usize) {
-    let f = forged(q, t, i);
-    let (key, _) = SumcheckBackend.setup(q, &opts(Vis::Public)).unwrap();
-    assert!(SumcheckBackend.prove(&key, q, &f).is_err());
-    let (proof, public) =
-        crate::model::prover::prove_inner(&key, &f, &mut rand_core06::OsRng, true).unwrap();
-    let err = SumcheckBackend.verify(&key, &public, &proof).unwrap_err();
-    assert!(matches!(err, Error::Rejected { .. }), "mul node {i}: {err}");
-    let (key, _) = ZkSumcheckBackend.setup(q, &opts(Vis::Private)).unwrap();
-    let (proof, public) =
-        crate::zkmodel::prover::prove_inner(&key, &f, &mut rand_core06::OsRng, true).unwrap();
-    let err = ZkSumcheckBackend.verify(&key, &public, &proof).unwrap_err();
-    assert!(
-        matches!(err, Error::Rejected { .. }),
-        "zk mul node {i}: {err}"
-    );
-}
-
 #[test]
-fn a_cnn_with_per_channel_scales_proves_and_a_forged_product_is_rejected() {
+fn a_cnn_with_per_channel_scales_proves_and_a_forgery_is_rejected() {
     let (q, t) = mnist_pattern(1);
     let m = muls(&q);
     assert_eq!(m.len(), 2);
@@ -147,7 +77,7 @@ fn a_cnn_with_per_channel_scales_proves_and_a_forged_product_is_rejected() {
     }
     proves_in_both_backends(&q, &t);
     for &i in &m {
-        forged_product_is_rejected(&q, &t, i);
+        forgery_is_rejected(&q, &t, i);
     }
 }
 
@@ -160,7 +90,7 @@ fn products_of_two_activations_prove_and_forged_ones_are_rejected() {
     assert_eq!(a, b, "x·x");
     proves_in_both_backends(&q, &t);
     for &i in &m {
-        forged_product_is_rejected(&q, &t, i);
+        forgery_is_rejected(&q, &t, i);
     }
 }
 

@@ -1,16 +1,15 @@
 //! Table functions (`QOp::Table`: Sigmoid, Tanh, Exp, Erf, Gelu, …) through
 //! both sumcheck backends: every function the executor supports proves and
 //! verifies; a changed output, flipped proof bytes and a prover who uses a
-//! table with one entry changed are rejected; Softmax is refused by name.
+//! table with one entry changed are rejected.
 
 use super::*;
-use crate::model::tests::det;
+use crate::test_utils::{det, opts, rerun_after, run, run_with};
 use crate::zkmodel::{ZkModelProof, ZkSumcheckBackend};
-use zkml_core::backend::{Backend, PublicValues, SetupOptions, Visibility};
-use zkml_core::exec::{eval_qop, execute};
+use zkml_core::backend::{Backend, PublicValues, SetupOptions};
 use zkml_core::ops::TableFn;
-use zkml_core::quant::{calibrate, quantize, QuantConfig};
-use zkml_core::{FTensor, Graph, ITensor, Op};
+use zkml_core::quant::QuantConfig;
+use zkml_core::{FTensor, Graph, Op};
 
 /// `x: [1, 3, 5]` (padded to `4 × 8`) → `f` → ReLU → output, at 12-bit
 /// activations, with inputs inside `f`'s domain (the executor refuses the
@@ -33,25 +32,12 @@ fn table_model(f: TableFn, seed: u64) -> (QGraph, Trace) {
     let samples: Vec<Vec<FTensor>> = (0..3)
         .map(|s| vec![domain(det(&shape, seed + s, 1.0))])
         .collect();
-    let cal = calibrate(&g, &samples).unwrap();
     let cfg = QuantConfig {
         act_bits: 12,
         max_scale: 6,
         ..QuantConfig::default()
     };
-    let q = quantize(&g, &cal, &cfg).unwrap();
-    let t = execute(&q, &samples[0]).unwrap();
-    (q, t)
-}
-
-fn private_input() -> SetupOptions {
-    SetupOptions {
-        visibility: Visibility {
-            input: Vis::Private,
-            ..Visibility::default()
-        },
-        k: None,
-    }
+    run_with(&g, &samples, &cfg)
 }
 
 /// The trace with output entry `k` of node 0 (`f`) set to `f(x_k) + 1`,
@@ -59,11 +45,7 @@ fn private_input() -> SetupOptions {
 fn forged(q: &QGraph, t: &Trace, k: usize) -> Trace {
     let mut forged = t.clone();
     forged.values[q.nodes[0].output].as_slice_mut().unwrap()[k] += 1;
-    for node in &q.nodes[1..] {
-        let args: Vec<&ITensor> = node.inputs.iter().map(|&i| &forged.values[i]).collect();
-        forged.values[node.output] = eval_qop(&node.op, &args);
-    }
-    forged
+    rerun_after(q, forged, 0)
 }
 
 #[test]
@@ -75,7 +57,7 @@ fn every_table_function_proves_and_verifies_in_both_backends() {
         let (q, t) = table_model(f, 10 + i as u64);
         assert!(matches!(q.nodes[0].op, QOp::Table { func, .. } if func == f));
         with_indicator += usize::from(fn_indicator(&q.nodes[0].op));
-        let key = ZkSumcheckBackend.setup(&q, &private_input()).unwrap().0;
+        let key = ZkSumcheckBackend.setup(&q, &opts(Vis::Private)).unwrap().0;
         let (proof, public) = ZkSumcheckBackend
             .prove(&key, &q, &t)
             .unwrap_or_else(|e| panic!("{f:?}: {e}"));
@@ -103,7 +85,7 @@ fn every_table_function_proves_and_verifies_in_both_backends() {
 /// Tampered outputs, flipped bytes, a forged table entry, for `f`.
 fn tampering_is_rejected(f: TableFn) {
     let (q, t) = table_model(f, 3);
-    let key = ZkSumcheckBackend.setup(&q, &private_input()).unwrap().0;
+    let key = ZkSumcheckBackend.setup(&q, &opts(Vis::Private)).unwrap().0;
     let (proof, public) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
     ZkSumcheckBackend.verify(&key, &public, &proof).unwrap();
     let bad = |p: &ZkModelProof, public: &PublicValues| {
@@ -208,37 +190,12 @@ fn a_clip_whose_range_excludes_zero_proves_with_the_padding_indicator() {
         .unwrap();
     let r = g.add_node("relu", Op::Relu, vec![y], "r").unwrap();
     g.add_output(r);
-    let samples = vec![vec![det(&shape, 4, 3.0)]];
-    let cal = calibrate(&g, &samples).unwrap();
-    let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
-    let t = execute(&q, &samples[0]).unwrap();
+    let (q, t) = run(&g, &[vec![det(&shape, 4, 3.0)]]);
     assert!(fn_indicator(&q.nodes[0].op));
-    let key = ZkSumcheckBackend.setup(&q, &private_input()).unwrap().0;
+    let key = ZkSumcheckBackend.setup(&q, &opts(Vis::Private)).unwrap().0;
     let (proof, public) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
     ZkSumcheckBackend.verify(&key, &public, &proof).unwrap();
     let mut p2 = public.clone();
     p2.outputs[0][1] -= 1;
     assert!(ZkSumcheckBackend.verify(&key, &p2, &proof).is_err());
-}
-
-#[test]
-fn softmax_is_refused_by_name_in_both_backends() {
-    let mut g = Graph::new();
-    let x = g.add_input("x", vec![1, 4]);
-    let s = g
-        .add_node("sm", Op::Softmax { axis: 1 }, vec![x], "s")
-        .unwrap();
-    g.add_output(s);
-    let samples = vec![vec![det(&[1, 4], 1, 1.0)]];
-    let cal = calibrate(&g, &samples).unwrap();
-    let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
-    let err = SumcheckBackend
-        .setup(&q, &SetupOptions::default())
-        .unwrap_err();
-    assert!(
-        matches!(&err, Error::Unsupported { op, .. } if op == "Softmax"),
-        "{err}"
-    );
-    let err = ZkSumcheckBackend.setup(&q, &private_input()).unwrap_err();
-    assert!(err.to_string().contains("Softmax"), "{err}");
 }

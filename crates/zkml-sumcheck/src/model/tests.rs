@@ -2,46 +2,14 @@
 //! then forged traces, tampered proofs, changed public values, foreign keys
 //! and refused models.
 
-use ndarray::{ArrayD, IxDyn};
-
 use super::*;
 use crate::field::Field;
 use zkml_core::backend::{Backend, Openings, SetupOptions};
-use zkml_core::exec::{eval_qop, execute};
-use zkml_core::quant::{calibrate, quantize, QuantConfig};
-use zkml_core::{FTensor, Graph, ITensor, Op};
+use zkml_core::exec::eval_qop;
+use zkml_core::{Graph, ITensor, Op};
 
-pub(crate) fn det(shape: &[usize], seed: u64, scale: f32) -> FTensor {
-    let n: usize = shape.iter().product();
-    let mut s = seed.wrapping_mul(6364136223846793005) ^ 0x9e3779b97f4a7c15;
-    let v = (0..n)
-        .map(|_| {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((s >> 33) as f64 / (1u64 << 31) as f64 * 2.0 - 1.0) as f32 * scale
-        })
-        .collect();
-    ArrayD::from_shape_vec(IxDyn(shape), v).unwrap()
-}
-
-pub(crate) fn dense(g: &mut Graph, x: usize, i: usize, o: usize, tag: &str, seed: u64) -> usize {
-    let w = g.add_const(
-        format!("w{tag}"),
-        det(&[i, o], seed, (2.0 / i as f32).sqrt()),
-    );
-    let b = g.add_const(format!("b{tag}"), det(&[o], seed + 1, 0.1));
-    let m = g
-        .add_node(
-            format!("mm{tag}"),
-            Op::MatMul,
-            vec![x, w],
-            format!("m{tag}"),
-        )
-        .unwrap();
-    g.add_node(format!("add{tag}"), Op::Add, vec![m, b], format!("a{tag}"))
-        .unwrap()
-}
+pub(crate) use crate::test_utils::{dense, det};
+use crate::test_utils::{run, samples};
 
 /// `sizes[0] → sizes[1] → … ` with ReLU between layers.
 pub(crate) fn mlp(sizes: &[usize], seed: u64) -> (QGraph, Trace) {
@@ -56,13 +24,7 @@ pub(crate) fn mlp(sizes: &[usize], seed: u64) -> (QGraph, Trace) {
         }
     }
     g.add_output(x);
-    let samples: Vec<Vec<FTensor>> = (0..3)
-        .map(|s| vec![det(&[1, sizes[0]], 100 + s, 1.0).mapv(f32::abs)])
-        .collect();
-    let cal = calibrate(&g, &samples).unwrap();
-    let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
-    let t = execute(&q, &samples[0]).unwrap();
-    (q, t)
+    run(&g, &samples(&[1, sizes[0]], 100, true))
 }
 
 /// The benchmark MLP's graph: `[1,1,28,28]` → Flatten → 784-128 → ReLU → 10.
@@ -83,13 +45,7 @@ pub(crate) fn bench_model() -> (QGraph, Trace) {
     let r = g.add_node("relu", Op::Relu, vec![h], "hr").unwrap();
     let o = dense(&mut g, r, 128, 10, "2", 21);
     g.add_output(o);
-    let samples: Vec<Vec<FTensor>> = (0..3)
-        .map(|s| vec![det(&[1, 1, 28, 28], 100 + s, 1.0).mapv(f32::abs)])
-        .collect();
-    let cal = calibrate(&g, &samples).unwrap();
-    let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
-    let t = execute(&q, &samples[0]).unwrap();
-    (q, t)
+    run(&g, &samples(&[1, 1, 28, 28], 100, true))
 }
 
 fn setup(q: &QGraph) -> Key {
@@ -252,9 +208,7 @@ fn unsupported_ops_and_hidden_groups_are_refused_at_setup() {
         .add_node("sm", Op::Softmax { axis: 1 }, vec![x], "s")
         .unwrap();
     g.add_output(s);
-    let samples = vec![vec![det(&[1, 4], 1, 1.0)]];
-    let cal = calibrate(&g, &samples).unwrap();
-    let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
+    let (q, _) = run(&g, &[vec![det(&[1, 4], 1, 1.0)]]);
     let err = SumcheckBackend
         .setup(&q, &SetupOptions::default())
         .unwrap_err();
@@ -262,6 +216,10 @@ fn unsupported_ops_and_hidden_groups_are_refused_at_setup() {
         matches!(&err, Error::Unsupported { op, .. } if op == "Softmax"),
         "{err}"
     );
+    let err = crate::zkmodel::ZkSumcheckBackend
+        .setup(&q, &crate::test_utils::opts(Vis::Private))
+        .unwrap_err();
+    assert!(err.to_string().contains("Softmax"), "{err}");
 
     let (q, t) = mlp(&[8, 4], 7);
     let mut opts = SetupOptions::default();
@@ -348,12 +306,7 @@ fn flatten_of_the_input_and_a_layout_keeping_reshape_prove() {
         .unwrap();
     let o = dense(&mut g, v, 16, 10, "1", 30);
     g.add_output(o);
-    let samples: Vec<Vec<FTensor>> = (0..2)
-        .map(|s| vec![det(&[1, 1, 4, 6], 200 + s, 1.0).mapv(f32::abs)])
-        .collect();
-    let cal = calibrate(&g, &samples).unwrap();
-    let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
-    let t = execute(&q, &samples[0]).unwrap();
+    let (q, t) = run(&g, &samples(&[1, 1, 4, 6], 200, true)[..2]);
     let key = setup(&q);
     let (proof, public) = SumcheckBackend.prove(&key, &q, &t).unwrap();
     assert!(proof.nodes.iter().any(|n| matches!(n, NodeProof::Derived)));
@@ -374,10 +327,7 @@ fn flatten_of_the_input_and_a_layout_keeping_reshape_prove() {
         .add_node("vec", Op::Reshape { shape: vec![6] }, vec![h], "o")
         .unwrap();
     g3.add_output(o);
-    let s3 = vec![det(&[1, 8], 3, 1.0)];
-    let cal = calibrate(&g3, std::slice::from_ref(&s3)).unwrap();
-    let q3 = quantize(&g3, &cal, &QuantConfig::default()).unwrap();
-    let t3 = execute(&q3, &s3).unwrap();
+    let (q3, t3) = run(&g3, &[vec![det(&[1, 8], 3, 1.0)]]);
     let key3 = setup(&q3);
     let (p3, pub3) = SumcheckBackend.prove(&key3, &q3, &t3).unwrap();
     assert!(matches!(p3.nodes.last(), Some(NodeProof::Linear { .. })));
@@ -394,9 +344,7 @@ fn flatten_of_the_input_and_a_layout_keeping_reshape_prove() {
         .add_node("sq", Op::Reshape { shape: vec![2, 4] }, vec![h], "s")
         .unwrap();
     g2.add_output(r);
-    let cal = calibrate(&g2, &[vec![det(&[1, 8], 1, 1.0)]]).unwrap();
-    let q2 = quantize(&g2, &cal, &QuantConfig::default()).unwrap();
-    let t2 = execute(&q2, &[det(&[1, 8], 1, 1.0)]).unwrap();
+    let (q2, t2) = run(&g2, &[vec![det(&[1, 8], 1, 1.0)]]);
     let key2 = setup(&q2);
     let (p2, pub2) = SumcheckBackend.prove(&key2, &q2, &t2).unwrap();
     assert!(matches!(p2.nodes.last(), Some(NodeProof::MatMul { .. })));
