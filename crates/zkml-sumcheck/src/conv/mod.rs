@@ -180,18 +180,13 @@ pub fn gather_dual(
 mod tests {
     use super::*;
     use crate::model::table_of;
+    use crate::test_utils::geom;
     use ndarray::{ArrayD, IxDyn};
 
     #[test]
     fn dual_pairs_with_the_input_to_the_output_evaluation() {
         // Strides, pads, dilations, groups and a bias: ⟨x, G_ρ⟩ + offset = ãcc(ρ).
-        let conv = Conv {
-            kernel: [3, 2],
-            strides: [2, 1],
-            pads: [1, 0, 2, 1],
-            dilations: [1, 2],
-            group: 2,
-        };
+        let conv = geom([3, 2], [2, 1], [1, 0, 2, 1], [1, 2], 2);
         let xs = [1usize, 4, 5, 6];
         let ws = [6usize, 2, 3, 2];
         let x: Vec<i64> = (0..xs.iter().product::<usize>() as i64)
@@ -249,57 +244,27 @@ mod tests {
         // Batch 2; 1×1, depthwise, strided, dilated, asymmetric pads, groups.
         let cases: [(Conv, [usize; 4], [usize; 4]); 5] = [
             (
-                Conv {
-                    kernel: [1, 1],
-                    strides: [1, 1],
-                    pads: [0; 4],
-                    dilations: [1, 1],
-                    group: 1,
-                },
+                geom([1, 1], [1, 1], [0; 4], [1, 1], 1),
                 [2, 3, 5, 6],
                 [4, 3, 1, 1],
             ),
             (
-                Conv {
-                    kernel: [3, 3],
-                    strides: [2, 2],
-                    pads: [1; 4],
-                    dilations: [1, 1],
-                    group: 4,
-                },
+                geom([3, 3], [2, 2], [1; 4], [1, 1], 4),
                 [1, 4, 7, 7],
                 [4, 1, 3, 3],
             ),
             (
-                Conv {
-                    kernel: [3, 2],
-                    strides: [2, 1],
-                    pads: [1, 0, 2, 1],
-                    dilations: [1, 2],
-                    group: 2,
-                },
+                geom([3, 2], [2, 1], [1, 0, 2, 1], [1, 2], 2),
                 [2, 4, 5, 6],
                 [6, 2, 3, 2],
             ),
             (
-                Conv {
-                    kernel: [2, 3],
-                    strides: [1, 3],
-                    pads: [0, 2, 1, 0],
-                    dilations: [2, 1],
-                    group: 1,
-                },
+                geom([2, 3], [1, 3], [0, 2, 1, 0], [2, 1], 1),
                 [1, 2, 6, 9],
                 [3, 2, 2, 3],
             ),
             (
-                Conv {
-                    kernel: [3, 3],
-                    strides: [1, 1],
-                    pads: [1; 4],
-                    dilations: [1, 1],
-                    group: 1,
-                },
+                geom([3, 3], [1, 1], [1; 4], [1, 1], 1),
                 [1, 1, 3, 3],
                 [2, 1, 3, 3],
             ),
