@@ -448,6 +448,15 @@ pub struct QuantArgs {
     /// stored weights; the quantized model (and so its keys) differs.
     #[arg(long)]
     pub per_tensor_weights: bool,
+    /// One scale per model input instead of one per feature. By default an
+    /// input whose scale its largest feature limits, and that only products
+    /// by constant matrices read (tabular models: a linear model or an MLP,
+    /// with or without a Scaler), gets one scale per feature (last axis),
+    /// folded exactly into the first product's weight rows; the compiled
+    /// model's input carries them (`axis_scales`: feature f's public integer
+    /// is x_f·2^s_f).
+    #[arg(long)]
+    pub per_tensor_inputs: bool,
     /// The full shape of a model input declared with symbolic dimensions
     /// (batch, image height or width), e.g. x=1x3x48x192; repeat for several
     /// inputs. An input or calibration file can carry them instead:

@@ -31,7 +31,7 @@ use crate::ops::{
     activation, arg, conv, divide, elementwise, gather, gather_dyn, hardmax, logic, matmul,
     normalize, pool, reduce, round, select, shape, softmax, table, Op, QOp,
 };
-use crate::quant::{QGraph, QNode, QValueKind};
+use crate::quant::{QGraph, QNode, QValue, QValueKind};
 use crate::tensor::FTensor;
 
 /// Half a unit at scale `2^-s`: the most rounding to that scale errs.
@@ -78,6 +78,14 @@ impl BoundCtx<'_> {
         let f = self.x(k);
         let n = f.shape().get(axis).copied().unwrap_or(1);
         match &v.kind {
+            QValueKind::Const(t)
+                if t.shape() == f.shape() && axis < t.ndim() && v.axis_scales.is_some() =>
+            {
+                axis_rounding_errors(v, t, f)
+                    .axis_iter(Axis(axis))
+                    .map(|c| c.iter().copied().fold(u(v.scale), f64::max))
+                    .collect()
+            }
             QValueKind::Const(t) if t.shape() == f.shape() && axis < t.ndim() => t
                 .axis_iter(Axis(axis))
                 .zip(f.axis_iter(Axis(axis)))
@@ -151,7 +159,10 @@ pub fn error_bounds(g: &Graph, q: &QGraph, float_values: &[FTensor]) -> Vec<f64>
                 e[id] = float_values
                     .get(id)
                     .filter(|f| f.shape() == t.shape())
-                    .map(|f| rounding_error(t, v.scale, f.iter()))
+                    .map(|f| match v.axis_scales {
+                        Some(_) => axis_rounding_errors(v, t, f).fold(0f64, |m, &x| m.max(x)),
+                        None => rounding_error(t, v.scale, f.iter()),
+                    })
                     .unwrap_or(0.0)
                     .max(u(v.scale))
             }
@@ -210,6 +221,16 @@ fn node_bound(op: &QOp, c: &BoundCtx) -> f64 {
         QOp::Standardize { axes, extra, .. } => normalize::error_bound_node(axes, *extra, c),
         QOp::Hardmax { axis } => hardmax::error_bound(*axis, c),
     }
+}
+
+/// Per element of a constant with a scale per index along an axis
+/// ([`crate::quant::AxisScales`]), `|q·2^-s_i − f|` at the element's scale.
+fn axis_rounding_errors(v: &QValue, q: &ndarray::ArrayD<i64>, f: &FTensor) -> ndarray::ArrayD<f64> {
+    let a = v.axis_scales.as_ref().expect("called with axis scales");
+    ndarray::ArrayD::from_shape_fn(q.raw_dim(), |i| {
+        let s = a.scales.get(i[a.axis]).copied().unwrap_or(v.scale);
+        (q[&i] as f64 * crate::rounding::pow2f(-i64::from(s)) - f64::from(f[&i])).abs()
+    })
 }
 
 /// The largest `|q·2^-s − f|` over a quantized tensor and its float values.

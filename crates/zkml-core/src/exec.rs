@@ -8,7 +8,7 @@ use crate::ops::{
     shape, softmax, table, QOp,
 };
 use crate::quant::{QGraph, QValueKind};
-use crate::rounding::{dequantize_value, quantize_value};
+use crate::rounding::dequantize_value;
 use crate::tensor::{FTensor, ITensor};
 
 /// Every tensor's integers for one execution.
@@ -148,9 +148,9 @@ fn check_range(q: &QGraph, id: usize, t: &ITensor, node: &str, op: &'static str)
             node: node.to_string(),
             op,
             value,
-            real: dequantize_value(value, v.scale),
+            real: dequantize_value(value, v.scale_at(i)),
             bound,
-            scale: v.scale,
+            scale: v.scale_at(i),
         });
     }
     Ok(())
@@ -195,7 +195,11 @@ pub fn quantize_inputs(q: &QGraph, inputs: &[FTensor]) -> Vec<ITensor> {
     q.inputs
         .iter()
         .zip(inputs)
-        .map(|(&id, t)| t.mapv(|x| quantize_value(x as f64, q.values[id].scale)))
+        .map(|(&id, t)| {
+            let t = t.as_standard_layout();
+            let ints = q.values[id].quantize_flat(t.iter().map(|&x| f64::from(x)));
+            ITensor::from_shape_vec(t.shape().to_vec(), ints).expect("same length")
+        })
         .collect()
 }
 
@@ -214,10 +218,7 @@ pub fn quantize_flat_inputs(q: &QGraph, inputs: &[Vec<f32>]) -> Result<Vec<ITens
         .zip(inputs)
         .map(|(&id, data)| {
             let v = &q.values[id];
-            let ints = data
-                .iter()
-                .map(|&x| quantize_value(x as f64, v.scale))
-                .collect();
+            let ints = v.quantize_flat(data.iter().map(|&x| f64::from(x)));
             ITensor::from_shape_vec(v.shape.clone(), ints).expect("length checked")
         })
         .collect())

@@ -32,6 +32,8 @@ use crate::ops::{
 use crate::rounding::quantize_value;
 use crate::tensor::{FTensor, ITensor};
 
+pub mod feature;
+
 /// Quantization settings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct QuantConfig {
@@ -50,6 +52,11 @@ pub struct QuantConfig {
     /// `false`: one scale per weight tensor.
     #[serde(default = "per_channel_default")]
     pub per_channel: bool,
+    /// A model input whose features (last axis) have very different ranges
+    /// and that only products by constant matrices read gets one scale per
+    /// feature ([`feature`]); `false`: one scale per input.
+    #[serde(default = "per_channel_default")]
+    pub per_feature_inputs: bool,
 }
 
 fn per_channel_default() -> bool {
@@ -65,6 +72,7 @@ impl Default for QuantConfig {
             margin: 2.0,
             fixed_scale: None,
             per_channel: true,
+            per_feature_inputs: true,
         }
     }
 }
@@ -76,19 +84,37 @@ pub struct Calibration {
     pub max_abs: Vec<f64>,
     /// Number of samples.
     pub samples: usize,
+    /// Per model input (in `Graph::inputs` order), `max |x|` per index of its
+    /// last axis (empty for a scalar input).
+    #[serde(default)]
+    pub input_feature_max: Vec<Vec<f64>>,
 }
 
 /// Runs the float graph on each sample and records every tensor's range.
 pub fn calibrate(g: &Graph, samples: &[Vec<FTensor>]) -> Result<Calibration> {
     let mut max_abs = vec![0f64; g.values.len()];
+    let mut input_feature_max: Vec<Vec<f64>> = g
+        .inputs
+        .iter()
+        .map(|&i| vec![0.0; g.values[i].shape.last().copied().unwrap_or(0)])
+        .collect();
     for s in samples {
         for (m, v) in max_abs.iter_mut().zip(eval_float(g, s)?) {
             *m = v.iter().fold(*m, |m, x| m.max(x.abs() as f64));
+        }
+        for (fm, x) in input_feature_max.iter_mut().zip(s) {
+            let n = fm.len();
+            if n > 0 && x.len() % n == 0 {
+                for (j, v) in x.iter().enumerate() {
+                    fm[j % n] = fm[j % n].max(v.abs() as f64);
+                }
+            }
         }
     }
     Ok(Calibration {
         max_abs,
         samples: samples.len(),
+        input_feature_max,
     })
 }
 
@@ -114,6 +140,71 @@ pub struct QValue {
     pub scale: i32,
     /// Origin.
     pub kind: QValueKind,
+    /// A scale per index along one axis, where they differ (a model input
+    /// with per-feature scales, and the weight matrix they are folded into:
+    /// [`feature`]); `scale` is then the coarsest of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub axis_scales: Option<AxisScales>,
+}
+
+/// One scale exponent per index along `axis`: element `i` is real ≈
+/// `q / 2^scales[i[axis]]`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AxisScales {
+    /// The axis the scales run along.
+    pub axis: usize,
+    /// The scale exponent of each index along `axis`.
+    pub scales: Vec<i32>,
+}
+
+impl QValue {
+    /// The scale of the element at flat (row-major) index `flat`.
+    pub fn scale_at(&self, flat: usize) -> i32 {
+        match &self.axis_scales {
+            Some(a) if a.axis < self.shape.len() => {
+                let inner: usize = self.shape[a.axis + 1..].iter().product();
+                let n = self.shape[a.axis].max(1);
+                a.scales
+                    .get(flat / inner.max(1) % n)
+                    .copied()
+                    .unwrap_or(self.scale)
+            }
+            _ => self.scale,
+        }
+    }
+
+    /// The axis scales of this value sliced to `range` along `axis` (a
+    /// slice along another axis keeps them all).
+    pub fn sliced_axis_scales(
+        &self,
+        axis: usize,
+        range: &std::ops::Range<usize>,
+    ) -> Option<AxisScales> {
+        self.axis_scales.as_ref().map(|a| AxisScales {
+            axis: a.axis,
+            scales: match a.axis == axis {
+                true => a.scales.get(range.clone()).unwrap_or_default().to_vec(),
+                false => a.scales.clone(),
+            },
+        })
+    }
+
+    /// Quantizes the row-major floats `data` at this value's scale(s).
+    pub fn quantize_flat(&self, data: impl IntoIterator<Item = f64>) -> Vec<i64> {
+        data.into_iter()
+            .enumerate()
+            .map(|(i, x)| quantize_value(x, self.scale_at(i)))
+            .collect()
+    }
+
+    /// The real values of the row-major integers `data` (`q / 2^scale` per
+    /// element): how a verifier reads this value's public integers.
+    pub fn dequantize_flat(&self, data: impl IntoIterator<Item = i64>) -> Vec<f64> {
+        data.into_iter()
+            .enumerate()
+            .map(|(i, q)| crate::rounding::dequantize_value(q, self.scale_at(i)))
+            .collect()
+    }
 }
 
 /// A quantized node.
@@ -200,6 +291,7 @@ pub struct QuantCtx<'a> {
     cal: &'a Calibration,
     scales: &'a mut [Option<i32>],
     kinds: &'a mut [Option<QValueKind>],
+    axis_scales: &'a mut [Option<AxisScales>],
 }
 
 impl QuantCtx<'_> {
@@ -448,6 +540,7 @@ pub fn quantize(g: &Graph, cal: &Calibration, cfg: &QuantConfig) -> Result<QGrap
         scales[i] = Some(act_scale(i));
         kinds[i] = Some(QValueKind::Input);
     }
+    let mut axis_scales = feature::input_scales(g, cal, cfg, &act_scale);
     let mut nodes = Vec::with_capacity(g.nodes.len());
     for (ni, node) in g.nodes.iter().enumerate() {
         let mut ctx = QuantCtx {
@@ -459,6 +552,7 @@ pub fn quantize(g: &Graph, cal: &Calibration, cfg: &QuantConfig) -> Result<QGrap
             cal,
             scales: &mut scales,
             kinds: &mut kinds,
+            axis_scales: &mut axis_scales,
         };
         let (op, s_out) = quantize_node(&node.op, &mut ctx)?;
         scales[node.output] = Some(s_out);
@@ -508,6 +602,7 @@ pub fn quantize(g: &Graph, cal: &Calibration, cfg: &QuantConfig) -> Result<QGrap
             shape: v.shape.clone(),
             scale: scales[id].unwrap_or(0),
             kind: kinds[id].clone().unwrap_or(QValueKind::Input),
+            axis_scales: axis_scales[id].clone(),
         })
         .collect();
     Ok(QGraph {

@@ -256,6 +256,7 @@ impl QGraph {
                         _ if is_input(g) => QValueKind::Input,
                         k => k.clone(),
                     },
+                    axis_scales: v.axis_scales.clone(),
                 }
             })
             .collect();

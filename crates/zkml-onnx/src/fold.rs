@@ -10,6 +10,18 @@
 //! * `Mul(Add(z, c), k)` → `Add(z·k, c·k)` when `z·k` folds by these rules;
 //! * `Add(Add(z, c₁), c₂)` → `Add(z, c₁ + c₂)`; `Mul(Mul(z, k₁), k₂)` → `Mul(z, k₁·k₂)`.
 //!
+//! And on a model input `x` (a Scaler or StandardScaler in front of a linear
+//! model or an MLP), with per-feature constants along `x`'s last axis:
+//!
+//! * `MatMul(Mul(u, k), W)` → `MatMul(u, diag(k)·W)`, for `u` the input or
+//!   `x ± c` below;
+//! * `MatMul(Sub(x, o), W)` → `Add(MatMul(x, W), −o·W)` (and `x + c`
+//!   likewise), the Add then fused with the product.
+//!
+//! so the first product reads the raw input, whose features can then get
+//! their own scales (`zkml_core::quant::feature`) instead of sharing one
+//! scale after the affine map has mixed them with per-feature factors.
+//!
 //! Each rewrite keeps the folded op's output name, so graph output names do
 //! not change.
 
@@ -50,6 +62,9 @@ fn split_const(g: &Graph, inputs: &[ValueId]) -> Option<(ValueId, FTensor)> {
 
 fn step(g: &mut Graph) -> bool {
     let uses = use_counts(g);
+    if step_input(g, &uses) {
+        return true;
+    }
     for k in 0..g.nodes.len() {
         let node = &g.nodes[k];
         let mul = match node.op {
@@ -223,4 +238,80 @@ fn fold_into(g: &mut Graph, uses: &[usize], y: ValueId, mul: bool, c: &FTensor) 
         }
         _ => false,
     }
+}
+
+/// `(u, c)` when `y` is `u ∘ c` for one of `ops` with `c` a constant (for
+/// Sub, `u − c` only).
+fn affine_of(g: &Graph, y: ValueId, ops: &[&str]) -> Option<(usize, ValueId, FTensor, Op)> {
+    let ValueKind::Node(p) = g.values[y].kind else {
+        return None;
+    };
+    let n = &g.nodes[p];
+    if !ops.contains(&n.op.name()) {
+        return None;
+    }
+    let (u, c) = split_const(g, &n.inputs)?;
+    if matches!(n.op, Op::Sub) && n.inputs[0] != u {
+        return None;
+    }
+    Some((p, u, c, n.op.clone()))
+}
+
+/// One rewrite of an affine map on a model input into the MatMul reading it
+/// (module doc).
+fn step_input(g: &mut Graph, uses: &[usize]) -> bool {
+    for k in 0..g.nodes.len() {
+        let node = &g.nodes[k];
+        let (Op::MatMul, [y, wid]) = (&node.op, node.inputs.as_slice()) else {
+            continue;
+        };
+        let (y, wid, out) = (*y, *wid, node.output);
+        let Some(w) = g.const_value(wid).filter(|w| w.ndim() == 2).cloned() else {
+            continue;
+        };
+        let yshape = g.values[y].shape.clone();
+        let f = w.shape()[0];
+        if uses[y] != 1 || yshape.last() != Some(&f) {
+            continue;
+        }
+        let is_input = |v: ValueId| g.inputs.contains(&v);
+        let Some((p, u, c, op)) = affine_of(g, y, &["Mul", "Sub", "Add"]) else {
+            continue;
+        };
+        let on_input = is_input(u)
+            || (matches!(op, Op::Mul)
+                && uses[u] == 1
+                && affine_of(g, u, &["Sub", "Add"]).is_some_and(|(_, x, _, _)| is_input(x)));
+        if !on_input || g.values[u].shape != yshape {
+            continue;
+        }
+        let Some(v) = per_axis(&c, yshape.len(), yshape.len() - 1, f) else {
+            continue;
+        };
+        if matches!(op, Op::Mul) {
+            let w2 = FTensor::from_shape_fn(w.raw_dim(), |i| w[&i] * v[i[0]]);
+            let id = new_const(g, wid, w2);
+            g.nodes[k].inputs = vec![u, id];
+        } else {
+            // (u ± c)·W = u·W ± c·W: the product moves up to the affine
+            // node's place, the MatMul node becomes the Add of c·W.
+            let sign = if matches!(op, Op::Sub) { -1.0 } else { 1.0 };
+            let n = w.shape()[1];
+            let cw: Vec<f32> = (0..n)
+                .map(|j| sign * (0..f).map(|i| v[i] * w[&[i, j][..]]).sum::<f32>())
+                .collect();
+            let b = new_const(
+                g,
+                wid,
+                FTensor::from_shape_vec(vec![n], cw).expect("n values"),
+            );
+            g.values[y].shape = g.values[out].shape.clone();
+            g.nodes[p].op = Op::MatMul;
+            g.nodes[p].inputs = vec![u, wid];
+            g.nodes[k].op = Op::Add;
+            g.nodes[k].inputs = vec![y, b];
+        }
+        return true;
+    }
+    false
 }

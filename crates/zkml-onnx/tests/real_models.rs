@@ -72,13 +72,13 @@ fn manifest() -> Vec<(String, Expect)> {
 /// The quantization settings of a `runs` line: automatic precision unless a
 /// width is given; the widths `weight_bits=N`, `act_bits=N`, `max_scale=N`
 /// (fixed precision, the defaults otherwise), `per_tensor` (one weight scale
-/// per tensor, `--per-tensor-weights`) (space-separated); `prove` and
-/// `prove-slow` are for crates/zkml-cli/tests/real_models.rs.
+/// per tensor, `--per-tensor-weights`) (space-separated); `prove`,
+/// `prove-slow` and `segment_k=N` are for crates/zkml-cli/tests/real_models.rs.
 fn quant_options(fields: &[&str], line: &str) -> Quant {
     let mut cfg = QuantConfig::default();
     let mut fixed = false;
     for opt in fields.iter().flat_map(|f| f.split_whitespace()) {
-        if opt == "prove" || opt == "prove-slow" {
+        if opt == "prove" || opt == "prove-slow" || opt.starts_with("segment_k=") {
             continue;
         }
         if opt == "per_tensor" {

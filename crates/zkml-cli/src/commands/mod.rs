@@ -146,6 +146,9 @@ pub fn compile(
     if flags.per_tensor_weights {
         cfg.per_channel = false;
     }
+    if flags.per_tensor_inputs {
+        cfg.per_feature_inputs = false;
+    }
     let shaped = samples
         .iter()
         .enumerate()

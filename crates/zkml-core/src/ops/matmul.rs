@@ -149,6 +149,9 @@ pub fn eval_int(a: &ITensor, b: &ITensor, shift: u32) -> ITensor {
 /// of rank ≥ 2 times an activation gets a weight scale per output column
 /// ([`QuantCtx::weight_per_channel`]).
 pub fn quantize(c: &mut QuantCtx) -> Result<(QOp, i32)> {
+    if let Some(r) = crate::quant::feature::quantize_matmul(c)? {
+        return Ok(r);
+    }
     let b_shape = c.g.values[c.node.inputs[1]].shape.clone();
     if b_shape.len() >= 2 && c.is_const(1) && !c.is_const(0) && c.scale(1).is_none() {
         let s_a = c.scale(0).ok_or_else(|| c.err("input has no scale"))?;

@@ -335,6 +335,7 @@ impl<'a> Rewriter<'a> {
                 shape: sshape,
                 scale: v.scale,
                 kind: QValueKind::Const(s),
+                axis_scales: v.sliced_axis_scales(axis, range),
             }));
         }
         let inner: usize = shape[axis + 1..].iter().product();
@@ -352,6 +353,7 @@ impl<'a> Rewriter<'a> {
             shape: sshape.clone(),
             scale: v.scale,
             kind: QValueKind::Input,
+            axis_scales: v.sliced_axis_scales(axis, range),
         };
         Ok(self.push_node(
             name,
@@ -465,6 +467,7 @@ impl<'a> Rewriter<'a> {
                     shape,
                     scale: ov.scale,
                     kind: QValueKind::Input,
+                    axis_scales: None,
                 };
                 let id = self.push_node(name, op, inputs, out);
                 local.insert(node.output, id);

@@ -30,6 +30,7 @@ impl QBuilder {
             shape: shape.to_vec(),
             scale: 0,
             kind,
+            axis_scales: None,
         });
         self.q.values.len() - 1
     }
