@@ -5,7 +5,11 @@
 //! `prove_input.json` (written by `scripts/fetch-real-models.sh`), with the
 //! manifest's quantization flags, or none (automatic precision). A model not
 //! fetched is skipped with the reason printed, unless
-//! `ZKML_REQUIRE_REAL_MODELS` is set.
+//! `ZKML_REQUIRE_REAL_MODELS` is set. A manifest option `segment_k=N` sets
+//! up the model in segments of `2^N` rows (`zkml setup --segment-k N`: one
+//! key pair and proof per segment, chained by boundary commitments), for a
+//! model whose one circuit would not fit the machine's memory.
+//! `ZKML_REAL_MODELS=id,id` limits a run to those models.
 
 mod common;
 
@@ -70,7 +74,13 @@ fn prove_marked(marker: &str) {
         return;
     }
     let require = std::env::var_os("ZKML_REQUIRE_REAL_MODELS").is_some();
+    let only: Option<Vec<String>> = std::env::var("ZKML_REAL_MODELS")
+        .ok()
+        .map(|v| v.split(',').map(|s| s.trim().to_string()).collect());
     for (id, flags) in ids {
+        if only.as_ref().is_some_and(|o| !o.contains(&id)) {
+            continue;
+        }
         let dir = repo().join(".cache/real-models").join(&id);
         let input = dir.join("prove_input.json");
         if !input.exists() {
