@@ -196,8 +196,11 @@ fn node_bound(op: &QOp, c: &BoundCtx) -> f64 {
         QOp::Clip { .. } => activation::error_bound_clip(c),
         QOp::Table { func, .. } => table::error_bound(*func, c.x(0), c.e(0), c.s_out()),
         QOp::Softmax {
-            axis, exp_scale, ..
-        } => softmax::error_bound(*axis, *exp_scale, c),
+            axis,
+            in_scale,
+            exp_scale,
+            ..
+        } => softmax::error_bound(*axis, *in_scale, *exp_scale, c),
         QOp::MaxPool(_) => pool::error_bound(true, c),
         QOp::AveragePool(_) => pool::error_bound(false, c),
         QOp::Reshape { .. } | QOp::Transpose { .. } => shape::error_bound_move(c),

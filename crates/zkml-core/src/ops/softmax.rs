@@ -9,6 +9,15 @@
 //! ```
 //! The earlier zkml normalises by `rdiv(S, 2^s)` instead, which loses
 //! precision when the sum is small; zkml's rule is the one above.
+//!
+//! At an input scale finer than [`EXP_TABLE_MAX_SCALE`] the difference is
+//! first rounded to that scale, `d_i = rshift(q_i − m, s_in − 12)`, and the
+//! table reads `d_i` at scale 12: a table over `d ≤ 0` has about
+//! `(s_e + 1)·ln 2·2^s` entries before `exp` rounds to 0, 1.6 M at the
+//! earlier zkml's scale 17 (a circuit of `2^21` rows for the table alone),
+//! 48 k at 12. The rounding moves `d` by at most `2^-13`, so `e_i` by a
+//! relative `2^-13` (≈ 1.2·10⁻⁴), counted in [`error_bound`]. At the default
+//! scales (≤ 12) nothing changes.
 
 use ndarray::{ArrayD, Axis};
 
@@ -16,8 +25,18 @@ use super::QOp;
 use crate::error::Result;
 use crate::error_bound::BoundCtx;
 use crate::quant::QuantCtx;
-use crate::rounding::{dequantize_value, quantize_value, rdiv};
+use crate::rounding::{dequantize_value, quantize_value, rdiv, rshift};
 use crate::tensor::{FTensor, ITensor};
+
+/// The finest scale Softmax's exponential table reads (module doc).
+pub const EXP_TABLE_MAX_SCALE: i32 = 12;
+
+/// How many bits the difference `q − max` at input scale `in_scale` is
+/// rounded off before the table: `max(in_scale − 12, 0)`. The table then
+/// reads at scale `in_scale − shift`.
+pub fn exp_table_shift(in_scale: i32) -> u32 {
+    (in_scale - EXP_TABLE_MAX_SCALE).max(0) as u32
+}
 
 /// The exponential table entry for `d = q − max ≤ 0`.
 #[inline]
@@ -48,7 +67,8 @@ pub fn softmax_int(
     let mut out: ArrayD<i64> = x.clone();
     for mut lane in out.lanes_mut(Axis(axis)) {
         let m = lane.iter().copied().max().unwrap_or(0);
-        lane.mapv_inplace(|q| exp_int(q - m, in_scale, exp_scale));
+        let sh = exp_table_shift(in_scale);
+        lane.mapv_inplace(|q| exp_int(rshift(q - m, sh), in_scale - sh as i32, exp_scale));
         let s: i64 = lane.sum();
         lane.mapv_inplace(|e| rdiv(e << out_scale, s));
     }
@@ -73,8 +93,14 @@ pub fn quantize(axis: usize, c: &mut QuantCtx) -> Result<(QOp, i32)> {
 
 /// Error bound: `e_in / 2` (the Jacobian's rows sum to at most ½ in absolute
 /// value) plus the exponential table's rounding amplified by `1 + n` for a
-/// lane of `n`, plus the output's rounding.
-pub fn error_bound(axis: usize, exp_scale: i32, c: &BoundCtx) -> f64 {
+/// lane of `n`, plus the output's rounding. Above [`EXP_TABLE_MAX_SCALE`]
+/// the difference's rounding adds `u(12)` to the input's error.
+pub fn error_bound(axis: usize, in_scale: i32, exp_scale: i32, c: &BoundCtx) -> f64 {
     let n = c.shape(0)[axis] as f64;
-    0.5 * c.e(0) + (1.0 + n) * crate::error_bound::u(exp_scale) + c.u_out()
+    let table_in = if exp_table_shift(in_scale) > 0 {
+        crate::error_bound::u(EXP_TABLE_MAX_SCALE)
+    } else {
+        0.0
+    };
+    0.5 * (c.e(0) + table_in) + (1.0 + n) * crate::error_bound::u(exp_scale) + c.u_out()
 }

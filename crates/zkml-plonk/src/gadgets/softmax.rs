@@ -11,6 +11,9 @@
 //! per i:
 //!   diff:   x_0 = q_i, x_1 = m (copies), acc = d_i
 //!           E1: x_0 − x_1 − acc = 0                                  d_i = q_i − m ≤ 0
+//!           (at an input scale above 12, `h` = the table shift: the diff row is
+//!           super::linear's `d_i = rshift(q_i − m, h)`, remainder and d_i range
+//!           checked, `d_i ≥ −(2^b − 1)/2^h ≥ −2^(b−1)`; the table reads at s − h)
 //!   clamp:  c_i = max(d_i, −D) (select row; only if −D > −(2^b − 1))
 //!   lookup: e_i = exp_int(c_i) (super::table lookup row; exp saturates to e(−D) below −D)
 //! sum:  ⌈K/n⌉ rows, x = e (copies), acc = running sum
@@ -36,19 +39,22 @@ use halo2_axiom::halo2curves::{bn256::Fr, ff::Field};
 use zkml_core::rounding::rdiv;
 
 use super::{
-    fe, pow2, range::bits_for, range::RangeInstructions, select::SelectInstructions,
-    table::FnTable, table::TableInstructions, Adv, Builder, Eqn, Fix, Wire,
+    fe, linear::LinearInstructions, pow2, range::bits_for, range::RangeInstructions,
+    select::SelectInstructions, table::FnTable, table::TableInstructions, Adv, Builder, Eqn, Fix,
+    Wire,
 };
 
 /// Softmax instructions.
 pub trait SoftmaxInstructions {
     /// Softmax of one lane: `t` is the exponential's table ([`super::table::FnKind::Exp`]),
-    /// `out_scale` the output scale exponent (≥ 0).
-    fn softmax_lane(&mut self, xs: &[Wire], t: &FnTable, out_scale: u32) -> Vec<Wire>;
+    /// `shift` the bits the differences are rounded off before it
+    /// (`zkml_core::ops::softmax::exp_table_shift`), `out_scale` the output
+    /// scale exponent (≥ 0).
+    fn softmax_lane(&mut self, xs: &[Wire], t: &FnTable, shift: u32, out_scale: u32) -> Vec<Wire>;
 }
 
 impl SoftmaxInstructions for Builder<'_> {
-    fn softmax_lane(&mut self, xs: &[Wire], t: &FnTable, out_scale: u32) -> Vec<Wire> {
+    fn softmax_lane(&mut self, xs: &[Wire], t: &FnTable, shift: u32, out_scale: u32) -> Vec<Wire> {
         assert!(!xs.is_empty(), "softmax of an empty lane");
         assert!(self.shape.n >= 3, "softmax needs a MAC width of at least 3");
         let m = self.max_all(xs);
@@ -56,6 +62,10 @@ impl SoftmaxInstructions for Builder<'_> {
         let es: Vec<Wire> = xs
             .iter()
             .map(|x| {
+                if shift > 0 {
+                    let d = self.linear(&[(*x, 1), (m, -1)], 0, shift);
+                    return self.table_fn(t, &d);
+                }
                 let row = self.next_row();
                 let q = self.copy_in(x, Adv::X(0), row);
                 let mm = self.copy_in(&m, Adv::X(1), row);
@@ -148,9 +158,10 @@ mod tests {
     }
 
     fn run_bits(lane: &'static [i128], in_scale: i32, s: i32, tamper: bool, bits: u32) {
+        let shift = zkml_core::ops::softmax::exp_table_shift(in_scale);
         let t = FnTable::new(
             FnKind::Exp {
-                in_scale,
+                in_scale: in_scale - shift as i32,
                 exp_scale: s,
             },
             bits,
@@ -160,7 +171,7 @@ mod tests {
         let c = GadgetCircuit::with_shape(
             move |b| {
                 let xs: Vec<Wire> = lane.iter().map(|&v| b.input(Some(v), true)).collect();
-                for y in b.softmax_lane(&xs, &tc, s as u32) {
+                for y in b.softmax_lane(&xs, &tc, shift, s as u32) {
                     b.make_public(&y);
                 }
             },
@@ -212,5 +223,16 @@ mod tests {
         .unwrap();
         assert_eq!(t.lo, t.dmin);
         run_bits(&[-128, 127, 0, 9, -100], 8, 10, true, 8);
+    }
+
+    /// Above scale 12 the differences are rounded before the table (one
+    /// linear row instead of the diff row): exact against the executor, every
+    /// cell constrained, and the table is the scale-12 one.
+    #[test]
+    fn softmax_at_a_fine_scale_rounds_before_the_table() {
+        assert_eq!(zkml_core::ops::softmax::exp_table_shift(13), 1);
+        // Odd differences (rounding half up at the shift), a saturated entry.
+        run_bits(&[9000, 8999, 8997, -20000, 0, 9000], 13, 4, true, 16);
+        run_bits(&[-32768, 32767, 1, 2, 3], 15, 6, false, 16);
     }
 }

@@ -2,7 +2,7 @@
 //! rounding division).
 
 use ndarray::{ArrayD, Axis};
-use zkml_core::ops::TableFn;
+use zkml_core::ops::{softmax::exp_table_shift, TableFn};
 
 use super::super::{unsupported, Walker};
 use crate::error::Result;
@@ -43,8 +43,11 @@ impl Walker<'_, '_> {
     ) -> Result<ArrayD<Wire>> {
         let q = self.q;
         let x = &q.nodes[ni].inputs;
+        // Above scale 12 the differences are rounded to it first
+        // (`zkml_core::ops::softmax::exp_table_shift`), and the table reads there.
+        let shift = exp_table_shift(*in_scale);
         let kind = FnKind::Exp {
-            in_scale: *in_scale,
+            in_scale: *in_scale - shift as i32,
             exp_scale: *exp_scale,
         };
         let t = FnTable::cached(kind, q.act_bits).map_err(|e| unsupported(q, ni, e))?;
@@ -54,7 +57,7 @@ impl Walker<'_, '_> {
         let mut out = self.wires(x[0])?;
         for mut lane in out.lanes_mut(Axis(*axis)) {
             let xs: Vec<Wire> = lane.iter().copied().collect();
-            let ys = self.b.softmax_lane(&xs, &t, *out_scale as u32);
+            let ys = self.b.softmax_lane(&xs, &t, shift, *out_scale as u32);
             for (o, y) in lane.iter_mut().zip(ys) {
                 *o = y;
             }
