@@ -10,10 +10,10 @@ use rand_core06::{CryptoRng, RngCore};
 
 use super::msg::{DotProductProof, HyraxCommitment};
 use super::pedersen::Generators;
-use super::prover::CommittedPoly;
+use super::prover::{combine_rows, prove_dot_product, CommittedPoly};
 use super::split_vars;
 use crate::error::{expect_len, reject, Error, Result};
-use crate::field::{msm, Curve, Field, Fr, G1Affine};
+use crate::field::{msm, Curve, Fr, G1Affine};
 use crate::mle::eq_table;
 use crate::transcript::Transcript;
 
@@ -71,40 +71,12 @@ pub fn prove_eval_combined(
         )));
     }
     let (l, r) = (eq_table(&point[nc..]), eq_table(&point[..nc]));
-    // x = Σ_k ν_k·Lᵀ·M_k, ρ_x = Σ_k ν_k·Σ_i L_i·ρ_{k,i}
-    let mut x = vec![Fr::ZERO; width];
-    let mut rho_x = Fr::ZERO;
-    for (c, nu) in polys {
-        for (li, row) in l.iter().zip(c.poly.evals.chunks(width)) {
-            let w = *li * nu;
-            for (xj, m) in x.iter_mut().zip(row) {
-                *xj += w * m;
-            }
-        }
-        rho_x += *nu * l.iter().zip(&c.blinds.0).map(|(a, b)| *a * b).sum::<Fr>();
-    }
+    let (x, rho_x) = combine_rows(polys, &l, width);
     let y: Fr = x.iter().zip(&r).map(|(a, b)| *a * b).sum();
     let y_com = gens.commit_scalar(&y, y_blind).to_affine();
     let comms: Vec<(&HyraxCommitment, Fr)> = polys.iter().map(|(c, nu)| (&c.comm, *nu)).collect();
     absorb_statement(t, &comms, point, &y_com);
-
-    let d: Vec<Fr> = (0..width).map(|_| Fr::random(&mut *rng)).collect();
-    let (r_delta, r_beta) = (Fr::random(&mut *rng), Fr::random(&mut *rng));
-    let delta = gens.commit_vec(&d, &r_delta)?.to_affine();
-    let rd: Fr = r.iter().zip(&d).map(|(a, b)| *a * b).sum();
-    let beta = gens.commit_scalar(&rd, &r_beta).to_affine();
-    t.absorb_points(b"hyrax/delta_beta", &[delta, beta]);
-    let ch = t.challenge(b"hyrax/c");
-    let z = x.iter().zip(&d).map(|(xi, di)| ch * xi + di).collect();
-    let proof = DotProductProof {
-        delta,
-        beta,
-        z,
-        z_delta: ch * rho_x + r_delta,
-        z_beta: ch * y_blind + r_beta,
-    };
-    t.absorb_scalars(b"hyrax/z", &proof.z);
-    Ok(proof)
+    prove_dot_product(gens, (&x, rho_x), &r, y_blind, t, rng)
 }
 
 /// Checks that `Σ_k ν_k·f̃_k` (each commitment a `num_vars`-variable table)

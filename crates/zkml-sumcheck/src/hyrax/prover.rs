@@ -72,6 +72,58 @@ pub fn commit(
     })
 }
 
+/// `x = Σ_k ν_k·Lᵀ·M_k` and `ρ_x = Σ_k ν_k·Σ_i L_i·ρ_{k,i}`: the row
+/// combination an evaluation proof opens (one table is `ν = 1`). Every table
+/// has `width`-entry rows and at least `l.len()` of them.
+pub(crate) fn combine_rows(
+    polys: &[(&CommittedPoly, Fr)],
+    l: &[Fr],
+    width: usize,
+) -> (Vec<Fr>, Fr) {
+    let mut x = vec![Fr::ZERO; width];
+    let mut rho_x = Fr::ZERO;
+    for (c, nu) in polys {
+        for (li, row) in l.iter().zip(c.poly.evals.chunks(width)) {
+            let w = *li * nu;
+            for (xj, m) in x.iter_mut().zip(row) {
+                *xj += w * m;
+            }
+        }
+        rho_x += *nu * l.iter().zip(&c.blinds.0).map(|(a, b)| *a * b).sum::<Fr>();
+    }
+    (x, rho_x)
+}
+
+/// Hyrax's proof of dot product after the statement is absorbed: `C_x`
+/// commits to `x` with blind `rho_x`, `C_y` to `⟨x, R⟩` with `y_blind`
+/// (equations in the [module doc](super)).
+pub(crate) fn prove_dot_product(
+    gens: &Generators,
+    (x, rho_x): (&[Fr], Fr),
+    r: &[Fr],
+    y_blind: &Fr,
+    t: &mut Transcript,
+    rng: &mut (impl RngCore + CryptoRng),
+) -> Result<DotProductProof> {
+    let d: Vec<Fr> = (0..x.len()).map(|_| Fr::random(&mut *rng)).collect();
+    let (r_delta, r_beta) = (Fr::random(&mut *rng), Fr::random(&mut *rng));
+    let delta = gens.commit_vec(&d, &r_delta)?.to_affine();
+    let rd: Fr = r.iter().zip(&d).map(|(a, b)| *a * b).sum();
+    let beta = gens.commit_scalar(&rd, &r_beta).to_affine();
+    t.absorb_points(b"hyrax/delta_beta", &[delta, beta]);
+    let ch = t.challenge(b"hyrax/c");
+    let z = x.iter().zip(&d).map(|(xi, di)| ch * xi + di).collect();
+    let proof = DotProductProof {
+        delta,
+        beta,
+        z,
+        z_delta: ch * rho_x + r_delta,
+        z_beta: ch * y_blind + r_beta,
+    };
+    t.absorb_scalars(b"hyrax/z", &proof.z);
+    Ok(proof)
+}
+
 /// Proves `f̃(point) = y` for the committed table, with `y` committed as
 /// `C_y = y·U + y_blind·H` (`y_blind = 0` for a public `y`). Returns
 /// `(y, C_y, proof)`.
@@ -94,33 +146,10 @@ pub fn prove_eval(
     let width = check_width(gens, n)?;
     let (_, nc) = split_vars(n);
     let (l, r) = (eq_table(&point[nc..]), eq_table(&point[..nc]));
-    // x = Lᵀ·M, ρ_x = Σ L_i ρ_i
-    let mut x = vec![Fr::ZERO; width];
-    for (li, row) in l.iter().zip(c.poly.evals.chunks(width)) {
-        for (xj, m) in x.iter_mut().zip(row) {
-            *xj += *li * m;
-        }
-    }
-    let rho_x: Fr = l.iter().zip(&c.blinds.0).map(|(a, b)| *a * b).sum();
+    let (x, rho_x) = combine_rows(&[(c, Fr::ONE)], &l, width);
     let y: Fr = x.iter().zip(&r).map(|(a, b)| *a * b).sum();
     let y_com = gens.commit_scalar(&y, y_blind).to_affine();
     super::absorb_statement(t, &c.comm, point, &y_com);
-
-    let d: Vec<Fr> = (0..width).map(|_| Fr::random(&mut *rng)).collect();
-    let (r_delta, r_beta) = (Fr::random(&mut *rng), Fr::random(&mut *rng));
-    let delta = gens.commit_vec(&d, &r_delta)?.to_affine();
-    let rd: Fr = r.iter().zip(&d).map(|(a, b)| *a * b).sum();
-    let beta = gens.commit_scalar(&rd, &r_beta).to_affine();
-    t.absorb_points(b"hyrax/delta_beta", &[delta, beta]);
-    let ch = t.challenge(b"hyrax/c");
-    let z = x.iter().zip(&d).map(|(xi, di)| ch * xi + di).collect();
-    let proof = DotProductProof {
-        delta,
-        beta,
-        z,
-        z_delta: ch * rho_x + r_delta,
-        z_beta: ch * y_blind + r_beta,
-    };
-    t.absorb_scalars(b"hyrax/z", &proof.z);
+    let proof = prove_dot_product(gens, (&x, rho_x), &r, y_blind, t, rng)?;
     Ok((y, y_com, proof))
 }

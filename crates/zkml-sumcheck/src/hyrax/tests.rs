@@ -227,3 +227,42 @@ fn a_combined_opening_verifies_and_binds_every_table() {
     p.z.pop();
     assert!(matches!(check(&nus, y, &p), Err(Error::Malformed { .. })));
 }
+
+#[test]
+fn row_combination_is_linear_in_the_tables_and_their_blinds() {
+    // combine_rows (shared by prove_eval and prove_eval_combined): one table
+    // with ν = 1 is Lᵀ·M and Σ L_i·ρ_i; two tables combine linearly.
+    let n = 5;
+    let (gens, a, point, mut rng) = setup(n, 90);
+    let b = {
+        let f = Mle::new((0..1 << n).map(|_| Fr::random(&mut rng)).collect()).unwrap();
+        commit(&gens, f, &mut rng).unwrap()
+    };
+    let (_, nc) = split_vars(n);
+    let width = 1 << nc;
+    let l = crate::mle::eq_table(&point[nc..]);
+    let direct = |c: &CommittedPoly| {
+        let x: Vec<Fr> = (0..width)
+            .map(|j| {
+                (0..l.len())
+                    .map(|i| l[i] * c.poly.evals[i * width + j])
+                    .sum()
+            })
+            .collect();
+        let rho: Fr = l.iter().zip(&c.blinds.0).map(|(a, b)| *a * b).sum();
+        (x, rho)
+    };
+    assert_eq!(
+        prover::combine_rows(&[(&a, Fr::ONE)], &l, width),
+        direct(&a)
+    );
+    let (nu_a, nu_b) = (Fr::from(3), Fr::from(11));
+    let (x, rho) = prover::combine_rows(&[(&a, nu_a), (&b, nu_b)], &l, width);
+    let ((xa, ra), (xb, rb)) = (direct(&a), direct(&b));
+    let want: Vec<Fr> = xa
+        .iter()
+        .zip(&xb)
+        .map(|(p, q)| nu_a * p + nu_b * q)
+        .collect();
+    assert_eq!((x, rho), (want, nu_a * ra + nu_b * rb));
+}
