@@ -46,7 +46,9 @@
 //! * [`conv`]: Conv and index-map gathers as one product sumcheck over the
 //!   input against a public table the verifier computes (`G_ρ`, the
 //!   transposed conv of `eq(ρ, ·)`): no im2col matrix is committed.
-//! * [`zk`]: proof of zero, proof of product, committed sumcheck.
+//! * [`zk`]: proof of zero, proof of product, committed sumcheck, and the
+//!   verifier's deferred group equations ([`zk::deferred`]): every check of
+//!   a verification collected and tested in one MSM under random weights.
 //! * [`api`]: the `Backend` trait's planning, byte formats and parameters
 //!   for both backends (the CLI's `--backend sumcheck` is the ZK one).
 //! * [`zkmodel`]: [`model`] with every claimed value committed, and one
@@ -62,8 +64,12 @@
 //! over one [`transcript::Transcript`]; verifiers take their parameters
 //! (sizes, degrees, tables, the model) from their caller, never from the
 //! proof, and never call prover code. The transcript absorbs the model
-//! digest, the public values, every commitment and every claimed value before
-//! the challenge that depends on it.
+//! digest, the public values and every message the prover sends before the
+//! challenge that depends on it; a point the verifier derives from those
+//! (a committed claim formed homomorphically) is bound through them and
+//! never formed: the zero-knowledge verifier keeps it as a linear
+//! combination and checks all its group equations in one MSM at the end
+//! ([`zk::deferred`]; a false equation passes with probability `1/p`).
 //!
 //! ## Soundness (what is tested)
 //!
@@ -91,6 +97,9 @@
 //! uniformly and solves each Σ-protocol's first message from random responses
 //! (special HVZK), which is distributed exactly as an honest proof, without
 //! the witness. The LogUp sum and multiplicities stay inside commitments.
+//! Batching the verifier's equations into one MSM changes nothing here: the
+//! messages are the same, and the batch's weights are the verifier's own
+//! randomness, drawn after the proof is read.
 //! Not covered yet: committed (publicly bound) inputs, hidden weights, hidden
 //! outputs and revealed output elements.
 #![deny(missing_docs)]

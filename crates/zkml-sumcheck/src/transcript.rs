@@ -6,8 +6,11 @@
 //! so far to 64 bytes `h`, absorbs `h` back (so successive challenges differ)
 //! and returns `h` reduced mod p (`Fr::from_uniform_bytes`, statistically
 //! uniform). Lengths prefix everything, so no two different message sequences
-//! hash alike; the caller absorbs the statement (model digest, public values,
-//! commitments, claims) before the first challenge that depends on them.
+//! hash alike; the caller absorbs the statement (model digest, public values)
+//! and every message the prover sends (commitments, Σ-protocol first
+//! messages) before the first challenge that depends on them. A point the
+//! verifier derives from absorbed messages (a homomorphically formed claim)
+//! is bound through them and is not absorbed ([`crate::zk::deferred`]).
 
 use blake2b_simd::{Params, State};
 

@@ -2,9 +2,10 @@
 //! tables in the same number of variables (so the same row layout): the
 //! combination's row commitments are `Σ_k ν_k·C_{k,i}` (Pedersen is
 //! additively homomorphic), its blinds `Σ_k ν_k·ρ_{k,i}`. The verifier never
-//! forms the combined rows: `C_x = Σ_i Σ_k L_i·ν_k·C_{k,i}` is one MSM over
-//! every row of every commitment. The statement absorbed before the
-//! challenge: every commitment's rows, the `ν_k`, the point, `C_y`.
+//! forms the combined rows: `C_x = Σ_i Σ_k L_i·ν_k·C_{k,i}` joins the
+//! verification's one MSM term by term ([`crate::zk::deferred`]). The
+//! statement absorbed before the challenge: every commitment's rows, the
+//! `ν_k` and the point; `C_y` is formed by the caller from absorbed messages.
 
 use rand_core06::{CryptoRng, RngCore};
 
@@ -12,27 +13,24 @@ use super::msg::{DotProductProof, HyraxCommitment};
 use super::pedersen::Generators;
 use super::prover::{combine_rows, prove_dot_product, CommittedPoly};
 use super::split_vars;
-use crate::error::{expect_len, reject, Error, Result};
-use crate::field::{msm, Curve, Fr, G1Affine};
+use super::verifier::dot_product_equations;
+use crate::error::{expect_len, Error, Result};
+use crate::field::Fr;
 use crate::mle::eq_table;
 use crate::transcript::Transcript;
+use crate::zk::{Checks, Lc};
 
-fn absorb_statement(
-    t: &mut Transcript,
-    comms: &[(&HyraxCommitment, Fr)],
-    point: &[Fr],
-    y_com: &G1Affine,
-) {
+fn absorb_statement(t: &mut Transcript, comms: &[(&HyraxCommitment, Fr)], point: &[Fr]) {
     t.absorb_u64(b"hyrax/combined", comms.len() as u64);
     for (c, nu) in comms {
         t.absorb_points(b"hyrax/rows", &c.rows);
         t.absorb_scalar(b"hyrax/nu", nu);
     }
     t.absorb_scalars(b"hyrax/point", point);
-    t.absorb_points(b"hyrax/y_com", std::slice::from_ref(y_com));
 }
 
-fn shape(gens: &Generators, num_vars: usize, point: &[Fr]) -> Result<(usize, usize)> {
+/// `(n_r, n_c)` of an opening at `point`, checked against the key's width.
+pub(crate) fn shape(gens: &Generators, num_vars: usize, point: &[Fr]) -> Result<(usize, usize)> {
     if point.len() != num_vars {
         return Err(Error::Invalid(format!(
             "opening a {num_vars}-variable table at a {}-coordinate point",
@@ -51,7 +49,8 @@ fn shape(gens: &Generators, num_vars: usize, point: &[Fr]) -> Result<(usize, usi
 }
 
 /// Proves `(Σ_k ν_k·f̃_k)(point) = y` with `y` committed as
-/// `C_y = y·U + y_blind·H`; every table has `point.len()` variables.
+/// `C_y = y·U + y_blind·H`; every table has `point.len()` variables. `C_y`
+/// is the caller's to bind (the verifier forms it from absorbed messages).
 pub fn prove_eval_combined(
     gens: &Generators,
     polys: &[(&CommittedPoly, Fr)],
@@ -72,23 +71,25 @@ pub fn prove_eval_combined(
     }
     let (l, r) = (eq_table(&point[nc..]), eq_table(&point[..nc]));
     let (x, rho_x) = combine_rows(polys, &l, width);
-    let y: Fr = x.iter().zip(&r).map(|(a, b)| *a * b).sum();
-    let y_com = gens.commit_scalar(&y, y_blind).to_affine();
     let comms: Vec<(&HyraxCommitment, Fr)> = polys.iter().map(|(c, nu)| (&c.comm, *nu)).collect();
-    absorb_statement(t, &comms, point, &y_com);
+    absorb_statement(t, &comms, point);
     prove_dot_product(gens, (&x, rho_x), &r, y_blind, t, rng)
 }
 
-/// Checks that `Σ_k ν_k·f̃_k` (each commitment a `num_vars`-variable table)
-/// evaluates at `point` to the value committed in `y_com`.
+/// Adds to `checks` that `Σ_k ν_k·f̃_k` (each commitment a
+/// `num_vars`-variable table) evaluates at `point` to the value committed in
+/// `y_com` (bound by the transcript already). `C_x = Σ_i Σ_k L_i·ν_k·C_{k,i}`
+/// is never formed: its terms join the batch's one MSM.
+#[allow(clippy::too_many_arguments)]
 pub fn verify_eval_combined(
     gens: &Generators,
     comms: &[(&HyraxCommitment, Fr)],
     num_vars: usize,
     point: &[Fr],
-    y_com: &G1Affine,
+    y_com: &Lc,
     proof: &DotProductProof,
     t: &mut Transcript,
+    checks: &mut Checks,
 ) -> Result<()> {
     let _s = crate::profile::span("v/hyrax_eval_combined");
     let (nr, nc) = shape(gens, num_vars, point)?;
@@ -97,33 +98,13 @@ pub fn verify_eval_combined(
     }
     expect_len("hyrax dot-product response z", proof.z.len(), 1 << nc)?;
     let (l, r) = (eq_table(&point[nc..]), eq_table(&point[..nc]));
-    absorb_statement(t, comms, point, y_com);
-    t.absorb_points(b"hyrax/delta_beta", &[proof.delta, proof.beta]);
-    let ch = t.challenge(b"hyrax/c");
-    t.absorb_scalars(b"hyrax/z", &proof.z);
-
-    let mut scalars = Vec::with_capacity(comms.len() << nr);
-    let mut bases = Vec::with_capacity(comms.len() << nr);
+    absorb_statement(t, comms, point);
+    let mut c_x = Lc::default();
+    c_x.terms.reserve(comms.len() << nr);
     for (c, nu) in comms {
-        scalars.extend(l.iter().map(|li| *li * nu * ch));
-        bases.extend_from_slice(&c.rows);
+        c_x.terms
+            .extend(l.iter().zip(&c.rows).map(|(li, row)| (*li * nu, *row)));
     }
-    let lhs = msm(&scalars, &bases)? + proof.delta;
-    let rhs = gens.commit_vec(&proof.z, &proof.z_delta)?;
-    if lhs.to_affine() != rhs.to_affine() {
-        return Err(reject(
-            "hyrax dot product: c·Σ_k ν_k·C_{k,x} + δ = ⟨z, G⟩ + z_δ·H",
-            format!("{} combined {num_vars}-variable tables", comms.len()),
-        ));
-    }
-    let zr: Fr = proof.z.iter().zip(&r).map(|(a, b)| *a * b).sum();
-    let lhs = *y_com * ch + proof.beta;
-    let rhs = gens.commit_scalar(&zr, &proof.z_beta);
-    if lhs.to_affine() != rhs.to_affine() {
-        return Err(reject(
-            "hyrax dot product: c·C_y + β = ⟨z, R⟩·U + z_β·H",
-            format!("{} combined {num_vars}-variable tables", comms.len()),
-        ));
-    }
+    dot_product_equations(&c_x, &r, y_com, proof, t, checks);
     Ok(())
 }

@@ -38,6 +38,10 @@
 //!
 //! The transcript absorbs the row commitments, the point and `C_y` before `c`,
 //! so the challenge binds the statement (the "weak Fiat–Shamir" pitfall).
+//! In a combined opening ([`combined`]) `C_y` is formed by the caller from
+//! messages absorbed earlier, so it is bound without being absorbed again
+//! (the verifier never forms it). The verifier's two equations go to a
+//! [`crate::zk::Checks`] ([`verify_eval`] checks them before returning).
 
 pub mod combined;
 pub mod msg;
@@ -49,7 +53,7 @@ pub use combined::{prove_eval_combined, verify_eval_combined};
 pub use msg::{DotProductProof, HyraxCommitment};
 pub use pedersen::Generators;
 pub use prover::{commit, prove_eval, CommittedPoly, RowBlinds};
-pub use verifier::{verify_eval, verify_public_eval};
+pub use verifier::{verify_eval, verify_eval_into, verify_public_eval};
 
 use crate::field::{Fr, G1Affine};
 use crate::transcript::Transcript;

@@ -207,7 +207,18 @@ fn a_combined_opening_verifies_and_binds_every_table() {
             .collect();
         let y_com = gens.commit_scalar(&y, &blind).to_affine();
         let mut t = Transcript::new(b"combined");
-        verify_eval_combined(&gens, &comms, n, &point, &y_com, p, &mut t)
+        let mut checks = crate::zk::Checks::new();
+        verify_eval_combined(
+            &gens,
+            &comms,
+            n,
+            &point,
+            &y_com.into(),
+            p,
+            &mut t,
+            &mut checks,
+        )?;
+        checks.finish(&gens)
     };
     check(&nus, y, &proof).unwrap();
     // A wrong combined value, another coefficient, a tampered response.

@@ -3,14 +3,44 @@
 
 use super::msg::{DotProductProof, HyraxCommitment};
 use super::pedersen::Generators;
-use super::split_vars;
-use crate::error::{expect_len, reject, Error, Result};
-use crate::field::{msm, Curve, Fr, G1Affine};
+use crate::error::{expect_len, Result};
+use crate::field::{Curve, Field, Fr, G1Affine};
 use crate::mle::eq_table;
 use crate::transcript::Transcript;
+use crate::zk::{Checks, Lc};
+
+/// Hyrax's proof of dot product after the statement is absorbed: adds to
+/// `checks` the two equations `c·C_x + δ = ⟨z, G⟩ + z_δ·H` and
+/// `c·C_y + β = ⟨z, R⟩·U + z_β·H` (`C_x`, `C_y` never formed). The shapes
+/// (`z` as long as `R`, within the key's width) are the caller's checks.
+pub(crate) fn dot_product_equations(
+    c_x: &Lc,
+    r: &[Fr],
+    y_com: &Lc,
+    proof: &DotProductProof,
+    t: &mut Transcript,
+    checks: &mut Checks,
+) {
+    t.absorb_points(b"hyrax/delta_beta", &[proof.delta, proof.beta]);
+    let ch = t.challenge(b"hyrax/c");
+    t.absorb_scalars(b"hyrax/z", &proof.z);
+    let mut e = c_x.scaled(ch);
+    e.add_point(Fr::ONE, proof.delta);
+    e.h -= proof.z_delta;
+    let g = proof.z.iter().map(|z| -*z).collect();
+    checks.push_with_g("hyrax dot product: c·C_x + δ = ⟨z, G⟩ + z_δ·H", e, g);
+    let zr: Fr = proof.z.iter().zip(r).map(|(a, b)| *a * b).sum();
+    let mut e = y_com.scaled(ch);
+    e.add_point(Fr::ONE, proof.beta);
+    e.u -= zr;
+    e.h -= proof.z_beta;
+    checks.push("hyrax dot product: c·C_y + β = ⟨z, R⟩·U + z_β·H", e);
+}
 
 /// Checks that `comm` (a table in `num_vars` variables) evaluates at `point`
-/// to the value committed in `y_com = y·U + ρ_y·H`.
+/// to the value committed in `y_com = y·U + ρ_y·H` (a standalone opening:
+/// the statement, `y_com` included, is absorbed here, and the equations
+/// are checked before returning).
 pub fn verify_eval(
     gens: &Generators,
     comm: &HyraxCommitment,
@@ -20,47 +50,36 @@ pub fn verify_eval(
     proof: &DotProductProof,
     t: &mut Transcript,
 ) -> Result<()> {
+    let mut checks = Checks::new();
+    verify_eval_into(gens, comm, num_vars, point, y_com, proof, t, &mut checks)?;
+    checks.finish(gens)
+}
+
+/// [`verify_eval`] with its equations added to `checks` (checked with the
+/// caller's others).
+#[allow(clippy::too_many_arguments)]
+pub fn verify_eval_into(
+    gens: &Generators,
+    comm: &HyraxCommitment,
+    num_vars: usize,
+    point: &[Fr],
+    y_com: &G1Affine,
+    proof: &DotProductProof,
+    t: &mut Transcript,
+    checks: &mut Checks,
+) -> Result<()> {
     let _s = crate::profile::span("v/hyrax_eval");
-    let (nr, nc) = split_vars(num_vars);
-    let width = 1usize << nc;
-    if point.len() != num_vars {
-        return Err(Error::Invalid(format!(
-            "opening a {num_vars}-variable table at a {}-coordinate point",
-            point.len()
-        )));
-    }
-    if gens.g.len() < width {
-        return Err(Error::Invalid(format!(
-            "a {num_vars}-variable table needs {width} generators, the key has {}",
-            gens.g.len()
-        )));
-    }
+    let (nr, nc) = super::combined::shape(gens, num_vars, point)?;
     expect_len("hyrax commitment rows", comm.rows.len(), 1 << nr)?;
-    expect_len("hyrax dot-product response z", proof.z.len(), width)?;
+    expect_len("hyrax dot-product response z", proof.z.len(), 1 << nc)?;
     let (l, r) = (eq_table(&point[nc..]), eq_table(&point[..nc]));
     super::absorb_statement(t, comm, point, y_com);
-    t.absorb_points(b"hyrax/delta_beta", &[proof.delta, proof.beta]);
-    let ch = t.challenge(b"hyrax/c");
-    t.absorb_scalars(b"hyrax/z", &proof.z);
-
-    let c_x = msm(&l, &comm.rows)?;
-    let lhs = c_x * ch + proof.delta;
-    let rhs = gens.commit_vec(&proof.z, &proof.z_delta)?;
-    if lhs.to_affine() != rhs.to_affine() {
-        return Err(reject(
-            "hyrax dot product: c·C_x + δ = ⟨z, G⟩ + z_δ·H",
-            format!("{num_vars}-variable table"),
-        ));
-    }
-    let zr: Fr = proof.z.iter().zip(&r).map(|(a, b)| *a * b).sum();
-    let lhs = *y_com * ch + proof.beta;
-    let rhs = gens.commit_scalar(&zr, &proof.z_beta);
-    if lhs.to_affine() != rhs.to_affine() {
-        return Err(reject(
-            "hyrax dot product: c·C_y + β = ⟨z, R⟩·U + z_β·H",
-            format!("{num_vars}-variable table"),
-        ));
-    }
+    let c_x = Lc {
+        terms: l.into_iter().zip(comm.rows.iter().copied()).collect(),
+        ..Lc::default()
+    };
+    checks.context(format!("opening of a {num_vars}-variable table"));
+    dot_product_equations(&c_x, &r, &Lc::from(*y_com), proof, t, checks);
     Ok(())
 }
 

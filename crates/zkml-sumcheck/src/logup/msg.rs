@@ -68,6 +68,7 @@ impl crate::codec::Encode for LogUpProof {
 pub struct ZkLookupClaim {
     /// `r_w`.
     pub point: Vec<Fr>,
-    /// `Com(w̃(r_w))`.
-    pub value_com: crate::field::G1Affine,
+    /// `Com(w̃(r_w))`, as the verifier holds it: a linear combination of
+    /// proof points, never formed ([`crate::zk::deferred`]).
+    pub value_com: crate::zk::Lc,
 }

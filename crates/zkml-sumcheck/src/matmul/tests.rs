@@ -174,19 +174,20 @@ fn zk_run(c_shift: i64) -> Result<()> {
 
     let mut t = Transcript::new(b"zkmm");
     t.absorb_points(b"A", &a_com.comm.rows);
+    let mut checks = crate::zk::Checks::new();
     let claims = verify_zk(
-        &gens,
         dims,
         (&r_row, &r_col),
         None,
         Some(&b_mle),
-        &claim_com,
+        &claim_com.into(),
         &out.proof,
         &mut t,
+        &mut checks,
     )?;
     assert!(claims.b_com.is_none());
     let a_c = claims.a_com.expect("A is hidden");
-    hyrax::verify_eval(
+    hyrax::verify_eval_into(
         &gens,
         &a_com.comm,
         a_mle.num_vars,
@@ -194,7 +195,9 @@ fn zk_run(c_shift: i64) -> Result<()> {
         &a_c,
         &open,
         &mut t,
-    )
+        &mut checks,
+    )?;
+    checks.finish(&gens)
 }
 
 #[test]

@@ -83,17 +83,18 @@ pub fn verify_product(
 /// Zero-knowledge variant of [`verify`]: the claim is `claim_com`; a public
 /// operand is given as its table (`a_public`, `b_public`: the verifier
 /// evaluates it at the sumcheck's point), a hidden one comes back as a
-/// commitment for the caller to open.
+/// commitment for the caller to open. `claim_com` is bound by the
+/// transcript already; the group equations go to `checks`.
 #[allow(clippy::too_many_arguments)]
 pub fn verify_zk(
-    gens: &crate::hyrax::Generators,
     dims: MatMulDims,
     point: (&[Fr], &[Fr]),
     a_public: Option<&Mle>,
     b_public: Option<&Mle>,
-    claim_com: &crate::field::G1Affine,
+    claim_com: &crate::zk::Lc,
     proof: &crate::zk::ZkSumcheckProof,
     t: &mut Transcript,
+    checks: &mut crate::zk::Checks,
 ) -> Result<super::msg::ZkMatMulClaims> {
     let (r_row, r_col) = point;
     if r_row.len() != dims.row_vars() || r_col.len() != dims.col_vars() {
@@ -114,7 +115,6 @@ pub fn verify_zk(
         Ok(v)
     };
     let sub = crate::zk::verify_sumcheck(
-        gens,
         dims.inner_vars(),
         &terms,
         &public,
@@ -122,6 +122,7 @@ pub fn verify_zk(
         proof,
         evals,
         t,
+        checks,
     )?;
     Ok(super::msg::ZkMatMulClaims {
         a_point: [&sub.point[..], r_row].concat(),

@@ -22,10 +22,22 @@
 //!   no proof of zero) and
 //!   `C_{claim_{j+1}} = Σ_i L_i(r_j)·C_{j,i}` (Lagrange basis at `0..d`). At the end the prover commits the committed
 //!   factors' values `f̃_k(r)`, proves each product of a term with proofs of
-//!   product, and a proof of zero for `C_{claim_n} − Σ_t c_t·Π(public)·C_{term_t}`.
+//!   product (each product commitment absorbed before its proof), and a
+//!   proof of zero for `C_{claim_n} − Σ_t c_t·Π(public)·C_{term_t}`.
 //!   Factors the verifier can evaluate itself (`eq`, a public table) are
 //!   scalars in that sum. The factor commitments are the caller's to open
 //!   (a Hyrax evaluation proof with a committed value, [`crate::hyrax::verify_eval`]).
+//!
+//! **Verification in one MSM** ([`deferred`]): the verifier never forms a
+//! derived point (`C_{j,1}`, `C_{claim_j}`, the final difference, a caller's
+//! claim `2^s·C_y + C_r − o·U`); it keeps each as an [`Lc`] over proof
+//! points, and every check above is an equation added to a [`Checks`],
+//! tested with all the others in one MSM under random weights at the end of
+//! the verification. So the transcript absorbs the messages the prover
+//! sends (round and factor commitments, product commitments, first
+//! messages) and never a derived point: the statement (`C_claim`, `X`, the
+//! three commitments of a product) is the caller's to bind, by absorbing it
+//! when it is sent or by forming it from absorbed messages.
 //!
 //! Simulation: every message is a perfectly hiding commitment or a Σ-protocol
 //! response; given the challenges, a simulator picks the commitments and
@@ -33,27 +45,25 @@
 //! (`A = s·H − c·X`; `α`, `β`, `δ` likewise), which gives the same
 //! distribution as the honest prover's, independently of the witness.
 
+pub mod deferred;
 pub mod msg;
 pub mod prover;
 pub mod verifier;
 
+pub use deferred::{Checks, Lc};
 pub use msg::{ProductProof, ZeroProof, ZkRound, ZkSumcheckProof};
 pub use prover::{prove_product, prove_sumcheck, prove_zero, Opening, ZkProverOutput};
 pub use verifier::{verify_product, verify_sumcheck, verify_zero, ZkSubClaim};
 
-use crate::field::{Fr, G1Affine};
+use crate::field::Fr;
 use crate::transcript::Transcript;
 
-/// Absorbs the committed sumcheck's statement (both ends).
-pub(crate) fn absorb_statement(
-    t: &mut Transcript,
-    num_vars: usize,
-    degree: usize,
-    claim: &G1Affine,
-) {
+/// Absorbs the committed sumcheck's shape (both ends). The claim
+/// commitment is the caller's to bind (a sent point absorbed when sent, or
+/// one formed from absorbed messages).
+pub(crate) fn absorb_statement(t: &mut Transcript, num_vars: usize, degree: usize) {
     t.absorb_u64(b"zk/sumcheck/num_vars", num_vars as u64);
     t.absorb_u64(b"zk/sumcheck/degree", degree as u64);
-    t.absorb_points(b"zk/sumcheck/claim", std::slice::from_ref(claim));
 }
 
 /// The committed factors of each term, in order (`public[k]` marks the

@@ -42,15 +42,14 @@ impl Opening {
     }
 }
 
-/// Proves that `x = blind·H` (a commitment to zero).
+/// Proves that `X = blind·H` (a commitment to zero); `X` is bound by the
+/// transcript already (the verifier never forms it).
 pub fn prove_zero(
     gens: &Generators,
-    x: &G1Affine,
     blind: &Fr,
     t: &mut Transcript,
     rng: &mut (impl RngCore + CryptoRng),
 ) -> ZeroProof {
-    t.absorb_points(b"zk/zero/x", std::slice::from_ref(x));
     let k = Fr::random(&mut *rng);
     let a = gens.blind(&k).to_affine();
     t.absorb_points(b"zk/zero/a", &[a]);
@@ -61,7 +60,8 @@ pub fn prove_zero(
     }
 }
 
-/// Proves that `Com(z)` commits to `x·y` (`z.value` must be `x.value·y.value`).
+/// Proves that `Com(z)` commits to `x·y` (`z.value` must be `x.value·y.value`);
+/// the three commitments are bound by the transcript already.
 pub fn prove_product(
     gens: &Generators,
     x: &Opening,
@@ -71,12 +71,6 @@ pub fn prove_product(
     rng: &mut (impl RngCore + CryptoRng),
 ) -> ProductProof {
     let cy = y.commit(gens);
-    let coms = [
-        x.commit(gens).to_affine(),
-        cy.to_affine(),
-        z.commit(gens).to_affine(),
-    ];
-    t.absorb_points(b"zk/product/coms", &coms);
     let b: Vec<Fr> = (0..5).map(|_| Fr::random(&mut *rng)).collect();
     let alpha = gens.commit_scalar(&b[0], &b[1]).to_affine();
     let beta = gens.commit_scalar(&b[2], &b[3]).to_affine();
@@ -127,7 +121,7 @@ pub fn prove_sumcheck(
     }
     let (n, d) = (inst.num_vars(), inst.degree());
     let mut cur = *claim;
-    super::absorb_statement(t, n, d, &cur.commit(gens).to_affine());
+    super::absorb_statement(t, n, d);
     let mut rounds = Vec::with_capacity(n);
     let mut point = Vec::with_capacity(n);
     for _ in 0..n {
@@ -199,16 +193,17 @@ pub fn prove_sumcheck(
                 term = f;
             } else {
                 let prod = Opening::random(term.value * f.value, rng);
+                let prod_com = prod.commit(gens).to_affine();
+                t.absorb_points(b"zk/sumcheck/product", &[prod_com]);
                 let proof = prove_product(gens, &term, &f, &prod, t, rng);
-                products.push((prod.commit(gens).to_affine(), proof));
+                products.push((prod_com, proof));
                 term = prod;
             }
         }
         sum.value += scalar * term.value;
         sum.blind += scalar * term.blind;
     }
-    let diff = (cur.commit(gens) - sum.commit(gens)).to_affine();
-    let final_ok = prove_zero(gens, &diff, &(cur.blind - sum.blind), t, rng);
+    let final_ok = prove_zero(gens, &(cur.blind - sum.blind), t, rng);
     Ok(ZkProverOutput {
         proof: ZkSumcheckProof {
             rounds,

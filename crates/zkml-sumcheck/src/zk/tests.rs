@@ -20,24 +20,36 @@ fn rng(seed: u64) -> ChaCha20Rng {
     ChaCha20Rng::seed_from_u64(seed)
 }
 
+/// Runs `f` on a fresh [`Checks`] and checks its equations.
+fn checked<T>(f: impl FnOnce(&mut Checks) -> crate::Result<T>) -> crate::Result<T> {
+    let mut c = Checks::new();
+    let out = f(&mut c)?;
+    c.finish(&gens())?;
+    Ok(out)
+}
+
+fn zero_ok(x: &G1Affine, p: &ZeroProof) -> crate::Result<()> {
+    checked(|c| {
+        verify_zero(&(*x).into(), p, &mut Transcript::new(b"z"), c);
+        Ok(())
+    })
+}
+
 #[test]
 fn proof_of_zero_accepts_only_commitments_to_zero() {
     let g = gens();
     let mut r = rng(1);
     let blind = Fr::random(&mut r);
     let zero = g.commit_scalar(&Fr::ZERO, &blind).to_affine();
-    let p = prove_zero(&g, &zero, &blind, &mut Transcript::new(b"z"), &mut r);
-    verify_zero(&g, &zero, &p, &mut Transcript::new(b"z")).unwrap();
+    let p = prove_zero(&g, &blind, &mut Transcript::new(b"z"), &mut r);
+    zero_ok(&zero, &p).unwrap();
     // A commitment to 1 with the same blind: the prover's Schnorr fails.
     let one = g.commit_scalar(&Fr::ONE, &blind).to_affine();
-    let p = prove_zero(&g, &one, &blind, &mut Transcript::new(b"z"), &mut r);
-    assert!(matches!(
-        verify_zero(&g, &one, &p, &mut Transcript::new(b"z")),
-        Err(Error::Rejected { .. })
-    ));
-    let mut p = prove_zero(&g, &zero, &blind, &mut Transcript::new(b"z"), &mut r);
+    let p = prove_zero(&g, &blind, &mut Transcript::new(b"z"), &mut r);
+    assert!(matches!(zero_ok(&one, &p), Err(Error::Rejected { .. })));
+    let mut p = prove_zero(&g, &blind, &mut Transcript::new(b"z"), &mut r);
     p.s += Fr::ONE;
-    assert!(verify_zero(&g, &zero, &p, &mut Transcript::new(b"z")).is_err());
+    assert!(zero_ok(&zero, &p).is_err());
 }
 
 #[test]
@@ -54,18 +66,22 @@ fn proof_of_product_accepts_only_products() {
             z.commit(&g).to_affine(),
         ]
     };
+    let ok = |coms: [G1Affine; 3], p: &ProductProof| {
+        checked(|c| {
+            let [a, b, d] = coms.map(Lc::from);
+            verify_product([&a, &b, &d], p, &mut Transcript::new(b"p"), c);
+            Ok(())
+        })
+    };
     let p = prove_product(&g, &x, &y, &z, &mut Transcript::new(b"p"), &mut r);
-    verify_product(&g, &coms(&z), &p, &mut Transcript::new(b"p")).unwrap();
+    ok(coms(&z), &p).unwrap();
     let bad = Opening::random(Fr::from(43), &mut r);
     let p = prove_product(&g, &x, &y, &bad, &mut Transcript::new(b"p"), &mut r);
-    assert!(verify_product(&g, &coms(&bad), &p, &mut Transcript::new(b"p")).is_err());
+    assert!(ok(coms(&bad), &p).is_err());
     for i in 0..5 {
         let mut p = prove_product(&g, &x, &y, &z, &mut Transcript::new(b"p"), &mut r);
         p.z[i] += Fr::ONE;
-        assert!(
-            verify_product(&g, &coms(&z), &p, &mut Transcript::new(b"p")).is_err(),
-            "z{i}"
-        );
+        assert!(ok(coms(&z), &p).is_err(), "z{i}");
     }
 }
 
@@ -111,16 +127,18 @@ fn run(i: &Inst, claim: &Opening, seed: u64) -> ZkProverOutput {
 
 fn check(i: &Inst, claim: &G1Affine, p: &ZkSumcheckProof) -> crate::Result<ZkSubClaim> {
     let tau = i.tau.clone();
-    verify_sumcheck(
-        &gens(),
-        i.inst.num_vars(),
-        &i.inst.terms,
-        &i.public,
-        claim,
-        p,
-        move |pt| Ok(vec![eq_eval(&tau, pt).unwrap()]),
-        &mut Transcript::new(b"s"),
-    )
+    checked(|c| {
+        verify_sumcheck(
+            i.inst.num_vars(),
+            &i.inst.terms,
+            &i.public,
+            &(*claim).into(),
+            p,
+            move |pt| Ok(vec![eq_eval(&tau, pt).unwrap()]),
+            &mut Transcript::new(b"s"),
+            c,
+        )
+    })
 }
 
 #[test]

@@ -1,50 +1,58 @@
 //! Zero-knowledge verifiers (equations in the [module doc](super)). Sizes,
-//! degree, terms and which factors are public come from the caller.
+//! degree, terms and which factors are public come from the caller. Each
+//! verifier adds its group equations to a [`Checks`] (one MSM for the whole
+//! verification, [`super::deferred`]); statements are [`Lc`]s, never formed.
 
+use super::deferred::{Checks, Lc};
 use super::msg::{ProductProof, ZeroProof, ZkSumcheckProof};
 use super::{committed_factors, product_count};
 use crate::error::{expect_len, reject, Result};
-use crate::field::{msm, Curve, Fr, G1Affine, Group, G1};
-use crate::hyrax::Generators;
+use crate::field::{Field, Fr, G1Affine};
 use crate::transcript::Transcript;
 use crate::univariate::lagrange_coeffs;
 
-/// Checks that `x` commits to zero (`x = ρ·H` for a `ρ` the prover knows).
-pub fn verify_zero(
-    gens: &Generators,
-    x: &G1Affine,
-    proof: &ZeroProof,
-    t: &mut Transcript,
-) -> Result<()> {
-    t.absorb_points(b"zk/zero/x", std::slice::from_ref(x));
+/// Adds to `checks` that `x` commits to zero (`x = ρ·H` for a `ρ` the
+/// prover knows): `s·H − A − c·X = 0`. `x` must be bound by the transcript
+/// already (absorbed, or formed from absorbed messages).
+pub fn verify_zero(x: &Lc, proof: &ZeroProof, t: &mut Transcript, checks: &mut Checks) {
     t.absorb_points(b"zk/zero/a", &[proof.a]);
     let c = t.challenge(b"zk/zero/c");
-    if gens.blind(&proof.s).to_affine() != (*x * c + proof.a).to_affine() {
-        return Err(reject("proof of zero: s·H = A + c·X", "committed relation"));
-    }
-    Ok(())
+    let mut e = x.scaled(-c);
+    e.add_point(-Fr::ONE, proof.a);
+    e.h += proof.s;
+    checks.push("proof of zero: s·H = A + c·X", e);
 }
 
-/// Checks that `coms[2]` commits to the product of the values in `coms[0]`, `coms[1]`.
+/// Adds to `checks` that `coms[2]` commits to the product of the values in
+/// `coms[0]`, `coms[1]` (three equations, [module doc](super)). The
+/// commitments must be bound by the transcript already.
 pub fn verify_product(
-    gens: &Generators,
-    coms: &[G1Affine; 3],
+    coms: [&Lc; 3],
     proof: &ProductProof,
     t: &mut Transcript,
-) -> Result<()> {
-    t.absorb_points(b"zk/product/coms", coms);
+    checks: &mut Checks,
+) {
     t.absorb_points(b"zk/product/abd", &[proof.alpha, proof.beta, proof.delta]);
     let c = t.challenge(b"zk/product/c");
     let z = &proof.z;
-    let ok = (proof.alpha + coms[0] * c).to_affine()
-        == gens.commit_scalar(&z[0], &z[1]).to_affine()
-        && (proof.beta + coms[1] * c).to_affine() == gens.commit_scalar(&z[2], &z[3]).to_affine()
-        && (proof.delta + coms[2] * c).to_affine()
-            == (coms[1] * z[0] + gens.blind(&z[4])).to_affine();
-    if !ok {
-        return Err(reject("proof of product", "committed product"));
-    }
-    Ok(())
+    // α + c·C_x − z_1·U − z_2·H = 0
+    let mut e = coms[0].scaled(c);
+    e.add_point(Fr::ONE, proof.alpha);
+    e.u -= z[0];
+    e.h -= z[1];
+    checks.push("proof of product: α + c·C_x = Com(z_1; z_2)", e);
+    // β + c·C_y − z_3·U − z_4·H = 0
+    let mut e = coms[1].scaled(c);
+    e.add_point(Fr::ONE, proof.beta);
+    e.u -= z[2];
+    e.h -= z[3];
+    checks.push("proof of product: β + c·C_y = Com(z_3; z_4)", e);
+    // δ + c·C_z − z_1·C_y − z_5·H = 0
+    let mut e = coms[2].scaled(c);
+    e.add_scaled(coms[1], -z[0]);
+    e.add_point(Fr::ONE, proof.delta);
+    e.h -= z[4];
+    checks.push("proof of product: δ + c·C_z = z_1·C_y + z_5·H", e);
 }
 
 /// What a committed sumcheck leaves to its caller: the point and the
@@ -59,18 +67,19 @@ pub struct ZkSubClaim {
 }
 
 /// Checks a committed sumcheck for `Σ_x Σ_t c_t Π_{k∈S_t} f_k(x)` equal to
-/// the value in `claim`. `public_evals(point)` returns the values of the
-/// public factors at the point, in factor order.
+/// the value in `claim` (bound by the transcript already), its group
+/// equations added to `checks`. `public_evals(point)` returns the values of
+/// the public factors at the point, in factor order.
 #[allow(clippy::too_many_arguments)]
 pub fn verify_sumcheck(
-    gens: &Generators,
     num_vars: usize,
     terms: &[(Fr, Vec<usize>)],
     public: &[bool],
-    claim: &G1Affine,
+    claim: &Lc,
     proof: &ZkSumcheckProof,
     public_evals: impl FnOnce(&[Fr]) -> Result<Vec<Fr>>,
     t: &mut Transcript,
+    checks: &mut Checks,
 ) -> Result<ZkSubClaim> {
     let _s = crate::profile::span("v/zk_sumcheck");
     let d = terms.iter().map(|t| t.1.len()).max().unwrap_or(0).max(1);
@@ -100,25 +109,23 @@ pub fn verify_sumcheck(
         product_count(terms, public),
     )?;
 
-    super::absorb_statement(t, num_vars, d, claim);
+    super::absorb_statement(t, num_vars, d);
     // C_{claim_{j+1}} = L_1·C_{claim_j} + (L_0 − L_1)·C_{j,0} + Σ_{i≥2} L_i·C_{j,i}
     // (C_{j,1} = C_{claim_j} − C_{j,0}: g(0) + g(1) = claim by construction),
-    // kept as coefficients on the claim and every round point, and formed by
-    // one MSM at the end.
-    let mut bases: Vec<G1Affine> = vec![*claim];
-    let mut coeffs: Vec<Fr> = vec![Fr::from(1)];
+    // kept as coefficients on the claim and every round point: never formed.
+    let mut cur = claim.clone();
     let mut point = Vec::with_capacity(num_vars);
     for round in &proof.rounds {
         t.absorb_points(b"zk/sumcheck/round", &round.evals);
         let r = t.challenge(b"zk/sumcheck/r");
         let l = lagrange_coeffs(d + 1, r);
-        coeffs.iter_mut().for_each(|c| *c *= l[1]);
-        coeffs.push(l[0] - l[1]);
-        coeffs.extend_from_slice(&l[2..]);
-        bases.extend_from_slice(&round.evals);
+        cur.scale(l[1]);
+        cur.add_point(l[0] - l[1], round.evals[0]);
+        for (li, c) in l[2..].iter().zip(&round.evals[1..]) {
+            cur.add_point(*li, *c);
+        }
         point.push(r);
     }
-    let cur = msm(&coeffs, &bases)?;
     t.absorb_points(b"zk/sumcheck/factors", &proof.factor_evals);
     let pub_vals = public_evals(&point)?;
     expect_len(
@@ -138,29 +145,32 @@ pub fn verify_sumcheck(
         }
     }
     let mut products = proof.products.iter();
-    let mut sum = G1::identity();
+    let mut sum = Lc::default();
     for ((c, s), cf) in terms.iter().zip(committed_factors(terms, public)) {
         let scalar = s
             .iter()
             .filter(|&&k| public[k])
             .fold(*c, |acc, &k| acc * vals[k]);
-        let mut term: G1 = gens.u.into();
+        // A term without committed factors is `scalar·1`, i.e. `scalar·U`.
+        let mut term = Lc::public(Fr::ONE);
         for (i, &k) in cf.iter().enumerate() {
             // Present: counted above.
-            let f = coms[k].unwrap_or_default();
+            let f = Lc::from(coms[k].unwrap_or_default());
             if i == 0 {
-                term = f.into();
+                term = f;
             } else {
                 let (prod, pp) = products
                     .next()
                     .ok_or_else(|| reject("zk products", "count"))?;
-                verify_product(gens, &[term.to_affine(), f, *prod], pp, t)?;
-                term = (*prod).into();
+                t.absorb_points(b"zk/sumcheck/product", &[*prod]);
+                let prod = Lc::from(*prod);
+                verify_product([&term, &f, &prod], pp, t, checks);
+                term = prod;
             }
         }
-        sum += term * scalar;
+        sum.add_scaled(&term, scalar);
     }
-    verify_zero(gens, &(cur - sum).to_affine(), &proof.final_ok, t)?;
+    verify_zero(&(cur - &sum), &proof.final_ok, t, checks);
     Ok(ZkSubClaim {
         point,
         factor_coms: coms,

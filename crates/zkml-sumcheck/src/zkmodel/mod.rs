@@ -22,7 +22,12 @@
 //! the executor's activation range (so it is an integer input, not an
 //! arbitrary field element). At the end every claim on a committed table is a
 //! Hyrax opening against its committed value, and every claim on a known
-//! tensor a proof that `C − ṽ(point)·U` commits to zero.
+//! tensor a proof that `C − ṽ(point)·U` commits to zero. The verifier forms
+//! none of the points above: each stays a linear combination of proof
+//! points, and every group equation of the whole verification (committed
+//! rounds, proofs of zero and product, openings, the lookup's checks) is
+//! tested at the end in one MSM under random weights
+//! ([`crate::zk::deferred`]).
 //!
 //! **What the verifier sees:** the model, the public values, Hyrax
 //! commitments (perfectly hiding), Pedersen commitments to every claimed value
@@ -81,5 +86,7 @@ pub(crate) fn check_supported(q: &QGraph, vis: &Visibility) -> Result<()> {
     check_ops(q, vis.input == Vis::Public)
 }
 
+#[cfg(test)]
+mod deferred_tests;
 #[cfg(test)]
 mod tests;

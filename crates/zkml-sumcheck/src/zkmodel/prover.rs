@@ -226,9 +226,8 @@ pub(crate) fn prove_inner(
                 t.absorb_points(b"model/out_com", &[out_com]);
                 t.absorb_points(b"model/operand_coms", &operand_coms);
                 // C_o − Σ coeff·2^k·C_a − c̃(ρ)·U = rel_blind·H for an honest
-                // trace (the verifier forms the left side itself).
-                let rel = gens.blind(&rel_blind).to_affine();
-                let relation = prove_zero(gens, &rel, &rel_blind, &mut t, rng);
+                // trace (the verifier keeps the left side as a combination).
+                let relation = prove_zero(gens, &rel_blind, &mut t, rng);
                 claims.push((Ok(out), rho.clone(), o));
                 for (a, op) in ops {
                     claims.push((Ok(a), rho.clone(), op));
@@ -262,8 +261,7 @@ pub(crate) fn prove_inner(
                 t.absorb_points(b"maxpool/coms", &coms);
                 // 2^kv·C_s − Ĩ(ρ)·U = 2^kv·ρ_s·H for an honest trace.
                 let sel_blind = mp::slot_count(q, i)? * s_o.blind;
-                let rel = gens.blind(&sel_blind).to_affine();
-                let selected = prove_zero(gens, &rel, &sel_blind, &mut t, rng);
+                let selected = prove_zero(gens, &sel_blind, &mut t, rng);
                 // Σ_a x(a)·G(a) = ỹ(ρ) − R̃(ρ, σ, 0), committed.
                 let target = Opening {
                     value: y_o.value - d_o.value,
@@ -470,8 +468,7 @@ fn prove_openings(
             Some(c) => open.push((key_of(tg), c, point, o)),
             None => {
                 // Known tensor: C − v·U = ρ·H.
-                let x = (o.commit(gens) - gens.commit_scalar(&o.value, &Fr::ZERO)).to_affine();
-                known.push(prove_zero(gens, &x, &o.blind, t, rng));
+                known.push(prove_zero(gens, &o.blind, t, rng));
             }
         }
     }
@@ -483,8 +480,9 @@ fn prove_openings(
         t.absorb_u64(b"model/open/group", n as u64);
         let total: usize = tabs.iter().map(|(_, v)| v.len()).sum();
         if total == 1 {
+            // One claim: opened as is (a combination of one table, ν = 1).
             let (_, c, point, o) = open[tabs[0].1[0]];
-            let proof = hyrax::prove_eval(gens, c, point, &o.blind, t, rng)?.2;
+            let proof = hyrax::prove_eval_combined(gens, &[(c, Fr::ONE)], point, &o.blind, t, rng)?;
             batches.push(OpeningBatch {
                 reduce: None,
                 open: proof,

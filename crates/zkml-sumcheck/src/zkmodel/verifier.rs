@@ -6,7 +6,7 @@ use super::lookups::{chunks, register_range_checks, Column, LookupPlan, TableKey
 use super::msg::{ZkModelProof, ZkNodeProof};
 use super::openings::{groups, reduce_terms};
 use crate::error::{expect_len, reject, Error, Result};
-use crate::field::{Curve, Field, Fr, G1Affine, G1};
+use crate::field::{Field, Fr};
 use crate::hyrax::{self, HyraxCommitment};
 use crate::logup;
 use crate::matmul::{self, MatMulDims};
@@ -15,7 +15,7 @@ use crate::model::verifier::{aligned_broadcast, known_values};
 use crate::model::{absorb_statement, block_indicator, is_const, known_in, num_vars};
 use crate::model::{fn_public, layout_shape, table_of, Key};
 use crate::transcript::Transcript;
-use crate::zk::verify_zero;
+use crate::zk::{verify_zero, Checks, Lc};
 use zkml_core::backend::{PublicValues, Vis};
 use zkml_core::quant::QValueKind;
 use zkml_core::QOp;
@@ -29,14 +29,30 @@ fn malformed(what: &'static str) -> Error {
 }
 
 /// A claim on a committed table (commitment, variables, point, `Com(value)`)
-/// or on a known value (value id, point, `Com(value)`).
+/// or on a known value (value id, point, `Com(value)`); `Com(value)` as the
+/// verifier holds it, a combination of proof points (never formed).
 enum Pending<'a> {
-    Committed(&'a HyraxCommitment, usize, Vec<Fr>, G1Affine),
-    Known(usize, Vec<Fr>, G1Affine),
+    Committed(&'a HyraxCommitment, usize, Vec<Fr>, Lc),
+    Known(usize, Vec<Fr>, Lc),
 }
 
-/// Checks a zero-knowledge `proof` against `public` for the key's model.
+/// Checks a zero-knowledge `proof` against `public` for the key's model:
+/// every group equation is collected and checked at the end in one MSM
+/// under random weights ([`crate::zk::deferred`]).
 pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<()> {
+    let mut checks = Checks::new();
+    verify_into(key, public, proof, &mut checks)?;
+    checks.finish(&key.gens)
+}
+
+/// [`verify`] without the final MSM: every transcript and shape check is
+/// done, the group equations are left in `checks`.
+pub(crate) fn verify_into(
+    key: &Key,
+    public: &PublicValues,
+    proof: &ZkModelProof,
+    checks: &mut Checks,
+) -> Result<()> {
     let q = &key.q;
     let gens = &key.gens;
     let input_public = key.visibility.input == Vis::Public;
@@ -85,7 +101,7 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
         nv: usize,
         id: usize,
         point: Vec<Fr>,
-        com: G1Affine,
+        com: Lc,
         pending: &mut Vec<Pending<'a>>,
     ) {
         pending.push(match &proof.commitments[id] {
@@ -98,6 +114,7 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
     for (i, (node, np)) in q.nodes.iter().zip(&proof.nodes).enumerate() {
         let out = node.output;
         let nv_out = num_vars(&q.values[out].shape);
+        checks.context(format!("node `{}` ({})", node.name, node.op.name()));
         match (&node.op, np) {
             (
                 op @ (QOp::Conv { .. }
@@ -119,11 +136,13 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
                 let x = node.inputs[0];
                 let rho = t.challenges(b"model/rho", nv_out);
                 t.absorb_points(b"model/y_com", &[*y_com]);
-                let base: G1 = match (d, r_com, &proof.remainders[i]) {
-                    (None, None, None) => (*y_com).into(),
+                let mut target = Lc::default();
+                match (d, r_com, &proof.remainders[i]) {
+                    (None, None, None) => target.add_point(Fr::ONE, *y_com),
                     (Some(d), Some(r), Some(_)) => {
                         t.absorb_points(b"model/r_com", &[*r]);
-                        *y_com * Fr::from(d) + r
+                        target.add_point(Fr::from(d), *y_com);
+                        target.add_point(Fr::ONE, *r);
                     }
                     _ => return Err(malformed("conv remainder commitment")),
                 };
@@ -133,9 +152,8 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
                 let g = Mle::new(g)?;
                 let x_pub = if known(x) { Some(table(x)?) } else { None };
                 let public = [x_pub.is_some(), true];
-                let target = (base - gens.commit_scalar(&offset, &Fr::ZERO)).to_affine();
+                target.u -= offset;
                 let sub = crate::zk::verify_sumcheck(
-                    gens,
                     g.num_vars,
                     &[(Fr::ONE, vec![0, 1])],
                     &public,
@@ -150,13 +168,21 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
                         Ok(v)
                     },
                     &mut t,
+                    checks,
                 )?;
-                claim(proof, nv(out), out, rho.clone(), *y_com, &mut pending);
+                claim(
+                    proof,
+                    nv(out),
+                    out,
+                    rho.clone(),
+                    (*y_com).into(),
+                    &mut pending,
+                );
                 if let (Some(r), Some(rc_)) = (r_com, &proof.remainders[i]) {
-                    pending.push(Pending::Committed(rc_, nv_out, rho.clone(), *r));
+                    pending.push(Pending::Committed(rc_, nv_out, rho.clone(), (*r).into()));
                 }
                 if let Some(c) = sub.factor_coms[0] {
-                    claim(proof, nv(x), x, sub.point, c, &mut pending);
+                    claim(proof, nv(x), x, sub.point, c.into(), &mut pending);
                 }
                 register_range_checks(key, &mut plan, i);
             }
@@ -173,37 +199,47 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
                 let rho = t.challenges(b"model/rho", nv_out);
                 let (rc, rr) = rho.split_at(dims.col_vars());
                 t.absorb_points(b"model/y_com", &[*y_com]);
-                let target: G1 = match (shift, r_com, &proof.remainders[i]) {
-                    (0, None, None) => (*y_com).into(),
+                let mut target = Lc::default();
+                match (shift, r_com, &proof.remainders[i]) {
+                    (0, None, None) => target.add_point(Fr::ONE, *y_com),
                     (s, Some(r), Some(_)) if *s > 0 => {
                         t.absorb_points(b"model/r_com", &[*r]);
                         let half =
                             Fr::from(1u64 << (s - 1)) * block_indicator(dims.m, dims.n, &rho);
-                        *y_com * Fr::from(1u64 << s) + r - gens.commit_scalar(&half, &Fr::ZERO)
+                        target.add_point(Fr::from(1u64 << s), *y_com);
+                        target.add_point(Fr::ONE, *r);
+                        target.u -= half;
                     }
                     _ => return Err(malformed("matmul remainder commitment")),
                 };
                 let a_pub = if known(x) { Some(table(x)?) } else { None };
                 let b_pub = if known(w) { Some(table(w)?) } else { None };
                 let mc = matmul::verify_zk(
-                    gens,
                     dims,
                     (rr, rc),
                     a_pub.as_ref(),
                     b_pub.as_ref(),
-                    &target.to_affine(),
+                    &target,
                     mm,
                     &mut t,
+                    checks,
                 )?;
-                claim(proof, nv(out), out, rho.clone(), *y_com, &mut pending);
+                claim(
+                    proof,
+                    nv(out),
+                    out,
+                    rho.clone(),
+                    (*y_com).into(),
+                    &mut pending,
+                );
                 if let (Some(r), Some(rc_)) = (r_com, &proof.remainders[i]) {
-                    pending.push(Pending::Committed(rc_, nv_out, rho.clone(), *r));
+                    pending.push(Pending::Committed(rc_, nv_out, rho.clone(), (*r).into()));
                 }
                 if let Some(c) = mc.a_com {
-                    claim(proof, nv(x), x, mc.a_point, c, &mut pending);
+                    claim(proof, nv(x), x, mc.a_point, c.into(), &mut pending);
                 }
                 if let Some(c) = mc.b_com {
-                    claim(proof, nv(w), w, mc.b_point, c, &mut pending);
+                    claim(proof, nv(w), w, mc.b_point, c.into(), &mut pending);
                 }
                 register_range_checks(key, &mut plan, i);
             }
@@ -228,16 +264,15 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
                 // One selected slot per output: 2^kv·C_s − Ĩ(ρ)·U commits to zero.
                 let (rows, cols) = crate::model::layout(&q.values[out].shape);
                 let ind = block_indicator(rows, cols, &rho);
-                let rel = (coms[2] * mp::slot_count(q, i)? - gens.commit_scalar(&ind, &Fr::ZERO))
-                    .to_affine();
-                verify_zero(gens, &rel, selected, &mut t)?;
+                let mut rel = Lc::public(-ind);
+                rel.add_point(mp::slot_count(q, i)?, coms[2]);
+                verify_zero(&rel, selected, &mut t, checks);
                 // Σ_a x(a)·G(a) = ỹ(ρ) − R̃(ρ, σ, 0), committed.
                 let g = Mle::new(mp::gather_table(q, i, &rho, &sigma)?)?;
                 let x_pub = if known(x) { Some(table(x)?) } else { None };
                 let public = [x_pub.is_some(), true];
-                let target = (G1::from(coms[0]) - coms[1]).to_affine();
+                let target = Lc::from(coms[0]) - &Lc::from(coms[1]);
                 let sub = crate::zk::verify_sumcheck(
-                    gens,
                     g.num_vars,
                     &[(Fr::ONE, vec![0, 1])],
                     &public,
@@ -252,12 +287,20 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
                         Ok(v)
                     },
                     &mut t,
+                    checks,
                 )?;
-                claim(proof, nv(out), out, rho.clone(), coms[0], &mut pending);
-                pending.push(Pending::Committed(rc_, nv_aux, pd, coms[1]));
-                pending.push(Pending::Committed(rc_, nv_aux, ps, coms[2]));
+                claim(
+                    proof,
+                    nv(out),
+                    out,
+                    rho.clone(),
+                    coms[0].into(),
+                    &mut pending,
+                );
+                pending.push(Pending::Committed(rc_, nv_aux, pd, coms[1].into()));
+                pending.push(Pending::Committed(rc_, nv_aux, ps, coms[2].into()));
                 if let Some(c) = sub.factor_coms[0] {
-                    claim(proof, nv(x), x, sub.point, c, &mut pending);
+                    claim(proof, nv(x), x, sub.point, c.into(), &mut pending);
                 }
                 plan.push(TableKey::MaxPool, Column::MaxPool(i));
             }
@@ -287,7 +330,7 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
                 expect_len("linear operand commitments", operand_coms.len(), n_act)?;
                 t.absorb_points(b"model/out_com", &[*out_com]);
                 t.absorb_points(b"model/operand_coms", operand_coms);
-                let mut rel: G1 = (*out_com).into();
+                let mut rel = Lc::from(*out_com);
                 let mut acts = operand_coms.iter();
                 let mut operands = vec![];
                 for (k, &a) in node.inputs.iter().enumerate() {
@@ -300,17 +343,24 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
                             ))
                         })?;
                         let cv = coeff * table_of(out_shape, &v)?.evaluate(&rho)?;
-                        rel -= gens.commit_scalar(&cv, &Fr::ZERO);
+                        rel.u -= cv;
                     } else {
                         let c = *acts.next().ok_or_else(|| malformed("linear operand"))?;
-                        rel -= c * (coeff * Fr::from(1u64 << al[k].max(0)));
+                        rel.add_point(-(coeff * Fr::from(1u64 << al[k].max(0))), c);
                         operands.push((a, c));
                     }
                 }
-                verify_zero(gens, &rel.to_affine(), relation, &mut t)?;
-                claim(proof, nv(out), out, rho.clone(), *out_com, &mut pending);
+                verify_zero(&rel, relation, &mut t, checks);
+                claim(
+                    proof,
+                    nv(out),
+                    out,
+                    rho.clone(),
+                    (*out_com).into(),
+                    &mut pending,
+                );
                 for (a, c) in operands {
-                    claim(proof, nv(a), a, rho.clone(), c, &mut pending);
+                    claim(proof, nv(a), a, rho.clone(), c.into(), &mut pending);
                 }
             }
             (QOp::Relu | QOp::Clip { .. } | QOp::Table { .. }, ZkNodeProof::Lookup) => {
@@ -352,10 +402,9 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<
             plan.push(TableKey::act(q), Column::Plain(Ok(id)));
         }
     }
-    verify_lookups(key, &plan, proof, &mut pending, &mut t)?;
-
-    verify_openings(gens, &pending, proof, &mut table, &mut t)?;
-    Ok(())
+    checks.context("the lookups");
+    verify_lookups(key, &plan, proof, &mut pending, &mut t, checks)?;
+    verify_openings(gens, &pending, proof, &mut table, &mut t, checks)
 }
 
 /// The lookup phase (both ends: [`super::lookups`]): `γ`, then one batched
@@ -367,6 +416,7 @@ fn verify_lookups<'a>(
     proof: &'a ZkModelProof,
     pending: &mut Vec<Pending<'a>>,
     t: &mut Transcript,
+    checks: &mut Checks,
 ) -> Result<()> {
     let (q, gens) = (&key.q, &key.gens);
     let nv = |id: usize| num_vars(&layout_shape(q, id));
@@ -375,7 +425,7 @@ fn verify_lookups<'a>(
             .as_ref()
             .ok_or_else(|| malformed("auxiliary table commitment"))
     };
-    let value = |id: usize, point: Vec<Fr>, com: G1Affine| match &proof.commitments[id] {
+    let value = |id: usize, point: Vec<Fr>, com: Lc| match &proof.commitments[id] {
         Some(c) => Pending::Committed(c, nv(id), point, com),
         None => Pending::Known(id, point, com),
     };
@@ -406,17 +456,19 @@ fn verify_lookups<'a>(
             .map(|&k| public_tables[k].as_slice())
             .collect();
         let (claims, m_claims) =
-            logup::verify_zk_multi_deferred(gens, &tabs, &shape, &lp.logup, t)?;
+            logup::verify_zk_multi_deferred(gens, &tabs, &shape, &lp.logup, t, checks)?;
         all_m.extend(m_claims.into_iter().map(|m| (&lp.logup, m)));
         let mut pairs = lp.pair_coms.iter();
         // w = a + γ·o + e with a public e: C_a sent,
         // C_o = γ^{-1}·(C_w − C_a − e·U).
-        let mut pair = |w: &G1Affine, e: Fr| -> Result<(G1Affine, G1Affine)> {
+        let mut pair = |w: &Lc, e: Fr| -> Result<(Lc, Lc)> {
             let a = *pairs
                 .next()
                 .ok_or_else(|| malformed("lookup pair commitment"))?;
-            let o = (G1::from(*w) - a - gens.commit_scalar(&e, &Fr::ZERO)) * gamma_inv;
-            Ok((a, o.to_affine()))
+            let mut o = w.scaled(gamma_inv);
+            o.add_point(-gamma_inv, a);
+            o.u -= e * gamma_inv;
+            Ok((a.into(), o))
         };
         for ((c, _, _), cl) in chunk.columns.iter().zip(claims) {
             match *c {
@@ -453,7 +505,7 @@ fn verify_lookups<'a>(
     }
     // The multiplicities' claims, opened with the model's other tables.
     for (lp, (k, nv, point, com)) in all_m {
-        pending.push(Pending::Committed(&lp.m_comm[k], nv, point, com));
+        pending.push(Pending::Committed(&lp.m_comm[k], nv, point, com.into()));
     }
     Ok(())
 }
@@ -467,8 +519,10 @@ fn verify_openings(
     proof: &ZkModelProof,
     table: &mut impl FnMut(usize) -> Result<Mle>,
     t: &mut Transcript,
+    checks: &mut Checks,
 ) -> Result<()> {
     let _s = crate::profile::span("v/openings");
+    checks.context("the openings");
     let mut open = vec![];
     let mut kp = proof.known.iter();
     let n_known = pending
@@ -481,9 +535,10 @@ fn verify_openings(
             Pending::Committed(c, nv, point, com) => open.push((*c, *nv, point, com)),
             Pending::Known(id, point, com) => {
                 let v = table(*id)?.evaluate(point)?;
-                let x = (G1::from(*com) - gens.commit_scalar(&v, &Fr::ZERO)).to_affine();
+                let mut x = com.clone();
+                x.u -= v;
                 let z = kp.next().ok_or_else(|| malformed("known-value proof"))?;
-                verify_zero(gens, &x, z, t)?;
+                verify_zero(&x, z, t, checks);
             }
         }
     }
@@ -500,7 +555,7 @@ fn verify_openings(
             if b.reduce.is_some() {
                 return Err(malformed("reduction of a single claim"));
             }
-            hyrax::verify_eval(gens, c, nv, point, com, &b.open, t)?;
+            hyrax::verify_eval_combined(gens, &[(c, Fr::ONE)], nv, point, com, &b.open, t, checks)?;
             continue;
         }
         let reduce = b
@@ -512,12 +567,14 @@ fn verify_openings(
         let mut points = vec![];
         for (_, idx) in &tabs {
             points.push(idx.iter().map(|&j| open[j].2).collect::<Vec<_>>());
-            coms.extend(idx.iter().map(|&j| *open[j].3));
+            coms.extend(idx.iter().map(|&j| open[j].3));
         }
-        let claim = crate::field::msm(&mus, &coms)?.to_affine();
+        let mut claim = Lc::default();
+        for (mu, c) in mus.iter().zip(&coms) {
+            claim.add_scaled(c, *mu);
+        }
         let (terms, public) = reduce_terms(tabs.len());
         let sub = crate::zk::verify_sumcheck(
-            gens,
             n,
             &terms,
             &public,
@@ -538,16 +595,17 @@ fn verify_openings(
                     .collect())
             },
             t,
+            checks,
         )?;
         let nus = t.challenges(b"model/open/nu", tabs.len());
-        let mut y: G1 = crate::field::Group::identity();
+        let mut y = Lc::default();
         let mut comms = vec![];
         for (k, (_, idx)) in tabs.iter().enumerate() {
             let f = sub.factor_coms[2 * k].ok_or_else(|| malformed("reduction factor"))?;
-            y += f * nus[k];
+            y.add_point(nus[k], f);
             comms.push((open[idx[0]].0, nus[k]));
         }
-        hyrax::verify_eval_combined(gens, &comms, n, &sub.point, &y.to_affine(), &b.open, t)?;
+        hyrax::verify_eval_combined(gens, &comms, n, &sub.point, &y, &b.open, t, checks)?;
     }
     Ok(())
 }

@@ -12,6 +12,17 @@ use crate::logup::range_table;
 use crate::mle::Mle;
 use crate::transcript::Transcript;
 
+/// Runs a verifier that collects group equations and checks them.
+fn checked<T>(
+    g: &Generators,
+    f: impl FnOnce(&mut crate::zk::Checks) -> crate::Result<T>,
+) -> crate::Result<T> {
+    let mut c = crate::zk::Checks::new();
+    let out = f(&mut c)?;
+    c.finish(g)?;
+    Ok(out)
+}
+
 fn gens() -> Generators {
     Generators::new(b"logup-gkr test", 1 << 5)
 }
@@ -42,8 +53,16 @@ fn roundtrip(
     let mut t = Transcript::new(b"zk logup");
     t.absorb_points(b"w", &w_c.comm.rows);
     let n = w.len().trailing_zeros() as usize;
-    let c = verify_zk(&g, verify_table, n, &p, &mut t)?;
-    hyrax::verify_eval(&g, &w_c.comm, n, &c.point, &c.value_com, &w_open, &mut t)
+    let c = checked(&g, |c| verify_zk(&g, verify_table, n, &p, &mut t, c))?;
+    hyrax::verify_eval(
+        &g,
+        &w_c.comm,
+        n,
+        &c.point,
+        &c.value_com.eval(&g)?.to_affine(),
+        &w_open,
+        &mut t,
+    )
 }
 
 fn bump(p: &mut G1Affine) {
@@ -206,14 +225,16 @@ fn batch_roundtrip(
         .iter()
         .map(|c| c.len().trailing_zeros() as usize)
         .collect();
-    let claims = verify_zk_batch(&g, verify_table, &nvs, &p, &mut t)?;
+    let claims = checked(&g, |c| {
+        verify_zk_batch(&g, verify_table, &nvs, &p, &mut t, c)
+    })?;
     for ((c, cl), o) in coms.iter().zip(&claims).zip(&opens) {
         hyrax::verify_eval(
             &g,
             &c.comm,
             cl.point.len(),
             &cl.point,
-            &cl.value_com,
+            &cl.value_com.eval(&g)?.to_affine(),
             o,
             &mut t,
         )?;
@@ -362,9 +383,10 @@ fn every_tampered_batch_message_is_rejected() {
             let mut t = Transcript::new(b"bytes");
             // Without the openings a change in a column commitment only
             // moves the claims; everything else is rejected here.
-            if let Ok(claims) = verify_zk_batch(&g, &table, &nvs, &q, &mut t) {
+            if let Ok(claims) = checked(&g, |c| verify_zk_batch(&g, &table, &nvs, &q, &mut t, c)) {
                 let mut t = Transcript::new(b"bytes");
-                let honest = verify_zk_batch(&g, &table, &nvs, &p, &mut t).unwrap();
+                let honest =
+                    checked(&g, |c| verify_zk_batch(&g, &table, &nvs, &p, &mut t, c)).unwrap();
                 assert_ne!(claims, honest, "byte {i} flipped and accepted unchanged");
             }
         }
@@ -374,7 +396,7 @@ fn every_tampered_batch_message_is_rejected() {
     let mut t = Transcript::new(b"bytes");
     let mut other = nvs.clone();
     other[1] += 1;
-    assert!(verify_zk_batch(&g, &table, &other, &p, &mut t).is_err());
+    assert!(checked(&g, |c| verify_zk_batch(&g, &table, &other, &p, &mut t, c)).is_err());
 }
 
 /// Columns committed one by one; one multi-table lookup where the prover
@@ -414,14 +436,14 @@ fn multi_roundtrip(
         .zip(verify_tags)
         .map(|(c, k)| (c.len().trailing_zeros() as usize, *k))
         .collect();
-    let claims = verify_zk_multi(&g, &tabs, &shape, &p, &mut t)?;
+    let claims = checked(&g, |c| verify_zk_multi(&g, &tabs, &shape, &p, &mut t, c))?;
     for ((c, cl), o) in coms.iter().zip(&claims).zip(&opens) {
         hyrax::verify_eval(
             &g,
             &c.comm,
             cl.point.len(),
             &cl.point,
-            &cl.value_com,
+            &cl.value_com.eval(&g)?.to_affine(),
             o,
             &mut t,
         )?;
@@ -476,7 +498,9 @@ fn a_wrong_multiplicity_in_one_of_several_tables_is_rejected() {
         let (p, _, _) =
             prover::prove_zk_multi_with(&g, &tabs, &cols, &mut t, &mut rng, edit, false).unwrap();
         let mut t = Transcript::new(b"m");
-        let r = verify_zk_multi(&g, &tabs, &[(3, 0), (5, 1)], &p, &mut t);
+        let r = checked(&g, |c| {
+            verify_zk_multi(&g, &tabs, &[(3, 0), (5, 1)], &p, &mut t, c)
+        });
         assert!(
             matches!(r, Err(Error::Rejected { .. })),
             "table {forged}: {r:?}"

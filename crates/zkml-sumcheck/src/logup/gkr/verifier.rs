@@ -4,12 +4,12 @@
 use super::msg::ZkLogUpProof;
 use super::{absorb_columns, absorb_tags, layer_public, layer_terms, zk_table, Concat};
 use crate::error::{expect_len, reject, Result};
-use crate::field::{Curve, Field, Fr, G1Affine, Group, G1};
+use crate::field::{Field, Fr, G1Affine};
 use crate::hyrax::{self, Generators};
 use crate::logup::ZkLookupClaim;
 use crate::mle::{eq_eval, Mle};
 use crate::transcript::Transcript;
-use crate::zk::{verify_product, verify_sumcheck, ZkSumcheckProof};
+use crate::zk::{verify_product, verify_sumcheck, Checks, Lc, ZkSumcheckProof};
 use halo2_axiom::halo2curves::ff::BatchInvert;
 
 /// Verifies a tree from its root commitments to the leaves; `leaf_values`
@@ -17,26 +17,26 @@ use halo2_axiom::halo2curves::ff::BatchInvert;
 /// point. Returns the leaf point and the commitments to `p̃`, `q̃` there
 /// (`None` for the public side).
 fn verify_tree(
-    gens: &Generators,
     proofs: &[ZkSumcheckProof],
     leaves_public: [bool; 2],
     root: [G1Affine; 2],
     leaf_values: impl Fn(&[Fr]) -> Result<[Fr; 2]>,
     t: &mut Transcript,
-) -> Result<(Vec<Fr>, [Option<G1>; 2])> {
+    checks: &mut Checks,
+) -> Result<(Vec<Fr>, [Option<Lc>; 2])> {
     let n = proofs.len();
-    let (mut cp, mut cq): (Option<G1>, Option<G1>) = (Some(root[0].into()), Some(root[1].into()));
+    let (mut cp, mut cq) = (Some(Lc::from(root[0])), Some(Lc::from(root[1])));
     let mut r: Vec<Fr> = vec![];
     for (k, proof) in proofs.iter().enumerate() {
         let (p_c, q_c) = cp
             .zip(cq)
             .ok_or_else(|| reject("logup-gkr", "inner layer without claims"))?;
         let lambda = t.challenge(b"zk/logup-gkr/lambda");
-        let claim = (p_c + q_c * lambda).to_affine();
+        let mut claim = p_c;
+        claim.add_scaled(&q_c, lambda);
         let public = layer_public(k, n, leaves_public);
         let last = k + 1 == n;
         let sub = verify_sumcheck(
-            gens,
             k,
             &layer_terms(lambda),
             &public,
@@ -50,11 +50,15 @@ fn verify_tree(
                 Ok(v)
             },
             t,
+            checks,
         )?;
         let beta = t.challenge(b"zk/logup-gkr/beta");
-        let lin = |a: Option<G1Affine>, b: Option<G1Affine>| -> Option<G1> {
-            let (a, b): (G1, G1) = (a?.into(), b?.into());
-            Some(a + (b - a) * beta)
+        // (1 − β)·a + β·b
+        let lin = |a: Option<G1Affine>, b: Option<G1Affine>| -> Option<Lc> {
+            let mut l = Lc::default();
+            l.add_point(Fr::ONE - beta, a?);
+            l.add_point(beta, b?);
+            Some(l)
         };
         let f = &sub.factor_coms;
         cp = lin(f[1], f[2]);
@@ -75,8 +79,9 @@ pub fn verify_zk(
     num_vars: usize,
     proof: &ZkLogUpProof,
     t: &mut Transcript,
+    checks: &mut Checks,
 ) -> Result<ZkLookupClaim> {
-    verify_zk_batch(gens, table, &[num_vars], proof, t)?
+    verify_zk_batch(gens, table, &[num_vars], proof, t, checks)?
         .pop()
         .ok_or_else(|| reject("logup-gkr", "a lookup without its claim"))
 }
@@ -91,9 +96,10 @@ pub fn verify_zk_batch(
     num_vars: &[usize],
     proof: &ZkLogUpProof,
     t: &mut Transcript,
+    checks: &mut Checks,
 ) -> Result<Vec<ZkLookupClaim>> {
     let cols: Vec<(usize, usize)> = num_vars.iter().map(|&n| (n, 0)).collect();
-    verify_zk_multi(gens, &[table], &cols, proof, t)
+    verify_zk_multi(gens, &[table], &cols, proof, t, checks)
 }
 
 /// Checks that every entry of column `k` (`2^{columns[k].0}` entries, bound
@@ -106,8 +112,9 @@ pub fn verify_zk_multi(
     columns: &[(usize, usize)],
     proof: &ZkLogUpProof,
     t: &mut Transcript,
+    checks: &mut Checks,
 ) -> Result<Vec<ZkLookupClaim>> {
-    verify_zk_multi_inner(gens, tables, columns, proof, t, false).map(|(c, _)| c)
+    verify_zk_multi_inner(gens, tables, columns, proof, t, checks, false).map(|(c, _)| c)
 }
 
 /// A multiplicity vector's claim left to the caller: table index, the
@@ -124,8 +131,9 @@ pub fn verify_zk_multi_deferred(
     columns: &[(usize, usize)],
     proof: &ZkLogUpProof,
     t: &mut Transcript,
+    checks: &mut Checks,
 ) -> Result<(Vec<ZkLookupClaim>, Vec<ZkMClaim>)> {
-    verify_zk_multi_inner(gens, tables, columns, proof, t, true)
+    verify_zk_multi_inner(gens, tables, columns, proof, t, checks, true)
 }
 
 fn verify_zk_multi_inner(
@@ -134,6 +142,7 @@ fn verify_zk_multi_inner(
     columns: &[(usize, usize)],
     proof: &ZkLogUpProof,
     t: &mut Transcript,
+    checks: &mut Checks,
     defer_m: bool,
 ) -> Result<(Vec<ZkLookupClaim>, Vec<ZkMClaim>)> {
     let _s = crate::profile::span("v/logup");
@@ -202,39 +211,43 @@ fn verify_zk_multi_inner(
     t.absorb_points(b"zk/logup-gkr/roots", &proof.roots);
     t.absorb_points(b"zk/logup-gkr/sum", &proof.sum_com);
     let [p_root, q_root] = proof.roots;
-    let total = proof
-        .sum_com
-        .iter()
-        .fold(G1::identity(), |a, s| a + s)
-        .to_affine();
-    verify_product(gens, &[total, q_root, p_root], &proof.cross, t)?;
+    let mut total = Lc::default();
+    for s in &proof.sum_com {
+        total.add_point(Fr::ONE, *s);
+    }
+    verify_product(
+        [&total, &Lc::from(q_root), &Lc::from(p_root)],
+        &proof.cross,
+        t,
+        checks,
+    );
     let (rw, [_, q_leaf]) = verify_tree(
-        gens,
         &proof.witness_layers,
         [true, false],
         [p_root, q_root],
         |_| Ok([Fr::from(1), Fr::from(1)]),
         t,
+        checks,
     )?;
     let missing = || reject("logup-gkr", "leaf commitment missing");
     let mut m_claims = vec![];
     for (k, c) in cs.iter().enumerate() {
         let nu = c.num_vars;
         let st = verify_sumcheck(
-            gens,
             nu,
             &[(Fr::from(1), vec![0, 1])],
             &[false, true],
-            &proof.sum_com[k],
+            &Lc::from(proof.sum_com[k]),
             &proof.table_sumcheck[k],
             |r| Ok(vec![c.evaluate(r)?]),
             t,
+            checks,
         )?;
         let m_leaf = st.factor_coms[0].ok_or_else(missing)?;
         if defer_m {
             m_claims.push((k, nu, st.point, m_leaf));
         } else {
-            hyrax::verify_eval(
+            hyrax::verify_eval_into(
                 gens,
                 &proof.m_comm[k],
                 nu,
@@ -242,6 +255,7 @@ fn verify_zk_multi_inner(
                 &m_leaf,
                 &proof.m_open[k],
                 t,
+                checks,
             )?;
         }
     }
@@ -255,23 +269,24 @@ fn verify_zk_multi_inner(
     t.absorb_points(b"zk/logup-gkr/column_coms", &proof.column_coms);
     let shift = |k: usize| delta * Fr::from(tags[k] as u64);
     let mut public = alpha - pad * tagged[0][0];
-    let mut rest: G1 = -q_leaf;
+    let mut rest = q_leaf.scaled(-Fr::ONE);
     let mut claims = Vec::with_capacity(num_vars.len());
     for (k, c) in proof.column_coms.iter().enumerate() {
-        rest -= *c * sels[k];
+        rest.add_point(-sels[k], *c);
         public -= sels[k] * shift(k);
         claims.push(ZkLookupClaim {
             point: rw[..num_vars[k]].to_vec(),
-            value_com: *c,
+            value_com: Lc::from(*c),
         });
     }
     let last = num_vars.len() - 1;
     let inv = Option::<Fr>::from(sels[last].invert())
         .ok_or_else(|| reject("logup-gkr", "zero column selector (probability ~2^-250)"))?;
-    let value = rest * inv + G1::from(gens.u) * (public * inv - shift(last));
+    let mut value = rest.scaled(inv);
+    value.u += public * inv - shift(last);
     claims.push(ZkLookupClaim {
         point: rw[..num_vars[last]].to_vec(),
-        value_com: value.to_affine(),
+        value_com: value,
     });
     Ok((claims, m_claims))
 }
