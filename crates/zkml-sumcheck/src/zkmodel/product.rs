@@ -18,7 +18,7 @@ use rand_core06::{CryptoRng, RngCore};
 
 use super::msg::ZkNodeProof;
 use crate::error::{reject, Error, Result};
-use crate::field::{Curve, Fr, G1Affine, G1};
+use crate::field::{Curve, Fr, G1Affine};
 use crate::mle::Mle;
 use crate::model::product::{const_operand, instance, mul_vars, operand_factor, public_factors};
 use crate::model::{block_indicator, divisor, layout, Key};
@@ -114,8 +114,9 @@ pub(crate) fn verify(
     proof: &ZkSumcheckProof,
     known: &mut impl FnMut(usize) -> Result<Mle>,
     t: &mut Transcript,
+    checks: &mut crate::zk::Checks,
 ) -> Result<Vec<Claim<G1Affine>>> {
-    let (q, gens) = (&key.q, &key.gens);
+    let q = &key.q;
     let node = &q.nodes[i];
     let rho = t.challenges(b"model/rho", mul_vars(q, i));
     t.absorb_points(b"model/y_com", &[*y_com]);
@@ -134,9 +135,11 @@ pub(crate) fn verify(
         }
     };
     let (d, half) = rescale(key, i, &rho);
-    let mut target = G1::from(*y_com) * d - gens.commit_scalar(&half, &Fr::from(0));
+    // d·C_y + C_r − half·U, kept as a combination (never formed).
+    let mut target = crate::zk::Lc::public(-half);
+    target.add_point(d, *y_com);
     if let Some(r) = r_com {
-        target += r;
+        target.add_point(Fr::from(1), r);
     }
     let public = public_factors(q, key.visibility.input == Vis::Public, i);
     // Public operands: a constant's broadcast table or a known value's.
@@ -148,11 +151,10 @@ pub(crate) fn verify(
         });
     }
     let sub = crate::zk::verify_sumcheck(
-        gens,
         mul_vars(q, i),
         &crate::model::product::terms(),
         &public,
-        &target.to_affine(),
+        &target,
         proof,
         |pt| {
             let mut v = pub_tables
@@ -166,6 +168,7 @@ pub(crate) fn verify(
             Ok(v)
         },
         t,
+        checks,
     )?;
     let mut claims = vec![(Ok(node.output), rho.clone(), *y_com)];
     if let Some(r) = r_com {

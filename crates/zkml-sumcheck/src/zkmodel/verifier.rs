@@ -376,13 +376,13 @@ pub(crate) fn verify_into(
             ) => {
                 let has_rem = proof.remainders[i].is_some();
                 let coms = (y_com, r_com.as_ref());
-                for (tg, point, c) in
-                    super::product::verify(key, i, coms, has_rem, matmul, &mut table, &mut t)?
-                {
+                for (tg, point, c) in super::product::verify(
+                    key, i, coms, has_rem, matmul, &mut table, &mut t, checks,
+                )? {
                     match (tg, &proof.remainders[i]) {
-                        (Ok(id), _) => claim(proof, nv(id), id, point, c, &mut pending),
+                        (Ok(id), _) => claim(proof, nv(id), id, point, c.into(), &mut pending),
                         (Err(_), Some(rc)) => {
-                            pending.push(Pending::Committed(rc, nv_out, point, c))
+                            pending.push(Pending::Committed(rc, nv_out, point, c.into()))
                         }
                         (Err(_), None) => return Err(malformed("mul remainder commitment")),
                     }
