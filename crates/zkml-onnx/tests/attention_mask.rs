@@ -7,84 +7,50 @@
 mod common;
 
 use common::*;
-use zkml_core::{calibrate, execute, quantize, run_float, Op, QuantConfig, ValueKind};
+use zkml_core::{calibrate, execute, quantize, run_float, Graph, Op, QuantConfig, ValueKind};
 use zkml_onnx::load_model_bytes;
+use zkml_onnx::proto::{NodeProto, TensorProto};
 
-/// `Softmax(x + M)` on `[2, 4, 4]` scores with a causal mask of value `neg`
-/// and a finite relative-position bias on the kept entries.
-fn masked_model(neg: f32) -> (Vec<u8>, Vec<f32>) {
-    let mut m = vec![0f32; 16];
-    for i in 0..4 {
-        for j in 0..4 {
-            m[i * 4 + j] = if j > i { neg } else { -0.1 * (i - j) as f32 };
-        }
-    }
-    let bytes = model(
-        13,
-        vec![
-            node("Add", &["x", "M"], &["s"], vec![]),
-            node("Softmax", &["s"], &["y"], vec![attr_i("axis", -1)]),
-        ],
-        vec![tensor("M", &[4, 4], &m)],
-        vec![value_info("x", &[2, 4, 4])],
-        &["y"],
-    );
-    (bytes, m)
+/// The scores' shape: batch 2, 4 queries, 4 keys.
+const X: [usize; 3] = [2, 4, 4];
+
+/// Mask values a test runs each form with: BERT's −10000, `finfo.min`, −∞.
+const NEGS: [f32; 3] = [-10000.0, f32::MIN, f32::NEG_INFINITY];
+
+/// `nodes` computing `s` from the inputs (`x` first), then `Softmax(s)` along
+/// the last axis: a serialized model.
+fn softmax_model(
+    mut nodes: Vec<NodeProto>,
+    consts: Vec<TensorProto>,
+    inputs: &[(&str, &[i64])],
+) -> Vec<u8> {
+    nodes.push(node("Softmax", &["s"], &["y"], vec![attr_i("axis", -1)]));
+    let inputs = inputs.iter().map(|(n, d)| value_info(n, d)).collect();
+    model(13, nodes, consts, inputs, &["y"])
 }
 
-#[test]
-fn masked_entries_are_exactly_zero_and_scores_keep_their_precision() {
-    for neg in [-10000.0, f32::MIN, f32::NEG_INFINITY] {
-        let (bytes, m) = masked_model(neg);
-        let g = load_model_bytes(&bytes).unwrap();
-        // No constant below the mask threshold reaches the graph.
-        for v in &g.values {
-            if let ValueKind::Const(t) = &v.kind {
-                assert!(
-                    t.iter().all(|&c| c > -1000.0),
-                    "{neg}: constant `{}`",
-                    v.name
-                );
-            }
-        }
-        assert!(g.nodes.iter().any(|n| matches!(n.op, Op::Softmax { .. })));
-        let x: Vec<f32> = rand_vec(32, 5).iter().map(|v| 3.0 * v).collect();
-        // Reference: softmax over the kept entries (with their bias).
-        let mut want = vec![0f64; 32];
-        for r in 0..8 {
-            let i = r % 4;
-            let row: Vec<f64> = (0..4)
-                .map(|j| f64::from(x[r * 4 + j]) + f64::from(m[i * 4 + j]))
-                .collect();
-            let mx = (0..=i).map(|j| row[j]).fold(f64::MIN, f64::max);
-            let s: f64 = (0..=i).map(|j| (row[j] - mx).exp()).sum();
-            for j in 0..=i {
-                want[r * 4 + j] = (row[j] - mx).exp() / s;
-            }
-        }
-        let fl = run_float(&g, std::slice::from_ref(&x)).unwrap();
-        for (a, b) in fl[0].iter().zip(&want) {
-            assert!((f64::from(*a) - b).abs() < 1e-6, "{neg}: float {a} vs {b}");
-        }
-        let xt = ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[2, 4, 4]), x.clone()).unwrap();
-        let cal = calibrate(&g, &[vec![xt.clone()]]).unwrap();
-        let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
-        let t = execute(&q, &[xt]).unwrap();
-        let ints = &t.values[q.outputs[0]];
-        let deq = &t.dequantized_outputs(&q)[0];
-        for (k, (&qi, &d)) in ints.iter().zip(deq).enumerate() {
-            let (i, j) = ((k / 4) % 4, k % 4);
+/// `Softmax(x + M)` on `[2, 4, 4]` scores with a constant `M` (`[4, 4]`).
+fn additive_model(m: &[f32]) -> Vec<u8> {
+    softmax_model(
+        vec![node("Add", &["x", "M"], &["s"], vec![])],
+        vec![tensor("M", &[4, 4], m)],
+        &[("x", &[2, 4, 4])],
+    )
+}
+
+/// A causal mask of value `neg` above the diagonal with a finite
+/// relative-position bias (−0.1 per step) on and below it.
+fn causal_bias(neg: f32) -> Vec<f32> {
+    (0..16)
+        .map(|k| {
+            let (i, j) = (k / 4, k % 4);
             if j > i {
-                assert_eq!(qi, 0, "{neg}: masked entry {k} is {qi}");
+                neg
             } else {
-                assert!(
-                    (d - want[k]).abs() < 0.01,
-                    "{neg}: entry {k}: {d} vs {}",
-                    want[k]
-                );
+                -0.1 * (i - j) as f32
             }
-        }
-    }
+        })
+        .collect()
 }
 
 /// `Softmax(Where(C, x, F))` (or `Where(!C, F, x)` when `flip`) on
@@ -99,84 +65,19 @@ fn where_model(neg: f32, flip: bool) -> Vec<u8> {
     } else {
         &["C", "x", "F"]
     };
-    model(
-        13,
+    softmax_model(
         vec![
             node("Cast", &["Cf"], &["C"], vec![attr_i("to", 9)]),
             node("Where", args, &["s"], vec![]),
-            node("Softmax", &["s"], &["y"], vec![attr_i("axis", -1)]),
         ],
         vec![tensor("Cf", &[4, 4], &c), tensor("F", &[], &[neg])],
-        vec![value_info("x", &[2, 4, 4])],
-        &["y"],
+        &[("x", &[2, 4, 4])],
     )
 }
 
-/// Runs `bytes` on `x` ([2, 4, 4]); checks the float output against the
-/// softmax over the kept (causal) entries within `float_tol` and the integer
-/// output within 0.01 of it, every masked entry exactly 0.
-fn check_causal(bytes: &[u8], x: &[f32], float_tol: f64, what: &str) {
-    let g = load_model_bytes(bytes).unwrap();
-    for v in &g.values {
-        if let ValueKind::Const(t) = &v.kind {
-            assert!(
-                t.iter().all(|&c| c > -1000.0),
-                "{what}: constant `{}`",
-                v.name
-            );
-        }
-    }
-    let mut want = vec![0f64; 32];
-    for r in 0..8 {
-        let i = r % 4;
-        let mx = (0..=i)
-            .map(|j| f64::from(x[r * 4 + j]))
-            .fold(f64::MIN, f64::max);
-        let s: f64 = (0..=i).map(|j| (f64::from(x[r * 4 + j]) - mx).exp()).sum();
-        for j in 0..=i {
-            want[r * 4 + j] = (f64::from(x[r * 4 + j]) - mx).exp() / s;
-        }
-    }
-    let fl = run_float(&g, &[x.to_vec()]).unwrap();
-    for (a, b) in fl[0].iter().zip(&want) {
-        assert!(
-            (f64::from(*a) - b).abs() < float_tol,
-            "{what}: float {a} vs {b}"
-        );
-    }
-    let xt = ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[2, 4, 4]), x.to_vec()).unwrap();
-    let cal = calibrate(&g, &[vec![xt.clone()]]).unwrap();
-    let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
-    let t = execute(&q, &[xt]).unwrap();
-    let ints = &t.values[q.outputs[0]];
-    let deq = &t.dequantized_outputs(&q)[0];
-    for (k, (&qi, &d)) in ints.iter().zip(deq).enumerate() {
-        let (i, j) = ((k / 4) % 4, k % 4);
-        if j > i {
-            assert_eq!(qi, 0, "{what}: masked entry {k} is {qi}");
-        } else {
-            assert!(
-                (d - want[k]).abs() < 0.01,
-                "{what}: entry {k}: {d} vs {}",
-                want[k]
-            );
-        }
-    }
-}
-
-#[test]
-fn where_masks_are_lowered_like_additive_ones() {
-    let x: Vec<f32> = rand_vec(32, 7).iter().map(|v| 3.0 * v).collect();
-    for neg in [-10000.0, f32::MIN, f32::NEG_INFINITY] {
-        for flip in [false, true] {
-            check_causal(
-                &where_model(neg, flip),
-                &x,
-                1e-6,
-                &format!("{neg} flip {flip}"),
-            );
-        }
-    }
+/// Entry `k` of `[2, 4, 4]` scores is above the diagonal.
+fn above_diagonal(k: usize) -> bool {
+    k % 4 > (k / 4) % 4
 }
 
 /// Softmax over a row where `None` is a masked entry (probability 0), `Some`
@@ -202,17 +103,28 @@ fn softmax_rows(rows: usize, cols: usize, v: impl Fn(usize, usize) -> Option<f64
     out
 }
 
-/// `bytes` on `x` ([2, 4, 4]): the float executor within `1e-5` of `want`
-/// (float32 rounding of scores near −500),
-/// the integer one within 0.01, and exactly 0 wherever `want` is 0 by a mask
-/// (`masked(row, col)`).
-fn check_rows(
-    bytes: &[u8],
-    x: &[f32],
-    want: &[f64],
-    masked: impl Fn(usize, usize) -> bool,
+/// The softmax of `[2, 4, 4]` scores `x` plus the `[4, 4]` constant `m` over
+/// the entries on and below the diagonal.
+fn causal_want(x: &[f32], m: Option<&[f32]>) -> Vec<f64> {
+    softmax_rows(8, 4, |r, j| {
+        let b = m.map_or(0.0, |m| f64::from(m[(r % 4) * 4 + j]));
+        (j <= r % 4).then(|| f64::from(x[r * 4 + j]) + b)
+    })
+}
+
+/// Loads `bytes` and runs it on `inputs` (flat data and shape, the scores
+/// first): no constant at or below the mask threshold reaches the graph; the
+/// float executor is within `float_tol` of `want`; the integer one (default
+/// quantization, calibrated on the inputs) within 0.01, with every entry
+/// `masked(k)` exactly 0. Returns the loaded graph.
+fn check(
     what: &str,
-) {
+    bytes: &[u8],
+    inputs: &[(&[f32], &[usize])],
+    want: &[f64],
+    masked: impl Fn(usize) -> bool,
+    float_tol: f64,
+) -> Graph {
     let g = load_model_bytes(bytes).unwrap();
     for v in &g.values {
         if let ValueKind::Const(t) = &v.kind {
@@ -223,21 +135,26 @@ fn check_rows(
             );
         }
     }
-    let fl = run_float(&g, &[x.to_vec()]).unwrap();
+    assert!(g.nodes.iter().any(|n| matches!(n.op, Op::Softmax { .. })));
+    let flat: Vec<Vec<f32>> = inputs.iter().map(|(v, _)| v.to_vec()).collect();
+    let fl = run_float(&g, &flat).unwrap();
     for (k, (a, b)) in fl[0].iter().zip(want).enumerate() {
         assert!(
-            (f64::from(*a) - b).abs() < 1e-5,
+            (f64::from(*a) - b).abs() < float_tol,
             "{what}: float entry {k}: {a} vs {b}"
         );
     }
-    let xt = ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[2, 4, 4]), x.to_vec()).unwrap();
-    let cal = calibrate(&g, &[vec![xt.clone()]]).unwrap();
+    let xs: Vec<_> = inputs
+        .iter()
+        .map(|(v, s)| ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(s), v.to_vec()).unwrap())
+        .collect();
+    let cal = calibrate(&g, std::slice::from_ref(&xs)).unwrap();
     let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
-    let t = execute(&q, &[xt]).unwrap();
+    let t = execute(&q, &xs).unwrap();
     let ints = &t.values[q.outputs[0]];
     let deq = &t.dequantized_outputs(&q)[0];
     for (k, (&qi, &d)) in ints.iter().zip(deq).enumerate() {
-        if masked((k / 4) % 4, k % 4) {
+        if masked(k) {
             assert_eq!(qi, 0, "{what}: masked entry {k} is {qi}");
         }
         assert!(
@@ -245,6 +162,27 @@ fn check_rows(
             "{what}: int entry {k}: {d} vs {}",
             want[k]
         );
+    }
+    g
+}
+
+/// Every constant causal form (additive with a bias, `Where`, flipped
+/// `Where`) at every mask value: masked entries exactly 0, the kept ones the
+/// softmax over them.
+#[test]
+fn constant_causal_masks_are_exact_and_zero() {
+    let x: Vec<f32> = rand_vec(32, 5).iter().map(|v| 3.0 * v).collect();
+    for neg in NEGS {
+        let m = causal_bias(neg);
+        let cases = [
+            ("additive", additive_model(&m), causal_want(&x, Some(&m))),
+            ("where", where_model(neg, false), causal_want(&x, None)),
+            ("where flip", where_model(neg, true), causal_want(&x, None)),
+        ];
+        for (form, bytes, want) in cases {
+            let what = format!("{form} {neg}");
+            check(&what, &bytes, &[(&x, &X)], &want, above_diagonal, 1e-6);
+        }
     }
 }
 
@@ -262,13 +200,21 @@ fn rows_of_very_negative_kept_logits_match_onnx() {
             x[b * 16 + 4 + j] -= 500.0;
         }
     }
-    check_causal(&where_model(f32::MIN, false), &x, 1e-6, "very negative");
-    for neg in [-10000.0, f32::MIN, f32::NEG_INFINITY] {
-        let (bytes, m) = masked_model(neg);
-        let want = softmax_rows(8, 4, |r, j| {
-            (j <= r % 4).then(|| f64::from(x[r * 4 + j]) + f64::from(m[(r % 4) * 4 + j]))
-        });
-        check_rows(&bytes, &x, &want, |i, j| j > i, &format!("additive {neg}"));
+    let want = causal_want(&x, None);
+    let bytes = where_model(f32::MIN, false);
+    check("where", &bytes, &[(&x, &X)], &want, above_diagonal, 1e-5);
+    for neg in NEGS {
+        let m = causal_bias(neg);
+        let want = causal_want(&x, Some(&m));
+        let what = format!("additive {neg}");
+        check(
+            &what,
+            &additive_model(&m),
+            &[(&x, &X)],
+            &want,
+            above_diagonal,
+            1e-5,
+        );
     }
 }
 
@@ -277,8 +223,8 @@ fn rows_of_very_negative_kept_logits_match_onnx() {
 /// row's kept maximum was subtracted first).
 #[test]
 fn the_mask_rewrite_matches_onnx_at_any_offset() {
-    let (bytes, m) = masked_model(-10000.0);
-    let g = load_model_bytes(&bytes).unwrap();
+    let m = causal_bias(-10000.0);
+    let g = load_model_bytes(&additive_model(&m)).unwrap();
     for shift in [-10.0f32, -60.0, -500.0, 40.0] {
         let x: Vec<f32> = rand_vec(32, 9).iter().map(|v| shift + 4.0 * v).collect();
         // ONNX: the plain softmax of x + M (e^−10000 is 0 in float).
@@ -304,31 +250,19 @@ fn the_mask_rewrite_matches_onnx_at_any_offset() {
 #[test]
 fn fully_masked_rows_follow_onnx() {
     let x: Vec<f32> = rand_vec(32, 11).iter().map(|v| 3.0 * v).collect();
-    for neg in [-10000.0f32, f32::MIN, f32::NEG_INFINITY] {
+    for neg in NEGS {
+        let finite = neg > -1e6;
         // Row 0 fully masked, rows 1–3 causal.
         let mut m = vec![0f32; 16];
-        for i in 0..4 {
-            for j in 0..4 {
-                m[i * 4 + j] = match (i, j) {
-                    (0, 1) if neg.is_finite() && neg > -1e6 => neg - 2.0,
-                    (0, 2) if neg.is_finite() && neg > -1e6 => neg - 30.0,
-                    (0, _) => neg,
-                    _ if j > i => neg,
-                    _ => 0.0,
-                };
-            }
+        for (k, v) in m.iter_mut().enumerate() {
+            *v = match (k / 4, k % 4) {
+                (0, 1) if finite => neg - 2.0,
+                (0, 2) if finite => neg - 30.0,
+                (0, _) => neg,
+                (i, j) if j > i => neg,
+                _ => 0.0,
+            };
         }
-        let bytes = model(
-            13,
-            vec![
-                node("Add", &["x", "M"], &["s"], vec![]),
-                node("Softmax", &["s"], &["y"], vec![attr_i("axis", -1)]),
-            ],
-            vec![tensor("M", &[4, 4], &m)],
-            vec![value_info("x", &[2, 4, 4])],
-            &["y"],
-        );
-        let finite = neg > -1e6;
         let want = softmax_rows(8, 4, |r, j| {
             let (i, v) = (
                 r % 4,
@@ -340,8 +274,12 @@ fn fully_masked_rows_follow_onnx() {
                 _ => (j <= i).then_some(v),
             }
         });
-        let masked = |i: usize, j: usize| if i == 0 { finite && j == 2 } else { j > i };
-        check_rows(&bytes, &x, &want, masked, &format!("fully masked by {neg}"));
+        let masked = |k: usize| match ((k / 4) % 4, k % 4) {
+            (0, j) => finite && j == 2,
+            (i, j) => j > i,
+        };
+        let what = format!("fully masked by {neg}");
+        check(&what, &additive_model(&m), &[(&x, &X)], &want, masked, 1e-5);
     }
 }
 
@@ -357,16 +295,13 @@ fn a_where_fill_with_finite_constants_is_live() {
     let f: Vec<f32> = (0..16)
         .map(|k| if k % 4 == k / 4 { 0.5 } else { f32::MIN })
         .collect();
-    let bytes = model(
-        13,
+    let bytes = softmax_model(
         vec![
             node("Cast", &["Cf"], &["C"], vec![attr_i("to", 9)]),
             node("Where", &["C", "x", "F"], &["s"], vec![]),
-            node("Softmax", &["s"], &["y"], vec![attr_i("axis", -1)]),
         ],
         vec![tensor("Cf", &[4, 4], &c), tensor("F", &[4, 4], &f)],
-        vec![value_info("x", &[2, 4, 4])],
-        &["y"],
+        &[("x", &[2, 4, 4])],
     );
     let x: Vec<f32> = rand_vec(32, 13).iter().map(|v| 3.0 * v - 20.0).collect();
     let want = softmax_rows(8, 4, |r, j| {
@@ -377,7 +312,14 @@ fn a_where_fill_with_finite_constants_is_live() {
             std::cmp::Ordering::Greater => None,
         }
     });
-    check_rows(&bytes, &x, &want, |i, j| j > i, "where with constants");
+    check(
+        "where with constants",
+        &bytes,
+        &[(&x, &X)],
+        &want,
+        above_diagonal,
+        1e-5,
+    );
 }
 
 /// A run-time padding mask, `Softmax(x + (1 − k)·NEG)` (or its `Where`
@@ -398,22 +340,13 @@ fn a_run_time_padding_mask_is_exact_and_zero() {
         } else {
             vec![node("Mul", &["inv", "neg"], &["m"], vec![])]
         };
-        let neg = if fill { f32::MIN } else { neg };
         let mut nodes = vec![node("Sub", &["one", "k"], &["inv"], vec![])];
         nodes.extend(mask);
         nodes.push(node("Add", &["x", "m"], &["s"], vec![]));
-        nodes.push(node("Softmax", &["s"], &["y"], vec![attr_i("axis", -1)]));
-        let bytes = model(
-            13,
+        let bytes = softmax_model(
             nodes,
             vec![tensor("one", &[], &[1.0]), tensor("neg", &[], &[neg])],
-            vec![value_info("x", &[2, 4, 4]), value_info("k", &[2, 1, 4])],
-            &["y"],
-        );
-        let g = load_model_bytes(&bytes).unwrap();
-        assert!(
-            g.nodes.iter().any(|n| matches!(n.op, Op::ReduceMin { .. })),
-            "{neg}: not lowered"
+            &[("x", &[2, 4, 4]), ("k", &[2, 1, 4])],
         );
         let kv: Vec<f32> = vec![1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0];
         for shift in [0.0f32, -60.0] {
@@ -421,32 +354,14 @@ fn a_run_time_padding_mask_is_exact_and_zero() {
             let want = softmax_rows(8, 4, |r, j| {
                 (kv[(r / 4) * 4 + j] == 1.0).then(|| f64::from(x[r * 4 + j]))
             });
-            let fl = run_float(&g, &[x.clone(), kv.clone()]).unwrap();
-            for (i, (a, b)) in fl[0].iter().zip(&want).enumerate() {
-                assert!(
-                    (f64::from(*a) - b).abs() < 1e-5,
-                    "{neg} {shift}: float {i}: {a} vs {b}"
-                );
-            }
-            let arr = |v: &[f32], s: &[usize]| {
-                ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(s), v.to_vec()).unwrap()
-            };
-            let xs = vec![arr(&x, &[2, 4, 4]), arr(&kv, &[2, 1, 4])];
-            let cal = calibrate(&g, std::slice::from_ref(&xs)).unwrap();
-            let q = quantize(&g, &cal, &QuantConfig::default()).unwrap();
-            let t = execute(&q, &xs).unwrap();
-            let ints = &t.values[q.outputs[0]];
-            let deq = &t.dequantized_outputs(&q)[0];
-            for (i, (&qi, &d)) in ints.iter().zip(deq).enumerate() {
-                if i < 16 && kv[i % 4] == 0.0 {
-                    assert_eq!(qi, 0, "{neg} {shift}: masked entry {i} is {qi}");
-                }
-                assert!(
-                    (d - want[i]).abs() < 0.01,
-                    "{neg} {shift}: int {i}: {d} vs {}",
-                    want[i]
-                );
-            }
+            let masked = |i: usize| i < 16 && kv[i % 4] == 0.0;
+            let what = format!("{neg} fill {fill} shift {shift}");
+            let inputs: [(&[f32], &[usize]); 2] = [(&x, &X), (&kv, &[2, 1, 4])];
+            let g = check(&what, &bytes, &inputs, &want, masked, 1e-5);
+            assert!(
+                g.nodes.iter().any(|n| matches!(n.op, Op::ReduceMin { .. })),
+                "{what}: not lowered"
+            );
         }
     }
 }
