@@ -88,9 +88,9 @@ def f32(a):
     return np.asarray(a, dtype=np.float32).astype(np.float64)
 
 
-def save(dest, mid, graph, inputs, outputs, check_ort=True):
+def save(dest, mid, graph, inputs, outputs, check_ort=True, opset=OPSET):
     model = helper.make_model(
-        graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="zkml gen_test_models"
+        graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="zkml gen_test_models"
     )
     model.ir_version = 8
     onnx.checker.check_model(model)

@@ -317,7 +317,7 @@ def torch_encoder_layer(name, dm=SMALL, ff=32):
     return build
 
 
-def hf_padding_mask(name, dm=Dims(16, 2, 8), kept=5, masked_fill=False):
+def hf_padding_mask(name, dm=Dims(16, 2, 8), kept=5, masked_fill=False, causal=None):
     """BERT / Hugging Face encoder self-attention with a run-time
     `attention_mask` input (int64 [1, T], 1 = token, 0 = padding) expanded as
     transformers exports it: Unsqueeze to [1, 1, 1, T], Cast to float,
@@ -325,7 +325,17 @@ def hf_padding_mask(name, dm=Dims(16, 2, 8), kept=5, masked_fill=False):
     Softmax, ·v and the output projection. Inputs x [1, T, D] and the mask
     (its last T − kept entries 0). `masked_fill`: newer transformers'
     form, Expand to [1, 1, T, T] and `inverted.masked_fill(inverted.bool(),
-    finfo.min)` (Cast to bool + Where) instead of the Mul."""
+    finfo.min)` (Cast to bool + Where) instead of the Mul.
+
+    `causal` adds a causal mask on the same scores, as decoder exports
+    combine the two: "gpt2" (Hugging Face GPT-2 before the 4.36 mask
+    converter: `Where(tril, scores, finfo.min)` in the attention, then the
+    padding mask added), "folded" (transformers 4.36's
+    `AttentionMaskConverter.to_4d`, Llama/Mistral: a causal [1, 1, T, T]
+    mask made by ConstantOfShape(finfo.min) + Trilu(upper, k 1), and
+    `causal.masked_fill(expanded.bool(), finfo.min)` with the masked_fill
+    padding mask, added to the scores once). The outputs are also checked
+    against onnxruntime."""
 
     def build(dest, rng, save):
         D, T, H, DH = dm.d, dm.t, dm.heads, dm.dh
@@ -340,6 +350,14 @@ def hf_padding_mask(name, dm=Dims(16, 2, 8), kept=5, masked_fill=False):
         sc = g.op("Div", [g.op("MatMul", [q, k]), g.const("sqrt_dh", np.sqrt(DH))])
         m = g.op("Unsqueeze", ["attention_mask", g.const("ax12", [1, 2], np.int64)])
         fmin = g.const("fmin", np.finfo(np.float32).min)
+        if causal == "gpt2":
+            tril = g.op("Cast", [g.op("Trilu", [g.const("ones", np.ones((T, T)))], upper=0)], to=TensorProto.BOOL)
+            sc = g.op("Where", [tril, sc, fmin])
+        if causal == "folded":
+            full = g.op("ConstantOfShape", [g.const("tt2", [T, T], np.int64)],
+                        value=numpy_helper.from_array(np.array([np.finfo(np.float32).min], np.float32)))
+            cm = g.op("Trilu", [full, g.const("k1", 1, np.int64)], upper=1)
+            cm = g.op("Expand", [g.op("Unsqueeze", [cm, g.const("ax01", [0, 1], np.int64)]), g.const("b1tt", [1, 1, T, T], np.int64)])
         if masked_fill:
             m = g.op("Expand", [m, g.const("tt", [1, 1, T, T], np.int64)])
             inv = g.op("Sub", [g.const("one", 1.0), g.op("Cast", [m], to=TensorProto.FLOAT)])
@@ -347,6 +365,8 @@ def hf_padding_mask(name, dm=Dims(16, 2, 8), kept=5, masked_fill=False):
         else:
             m = g.op("Cast", [m], to=TensorProto.FLOAT)
             m = g.op("Mul", [g.op("Sub", [g.const("one", 1.0), m]), fmin])
+        if causal == "folded":
+            m = g.op("Where", [g.op("Cast", [m], to=TensorProto.BOOL), fmin, cm])
         a = g.op("Softmax", [g.op("Add", [sc, m])], axis=-1)
         o = g.op("Transpose", [g.op("MatMul", [a, v])], perm=[0, 2, 1, 3])
         o = g.op("MatMul", [g.op("Reshape", [o, g.const("merge", [1, T, D], np.int64)]), g.const("wo", wo)])
@@ -362,11 +382,90 @@ def hf_padding_mask(name, dm=Dims(16, 2, 8), kept=5, masked_fill=False):
         split = lambda t: t.reshape(1, T, H, DH).transpose(0, 2, 1, 3)
         qh, kh, vh = split(x @ wq), split(x @ wk), split(x @ wv)
         sc = qh @ kh.transpose(0, 1, 3, 2) / np.sqrt(DH)
-        sc = np.where(am[:, None, None, :] > 0, sc, -np.inf)
+        keep = am[:, None, None, :] > 0
+        if causal:
+            keep = keep & (np.tril(np.ones((T, T))) > 0)
+        sc = np.where(keep, sc, -np.inf)
         ref = (softmax_ref(sc) @ vh).transpose(0, 2, 1, 3).reshape(1, T, D) @ wo
         save(dest, name, graph, [x, am], [ref])
+        if causal:
+            ort_check(dest, name, {"x": np.asarray(x, np.float32), "attention_mask": am}, ref)
 
     return build
+
+
+def torch_sdpa_causal(name, dm=Dims(16, 2, 8)):
+    """torch.nn.functional.scaled_dot_product_attention(q, k, v,
+    is_causal=True) as torch's TorchScript exporter writes it at opset 18
+    (symbolic_opset14): the scale from Shape/Slice/Cast/Sqrt/Div, q and kᵀ
+    each multiplied by its square root, and the causal mask built at run
+    time from the shapes (Shape, Slice, Concat, Expand of 1.0, Trilu,
+    `Where(Equal(tril, 0), −∞, 0)`), added to the scores; before it a
+    pre-norm LayerNorm spelled out with opset 18's ReduceMean (axes as an
+    input). Input x [1, T, D]; output the attention's projection plus x."""
+
+    def build(dest, rng, save):
+        D, T, H, DH = dm.d, dm.t, dm.heads, dm.dh
+        s = 0.3 * (16 / D) ** 0.5
+        wq, wk, wv, wo = (f32(rng.uniform(-s, s, (D, D))) for _ in range(4))
+        gam, bet = f32(1 + rng.uniform(-0.1, 0.1, D)), f32(rng.uniform(-0.1, 0.1, D))
+        x = f32(rng.uniform(-1, 1, (1, T, D)))
+        g = G()
+        i64 = lambda base, v: g.const(base, v, np.int64)
+        # LayerNorm, opset 18: ReduceMean(x, axes).
+        ax = i64("axm1", [-1])
+        mu = g.op("ReduceMean", ["x", ax])
+        c = g.op("Sub", ["x", mu])
+        var = g.op("ReduceMean", [g.op("Pow", [c, g.const("two", 2.0)]), ax])
+        h = g.op("Div", [c, g.op("Sqrt", [g.op("Add", [var, g.const("eps", EPS)])])])
+        h = g.op("Add", [g.op("Mul", [h, g.const("ln_g", gam)]), g.const("ln_b", bet)])
+        heads = i64("heads", [1, T, H, DH])
+        proj = lambda w: g.op("Transpose", [g.op("Reshape", [g.op("MatMul", [h, g.const("w", w)]), heads])], perm=[0, 2, 1, 3])
+        q, k, v = proj(wq), proj(wk), proj(wv)
+        # scale = 1 / sqrt(E), E from the shape; each side gets sqrt(scale).
+        e = g.op("Cast", [g.op("Slice", [g.op("Shape", [q]), i64("m1", [-1]), i64("big", [2**62])])], to=TensorProto.FLOAT)
+        scale = g.op("Div", [g.const("one", [1.0]), g.op("Sqrt", [e])])
+        sq = g.op("Sqrt", [scale])
+        kt = g.op("Transpose", [k], perm=[0, 1, 3, 2])
+        qk = g.op("MatMul", [g.op("Mul", [q, sq]), g.op("Mul", [kt, sq])])
+        # The causal mask from the shapes.
+        tl = g.op("Slice", [g.op("Shape", [q]), i64("m2", [-2]), i64("m1b", [-1])])
+        sl = g.op("Slice", [g.op("Shape", [k]), i64("m1c", [-2]), i64("m1d", [-1])])
+        ones = g.op("Expand", [g.const("one_f", [1.0]), g.op("Concat", [tl, sl], axis=0)])
+        tril = g.op("Trilu", [ones], upper=0)
+        mask = g.op("Where", [g.op("Equal", [tril, g.const("zero", [0.0])]), g.const("ninf", [-np.inf]), g.const("zero_b", [0.0])])
+        a = g.op("Softmax", [g.op("Add", [qk, mask])], axis=-1)
+        o = g.op("Transpose", [g.op("MatMul", [a, v])], perm=[0, 2, 1, 3])
+        o = g.op("MatMul", [g.op("Reshape", [o, i64("merge", [1, T, D])]), g.const("wo", wo)])
+        y = g.op("Add", ["x", o])
+        graph = helper.make_graph(
+            g.nodes, name,
+            [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, T, D])],
+            [helper.make_tensor_value_info(y, TensorProto.FLOAT, [1, T, D])],
+            g.inits,
+        )
+        hr = layer_norm_ref(x, gam, bet)
+        split = lambda t: t.reshape(1, T, H, DH).transpose(0, 2, 1, 3)
+        qh, kh, vh = split(hr @ wq), split(hr @ wk), split(hr @ wv)
+        sc = qh @ kh.transpose(0, 1, 3, 2) / np.sqrt(DH)
+        sc = np.where(np.tril(np.ones((T, T))) > 0, sc, -np.inf)
+        ref = x + (softmax_ref(sc) @ vh).transpose(0, 2, 1, 3).reshape(1, T, D) @ wo
+        save(dest, name, graph, [x], [ref], opset=18)
+        ort_check(dest, name, {"x": np.asarray(x, np.float32)}, ref)
+
+    return build
+
+
+def ort_check(dest, name, feeds, ref, tol=1e-4):
+    """The saved model's output under onnxruntime is within `tol` of `ref`."""
+    import os
+
+    import onnxruntime as ort
+
+    sess = ort.InferenceSession(os.path.join(dest, name, "model.onnx"), providers=["CPUExecutionProvider"])
+    got = sess.run(None, feeds)[0]
+    err = float(np.max(np.abs(np.asarray(got, dtype=np.float64) - ref)))
+    assert err < tol, f"{name}: onnxruntime differs from the reference by {err}"
 
 
 # Each entry: build(dest, rng, save).
@@ -387,4 +486,8 @@ TRANSFORMERS = [
     torch_encoder_layer("torch_encoder_layer"),
     hf_padding_mask("hf_padding_mask"),
     hf_padding_mask("hf_masked_fill", kept=6, masked_fill=True),
+    # A padding mask and a causal mask on the same scores (decoder exports).
+    hf_padding_mask("hf_gpt2_padding_causal", kept=6, causal="gpt2"),
+    hf_padding_mask("hf_folded_padding_causal", kept=5, masked_fill=True, causal="folded"),
+    torch_sdpa_causal("torch_sdpa_causal"),
 ]

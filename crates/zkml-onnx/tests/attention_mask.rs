@@ -365,3 +365,165 @@ fn a_run_time_padding_mask_is_exact_and_zero() {
         }
     }
 }
+
+/// A padding mask and a causal mask on the same scores, in every form
+/// decoder exports combine them (`masked/runtime.rs`): one after the other
+/// in either order, or folded into one additive mask; and a boolean mask
+/// added as `Where(b, 0, −∞)` (scaled_dot_product_attention). `k` ([2, 1, 4])
+/// keeps columns 0, 1, 3 of batch 0 and 0, 2, 3 of batch 1. An entry is
+/// kept when both masks keep it: the float rewrite equals that softmax at
+/// any offset, the integer one within 0.01 with every masked entry exactly 0.
+#[test]
+fn a_padding_mask_combined_with_a_causal_mask_is_exact_and_zero() {
+    let kv: Vec<f32> = vec![1.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0];
+    let tril: Vec<f32> = (0..16)
+        .map(|k| f32::from(u8::from(k % 4 <= k / 4)))
+        .collect();
+    let neg = f32::MIN;
+    let causal: Vec<f32> = (0..16)
+        .map(|k| if k % 4 > k / 4 { neg } else { 0.0 })
+        .collect();
+    // PAD = (1 − k)·NEG, or masked_fill's Where(Cast(1 − k, bool), NEG, 1 − k).
+    let pad = |fill: bool, out: &str| {
+        let mut v = vec![node("Sub", &["one", "k"], &[&format!("{out}_inv")], vec![])];
+        let inv = format!("{out}_inv");
+        if fill {
+            v.push(node(
+                "Cast",
+                &[&inv],
+                &[&format!("{out}_c")],
+                vec![attr_i("to", 9)],
+            ));
+            v.push(node(
+                "Where",
+                &[&format!("{out}_c"), "neg", &inv],
+                &[out],
+                vec![],
+            ));
+        } else {
+            v.push(node("Mul", &[&inv, "neg"], &[out], vec![]));
+        }
+        v
+    };
+    let cast_c = || node("Cast", &["Cf"], &["C"], vec![attr_i("to", 9)]);
+    let forms: Vec<(&str, Vec<NodeProto>)> = vec![
+        // HF GPT-2 (eager, before 4.36): the causal Where, then + PAD.
+        ("gpt2 where then pad", {
+            let mut v = vec![cast_c(), node("Where", &["C", "x", "neg"], &["w"], vec![])];
+            v.extend(pad(false, "p"));
+            v.push(node("Add", &["w", "p"], &["s"], vec![]));
+            v
+        }),
+        ("additive causal then pad", {
+            let mut v = vec![node("Add", &["x", "M"], &["a"], vec![])];
+            v.extend(pad(true, "p"));
+            v.push(node("Add", &["p", "a"], &["s"], vec![]));
+            v
+        }),
+        ("pad inside the causal where", {
+            let mut v = pad(false, "p");
+            v.push(node("Add", &["x", "p"], &["a"], vec![]));
+            v.extend([cast_c(), node("Where", &["C", "a", "neg"], &["s"], vec![])]);
+            v
+        }),
+        // Llama before transformers 4.36: expanded_attn_mask + causal_mask.
+        ("folded add", {
+            let mut v = pad(true, "p");
+            v.push(node("Add", &["p", "M"], &["m"], vec![]));
+            v.push(node("Add", &["x", "m"], &["s"], vec![]));
+            v
+        }),
+        // transformers 4.36: causal.masked_fill(expanded.bool(), min).
+        ("folded where", {
+            let mut v = pad(true, "p");
+            v.push(node("Cast", &["p"], &["pc"], vec![attr_i("to", 9)]));
+            v.push(node("Where", &["pc", "neg", "M"], &["m"], vec![]));
+            v.push(node("Add", &["x", "m"], &["s"], vec![]));
+            v
+        }),
+        // scaled_dot_product_attention with a boolean attn_mask.
+        (
+            "sdpa boolean",
+            vec![
+                cast_c(),
+                node("Cast", &["k"], &["kb"], vec![attr_i("to", 9)]),
+                node("And", &["C", "kb"], &["b"], vec![]),
+                node("Where", &["b", "zero", "ninf"], &["m"], vec![]),
+                node("Add", &["x", "m"], &["s"], vec![]),
+            ],
+        ),
+    ];
+    for (form, nodes) in forms {
+        let bytes = softmax_model(
+            nodes,
+            vec![
+                tensor("one", &[], &[1.0]),
+                tensor("zero", &[], &[0.0]),
+                tensor("neg", &[], &[neg]),
+                tensor("ninf", &[], &[f32::NEG_INFINITY]),
+                tensor("M", &[4, 4], &causal),
+                tensor("Cf", &[4, 4], &tril),
+            ],
+            &[("x", &[2, 4, 4]), ("k", &[2, 1, 4])],
+        );
+        let kept = |r: usize, j: usize| j <= r % 4 && kv[(r / 4) * 4 + j] == 1.0;
+        for shift in [0.0f32, -60.0] {
+            let x: Vec<f32> = rand_vec(32, 19).iter().map(|v| shift + 3.0 * v).collect();
+            let want = softmax_rows(8, 4, |r, j| kept(r, j).then(|| f64::from(x[r * 4 + j])));
+            let what = format!("{form} shift {shift}");
+            let inputs: [(&[f32], &[usize]); 2] = [(&x, &X), (&kv, &[2, 1, 4])];
+            let g = check(&what, &bytes, &inputs, &want, |i| !kept(i / 4, i % 4), 1e-5);
+            assert!(
+                g.nodes.iter().any(|n| matches!(n.op, Op::ReduceMin { .. })),
+                "{what}: not lowered"
+            );
+        }
+    }
+}
+
+/// A padding mask inside a causal `Where` whose fill is a finite constant
+/// (0.5) on the diagonal: the diagonal is live whatever the padding mask
+/// says (the `Where` replaces the masked score there), the rest as the two
+/// masks say.
+#[test]
+fn a_finite_where_fill_outside_a_padding_mask_stays_live() {
+    let kv: Vec<f32> = vec![1.0, 1.0, 0.0, 1.0, 0.0, 1.0, 1.0, 1.0];
+    let c: Vec<f32> = (0..16)
+        .map(|k| f32::from(u8::from(k % 4 < k / 4)))
+        .collect();
+    let f: Vec<f32> = (0..16)
+        .map(|k| if k % 4 == k / 4 { 0.5 } else { f32::MIN })
+        .collect();
+    let bytes = softmax_model(
+        vec![
+            node("Sub", &["one", "k"], &["inv"], vec![]),
+            node("Mul", &["inv", "neg"], &["p"], vec![]),
+            node("Add", &["x", "p"], &["a"], vec![]),
+            node("Cast", &["Cf"], &["C"], vec![attr_i("to", 9)]),
+            node("Where", &["C", "a", "F"], &["s"], vec![]),
+        ],
+        vec![
+            tensor("one", &[], &[1.0]),
+            tensor("neg", &[], &[f32::MIN]),
+            tensor("Cf", &[4, 4], &c),
+            tensor("F", &[4, 4], &f),
+        ],
+        &[("x", &[2, 4, 4]), ("k", &[2, 1, 4])],
+    );
+    let x: Vec<f32> = rand_vec(32, 23).iter().map(|v| 3.0 * v).collect();
+    let logit = |r: usize, j: usize| match j.cmp(&(r % 4)) {
+        std::cmp::Ordering::Less => (kv[(r / 4) * 4 + j] == 1.0).then(|| f64::from(x[r * 4 + j])),
+        std::cmp::Ordering::Equal => Some(0.5),
+        std::cmp::Ordering::Greater => None,
+    };
+    let want = softmax_rows(8, 4, logit);
+    let inputs: [(&[f32], &[usize]); 2] = [(&x, &X), (&kv, &[2, 1, 4])];
+    check(
+        "finite fill",
+        &bytes,
+        &inputs,
+        &want,
+        |i| logit(i / 4, i % 4).is_none(),
+        1e-5,
+    );
+}

@@ -76,6 +76,15 @@
 //! Softmax within quantization error. `k` must hold 0s and 1s (other values
 //! are outside what the mask means); a row with no kept entry is uniform (as
 //! `finfo.min` makes it; ONNX's `−10000` form gives `softmax(x)` there).
+//!
+//! **A padding mask and a constant (causal) mask on the same scores**, one
+//! after the other or folded into one additive mask (decoder exports with an
+//! `attention_mask`: Hugging Face GPT-2, Llama), are lowered the same way on
+//! `u = (x + b)·keep + c` with the factor `k·live` (an entry is kept when
+//! both masks keep it): masked entries exactly −24 again, whichever mask
+//! masks them. `masked/runtime.rs` lists the forms recognised.
+
+mod runtime;
 
 use ndarray::{ArrayD, Axis, IxDyn, Zip};
 use zkml_core::ops::IndexMap;
@@ -110,50 +119,23 @@ struct Mask {
     masked: ArrayD<bool>,
 }
 
-/// When `x` is the output of an additive or a `Where` mask (see the module
-/// doc), the masked logits for a Softmax along `axis`; otherwise `None`. The
-/// original node is left to dead-code pruning.
+/// When `x` is the output of an additive or a `Where` mask, a run-time
+/// padding mask, or both (see the module doc), the masked logits for a
+/// Softmax along `axis`; otherwise `None`. The original nodes are left to
+/// dead-code pruning.
 pub fn unmask(ctx: &mut Ctx, n: &NodeCtx, x: &Val, axis: usize) -> Result<Option<Val>, OnnxError> {
-    if let Some((scores, keep)) = find_runtime_mask(ctx, x) {
-        return runtime_mask(ctx, n, scores, keep, axis).map(Some);
-    }
     let out_shape = ctx.shape(x);
+    if let Some(r) = runtime::find(ctx, x, axis, out_shape.len()) {
+        return runtime::lower(ctx, n, r, axis).map(Some);
+    }
     let Some(m) = find_mask(ctx, x, axis, out_shape.len()) else {
         return Ok(None);
     };
-    let mut u = Val::Dyn(m.x);
-    if m.bias.iter().any(|&v| v != 0.0) {
-        let b = Val::konst(Konst::float(m.bias));
-        u = ctx.emit(
-            n.at(),
-            &n.sub("mask_bias"),
-            Op::Add,
-            &[u, b],
-            &n.tmp("mask_bias"),
-        )?;
-    }
+    let u = biased(ctx, n, &m)?;
     if !m.masked.iter().any(|&v| v) {
         // Every entry live and no constant (a finite mask over whole rows):
         // the shift-invariant Softmax of `x + b`.
         return Ok(Some(u));
-    }
-    if m.konst.iter().any(|&v| v != 0.0) {
-        let keep = Val::konst(Konst::float(m.keep));
-        u = ctx.emit(
-            n.at(),
-            &n.sub("mask_select"),
-            Op::Mul,
-            &[u, keep],
-            &n.tmp("mask_select"),
-        )?;
-        let c = Val::konst(Konst::float(m.konst));
-        u = ctx.emit(
-            n.at(),
-            &n.sub("mask_const"),
-            Op::Add,
-            &[u, c],
-            &n.tmp("mask_const"),
-        )?;
     }
     let live = m.masked.mapv(|v| !v);
     let map = live_map(&ctx.shape(&u), &out_shape, &live, axis);
@@ -161,7 +143,7 @@ pub fn unmask(ctx: &mut Ctx, n: &NodeCtx, x: &Val, axis: usize) -> Result<Option
         n.at(),
         &n.sub("mask_live"),
         Op::Gather(map),
-        &[u.clone()],
+        std::slice::from_ref(&u),
         &n.tmp("mask_live"),
     )?;
     let top = ctx.emit(
@@ -211,6 +193,41 @@ pub fn unmask(ctx: &mut Ctx, n: &NodeCtx, x: &Val, axis: usize) -> Result<Option
         &n.tmp("masked"),
     )?;
     Ok(Some(z))
+}
+
+/// `u = (x + b)·keep + c` of a constant mask `m` (the Add only when some
+/// `b ≠ 0`, the Mul and Add only when some `c ≠ 0`).
+fn biased(ctx: &mut Ctx, n: &NodeCtx, m: &Mask) -> Result<Val, OnnxError> {
+    let mut u = Val::Dyn(m.x);
+    if m.bias.iter().any(|&v| v != 0.0) {
+        let b = Val::konst(Konst::float(m.bias.clone()));
+        u = ctx.emit(
+            n.at(),
+            &n.sub("mask_bias"),
+            Op::Add,
+            &[u, b],
+            &n.tmp("mask_bias"),
+        )?;
+    }
+    if m.konst.iter().any(|&v| v != 0.0) {
+        let keep = Val::konst(Konst::float(m.keep.clone()));
+        u = ctx.emit(
+            n.at(),
+            &n.sub("mask_select"),
+            Op::Mul,
+            &[u, keep],
+            &n.tmp("mask_select"),
+        )?;
+        let c = Val::konst(Konst::float(m.konst.clone()));
+        u = ctx.emit(
+            n.at(),
+            &n.sub("mask_const"),
+            Op::Add,
+            &[u, c],
+            &n.tmp("mask_const"),
+        )?;
+    }
+    Ok(u)
 }
 
 /// The index map from `u` (shape `u_shape`, broadcast to `out`) to each
@@ -289,37 +306,10 @@ fn find_mask(ctx: &Ctx, x: &Val, axis: usize, rank: usize) -> Option<Mask> {
                 (Some(m), None) => (b, m),
                 _ => return None,
             };
-            if !m.iter().any(|&v| is_mask(v)) || m.ndim() > rank {
+            if !m.iter().any(|&v| is_mask(v)) {
                 return None;
             }
-            let m = to_rank(m, rank);
-            let mut keep = m.mapv(|v| f64::from(u8::from(!is_mask(v))));
-            let mut bias = m.mapv(|v| if is_mask(v) { 0.0 } else { v });
-            // A row with no kept entry: softmax of `x + M` (module doc).
-            for ((mut k, mut b), row) in keep
-                .lanes_mut(Axis(axis))
-                .into_iter()
-                .zip(bias.lanes_mut(Axis(axis)))
-                .zip(m.lanes(Axis(axis)))
-            {
-                let top = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                if !is_mask(top) || !top.is_finite() || top < -f64::from(FINITE_ROW) {
-                    continue;
-                }
-                for ((k, b), &v) in k.iter_mut().zip(b.iter_mut()).zip(&row) {
-                    if v - top > f64::from(MASKED_LOGIT) {
-                        *k = 1.0;
-                        *b = v - top;
-                    }
-                }
-            }
-            Some(Mask {
-                x,
-                masked: keep.mapv(|v| v == 0.0),
-                konst: ArrayD::zeros(keep.shape()),
-                keep,
-                bias,
-            })
+            additive(x, m, axis, rank)
         }
         (Op::Where, &[c, a, b]) => {
             let c = konst(c)?;
@@ -357,118 +347,48 @@ fn find_mask(ctx: &Ctx, x: &Val, axis: usize, rank: usize) -> Option<Mask> {
     }
 }
 
+/// The constant mask of `Softmax(x + M)` along `axis` of a rank-`rank`
+/// output (entries at or below [`MASK_BELOW`] masked; a row with no kept
+/// entry as the module doc says); `None` when `M` has a higher rank.
+fn additive(x: usize, m: ArrayD<f64>, axis: usize, rank: usize) -> Option<Mask> {
+    if m.ndim() > rank {
+        return None;
+    }
+    let is_mask = |v: f64| v <= f64::from(MASK_BELOW);
+    let m = to_rank(m, rank);
+    let mut keep = m.mapv(|v| f64::from(u8::from(!is_mask(v))));
+    let mut bias = m.mapv(|v| if is_mask(v) { 0.0 } else { v });
+    // A row with no kept entry: softmax of `x + M` (module doc).
+    for ((mut k, mut b), row) in keep
+        .lanes_mut(Axis(axis))
+        .into_iter()
+        .zip(bias.lanes_mut(Axis(axis)))
+        .zip(m.lanes(Axis(axis)))
+    {
+        let top = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        if !is_mask(top) || !top.is_finite() || top < -f64::from(FINITE_ROW) {
+            continue;
+        }
+        for ((k, b), &v) in k.iter_mut().zip(b.iter_mut()).zip(&row) {
+            if v - top > f64::from(MASKED_LOGIT) {
+                *k = 1.0;
+                *b = v - top;
+            }
+        }
+    }
+    Some(Mask {
+        x,
+        masked: keep.mapv(|v| v == 0.0),
+        konst: ArrayD::zeros(keep.shape()),
+        keep,
+        bias,
+    })
+}
+
 /// The node producing value `v`, if any.
 fn producer(ctx: &Ctx, v: usize) -> Option<&zkml_core::Node> {
     match ctx.graph.values[v].kind {
         ValueKind::Node(i) => Some(&ctx.graph.nodes[i]),
         _ => None,
     }
-}
-
-/// Recognises `Add(x, Mul(Sub(1, k), NEG))` (operands of Add and Mul in
-/// either order) and `Add(x, Where(Cast(y, bool), NEG, y))` with `y =
-/// Sub(1, k)`, for a run-time `k` and `x` and a constant `NEG` whose every
-/// entry is a mask value: `(x, k)`.
-fn find_runtime_mask(ctx: &Ctx, x: &Val) -> Option<(usize, usize)> {
-    let Val::Dyn(id) = x else { return None };
-    let add = producer(ctx, *id)?;
-    let (Op::Add, &[a, b]) = (&add.op, add.inputs.as_slice()) else {
-        return None;
-    };
-    let konst = |v: usize| match &ctx.graph.values[v].kind {
-        ValueKind::Const(t) => Some(t),
-        _ => None,
-    };
-    let is_neg = |v: usize| konst(v).is_some_and(|c| c.iter().all(|&c| c <= MASK_BELOW));
-    let is_scalar = |v: usize, want: f32| konst(v).is_some_and(|c| c.iter().all(|&c| c == want));
-    // `v = Sub(1, k)` with a run-time `k`: `k`.
-    let one_minus = |v: usize| -> Option<usize> {
-        let sub = producer(ctx, v)?;
-        let (Op::Sub, &[one, k]) = (&sub.op, sub.inputs.as_slice()) else {
-            return None;
-        };
-        (is_scalar(one, 1.0) && konst(k).is_none()).then_some(k)
-    };
-    let inverted_keep = |t: usize| -> Option<usize> {
-        let node = producer(ctx, t)?;
-        match (&node.op, node.inputs.as_slice()) {
-            // `Mul(Sub(1, k), NEG)`, either order.
-            (Op::Mul, &[p, q]) => match (is_neg(p), is_neg(q)) {
-                (false, true) => one_minus(p),
-                (true, false) => one_minus(q),
-                _ => None,
-            },
-            // `Where(Cast(y, bool), NEG, y)` with `y = Sub(1, k)`
-            // (transformers' `inverted.masked_fill(inverted.bool(), min)`;
-            // Cast to bool is `Sub(1, Equal(y, 0))`).
-            (Op::Where, &[c, neg, y]) if is_neg(neg) => {
-                let cast = producer(ctx, c)?;
-                let (Op::Sub, &[one, e]) = (&cast.op, cast.inputs.as_slice()) else {
-                    return None;
-                };
-                let eq = producer(ctx, e)?;
-                let is_cast = is_scalar(one, 1.0)
-                    && matches!(
-                        (&eq.op, eq.inputs.as_slice()),
-                        (Op::Compare(zkml_core::ops::Cmp::Equal), &[v, zero]) if v == y && is_scalar(zero, 0.0)
-                    );
-                is_cast.then(|| one_minus(y)).flatten()
-            }
-            _ => None,
-        }
-    };
-    [(a, b), (b, a)].into_iter().find_map(|(x, t)| {
-        konst(x)
-            .is_none()
-            .then(|| inverted_keep(t))
-            .flatten()
-            .map(|k| (x, k))
-    })
-}
-
-/// The run-time padding mask's lowering (module doc).
-fn runtime_mask(
-    ctx: &mut Ctx,
-    n: &NodeCtx,
-    scores: usize,
-    keep: usize,
-    axis: usize,
-) -> Result<Val, OnnxError> {
-    let (x, k) = (Val::Dyn(scores), Val::Dyn(keep));
-    let row = |max: bool| {
-        let (axes, keepdims) = (vec![axis], true);
-        if max {
-            Op::ReduceMax { axes, keepdims }
-        } else {
-            Op::ReduceMin { axes, keepdims }
-        }
-    };
-    let mut emit = |name: &str, op: Op, inputs: &[Val]| {
-        ctx.emit(n.at(), &n.sub(name), op, inputs, &n.tmp(name))
-    };
-    let lo = emit("mask_low", row(false), std::slice::from_ref(&x))?;
-    let up = emit("mask_up", Op::Sub, &[x.clone(), lo.clone()])?;
-    let up = emit("mask_up_kept", Op::Mul, &[up, k.clone()])?;
-    let v = emit("mask_kept", Op::Add, &[up, lo])?;
-    let m = emit("mask_max", row(true), &[v])?;
-    let d = emit("mask_shift", Op::Sub, &[x, m])?;
-    let d = emit(
-        "mask_floor",
-        Op::Clip {
-            min: MASKED_LOGIT,
-            max: 0.0,
-        },
-        &[d],
-    )?;
-    let d = emit(
-        "mask_lift",
-        Op::Add,
-        &[d, Val::konst(Konst::scalar(-f64::from(MASKED_LOGIT)))],
-    )?;
-    let d = emit("mask_keep", Op::Mul, &[d, k])?;
-    emit(
-        "masked",
-        Op::Add,
-        &[d, Val::konst(Konst::scalar(f64::from(MASKED_LOGIT)))],
-    )
 }
