@@ -7,7 +7,8 @@ BENCHMARKS.md.
 Models: the ONNX benchmark models written by SHARED/bench/make_models.py (mlp,
 lenet, cifar_cnn), the bundled examples/mnist_cnn, and the earlier zkml's
 MNIST msgpack model (SHARED/anchors/zkml-examples/mnist). zkml runs as
-`zkml time MODEL INPUT --json` (every step: load, quantize, setup, prove,
+`zkml time MODEL INPUT --json --input private --precision fixed` (the
+default quantization widths, as in every table here; every step: load, quantize, setup, prove,
 verify), once per backend: plonk (halo2/KZG) and sumcheck (zero-knowledge
 sumcheck/GKR with Hyrax commitments, transparent). EZKL runs through SHARED/bench/ezkl_run.py when PY can `import
 ezkl` (e.g. a venv with `pip install ezkl onnx numpy`). Peak RSS is each
@@ -146,14 +147,14 @@ def main():
     results = []
     for name, model, inp, onnx_dir in cases:
         print(f"zkml: {name}", file=sys.stderr)
-        z = zkml_time(zkml, model, inp, ["--input", "private"], args.repeat)
+        z = zkml_time(zkml, model, inp, ["--input", "private", "--precision", "fixed"], args.repeat)
         mac = None
         if not args.no_mac_baseline:
-            mac = zkml_time(zkml, model, inp, ["--input", "private", "--no-matrix-check"], args.repeat)
+            mac = zkml_time(zkml, model, inp, ["--input", "private", "--precision", "fixed", "--no-matrix-check"], args.repeat)
         sc = None
         if not args.no_sumcheck:
             print(f"zkml sumcheck: {name}", file=sys.stderr)
-            sc = zkml_time(zkml, model, inp, ["--input", "private", "--backend", "sumcheck"], args.repeat)
+            sc = zkml_time(zkml, model, inp, ["--input", "private", "--precision", "fixed", "--backend", "sumcheck"], args.repeat)
         e = None
         if has_ezkl and onnx_dir and name in args.ezkl_models:
             print(f"ezkl: {name}", file=sys.stderr)
@@ -177,7 +178,7 @@ def main():
         " \"zkml sumcheck\" is `--backend sumcheck` (zero-knowledge sumcheck/GKR, Hyrax commitments on BN254, no trusted setup;"
         " k = log2 of its widest table, no columns; its setup derives generators and needs no SRS).",
         "",
-        "| model | system | k | columns | setup s | prove s | verify ms | peak RSS MiB | proof bytes | accuracy vs float | prove ratio (EZKL / zkml) |",
+        "| model | system | k | columns | setup s | prove s | verify ms | peak RSS MiB | proof bytes | accuracy vs float | prove ratio (EZKL / zkml; sumcheck rows: (plonk / sumcheck)) |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in results:
@@ -196,6 +197,10 @@ def main():
             ratio = ""
             if e and "error" not in e and s.get("prove"):
                 ratio = f"{e['seconds']['prove'] / s['prove']:.1f}×"
+            plonk = r["zkml"].get("seconds", {}).get("prove")
+            if system == "zkml sumcheck" and plonk and s.get("prove"):
+                # The same run's plonk row against this one.
+                ratio = f"{ratio} (plonk {plonk / s['prove']:.1f}×)".strip()
             lines.append(f"| {r['name']} | {system} | {z.get('k')} | {z.get('columns') or '–'} | {fmt(s.get('setup'))} | {fmt(s.get('prove'))} "
                          f"| {fmt(1000 * s['verify'] if s.get('verify') is not None else None, 1)} | {fmt(z.get('peak_rss_mib'), 0)} "
                          f"| {z.get('proof_bytes')} | {acc} | {ratio} |")
