@@ -202,3 +202,23 @@ fn a_broadcast_activation_operand_is_refused() {
         );
     }
 }
+
+#[test]
+fn constants_of_every_broadcast_and_either_side_prove() {
+    // c·x with a scalar, x·c with a full tensor, x·c with a trailing-axis
+    // vector: the constant's table is its broadcast in the output's layout.
+    let mut g = Graph::new();
+    let x = g.add_input("x", vec![1, 2, 3, 4]);
+    let s = g.add_const("s", det(&[], 1, 1.5));
+    let full = g.add_const("f", det(&[1, 2, 3, 4], 2, 1.5));
+    let row = g.add_const("r", det(&[4], 3, 1.5));
+    let a = g.add_node("m0", Op::Mul, vec![s, x], "m0").unwrap();
+    let b = g.add_node("m1", Op::Mul, vec![a, full], "m1").unwrap();
+    let c = g.add_node("m2", Op::Mul, vec![b, row], "m2").unwrap();
+    g.add_output(c);
+    let (q, t) = run(&g, &samples(&[1, 2, 3, 4], 600, false));
+    assert_eq!(muls(&q).len(), 3);
+    assert!(crate::model::is_const(&q, q.nodes[0].inputs[0]));
+    proves_in_both_backends(&q, &t);
+    forgery_is_rejected(&q, &t, muls(&q)[1]);
+}
