@@ -209,3 +209,20 @@ pub(crate) fn forgery_is_rejected(q: &QGraph, t: &Trace, i: usize) {
     let err = ZkSumcheckBackend.verify(&key, &public, &proof).unwrap_err();
     assert!(matches!(err, Error::Rejected { .. }), "zk, node {i}: {err}");
 }
+
+/// A forged trace `f` whose wrong node has no remainder (an index map:
+/// every output entry is an input entry): the honest provers of both
+/// backends prove it, and both verifiers (ZK: input private and public)
+/// reject the proof.
+pub(crate) fn proof_of_forgery_is_rejected(q: &QGraph, f: &Trace) {
+    let (key, _) = SumcheckBackend.setup(q, &opts(Vis::Public)).unwrap();
+    let (proof, public) = SumcheckBackend.prove(&key, q, f).unwrap();
+    let err = SumcheckBackend.verify(&key, &public, &proof).unwrap_err();
+    assert!(matches!(err, Error::Rejected { .. }), "{err}");
+    for input in [Vis::Private, Vis::Public] {
+        let (key, _) = ZkSumcheckBackend.setup(q, &opts(input)).unwrap();
+        let (proof, public) = ZkSumcheckBackend.prove(&key, q, f).unwrap();
+        let err = ZkSumcheckBackend.verify(&key, &public, &proof).unwrap_err();
+        assert!(matches!(err, Error::Rejected { .. }), "zk: {err}");
+    }
+}

@@ -6,7 +6,8 @@ use crate::error::Error;
 use crate::field::{Curve, Field, Fr};
 use crate::model::{ModelProof, NodeProof, SumcheckBackend};
 use crate::test_utils::{conv, dense, det, forged, forgery_is_rejected, geom, opts, pool2};
-use crate::test_utils::{proves_in_both_backends, rerun_after, run, samples, square};
+use crate::test_utils::{proof_of_forgery_is_rejected, proves_in_both_backends, rerun_after};
+use crate::test_utils::{run, samples, square};
 use crate::zkmodel::{ZkModelProof, ZkNodeProof, ZkSumcheckBackend};
 use zkml_core::backend::{Backend, PublicValues, Vis};
 use zkml_core::quant::{calibrate, quantize, QValueKind, QuantConfig};
@@ -334,24 +335,13 @@ fn a_gather_by_index_map_proves_and_a_forged_gather_is_rejected() {
         .position(|n| matches!(n.op, QOp::Gather(_)))
         .unwrap();
     let (key, _) = SumcheckBackend.setup(&q, &opts(Vis::Public)).unwrap();
-    let (proof, public) = SumcheckBackend.prove(&key, &q, &t).unwrap();
+    let (proof, _) = SumcheckBackend.prove(&key, &q, &t).unwrap();
     assert!(matches!(proof.nodes[i], NodeProof::MatMul { .. }));
-    SumcheckBackend.verify(&key, &public, &proof).unwrap();
+    proves_in_both_backends(&q, &t);
     let mut f = t.clone();
     let y = q.nodes[i].output;
     f.values[y].as_slice_mut().unwrap()[2] += 1;
-    let f = rerun_after(&q, f, i);
-    let (proof, public) = SumcheckBackend.prove(&key, &q, &f).unwrap();
-    let err = SumcheckBackend.verify(&key, &public, &proof).unwrap_err();
-    assert!(matches!(err, Error::Rejected { .. }), "{err}");
-    for input in [Vis::Private, Vis::Public] {
-        let (key, _) = ZkSumcheckBackend.setup(&q, &opts(input)).unwrap();
-        let (proof, public) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
-        ZkSumcheckBackend.verify(&key, &public, &proof).unwrap();
-        let (proof, public) = ZkSumcheckBackend.prove(&key, &q, &f).unwrap();
-        let err = ZkSumcheckBackend.verify(&key, &public, &proof).unwrap_err();
-        assert!(matches!(err, Error::Rejected { .. }), "zk: {err}");
-    }
+    proof_of_forgery_is_rejected(&q, &rerun_after(&q, f, i));
 }
 
 #[test]
@@ -381,22 +371,9 @@ fn a_transpose_proves_as_an_index_map_and_a_forged_one_is_rejected() {
         .iter()
         .position(|n| matches!(n.op, QOp::Transpose { .. }))
         .unwrap();
+    proves_in_both_backends(&q, &t);
     let mut f = t.clone();
     let y = q.nodes[i].output;
     f.values[y].as_slice_mut().unwrap()[5] += 1;
-    let f = rerun_after(&q, f, i);
-    let (key, _) = SumcheckBackend.setup(&q, &opts(Vis::Public)).unwrap();
-    let (proof, public) = SumcheckBackend.prove(&key, &q, &t).unwrap();
-    SumcheckBackend.verify(&key, &public, &proof).unwrap();
-    let (proof, public) = SumcheckBackend.prove(&key, &q, &f).unwrap();
-    let err = SumcheckBackend.verify(&key, &public, &proof).unwrap_err();
-    assert!(matches!(err, Error::Rejected { .. }), "{err}");
-    for input in [Vis::Private, Vis::Public] {
-        let (key, _) = ZkSumcheckBackend.setup(&q, &opts(input)).unwrap();
-        let (proof, public) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
-        ZkSumcheckBackend.verify(&key, &public, &proof).unwrap();
-        let (proof, public) = ZkSumcheckBackend.prove(&key, &q, &f).unwrap();
-        let err = ZkSumcheckBackend.verify(&key, &public, &proof).unwrap_err();
-        assert!(matches!(err, Error::Rejected { .. }), "zk: {err}");
-    }
+    proof_of_forgery_is_rejected(&q, &rerun_after(&q, f, i));
 }
