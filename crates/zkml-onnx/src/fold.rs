@@ -315,3 +315,65 @@ fn step_input(g: &mut Graph, uses: &[usize]) -> bool {
     }
     false
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zkml_core::float::eval_float;
+
+    /// `((x − o)·s)·W + b` on a model input (a StandardScaler before a linear
+    /// model) becomes `x·W' + b'`: the product reads the raw input, the
+    /// outputs are unchanged (float rounding aside).
+    #[test]
+    fn a_scaler_on_a_model_input_folds_into_the_matmul() {
+        let t = |shape: Vec<usize>, v: Vec<f32>| FTensor::from_shape_vec(shape, v).unwrap();
+        let mut g = Graph::new();
+        let x = g.add_input("x", vec![2, 3]);
+        let o = g.add_const("o", t(vec![3], vec![1000.0, 0.5, -0.002]));
+        let s = g.add_const("s", t(vec![3], vec![0.001, 2.0, 400.0]));
+        let w = g.add_const("w", t(vec![3, 2], vec![1.0, -2.0, 0.5, 0.25, -1.5, 3.0]));
+        let b = g.add_const("b", t(vec![2], vec![0.1, -0.3]));
+        let d = g.add_node("sub", Op::Sub, vec![x, o], "d").unwrap();
+        let z = g.add_node("mul", Op::Mul, vec![d, s], "z").unwrap();
+        let y = g.add_node("mm", Op::MatMul, vec![z, w], "y0").unwrap();
+        let y = g.add_node("bias", Op::Add, vec![y, b], "y").unwrap();
+        g.add_output(y);
+        let input = t(vec![2, 3], vec![1500.0, 0.7, 0.001, 20.0, -0.4, -0.004]);
+        let want = eval_float(&g, std::slice::from_ref(&input)).unwrap()[y].clone();
+        fold_affine(&mut g);
+        let ops: Vec<&str> = g.nodes.iter().map(|n| n.op.name()).collect();
+        assert_eq!(ops, ["MatMul", "Add"]);
+        assert_eq!(
+            g.nodes[0].inputs[0], g.inputs[0],
+            "the product reads the input"
+        );
+        let out = g.outputs[0];
+        assert_eq!(g.values[out].name, "y");
+        let got = eval_float(&g, &[input]).unwrap()[out].clone();
+        for (a, b) in got.iter().zip(want.iter()) {
+            assert!((a - b).abs() <= 1e-4 * (1.0 + b.abs()), "{a} vs {b}");
+        }
+    }
+
+    /// An affine map on a computed value (not a model input) is left alone.
+    #[test]
+    fn an_affine_map_inside_the_model_is_not_moved() {
+        let mut g = Graph::new();
+        let x = g.add_input("x", vec![1, 2]);
+        let r = g.add_node("relu", Op::Relu, vec![x], "r").unwrap();
+        let o = g.add_const(
+            "o",
+            FTensor::from_shape_vec(vec![2], vec![1.0, 2.0]).unwrap(),
+        );
+        let w = g.add_const(
+            "w",
+            FTensor::from_shape_vec(vec![2, 1], vec![1.0, 1.0]).unwrap(),
+        );
+        let d = g.add_node("sub", Op::Sub, vec![r, o], "d").unwrap();
+        let y = g.add_node("mm", Op::MatMul, vec![d, w], "y").unwrap();
+        g.add_output(y);
+        fold_affine(&mut g);
+        let ops: Vec<&str> = g.nodes.iter().map(|n| n.op.name()).collect();
+        assert_eq!(ops, ["Relu", "Sub", "MatMul"]);
+    }
+}
