@@ -441,6 +441,17 @@ fn a_padding_mask_combined_with_a_causal_mask_is_exact_and_zero() {
             v.push(node("Add", &["x", "m"], &["s"], vec![]));
             v
         }),
+        // transformers 4.40+ (Llama's _update_causal_mask, full length):
+        // causal.masked_fill((causal + attention_mask) == 0, min).
+        (
+            "causal plus mask equal to zero",
+            vec![
+                node("Add", &["M", "k"], &["e"], vec![]),
+                node("Equal", &["e", "zero"], &["pc"], vec![]),
+                node("Where", &["pc", "neg", "M"], &["m"], vec![]),
+                node("Add", &["x", "m"], &["s"], vec![]),
+            ],
+        ),
         // scaled_dot_product_attention with a boolean attn_mask.
         (
             "sdpa boolean",

@@ -9,7 +9,10 @@
 //! * folded into one additive mask: `Add(x, Add(PAD, M))` (Llama before
 //!   transformers 4.36: `expanded_attn_mask + causal_mask`) or
 //!   `Add(x, Where(Cast(PAD, bool), NEG, M))` (transformers 4.36's
-//!   `causal_4d_mask.masked_fill(expanded_attn_mask.bool(), min)`);
+//!   `causal_4d_mask.masked_fill(expanded_attn_mask.bool(), min)`), or
+//!   `Add(x, Where(Equal(Add(M, k), 0), NEG, M))` (transformers 4.40+'s
+//!   `_update_causal_mask` over the full length: `causal.masked_fill(
+//!   (causal + attention_mask) == 0, min)`);
 //!
 //! where `PAD` is `Mul(Sub(1, k), NEG)` or `Where(Cast(Sub(1, k), bool),
 //! NEG, Sub(1, k))`, and `M`, `C`, `F` are constants. A boolean run-time
@@ -177,7 +180,10 @@ fn term(ctx: &Ctx, t: usize) -> Option<Term> {
             _ => None,
         },
         (Op::Where, &[c, neg, m]) if is_neg(ctx, neg) && konst(ctx, m).is_some() => {
-            folded(inverted_keep(ctx, cast_to_bool(ctx, c)?)?, m)
+            let k = cast_to_bool(ctx, c)
+                .and_then(|p| inverted_keep(ctx, p))
+                .or_else(|| padding_is_zero(ctx, c, m))?;
+            folded(k, m)
         }
         (Op::Where, &[c, zero, neg])
             if konst(ctx, c).is_none() && is_scalar(ctx, zero, 0.0) && is_neg(ctx, neg) =>
@@ -203,6 +209,30 @@ fn cast_to_bool(ctx: &Ctx, c: usize) -> Option<usize> {
         }
         _ => None,
     }
+}
+
+/// `c = Equal(Add(M, k), 0)` (either order in the Add) with the same
+/// constant `M` the `Where` keeps, every entry of it 0 or a mask value, and a
+/// run-time `k`: transformers 4.40+'s `padding_mask = (causal_mask +
+/// attention_mask) == 0` (Llama's `_update_causal_mask`), true exactly where
+/// `M` keeps an entry and `k` is 0: `k`.
+fn padding_is_zero(ctx: &Ctx, c: usize, m: usize) -> Option<usize> {
+    let eq = producer(ctx, c)?;
+    let (Op::Compare(Cmp::Equal), &[e, zero]) = (&eq.op, eq.inputs.as_slice()) else {
+        return None;
+    };
+    let add = producer(ctx, e)?;
+    let (Op::Add, &[p, q]) = (&add.op, add.inputs.as_slice()) else {
+        return None;
+    };
+    let (mc, k) = match (konst(ctx, p), konst(ctx, q)) {
+        (Some(mc), None) => (mc, q),
+        (None, Some(mc)) => (mc, p),
+        _ => return None,
+    };
+    let same = konst(ctx, m).is_some_and(|mm| mm == mc);
+    let zero_or_mask = mc.iter().all(|&v| v == 0.0 || v <= MASK_BELOW);
+    (is_scalar(ctx, zero, 0.0) && same && zero_or_mask).then_some(k)
 }
 
 /// `v = Sub(1, k)` with a run-time `k`: `k`.
