@@ -77,8 +77,8 @@ use crate::gadgets::commit::MAX_BITS;
 pub const MIN_WEIGHT_BITS: u32 = 10;
 
 /// The blinding field elements the circuit hashes (`None`: no witness, or the
-/// group is not committed).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// group is not committed), and a segment's boundary blinding cells.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Blinds {
     /// Input commitment blinding.
     pub input: Option<Fr>,
@@ -86,6 +86,10 @@ pub struct Blinds {
     pub weights: Option<Fr>,
     /// Output commitment blinding.
     pub output: Option<Fr>,
+    /// Boundary cells `(column, row, value)` the circuit assigns below
+    /// halo2's own blinding rows (`crate::segment::boundary`; empty without
+    /// witness or boundary columns).
+    pub zone: std::sync::Arc<[(usize, usize, Fr)]>,
 }
 
 /// The constant values a weights commitment binds: every constant that is an
@@ -224,6 +228,7 @@ pub fn commitments(
             input: fr(ri)?,
             weights: fr(rw)?,
             output: fr(ro)?,
+            zone: Default::default(),
         },
     ))
 }

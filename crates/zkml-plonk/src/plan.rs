@@ -241,7 +241,39 @@ struct Pass {
     checked: usize,
 }
 
+/// Elements of a segment's boundary input and output groups (0: the group
+/// is not a segment boundary): they go in boundary columns
+/// ([`crate::segment::boundary`]), whose count depends on `k`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BoundaryElems {
+    /// Elements of the boundary the inputs lie on.
+    pub input: usize,
+    /// Elements of the boundary the outputs lie on.
+    pub output: usize,
+}
+
+impl BoundaryElems {
+    /// The boundary columns at `k` (inputs, outputs).
+    pub fn columns(&self, k: u32) -> (usize, usize) {
+        use crate::segment::boundary::columns_for;
+        (columns_for(self.input, k), columns_for(self.output, k))
+    }
+}
+
 fn pass(q: &QGraph, vis: &Visibility, n: usize, t: u32, freivalds: bool) -> Result<Pass> {
+    pass_b(q, vis, n, t, freivalds, BoundaryElems::default())
+}
+
+/// A layout pass; boundary groups take one placeholder column each (cells
+/// in boundary columns take no rows).
+fn pass_b(
+    q: &QGraph,
+    vis: &Visibility,
+    n: usize,
+    t: u32,
+    freivalds: bool,
+    bnd: BoundaryElems,
+) -> Result<Pass> {
     let mut sink = NullSink;
     let shape = Shape {
         n,
@@ -253,6 +285,8 @@ fn pass(q: &QGraph, vis: &Visibility, n: usize, t: u32, freivalds: bool) -> Resu
         freivalds,
         poseidon: has_committed(vis),
         dyn_lookup: crate::circuit::has_dyn_gather(q),
+        bnd_in: usize::from(bnd.input > 0),
+        bnd_out: usize::from(bnd.output > 0),
     };
     let mut b = Builder::new(&mut sink, shape, true);
     let laid = lay_out(&mut b, q, None, vis)?;
@@ -345,13 +379,17 @@ pub fn plan_for_shape(q: &QGraph, vis: &Visibility, shape: &Shape, k: u32) -> Re
             shape.n
         )));
     }
-    let p = pass(q, vis, shape.n, shape.t, shape.freivalds)?;
+    let bnd = BoundaryElems {
+        input: shape.bnd_in,
+        output: shape.bnd_out,
+    };
+    let p = pass_b(q, vis, shape.n, shape.t, shape.freivalds, bnd)?;
     Ok(assemble(q, shape.clone(), k, &p, &cs_facts(shape)))
 }
 
 /// A [`Plan`] from its shape, `k`, layout pass and constraint-system facts.
 fn assemble(q: &QGraph, shape: Shape, k: u32, p: &Pass, facts: &CsFacts) -> Plan {
-    let perm = (shape.n + 2).div_ceil(facts.degree - 2);
+    let perm = (shape.n + 2 + shape.bnd_in + shape.bnd_out).div_ceil(facts.degree - 2);
     let committed = facts.advice + 3 * facts.lookups + perm + (facts.degree - 1);
     Plan {
         table_rows: shape.table_rows(),
@@ -477,12 +515,25 @@ pub fn plan_with(
     force_k: Option<u32>,
     matrix_check: bool,
 ) -> Result<Plan> {
+    plan_boundary(q, vis, force_k, matrix_check, BoundaryElems::default())
+}
+
+/// As [`plan_with`] for a segment whose inputs and outputs lie on
+/// boundaries of `bnd` elements: the plan's shape has their boundary
+/// columns at the chosen `k` ([`BoundaryElems::columns`]).
+pub fn plan_boundary(
+    q: &QGraph,
+    vis: &Visibility,
+    force_k: Option<u32>,
+    matrix_check: bool,
+    bnd: BoundaryElems,
+) -> Result<Plan> {
     const NS: [usize; 15] = [4, 6, 8, 9, 10, 11, 12, 14, 16, 20, 24, 32, 48, 64, 96];
     const TS: [u32; 6] = [8, 10, 12, 13, 14, 16];
     // The Poseidon gate of committed tensors needs a MAC width of at least 5.
     let min_n = if has_committed(vis) { 5 } else { 1 };
     let ns: Vec<usize> = NS.iter().copied().filter(|&n| n >= min_n).collect();
-    let passes = sweep(&ns, &TS, |n, t| pass(q, vis, n, t, matrix_check))?;
+    let passes = sweep(&ns, &TS, |n, t| pass_b(q, vis, n, t, matrix_check, bnd))?;
     let mut by_n: Vec<(usize, &Pass)> = passes.iter().map(|(n, _, p)| (*n, p)).collect();
     by_n.sort_by_key(|(n, _)| *n);
     by_n.dedup_by_key(|(n, _)| *n);
@@ -510,11 +561,17 @@ pub fn plan_with(
                 freivalds: pn.checked > 0,
                 poseidon: has_committed(vis),
                 dyn_lookup: crate::circuit::has_dyn_gather(q),
+                bnd_in: usize::from(bnd.input > 0),
+                bnd_out: usize::from(bnd.output > 0),
             };
             let facts = cs_facts(&shape);
             let need = rows_needed(pn.rows, shape.table_rows(), pn.num_public, facts.blinding)
                 .max(facts.minimum_rows);
-            let min_k = need.next_power_of_two().trailing_zeros().max(4);
+            let min_k = need
+                .next_power_of_two()
+                .trailing_zeros()
+                .max(4)
+                .max(min_boundary_k(bnd));
             needed_k = needed_k.min(min_k);
             let k = match force_k {
                 Some(k) if k < min_k => continue,
@@ -524,6 +581,17 @@ pub fn plan_with(
             if k > MAX_K {
                 continue;
             }
+            let (bnd_in, bnd_out) = bnd.columns(k);
+            let shape = Shape {
+                bnd_in,
+                bnd_out,
+                ..shape
+            };
+            let facts = if bnd_in + bnd_out > 0 {
+                cs_facts(&shape)
+            } else {
+                facts
+            };
             let cand = assemble(q, shape, k, pn, &facts);
             cands.push(cand);
         }
@@ -561,7 +629,7 @@ pub fn plan_with(
     let exact: &Pass = match passes.iter().find(|(pn, pt, _)| *pn == n && *pt == t) {
         Some((_, _, p)) => p,
         None => {
-            fresh = pass(q, vis, n, t, matrix_check)?;
+            fresh = pass_b(q, vis, n, t, matrix_check, bnd)?;
             &fresh
         }
     };
@@ -580,7 +648,11 @@ pub fn plan_with(
         facts.blinding,
     )
     .max(facts.minimum_rows);
-    let min_k = need.next_power_of_two().trailing_zeros().max(4);
+    let min_k = need
+        .next_power_of_two()
+        .trailing_zeros()
+        .max(4)
+        .max(min_boundary_k(bnd));
     let k = match force_k {
         Some(k) if k < min_k => return Err(PlonkError::KTooSmall { k, needed: min_k }),
         Some(k) => k,
@@ -589,5 +661,24 @@ pub fn plan_with(
     if k > MAX_K {
         return Err(PlonkError::TooLarge { k, max_k: MAX_K });
     }
+    let (bnd_in, bnd_out) = bnd.columns(k);
+    let shape = Shape {
+        bnd_in,
+        bnd_out,
+        ..shape
+    };
+    let facts = cs_facts(&shape);
     Ok(assemble(q, shape, k, exact, &facts))
+}
+
+/// The smallest `k` whose boundary columns have room beside their blinding
+/// zone (`2^k > 2·ZONE_ROWS`).
+fn min_boundary_k(bnd: BoundaryElems) -> u32 {
+    if bnd == BoundaryElems::default() {
+        0
+    } else {
+        (2 * crate::segment::boundary::ZONE_ROWS + 1)
+            .next_power_of_two()
+            .trailing_zeros()
+    }
 }

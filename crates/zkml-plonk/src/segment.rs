@@ -1,59 +1,72 @@
 //! Segmented proofs: a model split into segments ([`zkml_core::segment`]),
-//! each its own circuit, key and proof, chained by committed boundary tensors.
+//! each its own circuit, key and proof, chained by shared boundary columns.
 //!
 //! Segment `i` of `n` is the ordinary circuit of its sub-graph under
 //! [`segment_visibility`]: the model's input visibility on the first
 //! segment, its output visibility (and reveal) on the last, its weights
-//! visibility on all; every other input and output group is
-//! [`Vis::Committed`]. The boundary `j` (segment `j`'s outputs = segment
-//! `j + 1`'s inputs, the same tensors in the same order) is committed on both
-//! sides with the same blinding, [`boundary_blinding`]`(seed, run, j)`, so an
-//! honest chain shows equal commitments:
+//! visibility on all; every other input and output group is private and lies
+//! on a **boundary**: boundary `j` (segment `j`'s outputs = segment `j + 1`'s
+//! inputs, the same tensors in the same order) is held, in both segments, by
+//! dedicated advice columns that are the same polynomial in both proofs
+//! ([`boundary`]): its values, zeros, and a zone of secret random rows
+//! derived from the prover's seed,
 //!
 //! ```text
-//! C_j = Poseidon(pack(boundary_j), r_j),   r_j = H("zkml segment boundary" ‖ seed ‖ run ‖ j) mod p
-//! run = H("zkml segment run" ‖ the model's input integers)       (run_digest)
+//! key_j = H("zkml segment boundary v3" ‖ seed ‖ run ‖ j)          (boundary::boundary_key)
+//! run   = H("zkml segment run" ‖ the model's input integers)       (run_digest)
 //! ```
 //!
-//! The seed is a secret of the prover (kept beside the other openings):
-//! independent workers that hold it prove segments that chain, and the
-//! blindings hide the boundary tensors from the verifier. The run digest is
-//! what every worker re-derives from the input it re-runs, so one opening
-//! file serves many inputs without reusing a blinding: two runs whose
+//! so an honest chain shows equal KZG commitments of those columns (the first
+//! points of each proof). The seed is a secret of the prover (kept beside the
+//! other openings): independent workers that hold it prove segments that
+//! chain, and the zone hides the boundary tensors from the verifier. The run
+//! digest is what every worker re-derives from the input it re-runs, so one
+//! opening file serves many inputs without reusing a zone: two runs whose
 //! boundary tensors happen to be equal do not show equal commitments (only
 //! two proofs of the very same input with the same seed are linkable; a
 //! fresh seed per proof avoids even that).
 //!
 //! [`verify_segments`] accepts only if there is exactly one proof per
-//! segment, in order, each proof verifies under its segment's key, and
-//! `C_j` (segment `j`'s output commitment) equals segment `j + 1`'s input
-//! commitment for every `j`. Binding: equal commitments open to the same
-//! integers unless Poseidon collides (the digits are range checked), so the
-//! chain proves the composition: the model's outputs are the integers the
-//! executor computes on its inputs.
+//! segment, in order, all keys share one `k` and SRS and the boundary widths
+//! of neighbours agree, each proof verifies under its segment's key, and
+//! segment `j`'s output boundary commitments equal segment `j + 1`'s input
+//! boundary commitments for every `j`. Binding: equal commitments are one
+//! polynomial (KZG binding), so the consumer's inputs are the producer's
+//! outputs, row for row; the chain proves the composition: the model's
+//! outputs are the integers the executor computes on its inputs.
+//!
+//! A boundary costs no rows: its `E` elements fill `⌈E / (2^k − 16)⌉`
+//! columns (one at most sizes of `2^k`), each as dear as any other advice column in
+//! prover time and memory. The Poseidon commitment gadget
+//! ([`crate::gadgets::commit`]) stays for the model's own committed input,
+//! output and weights (a public commitment a verifier compares with one it
+//! was given, independent of the proof system), not for boundaries.
 //!
 //! Committed weights: each segment commits to its own constants (with the
 //! model's weights blinding), so the proof shows one weights commitment per
 //! segment, not the whole model's.
 
-use halo2_axiom::halo2curves::{bn256::Fr, ff::FromUniformBytes};
 use rand_core06::{OsRng, RngCore};
 use zkml_core::{
-    backend::{Backend, Blinding, Commitment, Openings, PublicValues, Reveal, Vis, Visibility},
+    backend::{Openings, Reveal, Vis, Visibility},
     segment::{choose_cuts, split, Segment},
     QGraph, Trace,
 };
 
+pub mod boundary;
+mod chain;
 mod format;
 
+pub use boundary::{boundary_key, BoundaryKey, BoundaryKeys};
+pub use chain::{
+    boundary_commitments, chain_hash, prove_segment, verify_segments, ChainPublic, SegmentProof,
+};
 pub use format::{bundle_from_bytes, bundle_to_bytes, is_bundle, SEGMENT_FORMAT_VERSION};
 
-use crate::commit::to_bytes;
 use crate::error::{PlonkError, Result};
-use crate::plan::{node_rows, plan_with, Plan};
-use crate::{PlonkBackend, PlonkProof, PlonkProvingKey, PlonkVerifyingKey};
+use crate::plan::{node_rows, plan_boundary, BoundaryElems, Plan};
 
-/// The secret from which every boundary blinding is derived.
+/// The secret from which every boundary's blinding zone is derived.
 pub type SegmentSeed = [u8; 32];
 
 /// A fresh seed from the operating system's CSPRNG.
@@ -63,18 +76,36 @@ pub fn fresh_seed() -> SegmentSeed {
     s
 }
 
-/// The visibility of segment `i` of `n` under the model's `vis` (module doc).
+/// The visibility of segment `i` of `n` under the model's `vis` (module
+/// doc): a group on a boundary is private (its values lie in boundary
+/// columns).
 pub fn segment_visibility(vis: &Visibility, i: usize, n: usize) -> Visibility {
     let last = i + 1 == n;
     Visibility {
-        input: if i == 0 { vis.input } else { Vis::Committed },
+        input: if i == 0 { vis.input } else { Vis::Private },
         weights: vis.weights,
-        output: if last { vis.output } else { Vis::Committed },
+        output: if last { vis.output } else { Vis::Private },
         reveal: if last {
             vis.reveal.clone()
         } else {
             Reveal::None
         },
+    }
+}
+
+/// The boundary elements of segment `i` of `segments` (inputs unless the
+/// first, outputs unless the last).
+pub fn segment_boundary(segments: &[Segment], i: usize) -> BoundaryElems {
+    let n = segments.len();
+    let numel = |g: &QGraph, ids: &[usize]| -> usize {
+        ids.iter()
+            .map(|&v| g.values[v].shape.iter().product::<usize>())
+            .sum()
+    };
+    let g = &segments[i].graph;
+    BoundaryElems {
+        input: if i == 0 { 0 } else { numel(g, &g.inputs) },
+        output: if i + 1 == n { 0 } else { numel(g, &g.outputs) },
     }
 }
 
@@ -99,60 +130,31 @@ pub fn run_digest(segments: &[Segment], trace: &Trace) -> [u8; 32] {
     out
 }
 
-/// The blinding of boundary `j` (between segments `j` and `j + 1`) in the
-/// run `run` ([`run_digest`]): BLAKE2b-512 of a domain tag, the seed, the run
-/// and `j`, reduced modulo `p` (statistically uniform).
-pub fn boundary_blinding(seed: &SegmentSeed, run: &[u8; 32], j: usize) -> Blinding {
-    let h = blake2b_simd::Params::new()
-        .hash_length(64)
-        .to_state()
-        .update(b"zkml segment boundary v2\0")
-        .update(seed)
-        .update(run)
-        .update(&(j as u64).to_le_bytes())
-        .finalize();
-    let mut wide = [0u8; 64];
-    wide.copy_from_slice(h.as_bytes());
-    Blinding(to_bytes(Fr::from_uniform_bytes(&wide)))
-}
-
 /// The openings segment `i` of `n` proves with: the model's own for the
-/// groups at the ends and the weights, the boundary blindings of `seed` and
-/// `run` between.
-pub fn segment_openings(
-    model: &Openings,
-    seed: &SegmentSeed,
-    run: &[u8; 32],
-    i: usize,
-    n: usize,
-) -> Openings {
+/// groups at the ends and the weights (boundaries are not Poseidon-committed).
+pub fn segment_openings(model: &Openings, i: usize, n: usize) -> Openings {
     Openings {
-        input: if i == 0 {
-            model.input
-        } else {
-            Some(boundary_blinding(seed, run, i - 1))
-        },
+        input: if i == 0 { model.input } else { None },
         weights: model.weights,
-        output: if i + 1 == n {
-            model.output
-        } else {
-            Some(boundary_blinding(seed, run, i))
-        },
+        output: if i + 1 == n { model.output } else { None },
     }
 }
 
-/// Rows one boundary element of `act_bits` bits costs a segment on each
-/// side, as estimate for the cut chooser, at the MAC width `n =`
-/// [`crate::plan::ESTIMATE_N`] of the row estimates: half a range row (two
-/// values per row), `1/n` of a pack row and `39/(2D)` Poseidon rows (`D =
-/// ⌊252/b⌋` values per field element): 1.86 rows at 16 bits, 1.49 at 12.
-/// Measured: 1.9 rows per element at 12 bits and MAC width 6
-/// (`tests/segments.rs`, a conv split over segments), where the narrow MAC
-/// width makes the pack rows dearer. [`plan_segments`] checks the real plans.
-pub fn boundary_rows_per_elem(act_bits: u32) -> f64 {
-    let d = (252 / act_bits.clamp(1, 120)) as f64;
-    0.5 + 1.0 / crate::plan::ESTIMATE_N as f64 + 39.0 / (2.0 * d)
+/// The boundary keys of segment `i` of `n` for `seed` and `run`.
+pub fn segment_keys(seed: &SegmentSeed, run: &[u8; 32], i: usize, n: usize) -> BoundaryKeys {
+    BoundaryKeys {
+        input: (i > 0).then(|| boundary_key(seed, run, i - 1)),
+        output: (i + 1 < n).then(|| boundary_key(seed, run, i)),
+    }
 }
+
+/// What one boundary element costs a segment on each side, in rows of the
+/// cut chooser's estimate: no rows (it is a cell of a boundary column,
+/// copied), but a column's worth of prover time and memory per `2^k`
+/// elements, about what `1/(n + 2)` of a row of `n` MAC cells, `acc` and a
+/// range cell costs at the estimate's MAC width `n =`
+/// [`crate::plan::ESTIMATE_N`]. [`plan_segments`] checks the real plans.
+pub const BOUNDARY_ROWS_PER_ELEM: f64 = 1.0 / (crate::plan::ESTIMATE_N as f64 + 2.0);
 
 /// Segments of a model and the plan of each.
 #[derive(Clone, Debug)]
@@ -188,7 +190,7 @@ pub const SPLIT_FILL: f64 = 0.45;
 /// whole (the cut chooser then names it).
 pub fn split_parts(q: &QGraph, rows: &[usize], budget: usize) -> Option<Vec<usize>> {
     let sizes = zkml_core::segment::boundary_sizes(q);
-    let per_elem = boundary_rows_per_elem(q.act_bits);
+    let per_elem = BOUNDARY_ROWS_PER_ELEM;
     let edge = |c: usize| (sizes[c] as f64 * per_elem).ceil() as usize;
     let mut parts = vec![1usize; q.nodes.len()];
     let mut any = false;
@@ -281,7 +283,7 @@ pub fn plan_segments(q: &QGraph, vis: &Visibility, k: u32) -> Result<SegmentedPl
     // halo2 keeps a few rows for blinding; leave a margin for them and the tables.
     let usable = (1usize << k).saturating_sub(16);
     let mut budget = usable;
-    let per_elem = boundary_rows_per_elem(q.act_bits);
+    let per_elem = BOUNDARY_ROWS_PER_ELEM;
     for _ in 0..6 {
         // Nodes are split only when no cuts keep every segment within the budget.
         let (g, grows) = if choose_cuts(q, &rows, budget, per_elem).is_ok() {
@@ -318,7 +320,7 @@ fn plan_cuts(
     rows: &[usize],
     budget: usize,
 ) -> Result<std::result::Result<SegmentedPlan, usize>> {
-    let cuts = choose_cuts(q, rows, budget, boundary_rows_per_elem(q.act_bits))
+    let cuts = choose_cuts(q, rows, budget, BOUNDARY_ROWS_PER_ELEM)
         .map_err(|e| PlonkError::Segment(format!("{e} (k = {k})")))?;
     let segments = q
         .segment(&cuts)
@@ -326,8 +328,8 @@ fn plan_cuts(
     let n = segments.len();
     let mut plans = Vec::with_capacity(n);
     let mut worst: Option<usize> = None;
-    for (i, s) in segments.iter().enumerate() {
-        match plan_with(&s.graph, &segment_visibility(vis, i, n), Some(k), true) {
+    for i in 0..n {
+        match plan_segment(&segments, vis, i, k) {
             Ok(p) => plans.push(p),
             Err(PlonkError::KTooSmall { needed, .. }) => {
                 worst = Some(worst.unwrap_or(0).max(needed as usize));
@@ -339,6 +341,56 @@ fn plan_cuts(
         None => Ok(Ok(merge(q, vis, k, rows, cuts, plans)?)),
         Some(needed) => Ok(Err(needed)),
     }
+}
+
+/// The plan of segment `i` of `segments` at `k` under the model's `vis`:
+/// its visibility ([`segment_visibility`]) and boundary columns
+/// ([`segment_boundary`]).
+pub fn plan_segment(segments: &[Segment], vis: &Visibility, i: usize, k: u32) -> Result<Plan> {
+    plan_boundary(
+        &segments[i].graph,
+        &segment_visibility(vis, i, segments.len()),
+        Some(k),
+        true,
+        segment_boundary(segments, i),
+    )
+}
+
+/// The segments of `q` at the cuts `cuts`, each planned at `k`, or else at
+/// the smallest `k` every one fits (a chain shares one `k`);
+/// `matrix_check` as in [`crate::plan_with`].
+pub fn plan_segments_at_cuts(
+    q: &QGraph,
+    vis: &Visibility,
+    cuts: &[usize],
+    k: Option<u32>,
+    matrix_check: bool,
+) -> Result<SegmentedPlan> {
+    let segments = q
+        .segment(cuts)
+        .map_err(|e| PlonkError::Segment(e.to_string()))?;
+    let n = segments.len();
+    let plan = |i: usize, k: Option<u32>| {
+        let v = segment_visibility(vis, i, n);
+        let b = segment_boundary(&segments, i);
+        plan_boundary(&segments[i].graph, &v, k, matrix_check, b)
+            .map_err(|e| PlonkError::Segment(format!("segment {i}: {e}")))
+    };
+    let k = match k {
+        Some(k) => k,
+        None => (0..n)
+            .map(|i| plan(i, None).map(|p| p.k))
+            .try_fold(4, |a, k| k.map(|k| a.max(k)))?,
+    };
+    let plans = (0..n)
+        .map(|i| plan(i, Some(k)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(SegmentedPlan {
+        graph: q.clone(),
+        cuts: cuts.to_vec(),
+        segments,
+        plans,
+    })
 }
 
 /// Segments for a memory budget: the largest segment `k` below `max_k` at
@@ -435,13 +487,7 @@ fn merge(
         let mut trial = cuts.clone();
         trial.remove(i);
         let segs = q.segment(&trial).map_err(seg_err)?;
-        let n = segs.len();
-        match plan_with(
-            &segs[i].graph,
-            &segment_visibility(vis, i, n),
-            Some(k),
-            true,
-        ) {
+        match plan_segment(&segs, vis, i, k) {
             Ok(p) => {
                 cuts = trial;
                 plans.remove(i + 1);
@@ -460,201 +506,30 @@ fn merge(
     })
 }
 
-/// The chain's model hash: BLAKE2b-256 of the segment count and each
-/// segment key's model hash, in order.
-pub fn chain_hash(hashes: &[[u8; 32]]) -> [u8; 32] {
-    let mut h = blake2b_simd::Params::new().hash_length(32).to_state();
-    h.update(b"zkml segment chain v1\0");
-    h.update(&(hashes.len() as u64).to_le_bytes());
-    for x in hashes {
-        h.update(x);
-    }
-    let mut out = [0u8; 32];
-    out.copy_from_slice(h.finalize().as_bytes());
-    out
-}
-
-/// A proof of one segment with its public values and place in the chain.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SegmentProof {
-    /// Which segment (0-based).
-    pub index: usize,
-    /// Of how many.
-    pub count: usize,
-    /// The segment's public values (boundary commitments included).
-    pub public: PublicValues,
-    /// The proof.
-    pub proof: PlonkProof,
-}
-
-/// Proves segment `i` of `segments` for the whole model's `trace`: the
-/// segment's values are [`Trace::restrict`]ed from it; the blindings are
-/// [`segment_openings`] of the model's `openings`, `seed` and the run's
-/// [`run_digest`].
-pub fn prove_segment(
-    backend: &PlonkBackend,
-    pk: &PlonkProvingKey,
-    segments: &[Segment],
-    i: usize,
-    trace: &Trace,
-    openings: &Openings,
-    seed: &SegmentSeed,
-) -> Result<SegmentProof> {
-    let n = segments.len();
-    let seg = segments.get(i).ok_or_else(|| {
-        PlonkError::Segment(format!("segment {i} does not exist (the model has {n})"))
-    })?;
-    let strace = trace.restrict(seg);
-    let run = run_digest(segments, trace);
-    let (proof, public) = backend.prove_with(
-        pk,
-        &seg.graph,
-        &strace,
-        &segment_openings(openings, seed, &run, i, n),
-    )?;
-    Ok(SegmentProof {
-        index: i,
-        count: n,
-        public,
-        proof,
-    })
-}
-
-/// What a verified chain of segment proofs states.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ChainPublic {
-    /// The model's public values: inputs (and input commitment) from the
-    /// first segment; outputs, revealed values (and output commitment) from
-    /// the last. The weights commitment is per segment: [`Self::weights`].
-    pub public: PublicValues,
-    /// Each segment's weights commitment (committed weights only).
-    pub weights: Vec<Option<Commitment>>,
-}
-
-fn reject(msg: String) -> PlonkError {
-    PlonkError::Rejected(msg)
-}
-
-/// Checks a chain of segment proofs against the segments' verifying keys
-/// (in order) under the model's visibility `vis` (module doc).
-pub fn verify_segments(
-    backend: &PlonkBackend,
-    vis: &Visibility,
-    vks: &[PlonkVerifyingKey],
-    proofs: &[SegmentProof],
-) -> Result<ChainPublic> {
-    let n = vks.len();
-    if n == 0 {
-        return Err(PlonkError::Segment("no segment keys".into()));
-    }
-    for (i, vk) in vks.iter().enumerate() {
-        let want = segment_visibility(vis, i, n);
-        if vk.layout.vis != want {
-            return Err(PlonkError::Segment(format!(
-                "the key of segment {i} has visibility {:?}, a chain of {n} needs {want:?}",
-                vk.layout.vis
-            )));
-        }
-    }
-    for (pos, p) in proofs.iter().enumerate() {
-        if p.count != n {
-            return Err(reject(format!(
-                "proof {pos} belongs to a chain of {} segments, the keys have {n}",
-                p.count
-            )));
-        }
-    }
-    if proofs.len() != n {
-        return Err(reject(
-            match (0..n).find(|&i| !proofs.iter().any(|p| p.index == i)) {
-                Some(m) => format!(
-                    "segment {m} of {n} is missing ({} proof(s) given)",
-                    proofs.len()
-                ),
-                None => format!("{} proofs for {n} segments", proofs.len()),
-            },
-        ));
-    }
-    for (pos, p) in proofs.iter().enumerate() {
-        if p.index != pos {
-            return Err(reject(format!(
-                "segment proofs are out of order: position {pos} holds segment {}",
-                p.index
-            )));
-        }
-    }
-    for j in 0..n.saturating_sub(1) {
-        let out = proofs[j].public.commitments.output;
-        let inp = proofs[j + 1].public.commitments.input;
-        match (out, inp) {
-            (Some(o), Some(i)) if o == i => {}
-            _ => {
-                return Err(reject(format!(
-                    "the commitment chain is broken between segments {j} and {}: segment {j}'s \
-                     output commitment {} differs from segment {}'s input commitment {}",
-                    j + 1,
-                    out.map(|c| c.to_hex()).unwrap_or_else(|| "(none)".into()),
-                    j + 1,
-                    inp.map(|c| c.to_hex()).unwrap_or_else(|| "(none)".into()),
-                )))
-            }
-        }
-    }
-    for (i, (vk, p)) in vks.iter().zip(proofs).enumerate() {
-        backend
-            .verify(vk, &p.public, &p.proof)
-            .map_err(|e| reject(format!("segment {i} of {n}: {e}")))?;
-    }
-    let (first, last) = (&proofs[0].public, &proofs[n - 1].public);
-    let mut public = PublicValues {
-        inputs: first.inputs.clone(),
-        outputs: last.outputs.clone(),
-        revealed: last.revealed.clone(),
-        ..PublicValues::default()
-    };
-    public.commitments.input = first
-        .commitments
-        .input
-        .filter(|_| vis.input == Vis::Committed);
-    public.commitments.output = last
-        .commitments
-        .output
-        .filter(|_| vis.output == Vis::Committed);
-    if n == 1 {
-        public.commitments.weights = first.commitments.weights;
-    }
-    Ok(ChainPublic {
-        public,
-        weights: proofs
-            .iter()
-            .map(|p| p.public.commitments.weights)
-            .collect(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn boundary_blindings_differ_by_seed_run_and_index() {
+    fn boundary_keys_differ_by_seed_run_and_index() {
         let (a, b) = ([1u8; 32], [2u8; 32]);
         let (r, s) = ([3u8; 32], [4u8; 32]);
-        assert_eq!(boundary_blinding(&a, &r, 0), boundary_blinding(&a, &r, 0));
-        assert_ne!(boundary_blinding(&a, &r, 0), boundary_blinding(&a, &r, 1));
-        assert_ne!(boundary_blinding(&a, &r, 0), boundary_blinding(&b, &r, 0));
-        assert_ne!(boundary_blinding(&a, &r, 0), boundary_blinding(&a, &s, 0));
+        assert_eq!(boundary_key(&a, &r, 0), boundary_key(&a, &r, 0));
+        assert_ne!(boundary_key(&a, &r, 0), boundary_key(&a, &r, 1));
+        assert_ne!(boundary_key(&a, &r, 0), boundary_key(&b, &r, 0));
+        assert_ne!(boundary_key(&a, &r, 0), boundary_key(&a, &s, 0));
         let vis = Visibility::default();
-        let m = Openings::default();
-        let first = segment_openings(&m, &a, &r, 0, 3);
-        let mid = segment_openings(&m, &a, &r, 1, 3);
-        let last = segment_openings(&m, &a, &r, 2, 3);
+        let first = segment_keys(&a, &r, 0, 3);
+        let mid = segment_keys(&a, &r, 1, 3);
+        let last = segment_keys(&a, &r, 2, 3);
         assert_eq!(first.input, None);
         assert_eq!(first.output, mid.input);
         assert_eq!(mid.output, last.input);
         assert_eq!(last.output, None);
         assert_eq!(segment_visibility(&vis, 0, 1), vis);
         let v1 = segment_visibility(&vis, 1, 3);
-        assert_eq!((v1.input, v1.output), (Vis::Committed, Vis::Committed));
+        assert_eq!((v1.input, v1.output), (Vis::Private, Vis::Private));
+        let m = Openings::default();
+        assert_eq!(segment_openings(&m, 1, 3), m);
     }
 }

@@ -1,22 +1,26 @@
 //! Segmented proofs end to end: a small residual model split into four
 //! segments proves and verifies as a chain; a swapped segment proof, a
 //! segment proof from another input, a broken commitment chain (another
-//! seed), a missing segment, reordered segments and a tampered boundary
-//! commitment are each rejected.
+//! seed), a missing segment, reordered segments, a consuming segment proven
+//! on other boundary values and a proof carrying its neighbour's boundary
+//! commitment are each rejected; the boundary columns are one polynomial in
+//! both neighbours (equal commitments, the native one).
 
 use std::sync::OnceLock;
 
 use ndarray::{ArrayD, IxDyn};
 use zkml_core::{
-    backend::{Backend, Openings, SetupOptions, Visibility},
+    backend::{Backend, Openings, Visibility},
     exec::execute,
     quant::{calibrate, quantize, QuantConfig},
     FTensor, Graph, Op, QGraph, Segment, Trace,
 };
 use zkml_plonk::{
     segment::{
-        boundary_blinding, bundle_to_bytes, plan_segments, prove_segment, run_digest,
-        segment_visibility, verify_segments, SegmentProof, SegmentSeed,
+        boundary::{column_commitment, point_bytes},
+        boundary_commitments, boundary_key, bundle_to_bytes, plan_segments, plan_segments_at_cuts,
+        prove_segment, run_digest, segment_keys, segment_openings, segment_visibility,
+        verify_segments, SegmentProof, SegmentSeed, SegmentedPlan,
     },
     PlonkBackend, PlonkError, PlonkProvingKey, PlonkVerifyingKey,
 };
@@ -123,24 +127,25 @@ fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
     F.get_or_init(|| {
         let (q, samples) = model();
-        let segs = q.segment(&CUTS).unwrap();
-        let n = segs.len();
         let vis = Visibility::default();
-        let keys = segs
+        // One k for the whole chain (a boundary column is one polynomial in both neighbours).
+        let sp = plan_segments_at_cuts(&q, &vis, &CUTS, None, true).unwrap();
+        let n = sp.segments.len();
+        let keys = sp
+            .segments
             .iter()
+            .zip(&sp.plans)
             .enumerate()
-            .map(|(i, s)| {
-                let options = SetupOptions {
-                    visibility: segment_visibility(&vis, i, n),
-                    k: None,
-                };
-                backend().setup(&s.graph, &options).unwrap()
+            .map(|(i, (s, p))| {
+                backend()
+                    .setup_with_plan(&s.graph, segment_visibility(&vis, i, n), p.clone())
+                    .unwrap()
             })
             .collect();
         let traces = samples.iter().map(|x| execute(&q, x).unwrap()).collect();
         Fixture {
             q,
-            segs,
+            segs: sp.segments,
             keys,
             traces,
         }
@@ -183,30 +188,50 @@ fn rejected(r: Result<zkml_plonk::segment::ChainPublic, PlonkError>, needle: &st
     }
 }
 
+/// Keys of every segment of `sp` and its proofs of `trace` (seed [`SEED`]).
+fn prove_plan(
+    sp: &SegmentedPlan,
+    vis: &Visibility,
+    trace: &Trace,
+) -> (Vec<PlonkVerifyingKey>, Vec<SegmentProof>) {
+    let n = sp.segments.len();
+    let mut keys = vec![];
+    let mut proofs = vec![];
+    for (i, (s, p)) in sp.segments.iter().zip(&sp.plans).enumerate() {
+        let (pk, vk) = backend()
+            .setup_with_plan(&s.graph, segment_visibility(vis, i, n), p.clone())
+            .unwrap();
+        let openings = Openings::default();
+        proofs.push(
+            prove_segment(&backend(), &pk, &sp.segments, i, trace, &openings, &SEED).unwrap(),
+        );
+        keys.push(vk);
+    }
+    (keys, proofs)
+}
+
 #[test]
 fn segmented_chain_proves_verifies_and_rejects_tampering() {
     let f = fixture();
     assert_eq!(f.segs.len(), 4);
     let good = prove_all(f, &f.traces[0], &SEED);
     let out = verify(f, &good).unwrap();
-    // The seed and the boundary blindings stay with the prover: no byte of a
+    // The seed and the boundary keys stay with the prover: no byte of a
     // segment proof or the bundle spells them (raw or hex). Each boundary has
-    // its own blinding.
+    // its own key.
     let bundle = bundle_to_bytes(&good);
     let run = run_digest(&f.segs, &f.traces[0]);
-    let blindings: Vec<[u8; 32]> = (0..3)
-        .map(|j| boundary_blinding(&SEED, &run, j).0 .0)
-        .collect();
-    // Another input of the same seed blinds every boundary differently.
+    let keys: Vec<[u8; 32]> = (0..3).map(|j| boundary_key(&SEED, &run, j)).collect();
+    // Another input of the same seed keys every boundary differently.
     let run1 = run_digest(&f.segs, &f.traces[1]);
     assert_ne!(run, run1);
-    for (j, b) in blindings.iter().enumerate() {
-        assert_ne!(&boundary_blinding(&SEED, &run1, j).0 .0, b);
+    for (j, b) in keys.iter().enumerate() {
+        assert_ne!(&boundary_key(&SEED, &run1, j), b);
     }
-    for (i, b) in blindings.iter().enumerate() {
+    for (i, b) in keys.iter().enumerate() {
         assert!(
-            blindings[..i].iter().all(|a| a != b),
-            "boundary {i} reuses a blinding"
+            keys[..i].iter().all(|a| a != b),
+            "boundary {i} reuses a key"
         );
     }
     let hex = |b: &[u8]| -> Vec<u8> {
@@ -215,7 +240,7 @@ fn segmented_chain_proves_verifies_and_rejects_tampering() {
             .collect()
     };
     let holds = |hay: &[u8], s: &[u8]| hay.windows(s.len()).any(|w| w == s);
-    for secret in std::iter::once(SEED).chain(blindings) {
+    for secret in std::iter::once(SEED).chain(keys) {
         assert!(!holds(&bundle, &secret) && !holds(&bundle, &hex(&secret)));
     }
     let flat = |t: &Trace, ids: &[usize]| -> Vec<Vec<i64>> {
@@ -225,8 +250,8 @@ fn segmented_chain_proves_verifies_and_rejects_tampering() {
     };
     assert_eq!(out.public.inputs, flat(&f.traces[0], &f.q.inputs));
     assert_eq!(out.public.outputs, flat(&f.traces[0], &f.q.outputs));
-    // Middle segments show their boundary commitments, nothing else.
-    assert!(good[1].public.inputs.is_empty() && good[1].public.outputs.is_empty());
+    // Middle segments show no public value: their boundaries are in the proof.
+    assert_eq!(good[1].public, zkml_core::backend::PublicValues::default());
 
     // Swapped: segment 2's proof relabelled as segment 1 (and back).
     let mut swapped = good.clone();
@@ -237,9 +262,16 @@ fn segmented_chain_proves_verifies_and_rejects_tampering() {
         verify(f, &swapped),
         "chain is broken between segments 0 and 1",
     );
-    // Even with the chain mended by hand, segment 2's proof is not one of segment 1.
-    swapped[1].public.commitments = good[1].public.commitments;
-    swapped[2].public.commitments = good[2].public.commitments;
+    // Even with the chain mended by hand (each position's own boundary
+    // commitments written back), segment 2's proof is not one of segment 1.
+    let vk1 = &f.keys[1].1;
+    let b1 = 32 * (vk1.shape.bnd_in + vk1.shape.bnd_out);
+    assert_eq!(
+        f.keys[2].1.shape.bnd_in + f.keys[2].1.shape.bnd_out,
+        b1 / 32
+    );
+    swapped[1].proof.bytes[..b1].copy_from_slice(&good[1].proof.bytes[..b1]);
+    swapped[2].proof.bytes[..b1].copy_from_slice(&good[2].proof.bytes[..b1]);
     rejected(verify(f, &swapped), "segment 1 of 4");
 
     // Reordered, labels kept.
@@ -264,9 +296,10 @@ fn segmented_chain_proves_verifies_and_rejects_tampering() {
         &SEED,
     )
     .unwrap();
+    let vks: Vec<&PlonkVerifyingKey> = f.keys.iter().map(|(_, vk)| vk).collect();
     assert_ne!(
-        other.public.commitments.input,
-        good[2].public.commitments.input
+        boundary_commitments(vks[2], &other).unwrap(),
+        boundary_commitments(vks[2], &good[2]).unwrap()
     );
     let mut mixed = good.clone();
     mixed[2] = other;
@@ -292,22 +325,36 @@ fn segmented_chain_proves_verifies_and_rejects_tampering() {
         "chain is broken between segments 0 and 1",
     );
 
-    // A forged link: segment 1's input commitment replaced by segment 0's
-    // output commitment of another input (so the chain check passes): the
-    // proof no longer verifies against it.
-    let other0 = prove_segment(
-        &backend(),
-        &f.keys[0].0,
-        &f.segs,
-        0,
-        &f.traces[1],
-        &Openings::default(),
-        &SEED,
-    )
-    .unwrap();
+    // A forged link: segment 1 proven on another input's values, blinded
+    // with this run's boundary keys (its own consistent blinding): valid
+    // alone, its input boundary is another polynomial, the chain breaks.
+    let (proof, public) = backend()
+        .prove_boundary(
+            &f.keys[1].0,
+            &f.segs[1].graph,
+            &f.traces[1].restrict(&f.segs[1]),
+            &segment_openings(&Openings::default(), 1, 4),
+            &segment_keys(&SEED, &run, 1, 4),
+        )
+        .unwrap();
     let mut forged = good.clone();
-    forged[0] = other0;
-    forged[1].public.commitments.input = forged[0].public.commitments.output;
+    forged[1] = SegmentProof {
+        index: 1,
+        count: 4,
+        public,
+        proof,
+    };
+    backend()
+        .verify(&f.keys[1].1, &forged[1].public, &forged[1].proof)
+        .unwrap();
+    rejected(
+        verify(f, &forged),
+        "chain is broken between segments 0 and 1",
+    );
+    // The same proof with the honest boundary commitments written over its
+    // own (segment 0's output, segment 2's input): the chain check passes,
+    // the proof does not verify.
+    forged[1].proof.bytes[..b1].copy_from_slice(&good[1].proof.bytes[..b1]);
     rejected(verify(f, &forged), "segment 1 of 4");
 
     // A flipped proof byte in the last segment.
@@ -315,6 +362,62 @@ fn segmented_chain_proves_verifies_and_rejects_tampering() {
     let b = flipped[3].proof.bytes.len() / 2;
     flipped[3].proof.bytes[b] ^= 1;
     rejected(verify(f, &flipped), "segment 3 of 4");
+}
+
+/// The rng schedule: a boundary column is the same polynomial in the
+/// producing and the consuming proof (equal commitments, both equal to the
+/// natively computed one) only under the same seed; other randomness of the
+/// proofs is fresh (two proofs of one segment differ).
+#[test]
+fn segment_boundary_columns_are_one_polynomial() {
+    let f = fixture();
+    let vks: Vec<&PlonkVerifyingKey> = f.keys.iter().map(|(_, vk)| vk).collect();
+    let trace = &f.traces[0];
+    let prove = |i: usize, seed: &SegmentSeed| {
+        prove_segment(
+            &backend(),
+            &f.keys[i].0,
+            &f.segs,
+            i,
+            trace,
+            &Openings::default(),
+            seed,
+        )
+        .unwrap()
+    };
+    let (p0, p1) = (prove(0, &SEED), prove(1, &SEED));
+    let out0 = boundary_commitments(vks[0], &p0).unwrap().1;
+    let in1 = boundary_commitments(vks[1], &p1).unwrap().0;
+    assert!(!out0.is_empty());
+    assert_eq!(out0, in1);
+    // The native commitment of boundary 0: segment 0's outputs under its key.
+    let run = run_digest(&f.segs, trace);
+    let vals: Vec<i128> = f.segs[0]
+        .graph
+        .outputs
+        .iter()
+        .flat_map(|&v| trace.values[f.segs[0].values[v]].iter().map(|&x| x as i128))
+        .collect();
+    let params = backend().params(vks[0].k).unwrap();
+    let domain = halo2_axiom::poly::EvaluationDomain::new(3, vks[0].k);
+    for (c, got) in out0.iter().enumerate() {
+        let want = column_commitment(
+            &params,
+            &domain,
+            &vals,
+            out0.len(),
+            c,
+            &boundary_key(&SEED, &run, 0),
+        );
+        assert_eq!(point_bytes(&want), *got, "column {c}");
+    }
+    // Another seed: another zone, another commitment.
+    let q1 = prove(1, &[9u8; 32]);
+    assert_ne!(boundary_commitments(vks[1], &q1).unwrap().0, out0);
+    // The same seed again: the same boundary commitment, a fresh proof.
+    let again = prove(1, &SEED);
+    assert_eq!(boundary_commitments(vks[1], &again).unwrap().0, out0);
+    assert_ne!(again.proof.bytes, p1.proof.bytes);
 }
 
 /// `plan_segments` splits the model so that every segment fits the asked
@@ -335,28 +438,8 @@ fn planned_segments_fit_k() {
         assert_eq!(p.k, k);
         p.check_fits().unwrap();
     }
-    let n = sp.segments.len();
     let trace = execute(&sp.graph, &samples[0]).unwrap();
-    let mut keys = vec![];
-    let mut proofs = vec![];
-    for (i, (s, p)) in sp.segments.iter().zip(&sp.plans).enumerate() {
-        let (pk, vk) = backend()
-            .setup_with_plan(&s.graph, segment_visibility(&vis, i, n), p.clone())
-            .unwrap();
-        proofs.push(
-            prove_segment(
-                &backend(),
-                &pk,
-                &sp.segments,
-                i,
-                &trace,
-                &Openings::default(),
-                &SEED,
-            )
-            .unwrap(),
-        );
-        keys.push(vk);
-    }
+    let (keys, proofs) = prove_plan(&sp, &vis, &trace);
     let out = verify_segments(&backend(), &vis, &keys, &proofs).unwrap();
     let whole = execute(&q, &samples[0]).unwrap();
     assert_eq!(
@@ -439,32 +522,12 @@ fn split_node_segments_prove_and_verify() {
         "{:?}",
         sp.cuts
     );
-    let n = sp.segments.len();
     let trace = execute(&sp.graph, &samples[0]).unwrap();
     assert_eq!(
         trace.outputs(&sp.graph),
         execute(&q, &samples[0]).unwrap().outputs(&q)
     );
-    let mut keys = vec![];
-    let mut proofs = vec![];
-    for (i, (s, p)) in sp.segments.iter().zip(&sp.plans).enumerate() {
-        let (pk, vk) = backend()
-            .setup_with_plan(&s.graph, segment_visibility(&vis, i, n), p.clone())
-            .unwrap();
-        proofs.push(
-            prove_segment(
-                &backend(),
-                &pk,
-                &sp.segments,
-                i,
-                &trace,
-                &Openings::default(),
-                &SEED,
-            )
-            .unwrap(),
-        );
-        keys.push(vk);
-    }
+    let (keys, proofs) = prove_plan(&sp, &vis, &trace);
     let out = verify_segments(&backend(), &vis, &keys, &proofs).unwrap();
     let flat: Vec<i64> = trace.outputs(&sp.graph)[0].iter().copied().collect();
     assert_eq!(out.public.outputs[0], flat);
@@ -472,8 +535,8 @@ fn split_node_segments_prove_and_verify() {
     swapped.swap(0, 1);
     swapped[0].index = 0;
     swapped[1].index = 1;
-    swapped[0].public.commitments = proofs[0].public.commitments;
-    swapped[1].public.commitments = proofs[1].public.commitments;
+    // (Each proof's first columns are the boundary both read: the chain
+    // check passes, the keys refuse the proofs.)
     rejected(
         verify_segments(&backend(), &vis, &keys, &swapped),
         "segment 0 of",

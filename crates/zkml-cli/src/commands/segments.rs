@@ -18,8 +18,8 @@ use zkml_core::QGraph;
 use zkml_plonk::plan::gib;
 use zkml_plonk::segment::{
     bundle_from_bytes, bundle_to_bytes, chain_hash, fresh_seed, is_bundle, plan_segments,
-    plan_segments_for, prove_segment, segment_visibility, verify_segments, SegmentProof,
-    SegmentSeed, SegmentedPlan,
+    plan_segments_at_cuts, plan_segments_for, prove_segment, segment_visibility, verify_segments,
+    SegmentProof, SegmentSeed, SegmentedPlan,
 };
 use zkml_plonk::{PlonkBackend, PlonkProvingKey, PlonkVerifyingKey};
 
@@ -101,27 +101,14 @@ pub fn setup_if_segmented(args: &SetupArgs, q: &QGraph) -> Result<SetupKind> {
                 args.segment_k.is_none(),
                 "--segment-cuts and --segment-k: give one"
             );
-            let segments = q.segment(&args.segment_cuts).context("--segment-cuts")?;
-            let n = segments.len();
-            let plans = segments
-                .iter()
-                .enumerate()
-                .map(|(i, s)| {
-                    zkml_plonk::plan_with(
-                        &s.graph,
-                        &segment_visibility(&vis, i, n),
-                        args.proof.k,
-                        !args.proof.no_matrix_check,
-                    )
-                    .with_context(|| format!("planning segment {i}"))
-                })
-                .collect::<Result<_>>()?;
-            SegmentedPlan {
-                graph: q.clone(),
-                cuts: args.segment_cuts.clone(),
-                segments,
-                plans,
-            }
+            plan_segments_at_cuts(
+                q,
+                &vis,
+                &args.segment_cuts,
+                args.proof.k,
+                !args.proof.no_matrix_check,
+            )
+            .context("--segment-cuts")?
         }
         Some(k) => {
             ensure!(

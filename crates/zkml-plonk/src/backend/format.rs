@@ -18,7 +18,7 @@ use crate::gadgets::{
 /// 5: committed visibility; 6: keys carry the shapes and scales of the model's
 /// inputs and outputs and end with a BLAKE2b-256 checksum; 7: table functions
 /// carry their id and two parameters).
-pub const FORMAT_VERSION: u32 = 7;
+pub const FORMAT_VERSION: u32 = 8;
 pub(super) const MAGIC_PK: &[u8; 8] = b"ZKMLPPK\0";
 pub(super) const MAGIC_VK: &[u8; 8] = b"ZKMLPVK\0";
 pub(super) const MAGIC_PROOF: &[u8; 8] = b"ZKMLPPF\0";
@@ -160,6 +160,9 @@ pub(super) fn write_meta(out: &mut Vec<u8>, shape: &Shape, k: u32, layout: &Publ
     }
     // Flags: bit 0 matrix checks, bit 1 the run-time gather lookup.
     out.push(u8::from(shape.freivalds) | (u8::from(shape.dyn_lookup) << 1));
+    // Segment boundary columns (inputs, outputs).
+    write_u32(out, shape.bnd_in as u32);
+    write_u32(out, shape.bnd_out as u32);
     out.extend_from_slice(&layout.bound.to_le_bytes());
     for metas in [&layout.input_meta, &layout.output_meta] {
         write_u32(out, metas.len() as u32);
@@ -253,6 +256,10 @@ pub(super) fn read_meta(r: &mut Rd<'_>) -> Result<(Shape, u32, PublicLayout)> {
         b @ 0..=3 => (b & 1 == 1, b & 2 == 2),
         b => return Err(fmt_err(what, format!("bad circuit flags byte {b}"))),
     };
+    let (bnd_in, bnd_out) = (r.u32()? as usize, r.u32()? as usize);
+    if bnd_in > 4096 || bnd_out > 4096 {
+        return Err(fmt_err(what, "implausible boundary column count"));
+    }
     let bound = i64::from_le_bytes(r.take(8)?.try_into().unwrap());
     let mut metas = [vec![], vec![]];
     for ms in metas.iter_mut() {
@@ -297,6 +304,8 @@ pub(super) fn read_meta(r: &mut Rd<'_>) -> Result<(Shape, u32, PublicLayout)> {
             tables,
             freivalds,
             dyn_lookup,
+            bnd_in,
+            bnd_out,
             // Derived, not stored: the gate is there iff a group is committed.
             poseidon: crate::circuit::has_committed(&vis),
         },

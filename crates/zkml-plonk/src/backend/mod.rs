@@ -44,6 +44,7 @@ use crate::cpu::check_cpu;
 use crate::error::{PlonkError, Result};
 use crate::gadgets::{fe, Shape};
 use crate::plan::Plan;
+use crate::segment::boundary::{self, BoundaryKeys, BoundaryRng};
 use crate::srs::{self, VerifierSrs};
 
 mod api;
@@ -271,6 +272,14 @@ pub struct PlonkProvingKey {
     pk: ProvingKey<G1Affine>,
 }
 
+impl PlonkProvingKey {
+    /// halo2's blinding rows at the bottom of every advice column
+    /// (`blinding_factors + 1`).
+    pub fn blinding_rows(&self) -> usize {
+        self.pk.get_vk().cs().blinding_factors() + 1
+    }
+}
+
 /// A verifying key. It carries the verifier's part of the SRS
 /// ([`VerifierSrs`]), so verifying needs no SRS file.
 pub struct PlonkVerifyingKey {
@@ -381,8 +390,29 @@ impl PlonkBackend {
         circuit: &ZkmlCircuit,
         inst: &[Fr],
     ) -> Result<PlonkProof> {
+        self.prove_unchecked_with(pk, circuit, inst, &BoundaryKeys::default())
+    }
+
+    /// [`Self::prove_unchecked`] of a segment: the boundary columns' blinding
+    /// rows come from `keys` ([`crate::segment::boundary`]); `circuit.blinds.zone`
+    /// must hold [`crate::segment::boundary::zone_cells`] of the same keys.
+    #[doc(hidden)]
+    pub fn prove_unchecked_with(
+        &self,
+        pk: &PlonkProvingKey,
+        circuit: &ZkmlCircuit,
+        inst: &[Fr],
+        keys: &BoundaryKeys,
+    ) -> Result<PlonkProof> {
         let mut seed = [0u8; 32];
         OsRng.fill_bytes(&mut seed);
+        let rng = BoundaryRng::new(
+            ChaCha20Rng::from_seed(seed),
+            &pk.plan.shape,
+            keys,
+            pk.plan.k,
+            pk.blinding_rows(),
+        )?;
         let mut transcript = Blake2bWrite::<_, G1Affine, Challenge255<_>>::init(vec![]);
         create_proof::<
             KZGCommitmentScheme<Bn256>,
@@ -396,7 +426,7 @@ impl PlonkBackend {
             &pk.pk,
             std::slice::from_ref(circuit),
             &[&[inst]],
-            ChaCha20Rng::from_seed(seed),
+            rng,
             &mut transcript,
         )
         .map_err(|e| PlonkError::Halo2(e.to_string()))?;
@@ -415,6 +445,22 @@ impl PlonkBackend {
         q: &QGraph,
         trace: &Trace,
         openings: &Openings,
+    ) -> Result<(PlonkProof, PublicValues)> {
+        self.prove_boundary(pk, q, trace, openings, &BoundaryKeys::default())
+    }
+
+    /// [`zkml_core::backend::Backend::prove_with`] of a segment whose
+    /// boundaries are blinded by `keys` ([`crate::segment::boundary`]; empty
+    /// keys for a key without boundary columns). After proving, the proof's
+    /// boundary commitments are checked against the ones computed natively
+    /// (the commitments the neighbouring segments show).
+    pub fn prove_boundary(
+        &self,
+        pk: &PlonkProvingKey,
+        q: &QGraph,
+        trace: &Trace,
+        openings: &Openings,
+        keys: &BoundaryKeys,
     ) -> Result<(PlonkProof, PublicValues)> {
         check_cpu()?;
         let vis = pk.layout.vis.clone();
@@ -438,7 +484,22 @@ impl PlonkBackend {
                     .into(),
             ));
         }
-        let (commits, blinds) = commitments(q, trace, &vis, openings)?;
+        let (commits, mut blinds) = commitments(q, trace, &vis, openings)?;
+        let shape = &pk.plan.shape;
+        let room = (1usize << pk.plan.k).saturating_sub(boundary::ZONE_ROWS);
+        for (cols, ids, what) in [
+            (shape.bnd_in, &q.inputs, "inputs"),
+            (shape.bnd_out, &q.outputs, "outputs"),
+        ] {
+            let elems: usize = ids.iter().map(|&i| trace.values[i].len()).sum();
+            if cols > 0 && elems.div_ceil(cols) > room {
+                return Err(PlonkError::Segment(format!(
+                    "the boundary {what} ({elems} values) do not fit {cols} boundary column(s) \
+                     of {room} rows"
+                )));
+            }
+        }
+        blinds.zone = boundary::zone_cells(shape, keys, pk.plan.k, pk.blinding_rows())?.into();
         let mut public = PublicValues::from_trace(q, trace, &vis);
         public.commitments = commits;
         let inst = pk.layout.instance(&public)?;
@@ -467,7 +528,57 @@ impl PlonkBackend {
             witness_only: true,
             blinds,
         };
-        Ok((self.prove_unchecked(pk, &circuit, &inst)?, public))
+        let proof = self.prove_unchecked_with(pk, &circuit, &inst, keys)?;
+        self.check_boundary_commitments(pk, q, trace, keys, &proof)?;
+        Ok((proof, public))
+    }
+
+    /// The proof's boundary commitments are the native ones
+    /// ([`boundary::column_commitment`]): a changed rng schedule in halo2
+    /// would otherwise show only as a broken chain.
+    fn check_boundary_commitments(
+        &self,
+        pk: &PlonkProvingKey,
+        q: &QGraph,
+        trace: &Trace,
+        keys: &BoundaryKeys,
+        proof: &PlonkProof,
+    ) -> Result<()> {
+        let shape = &pk.plan.shape;
+        let flat = |ids: &[usize]| -> Vec<i128> {
+            ids.iter()
+                .flat_map(|&i| trace.values[i].iter().map(|&v| v as i128))
+                .collect()
+        };
+        let sides = [
+            (0, shape.bnd_in, keys.input, &q.inputs),
+            (shape.bnd_in, shape.bnd_out, keys.output, &q.outputs),
+        ];
+        for (first, cols, key, ids) in sides {
+            let Some(key) = key.filter(|_| cols > 0) else {
+                continue;
+            };
+            let vals = flat(ids);
+            let shown = boundary::proof_commitments(&proof.bytes, first, cols)
+                .ok_or_else(|| PlonkError::Halo2("internal: a short proof".into()))?;
+            for (c, got) in shown.iter().enumerate() {
+                let want = boundary::column_commitment(
+                    &pk.params,
+                    pk.pk.get_vk().get_domain(),
+                    &vals,
+                    cols,
+                    c,
+                    &key,
+                );
+                if boundary::point_bytes(&want) != *got {
+                    return Err(PlonkError::Halo2(format!(
+                        "internal: boundary column {} of the proof is not the boundary's                          commitment (halo2's blinding schedule changed?)",
+                        first + c
+                    )));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// [`zkml_core::backend::Backend::verify`].

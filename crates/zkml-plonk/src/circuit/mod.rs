@@ -81,7 +81,7 @@ use crate::gadgets::{
     commit::{CommitInstructions, Ranged},
     linear::LinearInstructions,
     select::SelectInstructions,
-    synthesize_main, Builder, MainConfig, Shape, Wire,
+    synthesize_main, Adv, Builder, MainConfig, Shape, Wire,
 };
 
 mod fusion;
@@ -118,6 +118,24 @@ pub fn check_visibility(vis: &Visibility) -> Result<()> {
                 "{what} cannot be `Fixed` (only weights can); use Public, Private or Committed"
             )));
         }
+    }
+    Ok(())
+}
+
+/// Boundary columns are for hidden groups: a segment's boundary input
+/// (output) is private, and nothing of a boundary output is revealed.
+fn check_boundary(vis: &Visibility, bnd_in: usize, bnd_out: usize) -> Result<()> {
+    if bnd_in > 0 && vis.input != Vis::Private {
+        return Err(PlonkError::Visibility(format!(
+            "a segment's boundary input is private, not {:?}",
+            vis.input
+        )));
+    }
+    if bnd_out > 0 && (vis.output != Vis::Private || vis.reveal != Reveal::None) {
+        return Err(PlonkError::Visibility(format!(
+            "a segment's boundary output is private and unrevealed, not {:?} with reveal {:?}",
+            vis.output, vis.reveal
+        )));
     }
     Ok(())
 }
@@ -333,7 +351,25 @@ pub fn lay_out_with(
         top_k: Default::default(),
     };
     let start = w.b.row;
-    for &id in &q.inputs {
+    let (bnd_in, bnd_out) = (w.b.shape.bnd_in, w.b.shape.bnd_out);
+    check_boundary(vis, bnd_in, bnd_out)?;
+    let mut e = 0;
+    for &id in q.inputs.iter().filter(|_| bnd_in > 0) {
+        // A segment's boundary input: cells of the boundary columns, element
+        // `e` at column `e mod bnd_in`, row `e / bnd_in`, constrained only by
+        // the copies that read them (crate::segment::boundary).
+        let shape = q.values[id].shape.clone();
+        let vals: Option<Vec<i64>> = trace.map(|t| t.values[id].iter().copied().collect());
+        let numel: usize = shape.iter().product();
+        let mut cells = Vec::with_capacity(numel);
+        for i in 0..numel {
+            let v = vals.as_ref().map(|v| v[i] as i128);
+            cells.push(w.b.put(Adv::B(e % bnd_in), e / bnd_in, v));
+            e += 1;
+        }
+        w.vals[id] = Some(ArrayD::from_shape_vec(IxDyn(&shape), cells).unwrap());
+    }
+    for &id in q.inputs.iter().filter(|_| bnd_in == 0) {
         let shape = q.values[id].shape.clone();
         let vals: Option<Vec<i64>> = trace.map(|t| t.values[id].iter().copied().collect());
         let numel: usize = shape.iter().product();
@@ -416,6 +452,17 @@ pub fn lay_out_with(
             .flat_map(|&i| vals[i].as_ref().expect("laid out").iter().copied())
             .collect::<Vec<_>>()
     };
+    if bnd_out > 0 {
+        // A segment's boundary output: each output cell copied into the
+        // boundary columns after the input ones, element `e` at column
+        // `bnd_in + e mod bnd_out`, row `e / bnd_out`.
+        for (e, c) in flat(&w.vals, &q.outputs).iter().enumerate() {
+            w.b.copy_in(c, Adv::B(bnd_in + e % bnd_out), e / bnd_out);
+        }
+    }
+    for &(col, row, v) in blinds.zone.iter() {
+        w.b.put_fe(Adv::B(col), row, Some(v));
+    }
     if vis.input == Vis::Committed {
         // Private inputs: already range checked to act_bits.
         let cells = flat(&w.vals, &q.inputs);

@@ -6,7 +6,10 @@
 //! | x_0 … x_{n-1} | acc | lk_0 … lk_{L-1} |      (advice; x and acc equality-enabled)
 //! ```
 //!
-//! and the same three constraints, switched and weighted per row by fixed
+//! A segment of a segmented proof has its boundary columns `b_0 … b_{B−1}`
+//! before these (equality-enabled, in no gate: [`Adv::B`],
+//! `crate::segment::boundary`). Every row has
+//! the same three constraints, switched and weighted per row by fixed
 //! columns (a row whose fixed columns are all zero constrains nothing):
 //!
 //! ```text
@@ -138,6 +141,13 @@ pub struct Shape {
     /// The run-time gather lookup is configured (the model gathers by
     /// run-time indices, [`dyn_lookup`]).
     pub dyn_lookup: bool,
+    /// Boundary columns holding a segment's input tensors (0: the inputs are
+    /// not a segment boundary). They are the circuit's first advice columns
+    /// (`crate::segment::boundary`).
+    pub bnd_in: usize,
+    /// Boundary columns holding a segment's output tensors, right after the
+    /// input ones (0: the outputs are not a segment boundary).
+    pub bnd_out: usize,
 }
 
 impl Shape {
@@ -158,6 +168,9 @@ pub enum Adv {
     Acc,
     /// `lk_j`.
     Lk(usize),
+    /// Boundary column `j` (inputs `0 … bnd_in − 1`, then outputs): no gate,
+    /// equality-enabled, the circuit's first advice columns.
+    B(usize),
 }
 
 /// A fixed column of the main gate.
@@ -230,6 +243,8 @@ pub struct MainConfig {
     pub acc: Column<Advice>,
     /// `lk` columns.
     pub lk: Vec<Column<Advice>>,
+    /// Boundary columns ([`Adv::B`]).
+    pub bnd: Vec<Column<Advice>>,
     wx: Vec<Column<Fixed>>,
     u1: Vec<Column<Fixed>>,
     u2: Vec<Column<Fixed>>,
@@ -267,6 +282,14 @@ impl MainConfig {
     pub fn configure(meta: &mut ConstraintSystem<Fr>, shape: Shape) -> Self {
         let n = shape.n.max(2);
         let l = shape.l;
+        // Boundary columns first: their commitments open the proof transcript
+        // (`crate::segment::boundary`).
+        let bnd: Vec<_> = (0..shape.bnd_in + shape.bnd_out)
+            .map(|_| meta.advice_column())
+            .collect();
+        for c in &bnd {
+            meta.enable_equality(*c);
+        }
         // With matrix checks, the cells a check reads (even `x`) are committed
         // before `α`; the cells computed from `α` (odd `x`, `acc`) after it.
         let second = |meta: &mut ConstraintSystem<Fr>, yes: bool| {
@@ -376,6 +399,7 @@ impl MainConfig {
             x,
             acc,
             lk,
+            bnd,
             wx,
             u1,
             u2,
@@ -408,7 +432,7 @@ impl MainConfig {
             && match a {
                 Adv::X(i) => i % 2 == 1,
                 Adv::Acc => true,
-                Adv::Lk(_) => false,
+                Adv::Lk(_) | Adv::B(_) => false,
             }
     }
 
@@ -437,6 +461,7 @@ impl MainConfig {
             Adv::X(i) => self.x[i],
             Adv::Acc => self.acc,
             Adv::Lk(j) => self.lk[j],
+            Adv::B(j) => self.bnd[j],
         }
     }
 

@@ -57,6 +57,8 @@ impl GadgetCircuit {
                 freivalds: false,
                 poseidon: false,
                 dyn_lookup: false,
+                bnd_in: 0,
+                bnd_out: 0,
             },
             true,
         );
@@ -71,6 +73,8 @@ impl GadgetCircuit {
             freivalds: false,
             poseidon: false,
             dyn_lookup: false,
+            bnd_in: 0,
+            bnd_out: 0,
         };
         Self {
             build,
