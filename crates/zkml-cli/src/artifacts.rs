@@ -273,8 +273,8 @@ pub struct OpeningFile {
     /// Model outputs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<GroupOpening>,
-    /// The secret seed of segment boundary blindings
-    /// (`zkml_plonk::segment::boundary_blinding`, mixed with the run's input
+    /// The secret seed of the segment boundaries' blinding zones
+    /// (`zkml_plonk::segment::boundary_key`, mixed with the run's input
     /// digest): every worker proving segments of one chain needs the same.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segment_seed: Option<zkml_core::backend::FieldBytes>,

@@ -46,7 +46,11 @@
 //!   blinding row gives a stable commitment, but each proof opens that
 //!   polynomial at a fresh point, one linear equation in the weights per
 //!   proof: not hiding across many proofs, and it needs a modified halo2 and
-//!   a verifier that extracts the commitment from the transcript.
+//!   a verifier that extracts the commitment from the transcript. Segment
+//!   boundaries do use such columns ([`crate::segment::boundary`]): there the
+//!   commitment is only compared between the two proofs of one chain, the
+//!   prover's rng fills the blinding rows from a secret seed so both proofs
+//!   agree, and a zone of 16 secret rows hides the few openings.
 //! * *Pedersen commitment in-circuit*: elliptic-curve arithmetic over
 //!   BN254's base field inside a BN254-scalar circuit is non-native:
 //!   thousands of rows per scalar multiplication.

@@ -74,13 +74,16 @@ pub fn prove_segment(
     })
 }
 
+/// A commitment as the transcript holds it (a compressed G1 point).
+pub type PointBytes = [u8; 32];
+
 /// The commitments of proof `p`'s boundary columns under key `vk`: its input
 /// boundary's (`bnd_in` columns from the first) and its output
 /// boundary's (the `bnd_out` after them), as transcript bytes.
 pub fn boundary_commitments(
     vk: &PlonkVerifyingKey,
     p: &SegmentProof,
-) -> Result<(Vec<[u8; 32]>, Vec<[u8; 32]>)> {
+) -> Result<(Vec<PointBytes>, Vec<PointBytes>)> {
     let (ci, co) = (vk.shape.bnd_in, vk.shape.bnd_out);
     let short = || reject(format!("segment {}'s proof is too short", p.index));
     Ok((

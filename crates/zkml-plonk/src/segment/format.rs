@@ -14,7 +14,7 @@ use crate::error::{PlonkError, Result};
 use crate::PlonkProof;
 
 /// Version of the segment proof and bundle formats.
-pub const SEGMENT_FORMAT_VERSION: u32 = 1;
+pub const SEGMENT_FORMAT_VERSION: u32 = 2;
 const MAGIC_SEGMENT: &[u8; 8] = b"ZKMLPSG\0";
 const MAGIC_BUNDLE: &[u8; 8] = b"ZKMLPSB\0";
 
