@@ -185,9 +185,9 @@ mod tests {
         assert!(SegmentProof::from_bytes(&trailing).is_err());
         assert!(SegmentProof::from_bytes(&b[..b.len() - 1]).is_err());
         let mut v2 = b.clone();
-        v2[8] = 2;
+        v2[8] = 3;
         let e = SegmentProof::from_bytes(&v2).unwrap_err().to_string();
-        assert!(e.contains("version 2"), "{e}");
+        assert!(e.contains("version 3"), "{e}");
         assert!(bundle_from_bytes(&b).is_err());
     }
 }
