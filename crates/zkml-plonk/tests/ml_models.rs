@@ -1,7 +1,7 @@
 //! The generated ONNX-ML models (`scripts/gen-ml-models.sh`; manifest
 //! `crates/zkml-onnx/tests/ml-models.txt`) are proven: each `runs mock` /
 //! `runs prove` model's circuit satisfies the MockProver at the planned `k`;
-//! each `prove` model (a small tree ensemble) is also set up, proven and
+//! each `prove` model (a small tree ensemble, a scaled linear model) is also set up, proven and
 //! verified for real, and its proof is rejected for a changed public output
 //! (the label or a score) and for a changed proof byte. Tree ensembles,
 //! linear models and preprocessing have no gadget of their own: the loader
