@@ -79,6 +79,13 @@ impl Writer {
     }
 }
 
+/// One compressed point (32 bytes, `halo2curves`' encoding).
+fn decode_point(b: &[u8]) -> Result<G1Affine> {
+    let mut repr = <G1Affine as GroupEncoding>::Repr::default();
+    repr.as_mut().copy_from_slice(b);
+    Option::from(G1Affine::from_bytes(&repr)).ok_or_else(|| bad("a point is not on the curve"))
+}
+
 impl<'a> Reader<'a> {
     /// A reader at the start of `bytes`.
     pub fn new(bytes: &'a [u8]) -> Self {
@@ -129,14 +136,18 @@ impl<'a> Reader<'a> {
     }
     /// Reads a point (must be on the curve).
     pub fn point(&mut self) -> Result<G1Affine> {
-        let mut repr = <G1Affine as GroupEncoding>::Repr::default();
-        repr.as_mut().copy_from_slice(self.take(32, "a point")?);
-        Option::from(G1Affine::from_bytes(&repr)).ok_or_else(|| bad("a point is not on the curve"))
+        decode_point(self.take(32, "a point")?)
     }
-    /// Reads points with their count.
+    /// Reads points with their count. Decompression (a square root per
+    /// point) runs on rayon's threads for long lists.
     pub fn points(&mut self) -> Result<Vec<G1Affine>> {
         let n = self.len(32)?;
-        (0..n).map(|_| self.point()).collect()
+        let bytes = self.take(32 * n, "points")?;
+        if n < 64 {
+            return bytes.chunks_exact(32).map(decode_point).collect();
+        }
+        use rayon::prelude::*;
+        bytes.par_chunks_exact(32).map(decode_point).collect()
     }
     /// Reads values with their count.
     pub fn list<T: Encode>(&mut self) -> Result<Vec<T>> {

@@ -61,25 +61,34 @@ impl Generators {
     /// `width` vector generators and `U`, `H`, derived from `seed`. Anyone can
     /// recompute them; no trapdoor exists (hash-to-curve).
     pub fn new(seed: &[u8], width: usize) -> Self {
-        let hasher = G1::hash_to_curve("zkml-sumcheck/pedersen/v1");
-        let point = |tag: &[u8], j: u64| {
+        const DOMAIN: &str = "zkml-sumcheck/pedersen/v1";
+        let msg = |tag: &[u8], j: u64| {
             let mut msg = Vec::with_capacity(seed.len() + tag.len() + 16);
             msg.extend_from_slice(&(seed.len() as u64).to_le_bytes());
             msg.extend_from_slice(seed);
             msg.extend_from_slice(tag);
             msg.extend_from_slice(&j.to_le_bytes());
-            hasher(&msg)
+            msg
         };
-        let proj: Vec<G1> = (0..width as u64).map(|j| point(b"g", j)).collect();
+        // Hashing to the curve (square roots) on rayon's threads, one
+        // hasher per thread.
+        use rayon::prelude::*;
+        let proj: Vec<G1> = (0..width as u64)
+            .into_par_iter()
+            .map_init(|| G1::hash_to_curve(DOMAIN), |h, j| h(&msg(b"g", j)))
+            .collect();
+        let hasher = G1::hash_to_curve(DOMAIN);
+        let point = |tag: &[u8], j: u64| hasher(&msg(tag, j));
         let mut g = vec![G1Affine::default(); width];
         G1::batch_normalize(&proj, &mut g);
         let (u, h) = (point(b"u", 0).to_affine(), point(b"h", 0).to_affine());
+        let (u_table, h_table) = rayon::join(|| FixedBase::new(u), || FixedBase::new(h));
         Self {
             g,
             u,
             h,
-            u_table: FixedBase::new(u),
-            h_table: FixedBase::new(h),
+            u_table,
+            h_table,
         }
     }
 

@@ -34,12 +34,13 @@
 //! statement hashed before the challenge that depends on them). Both ends
 //! absorb the same messages in the same order.
 
+use std::collections::hash_map::{Entry, HashMap};
 use std::fmt;
 
 use rand_core06::{OsRng, RngCore};
 
 use crate::error::{reject, Error, Result};
-use crate::field::{msm, Field, Fr, FromUniformBytes, G1Affine, Group, G1};
+use crate::field::{msm, Field, Fr, FromUniformBytes, G1Affine, Group, GroupEncoding, G1};
 use crate::hyrax::Generators;
 
 /// A point as `Σ_i a_i·P_i + u·U + h·H` over points of the proof or the key
@@ -215,13 +216,24 @@ impl Checks {
         let n_terms: usize = self.eqs.iter().map(|e| e.lc.terms.len()).sum();
         let mut scalars = Vec::with_capacity(n_terms + width + 2);
         let mut bases = Vec::with_capacity(n_terms + width + 2);
+        // A point in several equations (a claim's commitment, a factor's)
+        // is one base with its scalars summed.
+        let mut index: HashMap<[u8; 32], usize> = HashMap::with_capacity(n_terms);
         let mut g = vec![Fr::ZERO; width];
         let (mut u, mut h) = (Fr::ZERO, Fr::ZERO);
         for (i, e) in self.eqs.iter().enumerate() {
             let w = weight(seed, i as u64);
             for (a, p) in &e.lc.terms {
-                scalars.push(*a * w);
-                bases.push(*p);
+                let mut key = [0u8; 32];
+                key.copy_from_slice(p.to_bytes().as_ref());
+                match index.entry(key) {
+                    Entry::Occupied(o) => scalars[*o.get()] += *a * w,
+                    Entry::Vacant(v) => {
+                        v.insert(scalars.len());
+                        scalars.push(*a * w);
+                        bases.push(*p);
+                    }
+                }
             }
             u += e.lc.u * w;
             h += e.lc.h * w;
@@ -233,6 +245,14 @@ impl Checks {
         bases.extend_from_slice(&gens.g);
         scalars.extend([u, h]);
         bases.extend([gens.u, gens.h]);
+        if crate::profile::enabled() {
+            eprintln!(
+                "zkml-sumcheck deferred MSM: {} equations, {} terms, {} points",
+                self.eqs.len(),
+                n_terms,
+                bases.len()
+            );
+        }
         if bool::from(msm(&scalars, &bases)?.is_identity()) {
             return Ok(());
         }
@@ -394,5 +414,30 @@ mod tests {
         let mut k = Checks::new();
         k.push_with_g("wide", Lc::default(), vec![Fr::ZERO; 5]);
         assert!(matches!(k.finish(&g), Err(Error::Invalid(_))));
+    }
+
+    #[test]
+    fn a_point_shared_by_equations_is_one_base_and_each_equation_still_counts() {
+        // E_k: a_k·P − S_k = 0 with one P in all; merged into one base.
+        let g = gens();
+        let p = (G1::generator() * Fr::from(11)).to_affine();
+        let eq = |a: u64, off: u64| {
+            let s = (p * Fr::from(a) + G1::from(g.u) * Fr::from(off)).to_affine();
+            let mut lc = Lc::default();
+            lc.add_point(Fr::from(a), p);
+            lc.add_point(-Fr::ONE, s);
+            (lc, vec![])
+        };
+        let good: Vec<(Lc, Vec<Fr>)> = (1..6).map(|a| eq(a, 0)).collect();
+        batch(&good).finish(&g).unwrap();
+        let mut bad = good.clone();
+        // S_2 off by one U: only equation 2 is false.
+        bad[2] = eq(3, 1);
+        bad[2].0.u = Fr::ZERO;
+        let err = batch(&bad).finish(&g).unwrap_err();
+        assert!(
+            matches!(err, Error::Rejected { ref detail, .. } if detail == "equation 2"),
+            "{err}"
+        );
     }
 }

@@ -183,31 +183,37 @@ fn verify_zk_multi_inner(
     } else {
         Fr::ZERO
     };
-    let tagged: Vec<Vec<Fr>> = tables
+    // The padded tables (one copy each), turned in place into the public
+    // c_{t,j} = 1/(α − T_{t,j} − δ·t) once α is drawn.
+    let mut cs: Vec<Vec<Fr>> = tables
         .iter()
-        .enumerate()
-        .map(|(k, tab)| {
-            let shift = delta * Fr::from(k as u64);
-            Ok(zk_table(tab)?.into_iter().map(|v| v + shift).collect())
-        })
+        .map(|tab| zk_table(tab))
         .collect::<Result<_>>()?;
+    let t_pad = cs[0][0];
     for m in &proof.m_comm {
         t.absorb_points(b"zk/logup-gkr/m", &m.rows);
     }
     let alpha = t.challenge(b"zk/logup-gkr/alpha");
-    // c_{t,j} = 1/(α − T'_{t,j}), public.
-    let mut cs = vec![];
-    for tab in &tagged {
-        let mut c: Vec<Fr> = tab.iter().map(|v| alpha - v).collect();
-        if c.iter().any(|x| bool::from(x.is_zero())) {
-            return Err(reject(
-                "logup-gkr",
-                "α is a table entry (probability ~2^-240)",
-            ));
-        }
-        c.iter_mut().batch_invert();
-        cs.push(Mle::new(c)?);
-    }
+    let cs: Vec<Mle> = cs
+        .iter_mut()
+        .enumerate()
+        .map(|(k, c)| {
+            let a = alpha - delta * Fr::from(k as u64);
+            let mut zero = false;
+            for v in c.iter_mut() {
+                *v = a - *v;
+                zero |= bool::from(v.is_zero());
+            }
+            if zero {
+                return Err(reject(
+                    "logup-gkr",
+                    "α is a table entry (probability ~2^-240)",
+                ));
+            }
+            c.iter_mut().batch_invert();
+            Mle::new(std::mem::take(c))
+        })
+        .collect::<Result<_>>()?;
     t.absorb_points(b"zk/logup-gkr/roots", &proof.roots);
     t.absorb_points(b"zk/logup-gkr/sum", &proof.sum_com);
     let [p_root, q_root] = proof.roots;
@@ -268,7 +274,7 @@ fn verify_zk_multi_inner(
     let pad = Fr::ONE - sels.iter().copied().sum::<Fr>();
     t.absorb_points(b"zk/logup-gkr/column_coms", &proof.column_coms);
     let shift = |k: usize| delta * Fr::from(tags[k] as u64);
-    let mut public = alpha - pad * tagged[0][0];
+    let mut public = alpha - pad * t_pad;
     let mut rest = q_leaf.scaled(-Fr::ONE);
     let mut claims = Vec::with_capacity(num_vars.len());
     for (k, c) in proof.column_coms.iter().enumerate() {
