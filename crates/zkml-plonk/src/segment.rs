@@ -36,8 +36,8 @@
 //! outputs are the integers the executor computes on its inputs.
 //!
 //! A boundary costs no rows: its `E` elements fill `⌈E / (2^k − 16)⌉`
-//! columns (one at most sizes of `2^k`), each as dear as any other advice column in
-//! prover time and memory. The Poseidon commitment gadget
+//! columns (one, for a boundary of fewer than `2^k − 16` values), each as
+//! dear as any other advice column in prover time and memory. The Poseidon commitment gadget
 //! ([`crate::gadgets::commit`]) stays for the model's own committed input,
 //! output and weights (a public commitment a verifier compares with one it
 //! was given, independent of the proof system), not for boundaries.
