@@ -11,32 +11,11 @@ use zkml_plonk::plan;
 
 mod common;
 
+#[path = "../../zkml-core/tests/common/feature_model.rs"]
+mod feature_model;
+
 fn model() -> (Graph, Vec<Vec<FTensor>>) {
-    let mut g = Graph::new();
-    let x = g.add_input("x", vec![1, 4]);
-    let w = FTensor::from_shape_vec(
-        vec![4, 2],
-        vec![900.0, -650.0, 7.0, 4.5, -0.06, 0.09, 0.0008, -0.0005],
-    )
-    .unwrap();
-    let w = g.add_const("w", w);
-    let b = g.add_const(
-        "b",
-        FTensor::from_shape_vec(vec![2], vec![0.3, -0.2]).unwrap(),
-    );
-    let y = g.add_node("mm", Op::MatMul, vec![x, w], "mm").unwrap();
-    let y = g.add_node("bias", Op::Add, vec![y, b], "y").unwrap();
-    g.add_output(y);
-    let ranges = [1e-3f32, 1e-1, 1e1, 1e3];
-    let samples = (0..4)
-        .map(|s| {
-            let v = (0..4)
-                .map(|f| ranges[f] * (((s * 7 + f * 3) % 11) as f32 / 5.0 - 1.0))
-                .collect();
-            vec![FTensor::from_shape_vec(vec![1, 4], v).unwrap()]
-        })
-        .collect();
-    (g, samples)
+    (feature_model::model(Op::MatMul), feature_model::samples(4))
 }
 
 #[test]
