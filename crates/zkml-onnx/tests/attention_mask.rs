@@ -322,6 +322,33 @@ fn a_where_fill_with_finite_constants_is_live() {
     );
 }
 
+/// Runs a model whose scores `x` ([2, 4, 4]) meet a run-time padding mask
+/// `kv` ([2, 1, 4]) through [`check`] at score offsets 0 and −60 (scores
+/// from `seed`): entry (row r, column j) is live when `kept(r, j)`; a masked
+/// entry of a row with a live entry must be exactly 0 (a fully masked row is
+/// uniform), and the mask must have been lowered (a `ReduceMin` in the graph).
+fn check_padding(
+    what: &str,
+    bytes: &[u8],
+    kv: &[f32],
+    seed: u64,
+    kept: impl Fn(usize, usize) -> bool,
+) {
+    let live_row = |r: usize| (0..4).any(|j| kept(r, j));
+    for shift in [0.0f32, -60.0] {
+        let x: Vec<f32> = rand_vec(32, seed).iter().map(|v| shift + 3.0 * v).collect();
+        let want = softmax_rows(8, 4, |r, j| kept(r, j).then(|| f64::from(x[r * 4 + j])));
+        let what = format!("{what} shift {shift}");
+        let inputs: [(&[f32], &[usize]); 2] = [(&x, &X), (kv, &[2, 1, 4])];
+        let masked = |i: usize| live_row(i / 4) && !kept(i / 4, i % 4);
+        let g = check(&what, bytes, &inputs, &want, masked, 1e-5);
+        assert!(
+            g.nodes.iter().any(|n| matches!(n.op, Op::ReduceMin { .. })),
+            "{what}: not lowered"
+        );
+    }
+}
+
 /// A run-time padding mask, `Softmax(x + (1 − k)·NEG)` (or its `Where`
 /// form) with `k` an input of
 /// 0s and 1s ([2, 1, 4]: batch 0 keeps columns 0, 1, 3, batch 1 none): the
@@ -349,20 +376,8 @@ fn a_run_time_padding_mask_is_exact_and_zero() {
             &[("x", &[2, 4, 4]), ("k", &[2, 1, 4])],
         );
         let kv: Vec<f32> = vec![1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0];
-        for shift in [0.0f32, -60.0] {
-            let x: Vec<f32> = rand_vec(32, 17).iter().map(|v| shift + 3.0 * v).collect();
-            let want = softmax_rows(8, 4, |r, j| {
-                (kv[(r / 4) * 4 + j] == 1.0).then(|| f64::from(x[r * 4 + j]))
-            });
-            let masked = |i: usize| i < 16 && kv[i % 4] == 0.0;
-            let what = format!("{neg} fill {fill} shift {shift}");
-            let inputs: [(&[f32], &[usize]); 2] = [(&x, &X), (&kv, &[2, 1, 4])];
-            let g = check(&what, &bytes, &inputs, &want, masked, 1e-5);
-            assert!(
-                g.nodes.iter().any(|n| matches!(n.op, Op::ReduceMin { .. })),
-                "{what}: not lowered"
-            );
-        }
+        let what = format!("{neg} fill {fill}");
+        check_padding(&what, &bytes, &kv, 17, |r, j| kv[(r / 4) * 4 + j] == 1.0);
     }
 }
 
@@ -477,18 +492,9 @@ fn a_padding_mask_combined_with_a_causal_mask_is_exact_and_zero() {
             ],
             &[("x", &[2, 4, 4]), ("k", &[2, 1, 4])],
         );
-        let kept = |r: usize, j: usize| j <= r % 4 && kv[(r / 4) * 4 + j] == 1.0;
-        for shift in [0.0f32, -60.0] {
-            let x: Vec<f32> = rand_vec(32, 19).iter().map(|v| shift + 3.0 * v).collect();
-            let want = softmax_rows(8, 4, |r, j| kept(r, j).then(|| f64::from(x[r * 4 + j])));
-            let what = format!("{form} shift {shift}");
-            let inputs: [(&[f32], &[usize]); 2] = [(&x, &X), (&kv, &[2, 1, 4])];
-            let g = check(&what, &bytes, &inputs, &want, |i| !kept(i / 4, i % 4), 1e-5);
-            assert!(
-                g.nodes.iter().any(|n| matches!(n.op, Op::ReduceMin { .. })),
-                "{what}: not lowered"
-            );
-        }
+        check_padding(form, &bytes, &kv, 19, |r, j| {
+            j <= r % 4 && kv[(r / 4) * 4 + j] == 1.0
+        });
     }
 }
 
