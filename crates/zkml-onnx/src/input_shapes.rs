@@ -9,7 +9,8 @@
 //! 1. a shape given for the input by name ([`LoadOptions::named_shapes`],
 //!    the CLI's `--input-shape x=1x3x48x192`);
 //! 2. a shape given for the input by position ([`LoadOptions::positional_shapes`],
-//!    an input file's `"input_shapes": [[1, 3, 48, 192]]`);
+//!    an input file's `"input_shapes": [[1, 3, 48, 192]]`; shapes past the
+//!    model's inputs are ignored);
 //! 3. a named symbol already bound by another input's given shape (two inputs
 //!    that share `"batch"` get the same size);
 //! 4. the input's element count ([`LoadOptions::element_counts`], the length
@@ -18,7 +19,10 @@
 //!    product of the others.
 //!
 //! A given shape must have the declared rank and agree with every declared
-//! numeric dimension. A symbolic dimension that none of these binds is an
+//! numeric dimension, with one allowance: a shape given by position (an input
+//! file's `"input_shapes"`) may leave out a leading batch dimension that the
+//! model declares symbolic or 1 (EZKL's input files list `[3, 5, 5]` for a
+//! `[batch, 3, 5, 5]` input); that dimension is then 1. A symbolic dimension that none of these binds is an
 //! [`OnnxError::SymbolicDim`] naming the input and the dimension: never a
 //! silent 1.
 
@@ -115,6 +119,19 @@ fn check_given(d: &Declared<'_>, given: &[usize], from: &str) -> Result<(), Onnx
     Ok(())
 }
 
+/// A positional shape one dimension short of the declared rank, whose
+/// declared leading dimension is symbolic or 1: the shape with a batch of 1
+/// in front (the EZKL input-file convention). `None` otherwise.
+fn with_implied_batch(d: &Declared<'_>, given: &[usize]) -> Option<Vec<usize>> {
+    let leading_batch = matches!(d.dims.first(), Some(Dim::Symbolic(_)) | Some(Dim::Fixed(1)));
+    (given.len() + 1 == d.dims.len() && leading_batch).then(|| {
+        let mut s = Vec::with_capacity(d.dims.len());
+        s.push(1);
+        s.extend_from_slice(given);
+        s
+    })
+}
+
 /// The static shape of every declared input, in order (see the module doc).
 pub fn resolve(
     declared: &[Declared<'_>],
@@ -144,14 +161,8 @@ pub fn resolve(
             return Err(shape_err(n, "two different shapes are given for it".into()));
         }
     }
-    if opts.positional_shapes.len() > declared.len() {
-        return Err(OnnxError::Model(format!(
-            "{} input shapes are given but the model takes {} input(s)",
-            opts.positional_shapes.len(),
-            declared.len()
-        )));
-    }
-
+    // Shapes past the model's inputs are ignored: EZKL's input files often
+    // list one shape per output too (or the same shape three times).
     // Pass 1: inputs with a given shape; collect the symbols they bind.
     let mut out: Vec<Option<Vec<usize>>> = vec![None; declared.len()];
     let mut symbols: HashMap<&str, (usize, &str)> = HashMap::new();
@@ -164,6 +175,13 @@ pub fn resolve(
                 .map(|s| (s.as_slice(), "the input file's \"input_shapes\"")),
         };
         let Some((given, from)) = given else { continue };
+        let batched;
+        let given = if named.contains_key(d.name) {
+            given
+        } else {
+            batched = with_implied_batch(d, given);
+            batched.as_deref().unwrap_or(given)
+        };
         check_given(d, given, from)?;
         for (dim, &g) in d.dims.iter().zip(given) {
             if let Dim::Symbolic(Some(sym)) = dim {

@@ -166,16 +166,13 @@ fn given_shape_must_match_rank_and_fixed_dims() {
     let msg = err.to_string();
     assert!(msg.contains("dimension 2 is fixed at 5"), "{msg}");
 
+    // Shapes past the model's inputs are ignored (EZKL's files list extra ones).
     let opts = LoadOptions {
         positional_shapes: vec![vec![1, 1, 5], vec![1]],
         ..Default::default()
     };
-    let err = load_model_bytes_with(&relu_model(), &opts).unwrap_err();
-    assert!(
-        err.to_string()
-            .contains("2 input shapes are given but the model takes 1"),
-        "{err}"
-    );
+    let g = load_model_bytes_with(&relu_model(), &opts).unwrap();
+    assert_eq!(g.input_shapes(), [&[1, 1, 5][..]]);
 }
 
 #[test]
@@ -294,4 +291,25 @@ fn question_mark_dim_params_are_independent() {
             .contains("symbol `s` is 3 here but 2 in input `x`"),
         "{err}"
     );
+}
+
+#[test]
+fn positional_shape_may_leave_out_the_batch_dimension() {
+    // EZKL's input files give [C, H, W]-style shapes without the batch.
+    let opts = LoadOptions {
+        positional_shapes: vec![vec![3, 5]],
+        ..Default::default()
+    };
+    let g = load_model_bytes_with(&relu_model(), &opts).unwrap();
+    assert_eq!(g.input_shapes(), [&[1, 3, 5][..]]);
+    // A shape given by name must still have the full rank.
+    let err = load_model_bytes_with(&relu_model(), &named("x", &[3, 5])).unwrap_err();
+    assert!(matches!(err, OnnxError::InputShape { .. }), "{err:?}");
+    // Two dimensions short is still a rank error.
+    let opts = LoadOptions {
+        positional_shapes: vec![vec![5]],
+        ..Default::default()
+    };
+    let err = load_model_bytes_with(&relu_model(), &opts).unwrap_err();
+    assert!(err.to_string().contains("gives 5 (1 dimension(s))"), "{err}");
 }
