@@ -311,5 +311,8 @@ fn positional_shape_may_leave_out_the_batch_dimension() {
         ..Default::default()
     };
     let err = load_model_bytes_with(&relu_model(), &opts).unwrap_err();
-    assert!(err.to_string().contains("gives 5 (1 dimension(s))"), "{err}");
+    assert!(
+        err.to_string().contains("gives 5 (1 dimension(s))"),
+        "{err}"
+    );
 }
