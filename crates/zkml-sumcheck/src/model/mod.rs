@@ -90,6 +90,8 @@ mod fn_lookup;
 pub mod maxpool;
 pub(crate) mod product;
 mod rules;
+pub(crate) mod softmax;
+mod softmax_proof;
 pub(crate) use fn_lookup::*;
 pub(crate) use rules::*;
 pub mod msg;
@@ -245,6 +247,12 @@ pub fn widest_table(q: &QGraph) -> usize {
                 .max(aux_vars(q, i).unwrap_or(0))
                 .max(q.act_bits as usize + 1);
         }
+        if matches!(q.nodes[i].op, QOp::Softmax { .. }) {
+            // The auxiliary table and the node's lookup tables.
+            nv = nv
+                .max(softmax::aux_vars(q, i))
+                .max(softmax::table_vars(q, i));
+        }
     }
     nv
 }
@@ -266,6 +274,8 @@ pub(crate) fn make_key(q: &QGraph, vis: &Visibility) -> Result<Key> {
 mod maxpool_tests;
 #[cfg(test)]
 mod product_tests;
+#[cfg(test)]
+mod softmax_tests;
 #[cfg(test)]
 mod table_tests;
 #[cfg(test)]

@@ -59,6 +59,21 @@ pub enum NodeProof {
         /// `R̃(c, 0)` and `R̃(c, 1)` at the lookup's point `c`.
         lookup_evals: [Fr; 2],
     },
+    /// Softmax along the last axis ([`super::softmax`]): lane max, rounded
+    /// difference, exponential pairs, lane sum and rounding division, with
+    /// the witness in the node's auxiliary table.
+    Softmax {
+        /// The thirteen claimed values ([`super::softmax::VALUES`]).
+        evals: Vec<Fr>,
+        /// The division's sumcheck `Σ_x s̃b(x)·ỹ(x)·eq(ρ, x)`
+        /// (`a_eval = s̃b(r)`, `b_eval = ỹ(r)`).
+        product: MatMulProof,
+        /// The node's lookups in order (the output's range last, when the
+        /// verifier does not know it).
+        lookups: Vec<LogUpProof>,
+        /// The two values of each pair column at its lookup's point.
+        pair_evals: Vec<Fr>,
+    },
 }
 
 /// A proof that a trace is the executor's run of the key's model.
@@ -138,6 +153,18 @@ impl Encode for NodeProof {
                 w.fr(&lookup_evals[0]);
                 w.fr(&lookup_evals[1]);
             }
+            NodeProof::Softmax {
+                evals,
+                product,
+                lookups,
+                pair_evals,
+            } => {
+                w.u8(5);
+                w.frs(evals);
+                product.encode(w);
+                w.list(lookups);
+                w.frs(pair_evals);
+            }
         }
     }
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
@@ -170,6 +197,12 @@ impl Encode for NodeProof {
                 gather: MatMulProof::decode(r)?,
                 lookup: Box::<LogUpProof>::decode(r)?,
                 lookup_evals: [r.fr()?, r.fr()?],
+            },
+            5 => NodeProof::Softmax {
+                evals: r.frs()?,
+                product: MatMulProof::decode(r)?,
+                lookups: r.list()?,
+                pair_evals: r.frs()?,
             },
             t => return Err(Error::Decode(format!("node proof tag {t}"))),
         })

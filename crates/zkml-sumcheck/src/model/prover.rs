@@ -292,6 +292,12 @@ pub(crate) fn prove_inner(
                     lookup_evals,
                 }
             }
+            QOp::Softmax { .. } => {
+                let aux = rem_tables[i]
+                    .as_ref()
+                    .ok_or_else(|| Error::Invalid("Softmax without its table".into()))?;
+                super::softmax_proof::prove(key, i, (&tables, aux), &mut claims, &mut t, rng)?
+            }
             other => {
                 return Err(Error::Unsupported {
                     op: other.name().into(),

@@ -107,7 +107,7 @@ pub(crate) fn divisor(q: &QGraph, i: usize) -> Option<u64> {
 /// Whether node `i` has an auxiliary committed table: a remainder (a
 /// [`divisor`]) or MaxPool's differences and selectors ([`maxpool`]).
 pub(crate) fn has_aux(q: &QGraph, i: usize) -> bool {
-    divisor(q, i).is_some() || matches!(q.nodes[i].op, QOp::MaxPool(_))
+    divisor(q, i).is_some() || matches!(q.nodes[i].op, QOp::MaxPool(_) | QOp::Softmax { .. })
 }
 
 /// The auxiliary table of node `i` (see [`has_aux`]), from the trace;
@@ -115,6 +115,9 @@ pub(crate) fn has_aux(q: &QGraph, i: usize) -> bool {
 pub(crate) fn aux_table(q: &QGraph, i: usize, trace: &Trace, forge: bool) -> Result<Option<Mle>> {
     if matches!(q.nodes[i].op, QOp::MaxPool(_)) {
         return maxpool::aux_table(q, i, trace, forge).map(Some);
+    }
+    if matches!(q.nodes[i].op, QOp::Softmax { .. }) {
+        return softmax::aux_table(q, i, trace).map(Some);
     }
     match remainders(q, i, trace, forge)? {
         Some(r) => Ok(Some(table_of(&q.values[q.nodes[i].output].shape, &r)?)),
@@ -126,6 +129,9 @@ pub(crate) fn aux_table(q: &QGraph, i: usize, trace: &Trace, forge: bool) -> Res
 pub(crate) fn aux_vars(q: &QGraph, i: usize) -> Result<usize> {
     if matches!(q.nodes[i].op, QOp::MaxPool(_)) {
         return maxpool::aux_vars(q, i);
+    }
+    if matches!(q.nodes[i].op, QOp::Softmax { .. }) {
+        return Ok(softmax::aux_vars(q, i));
     }
     Ok(num_vars(&q.values[q.nodes[i].output].shape))
 }
@@ -510,6 +516,11 @@ pub(crate) fn check_ops(q: &QGraph, _input_public: bool) -> Result<()> {
                 }
                 if let Err(why) = super::product::mul_supported(q, i) {
                     return Err(unsupported(why));
+                }
+            }
+            QOp::Softmax { .. } => {
+                if let Err(why) = softmax::params(q, i) {
+                    return Err(unsupported(&why));
                 }
             }
             QOp::Reshape { .. } => {

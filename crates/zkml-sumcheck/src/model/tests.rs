@@ -125,6 +125,7 @@ fn tampered_proof_messages_are_rejected() {
             NodeProof::Linear { out_eval, .. } => *out_eval += Fr::ONE,
             NodeProof::Relu { a_eval, .. } => *a_eval += Fr::ONE,
             NodeProof::MaxPool { y_eval, .. } => *y_eval += Fr::ONE,
+            NodeProof::Softmax { evals, .. } => evals[0] += Fr::ONE,
             NodeProof::Derived => continue,
         }
         assert!(bad(&p), "node {i}");
@@ -205,7 +206,7 @@ fn unsupported_ops_and_hidden_groups_are_refused_at_setup() {
     let mut g = Graph::new();
     let x = g.add_input("x", vec![1, 4]);
     let s = g
-        .add_node("sm", Op::Softmax { axis: 1 }, vec![x], "s")
+        .add_node("sm", Op::Softmax { axis: 0 }, vec![x], "s")
         .unwrap();
     g.add_output(s);
     let (q, _) = run(&g, &[vec![det(&[1, 4], 1, 1.0)]]);

@@ -417,6 +417,26 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()
                 claim(a, c.point.clone(), *a_eval, &mut open)?;
                 claim(out, c.point, *o_eval, &mut open)?;
             }
+            (
+                QOp::Softmax { .. },
+                NodeProof::Softmax {
+                    evals,
+                    product,
+                    lookups,
+                    pair_evals,
+                },
+            ) => {
+                let rc_ = proof.remainders[i]
+                    .as_ref()
+                    .ok_or_else(|| malformed("softmax table commitment"))?;
+                let parts = (&evals[..], product, &lookups[..], &pair_evals[..]);
+                for (tg, point, v) in super::softmax_proof::verify(key, i, parts, &mut t)? {
+                    match tg {
+                        Ok(id) => claim(id, point, v, &mut open)?,
+                        Err(_) => open.push((rc_, super::aux_vars(q, i)?, point, v)),
+                    }
+                }
+            }
             (op, _) => {
                 return Err(Error::Rejected {
                     check: "node proof kind matches the model's op",

@@ -62,6 +62,8 @@ pub(crate) enum TableKey {
     Fn(QOp),
     /// MaxPool's `{0, …, 2^b − 1} ∪ {γ}`.
     MaxPool,
+    /// A pair table of Softmax node `i` ([`crate::model::softmax::lookup_table`]).
+    Softmax(usize, crate::model::softmax::Table),
 }
 
 impl TableKey {
@@ -71,6 +73,10 @@ impl TableKey {
             TableKey::Range(lo, hi) => logup::range_table(*lo, *hi),
             TableKey::Fn(op) => relu_table(q, op, gamma),
             TableKey::MaxPool => crate::model::maxpool::lookup_table(q, gamma),
+            // The node's parameters were checked at setup: no error here.
+            TableKey::Softmax(i, tb) => {
+                crate::model::softmax::lookup_table(q, *i, tb, gamma).unwrap_or_default()
+            }
         }
     }
 
@@ -90,6 +96,10 @@ pub(crate) enum Column {
     Fn(usize),
     /// `w = R(·, 0) + γ·R(·, 1)` of the MaxPool node's auxiliary table.
     MaxPool(usize),
+    /// Slot `k` of Softmax node `i`'s auxiliary table: `AuxSlot(i, k)`.
+    AuxSlot(usize, usize),
+    /// `w = A_a + γ·A_o + γ²·I` of Softmax node `i`: `AuxPair(i, a, o)`.
+    AuxPair(usize, usize, usize),
 }
 
 /// Every lookup of a model, grouped by table in order of first use.
@@ -174,6 +184,9 @@ pub(crate) fn column_vars(q: &QGraph, c: Column) -> crate::Result<usize> {
         Column::Plain(Err(i)) => aux_vars(q, i)?,
         Column::Fn(i) => num_vars(&q.values[q.nodes[i].output].shape),
         Column::MaxPool(i) => aux_vars(q, i)? - 1,
+        Column::AuxSlot(i, _) | Column::AuxPair(i, _, _) => {
+            num_vars(&q.values[q.nodes[i].output].shape)
+        }
     })
 }
 

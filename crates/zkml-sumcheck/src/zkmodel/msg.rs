@@ -47,6 +47,16 @@ pub enum ZkNodeProof {
         /// `d + γ·s` is in the model's batched lookups.
         gather: Box<ZkSumcheckProof>,
     },
+    /// Softmax along the last axis ([`crate::model::softmax`]), committed
+    /// (`super::softmax`).
+    Softmax {
+        /// `Com(V_j)` of the thirteen claimed values.
+        coms: Vec<G1Affine>,
+        /// `Σ_k λ_k·(relation k)` commits to zero.
+        relation: ZeroProof,
+        /// The committed division sumcheck `Σ_x s̃b(x)·ỹ(x)·eq(ρ, x)`.
+        product: Box<ZkSumcheckProof>,
+    },
 }
 
 /// A zero-knowledge proof that a trace is the executor's run of the model.
@@ -115,6 +125,16 @@ impl Encode for ZkNodeProof {
                 selected.encode(w);
                 gather.encode(w);
             }
+            ZkNodeProof::Softmax {
+                coms,
+                relation,
+                product,
+            } => {
+                w.u8(5);
+                w.points(coms);
+                relation.encode(w);
+                product.encode(w);
+            }
         }
     }
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
@@ -139,6 +159,11 @@ impl Encode for ZkNodeProof {
                 coms: [r.point()?, r.point()?, r.point()?],
                 selected: ZeroProof::decode(r)?,
                 gather: Box::<ZkSumcheckProof>::decode(r)?,
+            },
+            5 => ZkNodeProof::Softmax {
+                coms: r.points()?,
+                relation: ZeroProof::decode(r)?,
+                product: Box::<ZkSumcheckProof>::decode(r)?,
             },
             t => return Err(Error::Decode(format!("node proof tag {t}"))),
         })

@@ -12,7 +12,7 @@ use crate::logup;
 use crate::matmul::{self, MatMulDims};
 use crate::mle::Mle;
 use crate::model::{absorb_statement, block_indicator, known_in, num_vars};
-use crate::model::{is_const, layout_shape, table_of, Key};
+use crate::model::{is_const, layout_shape, softmax, table_of, Key};
 use crate::sumcheck::ProductSum;
 use crate::transcript::Transcript;
 use crate::zk::{prove_zero, Opening, ZeroProof};
@@ -294,6 +294,15 @@ pub(crate) fn prove_inner(
                 register_range_checks(key, &mut plan, i);
                 proof
             }
+            QOp::Softmax { .. } => {
+                let aux = rem_tables[i]
+                    .as_ref()
+                    .ok_or_else(|| Error::Invalid("Softmax without its table".into()))?;
+                let (proof, cl) =
+                    super::softmax::prove(key, i, (&tables, aux), &mut plan, &mut t, rng)?;
+                claims.extend(cl);
+                proof
+            }
             other => {
                 return Err(Error::Unsupported {
                     op: other.name().into(),
@@ -388,6 +397,11 @@ fn prove_lookups(
                 Column::MaxPool(i) => {
                     Ok(crate::model::maxpool::lookup_column(aux_of(i)?, gamma).into())
                 }
+                Column::AuxSlot(i, k) => Ok(softmax::slot(aux_of(i)?, k)?.evals.into()),
+                Column::AuxPair(i, a, o) => {
+                    let shape = &q.values[q.nodes[i].output].shape;
+                    softmax::pair_column(aux_of(i)?, (a, o), shape, gamma).map(Into::into)
+                }
             })
             .collect::<Result<_>>()?;
         let refs: Vec<(&[Fr], usize)> = columns
@@ -432,6 +446,15 @@ fn prove_lookups(
                     let (d_o, s_o) = pair(aux_of(i)?, p0.clone(), &w, Fr::ZERO, rng)?;
                     claims.push((Err(i), p0, d_o));
                     claims.push((Err(i), p1, s_o));
+                }
+                Column::AuxSlot(i, k) => claims.push((Err(i), softmax::slot_point(&pt, k), w)),
+                Column::AuxPair(i, a, o) => {
+                    let shape = &q.values[q.nodes[i].output].shape;
+                    let e = softmax::pair_public(shape, gamma, &pt);
+                    let (pa, po) = (softmax::slot_point(&pt, a), softmax::slot_point(&pt, o));
+                    let (a_o, o_o) = pair(aux_of(i)?, pa.clone(), &w, e, rng)?;
+                    claims.push((Err(i), pa, a_o));
+                    claims.push((Err(i), po, o_o));
                 }
             }
         }

@@ -60,6 +60,7 @@ fn changed_outputs_tampered_messages_and_foreign_keys_are_rejected() {
             ZkNodeProof::Linear { out_com, .. } => *out_com = (*out_com + u).to_affine(),
             ZkNodeProof::Lookup => continue,
             ZkNodeProof::MaxPool { coms, .. } => coms[0] = (coms[0] + u).to_affine(),
+            ZkNodeProof::Softmax { coms, .. } => coms[0] = (coms[0] + u).to_affine(),
             ZkNodeProof::Derived => continue,
         }
         assert!(bad(&p, &public), "node {i}");
@@ -71,6 +72,7 @@ fn changed_outputs_tampered_messages_and_foreign_keys_are_rejected() {
             ZkNodeProof::MatMul { matmul, .. } => matmul.final_ok.s += Fr::ONE,
             ZkNodeProof::Linear { relation, .. } => relation.s += Fr::ONE,
             ZkNodeProof::MaxPool { selected, .. } => selected.s += Fr::ONE,
+            ZkNodeProof::Softmax { relation, .. } => relation.s += Fr::ONE,
             ZkNodeProof::Derived | ZkNodeProof::Lookup => continue,
         }
         assert!(bad(&p, &public), "relation of node {i}");

@@ -13,7 +13,7 @@ use crate::matmul::{self, MatMulDims};
 use crate::mle::Mle;
 use crate::model::verifier::{aligned_broadcast, known_values};
 use crate::model::{absorb_statement, block_indicator, is_const, known_in, num_vars};
-use crate::model::{fn_public, layout_shape, table_of, Key};
+use crate::model::{fn_public, layout_shape, softmax, table_of, Key};
 use crate::transcript::Transcript;
 use crate::zk::{verify_zero, Checks, Lc};
 use zkml_core::backend::{PublicValues, Vis};
@@ -389,6 +389,32 @@ pub(crate) fn verify_into(
                 }
                 register_range_checks(key, &mut plan, i);
             }
+            (
+                QOp::Softmax { .. },
+                ZkNodeProof::Softmax {
+                    coms,
+                    relation,
+                    product,
+                },
+            ) => {
+                let rc_ = proof.remainders[i]
+                    .as_ref()
+                    .ok_or_else(|| malformed("softmax table commitment"))?;
+                let parts = (&coms[..], relation, &**product);
+                let cl =
+                    super::softmax::verify(key, i, parts, &mut table, &mut plan, &mut t, checks)?;
+                for (tg, point, c) in cl {
+                    match tg {
+                        Ok(id) => claim(proof, nv(id), id, point, c, &mut pending),
+                        Err(_) => pending.push(Pending::Committed(
+                            rc_,
+                            crate::model::aux_vars(q, i)?,
+                            point,
+                            c,
+                        )),
+                    }
+                }
+            }
             (op, _) => {
                 return Err(reject(
                     "node proof kind matches the model's op",
@@ -447,7 +473,7 @@ fn verify_lookups<'a>(
         let n_pairs = chunk
             .columns
             .iter()
-            .filter(|(c, _, _)| !matches!(c, Column::Plain(_)))
+            .filter(|(c, _, _)| !matches!(c, Column::Plain(_) | Column::AuxSlot(..)))
             .count();
         expect_len("lookup pair commitments", lp.pair_coms.len(), n_pairs)?;
         let tabs: Vec<&[Fr]> = chunk
@@ -498,6 +524,24 @@ fn verify_lookups<'a>(
                         cd,
                     ));
                     pending.push(Pending::Committed(rc, nv_aux, lift(&cl.point, Fr::ONE), cs));
+                }
+                Column::AuxSlot(i, k) => pending.push(Pending::Committed(
+                    aux_com(i)?,
+                    crate::model::aux_vars(q, i)?,
+                    softmax::slot_point(&cl.point, k),
+                    cl.value_com,
+                )),
+                Column::AuxPair(i, a, o) => {
+                    let shape = &q.values[q.nodes[i].output].shape;
+                    let e = softmax::pair_public(shape, gamma, &cl.point);
+                    let (ca, co) = pair(&cl.value_com, e)?;
+                    let (rc, nv_aux) = (aux_com(i)?, crate::model::aux_vars(q, i)?);
+                    let (pa, po) = (
+                        softmax::slot_point(&cl.point, a),
+                        softmax::slot_point(&cl.point, o),
+                    );
+                    pending.push(Pending::Committed(rc, nv_aux, pa, ca));
+                    pending.push(Pending::Committed(rc, nv_aux, po, co));
                 }
             }
         }
