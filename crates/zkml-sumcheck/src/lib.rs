@@ -6,9 +6,11 @@
 //! weights), AveragePool and MaxPool (windows of equal size), Add/Sub with
 //! constants, elementwise Mul (a constant operand broadcast, or two
 //! activations of one shape), ReLU, Clip and every table function (`QOp::Table`: Sigmoid,
-//! Tanh, Exp, …, one lookup mechanism), Gather and Transpose (index maps)
-//! and Reshape (a layout-changing one as a gather); every other op (Softmax
-//! among them) is refused at `setup` with an error naming it:
+//! Tanh, Exp, …, one lookup mechanism), Gather and Transpose (index maps),
+//! Reshape (a layout-changing one as a gather) and Softmax along the last
+//! axis (exactly the executor's integer rule, [`model::softmax`]); every
+//! other op (a Softmax over another axis among them) is refused at `setup`
+//! with an error naming it:
 //!
 //! * [`zkmodel::ZkSumcheckBackend`]: **zero-knowledge**; input public or
 //!   private, weights fixed or public, output public.
@@ -97,6 +99,13 @@
 //! uniformly and solves each Σ-protocol's first message from random responses
 //! (special HVZK), which is distributed exactly as an honest proof, without
 //! the witness. The LogUp sum and multiplicities stay inside commitments.
+//! A Softmax node adds nothing else: its witness (lane maxima, selectors,
+//! rounded differences, exponentials, lane sums, remainders) is one
+//! Hyrax-committed auxiliary table, its thirteen claimed values Pedersen
+//! commitments, its seven linear relations one proof of zero under random
+//! weights, its division a committed sumcheck with a proof of product, and
+//! its lookups columns of the model's batched LogUp: the same simulator
+//! applies.
 //! Batching the verifier's equations into one MSM changes nothing here: the
 //! messages are the same, and the batch's weights are the verifier's own
 //! randomness, drawn after the proof is read.

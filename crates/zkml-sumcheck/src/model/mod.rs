@@ -76,6 +76,13 @@
 //!   tensor's entries, 0 on its padding, `Ĩ` computed by the verifier), the
 //!   table `{v + γ·f(v) + γ²} ∪ {0}`.
 //!
+//! * `Softmax` along the last axis ([`softmax`]): the lane's maximum,
+//!   `q − m` rounded to scale 12 above it, the exponential table, the lane
+//!   sum and the rounding division, the witness in one auxiliary table per
+//!   node; seven linear relations at a fresh point, one product sumcheck for
+//!   `S·y`, lookups of `(m − q, sel)` and `(dd, e)` pairs and range checks of
+//!   the rounding and division remainders (`r` and `2S − 1 − r`).
+//!
 //! Padding entries are zero for an honest prover; a dishonest prover's padding
 //! cannot reach a real entry: every relation is entrywise or sums over the
 //! inner index of a known, zero-padded matrix (`W`), and known tensors are

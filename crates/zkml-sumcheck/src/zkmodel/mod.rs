@@ -13,7 +13,10 @@
 //! `2^s·C_y + C_r − offset·U` is the committed sumcheck
 //! `Σ_a x̃(a)·G̃_ρ(a)` with `G_ρ` a public factor ([`crate::conv`]); for an
 //! elementwise Mul the same claim is the committed sumcheck
-//! `Σ_x ã(x)·b̃(x)·eq(ρ, x)` (`product.rs`); for ReLU
+//! `Σ_x ã(x)·b̃(x)·eq(ρ, x)` (`product.rs`); for a Softmax (`softmax.rs`)
+//! the thirteen claimed values are commitments, its seven linear relations
+//! one proof of zero under random weights, its division the committed
+//! sumcheck `Σ_x s̃b(x)·ỹ(x)·eq(ρ, x)`; for ReLU
 //! `C_o = γ^{-1}·(C_w − C_a)` is formed by the verifier, with `C_w` the
 //! committed lookup value. Every lookup (rescale ranges, ReLU/Clip/table
 //! function pairs, MaxPool's pairs, hidden inputs) is registered during the
