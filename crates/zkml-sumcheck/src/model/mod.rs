@@ -99,6 +99,7 @@ pub(crate) mod product;
 mod rules;
 pub(crate) mod softmax;
 mod softmax_proof;
+pub(crate) mod walk;
 pub(crate) use fn_lookup::*;
 pub(crate) use rules::*;
 pub mod msg;

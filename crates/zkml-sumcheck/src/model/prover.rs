@@ -3,12 +3,10 @@
 use rand_core06::{CryptoRng, RngCore};
 
 use super::msg::{ModelProof, NodeProof};
-use super::{
-    absorb_statement, act_table, is_known, layout_shape, num_vars, relu_table, table_of, Key,
-};
+use super::{absorb_statement, act_table, is_known, num_vars, relu_table, Key};
 use crate::error::{Error, Result};
 use crate::field::{fr_vec, Field, Fr};
-use crate::hyrax::{self, CommittedPoly};
+use crate::hyrax;
 use crate::logup;
 use crate::matmul::{self, MatMulDims, MatMulProof};
 use crate::mle::Mle;
@@ -48,46 +46,21 @@ pub(crate) fn prove_inner(
     forge: bool,
 ) -> Result<(ModelProof, PublicValues)> {
     let q = &key.q;
-    if trace.values.len() != q.values.len()
-        || q.values
-            .iter()
-            .zip(&trace.values)
-            .any(|(v, x)| v.shape != x.shape())
-    {
-        return Err(Error::Invalid(
-            "the trace is not a run of this model (shapes differ)".into(),
-        ));
-    }
+    // Tables, then rescale remainders r = acc + 2^{s−1} − 2^s·y (MaxPool's
+    // and Softmax's witness: `super::maxpool`, `super::softmax`).
+    let (tables, rem_tables) = super::walk::witness(q, trace, forge)?;
     let public = PublicValues::from_trace(q, trace, &key.visibility);
     let mut t = Transcript::new(b"zkml-sumcheck/model");
     absorb_statement(&mut t, key, &public);
 
-    let tables: Vec<Mle> = (0..q.values.len())
-        .map(|id| table_of(&layout_shape(q, id), &flat(&trace.values[id])))
-        .collect::<Result<_>>()?;
-    // Rescale remainders r = acc + 2^{s−1} − 2^s·y.
-    // (MaxPool: differences and selectors, `super::maxpool`.)
-    let rem_tables: Vec<Option<Mle>> = (0..q.nodes.len())
-        .map(|i| crate::model::aux_table(q, i, trace, forge))
-        .collect::<Result<_>>()?;
-
     // Commit phase.
-    let mut committed: Vec<Option<CommittedPoly>> = vec![None; q.values.len()];
-    for (id, tab) in tables.iter().enumerate() {
-        if !is_known(q, id) {
-            let c = hyrax::commit(&key.gens, tab.clone(), rng)?;
-            t.absorb_points(b"model/commitment", &c.comm.rows);
-            committed[id] = Some(c);
-        }
-    }
-    let mut rem_committed: Vec<Option<CommittedPoly>> = vec![None; q.nodes.len()];
-    for (i, tab) in rem_tables.iter().enumerate() {
-        if let Some(tab) = tab {
-            let c = hyrax::commit(&key.gens, tab.clone(), rng)?;
-            t.absorb_points(b"model/remainder", &c.comm.rows);
-            rem_committed[i] = Some(c);
-        }
-    }
+    let (committed, rem_committed) = super::walk::commit(
+        &key.gens,
+        (&tables, &rem_tables),
+        |id| is_known(q, id),
+        &mut t,
+        rng,
+    )?;
 
     // Node phase.
     let mut claims: Vec<(Target, Vec<Fr>)> = vec![];
@@ -117,48 +90,40 @@ pub(crate) fn prove_inner(
                 if let Some(r) = &r_eval {
                     t.absorb_scalar(b"model/r_eval", r);
                 }
-                let mm = if matches!(node.op, QOp::Mul { .. }) {
-                    // Σ_x a(x)·b(x)·eq(ρ, x) (super::product).
-                    use super::product::{instance, operand_factor};
-                    let (fa, fb) = (
-                        operand_factor(q, i, 0, &tables)?,
-                        operand_factor(q, i, 1, &tables)?,
-                    );
-                    let inst = instance(fa, fb, &rho)?;
+                // Every op's first claims: the output and the remainder at ρ.
+                claims.push((Target::Value(out), rho.clone()));
+                if r_eval.is_some() {
+                    claims.push((Target::Remainder(i), rho.clone()));
+                }
+                let mm = if !matches!(node.op, QOp::MatMul { .. }) {
+                    // Mul: Σ_x a(x)·b(x)·eq(ρ, x) (super::product), its
+                    // activation operands claimed; the others: Σ_a x(a)·G_ρ(a)
+                    // (crate::conv, G_ρ public), x claimed.
+                    let (inst, claimed) = if matches!(node.op, QOp::Mul { .. }) {
+                        use super::product::{instance, operand_factor};
+                        let (fa, fb) = (
+                            operand_factor(q, i, 0, &tables)?,
+                            operand_factor(q, i, 1, &tables)?,
+                        );
+                        let acts = node.inputs.iter().copied();
+                        let acts = acts.filter(|&a| !super::is_const(q, a)).collect();
+                        (instance(fa, fb, &rho)?, acts)
+                    } else {
+                        let (g, _) = crate::model::dual_at(q, i, &rho)?;
+                        let inst = ProductSum::new(
+                            vec![tables[x].clone(), Mle::new(g)?],
+                            vec![(Fr::ONE, vec![0, 1])],
+                        )?;
+                        (inst, vec![x])
+                    };
                     let claim = inst.sum();
                     let o = sumcheck::prove(inst, &claim, &mut t);
                     let (a_eval, b_eval) = (o.factor_evals[0], o.factor_evals[1]);
                     t.absorb_scalar(b"matmul/a_eval", &a_eval);
                     t.absorb_scalar(b"matmul/b_eval", &b_eval);
-                    claims.push((Target::Value(out), rho.clone()));
-                    if r_eval.is_some() {
-                        claims.push((Target::Remainder(i), rho.clone()));
-                    }
-                    for &a in node.inputs.iter().filter(|&&a| !super::is_const(q, a)) {
+                    for a in claimed {
                         claims.push((Target::Value(a), o.point.clone()));
                     }
-                    MatMulProof {
-                        sumcheck: o.proof,
-                        a_eval,
-                        b_eval,
-                    }
-                } else if !matches!(node.op, QOp::MatMul { .. }) {
-                    // Σ_a x(a)·G_ρ(a) (crate::conv); G_ρ is public.
-                    let (g, _) = crate::model::dual_at(q, i, &rho)?;
-                    let inst = ProductSum::new(
-                        vec![tables[x].clone(), Mle::new(g)?],
-                        vec![(Fr::ONE, vec![0, 1])],
-                    )?;
-                    let claim = inst.sum();
-                    let o = sumcheck::prove(inst, &claim, &mut t);
-                    let (a_eval, b_eval) = (o.factor_evals[0], o.factor_evals[1]);
-                    t.absorb_scalar(b"matmul/a_eval", &a_eval);
-                    t.absorb_scalar(b"matmul/b_eval", &b_eval);
-                    claims.push((Target::Value(out), rho.clone()));
-                    if r_eval.is_some() {
-                        claims.push((Target::Remainder(i), rho.clone()));
-                    }
-                    claims.push((Target::Value(x), o.point));
                     MatMulProof {
                         sumcheck: o.proof,
                         a_eval,
@@ -171,10 +136,6 @@ pub(crate) fn prove_inner(
                     let a = fr_vec(&flat(&trace.values[x]));
                     let b = fr_vec(&flat(&trace.values[w]));
                     let (mm, mc) = matmul::prove(dims, &a, &b, rr, rc, &mut t)?;
-                    claims.push((Target::Value(out), rho.clone()));
-                    if r_eval.is_some() {
-                        claims.push((Target::Remainder(i), rho.clone()));
-                    }
                     claims.push((Target::Value(x), mc.a_point));
                     claims.push((Target::Value(w), mc.b_point));
                     mm

@@ -87,28 +87,13 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()
     let mut t = Transcript::new(b"zkml-sumcheck/model");
     absorb_statement(&mut t, key, public);
 
-    expect_len("value commitments", proof.commitments.len(), q.values.len())?;
-    expect_len(
-        "remainder commitments",
-        proof.remainders.len(),
-        q.nodes.len(),
+    super::walk::absorb_commitments(
+        q,
+        (&proof.commitments, &proof.remainders),
+        proof.nodes.len(),
+        |id| is_known(q, id),
+        &mut t,
     )?;
-    expect_len("node proofs", proof.nodes.len(), q.nodes.len())?;
-    for (id, c) in proof.commitments.iter().enumerate() {
-        match (is_known(q, id), c) {
-            (true, None) => {}
-            (false, Some(c)) => t.absorb_points(b"model/commitment", &c.rows),
-            _ => return Err(malformed("value commitment presence")),
-        }
-    }
-    for (i, c) in proof.remainders.iter().enumerate() {
-        let needs = super::has_aux(q, i);
-        match (needs, c) {
-            (false, None) => {}
-            (true, Some(c)) => t.absorb_points(b"model/remainder", &c.rows),
-            _ => return Err(malformed("remainder commitment presence")),
-        }
-    }
 
     // (commitment, num_vars, point, value) per claim on a committed table.
     let mut open: Vec<(&HyraxCommitment, usize, Vec<Fr>, Fr)> = vec![];
@@ -170,6 +155,11 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()
                     _ => return Err(malformed("rescale remainder evaluation")),
                 };
                 let half = Fr::from(d.unwrap_or(0) / 2);
+                // Every op's first claims: the output and the remainder at ρ.
+                claim(out, rho.clone(), *y_eval, &mut open)?;
+                if let (Some(r), Some(rc_)) = (r_eval, &proof.remainders[i]) {
+                    open.push((rc_, nv_out, rho.clone(), *r));
+                }
                 if matches!(node.op, QOp::Mul { .. }) {
                     // Σ_x a(x)·b(x)·eq(ρ, x) = 2^s·ỹ(ρ) + r̃(ρ) − 2^{s−1}·Ĩ(ρ) (super::product).
                     let (rows, cols) = super::layout(out_shape);
@@ -192,10 +182,6 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()
                     }
                     t.absorb_scalar(b"matmul/a_eval", &mm.a_eval);
                     t.absorb_scalar(b"matmul/b_eval", &mm.b_eval);
-                    claim(out, rho.clone(), *y_eval, &mut open)?;
-                    if let (Some(r), Some(rc_)) = (r_eval, &proof.remainders[i]) {
-                        open.push((rc_, nv_out, rho.clone(), *r));
-                    }
                     for (k, &a) in node.inputs.iter().enumerate() {
                         if !is_const(q, a) {
                             claim(a, sub.point.clone(), evals[k], &mut open)?;
@@ -221,10 +207,6 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()
                     }
                     t.absorb_scalar(b"matmul/a_eval", &mm.a_eval);
                     t.absorb_scalar(b"matmul/b_eval", &mm.b_eval);
-                    claim(out, rho.clone(), *y_eval, &mut open)?;
-                    if let (Some(r), Some(rc_)) = (r_eval, &proof.remainders[i]) {
-                        open.push((rc_, nv_out, rho.clone(), *r));
-                    }
                     claim(x, sub.point, mm.a_eval, &mut open)?;
                 } else {
                     let w = node.inputs[1];
@@ -232,10 +214,6 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()
                     let (rc, rr) = rho.split_at(dims.col_vars());
                     let target = base - half * block_indicator(dims.m, dims.n, &rho);
                     let mc = matmul::verify(dims, rr, rc, &target, mm, &mut t)?;
-                    claim(out, rho.clone(), *y_eval, &mut open)?;
-                    if let (Some(r), Some(rc_)) = (r_eval, &proof.remainders[i]) {
-                        open.push((rc_, nv_out, rho.clone(), *r));
-                    }
                     claim(x, mc.a_point, mc.a_value, &mut open)?;
                     claim(w, mc.b_point, mc.b_value, &mut open)?;
                 }

@@ -12,7 +12,7 @@ use crate::logup;
 use crate::matmul::{self, MatMulDims};
 use crate::mle::Mle;
 use crate::model::{absorb_statement, block_indicator, known_in, num_vars};
-use crate::model::{is_const, layout_shape, softmax, table_of, Key};
+use crate::model::{is_const, softmax, Key};
 use crate::sumcheck::ProductSum;
 use crate::transcript::Transcript;
 use crate::zk::{prove_zero, Opening, ZeroProof};
@@ -47,46 +47,16 @@ pub(crate) fn prove_inner(
     let gens = &key.gens;
     let input_public = key.visibility.input == Vis::Public;
     let known = |id: usize| known_in(q, input_public, id);
-    if trace.values.len() != q.values.len()
-        || q.values
-            .iter()
-            .zip(&trace.values)
-            .any(|(v, x)| v.shape != x.shape())
-    {
-        return Err(Error::Invalid(
-            "the trace is not a run of this model (shapes differ)".into(),
-        ));
-    }
+    let s = crate::profile::span("prove/tables");
+    // (MaxPool: differences and selectors, `crate::model::maxpool`.)
+    let (tables, rem_tables) = crate::model::walk::witness(q, trace, forge)?;
+    drop(s);
     let public = PublicValues::from_trace(q, trace, &key.visibility);
     let mut t = Transcript::new(b"zkml-sumcheck/zkmodel");
     absorb_statement(&mut t, key, &public);
-    let s = crate::profile::span("prove/tables");
-    let tables: Vec<Mle> = (0..q.values.len())
-        .map(|id| table_of(&layout_shape(q, id), &flat(&trace.values[id])))
-        .collect::<Result<_>>()?;
-    // (MaxPool: differences and selectors, `crate::model::maxpool`.)
-    let rem_tables: Vec<Option<Mle>> = (0..q.nodes.len())
-        .map(|i| crate::model::aux_table(q, i, trace, forge))
-        .collect::<Result<_>>()?;
-    drop(s);
     let s = crate::profile::span("prove/commit_phase");
-    let mut committed: Vec<Option<CommittedPoly>> = vec![None; q.values.len()];
-    for (id, tab) in tables.iter().enumerate() {
-        if !known(id) {
-            let c = hyrax::commit(gens, tab.clone(), rng)?;
-            t.absorb_points(b"model/commitment", &c.comm.rows);
-            committed[id] = Some(c);
-        }
-    }
-    let mut rem_committed: Vec<Option<CommittedPoly>> = vec![None; q.nodes.len()];
-    for (i, tab) in rem_tables.iter().enumerate() {
-        if let Some(tab) = tab {
-            let c = hyrax::commit(gens, tab.clone(), rng)?;
-            t.absorb_points(b"model/remainder", &c.comm.rows);
-            rem_committed[i] = Some(c);
-        }
-    }
-
+    let (committed, rem_committed) =
+        crate::model::walk::commit(gens, (&tables, &rem_tables), known, &mut t, rng)?;
     drop(s);
     let mut claims: Vec<Claim> = vec![];
     let mut plan = LookupPlan::default();

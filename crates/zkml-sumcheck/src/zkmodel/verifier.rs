@@ -62,28 +62,13 @@ pub(crate) fn verify_into(
     let mut t = Transcript::new(b"zkml-sumcheck/zkmodel");
     absorb_statement(&mut t, key, public);
 
-    expect_len("value commitments", proof.commitments.len(), q.values.len())?;
-    expect_len(
-        "remainder commitments",
-        proof.remainders.len(),
-        q.nodes.len(),
+    crate::model::walk::absorb_commitments(
+        q,
+        (&proof.commitments, &proof.remainders),
+        proof.nodes.len(),
+        known,
+        &mut t,
     )?;
-    expect_len("node proofs", proof.nodes.len(), q.nodes.len())?;
-    for (id, c) in proof.commitments.iter().enumerate() {
-        match (known(id), c) {
-            (true, None) => {}
-            (false, Some(c)) => t.absorb_points(b"model/commitment", &c.rows),
-            _ => return Err(malformed("value commitment presence")),
-        }
-    }
-    for (i, c) in proof.remainders.iter().enumerate() {
-        let needs = crate::model::has_aux(q, i);
-        match (needs, c) {
-            (false, None) => {}
-            (true, Some(c)) => t.absorb_points(b"model/remainder", &c.rows),
-            _ => return Err(malformed("remainder commitment presence")),
-        }
-    }
     let mut tables: HashMap<usize, Mle> = HashMap::new();
     let mut table = |id: usize| -> Result<Mle> {
         if let Some(m) = tables.get(&id) {
