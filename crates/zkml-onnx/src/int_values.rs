@@ -9,13 +9,17 @@
 //! identity on integers), `Mod` by a constant, and on 32- and 64-bit integers
 //! the arithmetic that does not overflow for the values real inputs carry
 //! (token ids, bytes, masks: `Add`, `Sub`, `Mul`, `Neg`, `Abs`, `Sum`,
-//! `ReduceSum`); narrower and unsigned types wrap around at small values, so
-//! there arithmetic is refused. `Cast` to a float type is the identity; `Cast`
-//! to `int32`/`int64` is the identity too. Every other op reading an integer
-//! tensor (integer `Div`, `ReduceMean`, `Conv`, `MatMul`, …, and
-//! narrowing or boolean casts) is refused with [`OnnxError::Node`] naming the
-//! node, the op and the integer input, rather than computed on reals and
-//! silently wrong.
+//! `ReduceSum`, `MatMul`); narrower and unsigned types wrap around at small
+//! values, so there arithmetic is refused. `Div` by a constant is the exact
+//! quotient truncated towards zero (ONNX integer division). `Cast` to a float
+//! type is the identity; `Cast` to `int32`/`int64` or to any type that holds
+//! every value of the source type (bool to any integer, int8 to int16, …) is
+//! the identity too; `Cast` to bool is `x ≠ 0`; a narrowing `Cast` between
+//! integer types wraps around exactly as two's complement does (`((x − lo) mod
+//! 2^bits) + lo`). Every other op reading an integer tensor (a run-time
+//! integer divisor, `ReduceMean`, `Conv`, …) is refused with
+//! [`OnnxError::Node`] naming the node, the op and the integer input, rather
+//! than computed on reals and silently wrong.
 //!
 //! Quantization keeps integers exact while the calibrated scale has no
 //! negative exponent: with the default 16-bit activations and margin 2, values
@@ -122,7 +126,33 @@ const WIDE_ARITH: &[&str] = &[
     "Sum",
     "ReduceSum",
     "CumSum",
+    "MatMul",
 ];
+
+/// The value range `[lo, hi]` of an integer or boolean ONNX element type.
+pub fn int_range(code: i32) -> Option<(i128, i128)> {
+    Some(match code {
+        dt::BOOL => (0, 1),
+        dt::UINT8 => (0, u8::MAX as i128),
+        dt::INT8 => (i8::MIN as i128, i8::MAX as i128),
+        dt::UINT16 => (0, u16::MAX as i128),
+        dt::INT16 => (i16::MIN as i128, i16::MAX as i128),
+        dt::INT32 => (i32::MIN as i128, i32::MAX as i128),
+        dt::UINT32 => (0, u32::MAX as i128),
+        dt::INT64 => (i64::MIN as i128, i64::MAX as i128),
+        dt::UINT64 => (0, u64::MAX as i128),
+        _ => return None,
+    })
+}
+
+/// Whether every value of integer type `from` is a value of integer type
+/// `to` (a Cast between them is the identity).
+pub fn widens(from: i32, to: i32) -> bool {
+    match (int_range(from), int_range(to)) {
+        (Some((a, b)), Some((c, d))) => c <= a && b <= d,
+        _ => false,
+    }
+}
 
 /// Whether an ONNX element type is integer or boolean.
 pub fn is_int_type(code: i32) -> bool {
@@ -226,6 +256,9 @@ pub fn rule(n: &NodeProto, name: &str, types: &[Option<i32>]) -> Result<IntRule,
         "Where" => Ok(IntRule::Load {
             out_type: types.get(1).copied().flatten(),
         }),
+        // Integer division by a constant: the loader's Div computes the
+        // truncated quotient exactly; a run-time divisor is refused there.
+        "Div" if types.get(1).copied().flatten().is_none() => Ok(IntRule::Load { out_type: first }),
         "Cast" => {
             let to = n
                 .attribute
@@ -236,9 +269,12 @@ pub fn rule(n: &NodeProto, name: &str, types: &[Option<i32>]) -> Result<IntRule,
             match i32::try_from(to).unwrap_or(-1) {
                 dt::FLOAT | dt::DOUBLE => Ok(IntRule::Load { out_type: None }),
                 to @ (dt::INT32 | dt::INT64) => Ok(IntRule::Identity { to }),
+                to if widens(int_type, to) => Ok(IntRule::Identity { to }),
+                // `x ≠ 0`, or a wrap-around into the narrower type (cast.rs).
+                to if int_range(to).is_some() => Ok(IntRule::Load { out_type: Some(to) }),
                 other => Err(refuse(format!(
-                    "a Cast of it to {} (narrowing, unsigned, boolean or half precision) is not \
-                     supported; cast to int32, int64 or float",
+                    "a Cast of it to {} (half precision or another non-integer type) is not \
+                     supported; cast to an integer type, float or double",
                     crate::tensor::type_name(other)
                 ))),
             }

@@ -336,6 +336,7 @@ fn load(bytes: &[u8], base: Option<&Path>, opts: &LoadOptions) -> Result<Graph, 
             opset,
             base,
             elem_types: &elem_types,
+            int_types: &int_vals,
         };
         let handler = handler_of(n).expect("checked above");
         match handler(&mut ctx, &nctx) {

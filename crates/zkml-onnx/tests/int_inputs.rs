@@ -107,13 +107,14 @@ fn integer_semantics_ops_are_refused_by_name() {
             &["y"],
         )
     };
-    // Integer Div truncates: refused, not computed as a real division.
+    // Integer Div by a run-time divisor: refused, not computed as a real
+    // division.
     let m = int_model(
         vec![
-            node("Div", &["t", "two"], &["d"], vec![]),
+            node("Div", &["t", "t"], &["d"], vec![]),
             cast(dt::FLOAT, "d", "y"),
         ],
-        vec![tensor_i64("two", &[], &[2])],
+        vec![],
     );
     let err = load_model_bytes(&m).unwrap_err();
     let msg = err.to_string();
@@ -164,16 +165,98 @@ fn integer_semantics_ops_are_refused_by_name() {
         Err(e) => assert!(matches!(e, OnnxError::Unsupported { .. }), "{e}"),
     }
 
-    // Narrowing and boolean casts.
-    for to in [dt::UINT8, dt::BOOL, dt::FLOAT16] {
-        let m = int_model(vec![cast(to, "t", "y")], vec![]);
-        let err = load_model_bytes(&m).unwrap_err();
-        assert!(
-            err.to_string()
-                .contains("is not supported; cast to int32, int64 or float"),
-            "{err}"
-        );
-    }
+    // Half-precision casts.
+    let m = int_model(vec![cast(dt::FLOAT16, "t", "y")], vec![]);
+    let err = load_model_bytes(&m).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("is not supported; cast to an integer type, float or double"),
+        "{err}"
+    );
+}
+
+/// `t` (int64, 1x4) -> nodes -> Cast(float) -> y, run on `x`.
+fn run_int64(
+    nodes: Vec<zkml_onnx::proto::NodeProto>,
+    inits: Vec<zkml_onnx::proto::TensorProto>,
+    last: &str,
+    x: &[f32],
+) -> Vec<f32> {
+    let mut nodes = nodes;
+    nodes.push(cast(dt::FLOAT, last, "y"));
+    let m = model(
+        14,
+        nodes,
+        inits,
+        vec![typed_input("t", dt::INT64, &[1, 4])],
+        &["y"],
+    );
+    let g = load_model_bytes(&m).unwrap();
+    run(&g, x)
+}
+
+#[test]
+fn integer_div_by_a_constant_truncates_towards_zero() {
+    let y = run_int64(
+        vec![node("Div", &["t", "two"], &["d"], vec![])],
+        vec![tensor_i64("two", &[], &[2])],
+        "d",
+        &[7.0, -7.0, 6.0, -1.0],
+    );
+    assert_eq!(y, [3.0, -3.0, 3.0, 0.0]);
+    let y = run_int64(
+        vec![node("Div", &["t", "m3"], &["d"], vec![])],
+        vec![tensor_i64("m3", &[], &[-3])],
+        "d",
+        &[7.0, -7.0, 9.0, 2.0],
+    );
+    assert_eq!(y, [-2.0, 2.0, -3.0, 0.0]);
+}
+
+#[test]
+fn narrowing_integer_casts_wrap_around_and_widening_ones_are_the_identity() {
+    let x = [300.0, -1.0, 5.0, 256.0];
+    assert_eq!(
+        run_int64(vec![cast(dt::UINT8, "t", "c")], vec![], "c", &x),
+        [44.0, 255.0, 5.0, 0.0]
+    );
+    let x = [200.0, -129.0, -5.0, 128.0];
+    assert_eq!(
+        run_int64(vec![cast(dt::INT8, "t", "c")], vec![], "c", &x),
+        [-56.0, 127.0, -5.0, -128.0]
+    );
+    let x = [0.0, 3.0, -2.0, 0.0];
+    assert_eq!(
+        run_int64(vec![cast(dt::BOOL, "t", "c")], vec![], "c", &x),
+        [0.0, 1.0, 1.0, 0.0]
+    );
+    // bool -> int8 -> int64: both widen, no op is emitted.
+    let m = model(
+        14,
+        vec![
+            cast(dt::INT8, "b", "i8"),
+            cast(dt::INT64, "i8", "i64"),
+            cast(dt::FLOAT, "i64", "y"),
+        ],
+        vec![],
+        vec![typed_input("b", dt::BOOL, &[1, 4])],
+        &["y"],
+    );
+    let g = load_model_bytes(&m).unwrap();
+    assert!(ops(&g).is_empty(), "{:?}", ops(&g));
+    assert_eq!(run(&g, &[1.0, 0.0, 1.0, 1.0]), [1.0, 0.0, 1.0, 1.0]);
+}
+
+#[test]
+fn int64_matmul_by_a_constant_is_exact_arithmetic() {
+    // One-hot decision paths times a constant 0/1 matrix (tree exports).
+    let y = run_int64(
+        vec![node("MatMul", &["t", "w"], &["p"], vec![])],
+        vec![tensor_i64("w", &[4, 2], &[1, 0, 1, 1, 0, 1, 2, -1])],
+        "p",
+        &[1.0, 2.0, 3.0, 4.0],
+    );
+    assert_eq!(y, [11.0, 1.0]);
 }
 
 #[test]
@@ -213,6 +296,48 @@ fn unsupported_element_types_are_refused() {
     assert!(
         err.to_string()
             .contains("graph input `s` has element type STRING; zkml models take float"),
+        "{err}"
+    );
+}
+
+#[test]
+fn gather_nd_by_run_time_single_coordinates() {
+    // x [2, 3, 2], idx int64 [2, 2, 1], batch_dims 1: y[b, i, :] = x[b, idx[b, i, 0], :].
+    let m = model(
+        13,
+        vec![node(
+            "GatherND",
+            &["x", "i"],
+            &["y"],
+            vec![attr_i("batch_dims", 1)],
+        )],
+        vec![],
+        vec![
+            value_info("x", &[2, 3, 2]),
+            typed_input("i", dt::INT64, &[2, 2, 1]),
+        ],
+        &["y"],
+    );
+    let g = load_model_bytes(&m).unwrap();
+    assert_eq!(out_shape(&g), [2, 2, 2]);
+    let x: Vec<f32> = (0..12).map(|v| v as f32).collect();
+    let y = run_float(&g, &[x, vec![2.0f32, -3.0, 1.0, 0.0]]).unwrap();
+    let y: Vec<f32> = y[0].iter().copied().collect();
+    assert_eq!(y, [4.0, 5.0, 0.0, 1.0, 8.0, 9.0, 6.0, 7.0]);
+    // Two coordinates per tuple at run time: refused by name.
+    let m = model(
+        13,
+        vec![node("GatherND", &["x", "i"], &["y"], vec![])],
+        vec![],
+        vec![
+            value_info("x", &[2, 3, 2]),
+            typed_input("i", dt::INT64, &[2, 2]),
+        ],
+        &["y"],
+    );
+    let err = load_model_bytes(&m).unwrap_err().to_string();
+    assert!(
+        err.contains("(GatherND)") && err.contains("tuples have 2 elements"),
         "{err}"
     );
 }

@@ -658,3 +658,33 @@ fn outputs_keep_their_model_names_through_identity() {
     // `z` aliases the model input, which keeps its own name.
     assert_eq!(names, ["y", "x"]);
 }
+
+#[test]
+fn pow_of_a_constant_base_by_a_run_time_exponent_is_an_exp() {
+    // y = 10^x (torch `10 ** x`): exp(x·ln 10), a Mul and the Exp table.
+    let m = model(
+        17,
+        vec![node("Pow", &["ten", "x"], &["y"], vec![])],
+        vec![tensor("ten", &[], &[10.0])],
+        vec![value_info("x", &[1, 3])],
+        &["y"],
+    );
+    let g = load_model_bytes(&m).unwrap();
+    assert_eq!(ops(&g), ["Mul", "Exp"]);
+    let y = run(&g, &[0.0, 1.0, -0.5]);
+    for (got, want) in y.iter().zip([1.0f32, 10.0, 10f32.powf(-0.5)]) {
+        assert!((got - want).abs() < 1e-4 * want.max(1.0), "{got} vs {want}");
+    }
+    // A non-positive or varying base with a run-time exponent is refused.
+    for base in [[-2.0f32, -2.0], [2.0, 3.0]] {
+        let m = model(
+            17,
+            vec![node("Pow", &["b", "x"], &["y"], vec![])],
+            vec![tensor("b", &[2], &base)],
+            vec![value_info("x", &[1, 2])],
+            &["y"],
+        );
+        let err = load_model_bytes(&m).unwrap_err().to_string();
+        assert!(err.contains("only with a constant positive base"), "{err}");
+    }
+}

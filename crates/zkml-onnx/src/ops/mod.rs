@@ -53,6 +53,9 @@ pub struct NodeCtx<'a> {
     /// The ONNX element type of each constant value by name (initializers
     /// and `Constant` outputs), for ops whose meaning depends on it.
     pub elem_types: &'a HashMap<String, i32>,
+    /// The ONNX element type of each run-time integer or boolean value by
+    /// name (see `int_values`).
+    pub int_types: &'a HashMap<String, i32>,
 }
 
 /// An op handler: returns the node's outputs in order (trailing optional
@@ -98,6 +101,13 @@ pub fn norm_axis(axis: i64, rank: usize) -> Option<usize> {
 }
 
 impl NodeCtx<'_> {
+    /// The integer or boolean element type of input `i` when it is a
+    /// run-time value of such a type (`None`: real, constant or absent).
+    pub fn int_type(&self, i: usize) -> Option<i32> {
+        let name = self.proto.input.get(i)?;
+        self.int_types.get(name).copied()
+    }
+
     /// The op type.
     pub fn op(&self) -> &str {
         &self.proto.op_type

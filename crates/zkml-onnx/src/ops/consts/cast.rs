@@ -11,8 +11,11 @@ use crate::tensor::{DType, Konst};
 
 /// Cast: folded on constants; on a run-time value a cast to a float type is
 /// the identity, to int32/int64 a truncation towards zero (`Where(x < 0,
-/// Ceil x, Floor x)`, exact ops), to bool `x ≠ 0` (`1 − [x = 0]`); the
-/// loader then carries the result as an integer value (`int_values`).
+/// Ceil x, Floor x)`, exact ops), to bool `x ≠ 0` (`1 − [x = 0]`); a run-time
+/// integer cast to a narrower integer type wraps around as two's complement
+/// does, `((x − lo) mod 2^bits) + lo` (exact ops; the loader makes widening
+/// integer casts the identity before this). The loader then carries the
+/// result as an integer value (`int_values`).
 pub fn cast(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
     let to = n
         .opt_int("to")?
@@ -30,6 +33,11 @@ pub fn cast(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
         }
         if matches!(to, dt::INT32 | dt::INT64) {
             return Ok(vec![truncate(ctx, n, x.clone())?]);
+        }
+        if let (Some(_), Some((lo, hi))) = (n.int_type(0), crate::int_values::int_range(to)) {
+            if to != dt::BOOL {
+                return Ok(vec![wrap(ctx, n, x.clone(), lo, hi)?]);
+            }
         }
         if to == dt::BOOL {
             let zero = Val::konst(Konst::scalar(0.0));
@@ -60,6 +68,46 @@ pub fn cast(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
         (DType::Float, _) => k.t.clone(),
     };
     Ok(vec![Val::konst(Konst { t, dtype })])
+}
+
+/// Integer `x` wrapped into `[lo, hi]` (two's complement / unsigned
+/// wrap-around): `((x − lo) mod (hi − lo + 1)) + lo`, Mod with the divisor's
+/// sign (a result in `[0, hi − lo]`).
+fn wrap(ctx: &mut Ctx, n: &NodeCtx, x: Val, lo: i128, hi: i128) -> Result<Val, OnnxError> {
+    let span = (hi - lo + 1) as f64;
+    let shifted = if lo == 0 {
+        x
+    } else {
+        ctx.emit(
+            n.at(),
+            &n.sub("offset"),
+            Op::Add,
+            &[x, Val::konst(Konst::scalar(-(lo as f64)))],
+            &n.tmp("offset"),
+        )?
+    };
+    let last = if lo == 0 {
+        n.out(0).to_string()
+    } else {
+        n.tmp("wrapped")
+    };
+    let wrapped = ctx.emit(
+        n.at(),
+        &n.sub("wrap"),
+        Op::Mod { fmod: false },
+        &[shifted, Val::konst(Konst::scalar(span))],
+        &last,
+    )?;
+    if lo == 0 {
+        return Ok(wrapped);
+    }
+    ctx.emit(
+        n.at(),
+        &n.sub("unoffset"),
+        Op::Add,
+        &[wrapped, Val::konst(Konst::scalar(lo as f64))],
+        n.out(0),
+    )
 }
 
 /// `x` truncated towards zero: `Where(x < 0, Ceil x, Floor x)`.

@@ -10,9 +10,51 @@ use crate::tensor::{DType, Konst};
 /// Division: folded when both sides are constant (truncating for integers);
 /// by a constant it becomes a Mul by the reciprocal; by a run-time value the
 /// exact run-time division `Op::Div` (one rounding, at the output scale; a
-/// zero divisor is refused by the executor with the tensor and index).
+/// zero divisor is refused by the executor with the tensor and index). A
+/// run-time integer dividend (`int_values`) by a constant is ONNX integer
+/// division, the quotient truncated towards zero, computed exactly:
+/// `Div(a − fmod(a, b), b)`, an exact multiple divided (no rounding).
 pub fn div(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
     let (a, b) = (n.input(0)?.clone(), n.input(1)?.clone());
+    if n.int_type(0).is_some() {
+        let Some(bk) = b.as_const() else {
+            return Err(n.err(
+                "integer division by a run-time divisor is not supported (only by a constant); \
+                 Cast the operands to float in the model first",
+            ));
+        };
+        if bk
+            .t
+            .iter()
+            .any(|&v| v == 0.0 || !v.is_finite() || v.fract() != 0.0)
+        {
+            return Err(n.err(format!(
+                "integer division: the constant divisor `{}` must hold non-zero integers",
+                n.proto.input.get(1).map_or("", String::as_str)
+            )));
+        }
+        let rem = ctx.emit(
+            n.at(),
+            &n.sub("fmod"),
+            Op::Mod { fmod: true },
+            &[a.clone(), b.clone()],
+            &n.tmp("fmod"),
+        )?;
+        let multiple = ctx.emit(
+            n.at(),
+            &n.sub("multiple"),
+            Op::Sub,
+            &[a, rem],
+            &n.tmp("multiple"),
+        )?;
+        return Ok(vec![ctx.emit(
+            n.at(),
+            &n.name,
+            Op::Div,
+            &[multiple, b],
+            n.out(0),
+        )?]);
+    }
     let Some(bk) = b.as_const() else {
         return Ok(vec![ctx.emit(
             n.at(),

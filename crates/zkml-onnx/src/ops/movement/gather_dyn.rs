@@ -102,6 +102,56 @@ pub fn gather_elements(
     emit(ctx, n, map, data, idx)
 }
 
+/// GatherND with `batch_dims = b` by run-time `idx` whose last axis has
+/// length 1 (one coordinate per tuple): `y[k…, r…] = x[k[..b], idx[k…, 0],
+/// r…]`, a gather along axis `b` within each batch. Longer tuples are refused.
+pub fn gather_nd(
+    ctx: &mut Ctx,
+    n: &NodeCtx,
+    data: Val,
+    idx: Val,
+    b: usize,
+) -> Result<Vec<Val>, OnnxError> {
+    let ds = ctx.shape(&data);
+    let is = ctx.shape(&idx);
+    let q = is.len();
+    let m = is.last().copied().unwrap_or(0);
+    if b >= q || b + m > ds.len() || m == 0 || (0..b).any(|a| is[a] != ds[a]) {
+        return Err(n.err(format!(
+            "indices of shape {is:?} (batch_dims {b}) do not fit data of shape {ds:?}"
+        )));
+    }
+    if m != 1 {
+        return Err(n.err(format!(
+            "run-time indices whose tuples have {m} elements (the last axis of shape {is:?}) \
+             are not supported; only one coordinate per tuple (last axis 1) or constant indices"
+        )));
+    }
+    let strides: Vec<usize> = (0..ds.len())
+        .map(|a| ds[a + 1..].iter().product())
+        .collect();
+    let post: usize = ds[b + 1..].iter().product();
+    let outer = &is[..q - 1];
+    let mut shape = outer.to_vec();
+    shape.extend_from_slice(&ds[b + 1..]);
+    let (mut base, mut pick) = (Vec::new(), Vec::new());
+    for (k, ix) in ndarray::indices(IxDyn(outer)).into_iter().enumerate() {
+        let batch: usize = (0..b).map(|a| ix[a] * strides[a]).sum();
+        for r in 0..post {
+            base.push(batch + r);
+            pick.push(k);
+        }
+    }
+    let map = DynGather {
+        shape,
+        base,
+        pick,
+        stride: post,
+        dim: ds[b],
+    };
+    emit(ctx, n, map, data, idx)
+}
+
 /// OneHot(indices, depth, values = [off, on]), `axis` default −1: a run-time
 /// gather from the constant `depth × depth` table with `on` on the diagonal.
 /// Indices must lie in `[−depth, depth)` (ONNX's all-`off` rows for indices

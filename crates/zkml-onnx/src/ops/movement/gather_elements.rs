@@ -1,7 +1,8 @@
 //! GatherElements and GatherND with constant indices: index maps.
 //!
-//! GatherElements with run-time indices is a run-time gather
-//! ([`super::gather_dyn`]); GatherND with run-time indices is refused.
+//! GatherElements with run-time indices, and GatherND with run-time indices
+//! whose tuples have one element, are run-time gathers
+//! ([`super::gather_dyn`]); GatherND with longer run-time tuples is refused.
 
 use ndarray::{ArrayD, Dimension, IxDyn};
 
@@ -57,6 +58,12 @@ pub fn gather_elements(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError
 pub fn gather_nd(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
     let data = n.input(0)?.clone();
     let ds = ctx.shape(&data);
+    if let Some(Val::Dyn(_)) = n.opt_input(1) {
+        let idx = n.input(1)?.clone();
+        let b = usize::try_from(n.int("batch_dims", 0)?)
+            .map_err(|_| n.attr_err("batch_dims", "must be ≥ 0"))?;
+        return super::gather_dyn::gather_nd(ctx, n, data, idx, b);
+    }
     let idx = indices(n)?;
     let is = idx.shape().to_vec();
     let b = usize::try_from(n.int("batch_dims", 0)?)
