@@ -1,7 +1,7 @@
 //! `zkml setup/prove/verify --backend sumcheck` on a model ending in a
 //! Softmax (the tiny MLP: Gemm → Sigmoid → MatMul → Softmax): the proof
 //! verifies and shows the integer executor's outputs, with a public and a
-//! private input; a changed output and a flipped proof byte are rejected.
+//! private input; a changed output and flipped proof bytes are rejected.
 
 use serde_json::Value;
 
@@ -54,14 +54,7 @@ fn a_final_softmax_proves_and_verifies_with_the_sumcheck_backend() {
         p["public"]["outputs"][0][1] = Value::from(x + 1);
         let changed = write_json(tmp.path(), &format!("{input}-changed.json"), &p);
         assert_rejected(&zkml(&["verify", &dir, &changed]), "");
-        // A flipped byte in the middle of the proof is rejected.
-        let mut p = read_json(&proof);
-        let h = p["proof"].as_str().unwrap().to_string();
-        let mut b = h.into_bytes();
-        let mid = b.len() / 2;
-        b[mid] = if b[mid] == b'0' { b'1' } else { b'0' };
-        p["proof"] = Value::String(String::from_utf8(b).unwrap());
-        let flipped = write_json(tmp.path(), &format!("{input}-flipped.json"), &p);
-        assert_rejected(&zkml(&["verify", &dir, &flipped]), "");
+        // Flipped proof bytes (header, a commitment, the middle, the end).
+        common::assert_flipped_proof_bytes_rejected(&dir, &proof, tmp.path());
     }
 }

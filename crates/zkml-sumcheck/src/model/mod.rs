@@ -97,7 +97,7 @@ mod fn_lookup;
 pub mod maxpool;
 pub(crate) mod product;
 mod rules;
-pub(crate) mod softmax;
+pub mod softmax;
 mod softmax_proof;
 pub(crate) mod walk;
 pub(crate) use fn_lookup::*;

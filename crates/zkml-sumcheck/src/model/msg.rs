@@ -63,7 +63,7 @@ pub enum NodeProof {
     /// difference, exponential pairs, lane sum and rounding division, with
     /// the witness in the node's auxiliary table.
     Softmax {
-        /// The thirteen claimed values ([`super::softmax::VALUES`]).
+        /// The thirteen claimed values (`VALUES` in [`super::softmax`]).
         evals: Vec<Fr>,
         /// The division's sumcheck `Σ_x s̃b(x)·ỹ(x)·eq(ρ, x)`
         /// (`a_eval = s̃b(r)`, `b_eval = ỹ(r)`).

@@ -12,17 +12,17 @@
 //!
 //! **Witness.** One auxiliary table `A` per node over `nv_out + 4`
 //! variables: slot `k` (the 4 high bits) holds a tensor in the output's
-//! layout, zero on padding: `dm = m − q` ([`DM`]), the one-hot selector of
-//! the lane's first maximum ([`SEL`]), `m` broadcast along the lane
-//! ([`MB`]), `dd` ([`DD`]), `r2` ([`R2`]), `e` ([`E`]), `S` broadcast
-//! ([`SB`]), `r` ([`R`]) and `t = 2S − 1 − r` ([`T`]).
+//! layout, zero on padding: `dm = m − q` (`DM`), the one-hot selector of
+//! the lane's first maximum (`SEL`), `m` broadcast along the lane
+//! (`MB`), `dd` (`DD`), `r2` (`R2`), `e` (`E`), `S` broadcast
+//! (`SB`), `r` (`R`) and `t = 2S − 1 − r` (`T`).
 //!
 //! **Relations** (fresh `ρ = (ρ_c, ρ_r)` over the output's table; `0_c`,
 //! `½_c` the column point of zeros, of halves; `I = I_c·I_r` the block
-//! indicator). Thirteen claimed values ([`VALUES`]): `A_k(ρ)` for
+//! indicator). Thirteen claimed values (`VALUES`): `A_k(ρ)` for
 //! `k ∈ {DM, MB, DD, R2, E, SB, R, T}`, `q̃(ρ)`, `A_MB(0_c, ρ_r)`,
 //! `A_SB(0_c, ρ_r)`, `A_SEL(½_c, ρ_r)`, `A_E(½_c, ρ_r)`, and seven linear
-//! relations between them ([`relations`]):
+//! relations between them (`relations`):
 //!
 //! 1. `dm = mb − q` (entrywise, at `ρ`);
 //! 2. `−dm + 2^{sh−1}·I = 2^sh·dd + r2` (the rounding of `q − m`);
@@ -35,7 +35,7 @@
 //!
 //! one product sumcheck `Σ_x eq(ρ, x)·sb(x)·y(x) = ½·(2^{s_out+1}·e(ρ) +
 //! sb(ρ) − r(ρ))` (the division, degree 3, like an elementwise `Mul`), and
-//! lookups ([`lookups`]): `dm + γ·sel + γ²·I` in `{d + γ² : 0 ≤ d ≤ 2^b − 1}
+//! lookups (`lookups`): `dm + γ·sel + γ²·I` in `{d + γ² : 0 ≤ d ≤ 2^b − 1}
 //! ∪ {γ + γ²} ∪ {0}` (`dm ∈ [0, 2^b)`, `sel ∈ {0, 1}`, `sel = 1 ⇒ dm = 0`,
 //! padding `(0, 0)`), `dd + γ·e + γ²·I` in `{v + γ·exp_int(v) + γ²} ∪ {0}`
 //! over `v ∈ [rshift(−(2^b − 1), sh), 0]`, `r2 ∈ [0, 2^sh)`,

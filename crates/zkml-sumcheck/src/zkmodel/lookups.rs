@@ -7,7 +7,8 @@
 //! `LookupPlan` (the same plan: it depends only on the model and the
 //! visibility): rescale remainders `r ∈ [0, d)`, outputs and hidden inputs
 //! in the activation range, the `(a, o)` pairs of ReLU/Clip, MaxPool's
-//! `(d, s)` pairs. After the last node, one challenge `γ` is drawn (every
+//! `(d, s)` pairs, Softmax's slots of its auxiliary table (remainders, plain)
+//! and its two pair columns `A_a + γ·A_o + γ²·I` ([`crate::model::softmax`]). After the last node, one challenge `γ` is drawn (every
 //! table is committed by then), and one lookup proves every column against
 //! its table (tables in order of first use, columns in registration order):
 //! one fraction tree for all, and per distinct table one multiplicity
