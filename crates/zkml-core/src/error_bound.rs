@@ -194,7 +194,9 @@ fn node_bound(op: &QOp, c: &BoundCtx) -> f64 {
             activation::error_bound_leaky_relu(*alpha, *alpha_shift, c)
         }
         QOp::Clip { .. } => activation::error_bound_clip(c),
-        QOp::Table { func, .. } => table::error_bound(*func, c.x(0), c.e(0), c.s_out()),
+        QOp::Table { func, in_scale, .. } => {
+            table::error_bound(*func, *in_scale, c.x(0), c.e(0), c.s_out())
+        }
         QOp::Softmax {
             axis,
             in_scale,

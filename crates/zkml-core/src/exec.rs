@@ -65,7 +65,7 @@ fn eval_qop_any_layout(op: &QOp, x: &[&ITensor]) -> ITensor {
             func,
             in_scale,
             out_scale,
-        } => x[0].mapv(|v| table::table_int(*func, v, *in_scale, *out_scale)),
+        } => x[0].mapv(|v| table::table_op_int(*func, v, *in_scale, *out_scale)),
         QOp::Softmax {
             axis,
             in_scale,

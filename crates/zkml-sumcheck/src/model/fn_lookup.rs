@@ -13,8 +13,10 @@ use zkml_core::{QGraph, QOp};
 
 /// The integer function of an elementwise lookup op: `max(v, 0)` (ReLU),
 /// `clip(v, lo, hi)` (Clip) or a table function's
-/// [`zkml_core::ops::table::table_int`] (Sigmoid, Tanh, Exp, Erf, Gelu, …):
-/// the executor's rule, written once in zkml-core.
+/// [`zkml_core::ops::table::table_op_int`] (Sigmoid, Tanh, Exp, Erf, Gelu, …;
+/// above input scale 12 the input rounded to scale 12 first): the executor's
+/// rule, written once in zkml-core. The table below covers the whole
+/// activation range, so the rounded form is proved exactly with no change.
 pub(crate) fn fn_int(op: &QOp, v: i64) -> i64 {
     match op {
         QOp::Clip { min, max } => zkml_core::ops::activation::clip_int(v, *min, *max),
@@ -22,7 +24,7 @@ pub(crate) fn fn_int(op: &QOp, v: i64) -> i64 {
             func,
             in_scale,
             out_scale,
-        } => zkml_core::ops::table::table_int(*func, v, *in_scale, *out_scale),
+        } => zkml_core::ops::table::table_op_int(*func, v, *in_scale, *out_scale),
         _ => v.max(0),
     }
 }

@@ -199,3 +199,58 @@ fn a_clip_whose_range_excludes_zero_proves_with_the_padding_indicator() {
     p2.outputs[0][1] -= 1;
     assert!(ZkSumcheckBackend.verify(&key, &p2, &proof).is_err());
 }
+
+/// A table function above input scale 12 (Tanh at a fixed scale 14): the
+/// executor rounds the input to scale 12 before the table
+/// (`zkml_core::ops::table::cap`); the function lookup's table covers the
+/// whole activation range with that rounded rule, so both backends prove
+/// the executor's outputs exactly, and the honest outputs differ from the
+/// unrounded table's somewhere.
+#[test]
+fn table_above_scale_12_proves_the_rounded_rule() {
+    use zkml_core::ops::table::{table_int, table_op_int};
+    let shape = [1, 3, 5];
+    let mut g = Graph::new();
+    let x = g.add_input("x", shape.to_vec());
+    let y = g
+        .add_node("f", Op::Table(TableFn::Tanh), vec![x], "y")
+        .unwrap();
+    g.add_output(y);
+    let samples: Vec<Vec<FTensor>> = (0..2).map(|s| vec![det(&shape, 70 + s, 1.5)]).collect();
+    let cfg = QuantConfig {
+        act_bits: 16,
+        fixed_scale: Some(14),
+        ..QuantConfig::default()
+    };
+    let (q, t) = run_with(&g, &samples, &cfg);
+    assert!(matches!(
+        q.nodes[0].op,
+        QOp::Table {
+            in_scale: 14,
+            out_scale: 14,
+            ..
+        }
+    ));
+    let xs = &t.values[q.inputs[0]];
+    let ys = &t.values[q.outputs[0]];
+    assert!(xs
+        .iter()
+        .zip(ys)
+        .all(|(&x, &y)| y == table_op_int(TableFn::Tanh, x, 14, 14)));
+    assert!(xs
+        .iter()
+        .zip(ys)
+        .any(|(&x, &y)| y != table_int(TableFn::Tanh, x, 14, 14)));
+    let key = ZkSumcheckBackend.setup(&q, &opts(Vis::Private)).unwrap().0;
+    let (proof, public) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
+    ZkSumcheckBackend.verify(&key, &public, &proof).unwrap();
+    let mut bad = public.clone();
+    bad.outputs[0][0] += 1;
+    assert!(ZkSumcheckBackend.verify(&key, &bad, &proof).is_err());
+    let key = SumcheckBackend
+        .setup(&q, &SetupOptions::default())
+        .unwrap()
+        .0;
+    let (proof, public) = SumcheckBackend.prove(&key, &q, &t).unwrap();
+    SumcheckBackend.verify(&key, &public, &proof).unwrap();
+}

@@ -13,7 +13,9 @@ use crate::gadgets::{
 };
 
 impl Walker<'_, '_> {
-    /// A table function: one lookup per element.
+    /// A table function: one lookup per element (above input scale 12, a
+    /// rounding row first: the table reads scale 12,
+    /// `zkml_core::ops::table::cap`; [`TableInstructions::table_fn`] lays it).
     pub(super) fn lay_table(
         &mut self,
         ni: usize,

@@ -39,6 +39,23 @@
 //! table is ~3.2k rows and Tanh's ~1.8k, instead of the `2^16` rows of a table
 //! over the whole domain.
 //!
+//! **Input rounding** (`zkml_core::ops::table::cap`): a table function at an
+//! input scale `s` above 12 (`h = table_in_shift(f, s) > 0`) reads its table at
+//! scale 12: the table holds `d ↦ table_int(f, d, s − h, s_out)` over
+//! `d ∈ [rshift(−2^(b−1), h), rshift(2^(b−1) − 1, h)]`, and
+//! [`TableInstructions::table_fn`] lays one rounding row first:
+//!
+//! ```text
+//! round row: x_0 = q (copy), acc = d, lk = limbs(r) ++ limbs(d + 2^(b−1))
+//!   E1: x_0 + 2^(h−1) − 2^h·acc − Σ 2^(t·k)·r_k = 0          r ∈ [0, 2^h)
+//!   E2: acc + 2^(b−1) − Σ 2^(t·k)·d_k = 0                    d ∈ [−2^(b−1), 2^(b−1))
+//! ```
+//!
+//! (the row of [`super::linear`] for `rshift(q, h)`). `|2^h·d + r| < 2^(h+b) ≪ p`,
+//! so `2^h·d + r = q + 2^(h−1)` over the integers and `d = ⌊(q + 2^(h−1))/2^h⌋
+//! = rshift(q, h)`, the executor's value: a forger's `d ± 1` needs
+//! `r ∓ 2^h`, outside `[0, 2^h)`. The clamp and lookup rows then read `d`.
+//!
 //! Soundness: `c` is a small integer (a clamp output) and `y − y_lo ∈ [0, 2^V)`,
 //! so `(y − y_lo) + 2^V·(c − lo)` is an integer far below `p`, equal to a table
 //! entry `j + 2^V·i` with `j ∈ [0, 2^V)`; base-`2^V` digits are unique, so
@@ -53,25 +70,29 @@ use halo2_axiom::{
     },
     plonk::Error,
 };
-use zkml_core::ops::{
-    softmax::exp_int,
-    table::{table_int, INVALID},
-    TableFn,
+use zkml_core::{
+    ops::{
+        softmax::exp_int,
+        table::{table_in_shift, table_int, INVALID},
+        TableFn,
+    },
+    rounding::rshift,
 };
 
 use super::{
-    pow2, range::bits_for, range::RangeInstructions, select::SelectInstructions, Adv, Builder, Eqn,
-    Fix, MainConfig, Wire,
+    builder::lk_weight, pow2, range::bits_for, range::RangeInstructions,
+    select::SelectInstructions, Adv, Builder, Eqn, Fix, MainConfig, Wire,
 };
 
 /// Which integer function a table holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FnKind {
-    /// `table_int(func, x, in_scale, out_scale)`.
+    /// `table_int(func, d, in_scale − h, out_scale)` of the rounded input
+    /// `d = rshift(q, h)`, `h` = [`FnKind::shift`] (0 at input scales ≤ 12).
     Act {
         /// The function (`zkml_core::ops::table`).
         func: TableFn,
-        /// Input scale exponent.
+        /// The op's input scale exponent (the table reads at `in_scale − h`).
         in_scale: i32,
         /// Output scale exponent.
         out_scale: i32,
@@ -86,14 +107,25 @@ pub enum FnKind {
 }
 
 impl FnKind {
-    /// The spec's integer function.
+    /// The bits the op rounds its input off before the table
+    /// (`zkml_core::ops::table::table_in_shift`; 0 for the exponential,
+    /// whose caller rounds).
+    pub fn shift(&self) -> u32 {
+        match *self {
+            FnKind::Act { func, in_scale, .. } => table_in_shift(func, in_scale),
+            FnKind::Exp { .. } => 0,
+        }
+    }
+
+    /// The spec's integer function of the table's input (the rounded input
+    /// when [`Self::shift`] `> 0`).
     pub fn eval(&self, x: i64) -> i64 {
         match *self {
             FnKind::Act {
                 func,
                 in_scale,
                 out_scale,
-            } => table_int(func, x, in_scale, out_scale),
+            } => table_int(func, x, in_scale - self.shift() as i32, out_scale),
             FnKind::Exp {
                 in_scale,
                 exp_scale,
@@ -101,11 +133,15 @@ impl FnKind {
         }
     }
 
-    /// The input domain for activations of `act_bits` bits.
+    /// The table's input domain for activations of `act_bits` bits (the
+    /// rounded activation range when [`Self::shift`] `> 0`).
     pub fn domain(&self, act_bits: u32) -> (i64, i64) {
         let half = 1i64 << (act_bits - 1);
         match self {
-            FnKind::Act { .. } => (-half, half - 1),
+            FnKind::Act { .. } => {
+                let h = self.shift();
+                (rshift(-half, h), rshift(half - 1, h))
+            }
             FnKind::Exp { .. } => (-(2 * half - 1), 0),
         }
     }
@@ -363,7 +399,8 @@ pub fn assign_tables(
 
 /// Function-table instructions.
 pub trait TableInstructions {
-    /// `f(x)`: clamp rows as needed, then one lookup row.
+    /// `f(x)`: the rounding row when the table reads a coarser scale
+    /// ([`FnKind::shift`] `> 0`), clamp rows as needed, then one lookup row.
     fn table_fn(&mut self, t: &FnTable, x: &Wire) -> Wire;
     /// The lookup row alone: `f(c)` for `c ∈ [lo, hi]` (rejected otherwise).
     fn table_lookup(&mut self, t: &FnTable, c: &Wire) -> Wire;
@@ -371,18 +408,85 @@ pub trait TableInstructions {
 
 impl TableInstructions for Builder<'_> {
     fn table_fn(&mut self, t: &FnTable, x: &Wire) -> Wire {
-        let mut c = *x;
-        if t.lo > t.dmin {
-            c = self.max_const(&c, t.lo as i128);
-        }
-        if t.hi < t.dmax {
-            c = self.min_const(&c, t.hi as i128);
-        }
-        self.table_lookup(t, &c)
+        let h = t.kind.shift();
+        let d = if h > 0 { round_row(self, x, h, 0) } else { *x };
+        clamp_lookup(self, t, &d)
     }
 
     fn table_lookup(&mut self, t: &FnTable, c: &Wire) -> Wire {
         lookup_row(self, t, c, 0)
+    }
+}
+
+/// Clamp rows as needed, then the lookup row: `f(d)` for `d` in the table's domain.
+fn clamp_lookup(b: &mut Builder<'_>, t: &FnTable, d: &Wire) -> Wire {
+    let mut c = *d;
+    if t.lo > t.dmin {
+        c = b.max_const(&c, t.lo as i128);
+    }
+    if t.hi < t.dmax {
+        c = b.min_const(&c, t.hi as i128);
+    }
+    b.table_lookup(t, &c)
+}
+
+/// The rounding row `d = rshift(q, h)`, `h ≥ 1` ([module doc](self)), with `d`
+/// offset by `forge` and `r` recomputed so that E1 still holds (0 when
+/// honest; tests forge a wrong but self-consistent witness: its limbs sum
+/// to the forged `r`, the excess in the top limb).
+fn round_row(b: &mut Builder<'_>, q: &Wire, h: u32, forge: i128) -> Wire {
+    let row = b.next_row();
+    b.copy_in(q, Adv::X(0), row);
+    let half = 1i128 << (h - 1);
+    let d = q.val.map(|v| rshift(v as i64, h) as i128 + forge);
+    let r = q.val.zip(d).map(|(v, d)| v + half - (d << h));
+    // E1: x_0 + 2^(h−1) − 2^h·acc − Σ 2^(t·k)·r_k = 0
+    b.set(Fix::Wx(0), row, Fr::ONE);
+    b.set(Fix::A1, row, -pow2(h));
+    b.seti(Fix::C1, row, half);
+    let mut next = 0;
+    if forge == 0 {
+        b.range_limbs(row, Eqn::E1, &mut next, r, h, -Fr::ONE);
+    } else {
+        forged_limbs(b, row, &mut next, r, h);
+    }
+    let out = b.put(Adv::Acc, row, d);
+    // E2: acc + 2^(b−1) − Σ 2^(t·k)·d_k = 0
+    let off = b.act_offset();
+    b.set(Fix::A2, row, Fr::ONE);
+    b.seti(Fix::C2, row, off);
+    let bits = b.shape.act_bits;
+    b.range_limbs(row, Eqn::E2, &mut next, d.map(|d| d + off), bits, -Fr::ONE);
+    out
+}
+
+/// A forger's limbs of `v` in E1 (tests): the layout of
+/// [`RangeInstructions::range_limbs`], but the top limb keeps `v`'s excess
+/// (unmasked), so the limbs sum to `v` exactly and only the range lookup
+/// can reject an out-of-range `v`.
+fn forged_limbs(b: &mut Builder<'_>, row: usize, next: &mut usize, v: Option<i128>, bits: u32) {
+    let t = b.shape.t;
+    let mut off = 0;
+    while off < bits {
+        let w = t.min(bits - off);
+        let j = *next;
+        *next += 1;
+        b.max_lk = b.max_lk.max(*next);
+        b.use_width(w);
+        if !b.planning {
+            let top = off + w >= bits;
+            let limb = v.map(|v| {
+                if top {
+                    v >> off
+                } else {
+                    (v >> off) & ((1i128 << w) - 1)
+                }
+            });
+            b.put(Adv::Lk(j), row, limb);
+            b.seti(Fix::Tag(j), row, w as i128);
+            b.set(lk_weight(Eqn::E1, j), row, -pow2(off));
+        }
+        off += w;
     }
 }
 

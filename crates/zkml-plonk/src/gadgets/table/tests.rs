@@ -329,3 +329,94 @@ fn parameters_separate_tables() {
     assert_ne!(a.eval(-64), b.eval(-64));
     assert_ne!(FnTable::new(a, 10).unwrap(), FnTable::new(b, 10).unwrap());
 }
+
+/// Inputs at scale 16 exercising the rounding (half up at ±8 = 2^(h−1)),
+/// both ends of the 16-bit range and the saturated parts.
+const FINE: &[i128] = &[-32768, -20000, -9, -8, -1, 0, 7, 8, 24, 4100, 32767];
+
+/// Above scale 12 the table reads the input rounded to scale 12 (one
+/// rounding row, then clamp and lookup): exact against the executor's
+/// `table_op_int`, every cell constrained, and the table covers the rounded
+/// domain only.
+#[test]
+fn fine_input_scale_is_rounded_before_the_table() {
+    use zkml_core::ops::table::table_op_int;
+    for (func, s_in, s_out) in [
+        (TableFn::Tanh, 16, 10),
+        (
+            TableFn::HardSigmoid {
+                alpha: 0.2,
+                beta: 0.5,
+            },
+            16,
+            12,
+        ),
+        (TableFn::Sigmoid, 14, 8),
+        (TableFn::Exp, 13, 6),
+    ] {
+        let kind = act(func, s_in, s_out);
+        let h = kind.shift();
+        assert_eq!(h, (s_in - 12) as u32);
+        let (c, t) = table_circuit_bits(kind, FINE, 16);
+        assert_eq!((t.dmin, t.dmax), (-(1 << (15 - h)), 1 << (15 - h)));
+        assert!(
+            t.rows() <= (1 << (16 - h)) + 1,
+            "{func:?}: {} rows",
+            t.rows()
+        );
+        c.assert_ok();
+        let p = c.publics();
+        for (i, &x) in FINE.iter().enumerate() {
+            let want = table_op_int(func, x as i64, s_in, s_out);
+            if want.abs() > (1 << 15) - 1 {
+                continue; // refused by the executor (Exp past the range)
+            }
+            assert_eq!(p[2 * i + 1], fe(want as i128), "{func:?} at {x}");
+        }
+        check_all_tampering(&c);
+    }
+}
+
+/// Functions without a cap (Log: rounding could reach its singularity) keep
+/// their input scale: no rounding row.
+#[test]
+fn uncapped_functions_read_their_own_scale() {
+    let kind = act(TableFn::Log, 14, 8);
+    assert_eq!(kind.shift(), 0);
+    let (c, _) = table_circuit_bits(kind, &[1, 5000, 16000], 16);
+    c.assert_ok();
+    assert_eq!(c.rows, 1 + 3 * 2 + 3);
+}
+
+/// A forger's rounding `d ± k` with `r ∓ k·2^h` satisfies E1 and E2 (its limbs
+/// sum to the forged remainder) and would read a different table entry; the
+/// remainder is then outside `[0, 2^h)` and only the range lookup rejects it.
+#[test]
+fn forged_rounding_remainder_is_rejected() {
+    let kind = act(TableFn::Tanh, 16, 14);
+    let t = FnTable::new(kind, 16).unwrap();
+    for forge in [-3i128, -1, 1, 2] {
+        for x in [-100i128, 0, 7, 4100] {
+            let tc = t.clone();
+            let c = GadgetCircuit::with_shape(
+                move |b| {
+                    let w = b.input(Some(x), true);
+                    let d = round_row(b, &w, 4, forge);
+                    let y = clamp_lookup(b, &tc, &d);
+                    b.make_public(&y);
+                },
+                4,
+                8,
+                16,
+            );
+            // The forged d gives a different output (so the forgery matters).
+            let d = zkml_core::rounding::rshift(x as i64, 4) as i128 + forge;
+            assert_ne!(kind.eval(d as i64), kind.eval(d as i64 - forge as i64));
+            let err = c.mock().verify().unwrap_err();
+            assert!(
+                err.iter().all(|e| format!("{e:?}").contains("Lookup")),
+                "forge {forge} at {x}: {err:?}"
+            );
+        }
+    }
+}

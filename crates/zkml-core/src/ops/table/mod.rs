@@ -7,6 +7,10 @@
 //! ```text
 //! y = quantize(f(q / 2^s_in), s_out)        (round half up, crate::rounding)
 //! ```
+//! Above input scale 12 the op first rounds its input to scale 12
+//! ([`cap`]: `table_op_int`, the rule every backend proves); `table_int` is
+//! the table itself.
+//!
 //! Inputs where `f` is undefined or infinite (`Log(0)`, `Sqrt(−1)`,
 //! `Reciprocal(0)`, `Atanh(1)`) give [`INVALID`], far outside every
 //! activation range, so the executor's range check refuses them with the
@@ -22,9 +26,13 @@
 //! Error bound ([`error_bound`]): the integer input differs from the float
 //! one by at most `e_in`, so the output differs by at most
 //! `sup_{|d| ≤ e_in} |f(x + d) − f(x)|` (taken per element, on a grid of the
-//! interval that includes its ends, with a 5 % margin) plus half an output unit.
+//! interval that includes its ends, with a 5 % margin) plus half an output unit;
+//! above the input-scale cap the interval widens by the rounding ([`cap`]).
 
 use serde::{Deserialize, Serialize};
+
+pub mod cap;
+pub use cap::{table_in_shift, table_op_int, TABLE_MAX_IN_SCALE};
 
 use super::QOp;
 use crate::error::Result;
@@ -455,9 +463,12 @@ pub fn out_scale(func: TableFn, cal_out: i32, max_scale: i32, unit_scale: i32) -
 }
 
 /// Worst-case `|dequantized − float|` of the output ([module doc](self)),
-/// given the float input `x`, the input's bound `e_in` and the output scale.
-pub fn error_bound(func: TableFn, x: &FTensor, e_in: f64, out_scale: i32) -> f64 {
+/// given the input scale, the float input `x`, the input's bound `e_in` and
+/// the output scale. Above the input-scale cap the table's input is also
+/// off by the rounding to the cap ([`cap`]): `e_in + 2^−13`.
+pub fn error_bound(func: TableFn, in_scale: i32, x: &FTensor, e_in: f64, out_scale: i32) -> f64 {
     const STEPS: usize = 16;
+    let e_in = e_in + cap::table_in_rounding(func, in_scale);
     let mut worst = 0f64;
     for &v in x.iter() {
         let v = v as f64;
@@ -552,7 +563,7 @@ mod tests {
             let t = FTensor::from_shape_vec(vec![xs.len()], xs.clone()).unwrap();
             let (s_in, s_out) = (8, 8);
             let e_in = crate::rounding::pow2f(-(s_in as i64 + 1));
-            let b = error_bound(f, &t, e_in, s_out);
+            let b = error_bound(f, s_in, &t, e_in, s_out);
             for &x in &xs {
                 let q = quantize_value(x as f64, s_in);
                 let y = table_int(f, q, s_in, s_out);
