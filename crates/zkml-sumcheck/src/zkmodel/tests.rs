@@ -504,3 +504,30 @@ fn lookups_beyond_one_tree_are_split_and_each_part_is_checked() {
     assert!(ZkSumcheckBackend.verify(&key, &public, &one).is_err());
     super::lookups::TEST_TREE_VARS.with(|c| c.set(None));
 }
+
+#[test]
+fn every_message_has_one_encoding() {
+    // Bit 7 of a message's last byte: for a field element it makes the
+    // value ≥ 2^255 (not canonical); for a point it is the infinity flag,
+    // which halo2curves' decoder ignores beside a nonzero x (the same point
+    // from other bytes). Both are refused when decoding, so no bit of an
+    // accepted proof can change without changing what it says.
+    let (q, t) = mlp(&[12, 8, 4], 8);
+    let key = setup(&q, &private_input());
+    let (proof, _) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
+    let (bytes, offsets) = messages(&proof);
+    let mut tried = 0;
+    for &at in offsets.iter().step_by(offsets.len() / 200 + 1) {
+        let mut b = bytes.clone();
+        if b[at + 31] & 0x80 != 0 {
+            continue; // the point at infinity: the flag is its encoding
+        }
+        b[at + 31] |= 0x80;
+        assert!(
+            ZkModelProof::from_bytes(&b).is_err(),
+            "message at byte {at} has a second encoding"
+        );
+        tried += 1;
+    }
+    assert!(tried > 100, "{tried}");
+}

@@ -447,11 +447,14 @@ fn verify_lookups<'a>(
     expect_len("lookup proofs", proof.lookups.len(), chunks.len())?;
     let gamma = t.challenge(b"model/lookups/gamma");
     let gamma_inv = Option::<Fr>::from(gamma.invert()).ok_or_else(|| reject("lookups", "γ = 0"))?;
-    let public_tables: Vec<Vec<Fr>> = plan
-        .tables
-        .iter()
-        .map(|(tk, _)| tk.table(q, gamma))
-        .collect();
+    let public_tables: Vec<Vec<Fr>> = {
+        use rayon::prelude::*;
+        let _s = crate::profile::span("v/lookup_tables");
+        plan.tables
+            .par_iter()
+            .map(|(tk, _)| tk.table(q, gamma))
+            .collect()
+    };
     let mut all_m = vec![];
     for (chunk, lp) in chunks.iter().zip(&proof.lookups) {
         let shape: Vec<(usize, usize)> = chunk.columns.iter().map(|(_, n, k)| (*n, *k)).collect();

@@ -10,7 +10,33 @@ use crate::logup::ZkLookupClaim;
 use crate::mle::{eq_eval, Mle};
 use crate::transcript::Transcript;
 use crate::zk::{verify_product, verify_sumcheck, Checks, Lc, ZkSumcheckProof};
-use halo2_axiom::halo2curves::ff::BatchInvert;
+use rayon::prelude::*;
+
+/// Entries per batch inversion of the public table side (one field
+/// inversion each; chunks run on rayon's threads).
+const INVERT_CHUNK: usize = 1 << 12;
+
+/// Replaces every entry of `v` by its inverse (Montgomery's trick: three
+/// multiplications per entry and one inversion, in variable time: the
+/// table side is public); returns `false`, leaving `v` unspecified, when
+/// some entry is zero.
+fn invert_all_vartime(v: &mut [Fr]) -> bool {
+    let mut prefix = Vec::with_capacity(v.len());
+    let mut acc = Fr::ONE;
+    for x in v.iter() {
+        prefix.push(acc);
+        acc *= x;
+    }
+    let Some(mut inv) = Option::<Fr>::from(acc.invert()) else {
+        return false;
+    };
+    for (x, p) in v.iter_mut().zip(prefix).rev() {
+        let xi = inv * p;
+        inv *= *x;
+        *x = xi;
+    }
+    true
+}
 
 /// Verifies a tree from its root commitments to the leaves; `leaf_values`
 /// gives the public side's `(side_0, side_1)` values at the last layer's
@@ -194,26 +220,26 @@ fn verify_zk_multi_inner(
         t.absorb_points(b"zk/logup-gkr/m", &m.rows);
     }
     let alpha = t.challenge(b"zk/logup-gkr/alpha");
-    let cs: Vec<Mle> = cs
-        .iter_mut()
-        .enumerate()
-        .map(|(k, c)| {
-            let a = alpha - delta * Fr::from(k as u64);
-            let mut zero = false;
-            for v in c.iter_mut() {
-                *v = a - *v;
-                zero |= bool::from(v.is_zero());
-            }
-            if zero {
-                return Err(reject(
-                    "logup-gkr",
-                    "α is a table entry (probability ~2^-240)",
-                ));
-            }
-            c.iter_mut().batch_invert();
-            Mle::new(std::mem::take(c))
-        })
-        .collect::<Result<_>>()?;
+    let cs: Vec<Mle> = {
+        let _s = crate::profile::span("v/logup/table_side");
+        cs.par_iter_mut()
+            .enumerate()
+            .map(|(k, c)| {
+                let a = alpha - delta * Fr::from(k as u64);
+                let ok = c.par_chunks_mut(INVERT_CHUNK).all(|ch| {
+                    ch.iter_mut().for_each(|v| *v = a - *v);
+                    invert_all_vartime(ch)
+                });
+                if !ok {
+                    return Err(reject(
+                        "logup-gkr",
+                        "α is a table entry (probability ~2^-240)",
+                    ));
+                }
+                Mle::new(std::mem::take(c))
+            })
+            .collect::<Result<_>>()?
+    };
     t.absorb_points(b"zk/logup-gkr/roots", &proof.roots);
     t.absorb_points(b"zk/logup-gkr/sum", &proof.sum_com);
     let [p_root, q_root] = proof.roots;
@@ -295,4 +321,27 @@ fn verify_zk_multi_inner(
         value_com: value,
     });
     Ok((claims, m_claims))
+}
+
+#[cfg(test)]
+mod invert_tests {
+    use super::*;
+
+    #[test]
+    fn vartime_inversion_matches_field_inversion_and_refuses_a_zero() {
+        let vals: Vec<Fr> = (1..=1000u64)
+            .map(|i| Fr::from(i * i + 7) - Fr::from(500))
+            .collect();
+        let mut v = vals.clone();
+        assert!(invert_all_vartime(&mut v));
+        for (x, y) in vals.iter().zip(&v) {
+            assert_eq!(*x * y, Fr::ONE);
+        }
+        for at in [0, 499, 999] {
+            let mut z = vals.clone();
+            z[at] = Fr::ZERO;
+            assert!(!invert_all_vartime(&mut z), "zero at {at} accepted");
+        }
+        assert!(invert_all_vartime(&mut []));
+    }
 }
