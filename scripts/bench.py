@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Benchmarks zkml against EZKL on the same models, in one run, and writes
-BENCHMARKS.md.
+"""Benchmarks zkml's two backends against EZKL on the same models, in one
+run, and writes the tables (default target/bench/bench.md; BENCHMARKS.md's
+sections are written by hand from them, with the load).
 
-    python3 scripts/bench.py [--repeat N] [--shared ../shared] [--ezkl-python PY] [--out BENCHMARKS.md]
+    python3 scripts/bench.py [--repeat N] [--shared ../shared] [--ezkl-python PY] [--mobilenet DIR] [--out FILE]
 
 Models: the ONNX benchmark models written by SHARED/bench/make_models.py (mlp,
 lenet, cifar_cnn), the bundled examples/mnist_cnn, and the earlier zkml's
@@ -12,7 +13,12 @@ default quantization widths, as in every table here; every step: load, quantize,
 verify), once per backend: plonk (halo2/KZG) and sumcheck (zero-knowledge
 sumcheck/GKR with Hyrax commitments, transparent). EZKL runs through SHARED/bench/ezkl_run.py when PY can `import
 ezkl` (e.g. a venv with `pip install ezkl onnx numpy`). Peak RSS is each
-process's own maximum resident set (wait4). Medians over --repeat runs.
+process's own maximum resident set (GNU time). Medians over --repeat runs:
+wall and CPU seconds per step, the whole process's CPU, and the load
+average before and after each row. The last table checks issue 12's
+targets (the earlier zkml's MNIST prove <= 0.3 s, LeNet >= 20x plonk and
+>= 50x EZKL, cifar_cnn <= 3 s / 2 GB / 200 KB, MobileNetV2-224 <= 5 min,
+verify <= 100 ms).
 """
 import argparse
 import datetime
@@ -38,16 +44,19 @@ def run(cmd, cwd=ROOT, env=None):
 
 
 def run_rss(cmd, cwd=ROOT, env=None):
-    """Like run, but also returns the process tree's peak RSS in MiB (GNU time's %M)."""
+    """Like run, but also returns the peak RSS in MiB and the CPU seconds
+    (user + sys) of the whole process, from GNU time (%M, %U, %S)."""
     timer = shutil.which("time") or "/usr/bin/time"
     tmp = os.path.join(ROOT, "target", "bench", f"rss.{os.getpid()}")
     os.makedirs(os.path.dirname(tmp), exist_ok=True)
-    out, err, rc, wall = run([timer, "-f", "%M", "-o", tmp] + cmd, cwd, env)
+    out, err, rc, wall = run([timer, "-f", "%M %U %S", "-o", tmp] + cmd, cwd, env)
+    rss = cpu = None
     try:
-        rss = int(open(tmp).read().strip().splitlines()[-1]) / 1024.0
+        m, u, s = open(tmp).read().strip().splitlines()[-1].split()
+        rss, cpu = int(m) / 1024.0, float(u) + float(s)
     except (OSError, ValueError, IndexError):
-        rss = None
-    return out, err, rc, wall, rss
+        pass
+    return out, err, rc, wall, rss, cpu
 
 
 def median(xs):
@@ -55,24 +64,41 @@ def median(xs):
     return statistics.median(xs) if xs else None
 
 
+def load1():
+    return os.getloadavg()[0]
+
+
 def zkml_time(zkml, model, inp, extra, repeat):
+    """`zkml time --json` `repeat` times: medians of each step's wall and
+    CPU seconds (in process), of the whole process's CPU seconds and peak
+    RSS; the load average before the first run and after the last."""
     runs = []
+    load_start = load1()
     for _ in range(repeat):
-        out, err, rc, wall, rss = run_rss([zkml, "time", model, inp, "--json"] + extra)
+        out, err, rc, wall, rss, cpu = run_rss([zkml, "time", model, inp, "--json"] + extra)
         if rc != 0:
             return {"error": err.strip().splitlines()[-1] if err.strip() else f"exit {rc}"}
         r = json.loads(out)
         r["peak_rss_mib"] = rss
+        r["process_cpu_seconds"] = cpu
         runs.append(r)
     best = dict(runs[0])
-    for key in ("setup", "prove", "verify"):
-        best["seconds"][key] = median([r["seconds"].get(key) for r in runs])
+    best["repeat"] = repeat
+    best["load"] = [load_start, load1()]
+    best["seconds"] = {k: median([r["seconds"].get(k) for r in runs]) for k in ("setup", "prove", "verify")}
+    best["cpu_seconds"] = {k: median([(r.get("cpu_seconds") or {}).get(k) for r in runs])
+                           for k in ("setup", "prove", "verify")}
+    best["all_seconds"] = {k: [r["seconds"].get(k) for r in runs] for k in ("prove", "verify")}
     best["peak_rss_mib"] = median([r["peak_rss_mib"] for r in runs])
+    best["process_cpu_seconds"] = median([r["process_cpu_seconds"] for r in runs])
     return best
 
 
 def ezkl_time(py, runner, model_dir, repeat):
+    """ezkl_run.py `repeat` times (wall seconds per step from the runner, the
+    whole process's CPU seconds and peak RSS from GNU time)."""
     runs = []
+    load_start = load1()
     for _ in range(repeat):
         work = os.path.join(model_dir, "ezkl")
         # Keep the SRS between runs (generating it is not proving), drop the rest.
@@ -80,13 +106,17 @@ def ezkl_time(py, runner, model_dir, repeat):
             for f in os.listdir(work):
                 if not f.endswith(".srs"):
                     os.remove(os.path.join(work, f))
-        out, err, rc, wall, rss = run_rss([py, runner, model_dir, "--params", "fixed"])
+        out, err, rc, wall, rss, cpu = run_rss([py, runner, model_dir, "--params", "fixed"])
         if rc != 0:
             return {"error": (err.strip().splitlines() or [f"exit {rc}"])[-1]}
         r = json.loads(out.strip().splitlines()[-1])
         r["peak_rss_mib"] = rss
+        r["process_cpu_seconds"] = cpu
         runs.append(r)
     best = dict(runs[0])
+    best["repeat"] = repeat
+    best["load"] = [load_start, load1()]
+    best["process_cpu_seconds"] = median([r["process_cpu_seconds"] for r in runs])
     for key in ("setup", "prove", "verify"):
         best["seconds"][key] = median([r["seconds"].get(key) for r in runs])
     best["peak_rss_mib"] = median([r["peak_rss_mib"] for r in runs])
@@ -101,22 +131,92 @@ def fmt(x, digits=2):
     return str(x)
 
 
+def ratio(a, b):
+    return a / b if a and b else None
+
+
+def fx(x):
+    return "–" if x is None else f"{x:.1f}×"
+
+
+def targets(results, mnv2):
+    """Issue 12's targets against this run: (target, measured, met)."""
+    by = {r["name"].split()[0]: r for r in results}
+
+    def sc(name):
+        r = by.get(name)
+        z = r and r.get("zkml_sumcheck")
+        return z if z and "error" not in z else None
+
+    def get(z, *path):
+        for p in path:
+            z = (z or {}).get(p)
+        return z
+
+    rows = []
+    zm = sc("zkml")  # "zkml mnist (msgpack)"
+    p, c = get(zm, "seconds", "prove"), get(zm, "cpu_seconds", "prove")
+    rows.append(("the earlier zkml's MNIST CNN: prove ≤ 0.3 s",
+                 f"{fmt(p, 3)} s wall, {fmt(c, 3)} CPU s" if zm else "not run", p is not None and p <= 0.3))
+    le = by.get("lenet", {})
+    s_le, pl, ez = sc("lenet"), le.get("zkml"), le.get("ezkl")
+    pl = pl if pl and "error" not in pl else None
+    ez = ez if ez and "error" not in ez else None
+    w = ratio(get(pl, "seconds", "prove"), get(s_le, "seconds", "prove"))
+    cr = ratio(get(pl, "cpu_seconds", "prove"), get(s_le, "cpu_seconds", "prove"))
+    rows.append(("LeNet ≥ 20× faster than plonk (prove)", f"{fx(w)} wall, {fx(cr)} CPU", w is not None and w >= 20))
+    w = ratio(get(ez, "seconds", "prove"), get(s_le, "seconds", "prove"))
+    cr = ratio(get(ez, "process_cpu_seconds"), get(s_le, "process_cpu_seconds"))
+    rows.append(("LeNet ≥ 50× faster than EZKL (prove)",
+                 f"{fx(w)} wall (prove), {fx(cr)} CPU (whole process: EZKL's runner gives no per-step CPU)",
+                 w is not None and w >= 50))
+    ci = sc("cifar_cnn")
+    p, m, b = get(ci, "seconds", "prove"), get(ci, "peak_rss_mib"), get(ci, "proof_bytes")
+    rows.append(("cifar_cnn prove ≤ 3 s and ≤ 2 GB",
+                 f"{fmt(p)} s wall ({fmt(get(ci, 'cpu_seconds', 'prove'))} CPU s), peak {fmt(m, 0)} MiB",
+                 p is not None and m is not None and p <= 3 and m <= 2048))
+    rows.append(("cifar_cnn proof ≤ 200 KB", f"{b} bytes" if b else "not run", b is not None and b <= 200_000))
+    mz = mnv2 if mnv2 and "error" not in mnv2 else None
+    p = get(mz, "seconds", "prove")
+    rows.append(("MobileNetV2-224 ≤ 5 min in one proof",
+                 f"{fmt(p, 1)} s wall ({fmt(get(mz, 'cpu_seconds', 'prove'), 1)} CPU s), peak {fmt(get(mz, 'peak_rss_mib'), 0)} MiB, "
+                 f"{get(mz, 'proof_bytes')} bytes" if mz else (mnv2 or {}).get("error", "not run"),
+                 p is not None and p <= 300))
+    ver = [(r["name"], sc(r["name"].split()[0])) for r in results]
+    ver = [(n, get(z, "seconds", "verify"), get(z, "cpu_seconds", "verify")) for n, z in ver if z]
+    worst = max((v for _, v, _ in ver if v is not None), default=None)
+    rows.append(("verify ≤ 100 ms (every benchmark model)",
+                 "; ".join(f"{n} {fmt(1000 * v, 0)} ms ({fmt(1000 * c, 0) if c is not None else '–'} CPU ms)"
+                           for n, v, c in ver if v is not None),
+                 worst is not None and worst <= 0.1))
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--shared", default=os.path.join(ROOT, "..", "shared"))
     ap.add_argument("--ezkl-python", default=os.path.join(ROOT, ".venv-bench", "bin", "python"))
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--out", default=os.path.join(ROOT, "BENCHMARKS.md"))
+    ap.add_argument("--repeat", type=int, default=3, help="zkml sumcheck runs per model")
+    ap.add_argument("--plonk-repeat", type=int, help="zkml plonk runs per model (default: --repeat)")
+    ap.add_argument("--out", default=os.path.join(ROOT, "target", "bench", "bench.md"),
+                    help="where the tables go; a file with the marker line "
+                         "'<!-- bench.py: notes below are kept -->' keeps what follows it")
     ap.add_argument("--only", nargs="*", help="model names to run (default: all)")
-    ap.add_argument("--ezkl-models", nargs="*", default=["mlp", "lenet", "cifar_cnn"],
-                    help="models to run EZKL on (cifar_cnn needs k=22: ~30 GB·min of SRS and setup)")
+    ap.add_argument("--ezkl-models", nargs="*", default=["mlp", "lenet"],
+                    help="models to run EZKL on (cifar_cnn needs k=22: EZKL cannot set it up in 24 GB)")
     ap.add_argument("--ezkl-repeat", type=int, default=1, help="EZKL runs per model (minutes each)")
     ap.add_argument("--zkml", help="a built zkml binary to measure (default: build target/release/zkml)")
+    ap.add_argument("--no-plonk", action="store_true", help="skip the plonk backend's rows")
     ap.add_argument("--no-sumcheck", action="store_true",
                     help="skip the sumcheck backend's rows")
-    ap.add_argument("--no-mac-baseline", action="store_true",
-                    help="skip the extra zkml run per model with --no-matrix-check (multiply-accumulate rows only)")
+    ap.add_argument("--mac-baseline", action="store_true",
+                    help="add a plonk run per model with --no-matrix-check (multiply-accumulate rows only)")
+    ap.add_argument("--mobilenet", metavar="DIR",
+                    help="also prove MobileNetV2-224 with the sumcheck backend, once (DIR/model.onnx and "
+                         "DIR/input.json, written by scripts/gen_mobilenetv2.py DIR when missing; "
+                         "~3 GB peak: a heavy run)")
     args = ap.parse_args()
+    plonk_repeat = args.plonk_repeat or args.repeat
 
     if args.zkml:
         zkml = os.path.abspath(args.zkml)
@@ -144,73 +244,98 @@ def main():
     has_ezkl = os.path.exists(args.ezkl_python) and subprocess.run(
         [args.ezkl_python, "-c", "import ezkl"], capture_output=True).returncode == 0 and os.path.exists(runner)
     load = os.getloadavg()
+    t_start = datetime.datetime.now(datetime.timezone.utc)
+    common = ["--input", "private", "--precision", "fixed"]
     results = []
     for name, model, inp, onnx_dir in cases:
-        print(f"zkml: {name}", file=sys.stderr)
-        z = zkml_time(zkml, model, inp, ["--input", "private", "--precision", "fixed"], args.repeat)
-        mac = None
-        if not args.no_mac_baseline:
-            mac = zkml_time(zkml, model, inp, ["--input", "private", "--precision", "fixed", "--no-matrix-check"], args.repeat)
-        sc = None
+        z = mac = sc = e = None
+        if not args.no_plonk:
+            print(f"zkml plonk: {name}", file=sys.stderr)
+            z = zkml_time(zkml, model, inp, common, plonk_repeat)
+            if args.mac_baseline:
+                mac = zkml_time(zkml, model, inp, common + ["--no-matrix-check"], plonk_repeat)
         if not args.no_sumcheck:
             print(f"zkml sumcheck: {name}", file=sys.stderr)
-            sc = zkml_time(zkml, model, inp, ["--input", "private", "--precision", "fixed", "--backend", "sumcheck"], args.repeat)
-        e = None
+            sc = zkml_time(zkml, model, inp, common + ["--backend", "sumcheck"], args.repeat)
         if has_ezkl and onnx_dir and name in args.ezkl_models:
             print(f"ezkl: {name}", file=sys.stderr)
             e = ezkl_time(args.ezkl_python, runner, onnx_dir, args.ezkl_repeat)
-        results.append({"name": name, "zkml": z, "zkml_mac": mac, "zkml_sumcheck": sc, "ezkl": e})
+        results.append({"name": name, "zkml": z or {}, "zkml_mac": mac, "zkml_sumcheck": sc, "ezkl": e})
+    mnv2 = None
+    if args.mobilenet:
+        d = os.path.abspath(args.mobilenet)
+        if not os.path.exists(os.path.join(d, "model.onnx")):
+            subprocess.run([py, os.path.join(ROOT, "scripts", "gen_mobilenetv2.py"), d], cwd=ROOT, check=True,
+                           capture_output=True)
+        print("zkml sumcheck: MobileNetV2-224", file=sys.stderr)
+        mnv2 = zkml_time(zkml, os.path.join(d, "model.onnx"), os.path.join(d, "input.json"),
+                         common + ["--backend", "sumcheck"], 1)
     load_after = os.getloadavg()
     os.makedirs(os.path.join(ROOT, "target", "bench"), exist_ok=True)
     with open(os.path.join(ROOT, "target", "bench", "results.json"), "w") as f:
-        json.dump(results, f, indent=1)
+        json.dump({"load": [load, load_after], "results": results, "mobilenetv2": mnv2}, f, indent=1)
 
     lines = [
         "# Benchmarks",
         "",
-        f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC by `scripts/bench.py --repeat {args.repeat} --ezkl-repeat {args.ezkl_repeat}`"
-        f" on {platform.machine()} with {os.cpu_count()} cores; load average {load[0]:.2f} before, {load_after[0]:.2f} after."
-        f" Medians of the repeats (zkml {args.repeat}, EZKL {args.ezkl_repeat}); zkml and EZKL measured in the same run, one after the other.",
-        "Same statement for both: input private, weights fixed (constants bound by the verifying key), output public."
-        " zkml: halo2-axiom, KZG on BN254, SHPLONK. EZKL 23: `ezkl_run.py --params fixed` (`--target resources`).",
-        "Peak RSS is the whole process's maximum resident set. Setup excludes SRS generation for both."
-        " \"zkml\" uses the randomized matrix check where the planner finds it saves rows; \"MAC rows only\" is `--no-matrix-check`."
-        " \"zkml sumcheck\" is `--backend sumcheck` (zero-knowledge sumcheck/GKR, Hyrax commitments on BN254, no trusted setup;"
-        " k = log2 of its widest table, no columns; its setup derives generators and needs no SRS).",
+        f"Measured {t_start:%Y-%m-%d %H:%M}–{datetime.datetime.now(datetime.timezone.utc):%H:%M} UTC by "
+        f"`scripts/bench.py --repeat {args.repeat} --plonk-repeat {plonk_repeat} --ezkl-repeat {args.ezkl_repeat}`"
+        f" on {platform.machine()} with {os.cpu_count()} cores; load average (1 min) {load[0]:.2f} at the start,"
+        f" {load_after[0]:.2f} at the end; each row gives its own (start→end)."
+        f" Medians of the repeats; zkml plonk, zkml sumcheck and EZKL measured in the same run, one after the other.",
+        "Same statement for all: input private, weights fixed (constants bound by the verifying key), output public."
+        " zkml plonk: halo2-axiom, KZG on BN254, SHPLONK. zkml sumcheck: `--backend sumcheck` (zero-knowledge"
+        " sumcheck/GKR, Hyrax commitments on BN254, no trusted setup; k = log2 of its widest table; setup derives"
+        " generators, no SRS). EZKL: `ezkl_run.py --params fixed` (`--target resources`).",
+        "Wall seconds are `zkml time`'s in-process steps; CPU seconds are the same steps' CPU time (user + system,"
+        " all threads, `cpu_seconds` in `zkml time --json`); \"process CPU\" is the whole process under GNU time"
+        " (load, quantize, setup, prove, verify; for EZKL its whole runner). Peak RSS: the whole process."
+        " On a shared machine wall seconds grow with the load; CPU seconds are the load-independent figure.",
         "",
-        "| model | system | k | columns | setup s | prove s | verify ms | peak RSS MiB | proof bytes | accuracy vs float | prove ratio (EZKL / zkml; sumcheck rows: (plonk / sumcheck)) |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| model | system | k | setup s | prove s | prove CPU s | verify ms | verify CPU ms | process CPU s | peak RSS MiB | proof bytes | accuracy vs float | load |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
+
+    def row(name, system, z):
+        if not z:
+            return
+        if "error" in z:
+            lines.append(f"| {name} | {system} | error: {z['error']} |||||||||||")
+            return
+        s, c = z.get("seconds", {}), z.get("cpu_seconds") or {}
+        ms = lambda x: fmt(1000 * x, 1) if x is not None else "–"
+        acc = (f"argmax {'agrees' if z.get('argmax_agree') else 'differs'}, err {100 * z.get('relative_error', 0):.2f}%"
+               if "relative_error" in z else f"scale 2^-{z.get('scale')}")
+        ld = z.get("load") or [None, None]
+        lines.append(f"| {name} | {system} | {z.get('k', z.get('logrows'))} | {fmt(s.get('setup'))} | {fmt(s.get('prove'), 3)} "
+                     f"| {fmt(c.get('prove'), 3)} | {ms(s.get('verify'))} | {ms(c.get('verify'))} "
+                     f"| {fmt(z.get('process_cpu_seconds'))} | {fmt(z.get('peak_rss_mib'), 0)} | {z.get('proof_bytes')} "
+                     f"| {acc} | {fmt(ld[0])}→{fmt(ld[1])} |")
+
     for r in results:
-        z, e = r["zkml"], r["ezkl"]
-        rows = [("zkml", z)]
-        if r.get("zkml_mac"):
-            rows.append(("zkml, MAC rows only", r["zkml_mac"]))
-        if r.get("zkml_sumcheck"):
-            rows.append(("zkml sumcheck", r["zkml_sumcheck"]))
-        for system, z in rows:
-            if "error" in z:
-                lines.append(f"| {r['name']} | {system} | error: {z['error']} |||||||||")
-                continue
-            s = z["seconds"]
-            acc = f"argmax {'agrees' if z.get('argmax_agree') else 'differs'}, err {100 * z.get('relative_error', 0):.2f}%"
-            ratio = ""
-            if e and "error" not in e and s.get("prove"):
-                ratio = f"{e['seconds']['prove'] / s['prove']:.1f}×"
-            plonk = r["zkml"].get("seconds", {}).get("prove")
-            if system == "zkml sumcheck" and plonk and s.get("prove"):
-                # The same run's plonk row against this one.
-                ratio = f"{ratio} (plonk {plonk / s['prove']:.1f}×)".strip()
-            lines.append(f"| {r['name']} | {system} | {z.get('k')} | {z.get('columns') or '–'} | {fmt(s.get('setup'))} | {fmt(s.get('prove'))} "
-                         f"| {fmt(1000 * s['verify'] if s.get('verify') is not None else None, 1)} | {fmt(z.get('peak_rss_mib'), 0)} "
-                         f"| {z.get('proof_bytes')} | {acc} | {ratio} |")
-        if e:
-            if "error" in e:
-                lines.append(f"| {r['name']} | EZKL | error: {e['error']} |||||||||")
-            else:
-                s = e["seconds"]
-                lines.append(f"| {r['name']} | EZKL | {e.get('logrows')} | – | {fmt(s.get('setup'))} | {fmt(s.get('prove'))} "
-                             f"| {fmt(1000 * s['verify'], 1)} | {fmt(e.get('peak_rss_mib'), 0)} | {e.get('proof_bytes')} | scale 2^-{e.get('scale')} | |")
+        row(r["name"], f"zkml plonk ×{plonk_repeat}", r["zkml"])
+        row(r["name"], f"zkml plonk, MAC rows only ×{plonk_repeat}", r.get("zkml_mac"))
+        row(r["name"], f"zkml sumcheck ×{args.repeat}", r.get("zkml_sumcheck"))
+        row(r["name"], f"EZKL ×{args.ezkl_repeat}", r.get("ezkl"))
+    row("MobileNetV2-224", "zkml sumcheck ×1", mnv2)
+
+    lines += ["", "Prove ratios (same run):", "",
+              "| model | plonk / sumcheck, wall | plonk / sumcheck, CPU | EZKL / sumcheck, wall | EZKL / sumcheck, process CPU |",
+              "| --- | --- | --- | --- | --- |"]
+    for r in results:
+        sc, z, e = r.get("zkml_sumcheck"), r.get("zkml"), r.get("ezkl")
+        if not sc or "error" in sc:
+            continue
+        z = z if z and "error" not in z else {}
+        e = e if e and "error" not in e else {}
+        g = lambda d, a, b: (d.get(a) or {}).get(b)
+        lines.append(f"| {r['name']} | {fx(ratio(g(z, 'seconds', 'prove'), g(sc, 'seconds', 'prove')))} "
+                     f"| {fx(ratio(g(z, 'cpu_seconds', 'prove'), g(sc, 'cpu_seconds', 'prove')))} "
+                     f"| {fx(ratio(g(e, 'seconds', 'prove'), g(sc, 'seconds', 'prove')))} "
+                     f"| {fx(ratio(e.get('process_cpu_seconds'), sc.get('process_cpu_seconds')))} |")
+    lines += ["", "Issue 12's targets in this run:", "", "| target | measured | met |", "| --- | --- | --- |"]
+    for t, m, ok in targets(results, mnv2):
+        lines.append(f"| {t} | {m} | {'yes' if ok else '**no**'} |")
     lines.append("")
     text = "\n".join(lines)
     print(text)
@@ -220,6 +345,7 @@ def main():
         old = open(args.out).read()
         if marker in old:
             notes = old[old.index(marker):]
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     tmp = args.out + ".tmp"
     with open(tmp, "w") as f:
         f.write(text + "\n" + (notes or marker + "\n"))

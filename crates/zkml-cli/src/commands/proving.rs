@@ -115,6 +115,23 @@ pub fn step<T>(msg: &str, f: impl FnOnce() -> Result<T>) -> Result<(T, Duration)
     Ok((r?, t.elapsed()))
 }
 
+/// CPU time (user + system) of this process's live threads so far, in
+/// seconds: the sum of the run times in `/proc/self/task/*/schedstat`
+/// (nanoseconds; `/proc/self/stat` counts in 10 ms ticks, too coarse for a
+/// verification). `None` without `/proc`. A thread that has exited is no
+/// longer counted; rayon's pool lives as long as the process, so a
+/// difference of two readings is the CPU time spent between them.
+pub fn cpu_seconds() -> Option<f64> {
+    let mut ns: u64 = 0;
+    for e in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
+        // A thread may end between listing and reading: skip it.
+        if let Ok(s) = std::fs::read_to_string(e.path().join("schedstat")) {
+            ns += s.split_whitespace().next()?.parse::<u64>().ok()?;
+        }
+    }
+    Some(ns as f64 * 1e-9)
+}
+
 /// Peak resident memory of this process so far (VmHWM), in MiB.
 pub fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;

@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use serde_json::json;
 use zkml_core::backend::{fresh_openings, Backend, SetupOptions};
 
-use super::proving::{peak_rss_mib, step, visibility, with_backend};
+use super::proving::{cpu_seconds, peak_rss_mib, step, visibility, with_backend};
 use crate::cli::TimeArgs;
 
 pub fn run(args: TimeArgs) -> Result<ExitCode> {
@@ -47,19 +47,26 @@ fn time_with<B: Backend>(b: &B, args: &TimeArgs) -> Result<ExitCode> {
         &format!("loading or generating the {}", source.label),
         || b.prepare(&p).context(source.label),
     )?;
+    let cpu = || cpu_seconds().unwrap_or(f64::NAN);
+    let c0 = cpu();
     let ((pk, vk), t_setup) = step("generating keys", || {
         b.setup_planned(&q, &options, p).context("generating keys")
     })?;
     let key = b.proving_key_info(&pk);
     // Committed groups get fresh blindings (as `zkml commit` and `zkml prove` draw them).
     let openings = fresh_openings(b, &vis);
+    let c1 = cpu();
     let ((proof, public), t_prove) = step("proving", || {
         b.prove_with(&pk, &q, &trace, &openings).context("proving")
     })?;
+    let c2 = cpu();
     let t = Instant::now();
     b.verify(&vk, &public, &proof)
         .context("verifying the proof just made")?;
     let t_verify = t.elapsed();
+    let c3 = cpu();
+    // JSON has no NaN: a missing reading is null.
+    let cpu_step = |a: f64, b: f64| (b - a).is_finite().then_some(b - a);
     let rss = peak_rss_mib();
     let outputs = trace.dequantized_outputs(&q);
 
@@ -83,6 +90,11 @@ fn time_with<B: Backend>(b: &B, args: &TimeArgs) -> Result<ExitCode> {
                     "setup": t_setup.as_secs_f64(),
                     "prove": t_prove.as_secs_f64(),
                     "verify": t_verify.as_secs_f64(),
+                },
+                "cpu_seconds": {
+                    "setup": cpu_step(c0, c1),
+                    "prove": cpu_step(c1, c2),
+                    "verify": cpu_step(c2, c3),
                 },
                 "output": outputs,
                 "max_abs_error": cmp.max_abs_error,
