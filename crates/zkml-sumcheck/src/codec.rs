@@ -2,7 +2,8 @@
 //! field elements, 32-byte compressed G1 points. Decoding never panics and
 //! never allocates more than the input could hold: every length is checked
 //! against the bytes left, every scalar must be canonical and every point on
-//! the curve.
+//! the curve and canonically encoded (one encoding per message: a changed
+//! bit of an accepted proof changes what it says, and is rejected).
 
 use crate::error::{Error, Result};
 use crate::field::{Field, Fr, G1Affine, GroupEncoding, PrimeCurveAffine, PrimeField};
