@@ -94,6 +94,7 @@ def zkml_time(zkml, model, inp, extra, repeat, env=None, stderr_to=None):
     best["all_seconds"] = {k: [r["seconds"].get(k) for r in runs] for k in ("prove", "verify")}
     best["peak_rss_mib"] = median([r["peak_rss_mib"] for r in runs])
     best["process_cpu_seconds"] = median([r["process_cpu_seconds"] for r in runs])
+    best["at"] = f"{datetime.datetime.now(datetime.timezone.utc):%H:%M}"
     return best
 
 
@@ -120,6 +121,7 @@ def ezkl_time(py, runner, model_dir, repeat):
     best["repeat"] = repeat
     best["load"] = [load_start, load1()]
     best["process_cpu_seconds"] = median([r["process_cpu_seconds"] for r in runs])
+    best["at"] = f"{datetime.datetime.now(datetime.timezone.utc):%H:%M}"
     for key in ("setup", "prove", "verify"):
         best["seconds"][key] = median([r["seconds"].get(key) for r in runs])
     best["peak_rss_mib"] = median([r["peak_rss_mib"] for r in runs])
@@ -233,6 +235,9 @@ def main():
                     help="also prove MobileNetV2-224 with the sumcheck backend, once (DIR/model.onnx and "
                          "DIR/input.json, written by scripts/gen_mobilenetv2.py DIR when missing; "
                          "~3 GB peak: a heavy run)")
+    ap.add_argument("--ezkl-from", metavar="RESULTS_JSON",
+                    help="take the EZKL rows from an earlier run's target/bench/results.json (labelled with their"
+                         " time and load) instead of running EZKL")
     args = ap.parse_args()
     plonk_repeat = args.plonk_repeat or args.repeat
 
@@ -275,7 +280,10 @@ def main():
         if not args.no_sumcheck:
             print(f"zkml sumcheck: {name}", file=sys.stderr)
             sc = zkml_time(zkml, model, inp, common + ["--backend", "sumcheck"], args.repeat)
-        if has_ezkl and onnx_dir and name in args.ezkl_models:
+        if args.ezkl_from:
+            earlier = json.load(open(args.ezkl_from))
+            e = next((r.get("ezkl") for r in earlier["results"] if r["name"] == name), None)
+        elif has_ezkl and onnx_dir and name in args.ezkl_models:
             print(f"ezkl: {name}", file=sys.stderr)
             e = ezkl_time(args.ezkl_python, runner, onnx_dir, args.ezkl_repeat)
         results.append({"name": name, "zkml": z or {}, "zkml_mac": mac, "zkml_sumcheck": sc, "ezkl": e})
@@ -336,7 +344,9 @@ def main():
         row(r["name"], f"zkml plonk ×{plonk_repeat}", r["zkml"])
         row(r["name"], f"zkml plonk, MAC rows only ×{plonk_repeat}", r.get("zkml_mac"))
         row(r["name"], f"zkml sumcheck ×{args.repeat}", r.get("zkml_sumcheck"))
-        row(r["name"], f"EZKL ×{args.ezkl_repeat}", r.get("ezkl"))
+        e = r.get("ezkl")
+        row(r["name"], f"EZKL ×{(e or {}).get('repeat', args.ezkl_repeat)}"
+            + (f" (at {e.get('at')} UTC)" if args.ezkl_from and e else ""), e)
     row("MobileNetV2-224", "zkml sumcheck ×1", mnv2)
 
     lines += ["", "Prove ratios (same run):", "",
