@@ -81,7 +81,8 @@
 //! matrix entry, a wrong evaluation, tampered commitments and Σ-protocol
 //! responses, an out-of-table value proved against a wider table, a forged
 //! hidden layer (all other relations consistent), changed public inputs and
-//! outputs, and a key for other weights.
+//! outputs, a key for other weights, and a second encoding of any proof
+//! message ([`codec`] takes only canonical scalars and points).
 //!
 //! ## Zero knowledge
 //!
