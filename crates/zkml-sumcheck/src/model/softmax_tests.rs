@@ -56,6 +56,38 @@ fn with_in_scale(mut q: QGraph, t: Trace, s: i32) -> (QGraph, Trace) {
 }
 
 #[test]
+fn two_softmax_nodes_share_their_tables_and_prove() {
+    let mut g = Graph::new();
+    let x = g.add_input("x", vec![2, 6]);
+    let h = dense(&mut g, x, 6, 5, "1", 21);
+    let s = g
+        .add_node("sm1", Op::Softmax { axis: 1 }, vec![h], "s1")
+        .unwrap();
+    let h = dense(&mut g, s, 5, 4, "2", 22);
+    let s = g
+        .add_node("sm2", Op::Softmax { axis: 1 }, vec![h], "s2")
+        .unwrap();
+    g.add_output(s);
+    let cfg = QuantConfig {
+        act_bits: 10,
+        ..QuantConfig::default()
+    };
+    let samples: Vec<_> = (0..3).map(|k| vec![det(&[2, 6], 40 + k, 2.0)]).collect();
+    let (q, t) = run_with(&g, &samples, &cfg);
+    proves_in_both_backends(&q, &t);
+    // One max table for both nodes (it depends only on the activation bits).
+    use crate::zkmodel::lookups::{LookupPlan, TableKey};
+    let (key, _) = ZkSumcheckBackend.setup(&q, &opts(Vis::Private)).unwrap();
+    let mut plan = LookupPlan::default();
+    for i in (0..q.nodes.len()).filter(|&i| matches!(q.nodes[i].op, QOp::Softmax { .. })) {
+        crate::zkmodel::softmax::register(&key, i, &mut plan).unwrap();
+    }
+    let max_tables = plan.tables.iter();
+    let max_tables = max_tables.filter(|(k, _)| matches!(k, TableKey::Softmax(_, sm::Table::Max)));
+    assert_eq!(max_tables.count(), 1);
+}
+
+#[test]
 fn lane_witness_is_the_executors_softmax_at_every_scale_and_length() {
     for n in [1usize, 2, 3, 7, 10, 16] {
         for in_scale in [4, 8, 12, 13, 14, 17] {

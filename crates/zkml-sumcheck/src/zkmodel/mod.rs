@@ -54,7 +54,7 @@ pub mod msg;
 pub mod openings;
 mod product;
 pub mod prover;
-mod softmax;
+pub(crate) mod softmax;
 pub mod verifier;
 
 pub use lookups::ZkTableLookup;

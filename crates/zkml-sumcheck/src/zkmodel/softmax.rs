@@ -36,6 +36,28 @@ fn params(key: &Key, i: usize) -> Result<sm::Params> {
     })
 }
 
+/// The first Softmax node whose `table` equals node `i`'s (the max's table
+/// depends only on the activation bits, the exponential's on the input and
+/// exponential scales): the nodes of a model share one table, one `m`.
+fn canonical(key: &Key, i: usize, table: &Table) -> usize {
+    let q = &key.q;
+    let scales = |j: usize| match q.nodes[j].op {
+        zkml_core::QOp::Softmax {
+            in_scale,
+            exp_scale,
+            ..
+        } => Some((in_scale, exp_scale)),
+        _ => None,
+    };
+    (0..i)
+        .find(|&j| {
+            scales(j).is_some()
+                && sm::params(q, j).is_ok()
+                && (*table == Table::Max || scales(j) == scales(i))
+        })
+        .unwrap_or(i)
+}
+
 /// Registers node `i`'s lookups (both ends): the two pair columns, the
 /// three remainders and, when the output is hidden, its range.
 pub(crate) fn register(key: &Key, i: usize, plan: &mut LookupPlan) -> Result<()> {
@@ -43,7 +65,7 @@ pub(crate) fn register(key: &Key, i: usize, plan: &mut LookupPlan) -> Result<()>
     for (table, col) in sm::lookups(&params(key, i)?) {
         let tk = match table {
             Table::Range(lo, hi) => TableKey::Range(lo, hi),
-            other => TableKey::Softmax(i, other),
+            other => TableKey::Softmax(canonical(key, i, &other), other),
         };
         plan.push(
             tk,
