@@ -124,6 +124,21 @@ fn softmax_proves_on_odd_lanes_and_above_scale_12() {
     }
     let (q, t) = model(2, 7, true, 5);
     proves_in_both_backends(&q, &t);
+    // A Softmax of the model's input: its lanes are known to the verifier
+    // when the input is public, committed when private.
+    let mut g = Graph::new();
+    let x = g.add_input("x", vec![3, 6]);
+    let s = g
+        .add_node("softmax", Op::Softmax { axis: 1 }, vec![x], "s")
+        .unwrap();
+    g.add_output(s);
+    let cfg = QuantConfig {
+        act_bits: 10,
+        ..QuantConfig::default()
+    };
+    let samples: Vec<_> = (0..3).map(|k| vec![det(&[3, 6], 60 + k, 2.0)]).collect();
+    let (q, t) = run_with(&g, &samples, &cfg);
+    proves_in_both_backends(&q, &t);
     // The rounding path: q − m rounded to scale 12 before the table.
     let (q, t) = model(2, 5, false, 9);
     for s in [13, 15] {
