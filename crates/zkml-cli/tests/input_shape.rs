@@ -136,3 +136,15 @@ fn integer_and_boolean_inputs_run() {
     let err = v["max_abs_error"].as_f64().unwrap();
     assert!(err < 0.02, "{v}");
 }
+
+#[test]
+fn ezkl_input_shapes_without_the_batch_dimension_are_accepted() {
+    // EZKL's input files list [C, H, W] (no batch), sometimes once per output
+    // too: the batch is 1 and the extra shapes are ignored.
+    let (_d, input) = input_file(serde_json::json!({
+        "input_data": [image(24)],
+        "input_shapes": [[1, 4, 6], [1, 4, 6], [1, 4, 6]],
+    }));
+    let o = zkml(&["run", CONV, &input, "--json"]);
+    assert_eq!(json_out(&o)["output"][0].as_array().unwrap().len(), 2);
+}
