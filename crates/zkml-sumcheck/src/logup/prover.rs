@@ -7,7 +7,7 @@ use rand_core06::{CryptoRng, RngCore};
 use super::msg::{LogUpProof, LookupClaim};
 use super::{padded_table, table_terms, witness_terms};
 use crate::error::{Error, Result};
-use crate::field::{Field, Fr, PrimeField};
+use crate::field::{Field, Fr};
 use crate::hyrax::{self, Generators};
 use crate::mle::{eq_table, Mle};
 use crate::sumcheck::{self, ProductSum};
@@ -23,24 +23,56 @@ pub(crate) fn multiplicities(table: &[Fr], w: &[Fr]) -> Result<Vec<Fr>> {
     })
 }
 
+/// A hasher for field elements: `Fr`'s derived `Hash` writes its four
+/// Montgomery limbs, which are uniformly distributed for table entries, so
+/// mixing their words is enough (SipHash over `to_repr`, a Montgomery
+/// reduction per key, was most of the multiplicities' time). Not for keys
+/// an adversary picks to collide: the prover hashes its own table.
+#[derive(Default)]
+pub(crate) struct LimbHasher(u64);
+
+impl std::hash::Hasher for LimbHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for c in bytes.chunks(8) {
+            let mut w = [0u8; 8];
+            w[..c.len()].copy_from_slice(c);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w))
+                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_usize(&mut self, _: usize) {
+        // The slice length prefix: the same (4) for every key.
+    }
+}
+
+/// A map from table entries to their first index.
+pub(crate) type EntryIndex = HashMap<Fr, usize, std::hash::BuildHasherDefault<LimbHasher>>;
+
+/// The index of `table`: each entry to its first occurrence.
+pub(crate) fn entry_index(table: &[Fr]) -> EntryIndex {
+    let mut index = EntryIndex::with_capacity_and_hasher(table.len(), Default::default());
+    for (j, v) in table.iter().enumerate().rev() {
+        index.insert(*v, j);
+    }
+    index
+}
+
 /// [`multiplicities`] of several columns together; a missing value names
 /// its column and entry.
 pub(crate) fn multiplicities_of(table: &[Fr], columns: &[&[Fr]]) -> Result<Vec<Fr>> {
-    let index: HashMap<_, usize> = table
-        .iter()
-        .enumerate()
-        .rev()
-        .map(|(j, v)| (v.to_repr(), j))
-        .collect();
+    let index = entry_index(table);
     let mut m = vec![0u64; table.len()];
     for (k, w) in columns.iter().enumerate() {
         for (i, v) in w.iter().enumerate() {
             #[cfg(test)]
-            if LENIENT.with(|l| l.get()) && !index.contains_key(&v.to_repr()) {
+            if LENIENT.with(|l| l.get()) && !index.contains_key(v) {
                 // A cheating prover's column: the missing entry is left out.
                 continue;
             }
-            let j = index.get(&v.to_repr()).ok_or_else(|| {
+            let j = index.get(v).ok_or_else(|| {
                 Error::Invalid(format!(
                     "lookup column {k}, entry {i} is not in the table of {} values",
                     table.len()

@@ -161,6 +161,48 @@ impl ProductSum {
     }
 }
 
+/// What a sumcheck prover needs of its instance, so that an instance with
+/// structure (an `eq` factor handled by splitting, constant factors) can
+/// compute the same round polynomials faster than the generic
+/// [`ProductSum`]. Every implementation sends exactly the polynomials
+/// [`ProductSum`] would for the same factors and terms (its tests compare
+/// them), so the verifier is the same.
+pub(crate) trait RoundProver {
+    /// Number of variables still to bind at the start.
+    fn num_vars(&self) -> usize;
+    /// The degree `d` of every round polynomial.
+    fn degree(&self) -> usize;
+    /// The terms `(c_t, S_t)` over the (conceptual) factors.
+    fn terms(&self) -> &[(Fr, Vec<usize>)];
+    /// `g_j(0..=d)` for the current round.
+    fn round_poly(&self, d: usize) -> Vec<Fr>;
+    /// Binds the current variable to `r`.
+    fn fix_first_variable(&mut self, r: Fr);
+    /// Every factor's value at the point, after the last round.
+    fn final_values(&self) -> Vec<Fr>;
+}
+
+impl RoundProver for ProductSum {
+    fn num_vars(&self) -> usize {
+        ProductSum::num_vars(self)
+    }
+    fn degree(&self) -> usize {
+        ProductSum::degree(self)
+    }
+    fn terms(&self) -> &[(Fr, Vec<usize>)] {
+        &self.terms
+    }
+    fn round_poly(&self, d: usize) -> Vec<Fr> {
+        ProductSum::round_poly(self, d)
+    }
+    fn fix_first_variable(&mut self, r: Fr) {
+        ProductSum::fix_first_variable(self, r)
+    }
+    fn final_values(&self) -> Vec<Fr> {
+        self.factors.iter().map(|f| f.evals[0]).collect()
+    }
+}
+
 /// Pairs below which a round runs on the calling thread.
 pub(crate) const PAR_MIN: usize = 1 << 12;
 

@@ -7,6 +7,7 @@ use super::msg::{ProductProof, ZeroProof, ZkRound, ZkSumcheckProof};
 use crate::error::{Error, Result};
 use crate::field::{Curve, Field, Fr, G1Affine, G1};
 use crate::hyrax::Generators;
+use crate::sumcheck::prover::RoundProver;
 use crate::sumcheck::ProductSum;
 use crate::transcript::Transcript;
 use crate::univariate::lagrange_coeffs;
@@ -106,7 +107,7 @@ pub struct ZkProverOutput {
 /// `Com(claim)`; `public[k]` marks the factors the verifier evaluates itself.
 pub fn prove_sumcheck(
     gens: &Generators,
-    mut inst: ProductSum,
+    inst: ProductSum,
     public: &[bool],
     claim: &Opening,
     t: &mut Transcript,
@@ -119,6 +120,19 @@ pub fn prove_sumcheck(
             inst.factors.len()
         )));
     }
+    prove_sumcheck_with(gens, inst, public, claim, t, rng)
+}
+
+/// [`prove_sumcheck`] for any [`RoundProver`] (same messages for the same
+/// factors and terms); `public` has one flag per factor.
+pub(crate) fn prove_sumcheck_with(
+    gens: &Generators,
+    mut inst: impl RoundProver,
+    public: &[bool],
+    claim: &Opening,
+    t: &mut Transcript,
+    rng: &mut (impl RngCore + CryptoRng),
+) -> Result<ZkProverOutput> {
     let (n, d) = (inst.num_vars(), inst.degree());
     let mut cur = *claim;
     super::absorb_statement(t, n, d);
@@ -155,7 +169,14 @@ pub fn prove_sumcheck(
         rounds.push(ZkRound { evals: coms });
         point.push(r);
     }
-    let values: Vec<Fr> = inst.factors.iter().map(|f| f.evals[0]).collect();
+    let values: Vec<Fr> = inst.final_values();
+    if values.len() != public.len() {
+        return Err(Error::Invalid(format!(
+            "{} public flags for {} factors",
+            public.len(),
+            values.len()
+        )));
+    }
     let factor_openings: Vec<Option<Opening>> = values
         .iter()
         .zip(public)
@@ -174,11 +195,8 @@ pub fn prove_sumcheck(
         value: Fr::ZERO,
         blind: Fr::ZERO,
     };
-    for ((c, s), cf) in inst
-        .terms
-        .iter()
-        .zip(committed_factors(&inst.terms, public))
-    {
+    let terms = inst.terms();
+    for ((c, s), cf) in terms.iter().zip(committed_factors(terms, public)) {
         let scalar = s
             .iter()
             .filter(|&&k| public[k])

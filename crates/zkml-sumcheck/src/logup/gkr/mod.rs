@@ -83,6 +83,7 @@
 //! Σ-protocol transcripts: simulatable as in [`crate::zk`]; the histogram
 //! `m` (of all columns together) and the sums stay hidden.
 
+mod layer;
 pub mod msg;
 pub mod prover;
 pub mod verifier;

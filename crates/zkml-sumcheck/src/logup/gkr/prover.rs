@@ -3,15 +3,17 @@
 use rand_core06::{CryptoRng, RngCore};
 use rayon::prelude::*;
 
+use super::layer::LayerSum;
 use super::msg::ZkLogUpProof;
-use super::{absorb_columns, absorb_tags, layer_public, layer_terms, zk_table, Concat};
+use super::{absorb_columns, absorb_tags, layer_public, zk_table, Concat};
 use crate::error::{Error, Result};
 use crate::field::{Curve, Field, Fr, G1Affine, PrimeField};
 use crate::hyrax::{self, Generators};
 use crate::logup::prover::multiplicities_of;
-use crate::mle::{eq_table, Mle};
+use crate::mle::Mle;
 use crate::sumcheck::ProductSum;
 use crate::transcript::Transcript;
+use crate::zk::prover::prove_sumcheck_with;
 use crate::zk::{prove_product, prove_sumcheck, Opening, ZkSumcheckProof};
 use halo2_axiom::halo2curves::ff::BatchInvert;
 
@@ -71,18 +73,9 @@ fn prove_tree(
             value: p_o.value + lambda * q_o.value,
             blind: p_o.blind + lambda * q_o.blind,
         };
-        let inst = ProductSum::new(
-            vec![
-                Mle::new(eq_table(&r))?,
-                Mle::new(p[..h].to_vec())?,
-                Mle::new(p[h..].to_vec())?,
-                Mle::new(q[..h].to_vec())?,
-                Mle::new(q[h..].to_vec())?,
-            ],
-            layer_terms(lambda),
-        )?;
+        let inst = LayerSum::new(&r, [&p[..h], &p[h..]], [&q[..h], &q[h..]], lambda);
         let public = layer_public(k, n, leaves_public);
-        let out = prove_sumcheck(gens, inst, &public, &claim, t, rng)?;
+        let out = prove_sumcheck_with(gens, inst, &public, &claim, t, rng)?;
         let beta = t.challenge(b"zk/logup-gkr/beta");
         let f = &out.factor_openings;
         cp = interpolate(f[1], f[2], beta);
