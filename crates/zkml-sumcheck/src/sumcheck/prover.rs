@@ -94,14 +94,18 @@ impl ProductSum {
     pub(crate) fn round_poly(&self, d: usize) -> Vec<Fr> {
         let half = self.factors[0].evals.len() / 2;
         let kf = self.factors.len();
+        // Terms whose coefficient is 1 skip its multiplication.
+        let unit: Vec<bool> = self.terms.iter().map(|(c, _)| *c == Fr::ONE).collect();
         let init = || (vec![Fr::ZERO; d + 1], vec![Fr::ZERO; kf * (d + 1)]);
         let body = |(mut acc, mut ext): (Vec<Fr>, Vec<Fr>), i: usize| {
             // Sparse tables (lookup multiplicities and helpers): a term with a
             // factor zero at both 2i and 2i+1 vanishes for every X; skip the
-            // pair when every term does.
+            // pair when every term does. (`==` on the limbs, not the
+            // constant-time `is_zero`: this is per pair and per factor, and
+            // the prover's running time is not secret-independent anyway.)
             let dead = |k: usize| {
                 let f = &self.factors[k].evals;
-                bool::from(f[2 * i].is_zero() & f[2 * i + 1].is_zero())
+                f[2 * i] == Fr::ZERO && f[2 * i + 1] == Fr::ZERO
             };
             if self.terms.iter().all(|(_, s)| s.iter().any(|&k| dead(k))) {
                 return (acc, ext);
@@ -115,11 +119,19 @@ impl ProductSum {
                     row[t] = row[t - 1] + slope;
                 }
             }
-            for (c, s) in &self.terms {
+            for ((c, s), &unit) in self.terms.iter().zip(&unit) {
+                let Some((&first, rest)) = s.split_first() else {
+                    // An empty product: the constant c at every X.
+                    acc.iter_mut().for_each(|a| *a += c);
+                    continue;
+                };
                 for (t, a) in acc.iter_mut().enumerate() {
-                    let mut p = *c;
-                    for &k in s {
+                    let mut p = ext[first * (d + 1) + t];
+                    for &k in rest {
                         p *= ext[k * (d + 1) + t];
+                    }
+                    if !unit {
+                        p *= c;
                     }
                     *a += p;
                 }
