@@ -46,14 +46,19 @@ impl FixedBase {
     }
 
     fn mul(&self, s: &Fr) -> G1 {
-        let repr = s.to_repr();
         let mut acc = G1::identity();
+        self.add_mul(&mut acc, s);
+        acc
+    }
+
+    /// `acc += s·P`.
+    fn add_mul(&self, acc: &mut G1, s: &Fr) {
+        let repr = s.to_repr();
         for (i, &b) in repr.as_ref().iter().enumerate() {
             if b != 0 {
-                acc += self.0[i * 256 + b as usize];
+                *acc += self.0[i * 256 + b as usize];
             }
         }
-        acc
     }
 }
 
@@ -106,7 +111,10 @@ impl Generators {
 
     /// `y·U + ρ·H`.
     pub fn commit_scalar(&self, y: &Fr, blind: &Fr) -> G1 {
-        self.u_table.mul(y) + self.blind(blind)
+        // One accumulator for both fixed-base products.
+        let mut acc = self.u_table.mul(y);
+        self.h_table.add_mul(&mut acc, blind);
+        acc
     }
 
     /// `ρ·H`.

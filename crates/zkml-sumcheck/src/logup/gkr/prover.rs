@@ -204,7 +204,12 @@ pub(crate) fn prove_zk_multi_with(
     }
     let nvs: Vec<usize> = columns
         .iter()
-        .map(|(c, _)| Mle::new(c.to_vec()).map(|m| m.num_vars))
+        .map(|(c, _)| match c.len() {
+            n if n.is_power_of_two() => Ok(n.trailing_zeros() as usize),
+            n => Err(Error::Invalid(format!(
+                "a multilinear table needs a power-of-two length, got {n}"
+            ))),
+        })
         .collect::<Result<_>>()?;
     let lay = Concat::new(&nvs)?;
     absorb_columns(t, &nvs);
