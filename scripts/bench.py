@@ -238,7 +238,12 @@ def main():
     ap.add_argument("--ezkl-from", metavar="RESULTS_JSON",
                     help="take the EZKL rows from an earlier run's target/bench/results.json (labelled with their"
                          " time and load) instead of running EZKL")
+    ap.add_argument("--combine", nargs="+", metavar="RESULTS_JSON",
+                    help="run nothing: render the tables from saved results.json files (e.g. the small models'"
+                         " run and a MobileNetV2-224 run under the heavy-run lock)")
     args = ap.parse_args()
+    if args.combine:
+        return combine(args.combine, args.out)
     plonk_repeat = args.plonk_repeat or args.repeat
 
     if args.zkml:
@@ -301,13 +306,41 @@ def main():
     load_after = os.getloadavg()
     os.makedirs(os.path.join(ROOT, "target", "bench"), exist_ok=True)
     with open(os.path.join(ROOT, "target", "bench", "results.json"), "w") as f:
-        json.dump({"load": [load, load_after], "results": results, "mobilenetv2": mnv2}, f, indent=1)
+        json.dump({"load": [load, load_after], "start": f"{t_start:%Y-%m-%d %H:%M}",
+                   "end": f"{datetime.datetime.now(datetime.timezone.utc):%H:%M}",
+                   "results": results, "mobilenetv2": mnv2}, f, indent=1)
 
+    when = f"{t_start:%Y-%m-%d %H:%M}–{datetime.datetime.now(datetime.timezone.utc):%H:%M}"
+    how = f"--repeat {args.repeat} --plonk-repeat {plonk_repeat} --ezkl-repeat {args.ezkl_repeat}"
+    render(results, mnv2, load, load_after, when, how, args.out)
+
+
+def combine(paths, out):
+    """Renders the tables from saved results.json files (later files fill what earlier ones lack)."""
+    results, mnv2, loads, whens = [], None, [], []
+    for p in paths:
+        d = json.load(open(p))
+        loads += d["load"]
+        whens.append(f"{d.get('start', '?')}–{d.get('end', '?')}")
+        mnv2 = mnv2 or d.get("mobilenetv2")
+        for r in d["results"]:
+            have = next((x for x in results if x["name"] == r["name"]), None)
+            if have is None:
+                results.append(r)
+            else:
+                for k, v in r.items():
+                    if v and not have.get(k):
+                        have[k] = v
+    render(results, mnv2, loads[0], loads[-1], ", ".join(whens),
+           "… --out FILE` runs combined by `--combine " + " ".join(os.path.basename(p) for p in paths), out)
+
+
+def render(results, mnv2, load, load_after, when, how, out):
+    """Writes the tables for `results` (and MobileNetV2-224's `mnv2`) to `out`."""
     lines = [
         "# Benchmarks",
         "",
-        f"Measured {t_start:%Y-%m-%d %H:%M}–{datetime.datetime.now(datetime.timezone.utc):%H:%M} UTC by "
-        f"`scripts/bench.py --repeat {args.repeat} --plonk-repeat {plonk_repeat} --ezkl-repeat {args.ezkl_repeat}`"
+        f"Measured {when} UTC by `scripts/bench.py {how}`"
         f" on {platform.machine()} with {os.cpu_count()} cores; load average (1 min) {load[0]:.2f} at the start,"
         f" {load_after[0]:.2f} at the end; each row gives its own (start→end)."
         f" Medians of the repeats; zkml plonk, zkml sumcheck and EZKL measured in the same run, one after the other.",
@@ -341,13 +374,12 @@ def main():
                      f"| {acc} | {fmt(ld[0])}→{fmt(ld[1])} |")
 
     for r in results:
-        row(r["name"], f"zkml plonk ×{plonk_repeat}", r["zkml"])
-        row(r["name"], f"zkml plonk, MAC rows only ×{plonk_repeat}", r.get("zkml_mac"))
-        row(r["name"], f"zkml sumcheck ×{args.repeat}", r.get("zkml_sumcheck"))
+        row(r["name"], f"zkml plonk ×{(r['zkml'] or {}).get('repeat', '')}", r["zkml"])
+        row(r["name"], f"zkml plonk, MAC rows only ×{(r.get('zkml_mac') or {}).get('repeat', '')}", r.get("zkml_mac"))
+        row(r["name"], f"zkml sumcheck ×{(r.get('zkml_sumcheck') or {}).get('repeat', '')}", r.get("zkml_sumcheck"))
         e = r.get("ezkl")
-        row(r["name"], f"EZKL ×{(e or {}).get('repeat', args.ezkl_repeat)}"
-            + (f" (at {e.get('at')} UTC)" if args.ezkl_from and e else ""), e)
-    row("MobileNetV2-224", "zkml sumcheck ×1", mnv2)
+        row(r["name"], f"EZKL ×{(e or {}).get('repeat', '')}" + (f" (at {e.get('at')} UTC)" if e and e.get("at") else ""), e)
+    row("MobileNetV2-224", "zkml sumcheck ×1" + (f" (at {mnv2.get('at')} UTC)" if mnv2 and mnv2.get("at") else ""), mnv2)
 
     lines += ["", "Prove ratios (same run):", "",
               "| model | plonk / sumcheck, wall | plonk / sumcheck, CPU | EZKL / sumcheck, wall | EZKL / sumcheck, process CPU |",
@@ -373,15 +405,15 @@ def main():
     print(text)
     marker = "<!-- bench.py: notes below are kept -->"
     notes = ""
-    if os.path.exists(args.out):
-        old = open(args.out).read()
+    if os.path.exists(out):
+        old = open(out).read()
         if marker in old:
             notes = old[old.index(marker):]
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    tmp = args.out + ".tmp"
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    tmp = out + ".tmp"
     with open(tmp, "w") as f:
         f.write(text + "\n" + (notes or marker + "\n"))
-    os.replace(tmp, args.out)
+    os.replace(tmp, out)
 
 
 if __name__ == "__main__":
