@@ -25,12 +25,18 @@
 use std::fmt;
 
 use halo2_axiom::{halo2curves::bn256::Fr, plonk::ConstraintSystem};
-use rayon::prelude::*;
 use zkml_core::{backend::Visibility, QGraph};
 
-use crate::circuit::{configure, has_committed, lay_out};
+use crate::circuit::{configure, has_committed};
 use crate::error::{PlonkError, Result};
-use crate::gadgets::{Builder, NullSink, Shape};
+use crate::gadgets::Shape;
+
+mod bound;
+mod pass;
+
+pub use bound::{memory_lower_bound, MemoryBound};
+use pass::{pass_b, sweep, Pass};
+pub use pass::{Mode, SWEEP_ALL_ROWS};
 
 /// Proving seconds per committed polynomial per row on 2 cores: 4.2 s for 38
 /// polynomials at k = 15 (the earlier zkml's MNIST, release build, `asm`).
@@ -228,19 +234,6 @@ impl fmt::Display for Plan {
     }
 }
 
-struct Pass {
-    rows: usize,
-    max_lk: usize,
-    widths: Vec<u32>,
-    tables: Vec<crate::gadgets::table::FnTable>,
-    input_rows: usize,
-    node_rows: Vec<usize>,
-    node_checked: Vec<bool>,
-    num_public: usize,
-    /// Layers laid out by the matrix check.
-    checked: usize,
-}
-
 /// Elements of a segment's boundary input and output groups (0: the group
 /// is not a segment boundary): they go in boundary columns
 /// ([`crate::segment::boundary`]), whose count depends on `k`.
@@ -260,49 +253,6 @@ impl BoundaryElems {
     }
 }
 
-fn pass(q: &QGraph, vis: &Visibility, n: usize, t: u32, freivalds: bool) -> Result<Pass> {
-    pass_b(q, vis, n, t, freivalds, BoundaryElems::default())
-}
-
-/// A layout pass; boundary groups take one placeholder column each (cells
-/// in boundary columns take no rows).
-fn pass_b(
-    q: &QGraph,
-    vis: &Visibility,
-    n: usize,
-    t: u32,
-    freivalds: bool,
-    bnd: BoundaryElems,
-) -> Result<Pass> {
-    let mut sink = NullSink;
-    let shape = Shape {
-        n,
-        l: 0,
-        t,
-        act_bits: q.act_bits,
-        widths: vec![],
-        tables: vec![],
-        freivalds,
-        poseidon: has_committed(vis),
-        dyn_lookup: crate::circuit::has_dyn_gather(q),
-        bnd_in: usize::from(bnd.input > 0),
-        bnd_out: usize::from(bnd.output > 0),
-    };
-    let mut b = Builder::new(&mut sink, shape, true);
-    let laid = lay_out(&mut b, q, None, vis)?;
-    Ok(Pass {
-        rows: b.row,
-        max_lk: b.max_lk,
-        widths: b.widths.iter().copied().collect(),
-        tables: b.tables.clone(),
-        input_rows: laid.input_rows,
-        node_rows: laid.node_rows,
-        node_checked: laid.node_checked,
-        num_public: b.num_public(),
-        checked: b.freivalds_layers,
-    })
-}
-
 /// MAC width and limb width of the layout pass [`node_rows`] estimates with.
 pub const ESTIMATE_N: usize = 16;
 
@@ -311,7 +261,13 @@ pub const ESTIMATE_N: usize = 16;
 /// (`zkml_core::segment::choose_cuts`) budgets with. A node fused into the
 /// one before it has 0 rows (its rows are on that node).
 pub fn node_rows(q: &QGraph, vis: &Visibility) -> Result<Vec<usize>> {
-    Ok(pass(q, vis, ESTIMATE_N, 8, true)?.node_rows)
+    node_rows_in(q, vis, Mode::Fast)
+}
+
+/// [`node_rows`] in `mode`.
+pub fn node_rows_in(q: &QGraph, vis: &Visibility, mode: Mode) -> Result<Vec<usize>> {
+    let bnd = BoundaryElems::default();
+    Ok(pass_b(q, vis, ESTIMATE_N, 8, true, bnd, mode)?.node_rows)
 }
 
 /// What the planner reads off halo2's own constraint system for a shape.
@@ -383,7 +339,7 @@ pub fn plan_for_shape(q: &QGraph, vis: &Visibility, shape: &Shape, k: u32) -> Re
         input: shape.bnd_in,
         output: shape.bnd_out,
     };
-    let p = pass_b(q, vis, shape.n, shape.t, shape.freivalds, bnd)?;
+    let p = pass_b(q, vis, shape.n, shape.t, shape.freivalds, bnd, Mode::Fast)?;
     Ok(assemble(q, shape.clone(), k, &p, &cs_facts(shape)))
 }
 
@@ -427,78 +383,21 @@ fn assemble(q: &QGraph, shape: Shape, k: u32, p: &Pass, facts: &CsFacts) -> Plan
     }
 }
 
-/// Models whose narrowest-MAC pass needs fewer rows than this are planned
-/// at every MAC width and limb width; larger ones as [`sweep`] says.
-pub const SWEEP_ALL_ROWS: usize = 1 << 18;
+/// MAC widths the planner tries.
+const NS: [usize; 15] = [4, 6, 8, 9, 10, 11, 12, 14, 16, 20, 24, 32, 48, 64, 96];
+/// Limb widths the planner tries.
+const TS: [u32; 6] = [8, 10, 12, 13, 14, 16];
 
-/// The layout passes the planner reads, as `(n, t, pass)` (an `n` may come
-/// twice, at two limb widths).
-///
-/// Rows depend only on the MAC width `n`, range cells and tables only on the
-/// limb width `t` (module doc), so a pass at `(n, t)` serves both. The first
-/// round lays out the narrowest and the widest `n` at the widest `t`. A
-/// small model then gets a pass at every other `n`, with the other limb
-/// widths spread over them (every `(n, t)` pair is then a candidate). A
-/// large one (each pass a walk of millions of rows) keeps the widest `t`:
-/// its table (`2^t` rows) is small beside the rows, and a wider limb needs
-/// fewer range cells per row. Its rows are non-increasing in `n` and the
-/// cost grows with `n` at equal `k`, so between two passed widths whose rows
-/// round to the same power of two no width can win (same `k`, more
-/// columns, a larger proof): only intervals whose ends differ are bisected.
-/// Every candidate's rows still come from a real pass. Passes of a round
-/// run on every core.
-fn sweep(
-    ns: &[usize],
-    ts: &[u32],
-    run: impl Fn(usize, u32) -> Result<Pass> + Sync,
-) -> Result<Vec<(usize, u32, Pass)>> {
-    let last = ns.len() - 1;
-    let tmax = *ts.last().expect("limb widths");
-    let go = |todo: &[(usize, u32)]| -> Result<Vec<(usize, u32, Pass)>> {
-        todo.par_iter()
-            .map(|&(i, t)| run(ns[i], t).map(|p| (i, t, p)))
-            .collect()
-    };
-    let ends: Vec<(usize, u32)> = if last == 0 {
-        vec![(0, tmax)]
-    } else {
-        vec![(0, tmax), (last, tmax)]
-    };
-    let mut done = go(&ends)?;
-    let rows_max = done.iter().map(|(_, _, p)| p.rows).max().unwrap_or(0);
-    if rows_max < SWEEP_ALL_ROWS {
-        let others = if ts.len() > 1 {
-            &ts[..ts.len() - 1]
-        } else {
-            ts
-        };
-        let mid: Vec<usize> = (1..last).collect();
-        let mut todo: Vec<(usize, u32)> = mid
-            .iter()
-            .enumerate()
-            .map(|(j, &i)| (i, others[j % others.len()]))
-            .collect();
-        // Fewer middle widths than limb widths: the rest at the narrowest n.
-        for &t in others.iter().skip(mid.len()) {
-            todo.push((0, t));
-        }
-        done.extend(go(&todo)?);
-        return Ok(done.into_iter().map(|(i, t, p)| (ns[i], t, p)).collect());
-    }
-    let key = |p: &Pass| p.rows.max(p.num_public).next_power_of_two();
-    loop {
-        done.sort_by_key(|(i, _, _)| *i);
-        let todo: Vec<(usize, u32)> = done
-            .windows(2)
-            .filter(|w| w[1].0 > w[0].0 + 1 && key(&w[0].2) != key(&w[1].2))
-            .map(|w| ((w[0].0 + w[1].0) / 2, tmax))
-            .collect();
-        if todo.is_empty() {
-            break;
-        }
-        done.extend(go(&todo)?);
-    }
-    Ok(done.into_iter().map(|(i, t, p)| (ns[i], t, p)).collect())
+/// The MAC widths the planner tries under `vis` (the Poseidon gate of
+/// committed tensors needs a MAC width of at least 5).
+fn mac_widths(vis: &Visibility) -> Vec<usize> {
+    let min_n = if has_committed(vis) { 5 } else { 1 };
+    NS.iter().copied().filter(|&n| n >= min_n).collect()
+}
+
+/// The narrowest MAC width the planner tries under `vis`.
+pub fn min_mac_width(vis: &Visibility) -> usize {
+    mac_widths(vis)[0]
 }
 
 /// Plans `q`: the cheapest candidate, or the one at a forced `k`; convolutions
@@ -528,12 +427,23 @@ pub fn plan_boundary(
     matrix_check: bool,
     bnd: BoundaryElems,
 ) -> Result<Plan> {
-    const NS: [usize; 15] = [4, 6, 8, 9, 10, 11, 12, 14, 16, 20, 24, 32, 48, 64, 96];
-    const TS: [u32; 6] = [8, 10, 12, 13, 14, 16];
-    // The Poseidon gate of committed tensors needs a MAC width of at least 5.
-    let min_n = if has_committed(vis) { 5 } else { 1 };
-    let ns: Vec<usize> = NS.iter().copied().filter(|&n| n >= min_n).collect();
-    let passes = sweep(&ns, &TS, |n, t| pass_b(q, vis, n, t, matrix_check, bnd))?;
+    plan_boundary_in(q, vis, force_k, matrix_check, bnd, Mode::Fast)
+}
+
+/// [`plan_boundary`] with its layout passes in `mode` (the same plan in
+/// either mode: [`Mode::Reference`] is what tests compare with).
+pub fn plan_boundary_in(
+    q: &QGraph,
+    vis: &Visibility,
+    force_k: Option<u32>,
+    matrix_check: bool,
+    bnd: BoundaryElems,
+    mode: Mode,
+) -> Result<Plan> {
+    let ns = mac_widths(vis);
+    let passes = sweep(&ns, &TS, |n, t| {
+        pass_b(q, vis, n, t, matrix_check, bnd, mode)
+    })?;
     let mut by_n: Vec<(usize, &Pass)> = passes.iter().map(|(n, _, p)| (*n, p)).collect();
     by_n.sort_by_key(|(n, _)| *n);
     by_n.dedup_by_key(|(n, _)| *n);
@@ -629,7 +539,7 @@ pub fn plan_boundary(
     let exact: &Pass = match passes.iter().find(|(pn, pt, _)| *pn == n && *pt == t) {
         Some((_, _, p)) => p,
         None => {
-            fresh = pass_b(q, vis, n, t, matrix_check, bnd)?;
+            fresh = pass_b(q, vis, n, t, matrix_check, bnd, mode)?;
             &fresh
         }
     };

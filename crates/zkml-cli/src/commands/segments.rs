@@ -15,11 +15,11 @@ use std::time::Instant;
 use anyhow::{bail, ensure, Context, Result};
 use zkml_core::backend::{Backend, FieldBytes, Openings, Vis, Visibility};
 use zkml_core::QGraph;
-use zkml_plonk::plan::gib;
+use zkml_plonk::plan::{gib, Mode};
 use zkml_plonk::segment::{
-    bundle_from_bytes, bundle_to_bytes, chain_hash, fresh_seed, is_bundle, plan_segments,
-    plan_segments_at_cuts, plan_segments_for, prove_segment, segment_visibility, verify_segments,
-    SegmentProof, SegmentSeed, SegmentedPlan,
+    bundle_from_bytes, bundle_to_bytes, chain_hash, fresh_seed, is_bundle, plan_segments_at_cuts,
+    plan_segments_for, plan_segments_from_bound, plan_segments_with, prove_segment,
+    segment_visibility, verify_segments, SegmentProof, SegmentSeed, SegmentedPlan,
 };
 use zkml_plonk::{PlonkBackend, PlonkProvingKey, PlonkVerifyingKey};
 
@@ -115,28 +115,45 @@ pub fn setup_if_segmented(args: &SetupArgs, q: &QGraph) -> Result<SetupKind> {
                 args.proof.k.is_none(),
                 "--k and --segment-k: give one (--segment-k sizes every segment)"
             );
-            plan_segments(q, &vis, k).context("splitting the model into segments")?
+            plan_segments_with(q, &vis, k, budget, Mode::Fast)
+                .context("splitting the model into segments")?
         }
         None => {
             let options = zkml_core::backend::SetupOptions {
                 visibility: vis.clone(),
                 k: args.proof.k,
             };
-            let whole = b.plan(q, &options).context("planning the circuit")?;
-            if whole.est_peak_bytes <= budget {
-                return Ok(SetupKind::Whole(Box::new(whole)));
-            }
-            if args.proof.k.is_some() {
-                return Err(whole.check_memory(budget).unwrap_err().into());
-            }
-            eprintln!(
+            // A model far over the budget skips the full plan of a circuit
+            // that could not be set up (the costliest planning step).
+            let bound = zkml_plonk::plan::memory_lower_bound(q, &vis, !args.proof.no_matrix_check)
+                .context("planning the circuit")?;
+            if bound.bytes > budget && args.proof.k.is_none() {
+                eprintln!(
+                    "one circuit would need k ≥ {} and at least {}, more than {}: splitting \
+                     into segments",
+                    bound.k,
+                    gib(bound.bytes),
+                    gib(budget)
+                );
+                plan_segments_from_bound(q, &vis, &bound, budget)
+                    .context("splitting the model into segments that fit --max-memory")?
+            } else {
+                let whole = b.plan(q, &options).context("planning the circuit")?;
+                if whole.est_peak_bytes <= budget {
+                    return Ok(SetupKind::Whole(Box::new(whole)));
+                }
+                if args.proof.k.is_some() {
+                    return Err(whole.check_memory(budget).unwrap_err().into());
+                }
+                eprintln!(
                 "one circuit (k = {}) would need about {}, more than {}: splitting into segments",
                 whole.k,
                 gib(whole.est_peak_bytes),
                 gib(budget)
             );
-            plan_segments_for(q, &vis, &whole, budget)
-                .context("splitting the model into segments that fit --max-memory")?
+                plan_segments_for(q, &vis, &whole, budget)
+                    .context("splitting the model into segments that fit --max-memory")?
+            }
         }
     };
     for (i, p) in sp.plans.iter().enumerate() {

@@ -82,8 +82,12 @@ impl Weights<'_> {
 /// `X·W + b` (`X` is `M × K`, `W` is `K × N`): per row of `X`, its entries as
 /// `(cell, k)` (taps in a convolution's padding are absent).
 pub(super) struct Product<'w> {
-    /// Rows of `X` (conv: output pixels, batch-major).
+    /// Tap lists of rows of `X`: row `m`'s are `rows[row_of[m]]` (a
+    /// planning pass shares one list among the rows with the same kernel
+    /// positions; a layout gives every row its own).
     pub rows: Vec<Vec<(Wire, usize)>>,
+    /// For each row of `X` (conv: output pixels, batch-major), its tap list.
+    pub row_of: Vec<usize>,
     /// `N`.
     pub n_out: usize,
     /// `K`.
@@ -143,9 +147,23 @@ impl Walker<'_, '_> {
                 (v, y_right, bias_pair)
             }
         };
-        let mut ys = Vec::with_capacity(p.rows.len());
+        let mut ys = Vec::with_capacity(p.row_of.len());
+        if self.b.counting() && p.rows.iter().flatten().any(|(x, _)| x.val.is_none()) {
+            // Planning: a row's pair chain is `N` fresh cells, its used taps
+            // and the bias pair; only their number counts.
+            let bias = usize::from(bias_pair.is_some());
+            let lens: Vec<usize> = p
+                .rows
+                .iter()
+                .map(|taps| nn + taps.iter().filter(|&&(_, k)| used[k]).count() + bias)
+                .collect();
+            for &r in &p.row_of {
+                ys.push(self.b.zero_pairs_counted(nn, lens[r]));
+            }
+            return Some(ys);
+        }
         let mut pairs = vec![];
-        for taps in &p.rows {
+        for taps in p.row_of.iter().map(|&r| &p.rows[r]) {
             pairs.clear();
             // Without a witness (keygen, planning) the accumulators are
             // unknown: skip the product, `N × K` per row.
@@ -193,17 +211,36 @@ impl Walker<'_, '_> {
         }
         let xd = xw.as_slice().expect("standard layout");
         let mut rows = vec![];
+        let mut row_of = vec![];
         // The taps of output channel 0 only (a one-channel weight shape): a
         // tap's weight index is then its position k in the kernel, and the
         // walk costs one channel's taps, not all `N` channels' (the whole
         // multiply count, on MobileNetV2-224 300 M taps per layout pass).
         let mut w0 = w_shape.to_vec();
         w0[0] = 1;
-        conv.for_each_output(xw.shape(), &w0, |_, taps| {
-            rows.push(taps.iter().map(|&(xi, k)| (xd[xi], k)).collect());
-        });
+        if self.b.counting() && xd.iter().any(|x| x.val.is_none()) {
+            // Planning: one tap list per distinct set of kernel positions
+            // (the cells are never copied, their values unknown).
+            let any = Wire {
+                col: crate::gadgets::Adv::Acc,
+                row: 0,
+                val: None,
+            };
+            let (lists, of) = super::ops::conv_tap_patterns(conv, xw.shape(), &w0);
+            rows = lists
+                .into_iter()
+                .map(|ks| ks.into_iter().map(|k| (any, k)).collect())
+                .collect();
+            row_of = of;
+        } else {
+            conv.for_each_output(xw.shape(), &w0, |_, taps| {
+                row_of.push(rows.len());
+                rows.push(taps.iter().map(|&(xi, k)| (xd[xi], k)).collect());
+            });
+        }
         let product = Product {
             rows,
+            row_of,
             n_out: w_shape[0],
             k: w_shape[1..].iter().product(),
             weights,
@@ -265,6 +302,7 @@ impl Walker<'_, '_> {
         let nn = ops.n;
         let wt = |k: usize, n: usize| b0[k * nn + n];
         let product = Product {
+            row_of: (0..rows.len()).collect(),
             rows,
             n_out: nn,
             k: ops.k,
@@ -296,11 +334,15 @@ impl Walker<'_, '_> {
                     + nn.saturating_sub(self.b.neg_alpha_pows.len())
             }
         };
-        for taps in &p.rows {
-            let len = nn + taps.iter().filter(|&&(_, k)| used[k]).count() + bias;
-            rows += len.div_ceil(per) + nn;
-        }
-        rows
+        let cost: Vec<usize> = p
+            .rows
+            .iter()
+            .map(|taps| {
+                let len = nn + taps.iter().filter(|&&(_, k)| used[k]).count() + bias;
+                len.div_ceil(per) + nn
+            })
+            .collect();
+        rows + p.row_of.iter().map(|&r| cost[r]).sum::<usize>()
     }
 }
 
@@ -321,10 +363,14 @@ fn mac_rows(p: &Product<'_>, n: usize) -> usize {
         Weights::Const { .. } => (n, 0),
         Weights::Cells { .. } => ((n / 2).max(1), usize::from(p.weights.has_bias())),
     };
+    let mut uses = vec![0usize; p.rows.len()];
+    for &r in &p.row_of {
+        uses[r] += 1;
+    }
     let mut sets: std::collections::HashMap<Vec<usize>, usize> = Default::default();
-    for taps in &p.rows {
+    for (taps, &count) in p.rows.iter().zip(&uses) {
         let ks: Vec<usize> = taps.iter().map(|&(_, k)| k).collect();
-        *sets.entry(ks).or_default() += 1;
+        *sets.entry(ks).or_default() += count;
     }
     let mut rows = 0;
     for (ks, count) in sets {

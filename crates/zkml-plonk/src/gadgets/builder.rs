@@ -64,6 +64,14 @@ pub struct Builder<'s> {
     pub widths: BTreeSet<u32>,
     /// `true` while planning: rows may use more lk cells than `shape.l`.
     pub planning: bool,
+    /// While planning without a witness, gadgets only count: they skip the
+    /// cells, copies and fixed values a [`NullSink`](super::NullSink) would
+    /// drop (a multiply-accumulate chain takes its rows without visiting its
+    /// terms), and cells whose values are unknown anyway come out unknown.
+    /// Set by the planner's passes; `false` (the default) walks every cell
+    /// as a real layout does (the planner's reference, which its tests
+    /// compare the counts with).
+    pub count_fast: bool,
     pub(super) consts: std::collections::HashMap<i128, Wire>,
     pub(super) next_public: usize,
     /// The values bound to public cells, in order (`None` without witness).
@@ -96,6 +104,7 @@ impl<'s> Builder<'s> {
             max_lk: 0,
             widths: BTreeSet::new(),
             planning,
+            count_fast: false,
             consts: Default::default(),
             next_public: 0,
             public_vals: vec![],
@@ -145,6 +154,19 @@ impl<'s> Builder<'s> {
     pub fn set(&mut self, col: Fix, row: usize, v: Fr) {
         if v != Fr::ZERO {
             self.sink.fixed(col, row, v);
+        }
+    }
+
+    /// Whether gadgets may only count rows ([`Self::count_fast`] while planning).
+    pub fn counting(&self) -> bool {
+        self.planning && self.count_fast
+    }
+
+    /// Sets a fixed cell to `v()`, computed only when the sink keeps fixed
+    /// values (field arithmetic a planning pass skips).
+    pub fn set_with(&mut self, col: Fix, row: usize, v: impl FnOnce() -> Fr) {
+        if self.sink.wants_fixed() {
+            self.set(col, row, v());
         }
     }
 

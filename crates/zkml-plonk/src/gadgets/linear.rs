@@ -128,15 +128,24 @@ impl LinearInstructions for Builder<'_> {
         let per = self.shape.n / 2;
         // Every pair slot of a row enters E1: unused slots get a zero left factor.
         let zero = self.constant(0);
-        self.linear_chain(pairs, per, c, shift, max_with, true, |b, row, chunk| {
-            b.pairs_row(row, chunk, per, &zero)
-        })
+        let count = self.counting() && !pairs_known(pairs);
+        self.linear_chain(
+            pairs,
+            per,
+            c,
+            shift,
+            max_with,
+            true,
+            count,
+            |b, row, chunk| b.pairs_row(row, chunk, per, &zero),
+        )
     }
 
     fn sum_pairs_exact(&mut self, pairs: &[(Wire, Wire)], c: i128) -> Wire {
         let per = self.shape.n / 2;
         let zero = self.constant(0);
-        self.linear_chain(pairs, per, c, 0, None, false, |b, row, chunk| {
+        let count = self.counting() && !pairs_known(pairs);
+        self.linear_chain(pairs, per, c, 0, None, false, count, |b, row, chunk| {
             b.pairs_row(row, chunk, per, &zero)
         })
     }
@@ -194,15 +203,26 @@ impl Builder<'_> {
         check: bool,
     ) -> Wire {
         let n = self.shape.n;
-        self.linear_chain(terms, n, c, shift, max_with, check, |b, row, chunk| {
-            let mut part = Some(0i128);
-            for (i, (w, k)) in chunk.iter().enumerate() {
-                b.copy_in(w, Adv::X(i), row);
-                b.seti(Fix::Wx(i), row, *k);
-                part = part.zip(w.val).map(|(s, v)| s + v * k);
-            }
-            part
-        })
+        // Counting skips the terms unless their sum is known (constants).
+        let count = self.counting() && terms.iter().any(|(w, _)| w.val.is_none());
+        self.linear_chain(
+            terms,
+            n,
+            c,
+            shift,
+            max_with,
+            check,
+            count,
+            |b, row, chunk| {
+                let mut part = Some(0i128);
+                for (i, (w, k)) in chunk.iter().enumerate() {
+                    b.copy_in(w, Adv::X(i), row);
+                    b.seti(Fix::Wx(i), row, *k);
+                    part = part.zip(w.val).map(|(s, v)| s + v * k);
+                }
+                part
+            },
+        )
     }
 
     /// The last row of an exact sum: `E1: S − acc = 0`, `acc` unchecked.
@@ -243,6 +263,8 @@ impl Builder<'_> {
     /// the previous row's `acc` (`P1`); every row but the last stores the running
     /// sum in `acc` (`A1 = −1`, `C1`), and the last one ends in
     /// [`LinearInstructions::rescale_tail`] (or, unchecked, an exact sum).
+    /// `count_only` (planning, the sum unknown): the rows and the tail, no
+    /// cells.
     #[allow(clippy::too_many_arguments)]
     fn linear_chain<T>(
         &mut self,
@@ -252,8 +274,22 @@ impl Builder<'_> {
         shift: u32,
         max_with: Option<i128>,
         check: bool,
+        count_only: bool,
         mut fill: impl FnMut(&mut Self, usize, &[T]) -> Option<i128>,
     ) -> Wire {
+        if count_only {
+            // Planning: the chain's rows without its cells (the NullSink
+            // drops them); the tail still counts its range cells.
+            let m = items.len().div_ceil(per).max(1);
+            self.row += m - 1;
+            let row = self.next_row();
+            let c1 = if m == 1 { c } else { 0 };
+            return if !check && shift == 0 && max_with.is_none() {
+                self.exact_tail(row, None, c1)
+            } else {
+                self.rescale_tail(row, None, c1, shift, max_with)
+            };
+        }
         let chunks: Vec<&[T]> = if items.is_empty() {
             vec![&[]]
         } else {
@@ -286,6 +322,13 @@ impl Builder<'_> {
     }
 }
 
+/// Whether every product of `pairs` is known (a sum a planning pass keeps).
+fn pairs_known(pairs: &[(Wire, Wire)]) -> bool {
+    pairs
+        .iter()
+        .all(|(a, w)| a.val.is_some() && w.val.is_some())
+}
+
 /// The fused `max(rshift(S, d), lo)` tail (module doc).
 fn max_tail(
     b: &mut Builder<'_>,
@@ -312,11 +355,9 @@ fn max_tail(
     let z = y.map(|y| y.max(lo));
     let two_d = pow2(d);
     // E1: S + half − 2^d·(lo − 2^β) − 2^d·(2^β·s + Σ ℓ) − Σ r = 0
-    b.set(
-        Fix::C1,
-        row,
-        super::fe(c1 + half) - two_d * super::fe(lo - (1i128 << beta)),
-    );
+    b.set_with(Fix::C1, row, || {
+        super::fe(c1 + half) - two_d * super::fe(lo - (1i128 << beta))
+    });
     let mut next = 0;
     if d > 0 {
         b.range_limbs(row, Eqn::E1, &mut next, r, d, -Fr::ONE);
@@ -367,7 +408,9 @@ fn relu_tail(b: &mut Builder<'_>, row: usize, sum: Option<i128>, c1: i128, d: u3
     let h = dv.map(|v| v >> (bits - 2));
     let two_d = pow2(d);
     // E1: S + half + 2^d·2^(b−1) − 2^d·(m + 2^(b−2)·h) − Σ r = 0
-    b.set(Fix::C1, row, super::fe(c1 + half) + two_d * pow2(bits - 1));
+    b.set_with(Fix::C1, row, || {
+        super::fe(c1 + half) + two_d * pow2(bits - 1)
+    });
     let mut next = 0;
     if d > 0 {
         b.range_limbs(row, Eqn::E1, &mut next, r, d, -Fr::ONE);

@@ -87,6 +87,25 @@ impl Walker<'_, '_> {
         let xd = xw.as_slice().unwrap();
         let wdat = w.as_slice().unwrap();
         let mut out = Vec::with_capacity(out_shape.iter().product());
+        if self.b.counting() && xd.iter().any(|x| x.val.is_none()) {
+            // Planning: a chain's rows depend only on its number of terms
+            // (the outputs' values are unknown anyway).
+            let counts = super::conv_count::term_counts(conv, xw.shape(), w.shape(), wdat);
+            let most = counts.iter().copied().max().unwrap_or(0);
+            let any = Wire {
+                col: crate::gadgets::Adv::Acc,
+                row: 0,
+                val: None,
+            };
+            let terms = vec![(any, 1i128); most];
+            let per = out_shape[2] * out_shape[3];
+            for (idx, &len) in counts.iter().enumerate() {
+                let oc = (idx / per) % out_shape[1];
+                let c0 = bias.as_ref().map(|b| b[[oc]] as i128).unwrap_or(0);
+                out.push(self.emit(idx, &terms[..len], c0, *shift));
+            }
+            return Ok(ArrayD::from_shape_vec(IxDyn(&out_shape), out).unwrap());
+        }
         let mut terms = Vec::new();
         conv.for_each_output(xw.shape(), w.shape(), |oc, taps| {
             let c0 = bias.as_ref().map(|b| b[[oc]] as i128).unwrap_or(0);

@@ -11,6 +11,9 @@ use crate::error::Result;
 use crate::gadgets::Wire;
 
 mod activation;
+mod conv_count;
+
+pub(super) use conv_count::conv_tap_patterns;
 mod elementwise;
 mod exact;
 mod gather_dyn;

@@ -213,6 +213,24 @@ impl FreivaldsInstructions for Builder<'_> {
 }
 
 impl Builder<'_> {
+    /// While counting ([`Builder::counting`]): the rows of
+    /// [`FreivaldsInstructions::zero_pairs`] over `len` pairs whose first
+    /// `fresh` are [`Left::Fresh`], and those cells.
+    pub(crate) fn zero_pairs_counted(&mut self, fresh: usize, len: usize) -> Vec<Wire> {
+        debug_assert!(self.counting() && fresh <= len);
+        let per = self.shape.n / 2;
+        let _ = self.constant(0);
+        let base = self.row;
+        self.row += len.div_ceil(per);
+        (0..fresh)
+            .map(|i| Wire {
+                col: Adv::X(2 * (i % per)),
+                row: base + i / per,
+                val: None,
+            })
+            .collect()
+    }
+
     /// Pair rows for `Σ left_i·right_i`: the running sum in `acc`; the last row
     /// either keeps it (`keep`: `acc = sum`, returned) or constrains it to zero.
     /// Returns the fresh left cells too.
@@ -220,6 +238,36 @@ impl Builder<'_> {
         let per = self.shape.n / 2;
         assert!(per >= 1, "matrix checks need a MAC width of at least 2");
         let zero = self.constant(0);
+        let unknown = |(l, r): &(Left, FeWire)| {
+            r.val.is_none()
+                || match l {
+                    Left::Fresh(v) => v.is_none(),
+                    Left::Cell(w) => w.val.is_none(),
+                }
+        };
+        if self.counting() && pairs.iter().any(unknown) {
+            // Planning: the rows and the fresh cells' places, no copies.
+            let base = self.row;
+            self.row += pairs.len().div_ceil(per);
+            let fresh = pairs
+                .iter()
+                .enumerate()
+                .filter_map(|(i, (l, _))| match l {
+                    Left::Fresh(v) => Some(Wire {
+                        col: Adv::X(2 * (i % per)),
+                        row: base + i / per,
+                        val: *v,
+                    }),
+                    Left::Cell(_) => None,
+                })
+                .collect();
+            let kept = (keep && !pairs.is_empty()).then(|| FeWire {
+                col: Adv::Acc,
+                row: self.row - 1,
+                val: None,
+            });
+            return (fresh, kept);
+        }
         let chunks: Vec<_> = pairs.chunks(per).collect();
         let last = chunks.len().saturating_sub(1);
         let mut fresh = vec![];

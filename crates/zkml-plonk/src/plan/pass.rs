@@ -1,0 +1,154 @@
+//! Layout passes: the planner's one measurement of a model at a shape
+//! (rows, range cells, tables, public values), and the sweep that picks
+//! which shapes to measure.
+
+use rayon::prelude::*;
+use zkml_core::{backend::Visibility, QGraph};
+
+use super::BoundaryElems;
+use crate::circuit::{has_committed, lay_out};
+use crate::error::Result;
+use crate::gadgets::{Builder, NullSink, Shape};
+
+/// How the planner lays models out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// Gadgets only count rows ([`Builder::count_fast`]); a segmented plan
+    /// plans its segments in parallel and each distinct segment once.
+    #[default]
+    Fast,
+    /// Every cell walked as a real layout walks it, segments one by one:
+    /// the reference the fast planner's plans are tested against.
+    Reference,
+}
+
+/// What one layout pass measured.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Pass {
+    pub rows: usize,
+    pub max_lk: usize,
+    pub widths: Vec<u32>,
+    pub tables: Vec<crate::gadgets::table::FnTable>,
+    pub input_rows: usize,
+    pub node_rows: Vec<usize>,
+    pub node_checked: Vec<bool>,
+    pub num_public: usize,
+    /// Layers laid out by the matrix check.
+    pub checked: usize,
+}
+
+/// A layout pass; boundary groups take one placeholder column each (cells
+/// in boundary columns take no rows).
+pub(super) fn pass_b(
+    q: &QGraph,
+    vis: &Visibility,
+    n: usize,
+    t: u32,
+    freivalds: bool,
+    bnd: BoundaryElems,
+    mode: Mode,
+) -> Result<Pass> {
+    let mut sink = NullSink;
+    let shape = Shape {
+        n,
+        l: 0,
+        t,
+        act_bits: q.act_bits,
+        widths: vec![],
+        tables: vec![],
+        freivalds,
+        poseidon: has_committed(vis),
+        dyn_lookup: crate::circuit::has_dyn_gather(q),
+        bnd_in: usize::from(bnd.input > 0),
+        bnd_out: usize::from(bnd.output > 0),
+    };
+    let mut b = Builder::new(&mut sink, shape, true);
+    // No witness here: gadgets may only count.
+    b.count_fast = mode == Mode::Fast;
+    let laid = lay_out(&mut b, q, None, vis)?;
+    Ok(Pass {
+        rows: b.row,
+        max_lk: b.max_lk,
+        widths: b.widths.iter().copied().collect(),
+        tables: b.tables.clone(),
+        input_rows: laid.input_rows,
+        node_rows: laid.node_rows,
+        node_checked: laid.node_checked,
+        num_public: b.num_public(),
+        checked: b.freivalds_layers,
+    })
+}
+
+/// Models whose narrowest-MAC pass needs fewer rows than this are planned
+/// at every MAC width and limb width; larger ones as [`sweep`] says.
+pub const SWEEP_ALL_ROWS: usize = 1 << 18;
+
+/// The layout passes the planner reads, as `(n, t, pass)` (an `n` may come
+/// twice, at two limb widths).
+///
+/// Rows depend only on the MAC width `n`, range cells and tables only on the
+/// limb width `t` (module doc), so a pass at `(n, t)` serves both. The first
+/// round lays out the narrowest and the widest `n` at the widest `t`. A
+/// small model then gets a pass at every other `n`, with the other limb
+/// widths spread over them (every `(n, t)` pair is then a candidate). A
+/// large one (each pass a walk of millions of rows) keeps the widest `t`:
+/// its table (`2^t` rows) is small beside the rows, and a wider limb needs
+/// fewer range cells per row. Its rows are non-increasing in `n` and the
+/// cost grows with `n` at equal `k`, so between two passed widths whose rows
+/// round to the same power of two no width can win (same `k`, more
+/// columns, a larger proof): only intervals whose ends differ are bisected.
+/// Every candidate's rows still come from a real pass. Passes of a round
+/// run on every core.
+pub(super) fn sweep(
+    ns: &[usize],
+    ts: &[u32],
+    run: impl Fn(usize, u32) -> Result<Pass> + Sync,
+) -> Result<Vec<(usize, u32, Pass)>> {
+    let last = ns.len() - 1;
+    let tmax = *ts.last().expect("limb widths");
+    let go = |todo: &[(usize, u32)]| -> Result<Vec<(usize, u32, Pass)>> {
+        todo.par_iter()
+            .map(|&(i, t)| run(ns[i], t).map(|p| (i, t, p)))
+            .collect()
+    };
+    let ends: Vec<(usize, u32)> = if last == 0 {
+        vec![(0, tmax)]
+    } else {
+        vec![(0, tmax), (last, tmax)]
+    };
+    let mut done = go(&ends)?;
+    let rows_max = done.iter().map(|(_, _, p)| p.rows).max().unwrap_or(0);
+    if rows_max < SWEEP_ALL_ROWS {
+        let others = if ts.len() > 1 {
+            &ts[..ts.len() - 1]
+        } else {
+            ts
+        };
+        let mid: Vec<usize> = (1..last).collect();
+        let mut todo: Vec<(usize, u32)> = mid
+            .iter()
+            .enumerate()
+            .map(|(j, &i)| (i, others[j % others.len()]))
+            .collect();
+        // Fewer middle widths than limb widths: the rest at the narrowest n.
+        for &t in others.iter().skip(mid.len()) {
+            todo.push((0, t));
+        }
+        done.extend(go(&todo)?);
+        return Ok(done.into_iter().map(|(i, t, p)| (ns[i], t, p)).collect());
+    }
+    let key = |p: &Pass| p.rows.max(p.num_public).next_power_of_two();
+    loop {
+        done.sort_by_key(|(i, _, _)| *i);
+        let todo: Vec<(usize, u32)> = done
+            .windows(2)
+            .filter(|w| w[1].0 > w[0].0 + 1 && key(&w[0].2) != key(&w[1].2))
+            .map(|w| ((w[0].0 + w[1].0) / 2, tmax))
+            .collect();
+        if todo.is_empty() {
+            break;
+        }
+        done.extend(go(&todo)?);
+    }
+    Ok(done.into_iter().map(|(i, t, p)| (ns[i], t, p)).collect())
+}
