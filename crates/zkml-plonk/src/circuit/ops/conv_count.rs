@@ -10,6 +10,9 @@
 
 use zkml_core::ops::Conv;
 
+/// Kernel positions `lo..hi` along one axis.
+type Span = (usize, usize);
+
 /// The kernel positions `lo..hi` in bounds for each output coordinate
 /// (`out` of them) along one axis.
 fn ranges(
@@ -19,7 +22,7 @@ fn ranges(
     dilation: usize,
     pad: usize,
     len: usize,
-) -> Vec<(usize, usize)> {
+) -> Vec<Span> {
     (0..out)
         .map(|i| {
             let ok = |u: usize| {
@@ -66,7 +69,7 @@ pub(crate) fn term_counts(
                             - pre[u * (kw + 1) + v];
                 }
             }
-            let rect = |(u0, u1): (usize, usize), (v0, v1): (usize, usize)| {
+            let rect = |(u0, u1): Span, (v0, v1): Span| {
                 pre[u1 * (kw + 1) + v1] + pre[u0 * (kw + 1) + v0]
                     - pre[u0 * (kw + 1) + v1]
                     - pre[u1 * (kw + 1) + v0]
@@ -106,8 +109,7 @@ pub(crate) fn conv_tap_patterns(
     let rows = ranges(oh, kh, conv.strides[0], conv.dilations[0], conv.pads[0], h);
     let cols = ranges(ow, kw, conv.strides[1], conv.dilations[1], conv.pads[1], wd);
     let mut lists: Vec<Vec<usize>> = vec![];
-    let mut index: std::collections::HashMap<((usize, usize), (usize, usize)), usize> =
-        Default::default();
+    let mut index: std::collections::HashMap<(Span, Span), usize> = Default::default();
     let mut of = Vec::with_capacity(n * oh * ow);
     for _ in 0..n {
         for &r in &rows {
