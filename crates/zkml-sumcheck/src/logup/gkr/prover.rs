@@ -291,7 +291,7 @@ pub(crate) fn prove_zk_multi_with(
     if q_w
         .iter()
         .chain(q_ts.iter().flatten())
-        .any(|x| bool::from(x.is_zero()))
+        .any(|x| *x == Fr::ZERO)
     {
         return Err(Error::Invalid(
             "LogUp challenge hit a looked-up value (probability ~2^-240); retry".into(),
@@ -304,7 +304,10 @@ pub(crate) fn prove_zk_multi_with(
     let cs: Vec<Vec<Fr>> = q_ts
         .into_iter()
         .map(|mut c| {
-            c.iter_mut().batch_invert();
+            // Montgomery's trick per chunk, the chunks on rayon's threads.
+            c.par_chunks_mut(1 << 12).for_each(|ch| {
+                ch.iter_mut().batch_invert();
+            });
             c
         })
         .collect();
