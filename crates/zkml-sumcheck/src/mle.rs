@@ -139,8 +139,14 @@ impl Mle {
 
 /// `eq(point, x)` for every `x` of the hypercube, indexed as in the module doc.
 pub fn eq_table(point: &[Fr]) -> Vec<Fr> {
+    eq_table_scaled(point, Fr::ONE)
+}
+
+/// `m·eq(point, x)` for every `x` (as [`eq_table`], the scale folded into
+/// its first entry: no multiplication per entry).
+pub fn eq_table_scaled(point: &[Fr], m: Fr) -> Vec<Fr> {
     let mut t = Vec::with_capacity(1 << point.len());
-    t.push(Fr::ONE);
+    t.push(m);
     for &r in point {
         let n = t.len();
         t.extend_from_within(..);
@@ -216,5 +222,19 @@ mod tests {
         assert_eq!(log2_ceil(1), 0);
         assert_eq!(log2_ceil(5), 3);
         assert_eq!(log2_ceil(8), 3);
+    }
+}
+
+#[cfg(test)]
+mod eq_scaled_tests {
+    use super::*;
+
+    #[test]
+    fn scaled_eq_table_is_m_times_eq_table() {
+        let point: Vec<Fr> = (3..7u64).map(Fr::from).collect();
+        let m = Fr::from(11);
+        let want: Vec<Fr> = eq_table(&point).iter().map(|e| m * e).collect();
+        assert_eq!(eq_table_scaled(&point, m), want);
+        assert_eq!(eq_table_scaled(&[], m), vec![m]);
     }
 }

@@ -496,7 +496,7 @@ fn prove_openings(
                 let m = *mu.next().unwrap_or(&Fr::ZERO);
                 claim.value += m * o.value;
                 claim.blind += m * o.blind;
-                for (ei, q) in e.iter_mut().zip(scaled_eq_table(point, m)) {
+                for (ei, q) in e.iter_mut().zip(crate::mle::eq_table_scaled(point, m)) {
                     *ei += q;
                 }
             }
@@ -528,35 +528,4 @@ fn prove_openings(
         });
     }
     Ok((batches, known))
-}
-
-/// `m·eq(point, x)` for every `x` (as [`crate::mle::eq_table`], the scale
-/// folded into its first entry: no multiplication per entry).
-fn scaled_eq_table(point: &[Fr], m: Fr) -> Vec<Fr> {
-    let mut t = Vec::with_capacity(1 << point.len());
-    t.push(m);
-    for &r in point {
-        let n = t.len();
-        t.extend_from_within(..);
-        for i in 0..n {
-            let hi = t[i] * r;
-            t[i + n] = hi;
-            t[i] -= hi;
-        }
-    }
-    t
-}
-
-#[cfg(test)]
-mod scaled_eq_tests {
-    use super::*;
-
-    #[test]
-    fn scaled_eq_table_is_m_times_eq_table() {
-        let point: Vec<Fr> = (3..7u64).map(Fr::from).collect();
-        let m = Fr::from(11);
-        let want: Vec<Fr> = crate::mle::eq_table(&point).iter().map(|e| m * e).collect();
-        assert_eq!(scaled_eq_table(&point, m), want);
-        assert_eq!(scaled_eq_table(&[], m), vec![m]);
-    }
 }
