@@ -39,6 +39,8 @@
 //! Hidden (committed) weights would make `G_ρ` a function of secrets and need
 //! the two-sumcheck route; they are refused at setup.
 
+pub mod weights;
+
 use crate::field::{fr_from_i64, Field, Fr};
 use crate::mle::{eq_table, log2_ceil};
 use crate::model::layout;
