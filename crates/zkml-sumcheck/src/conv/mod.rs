@@ -18,26 +18,29 @@
 //! ```
 //!
 //! so the im2col matrix never exists: `G_ρ` (the transposed convolution of
-//! `eq(ρ, ·)` by `w`) is a public function of `ρ` and the model that both
-//! ends compute in `O(outputs · taps)` ([`dual`]), and one product sumcheck
+//! `eq(ρ, ·)` by `w`) is a public function of `ρ` and the model, which the
+//! prover tables in `O(outputs · taps)` ([`dual`]), and one product sumcheck
 //! `Σ_a x̃(a)·G̃_ρ(a)` over the input's variables (degree 2) reduces the
-//! claim to one evaluation of `x̃` at the sumcheck's point, which the caller
-//! discharges like any other claim (a Hyrax opening, or the verifier's own
-//! evaluation for a known input). The verifier evaluates `G̃_ρ` at that point
-//! itself; it never takes `G` from the proof. This is the direct route
+//! claim to one evaluation of `x̃` at the sumcheck's point `r`, which the
+//! caller discharges like any other claim (a Hyrax opening, or the
+//! verifier's own evaluation for a known input), and the value `G̃_ρ(r)`.
+//! The verifier does not build `G_ρ`: the prover sends `G̃_ρ(r)` (committed
+//! in the zero-knowledge backend) and proves it with a second sumcheck
+//! `G̃_ρ(r) = Σ_k w(k)·T_{ρ,r}(k)` over the weights in a per-dimension layout
+//! ([`weights`]), whose final check needs `T̃(κ)` (a factored formula in
+//! `O(oW·k_W + N·(M·oH + C·H + g·oH·k_H))`) and one claim `w̃(κ)` on the
+//! weights (`O(|w|)` for known weights). This is the direct route
 //! (MSCProof's reshape-then-link, [SUMCHECK.md §1(b)]) with the link folded
-//! into the product sumcheck: because the weights are known, the matmul
-//! against the im2col view and the linking sumcheck collapse into one.
-//! Soundness: the sumcheck's (`n·2/p`) plus the random point `ρ` (a wrong
-//! output table agrees with the true one at `ρ` with probability
-//! `≤ n_out/p`).
+//! into the product sumcheck. Soundness: the two sumchecks' (`2·(n_x + n_w)/p`)
+//! plus the random point `ρ` (a wrong output table agrees with the true one
+//! at `ρ` with probability `≤ n_out/p`).
 //!
 //! Index layout: tensors are laid out as in [`crate::model`] (`rows × cols`,
 //! cols = the last dimension, each padded to a power of two); padding entries
 //! of `x` are never a tap, so `G_ρ` is zero there.
 //!
-//! Hidden (committed) weights would make `G_ρ` a function of secrets and need
-//! the two-sumcheck route; they are refused at setup.
+//! Hidden (committed) weights would leave the weight claim `w̃(κ)` to an
+//! opening ([`weights::verify`] returns it); they are refused at setup today.
 
 pub mod weights;
 

@@ -173,33 +173,75 @@ fn tampered_conv_messages_are_rejected() {
     let (proof, public) = SumcheckBackend.prove(&key, &q, &t).unwrap();
     let bad = |p: &ModelProof| SumcheckBackend.verify(&key, &public, p).is_err();
     for i in convs(&q) {
-        for case in 0..6 {
+        for case in 0..10 {
             let mut p = proof.clone();
-            let NodeProof::MatMul {
+            let NodeProof::Conv {
                 y_eval,
                 r_eval,
                 matmul,
+                weights,
                 ..
             } = &mut p.nodes[i]
             else {
-                panic!("conv node {i} has a rescale proof")
+                panic!("conv node {i} has a conv proof")
             };
             match case {
                 0 => *y_eval += Fr::ONE,
                 1 => *r_eval.as_mut().unwrap() += Fr::ONE,
                 2 => matmul.a_eval += Fr::ONE,
+                // A wrong G̃_ρ(r) claim.
                 3 => matmul.b_eval += Fr::ONE,
                 4 => matmul.sumcheck.rounds[0].evals[1] += Fr::ONE,
-                _ => {
+                5 => {
                     // A consistent round forgery: g(0) + g(1) kept.
                     let r = &mut matmul.sumcheck.rounds[1].evals;
                     r[0] += Fr::ONE;
                     r[1] -= Fr::ONE;
                 }
+                // The weight sumcheck: a round, a consistent round, the weight claim.
+                6 => weights.sumcheck.rounds[0].evals[2] += Fr::ONE,
+                7 => {
+                    let r = &mut weights.sumcheck.rounds[1].evals;
+                    r[0] += Fr::ONE;
+                    r[1] -= Fr::ONE;
+                }
+                8 => weights.w_eval += Fr::ONE,
+                _ => weights.sumcheck.rounds.pop().map(drop).unwrap(),
             }
             assert!(bad(&p), "conv node {i}, case {case}");
         }
+        // A wrong G̃_ρ(r) that keeps the product sumcheck's final check:
+        // b' = b + 1, a' = a·b/b'.
+        let mut p = proof.clone();
+        if let NodeProof::Conv { matmul, .. } = &mut p.nodes[i] {
+            let b2 = matmul.b_eval + Fr::ONE;
+            matmul.a_eval = matmul.a_eval * matmul.b_eval * b2.invert().unwrap();
+            matmul.b_eval = b2;
+        }
+        assert!(bad(&p), "conv node {i}: consistent wrong G claim");
+        // A conv node's message as a MatMul (no weight sumcheck): refused.
+        let mut p = proof.clone();
+        if let NodeProof::Conv {
+            y_eval,
+            r_eval,
+            matmul,
+            r_range,
+            y_range,
+            ..
+        } = p.nodes[i].clone()
+        {
+            p.nodes[i] = NodeProof::MatMul {
+                y_eval,
+                r_eval,
+                matmul,
+                r_range,
+                y_range,
+            };
+        }
+        assert!(bad(&p), "conv node {i} without its weight sumcheck");
     }
+    let back = ModelProof::from_bytes(&proof.to_bytes()).unwrap();
+    assert_eq!(back, proof);
     let (key, _) = ZkSumcheckBackend.setup(&q, &opts(Vis::Private)).unwrap();
     let (proof, public) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
     let bad = |p: &ZkModelProof, public: &PublicValues| {
@@ -207,22 +249,28 @@ fn tampered_conv_messages_are_rejected() {
     };
     let u = key.gens.u;
     for i in convs(&q) {
-        for case in 0..5 {
+        for case in 0..9 {
             let mut p = proof.clone();
-            let ZkNodeProof::MatMul {
+            let ZkNodeProof::Conv {
                 y_com,
                 r_com,
                 matmul,
-                ..
+                weights,
             } = &mut p.nodes[i]
             else {
-                panic!("conv node {i} has a rescale proof")
+                panic!("conv node {i} has a conv proof")
             };
             match case {
                 0 => *y_com = (*y_com + u).to_affine(),
                 1 => *r_com = Some((r_com.unwrap() + u).to_affine()),
                 2 => matmul.final_ok.s += Fr::ONE,
                 3 => matmul.rounds[0].evals[1] = (matmul.rounds[0].evals[1] + u).to_affine(),
+                // A wrong Com(G̃_ρ(r)).
+                4 => matmul.factor_evals[1] = (matmul.factor_evals[1] + u).to_affine(),
+                // The product x̃(r)·G̃_ρ(r).
+                5 => matmul.products[0].1.z[0] += Fr::ONE,
+                6 => weights.rounds[0].evals[0] = (weights.rounds[0].evals[0] + u).to_affine(),
+                7 => weights.final_ok.s += Fr::ONE,
                 _ => {
                     // The batched range check of the remainders.
                     let l = &mut p.lookups[0].logup;
@@ -230,6 +278,52 @@ fn tampered_conv_messages_are_rejected() {
                 }
             }
             assert!(bad(&p, &public), "zk conv node {i}, case {case}");
+        }
+    }
+}
+
+/// `q` with conv node `i`'s first weight moved by one, and its trace.
+fn other_weights(q: &QGraph, t: &Trace, i: usize) -> (QGraph, Trace) {
+    let mut q2 = q.clone();
+    let w = q2.nodes[i].inputs[1];
+    let QValueKind::Const(c) = &mut q2.values[w].kind else {
+        panic!("constant weights")
+    };
+    c.as_slice_mut().unwrap()[0] += 1;
+    let mut t2 = t.clone();
+    t2.values[w] = c.clone();
+    for node in &q2.nodes {
+        let args: Vec<&zkml_core::ITensor> = node.inputs.iter().map(|&k| &t2.values[k]).collect();
+        t2.values[node.output] = zkml_core::exec::eval_qop(&node.op, &args);
+    }
+    (q2, t2)
+}
+
+#[test]
+fn a_prover_with_other_conv_weights_is_rejected() {
+    // The honest prover's machinery on a model whose conv uses other
+    // weights, under the true model's digest (the transcript is the
+    // honest one but for the weights): both verifiers reject.
+    let (q, t) = cnn(5);
+    for i in convs(&q) {
+        let (q2, t2) = other_weights(&q, &t, i);
+        let (key, _) = SumcheckBackend.setup(&q, &opts(Vis::Public)).unwrap();
+        let mut key2 = key.clone();
+        key2.q = q2.clone();
+        let (proof, public) =
+            crate::model::prover::prove(&key2, &t2, &mut rand_core06::OsRng).unwrap();
+        crate::model::verifier::verify(&key2, &public, &proof).unwrap();
+        let err = SumcheckBackend.verify(&key, &public, &proof).unwrap_err();
+        assert!(matches!(err, Error::Rejected { .. }), "node {i}: {err}");
+        for input in [Vis::Private, Vis::Public] {
+            let (key, _) = ZkSumcheckBackend.setup(&q, &opts(input)).unwrap();
+            let mut key2 = key.clone();
+            key2.q = q2.clone();
+            let (proof, public) =
+                crate::zkmodel::prover::prove(&key2, &t2, &mut rand_core06::OsRng).unwrap();
+            crate::zkmodel::verifier::verify(&key2, &public, &proof).unwrap();
+            let err = ZkSumcheckBackend.verify(&key, &public, &proof).unwrap_err();
+            assert!(matches!(err, Error::Rejected { .. }), "zk node {i}: {err}");
         }
     }
 }

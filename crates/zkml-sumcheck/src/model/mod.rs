@@ -39,9 +39,11 @@
 //!   weights and bias): `acc = conv(x, W) + b`, `acc + 2^{s−1} = 2^s·y + r`,
 //!   same claims and range checks as `MatMul`, but the product is one
 //!   sumcheck `Σ_a x̃(a)·G̃_ρ(a) = 2^s·ỹ(ρ) + r̃(ρ) − Σ_o eq(ρ,o)(b[m(o)] + 2^{s−1})`
-//!   with `G_ρ` the transposed conv of `eq(ρ, ·)`, computed by both ends
-//!   ([`crate::conv`]). Sent as a [`NodeProof::MatMul`] message whose
-//!   `b_eval` must equal the verifier's own `G̃_ρ(r)`.
+//!   with `G_ρ` the transposed conv of `eq(ρ, ·)`, tabled by the prover
+//!   ([`crate::conv`]); its `b_eval = G̃_ρ(r)` is proved by a second
+//!   sumcheck `Σ_k w̃(k)·T̃_{ρ,r}(k)` over the weights (per-dimension
+//!   layout), whose `T̃(κ)` and `w̃(κ)` the verifier evaluates itself
+//!   ([`crate::conv::weights`]). Sent as a [`NodeProof::Conv`] message.
 //! * `Gather` (zkml-core's index map: Slice, Split, Tile, constant-index
 //!   Gather), and a `Reshape` of a hidden tensor that changes its layout (a Flatten of
 //!   `[N, C, H, W]`, `gathers`): a gather by its index map, `õ(ρ) =

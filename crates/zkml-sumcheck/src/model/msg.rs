@@ -1,6 +1,7 @@
 //! Messages of a model proof: plain data.
 
 use crate::codec::{Encode, Reader, Writer};
+use crate::conv::weights::ConvWeightsProof;
 use crate::error::{Error, Result};
 use crate::field::Fr;
 use crate::hyrax::{DotProductProof, HyraxCommitment};
@@ -74,6 +75,24 @@ pub enum NodeProof {
         /// The two values of each pair column at its lookup's point.
         pair_evals: Vec<Fr>,
     },
+    /// `y = rshift(conv(x, W) + b, s)`: [`NodeProof::MatMul`]'s messages
+    /// (the product sumcheck against `G_ρ`, whose `b_eval` is the claimed
+    /// `G̃_ρ(r)`) and the weight sumcheck that proves that claim
+    /// ([`crate::conv::weights`]).
+    Conv {
+        /// `ỹ(ρ)`.
+        y_eval: Fr,
+        /// `r̃(ρ)` (absent when `s = 0`).
+        r_eval: Option<Fr>,
+        /// The product sumcheck `Σ_a x̃(a)·G̃_ρ(a)`.
+        matmul: MatMulProof,
+        /// `G̃_ρ(r) = Σ_k w̃(k)·T̃(k)`.
+        weights: Box<ConvWeightsProof>,
+        /// `r ∈ [0, 2^s)` (absent when `s = 0`).
+        r_range: Option<Box<LogUpProof>>,
+        /// `y ∈ [−B, B]` (absent when not needed, as for `MatMul`).
+        y_range: Option<Box<LogUpProof>>,
+    },
 }
 
 /// A proof that a trace is the executor's run of the key's model.
@@ -92,7 +111,7 @@ pub struct ModelProof {
 /// First bytes of an encoded [`ModelProof`].
 pub const PROOF_MAGIC: &[u8; 20] = b"zkml-sumcheck-proof\0";
 /// Version of the encoding; another version is refused.
-pub const PROOF_VERSION: u32 = 1;
+pub const PROOF_VERSION: u32 = 2;
 
 impl Encode for NodeProof {
     fn encode(&self, w: &mut Writer) {
@@ -165,6 +184,28 @@ impl Encode for NodeProof {
                 w.list(lookups);
                 w.frs(pair_evals);
             }
+            NodeProof::Conv {
+                y_eval,
+                r_eval,
+                matmul,
+                weights,
+                r_range,
+                y_range,
+            } => {
+                w.u8(6);
+                w.fr(y_eval);
+                match r_eval {
+                    None => w.u8(0),
+                    Some(r) => {
+                        w.u8(1);
+                        w.fr(r);
+                    }
+                }
+                matmul.encode(w);
+                weights.encode(w);
+                w.option(r_range);
+                w.option(y_range);
+            }
         }
     }
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
@@ -203,6 +244,18 @@ impl Encode for NodeProof {
                 product: MatMulProof::decode(r)?,
                 lookups: r.list()?,
                 pair_evals: r.frs()?,
+            },
+            6 => NodeProof::Conv {
+                y_eval: r.fr()?,
+                r_eval: match r.u8()? {
+                    0 => None,
+                    1 => Some(r.fr()?),
+                    t => return Err(Error::Decode(format!("remainder tag {t}"))),
+                },
+                matmul: MatMulProof::decode(r)?,
+                weights: Box::<ConvWeightsProof>::decode(r)?,
+                r_range: r.option()?,
+                y_range: r.option()?,
             },
             t => return Err(Error::Decode(format!("node proof tag {t}"))),
         })

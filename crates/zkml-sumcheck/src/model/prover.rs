@@ -95,6 +95,7 @@ pub(crate) fn prove_inner(
                 if r_eval.is_some() {
                     claims.push((Target::Remainder(i), rho.clone()));
                 }
+                let mut conv_weights = None;
                 let mm = if !matches!(node.op, QOp::MatMul { .. }) {
                     // Mul: Σ_x a(x)·b(x)·eq(ρ, x) (super::product), its
                     // activation operands claimed; the others: Σ_a x(a)·G_ρ(a)
@@ -123,6 +124,14 @@ pub(crate) fn prove_inner(
                     t.absorb_scalar(b"matmul/b_eval", &b_eval);
                     for a in claimed {
                         claims.push((Target::Value(a), o.point.clone()));
+                    }
+                    if let QOp::Conv { .. } = node.op {
+                        // b_eval = G̃_ρ(r), proved over the weights (crate::conv::weights).
+                        let c = super::conv_parts(q, i)?;
+                        let pts = (&rho[..], &o.point[..]);
+                        let (wp, _) =
+                            crate::conv::weights::prove(&c.geom, &c.w, pts, &b_eval, &mut t)?;
+                        conv_weights = Some(Box::new(wp));
                     }
                     MatMulProof {
                         sumcheck: o.proof,
@@ -157,12 +166,22 @@ pub(crate) fn prove_inner(
                     claims.push((Target::Value(out), c.point));
                     Some(Box::new(p))
                 };
-                NodeProof::MatMul {
-                    y_eval,
-                    r_eval,
-                    matmul: mm,
-                    r_range,
-                    y_range,
+                match conv_weights {
+                    None => NodeProof::MatMul {
+                        y_eval,
+                        r_eval,
+                        matmul: mm,
+                        r_range,
+                        y_range,
+                    },
+                    Some(weights) => NodeProof::Conv {
+                        y_eval,
+                        r_eval,
+                        matmul: mm,
+                        weights,
+                        r_range,
+                        y_range,
+                    },
                 }
             }
             QOp::Reshape { .. } if is_known(q, node.inputs[0]) => NodeProof::Derived,

@@ -275,8 +275,8 @@ pub(crate) fn gathers(q: &QGraph, input_public: bool, i: usize) -> bool {
 /// constant `2^{s−1}`), or of [`crate::conv::gather_dual`] (offset 0).
 pub(crate) fn dual_at(q: &QGraph, i: usize, rho: &[Fr]) -> Result<(Vec<Fr>, Fr)> {
     let node = &q.nodes[i];
-    let (conv, shift) = match &node.op {
-        QOp::Conv { conv, shift } => (conv, *shift),
+    match &node.op {
+        QOp::Conv { .. } => {}
         QOp::AveragePool(_) | QOp::ReduceMean { .. } => {
             // Σ_a x(a)·2·[a ∈ window(o)]·eq(ρ, o), offset Σ_o eq(ρ, o)·c.
             let x = &q.values[node.inputs[0]].shape;
@@ -345,33 +345,70 @@ pub(crate) fn dual_at(q: &QGraph, i: usize, rho: &[Fr]) -> Result<(Vec<Fr>, Fr)>
             )))
         }
     };
-    let constant = |k: usize| -> Result<Vec<i64>> {
+    let p = conv_parts(q, i)?;
+    let x = &q.values[node.inputs[0]].shape;
+    Ok(crate::conv::dual(
+        &p.geom.conv,
+        x,
+        num_vars(x),
+        &p.w,
+        &p.geom.w,
+        p.bias.as_deref(),
+        p.half,
+        &p.geom.out,
+        rho,
+    ))
+}
+
+/// A `Conv` node's parts: geometry, weights and bias (row-major, read from
+/// the model: constants, checked at setup) and the rounding constant `2^{s−1}`.
+pub(crate) struct ConvParts<'a> {
+    /// Shapes and the op's attributes.
+    pub geom: crate::conv::weights::ConvGeom,
+    /// `[M, C/g, k_H, k_W]`, row-major.
+    pub w: std::borrow::Cow<'a, [i64]>,
+    /// `[M]`, if the node has a bias.
+    pub bias: Option<std::borrow::Cow<'a, [i64]>>,
+    /// `2^{s−1}` (0 when `s = 0`).
+    pub half: i64,
+}
+
+/// [`ConvParts`] of `Conv` node `i`.
+pub(crate) fn conv_parts(q: &QGraph, i: usize) -> Result<ConvParts<'_>> {
+    let node = &q.nodes[i];
+    let QOp::Conv { conv, shift } = &node.op else {
+        return Err(Error::Invalid(format!(
+            "node `{}` is not a Conv",
+            node.name
+        )));
+    };
+    let constant = |k: usize| -> Result<std::borrow::Cow<'_, [i64]>> {
         match node.inputs.get(k).map(|&id| &q.values[id].kind) {
-            Some(QValueKind::Const(c)) => Ok(c.iter().copied().collect()),
+            Some(QValueKind::Const(c)) => Ok(match c.as_slice() {
+                Some(s) => s.into(),
+                None => c.iter().copied().collect::<Vec<_>>().into(),
+            }),
             _ => Err(Error::Invalid(format!(
                 "node `{}` (Conv): weights and bias must be constants",
                 node.name
             ))),
         }
     };
-    let w = constant(1)?;
-    let bias = match node.inputs.len() {
-        3 => Some(constant(2)?),
-        _ => None,
-    };
-    let x = node.inputs[0];
-    let half = if shift > 0 { 1i64 << (shift - 1) } else { 0 };
-    Ok(crate::conv::dual(
-        conv,
-        &q.values[x].shape,
-        num_vars(&q.values[x].shape),
-        &w,
-        &q.values[node.inputs[1]].shape,
-        bias.as_deref(),
-        half,
-        &q.values[node.output].shape,
-        rho,
-    ))
+    let shape = |k: usize| &q.values[node.inputs[k]].shape;
+    Ok(ConvParts {
+        geom: crate::conv::weights::ConvGeom::new(
+            conv,
+            shape(0),
+            shape(1),
+            &q.values[node.output].shape,
+        )?,
+        w: constant(1)?,
+        bias: match node.inputs.len() {
+            3 => Some(constant(2)?),
+            _ => None,
+        },
+        half: if *shift > 0 { 1i64 << (shift - 1) } else { 0 },
+    })
 }
 
 /// Whether value `id` is a constant of the model.

@@ -121,7 +121,7 @@ fn tampered_proof_messages_are_rejected() {
     for i in 0..proof.nodes.len() {
         let mut p = proof.clone();
         match &mut p.nodes[i] {
-            NodeProof::MatMul { y_eval, .. } => *y_eval += Fr::ONE,
+            NodeProof::MatMul { y_eval, .. } | NodeProof::Conv { y_eval, .. } => *y_eval += Fr::ONE,
             NodeProof::Linear { out_eval, .. } => *out_eval += Fr::ONE,
             NodeProof::Relu { a_eval, .. } => *a_eval += Fr::ONE,
             NodeProof::MaxPool { y_eval, .. } => *y_eval += Fr::ONE,
@@ -285,7 +285,7 @@ fn proof_bytes_round_trip_and_flipped_or_cut_bytes_are_rejected() {
     let err = ModelProof::from_bytes(b"a plonk proof, not ours").unwrap_err();
     assert!(err.to_string().contains("another backend"), "{err}");
     let mut v2 = bytes.clone();
-    v2[msg::PROOF_MAGIC.len()] = 2;
+    v2[msg::PROOF_MAGIC.len()] = msg::PROOF_VERSION as u8 + 1;
     assert!(ModelProof::from_bytes(&v2)
         .unwrap_err()
         .to_string()

@@ -139,8 +139,19 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()
                     matmul: mm,
                     r_range,
                     y_range,
+                }
+                | NodeProof::Conv {
+                    y_eval,
+                    r_eval,
+                    matmul: mm,
+                    r_range,
+                    y_range,
+                    ..
                 },
             ) if !matches!(op, QOp::Reshape { .. }) || super::gathers(q, true, i) => {
+                if matches!(op, QOp::Conv { .. }) != matches!(np, NodeProof::Conv { .. }) {
+                    return Err(malformed("conv weight sumcheck (Conv nodes only)"));
+                }
                 let d = super::divisor(q, i);
                 let x = node.inputs[0];
                 let rho = t.challenges(b"model/rho", nv_out);
@@ -187,6 +198,33 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()
                             claim(a, sub.point.clone(), evals[k], &mut open)?;
                         }
                     }
+                } else if let (QOp::Conv { .. }, NodeProof::Conv { weights, .. }) = (op, np) {
+                    // Σ_a x(a)·G_ρ(a) = 2^s·ỹ(ρ) + r̃(ρ) − Σ_o eq(ρ,o)(b[m(o)] + 2^{s−1}),
+                    // then b_eval = G̃_ρ(r) by the weight sumcheck (crate::conv::weights).
+                    let c = super::conv_parts(q, i)?;
+                    let offset = c.geom.offset(c.bias.as_deref(), c.half, &rho)?;
+                    let nv_x = num_vars(&q.values[x].shape);
+                    let sub =
+                        crate::sumcheck::verify(nv_x, 2, &(base - offset), &mm.sumcheck, &mut t)?;
+                    if sub.value != mm.a_eval * mm.b_eval {
+                        return Err(reject(
+                            "conv final claim: g_last(r_last) = x̃(r)·G̃_ρ(r)",
+                            format!("node `{}`", node.name),
+                        ));
+                    }
+                    t.absorb_scalar(b"matmul/a_eval", &mm.a_eval);
+                    t.absorb_scalar(b"matmul/b_eval", &mm.b_eval);
+                    let pts = (&rho[..], &sub.point[..]);
+                    crate::conv::weights::verify(
+                        &c.geom,
+                        pts,
+                        &mm.b_eval,
+                        Some(&c.w),
+                        weights,
+                        &mut t,
+                    )
+                    .map_err(|e| crate::conv::weights::verifier::in_node(e, &node.name))?;
+                    claim(x, sub.point, mm.a_eval, &mut open)?;
                 } else if !matches!(node.op, QOp::MatMul { .. }) {
                     // Σ_a x(a)·G_ρ(a) = 2^s·ỹ(ρ) + r̃(ρ) − Σ_o eq(ρ,o)(b[m(o)] + 2^{s−1}).
                     let (g, offset) = super::dual_at(q, i, &rho)?;

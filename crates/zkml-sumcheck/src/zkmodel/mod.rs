@@ -8,10 +8,18 @@
 //! ([`crate::zk::prove_zero`]): for a MatMul the claim is
 //! `C_t = 2^s·C_y + C_r − 2^{s−1}·Ĩ(ρ)·U` and the product sumcheck is the
 //! committed one ([`crate::matmul::prove_zk`]); for Add/Sub/Reshape
-//! `C_o − Σ ±2^k·C_a − c̃(ρ)·U` commits to zero; for a Conv (and a
-//! gathering Reshape, `s = 0`) the committed claim
-//! `2^s·C_y + C_r − offset·U` is the committed sumcheck
-//! `Σ_a x̃(a)·G̃_ρ(a)` with `G_ρ` a public factor ([`crate::conv`]); for an
+//! `C_o − Σ ±2^k·C_a − c̃(ρ)·U` commits to zero; for a gathering Reshape
+//! or a pool the committed claim `2^s·C_y + C_r − offset·U` is the committed
+//! sumcheck `Σ_a x̃(a)·G̃_ρ(a)` with `G_ρ` a public factor ([`crate::conv`]);
+//! for a Conv the same sumcheck with `G̃_ρ(r)` a *committed* factor (its
+//! final check `x̃(r)·G̃_ρ(r)` a proof of product of two committed values, or
+//! linear in `Com(G̃_ρ(r))` for a known input), then the committed weight
+//! sumcheck `Com(G̃_ρ(r)) = Σ_k w̃(k)·T̃_{ρ,r}(k)` whose factors `w̃(κ)`
+//! (known weights) and `T̃(κ)` the verifier evaluates itself
+//! ([`crate::conv::weights`]): `G̃_ρ(r)` is a function of `r` and the
+//! weights only, but it is committed like every other claimed value, so
+//! the argument below is unchanged (one more committed sumcheck and one
+//! more proof of product, both special HVZK); for an
 //! elementwise Mul the same claim is the committed sumcheck
 //! `Σ_x ã(x)·b̃(x)·eq(ρ, x)` (`product.rs`); for a Softmax (`softmax.rs`)
 //! the thirteen claimed values are commitments, its seven linear relations

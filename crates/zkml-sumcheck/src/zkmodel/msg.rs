@@ -57,6 +57,19 @@ pub enum ZkNodeProof {
         /// The committed division sumcheck `Σ_x s̃b(x)·ỹ(x)·eq(ρ, x)`.
         product: Box<ZkSumcheckProof>,
     },
+    /// `y = rshift(conv(x, W) + b, s)`: [`ZkNodeProof::MatMul`]'s messages,
+    /// the product sumcheck's factor `G̃_ρ(r)` committed, and the committed
+    /// weight sumcheck `Com(G̃_ρ(r)) = Σ_k w̃(k)·T̃(k)` ([`crate::conv::weights`]).
+    Conv {
+        /// `Com(ỹ(ρ))`.
+        y_com: G1Affine,
+        /// `Com(r̃(ρ))` (absent when `s = 0`).
+        r_com: Option<G1Affine>,
+        /// The committed product sumcheck `Σ_a x̃(a)·G̃_ρ(a)`.
+        matmul: ZkSumcheckProof,
+        /// The committed weight sumcheck.
+        weights: Box<ZkSumcheckProof>,
+    },
 }
 
 /// A zero-knowledge proof that a trace is the executor's run of the model.
@@ -82,7 +95,7 @@ pub struct ZkModelProof {
 /// First bytes of an encoded [`ZkModelProof`].
 pub const ZK_PROOF_MAGIC: &[u8; 22] = b"zkml-sumcheck-zkproof\0";
 /// Version of the encoding; another version is refused.
-pub const ZK_PROOF_VERSION: u32 = 4;
+pub const ZK_PROOF_VERSION: u32 = 5;
 
 impl Encode for ZkNodeProof {
     fn encode(&self, w: &mut Writer) {
@@ -135,6 +148,24 @@ impl Encode for ZkNodeProof {
                 relation.encode(w);
                 product.encode(w);
             }
+            ZkNodeProof::Conv {
+                y_com,
+                r_com,
+                matmul,
+                weights,
+            } => {
+                w.u8(6);
+                w.point(y_com);
+                match r_com {
+                    None => w.u8(0),
+                    Some(r) => {
+                        w.u8(1);
+                        w.point(r);
+                    }
+                }
+                matmul.encode(w);
+                weights.encode(w);
+            }
         }
     }
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
@@ -164,6 +195,16 @@ impl Encode for ZkNodeProof {
                 coms: r.points()?,
                 relation: ZeroProof::decode(r)?,
                 product: Box::<ZkSumcheckProof>::decode(r)?,
+            },
+            6 => ZkNodeProof::Conv {
+                y_com: r.point()?,
+                r_com: match r.u8()? {
+                    0 => None,
+                    1 => Some(r.point()?),
+                    t => return Err(Error::Decode(format!("remainder tag {t}"))),
+                },
+                matmul: ZkSumcheckProof::decode(r)?,
+                weights: Box::<ZkSumcheckProof>::decode(r)?,
             },
             t => return Err(Error::Decode(format!("node proof tag {t}"))),
         })

@@ -99,6 +99,7 @@ pub(crate) fn prove_inner(
                     },
                 };
                 let half = Fr::from(d.unwrap_or(0) / 2);
+                let mut conv_weights = None;
                 let mm = if !matches!(node.op, QOp::MatMul { .. }) {
                     // Σ_a x(a)·G_ρ(a) = base − offset (crate::conv).
                     let s = crate::profile::span("prove/dual");
@@ -112,14 +113,21 @@ pub(crate) fn prove_inner(
                         vec![tables[x].clone(), Mle::new(g)?],
                         vec![(Fr::ONE, vec![0, 1])],
                     )?;
-                    let o = crate::zk::prove_sumcheck(
-                        gens,
-                        inst,
-                        &[known(x), true],
-                        &target,
-                        &mut t,
-                        rng,
-                    )?;
+                    // A Conv's G̃_ρ(r) is a committed factor, proved by the
+                    // weight sumcheck (crate::conv::weights).
+                    let is_conv = matches!(node.op, QOp::Conv { .. });
+                    let public = [known(x), !is_conv];
+                    let o = crate::zk::prove_sumcheck(gens, inst, &public, &target, &mut t, rng)?;
+                    if is_conv {
+                        let c = crate::model::conv_parts(q, i)?;
+                        let g_r = o.factor_openings[1]
+                            .ok_or_else(|| Error::Invalid("conv G̃_ρ(r) opening".into()))?;
+                        let pts = (&rho[..], &o.point[..]);
+                        let w = crate::conv::weights::prove_zk(
+                            gens, &c.geom, &c.w, true, pts, &g_r, &mut t, rng,
+                        )?;
+                        conv_weights = Some(Box::new(w.proof));
+                    }
                     claims.push((Ok(out), rho.clone(), y_o));
                     if let Some(r) = r_o {
                         claims.push((Err(i), rho.clone(), r));
@@ -162,10 +170,18 @@ pub(crate) fn prove_inner(
                     mm.proof
                 };
                 register_range_checks(key, &mut plan, i);
-                ZkNodeProof::MatMul {
-                    y_com: com(&y_o),
-                    r_com: r_o.as_ref().map(com),
-                    matmul: mm,
+                match conv_weights {
+                    None => ZkNodeProof::MatMul {
+                        y_com: com(&y_o),
+                        r_com: r_o.as_ref().map(com),
+                        matmul: mm,
+                    },
+                    Some(weights) => ZkNodeProof::Conv {
+                        y_com: com(&y_o),
+                        r_com: r_o.as_ref().map(com),
+                        matmul: mm,
+                        weights,
+                    },
                 }
             }
             QOp::Reshape { .. } if known(node.inputs[0]) => ZkNodeProof::Derived,

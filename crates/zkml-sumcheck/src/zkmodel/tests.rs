@@ -56,7 +56,9 @@ fn changed_outputs_tampered_messages_and_foreign_keys_are_rejected() {
     for i in 0..proof.nodes.len() {
         let mut p = proof.clone();
         match &mut p.nodes[i] {
-            ZkNodeProof::MatMul { y_com, .. } => *y_com = (*y_com + u).to_affine(),
+            ZkNodeProof::MatMul { y_com, .. } | ZkNodeProof::Conv { y_com, .. } => {
+                *y_com = (*y_com + u).to_affine()
+            }
             ZkNodeProof::Linear { out_com, .. } => *out_com = (*out_com + u).to_affine(),
             ZkNodeProof::Lookup => continue,
             ZkNodeProof::MaxPool { coms, .. } => coms[0] = (coms[0] + u).to_affine(),
@@ -69,7 +71,9 @@ fn changed_outputs_tampered_messages_and_foreign_keys_are_rejected() {
     for i in 0..proof.nodes.len() {
         let mut p = proof.clone();
         match &mut p.nodes[i] {
-            ZkNodeProof::MatMul { matmul, .. } => matmul.final_ok.s += Fr::ONE,
+            ZkNodeProof::MatMul { matmul, .. } | ZkNodeProof::Conv { matmul, .. } => {
+                matmul.final_ok.s += Fr::ONE
+            }
             ZkNodeProof::Linear { relation, .. } => relation.s += Fr::ONE,
             ZkNodeProof::MaxPool { selected, .. } => selected.s += Fr::ONE,
             ZkNodeProof::Softmax { relation, .. } => relation.s += Fr::ONE,

@@ -112,10 +112,19 @@ pub(crate) fn verify_into(
                     y_com,
                     r_com,
                     matmul: mm,
+                }
+                | ZkNodeProof::Conv {
+                    y_com,
+                    r_com,
+                    matmul: mm,
+                    ..
                 },
             ) if !matches!(op, QOp::Reshape { .. })
                 || crate::model::gathers(q, input_public, i) =>
             {
+                if matches!(op, QOp::Conv { .. }) != matches!(np, ZkNodeProof::Conv { .. }) {
+                    return Err(malformed("conv weight sumcheck (Conv nodes only)"));
+                }
                 let d = crate::model::divisor(q, i);
                 // Σ_a x(a)·G_ρ(a) = 2^s·y + r − offset, committed (crate::conv).
                 let x = node.inputs[0];
@@ -132,14 +141,26 @@ pub(crate) fn verify_into(
                     _ => return Err(malformed("conv remainder commitment")),
                 };
                 let s = crate::profile::span("v/dual");
-                let (g, offset) = crate::model::dual_at(q, i, &rho)?;
+                // A Conv's G̃_ρ(r) is a committed factor, proved by the weight
+                // sumcheck (crate::conv::weights); the others' G_ρ is public.
+                let conv = match op {
+                    QOp::Conv { .. } => Some(crate::model::conv_parts(q, i)?),
+                    _ => None,
+                };
+                let (g, offset) = match &conv {
+                    Some(c) => (None, c.geom.offset(c.bias.as_deref(), c.half, &rho)?),
+                    None => {
+                        let (g, offset) = crate::model::dual_at(q, i, &rho)?;
+                        (Some(Mle::new(g)?), offset)
+                    }
+                };
                 drop(s);
-                let g = Mle::new(g)?;
+                let nv_x = g.as_ref().map_or(nv(x), |g| g.num_vars);
                 let x_pub = if known(x) { Some(table(x)?) } else { None };
-                let public = [x_pub.is_some(), true];
+                let public = [x_pub.is_some(), g.is_some()];
                 target.u -= offset;
                 let sub = crate::zk::verify_sumcheck(
-                    g.num_vars,
+                    nv_x,
                     &[(Fr::ONE, vec![0, 1])],
                     &public,
                     &target,
@@ -149,12 +170,28 @@ pub(crate) fn verify_into(
                         if let Some(a) = &x_pub {
                             v.push(a.evaluate(pt)?);
                         }
-                        v.push(g.evaluate(pt)?);
+                        if let Some(g) = &g {
+                            v.push(g.evaluate(pt)?);
+                        }
                         Ok(v)
                     },
                     &mut t,
                     checks,
                 )?;
+                if let (Some(c), ZkNodeProof::Conv { weights, .. }) = (&conv, np) {
+                    let _s = crate::profile::span("v/conv_weights");
+                    let g_com = sub.factor_coms[1].ok_or_else(|| malformed("conv G̃_ρ(r)"))?;
+                    let pts = (&rho[..], &sub.point[..]);
+                    crate::conv::weights::verify_zk(
+                        &c.geom,
+                        pts,
+                        &Lc::from(g_com),
+                        Some(&c.w),
+                        weights,
+                        &mut t,
+                        checks,
+                    )?;
+                }
                 claim(
                     proof,
                     nv(out),

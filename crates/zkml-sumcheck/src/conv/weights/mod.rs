@@ -90,7 +90,7 @@ impl ConvGeom {
         };
         if conv.output_shape(x, w, None).ok().as_deref() != Some(out)
             || conv.group == 0
-            || g.w[0] % conv.group != 0
+            || !g.w[0].is_multiple_of(conv.group)
             || g.x[1] != g.w[1] * conv.group
         {
             return Err(Error::Invalid(format!(

@@ -26,8 +26,7 @@ fn instance(geom: &ConvGeom, w: &[i64], rho: &[Fr], r: &[Fr]) -> Result<ProductS
 pub fn prove(
     geom: &ConvGeom,
     w: &[i64],
-    rho: &[Fr],
-    r: &[Fr],
+    (rho, r): (&[Fr], &[Fr]),
     claim: &Fr,
     t: &mut Transcript,
 ) -> Result<(ConvWeightsProof, Vec<Fr>)> {

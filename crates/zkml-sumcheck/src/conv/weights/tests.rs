@@ -180,7 +180,7 @@ fn the_clear_sumcheck_accepts_the_honest_claim_and_rejects_tampering() {
         let claim = honest_claim(&c);
         let pts = (&c.rho[..], &c.r[..]);
         let mut tp = Transcript::new(b"test");
-        let (proof, kappa) = prove(&c.g, &c.w, &c.rho, &c.r, &claim, &mut tp).unwrap();
+        let (proof, kappa) = prove(&c.g, &c.w, pts, &claim, &mut tp).unwrap();
         let check = |claim: &Fr, w: Option<&[i64]>, p: &ConvWeightsProof| {
             verify(&c.g, pts, claim, w, p, &mut Transcript::new(b"test"))
         };
@@ -194,7 +194,7 @@ fn the_clear_sumcheck_accepts_the_honest_claim_and_rejects_tampering() {
         assert!(matches!(err, Error::Rejected { .. }), "{err}");
         // A wrong G̃_ρ(r) proved by the honest prover's machinery.
         let mut tp = Transcript::new(b"test");
-        let (bad, _) = prove(&c.g, &c.w, &c.rho, &c.r, &(claim + Fr::ONE), &mut tp).unwrap();
+        let (bad, _) = prove(&c.g, &c.w, pts, &(claim + Fr::ONE), &mut tp).unwrap();
         assert!(check(&(claim + Fr::ONE), Some(&c.w), &bad).is_err());
         // A tampered round, kept consistent (g(0) + g(1) unchanged).
         let mut p = proof.clone();
@@ -218,7 +218,7 @@ fn the_clear_sumcheck_accepts_the_honest_claim_and_rejects_tampering() {
         };
         let claim2 = honest_claim(&c2);
         let mut tp = Transcript::new(b"test");
-        let (p2, _) = prove(&c2.g, &c2.w, &c.rho, &c.r, &claim2, &mut tp).unwrap();
+        let (p2, _) = prove(&c2.g, &c2.w, pts, &claim2, &mut tp).unwrap();
         check(&claim2, Some(&c2.w), &p2).unwrap();
         let err = check(&claim2, Some(&c.w), &p2).unwrap_err();
         assert!(matches!(err, Error::Rejected { .. }), "{err}");

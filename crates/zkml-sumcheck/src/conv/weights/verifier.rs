@@ -83,3 +83,14 @@ pub fn verify_zk(
         checks,
     )
 }
+
+/// `e` with the node named in a rejection's detail.
+pub(crate) fn in_node(e: crate::Error, node: &str) -> crate::Error {
+    match e {
+        crate::Error::Rejected { check, detail } => crate::Error::Rejected {
+            check,
+            detail: format!("node `{node}`: {detail}"),
+        },
+        e => e,
+    }
+}
