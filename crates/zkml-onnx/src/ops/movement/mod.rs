@@ -25,6 +25,7 @@ pub mod gather_dyn;
 pub mod gather_elements;
 pub mod resize;
 pub mod scatter;
+pub mod scatter_dyn;
 pub mod trilu;
 
 use ndarray::{ArrayD, IxDyn};

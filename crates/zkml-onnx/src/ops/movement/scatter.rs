@@ -1,11 +1,13 @@
 //! ScatterElements (and the deprecated Scatter) and ScatterND with constant
 //! indices and `reduction = none`: the output copies `data` except where an
 //! index writes an element of `updates` (the last write wins), one index map
-//! over `data` and `updates` flattened and concatenated.
+//! over `data` and `updates` flattened and concatenated. ScatterElements with
+//! run-time indices or a reduction: [`super::scatter_dyn`].
 
 use ndarray::{ArrayD, Dimension, IxDyn};
 use zkml_core::Op;
 
+use super::scatter_dyn::{self, Reduction};
 use super::{norm_index, select_or_fill};
 use crate::error::OnnxError;
 use crate::loader::{Ctx, Val};
@@ -53,18 +55,21 @@ fn joined(ctx: &mut Ctx, n: &NodeCtx) -> Result<(Val, usize), OnnxError> {
     Ok((j, nd))
 }
 
-/// ScatterElements: `y[ix with ix[axis] = indices[ix]] = updates[ix]`.
+/// ScatterElements: `y[ix with ix[axis] = indices[ix]] = updates[ix]`. With
+/// constant indices and no reduction, one index map; with run-time indices or
+/// a reduction, the one-hot lowering of [`super::scatter_dyn`].
 pub fn scatter_elements(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
-    no_reduction(n)?;
+    let red = scatter_dyn::reduction(n)?;
     let ds = ctx.shape(n.input(0)?);
     let us = ctx.shape(n.input(2)?);
-    let idx = n
-        .const_input(1, "indices")?
-        .ok_or_else(|| n.err("input 1 (indices) is required"))?;
     let rank = ds.len();
     let raw = n.int("axis", 0)?;
     let axis = norm_axis(raw, rank)
         .ok_or_else(|| n.attr_err("axis", format!("{raw} out of range for rank {rank}")))?;
+    let idx = match n.input(1)?.as_const() {
+        Some(k) if red == Reduction::None => k,
+        _ => return scatter_dyn::scatter_elements(ctx, n, axis, red),
+    };
     if idx.shape() != us.as_slice() || us.len() != rank {
         return Err(n.err(format!(
             "indices {:?} and updates {us:?} must have one shape, of the data's rank {rank}",

@@ -1,0 +1,127 @@
+//! ScatterElements with run-time indices (and with `reduction` add/max/min),
+//! loaded from ONNX: the one-hot lowering (`zkml_onnx::ops::movement::
+//! scatter_dyn`) gives ONNX's result in the float and the integer executor
+//! (duplicates under `none`: the last update wins), the circuit equals the
+//! integer trace, the MockProver accepts it and rejects sampled corrupted
+//! advice cells and a changed public output, and an index outside `[−T, T)`
+//! is refused by the executor (the circuit's lookup has no row for it).
+
+mod common;
+#[allow(unused_imports)]
+#[path = "../../zkml-onnx/tests/common/mod.rs"]
+mod onnx;
+
+use halo2_axiom::{dev::MockProver, halo2curves::bn256::Fr};
+use zkml_core::{backend::Visibility, exec::execute, run_float, FTensor, Op};
+use zkml_onnx::proto::{data_type as dt, type_proto, TypeProto};
+use zkml_plonk::plan;
+
+use onnx::{attr_i, attr_s, model, node, value_info};
+
+/// data [R, 4] (float), indices and updates [2, 3] (int64, float) as graph
+/// inputs; ScatterElements along axis 1 with `reduction`.
+fn scatter(rows: i64, reduction: &str) -> Vec<u8> {
+    let mut k = value_info("k", &[2, 3]);
+    if let Some(TypeProto {
+        value: Some(type_proto::Value::TensorType(t)),
+    }) = k.r#type.as_mut()
+    {
+        t.elem_type = dt::INT64;
+    }
+    model(
+        18,
+        vec![node(
+            "ScatterElements",
+            &["x", "k", "u"],
+            &["y"],
+            vec![attr_i("axis", 1), attr_s("reduction", reduction)],
+        )],
+        vec![],
+        vec![value_info("x", &[rows, 4]), k, value_info("u", &[2, 3])],
+        &["y"],
+    )
+}
+
+/// ONNX's ScatterElements on axis 1 (duplicates under `none`: the last wins).
+fn reference(x: &[f32], rows: usize, k: &[i64], u: &[f32], reduction: &str) -> Vec<f32> {
+    let mut y = x.to_vec();
+    for r in 0..2 {
+        for s in 0..3 {
+            let t = k[r * 3 + s].rem_euclid(4) as usize;
+            let (v, w) = (&mut y[r * 4 + t], u[r * 3 + s]);
+            *v = match reduction {
+                "none" => w,
+                "add" => *v + w,
+                "max" => v.max(w),
+                _ => v.min(w),
+            };
+        }
+    }
+    assert_eq!(y.len(), rows * 4);
+    y
+}
+
+#[test]
+fn runtime_scatter_elements_runs_and_proves() {
+    // Row 0 writes position 1 twice (-3 = 1) and position 3; row 1 writes 0, 2, 2.
+    let k = [1i64, -3, 3, 0, 2, -2];
+    let kf: Vec<f32> = k.iter().map(|&v| v as f32).collect();
+    for (rows, reduction) in [(2, "none"), (3, "none"), (2, "add"), (3, "max"), (2, "min")] {
+        let g = zkml_onnx::load_model_bytes(&scatter(rows, reduction)).unwrap();
+        assert!(
+            g.nodes.iter().any(|n| matches!(n.op, Op::GatherDyn(_))),
+            "{reduction}: indices are range-checked by a run-time gather"
+        );
+        let x = common::det(&[rows as usize, 4], 5, 1.0);
+        let u = common::det(&[2, 3], 9, 1.0);
+        let xs: Vec<f32> = x.iter().copied().collect();
+        let us: Vec<f32> = u.iter().copied().collect();
+        let want = reference(&xs, rows as usize, &k, &us, reduction);
+        let got = run_float(&g, &[xs.clone(), kf.clone(), us.clone()]).unwrap();
+        let got: Vec<f32> = got[0].iter().copied().collect();
+        assert!(
+            onnx::max_diff(&got, &want) < 1e-6,
+            "{rows}x4 {reduction}: {got:?} vs {want:?}"
+        );
+
+        let kt = FTensor::from_shape_vec(vec![2, 3], kf.clone()).unwrap();
+        let samples = vec![vec![x, kt, u]];
+        let q = common::quantize_small(&g, &samples);
+        let t = execute(&q, &samples[0]).unwrap();
+        let deq = &t.dequantized_outputs(&q)[0];
+        for (i, (a, b)) in deq.iter().zip(&want).enumerate() {
+            assert!(
+                (a - f64::from(*b)).abs() < 0.05,
+                "{reduction} element {i}: {a} vs {b}"
+            );
+        }
+        let vis = Visibility::default();
+        let p = plan(&q, &vis, None).unwrap();
+        common::assert_circuit_equals_trace(&q, &t, &vis, &p.shape);
+        let (c, kk, inst) = common::mock_circuit(&q, &t, &vis, &p);
+        common::assert_sampled_tampering_fails(&c, kk, &inst, common::every(7, 8));
+        let mut bad = inst.clone();
+        *bad.last_mut().unwrap() += Fr::from(1u64);
+        assert!(MockProver::run(kk, &c, vec![bad])
+            .unwrap()
+            .verify()
+            .is_err());
+
+        // An index outside [-4, 4) is refused, never dropped or clamped.
+        for wrong in [4.0, -5.0] {
+            let mut kb = kf.clone();
+            kb[2] = wrong;
+            let kb = FTensor::from_shape_vec(vec![2, 3], kb).unwrap();
+            let r = execute(&q, &[samples[0][0].clone(), kb, samples[0][2].clone()]);
+            assert!(r.is_err(), "{reduction}: index {wrong} accepted");
+        }
+    }
+}
+
+#[test]
+fn scatter_elements_mul_is_refused_by_name() {
+    let e = zkml_onnx::load_model_bytes(&scatter(2, "mul"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("ScatterElements") && e.contains("`mul`"), "{e}");
+}
