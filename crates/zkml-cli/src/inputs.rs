@@ -59,14 +59,16 @@ fn sample_from(v: &Value, n_inputs: usize, path: &Path) -> Result<Vec<Vec<f32>>>
         flatten_into(v, &mut flat, path)?;
         return Ok(vec![flat]);
     }
-    items
+    let mut lists = items
         .iter()
         .map(|x| {
             let mut flat = Vec::new();
             flatten_into(x, &mut flat, path)?;
             Ok(flat)
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    no_inputs(&mut lists, n_inputs);
+    Ok(lists)
 }
 
 /// What a JSON input, calibration or data-set file says about the model's
@@ -162,13 +164,26 @@ pub fn read_input_for(
     {
         lists = vec![lists.concat()];
     }
+    no_inputs(&mut lists, n);
     ensure!(
         lists.len() == n,
-        "`{}` holds {} input list(s) but the model takes {n} input(s)",
+        "`{}` holds {} input list(s) but the model takes {n} input(s){}",
         path.display(),
-        lists.len()
+        lists.len(),
+        if n == 0 {
+            " (a model without inputs reads {\"input_data\": [[]]}: one empty list, or none)"
+        } else {
+            ""
+        }
     );
     Ok(lists)
+}
+
+/// A model without inputs takes one empty list (EZKL's `[[]]`) as no lists.
+fn no_inputs(lists: &mut Vec<Vec<f32>>, n: usize) {
+    if n == 0 && lists.len() == 1 && lists[0].is_empty() {
+        lists.clear();
+    }
 }
 
 /// Reads calibration samples (see the module doc).

@@ -1,0 +1,74 @@
+//! A model without graph inputs (constants only, as torch exports an
+//! `arange`): EZKL's input file for it, `{"input_data": [[]]}`, and an empty
+//! `{"input_data": []}` are both "no inputs"; it runs, proves and verifies,
+//! and its constant output is bound by the circuit (a changed public output
+//! is rejected). Any other list is refused with an error that says so.
+
+mod common;
+
+use common::{assert_rejected, read_json, s, text, write_json, zkml};
+
+const MODEL: &str = "crates/zkml-cli/tests/fixtures/no_inputs.onnx";
+
+#[test]
+fn model_without_inputs_runs_proves_and_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let ezkl = write_json(
+        dir.path(),
+        "ezkl.json",
+        &serde_json::json!({"input_data": [[]]}),
+    );
+    let empty = write_json(
+        dir.path(),
+        "empty.json",
+        &serde_json::json!({"input_data": []}),
+    );
+    for input in [&ezkl, &empty] {
+        let o = zkml(&["run", MODEL, input, "--json"]);
+        assert!(o.status.success(), "{}", text(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let y: Vec<f64> = v["output"][0]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect();
+        assert_eq!(y, [1.0, 2.0, 3.0, 4.0, 5.0]);
+    }
+
+    let key = s(&dir.path().join("key"));
+    let proof = s(&dir.path().join("proof.json"));
+    let o = zkml(&["setup", MODEL, "-o", &key]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = zkml(&["prove", &key, &ezkl, "-o", &proof]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = zkml(&["verify", &key, &proof]);
+    assert!(
+        o.status.success() && text(&o).contains("VALID"),
+        "{}",
+        text(&o)
+    );
+
+    // The output is a constant of the model, and the proof binds it.
+    let mut v = read_json(&proof);
+    let x = v["public"]["outputs"][0][2].as_i64().unwrap();
+    v["public"]["outputs"][0][2] = serde_json::Value::from(x + 1);
+    let bad = write_json(dir.path(), "changed.json", &v);
+    assert_rejected(&zkml(&["verify", &key, &bad]), "");
+
+    // A value for an input the model does not have is refused, saying so.
+    let extra = write_json(
+        dir.path(),
+        "extra.json",
+        &serde_json::json!({"input_data": [[1.0]]}),
+    );
+    let o = zkml(&["run", MODEL, &extra]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let err = text(&o);
+    assert!(
+        err.contains("holds 1 input list(s) but the model takes 0 input(s)")
+            && err.contains("{\"input_data\": [[]]}"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
