@@ -17,6 +17,9 @@
 //!   CumSum): a `MatMul` by the constant `Aᵀ` (with `Transpose`s moving the axis
 //!   last), proven like every constant-weight MatMul (exact accumulation, one
 //!   rescale).
+//!
+//! ScatterElements with run-time indices or a reduction is a one-hot
+//! comparison of each index against every position ([`scatter_dyn`]).
 
 pub mod conv_transpose;
 pub mod cumsum;
