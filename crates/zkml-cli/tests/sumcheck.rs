@@ -200,7 +200,6 @@ fn backends_are_not_mixed() {
     // What the sumcheck backend cannot prove is refused at setup, naming it.
     for (flag, value, needle) in [
         ("--output", "private", "hidden outputs are not supported"),
-        ("--weights", "committed", "hidden weights are not supported"),
         ("--input", "committed", "committed inputs are not supported"),
     ] {
         let out = f.root.join(format!("refused-{value}"));

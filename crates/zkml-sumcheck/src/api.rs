@@ -1,13 +1,17 @@
 //! [`Backend`] for [`SumcheckBackend`] and [`ZkSumcheckBackend`]: planning,
 //! setup, prove, verify and the byte formats the front end reaches through
-//! the trait. Both share [`Key`] (one file serves as proving and verifying
-//! key: the model, its visibility; generators are recomputed from a public
-//! seed) and differ in what they accept and in their proofs.
+//! the trait. Both share the keys of [`crate::model::key`]: a
+//! [`ProvingKey`] (the full model, the seed of private weights' blinds) and
+//! a verifying [`Key`] (the model with hidden constants zeroed, the private
+//! weights' Hyrax commitments); generators are recomputed from a public
+//! seed. They differ in what they accept and in their proofs.
 //!
 //! The parameters are transparent (generators hashed to the curve), so
 //! [`Backend::prepare`] has nothing to do and [`Backend::trust`] always
-//! trusts them. Committed weights are not supported: [`Backend::commit_weights`]
-//! is an error.
+//! trusts them. Weights: fixed or public in both; private or committed in
+//! [`ZkSumcheckBackend`] only, whose [`Backend::commit_weights`] is
+//! [`crate::model::key::weights_commitment`] (the clear backend's is an
+//! error).
 
 use std::fmt;
 use std::path::Path;
@@ -21,7 +25,7 @@ use zkml_core::{QGraph, Trace};
 use crate::error::{Error, Result};
 use crate::field::{fr_from_i64, Fr, FromUniformBytes, PrimeField};
 use crate::hyrax::split_vars;
-use crate::model::{num_vars, widest_table, Key, ModelProof, SumcheckBackend};
+use crate::model::{num_vars, widest_table, Key, ModelProof, ProvingKey, SumcheckBackend};
 use crate::zkmodel::{ZkModelProof, ZkSumcheckBackend};
 
 /// What `setup` will build for a model: the sizes that drive its cost.
@@ -145,10 +149,10 @@ fn field_elements(info: &KeyInfo, public: &PublicValues) -> Result<Vec<FieldByte
     Ok(out)
 }
 
-fn read_key(path: &Path, q: &QGraph) -> Result<Key> {
+fn read_key(path: &Path, q: &QGraph) -> Result<ProvingKey> {
     let bytes = std::fs::read(path)
         .map_err(|e| Error::Decode(format!("reading `{}`: {e}", path.display())))?;
-    let key = Key::from_bytes(&bytes)?;
+    let key = ProvingKey::from_bytes(&bytes)?;
     if &key.q != q {
         return Err(Error::Invalid(
             "the proving key is for another model than the compiled model beside it".into(),
@@ -164,10 +168,43 @@ fn fresh() -> Blinding {
     Blinding(FieldBytes(Fr::from_uniform_bytes(&wide).to_repr()))
 }
 
+/// The zero-knowledge backend's weights commitment: the hash of the
+/// constants' Hyrax commitments under the blinding's seed
+/// ([`crate::model::key::weights_commitment`]).
+fn commit_hidden(q: &QGraph, b: &Blinding) -> Result<WeightsCommitment> {
+    let (commitment, constants) = crate::model::key::weights_commitment(q, b)?;
+    let bits = q
+        .values
+        .iter()
+        .filter_map(|v| match &v.kind {
+            zkml_core::quant::QValueKind::Const(c) => c
+                .iter()
+                .map(|x| 64 - x.unsigned_abs().leading_zeros() + 1)
+                .max(),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(1);
+    Ok(WeightsCommitment {
+        commitment,
+        constants,
+        bits,
+    })
+}
+
+/// The clear backend cannot hide weights.
+fn refuse_commit(_q: &QGraph, _b: &Blinding) -> Result<WeightsCommitment> {
+    Err(Error::Invalid(
+        "committed weights need the zero-knowledge sumcheck backend (`--backend sumcheck`); \
+         SumcheckBackend is not zero-knowledge"
+            .into(),
+    ))
+}
+
 macro_rules! sumcheck_backend {
-    ($backend:ty, $proof:ty, $name:literal, $check:path, $prove:path, $verify:path) => {
+    ($backend:ty, $proof:ty, $name:literal, $check:path, $prove:path, $verify:path, $commit:path) => {
         impl Backend for $backend {
-            type ProvingKey = Key;
+            type ProvingKey = ProvingKey;
             type VerifyingKey = Key;
             type Proof = $proof;
             type Plan = SumcheckPlan;
@@ -198,24 +235,37 @@ macro_rules! sumcheck_backend {
                 q: &QGraph,
                 options: &SetupOptions,
                 _plan: SumcheckPlan,
-            ) -> Result<(Key, Key)> {
+            ) -> Result<(ProvingKey, Key)> {
                 $check(q, &options.visibility)?;
-                let key = crate::model::make_key(q, &options.visibility)?;
-                Ok((key.clone(), key))
+                crate::model::key::make_keys(q, &options.visibility)
             }
 
             fn prove_with(
                 &self,
-                pk: &Key,
+                pk: &ProvingKey,
                 q: &QGraph,
                 trace: &Trace,
-                _openings: &Openings,
+                openings: &Openings,
             ) -> Result<($proof, PublicValues)> {
                 if q != &pk.q {
                     return Err(Error::Invalid(
                         "the proving key is for another model".into(),
                     ));
                 }
+                let opened;
+                let pk = if pk.visibility.weights == Vis::Committed {
+                    let b = openings.weights.as_ref().ok_or_else(|| {
+                        Error::Invalid(
+                            "the weights are committed: pass the opening of the published \
+                             weights commitment (`zkml prove --opening`)"
+                                .into(),
+                        )
+                    })?;
+                    opened = pk.open_weights(b)?;
+                    &opened
+                } else {
+                    pk
+                };
                 let r = $prove(pk, trace, &mut rand_core06::OsRng);
                 crate::profile::report("prove");
                 r
@@ -227,7 +277,7 @@ macro_rules! sumcheck_backend {
                 r
             }
 
-            fn proving_key_info(&self, pk: &Key) -> KeyInfo {
+            fn proving_key_info(&self, pk: &ProvingKey) -> KeyInfo {
                 info(pk)
             }
 
@@ -243,7 +293,7 @@ macro_rules! sumcheck_backend {
                 field_elements(info, public)
             }
 
-            fn proving_key_to_bytes(&self, pk: &Key) -> Result<Vec<u8>> {
+            fn proving_key_to_bytes(&self, pk: &ProvingKey) -> Result<Vec<u8>> {
                 pk.to_bytes()
             }
 
@@ -251,7 +301,7 @@ macro_rules! sumcheck_backend {
                 read_key(path, q).map(|_| ())
             }
 
-            fn read_proving_key(&self, path: &Path, q: &QGraph) -> Result<Key> {
+            fn read_proving_key(&self, path: &Path, q: &QGraph) -> Result<ProvingKey> {
                 read_key(path, q)
             }
 
@@ -300,12 +350,8 @@ macro_rules! sumcheck_backend {
                 fresh()
             }
 
-            fn commit_weights(&self, _q: &QGraph, _b: &Blinding) -> Result<WeightsCommitment> {
-                Err(Error::Invalid(
-                    "committed weights are not supported by the sumcheck backend (use fixed or \
-                     public weights, or the plonk backend)"
-                        .into(),
-                ))
+            fn commit_weights(&self, q: &QGraph, b: &Blinding) -> Result<WeightsCommitment> {
+                $commit(q, b)
             }
         }
     };
@@ -317,7 +363,8 @@ sumcheck_backend!(
     "sumcheck",
     crate::zkmodel::check_supported,
     crate::zkmodel::prover::prove,
-    crate::zkmodel::verifier::verify
+    crate::zkmodel::verifier::verify,
+    commit_hidden
 );
 sumcheck_backend!(
     SumcheckBackend,
@@ -325,5 +372,6 @@ sumcheck_backend!(
     "sumcheck-clear",
     crate::model::check_supported,
     crate::model::prover::prove,
-    crate::model::verifier::verify
+    crate::model::verifier::verify,
+    refuse_commit
 );

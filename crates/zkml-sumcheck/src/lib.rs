@@ -13,7 +13,9 @@
 //! with an error naming it:
 //!
 //! * [`zkmodel::ZkSumcheckBackend`]: **zero-knowledge**; input public or
-//!   private, weights fixed or public, output public.
+//!   private, weights fixed, public, private or committed (hidden weights:
+//!   MatMul and Add/Sub constants, committed once with Hyrax,
+//!   [`model::key`]), output public.
 //! * [`model::SumcheckBackend`]: the same relations with every claimed value
 //!   in the clear (not zero-knowledge, so it accepts only public inputs and
 //!   outputs); smaller and faster, and the reference the ZK version mirrors.
@@ -110,8 +112,11 @@
 //! Batching the verifier's equations into one MSM changes nothing here: the
 //! messages are the same, and the batch's weights are the verifier's own
 //! randomness, drawn after the proof is read.
-//! Not covered yet: committed (publicly bound) inputs, hidden weights, hidden
-//! outputs and revealed output elements.
+//! Hidden weights add, per constant, its Hyrax commitment (made once) and
+//! openings against it: the same simulator applies.
+//! Not covered yet: committed (publicly bound) inputs, hidden weights read
+//! by ops other than MatMul and Add/Sub (Conv among them), hidden outputs
+//! and revealed output elements.
 #![deny(missing_docs)]
 
 pub mod api;

@@ -309,7 +309,7 @@ fn a_prover_with_other_conv_weights_is_rejected() {
         let (q2, t2) = other_weights(&q, &t, i);
         let (key, _) = SumcheckBackend.setup(&q, &opts(Vis::Public)).unwrap();
         let mut key2 = key.clone();
-        key2.q = q2.clone();
+        key2.key.q = q2.clone();
         let (proof, public) =
             crate::model::prover::prove(&key2, &t2, &mut rand_core06::OsRng).unwrap();
         crate::model::verifier::verify(&key2, &public, &proof).unwrap();
@@ -318,7 +318,7 @@ fn a_prover_with_other_conv_weights_is_rejected() {
         for input in [Vis::Private, Vis::Public] {
             let (key, _) = ZkSumcheckBackend.setup(&q, &opts(input)).unwrap();
             let mut key2 = key.clone();
-            key2.q = q2.clone();
+            key2.key.q = q2.clone();
             let (proof, public) =
                 crate::zkmodel::prover::prove(&key2, &t2, &mut rand_core06::OsRng).unwrap();
             crate::zkmodel::verifier::verify(&key2, &public, &proof).unwrap();

@@ -52,7 +52,7 @@ pub mod verifier;
 pub use combined::{prove_eval_combined, verify_eval_combined};
 pub use msg::{DotProductProof, HyraxCommitment};
 pub use pedersen::Generators;
-pub use prover::{commit, prove_eval, CommittedPoly, RowBlinds};
+pub use prover::{commit, commit_with_blinds, prove_eval, CommittedPoly, RowBlinds};
 pub use verifier::{verify_eval, verify_eval_into, verify_public_eval};
 
 use crate::field::{Fr, G1Affine};

@@ -50,11 +50,30 @@ pub fn commit(
     poly: Mle,
     rng: &mut (impl RngCore + CryptoRng),
 ) -> Result<CommittedPoly> {
-    let _s = crate::profile::span("hyrax/commit");
     let width = check_width(gens, poly.num_vars)?;
     let blinds: Vec<Fr> = (0..poly.evals.len() / width)
         .map(|_| Fr::random(&mut *rng))
         .collect();
+    commit_with_blinds(gens, poly, RowBlinds(blinds))
+}
+
+/// Commits to `poly` row by row with the given blinds (one per row of its
+/// matrix; [`split_vars`]): what a commitment made at setup from a secret
+/// seed uses, so that it can be recomputed.
+pub fn commit_with_blinds(
+    gens: &Generators,
+    poly: Mle,
+    RowBlinds(blinds): RowBlinds,
+) -> Result<CommittedPoly> {
+    let _s = crate::profile::span("hyrax/commit");
+    let width = check_width(gens, poly.num_vars)?;
+    if blinds.len() != poly.evals.len() / width {
+        return Err(Error::Invalid(format!(
+            "{} row blinds for a table of {} rows",
+            blinds.len(),
+            poly.evals.len() / width
+        )));
+    }
     let proj: Vec<G1> = poly
         .evals
         .par_chunks(width)

@@ -11,12 +11,15 @@
 //! place.
 //!
 //! **Known vs committed.** Public inputs, public outputs and the model's
-//! constants (fixed or public weights) are *known*: the verifier evaluates
-//! their multilinear extensions itself. Every other node output, and every
-//! rescale remainder, is *committed* with [`crate::hyrax`] before any
-//! challenge is drawn.
+//! constants under fixed or public weights are *known*: the verifier
+//! evaluates their multilinear extensions itself. Every other node output,
+//! and every rescale remainder, is *committed* with [`crate::hyrax`] before
+//! any challenge is drawn. Under private or committed weights the constants
+//! are committed once, outside the proof's commit phase ([`key`]; proved by
+//! [`crate::zkmodel`] only, this clear backend refuses them).
 //!
-//! **Transcript order.** Domain, model digest (BLAKE2b of the QGraph's JSON),
+//! **Transcript order.** Domain, model digest (BLAKE2b of the QGraph's JSON
+//! with hidden constants zeroed, and the private weights' commitments: [`key`]),
 //! public inputs and outputs, all commitments (value order, then remainders
 //! in node order), then each node's proof in topological order, then the
 //! openings of every claim on a committed tensor (in the order the claims were
@@ -96,6 +99,7 @@
 //! zero-knowledge version is [`crate::zkmodel`].
 
 mod fn_lookup;
+pub mod key;
 pub mod maxpool;
 pub(crate) mod product;
 mod rules;
@@ -108,19 +112,20 @@ pub mod msg;
 pub mod prover;
 pub mod verifier;
 
+pub use key::{
+    const_table, const_vars, hidden_const, hidden_weights, Key, ProvingKey, KEY_MAGIC, KEY_VERSION,
+};
 pub use msg::{ModelProof, NodeProof};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::field::fr_vec;
-use crate::hyrax::{split_vars, Generators};
 use crate::mle::{log2_ceil, Mle};
 use crate::transcript::Transcript;
-use zkml_core::backend::{Vis, Visibility};
 use zkml_core::quant::QValueKind;
 // What the unit tests (`use super::*`) read besides the above.
 use zkml_core::{QGraph, QOp};
 #[cfg(test)]
-use {crate::field::Fr, zkml_core::Trace};
+use {crate::error::Error, crate::field::Fr, zkml_core::backend::Vis, zkml_core::Trace};
 
 /// Largest rescale shift with a range table (`2^16` entries).
 pub const MAX_SHIFT: u32 = 16;
@@ -128,72 +133,6 @@ pub const MAX_SHIFT: u32 = 16;
 /// The sumcheck backend (see the module doc for what it proves).
 #[derive(Clone, Debug, Default)]
 pub struct SumcheckBackend;
-
-/// What both ends hold: the model, its digest and the generators.
-#[derive(Clone, Debug)]
-pub struct Key {
-    /// The quantized model.
-    pub q: QGraph,
-    /// BLAKE2b-512 of the model's JSON (absorbed first).
-    pub digest: Vec<u8>,
-    /// Pedersen generators, wide enough for every committed table.
-    pub gens: Generators,
-    /// The visibility the key was made for.
-    pub visibility: Visibility,
-}
-
-/// First bytes of an encoded [`Key`].
-pub const KEY_MAGIC: &[u8; 18] = b"zkml-sumcheck-key\0";
-/// Version of the key encoding; another version is refused.
-pub const KEY_VERSION: u32 = 1;
-
-impl Key {
-    /// The key's bytes: [`KEY_MAGIC`], [`KEY_VERSION`], then the model and
-    /// visibility as JSON. The digest and generators are not stored: they are
-    /// recomputed from the model when the key is read.
-    pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let json = serde_json::to_vec(&(&self.q, &self.visibility))
-            .map_err(|e| Error::Invalid(format!("encoding the key: {e}")))?;
-        let mut out = KEY_MAGIC.to_vec();
-        out.extend_from_slice(&KEY_VERSION.to_le_bytes());
-        out.extend_from_slice(&json);
-        Ok(out)
-    }
-
-    /// BLAKE2b-256 of the model's digest and the visibility: the hash that
-    /// names this statement in files (`settings.json`, proof files).
-    pub fn model_hash(&self) -> [u8; 32] {
-        let vis = serde_json::to_vec(&self.visibility).unwrap_or_default();
-        let h = blake2b_simd::Params::new()
-            .hash_length(32)
-            .personal(b"zkml-sumcheck-mh")
-            .to_state()
-            .update(&self.digest)
-            .update(&vis)
-            .finalize();
-        h.as_bytes().try_into().expect("32 bytes")
-    }
-
-    /// Parses [`Self::to_bytes`]'s output; refuses another file kind or version.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let m = KEY_MAGIC.len();
-        if bytes.len() < m + 4 || &bytes[..m] != KEY_MAGIC {
-            return Err(Error::Decode(
-                "not a sumcheck-backend key (wrong magic bytes: another backend's file?)".into(),
-            ));
-        }
-        let version = u32::from_le_bytes([bytes[m], bytes[m + 1], bytes[m + 2], bytes[m + 3]]);
-        if version != KEY_VERSION {
-            return Err(Error::Decode(format!(
-                "key format version {version}, this build reads version {KEY_VERSION}"
-            )));
-        }
-        let (q, vis): (QGraph, Visibility) = serde_json::from_slice(&bytes[m + 4..])
-            .map_err(|e| Error::Decode(format!("key body: {e}")))?;
-        check_ops(&q, vis.input == Vis::Public)?;
-        make_key(&q, &vis)
-    }
-}
 
 /// `(rows, cols)` of a tensor shape (see the module doc).
 pub fn layout(shape: &[usize]) -> (usize, usize) {
@@ -265,19 +204,6 @@ pub fn widest_table(q: &QGraph) -> usize {
         }
     }
     nv
-}
-
-/// The key of `q`: digest and generators wide enough for every table.
-pub(crate) fn make_key(q: &QGraph, vis: &Visibility) -> Result<Key> {
-    let nv = widest_table(q);
-    let json = serde_json::to_vec(q).map_err(|e| Error::Invalid(format!("model digest: {e}")))?;
-    let digest = blake2b_simd::Params::new().hash_length(64).hash(&json);
-    Ok(Key {
-        q: q.clone(),
-        digest: digest.as_bytes().to_vec(),
-        gens: Generators::new(b"zkml-sumcheck/generators/v1", 1 << split_vars(nv).1),
-        visibility: vis.clone(),
-    })
 }
 
 #[cfg(test)]

@@ -57,6 +57,7 @@ pub(crate) fn prove_inner(
     let (committed, rem_committed) = super::walk::commit(
         &key.gens,
         (&tables, &rem_tables),
+        &[],
         |id| is_known(q, id),
         &mut t,
         rng,

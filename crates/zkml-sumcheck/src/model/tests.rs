@@ -48,7 +48,7 @@ pub(crate) fn bench_model() -> (QGraph, Trace) {
     run(&g, &samples(&[1, 1, 28, 28], 100, true))
 }
 
-fn setup(q: &QGraph) -> Key {
+fn setup(q: &QGraph) -> ProvingKey {
     SumcheckBackend
         .setup(q, &SetupOptions::default())
         .unwrap()
@@ -367,12 +367,21 @@ fn keys_round_trip_through_bytes() {
     let (q, t) = mlp(&[12, 8, 4], 9);
     let key = setup(&q);
     let bytes = key.to_bytes().unwrap();
-    let back = Key::from_bytes(&bytes).unwrap();
+    let back = ProvingKey::from_bytes(&bytes).unwrap();
     assert_eq!(back.digest, key.digest);
     assert_eq!(back.gens, key.gens);
+    let vk_bytes = key.verifying_key().to_bytes().unwrap();
+    let vk = Key::from_bytes(&vk_bytes).unwrap();
+    assert_eq!(vk.digest, key.digest);
     let (proof, public) = SumcheckBackend.prove(&back, &q, &t).unwrap();
-    SumcheckBackend.verify(&key, &public, &proof).unwrap();
-    assert!(Key::from_bytes(&bytes[..bytes.len() - 3]).is_err());
+    SumcheckBackend.verify(&vk, &public, &proof).unwrap();
+    assert!(ProvingKey::from_bytes(&bytes[..bytes.len() - 3]).is_err());
+    // A proving key is not a verifying key, and the other way round.
+    assert!(Key::from_bytes(&bytes)
+        .unwrap_err()
+        .to_string()
+        .contains("proving key"));
+    assert!(ProvingKey::from_bytes(&vk_bytes).is_err());
     assert!(Key::from_bytes(b"plonk key")
         .unwrap_err()
         .to_string()

@@ -51,10 +51,13 @@ pub(crate) fn witness(
 pub(crate) type Committed = (Vec<Option<CommittedPoly>>, Vec<Option<CommittedPoly>>);
 
 /// The commit phase: every value the verifier does not know, then every
-/// auxiliary table, each absorbed as it is committed.
+/// auxiliary table, each absorbed as it is committed. A value with a table
+/// in `fixed` (a hidden constant, committed at setup or from the weights'
+/// blinding: [`super::key`]) takes that one instead of a fresh commitment.
 pub(crate) fn commit(
     gens: &Generators,
     (tables, aux): (&[Mle], &[Option<Mle>]),
+    fixed: &[Option<CommittedPoly>],
     known: impl Fn(usize) -> bool,
     t: &mut Transcript,
     rng: &mut (impl RngCore + CryptoRng),
@@ -62,7 +65,10 @@ pub(crate) fn commit(
     let mut values: Vec<Option<CommittedPoly>> = vec![None; tables.len()];
     for (id, tab) in tables.iter().enumerate() {
         if !known(id) {
-            let c = hyrax::commit(gens, tab.clone(), rng)?;
+            let c = match fixed.get(id) {
+                Some(Some(c)) => c.clone(),
+                _ => hyrax::commit(gens, tab.clone(), rng)?,
+            };
             t.absorb_points(b"model/commitment", &c.comm.rows);
             values[id] = Some(c);
         }

@@ -19,9 +19,9 @@ fn proved(seed: u64) -> (crate::model::Key, ZkModelProof, PublicValues) {
         },
         k: None,
     };
-    let key = ZkSumcheckBackend.setup(&q, &opts).unwrap().0;
+    let (key, vk) = ZkSumcheckBackend.setup(&q, &opts).unwrap();
     let (proof, public) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
-    (key, proof, public)
+    (vk, proof, public)
 }
 
 /// Runs the verifier up to the batched check: `Ok(checks)` when every

@@ -53,9 +53,21 @@
 //! the public values (in the random-oracle model, under discrete log for
 //! soundness; hiding is perfect).
 //!
-//! Accepted statements: input public or private, weights fixed or public,
-//! output public. Committed groups (a public commitment to the input) and
-//! hidden outputs are refused at setup.
+//! **Hidden weights** ([`weights`], keys in [`crate::model::key`]): every
+//! constant is then a table committed once (at setup for private weights,
+//! under the published commitment's blinding for committed ones), never a
+//! value the verifier reads; every claim on it is a Hyrax opening in the
+//! batched opening phase, and a proof that its padding is zero comes first.
+//! The verifier sees its commitment and nothing else of it (hiding and
+//! simulation as above).
+//!
+//! Accepted statements: input public or private; weights fixed, public,
+//! private (hidden, bound by the verifying key's commitments) or committed
+//! (hidden, bound by a published commitment, `zkml commit`); output public.
+//! Hidden weights are opened by MatMul (`W`) and Add/Sub (a constant of the
+//! output's shape or broadcast over its rows); a model with any other op
+//! reading a constant is refused at setup under hidden weights. Committed
+//! inputs and hidden outputs are refused at setup.
 
 pub mod lookups;
 pub mod msg;
@@ -64,6 +76,7 @@ mod product;
 pub mod prover;
 pub(crate) mod softmax;
 pub mod verifier;
+pub(crate) mod weights;
 
 pub use lookups::ZkTableLookup;
 pub use msg::{ZkModelProof, ZkNodeProof};
@@ -78,7 +91,7 @@ use zkml_core::QGraph;
 pub struct ZkSumcheckBackend;
 
 /// Refuses what [`ZkSumcheckBackend`] cannot prove: committed inputs, hidden
-/// outputs, hidden weights, unsupported ops.
+/// outputs, unsupported ops, ops that cannot open a hidden constant.
 pub(crate) fn check_supported(q: &QGraph, vis: &Visibility) -> Result<()> {
     if vis.input == Vis::Committed {
         return Err(Error::Invalid(
@@ -90,15 +103,13 @@ pub(crate) fn check_supported(q: &QGraph, vis: &Visibility) -> Result<()> {
             "hidden outputs are not supported by the sumcheck backend yet (use public)".into(),
         ));
     }
-    if matches!(vis.weights, Vis::Private | Vis::Committed) {
-        return Err(Error::Invalid(
-            "hidden weights are not supported by the sumcheck backend yet (use fixed)".into(),
-        ));
-    }
-    check_ops(q, vis.input == Vis::Public)
+    check_ops(q, vis.input == Vis::Public)?;
+    weights::check_hidden(q, vis)
 }
 
 #[cfg(test)]
 mod deferred_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod weights_tests;

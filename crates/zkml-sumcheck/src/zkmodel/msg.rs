@@ -90,12 +90,17 @@ pub struct ZkModelProof {
     pub openings: Vec<OpeningBatch>,
     /// One proof of zero per claim on a known tensor, in claim order.
     pub known: Vec<ZeroProof>,
+    /// Hidden weights: per hidden constant whose table has padding (value
+    /// order), the committed sumcheck that its padding is zero
+    /// ([`super::weights`]); empty otherwise.
+    pub padding: Vec<ZkSumcheckProof>,
 }
 
 /// First bytes of an encoded [`ZkModelProof`].
 pub const ZK_PROOF_MAGIC: &[u8; 22] = b"zkml-sumcheck-zkproof\0";
-/// Version of the encoding; another version is refused.
-pub const ZK_PROOF_VERSION: u32 = 5;
+/// Version of the encoding (5: Conv's weight sumcheck; 6: hidden weights'
+/// padding proofs); another version is refused.
+pub const ZK_PROOF_VERSION: u32 = 6;
 
 impl Encode for ZkNodeProof {
     fn encode(&self, w: &mut Writer) {
@@ -231,6 +236,7 @@ impl ZkModelProof {
         w.list(&self.lookups);
         w.list(&self.openings);
         w.list(&self.known);
+        w.list(&self.padding);
     }
 
     /// Parses [`Self::to_bytes`]'s output; refuses another file kind or
@@ -262,6 +268,7 @@ impl ZkModelProof {
             lookups: r.list()?,
             openings: r.list()?,
             known: r.list()?,
+            padding: r.list()?,
         };
         if r.remaining() != 0 {
             return Err(Error::Decode(format!("{} trailing bytes", r.remaining())));

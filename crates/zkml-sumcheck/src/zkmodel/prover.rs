@@ -12,7 +12,7 @@ use crate::logup;
 use crate::matmul::{self, MatMulDims};
 use crate::mle::Mle;
 use crate::model::{absorb_statement, block_indicator, known_in, num_vars};
-use crate::model::{is_const, softmax, Key};
+use crate::model::{hidden_const, is_const, softmax, Key, ProvingKey};
 use crate::sumcheck::ProductSum;
 use crate::transcript::Transcript;
 use crate::zk::{prove_zero, Opening, ZeroProof};
@@ -28,7 +28,7 @@ fn flat(t: &zkml_core::ITensor) -> Vec<i64> {
 
 /// Proves, in zero knowledge, that `trace` is the executor's run of `key.q`.
 pub fn prove(
-    key: &Key,
+    key: &ProvingKey,
     trace: &Trace,
     rng: &mut (impl RngCore + CryptoRng),
 ) -> Result<(ZkModelProof, PublicValues)> {
@@ -38,27 +38,43 @@ pub fn prove(
 /// [`prove`]; `forge` (tests) commits remainders reduced mod `2^s`, as a
 /// cheating prover would for a wrong rescaled output.
 pub(crate) fn prove_inner(
-    key: &Key,
+    key: &ProvingKey,
     trace: &Trace,
     rng: &mut (impl RngCore + CryptoRng),
     forge: bool,
 ) -> Result<(ZkModelProof, PublicValues)> {
     let q = &key.q;
     let gens = &key.gens;
-    let input_public = key.visibility.input == Vis::Public;
-    let known = |id: usize| known_in(q, input_public, id);
+    let vis = &key.visibility;
+    let input_public = vis.input == Vis::Public;
+    let hidden = |id: usize| hidden_const(q, vis, id);
+    let known = |id: usize| known_in(q, input_public, id) && !hidden(id);
     let s = crate::profile::span("prove/tables");
     // (MaxPool: differences and selectors, `crate::model::maxpool`.)
     let (tables, rem_tables) = crate::model::walk::witness(q, trace, forge)?;
     drop(s);
-    let public = PublicValues::from_trace(q, trace, &key.visibility);
+    let mut public = PublicValues::from_trace(q, trace, vis);
+    if vis.weights == Vis::Committed {
+        public.commitments.weights = Some(crate::model::key::weights_digest(
+            key.consts().iter().flatten().map(|c| &c.comm),
+        ));
+    }
     let mut t = Transcript::new(b"zkml-sumcheck/zkmodel");
     absorb_statement(&mut t, key, &public);
     let s = crate::profile::span("prove/commit_phase");
-    let (committed, rem_committed) =
-        crate::model::walk::commit(gens, (&tables, &rem_tables), known, &mut t, rng)?;
+    let (committed, rem_committed) = crate::model::walk::commit(
+        gens,
+        (&tables, &rem_tables),
+        key.consts(),
+        known,
+        &mut t,
+        rng,
+    )?;
     drop(s);
     let mut claims: Vec<Claim> = vec![];
+    // Hidden weights: their padding is zero (`super::weights`).
+    let (padding, pad_claims) = super::weights::prove_padding(key, &mut t, rng)?;
+    claims.extend(pad_claims.into_iter().map(|(id, p, o)| (Ok(id), p, o)));
     let mut plan = LookupPlan::default();
     let mut nodes = Vec::with_capacity(q.nodes.len());
     let com = |o: &Opening| o.commit(gens).to_affine();
@@ -199,24 +215,38 @@ pub(crate) fn prove_inner(
                 let o = Opening::random(tables[out].evaluate(&rho)?, rng);
                 let mut rel_blind = o.blind;
                 let mut ops = vec![];
+                let out_shape = &q.values[out].shape;
                 for (k, &a) in node.inputs.iter().enumerate() {
-                    if !is_const(q, a) {
-                        let op = Opening::random(tables[a].evaluate(&rho)?, rng);
+                    if !is_const(q, a) || hidden(a) {
+                        // A hidden constant's claim is at its own point,
+                        // with a factor (`super::weights::operand_point`).
+                        let (pt, f) = if hidden(a) {
+                            super::weights::operand_point(&q.values[a].shape, out_shape, &rho)
+                                .ok_or_else(|| {
+                                    Error::Invalid(format!(
+                                        "node `{}`: the hidden constant does not broadcast",
+                                        node.name
+                                    ))
+                                })?
+                        } else {
+                            (rho.clone(), Fr::ONE)
+                        };
+                        let op = Opening::random(tables[a].evaluate(&pt)?, rng);
                         let coeff = if k == 0 { Fr::ONE } else { sign };
-                        rel_blind -= coeff * Fr::from(1u64 << al[k].max(0)) * op.blind;
-                        ops.push((a, op));
+                        rel_blind -= coeff * f * Fr::from(1u64 << al[k].max(0)) * op.blind;
+                        ops.push((a, op, pt));
                     }
                 }
                 let out_com = com(&o);
-                let operand_coms: Vec<G1Affine> = ops.iter().map(|(_, op)| com(op)).collect();
+                let operand_coms: Vec<G1Affine> = ops.iter().map(|(_, op, _)| com(op)).collect();
                 t.absorb_points(b"model/out_com", &[out_com]);
                 t.absorb_points(b"model/operand_coms", &operand_coms);
                 // C_o − Σ coeff·2^k·C_a − c̃(ρ)·U = rel_blind·H for an honest
                 // trace (the verifier keeps the left side as a combination).
                 let relation = prove_zero(gens, &rel_blind, &mut t, rng);
                 claims.push((Ok(out), rho.clone(), o));
-                for (a, op) in ops {
-                    claims.push((Ok(a), rho.clone(), op));
+                for (a, op, pt) in ops {
+                    claims.push((Ok(a), pt, op));
                 }
                 ZkNodeProof::Linear {
                     out_com,
@@ -319,7 +349,13 @@ pub(crate) fn prove_inner(
         rng,
     )?;
     let proof = ZkModelProof {
-        commitments: committed.into_iter().map(|c| c.map(|c| c.comm)).collect(),
+        // Private weights' commitments are the verifying key's.
+        commitments: committed
+            .into_iter()
+            .enumerate()
+            .map(|(id, c)| c.filter(|_| !(hidden(id) && vis.weights == Vis::Private)))
+            .map(|c| c.map(|c| c.comm))
+            .collect(),
         remainders: rem_committed
             .into_iter()
             .map(|c| c.map(|c| c.comm))
@@ -328,6 +364,7 @@ pub(crate) fn prove_inner(
         lookups,
         openings,
         known: known_proofs,
+        padding,
     };
     if crate::profile::enabled() {
         eprintln!("zkml-sumcheck proof bytes:");

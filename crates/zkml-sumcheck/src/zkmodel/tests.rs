@@ -4,7 +4,7 @@
 use super::*;
 use crate::field::{Curve, Field, Fr};
 use crate::model::tests::mlp;
-use crate::model::Key;
+use crate::model::ProvingKey;
 use zkml_core::backend::{Backend, PublicValues, SetupOptions, Visibility};
 use zkml_core::exec::eval_qop;
 use zkml_core::{ITensor, QOp};
@@ -19,7 +19,7 @@ fn private_input() -> SetupOptions {
     }
 }
 
-fn setup(q: &QGraph, opts: &SetupOptions) -> Key {
+fn setup(q: &QGraph, opts: &SetupOptions) -> ProvingKey {
     ZkSumcheckBackend.setup(q, opts).unwrap().0
 }
 
@@ -231,6 +231,7 @@ fn two_proofs_of_one_statement_share_no_commitment() {
 
 #[test]
 fn committed_inputs_and_hidden_outputs_are_refused() {
+    // (Hidden weights: `weights_tests`.)
     let (q, _) = mlp(&[8, 4], 7);
     for vis in [
         Visibility {
@@ -239,10 +240,6 @@ fn committed_inputs_and_hidden_outputs_are_refused() {
         },
         Visibility {
             output: Vis::Private,
-            ..Visibility::default()
-        },
-        Visibility {
-            weights: Vis::Private,
             ..Visibility::default()
         },
     ] {

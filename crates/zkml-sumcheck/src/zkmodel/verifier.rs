@@ -13,7 +13,7 @@ use crate::matmul::{self, MatMulDims};
 use crate::mle::Mle;
 use crate::model::verifier::{aligned_broadcast, known_values};
 use crate::model::{absorb_statement, block_indicator, is_const, known_in, num_vars};
-use crate::model::{fn_public, layout_shape, softmax, table_of, Key};
+use crate::model::{const_vars, fn_public, hidden_const, layout_shape, softmax, table_of, Key};
 use crate::transcript::Transcript;
 use crate::zk::{verify_zero, Checks, Lc};
 use zkml_core::backend::{PublicValues, Vis};
@@ -55,16 +55,21 @@ pub(crate) fn verify_into(
 ) -> Result<()> {
     let q = &key.q;
     let gens = &key.gens;
-    let input_public = key.visibility.input == Vis::Public;
-    let known = |id: usize| known_in(q, input_public, id);
+    let vis = &key.visibility;
+    let input_public = vis.input == Vis::Public;
+    let hidden = |id: usize| hidden_const(q, vis, id);
+    let known = |id: usize| known_in(q, input_public, id) && !hidden(id);
     let _s = crate::profile::span("v/total");
-    let values = known_values(q, public, input_public)?;
+    let mut values = known_values(q, public, input_public)?;
+    // A hidden constant is never read (the key holds zeros in its place).
+    values.retain(|&id, _| !hidden(id));
+    let vcoms = value_commitments(key, public, proof)?;
     let mut t = Transcript::new(b"zkml-sumcheck/zkmodel");
     absorb_statement(&mut t, key, public);
 
     crate::model::walk::absorb_commitments(
         q,
-        (&proof.commitments, &proof.remainders),
+        (&vcoms, &proof.remainders),
         proof.nodes.len(),
         known,
         &mut t,
@@ -82,19 +87,30 @@ pub(crate) fn verify_into(
     let mut pending: Vec<Pending> = vec![];
     let mut plan = LookupPlan::default();
     fn claim<'a>(
-        proof: &'a ZkModelProof,
+        coms: &'a [Option<HyraxCommitment>],
         nv: usize,
         id: usize,
         point: Vec<Fr>,
         com: Lc,
         pending: &mut Vec<Pending<'a>>,
     ) {
-        pending.push(match &proof.commitments[id] {
+        pending.push(match &coms[id] {
             Some(c) => Pending::Committed(c, nv, point, com),
             None => Pending::Known(id, point, com),
         });
     }
-    let nv = |id: usize| num_vars(&layout_shape(q, id));
+    let nv = |id: usize| {
+        if hidden(id) {
+            const_vars(q, id)
+        } else {
+            num_vars(&layout_shape(q, id))
+        }
+    };
+    // Hidden weights: their padding is zero (`super::weights`).
+    for (id, point, com) in super::weights::verify_padding(q, vis, &proof.padding, &mut t, checks)?
+    {
+        claim(&vcoms, nv(id), id, point, com, &mut pending);
+    }
 
     for (i, (node, np)) in q.nodes.iter().zip(&proof.nodes).enumerate() {
         let out = node.output;
@@ -193,7 +209,7 @@ pub(crate) fn verify_into(
                     )?;
                 }
                 claim(
-                    proof,
+                    &vcoms,
                     nv(out),
                     out,
                     rho.clone(),
@@ -204,7 +220,7 @@ pub(crate) fn verify_into(
                     pending.push(Pending::Committed(rc_, nv_out, rho.clone(), (*r).into()));
                 }
                 if let Some(c) = sub.factor_coms[0] {
-                    claim(proof, nv(x), x, sub.point, c.into(), &mut pending);
+                    claim(&vcoms, nv(x), x, sub.point, c.into(), &mut pending);
                 }
                 register_range_checks(key, &mut plan, i);
             }
@@ -247,7 +263,7 @@ pub(crate) fn verify_into(
                     checks,
                 )?;
                 claim(
-                    proof,
+                    &vcoms,
                     nv(out),
                     out,
                     rho.clone(),
@@ -258,10 +274,10 @@ pub(crate) fn verify_into(
                     pending.push(Pending::Committed(rc_, nv_out, rho.clone(), (*r).into()));
                 }
                 if let Some(c) = mc.a_com {
-                    claim(proof, nv(x), x, mc.a_point, c.into(), &mut pending);
+                    claim(&vcoms, nv(x), x, mc.a_point, c.into(), &mut pending);
                 }
                 if let Some(c) = mc.b_com {
-                    claim(proof, nv(w), w, mc.b_point, c.into(), &mut pending);
+                    claim(&vcoms, nv(w), w, mc.b_point, c.into(), &mut pending);
                 }
                 register_range_checks(key, &mut plan, i);
             }
@@ -312,7 +328,7 @@ pub(crate) fn verify_into(
                     checks,
                 )?;
                 claim(
-                    proof,
+                    &vcoms,
                     nv(out),
                     out,
                     rho.clone(),
@@ -322,7 +338,7 @@ pub(crate) fn verify_into(
                 pending.push(Pending::Committed(rc_, nv_aux, pd, coms[1].into()));
                 pending.push(Pending::Committed(rc_, nv_aux, ps, coms[2].into()));
                 if let Some(c) = sub.factor_coms[0] {
-                    claim(proof, nv(x), x, sub.point, c.into(), &mut pending);
+                    claim(&vcoms, nv(x), x, sub.point, c.into(), &mut pending);
                 }
                 plan.push(TableKey::MaxPool, Column::MaxPool(i));
             }
@@ -348,7 +364,11 @@ pub(crate) fn verify_into(
                 };
                 let out_shape = &q.values[out].shape;
                 let rho = t.challenges(b"model/rho", nv_out);
-                let n_act = node.inputs.iter().filter(|&&a| !is_const(q, a)).count();
+                let n_act = node
+                    .inputs
+                    .iter()
+                    .filter(|&&a| !is_const(q, a) || hidden(a))
+                    .count();
                 expect_len("linear operand commitments", operand_coms.len(), n_act)?;
                 t.absorb_points(b"model/out_com", &[*out_com]);
                 t.absorb_points(b"model/operand_coms", operand_coms);
@@ -357,7 +377,20 @@ pub(crate) fn verify_into(
                 let mut operands = vec![];
                 for (k, &a) in node.inputs.iter().enumerate() {
                     let coeff = if k == 0 { Fr::ONE } else { sign };
-                    if let QValueKind::Const(c) = &q.values[a].kind {
+                    if hidden(a) {
+                        // Com(c̃(point)), with its factor (`super::weights`).
+                        let (pt, f) =
+                            super::weights::operand_point(&q.values[a].shape, out_shape, &rho)
+                                .ok_or_else(|| {
+                                    Error::Invalid(format!(
+                                        "node `{}`: the hidden constant does not broadcast",
+                                        node.name
+                                    ))
+                                })?;
+                        let c = *acts.next().ok_or_else(|| malformed("linear operand"))?;
+                        rel.add_point(-(coeff * f * Fr::from(1u64 << al[k].max(0))), c);
+                        operands.push((a, c, pt));
+                    } else if let QValueKind::Const(c) = &q.values[a].kind {
                         let v = aligned_broadcast(c, al[k], out_shape).ok_or_else(|| {
                             Error::Invalid(format!(
                                 "node `{}`: constant does not broadcast",
@@ -369,20 +402,20 @@ pub(crate) fn verify_into(
                     } else {
                         let c = *acts.next().ok_or_else(|| malformed("linear operand"))?;
                         rel.add_point(-(coeff * Fr::from(1u64 << al[k].max(0))), c);
-                        operands.push((a, c));
+                        operands.push((a, c, rho.clone()));
                     }
                 }
                 verify_zero(&rel, relation, &mut t, checks);
                 claim(
-                    proof,
+                    &vcoms,
                     nv(out),
                     out,
                     rho.clone(),
                     (*out_com).into(),
                     &mut pending,
                 );
-                for (a, c) in operands {
-                    claim(proof, nv(a), a, rho.clone(), c.into(), &mut pending);
+                for (a, c, pt) in operands {
+                    claim(&vcoms, nv(a), a, pt, c.into(), &mut pending);
                 }
             }
             (QOp::Relu | QOp::Clip { .. } | QOp::Table { .. }, ZkNodeProof::Lookup) => {
@@ -402,7 +435,7 @@ pub(crate) fn verify_into(
                     key, i, coms, has_rem, matmul, &mut table, &mut t, checks,
                 )? {
                     match (tg, &proof.remainders[i]) {
-                        (Ok(id), _) => claim(proof, nv(id), id, point, c.into(), &mut pending),
+                        (Ok(id), _) => claim(&vcoms, nv(id), id, point, c.into(), &mut pending),
                         (Err(_), Some(rc)) => {
                             pending.push(Pending::Committed(rc, nv_out, point, c.into()))
                         }
@@ -427,7 +460,7 @@ pub(crate) fn verify_into(
                     super::softmax::verify(key, i, parts, &mut table, &mut plan, &mut t, checks)?;
                 for (tg, point, c) in cl {
                     match tg {
-                        Ok(id) => claim(proof, nv(id), id, point, c, &mut pending),
+                        Ok(id) => claim(&vcoms, nv(id), id, point, c, &mut pending),
                         Err(_) => pending.push(Pending::Committed(
                             rc_,
                             crate::model::aux_vars(q, i)?,
@@ -451,8 +484,59 @@ pub(crate) fn verify_into(
         }
     }
     checks.context("the lookups");
-    verify_lookups(key, &plan, proof, &mut pending, &mut t, checks)?;
+    verify_lookups(key, &plan, (proof, &vcoms), &mut pending, &mut t, checks)?;
     verify_openings(gens, &pending, proof, &mut table, &mut t, checks)
+}
+
+/// Per value, the commitment its claims are opened against: the proof's,
+/// or for a hidden constant under private weights the verifying key's
+/// (the proof must have none there). Under committed weights the proof's
+/// commitments to the constants must hash to the weights commitment the
+/// public values show ([`crate::model::key::weights_digest`]).
+fn value_commitments(
+    key: &Key,
+    public: &PublicValues,
+    proof: &ZkModelProof,
+) -> Result<Vec<Option<HyraxCommitment>>> {
+    let (q, vis) = (&key.q, &key.visibility);
+    expect_len("value commitments", proof.commitments.len(), q.values.len())?;
+    let hidden = |id: usize| hidden_const(q, vis, id);
+    let mut coms = proof.commitments.clone();
+    match vis.weights {
+        Vis::Private => {
+            for (id, c) in coms.iter_mut().enumerate().filter(|(id, _)| hidden(*id)) {
+                if c.is_some() {
+                    return Err(malformed("a private constant's commitment in the proof"));
+                }
+                *c = key.weights[id].clone();
+            }
+        }
+        Vis::Committed => {
+            let mine = crate::model::key::weights_digest(
+                (0..q.values.len())
+                    .filter(|&id| hidden(id))
+                    .filter_map(|id| proof.commitments[id].as_ref()),
+            );
+            if public.commitments.weights != Some(mine) {
+                return Err(reject(
+                    "the proof's weight commitments hash to the weights commitment of the \
+                     public values",
+                    format!(
+                        "they hash to {mine}, the public values show {:?}",
+                        public.commitments.weights
+                    ),
+                ));
+            }
+        }
+        _ => {}
+    }
+    if vis.weights != Vis::Committed && public.commitments.weights.is_some() {
+        return Err(reject(
+            "no weights commitment unless the weights are committed",
+            "the public values show one",
+        ));
+    }
+    Ok(coms)
 }
 
 /// The lookup phase (both ends: [`super::lookups`]): `γ`, then one batched
@@ -461,7 +545,7 @@ pub(crate) fn verify_into(
 fn verify_lookups<'a>(
     key: &Key,
     plan: &LookupPlan,
-    proof: &'a ZkModelProof,
+    (proof, coms): (&'a ZkModelProof, &'a [Option<HyraxCommitment>]),
     pending: &mut Vec<Pending<'a>>,
     t: &mut Transcript,
     checks: &mut Checks,
@@ -473,7 +557,7 @@ fn verify_lookups<'a>(
             .as_ref()
             .ok_or_else(|| malformed("auxiliary table commitment"))
     };
-    let value = |id: usize, point: Vec<Fr>, com: Lc| match &proof.commitments[id] {
+    let value = |id: usize, point: Vec<Fr>, com: Lc| match &coms[id] {
         Some(c) => Pending::Committed(c, nv(id), point, com),
         None => Pending::Known(id, point, com),
     };

@@ -1,0 +1,248 @@
+//! Hidden weights in the zero-knowledge backend (keys and commitments:
+//! [`crate::model::key`]): which ops may read a hidden constant, where a
+//! constant operand's claim lands, and the proof that a hidden constant's
+//! padding is zero.
+//!
+//! **Claims.** A hidden constant is a committed table like a hidden
+//! activation, except that its commitment comes from the key (private
+//! weights) or the proof's header (committed weights) and is never made in
+//! the commit phase: every claim on it is a Hyrax opening in the model's
+//! batched opening phase ([`super::openings`]).
+//!
+//! * `MatMul`'s `W` is the product sumcheck's second factor, committed: the
+//!   final claim `x̃(r)·W̃(r)` has both factors committed and is a proof of
+//!   product inside the committed sumcheck ([`crate::zk`]); `W̃(r)` is then
+//!   opened.
+//! * An `Add`/`Sub` constant operand `c` (a bias; alignment `k ≥ 0`, factor
+//!   `2^k`): with the output's shape (leading ones aside) its value at `ρ` is
+//!   `c̃(ρ)`; broadcast over rows (`c: […1, n]`, output `[…, n]`) it is
+//!   `Ĩ_rows(ρ_r)·c̃(ρ_c)`, `Ĩ_rows(ρ_r) = Σ_{i<rows} eq(ρ_r, i)`
+//!   ([`operand_point`]). The prover sends `Com(c̃(·))` among the operand
+//!   commitments; the linear relation takes it with that factor.
+//!
+//! Every other op that reads a hidden constant is refused at setup
+//! ([`check_hidden`]), naming the node, the op and the fix.
+//!
+//! **Padding.** A known constant is zero-padded by the verifier; a hidden
+//! one by whoever committed it, and nonzero padding in `W`'s inner rows would
+//! reach real outputs through `Σ_y x(·, y)·W(y, ·)` (an activation's padding
+//! is not constrained). So, per hidden constant `c` with padding, at a fresh
+//! `τ` the prover shows
+//!
+//! ```text
+//! Σ_x c(x)·eq(τ, x)·(1 − I(x)) = 0        (I = 1 on the real entries)
+//! ```
+//!
+//! by a committed sumcheck of degree 3 whose last two factors the verifier
+//! evaluates (`eq(τ, r)`, `1 − Ĩ(r)`). Nonzero padding makes `c·(1 − I)` a
+//! nonzero table, whose multilinear extension vanishes at a random `τ` with
+//! probability at most `n/p`. The sumcheck ends in a claim on `c̃(r)`,
+//! opened with the others.
+
+use rand_core06::{CryptoRng, RngCore};
+
+use crate::error::{Error, Result};
+use crate::field::{Field, Fr};
+use crate::mle::{eq_table, log2_ceil, Mle};
+use crate::model::{
+    block_indicator, hidden_const, hidden_weights, layout, layout_shape, ProvingKey,
+};
+use crate::sumcheck::ProductSum;
+use crate::transcript::Transcript;
+use crate::zk::{Checks, Lc, Opening, ZkSumcheckProof};
+use zkml_core::backend::Visibility;
+use zkml_core::{QGraph, QOp};
+
+/// How a constant operand reaches the output's layout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Broadcast {
+    /// Same entries (the shapes equal up to leading ones).
+    Same,
+    /// Repeated over the output's rows (`[…1, n]` over `[…, n]`).
+    Rows,
+}
+
+fn broadcast(c: &[usize], out: &[usize]) -> Option<Broadcast> {
+    let trim = |s: &[usize]| {
+        let k = s.iter().position(|&d| d != 1).unwrap_or(s.len());
+        s[k..].to_vec()
+    };
+    if trim(c) == trim(out) {
+        return Some(Broadcast::Same);
+    }
+    match (c.split_last(), out.split_last()) {
+        (Some((&n, rest)), Some((&m, _))) if n == m && rest.iter().all(|&d| d == 1) => {
+            Some(Broadcast::Rows)
+        }
+        _ => None,
+    }
+}
+
+/// The point of a constant operand's claim and the factor its value takes
+/// in the output's value at `rho` (see the module doc); `None` when the
+/// constant does not broadcast that way.
+pub(crate) fn operand_point(c: &[usize], out: &[usize], rho: &[Fr]) -> Option<(Vec<Fr>, Fr)> {
+    match broadcast(c, out)? {
+        Broadcast::Same => Some((rho.to_vec(), Fr::ONE)),
+        Broadcast::Rows => {
+            let (rows, cols) = layout(out);
+            let cv = log2_ceil(cols);
+            Some((rho[..cv].to_vec(), block_indicator(rows, 1 << cv, rho)))
+        }
+    }
+}
+
+/// Refuses, naming node, op and fix, every op that reads a hidden constant
+/// and cannot open it (see the module doc).
+pub(crate) fn check_hidden(q: &QGraph, vis: &Visibility) -> Result<()> {
+    if !hidden_weights(vis) {
+        return Ok(());
+    }
+    for (i, node) in q.nodes.iter().enumerate() {
+        for (k, &a) in node.inputs.iter().enumerate() {
+            if !hidden_const(q, vis, a) {
+                continue;
+            }
+            let refuse = |why: &str| Error::Unsupported {
+                op: node.op.name().into(),
+                node: i,
+                why: format!(
+                    "node `{}` reads the hidden constant `{}` (input {k}): {why}; make the \
+                     weights fixed or public (`--weights fixed`) to prove this model",
+                    node.name, q.values[a].name
+                ),
+            };
+            match &node.op {
+                QOp::MatMul { .. } if k == 1 => {}
+                QOp::Add { align } | QOp::Sub { align } => {
+                    if align[k] < 0 {
+                        return Err(refuse(
+                            "a hidden constant rescaled down (negative alignment) is not \
+                             supported yet",
+                        ));
+                    }
+                    if broadcast(&q.values[a].shape, &q.values[node.output].shape).is_none() {
+                        return Err(refuse(
+                            "a hidden constant operand must have the output's shape or \
+                             broadcast over its rows ([…, 1, n] over […, n])",
+                        ));
+                    }
+                }
+                _ => {
+                    return Err(refuse(
+                        "this op cannot open a hidden constant yet (MatMul weights and \
+                         Add/Sub constants can)",
+                    ))
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Hidden constants whose table has padding, in value order.
+pub(crate) fn padded(q: &QGraph, vis: &Visibility) -> Vec<usize> {
+    (0..q.values.len())
+        .filter(|&id| {
+            let (r, c) = layout(&layout_shape(q, id));
+            hidden_const(q, vis, id) && (!r.is_power_of_two() || !c.is_power_of_two())
+        })
+        .collect()
+}
+
+/// `1 − I` for constant `id`'s table (1 on the padding).
+fn padding_table(q: &QGraph, id: usize) -> Result<Mle> {
+    let (r, c) = layout(&layout_shape(q, id));
+    let (nr, nc) = (log2_ceil(r), log2_ceil(c));
+    let evals = (0..1usize << (nr + nc))
+        .map(|x| {
+            if (x >> nc) < r && (x & ((1 << nc) - 1)) < c {
+                Fr::ZERO
+            } else {
+                Fr::ONE
+            }
+        })
+        .collect();
+    Mle::new(evals)
+}
+
+const TERMS: fn() -> Vec<(Fr, Vec<usize>)> = || vec![(Fr::ONE, vec![0, 1, 2])];
+const PUBLIC: [bool; 3] = [false, true, true];
+
+/// The prover's padding proofs (module doc), with each one's claim on the
+/// constant: `(id, point, opening)`.
+#[allow(clippy::type_complexity)]
+pub(crate) fn prove_padding(
+    pk: &ProvingKey,
+    t: &mut Transcript,
+    rng: &mut (impl RngCore + CryptoRng),
+) -> Result<(Vec<ZkSumcheckProof>, Vec<(usize, Vec<Fr>, Opening)>)> {
+    let _s = crate::profile::span("prove/weights_padding");
+    let (mut proofs, mut claims) = (vec![], vec![]);
+    for id in padded(&pk.q, &pk.visibility) {
+        let c = pk.consts()[id]
+            .as_ref()
+            .ok_or_else(|| Error::Invalid(format!("hidden constant {id} is not committed")))?;
+        let tau = t.challenges(b"model/weights/tau", c.poly.num_vars);
+        let inst = ProductSum::new(
+            vec![
+                c.poly.clone(),
+                Mle::new(eq_table(&tau))?,
+                padding_table(&pk.q, id)?,
+            ],
+            TERMS(),
+        )?;
+        let zero = Opening {
+            value: Fr::ZERO,
+            blind: Fr::ZERO,
+        };
+        let out = crate::zk::prove_sumcheck(&pk.gens, inst, &PUBLIC, &zero, t, rng)?;
+        let o = out.factor_openings[0]
+            .ok_or_else(|| Error::Invalid("padding sumcheck: the constant's opening".into()))?;
+        claims.push((id, out.point, o));
+        proofs.push(out.proof);
+    }
+    Ok((proofs, claims))
+}
+
+/// The verifier's side of [`prove_padding`]: each constant's claim
+/// `(id, point, Com(c̃(point)))`.
+pub(crate) fn verify_padding(
+    q: &QGraph,
+    vis: &Visibility,
+    proofs: &[ZkSumcheckProof],
+    t: &mut Transcript,
+    checks: &mut Checks,
+) -> Result<Vec<(usize, Vec<Fr>, Lc)>> {
+    let ids = padded(q, vis);
+    crate::error::expect_len("weights padding proofs", proofs.len(), ids.len())?;
+    let mut out = vec![];
+    for (id, proof) in ids.into_iter().zip(proofs) {
+        let nv = crate::model::const_vars(q, id);
+        let tau = t.challenges(b"model/weights/tau", nv);
+        let (r, c) = layout(&layout_shape(q, id));
+        let sub = crate::zk::verify_sumcheck(
+            nv,
+            &TERMS(),
+            &PUBLIC,
+            &Lc::default(),
+            proof,
+            |pt| {
+                Ok(vec![
+                    crate::mle::eq_eval(&tau, pt)
+                        .ok_or_else(|| Error::Invalid("padding sumcheck: point length".into()))?,
+                    Fr::ONE - block_indicator(r, c, pt),
+                ])
+            },
+            t,
+            checks,
+        )?;
+        let com = sub.factor_coms[0].ok_or(Error::Malformed {
+            what: "weights padding factor commitment",
+            got: 0,
+            expected: 1,
+        })?;
+        out.push((id, sub.point, com.into()));
+    }
+    Ok(out)
+}
