@@ -4,7 +4,10 @@
 //!
 //! **Hidden constants.** Under private or committed weights every constant
 //! of the model (weights, biases, Mul factors) is hidden ([`hidden_const`]).
-//! Each is laid out as a table ([`const_table`]) and committed with Hyrax
+//! Each is laid out as a table ([`const_table`], [`const_vars`],
+//! [`const_padded`], [`const_real_table`], [`const_real_at`]: an op that
+//! opens its constant in its own layout changes these five together) and
+//! committed with Hyrax
 //! ([`crate::hyrax`]); row `i` of constant `id` has the blind
 //! `ρ_{id,i} = BLAKE2b-512(seed ‖ id ‖ i) mod p` ([`commit_consts`]), so the
 //! prover recomputes the commitments from the seed and the values.
@@ -38,12 +41,12 @@
 
 use std::ops::Deref;
 
-use super::{check_ops, layout_shape, num_vars, table_of, widest_table};
+use super::{check_ops, layout, layout_shape, num_vars, table_of, widest_table};
 use crate::codec::{Reader, Writer};
 use crate::error::{Error, Result};
 use crate::field::{Fr, FromUniformBytes, PrimeField};
 use crate::hyrax::{split_vars, CommittedPoly, Generators, HyraxCommitment, RowBlinds};
-use crate::mle::Mle;
+use crate::mle::{log2_ceil, Mle};
 use zkml_core::backend::{Blinding, FieldBytes, Vis, Visibility};
 use zkml_core::quant::QValueKind;
 use zkml_core::QGraph;
@@ -125,9 +128,34 @@ pub fn const_table(q: &QGraph, id: usize) -> Result<Mle> {
     }
 }
 
-/// Variables of [`const_table`] of constant `id`.
+/// Variables of [`const_table`] of constant `id` (from shapes only).
 pub fn const_vars(q: &QGraph, id: usize) -> usize {
     num_vars(&layout_shape(q, id))
+}
+
+/// Whether [`const_table`] of constant `id` has padding (entries that hold
+/// no value of the constant; they must be zero, `crate::zkmodel`'s padding
+/// proof).
+pub fn const_padded(q: &QGraph, id: usize) -> bool {
+    let (r, c) = layout(&layout_shape(q, id));
+    !r.is_power_of_two() || !c.is_power_of_two()
+}
+
+/// The indicator `I` of [`const_table`]'s real entries (1 on a value of the
+/// constant, 0 on padding), as a table.
+pub fn const_real_table(q: &QGraph, id: usize) -> Result<Mle> {
+    let (r, c) = layout(&layout_shape(q, id));
+    let (nr, nc) = (log2_ceil(r), log2_ceil(c));
+    let evals = (0..1usize << (nr + nc))
+        .map(|x| Fr::from(u64::from((x >> nc) < r && (x & ((1 << nc) - 1)) < c)))
+        .collect();
+    Mle::new(evals)
+}
+
+/// `Ĩ(point)` of [`const_real_table`], computed from shapes (the verifier's).
+pub fn const_real_at(q: &QGraph, id: usize, point: &[Fr]) -> Fr {
+    let (r, c) = layout(&layout_shape(q, id));
+    super::block_indicator(r, c, point)
 }
 
 /// The row blinds of constant `id`'s table under `seed` (see the module doc).

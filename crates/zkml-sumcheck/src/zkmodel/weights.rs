@@ -44,9 +44,8 @@ use rand_core06::{CryptoRng, RngCore};
 use crate::error::{Error, Result};
 use crate::field::{Field, Fr};
 use crate::mle::{eq_table, log2_ceil, Mle};
-use crate::model::{
-    block_indicator, hidden_const, hidden_weights, layout, layout_shape, ProvingKey,
-};
+use crate::model::key::{const_padded, const_real_at, const_real_table};
+use crate::model::{block_indicator, hidden_const, hidden_weights, layout, ProvingKey};
 use crate::sumcheck::ProductSum;
 use crate::transcript::Transcript;
 use crate::zk::{Checks, Lc, Opening, ZkSumcheckProof};
@@ -143,27 +142,14 @@ pub(crate) fn check_hidden(q: &QGraph, vis: &Visibility) -> Result<()> {
 /// Hidden constants whose table has padding, in value order.
 pub(crate) fn padded(q: &QGraph, vis: &Visibility) -> Vec<usize> {
     (0..q.values.len())
-        .filter(|&id| {
-            let (r, c) = layout(&layout_shape(q, id));
-            hidden_const(q, vis, id) && (!r.is_power_of_two() || !c.is_power_of_two())
-        })
+        .filter(|&id| hidden_const(q, vis, id) && const_padded(q, id))
         .collect()
 }
 
 /// `1 − I` for constant `id`'s table (1 on the padding).
 fn padding_table(q: &QGraph, id: usize) -> Result<Mle> {
-    let (r, c) = layout(&layout_shape(q, id));
-    let (nr, nc) = (log2_ceil(r), log2_ceil(c));
-    let evals = (0..1usize << (nr + nc))
-        .map(|x| {
-            if (x >> nc) < r && (x & ((1 << nc) - 1)) < c {
-                Fr::ZERO
-            } else {
-                Fr::ONE
-            }
-        })
-        .collect();
-    Mle::new(evals)
+    let i = const_real_table(q, id)?;
+    Mle::new(i.evals.iter().map(|v| Fr::ONE - v).collect())
 }
 
 const TERMS: fn() -> Vec<(Fr, Vec<usize>)> = || vec![(Fr::ONE, vec![0, 1, 2])];
@@ -220,7 +206,6 @@ pub(crate) fn verify_padding(
     for (id, proof) in ids.into_iter().zip(proofs) {
         let nv = crate::model::const_vars(q, id);
         let tau = t.challenges(b"model/weights/tau", nv);
-        let (r, c) = layout(&layout_shape(q, id));
         let sub = crate::zk::verify_sumcheck(
             nv,
             &TERMS(),
@@ -231,7 +216,7 @@ pub(crate) fn verify_padding(
                 Ok(vec![
                     crate::mle::eq_eval(&tau, pt)
                         .ok_or_else(|| Error::Invalid("padding sumcheck: point length".into()))?,
-                    Fr::ONE - block_indicator(r, c, pt),
+                    Fr::ONE - const_real_at(q, id, pt),
                 ])
             },
             t,
