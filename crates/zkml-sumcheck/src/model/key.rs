@@ -119,7 +119,10 @@ pub fn const_table(q: &QGraph, id: usize) -> Result<Mle> {
     match &q.values[id].kind {
         QValueKind::Const(c) => {
             let flat: Vec<i64> = c.iter().copied().collect();
-            table_of(&layout_shape(q, id), &flat)
+            match conv_geom(q, id) {
+                Some(g) => g?.weight_table(&flat),
+                None => table_of(&layout_shape(q, id), &flat),
+            }
         }
         _ => Err(Error::Invalid(format!(
             "value `{}` is not a constant",
@@ -130,13 +133,37 @@ pub fn const_table(q: &QGraph, id: usize) -> Result<Mle> {
 
 /// Variables of [`const_table`] of constant `id` (from shapes only).
 pub fn const_vars(q: &QGraph, id: usize) -> usize {
-    num_vars(&layout_shape(q, id))
+    match conv_geom(q, id) {
+        Some(Ok(g)) => g.weight_vars(),
+        _ => num_vars(&layout_shape(q, id)),
+    }
+}
+
+/// The geometry of the Conv whose kernel constant `id` is (its weight
+/// input): such a kernel is committed in the conv's per-dimension layout
+/// ([`crate::conv::weights`]), whose padding no relation reads.
+fn conv_geom(q: &QGraph, id: usize) -> Option<Result<crate::conv::weights::ConvGeom>> {
+    q.nodes.iter().find_map(|n| match &n.op {
+        zkml_core::QOp::Conv { conv, .. } if n.inputs.get(1) == Some(&id) => {
+            let s = |k: usize| &q.values[n.inputs[k]].shape;
+            Some(crate::conv::weights::ConvGeom::new(
+                conv,
+                s(0),
+                s(1),
+                &q.values[n.output].shape,
+            ))
+        }
+        _ => None,
+    })
 }
 
 /// Whether [`const_table`] of constant `id` has padding (entries that hold
 /// no value of the constant; they must be zero, `crate::zkmodel`'s padding
 /// proof).
 pub fn const_padded(q: &QGraph, id: usize) -> bool {
+    if conv_geom(q, id).is_some() {
+        return false;
+    }
     let (r, c) = layout(&layout_shape(q, id));
     !r.is_power_of_two() || !c.is_power_of_two()
 }

@@ -64,9 +64,11 @@
 //! Accepted statements: input public or private; weights fixed, public,
 //! private (hidden, bound by the verifying key's commitments) or committed
 //! (hidden, bound by a published commitment, `zkml commit`); output public.
-//! Hidden weights are opened by MatMul (`W`) and Add/Sub (a constant of the
-//! output's shape or broadcast over its rows); a model with any other op
-//! reading a constant is refused at setup under hidden weights. Committed
+//! Hidden weights are opened by MatMul (`W`), Conv (kernel in its
+//! per-dimension layout, bias) and Add/Sub (a constant of the output's shape
+//! or broadcast over its rows); a model with any other op reading a constant
+//! (a Mul by a constant, a Gather of one) is refused at setup under hidden
+//! weights. Committed
 //! inputs and hidden outputs are refused at setup.
 
 pub mod lookups;

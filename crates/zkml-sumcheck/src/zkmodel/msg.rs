@@ -94,13 +94,16 @@ pub struct ZkModelProof {
     /// order), the committed sumcheck that its padding is zero
     /// ([`super::weights`]); empty otherwise.
     pub padding: Vec<ZkSumcheckProof>,
+    /// Hidden weights: per Conv with a hidden bias (node order), its share
+    /// of the conv's claim ([`super::weights::BiasProof`]).
+    pub conv_bias: Vec<super::weights::BiasProof>,
 }
 
 /// First bytes of an encoded [`ZkModelProof`].
 pub const ZK_PROOF_MAGIC: &[u8; 22] = b"zkml-sumcheck-zkproof\0";
 /// Version of the encoding (5: Conv's weight sumcheck; 6: hidden weights'
-/// padding proofs); another version is refused.
-pub const ZK_PROOF_VERSION: u32 = 6;
+/// padding proofs; 7: hidden conv biases); another version is refused.
+pub const ZK_PROOF_VERSION: u32 = 7;
 
 impl Encode for ZkNodeProof {
     fn encode(&self, w: &mut Writer) {
@@ -237,6 +240,7 @@ impl ZkModelProof {
         w.list(&self.openings);
         w.list(&self.known);
         w.list(&self.padding);
+        w.list(&self.conv_bias);
     }
 
     /// Parses [`Self::to_bytes`]'s output; refuses another file kind or
@@ -269,6 +273,7 @@ impl ZkModelProof {
             openings: r.list()?,
             known: r.list()?,
             padding: r.list()?,
+            conv_bias: r.list()?,
         };
         if r.remaining() != 0 {
             return Err(Error::Decode(format!("{} trailing bytes", r.remaining())));

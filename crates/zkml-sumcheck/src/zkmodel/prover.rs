@@ -72,6 +72,7 @@ pub(crate) fn prove_inner(
     )?;
     drop(s);
     let mut claims: Vec<Claim> = vec![];
+    let mut conv_bias = vec![];
     // Hidden weights: their padding is zero (`super::weights`).
     let (padding, pad_claims) = super::weights::prove_padding(key, &mut t, rng)?;
     claims.extend(pad_claims.into_iter().map(|(id, p, o)| (Ok(id), p, o)));
@@ -121,9 +122,19 @@ pub(crate) fn prove_inner(
                     let s = crate::profile::span("prove/dual");
                     let (g, offset) = crate::model::dual_at(q, i, &rho)?;
                     drop(s);
+                    // A hidden conv bias: its share leaves the public offset
+                    // as Com(v) (`super::weights`); the value is unchanged.
+                    let mut bias_blind = Fr::ZERO;
+                    if let Some(b) = super::weights::hidden_bias(q, vis, i) {
+                        let (bp, vo, (pt, o)) =
+                            super::weights::prove_conv_bias(key, i, &tables[b], &rho, &mut t, rng)?;
+                        bias_blind = vo.blind;
+                        claims.push((Ok(b), pt, o));
+                        conv_bias.push(bp);
+                    }
                     let target = Opening {
                         value: base.value - offset,
-                        blind: base.blind,
+                        blind: base.blind - bias_blind,
                     };
                     let inst = ProductSum::new(
                         vec![tables[x].clone(), Mle::new(g)?],
@@ -139,9 +150,21 @@ pub(crate) fn prove_inner(
                         let g_r = o.factor_openings[1]
                             .ok_or_else(|| Error::Invalid("conv G̃_ρ(r) opening".into()))?;
                         let pts = (&rho[..], &o.point[..]);
+                        let wid = node.inputs[1];
                         let w = crate::conv::weights::prove_zk(
-                            gens, &c.geom, &c.w, true, pts, &g_r, &mut t, rng,
+                            gens,
+                            &c.geom,
+                            &c.w,
+                            !hidden(wid),
+                            pts,
+                            &g_r,
+                            &mut t,
+                            rng,
                         )?;
+                        // A hidden kernel: w̃(κ) committed, opened with the rest.
+                        if let Some(o) = w.factor_openings[0].filter(|_| hidden(wid)) {
+                            claims.push((Ok(wid), w.point.clone(), o));
+                        }
                         conv_weights = Some(Box::new(w.proof));
                     }
                     claims.push((Ok(out), rho.clone(), y_o));
@@ -365,6 +388,7 @@ pub(crate) fn prove_inner(
         openings,
         known: known_proofs,
         padding,
+        conv_bias,
     };
     if crate::profile::enabled() {
         eprintln!("zkml-sumcheck proof bytes:");

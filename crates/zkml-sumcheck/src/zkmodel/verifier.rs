@@ -85,6 +85,7 @@ pub(crate) fn verify_into(
         Ok(m)
     };
     let mut pending: Vec<Pending> = vec![];
+    let mut conv_bias = proof.conv_bias.iter();
     let mut plan = LookupPlan::default();
     fn claim<'a>(
         coms: &'a [Option<HyraxCommitment>],
@@ -171,6 +172,16 @@ pub(crate) fn verify_into(
                     }
                 };
                 drop(s);
+                // A hidden conv bias: − Com(v) (`super::weights`).
+                if super::weights::hidden_bias(q, vis, i).is_some() {
+                    let bp = conv_bias
+                        .next()
+                        .ok_or_else(|| malformed("conv bias proof"))?;
+                    let (pt, c) = super::weights::verify_conv_bias(q, i, bp, &rho, &mut t, checks)?;
+                    target.add_point(-Fr::ONE, bp.com);
+                    let b = node.inputs[2];
+                    claim(&vcoms, nv(b), b, pt, c, &mut pending);
+                }
                 let nv_x = g.as_ref().map_or(nv(x), |g| g.num_vars);
                 let x_pub = if known(x) { Some(table(x)?) } else { None };
                 let public = [x_pub.is_some(), g.is_some()];
@@ -198,15 +209,21 @@ pub(crate) fn verify_into(
                     let _s = crate::profile::span("v/conv_weights");
                     let g_com = sub.factor_coms[1].ok_or_else(|| malformed("conv G̃_ρ(r)"))?;
                     let pts = (&rho[..], &sub.point[..]);
-                    crate::conv::weights::verify_zk(
+                    let wid = node.inputs[1];
+                    let ws = crate::conv::weights::verify_zk(
                         &c.geom,
                         pts,
                         &Lc::from(g_com),
-                        Some(&c.w),
+                        (!hidden(wid)).then_some(&c.w[..]),
                         weights,
                         &mut t,
                         checks,
                     )?;
+                    // A hidden kernel: Com(w̃(κ)), opened with the rest.
+                    if hidden(wid) {
+                        let wc = ws.factor_coms[0].ok_or_else(|| malformed("conv w̃(κ)"))?;
+                        claim(&vcoms, nv(wid), wid, ws.point, wc.into(), &mut pending);
+                    }
                 }
                 claim(
                     &vcoms,
@@ -482,6 +499,9 @@ pub(crate) fn verify_into(
         if !known(id) {
             plan.push(TableKey::act(q), Column::Plain(Ok(id)));
         }
+    }
+    if conv_bias.next().is_some() {
+        return Err(malformed("conv bias proofs past the last hidden bias"));
     }
     checks.context("the lookups");
     verify_lookups(key, &plan, (proof, &vcoms), &mut pending, &mut t, checks)?;

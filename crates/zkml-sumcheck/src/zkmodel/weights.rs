@@ -20,6 +20,16 @@
 //!   ([`operand_point`]). The prover sends `Com(c̃(·))` among the operand
 //!   commitments; the linear relation takes it with that factor.
 //!
+//! * A `Conv` kernel is committed in the conv's per-dimension layout
+//!   ([`crate::conv::weights`], [`crate::model::key::const_table`]); the
+//!   conv's weight sumcheck then ends in a committed `w̃(κ)`, opened. Its
+//!   padding never enters (the tap table `T` is zero there): no padding
+//!   proof. A hidden bias `b` leaves the verifier's offset: the prover sends
+//!   `Com(v)`, `v = Σ_o eq(ρ, o)·b[m(o)] = Σ_m b(m)·E(m)` with the public
+//!   `E(m) = Σ_{o : m(o) = m} eq(ρ, o)` ([`bias_weights`], `O(N·M·oH + oW)`),
+//!   proves it by a committed sumcheck `Σ_m b̃(m)·Ẽ(m)` ending in a claim
+//!   on `b̃`, and the conv's claim takes `− Com(v)` ([`BiasProof`]).
+//!
 //! Every other op that reads a hidden constant is refused at setup
 //! ([`check_hidden`]), naming the node, the op and the fix.
 //!
@@ -41,7 +51,9 @@
 
 use rand_core06::{CryptoRng, RngCore};
 
+use crate::codec::{Encode, Reader, Writer};
 use crate::error::{Error, Result};
+use crate::field::G1Affine;
 use crate::field::{Field, Fr};
 use crate::mle::{eq_table, log2_ceil, Mle};
 use crate::model::key::{const_padded, const_real_at, const_real_table};
@@ -97,6 +109,15 @@ pub(crate) fn check_hidden(q: &QGraph, vis: &Visibility) -> Result<()> {
     if !hidden_weights(vis) {
         return Ok(());
     }
+    // A constant model output is a public value no relation ties to its
+    // commitment.
+    if let Some(&id) = q.outputs.iter().find(|&&id| hidden_const(q, vis, id)) {
+        return Err(Error::Invalid(format!(
+            "model output `{}` is a constant, which hidden weights would hide: make the \
+             weights fixed or public (`--weights fixed`)",
+            q.values[id].name
+        )));
+    }
     for (i, node) in q.nodes.iter().enumerate() {
         for (k, &a) in node.inputs.iter().enumerate() {
             if !hidden_const(q, vis, a) {
@@ -113,6 +134,15 @@ pub(crate) fn check_hidden(q: &QGraph, vis: &Visibility) -> Result<()> {
             };
             match &node.op {
                 QOp::MatMul { .. } if k == 1 => {}
+                QOp::Conv { .. } if k == 2 => {}
+                QOp::Conv { .. } if k == 1 => {
+                    // Committed in the conv's own layout: no other reader.
+                    if q.nodes.iter().filter(|n| n.inputs.contains(&a)).count() != 1 {
+                        return Err(refuse(
+                            "a hidden conv kernel read by another node too is not supported",
+                        ));
+                    }
+                }
                 QOp::Add { align } | QOp::Sub { align } => {
                     if align[k] < 0 {
                         return Err(refuse(
@@ -129,8 +159,8 @@ pub(crate) fn check_hidden(q: &QGraph, vis: &Visibility) -> Result<()> {
                 }
                 _ => {
                     return Err(refuse(
-                        "this op cannot open a hidden constant yet (MatMul weights and \
-                         Add/Sub constants can)",
+                        "this op cannot open a hidden constant yet (MatMul weights, Conv \
+                         kernels and biases, Add/Sub constants can)",
                     ))
                 }
             }
@@ -230,4 +260,115 @@ pub(crate) fn verify_padding(
         out.push((id, sub.point, com.into()));
     }
     Ok(out)
+}
+
+/// A Conv's hidden bias share `v` (see the module doc): `Com(v)` and the
+/// committed sumcheck `Σ_m b̃(m)·Ẽ(m) = v`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BiasProof {
+    /// `Com(v)`.
+    pub com: G1Affine,
+    /// The committed sumcheck over the bias's table.
+    pub sumcheck: ZkSumcheckProof,
+}
+
+impl Encode for BiasProof {
+    fn encode(&self, w: &mut Writer) {
+        w.point(&self.com);
+        self.sumcheck.encode(w);
+    }
+    fn decode(r: &mut Reader<'_>) -> Result<Self> {
+        Ok(Self {
+            com: r.point()?,
+            sumcheck: ZkSumcheckProof::decode(r)?,
+        })
+    }
+}
+
+/// Whether Conv node `i` has a hidden bias (its own proof, [`BiasProof`]).
+pub(crate) fn hidden_bias(q: &QGraph, vis: &Visibility, i: usize) -> Option<usize> {
+    let n = &q.nodes[i];
+    match (&n.op, n.inputs.get(2)) {
+        (QOp::Conv { .. }, Some(&b)) if hidden_const(q, vis, b) => Some(b),
+        _ => None,
+    }
+}
+
+/// `E(m) = Σ_{o : m(o) = m} eq(ρ, o)` for Conv node `i` (output
+/// `[N, M, oH, oW]` in rows × cols), padded to the bias table's size.
+pub(crate) fn bias_weights(q: &QGraph, i: usize, rho: &[Fr]) -> Result<Mle> {
+    let out = &q.values[q.nodes[i].output].shape;
+    let [n, m, oh, ow]: [usize; 4] = out
+        .as_slice()
+        .try_into()
+        .map_err(|_| Error::Invalid("conv output is not 4-dimensional".into()))?;
+    let oc = log2_ceil(ow);
+    let sum_c: Fr = eq_table(&rho[..oc]).iter().take(ow).sum();
+    let eq_r = eq_table(&rho[oc..]);
+    let mut e = vec![Fr::ZERO; 1 << log2_ceil(m)];
+    for b in 0..n {
+        for (mm, em) in e.iter_mut().enumerate().take(m) {
+            let base = (b * m + mm) * oh;
+            *em += eq_r[base..base + oh].iter().copied().sum::<Fr>() * sum_c;
+        }
+    }
+    Mle::new(e)
+}
+
+/// The prover's [`BiasProof`] for Conv node `i` with hidden bias `b` (its
+/// table `bias`): the proof, `Com(v)`'s opening and the claim on `b̃`.
+pub(crate) fn prove_conv_bias(
+    pk: &ProvingKey,
+    i: usize,
+    bias: &Mle,
+    rho: &[Fr],
+    t: &mut Transcript,
+    rng: &mut (impl RngCore + CryptoRng),
+) -> Result<(BiasProof, Opening, (Vec<Fr>, Opening))> {
+    let e = bias_weights(&pk.q, i, rho)?;
+    let v: Fr = bias.evals.iter().zip(&e.evals).map(|(a, b)| *a * b).sum();
+    let vo = Opening::random(v, rng);
+    let com = vo.commit(&pk.gens).into();
+    t.absorb_points(b"conv/bias_com", &[com]);
+    let inst = ProductSum::new(vec![bias.clone(), e], vec![(Fr::ONE, vec![0, 1])])?;
+    let out = crate::zk::prove_sumcheck(&pk.gens, inst, &[false, true], &vo, t, rng)?;
+    let o = out.factor_openings[0]
+        .ok_or_else(|| Error::Invalid("conv bias sumcheck: the bias opening".into()))?;
+    Ok((
+        BiasProof {
+            com,
+            sumcheck: out.proof,
+        },
+        vo,
+        (out.point, o),
+    ))
+}
+
+/// The verifier's side of [`prove_conv_bias`]: the claim on `b̃`.
+pub(crate) fn verify_conv_bias(
+    q: &QGraph,
+    i: usize,
+    proof: &BiasProof,
+    rho: &[Fr],
+    t: &mut Transcript,
+    checks: &mut Checks,
+) -> Result<(Vec<Fr>, Lc)> {
+    let e = bias_weights(q, i, rho)?;
+    t.absorb_points(b"conv/bias_com", &[proof.com]);
+    let sub = crate::zk::verify_sumcheck(
+        e.num_vars,
+        &[(Fr::ONE, vec![0, 1])],
+        &[false, true],
+        &Lc::from(proof.com),
+        &proof.sumcheck,
+        |k| Ok(vec![e.evaluate(k)?]),
+        t,
+        checks,
+    )?;
+    let c = sub.factor_coms[0].ok_or(Error::Malformed {
+        what: "conv bias factor commitment",
+        got: 0,
+        expected: 1,
+    })?;
+    Ok((sub.point, c.into()))
 }

@@ -278,18 +278,18 @@ fn proofs_with_other_hidden_weights_and_the_same_public_values_differ() {
 
 #[test]
 fn ops_that_cannot_open_a_hidden_constant_are_refused_and_old_keys_named() {
-    use crate::test_utils::{conv, square};
     let mut g = Graph::new();
-    let x = g.add_input("x", vec![1, 2, 6, 6]);
-    let y = conv(&mut g, x, 2, 3, square(3, 1, 1), "0", 1);
+    let x = g.add_input("x", vec![1, 8]);
+    let c = g.add_const("scale", crate::test_utils::det(&[1, 8], 3, 1.0));
+    let y = g.add_node("mul", Op::Mul, vec![x, c], "y").unwrap();
     g.add_output(y);
-    let (q, _) = run(&g, &samples(&[1, 2, 6, 6], 3, false));
+    let (q, _) = run(&g, &samples(&[1, 8], 3, false));
     let err = ZkSumcheckBackend
         .setup(&q, &opts(Vis::Public, Vis::Private))
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("Conv") && err.contains("hidden constant") && err.contains("--weights fixed"),
+        err.contains("Mul") && err.contains("hidden constant") && err.contains("--weights fixed"),
         "{err}"
     );
     // The clear backend refuses hidden weights.
@@ -310,4 +310,71 @@ fn ops_that_cannot_open_a_hidden_constant_are_refused_and_old_keys_named() {
         "{err}"
     );
     let _ = execute;
+}
+
+/// A conv with a bias, a ReLU, a pool and a dense layer (odd sizes).
+fn small_cnn() -> (QGraph, Trace) {
+    use crate::test_utils::{conv, geom, pool2};
+    let mut g = Graph::new();
+    let x = g.add_input("x", vec![1, 2, 7, 7]);
+    let c = conv(
+        &mut g,
+        x,
+        2,
+        3,
+        geom([3, 3], [1, 1], [1; 4], [1, 1], 1),
+        "1",
+        9,
+    );
+    let r = g.add_node("r", Op::Relu, vec![c], "r").unwrap();
+    let p = g
+        .add_node("p", Op::AveragePool(pool2()), vec![r], "p")
+        .unwrap();
+    let f = g
+        .add_node("f", Op::Reshape { shape: vec![1, 27] }, vec![p], "f")
+        .unwrap();
+    let y = dense(&mut g, f, 27, 5, "d", 4);
+    g.add_output(y);
+    run(&g, &samples(&[1, 2, 7, 7], 60, false))
+}
+
+/// The conv node's kernel and bias ids.
+fn conv_consts(q: &QGraph) -> (usize, usize) {
+    let n = q
+        .nodes
+        .iter()
+        .find(|n| matches!(n.op, zkml_core::QOp::Conv { .. }))
+        .unwrap();
+    (n.inputs[1], n.inputs[2])
+}
+
+#[test]
+fn hidden_conv_kernels_and_biases_prove_and_other_ones_are_rejected() {
+    let (q, t) = small_cnn();
+    let (wk, bs) = conv_consts(&q);
+    for (input, weights) in [(Vis::Private, Vis::Private), (Vis::Public, Vis::Committed)] {
+        let be = ZkSumcheckBackend;
+        let (pk, vk) = be.setup(&q, &opts(input, weights)).unwrap();
+        let pk = if weights == Vis::Committed {
+            pk.open_weights(&b(3)).unwrap()
+        } else {
+            pk
+        };
+        let (proof, public) = prover::prove(&pk, &t, &mut rand_core06::OsRng).unwrap();
+        assert_eq!(proof.conv_bias.len(), 1);
+        be.verify(&vk, &public, &proof).unwrap();
+        // Other kernel or bias entries, proved with the setup's commitments.
+        for (id, k, d) in [(wk, 0, 1), (wk, 7, -2), (bs, 1, 5)] {
+            let (_, t2) = other_weights(&q, &t, id, k, d);
+            let (p2, pub2) = prover::prove(&pk, &t2, &mut rand_core06::OsRng).unwrap();
+            assert!(be.verify(&vk, &pub2, &p2).is_err(), "const {id}[{k}] + {d}");
+        }
+        // A tampered bias message.
+        let mut bad = proof.clone();
+        bad.conv_bias[0].com = (bad.conv_bias[0].com + vk.gens.h).into();
+        assert!(be.verify(&vk, &public, &bad).is_err());
+        let mut bad = proof.clone();
+        bad.conv_bias.clear();
+        assert!(be.verify(&vk, &public, &bad).is_err());
+    }
 }
