@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Proves end to end (zkml setup, prove, verify) the real trained models that
 # crates/zkml-onnx/tests/real-models.txt marks `runs  prove-slow`: too slow
-# for CI (rapidocr-det: one k = 20 circuit; rapidocr-rec: 6 segments of 2^19
-# rows, `segment_k=19` in the manifest; tens of minutes each on 2 cores;
+# for CI (rapidocr-det at 1x3x64x64: 4 segments of 2^19 rows; rapidocr-rec at
+# 1x3x48x16: 5 segments of 2^19 rows; `segment_k=19` in the manifest; tens of
+# minutes each on 2 cores;
 # docs/real-models.md has the measured figures). Runs the #[ignore]d test
 # real_models_marked_prove_slow_are_proven_and_verified, one model at a time,
 # with automatic precision (no quantization flags), and prints its setup,
