@@ -1,4 +1,5 @@
-//! Hidden weights with `--backend sumcheck` on the tiny MLP: private weights
+//! Hidden weights with `--backend sumcheck` on the tiny MLP (and the bundled
+//! CNN, convolutions with biases): private weights
 //! (committed at setup, the commitments in vk.bin, the values only in pk.bin)
 //! and committed weights (`zkml commit`, `zkml prove --opening`, `zkml verify
 //! --weights-commitment`) prove and verify; flipped proof bytes, changed
@@ -132,4 +133,39 @@ fn sumcheck_committed_weights() {
         "",
     );
     assert_flipped_proof_bytes_rejected(&dir, &p, root);
+}
+
+/// The bundled MNIST CNN (convolutions with biases) with private weights.
+#[test]
+fn sumcheck_private_conv_weights() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let dir = s(&root.join("cnn.sumcheck"));
+    ok(zkml(&[
+        "setup",
+        "examples/mnist_cnn/model.onnx",
+        "--calibration",
+        "examples/mnist_cnn/calibration.json",
+        "--backend",
+        "sumcheck",
+        "--input",
+        "private",
+        "--weights",
+        "private",
+        "-o",
+        &dir,
+    ]));
+    let vk = constants(&key_model(&format!("{dir}/vk.bin")));
+    assert!(!vk.is_empty() && vk.iter().all(|&x| x == 0));
+    let proof = s(&root.join("proof.json"));
+    ok(zkml(&[
+        "prove",
+        &dir,
+        "examples/mnist_cnn/input_0.json",
+        "-o",
+        &proof,
+    ]));
+    let out = ok(zkml(&["verify", &dir, &proof]));
+    assert!(out.contains("VALID"), "{out}");
+    assert_flipped_proof_bytes_rejected(&dir, &proof, root);
 }

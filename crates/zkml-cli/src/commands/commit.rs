@@ -26,7 +26,9 @@ pub fn run(args: CommitArgs) -> Result<ExitCode> {
             Some(c) => inputs::read_calibration(c, &m)?,
             None => vec![zero_input(&m)],
         };
-        // Only the plonk backend commits weights.
+        // A model file gets the plonk backend's commitment; a setup
+        // directory gets its own backend's (the sumcheck backend's is the
+        // hash of the constants' Hyrax commitments).
         (
             super::compile(&m, &samples, &args.quant)?,
             BackendArg::Plonk,
