@@ -13,16 +13,6 @@ use crate::error::OnnxError;
 use crate::loader::{Ctx, Val};
 use crate::ops::{norm_axis, NodeCtx};
 
-fn no_reduction(n: &NodeCtx) -> Result<(), OnnxError> {
-    match n.string("reduction")?.as_deref() {
-        None | Some("none") => Ok(()),
-        Some(r) => Err(n.attr_err(
-            "reduction",
-            format!("`{r}` is not supported (only `none`: each index writes one update)"),
-        )),
-    }
-}
-
 /// `data` and `updates` flattened and concatenated (positions `0..|data|`
 /// then `|data|..`), and `|data|`.
 fn joined(ctx: &mut Ctx, n: &NodeCtx) -> Result<(Val, usize), OnnxError> {
@@ -99,12 +89,13 @@ pub fn scatter_elements(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxErro
 
 /// ScatterND: `y[indices[p]…] = updates[p…]` for each index tuple `p`.
 pub fn scatter_nd(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
-    no_reduction(n)?;
+    let red = scatter_dyn::reduction(n)?;
     let ds = ctx.shape(n.input(0)?);
     let us = ctx.shape(n.input(2)?);
-    let idx = n
-        .const_input(1, "indices")?
-        .ok_or_else(|| n.err("input 1 (indices) is required"))?;
+    let idx = match n.input(1)?.as_const() {
+        Some(k) if red == Reduction::None => k,
+        _ => return scatter_dyn::scatter_nd(ctx, n, red),
+    };
     let is = idx.shape().to_vec();
     let q = is.len();
     let k = *is

@@ -14,8 +14,8 @@
 //! none:  L = E ∧ (Σ_{s' > s} E[…, t, s', …] = 0)   the last update to a position wins
 //!        y = Where(Σ_s L ≠ 0, Σ_s L·u, x)
 //! add:   y = x + Σ_s E·u
-//! max:   y = ReduceMax_s Where(E, u, x)            (x where no update lands: max(x, u…))
-//! min:   y = ReduceMin_s Where(E, u, x)
+//! max:   y = Max(x, ReduceMax_s Where(E, u, x))    (x where no update lands: max(x, u…))
+//! min:   y = Min(x, ReduceMin_s Where(E, u, x))
 //! ```
 //!
 //! where the lane sums cover `U`'s extent on the other axes and the result is
@@ -26,6 +26,10 @@
 //! as the constant-index lowering in [`super::scatter`] does). `mul` is
 //! refused: a product of a run-time selection of factors is a chain of
 //! rescaled products that no existing op proves in one step.
+//!
+//! ScatterND ([`scatter_nd`]) is the same on the data seen as `[T, R]` (`T`
+//! cells of the indexed leading axes, `R` elements each), its one-hot the
+//! conjunction of one comparison per coordinate.
 //!
 //! Cost: `|U|·T` comparisons (each an Equal row in the plonk circuit) plus a
 //! lookup per index; the sumcheck backend refuses Equal/GatherDyn by name.
@@ -131,6 +135,34 @@ pub fn scatter_elements(
     let targets = konst(n, &ts, (0..nt).map(|t| t as f64).collect())?;
     let e = op(ctx, n, "onehot", Op::Compare(Cmp::Equal), &[j, targets])?;
     let u = op(ctx, n, "updates/u", Op::Reshape { shape: ui }, &[upd])?;
+    let mut vs = us.clone();
+    vs[axis] = nt;
+    let y = apply(ctx, n, data, e, u, axis, ns, &vs, red, &n.name, n.out(0))?;
+    Ok(vec![y])
+}
+
+/// Applies the one-hot `e` (target axis `axis`, update axis `axis + 1`, `ns`
+/// updates; broadcasting) with updates `u` (1 on `axis`) to `data` under
+/// `red`: the result is node `node`, value `out`. `vs` is the region the
+/// updates reach (`data`'s shape, or smaller off the axis: zero-padded or
+/// masked back).
+#[allow(clippy::too_many_arguments)]
+fn apply(
+    ctx: &mut Ctx,
+    n: &NodeCtx,
+    data: Val,
+    e: Val,
+    u: Val,
+    axis: usize,
+    ns: usize,
+    vs: &[usize],
+    red: Reduction,
+    node: &str,
+    out: &str,
+) -> Result<Val, OnnxError> {
+    let ds = ctx.shape(&data);
+    let rank = ds.len();
+    let vs = vs.to_vec();
     let s_axis = axis + 1;
     let sum = |ctx: &mut Ctx, tag: &str, v: Val| {
         op(
@@ -145,8 +177,6 @@ pub fn scatter_elements(
         )
     };
     // V: U's extent with T on the axis; padded (or masked) back to D.
-    let mut vs = us.clone();
-    vs[axis] = nt;
     let pads: Vec<usize> = std::iter::repeat_n(0, rank)
         .chain((0..rank).map(|d| ds[d] - vs[d]))
         .collect();
@@ -190,13 +220,13 @@ pub fn scatter_elements(
             let val = sum(ctx, "value", picked)?;
             let hit = pad(ctx, "hit/pad", hit)?;
             let val = pad(ctx, "value/pad", val)?;
-            ctx.emit(n.at(), &n.name, Op::Where, &[hit, val, data], n.out(0))?
+            ctx.emit(n.at(), node, Op::Where, &[hit, val, data], out)?
         }
         Reduction::Add => {
             let picked = op(ctx, n, "picked", Op::Mul, &[e, u])?;
             let val = sum(ctx, "value", picked)?;
             let val = pad(ctx, "value/pad", val)?;
-            ctx.emit(n.at(), &n.name, Op::Add, &[data, val], n.out(0))?
+            ctx.emit(n.at(), node, Op::Add, &[data, val], out)?
         }
         Reduction::Max | Reduction::Min => {
             let dv = if full {
@@ -224,22 +254,30 @@ pub fn scatter_elements(
             };
             let mut dvs = vs.clone();
             dvs.insert(s_axis, 1);
-            let dv = op(ctx, n, "data/u", Op::Reshape { shape: dvs }, &[dv])?;
-            let cand = op(ctx, n, "candidates", Op::Where, &[e, u, dv])?;
+            let du = op(
+                ctx,
+                n,
+                "data/u",
+                Op::Reshape { shape: dvs },
+                std::slice::from_ref(&dv),
+            )?;
+            let cand = op(ctx, n, "candidates", Op::Where, &[e, u, du])?;
             let (axes, keepdims) = (vec![s_axis], false);
-            let r = if red == Reduction::Max {
-                Op::ReduceMax { axes, keepdims }
+            let (r, pair) = if red == Reduction::Max {
+                (Op::ReduceMax { axes, keepdims }, Op::Max)
             } else {
-                Op::ReduceMin { axes, keepdims }
+                (Op::ReduceMin { axes, keepdims }, Op::Min)
             };
+            let r = op(ctx, n, "extreme", r, &[cand])?;
+            // With the data itself: every update of a lane may hit one cell.
             if full {
-                ctx.emit(n.at(), &n.name, r, &[cand], n.out(0))?
+                ctx.emit(n.at(), node, pair, &[r, dv], out)?
             } else {
-                let r = op(ctx, n, "extreme", r, &[cand])?;
+                let r = op(ctx, n, "extreme/data", pair, &[r, dv])?;
                 let r = pad(ctx, "extreme/pad", r)?;
                 let inside = konst(n, &vs, vec![1.0; vs.iter().product()])?;
                 let inside = pad(ctx, "inside", inside)?;
-                ctx.emit(n.at(), &n.name, Op::Where, &[inside, r, data], n.out(0))?
+                ctx.emit(n.at(), node, Op::Where, &[inside, r, data], out)?
             }
         }
         Reduction::Mul => {
@@ -250,5 +288,118 @@ pub fn scatter_elements(
             ))
         }
     };
-    Ok(vec![y])
+    Ok(y)
+}
+
+/// The one-hot lowering of ScatterND (indices `[Q…, k]`, one coordinate per
+/// leading data axis): with `T = D[0]·…·D[k−1]` target cells and
+/// `R = D[k]·…` elements each, the data is `[T, R]`, the updates `[Q, R]`,
+/// and the one-hot of tuple `q` and cell `t` is the conjunction over the `k`
+/// coordinates of `GatherDyn(0..D[a], k[q, a]) = coord_a(t)`: ScatterElements
+/// along axis 0 of `[T, R]` with one index per row.
+pub fn scatter_nd(ctx: &mut Ctx, n: &NodeCtx, red: Reduction) -> Result<Vec<Val>, OnnxError> {
+    let (data, idx, upd) = (
+        n.input(0)?.clone(),
+        n.input(1)?.clone(),
+        n.input(2)?.clone(),
+    );
+    let (ds, is, us) = (ctx.shape(&data), ctx.shape(&idx), ctx.shape(&upd));
+    let k = is.last().copied().unwrap_or(0);
+    let mut want = is[..is.len().saturating_sub(1)].to_vec();
+    want.extend_from_slice(ds.get(k..).unwrap_or(&[]));
+    if is.is_empty() || k == 0 || k > ds.len() || us != want {
+        return Err(n.err(format!(
+            "indices {is:?} and updates {us:?} do not fit data {ds:?} (updates should be {want:?})"
+        )));
+    }
+    let nt: usize = ds[..k].iter().product();
+    let nr: usize = ds[k..].iter().product();
+    let nq: usize = is[..is.len() - 1].iter().product();
+    if nt == 0 || nq == 0 {
+        return Err(n.err(format!("empty scatter: data {ds:?}, indices {is:?}")));
+    }
+    if let Some(c) = idx.as_const() {
+        for (p, &i) in c.to_i64().iter().enumerate() {
+            norm_index(n, i, ds[p % k], "index")?;
+        }
+    }
+    let data2 = op(
+        ctx,
+        n,
+        "data/2d",
+        Op::Reshape {
+            shape: vec![nt, nr],
+        },
+        &[data],
+    )?;
+    let u = op(
+        ctx,
+        n,
+        "updates/u",
+        Op::Reshape {
+            shape: vec![1, nq, nr],
+        },
+        &[upd],
+    )?;
+    let mut e: Option<Val> = None;
+    for a in 0..k {
+        let dim = ds[a];
+        // j_a[q] = GatherDyn(0..D[a], k[q, a]): coordinate a, normalised and range-checked.
+        let map = DynGather {
+            shape: vec![1, nq, 1],
+            base: vec![0; nq],
+            pick: (0..nq).map(|q| q * k + a).collect(),
+            stride: 1,
+            dim,
+        };
+        let positions = konst(n, &[dim], (0..dim).map(|t| t as f64).collect())?;
+        let j = op(
+            ctx,
+            n,
+            &format!("index{a}"),
+            Op::GatherDyn(map),
+            &[positions, idx.clone()],
+        )?;
+        let inner: usize = ds[a + 1..k].iter().product();
+        let coords = (0..nt).map(|t| ((t / inner) % dim) as f64).collect();
+        let coords = konst(n, &[nt, 1, 1], coords)?;
+        let eq = op(
+            ctx,
+            n,
+            &format!("onehot{a}"),
+            Op::Compare(Cmp::Equal),
+            &[j, coords],
+        )?;
+        e = Some(match e {
+            None => eq,
+            Some(prev) => op(
+                ctx,
+                n,
+                &format!("onehot{a}/and"),
+                Op::Logic(Logic::And),
+                &[prev, eq],
+            )?,
+        });
+    }
+    let e = e.ok_or_else(|| n.err("indices have no coordinates"))?;
+    let y = apply(
+        ctx,
+        n,
+        data2,
+        e,
+        u,
+        0,
+        nq,
+        &[nt, nr],
+        red,
+        &n.sub("scatter"),
+        &n.tmp("scatter"),
+    )?;
+    Ok(vec![ctx.emit(
+        n.at(),
+        &n.name,
+        Op::Reshape { shape: ds },
+        &[y],
+        n.out(0),
+    )?])
 }
