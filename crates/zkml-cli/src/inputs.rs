@@ -112,7 +112,13 @@ pub fn shape_hints(path: &Path) -> Result<zkml_onnx::LoadOptions> {
 
 /// Reads one input file for `model`.
 pub fn read_input(path: &Path, model: &LoadedModel) -> Result<Vec<Vec<f32>>> {
-    read_input_for(path, model.graph.inputs.len(), model.msgpack.as_ref())
+    let g = &model.graph;
+    let names: Vec<&str> = g
+        .inputs
+        .iter()
+        .map(|&i| g.values[i].name.as_str())
+        .collect();
+    read_input_named(path, names.len(), &names, model.msgpack.as_ref())
 }
 
 /// Whether `path` names a msgpack input.
@@ -124,6 +130,17 @@ pub fn is_msgpack(path: &Path) -> bool {
 pub fn read_input_for(
     path: &Path,
     n: usize,
+    msgpack: Option<&zkml_msgpack::MsgpackModel>,
+) -> Result<Vec<Vec<f32>>> {
+    read_input_named(path, n, &[], msgpack)
+}
+
+/// As [`read_input_for`]; `names` (the model's input names, if known) go into
+/// the error when the number of lists is wrong.
+fn read_input_named(
+    path: &Path,
+    n: usize,
+    names: &[&str],
     msgpack: Option<&zkml_msgpack::MsgpackModel>,
 ) -> Result<Vec<Vec<f32>>> {
     if is_msgpack(path) {
@@ -165,13 +182,23 @@ pub fn read_input_for(
         lists = vec![lists.concat()];
     }
     no_inputs(&mut lists, n);
+    let named = if names.is_empty() {
+        String::new()
+    } else {
+        let q: Vec<String> = names.iter().map(|s| format!("`{s}`")).collect();
+        format!(" ({})", q.join(", "))
+    };
     ensure!(
         lists.len() == n,
-        "`{}` holds {} input list(s) but the model takes {n} input(s){}",
+        "`{}` holds {} input list(s) but the model takes {n} input(s){named}{}",
         path.display(),
         lists.len(),
         if n == 0 {
             " (a model without inputs reads {\"input_data\": [[]]}: one empty list, or none)"
+        } else if lists.len() > n {
+            ": one list per graph input, in the model's order; an exporter may have dropped \
+             inputs the model does not use (torch.onnx does): keep only the lists of the inputs \
+             named here"
         } else {
             ""
         }

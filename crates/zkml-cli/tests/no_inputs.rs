@@ -2,7 +2,8 @@
 //! `arange`): EZKL's input file for it, `{"input_data": [[]]}`, and an empty
 //! `{"input_data": []}` are both "no inputs"; it runs, proves and verifies,
 //! and its constant output is bound by the circuit (a changed public output
-//! is rejected). Any other list is refused with an error that says so.
+//! is rejected). Any other list is refused with an error that says so; more
+//! lists than a model has inputs are refused naming its inputs.
 
 mod common;
 
@@ -68,6 +69,27 @@ fn model_without_inputs_runs_proves_and_verifies() {
     assert!(
         err.contains("holds 1 input list(s) but the model takes 0 input(s)")
             && err.contains("{\"input_data\": [[]]}"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn extra_input_lists_are_refused_naming_the_inputs() {
+    // Two lists for the one-input MLP (as when an exporter drops unused inputs).
+    let dir = tempfile::tempdir().unwrap();
+    let x = [0.1f32, 0.2, 0.3, 0.4];
+    let f = write_json(
+        dir.path(),
+        "two.json",
+        &serde_json::json!({"input_data": [x, x]}),
+    );
+    let o = zkml(&["run", common::TINY_MODEL, &f]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let err = text(&o);
+    assert!(
+        err.contains("holds 2 input list(s) but the model takes 1 input(s) (`x`)")
+            && err.contains("keep only the lists of the inputs named here"),
         "{err}"
     );
     assert!(!err.contains("panicked"), "{err}");
