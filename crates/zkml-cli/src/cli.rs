@@ -203,8 +203,8 @@ pub struct ProofArgs {
     pub no_matrix_check: bool,
     /// The proving system: plonk (every visibility; KZG, needs an SRS) or
     /// sumcheck (zero-knowledge, transparent; input public or private, weights
-    /// fixed, public, private or committed (hidden weights: MatMul, Conv and
-    /// Add/Sub constants), output public).
+    /// fixed, public, private or committed (hidden weights: MatMul, Conv, Mul
+    /// and Add/Sub constants), output public).
     #[arg(long, value_enum, default_value = "plonk")]
     pub backend: BackendArg,
     /// SRS.

@@ -14,7 +14,7 @@
 //!
 //! * [`zkmodel::ZkSumcheckBackend`]: **zero-knowledge**; input public or
 //!   private, weights fixed, public, private or committed (hidden weights:
-//!   MatMul, Conv and Add/Sub constants, committed once with Hyrax,
+//!   MatMul, Conv, Mul and Add/Sub constants, committed once with Hyrax,
 //!   [`model::key`]), output public.
 //! * [`model::SumcheckBackend`]: the same relations with every claimed value
 //!   in the clear (not zero-knowledge, so it accepts only public inputs and
@@ -115,8 +115,8 @@
 //! Hidden weights add, per constant, its Hyrax commitment (made once) and
 //! openings against it: the same simulator applies.
 //! Not covered yet: committed (publicly bound) inputs, hidden weights read
-//! by ops other than MatMul, Conv and Add/Sub (a Mul by a constant), hidden
-//! outputs and revealed output elements.
+//! by ops other than MatMul, Conv, Mul and Add/Sub, hidden outputs and
+//! revealed output elements.
 #![deny(missing_docs)]
 
 pub mod api;

@@ -6,9 +6,9 @@
 //! of the model (weights, biases, Mul factors) is hidden ([`hidden_const`]).
 //! Each is laid out as a table ([`const_table`], [`const_vars`],
 //! [`const_padded`], [`const_real_table`], [`const_real_at`]: an op that
-//! opens its constant in its own layout changes these five together) and
-//! committed with Hyrax
-//! ([`crate::hyrax`]); row `i` of constant `id` has the blind
+//! opens its constant in its own layout changes these five together: a
+//! Conv kernel takes the conv's per-dimension table,
+//! [`crate::conv::weights`]) and committed with Hyrax ([`crate::hyrax`]); row `i` of constant `id` has the blind
 //! `ρ_{id,i} = BLAKE2b-512(seed ‖ id ‖ i) mod p` ([`commit_consts`]), so the
 //! prover recomputes the commitments from the seed and the values.
 //!
@@ -30,9 +30,9 @@
 //! openings against the commitment (`crate::zkmodel`).
 //!
 //! **Not proved:** that hidden constants are integers of the quantizer's
-//! width (as in the plonk backend, weights are not range-checked); the
-//! statement is about the committed tables, and a party who commits other
-//! tables than a quantizer's proves statements about those.
+//! width (hidden weights are not range-checked); the statement is about the
+//! committed tables, and a party who commits other tables than a
+//! quantizer's proves statements about those.
 //!
 //! **Files** ([`KEY_VERSION`] 2): [`KEY_MAGIC`], the version, a kind byte
 //! (`P` proving, `V` verifying), the length of the JSON of the model and

@@ -65,10 +65,10 @@
 //! private (hidden, bound by the verifying key's commitments) or committed
 //! (hidden, bound by a published commitment, `zkml commit`); output public.
 //! Hidden weights are opened by MatMul (`W`), Conv (kernel in its
-//! per-dimension layout, bias) and Add/Sub (a constant of the output's shape
-//! or broadcast over its rows); a model with any other op reading a constant
-//! (a Mul by a constant, a Gather of one) is refused at setup under hidden
-//! weights. Committed
+//! per-dimension layout, bias), Mul (a constant of any broadcast) and
+//! Add/Sub (a constant of the output's shape or broadcast over its rows); a
+//! model with any other op reading a constant (a Gather of one, a constant
+//! output) is refused at setup under hidden weights. Committed
 //! inputs and hidden outputs are refused at setup.
 
 pub mod lookups;

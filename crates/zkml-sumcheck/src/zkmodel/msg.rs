@@ -97,13 +97,18 @@ pub struct ZkModelProof {
     /// Hidden weights: per Conv with a hidden bias (node order), its share
     /// of the conv's claim ([`super::weights::BiasProof`]).
     pub conv_bias: Vec<super::weights::BiasProof>,
+    /// Hidden weights: per hidden constant operand of a Mul (node, then
+    /// operand order), the sumcheck reducing its broadcast factor to a claim
+    /// on the constant (`super::weights::prove_broadcast`).
+    pub mul_consts: Vec<ZkSumcheckProof>,
 }
 
 /// First bytes of an encoded [`ZkModelProof`].
 pub const ZK_PROOF_MAGIC: &[u8; 22] = b"zkml-sumcheck-zkproof\0";
 /// Version of the encoding (5: Conv's weight sumcheck; 6: hidden weights'
-/// padding proofs; 7: hidden conv biases); another version is refused.
-pub const ZK_PROOF_VERSION: u32 = 7;
+/// padding proofs; 7: hidden conv biases; 8: hidden Mul constants); another
+/// version is refused.
+pub const ZK_PROOF_VERSION: u32 = 8;
 
 impl Encode for ZkNodeProof {
     fn encode(&self, w: &mut Writer) {
@@ -241,6 +246,7 @@ impl ZkModelProof {
         w.list(&self.known);
         w.list(&self.padding);
         w.list(&self.conv_bias);
+        w.list(&self.mul_consts);
     }
 
     /// Parses [`Self::to_bytes`]'s output; refuses another file kind or
@@ -274,6 +280,7 @@ impl ZkModelProof {
             known: r.list()?,
             padding: r.list()?,
             conv_bias: r.list()?,
+            mul_consts: r.list()?,
         };
         if r.remaining() != 0 {
             return Err(Error::Decode(format!("{} trailing bytes", r.remaining())));

@@ -21,7 +21,7 @@ use crate::error::{reject, Error, Result};
 use crate::field::{Curve, Fr, G1Affine};
 use crate::mle::Mle;
 use crate::model::product::{const_operand, instance, mul_vars, operand_factor, public_factors};
-use crate::model::{block_indicator, divisor, layout, Key};
+use crate::model::{block_indicator, divisor, hidden_const, layout, Key};
 use crate::transcript::Transcript;
 use crate::zk::{Opening, ZkSumcheckProof};
 use zkml_core::backend::Vis;
@@ -42,14 +42,29 @@ fn rescale(key: &Key, i: usize, rho: &[Fr]) -> (Fr, Fr) {
     )
 }
 
+/// Which factors of the sumcheck the verifier evaluates: a hidden
+/// constant is a committed factor (`super::weights`).
+fn public_of(key: &Key, i: usize) -> [bool; 3] {
+    let q = &key.q;
+    let mut p = public_factors(q, key.visibility.input == Vis::Public, i);
+    for (k, &a) in q.nodes[i].inputs.iter().enumerate().take(2) {
+        if hidden_const(q, &key.visibility, a) {
+            p[k] = false;
+        }
+    }
+    p
+}
+
 /// Proves `Mul` node `i` (`tables`: every value's table; `rem`: the node's
 /// remainder table when `s > 0`). Returns the node's message and its claims
 /// (output and remainder at `ρ`, each committed operand at the sumcheck's point).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn prove(
     key: &Key,
     i: usize,
     tables: &[Mle],
     rem: Option<&Mle>,
+    consts: &mut Vec<ZkSumcheckProof>,
     t: &mut Transcript,
     rng: &mut (impl RngCore + CryptoRng),
 ) -> Result<(ZkNodeProof, Vec<Claim<Opening>>)> {
@@ -81,7 +96,7 @@ pub(crate) fn prove(
         operand_factor(q, i, 1, tables)?,
         &rho,
     )?;
-    let public = public_factors(q, key.visibility.input == Vis::Public, i);
+    let public = public_of(key, i);
     let o = crate::zk::prove_sumcheck(gens, inst, &public, &target, t, rng)?;
     let mut claims = vec![(Ok(node.output), rho.clone(), y_o)];
     if let Some(r) = r_o {
@@ -89,7 +104,15 @@ pub(crate) fn prove(
     }
     for (k, &a) in node.inputs.iter().enumerate() {
         if let Some(op) = o.factor_openings[k] {
-            claims.push((Ok(a), o.point.clone(), op));
+            if hidden_const(q, &key.visibility, a) {
+                // Com(B̃(r)) of the broadcast hidden constant → a claim on c̃.
+                let (p, pt, oc) =
+                    super::weights::prove_broadcast(key, i, a, &tables[a], &o.point, &op, t, rng)?;
+                consts.push(p);
+                claims.push((Ok(a), pt, oc));
+            } else {
+                claims.push((Ok(a), o.point.clone(), op));
+            }
         }
     }
     Ok((
@@ -106,12 +129,15 @@ pub(crate) fn prove(
 /// to a remainder for it; `known`: a known operand's table). Returns the
 /// claims in the prover's order, each with its value's commitment.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn verify(
+pub(crate) fn verify<'a>(
     key: &Key,
     i: usize,
     (y_com, r_com): (&G1Affine, Option<&G1Affine>),
     has_rem: bool,
-    proof: &ZkSumcheckProof,
+    (proof, consts): (
+        &ZkSumcheckProof,
+        &mut impl Iterator<Item = &'a ZkSumcheckProof>,
+    ),
     known: &mut impl FnMut(usize) -> Result<Mle>,
     t: &mut Transcript,
     checks: &mut crate::zk::Checks,
@@ -141,7 +167,7 @@ pub(crate) fn verify(
     if let Some(r) = r_com {
         target.add_point(Fr::from(1), r);
     }
-    let public = public_factors(q, key.visibility.input == Vis::Public, i);
+    let public = public_of(key, i);
     // Public operands: a constant's broadcast table or a known value's.
     let mut pub_tables = vec![];
     for (k, _) in public[..2].iter().enumerate().filter(|(_, p)| **p) {
@@ -176,7 +202,26 @@ pub(crate) fn verify(
     }
     for (k, &a) in node.inputs.iter().enumerate() {
         if let Some(c) = sub.factor_coms[k] {
-            claims.push((Ok(a), sub.point.clone(), c));
+            if hidden_const(q, &key.visibility, a) {
+                let p = consts.next().ok_or(Error::Malformed {
+                    what: "mul constant broadcast proof",
+                    got: 0,
+                    expected: 1,
+                })?;
+                let (pt, cc) = super::weights::verify_broadcast(
+                    q,
+                    i,
+                    a,
+                    &sub.point,
+                    &crate::zk::Lc::from(c),
+                    p,
+                    t,
+                    checks,
+                )?;
+                claims.push((Ok(a), pt, cc));
+            } else {
+                claims.push((Ok(a), sub.point.clone(), c));
+            }
         }
     }
     Ok(claims)

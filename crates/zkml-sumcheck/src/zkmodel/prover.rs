@@ -73,6 +73,7 @@ pub(crate) fn prove_inner(
     drop(s);
     let mut claims: Vec<Claim> = vec![];
     let mut conv_bias = vec![];
+    let mut mul_consts = vec![];
     // Hidden weights: their padding is zero (`super::weights`).
     let (padding, pad_claims) = super::weights::prove_padding(key, &mut t, rng)?;
     claims.extend(pad_claims.into_iter().map(|(id, p, o)| (Ok(id), p, o)));
@@ -328,7 +329,8 @@ pub(crate) fn prove_inner(
             }
             QOp::Mul { .. } => {
                 let rem = rem_tables[i].as_ref();
-                let (proof, cl) = super::product::prove(key, i, &tables, rem, &mut t, rng)?;
+                let (proof, cl) =
+                    super::product::prove(key, i, &tables, rem, &mut mul_consts, &mut t, rng)?;
                 claims.extend(cl);
                 register_range_checks(key, &mut plan, i);
                 proof
@@ -389,6 +391,7 @@ pub(crate) fn prove_inner(
         known: known_proofs,
         padding,
         conv_bias,
+        mul_consts,
     };
     if crate::profile::enabled() {
         eprintln!("zkml-sumcheck proof bytes:");

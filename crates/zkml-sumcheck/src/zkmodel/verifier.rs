@@ -86,6 +86,7 @@ pub(crate) fn verify_into(
     };
     let mut pending: Vec<Pending> = vec![];
     let mut conv_bias = proof.conv_bias.iter();
+    let mut mul_consts = proof.mul_consts.iter();
     let mut plan = LookupPlan::default();
     fn claim<'a>(
         coms: &'a [Option<HyraxCommitment>],
@@ -449,7 +450,14 @@ pub(crate) fn verify_into(
                 let has_rem = proof.remainders[i].is_some();
                 let coms = (y_com, r_com.as_ref());
                 for (tg, point, c) in super::product::verify(
-                    key, i, coms, has_rem, matmul, &mut table, &mut t, checks,
+                    key,
+                    i,
+                    coms,
+                    has_rem,
+                    (matmul, &mut mul_consts),
+                    &mut table,
+                    &mut t,
+                    checks,
                 )? {
                     match (tg, &proof.remainders[i]) {
                         (Ok(id), _) => claim(&vcoms, nv(id), id, point, c.into(), &mut pending),
@@ -500,8 +508,8 @@ pub(crate) fn verify_into(
             plan.push(TableKey::act(q), Column::Plain(Ok(id)));
         }
     }
-    if conv_bias.next().is_some() {
-        return Err(malformed("conv bias proofs past the last hidden bias"));
+    if conv_bias.next().is_some() || mul_consts.next().is_some() {
+        return Err(malformed("hidden constant proofs past the last one"));
     }
     checks.context("the lookups");
     verify_lookups(key, &plan, (proof, &vcoms), &mut pending, &mut t, checks)?;

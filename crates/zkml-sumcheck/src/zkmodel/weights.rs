@@ -30,6 +30,14 @@
 //!   proves it by a committed sumcheck `Σ_m b̃(m)·Ẽ(m)` ending in a claim
 //!   on `b̃`, and the conv's claim takes `− Com(v)` ([`BiasProof`]).
 //!
+//! * A `Mul` constant operand `c`, broadcast to the output (any broadcast,
+//!   e.g. a per-channel scale): the product sumcheck's factor is the
+//!   broadcast table `B`, committed; its final `Com(B̃(r))` is reduced to a
+//!   claim on `c̃` by the committed sumcheck `B̃(r) = Σ_m c̃(m)·Ẽ(m)` with the
+//!   public `E(m) = Σ_{x : π(x) = m} eq(r, x)` over the output's entries
+//!   ([`broadcast_weights`], `O(outputs)` like evaluating a known constant's
+//!   broadcast; `ZkModelProof::mul_consts`).
+//!
 //! Every other op that reads a hidden constant is refused at setup
 //! ([`check_hidden`]), naming the node, the op and the fix.
 //!
@@ -134,6 +142,8 @@ pub(crate) fn check_hidden(q: &QGraph, vis: &Visibility) -> Result<()> {
             };
             match &node.op {
                 QOp::MatMul { .. } if k == 1 => {}
+                // Any broadcast (`check_ops` checked it): `broadcast_weights`.
+                QOp::Mul { .. } => {}
                 QOp::Conv { .. } if k == 2 => {}
                 QOp::Conv { .. } if k == 1 => {
                     // Committed in the conv's own layout: no other reader.
@@ -160,7 +170,7 @@ pub(crate) fn check_hidden(q: &QGraph, vis: &Visibility) -> Result<()> {
                 _ => {
                     return Err(refuse(
                         "this op cannot open a hidden constant yet (MatMul weights, Conv \
-                         kernels and biases, Add/Sub constants can)",
+                         kernels and biases, Add/Sub and Mul constants can)",
                     ))
                 }
             }
@@ -371,4 +381,82 @@ pub(crate) fn verify_conv_bias(
         expected: 1,
     })?;
     Ok((sub.point, c.into()))
+}
+
+/// `E(m) = Σ_{x : π(x) = m} eq(r, x)`: for constant `a` broadcast to node
+/// `i`'s output (`π` maps an output entry to the constant entry it reads),
+/// over the constant's table.
+pub(crate) fn broadcast_weights(q: &QGraph, i: usize, a: usize, r: &[Fr]) -> Result<Mle> {
+    use crate::conv::table_index;
+    let out = &q.values[q.nodes[i].output].shape;
+    let c = &q.values[a].shape;
+    let n: usize = c.iter().product();
+    let bad = || {
+        Error::Invalid(format!(
+            "node `{}`: the constant does not broadcast",
+            q.nodes[i].name
+        ))
+    };
+    let idx =
+        ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(c), (0..n).collect()).map_err(|_| bad())?;
+    let b = idx.broadcast(ndarray::IxDyn(out)).ok_or_else(bad)?;
+    let eq = eq_table(r);
+    let mut e = vec![Fr::ZERO; 1 << crate::model::num_vars(c)];
+    for (f, &m) in b.iter().enumerate() {
+        e[table_index(c, m)] += eq[table_index(out, f)];
+    }
+    Mle::new(e)
+}
+
+/// The prover's reduction of `Com(B̃(r))` (opening `claim`) for constant
+/// `a` of node `i` (its table `table`) to a claim on `c̃`: the sumcheck and
+/// the claim's point and opening.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn prove_broadcast(
+    key: &crate::model::Key,
+    i: usize,
+    a: usize,
+    table: &Mle,
+    r: &[Fr],
+    claim: &Opening,
+    t: &mut Transcript,
+    rng: &mut (impl RngCore + CryptoRng),
+) -> Result<(ZkSumcheckProof, Vec<Fr>, Opening)> {
+    let e = broadcast_weights(&key.q, i, a, r)?;
+    let inst = ProductSum::new(vec![table.clone(), e], vec![(Fr::ONE, vec![0, 1])])?;
+    let out = crate::zk::prove_sumcheck(&key.gens, inst, &[false, true], claim, t, rng)?;
+    let o = out.factor_openings[0]
+        .ok_or_else(|| Error::Invalid("broadcast sumcheck: the constant's opening".into()))?;
+    Ok((out.proof, out.point, o))
+}
+
+/// The verifier's side of [`prove_broadcast`]: the claim on `c̃`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn verify_broadcast(
+    q: &QGraph,
+    i: usize,
+    a: usize,
+    r: &[Fr],
+    claim: &Lc,
+    proof: &ZkSumcheckProof,
+    t: &mut Transcript,
+    checks: &mut Checks,
+) -> Result<(Vec<Fr>, G1Affine)> {
+    let e = broadcast_weights(q, i, a, r)?;
+    let sub = crate::zk::verify_sumcheck(
+        e.num_vars,
+        &[(Fr::ONE, vec![0, 1])],
+        &[false, true],
+        claim,
+        proof,
+        |k| Ok(vec![e.evaluate(k)?]),
+        t,
+        checks,
+    )?;
+    let c = sub.factor_coms[0].ok_or(Error::Malformed {
+        what: "broadcast factor commitment",
+        got: 0,
+        expected: 1,
+    })?;
+    Ok((sub.point, c))
 }

@@ -278,18 +278,20 @@ fn proofs_with_other_hidden_weights_and_the_same_public_values_differ() {
 
 #[test]
 fn ops_that_cannot_open_a_hidden_constant_are_refused_and_old_keys_named() {
+    // A constant model output: no relation ties it to its commitment.
     let mut g = Graph::new();
     let x = g.add_input("x", vec![1, 8]);
-    let c = g.add_const("scale", crate::test_utils::det(&[1, 8], 3, 1.0));
-    let y = g.add_node("mul", Op::Mul, vec![x, c], "y").unwrap();
-    g.add_output(y);
+    let r = g.add_node("relu", Op::Relu, vec![x], "r").unwrap();
+    let c = g.add_const("c", crate::test_utils::det(&[1, 4], 3, 1.0));
+    g.add_output(r);
+    g.add_output(c);
     let (q, _) = run(&g, &samples(&[1, 8], 3, false));
     let err = ZkSumcheckBackend
         .setup(&q, &opts(Vis::Public, Vis::Private))
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("Mul") && err.contains("hidden constant") && err.contains("--weights fixed"),
+        err.contains("constant") && err.contains("--weights fixed"),
         "{err}"
     );
     // The clear backend refuses hidden weights.
@@ -377,4 +379,34 @@ fn hidden_conv_kernels_and_biases_prove_and_other_ones_are_rejected() {
         bad.conv_bias.clear();
         assert!(be.verify(&vk, &public, &bad).is_err());
     }
+}
+
+#[test]
+fn hidden_mul_constants_of_any_broadcast_prove_and_other_ones_are_rejected() {
+    // A per-channel scale [2, 1, 1] over [1, 2, 3, 5] and a same-shape factor.
+    let mut g = Graph::new();
+    let x = g.add_input("x", vec![1, 2, 3, 5]);
+    let s = g.add_const("s", crate::test_utils::det(&[2, 1, 1], 5, 1.0));
+    let y = g.add_node("mul", Op::Mul, vec![x, s], "y").unwrap();
+    let f = g.add_const("f", crate::test_utils::det(&[1, 2, 3, 5], 6, 1.0));
+    let z = g.add_node("mul2", Op::Mul, vec![f, y], "z").unwrap();
+    g.add_output(z);
+    let (q, t) = run(&g, &samples(&[1, 2, 3, 5], 8, false));
+    let consts: Vec<usize> = (0..q.values.len())
+        .filter(|&id| matches!(q.values[id].kind, QValueKind::Const(_)))
+        .collect();
+    assert_eq!(consts.len(), 2);
+    let be = ZkSumcheckBackend;
+    let (pk, vk) = be.setup(&q, &opts(Vis::Private, Vis::Private)).unwrap();
+    let (proof, public) = be.prove(&pk, &q, &t).unwrap();
+    assert_eq!(proof.mul_consts.len(), 2);
+    be.verify(&vk, &public, &proof).unwrap();
+    for &id in &consts {
+        let (_, t2) = other_weights(&q, &t, id, 1, 1);
+        let (p2, pub2) = prover::prove(&pk, &t2, &mut rand_core06::OsRng).unwrap();
+        assert!(be.verify(&vk, &pub2, &p2).is_err(), "const {id}");
+    }
+    let mut bad = proof.clone();
+    bad.mul_consts.pop();
+    assert!(be.verify(&vk, &public, &bad).is_err());
 }
