@@ -1,5 +1,5 @@
 //! ScatterElements and ScatterND with run-time indices (and with `reduction`
-//! add/max/min), loaded from ONNX: the one-hot lowering (`zkml_onnx::ops::movement::
+//! add/max/min/mul), loaded from ONNX: the one-hot lowering (`zkml_onnx::ops::movement::
 //! scatter_dyn`) gives ONNX's result in the float and the integer executor
 //! (duplicates under `none`: the last update wins), the circuit equals the
 //! integer trace, the MockProver accepts it and rejects sampled corrupted
@@ -53,6 +53,7 @@ fn reference(x: &[f32], rows: usize, k: &[i64], u: &[f32], reduction: &str) -> V
                 "none" => w,
                 "add" => *v + w,
                 "max" => v.max(w),
+                "mul" => *v * w,
                 _ => v.min(w),
             };
         }
@@ -67,7 +68,14 @@ fn runtime_scatter_elements_runs_and_proves() {
     // position 2 three times (every update of the lane on one cell).
     let k = [1i64, -3, 3, 2, 2, -2];
     let kf: Vec<f32> = k.iter().map(|&v| v as f32).collect();
-    for (rows, reduction) in [(2, "none"), (3, "none"), (2, "add"), (3, "max"), (2, "min")] {
+    for (rows, reduction) in [
+        (2, "none"),
+        (3, "none"),
+        (2, "add"),
+        (3, "max"),
+        (2, "min"),
+        (3, "mul"),
+    ] {
         let g = zkml_onnx::load_model_bytes(&scatter(rows, reduction)).unwrap();
         assert!(
             g.nodes.iter().any(|n| matches!(n.op, Op::GatherDyn(_))),
@@ -152,7 +160,7 @@ fn scatter_nd(reduction: &str) -> Vec<u8> {
 fn runtime_scatter_nd_runs_and_proves() {
     // Both index tuples name row 2 (-1 = 2): duplicates on one cell.
     let kf = vec![2.0f32, -1.0];
-    for reduction in ["none", "add", "max", "min"] {
+    for reduction in ["none", "add", "max", "min", "mul"] {
         let g = zkml_onnx::load_model_bytes(&scatter_nd(reduction)).unwrap();
         let x = common::det(&[3, 2], 5, 1.0);
         let u = common::det(&[2, 2], 9, 1.0);
@@ -166,6 +174,7 @@ fn runtime_scatter_nd_runs_and_proves() {
                     "none" => w,
                     "add" => *v + w,
                     "max" => v.max(w),
+                    "mul" => *v * w,
                     _ => v.min(w),
                 };
             }
@@ -187,9 +196,30 @@ fn runtime_scatter_nd_runs_and_proves() {
 }
 
 #[test]
-fn scatter_elements_mul_is_refused_by_name() {
-    let e = zkml_onnx::load_model_bytes(&scatter(2, "mul"))
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("ScatterElements") && e.contains("`mul`"), "{e}");
+fn long_mul_chains_are_refused_by_name() {
+    // 65 updates of one lane multiplied into one element: over MAX_PRODUCT.
+    let mut k = value_info("k", &[1, 65]);
+    if let Some(TypeProto {
+        value: Some(type_proto::Value::TensorType(t)),
+    }) = k.r#type.as_mut()
+    {
+        t.elem_type = dt::INT64;
+    }
+    let m = model(
+        18,
+        vec![node(
+            "ScatterElements",
+            &["x", "k", "u"],
+            &["y"],
+            vec![attr_i("axis", 1), attr_s("reduction", "mul")],
+        )],
+        vec![],
+        vec![value_info("x", &[1, 4]), k, value_info("u", &[1, 65])],
+        &["y"],
+    );
+    let e = zkml_onnx::load_model_bytes(&m).unwrap_err().to_string();
+    assert!(
+        e.contains("ScatterElements") && e.contains("`mul`") && e.contains("at most 64"),
+        "{e}"
+    );
 }

@@ -1,5 +1,5 @@
 //! ScatterElements (and Scatter) whose indices are known only at run time, or
-//! that reduce (`reduction` = `add`, `max`, `min`): a one-hot lowering onto ops
+//! that reduce (`reduction` = `add`, `max`, `min`, `mul`): a one-hot lowering onto ops
 //! the backends already prove, no new constraint.
 //!
 //! With data `x` of shape `D`, indices `k` and updates `u` of shape `U` (same
@@ -16,6 +16,7 @@
 //! add:   y = x + Σ_s E·u
 //! max:   y = Max(x, ReduceMax_s Where(E, u, x))    (x where no update lands: max(x, u…))
 //! min:   y = Min(x, ReduceMin_s Where(E, u, x))
+//! mul:   y = x · Π_s Where(E, u, 1)                 (a chain of S Muls, S ≤ 64)
 //! ```
 //!
 //! where the lane sums cover `U`'s extent on the other axes and the result is
@@ -23,9 +24,9 @@
 //!
 //! Duplicate indices under `reduction = none` are undefined in ONNX; zkml
 //! takes the last update along the axis (as onnxruntime's CPU kernel does and
-//! as the constant-index lowering in [`super::scatter`] does). `mul` is
-//! refused: a product of a run-time selection of factors is a chain of
-//! rescaled products that no existing op proves in one step.
+//! as the constant-index lowering in [`super::scatter`] does). `mul` is a
+//! chain of rescaled products, one per update of a lane (each adds its
+//! rounding to the error bound); more than [`MAX_PRODUCT`] are refused.
 //!
 //! ScatterND ([`scatter_nd`]) is the same on the data seen as `[T, R]` (`T`
 //! cells of the indexed leading axes, `R` elements each), its one-hot the
@@ -75,6 +76,10 @@ pub fn reduction(n: &NodeCtx) -> Result<Reduction, OnnxError> {
         }
     })
 }
+
+/// Most updates `reduction = mul` multiplies into one element (one rescaled
+/// Mul node each).
+pub const MAX_PRODUCT: usize = 64;
 
 fn konst(n: &NodeCtx, shape: &[usize], v: Vec<f64>) -> Result<Val, OnnxError> {
     Ok(Val::konst(Konst::float(
@@ -228,7 +233,7 @@ fn apply(
             let val = pad(ctx, "value/pad", val)?;
             ctx.emit(n.at(), node, Op::Add, &[data, val], out)?
         }
-        Reduction::Max | Reduction::Min => {
+        Reduction::Max | Reduction::Min | Reduction::Mul => {
             let dv = if full {
                 data.clone()
             } else {
@@ -252,6 +257,56 @@ fn apply(
                     std::slice::from_ref(&data),
                 )?
             };
+            if red == Reduction::Mul {
+                // y = x · Π_s Where(E, u, 1): one Mul (and rescale) per update of a lane.
+                if ns > MAX_PRODUCT {
+                    return Err(n.attr_err(
+                        "reduction",
+                        format!(
+                            "`mul` multiplies up to {ns} updates into one element, one rescaled \
+                             product each; zkml chains at most {MAX_PRODUCT}"
+                        ),
+                    ));
+                }
+                let one = Val::konst(Konst::scalar(1.0));
+                let f = op(ctx, n, "factors", Op::Where, &[e, u, one])?;
+                let ws = ctx.shape(&f);
+                let all: usize = ws.iter().product();
+                let iota = ArrayD::from_shape_vec(IxDyn(&ws), (0..all).collect::<Vec<usize>>())
+                    .map_err(|e| n.err(e.to_string()))?;
+                let mut prod = dv;
+                for k in 0..ns {
+                    let index = iota
+                        .index_axis(ndarray::Axis(s_axis), k)
+                        .iter()
+                        .copied()
+                        .collect();
+                    let map = IndexMap {
+                        shape: vs.clone(),
+                        index,
+                    };
+                    let fk = op(
+                        ctx,
+                        n,
+                        &format!("factor{k}"),
+                        Op::Gather(map),
+                        std::slice::from_ref(&f),
+                    )?;
+                    let last = k + 1 == ns && full;
+                    prod = if last {
+                        ctx.emit(n.at(), node, Op::Mul, &[prod, fk], out)?
+                    } else {
+                        op(ctx, n, &format!("product{k}"), Op::Mul, &[prod, fk])?
+                    };
+                }
+                if full {
+                    return Ok(prod);
+                }
+                let r = pad(ctx, "product/pad", prod)?;
+                let inside = konst(n, &vs, vec![1.0; vs.iter().product()])?;
+                let inside = pad(ctx, "inside", inside)?;
+                return ctx.emit(n.at(), node, Op::Where, &[inside, r, data], out);
+            }
             let mut dvs = vs.clone();
             dvs.insert(s_axis, 1);
             let du = op(
@@ -279,13 +334,6 @@ fn apply(
                 let inside = pad(ctx, "inside", inside)?;
                 ctx.emit(n.at(), node, Op::Where, &[inside, r, data], out)?
             }
-        }
-        Reduction::Mul => {
-            return Err(n.attr_err(
-                "reduction",
-                "`mul` is not supported (a product over a run-time selection of updates); \
-                 none, add, max and min are",
-            ))
         }
     };
     Ok(y)
