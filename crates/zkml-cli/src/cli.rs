@@ -388,6 +388,23 @@ pub struct TimeArgs {
     /// Visibility and SRS.
     #[command(flatten)]
     pub proof: ProofArgs,
+    /// Plan segments of 2^K rows as `zkml setup --segment-k K` does and time
+    /// the keys, proof and verification of the segments --segment names, each
+    /// alone (plonk; nothing is written).
+    #[arg(long, value_name = "K")]
+    pub segment_k: Option<u32>,
+    /// With --segment-k: the segments to time (0-based; default: all).
+    #[arg(
+        long,
+        value_name = "I,J,…",
+        value_delimiter = ',',
+        requires = "segment_k"
+    )]
+    pub segment: Vec<usize>,
+    /// With --segment-k: the memory budget of one segment (bytes, or with
+    /// K/M/G suffix; default: this machine's physical memory).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, requires = "segment_k")]
+    pub max_memory: Option<u64>,
 }
 
 /// `zkml plan`.

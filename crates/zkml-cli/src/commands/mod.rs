@@ -7,6 +7,7 @@ mod prove;
 mod proving;
 mod run;
 mod segment_jobs;
+mod segment_time;
 mod segments;
 mod setup;
 mod time;

@@ -11,6 +11,9 @@ use super::proving::{cpu_seconds, peak_rss_mib, step, visibility, with_backend};
 use crate::cli::TimeArgs;
 
 pub fn run(args: TimeArgs) -> Result<ExitCode> {
+    if let Some(k) = args.segment_k {
+        return super::segment_time::run(&args, k);
+    }
     with_backend!(
         args.proof.backend,
         &args.proof.srs,
