@@ -3,7 +3,8 @@
 //! `zkml prove --segment I` in separate processes, gathered by `zkml
 //! bundle`, verifies; a segment proof of another input breaks the chain
 //! (exit 1); a missing segment is refused by `bundle`; a plan over
-//! `--max-memory` is refused with the hint to segment.
+//! `--max-memory` is refused with the hint to segment; `zkml plan` and
+//! `zkml setup` segment alike under a budget.
 
 use serde_json::Value;
 
@@ -149,4 +150,41 @@ fn segments_prove_verify_bundle_and_reject() {
     ]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("--segment-k"), "{}", text(&o));
+}
+
+/// `zkml plan` and `zkml setup` make one decision under a memory budget
+/// (`commands/layout.rs`): over it, both say why in the same words and
+/// `setup` writes the segments `plan` printed.
+#[test]
+fn plan_and_setup_agree_under_a_budget() {
+    let tmp = tempfile::tempdir().unwrap();
+    let budget = ["--calibration", CAL, "--max-memory", "150M"];
+    let mut args = vec!["plan", MODEL];
+    args.extend(budget);
+    let o = zkml(&args);
+    assert!(o.status.success(), "plan: {}", text(&o));
+    let why = "the model is split into segments";
+    let out = text(&o);
+    assert!(out.contains(why), "{out}");
+    let cuts = out
+        .split("cuts before nodes [")
+        .nth(1)
+        .and_then(|r| r.split(']').next())
+        .unwrap_or_else(|| panic!("no cuts printed: {out}"))
+        .to_string();
+    let dir = tmp.path().join("b.zkml");
+    let mut args = vec!["setup", MODEL, "-o", dir.to_str().unwrap()];
+    args.extend(budget);
+    let o = zkml(&args);
+    assert!(o.status.success(), "setup: {}", text(&o));
+    assert!(text(&o).contains(why), "{}", text(&o));
+    let settings: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("settings.json")).unwrap()).unwrap();
+    let written: Vec<String> = settings["segments"]["cuts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(written.join(", "), cuts);
 }

@@ -2,6 +2,7 @@
 
 mod accuracy;
 mod commit;
+mod layout;
 mod plan;
 mod prove;
 mod proving;

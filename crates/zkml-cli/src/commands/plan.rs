@@ -6,10 +6,10 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 
 use zkml_core::backend::{Backend, SetupOptions};
-use zkml_plonk::plan::{gib, memory_lower_bound, Mode};
-use zkml_plonk::segment::{
-    plan_segments_for, plan_segments_from_bound, plan_segments_with, SegmentedPlan,
-};
+use zkml_plonk::plan::gib;
+use zkml_plonk::segment::SegmentedPlan;
+
+use super::layout::{self, Layout, LayoutRequest};
 
 use super::proving::{visibility, with_backend};
 use crate::cli::PlanArgs;
@@ -42,51 +42,27 @@ pub fn run(args: PlanArgs) -> Result<ExitCode> {
     if args.proof.backend == crate::cli::BackendArg::Plonk {
         let b = super::proving::plonk(&args.proof.srs, !args.proof.no_matrix_check);
         let t = Instant::now();
-        let budget = args
-            .max_memory
-            .or_else(zkml_plonk::plan::physical_memory)
-            .unwrap_or(u64::MAX);
-        let vis = &options.visibility;
-        let sp = match args.segment_k {
-            // Segments asked for: the one circuit's plan is not needed.
-            Some(k) => Some(plan_segments_with(&q, vis, k, budget, Mode::Fast)),
-            None => {
-                // A model far over the budget skips the full plan of a
-                // circuit that could not be set up.
-                let bound = memory_lower_bound(&q, vis, !args.proof.no_matrix_check)
-                    .context("planning the circuit")?;
-                if bound.bytes > budget && args.proof.k.is_none() {
-                    println!(
-                        "one circuit would need k ≥ {} and at least {}, more than {}: `zkml \
-                         setup` splits the model into segments",
-                        bound.k,
-                        gib(bound.bytes),
-                        gib(budget)
-                    );
-                    Some(plan_segments_from_bound(&q, vis, &bound, budget))
-                } else {
-                    let p = b.plan(&q, &options).context("planning the circuit")?;
+        let req = LayoutRequest {
+            vis: &options.visibility,
+            k: args.proof.k,
+            segment_k: args.segment_k,
+            budget: layout::budget(args.max_memory),
+        };
+        match layout::choose(&b, &q, &req)? {
+            Layout::Whole(p) => println!("{p}"),
+            Layout::Segments { why, whole, plan } => {
+                if let Some(p) = whole {
                     println!("{p}");
-                    if p.est_peak_bytes > budget {
-                        println!(
-                            "one circuit (k = {}) would need about {}, more than {}: `zkml \
-                             setup` splits the model into segments",
-                            p.k,
-                            gib(p.est_peak_bytes),
-                            gib(budget)
-                        );
-                        Some(plan_segments_for(&q, vis, &p, budget))
-                    } else {
-                        None
-                    }
+                }
+                if let Some(why) = why {
+                    println!("{why}");
+                }
+                match plan {
+                    Ok(sp) => print_segments(&q, &sp),
+                    // Say why `zkml setup` would refuse.
+                    Err(e) => println!("no segments: {e}"),
                 }
             }
-        };
-        match sp {
-            Some(Ok(sp)) => print_segments(&q, &sp),
-            // The plan stands; say why `zkml setup` would refuse.
-            Some(Err(e)) => println!("no segments: {e}"),
-            None => {}
         }
         eprintln!("planned in {:.1} s", t.elapsed().as_secs_f64());
         return Ok(ExitCode::SUCCESS);

@@ -37,10 +37,7 @@ pub fn run(args: &TimeArgs, k: u32) -> Result<ExitCode> {
     let ev = super::evaluate(&args.model, &args.input, &args.quant)?;
     let b = plonk(&args.proof.srs, !args.proof.no_matrix_check);
     let vis = visibility(&args.proof)?;
-    let budget = args
-        .max_memory
-        .or_else(zkml_plonk::plan::physical_memory)
-        .unwrap_or(u64::MAX);
+    let budget = super::layout::budget(args.max_memory);
     let t = Instant::now();
     let sp = plan_segments_with(&ev.q, &vis, k, budget, Mode::Fast)
         .context("splitting the model into segments")?;

@@ -15,12 +15,13 @@ use std::time::Instant;
 use anyhow::{bail, ensure, Context, Result};
 use zkml_core::backend::{Backend, FieldBytes, Openings, Vis, Visibility};
 use zkml_core::QGraph;
-use zkml_plonk::plan::{gib, Mode};
+use zkml_plonk::plan::gib;
 use zkml_plonk::segment::{
     bundle_from_bytes, bundle_to_bytes, chain_hash, fresh_seed, is_bundle, plan_segments_at_cuts,
-    plan_segments_for, plan_segments_from_bound, plan_segments_with, prove_segment,
-    segment_visibility, verify_segments, SegmentProof, SegmentSeed, SegmentedPlan,
+    prove_segment, segment_visibility, verify_segments, SegmentProof, SegmentSeed, SegmentedPlan,
 };
+
+use super::layout::{self, Layout, LayoutRequest};
 use zkml_plonk::{PlonkBackend, PlonkProvingKey, PlonkVerifyingKey};
 
 use super::proving::step;
@@ -91,68 +92,39 @@ pub enum SetupKind {
 pub fn setup_if_segmented(args: &SetupArgs, q: &QGraph) -> Result<SetupKind> {
     let b = super::proving::plonk(&args.proof.srs, !args.proof.no_matrix_check);
     let vis = super::proving::visibility(&args.proof)?;
-    let budget = args
-        .max_memory
-        .or_else(zkml_plonk::plan::physical_memory)
-        .unwrap_or(u64::MAX);
-    let sp = match args.segment_k {
-        _ if !args.segment_cuts.is_empty() => {
-            ensure!(
-                args.segment_k.is_none(),
-                "--segment-cuts and --segment-k: give one"
-            );
-            plan_segments_at_cuts(
-                q,
-                &vis,
-                &args.segment_cuts,
-                args.proof.k,
-                !args.proof.no_matrix_check,
-            )
-            .context("--segment-cuts")?
-        }
-        Some(k) => {
-            ensure!(
-                args.proof.k.is_none(),
-                "--k and --segment-k: give one (--segment-k sizes every segment)"
-            );
-            plan_segments_with(q, &vis, k, budget, Mode::Fast)
-                .context("splitting the model into segments")?
-        }
-        None => {
-            let options = zkml_core::backend::SetupOptions {
-                visibility: vis.clone(),
-                k: args.proof.k,
-            };
-            // A model far over the budget skips the full plan of a circuit
-            // that could not be set up (the costliest planning step).
-            let bound = zkml_plonk::plan::memory_lower_bound(q, &vis, !args.proof.no_matrix_check)
-                .context("planning the circuit")?;
-            if bound.bytes > budget && args.proof.k.is_none() {
-                eprintln!(
-                    "one circuit would need k ≥ {} and at least {}, more than {}: splitting \
-                     into segments",
-                    bound.k,
-                    gib(bound.bytes),
-                    gib(budget)
-                );
-                plan_segments_from_bound(q, &vis, &bound, budget)
-                    .context("splitting the model into segments that fit --max-memory")?
-            } else {
-                let whole = b.plan(q, &options).context("planning the circuit")?;
-                if whole.est_peak_bytes <= budget {
-                    return Ok(SetupKind::Whole(Box::new(whole)));
+    let budget = layout::budget(args.max_memory);
+    let sp = if !args.segment_cuts.is_empty() {
+        ensure!(
+            args.segment_k.is_none(),
+            "--segment-cuts and --segment-k: give one"
+        );
+        plan_segments_at_cuts(
+            q,
+            &vis,
+            &args.segment_cuts,
+            args.proof.k,
+            !args.proof.no_matrix_check,
+        )
+        .context("--segment-cuts")?
+    } else {
+        let req = LayoutRequest {
+            vis: &vis,
+            k: args.proof.k,
+            segment_k: args.segment_k,
+            budget,
+        };
+        match layout::choose(&b, q, &req)? {
+            Layout::Whole(p) => return Ok(SetupKind::Whole(p)),
+            Layout::Segments { why, plan, .. } => {
+                if let Some(why) = &why {
+                    eprintln!("{why}");
                 }
-                if args.proof.k.is_some() {
-                    return Err(whole.check_memory(budget).unwrap_err().into());
-                }
-                eprintln!(
-                "one circuit (k = {}) would need about {}, more than {}: splitting into segments",
-                whole.k,
-                gib(whole.est_peak_bytes),
-                gib(budget)
-            );
-                plan_segments_for(q, &vis, &whole, budget)
-                    .context("splitting the model into segments that fit --max-memory")?
+                let what = if why.is_some() {
+                    "splitting the model into segments that fit --max-memory"
+                } else {
+                    "splitting the model into segments"
+                };
+                plan.context(what)?
             }
         }
     };
@@ -320,10 +292,7 @@ pub fn prove(args: &ProveArgs, settings: &Settings, b: &PlonkBackend) -> Result<
         prove_segment(b, &pk, &segs, i, &trace, &openings, &seed)
             .with_context(|| format!("proving segment {i}"))
     };
-    let budget = args
-        .max_memory
-        .or_else(zkml_plonk::plan::physical_memory)
-        .unwrap_or(u64::MAX);
+    let budget = super::layout::budget(args.max_memory);
     let jobs = super::segment_jobs::jobs_within(args.jobs, &which, &info.peak_bytes, budget);
     let mut proofs = super::segment_jobs::prove_all(&which, n, jobs, prove_one)?;
     proofs.sort_by_key(|p| p.index);
