@@ -353,10 +353,41 @@ pub fn measure(
     cfg: &QuantConfig,
     tol: Tolerance,
 ) -> Result<(QGraph, Outcome), Error> {
+    measure_cached(g, cal, samples, cfg, tol, &mut FloatOutputs::default())
+}
+
+/// The float model's outputs on each sample, run once and kept for every
+/// rung measured (the float run does not depend on the rung).
+#[derive(Default)]
+struct FloatOutputs(Vec<Vec<FTensor>>);
+
+impl FloatOutputs {
+    /// The outputs of sample `s` (`x`), run on first use.
+    fn get(&mut self, g: &Graph, s: usize, x: &[FTensor]) -> Result<&[FTensor], Error> {
+        while self.0.len() <= s {
+            self.0.push(vec![]);
+        }
+        if self.0[s].is_empty() && !g.outputs.is_empty() {
+            let all = eval_float(g, x)?;
+            self.0[s] = g.outputs.iter().map(|&o| all[o].clone()).collect();
+        }
+        Ok(&self.0[s])
+    }
+}
+
+/// [`measure`] with the float outputs kept in `floats` across calls.
+fn measure_cached(
+    g: &Graph,
+    cal: &Calibration,
+    samples: &[Vec<FTensor>],
+    cfg: &QuantConfig,
+    tol: Tolerance,
+    floats: &mut FloatOutputs,
+) -> Result<(QGraph, Outcome), Error> {
     let q = quantize(g, cal, cfg)?;
     let mut worst: Option<(f64, Measure)> = None;
     let (mut rows, mut flips) = (0, 0);
-    for x in samples {
+    for (s, x) in samples.iter().enumerate() {
         let trace = match execute(&q, x) {
             Ok(t) => t,
             Err(e @ Error::OutOfRange { .. }) => {
@@ -365,9 +396,8 @@ pub fn measure(
             Err(e) => return Err(e),
         };
         let int_out = trace.dequantized_outputs(&q);
-        let all = eval_float(g, x)?;
-        for (i, (qi, &o)) in int_out.iter().zip(&g.outputs).enumerate() {
-            let f = &all[o];
+        let all = floats.get(g, s, x)?;
+        for (i, (qi, f)) in int_out.iter().zip(all).enumerate() {
             let max_out = f.iter().fold(0f64, |m, &v| m.max(f64::from(v).abs()));
             let allowed = tol.allowed(max_out);
             let err = qi
@@ -440,9 +470,10 @@ pub fn choose(
     }
     let mut tried = Vec::with_capacity(LADDER.len());
     let mut best: Option<(f64, usize)> = None;
+    let mut floats = FloatOutputs::default();
     for rung in LADDER {
         let cfg = rung.apply(base);
-        let (qgraph, outcome) = measure(g, cal, samples, &cfg, tol)?;
+        let (qgraph, outcome) = measure_cached(g, cal, samples, &cfg, tol, &mut floats)?;
         let met = outcome.meets();
         if let Outcome::Measured(m) = &outcome {
             let score = m.max_abs_error / m.allowed + m.argmax_flips as f64;

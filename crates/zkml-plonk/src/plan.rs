@@ -441,7 +441,13 @@ pub fn plan_boundary_in(
     mode: Mode,
 ) -> Result<Plan> {
     let ns = mac_widths(vis);
-    let passes = sweep(&ns, &TS, |n, t| {
+    // The reference planner bisects every interval (what the pruning is
+    // tested against).
+    let cap = match mode {
+        Mode::Fast => force_k.map(|k| 1usize << k.min(MAX_K)),
+        Mode::Reference => None,
+    };
+    let passes = sweep(&ns, &TS, cap, |n, t| {
         pass_b(q, vis, n, t, matrix_check, bnd, mode)
     })?;
     let mut by_n: Vec<(usize, &Pass)> = passes.iter().map(|(n, _, p)| (*n, p)).collect();

@@ -17,8 +17,10 @@ pub enum Mode {
     /// plans its segments in parallel and each distinct segment once.
     #[default]
     Fast,
-    /// Every cell walked as a real layout walks it, segments one by one:
-    /// the reference the fast planner's plans are tested against.
+    /// Every cell walked as a real layout walks it, segments one by one,
+    /// and every interval of MAC widths bisected at a forced `k` (no
+    /// `cap` in [`sweep`]): the reference the fast planner's plans are
+    /// tested against.
     Reference,
 }
 
@@ -99,9 +101,18 @@ pub const SWEEP_ALL_ROWS: usize = 1 << 18;
 /// columns, a larger proof): only intervals whose ends differ are bisected.
 /// Every candidate's rows still come from a real pass. Passes of a round
 /// run on every core.
+///
+/// `cap` (a forced `k`: `2^k`): an interval whose wider end needs more
+/// than `cap` rows or public values is not bisected either: every width in
+/// it needs at least as many (rows are non-increasing in `n`), so none has
+/// a plan at that `k` and none could be a candidate. The narrowest and the
+/// widest width are passed whatever `cap` (the smallest `k` any candidate
+/// needs, for the error when none fits, is the widest width's). On a large
+/// model's segments this skips most passes of merge trials that cannot fit.
 pub(super) fn sweep(
     ns: &[usize],
     ts: &[u32],
+    cap: Option<usize>,
     run: impl Fn(usize, u32) -> Result<Pass> + Sync,
 ) -> Result<Vec<(usize, u32, Pass)>> {
     let last = ns.len() - 1;
@@ -138,11 +149,12 @@ pub(super) fn sweep(
         return Ok(done.into_iter().map(|(i, t, p)| (ns[i], t, p)).collect());
     }
     let key = |p: &Pass| p.rows.max(p.num_public).next_power_of_two();
+    let hopeless = |p: &Pass| cap.is_some_and(|c| p.rows.max(p.num_public) > c);
     loop {
         done.sort_by_key(|(i, _, _)| *i);
         let todo: Vec<(usize, u32)> = done
             .windows(2)
-            .filter(|w| w[1].0 > w[0].0 + 1 && key(&w[0].2) != key(&w[1].2))
+            .filter(|w| w[1].0 > w[0].0 + 1 && key(&w[0].2) != key(&w[1].2) && !hopeless(&w[1].2))
             .map(|w| ((w[0].0 + w[1].0) / 2, tmax))
             .collect();
         if todo.is_empty() {
@@ -151,4 +163,62 @@ pub(super) fn sweep(
         done.extend(go(&todo)?);
     }
     Ok(done.into_iter().map(|(i, t, p)| (ns[i], t, p)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fake(rows: usize) -> Pass {
+        Pass {
+            rows,
+            max_lk: 1,
+            widths: vec![16],
+            tables: vec![],
+            input_rows: 0,
+            node_rows: vec![],
+            node_checked: vec![],
+            num_public: 10,
+            checked: 0,
+        }
+    }
+
+    /// With a cap (a forced `k`), the sweep passes every width the uncapped
+    /// sweep passes whose rows fit under the cap (the only candidates at
+    /// that `k`), the narrowest and the widest, and fewer widths in all
+    /// when the narrow ones cannot fit.
+    #[test]
+    fn capped_sweep_keeps_every_width_that_fits() {
+        let ns = [4, 6, 8, 9, 10, 11, 12, 14, 16, 20, 24, 32, 48, 64, 96];
+        let ts = [8, 16];
+        // Rows non-increasing in n: MAC rows shrink, per-output rows stay.
+        for (mac, fixed) in [
+            (8_000_000, 700_000),
+            (3_000_000, 900_000),
+            (40_000_000, 300_000),
+        ] {
+            let run = |n: usize, _t: u32| Ok(fake(mac / n + fixed));
+            let all = sweep(&ns, &ts, None, run).unwrap();
+            for cap in [1 << 19, 1 << 20, 1 << 21] {
+                let capped = sweep(&ns, &ts, Some(cap), run).unwrap();
+                let fits = |v: &[(usize, u32, Pass)]| -> Vec<usize> {
+                    let mut f: Vec<usize> = v
+                        .iter()
+                        .filter(|(_, _, p)| p.rows <= cap)
+                        .map(|(n, _, _)| *n)
+                        .collect();
+                    f.sort_unstable();
+                    f
+                };
+                assert_eq!(fits(&all), fits(&capped), "mac {mac} cap {cap}");
+                assert!(capped.iter().any(|(n, _, _)| *n == 4));
+                assert!(capped.iter().any(|(n, _, _)| *n == 96));
+                assert!(capped.len() <= all.len());
+            }
+        }
+        // A merge trial far over the cap: only the two ends are laid out.
+        let run = |n: usize, _t: u32| Ok(fake(30_000_000 / n + 2_000_000));
+        assert_eq!(sweep(&ns, &ts, Some(1 << 20), run).unwrap().len(), 2);
+        assert!(sweep(&ns, &ts, None, run).unwrap().len() > 2);
+    }
 }
