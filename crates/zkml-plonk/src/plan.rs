@@ -36,7 +36,7 @@ mod pass;
 
 pub use bound::{memory_lower_bound, MemoryBound};
 use pass::{pass_b, sweep, Pass};
-pub use pass::{Mode, SWEEP_ALL_ROWS};
+pub use pass::{set_sweep_all_rows, Mode, FIT_MARGIN, SWEEP_ALL_ROWS};
 
 /// Proving seconds per committed polynomial per row on 2 cores: 4.2 s for 38
 /// polynomials at k = 15 (the earlier zkml's MNIST, release build, `asm`).

@@ -8,12 +8,18 @@
 //! (with nodes split into pieces). A planner bug here is a wrong row count,
 //! so a setup that fails in halo2's keygen.
 //!
+//! Each comparison runs twice: at the default sweep threshold and with every
+//! model taking the bisection of MAC widths that large models take (which
+//! the fast planner prunes at a forced `k`: `plan/pass.rs`, `sweep`).
+//!
 //! Also: a segmented plan under a memory budget keeps every segment within
 //! it (an extra cut where a merge would widen the MAC row), an impossible
 //! budget is refused with the estimate, and the memory lower bound is below
 //! every real plan.
 
 mod common;
+
+use std::sync::{Mutex, MutexGuard};
 
 use common::{det, quantize_small};
 use zkml_core::{
@@ -22,7 +28,10 @@ use zkml_core::{
     FTensor, Graph, Op, QGraph,
 };
 use zkml_plonk::{
-    plan::{memory_lower_bound, plan_boundary_in, BoundaryElems, Mode},
+    plan::{
+        memory_lower_bound, plan_boundary_in, set_sweep_all_rows, BoundaryElems, Mode,
+        SWEEP_ALL_ROWS,
+    },
     segment::plan_segments_with,
     PlonkError,
 };
@@ -163,8 +172,30 @@ fn visibilities() -> Vec<Visibility> {
 
 /// One circuit: the same plan in both modes, at the planner's `k` and one
 /// above, with and without the matrix check, and the lower bound below it.
+/// Serializes the tests here: [`set_sweep_all_rows`] is process-wide.
+static SWEEP: Mutex<()> = Mutex::new(());
+
+/// The thresholds the tests run under: the default (a small model is
+/// planned at every width) and 0 (the bisection large models take, which
+/// the fast planner prunes at a forced `k` and the reference does not).
+const SWEEP_ROWS: [usize; 2] = [SWEEP_ALL_ROWS, 0];
+
+/// Holds [`SWEEP`] with the sweep threshold at `rows`.
+fn sweep_all_rows(rows: usize) -> MutexGuard<'static, ()> {
+    let g = SWEEP.lock().unwrap_or_else(|e| e.into_inner());
+    set_sweep_all_rows(rows);
+    g
+}
+
 #[test]
 fn fast_plans_equal_reference_plans() {
+    for rows in SWEEP_ROWS {
+        let _g = sweep_all_rows(rows);
+        fast_plans_equal_reference_plans_at(rows);
+    }
+}
+
+fn fast_plans_equal_reference_plans_at(rows: usize) {
     for (name, q) in [
         ("odd_convs", odd_convs()),
         ("mobile_block", mobile_block()),
@@ -176,13 +207,14 @@ fn fast_plans_equal_reference_plans() {
                 let plan = |k, mode| plan_boundary_in(&q, &vis, k, check, bnd, mode).unwrap();
                 let fast = plan(None, Mode::Fast);
                 let reference = plan(None, Mode::Reference);
-                assert_eq!(fast, reference, "{name} {vis:?} check {check}");
-                let k = Some(fast.k + 1);
-                assert_eq!(
-                    plan(k, Mode::Fast),
-                    plan(k, Mode::Reference),
-                    "{name} {vis:?} k+1"
-                );
+                assert_eq!(fast, reference, "{name} {vis:?} check {check} sweep {rows}");
+                for k in [fast.k, fast.k + 1] {
+                    assert_eq!(
+                        plan(Some(k), Mode::Fast),
+                        plan(Some(k), Mode::Reference),
+                        "{name} {vis:?} k {k} sweep {rows}"
+                    );
+                }
                 let bound = memory_lower_bound(&q, &vis, check).unwrap();
                 assert!(
                     bound.k <= fast.k,
@@ -265,6 +297,14 @@ fn mobile_chain() -> QGraph {
 /// segment sizes that need a few segments and one that splits nodes.
 #[test]
 fn fast_segment_plans_equal_reference() {
+    for rows in SWEEP_ROWS {
+        let _g = sweep_all_rows(rows);
+        fast_segment_plans_equal_reference_at(rows == SWEEP_ALL_ROWS);
+    }
+}
+
+/// `must_split`: some segment size splits a node (at the default threshold).
+fn fast_segment_plans_equal_reference_at(must_split: bool) {
     let q = mobile_chain();
     let vis = Visibility::default();
     let whole = zkml_plonk::plan(&q, &vis, None).unwrap();
@@ -288,7 +328,7 @@ fn fast_segment_plans_equal_reference() {
             ),
         }
     }
-    assert!(seen_split, "no segment size split a node");
+    assert!(seen_split || !must_split, "no segment size split a node");
 }
 
 /// Under a memory budget every segment's estimate is within it (a segment
@@ -296,6 +336,7 @@ fn fast_segment_plans_equal_reference() {
 /// refused up front with the estimate.
 #[test]
 fn segments_keep_within_the_memory_budget() {
+    let _g = sweep_all_rows(SWEEP_ALL_ROWS);
     let q = mobile_chain();
     let vis = Visibility::default();
     let whole = zkml_plonk::plan(&q, &vis, None).unwrap();
