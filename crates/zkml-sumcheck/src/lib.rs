@@ -84,7 +84,12 @@
 //! responses, an out-of-table value proved against a wider table, a forged
 //! hidden layer (all other relations consistent), changed public inputs and
 //! outputs, a key for other weights, and a second encoding of any proof
-//! message ([`codec`] takes only canonical scalars and points).
+//! message ([`codec`] takes only canonical scalars and points). Hidden
+//! weights (`zkmodel/weights_tests.rs`): a prover running other weights than
+//! the committed ones (MatMul, Conv kernel and bias, Add and Mul constants),
+//! a committed table with nonzero padding, another setup's verifying key,
+//! another published weights commitment, tampered commitments and bias
+//! messages; and the verifying key holds no weight value.
 //!
 //! ## Zero knowledge
 //!
