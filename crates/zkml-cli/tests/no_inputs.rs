@@ -37,25 +37,37 @@ fn model_without_inputs_runs_proves_and_verifies() {
         assert_eq!(y, [1.0, 2.0, 3.0, 4.0, 5.0]);
     }
 
-    let key = s(&dir.path().join("key"));
-    let proof = s(&dir.path().join("proof.json"));
-    let o = zkml(&["setup", MODEL, "-o", &key]);
-    assert!(o.status.success(), "{}", text(&o));
-    let o = zkml(&["prove", &key, &ezkl, "-o", &proof]);
-    assert!(o.status.success(), "{}", text(&o));
-    let o = zkml(&["verify", &key, &proof]);
-    assert!(
-        o.status.success() && text(&o).contains("VALID"),
-        "{}",
-        text(&o)
-    );
+    // Every backend binds the constant output: the public output, its float
+    // form and its field element changed together (a consistent statement)
+    // must be rejected by the proof itself.
+    for backend in ["plonk", "sumcheck"] {
+        let key = s(&dir.path().join(format!("key.{backend}")));
+        let proof = s(&dir.path().join(format!("proof.{backend}.json")));
+        let o = zkml(&["setup", MODEL, "--backend", backend, "-o", &key]);
+        assert!(o.status.success(), "{backend}: {}", text(&o));
+        let o = zkml(&["prove", &key, &ezkl, "-o", &proof]);
+        assert!(o.status.success(), "{backend}: {}", text(&o));
+        let o = zkml(&["verify", &key, &proof]);
+        assert!(
+            o.status.success() && text(&o).contains("VALID"),
+            "{backend}: {}",
+            text(&o)
+        );
 
-    // The output is a constant of the model, and the proof binds it.
-    let mut v = read_json(&proof);
-    let x = v["public"]["outputs"][0][2].as_i64().unwrap();
-    v["public"]["outputs"][0][2] = serde_json::Value::from(x + 1);
-    let bad = write_json(dir.path(), "changed.json", &v);
-    assert_rejected(&zkml(&["verify", &key, &bad]), "");
+        let mut v = read_json(&proof);
+        let x = v["public"]["outputs"][0][2].as_i64().unwrap();
+        let scale = x as f64 / v["outputs"][0][2].as_f64().unwrap();
+        v["public"]["outputs"][0][2] = serde_json::Value::from(x + 1);
+        v["outputs"][0][2] = serde_json::Value::from((x + 1) as f64 / scale);
+        if let Some(f) = v["public_field_elements"].as_array_mut() {
+            let old = format!("0x{x:064x}");
+            let at = f.iter().position(|e| e.as_str() == Some(old.as_str()));
+            let at = at.unwrap_or_else(|| panic!("{backend}: field element {old} not found"));
+            f[at] = serde_json::Value::from(format!("0x{:064x}", x + 1));
+        }
+        let bad = write_json(dir.path(), &format!("changed.{backend}.json"), &v);
+        assert_rejected(&zkml(&["verify", &key, &bad]), "");
+    }
 
     // A value for an input the model does not have is refused, saying so.
     let extra = write_json(

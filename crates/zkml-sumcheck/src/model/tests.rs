@@ -387,3 +387,47 @@ fn keys_round_trip_through_bytes() {
         .to_string()
         .contains("another backend"));
 }
+
+/// A model output that is one of the model's constants is bound by the key:
+/// a prover whose trace changes it (public values to match, every node's
+/// relation intact) is rejected by both verifiers; no node reads it, so only
+/// the comparison with the key's constant can catch it.
+#[test]
+fn a_changed_constant_output_is_rejected() {
+    let mut g = Graph::new();
+    let x = g.add_input("x", vec![1, 4]);
+    let y = dense(&mut g, x, 4, 3, "0", 7);
+    let c = g.add_const("c", det(&[1, 5], 9, 1.0));
+    g.add_output(y);
+    g.add_output(c);
+    let (q, t) = run(&g, &samples(&[1, 4], 100, true));
+    let out = q.outputs[1];
+    assert!(matches!(q.values[out].kind, QValueKind::Const(_)));
+    let mut f = t.clone();
+    f.values[out].as_slice_mut().unwrap()[2] += 1;
+    let mut rng = rand_core06::OsRng;
+
+    let (key, _) = SumcheckBackend
+        .setup(&q, &crate::test_utils::opts(Vis::Public))
+        .unwrap();
+    let (proof, public) = SumcheckBackend.prove(&key, &q, &t).unwrap();
+    SumcheckBackend.verify(&key, &public, &proof).unwrap();
+    let (proof, public) = prover::prove_inner(&key, &f, &mut rng, true).unwrap();
+    assert_eq!(
+        public.outputs[1][2],
+        t.values[out].as_slice().unwrap()[2] + 1
+    );
+    let err = SumcheckBackend.verify(&key, &public, &proof).unwrap_err();
+    assert!(matches!(err, Error::Rejected { .. }), "{err}");
+
+    let zk = crate::zkmodel::ZkSumcheckBackend;
+    for input in [Vis::Private, Vis::Public] {
+        let (key, _) = zk.setup(&q, &crate::test_utils::opts(input)).unwrap();
+        let (proof, public) = zk.prove(&key, &q, &t).unwrap();
+        zk.verify(&key, &public, &proof).unwrap();
+        let (proof, public) =
+            crate::zkmodel::prover::prove_inner(&key, &f, &mut rng, true).unwrap();
+        let err = zk.verify(&key, &public, &proof).unwrap_err();
+        assert!(matches!(err, Error::Rejected { .. }), "zk: {err}");
+    }
+}

@@ -50,12 +50,30 @@ pub(crate) fn known_values(
                     format!("value `{}` has {bad}", q.values[id].name),
                 ));
             }
+            // A tensor that is both a model input and output: one value.
+            if known.get(&id).is_some_and(|p| p != v) {
+                return Err(reject(
+                    "public output = the public input it is",
+                    format!("value `{}`", q.values[id].name),
+                ));
+            }
             known.insert(id, v.clone());
         }
     }
     for (id, v) in q.values.iter().enumerate() {
         if let QValueKind::Const(c) = &v.kind {
-            known.insert(id, c.iter().copied().collect());
+            let c: Vec<i64> = c.iter().copied().collect();
+            // A model output that is a constant: no node's relation ties its
+            // public values to anything, so they must equal the key's.
+            if let Some(p) = known.get(&id) {
+                if *p != c {
+                    return Err(reject(
+                        "public output = the model's constant",
+                        format!("value `{}`", v.name),
+                    ));
+                }
+            }
+            known.insert(id, c);
         }
     }
     // Reshapes of known values: computed here (a public output among them
