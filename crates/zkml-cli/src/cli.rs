@@ -114,8 +114,8 @@ pub enum BackendArg {
     /// halo2 PLONK with KZG on BN254: every visibility; needs an SRS.
     Plonk,
     /// Sumcheck/GKR with Hyrax commitments on BN254, zero-knowledge and
-    /// transparent (no SRS): input public or private, weights fixed or
-    /// public, output public.
+    /// transparent (no SRS): input public or private, weights fixed, public,
+    /// private or committed, output public.
     Sumcheck,
 }
 
