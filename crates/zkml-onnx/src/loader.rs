@@ -33,8 +33,14 @@ pub enum Val {
 }
 
 impl Val {
-    /// A constant with no model name.
-    pub fn konst(k: Konst) -> Val {
+    /// A constant with no model name, kept in standard (row-major) layout: a
+    /// fold such as Slice's `select` along an inner axis returns another
+    /// layout, which reshaping code downstream (`into_shape_with_order`)
+    /// refuses.
+    pub fn konst(mut k: Konst) -> Val {
+        if !k.t.is_standard_layout() {
+            k.t = k.t.as_standard_layout().into_owned();
+        }
         Val::Const(ConstVal {
             k: Rc::new(k),
             name: None,

@@ -544,3 +544,41 @@ fn a_finite_where_fill_outside_a_padding_mask_stays_live() {
         1e-5,
     );
 }
+
+/// Hugging Face GPT-2 exported with a dynamic sequence axis: the causal
+/// condition is `bias[:, :, k-q:k, :k]`, a Slice (axes 2 and 3) of a larger
+/// constant `[1, 1, 8, 8]` lower-triangular buffer, folded at load into a
+/// constant whose layout is not standard. The Where mask is recognised (it
+/// panicked in the loader: "same element count: IncompatibleLayout"), and
+/// masked entries are exactly 0.
+#[test]
+fn where_mask_sliced_from_a_larger_causal_buffer() {
+    let buf: Vec<f32> = (0..64)
+        .map(|k| f32::from(u8::from(k % 8 <= k / 8)))
+        .collect();
+    let bytes = softmax_model(
+        vec![
+            node("Cast", &["B"], &["Bb"], vec![attr_i("to", 9)]),
+            node("Slice", &["Bb", "st", "en", "ax"], &["C"], vec![]),
+            node("Where", &["C", "x", "F"], &["s"], vec![]),
+        ],
+        vec![
+            tensor("B", &[1, 1, 8, 8], &buf),
+            tensor_i64("st", &[2], &[0, 0]),
+            tensor_i64("en", &[2], &[4, 4]),
+            tensor_i64("ax", &[2], &[2, 3]),
+            tensor("F", &[], &[f32::MIN]),
+        ],
+        &[("x", &[2, 4, 4])],
+    );
+    let x: Vec<f32> = rand_vec(32, 11).iter().map(|v| 3.0 * v).collect();
+    let want = causal_want(&x, None);
+    check(
+        "sliced where",
+        &bytes,
+        &[(&x, &X)],
+        &want,
+        above_diagonal,
+        1e-6,
+    );
+}

@@ -277,12 +277,15 @@ fn live_map(u_shape: &[usize], out: &[usize], live: &ArrayD<bool>, axis: usize) 
     }
 }
 
-/// `a` with leading axes of size 1 up to `rank` (broadcasting unchanged).
+/// `a` with leading axes of size 1 up to `rank` (broadcasting unchanged), in
+/// standard layout: a constant folded from a Slice of a larger mask, or one
+/// made by `Zip`, may be in another layout, which `into_shape_with_order`
+/// refuses.
 fn to_rank<T: Clone>(a: ArrayD<T>, rank: usize) -> ArrayD<T> {
     let mut shape = vec![1; rank.saturating_sub(a.ndim())];
     shape.extend_from_slice(a.shape());
-    a.into_shape_with_order(IxDyn(&shape))
-        .expect("same element count")
+    let data: Vec<T> = a.iter().cloned().collect();
+    ArrayD::from_shape_vec(IxDyn(&shape), data).expect("same element count, standard layout")
 }
 
 /// Recognises `Add(x, M)` / `Add(M, x)` and `Where(C, x, F)` / `Where(C, F, x)`
