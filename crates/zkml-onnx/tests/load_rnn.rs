@@ -1,6 +1,7 @@
 //! Recurrent layers (LSTM, GRU, RNN) on models built in Rust: what the
 //! unrolling refuses, and listed activations, `clip`, reverse direction and
-//! `layout = 1` against a direct evaluation of ONNX's RNN equation.
+//! `layout = 1` against a direct evaluation of ONNX's RNN equation, and
+//! LSTM `input_forget = 1` against onnxruntime's coupled gates.
 
 mod common;
 
@@ -63,8 +64,6 @@ fn what_the_unrolling_refuses_is_named() {
     assert!(load_model_bytes(&lstm(vec![], Some(&[2]))).is_ok());
     let e = refusal(&lstm(vec![], Some(&[1])));
     assert!(e.contains("sequence_lens") && e.contains("padded"), "{e}");
-    let e = refusal(&lstm(vec![attr_i("input_forget", 1)], None));
-    assert!(e.contains("input_forget"), "{e}");
     let e = refusal(&lstm(
         vec![attr_strings(
             "activations",
@@ -177,6 +176,73 @@ fn rnn_with_listed_activation_clip_reverse_and_batch_first() {
         yh[bi * hid..(bi + 1) * hid].copy_from_slice(&h);
     }
     for (got, want) in [(&outs[0], &y), (&outs[1], &yh)] {
+        for (g, w) in got.iter().zip(want.iter()) {
+            assert!((f64::from(*g) - w).abs() < 1e-5, "{g} vs {w}");
+        }
+    }
+}
+
+/// LSTM with `input_forget = 1` (coupled gates, as onnxruntime computes
+/// them: the forget gate is `1 − i`, its own weights unused), an initial
+/// cell state and biases: `Y_h` and `Y_c` equal a direct f64 evaluation.
+#[test]
+fn lstm_input_forget_couples_the_forget_gate_to_the_input_gate() {
+    let (seq, inp, hid) = (3usize, 3usize, 2usize);
+    let w = rand_vec(4 * hid * inp, 21);
+    let r = rand_vec(4 * hid * hid, 22);
+    let b = rand_vec(8 * hid, 23);
+    let h0 = rand_vec(hid, 24);
+    let c0 = rand_vec(hid, 25);
+    let x = rand_vec(seq * inp, 26);
+    let (h4, hh, ii) = (4 * hid as i64, hid as i64, inp as i64);
+    let bytes = model(
+        14,
+        vec![node(
+            "LSTM",
+            &["x", "W", "R", "B", "", "h0", "c0"],
+            &["", "yh", "yc"],
+            vec![attr_i("input_forget", 1), attr_i("hidden_size", hh)],
+        )],
+        vec![
+            tensor("W", &[1, h4, ii], &w),
+            tensor("R", &[1, h4, hh], &r),
+            tensor("B", &[1, 2 * h4], &b),
+            tensor("h0", &[1, 1, hh], &h0),
+            tensor("c0", &[1, 1, hh], &c0),
+        ],
+        vec![value_info("x", &[seq as i64, 1, ii])],
+        &["yh", "yc"],
+    );
+    let g = load_model_bytes(&bytes).unwrap();
+    let outs = zkml_core::run_float(&g, std::slice::from_ref(&x)).unwrap();
+    let sig = |v: f64| 1.0 / (1.0 + (-v).exp());
+    let mut h: Vec<f64> = h0.iter().map(|&v| f64::from(v)).collect();
+    let mut c: Vec<f64> = c0.iter().map(|&v| f64::from(v)).collect();
+    for t in 0..seq {
+        // Gate `q` (ONNX order i, o, f, c), unit `j`: its pre-activation.
+        let pre = |q: usize, j: usize| {
+            let row = q * hid + j;
+            let mut s = f64::from(b[row]) + f64::from(b[4 * hid + row]);
+            for k in 0..inp {
+                s += f64::from(x[t * inp + k]) * f64::from(w[row * inp + k]);
+            }
+            for (k, hk) in h.iter().enumerate() {
+                s += hk * f64::from(r[row * hid + k]);
+            }
+            s
+        };
+        let mut nh = vec![0f64; hid];
+        for j in 0..hid {
+            let i = sig(pre(0, j));
+            let o = sig(pre(1, j));
+            let cc = pre(3, j).tanh();
+            c[j] = (1.0 - i) * c[j] + i * cc;
+            nh[j] = o * c[j].tanh();
+        }
+        h = nh;
+    }
+    for (got, want) in [(&outs[0], &h), (&outs[1], &c)] {
+        assert_eq!(got.len(), hid);
         for (g, w) in got.iter().zip(want.iter()) {
             assert!((f64::from(*g) - w).abs() < 1e-5, "{g} vs {w}");
         }

@@ -6,6 +6,7 @@ use zkml_core::Op;
 use super::{DirOut, DirParams, Kind, Lower, Spec};
 use crate::error::OnnxError;
 use crate::loader::Val;
+use crate::tensor::Konst;
 
 /// Runs direction `d` over the sequence `x` (`[seq, batch, input]`, or
 /// `[batch, seq, input]` when `batch_first`).
@@ -157,10 +158,17 @@ impl Step<'_, '_, '_> {
         }
         let i = self.act(0, "i", i)?;
         let cc = self.act(1, "c", cc)?;
-        let ic = self.emit("i*c", Op::Mul, &[i, cc])?;
+        let ic = self.emit("i*c", Op::Mul, &[i.clone(), cc])?;
         let c_new = match c {
             Some(c) => {
-                let f = self.act(0, "f", f)?;
+                let f = if self.spec.input_forget {
+                    // Coupled gates: `f = 1 − i` (its own pre-activation,
+                    // peephole and clip unused, as in onnxruntime).
+                    let one = Val::konst(Konst::scalar(1.0));
+                    self.emit("f", Op::Sub, &[one, i])?
+                } else {
+                    self.act(0, "f", f)?
+                };
                 let fc = self.emit("f*C", Op::Mul, &[f, c])?;
                 self.emit("C", Op::Add, &[fc, ic])?
             }

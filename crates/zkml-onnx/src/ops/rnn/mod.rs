@@ -14,9 +14,10 @@
 //! Supported: directions forward / reverse / bidirectional, `layout` 0 and 1,
 //! optional `B`, `sequence_lens` absent or equal to the sequence length
 //! everywhere, `initial_h` / `initial_c`, LSTM peepholes `P`, `clip`, GRU
-//! `linear_before_reset` 0 and 1, the activation functions of [`act`].
+//! `linear_before_reset` 0 and 1, LSTM `input_forget` (the forget gate is
+//! `1 − i`, as onnxruntime computes it), the activation functions of [`act`].
 //! Refused with the reason: shorter `sequence_lens` (padded batches),
-//! run-time `sequence_lens`, LSTM `input_forget = 1`, ThresholdedRelu.
+//! run-time `sequence_lens`, ThresholdedRelu.
 
 pub mod act;
 mod cells;
@@ -172,6 +173,8 @@ pub struct Spec {
     pub clip: Option<f32>,
     /// GRU `linear_before_reset`.
     pub linear_before_reset: bool,
+    /// LSTM `input_forget`: the forget gate is `1 − i` (coupled gates).
+    pub input_forget: bool,
 }
 
 /// What a direction produces: the hidden state at every position (in
@@ -248,12 +251,7 @@ fn layer(ctx: &mut Ctx, n: &NodeCtx, kind: Kind) -> Result<Vec<Val>, OnnxError> 
         None => None,
     };
     let linear_before_reset = kind == Kind::Gru && n.int("linear_before_reset", 0)? != 0;
-    if kind == Kind::Lstm && n.int("input_forget", 0)? != 0 {
-        return Err(n.attr_err(
-            "input_forget",
-            "coupled input and forget gates (input_forget = 1) are not supported",
-        ));
-    }
+    let input_forget = kind == Kind::Lstm && n.int("input_forget", 0)? != 0;
     let acts = act::parse(n, &kind.default_acts(), dirs)?;
     let state_shape = if batch_first {
         [batch, dirs, hidden]
@@ -308,6 +306,7 @@ fn layer(ctx: &mut Ctx, n: &NodeCtx, kind: Kind) -> Result<Vec<Val>, OnnxError> 
         seq,
         clip,
         linear_before_reset,
+        input_forget,
     };
     let per_dir = acts.len() / dirs;
     let mut outs = Vec::with_capacity(dirs);
