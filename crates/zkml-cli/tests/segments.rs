@@ -4,7 +4,8 @@
 //! bundle`, verifies; a segment proof of another input breaks the chain
 //! (exit 1); a missing segment is refused by `bundle`; a plan over
 //! `--max-memory` is refused with the hint to segment; `zkml plan` and
-//! `zkml setup` segment alike under a budget.
+//! `zkml setup` segment alike under a budget; `zkml time --segment-k K
+//! --segment I` measures one segment alone.
 
 use serde_json::Value;
 
@@ -187,4 +188,50 @@ fn plan_and_setup_agree_under_a_budget() {
         .map(|c| c.to_string())
         .collect();
     assert_eq!(written.join(", "), cuts);
+}
+
+/// `zkml time --segment-k K --segment I` sets up, proves and verifies only
+/// segment I of the plan `zkml setup --segment-k K` would make, with one JSON
+/// line per segment (times, peak memory, the planner's estimates); an index
+/// past the plan is refused naming the count.
+#[test]
+fn time_measures_one_segment() {
+    let input = "examples/mnist_cnn/input_0.json";
+    let o = zkml(&[
+        "time",
+        MODEL,
+        input,
+        "--segment-k",
+        "12",
+        "--segment",
+        "1",
+        "--json",
+    ]);
+    assert!(o.status.success(), "time: {}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    let rows: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(rows.len(), 1, "{out}");
+    let r = &rows[0];
+    assert_eq!(r["segment"], 1);
+    assert_eq!(r["k"], 12);
+    for key in [
+        "setup_s",
+        "prove_s",
+        "prove_cpu_s",
+        "est_prove_s",
+        "est_peak_gib",
+    ] {
+        assert!(r[key].as_f64().is_some_and(|v| v > 0.0), "{key}: {r}");
+    }
+    assert!(r["proof_bytes"].as_u64().is_some_and(|b| b > 0), "{r}");
+    let o = zkml(&["time", MODEL, input, "--segment-k", "12", "--segment", "9"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("--segment 9: the plan has 2 segments"),
+        "{}",
+        text(&o)
+    );
 }
