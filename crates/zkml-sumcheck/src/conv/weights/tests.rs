@@ -49,6 +49,12 @@ fn cases() -> Vec<(Conv, [usize; 4], [usize; 4])> {
             [1, 3, 7, 10],
             [7, 3, 1, 3],
         ),
+        // 1×1 with rows longer than the weights' span (value buckets).
+        (
+            geom([1, 1], [1, 1], [0; 4], [1, 1], 1),
+            [1, 40, 3, 2],
+            [3, 40, 1, 1],
+        ),
     ]
 }
 
