@@ -123,6 +123,54 @@ pub(crate) fn geom(
     }
 }
 
+/// Conv geometries with input and weight shapes on odd layouts: batch 2, 1×1, depthwise, strided, dilated, asymmetric pads
+/// and kernels, groups, non-power-of-two dims everywhere.
+pub(crate) fn odd_conv_layouts() -> Vec<(Conv, [usize; 4], [usize; 4])> {
+    vec![
+        (
+            geom([1, 1], [1, 1], [0; 4], [1, 1], 1),
+            [2, 3, 5, 6],
+            [5, 3, 1, 1],
+        ),
+        (
+            geom([3, 3], [2, 2], [1; 4], [1, 1], 4),
+            [1, 4, 7, 7],
+            [4, 1, 3, 3],
+        ),
+        (
+            geom([3, 2], [2, 1], [1, 0, 2, 1], [1, 2], 2),
+            [2, 4, 5, 6],
+            [6, 2, 3, 2],
+        ),
+        (
+            geom([2, 3], [1, 3], [0, 2, 1, 0], [2, 1], 1),
+            [1, 2, 6, 9],
+            [3, 2, 2, 3],
+        ),
+        (
+            geom([3, 3], [1, 1], [1; 4], [1, 1], 1),
+            [1, 1, 3, 3],
+            [2, 1, 3, 3],
+        ),
+        (
+            geom([3, 3], [1, 1], [1; 4], [1, 1], 3),
+            [2, 3, 5, 3],
+            [6, 1, 3, 3],
+        ),
+        (
+            geom([1, 3], [3, 2], [0, 1, 0, 2], [1, 2], 1),
+            [1, 3, 7, 10],
+            [7, 3, 1, 3],
+        ),
+        // 1×1 with rows longer than the weights' span (value buckets).
+        (
+            geom([1, 1], [1, 1], [0; 4], [1, 1], 1),
+            [1, 40, 3, 2],
+            [3, 40, 1, 1],
+        ),
+    ]
+}
+
 /// A square `k × k` conv geometry with stride `s`, "same" padding `k / 2`.
 pub(crate) fn square(k: usize, s: usize, group: usize) -> Conv {
     geom([k, k], [s, s], [k / 2; 4], [1, 1], group)

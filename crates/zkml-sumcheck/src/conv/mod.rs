@@ -246,34 +246,7 @@ mod tests {
 
     #[test]
     fn the_factored_dual_is_the_direct_one() {
-        // Batch 2; 1×1, depthwise, strided, dilated, asymmetric pads, groups.
-        let cases: [(Conv, [usize; 4], [usize; 4]); 5] = [
-            (
-                geom([1, 1], [1, 1], [0; 4], [1, 1], 1),
-                [2, 3, 5, 6],
-                [4, 3, 1, 1],
-            ),
-            (
-                geom([3, 3], [2, 2], [1; 4], [1, 1], 4),
-                [1, 4, 7, 7],
-                [4, 1, 3, 3],
-            ),
-            (
-                geom([3, 2], [2, 1], [1, 0, 2, 1], [1, 2], 2),
-                [2, 4, 5, 6],
-                [6, 2, 3, 2],
-            ),
-            (
-                geom([2, 3], [1, 3], [0, 2, 1, 0], [2, 1], 1),
-                [1, 2, 6, 9],
-                [3, 2, 2, 3],
-            ),
-            (
-                geom([3, 3], [1, 1], [1; 4], [1, 1], 1),
-                [1, 1, 3, 3],
-                [2, 1, 3, 3],
-            ),
-        ];
+        let cases = crate::test_utils::odd_conv_layouts();
         for (t, (conv, xs, ws)) in cases.iter().enumerate() {
             let os = conv.output_shape(xs, ws, None).unwrap();
             let w: Vec<i64> = (0..ws.iter().product::<usize>() as i64)

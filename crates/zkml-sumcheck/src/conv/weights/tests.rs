@@ -5,58 +5,10 @@
 use super::*;
 use crate::conv::{dual, table_index};
 use crate::error::Error;
-use crate::test_utils::geom;
+use crate::test_utils::odd_conv_layouts;
 use crate::transcript::Transcript;
 use rand_chacha03::rand_core::SeedableRng;
 use rand_chacha03::ChaCha20Rng;
-
-/// Odd layouts: batch 2, 1×1, depthwise, strided, dilated, asymmetric pads
-/// and kernels, groups, non-power-of-two dims everywhere.
-fn cases() -> Vec<(Conv, [usize; 4], [usize; 4])> {
-    vec![
-        (
-            geom([1, 1], [1, 1], [0; 4], [1, 1], 1),
-            [2, 3, 5, 6],
-            [5, 3, 1, 1],
-        ),
-        (
-            geom([3, 3], [2, 2], [1; 4], [1, 1], 4),
-            [1, 4, 7, 7],
-            [4, 1, 3, 3],
-        ),
-        (
-            geom([3, 2], [2, 1], [1, 0, 2, 1], [1, 2], 2),
-            [2, 4, 5, 6],
-            [6, 2, 3, 2],
-        ),
-        (
-            geom([2, 3], [1, 3], [0, 2, 1, 0], [2, 1], 1),
-            [1, 2, 6, 9],
-            [3, 2, 2, 3],
-        ),
-        (
-            geom([3, 3], [1, 1], [1; 4], [1, 1], 1),
-            [1, 1, 3, 3],
-            [2, 1, 3, 3],
-        ),
-        (
-            geom([3, 3], [1, 1], [1; 4], [1, 1], 3),
-            [2, 3, 5, 3],
-            [6, 1, 3, 3],
-        ),
-        (
-            geom([1, 3], [3, 2], [0, 1, 0, 2], [1, 2], 1),
-            [1, 3, 7, 10],
-            [7, 3, 1, 3],
-        ),
-        // 1×1 with rows longer than the weights' span (value buckets).
-        (
-            geom([1, 1], [1, 1], [0; 4], [1, 1], 1),
-            [1, 40, 3, 2],
-            [3, 40, 1, 1],
-        ),
-    ]
-}
 
 fn rand_point(rng: &mut ChaCha20Rng, n: usize) -> Vec<Fr> {
     (0..n).map(|_| Fr::random(&mut *rng)).collect()
@@ -70,7 +22,7 @@ struct Case {
 }
 
 fn case(t: usize, rng: &mut ChaCha20Rng) -> Case {
-    let (conv, xs, ws) = cases()[t].clone();
+    let (conv, xs, ws) = odd_conv_layouts()[t].clone();
     let os = conv.output_shape(&xs, &ws, None).unwrap();
     let g = ConvGeom::new(&conv, &xs, &ws, &os).unwrap();
     let w: Vec<i64> = (0..ws.iter().product::<usize>() as i64)
@@ -109,7 +61,7 @@ fn t_brute(g: &ConvGeom, rho: &[Fr], r: &[Fr]) -> Vec<Fr> {
 #[test]
 fn t_table_and_t_eval_are_the_brute_force_t() {
     let mut rng = ChaCha20Rng::seed_from_u64(1);
-    for t in 0..cases().len() {
+    for t in 0..odd_conv_layouts().len() {
         let c = case(t, &mut rng);
         let brute = t_brute(&c.g, &c.rho, &c.r);
         assert_eq!(c.g.t_table(&c.rho, &c.r).unwrap(), brute, "case {t}");
@@ -124,7 +76,7 @@ fn the_weight_sum_is_the_dual_at_r_and_the_offset_is_duals() {
     // Σ_k w(k)·T(k) = G̃_ρ(r) with G_ρ from crate::conv::dual, and
     // w̃(κ) without the table is the table's.
     let mut rng = ChaCha20Rng::seed_from_u64(2);
-    for t in 0..cases().len() {
+    for t in 0..odd_conv_layouts().len() {
         let c = case(t, &mut rng);
         let bias: Vec<i64> = (0..c.g.w[0] as i64).map(|i| 3 * i - 4).collect();
         let nv_x = crate::model::num_vars(&c.g.x);
@@ -158,7 +110,7 @@ fn the_weight_sum_is_the_dual_at_r_and_the_offset_is_duals() {
 fn t_ignores_the_weight_padding() {
     // Padding entries of the weight table are outside every tap: T is zero there.
     let mut rng = ChaCha20Rng::seed_from_u64(3);
-    for t in 0..cases().len() {
+    for t in 0..odd_conv_layouts().len() {
         let c = case(t, &mut rng);
         let tt = c.g.t_table(&c.rho, &c.r).unwrap();
         let real: std::collections::HashSet<usize> =

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use super::lookups::{register_range_checks, Column, LookupPlan, TableKey};
 use super::msg::{ZkModelProof, ZkNodeProof};
 use crate::error::{expect_len, reject, Error, Result};
-use crate::field::{Field, Fr};
+use crate::field::{Field, Fr, G1Affine};
 use crate::hyrax::HyraxCommitment;
 use crate::matmul::{self, MatMulDims};
 use crate::mle::Mle;
@@ -104,6 +104,21 @@ pub(crate) fn verify_into(
             Some(c) => Pending::Committed(c, nv, point, com),
             None => Pending::Known(id, point, com),
         });
+    }
+    /// A rescale's claims at `rho`: the output `Com(ỹ(ρ))` and, with a
+    /// shift, the remainder's `Com(r̃(ρ))` against its auxiliary table.
+    fn claim_rescaled<'a>(
+        (coms, remainder): (&'a [Option<HyraxCommitment>], &'a Option<HyraxCommitment>),
+        (nv_y, nv_r): (usize, usize),
+        out: usize,
+        rho: &[Fr],
+        (y_com, r_com): (G1Affine, Option<G1Affine>),
+        pending: &mut Vec<Pending<'a>>,
+    ) {
+        claim(coms, nv_y, out, rho.to_vec(), y_com.into(), pending);
+        if let (Some(r), Some(rc)) = (r_com, remainder) {
+            pending.push(Pending::Committed(rc, nv_r, rho.to_vec(), r.into()));
+        }
     }
     let nv = |id: usize| {
         if hidden(id) {
@@ -230,17 +245,14 @@ pub(crate) fn verify_into(
                         claim(&vcoms, nv(wid), wid, ws.point, wc.into(), &mut pending);
                     }
                 }
-                claim(
-                    &vcoms,
-                    nv(out),
+                claim_rescaled(
+                    (&vcoms, &proof.remainders[i]),
+                    (nv(out), nv_out),
                     out,
-                    rho.clone(),
-                    (*y_com).into(),
+                    &rho,
+                    (*y_com, *r_com),
                     &mut pending,
                 );
-                if let (Some(r), Some(rc_)) = (r_com, &proof.remainders[i]) {
-                    pending.push(Pending::Committed(rc_, nv_out, rho.clone(), (*r).into()));
-                }
                 if let Some(c) = sub.factor_coms[0] {
                     claim(&vcoms, nv(x), x, sub.point, c.into(), &mut pending);
                 }
@@ -284,17 +296,14 @@ pub(crate) fn verify_into(
                     &mut t,
                     checks,
                 )?;
-                claim(
-                    &vcoms,
-                    nv(out),
+                claim_rescaled(
+                    (&vcoms, &proof.remainders[i]),
+                    (nv(out), nv_out),
                     out,
-                    rho.clone(),
-                    (*y_com).into(),
+                    &rho,
+                    (*y_com, *r_com),
                     &mut pending,
                 );
-                if let (Some(r), Some(rc_)) = (r_com, &proof.remainders[i]) {
-                    pending.push(Pending::Committed(rc_, nv_out, rho.clone(), (*r).into()));
-                }
                 if let Some(c) = mc.a_com {
                     claim(&vcoms, nv(x), x, mc.a_point, c.into(), &mut pending);
                 }
