@@ -225,6 +225,24 @@ impl<'a> Reader<'a> {
     }
 }
 
+impl Encode for Fr {
+    fn encode(&self, w: &mut Writer) {
+        w.fr(self);
+    }
+    fn decode(r: &mut Reader<'_>) -> Result<Self> {
+        r.fr()
+    }
+}
+
+impl Encode for G1Affine {
+    fn encode(&self, w: &mut Writer) {
+        w.point(self);
+    }
+    fn decode(r: &mut Reader<'_>) -> Result<Self> {
+        r.point()
+    }
+}
+
 impl<T: Encode> Encode for Box<T> {
     fn encode(&self, w: &mut Writer) {
         (**self).encode(w)

@@ -125,13 +125,7 @@ impl Encode for NodeProof {
             } => {
                 w.u8(0);
                 w.fr(y_eval);
-                match r_eval {
-                    None => w.u8(0),
-                    Some(r) => {
-                        w.u8(1);
-                        w.fr(r);
-                    }
-                }
+                w.option(r_eval);
                 matmul.encode(w);
                 w.option(r_range);
                 w.option(y_range);
@@ -194,13 +188,7 @@ impl Encode for NodeProof {
             } => {
                 w.u8(6);
                 w.fr(y_eval);
-                match r_eval {
-                    None => w.u8(0),
-                    Some(r) => {
-                        w.u8(1);
-                        w.fr(r);
-                    }
-                }
+                w.option(r_eval);
                 matmul.encode(w);
                 weights.encode(w);
                 w.option(r_range);
@@ -212,11 +200,7 @@ impl Encode for NodeProof {
         Ok(match r.u8()? {
             0 => NodeProof::MatMul {
                 y_eval: r.fr()?,
-                r_eval: match r.u8()? {
-                    0 => None,
-                    1 => Some(r.fr()?),
-                    t => return Err(Error::Decode(format!("remainder tag {t}"))),
-                },
+                r_eval: r.option()?,
                 matmul: MatMulProof::decode(r)?,
                 r_range: r.option()?,
                 y_range: r.option()?,
@@ -247,11 +231,7 @@ impl Encode for NodeProof {
             },
             6 => NodeProof::Conv {
                 y_eval: r.fr()?,
-                r_eval: match r.u8()? {
-                    0 => None,
-                    1 => Some(r.fr()?),
-                    t => return Err(Error::Decode(format!("remainder tag {t}"))),
-                },
+                r_eval: r.option()?,
                 matmul: MatMulProof::decode(r)?,
                 weights: Box::<ConvWeightsProof>::decode(r)?,
                 r_range: r.option()?,

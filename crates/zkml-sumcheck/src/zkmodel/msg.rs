@@ -120,13 +120,7 @@ impl Encode for ZkNodeProof {
             } => {
                 w.u8(0);
                 w.point(y_com);
-                match r_com {
-                    None => w.u8(0),
-                    Some(r) => {
-                        w.u8(1);
-                        w.point(r);
-                    }
-                }
+                w.option(r_com);
                 matmul.encode(w);
             }
             ZkNodeProof::Linear {
@@ -169,13 +163,7 @@ impl Encode for ZkNodeProof {
             } => {
                 w.u8(6);
                 w.point(y_com);
-                match r_com {
-                    None => w.u8(0),
-                    Some(r) => {
-                        w.u8(1);
-                        w.point(r);
-                    }
-                }
+                w.option(r_com);
                 matmul.encode(w);
                 weights.encode(w);
             }
@@ -185,11 +173,7 @@ impl Encode for ZkNodeProof {
         Ok(match r.u8()? {
             0 => ZkNodeProof::MatMul {
                 y_com: r.point()?,
-                r_com: match r.u8()? {
-                    0 => None,
-                    1 => Some(r.point()?),
-                    t => return Err(Error::Decode(format!("remainder tag {t}"))),
-                },
+                r_com: r.option()?,
                 matmul: ZkSumcheckProof::decode(r)?,
             },
             1 => ZkNodeProof::Linear {
@@ -211,11 +195,7 @@ impl Encode for ZkNodeProof {
             },
             6 => ZkNodeProof::Conv {
                 y_com: r.point()?,
-                r_com: match r.u8()? {
-                    0 => None,
-                    1 => Some(r.point()?),
-                    t => return Err(Error::Decode(format!("remainder tag {t}"))),
-                },
+                r_com: r.option()?,
                 matmul: ZkSumcheckProof::decode(r)?,
                 weights: Box::<ZkSumcheckProof>::decode(r)?,
             },
