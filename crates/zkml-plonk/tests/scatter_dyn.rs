@@ -13,21 +13,14 @@ mod onnx;
 
 use halo2_axiom::{dev::MockProver, halo2curves::bn256::Fr};
 use zkml_core::{backend::Visibility, exec::execute, run_float, FTensor, Op};
-use zkml_onnx::proto::{data_type as dt, type_proto, TypeProto};
 use zkml_plonk::plan;
 
-use onnx::{attr_i, attr_s, model, node, value_info};
+use onnx::{attr_i, attr_s, model, node, value_info, value_info_i64};
 
 /// data [R, 4] (float), indices and updates [2, 3] (int64, float) as graph
 /// inputs; ScatterElements along axis 1 with `reduction`.
 fn scatter(rows: i64, reduction: &str) -> Vec<u8> {
-    let mut k = value_info("k", &[2, 3]);
-    if let Some(TypeProto {
-        value: Some(type_proto::Value::TensorType(t)),
-    }) = k.r#type.as_mut()
-    {
-        t.elem_type = dt::INT64;
-    }
+    let k = value_info_i64("k", &[2, 3]);
     model(
         18,
         vec![node(
@@ -135,13 +128,7 @@ fn prove_and_tamper(g: &zkml_core::Graph, samples: &[Vec<FTensor>], want: &[f32]
 
 /// data [3, 2], indices [2, 1] (int64) and updates [2, 2] as graph inputs.
 fn scatter_nd(reduction: &str) -> Vec<u8> {
-    let mut k = value_info("k", &[2, 1]);
-    if let Some(TypeProto {
-        value: Some(type_proto::Value::TensorType(t)),
-    }) = k.r#type.as_mut()
-    {
-        t.elem_type = dt::INT64;
-    }
+    let k = value_info_i64("k", &[2, 1]);
     model(
         18,
         vec![node(
@@ -198,13 +185,7 @@ fn runtime_scatter_nd_runs_and_proves() {
 #[test]
 fn long_mul_chains_are_refused_by_name() {
     // 65 updates of one lane multiplied into one element: over MAX_PRODUCT.
-    let mut k = value_info("k", &[1, 65]);
-    if let Some(TypeProto {
-        value: Some(type_proto::Value::TensorType(t)),
-    }) = k.r#type.as_mut()
-    {
-        t.elem_type = dt::INT64;
-    }
+    let k = value_info_i64("k", &[1, 65]);
     let m = model(
         18,
         vec![node(

@@ -62,6 +62,18 @@ pub fn value_info(name: &str, dims: &[i64]) -> ValueInfoProto {
     )
 }
 
+/// [`value_info`] of an int64 tensor (indices, token ids).
+pub fn value_info_i64(name: &str, dims: &[i64]) -> ValueInfoProto {
+    let mut v = value_info(name, dims);
+    if let Some(TypeProto {
+        value: Some(type_proto::Value::TensorType(t)),
+    }) = v.r#type.as_mut()
+    {
+        t.elem_type = dt::INT64;
+    }
+    v
+}
+
 pub fn value_info_dims(name: &str, dim: Vec<Dimension>) -> ValueInfoProto {
     ValueInfoProto {
         name: name.into(),
