@@ -15,7 +15,8 @@
 //! * [`zkmodel::ZkSumcheckBackend`]: **zero-knowledge**; input public or
 //!   private, weights fixed, public, private or committed (hidden weights:
 //!   MatMul, Conv, Mul and Add/Sub constants, committed once with Hyrax,
-//!   [`model::key`]), output public.
+//!   [`model::key`], and every entry range-checked to the key's weight
+//!   width, the plonk backend's rule: `zkmodel::weights`), output public.
 //! * [`model::SumcheckBackend`]: the same relations with every claimed value
 //!   in the clear (not zero-knowledge, so it accepts only public inputs and
 //!   outputs); smaller and faster, and the reference the ZK version mirrors.
@@ -117,8 +118,9 @@
 //! Batching the verifier's equations into one MSM changes nothing here: the
 //! messages are the same, and the batch's weights are the verifier's own
 //! randomness, drawn after the proof is read.
-//! Hidden weights add, per constant, its Hyrax commitment (made once) and
-//! openings against it: the same simulator applies.
+//! Hidden weights add, per constant, its Hyrax commitment (made once),
+//! openings against it and a column of the batched LogUp (its range check,
+//! the multiplicities committed): the same simulator applies.
 //! Not covered yet: committed (publicly bound) inputs, hidden weights read
 //! by ops other than MatMul, Conv, Mul and Add/Sub, hidden outputs and
 //! revealed output elements.

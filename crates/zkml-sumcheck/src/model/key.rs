@@ -29,10 +29,12 @@
 //! digest. A verifier never reads a hidden constant: its claims are Hyrax
 //! openings against the commitment (`crate::zkmodel`).
 //!
-//! **Not proved:** that hidden constants are integers of the quantizer's
-//! width (hidden weights are not range-checked); the statement is about the
-//! committed tables, and a party who commits other tables than a
-//! quantizer's proves statements about those.
+//! **Width.** Every hidden constant's entries are proved to be integers of
+//! the signed width [`Key::weight_bits`] (the widest constant's bits, at
+//! least 10: the plonk backend's weight width), fixed at setup and held
+//! in both keys and their digest (`crate::zkmodel::weights`). The statement
+//! is about the committed tables: a party who commits other tables of that
+//! width than a quantizer's proves statements about those.
 //!
 //! **Files** ([`KEY_VERSION`] 2): [`KEY_MAGIC`], the version, a kind byte
 //! (`P` proving, `V` verifying), the length of the JSON of the model and
@@ -70,6 +72,10 @@ pub struct Key {
     /// weights; `None` elsewhere (committed weights' commitments are in the
     /// proof).
     pub weights: Vec<Option<HyraxCommitment>>,
+    /// Under hidden weights, the signed width `b` every hidden constant's
+    /// entries are range-checked to (`[−2^(b−1), 2^(b−1))`,
+    /// `crate::zkmodel::weights::weight_bits`); 0 otherwise. In the digest.
+    pub weight_bits: u32,
 }
 
 /// What the prover holds: the [`Key`] with the full model, the seed of the
@@ -95,8 +101,9 @@ impl Deref for ProvingKey {
 /// First bytes of an encoded [`Key`] or [`ProvingKey`].
 pub const KEY_MAGIC: &[u8; 18] = b"zkml-sumcheck-key\0";
 /// Version of the key encoding (2: proving and verifying keys split, hidden
-/// weights committed); another version is refused.
-pub const KEY_VERSION: u32 = 2;
+/// weights committed; 3: the hidden weights' width); another version is
+/// refused.
+pub const KEY_VERSION: u32 = 3;
 
 /// Whether the visibility hides the model's constants.
 pub fn hidden_weights(vis: &Visibility) -> bool {
@@ -296,13 +303,19 @@ pub fn strip(q: &QGraph, vis: &Visibility) -> QGraph {
     s
 }
 
-/// BLAKE2b-512 of the stripped model's JSON and the private commitments.
-fn digest(stripped: &QGraph, weights: &[Option<HyraxCommitment>]) -> Result<Vec<u8>> {
+/// BLAKE2b-512 of the stripped model's JSON, the private commitments and
+/// the hidden weights' width.
+fn digest(
+    stripped: &QGraph,
+    weights: &[Option<HyraxCommitment>],
+    weight_bits: u32,
+) -> Result<Vec<u8>> {
     let json =
         serde_json::to_vec(stripped).map_err(|e| Error::Invalid(format!("model digest: {e}")))?;
     let mut w = Writer::default();
     w.len(weights.len());
     weights.iter().for_each(|c| w.option(c));
+    w.u8(weight_bits as u8);
     let h = blake2b_simd::Params::new()
         .hash_length(64)
         .to_state()
@@ -337,7 +350,8 @@ impl ProvingKey {
             .iter()
             .map(|c| c.as_ref().map(|c| c.comm.clone()))
             .collect();
-        let digest = digest(&strip(&q, &vis), &weights)?;
+        let weight_bits = crate::zkmodel::weights::weight_bits(&q, &vis);
+        let digest = digest(&strip(&q, &vis), &weights, weight_bits)?;
         Ok(Self {
             key: Key {
                 q,
@@ -345,6 +359,7 @@ impl ProvingKey {
                 gens,
                 visibility: vis,
                 weights,
+                weight_bits,
             },
             seed,
             consts,
@@ -410,6 +425,7 @@ impl Key {
         let mut w = header(b'V', &strip(&self.q, &self.visibility), &self.visibility)?;
         w.len(self.weights.len());
         self.weights.iter().for_each(|c| w.option(c));
+        w.u8(self.weight_bits as u8);
         Ok(w.0)
     }
 
@@ -434,7 +450,14 @@ impl Key {
         let n = r.len(1)?;
         let weights: Vec<Option<HyraxCommitment>> =
             (0..n).map(|_| r.option()).collect::<Result<_>>()?;
+        let weight_bits = u32::from(r.u8()?);
         end(&r)?;
+        if !crate::zkmodel::weights::valid_width(&vis, weight_bits) {
+            return Err(Error::Decode(format!(
+                "verifying key: hidden weights' width {weight_bits} bits is not one this build \
+                 range-checks"
+            )));
+        }
         if weights.len() != q.values.len()
             || (0..q.values.len()).any(|id| {
                 weights[id].is_some() != (vis.weights == Vis::Private && hidden_const(&q, &vis, id))
@@ -447,11 +470,12 @@ impl Key {
         }
         let q = strip(&q, &vis);
         Ok(Self {
-            digest: digest(&q, &weights)?,
+            digest: digest(&q, &weights, weight_bits)?,
             gens: generators(&q)?,
             q,
             visibility: vis,
             weights,
+            weight_bits,
         })
     }
 }

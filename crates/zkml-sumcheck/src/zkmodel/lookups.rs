@@ -8,7 +8,10 @@
 //! visibility): rescale remainders `r ∈ [0, d)`, outputs and hidden inputs
 //! in the activation range, the `(a, o)` pairs of ReLU/Clip, MaxPool's
 //! `(d, s)` pairs, Softmax's slots of its auxiliary table (remainders, plain)
-//! and its two pair columns `A_a + γ·A_o + γ²·I` ([`crate::model::softmax`]). After the last node, one challenge `γ` is drawn (every
+//! and its two pair columns `A_a + γ·A_o + γ²·I` ([`crate::model::softmax`]);
+//! after the walk the hidden model inputs (activation range) and, under
+//! hidden weights, every hidden constant's committed table in the weights'
+//! signed range ([`super::weights`], [`Column::Const`]). Then one challenge `γ` is drawn (every
 //! table is committed by then), and one lookup proves every column against
 //! its table (tables in order of first use, columns in registration order):
 //! one fraction tree for all, and per distinct table one multiplicity
@@ -71,7 +74,17 @@ impl TableKey {
     /// The table, for the shared challenge `γ`.
     pub(crate) fn table(&self, q: &QGraph, gamma: Fr) -> Vec<Fr> {
         match self {
-            TableKey::Range(lo, hi) => logup::range_table(*lo, *hi),
+            TableKey::Range(lo, hi) => {
+                #[allow(unused_mut)]
+                let mut t = logup::range_table(*lo, *hi);
+                #[cfg(test)]
+                if let Some((h, v)) = TEST_FORGED_RANGE.with(|c| c.get()) {
+                    if h == *hi && *lo == -h - 1 {
+                        *t.last_mut().expect("a range has entries") = v;
+                    }
+                }
+                t
+            }
             TableKey::Fn(op) => relu_table(q, op, gamma),
             TableKey::MaxPool => crate::model::maxpool::lookup_table(q, gamma),
             // The node's parameters were checked at setup: no error here.
@@ -101,6 +114,10 @@ pub(crate) enum Column {
     AuxSlot(usize, usize),
     /// `w = A_a + γ·A_o + γ²·I` of Softmax node `i`: `AuxPair(i, a, o)`.
     AuxPair(usize, usize, usize),
+    /// `w = c` for hidden constant `c`'s committed table (its own layout,
+    /// [`crate::model::key::const_table`]): the weights' range check
+    /// ([`super::weights`]).
+    Const(usize),
 }
 
 /// Every lookup of a model, grouped by table in order of first use.
@@ -169,6 +186,15 @@ thread_local! {
         const { std::cell::Cell::new(None) };
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Tests: a forger's signed range table `[−h − 1, h]` of the same size
+    /// with its last entry `h` replaced by `v`: `Some((h, v))` (so a value
+    /// out of range has a multiplicity and the prover runs).
+    pub(crate) static TEST_FORGED_RANGE: std::cell::Cell<Option<(i64, Fr)>> =
+        const { std::cell::Cell::new(None) };
+}
+
 fn tree_vars() -> usize {
     #[cfg(test)]
     if let Some(v) = TEST_TREE_VARS.with(|c| c.get()) {
@@ -188,6 +214,7 @@ pub(crate) fn column_vars(q: &QGraph, c: Column) -> crate::Result<usize> {
         Column::AuxSlot(i, _) | Column::AuxPair(i, _, _) => {
             num_vars(&q.values[q.nodes[i].output].shape)
         }
+        Column::Const(id) => crate::model::const_vars(q, id),
     })
 }
 

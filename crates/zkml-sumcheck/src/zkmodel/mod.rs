@@ -58,8 +58,14 @@
 //! under the published commitment's blinding for committed ones), never a
 //! value the verifier reads; every claim on it is a Hyrax opening in the
 //! batched opening phase, and a proof that its padding is zero comes first.
-//! The verifier sees its commitment and nothing else of it (hiding and
-//! simulation as above).
+//! Every entry of its committed table lies in the signed range of the key's
+//! weight width (`[−2^(b−1), 2^(b−1))`, `b` the widest constant's bits, at
+//! least 10, at most 16: the plonk backend's width), one column of the
+//! batched lookup whose claim is opened against the same commitment, so
+//! the statement is "some weights of at most `b` bits give these outputs"
+//! ([`weights`], "Width"). The verifier sees its commitment, its lookup's
+//! committed multiplicities (a histogram of the weights) and nothing else
+//! of it (hiding and simulation as above).
 //!
 //! Accepted statements: input public or private; weights fixed, public,
 //! private (hidden, bound by the verifying key's commitments) or committed
@@ -113,5 +119,7 @@ pub(crate) fn check_supported(q: &QGraph, vis: &Visibility) -> Result<()> {
 mod deferred_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod weights_range_tests;
 #[cfg(test)]
 mod weights_tests;

@@ -12,7 +12,7 @@ use crate::logup;
 use crate::matmul::{self, MatMulDims};
 use crate::mle::Mle;
 use crate::model::{absorb_statement, block_indicator, known_in, num_vars};
-use crate::model::{hidden_const, is_const, softmax, Key, ProvingKey};
+use crate::model::{hidden_const, is_const, softmax, ProvingKey};
 use crate::sumcheck::ProductSum;
 use crate::transcript::Transcript;
 use crate::zk::{prove_zero, Opening, ZeroProof};
@@ -361,6 +361,8 @@ pub(crate) fn prove_inner(
             plan.push(TableKey::act(q), Column::Plain(Ok(id)));
         }
     }
+    // Every hidden constant lies in the weights' range (`super::weights`).
+    super::weights::register_ranges(key, &mut plan);
     let (lookups, m_claims) =
         prove_lookups(key, &plan, (&tables, &rem_tables), &mut claims, &mut t, rng)?;
 
@@ -405,7 +407,7 @@ pub(crate) fn prove_inner(
 /// The lookup phase: `γ`, then one batched lookup over every table of
 /// `plan` (see [`super::lookups`]); every column's claims go to `claims`.
 fn prove_lookups(
-    key: &Key,
+    key: &ProvingKey,
     plan: &LookupPlan,
     (tables, aux): (&[Mle], &[Option<Mle>]),
     claims: &mut Vec<Claim>,
@@ -452,6 +454,15 @@ fn prove_lookups(
                     let shape = &q.values[q.nodes[i].output].shape;
                     softmax::pair_column(aux_of(i)?, (a, o), shape, gamma).map(Into::into)
                 }
+                // The committed table itself (a conv kernel's layout too).
+                Column::Const(id) => key
+                    .consts()
+                    .get(id)
+                    .and_then(Option::as_ref)
+                    .map(|c| c.poly.evals.as_slice().into())
+                    .ok_or_else(|| {
+                        Error::Invalid(format!("hidden constant {id} is not committed"))
+                    }),
             })
             .collect::<Result<_>>()?;
         let refs: Vec<(&[Fr], usize)> = columns
@@ -498,6 +509,7 @@ fn prove_lookups(
                     claims.push((Err(i), p1, s_o));
                 }
                 Column::AuxSlot(i, k) => claims.push((Err(i), softmax::slot_point(&pt, k), w)),
+                Column::Const(id) => claims.push((Ok(id), pt, w)),
                 Column::AuxPair(i, a, o) => {
                     let shape = &q.values[q.nodes[i].output].shape;
                     let e = softmax::pair_public(shape, gamma, &pt);

@@ -56,6 +56,23 @@
 //! nonzero table, whose multilinear extension vanishes at a random `τ` with
 //! probability at most `n/p`. The sumcheck ends in a claim on `c̃(r)`,
 //! opened with the others.
+//!
+//! **Width.** Every hidden constant's committed table (all `2^n` entries,
+//! padding included: zero is in range) is looked up in the signed range
+//! `[−2^(b−1), 2^(b−1))` of the key's width `b` ([`weight_bits`]: the bits
+//! the widest constant needs, at least [`MIN_WEIGHT_BITS`], the plonk
+//! backend's rule for its weights' range rows), one column per constant in
+//! the model's batched LogUp ([`super::lookups`], `Column::Const`): its
+//! multiplicities (a histogram of the weights) are committed like every
+//! lookup's, and the column's final claim `Com(c̃(r))` is opened against
+//! the **same** commitment as every other claim on `c` (the verifying key's
+//! or the proof's). An entry outside the range, a huge field element
+//! included, fails the lookup (soundness as in [`super::lookups`]). So the
+//! statement is "some weights of at most `b` bits give these outputs", as
+//! plonk's. One range table holds at most `2^16` entries
+//! ([`MAX_WEIGHT_BITS`]): a model whose constants need more bits is
+//! refused at setup ([`check_hidden`]). `b` is public (the verifying key
+//! shows it, as plonk's does).
 
 use rand_core06::{CryptoRng, RngCore};
 
@@ -65,11 +82,13 @@ use crate::field::G1Affine;
 use crate::field::{Field, Fr};
 use crate::mle::{eq_table, log2_ceil, Mle};
 use crate::model::key::{const_padded, const_real_at, const_real_table};
-use crate::model::{block_indicator, hidden_const, hidden_weights, layout, ProvingKey};
+use crate::model::{block_indicator, hidden_const, hidden_weights, layout, Key, ProvingKey};
 use crate::sumcheck::ProductSum;
 use crate::transcript::Transcript;
 use crate::zk::{Checks, Lc, Opening, ZkSumcheckProof};
+use crate::zkmodel::lookups::{Column, LookupPlan, TableKey};
 use zkml_core::backend::Visibility;
+use zkml_core::quant::QValueKind;
 use zkml_core::{QGraph, QOp};
 
 /// How a constant operand reaches the output's layout.
@@ -111,11 +130,85 @@ pub(crate) fn operand_point(c: &[usize], out: &[usize], rho: &[Fr]) -> Option<(V
     }
 }
 
+/// Smallest width hidden constants are range-checked to (the plonk
+/// backend's smallest weight width: small tensors, e.g. zero biases, do not
+/// show their size).
+pub(crate) const MIN_WEIGHT_BITS: u32 = 10;
+
+/// Widest range one LogUp table holds (`2^16` entries).
+pub(crate) const MAX_WEIGHT_BITS: u32 = crate::model::MAX_SHIFT;
+
+/// Bits of the two's-complement range `[−2^(b−1), 2^(b−1))` holding `v`.
+fn signed_bits(v: i64) -> u32 {
+    let m = if v < 0 { !v } else { v } as u64;
+    65 - m.leading_zeros()
+}
+
+/// The signed width hidden constants are range-checked to: the bits the
+/// widest constant of `q` needs, at least [`MIN_WEIGHT_BITS`]; 0 when the
+/// visibility hides no weights. Computed at setup from the full model.
+pub(crate) fn weight_bits(q: &QGraph, vis: &Visibility) -> u32 {
+    if !hidden_weights(vis) {
+        return 0;
+    }
+    q.values
+        .iter()
+        .filter_map(|v| match &v.kind {
+            QValueKind::Const(c) => Some(c),
+            _ => None,
+        })
+        .flat_map(|c| c.iter().map(|&x| signed_bits(x)))
+        .fold(MIN_WEIGHT_BITS, u32::max)
+}
+
+/// Whether `bits` is a width a key under `vis` may hold.
+pub(crate) fn valid_width(vis: &Visibility, bits: u32) -> bool {
+    if hidden_weights(vis) {
+        (MIN_WEIGHT_BITS..=MAX_WEIGHT_BITS).contains(&bits)
+    } else {
+        bits == 0
+    }
+}
+
+/// The range table of width `bits`: `−2^(b−1), …, 2^(b−1) − 1`.
+pub(crate) fn weight_range(bits: u32) -> TableKey {
+    let half = 1i64 << (bits.max(1) - 1);
+    TableKey::Range(-half, half - 1)
+}
+
+/// Registers every hidden constant's committed table in the weights' range
+/// (module doc). Both ends, after the hidden inputs.
+pub(crate) fn register_ranges(key: &Key, plan: &mut LookupPlan) {
+    for id in 0..key.q.values.len() {
+        if hidden_const(&key.q, &key.visibility, id) {
+            plan.push(weight_range(key.weight_bits), Column::Const(id));
+        }
+    }
+}
+
 /// Refuses, naming node, op and fix, every op that reads a hidden constant
-/// and cannot open it (see the module doc).
+/// and cannot open it (see the module doc), and constants wider than one
+/// range table holds.
 pub(crate) fn check_hidden(q: &QGraph, vis: &Visibility) -> Result<()> {
     if !hidden_weights(vis) {
         return Ok(());
+    }
+    let bits = weight_bits(q, vis);
+    if bits > MAX_WEIGHT_BITS {
+        let widest = q
+            .values
+            .iter()
+            .find(|v| match &v.kind {
+                QValueKind::Const(c) => c.iter().any(|&x| signed_bits(x) == bits),
+                _ => false,
+            })
+            .map_or("?", |v| v.name.as_str());
+        return Err(Error::Invalid(format!(
+            "hidden weights are range-checked to their width, at most {MAX_WEIGHT_BITS} bits in \
+             the sumcheck backend, but constant `{widest}` needs {bits} bits: quantize with \
+             fewer weight bits (`--precision`), or make the weights fixed or public \
+             (`--weights fixed`)"
+        )));
     }
     // A constant model output is a public value no relation ties to its
     // commitment.

@@ -14,7 +14,7 @@ use zkml_core::exec::execute;
 use zkml_core::quant::QValueKind;
 use zkml_core::{Graph, ITensor, Op, QGraph, Trace};
 
-fn opts(input: Vis, weights: Vis) -> SetupOptions {
+pub(super) fn opts(input: Vis, weights: Vis) -> SetupOptions {
     SetupOptions {
         visibility: Visibility {
             input,
@@ -26,7 +26,7 @@ fn opts(input: Vis, weights: Vis) -> SetupOptions {
 }
 
 /// A batch of 3 rows through 12 → 6 → ReLU → 5: biases broadcast over rows.
-fn batched() -> (QGraph, Trace) {
+pub(super) fn batched() -> (QGraph, Trace) {
     let mut g = Graph::new();
     let x = g.add_input("x", vec![3, 12]);
     let h = dense(&mut g, x, 12, 6, "0", 5);
@@ -37,7 +37,7 @@ fn batched() -> (QGraph, Trace) {
 }
 
 /// The first constant's values.
-fn first_const(q: &QGraph) -> (usize, ITensor) {
+pub(super) fn first_const(q: &QGraph) -> (usize, ITensor) {
     q.values
         .iter()
         .enumerate()
@@ -50,7 +50,7 @@ fn first_const(q: &QGraph) -> (usize, ITensor) {
 
 /// `q` with weight entry `k` of constant `id` changed by `d`, and its run on
 /// `t`'s input.
-fn other_weights(q: &QGraph, t: &Trace, id: usize, k: usize, d: i64) -> (QGraph, Trace) {
+pub(super) fn other_weights(q: &QGraph, t: &Trace, id: usize, k: usize, d: i64) -> (QGraph, Trace) {
     let mut q2 = q.clone();
     if let QValueKind::Const(c) = &mut q2.values[id].kind {
         c.as_slice_mut().unwrap()[k] += d;
@@ -60,7 +60,7 @@ fn other_weights(q: &QGraph, t: &Trace, id: usize, k: usize, d: i64) -> (QGraph,
     (q2, t2)
 }
 
-fn b(x: u8) -> Blinding {
+pub(super) fn b(x: u8) -> Blinding {
     Blinding(FieldBytes([x; 32].map(|v| v & 0x0f)))
 }
 
@@ -315,7 +315,7 @@ fn ops_that_cannot_open_a_hidden_constant_are_refused_and_old_keys_named() {
 }
 
 /// A conv with a bias, a ReLU, a pool and a dense layer (odd sizes).
-fn small_cnn() -> (QGraph, Trace) {
+pub(super) fn small_cnn() -> (QGraph, Trace) {
     use crate::test_utils::{conv, geom, pool2};
     let mut g = Graph::new();
     let x = g.add_input("x", vec![1, 2, 7, 7]);
@@ -341,7 +341,7 @@ fn small_cnn() -> (QGraph, Trace) {
 }
 
 /// The conv node's kernel and bias ids.
-fn conv_consts(q: &QGraph) -> (usize, usize) {
+pub(super) fn conv_consts(q: &QGraph) -> (usize, usize) {
     let n = q
         .nodes
         .iter()

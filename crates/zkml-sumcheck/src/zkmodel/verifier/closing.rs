@@ -111,7 +111,9 @@ pub(super) fn verify_lookups<'a>(
         let n_pairs = chunk
             .columns
             .iter()
-            .filter(|(c, _, _)| !matches!(c, Column::Plain(_) | Column::AuxSlot(..)))
+            .filter(|(c, _, _)| {
+                !matches!(c, Column::Plain(_) | Column::AuxSlot(..) | Column::Const(_))
+            })
             .count();
         expect_len("lookup pair commitments", lp.pair_coms.len(), n_pairs)?;
         let tabs: Vec<&[Fr]> = chunk
@@ -181,6 +183,16 @@ pub(super) fn verify_lookups<'a>(
                     pending.push(Pending::Committed(rc, nv_aux, pa, ca));
                     pending.push(Pending::Committed(rc, nv_aux, po, co));
                 }
+                // A hidden constant's range check: a claim on its
+                // committed table (the key's or the proof's).
+                Column::Const(id) => pending.push(Pending::Committed(
+                    coms[id]
+                        .as_ref()
+                        .ok_or_else(|| malformed("hidden constant commitment"))?,
+                    crate::model::const_vars(q, id),
+                    cl.point,
+                    cl.value_com,
+                )),
             }
         }
         t.absorb_points(b"model/lookups/pair_coms", &lp.pair_coms);

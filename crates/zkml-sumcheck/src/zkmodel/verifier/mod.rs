@@ -521,6 +521,7 @@ pub(crate) fn verify_into(
             plan.push(TableKey::act(q), Column::Plain(Ok(id)));
         }
     }
+    super::weights::register_ranges(key, &mut plan);
     if conv_bias.next().is_some() || mul_consts.next().is_some() {
         return Err(malformed("hidden constant proofs past the last one"));
     }
