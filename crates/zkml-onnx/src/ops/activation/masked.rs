@@ -83,6 +83,24 @@
 //! `u = (x + b)·keep + c` with the factor `k·live` (an entry is kept when
 //! both masks keep it): masked entries exactly −24 again, whichever mask
 //! masks them. `masked/runtime.rs` lists the forms recognised.
+//!
+//! **Rows with no kept entry under both masks** (left padding: the rows of
+//! padded query positions) are what float32 makes them. Where the padding
+//! mask's `finfo.min` is *added* to a causal `finfo.min` (old Hugging Face
+//! GPT-2, Llama before transformers 4.36) the sum overflows to −∞ (weight 0)
+//! while an entry masked once stays at `finfo.min`, so onnxruntime's row is
+//! uniform over the entries masked once; a −∞ mask leaves its entries at
+//! −∞. The lowering marks, from the constants and `k`, the entries float
+//! leaves finite (`alone`, a 0/1 factor affine in `k`) and uses the factor
+//! `K + (1 − ReduceMax(K))·alone` in the last step: `K` itself in a row
+//! with a kept entry, `alone` in one without (where `m` is the row's
+//! minimum, every clamped `x − m` is 0 and the row becomes 0 on `alone`,
+//! −24 elsewhere: uniform over `alone`, the rest exactly 0). Where nothing
+//! overflows (the `masked_fill` forms select `finfo.min` instead of adding
+//! it) every masked entry is `finfo.min` and the row is uniform over the
+//! whole row. Pinned by `tests/left_padding.rs` against float32 semantics.
+//! Not modelled: a finite mask (−10000) on such a row, where float keeps the
+//! scores' differences.
 
 mod runtime;
 
@@ -110,13 +128,16 @@ pub const FINITE_ROW: f32 = 1.0e6;
 /// What a mask node contributes, per element of its output (every array has
 /// the output's rank and broadcasts against it): the run-time operand `x`,
 /// and whether `x` is kept, its finite additive bias, the constant taken
-/// instead of `x` (live, not masked) and whether the entry is masked.
+/// instead of `x` (live, not masked), whether the entry is masked, and the
+/// mask value a masked entry holds in float (`M` or the fill `F`; 0 where
+/// live).
 struct Mask {
     x: usize,
     keep: ArrayD<f64>,
     bias: ArrayD<f64>,
     konst: ArrayD<f64>,
     masked: ArrayD<bool>,
+    value: ArrayD<f64>,
 }
 
 /// When `x` is the output of an additive or a `Where` mask, a run-time
@@ -338,12 +359,16 @@ fn find_mask(ctx: &Ctx, x: &Val, axis: usize, rank: usize) -> Option<Mask> {
                     0.0
                 }
             });
+            let value = Zip::from(&masked)
+                .and(&f)
+                .map_collect(|&m, &v| if m { v } else { 0.0 });
             Some(Mask {
                 x,
                 keep: to_rank(taken.to_owned(), rank),
                 bias: ArrayD::zeros(IxDyn(&vec![1; rank])),
                 konst: to_rank(konst, rank),
                 masked: to_rank(masked, rank),
+                value: to_rank(value, rank),
             })
         }
         _ => None,
@@ -379,9 +404,14 @@ fn additive(x: usize, m: ArrayD<f64>, axis: usize, rank: usize) -> Option<Mask> 
             }
         }
     }
+    let masked = keep.mapv(|v| v == 0.0);
+    let value = Zip::from(&masked)
+        .and(&m)
+        .map_collect(|&k, &v| if k { v } else { 0.0 });
     Some(Mask {
         x,
-        masked: keep.mapv(|v| v == 0.0),
+        masked,
+        value,
         konst: ArrayD::zeros(keep.shape()),
         keep,
         bias,

@@ -52,13 +52,19 @@ pub(super) struct Runtime {
     /// The constant mask and whether it is applied after (outside) the
     /// run-time one.
     mask: Option<(Mask, bool)>,
+    /// The padding mask's value (its largest `NEG`) when it is added (to the
+    /// scores, and to the constant mask's values where that is inside it):
+    /// in float a sum of two `finfo.min` overflows to −∞.
+    neg: Option<f64>,
 }
 
-/// What an additive mask term holds: a run-time keep factor and a constant
-/// part (folded masks).
+/// What an additive mask term holds: a run-time keep factor, a constant
+/// part (folded masks) and, when the term adds `NEG` where `k` is 0 (rather
+/// than selecting between `NEG` and the constant part), `NEG`'s largest entry.
 struct Term {
     k: usize,
     konst: Option<ArrayD<f64>>,
+    neg: Option<f64>,
 }
 
 /// Recognises a run-time mask on the Softmax input `x` (module doc), for a
@@ -76,6 +82,7 @@ pub(super) fn find(ctx: &Ctx, x: &Val, axis: usize, rank: usize) -> Option<Runti
             x: mask.as_ref().map_or(y, |m| m.x),
             k: t.k,
             mask: mask.map(|m| (m, false)),
+            neg: t.neg,
         });
     }
     // A constant mask applied last, over scores with a run-time term.
@@ -89,6 +96,7 @@ pub(super) fn find(ctx: &Ctx, x: &Val, axis: usize, rank: usize) -> Option<Runti
         x: y,
         k: t.k,
         mask: Some((m, true)),
+        neg: t.neg,
     })
 }
 
@@ -96,7 +104,7 @@ pub(super) fn find(ctx: &Ctx, x: &Val, axis: usize, rank: usize) -> Option<Runti
 pub(super) fn lower(ctx: &mut Ctx, n: &NodeCtx, r: Runtime, axis: usize) -> Result<Val, OnnxError> {
     let k = Val::Dyn(r.k);
     let Some((m, outer)) = r.mask else {
-        return runtime_mask(ctx, n, Val::Dyn(r.x), k, axis);
+        return runtime_mask(ctx, n, Val::Dyn(r.x), k, None, axis);
     };
     let u = biased(ctx, n, &m)?;
     let live = m.masked.mapv(|v| f64::from(u8::from(!v)));
@@ -104,6 +112,10 @@ pub(super) fn lower(ctx: &mut Ctx, n: &NodeCtx, r: Runtime, axis: usize) -> Resu
         (&live * &m.keep, &live * &m.keep.mapv(|v| 1.0 - v))
     } else {
         (live.clone(), ArrayD::zeros(live.shape()))
+    };
+    let alone = match r.neg {
+        Some(neg) => singly_masked(ctx, n, &m, outer, neg, &k)?,
+        None => None,
     };
     let mut k = k;
     if a.iter().any(|&v| v != 1.0) {
@@ -124,7 +136,72 @@ pub(super) fn lower(ctx: &mut Ctx, n: &NodeCtx, r: Runtime, axis: usize) -> Resu
             &n.tmp("mask_const_keep"),
         )?;
     }
-    runtime_mask(ctx, n, u, k, axis)
+    runtime_mask(ctx, n, u, k, alone, axis)
+}
+
+/// The entries a row with no kept entry is uniform over, as float computes
+/// it: those not at −∞. Where the padding mask's `NEG` is added to a
+/// constant mask value `M` (inner forms) the float sum overflows to −∞ when
+/// both are `finfo.min`; `NEG` or `M` may be −∞ themselves. With `inf0` /
+/// `inf1` the entries at −∞ when `k` is 0 / 1:
+///
+/// * inner: `inf1 = masked·[M = −∞]`, `inf0 = masked·[f32(M + NEG) = −∞] +
+///   live·[NEG = −∞]`;
+/// * outer (`Where(C, x + PAD, F)`): `inf1 = masked·[F = −∞]`, `inf0 =
+///   inf1 + keep·[NEG = −∞]`;
+///
+/// the entries at a finite value are `(1 − inf0) + k·(inf0 − inf1)`. `None`
+/// when no entry is ever at −∞: every masked entry then holds the same
+/// `finfo.min` and a fully masked row is uniform over the whole row.
+fn singly_masked(
+    ctx: &mut Ctx,
+    n: &NodeCtx,
+    m: &Mask,
+    outer: bool,
+    neg: f64,
+    k: &Val,
+) -> Result<Option<Val>, OnnxError> {
+    let neg_inf = neg == f64::NEG_INFINITY;
+    let inf1 = ndarray::Zip::from(&m.masked)
+        .and(&m.value)
+        .map_collect(|&mk, &v| mk && v == f64::NEG_INFINITY);
+    let inf0 = ndarray::Zip::from(&m.masked)
+        .and(&m.value)
+        .and(&m.keep)
+        .map_collect(|&mk, &v, &keep| {
+            if outer {
+                (mk && v == f64::NEG_INFINITY) || (keep == 1.0 && neg_inf)
+            } else {
+                // f32 + f32 is exact in f64; rounding it to f32 is float32's sum.
+                (mk && ((v + neg) as f32).is_infinite()) || (!mk && neg_inf)
+            }
+        });
+    if !inf0.iter().chain(inf1.iter()).any(|&v| v) {
+        return Ok(None);
+    }
+    let bit = |b: bool| f64::from(u8::from(b));
+    let rest = inf0.mapv(|v| 1.0 - bit(v));
+    let step = ndarray::Zip::from(&inf0)
+        .and(&inf1)
+        .map_collect(|&a, &b| bit(a) - bit(b));
+    if step.iter().all(|&v| v == 0.0) {
+        return Ok(Some(Val::konst(Konst::float(rest))));
+    }
+    let s = ctx.emit(
+        n.at(),
+        &n.sub("mask_single_k"),
+        Op::Mul,
+        &[k.clone(), Val::konst(Konst::float(step))],
+        &n.tmp("mask_single_k"),
+    )?;
+    ctx.emit(
+        n.at(),
+        &n.sub("mask_single"),
+        Op::Add,
+        &[s, Val::konst(Konst::float(rest))],
+        &n.tmp("mask_single"),
+    )
+    .map(Some)
 }
 
 /// The constant behind graph value `v`, if it is one.
@@ -165,30 +242,45 @@ fn added_term(ctx: &Ctx, v: usize) -> Option<(usize, Term)> {
 /// padding mask `PAD`, `Where(k, 0, NEG)`, or `PAD` folded with a constant
 /// `M` (`Add(PAD, M)`, `Where(Cast(PAD, bool), NEG, M)`).
 fn term(ctx: &Ctx, t: usize) -> Option<Term> {
-    if let Some(k) = inverted_keep(ctx, t) {
-        return Some(Term { k, konst: None });
+    if let Some((k, neg)) = inverted_keep(ctx, t) {
+        return Some(Term {
+            k,
+            konst: None,
+            neg: Some(neg),
+        });
     }
     let node = producer(ctx, t)?;
-    let folded = |k: usize, m: usize| {
+    let folded = |(k, neg): (usize, Option<f64>), m: usize| {
         let m = konst(ctx, m)?.mapv(f64::from);
-        Some(Term { k, konst: Some(m) })
+        Some(Term {
+            k,
+            konst: Some(m),
+            neg,
+        })
     };
+    let added = |(k, neg): (usize, f64)| (k, Some(neg));
     match (&node.op, node.inputs.as_slice()) {
+        // `PAD + M`: summed in float.
         (Op::Add, &[p, q]) => match (konst(ctx, p).is_some(), konst(ctx, q).is_some()) {
-            (false, true) => folded(inverted_keep(ctx, p)?, q),
-            (true, false) => folded(inverted_keep(ctx, q)?, p),
+            (false, true) => folded(added(inverted_keep(ctx, p)?), q),
+            (true, false) => folded(added(inverted_keep(ctx, q)?), p),
             _ => None,
         },
+        // `NEG` selected instead of `M`: no sum.
         (Op::Where, &[c, neg, m]) if is_neg(ctx, neg) && konst(ctx, m).is_some() => {
             let k = cast_to_bool(ctx, c)
-                .and_then(|p| inverted_keep(ctx, p))
+                .and_then(|p| inverted_keep(ctx, p).map(|(k, _)| k))
                 .or_else(|| padding_is_zero(ctx, c, m))?;
-            folded(k, m)
+            folded((k, None), m)
         }
         (Op::Where, &[c, zero, neg])
             if konst(ctx, c).is_none() && is_scalar(ctx, zero, 0.0) && is_neg(ctx, neg) =>
         {
-            Some(Term { k: c, konst: None })
+            Some(Term {
+                k: c,
+                konst: None,
+                neg: neg_max(ctx, neg),
+            })
         }
         _ => None,
     }
@@ -247,25 +339,44 @@ fn one_minus(ctx: &Ctx, v: usize) -> Option<usize> {
 /// A padding mask `t`: `Mul(Sub(1, k), NEG)` (either order) or
 /// `Where(Cast(y, bool), NEG, y)` with `y = Sub(1, k)` (transformers'
 /// `inverted.masked_fill(inverted.bool(), min)`), for a run-time `k` and a
-/// constant `NEG` whose every entry is a mask value: `k`.
-fn inverted_keep(ctx: &Ctx, t: usize) -> Option<usize> {
+/// constant `NEG` whose every entry is a mask value: `k` and `NEG`'s
+/// largest entry.
+fn inverted_keep(ctx: &Ctx, t: usize) -> Option<(usize, f64)> {
     let node = producer(ctx, t)?;
+    let with = |k: Option<usize>, neg: usize| Some((k?, neg_max(ctx, neg)?));
     match (&node.op, node.inputs.as_slice()) {
         (Op::Mul, &[p, q]) => match (is_neg(ctx, p), is_neg(ctx, q)) {
-            (false, true) => one_minus(ctx, p),
-            (true, false) => one_minus(ctx, q),
+            (false, true) => with(one_minus(ctx, p), q),
+            (true, false) => with(one_minus(ctx, q), p),
             _ => None,
         },
         (Op::Where, &[c, neg, y]) if is_neg(ctx, neg) && cast_to_bool(ctx, c) == Some(y) => {
-            one_minus(ctx, y)
+            with(one_minus(ctx, y), neg)
         }
         _ => None,
     }
 }
 
+/// The largest entry of the constant `v` (a mask value `NEG`).
+fn neg_max(ctx: &Ctx, v: usize) -> Option<f64> {
+    let c = konst(ctx, v)?;
+    c.iter().copied().reduce(f32::max).map(f64::from)
+}
+
 /// The run-time padding mask's lowering (parent module doc) of scores `x`
-/// with the 0/1 keep factor `k`.
-fn runtime_mask(ctx: &mut Ctx, n: &NodeCtx, x: Val, k: Val, axis: usize) -> Result<Val, OnnxError> {
+/// with the 0/1 keep factor `k`; with `alone` (see [`singly_masked`]), a
+/// row with no kept entry is uniform over the entries `alone` marks instead
+/// of the whole row: the final factor is `k + (1 − ReduceMax(k))·alone`
+/// (`k` itself in a row with a kept entry; `alone` in one without, where
+/// `m` is the row's minimum so every clamped `x − m` is 0).
+fn runtime_mask(
+    ctx: &mut Ctx,
+    n: &NodeCtx,
+    x: Val,
+    k: Val,
+    alone: Option<Val>,
+    axis: usize,
+) -> Result<Val, OnnxError> {
     let row = |max: bool| {
         let (axes, keepdims) = (vec![axis], true);
         if max {
@@ -296,6 +407,19 @@ fn runtime_mask(ctx: &mut Ctx, n: &NodeCtx, x: Val, k: Val, axis: usize) -> Resu
         Op::Add,
         &[d, Val::konst(Konst::scalar(-f64::from(MASKED_LOGIT)))],
     )?;
+    let k = match alone {
+        None => k,
+        Some(alone) => {
+            let top = emit("mask_any_kept", row(true), std::slice::from_ref(&k))?;
+            let none = emit(
+                "mask_none_kept",
+                Op::Sub,
+                &[Val::konst(Konst::scalar(1.0)), top],
+            )?;
+            let lift = emit("mask_alone", Op::Mul, &[none, alone])?;
+            emit("mask_keep_alone", Op::Add, &[k, lift])?
+        }
+    };
     let d = emit("mask_keep", Op::Mul, &[d, k])?;
     emit(
         "masked",
