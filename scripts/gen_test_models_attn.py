@@ -317,7 +317,7 @@ def torch_encoder_layer(name, dm=SMALL, ff=32):
     return build
 
 
-def hf_padding_mask(name, dm=Dims(16, 2, 8), kept=5, masked_fill=False, causal=None):
+def hf_padding_mask(name, dm=Dims(16, 2, 8), kept=5, masked_fill=False, causal=None, left=False):
     """BERT / Hugging Face encoder self-attention with a run-time
     `attention_mask` input (int64 [1, T], 1 = token, 0 = padding) expanded as
     transformers exports it: Unsqueeze to [1, 1, 1, T], Cast to float,
@@ -335,14 +335,22 @@ def hf_padding_mask(name, dm=Dims(16, 2, 8), kept=5, masked_fill=False, causal=N
     mask made by ConstantOfShape(finfo.min) + Trilu(upper, k 1), and
     `causal.masked_fill(expanded.bool(), finfo.min)` with the masked_fill
     padding mask, added to the scores once). The outputs are also checked
-    against onnxruntime."""
+    against onnxruntime.
+
+    `left`: the padding is on the left (the first T − kept entries 0, as a
+    decoder batch is padded for generation), so the rows of padded query
+    positions keep no entry under both masks. The reference is then what
+    float32 makes them: with "gpt2" the padding finfo.min added to the causal
+    finfo.min overflows to −∞ (weight 0) and such a row is uniform over the
+    entries masked once (onnxruntime's row)."""
 
     def build(dest, rng, save):
         D, T, H, DH = dm.d, dm.t, dm.heads, dm.dh
         s = 0.3 * (16 / D) ** 0.5
         wq, wk, wv, wo = (f32(rng.uniform(-s, s, (D, D))) for _ in range(4))
         x = f32(rng.uniform(-1, 1, (1, T, D)))
-        am = np.array([[1] * kept + [0] * (T - kept)], dtype=np.int64)
+        pads = [[1] * kept, [0] * (T - kept)]
+        am = np.array([sum(pads[::-1] if left else pads, [])], dtype=np.int64)
         g = G()
         heads = g.const("heads", [1, T, H, DH], np.int64)
         proj = lambda w, perm: g.op("Transpose", [g.op("Reshape", [g.op("MatMul", ["x", g.const("w", w)]), heads])], perm=perm)
@@ -383,9 +391,19 @@ def hf_padding_mask(name, dm=Dims(16, 2, 8), kept=5, masked_fill=False, causal=N
         qh, kh, vh = split(x @ wq), split(x @ wk), split(x @ wv)
         sc = qh @ kh.transpose(0, 1, 3, 2) / np.sqrt(DH)
         keep = am[:, None, None, :] > 0
+        tril = np.tril(np.ones((T, T))) > 0
         if causal:
-            keep = keep & (np.tril(np.ones((T, T))) > 0)
-        sc = np.where(keep, sc, -np.inf)
+            keep = keep & tril
+        if left and causal == "gpt2":
+            # float32's sum: the doubly masked entries are −∞, the rest of a
+            # fully masked row finfo.min (equal: a uniform row over them).
+            fmin32 = np.float32(np.finfo(np.float32).min)
+            with np.errstate(over="ignore"):
+                level = np.where(tril, np.float32(0), fmin32) + np.where(am[:, None, None, :] > 0, np.float32(0), fmin32)
+            alone = ~keep.any(-1, keepdims=True)
+            sc = np.where(keep, sc, np.where(alone & np.isfinite(level), 0.0, -np.inf))
+        else:
+            sc = np.where(keep, sc, -np.inf)
         ref = (softmax_ref(sc) @ vh).transpose(0, 2, 1, 3).reshape(1, T, D) @ wo
         save(dest, name, graph, [x, am], [ref])
         if causal:
@@ -489,5 +507,7 @@ TRANSFORMERS = [
     # A padding mask and a causal mask on the same scores (decoder exports).
     hf_padding_mask("hf_gpt2_padding_causal", kept=6, causal="gpt2"),
     hf_padding_mask("hf_folded_padding_causal", kept=5, masked_fill=True, causal="folded"),
+    # Left padding: rows with no kept entry, as float32 (onnxruntime) makes them.
+    hf_padding_mask("hf_gpt2_leftpad_causal", kept=5, causal="gpt2", left=True),
     torch_sdpa_causal("torch_sdpa_causal"),
 ]
