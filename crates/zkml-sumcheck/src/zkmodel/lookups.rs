@@ -118,6 +118,9 @@ pub(crate) enum Column {
     /// [`crate::model::key::const_table`]): the weights' range check
     /// ([`super::weights`]).
     Const(usize),
+    /// A limb of hidden constant `id` (its `j`-th in value order), the high
+    /// one if `hi`: `Limb(id, j, hi)` ([`super::weight_limbs`]).
+    Limb(usize, usize, bool),
 }
 
 /// Every lookup of a model, grouped by table in order of first use.
@@ -214,7 +217,7 @@ pub(crate) fn column_vars(q: &QGraph, c: Column) -> crate::Result<usize> {
         Column::AuxSlot(i, _) | Column::AuxPair(i, _, _) => {
             num_vars(&q.values[q.nodes[i].output].shape)
         }
-        Column::Const(id) => crate::model::const_vars(q, id),
+        Column::Const(id) | Column::Limb(id, _, _) => crate::model::const_vars(q, id),
     })
 }
 

@@ -84,6 +84,7 @@ mod product;
 pub mod prover;
 pub(crate) mod softmax;
 pub mod verifier;
+pub mod weight_limbs;
 pub(crate) mod weights;
 
 pub use lookups::ZkTableLookup;

@@ -101,14 +101,17 @@ pub struct ZkModelProof {
     /// operand order), the sumcheck reducing its broadcast factor to a claim
     /// on the constant (`super::weights::prove_broadcast`).
     pub mul_consts: Vec<ZkSumcheckProof>,
+    /// Hidden weights wider than one range table: per hidden constant
+    /// (value order) its limbs ([`super::weight_limbs`]); empty otherwise.
+    pub limbs: Vec<super::weight_limbs::WeightLimbs>,
 }
 
 /// First bytes of an encoded [`ZkModelProof`].
 pub const ZK_PROOF_MAGIC: &[u8; 22] = b"zkml-sumcheck-zkproof\0";
 /// Version of the encoding (5: Conv's weight sumcheck; 6: hidden weights'
-/// padding proofs; 7: hidden conv biases; 8: hidden Mul constants); another
-/// version is refused.
-pub const ZK_PROOF_VERSION: u32 = 8;
+/// padding proofs; 7: hidden conv biases; 8: hidden Mul constants; 9: the
+/// hidden weights' limbs); another version is refused.
+pub const ZK_PROOF_VERSION: u32 = 9;
 
 impl Encode for ZkNodeProof {
     fn encode(&self, w: &mut Writer) {
@@ -227,6 +230,7 @@ impl ZkModelProof {
         w.list(&self.padding);
         w.list(&self.conv_bias);
         w.list(&self.mul_consts);
+        w.list(&self.limbs);
     }
 
     /// Parses [`Self::to_bytes`]'s output; refuses another file kind or
@@ -261,6 +265,7 @@ impl ZkModelProof {
             padding: r.list()?,
             conv_bias: r.list()?,
             mul_consts: r.list()?,
+            limbs: r.list()?,
         };
         if r.remaining() != 0 {
             return Err(Error::Decode(format!("{} trailing bytes", r.remaining())));

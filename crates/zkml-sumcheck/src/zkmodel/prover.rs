@@ -361,17 +361,39 @@ pub(crate) fn prove_inner(
             plan.push(TableKey::act(q), Column::Plain(Ok(id)));
         }
     }
-    // Every hidden constant lies in the weights' range (`super::weights`).
+    // Every hidden constant lies in the weights' range (`super::weights`);
+    // wider than one table, as two limbs (`super::weight_limbs`), committed
+    // after the remainders (auxiliary tables `nodes + 2j`, `nodes + 2j + 1`).
     super::weights::register_ranges(key, &mut plan);
-    let (lookups, m_claims) =
-        prove_lookups(key, &plan, (&tables, &rem_tables), &mut claims, &mut t, rng)?;
+    let mut aux_all = rem_committed;
+    let mut limbs = vec![];
+    if super::weight_limbs::limbed(key) {
+        let (msgs, polys, c_claims, limb_claims) = super::weight_limbs::prove(key, &mut t, rng)?;
+        limbs = msgs;
+        aux_all.extend(polys.into_iter().map(Some));
+        claims.extend(c_claims.into_iter().map(|(id, p, o)| (Ok(id), p, o)));
+        let n = q.nodes.len();
+        claims.extend(
+            limb_claims
+                .into_iter()
+                .map(|(j, hi, p, o)| (Err(n + 2 * j + usize::from(hi)), p, o)),
+        );
+    }
+    let (lookups, m_claims) = prove_lookups(
+        key,
+        &plan,
+        (&tables, &rem_tables, &aux_all[q.nodes.len()..]),
+        &mut claims,
+        &mut t,
+        rng,
+    )?;
 
     let _s = crate::profile::span("prove/openings");
     let (openings, known_proofs) = prove_openings(
         gens,
         &claims,
         &m_claims,
-        (&committed, &rem_committed),
+        (&committed, &aux_all),
         &mut t,
         rng,
     )?;
@@ -383,8 +405,9 @@ pub(crate) fn prove_inner(
             .map(|(id, c)| c.filter(|_| !(hidden(id) && vis.weights == Vis::Private)))
             .map(|c| c.map(|c| c.comm))
             .collect(),
-        remainders: rem_committed
+        remainders: aux_all
             .into_iter()
+            .take(q.nodes.len())
             .map(|c| c.map(|c| c.comm))
             .collect(),
         nodes,
@@ -394,6 +417,7 @@ pub(crate) fn prove_inner(
         padding,
         conv_bias,
         mul_consts,
+        limbs,
     };
     if crate::profile::enabled() {
         eprintln!("zkml-sumcheck proof bytes:");
@@ -409,7 +433,7 @@ pub(crate) fn prove_inner(
 fn prove_lookups(
     key: &ProvingKey,
     plan: &LookupPlan,
-    (tables, aux): (&[Mle], &[Option<Mle>]),
+    (tables, aux, limbs): (&[Mle], &[Option<Mle>], &[Option<CommittedPoly>]),
     claims: &mut Vec<Claim>,
     t: &mut Transcript,
     rng: &mut (impl RngCore + CryptoRng),
@@ -463,6 +487,11 @@ fn prove_lookups(
                     .ok_or_else(|| {
                         Error::Invalid(format!("hidden constant {id} is not committed"))
                     }),
+                Column::Limb(_, j, hi) => limbs
+                    .get(2 * j + usize::from(hi))
+                    .and_then(Option::as_ref)
+                    .map(|c| c.poly.evals.as_slice().into())
+                    .ok_or_else(|| Error::Invalid(format!("weight limb {j} is not committed"))),
             })
             .collect::<Result<_>>()?;
         let refs: Vec<(&[Fr], usize)> = columns
@@ -510,6 +539,9 @@ fn prove_lookups(
                 }
                 Column::AuxSlot(i, k) => claims.push((Err(i), softmax::slot_point(&pt, k), w)),
                 Column::Const(id) => claims.push((Ok(id), pt, w)),
+                Column::Limb(_, j, hi) => {
+                    claims.push((Err(q.nodes.len() + 2 * j + usize::from(hi)), pt, w))
+                }
                 Column::AuxPair(i, a, o) => {
                     let shape = &q.values[q.nodes[i].output].shape;
                     let e = softmax::pair_public(shape, gamma, &pt);

@@ -69,10 +69,12 @@
 //! or the proof's). An entry outside the range, a huge field element
 //! included, fails the lookup (soundness as in [`super::lookups`]). So the
 //! statement is "some weights of at most `b` bits give these outputs", as
-//! plonk's. One range table holds at most `2^16` entries
-//! ([`MAX_WEIGHT_BITS`]): a model whose constants need more bits is
-//! refused at setup ([`check_hidden`]). `b` is public (the verifying key
-//! shows it, as plonk's does).
+//! plonk's. One range table holds at most `2^16` entries: for `b > 16`
+//! each constant is split into two committed limbs instead, each looked up
+//! in its own range and tied to the constant's commitment at a random
+//! point ([`super::weight_limbs`]); a model whose constants need more than
+//! [`MAX_WEIGHT_BITS`] bits is refused at setup ([`check_hidden`]). `b` is
+//! public (the verifying key shows it, as plonk's does).
 
 use rand_core06::{CryptoRng, RngCore};
 
@@ -135,8 +137,9 @@ pub(crate) fn operand_point(c: &[usize], out: &[usize], rho: &[Fr]) -> Option<(V
 /// show their size).
 pub(crate) const MIN_WEIGHT_BITS: u32 = 10;
 
-/// Widest range one LogUp table holds (`2^16` entries).
-pub(crate) const MAX_WEIGHT_BITS: u32 = crate::model::MAX_SHIFT;
+/// Widest hidden constants: two limbs of one range table each
+/// ([`super::weight_limbs`]).
+pub(crate) const MAX_WEIGHT_BITS: u32 = super::weight_limbs::MAX_LIMBED_BITS;
 
 /// Bits of the two's-complement range `[−2^(b−1), 2^(b−1))` holding `v`.
 fn signed_bits(v: i64) -> u32 {
@@ -179,6 +182,9 @@ pub(crate) fn weight_range(bits: u32) -> TableKey {
 /// Registers every hidden constant's committed table in the weights' range
 /// (module doc). Both ends, after the hidden inputs.
 pub(crate) fn register_ranges(key: &Key, plan: &mut LookupPlan) {
+    if super::weight_limbs::limbed(key) {
+        return super::weight_limbs::register(key, plan);
+    }
     for id in 0..key.q.values.len() {
         if hidden_const(&key.q, &key.visibility, id) {
             plan.push(weight_range(key.weight_bits), Column::Const(id));
@@ -187,8 +193,8 @@ pub(crate) fn register_ranges(key: &Key, plan: &mut LookupPlan) {
 }
 
 /// Refuses, naming node, op and fix, every op that reads a hidden constant
-/// and cannot open it (see the module doc), and constants wider than one
-/// range table holds.
+/// and cannot open it (see the module doc), and constants wider than
+/// [`MAX_WEIGHT_BITS`].
 pub(crate) fn check_hidden(q: &QGraph, vis: &Visibility) -> Result<()> {
     if !hidden_weights(vis) {
         return Ok(());

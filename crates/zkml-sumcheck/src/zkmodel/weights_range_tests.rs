@@ -5,7 +5,8 @@
 //! honestly is rejected, while the same tables prove under a key that
 //! declares a width holding them (so the range check is what rejects);
 //! tampered multiplicity commitments and rounds of the range lookup are
-//! rejected; constants wider than one range table are refused at setup.
+//! rejected; constants wider than one range table prove in two limbs, whose
+//! ranges and recomposition are checked; wider than two, refused at setup.
 
 use super::lookups::TEST_FORGED_RANGE;
 use super::weights_tests::{b, batched, conv_consts, first_const, opts, small_cnn};
@@ -52,10 +53,20 @@ fn forge(q: &QGraph, inputs: Vec<ITensor>, id: usize, k: usize, v: i64) -> Forge
 /// value in the prover's range table in place of its last entry (same
 /// size, so the out-of-range entry has a multiplicity).
 fn prove_as(f: &Forged, bits: u32, forged: Option<Fr>) -> Result<(ZkModelProof, PublicValues)> {
+    let h = (1i64 << (bits - 1)) - 1;
+    prove_hooked(f, bits, forged.map(|v| (h, v)))
+}
+
+/// [`prove_as`] with the forged table's `(h, v)` given
+/// ([`TEST_FORGED_RANGE`]).
+fn prove_hooked(
+    f: &Forged,
+    bits: u32,
+    forged: Option<(i64, Fr)>,
+) -> Result<(ZkModelProof, PublicValues)> {
     let mut pk = f.pk.clone();
     pk.key.weight_bits = bits;
-    let h = (1i64 << (bits - 1)) - 1;
-    TEST_FORGED_RANGE.with(|c| c.set(forged.map(|v| (h, v))));
+    TEST_FORGED_RANGE.with(|c| c.set(forged));
     let r = prover::prove(&pk, &f.t, &mut rand_core06::OsRng);
     TEST_FORGED_RANGE.with(|c| c.set(None));
     r
@@ -224,7 +235,7 @@ fn the_width_is_in_the_key_and_wide_constants_are_refused() {
     assert_eq!(back.weight_bits, vk.weight_bits);
     be.verify(&back, &public, &proof).unwrap();
     let n = bytes.len();
-    for (w, ok) in [(vk.weight_bits + 1, true), (9, false), (17, false)] {
+    for (w, ok) in [(vk.weight_bits + 1, true), (9, false), (33, false)] {
         let mut b2 = bytes.clone();
         b2[n - 1] = w as u8;
         match Key::from_bytes(&b2) {
@@ -237,20 +248,81 @@ fn the_width_is_in_the_key_and_wide_constants_are_refused() {
             Err(e) => assert!(!ok && e.to_string().contains("width"), "{e}"),
         }
     }
-    // A constant wider than one range table: refused at setup, by name.
+    // A constant wider than two limbs: refused at setup, by name.
     let mut q2 = q.clone();
     let (w, _) = first_const(&q2);
     if let QValueKind::Const(c) = &mut q2.values[w].kind {
-        c.as_slice_mut().unwrap()[0] = 1 << 16;
+        c.as_slice_mut().unwrap()[0] = 1 << 32;
     }
     let err = be
         .setup(&q2, &opts(Vis::Public, Vis::Private))
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("18 bits") && err.contains(&q2.values[w].name) && err.contains("16"),
+        err.contains("34 bits") && err.contains(&q2.values[w].name) && err.contains("32"),
         "{err}"
     );
     // Fixed weights of any width still prove.
     be.setup(&q2, &opts(Vis::Public, Vis::Fixed)).unwrap();
+}
+
+#[test]
+fn wide_hidden_weights_prove_in_two_limbs_and_out_of_range_ones_are_rejected() {
+    use super::weight_limbs::TEST_CLAMP_HI;
+    let (q, t) = batched();
+    let (w, _) = first_const(&q);
+    let zero = inputs_with_zero(&q, &t);
+    // An honest model with a 18-bit weight (row 0 meets the zeroed column).
+    let f = forge(&q, zero.clone(), w, 3, 1 << 16);
+    let be = ZkSumcheckBackend;
+    for weights in [Vis::Private, Vis::Committed] {
+        let (pk, vk) = be.setup(&f.pk.q, &opts(Vis::Private, weights)).unwrap();
+        assert_eq!(vk.weight_bits, 18);
+        let pk = if weights == Vis::Committed {
+            pk.open_weights(&b(2)).unwrap()
+        } else {
+            pk
+        };
+        let (proof, public) = prover::prove(&pk, &f.t, &mut rand_core06::OsRng).unwrap();
+        assert_eq!(proof.limbs.len(), 4, "one pair of limbs per constant");
+        be.verify(&vk, &public, &proof).unwrap();
+        let proof = ZkModelProof::from_bytes(&proof.to_bytes()).unwrap();
+        be.verify(&vk, &public, &proof).unwrap();
+        // Tampered limbs.
+        let h = vk.gens.h;
+        let edits: [Edit; 5] = [
+            Box::new(move |p| p.limbs[0].c_com = (p.limbs[0].c_com + h).into()),
+            Box::new(move |p| p.limbs[1].hi_com = (p.limbs[1].hi_com + h).into()),
+            Box::new(move |p| p.limbs[0].lo.rows[0] = (p.limbs[0].lo.rows[0] + h).into()),
+            Box::new(move |p| p.limbs[2].hi.rows[0] = (p.limbs[2].hi.rows[0] + h).into()),
+            Box::new(|p| {
+                p.limbs.pop();
+            }),
+        ];
+        for (j, e) in edits.iter().enumerate() {
+            let mut bad = proof.clone();
+            e(&mut bad);
+            assert!(
+                be.verify(&vk, &public, &bad).is_err(),
+                "{weights:?} edit {j}"
+            );
+        }
+    }
+    // Out of a declared 18-bit range: 2^17 has the high limb 2, out of
+    // [−2, 2). The honest prover refuses; a forger whose high-limb table
+    // holds 2 in place of 1 is rejected; a key declaring 19 bits accepts
+    // the same tables (so the limbs' range check rejected them).
+    let f = forge(&q, zero.clone(), w, 3, 1 << 17);
+    assert!(prove_hooked(&f, 18, None).is_err());
+    let forged = prove_hooked(&f, 18, Some((1, fr_from_i64(2)))).unwrap();
+    assert!(!verifies(&f, 18, &forged));
+    let wide = prove_hooked(&f, 19, None).unwrap();
+    assert!(!verifies(&f, 18, &wide));
+    assert!(verifies(&f, 19, &wide), "control");
+    // Limbs in range that do not add up to the constant (the high limb
+    // clamped): the relation at τ rejects them.
+    TEST_CLAMP_HI.with(|c| c.set(true));
+    let split = prove_hooked(&f, 18, None);
+    TEST_CLAMP_HI.with(|c| c.set(false));
+    assert!(!verifies(&f, 18, &split.unwrap()));
 }

@@ -68,6 +68,42 @@ pub(super) fn value_commitments(
     Ok(coms)
 }
 
+/// Limb `hi` of hidden constant `j`'s commitment in the proof.
+fn limb_com(proof: &ZkModelProof, j: usize, hi: bool) -> Result<&HyraxCommitment> {
+    let l = proof
+        .limbs
+        .get(j)
+        .ok_or_else(|| malformed("weight limbs"))?;
+    Ok(if hi { &l.hi } else { &l.lo })
+}
+
+/// The hidden weights' limbs (`crate::zkmodel::weight_limbs`), after the
+/// walk and before the lookups: their claims, and the constants', go to
+/// `pending`.
+pub(super) fn verify_limbs<'a>(
+    key: &Key,
+    (proof, coms): (&'a ZkModelProof, &'a [Option<HyraxCommitment>]),
+    pending: &mut Vec<Pending<'a>>,
+    t: &mut Transcript,
+) -> Result<()> {
+    let (c_claims, limb_claims) = crate::zkmodel::weight_limbs::verify(key, &proof.limbs, t)?;
+    for (id, point, com) in c_claims {
+        let c = coms[id]
+            .as_ref()
+            .ok_or_else(|| malformed("hidden constant commitment"))?;
+        pending.push(Pending::Committed(c, point.len(), point, com));
+    }
+    for (j, hi, point, com) in limb_claims {
+        pending.push(Pending::Committed(
+            limb_com(proof, j, hi)?,
+            point.len(),
+            point,
+            com,
+        ));
+    }
+    Ok(())
+}
+
 /// The lookup phase (both ends: [`super::lookups`]): `γ`, then one batched
 /// lookup over every table of `plan`; every column's claims go to
 /// `pending`.
@@ -112,7 +148,10 @@ pub(super) fn verify_lookups<'a>(
             .columns
             .iter()
             .filter(|(c, _, _)| {
-                !matches!(c, Column::Plain(_) | Column::AuxSlot(..) | Column::Const(_))
+                !matches!(
+                    c,
+                    Column::Plain(_) | Column::AuxSlot(..) | Column::Const(_) | Column::Limb(..)
+                )
             })
             .count();
         expect_len("lookup pair commitments", lp.pair_coms.len(), n_pairs)?;
@@ -189,6 +228,12 @@ pub(super) fn verify_lookups<'a>(
                     coms[id]
                         .as_ref()
                         .ok_or_else(|| malformed("hidden constant commitment"))?,
+                    crate::model::const_vars(q, id),
+                    cl.point,
+                    cl.value_com,
+                )),
+                Column::Limb(id, j, hi) => pending.push(Pending::Committed(
+                    limb_com(proof, j, hi)?,
                     crate::model::const_vars(q, id),
                     cl.point,
                     cl.value_com,

@@ -522,6 +522,7 @@ pub(crate) fn verify_into(
         }
     }
     super::weights::register_ranges(key, &mut plan);
+    closing::verify_limbs(key, (proof, &vcoms), &mut pending, &mut t)?;
     if conv_bias.next().is_some() || mul_consts.next().is_some() {
         return Err(malformed("hidden constant proofs past the last one"));
     }
