@@ -60,7 +60,8 @@
 //! batched opening phase, and a proof that its padding is zero comes first.
 //! Every entry of its committed table lies in the signed range of the key's
 //! weight width (`[−2^(b−1), 2^(b−1))`, `b` the widest constant's bits, at
-//! least 10, at most 16: the plonk backend's width), one column of the
+//! least 10: the plonk backend's width; past 16 bits as two committed limbs,
+//! [`weight_limbs`]; past 32 refused), one column of the
 //! batched lookup whose claim is opened against the same commitment, so
 //! the statement is "some weights of at most `b` bits give these outputs"
 //! ([`weights`], "Width"). The verifier sees its commitment, its lookup's
