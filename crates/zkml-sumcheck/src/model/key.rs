@@ -36,10 +36,11 @@
 //! is about the committed tables: a party who commits other tables of that
 //! width than a quantizer's proves statements about those.
 //!
-//! **Files** ([`KEY_VERSION`] 2): [`KEY_MAGIC`], the version, a kind byte
+//! **Files** ([`KEY_VERSION`] 3): [`KEY_MAGIC`], the version, a kind byte
 //! (`P` proving, `V` verifying), the length of the JSON of the model and
 //! visibility, that JSON, then (proving) the seed or (verifying) the
-//! commitments in [`crate::codec`]. Generators and digest are recomputed.
+//! commitments in [`crate::codec`] and the weight width (one byte).
+//! Generators, digest and (proving) the width are recomputed.
 
 use std::ops::Deref;
 
