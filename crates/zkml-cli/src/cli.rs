@@ -84,7 +84,7 @@ pub enum Command {
     ///
     /// Example: zkml time examples/mnist_cnn/model.onnx examples/mnist_cnn/input_0.json
     Time(TimeArgs),
-    /// Print the circuit layout the planner picks: rows per layer, columns, k, estimated proving time.
+    /// Print the circuit layout the planner picks: rows per layer, columns, k, estimated proving time (CPU-seconds of all threads, and wall seconds on an idle 2-core machine) and peak memory.
     ///
     /// Example: zkml plan examples/mnist_cnn/model.onnx --calibration examples/mnist_cnn/calibration.json
     Plan(PlanArgs),

@@ -7,7 +7,10 @@
 //! as `committed columns × 2^k`, the dominant term (FFT + MSM per column):
 //! `n + 1 + L` advice columns, 3 more polynomials per lookup (`L` lookups),
 //! one permutation product per 2 equality columns, and the quotient pieces.
-//! The constant is fitted to measured proving times ([`SECONDS_PER_CELL`]).
+//! Candidates are ranked by that cost ([`SECONDS_PER_CELL`]); the estimate a
+//! plan reports ([`Plan::est_prove_s`]) is in CPU-seconds, with a cost per
+//! cell that grows with `k` ([`prove_cpu_seconds`]), fitted to measured
+//! proofs.
 //!
 //! # Rows
 //!
@@ -32,58 +35,18 @@ use crate::error::{PlonkError, Result};
 use crate::gadgets::Shape;
 
 mod bound;
+mod cost;
 mod pass;
+pub mod profile;
 
 pub use bound::{memory_lower_bound, MemoryBound};
+use cost::rank_cost;
+pub use cost::{
+    estimate_memory, prove_cpu_seconds, BASE_MEMORY_BYTES, CELL_COST_PER_K, CPU_SECONDS_PER_CELL,
+    EFFECTIVE_CORES, MEMORY_SLACK, SECONDS_PER_CELL, SECONDS_PER_POLY,
+};
 use pass::{pass_b, sweep, Pass};
 pub use pass::{set_sweep_all_rows, Mode, FIT_MARGIN, SWEEP_ALL_ROWS};
-
-/// Proving seconds per committed polynomial per row on 2 cores: 4.2 s for 38
-/// polynomials at k = 15 (the earlier zkml's MNIST, release build, `asm`).
-pub const SECONDS_PER_CELL: f64 = 3.4e-6;
-
-/// Fixed seconds per committed polynomial (openings, transcript), which also
-/// stands for proof size and verification time.
-pub const SECONDS_PER_POLY: f64 = 1e-2;
-
-/// Process memory besides the polynomials (binary, model, trace, buffers).
-pub const BASE_MEMORY_BYTES: u64 = 128 << 20;
-
-/// Allowance for allocator slack and transient copies over the polynomial
-/// count below. Not yet fitted: chosen by hand so that the estimate is of
-/// the order of the peak RSS in `BENCHMARKS.md` (cifar_cnn at k = 17, the
-/// committed MLP at k = 18); measure and refit before relying on it.
-pub const MEMORY_SLACK: f64 = 1.4;
-
-/// Estimated peak memory (bytes) of keygen or proving a circuit of `2^k`
-/// rows: every polynomial is `2^k` field elements of 32 bytes, and halo2
-/// holds at once (halo2-axiom 0.5: the proving key, the witness, one part of
-/// the extended domain at a time, and the quotient over the whole extended
-/// domain):
-///
-/// * per fixed column: Lagrange and coefficient forms in the key, and its
-///   extended part (3); the same per permutation column (3);
-/// * per advice column: Lagrange and coefficient forms, extended part (3);
-/// * per lookup: permuted input and table and the product, each in two forms,
-///   the compressed input and table, and their extended parts (11);
-/// * the quotient over the extended domain (`2^⌈log2(degree − 1)⌉`), the SRS
-///   (`[s^i]G1` in monomial and Lagrange form: 4) and `l_0`, `l_last`,
-///   `l_active` (3);
-///
-/// times [`MEMORY_SLACK`], plus [`BASE_MEMORY_BYTES`].
-pub fn estimate_memory(
-    k: u32,
-    advice: usize,
-    fixed: usize,
-    perm_cols: usize,
-    lookups: usize,
-    degree: usize,
-) -> u64 {
-    let ext = degree.saturating_sub(1).max(1).next_power_of_two();
-    let polys = 3 * advice + 3 * fixed + 3 * perm_cols + 11 * lookups + ext + 4 + 3;
-    let bytes = (1u64 << k) as f64 * 32.0 * polys as f64 * MEMORY_SLACK;
-    BASE_MEMORY_BYTES + bytes as u64
-}
 
 /// Physical memory of this machine in bytes (`MemTotal` of `/proc/meminfo`),
 /// if known.
@@ -97,10 +60,6 @@ pub fn physical_memory() -> Option<u64> {
 /// `bytes` as GiB with one decimal, for messages.
 pub fn gib(bytes: u64) -> String {
     format!("{:.1} GiB", bytes as f64 / (1u64 << 30) as f64)
-}
-
-fn estimate(committed: usize, k: u32) -> f64 {
-    committed as f64 * ((1u64 << k) as f64 * SECONDS_PER_CELL + SECONDS_PER_POLY)
 }
 
 /// The planner takes the smallest proof among layouts whose estimated proving
@@ -151,7 +110,9 @@ pub struct Plan {
     pub lookups: usize,
     /// Committed polynomials per proof (advice + lookup + permutation + quotient).
     pub committed: usize,
-    /// Estimated proving time on a quiet 2-core machine (seconds).
+    /// Estimated proving time in CPU-seconds (user + sys of all threads,
+    /// [`prove_cpu_seconds`]); [`Self::est_prove_wall_s`] is the wall time
+    /// on an idle 2-core machine.
     pub est_prove_s: f64,
     /// Proof size in bytes (exact: it depends only on the constraint system).
     pub proof_bytes: usize,
@@ -161,6 +122,17 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Estimated proving wall time on an idle 2-core machine (seconds):
+    /// [`Self::est_prove_s`] over [`EFFECTIVE_CORES`].
+    pub fn est_prove_wall_s(&self) -> f64 {
+        self.est_prove_s / EFFECTIVE_CORES
+    }
+
+    /// The cost this plan was ranked by among candidates (module doc).
+    fn rank(&self) -> f64 {
+        rank_cost(self.committed, self.k)
+    }
+
     /// Refuses a plan whose estimated peak memory ([`Self::est_peak_bytes`])
     /// is over `max_bytes`, before any key or proof work starts, with the
     /// estimate and the way out (segments of a smaller `k`).
@@ -212,10 +184,12 @@ impl fmt::Display for Plan {
         )?;
         writeln!(
             f,
-            "public values: {}; proof {} bytes; estimated prove ≈ {:.1} s (2 cores), peak memory ≈ {}",
+            "public values: {}; proof {} bytes; estimated prove ≈ {:.1} CPU-s (≈ {:.1} s wall on 2 \
+             idle cores), peak memory ≈ {}",
             self.num_public,
             self.proof_bytes,
             self.est_prove_s,
+            self.est_prove_wall_s(),
             gib(self.est_peak_bytes)
         )?;
         if self.shape.freivalds {
@@ -371,7 +345,7 @@ fn assemble(q: &QGraph, shape: Shape, k: u32, p: &Pass, facts: &CsFacts) -> Plan
         lookups: facts.lookups,
         proof_bytes: facts.proof_bytes,
         committed,
-        est_prove_s: estimate(committed, k),
+        est_prove_s: prove_cpu_seconds(committed, k),
         est_peak_bytes: estimate_memory(
             k,
             facts.advice,
@@ -514,16 +488,13 @@ pub fn plan_boundary_in(
     }
     // The fastest estimate, unless a layout within PROOF_SLACK of it has a
     // smaller proof: then the smallest such proof.
-    let fastest = cands
-        .iter()
-        .map(|c| c.est_prove_s)
-        .fold(f64::INFINITY, f64::min);
+    let fastest = cands.iter().map(Plan::rank).fold(f64::INFINITY, f64::min);
     let best = cands
         .into_iter()
-        .filter(|c| c.est_prove_s <= fastest * PROOF_SLACK)
+        .filter(|c| c.rank() <= fastest * PROOF_SLACK)
         .min_by(|a, b| {
-            (a.proof_bytes, a.est_prove_s)
-                .partial_cmp(&(b.proof_bytes, b.est_prove_s))
+            (a.proof_bytes, a.rank())
+                .partial_cmp(&(b.proof_bytes, b.rank()))
                 .expect("estimates are finite")
         });
     let best = best.ok_or(match force_k {

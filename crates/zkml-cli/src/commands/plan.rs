@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 
 use zkml_core::backend::{Backend, SetupOptions};
 use zkml_plonk::plan::gib;
+use zkml_plonk::plan::profile::span;
 use zkml_plonk::segment::SegmentedPlan;
 
 use super::layout::{self, Layout, LayoutRequest};
@@ -16,6 +17,7 @@ use crate::cli::PlanArgs;
 use crate::{inputs, model};
 
 pub fn run(args: PlanArgs) -> Result<ExitCode> {
+    let sp = span(|| "load".into());
     let model = model::load(
         &args.model,
         &args.quant,
@@ -34,7 +36,10 @@ pub fn run(args: PlanArgs) -> Result<ExitCode> {
                 .collect()]
         }
     };
+    drop(sp);
+    let sp = span(|| "calibrate and quantize".into());
     let q = super::compile(&model, &samples, &args.quant)?;
+    drop(sp);
     let options = SetupOptions {
         visibility: visibility(&args.proof)?,
         k: args.proof.k,
@@ -97,15 +102,16 @@ fn print_segments(q: &zkml_core::QGraph, sp: &SegmentedPlan) {
     let total: f64 = sp.plans.iter().map(|p| p.est_prove_s).sum();
     let peak = sp.plans.iter().map(|p| p.est_peak_bytes).max().unwrap_or(0);
     println!(
-        "{n} segments, cuts before nodes {:?}; estimated prove ≈ {total:.0} s in all (2 cores, \
-         one at a time), peak memory ≈ {} per segment",
+        "{n} segments, cuts before nodes {:?}; estimated prove ≈ {total:.0} CPU-s in all (≈ {:.0} \
+         s wall on 2 idle cores, one segment at a time), peak memory ≈ {} per segment",
         sp.cuts,
+        total / zkml_plonk::plan::EFFECTIVE_CORES,
         gib(peak)
     );
     for (i, (s, p)) in sp.segments.iter().zip(&sp.plans).enumerate() {
         println!(
             "  segment {i}: nodes {}..{} ({} .. {}), k = {}, {} of {} rows, {} advice columns, \
-             ≈{:.0} s, ≈{}",
+             ≈{:.0} CPU-s, ≈{}",
             s.nodes.start,
             s.nodes.end,
             s.graph.nodes.first().map_or("", |x| x.name.as_str()),

@@ -111,7 +111,7 @@ pub fn run(args: &TimeArgs, k: u32) -> Result<ExitCode> {
         } else {
             println!(
                 "segment {i}/{n}: k = {}, {} rows, {} advice columns; setup {:.1} s ({:.0} CPU-s, \
-                 peak {:.0} MiB); prove {:.1} s ({:.0} CPU-s, peak {:.0} MiB; est. {:.0} s, {}); \
+                 peak {:.0} MiB); prove {:.1} s ({:.0} CPU-s, peak {:.0} MiB; est. {:.0} CPU-s, {}); \
                  verify {:.0} ms; proof {} bytes",
                 p.k,
                 p.rows,
@@ -134,7 +134,7 @@ pub fn run(args: &TimeArgs, k: u32) -> Result<ExitCode> {
     if !args.json {
         println!(
             "plan: {n} segments of k = {k} in {t_plan:.1} s, cuts before nodes {:?}; estimated \
-             prove ≈ {total:.0} s in all",
+             prove ≈ {total:.0} CPU-s in all",
             sp.cuts
         );
     }

@@ -20,6 +20,7 @@ use super::{El, Walker};
 use crate::gadgets::{
     arith::ArithInstructions,
     freivalds::{FreivaldsInstructions, Left},
+    linear::LinearInstructions,
     Wire,
 };
 
@@ -201,7 +202,7 @@ impl Walker<'_, '_> {
         &mut self,
         conv: &Conv,
         shift: u32,
-        xw: &ArrayD<Wire>,
+        xw: &ndarray::ArrayViewD<'_, Wire>,
         w_shape: &[usize],
         weights: Weights<'_>,
         out_shape: &[usize],
@@ -249,11 +250,23 @@ impl Walker<'_, '_> {
         // Rescale in output order (batch, channel, row, column) so fusions line up.
         let per_batch = out_shape[2] * out_shape[3];
         let mut out = Vec::with_capacity(out_shape.iter().product());
+        // While counting, each unknown output's rescale takes the same rows.
+        let mut rep = self.b.counting().then(super::count::Repeat::default);
         for batch in ys.chunks(per_batch) {
             for n in 0..product.n_out {
                 for pixel in batch {
                     let idx = out.len();
-                    out.push(self.emit(idx, &[(pixel[n], 1)], 0, shift));
+                    let y = pixel[n];
+                    out.push(match &mut rep {
+                        Some(rep) if y.val.is_none() => {
+                            let extra = self.fused_add(idx, shift);
+                            let fuse_max = self.fuse_max;
+                            rep.call(self.b, 0, |b| {
+                                b.linear_max(&[(y, 1)], extra, shift, fuse_max)
+                            })
+                        }
+                        _ => self.emit(idx, &[(y, 1)], 0, shift),
+                    });
                 }
             }
         }

@@ -58,6 +58,7 @@
 //! each output; then the commitments of the committed groups: input, weights,
 //! output. Committed inputs are private inputs (range checked to `act_bits`);
 //! committed outputs are range checked again by the commitment's range rows.
+use std::rc::Rc;
 use std::sync::Arc;
 
 use halo2_axiom::{
@@ -84,10 +85,12 @@ use crate::gadgets::{
     synthesize_main, Adv, Builder, MainConfig, Shape, Wire,
 };
 
+mod count;
 mod fusion;
 mod matcheck;
 mod ops;
 
+use count::{drop_read, last_reads, Repeat};
 use fusion::{fused_constant, plan_chain};
 
 /// What [`lay_out`] produced.
@@ -187,7 +190,8 @@ fn unsupported(q: &QGraph, ni: usize, reason: impl Into<String>) -> PlonkError {
 struct Walker<'a, 'b> {
     b: &'a mut Builder<'b>,
     q: &'a QGraph,
-    vals: Vec<Option<ArrayD<Wire>>>,
+    /// Laid-out values, shared by their readers (a read does not copy).
+    vals: Vec<Option<Rc<ArrayD<Wire>>>>,
     /// Fusion for the node being laid out: per output element (row-major
     /// index), a constant added after the rounding shift (a following Add/Sub
     /// of a constant), and a lower bound to take the max with (a following
@@ -248,14 +252,24 @@ impl Walker<'_, '_> {
                 .collect();
             let cells = self.b.ranged(&src, bits);
             all.extend_from_slice(&cells);
-            self.vals[id] = Some(ArrayD::from_shape_vec(IxDyn(t.shape()), cells).unwrap());
+            self.vals[id] = Some(Rc::new(
+                ArrayD::from_shape_vec(IxDyn(t.shape()), cells).unwrap(),
+            ));
         }
         (all, bits)
     }
 
+    /// The cells of value `id`, as an owned array (a copy: [`Self::cells`]
+    /// shares them).
     fn wires(&mut self, id: usize) -> Result<ArrayD<Wire>> {
+        Ok(self.cells(id)?.as_ref().clone())
+    }
+
+    /// The cells of value `id`, shared with the walker (laying a constant
+    /// out on its first read).
+    fn cells(&mut self, id: usize) -> Result<Rc<ArrayD<Wire>>> {
         if let Some(w) = &self.vals[id] {
-            return Ok(w.clone());
+            return Ok(Rc::clone(w));
         }
         match &self.q.values[id].kind {
             QValueKind::Const(t) => {
@@ -265,7 +279,8 @@ impl Walker<'_, '_> {
                 } else {
                     t.mapv(|c| self.b.constant(c as i128))
                 };
-                self.vals[id] = Some(w.clone());
+                let w = Rc::new(w);
+                self.vals[id] = Some(Rc::clone(&w));
                 Ok(w)
             }
             _ => Err(PlonkError::Halo2(format!(
@@ -281,7 +296,7 @@ impl Walker<'_, '_> {
                 return Ok(t.mapv(El::C));
             }
         }
-        Ok(self.wires(id)?.mapv(El::W))
+        Ok(self.cells(id)?.mapv(El::W))
     }
 
     fn konst(&self, id: usize) -> Option<&ITensor> {
@@ -367,7 +382,9 @@ pub fn lay_out_with(
             cells.push(w.b.put(Adv::B(e % bnd_in), e / bnd_in, v));
             e += 1;
         }
-        w.vals[id] = Some(ArrayD::from_shape_vec(IxDyn(&shape), cells).unwrap());
+        w.vals[id] = Some(Rc::new(
+            ArrayD::from_shape_vec(IxDyn(&shape), cells).unwrap(),
+        ));
     }
     for &id in q.inputs.iter().filter(|_| bnd_in == 0) {
         let shape = q.values[id].shape.clone();
@@ -378,18 +395,28 @@ pub fn lay_out_with(
             let v = vals.as_ref().map(|v| v[i] as i128);
             cells.push(w.b.input(v, vis.input == Vis::Public));
         }
-        w.vals[id] = Some(ArrayD::from_shape_vec(IxDyn(&shape), cells).unwrap());
+        w.vals[id] = Some(Rc::new(
+            ArrayD::from_shape_vec(IxDyn(&shape), cells).unwrap(),
+        ));
     }
     let input_rows = w.b.row - start;
     // Hidden weights (private or committed) are range checked to the weight
     // width first; committed ones are then hashed into their commitment.
     let weight_cells = w.private_w.then(|| w.committed_weights(trace));
     let uses = zkml_core::fusion::value_uses(q);
+    // While counting, a computed value's cells are dropped after the last
+    // node that reads it (fewer fresh pages per pass; constants stay, as a
+    // constant read again would be laid out again).
+    let last_read = w.b.counting().then(|| last_reads(q));
     let mut node_rows = vec![0; q.nodes.len()];
     let mut node_checked = vec![false; q.nodes.len()];
     let mut skip = vec![false; q.nodes.len()];
     for ni in 0..q.nodes.len() {
         if skip[ni] {
+            // Laid out with the node it is fused into, before.
+            if let Some(lr) = &last_read {
+                drop_read(&mut w.vals, q, ni, lr);
+            }
             continue;
         }
         let before = w.b.row;
@@ -413,7 +440,16 @@ pub fn lay_out_with(
             last = a;
             if let QOp::Clip { min, max } = q.nodes[a].op {
                 if (max as i128) < q.bound() as i128 {
-                    out = out.mapv(|z| w.b.min_const_above(&z, max as i128, min as i128));
+                    let (max, min) = (max as i128, min as i128);
+                    out = if w.b.counting() {
+                        let mut rep = Repeat::default();
+                        out.mapv(|z| match z.val {
+                            None => rep.call(w.b, 0, |b| b.min_const_above(&z, max, min)),
+                            Some(_) => w.b.min_const_above(&z, max, min),
+                        })
+                    } else {
+                        out.mapv(|z| w.b.min_const_above(&z, max, min))
+                    };
                 }
             }
         }
@@ -432,7 +468,10 @@ pub fn lay_out_with(
                 }
             }
         }
-        w.vals[node.output] = Some(out);
+        w.vals[node.output] = Some(Rc::new(out));
+        if let Some(lr) = &last_read {
+            drop_read(&mut w.vals, q, ni, lr);
+        }
         node_rows[ni] = w.b.row - before;
         node_checked[ni] = w.b.freivalds_layers > checked_before;
     }
@@ -447,7 +486,7 @@ pub fn lay_out_with(
         outputs.push(cells);
     }
     reveal(w.b, &outputs, &vis.reveal);
-    let flat = |vals: &[Option<ArrayD<Wire>>], ids: &[usize]| -> Vec<Wire> {
+    let flat = |vals: &[Option<Rc<ArrayD<Wire>>>], ids: &[usize]| -> Vec<Wire> {
         ids.iter()
             .flat_map(|&i| vals[i].as_ref().expect("laid out").iter().copied())
             .collect::<Vec<_>>()

@@ -343,6 +343,17 @@ fn max_tail(
         return relu_tail(b, row, sum, c1, d);
     }
     let beta = if lo == 0 { bits - 1 } else { bits };
+    if b.counting() && sum.is_none() {
+        // Counting: the cells below without their values or fixed entries.
+        let mut next = 0;
+        if d > 0 {
+            b.range_limbs_in(row, &[], &mut next, None, d);
+        }
+        b.range_limbs_in(row, &[], &mut next, None, beta);
+        b.use_width(1);
+        b.max_lk = b.max_lk.max(next + 1);
+        return b.put(Adv::Acc, row, None);
+    }
     let half = if d == 0 { 0 } else { 1i128 << (d - 1) };
     let y = sum.map(|s| {
         let s = i64::try_from(s).expect("accumulator exceeds i64");

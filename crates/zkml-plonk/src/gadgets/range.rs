@@ -58,6 +58,21 @@ impl RangeInstructions for Builder<'_> {
     ) {
         let t = self.shape.t;
         assert!(t > 0, "range limb width not set");
+        if self.planning {
+            // Planning assigns nothing: the loop below would only count
+            // `⌈bits/t⌉` limbs, of width `t` but the last (`bits mod t`).
+            if bits > 0 {
+                if bits >= t {
+                    self.use_width(t);
+                }
+                if bits % t > 0 {
+                    self.use_width(bits % t);
+                }
+                *next += bits.div_ceil(t) as usize;
+                self.max_lk = self.max_lk.max(*next);
+            }
+            return;
+        }
         let mut off = 0;
         while off < bits {
             let w = t.min(bits - off);

@@ -119,6 +119,20 @@ impl SelectInstructions for Builder<'_> {
         bits: Option<(u32, u32)>,
     ) -> Wire {
         let row = self.next_row();
+        if self.counting() && x.val.is_none() {
+            // Counting: the row's range cells below, no values or fixed entries.
+            let s0 = match other {
+                Other::Prev(_) => 0i128,
+                Other::Const(c) => c,
+            };
+            let half = self.act_offset();
+            let beta = self.shape.act_bits.max(bits_for((half + s0.abs()) as u128));
+            let (beta_x, beta_o) = bits.unwrap_or((beta, beta));
+            let mut next = 0;
+            self.range_limbs_in(row, &[], &mut next, None, beta_x);
+            self.range_limbs_in(row, &[], &mut next, None, beta_o);
+            return self.put(Adv::Acc, row, None);
+        }
         let x0 = self.copy_in(x, Adv::X(0), row);
         let (s1, s0, o) = match other {
             Other::Prev(v) => (1i128, 0i128, v),

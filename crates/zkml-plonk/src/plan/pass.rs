@@ -52,6 +52,8 @@ pub(super) fn pass_b(
     bnd: BoundaryElems,
     mode: Mode,
 ) -> Result<Pass> {
+    let _span =
+        super::profile::span(|| format!("pass n={n} t={t} nodes={} bnd={bnd:?}", q.nodes.len()));
     let mut sink = NullSink;
     let shape = Shape {
         n,

@@ -144,8 +144,12 @@ pub fn plan_segments_with(
     max_bytes: u64,
     mode: Mode,
 ) -> Result<SegmentedPlan> {
+    let _span = crate::plan::profile::span(|| format!("plan_segments k={k}"));
     let mid = segment_visibility(vis, 1, 3);
-    let rows = node_rows_in(q, &mid, mode)?;
+    let rows = {
+        let _s = crate::plan::profile::span(|| "node_rows (whole model)".into());
+        node_rows_in(q, &mid, mode)?
+    };
     // halo2 keeps a few rows for blinding; leave a margin for them and the tables.
     let usable = (1usize << k).saturating_sub(16);
     let mut budget = usable;
@@ -159,11 +163,13 @@ pub fn plan_segments_with(
     let mut over = None;
     for _ in 0..8 {
         // Nodes are split only when no cuts keep every segment within the budget.
+        let split_span = crate::plan::profile::span(|| format!("split budget={budget}"));
         let (g, grows) = if choose_cuts(q, &rows, budget, per_elem).is_ok() {
             (q.clone(), rows.clone())
         } else {
             split_to_fit_in(q, &mid, &rows, budget, mode)?
         };
+        drop(split_span);
         match plan_cuts(&g, &ctx, &grows, budget)? {
             Ok(sp) => return Ok(sp),
             Err(Over::Rows(needed)) => {
@@ -233,11 +239,13 @@ fn plan_cuts(
         .segment(&cuts)
         .map_err(|e| PlonkError::Segment(e.to_string()))?;
     let n = segments.len();
+    let span = crate::plan::profile::span(|| format!("plan {n} segments"));
     let one = |i: usize| plan_segment_in(&segments, ctx.vis, i, k, ctx.mode);
     let results: Vec<Result<Plan>> = match ctx.mode {
         Mode::Fast => (0..n).into_par_iter().map(one).collect(),
         Mode::Reference => (0..n).map(one).collect(),
     };
+    drop(span);
     let mut plans = Vec::with_capacity(n);
     let mut worst: Option<usize> = None;
     // The largest estimate over the budget, and whether a narrower MAC
@@ -428,25 +436,55 @@ fn merge(
     mut plans: Vec<Plan>,
 ) -> Result<SegmentedPlan> {
     let k = ctx.k;
+    let _span = crate::plan::profile::span(|| "merge".into());
     let seg_err = |e: zkml_core::Error| PlonkError::Segment(e.to_string());
     let usable = (1usize << k) as f64;
-    let mut i = 0;
-    while i < cuts.len() {
+    // The merged segment of the trial at cut `i` (nodes `a..b`), if a
+    // trial is worth making.
+    let span_of = |cuts: &[usize], i: usize| {
         let a = if i == 0 { 0 } else { cuts[i - 1] };
         let b = cuts.get(i + 1).copied().unwrap_or(q.nodes.len());
         let est: usize = rows[a..b].iter().sum();
-        if est as f64 > usable * MERGE_SLACK {
-            i += 1;
-            continue;
-        }
-        let mut trial = cuts.clone();
+        (est as f64 <= usable * MERGE_SLACK).then_some((a, b))
+    };
+    let trial_plan = |cuts: &[usize], i: usize| -> Result<Plan> {
+        let _s = crate::plan::profile::span(|| format!("merge trial at cut {i}"));
+        let mut trial = cuts.to_vec();
         trial.remove(i);
         let segs = q.segment(&trial).map_err(seg_err)?;
-        match plan_segment_in(&segs, ctx.vis, i, k, ctx.mode) {
+        plan_segment_in(&segs, ctx.vis, i, k, ctx.mode)
+    };
+    // A trial's plan depends only on the merged nodes `a..b` (a segment's
+    // graph, visibility and boundaries are those of its node range), so the
+    // fast planner makes the trials of the cuts as they are at once, in
+    // parallel, and the walk below takes each that it reaches unchanged (a
+    // trial after a merge is made when reached).
+    let mut ahead: std::collections::HashMap<(usize, usize), Result<Plan>> = match ctx.mode {
+        Mode::Fast => {
+            let todo: Vec<(usize, (usize, usize))> = (0..cuts.len())
+                .filter_map(|i| span_of(&cuts, i).map(|ab| (i, ab)))
+                .collect();
+            todo.par_iter()
+                .map(|&(i, ab)| (ab, trial_plan(&cuts, i)))
+                .collect()
+        }
+        Mode::Reference => Default::default(),
+    };
+    let mut i = 0;
+    while i < cuts.len() {
+        let Some(ab) = span_of(&cuts, i) else {
+            i += 1;
+            continue;
+        };
+        let planned = match ahead.remove(&ab) {
+            Some(p) => p,
+            None => trial_plan(&cuts, i),
+        };
+        match planned {
             // A merged segment over the memory budget keeps its cut.
             Ok(p) if p.est_peak_bytes > ctx.max_bytes => i += 1,
             Ok(p) => {
-                cuts = trial;
+                cuts.remove(i);
                 plans.remove(i + 1);
                 plans[i] = p;
             }

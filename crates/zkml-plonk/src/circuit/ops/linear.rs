@@ -10,7 +10,7 @@ use super::super::{
     unsupported, El, Walker,
 };
 use crate::error::Result;
-use crate::gadgets::{arith::ArithInstructions, Wire};
+use crate::gadgets::{arith::ArithInstructions, linear::LinearInstructions, Wire};
 
 impl Walker<'_, '_> {
     /// Conv with private (witness) weights and bias: pairs `x·w` of cells.
@@ -28,7 +28,8 @@ impl Walker<'_, '_> {
             Some(&bid) => Some(self.wires(bid)?),
             None => None,
         };
-        let xw = self.wires(x[0])?.as_standard_layout().into_owned();
+        let xr = self.cells(x[0])?;
+        let xw = xr.as_standard_layout();
         let wdat = wc.as_slice().unwrap();
         let kk: usize = wc.shape()[1..].iter().product();
         let wt = |k: usize, n: usize| wdat[n * kk + k];
@@ -36,7 +37,9 @@ impl Walker<'_, '_> {
             w: &wt,
             bias: bias.as_ref().map(|b| b.iter().copied().collect()),
         };
-        if let Some(out) = self.conv_by_check(conv, *shift, &xw, wc.shape(), weights, &out_shape) {
+        if let Some(out) =
+            self.conv_by_check(conv, *shift, &xw.view(), wc.shape(), weights, &out_shape)
+        {
             return Ok(out);
         }
         let one = bias.as_ref().map(|_| self.b.constant(1));
@@ -73,7 +76,8 @@ impl Walker<'_, '_> {
             ),
             None => None,
         };
-        let xw = self.wires(x[0])?.as_standard_layout().into_owned();
+        let xr = self.cells(x[0])?;
+        let xw = xr.as_standard_layout();
         let kk: usize = w.shape()[1..].iter().product();
         let wd = w.as_slice().unwrap();
         let wt = |k: usize, n: usize| wd[n * kk + k] as i128;
@@ -81,7 +85,9 @@ impl Walker<'_, '_> {
             w: &wt,
             bias: nonzero(bias.as_ref()),
         };
-        if let Some(out) = self.conv_by_check(conv, *shift, &xw, w.shape(), weights, &out_shape) {
+        if let Some(out) =
+            self.conv_by_check(conv, *shift, &xw.view(), w.shape(), weights, &out_shape)
+        {
             return Ok(out);
         }
         let xd = xw.as_slice().unwrap();
@@ -99,10 +105,17 @@ impl Walker<'_, '_> {
             };
             let terms = vec![(any, 1i128); most];
             let per = out_shape[2] * out_shape[3];
+            // A chain's rows depend on its length only: one emit per length.
+            let mut rep = super::super::count::Repeat::default();
             for (idx, &len) in counts.iter().enumerate() {
                 let oc = (idx / per) % out_shape[1];
                 let c0 = bias.as_ref().map(|b| b[[oc]] as i128).unwrap_or(0);
-                out.push(self.emit(idx, &terms[..len], c0, *shift));
+                let extra = self.fused_add(idx, *shift);
+                let fuse_max = self.fuse_max;
+                let t = &terms[..len];
+                out.push(rep.call(self.b, len, |b| {
+                    b.linear_max(t, c0 + extra, *shift, fuse_max)
+                }));
             }
             return Ok(ArrayD::from_shape_vec(IxDyn(&out_shape), out).unwrap());
         }

@@ -15,7 +15,7 @@ impl Walker<'_, '_> {
     pub(super) fn lay_max_pool(&mut self, ni: usize, p: &Pool) -> Result<ArrayD<Wire>> {
         let q = self.q;
         let x = &q.nodes[ni].inputs;
-        let xw = self.wires(x[0])?;
+        let xw = self.cells(x[0])?;
         Ok(p.windows(&xw, |v, _| {
             if v.is_empty() {
                 self.b.constant(0)
@@ -29,7 +29,7 @@ impl Walker<'_, '_> {
     pub(super) fn lay_average_pool(&mut self, ni: usize, p: &Pool) -> Result<ArrayD<Wire>> {
         let q = self.q;
         let x = &q.nodes[ni].inputs;
-        let xw = self.wires(x[0])?;
+        let xw = self.cells(x[0])?;
         Ok(p.windows(&xw, |v, count| {
             let n = count.max(1) as i64;
             let terms: Vec<(Wire, i128)> = v.iter().map(|w| (*w, 1)).collect();

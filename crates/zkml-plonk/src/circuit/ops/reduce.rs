@@ -18,7 +18,7 @@ impl Walker<'_, '_> {
         let q = self.q;
         let x = &q.nodes[ni].inputs;
         let out_shape = q.values[q.nodes[ni].output].shape.clone();
-        let rows = reduce_rows(&self.wires(x[0])?, axes);
+        let rows = reduce_rows(&*self.cells(x[0])?, axes);
         let out: Vec<Wire> = rows
             .into_iter()
             .map(|r| {
@@ -34,7 +34,7 @@ impl Walker<'_, '_> {
         let q = self.q;
         let x = &q.nodes[ni].inputs;
         let out_shape = q.values[q.nodes[ni].output].shape.clone();
-        let rows = reduce_rows(&self.wires(x[0])?, axes);
+        let rows = reduce_rows(&*self.cells(x[0])?, axes);
         let out: Vec<Wire> = rows
             .into_iter()
             .map(|r| {

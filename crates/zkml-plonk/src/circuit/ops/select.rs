@@ -17,7 +17,7 @@ impl Walker<'_, '_> {
     pub(super) fn lay_abs(&mut self, ni: usize) -> Result<ArrayD<Wire>> {
         let q = self.q;
         let x = &q.nodes[ni].inputs;
-        Ok(self.wires(x[0])?.mapv(|w| {
+        Ok(self.cells(x[0])?.mapv(|w| {
             let neg = self.b.linear(&[(w, -1)], 0, 0);
             self.b.max_all(&[w, neg])
         }))
@@ -33,7 +33,7 @@ impl Walker<'_, '_> {
         let q = self.q;
         let x = &q.nodes[ni].inputs;
         let out_shape = q.values[q.nodes[ni].output].shape.clone();
-        let rows = reduce_rows(&self.wires(x[0])?, axes);
+        let rows = reduce_rows(&*self.cells(x[0])?, axes);
         let out: Vec<Wire> = rows.iter().map(|r| self.b.extreme_all(r, is_max)).collect();
         Ok(ArrayD::from_shape_vec(IxDyn(&out_shape), out).unwrap())
     }
@@ -72,7 +72,7 @@ impl Walker<'_, '_> {
         let q = self.q;
         let x = &q.nodes[ni].inputs;
         let out_shape = q.values[q.nodes[ni].output].shape.clone();
-        let lanes = reduce_rows(&self.wires(x[0])?, &[a.axis]);
+        let lanes = reduce_rows(&*self.cells(x[0])?, &[a.axis]);
         let out: Vec<Wire> = lanes
             .iter()
             .map(|l| self.arg_lane(l, a.largest, a.last))
@@ -93,7 +93,7 @@ impl Walker<'_, '_> {
         if t.k == 0 {
             return Ok(ArrayD::from_shape_vec(IxDyn(&out_shape), vec![]).unwrap());
         }
-        let lanes = reduce_rows(&self.wires(x[0])?, &[t.axis]);
+        let lanes = reduce_rows(&*self.cells(x[0])?, &[t.axis]);
         if t.k == 1 {
             let out: Vec<Wire> = lanes
                 .iter()

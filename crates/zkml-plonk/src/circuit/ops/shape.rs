@@ -13,21 +13,21 @@ impl Walker<'_, '_> {
     pub(super) fn lay_reshape(&mut self, ni: usize, shape: &[usize]) -> Result<ArrayD<Wire>> {
         let q = self.q;
         let x = &q.nodes[ni].inputs;
-        Ok(shape_ops::reshape(&self.wires(x[0])?, shape))
+        Ok(shape_ops::reshape(&*self.cells(x[0])?, shape))
     }
 
     /// Transpose: wiring only.
     pub(super) fn lay_transpose(&mut self, ni: usize, perm: &[usize]) -> Result<ArrayD<Wire>> {
         let q = self.q;
         let x = &q.nodes[ni].inputs;
-        Ok(shape_ops::transpose(&self.wires(x[0])?, perm))
+        Ok(shape_ops::transpose(&*self.cells(x[0])?, perm))
     }
 
     /// Gather by an index map: wiring only.
     pub(super) fn lay_gather(&mut self, ni: usize, m: &IndexMap) -> Result<ArrayD<Wire>> {
         let q = self.q;
         let x = &q.nodes[ni].inputs;
-        Ok(m.apply(&self.wires(x[0])?))
+        Ok(m.apply(&*self.cells(x[0])?))
     }
 
     /// Pad: wiring, and one constant cell for the fill value.
@@ -39,7 +39,7 @@ impl Walker<'_, '_> {
     ) -> Result<ArrayD<Wire>> {
         let q = self.q;
         let x = &q.nodes[ni].inputs;
-        let xw = self.wires(x[0])?;
+        let xw = self.cells(x[0])?;
         let fill = self.b.constant(*value as i128);
         Ok(shape_ops::pad(&xw, pads, fill))
     }
