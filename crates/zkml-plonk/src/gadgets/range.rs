@@ -65,7 +65,7 @@ impl RangeInstructions for Builder<'_> {
                 if bits >= t {
                     self.use_width(t);
                 }
-                if bits % t > 0 {
+                if !bits.is_multiple_of(t) {
                     self.use_width(bits % t);
                 }
                 *next += bits.div_ceil(t) as usize;
