@@ -235,13 +235,15 @@ fn check(what: &str, bytes: &[u8], x: &[f32], kv: &[f32], want: &[f64], cal: &[V
 /// Every combined form, left-padded: the rows of padded query positions as
 /// float32 (onnxruntime) computes them, the rest as before, at score offsets
 /// 0 and −60; calibrated on the padded input and on an unpadded one only.
+/// The lowering adds its factor for rows with no kept entry only in the
+/// forms where some entry can be −∞ in float (the first four).
 #[test]
 fn fully_masked_rows_of_left_padding_follow_float32() {
     let tril: Vec<f32> = (0..16)
         .map(|i| f32::from(u8::from(i % 4 <= i / 4)))
         .collect();
     let causal: Vec<f32> = (0..16).map(|i| causal_f32(i % 4 > i / 4)).collect();
-    for (form, nodes, score) in forms() {
+    for (i, (form, nodes, score)) in forms().into_iter().enumerate() {
         let mut nodes = nodes;
         nodes.push(node("Softmax", &["s"], &["y"], vec![attr_i("axis", -1)]));
         let bytes = model(
@@ -258,6 +260,9 @@ fn fully_masked_rows_of_left_padding_follow_float32() {
             vec![value_info("x", &[2, 4, 4]), value_info("k", &[2, 1, 4])],
             &["y"],
         );
+        let g = load_model_bytes(&bytes).unwrap();
+        let lifted = g.nodes.iter().any(|n| n.name.ends_with("/mask_keep_alone"));
+        assert_eq!(lifted, i < 4, "{form}: factor for rows with no kept entry");
         for shift in [0.0f32, -60.0] {
             let x: Vec<f32> = rand_vec(32, 29).iter().map(|v| shift + 3.0 * v).collect();
             let s: Vec<f32> = (0..32)
