@@ -132,6 +132,7 @@ pub mod conv;
 pub mod error;
 pub mod field;
 pub mod hyrax;
+pub mod int_eval;
 pub mod logup;
 pub mod matmul;
 pub mod mle;

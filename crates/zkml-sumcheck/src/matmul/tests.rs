@@ -179,7 +179,7 @@ fn zk_run(c_shift: i64) -> Result<()> {
         dims,
         (&r_row, &r_col),
         None,
-        Some(&b_mle),
+        Some(&b_mle as &dyn crate::int_eval::PublicTable),
         &claim_com.into(),
         &out.proof,
         &mut t,

@@ -4,6 +4,7 @@ use super::msg::{MatMulClaims, MatMulProof};
 use super::MatMulDims;
 use crate::error::{reject, Error, Result};
 use crate::field::{fr_vec, Fr};
+use crate::int_eval::PublicTable;
 use crate::mle::Mle;
 use crate::sumcheck;
 use crate::transcript::Transcript;
@@ -82,15 +83,16 @@ pub fn verify_product(
 
 /// Zero-knowledge variant of [`verify`]: the claim is `claim_com`; a public
 /// operand is given as its table (`a_public`, `b_public`: the verifier
-/// evaluates it at the sumcheck's point), a hidden one comes back as a
+/// evaluates it at the sumcheck's point; a fixed weight matrix as its
+/// integers, [`crate::int_eval::IntMatrix`]), a hidden one comes back as a
 /// commitment for the caller to open. `claim_com` is bound by the
 /// transcript already; the group equations go to `checks`.
 #[allow(clippy::too_many_arguments)]
 pub fn verify_zk(
     dims: MatMulDims,
     point: (&[Fr], &[Fr]),
-    a_public: Option<&Mle>,
-    b_public: Option<&Mle>,
+    a_public: Option<&dyn PublicTable>,
+    b_public: Option<&dyn PublicTable>,
     claim_com: &crate::zk::Lc,
     proof: &crate::zk::ZkSumcheckProof,
     t: &mut Transcript,
@@ -107,10 +109,10 @@ pub fn verify_zk(
     let evals = |ry: &[Fr]| -> Result<Vec<Fr>> {
         let mut v = vec![];
         if let Some(a) = a_public {
-            v.push(a.evaluate(&[ry, r_row].concat())?);
+            v.push(a.evaluate_at(&[ry, r_row].concat())?);
         }
         if let Some(b) = b_public {
-            v.push(b.evaluate(&[r_col, ry].concat())?);
+            v.push(b.evaluate_at(&[r_col, ry].concat())?);
         }
         Ok(v)
     };

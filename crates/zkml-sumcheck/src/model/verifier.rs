@@ -1,6 +1,7 @@
 //! The model verifier (see the [module doc](super)). The model, layout and
 //! generators come from the key; the proof supplies only messages.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::msg::{ModelProof, NodeProof};
@@ -27,11 +28,11 @@ fn malformed(what: &'static str) -> Error {
 }
 
 /// The values of known tensors, from the model and the public values.
-pub(crate) fn known_values(
-    q: &QGraph,
-    public: &PublicValues,
+pub(crate) fn known_values<'a>(
+    q: &'a QGraph,
+    public: &'a PublicValues,
     input_public: bool,
-) -> Result<HashMap<usize, Vec<i64>>> {
+) -> Result<HashMap<usize, Cow<'a, [i64]>>> {
     let n_inputs = if input_public { q.inputs.len() } else { 0 };
     expect_len("public inputs", public.inputs.len(), n_inputs)?;
     expect_len("public outputs", public.outputs.len(), q.outputs.len())?;
@@ -51,18 +52,25 @@ pub(crate) fn known_values(
                 ));
             }
             // A tensor that is both a model input and output: one value.
-            if known.get(&id).is_some_and(|p| p != v) {
+            if known
+                .get(&id)
+                .is_some_and(|p: &Cow<'_, [i64]>| p[..] != v[..])
+            {
                 return Err(reject(
                     "public output = the public input it is",
                     format!("value `{}`", q.values[id].name),
                 ));
             }
-            known.insert(id, v.clone());
+            known.insert(id, Cow::Borrowed(&v[..]));
         }
     }
     for (id, v) in q.values.iter().enumerate() {
         if let QValueKind::Const(c) = &v.kind {
-            let c: Vec<i64> = c.iter().copied().collect();
+            // Borrowed (no copy of the weights) when the tensor is contiguous.
+            let c: Cow<'a, [i64]> = match c.as_slice() {
+                Some(s) => Cow::Borrowed(s),
+                None => Cow::Owned(c.iter().copied().collect()),
+            };
             // A model output that is a constant: no node's relation ties its
             // public values to anything, so they must equal the key's.
             if let Some(p) = known.get(&id) {

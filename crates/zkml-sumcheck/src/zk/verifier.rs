@@ -127,7 +127,9 @@ pub fn verify_sumcheck(
         point.push(r);
     }
     t.absorb_points(b"zk/sumcheck/factors", &proof.factor_evals);
+    let s = crate::profile::span("v/zk_sumcheck/public_evals");
     let pub_vals = public_evals(&point)?;
+    drop(s);
     expect_len(
         "public factor values",
         pub_vals.len(),

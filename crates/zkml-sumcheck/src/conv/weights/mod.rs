@@ -146,42 +146,21 @@ impl ConvGeom {
             )));
         }
         let (ev, eu, ec, em) = self.split_kappa(kappa);
-        let euv: Vec<Fr> = (0..u * v).map(|k| eu[k / v] * ev[k % v]).collect();
+        // One row per output channel: Σ_{c', u, v} e(c', u, v)·w(m, c', u, v)
+        // with e = eq(κ_c, c')·eq(κ_u, u)·eq(κ_v, v), summed without field
+        // products per weight (crate::int_eval).
         let kk = u * v;
-        // A 1×1 kernel's row Σ_c' eq(κ_c, c')·w(m, c') by value buckets when
-        // the row is at least the weights' span: one addition per weight
-        // and one product per value instead of two products per weight.
-        let (lo, hi) = (
-            w.iter().copied().min().unwrap_or(0),
-            w.iter().copied().max().unwrap_or(0),
+        let e = crate::int_eval::Weights::new(
+            (0..c * kk)
+                .map(|f| ec[f / kk] * eu[f % kk / v] * ev[f % v])
+                .collect(),
         );
-        let span = usize::try_from(hi - lo).map_or(usize::MAX, |d| d.saturating_add(1));
-        if kk == 1 && c >= span {
-            let vals: Vec<Fr> = (0..span as i64).map(|d| fr_from_i64(lo + d)).collect();
-            let row = |mm: usize| -> Fr {
-                let mut bucket = vec![Fr::ZERO; span];
-                for (cc, &x) in w[mm * c..(mm + 1) * c].iter().enumerate() {
-                    bucket[(x - lo) as usize] += ec[cc];
-                }
-                bucket.iter().zip(&vals).map(|(b, v)| *b * v).sum::<Fr>() * em[mm]
-            };
-            return Ok((0..m).into_par_iter().map(row).sum());
-        }
-        let row = |mm: usize| -> Fr {
-            (0..c)
-                .map(|cc| {
-                    let base = (mm * c + cc) * kk;
-                    let s: Fr = if kk == 1 {
-                        fr_from_i64(w[base])
-                    } else {
-                        (0..kk).map(|k| euv[k] * fr_from_i64(w[base + k])).sum()
-                    };
-                    ec[cc] * s
-                })
-                .sum::<Fr>()
-                * em[mm]
-        };
-        Ok((0..m).into_par_iter().map(row).sum())
+        (0..m)
+            .into_par_iter()
+            .map(|mm| {
+                Ok(em[mm] * crate::int_eval::dot_i64(&w[mm * c * kk..(mm + 1) * c * kk], &e, 0)?)
+            })
+            .sum()
     }
 
     /// Eq tables of `κ`'s parts `(v, u, c', m)`.

@@ -13,11 +13,12 @@ use super::msg::{ZkModelProof, ZkNodeProof};
 use crate::error::{expect_len, reject, Error, Result};
 use crate::field::{Field, Fr, G1Affine};
 use crate::hyrax::HyraxCommitment;
+use crate::int_eval::{IntMatrix, PublicTable};
 use crate::matmul::{self, MatMulDims};
 use crate::mle::Mle;
 use crate::model::verifier::{aligned_broadcast, known_values};
 use crate::model::{absorb_statement, block_indicator, is_const, known_in, num_vars};
-use crate::model::{const_vars, hidden_const, layout_shape, table_of, Key};
+use crate::model::{const_vars, hidden_const, layout, layout_shape, table_of, Key};
 use crate::transcript::Transcript;
 use crate::zk::{verify_zero, Checks, Lc};
 use zkml_core::backend::{PublicValues, Vis};
@@ -284,13 +285,21 @@ pub(crate) fn verify_into(
                     }
                     _ => return Err(malformed("matmul remainder commitment")),
                 };
-                let a_pub = if known(x) { Some(table(x)?) } else { None };
-                let b_pub = if known(w) { Some(table(w)?) } else { None };
+                // A known operand (a fixed weight matrix, a public input) is
+                // evaluated from its integers (crate::int_eval).
+                let int_table = |id: usize| -> Result<Option<IntMatrix<'_>>> {
+                    if !known(id) {
+                        return Ok(None);
+                    }
+                    let v = values.get(&id).ok_or_else(|| malformed("known value"))?;
+                    IntMatrix::new(v, layout(&layout_shape(q, id))).map(Some)
+                };
+                let (a_pub, b_pub) = (int_table(x)?, int_table(w)?);
                 let mc = matmul::verify_zk(
                     dims,
                     (rr, rc),
-                    a_pub.as_ref(),
-                    b_pub.as_ref(),
+                    a_pub.as_ref().map(|m| m as &dyn PublicTable),
+                    b_pub.as_ref().map(|m| m as &dyn PublicTable),
                     &target,
                     mm,
                     &mut t,
