@@ -8,8 +8,9 @@ use crate::error::{Error, Result};
 use crate::field::{msm, Curve, Fr, G1Affine, Group, PrimeField, G1};
 use halo2_axiom::halo2curves::CurveExt;
 
-/// The public generators of a commitment scheme of width `W = g.len()`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The public generators of a commitment scheme of width `W = g.len()`
+/// (equal when their points are).
+#[derive(Clone, Debug)]
 pub struct Generators {
     /// `G_0, …, G_{W−1}`: one per matrix column.
     pub g: Vec<G1Affine>,
@@ -17,9 +18,10 @@ pub struct Generators {
     pub u: G1Affine,
     /// `H`: the blinding base.
     pub h: G1Affine,
-    /// Fixed-base tables of `U` and `H` (see [`FixedBase`]).
-    u_table: FixedBase,
-    h_table: FixedBase,
+    /// Fixed-base tables of `U` and `H` (see [`FixedBase`]), built on first
+    /// use (a prover's commitments; a verifier needs none).
+    u_table: std::sync::OnceLock<FixedBase>,
+    h_table: std::sync::OnceLock<FixedBase>,
 }
 
 /// `j·2^{8i}·P` for `i < 32`, `j < 256`: a scalar multiple of the fixed point
@@ -62,7 +64,23 @@ impl FixedBase {
     }
 }
 
+impl PartialEq for Generators {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.g, self.u, self.h) == (&other.g, other.u, other.h)
+    }
+}
+
+impl Eq for Generators {}
+
 impl Generators {
+    fn u_table(&self) -> &FixedBase {
+        self.u_table.get_or_init(|| FixedBase::new(self.u))
+    }
+
+    fn h_table(&self) -> &FixedBase {
+        self.h_table.get_or_init(|| FixedBase::new(self.h))
+    }
+
     /// `width` vector generators and `U`, `H`, derived from `seed`. Anyone can
     /// recompute them; no trapdoor exists (hash-to-curve).
     pub fn new(seed: &[u8], width: usize) -> Self {
@@ -87,13 +105,12 @@ impl Generators {
         let mut g = vec![G1Affine::default(); width];
         G1::batch_normalize(&proj, &mut g);
         let (u, h) = (point(b"u", 0).to_affine(), point(b"h", 0).to_affine());
-        let (u_table, h_table) = rayon::join(|| FixedBase::new(u), || FixedBase::new(h));
         Self {
             g,
             u,
             h,
-            u_table,
-            h_table,
+            u_table: Default::default(),
+            h_table: Default::default(),
         }
     }
 
@@ -112,13 +129,13 @@ impl Generators {
     /// `y·U + ρ·H`.
     pub fn commit_scalar(&self, y: &Fr, blind: &Fr) -> G1 {
         // One accumulator for both fixed-base products.
-        let mut acc = self.u_table.mul(y);
-        self.h_table.add_mul(&mut acc, blind);
+        let mut acc = self.u_table().mul(y);
+        self.h_table().add_mul(&mut acc, blind);
         acc
     }
 
     /// `ρ·H`.
     pub fn blind(&self, blind: &Fr) -> G1 {
-        self.h_table.mul(blind)
+        self.h_table().mul(blind)
     }
 }

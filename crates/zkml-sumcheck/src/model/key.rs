@@ -36,11 +36,14 @@
 //! is about the committed tables: a party who commits other tables of that
 //! width than a quantizer's proves statements about those.
 //!
-//! **Files** ([`KEY_VERSION`] 3): [`KEY_MAGIC`], the version, a kind byte
-//! (`P` proving, `V` verifying), the length of the JSON of the model and
-//! visibility, that JSON, then (proving) the seed or (verifying) the
-//! commitments in [`crate::codec`] and the weight width (one byte).
-//! Generators, digest and (proving) the width are recomputed.
+//! **Files** ([`KEY_VERSION`] 4): [`KEY_MAGIC`], the version, a kind byte
+//! (`P` proving, `V` verifying), the length of the model section, the model
+//! section (the model's structure as JSON and its constants as packed
+//! integers, [`super::key_file`]), then (proving) the seed or (verifying)
+//! the commitments in [`crate::codec`] and the weight width (one byte).
+//! Generators, digest and (proving) the width are recomputed; the digest
+//! hashes the verifying key's model section (a verifier hashes the bytes it
+//! decoded its model from), the commitments and the width.
 
 use std::ops::Deref;
 
@@ -62,8 +65,8 @@ pub struct Key {
     /// The quantized model; in a verifying key with hidden weights, every
     /// constant's values are zeros ([`strip`]).
     pub q: QGraph,
-    /// BLAKE2b-512 of the stripped model's JSON and the private weights'
-    /// commitments (absorbed first).
+    /// BLAKE2b-512 of the verifying key's model section (stripped model and
+    /// visibility) and the private weights' commitments (absorbed first).
     pub digest: Vec<u8>,
     /// Pedersen generators, wide enough for every committed table.
     pub gens: Generators,
@@ -102,9 +105,10 @@ impl Deref for ProvingKey {
 /// First bytes of an encoded [`Key`] or [`ProvingKey`].
 pub const KEY_MAGIC: &[u8; 18] = b"zkml-sumcheck-key\0";
 /// Version of the key encoding (2: proving and verifying keys split, hidden
-/// weights committed; 3: the hidden weights' width); another version is
-/// refused.
-pub const KEY_VERSION: u32 = 3;
+/// weights committed; 3: the hidden weights' width; 4: the model's
+/// constants packed as integers instead of JSON, [`super::key_file`]);
+/// another version is refused.
+pub const KEY_VERSION: u32 = 4;
 
 /// Whether the visibility hides the model's constants.
 pub fn hidden_weights(vis: &Visibility) -> bool {
@@ -304,27 +308,29 @@ pub fn strip(q: &QGraph, vis: &Visibility) -> QGraph {
     s
 }
 
-/// BLAKE2b-512 of the stripped model's JSON, the private commitments and
+/// BLAKE2b-512 of the verifying key's model section (the stripped model
+/// and the visibility, [`super::key_file`]), the private commitments and
 /// the hidden weights' width.
-fn digest(
-    stripped: &QGraph,
-    weights: &[Option<HyraxCommitment>],
-    weight_bits: u32,
-) -> Result<Vec<u8>> {
-    let json =
-        serde_json::to_vec(stripped).map_err(|e| Error::Invalid(format!("model digest: {e}")))?;
+fn digest(section: &[u8], weights: &[Option<HyraxCommitment>], weight_bits: u32) -> Vec<u8> {
+    let _s = crate::profile::span("key/digest");
     let mut w = Writer::default();
     w.len(weights.len());
     weights.iter().for_each(|c| w.option(c));
     w.u8(weight_bits as u8);
     let h = blake2b_simd::Params::new()
         .hash_length(64)
+        .personal(b"zkml-sc-key-v3")
         .to_state()
-        .update(&(json.len() as u64).to_le_bytes())
-        .update(&json)
+        .update(&(section.len() as u64).to_le_bytes())
+        .update(section)
         .update(&w.0)
         .finalize();
-    Ok(h.as_bytes().to_vec())
+    h.as_bytes().to_vec()
+}
+
+/// The model section a verifying key of `q` holds: hidden constants zeroed.
+fn vk_section(q: &QGraph, vis: &Visibility) -> Result<Vec<u8>> {
+    super::key_file::encode(q, vis, |id| hidden_const(q, vis, id))
 }
 
 /// The keys of `q` under `vis` (the setup): for private weights a fresh
@@ -352,7 +358,7 @@ impl ProvingKey {
             .map(|c| c.as_ref().map(|c| c.comm.clone()))
             .collect();
         let weight_bits = crate::zkmodel::weights::weight_bits(&q, &vis);
-        let digest = digest(&strip(&q, &vis), &weights, weight_bits)?;
+        let digest = digest(&vk_section(&q, &vis)?, &weights, weight_bits);
         Ok(Self {
             key: Key {
                 q,
@@ -390,7 +396,8 @@ impl ProvingKey {
 
     /// The key's bytes (see the module doc): the full model and the seed.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let mut w = header(b'P', &self.q, &self.visibility)?;
+        let section = super::key_file::encode(&self.q, &self.visibility, |_| false)?;
+        let mut w = header(b'P', &section);
         match &self.seed {
             Some(s) => {
                 w.u8(1);
@@ -403,7 +410,7 @@ impl ProvingKey {
 
     /// Parses [`Self::to_bytes`]'s output; refuses another file kind or version.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let (q, vis, mut r) = read_header(bytes, b'P')?;
+        let (q, vis, _, mut r) = read_header(bytes, b'P')?;
         let seed = match r.u8()? {
             0 => None,
             1 => Some(r.fr()?),
@@ -423,7 +430,7 @@ impl Key {
     /// The key's bytes (see the module doc): the stripped model and the
     /// private weights' commitments.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let mut w = header(b'V', &strip(&self.q, &self.visibility), &self.visibility)?;
+        let mut w = header(b'V', &vk_section(&self.q, &self.visibility)?);
         w.len(self.weights.len());
         self.weights.iter().for_each(|c| w.option(c));
         w.u8(self.weight_bits as u8);
@@ -445,9 +452,11 @@ impl Key {
     }
 
     /// Parses [`Self::to_bytes`]'s output (a verifying key); refuses another
-    /// file kind or version, and commitments that do not match the model.
+    /// file kind or version, commitments that do not match the model, and
+    /// values of a hidden constant (a verifying key holds zeros there). The
+    /// digest hashes the model section as read.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let (q, vis, mut r) = read_header(bytes, b'V')?;
+        let (q, vis, section, mut r) = read_header(bytes, b'V')?;
         let n = r.len(1)?;
         let weights: Vec<Option<HyraxCommitment>> =
             (0..n).map(|_| r.option()).collect::<Result<_>>()?;
@@ -469,9 +478,20 @@ impl Key {
                     .into(),
             ));
         }
-        let q = strip(&q, &vis);
+        if (0..q.values.len()).any(|id| {
+            hidden_const(&q, &vis, id)
+                && matches!(&q.values[id].kind, QValueKind::Const(c) if c.iter().any(|&x| x != 0))
+        }) {
+            return Err(Error::Decode(
+                "verifying key: it holds the values of a hidden constant (a verifying key \
+                 holds zeros in their place)"
+                    .into(),
+            ));
+        }
+        let digest = digest(section, &weights, weight_bits);
+        let _s = crate::profile::span("key/generators");
         Ok(Self {
-            digest: digest(&q, &weights, weight_bits)?,
+            digest,
             gens: generators(&q)?,
             q,
             visibility: vis,
@@ -481,19 +501,19 @@ impl Key {
     }
 }
 
-fn header(kind: u8, q: &QGraph, vis: &Visibility) -> Result<Writer> {
-    let json = serde_json::to_vec(&(q, vis))
-        .map_err(|e| Error::Invalid(format!("encoding the key: {e}")))?;
+fn header(kind: u8, section: &[u8]) -> Writer {
     let mut w = Writer::default();
     w.0.extend_from_slice(KEY_MAGIC);
     w.0.extend_from_slice(&KEY_VERSION.to_le_bytes());
     w.u8(kind);
-    w.0.extend_from_slice(&(json.len() as u64).to_le_bytes());
-    w.0.extend_from_slice(&json);
-    Ok(w)
+    w.0.extend_from_slice(&(section.len() as u64).to_le_bytes());
+    w.0.extend_from_slice(section);
+    w
 }
 
-fn read_header(bytes: &[u8], kind: u8) -> Result<(QGraph, Visibility, Reader<'_>)> {
+/// The model, visibility and model section of a key file of `kind`, and a
+/// reader of what follows.
+fn read_header(bytes: &[u8], kind: u8) -> Result<(QGraph, Visibility, &[u8], Reader<'_>)> {
     let m = KEY_MAGIC.len();
     if bytes.len() < m + 4 || &bytes[..m] != KEY_MAGIC {
         return Err(Error::Decode(
@@ -504,8 +524,8 @@ fn read_header(bytes: &[u8], kind: u8) -> Result<(QGraph, Visibility, Reader<'_>
     if version != KEY_VERSION {
         return Err(Error::Decode(format!(
             "sumcheck key format version {version}, this build reads version {KEY_VERSION} \
-             (version 1 keys held the whole model in one file and cannot hide weights): run \
-             `zkml setup` again"
+             (version 1 keys held the whole model in one file and cannot hide weights; \
+             versions 2 and 3 held the model as JSON): run `zkml setup` again"
         )));
     }
     let rest = &bytes[m + 4..];
@@ -530,11 +550,12 @@ fn read_header(bytes: &[u8], kind: u8) -> Result<(QGraph, Visibility, Reader<'_>
     if (body.len() as u64) < len {
         return Err(Error::Decode("sumcheck key: truncated model".into()));
     }
-    let (json, tail) = body.split_at(len as usize);
-    let (q, vis): (QGraph, Visibility) =
-        serde_json::from_slice(json).map_err(|e| Error::Decode(format!("key body: {e}")))?;
+    let (section, tail) = body.split_at(len as usize);
+    let s = crate::profile::span("key/model");
+    let (q, vis) = super::key_file::decode(section)?;
+    drop(s);
     check_ops(&q, vis.input == Vis::Public)?;
-    Ok((q, vis, Reader::new(tail)))
+    Ok((q, vis, section, Reader::new(tail)))
 }
 
 fn end(r: &Reader<'_>) -> Result<()> {

@@ -100,6 +100,7 @@
 
 mod fn_lookup;
 pub mod key;
+mod key_file;
 pub mod maxpool;
 pub(crate) mod product;
 mod rules;
