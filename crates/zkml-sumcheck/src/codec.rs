@@ -19,6 +19,52 @@ pub struct Writer(pub Vec<u8>, #[cfg(test)] pub(crate) Vec<usize>);
 pub struct Reader<'a> {
     bytes: &'a [u8],
     pos: usize,
+    points: Points,
+}
+
+/// How a [`Reader`] reads points ([`read_with_points`]).
+#[derive(Debug)]
+enum Points {
+    /// Decompressed where read.
+    Decode,
+    /// Only their offsets recorded (a placeholder returned).
+    Scan(Vec<usize>),
+    /// Taken, in order, from points decompressed ahead.
+    Ready(Vec<G1Affine>, usize),
+}
+
+/// Runs the decoder `f` over `bytes` with every point decompressed on
+/// rayon's threads: a first run of `f` reads the structure and records
+/// where the points are (placeholders in their place; its result is
+/// dropped), the points are decompressed at once, and a second run reads
+/// them. Same result and acceptance as `f` on [`Reader::new`]: every check
+/// of `f` runs in the second pass on the real points, and a point that does
+/// not decode is refused (the first one's error) before it.
+pub fn read_with_points<'a, T>(
+    bytes: &'a [u8],
+    f: impl Fn(&mut Reader<'a>) -> Result<T>,
+) -> Result<T> {
+    use rayon::prelude::*;
+    let mut scan = Reader {
+        bytes,
+        pos: 0,
+        points: Points::Scan(vec![]),
+    };
+    let first = f(&mut scan);
+    let Points::Scan(offsets) = scan.points else {
+        unreachable!("the scan reader stays scanning")
+    };
+    first?;
+    let points = offsets
+        .par_iter()
+        .map(|&o| decode_point(&bytes[o..o + 32]))
+        .collect::<Result<Vec<_>>>()?;
+    let mut r = Reader {
+        bytes,
+        pos: 0,
+        points: Points::Ready(points, 0),
+    };
+    f(&mut r)
 }
 
 /// A value with a byte encoding.
@@ -150,7 +196,11 @@ fn decode_point(b: &[u8]) -> Result<G1Affine> {
 impl<'a> Reader<'a> {
     /// A reader at the start of `bytes`.
     pub fn new(bytes: &'a [u8]) -> Self {
-        Self { bytes, pos: 0 }
+        Self {
+            bytes,
+            pos: 0,
+            points: Points::Decode,
+        }
     }
     /// Bytes not read yet.
     pub fn remaining(&self) -> usize {
@@ -170,6 +220,15 @@ impl<'a> Reader<'a> {
     /// Reads a byte.
     pub fn u8(&mut self) -> Result<u8> {
         Ok(self.take(1, "a tag")?[0])
+    }
+    /// Reads a little-endian `u64`.
+    pub fn u64(&mut self) -> Result<u64> {
+        let b = self.take(8, "a u64")?;
+        Ok(u64::from_le_bytes(b.try_into().expect("8 bytes")))
+    }
+    /// Reads `n` raw bytes (`what` names them in the error).
+    pub fn bytes(&mut self, n: usize, what: &str) -> Result<&'a [u8]> {
+        self.take(n, what)
     }
     /// Reads a count of items of at least `min_size` bytes each (checked against what is left).
     pub fn len(&mut self, min_size: usize) -> Result<usize> {
@@ -197,12 +256,31 @@ impl<'a> Reader<'a> {
     }
     /// Reads a point (must be on the curve).
     pub fn point(&mut self) -> Result<G1Affine> {
-        decode_point(self.take(32, "a point")?)
+        let at = self.pos;
+        let b = self.take(32, "a point")?;
+        match &mut self.points {
+            Points::Decode => decode_point(b),
+            Points::Scan(offsets) => {
+                offsets.push(at);
+                Ok(G1Affine::identity())
+            }
+            Points::Ready(points, k) => {
+                let p = points
+                    .get(*k)
+                    .copied()
+                    .ok_or_else(|| bad("the proof's points changed between passes"))?;
+                *k += 1;
+                Ok(p)
+            }
+        }
     }
     /// Reads points with their count. Decompression (a square root per
     /// point) runs on rayon's threads for long lists.
     pub fn points(&mut self) -> Result<Vec<G1Affine>> {
         let n = self.len(32)?;
+        if !matches!(self.points, Points::Decode) {
+            return (0..n).map(|_| self.point()).collect();
+        }
         let bytes = self.take(32 * n, "points")?;
         if n < 64 {
             return bytes.chunks_exact(32).map(decode_point).collect();
@@ -278,6 +356,39 @@ mod tests {
         assert!(squares > 50 && others > 50);
         assert_eq!(sqrt_vartime(&Fq::ZERO), Some(Fq::ZERO));
         assert_eq!(sqrt_vartime(&Fq::ONE).map(|r| r.square()), Some(Fq::ONE));
+    }
+
+    /// Points decompressed ahead read as decompressed in place: same
+    /// values, same refusals (a point off the curve, a truncated list).
+    #[test]
+    fn points_read_ahead_read_as_in_place() {
+        let mut rng = ChaCha20Rng::seed_from_u64(9);
+        let mut w = Writer::default();
+        let pts: Vec<G1Affine> = (0..100).map(|_| G1::random(&mut rng).to_affine()).collect();
+        w.points(&pts[..70]);
+        w.fr(&Fr::from(7));
+        w.option(&Some(pts[70]));
+        w.list(&pts[71..]);
+        let read = |r: &mut Reader<'_>| -> Result<_> {
+            let a = r.points()?;
+            let f = r.fr()?;
+            let b: Option<G1Affine> = r.option()?;
+            let c: Vec<G1Affine> = r.list()?;
+            Ok((a, f, b, c))
+        };
+        let want = read(&mut Reader::new(&w.0)).unwrap();
+        assert_eq!(read_with_points(&w.0, read).unwrap(), want);
+        assert_eq!(want.0, pts[..70]);
+        // Every bad byte string is refused by both, with the same message.
+        let mut off = w.0.clone();
+        off[4 + 32 * 5] ^= 1;
+        let mut short = w.0.clone();
+        short.truncate(w.0.len() - 1);
+        for bytes in [off, short] {
+            let a = read(&mut Reader::new(&bytes)).unwrap_err().to_string();
+            let b = read_with_points(&bytes, read).unwrap_err().to_string();
+            assert_eq!(a, b);
+        }
     }
 
     #[test]

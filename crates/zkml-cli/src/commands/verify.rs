@@ -12,6 +12,8 @@ use anyhow::{bail, ensure, Context, Result};
 use serde_json::json;
 use zkml_core::backend::{Backend, Commitment, Commitments, KeyInfo, TensorMeta};
 
+use zkml_sumcheck::profile::span;
+
 use super::proving::with_backend;
 use crate::artifacts::{self, ProofFile, Revealed, Settings};
 use crate::cli::VerifyArgs;
@@ -40,11 +42,15 @@ fn verify_with<B: Backend>(
     expected: &Commitments,
 ) -> Result<ExitCode> {
     let vk_path = args.dir.join("vk.bin");
+    let s = span("cli/read_vk_file");
     let vk_bytes =
         std::fs::read(&vk_path).with_context(|| format!("reading `{}`", vk_path.display()))?;
+    drop(s);
+    let s = span("cli/decode_vk");
     let vk = b
         .verifying_key_from_bytes(&vk_bytes)
         .with_context(|| format!("`{}`", vk_path.display()))?;
+    drop(s);
     let key = b.verifying_key_info(&vk);
     // What is printed (outputs as reals, what is revealed) comes from the key
     // the proof is checked against; settings.json must describe the same statement.
@@ -67,7 +73,10 @@ fn verify_with<B: Backend>(
         None => json!({"trusted": trust.trusted, "source": trust.source, "digest": trust.digest}),
     };
     let t = Instant::now();
-    match check(args, settings, b, &vk, &key, expected) {
+    let checked = check(args, settings, b, &vk, &key, expected);
+    // With `ZKML_SUMCHECK_PROFILE` set: the phases outside the backend's verifier.
+    zkml_sumcheck::profile::report("zkml verify, outside the backend's verifier");
+    match checked {
         Ok((outputs, revealed, commitments)) => {
             let ms = t.elapsed().as_secs_f64() * 1e3;
             if args.json {
@@ -141,7 +150,9 @@ fn check<B: Backend>(
     key: &KeyInfo,
     expected: &Commitments,
 ) -> Result<(Vec<Vec<f64>>, Option<Revealed>, Commitments)> {
+    let s = span("cli/read_proof_json");
     let file: ProofFile = artifacts::read_json(&args.proof)?;
+    drop(s);
     artifacts::check_format(&args.proof, &file.format, file.version, "zkml-proof")?;
     ensure!(
         file.backend == settings.backend,
@@ -155,9 +166,12 @@ fn check<B: Backend>(
         file.model_hash.chars().take(16).collect::<String>(),
         settings.model_hash.chars().take(16).collect::<String>()
     );
+    let s = span("cli/decode_proof");
     let bytes = artifacts::unhex(&file.proof).context("the proof field is not hex")?;
     let proof = b.proof_from_bytes(&bytes)?;
+    drop(s);
     b.verify(vk, &file.public, &proof)?;
+    let _s = span("cli/after_verify");
     let revealed = Revealed::of(
         &key.visibility.reveal,
         &file.public.revealed,

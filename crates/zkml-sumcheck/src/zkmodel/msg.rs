@@ -250,27 +250,29 @@ impl ZkModelProof {
                 "proof format version {version}, this build reads version {ZK_PROOF_VERSION}"
             )));
         }
-        let mut r = Reader::new(&bytes[m + 4..]);
-        let n = r.len(1)?;
-        let commitments = (0..n).map(|_| r.option()).collect::<Result<_>>()?;
-        let n = r.len(1)?;
-        let remainders = (0..n).map(|_| r.option()).collect::<Result<_>>()?;
-        let proof = Self {
-            commitments,
-            remainders,
-            nodes: r.list()?,
-            lookups: r.list()?,
-            openings: r.list()?,
-            known: r.list()?,
-            padding: r.list()?,
-            conv_bias: r.list()?,
-            mul_consts: r.list()?,
-            limbs: r.list()?,
-        };
-        if r.remaining() != 0 {
-            return Err(Error::Decode(format!("{} trailing bytes", r.remaining())));
-        }
-        Ok(proof)
+        // Points decompressed on rayon's threads (crate::codec).
+        crate::codec::read_with_points(&bytes[m + 4..], |r| {
+            let n = r.len(1)?;
+            let commitments = (0..n).map(|_| r.option()).collect::<Result<_>>()?;
+            let n = r.len(1)?;
+            let remainders = (0..n).map(|_| r.option()).collect::<Result<_>>()?;
+            let proof = Self {
+                commitments,
+                remainders,
+                nodes: r.list()?,
+                lookups: r.list()?,
+                openings: r.list()?,
+                known: r.list()?,
+                padding: r.list()?,
+                conv_bias: r.list()?,
+                mul_consts: r.list()?,
+                limbs: r.list()?,
+            };
+            if r.remaining() != 0 {
+                return Err(Error::Decode(format!("{} trailing bytes", r.remaining())));
+            }
+            Ok(proof)
+        })
     }
 }
 
