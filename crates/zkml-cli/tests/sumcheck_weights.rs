@@ -34,25 +34,39 @@ fn setup(dir: &str, weights: &str) {
     ]));
 }
 
-/// The model JSON inside a sumcheck key file (magic, version, kind, length).
-fn key_model(path: &str) -> Value {
+/// Every constant's values in a sumcheck key file (magic, version, kind,
+/// section length, then the model section: the JSON's length and the JSON,
+/// the number of constants, per constant its dims and width and its packed
+/// little-endian integers).
+fn key_constants(path: &str) -> Vec<i64> {
     let b = std::fs::read(path).unwrap();
-    let start = 18 + 4 + 1;
-    let len = u64::from_le_bytes(b[start..start + 8].try_into().unwrap()) as usize;
-    let (q, _vis): (Value, Value) = serde_json::from_slice(&b[start + 8..start + 8 + len]).unwrap();
-    q
-}
-
-/// Every constant's values in a model's JSON.
-fn constants(q: &Value) -> Vec<i64> {
-    q["values"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|v| v["kind"].get("Const"))
-        .flat_map(|c| c["data"].as_array().unwrap().clone())
-        .map(|x| x.as_i64().unwrap())
-        .collect()
+    let u64_at = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap()) as usize;
+    let u32_at = |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap()) as usize;
+    let section = 18 + 4 + 1 + 8;
+    let json = u64_at(section);
+    let mut at = section + 8 + json;
+    let n = u32_at(at);
+    at += 4;
+    let mut out = vec![];
+    for _ in 0..n {
+        let ndim = u32_at(at);
+        at += 4;
+        let count: usize = (0..ndim).map(|k| u64_at(at + 8 * k)).product();
+        at += 8 * ndim;
+        let w = b[at] as usize;
+        at += 1;
+        for _ in 0..count {
+            if w == 0 {
+                out.push(0);
+                continue;
+            }
+            let mut x = [if b[at + w - 1] >> 7 == 1 { 0xff } else { 0 }; 8];
+            x[..w].copy_from_slice(&b[at..at + w]);
+            out.push(i64::from_le_bytes(x));
+            at += w;
+        }
+    }
+    out
 }
 
 #[test]
@@ -62,8 +76,8 @@ fn sumcheck_private_weights() {
     let dir = s(&root.join("private.sumcheck"));
     setup(&dir, "private");
     // The values are in pk.bin, not in vk.bin (zeros in their place).
-    let pk = constants(&key_model(&format!("{dir}/pk.bin")));
-    let vk = constants(&key_model(&format!("{dir}/vk.bin")));
+    let pk = key_constants(&format!("{dir}/pk.bin"));
+    let vk = key_constants(&format!("{dir}/vk.bin"));
     assert_eq!(pk.len(), vk.len());
     assert!(pk.iter().any(|&x| x != 0) && vk.iter().all(|&x| x == 0));
     let proof = s(&root.join("proof.json"));
@@ -155,7 +169,7 @@ fn sumcheck_private_conv_weights() {
         "-o",
         &dir,
     ]));
-    let vk = constants(&key_model(&format!("{dir}/vk.bin")));
+    let vk = key_constants(&format!("{dir}/vk.bin"));
     assert!(!vk.is_empty() && vk.iter().all(|&x| x == 0));
     let proof = s(&root.join("proof.json"));
     ok(zkml(&[

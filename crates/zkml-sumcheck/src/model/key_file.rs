@@ -129,13 +129,18 @@ pub(super) fn decode(bytes: &[u8]) -> Result<(QGraph, Visibility)> {
                     .ok_or_else(|| bad("constant size overflows"))?,
                 "a constant",
             )?;
-            raw.chunks_exact(w)
-                .map(|b| {
-                    let mut x = [if b[w - 1] >> 7 == 1 { 0xff } else { 0 }; 8];
-                    x[..w].copy_from_slice(b);
-                    i64::from_le_bytes(x)
-                })
-                .collect()
+            // One loop per width (a fixed-size read the compiler unrolls).
+            fn read<const W: usize>(raw: &[u8], f: fn([u8; W]) -> i64) -> Vec<i64> {
+                raw.chunks_exact(W)
+                    .map(|b| f(b.try_into().expect("W bytes")))
+                    .collect()
+            }
+            match w {
+                1 => read::<1>(raw, |b| i8::from_le_bytes(b) as i64),
+                2 => read::<2>(raw, |b| i16::from_le_bytes(b) as i64),
+                4 => read::<4>(raw, |b| i32::from_le_bytes(b) as i64),
+                _ => read::<8>(raw, i64::from_le_bytes),
+            }
         };
         *slot = ArrayD::from_shape_vec(IxDyn(&dims), data).map_err(|e| bad(&e.to_string()))?;
     }
