@@ -140,7 +140,7 @@ const SQRT_EXP: [u64; 4] = [
 /// by a 4-bit fixed window (252 squarings and at most 63 multiplications,
 /// against 256 of each for `ff`'s constant-time `pow`). Variable time: it
 /// runs on proof bytes, which are public.
-fn sqrt_vartime(a: &Fq) -> Option<Fq> {
+pub(crate) fn sqrt_vartime(a: &Fq) -> Option<Fq> {
     let mut table = [Fq::ONE; 16];
     for i in 1..16 {
         table[i] = table[i - 1] * a;

@@ -2,8 +2,9 @@
 //! (Wahby et al., S&P 2018, §6) on BN254 G1.
 //!
 //! **Generators.** `G_0, …, G_{W−1}, U, H ∈ G1` are hashed to the curve
-//! (SvdW, `halo2curves`) from a public seed: no trusted setup; nobody knows a
-//! discrete-log relation among them ([`pedersen::Generators`]).
+//! (try-and-increment over BLAKE2b, [`pedersen::hash_point`]) from a public
+//! seed: no trusted setup; nobody knows a discrete-log relation among them
+//! ([`pedersen::Generators`]).
 //!
 //! **Commitment.** A table of `n` variables is a `2^{n_r} × 2^{n_c}` matrix
 //! `M` with `n_c = ⌈n/2⌉`, `n_r = ⌊n/2⌋` and `M[i, j] = f[i·2^{n_c} + j]`

@@ -5,7 +5,7 @@ use rand_chacha03::ChaCha20Rng;
 
 use super::*;
 use crate::error::Error;
-use crate::field::{Curve, Field, G1};
+use crate::field::{Curve, Field, PrimeField, G1};
 use crate::mle::Mle;
 use halo2_axiom::halo2curves::CurveAffine;
 
@@ -162,9 +162,20 @@ fn commitments_hide_and_generators_are_deterministic() {
         Generators::new(b"test seed", 4).g,
         Generators::new(b"other", 4).g
     );
-    let gens = Generators::new(b"s", 4);
+    let gens = Generators::new(b"s", 64);
     assert!(gens.g.iter().all(|p| bool::from(p.is_on_curve())));
     assert_ne!(gens.u, gens.h);
+    // Distinct, not the identity, and a function of (seed, tag, index).
+    let mut all: Vec<_> = gens.g.iter().chain([&gens.u, &gens.h]).copied().collect();
+    assert!(all.iter().all(|p| p.x != Default::default()));
+    all.sort_by_key(|p| p.x.to_repr().as_ref().to_vec());
+    all.dedup();
+    assert_eq!(all.len(), 66);
+    assert_eq!(gens.g[7], pedersen::hash_point(b"s", b"g", 7));
+    assert_ne!(
+        pedersen::hash_point(b"s", b"g", 7),
+        pedersen::hash_point(b"s", b"u", 7)
+    );
 }
 
 #[test]
