@@ -158,9 +158,10 @@ fn table_entries_are_the_executors_and_refused_inputs_have_none() {
     let op = &q.nodes[0].op;
     let gamma = Fr::from(1u64 << 20);
     let table = relu_table(&q, op, gamma);
-    assert!(fn_indicator(op), "Log(0) is refused, so (0, 0) is padding");
-    // Log of v ≤ 0 is refused: those slots hold the padding entry 0, and no
-    // pair (v, ·) with v ≤ 0 is in the table.
+    assert!(fn_indicator(op), "Log(0) ≠ 0, so (0, 0) is padding");
+    // Log of v < 0 is refused: those slots hold the padding entry 0, and no
+    // pair (v, ·) with v < 0 is in the table; v = 0 reads half a quantum
+    // (zkml_core::ops::table::reads_at), a finite entry.
     for (j, v) in q.range().enumerate() {
         let y = fn_int(op, v);
         if q.range().contains(&y) {
@@ -171,10 +172,11 @@ fn table_entries_are_the_executors_and_refused_inputs_have_none() {
             assert_eq!(table[j], Fr::from(0), "v = {v}");
         }
     }
-    assert!(q.range().filter(|&v| v <= 0).all(|v| {
+    assert!(q.range().filter(|&v| v < 0).all(|v| {
         let y = fn_int(op, v);
         !q.range().contains(&y)
     }));
+    assert!(q.range().contains(&fn_int(op, 0)) && fn_int(op, 0) < fn_int(op, 1));
     assert_eq!(table.len(), q.range().count());
 }
 

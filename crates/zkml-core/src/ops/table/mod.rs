@@ -11,8 +11,20 @@
 //! ([`cap`]: `table_op_int`, the rule every backend proves); `table_int` is
 //! the table itself.
 //!
-//! Inputs where `f` is undefined or infinite (`Log(0)`, `Sqrt(−1)`,
-//! `Reciprocal(0)`, `Atanh(1)`) give [`INVALID`], far outside every
+//! **Zero at a pole** ([`reads_at`]): where `f(0)` has no finite value but
+//! `f` has one just above 0 (Reciprocal, Rsqrt, Log, Pow by a negative
+//! exponent), the input `q = 0` is read as half a quantum,
+//! `x = 2^−(s_in+1)`: a positive input that rounds to 0 lies in
+//! `(0, 2^−(s_in+1))`, and `f(2^−(s_in+1))` is the value of that interval
+//! nearest to all of them (the table's saturated end: `1/x` gives
+//! `2^(s_in+1)`, twice its value at `q = 1`; `ln x` gives `−(s_in+1)·ln 2`).
+//! Like IEEE's `+0` (`1/+0 = +∞`), a quantized 0 counts as positive. The
+//! rule is part of `table_int`, so every backend tabulates and proves it;
+//! without it a model whose positive input (a variance, a distance) rounds
+//! to 0 at one quantization would be refused there instead of being measured.
+//!
+//! Inputs where `f` is undefined or infinite otherwise (`Log(−1)`,
+//! `Sqrt(−1)`, `Atanh(1)`, `Acosh(0)`) give [`INVALID`], far outside every
 //! activation range, so the executor's range check refuses them with the
 //! tensor's name; finite outputs past the activation bound are refused the
 //! same way. A backend tabulates only the inputs whose output is in range
@@ -440,11 +452,25 @@ impl TableFn {
     }
 }
 
-/// Integer rule: `quantize(f(q / 2^in_scale), out_scale)`, or [`INVALID`]
-/// where `f` is undefined, infinite or past `±INVALID`.
+/// The real input at which the table evaluates `f` for the integer `q` at
+/// `in_scale`: `q / 2^in_scale`, except `q = 0` where `f(0)` has no finite
+/// value, read as half a quantum `2^−(in_scale+1)` ([module doc](self),
+/// "Zero at a pole").
+#[inline]
+pub fn reads_at(func: TableFn, q: i64, in_scale: i32) -> f64 {
+    if q == 0 && !func.eval(0.0).is_finite() {
+        crate::rounding::pow2f(-(in_scale as i64 + 1))
+    } else {
+        dequantize_value(q, in_scale)
+    }
+}
+
+/// Integer rule: `quantize(f(reads_at(q)), out_scale)` ([`reads_at`]: `q /
+/// 2^in_scale`, or half a quantum for `q = 0` at a pole of `f`), or
+/// [`INVALID`] where `f` is undefined, infinite or past `±INVALID`.
 #[inline]
 pub fn table_int(func: TableFn, q: i64, in_scale: i32, out_scale: i32) -> i64 {
-    let y = func.eval(dequantize_value(q, in_scale)) * 2f64.powi(out_scale);
+    let y = func.eval(reads_at(func, q, in_scale)) * 2f64.powi(out_scale);
     if !y.is_finite() || y.abs() >= INVALID as f64 {
         INVALID
     } else {
@@ -469,12 +495,19 @@ pub fn out_scale(func: TableFn, cal_out: i32, max_scale: i32, unit_scale: i32) -
 pub fn error_bound(func: TableFn, in_scale: i32, x: &FTensor, e_in: f64, out_scale: i32) -> f64 {
     const STEPS: usize = 16;
     let e_in = e_in + cap::table_in_rounding(func, in_scale);
+    let pole = !func.eval(0.0).is_finite();
     let mut worst = 0f64;
     for &v in x.iter() {
         let v = v as f64;
         let fv = func.eval(v);
         for i in 0..=STEPS {
             let t = v - e_in + 2.0 * e_in * i as f64 / STEPS as f64;
+            // An input rounding to 0 at a pole is read as half a quantum.
+            let t = if pole && quantize_value(t, in_scale) == 0 {
+                reads_at(func, 0, in_scale)
+            } else {
+                t
+            };
             let d = (func.eval(t) - fv).abs();
             // Samples outside f's domain are inputs the executor refuses.
             if d.is_finite() {
@@ -548,11 +581,60 @@ mod tests {
 
     #[test]
     fn undefined_inputs_are_invalid() {
-        assert_eq!(table_int(TableFn::Log, 0, 8, 8), INVALID);
+        assert_eq!(table_int(TableFn::Log, -1, 8, 8), INVALID);
         assert_eq!(table_int(TableFn::Sqrt, -1, 8, 8), INVALID);
-        assert_eq!(table_int(TableFn::Reciprocal, 0, 8, 8), INVALID);
+        assert_eq!(table_int(TableFn::Rsqrt, -3, 8, 8), INVALID);
+        assert_eq!(table_int(TableFn::Acosh, 0, 8, 8), INVALID);
+        assert_eq!(table_int(TableFn::Atanh, 256, 8, 8), INVALID);
         assert_eq!(table_int(TableFn::Sqrt, 1024, 8, 8), 512);
         assert_eq!(table_int(TableFn::Exp, 0, 8, 6), 64);
+    }
+
+    /// `q = 0` at a pole of `f` reads half a quantum: the saturated end of
+    /// the table, next to (and beyond) its value at `q = 1`; functions
+    /// finite at 0 are unchanged.
+    #[test]
+    fn zero_at_a_pole_reads_half_a_quantum() {
+        // 1/x at 2^-9 = 512, at 1/256 = 256 (output scale 0).
+        assert_eq!(table_int(TableFn::Reciprocal, 0, 8, 0), 512);
+        assert_eq!(table_int(TableFn::Reciprocal, 1, 8, 0), 256);
+        assert_eq!(table_int(TableFn::Reciprocal, -1, 8, 0), -256);
+        // 1/sqrt(2^-9) = 22.63 at output scale 4: 362.
+        assert_eq!(table_int(TableFn::Rsqrt, 0, 8, 4), 362);
+        assert_eq!(table_int(TableFn::Pow { exponent: -0.5 }, 0, 8, 4), 362);
+        // ln(2^-9) = -6.238 at scale 8: -1597; ln(1/256) = -1420.
+        assert_eq!(table_int(TableFn::Log, 0, 8, 8), -1597);
+        assert_eq!(table_int(TableFn::Log, 1, 8, 8), -1420);
+        assert_eq!(reads_at(TableFn::Log, 0, 12), 2f64.powi(-13));
+        for f in [
+            TableFn::Sqrt,
+            TableFn::Sigmoid,
+            TableFn::Pow { exponent: 2.0 },
+        ] {
+            assert_eq!(reads_at(f, 0, 8), 0.0);
+            assert_eq!(table_int(f, 0, 8, 8), quantize_value(f.eval(0.0), 8));
+        }
+        // Monotone at the end: Reciprocal, Rsqrt and -Log decrease in q >= 0.
+        for f in [TableFn::Reciprocal, TableFn::Rsqrt] {
+            let ys: Vec<i64> = (0..64).map(|q| table_int(f, q, 8, 8)).collect();
+            assert!(ys.windows(2).all(|w| w[0] >= w[1]), "{f:?}: {ys:?}");
+        }
+    }
+
+    /// The bound covers positive inputs below half a quantum at a pole
+    /// (read as half a quantum), and stays finite there.
+    #[test]
+    fn bound_covers_inputs_rounding_to_zero_at_a_pole() {
+        for f in [TableFn::Reciprocal, TableFn::Rsqrt, TableFn::Log] {
+            for x in [0.0012f32, 0.0019, 0.003, 0.5] {
+                let t = FTensor::from_shape_vec(vec![1], vec![x]).unwrap();
+                let e_in = crate::rounding::pow2f(-9);
+                let b = error_bound(f, 8, &t, e_in, 8);
+                let q = quantize_value(x as f64, 8);
+                let err = (dequantize_value(table_int(f, q, 8, 8), 8) - f.eval(x as f64)).abs();
+                assert!(b.is_finite() && err <= b, "{f:?} at {x}: {err} > {b}");
+            }
+        }
     }
 
     #[test]

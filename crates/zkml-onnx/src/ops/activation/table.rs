@@ -95,7 +95,37 @@ pub fn plain(ctx: &mut Ctx, n: &NodeCtx) -> Result<Vec<Val>, OnnxError> {
         // Shape subgraphs: fold in f64, keeping the element type.
         return crate::ops::consts::elementwise::unary(ctx, n);
     }
+    if let Some(x) = (f == TableFn::Reciprocal)
+        .then(|| sqrt_input(ctx, n.input(0).ok()?))
+        .flatten()
+    {
+        return Ok(vec![ctx.emit(
+            n.at(),
+            &n.name,
+            Op::Table(TableFn::Rsqrt),
+            &[Val::Dyn(x)],
+            n.out(0),
+        )?]);
+    }
     unary(ctx, n, Op::Table(f))
+}
+
+/// `Some(x)` when `v` is `Sqrt(x)` computed at run time: `Reciprocal(Sqrt(x))`
+/// (how jax and TensorFlow export `rsqrt`) becomes one `Rsqrt` table on `x`,
+/// one rounding instead of two. With two tables a positive `x` that rounds
+/// to 0 gives `Sqrt = 0` and then `Reciprocal(0)` read at the square root's
+/// half quantum, far from `1/√x`; with one, `x`'s own half quantum
+/// (`zkml_core::ops::table::reads_at`). The Sqrt node stays if anything
+/// else reads it, and is pruned otherwise.
+fn sqrt_input(ctx: &Ctx, v: &Val) -> Option<zkml_core::ValueId> {
+    let Val::Dyn(v) = v else { return None };
+    match ctx.graph.values.get(*v)?.kind {
+        zkml_core::ValueKind::Node(i) => {
+            let node = ctx.graph.nodes.get(i)?;
+            (node.op == Op::Table(TableFn::Sqrt)).then(|| node.inputs[0])
+        }
+        _ => None,
+    }
 }
 
 /// A table op whose function reads attributes.
