@@ -29,8 +29,9 @@ enum Points {
     Decode,
     /// Only their offsets recorded (a placeholder returned).
     Scan(Vec<usize>),
-    /// Taken, in order, from points decompressed ahead.
-    Ready(Vec<G1Affine>, usize),
+    /// Taken, in order, from points decompressed ahead (with the offset
+    /// each was read at).
+    Ready(Vec<(usize, G1Affine)>, usize),
 }
 
 /// Runs the decoder `f` over `bytes` with every point decompressed on
@@ -57,7 +58,7 @@ pub fn read_with_points<'a, T>(
     first?;
     let points = offsets
         .par_iter()
-        .map(|&o| decode_point(&bytes[o..o + 32]))
+        .map(|&o| Ok((o, decode_point(&bytes[o..o + 32])?)))
         .collect::<Result<Vec<_>>>()?;
     let mut r = Reader {
         bytes,
@@ -264,14 +265,15 @@ impl<'a> Reader<'a> {
                 offsets.push(at);
                 Ok(G1Affine::identity())
             }
-            Points::Ready(points, k) => {
-                let p = points
-                    .get(*k)
-                    .copied()
-                    .ok_or_else(|| bad("the proof's points changed between passes"))?;
-                *k += 1;
-                Ok(p)
-            }
+            // A point read elsewhere than the scan saw one (a decoder whose
+            // path depends on a point's value; none does) is decoded here.
+            Points::Ready(points, k) => match points.get(*k) {
+                Some(&(o, p)) if o == at => {
+                    *k += 1;
+                    Ok(p)
+                }
+                _ => decode_point(b),
+            },
         }
     }
     /// Reads points with their count. Decompression (a square root per
