@@ -113,6 +113,12 @@ impl PartialEq for Generators {
 impl Eq for Generators {}
 
 impl Generators {
+    /// Builds the fixed-base tables of `U` and `H` now (a prover's key
+    /// does, so that its first commitment does not pay for them).
+    pub fn prepare_commitments(&self) {
+        rayon::join(|| self.u_table(), || self.h_table());
+    }
+
     fn u_table(&self) -> &FixedBase {
         self.u_table.get_or_init(|| FixedBase::new(self.u))
     }

@@ -349,6 +349,7 @@ impl ProvingKey {
     /// The proving key of `q` under `vis` with the private weights' `seed`.
     fn build(q: QGraph, vis: Visibility, seed: Option<Fr>) -> Result<Self> {
         let gens = generators(&q)?;
+        gens.prepare_commitments();
         let consts = match &seed {
             Some(s) => commit_consts(&gens, &q, s)?,
             None => vec![None; q.values.len()],
