@@ -116,6 +116,11 @@ impl Writer {
         self.len(xs.len());
         xs.iter().for_each(|x| x.encode(self));
     }
+    /// Writes optional values with their count.
+    pub fn options<T: Encode>(&mut self, xs: &[Option<T>]) {
+        self.len(xs.len());
+        xs.iter().for_each(|x| self.option(x));
+    }
     /// Appends an optional value (tag byte 0 or 1).
     pub fn option<T: Encode>(&mut self, x: &Option<T>) {
         match x {
@@ -294,6 +299,12 @@ impl<'a> Reader<'a> {
     pub fn list<T: Encode>(&mut self) -> Result<Vec<T>> {
         let n = self.len(1)?;
         (0..n).map(|_| T::decode(self)).collect()
+    }
+    /// Reads optional values with their count (the bytes
+    /// [`Writer::options`] writes).
+    pub fn options<T: Encode>(&mut self) -> Result<Vec<Option<T>>> {
+        let n = self.len(1)?;
+        (0..n).map(|_| self.option()).collect()
     }
     /// Reads an optional value.
     pub fn option<T: Encode>(&mut self) -> Result<Option<T>> {

@@ -248,10 +248,8 @@ impl ModelProof {
         let mut w = Writer::default();
         w.0.extend_from_slice(PROOF_MAGIC);
         w.0.extend_from_slice(&PROOF_VERSION.to_le_bytes());
-        w.len(self.commitments.len());
-        self.commitments.iter().for_each(|c| w.option(c));
-        w.len(self.remainders.len());
-        self.remainders.iter().for_each(|c| w.option(c));
+        w.options(&self.commitments);
+        w.options(&self.remainders);
         w.list(&self.nodes);
         w.list(&self.openings);
         w.0
@@ -273,10 +271,8 @@ impl ModelProof {
             )));
         }
         let mut r = Reader::new(&bytes[PROOF_MAGIC.len() + 4..]);
-        let n = r.len(1)?;
-        let commitments = (0..n).map(|_| r.option()).collect::<Result<_>>()?;
-        let n = r.len(1)?;
-        let remainders = (0..n).map(|_| r.option()).collect::<Result<_>>()?;
+        let commitments = r.options()?;
+        let remainders = r.options()?;
         let proof = Self {
             commitments,
             remainders,

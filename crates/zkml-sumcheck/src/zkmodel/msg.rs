@@ -219,10 +219,8 @@ impl ZkModelProof {
     pub(crate) fn write(&self, w: &mut Writer) {
         w.0.extend_from_slice(ZK_PROOF_MAGIC);
         w.0.extend_from_slice(&ZK_PROOF_VERSION.to_le_bytes());
-        w.len(self.commitments.len());
-        self.commitments.iter().for_each(|c| w.option(c));
-        w.len(self.remainders.len());
-        self.remainders.iter().for_each(|c| w.option(c));
+        w.options(&self.commitments);
+        w.options(&self.remainders);
         w.list(&self.nodes);
         w.list(&self.lookups);
         w.list(&self.openings);
@@ -252,10 +250,8 @@ impl ZkModelProof {
         }
         // Points decompressed on rayon's threads (crate::codec).
         crate::codec::read_with_points(&bytes[m + 4..], |r| {
-            let n = r.len(1)?;
-            let commitments = (0..n).map(|_| r.option()).collect::<Result<_>>()?;
-            let n = r.len(1)?;
-            let remainders = (0..n).map(|_| r.option()).collect::<Result<_>>()?;
+            let commitments = r.options()?;
+            let remainders = r.options()?;
             let proof = Self {
                 commitments,
                 remainders,

@@ -104,6 +104,24 @@ fn assert_forgery_rejected(q: &QGraph, inputs: Vec<ITensor>, id: usize, k: usize
 /// An edit of a proof.
 type Edit = Box<dyn Fn(&mut ZkModelProof)>;
 
+/// Each of `edits`, applied alone to `proof`, makes it fail under `vk`.
+fn assert_edits_rejected(
+    vk: &Key,
+    public: &PublicValues,
+    proof: &ZkModelProof,
+    edits: &[Edit],
+    what: &str,
+) {
+    for (j, e) in edits.iter().enumerate() {
+        let mut bad = proof.clone();
+        e(&mut bad);
+        assert!(
+            ZkSumcheckBackend.verify(vk, public, &bad).is_err(),
+            "{what} edit {j}"
+        );
+    }
+}
+
 /// `t`'s inputs with column 0 of the first input set to zero (every row).
 fn inputs_with_zero(q: &QGraph, t: &Trace) -> Vec<ITensor> {
     let mut xs: Vec<ITensor> = q.inputs.iter().map(|&i| t.values[i].clone()).collect();
@@ -202,14 +220,7 @@ fn a_tampered_weight_range_lookup_is_rejected() {
         // The constants' commitments (private: the key's) stay; a
         // committed weight's commitment tampered in the proof is rejected
         // by the digest already, so only the lookup is edited here.
-        for (j, e) in edits.iter().enumerate() {
-            let mut bad = proof.clone();
-            e(&mut bad);
-            assert!(
-                be.verify(&vk, &public, &bad).is_err(),
-                "{weights:?} edit {j}"
-            );
-        }
+        assert_edits_rejected(&vk, &public, &proof, &edits, &format!("{weights:?}"));
         // The number of range tables: one more than without hidden weights.
         let (pk_f, _) = be.setup(&q, &opts(Vis::Public, Vis::Fixed)).unwrap();
         let (pf, _) = prover::prove(&pk_f, &t, &mut rand_core06::OsRng).unwrap();
@@ -299,14 +310,7 @@ fn wide_hidden_weights_prove_in_two_limbs_and_out_of_range_ones_are_rejected() {
                 p.limbs.pop();
             }),
         ];
-        for (j, e) in edits.iter().enumerate() {
-            let mut bad = proof.clone();
-            e(&mut bad);
-            assert!(
-                be.verify(&vk, &public, &bad).is_err(),
-                "{weights:?} edit {j}"
-            );
-        }
+        assert_edits_rejected(&vk, &public, &proof, &edits, &format!("{weights:?}"));
     }
     // Out of a declared 18-bit range: 2^17 has the high limb 2, out of
     // [−2, 2). The honest prover refuses; a forger whose high-limb table
