@@ -35,7 +35,8 @@ pub struct SumcheckPlan {
     pub nodes: usize,
     /// log2 of the widest table (a tensor, a lookup column or a range table).
     pub k: u32,
-    /// Pedersen generators (one per column of the widest table's matrix).
+    /// Pedersen generators (one per column of the widest table's matrix, the
+    /// zero-knowledge backend's packed witness table among them).
     pub generators: usize,
     /// Entries of every tensor's table, summed (padded to powers of two).
     pub entries: usize,
@@ -44,10 +45,12 @@ pub struct SumcheckPlan {
 impl SumcheckPlan {
     fn of(q: &QGraph) -> Self {
         let k = widest_table(q);
+        // The zero-knowledge backend's packed witness table is wider.
+        let packed = crate::zkmodel::packed::Layout::widest(q);
         Self {
             nodes: q.nodes.len(),
             k: k as u32,
-            generators: 1 << split_vars(k).1,
+            generators: 1 << split_vars(k.max(packed)).1,
             entries: q.values.iter().map(|v| 1usize << num_vars(&v.shape)).sum(),
         }
     }

@@ -264,9 +264,10 @@ fn seed_of(b: &Blinding) -> Fr {
 }
 
 /// The generators of `q`: wide enough for every table, hidden constants'
-/// among them.
+/// among them, and for the zero-knowledge backend's packed witness table
+/// ([`crate::zkmodel::packed`]).
 fn generators(q: &QGraph) -> Result<Generators> {
-    let mut nv = widest_table(q);
+    let mut nv = widest_table(q).max(crate::zkmodel::packed::Layout::widest(q));
     for id in 0..q.values.len() {
         if matches!(q.values[id].kind, QValueKind::Const(_)) {
             nv = nv.max(const_vars(q, id));

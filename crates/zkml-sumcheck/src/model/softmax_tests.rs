@@ -269,7 +269,11 @@ fn tampered_softmax_messages_are_rejected() {
                     product.rounds[0].evals[0] = (product.rounds[0].evals[0] + u).to_affine()
                 }
                 _ => {
-                    let c = &mut p.remainders[i].as_mut().unwrap().rows[0];
+                    // The row of F holding the node's auxiliary table.
+                    let layout = crate::zkmodel::packed::Layout::of_key(&key).unwrap();
+                    let (_, off) = layout.block(crate::zkmodel::packed::Slot::Aux(i)).unwrap();
+                    let nc = crate::hyrax::split_vars(layout.num_vars.unwrap()).1;
+                    let c = &mut p.packed.as_mut().unwrap().rows[off >> nc];
                     *c = (*c + u).to_affine();
                 }
             }

@@ -1,10 +1,11 @@
 //! What the two model walkers share ([`super::prover`] and
 //! [`crate::zkmodel::prover`], [`super::verifier`] and
-//! [`crate::zkmodel::verifier`]): the trace's shape check, the witness
-//! tables, the commit phase and, on the verifier's side, the commitments'
-//! presence and absorption in the same order. `known(id)` says which
-//! values the verifier knows (public inputs and outputs, constants): those
-//! are never committed.
+//! [`crate::zkmodel::verifier`]): the trace's shape check and the witness
+//! tables; and the clear backend's commit phase and, on the verifier's side,
+//! the commitments' presence and absorption in the same order (the
+//! zero-knowledge backend packs its tables in one commitment instead,
+//! [`crate::zkmodel::packed`]). `known(id)` says which values the verifier
+//! knows (public inputs and outputs, constants): those are never committed.
 
 use rand_core06::{CryptoRng, RngCore};
 

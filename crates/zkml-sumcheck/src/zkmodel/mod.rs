@@ -31,7 +31,9 @@
 //! walk and proved after it, in one batched zero-knowledge LogUp for the
 //! whole model (one fraction tree; per distinct table one `m`), [`lookups`]. Every hidden model input is range-checked against
 //! the executor's activation range (so it is an integer input, not an
-//! arbitrary field element). At the end every claim on a committed table is a
+//! arbitrary field element). Every unknown value's table and every
+//! auxiliary table are committed together, packed in one table ([`packed`]).
+//! At the end every claim on a committed table is a
 //! Hyrax opening against its committed value, and every claim on a known
 //! tensor a proof that `C − ṽ(point)·U` commits to zero. The verifier forms
 //! none of the points above: each stays a linear combination of proof
@@ -81,6 +83,7 @@
 pub mod lookups;
 pub mod msg;
 pub mod openings;
+pub(crate) mod packed;
 mod product;
 pub mod prover;
 pub(crate) mod softmax;
@@ -119,6 +122,8 @@ pub(crate) fn check_supported(q: &QGraph, vis: &Visibility) -> Result<()> {
 
 #[cfg(test)]
 mod deferred_tests;
+#[cfg(test)]
+mod packed_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -75,10 +75,13 @@ pub enum ZkNodeProof {
 /// A zero-knowledge proof that a trace is the executor's run of the model.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ZkModelProof {
-    /// Per value: its Hyrax commitment, `None` for known values.
+    /// Per value: the Hyrax commitment of a hidden constant under committed
+    /// weights (the published one's tables), `None` for every other value.
     pub commitments: Vec<Option<HyraxCommitment>>,
-    /// Per node: the commitment to its rescale remainder.
-    pub remainders: Vec<Option<HyraxCommitment>>,
+    /// The packed witness commitment: every unknown value's table and every
+    /// node's auxiliary table in one ([`super::packed`]); `None` when the
+    /// model has none.
+    pub packed: Option<HyraxCommitment>,
     /// Per node, in topological order.
     pub nodes: Vec<ZkNodeProof>,
     /// The model's one batched lookup (none when nothing is looked up), over
@@ -110,8 +113,9 @@ pub struct ZkModelProof {
 pub const ZK_PROOF_MAGIC: &[u8; 22] = b"zkml-sumcheck-zkproof\0";
 /// Version of the encoding (5: Conv's weight sumcheck; 6: hidden weights'
 /// padding proofs; 7: hidden conv biases; 8: hidden Mul constants; 9: the
-/// hidden weights' limbs); another version is refused.
-pub const ZK_PROOF_VERSION: u32 = 9;
+/// hidden weights' limbs; 10: one packed witness commitment,
+/// [`super::packed`]); another version is refused.
+pub const ZK_PROOF_VERSION: u32 = 10;
 
 impl Encode for ZkNodeProof {
     fn encode(&self, w: &mut Writer) {
@@ -220,7 +224,7 @@ impl ZkModelProof {
         w.0.extend_from_slice(ZK_PROOF_MAGIC);
         w.0.extend_from_slice(&ZK_PROOF_VERSION.to_le_bytes());
         w.options(&self.commitments);
-        w.options(&self.remainders);
+        w.option(&self.packed);
         w.list(&self.nodes);
         w.list(&self.lookups);
         w.list(&self.openings);
@@ -251,10 +255,10 @@ impl ZkModelProof {
         // Points decompressed on rayon's threads (crate::codec).
         crate::codec::read_with_points(&bytes[m + 4..], |r| {
             let commitments = r.options()?;
-            let remainders = r.options()?;
+            let packed = r.option()?;
             let proof = Self {
                 commitments,
-                remainders,
+                packed,
                 nodes: r.list()?,
                 lookups: r.list()?,
                 openings: r.list()?,
@@ -290,7 +294,10 @@ impl ZkModelProof {
             |cs: &[Option<HyraxCommitment>]| -> usize { cs.iter().flatten().map(bytes).sum() };
         let mut out = vec![
             ("value commitments".to_string(), coms(&self.commitments)),
-            ("aux commitments".to_string(), coms(&self.remainders)),
+            (
+                "packed witness commitment".to_string(),
+                self.packed.as_ref().map_or(0, bytes),
+            ),
             (
                 "node proofs".to_string(),
                 self.nodes.iter().map(bytes).sum(),

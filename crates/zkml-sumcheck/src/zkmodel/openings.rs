@@ -1,8 +1,12 @@
-//! The opening phase: every claim on a committed table (tensors, auxiliary
-//! tables, and the lookup's multiplicity vectors `m_t`, whose claims the
-//! lookup leaves here: [`crate::logup::prove_zk_multi_deferred`]), grouped by
-//! the table's number of variables `n`, and each group reduced to **one**
-//! Hyrax opening.
+//! The opening phase: every claim on a committed table (the packed witness
+//! table `F`, whose claims are the tensors' and auxiliary tables' claims at
+//! `p ‖ b_k`, [`super::packed`]; hidden constants and their limbs; the
+//! lookup's multiplicity vectors `m_t`, whose claims the lookup leaves here:
+//! [`crate::logup::prove_zk_multi_deferred`]), grouped by the table's number
+//! of variables `n`, and each group reduced to **one** Hyrax opening. The
+//! prover builds `F`'s `E` block by block (`eq(p ‖ b_k, ·)` is
+//! `eq(p, ·)` on block `k` and zero elsewhere); the verifier evaluates
+//! `eq(p ‖ b_k, r)` in `O(n)`.
 //!
 //! A group holds tables `f_1, …, f_K` (all `n`-variable) with claims
 //! `Com(v_{k,j})`, `v_{k,j} = f̃_k(p_{k,j})`. One claim alone is opened as is.

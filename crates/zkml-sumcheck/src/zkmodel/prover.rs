@@ -5,6 +5,7 @@ use rand_core06::{CryptoRng, RngCore};
 use super::lookups::{chunks, register_range_checks, Column, LookupPlan, TableKey, ZkTableLookup};
 use super::msg::{ZkModelProof, ZkNodeProof};
 use super::openings::{groups, reduce_terms, OpeningBatch};
+use super::packed::{Layout, Slot};
 use crate::error::{Error, Result};
 use crate::field::{fr_vec, Curve, Field, Fr, G1Affine};
 use crate::hyrax::{self, CommittedPoly};
@@ -62,11 +63,14 @@ pub(crate) fn prove_inner(
     let mut t = Transcript::new(b"zkml-sumcheck/zkmodel");
     absorb_statement(&mut t, key, &public);
     let s = crate::profile::span("prove/commit_phase");
-    let (committed, rem_committed) = crate::model::walk::commit(
+    // Every unknown value's table and every auxiliary table, packed in one
+    // commitment (`super::packed`); hidden constants keep theirs.
+    let layout = Layout::of_key(key)?;
+    let (committed, packed) = super::packed::commit_phase(
         gens,
+        &layout,
         (&tables, &rem_tables),
-        key.consts(),
-        known,
+        (key.consts(), hidden),
         &mut t,
         rng,
     )?;
@@ -365,7 +369,8 @@ pub(crate) fn prove_inner(
     // wider than one table, as two limbs (`super::weight_limbs`), committed
     // after the remainders (auxiliary tables `nodes + 2j`, `nodes + 2j + 1`).
     super::weights::register_ranges(key, &mut plan);
-    let mut aux_all = rem_committed;
+    // Auxiliary tables `nodes + k` (the limbs) have their own commitments.
+    let mut aux_all: Vec<Option<CommittedPoly>> = vec![None; q.nodes.len()];
     let mut limbs = vec![];
     if super::weight_limbs::limbed(key) {
         let (msgs, polys, c_claims, limb_claims) = super::weight_limbs::prove(key, &mut t, rng)?;
@@ -394,6 +399,7 @@ pub(crate) fn prove_inner(
         &claims,
         &m_claims,
         (&committed, &aux_all),
+        (packed.as_ref(), &layout),
         &mut t,
         rng,
     )?;
@@ -405,11 +411,7 @@ pub(crate) fn prove_inner(
             .map(|(id, c)| c.filter(|_| !(hidden(id) && vis.weights == Vis::Private)))
             .map(|c| c.map(|c| c.comm))
             .collect(),
-        remainders: aux_all
-            .into_iter()
-            .take(q.nodes.len())
-            .map(|c| c.map(|c| c.comm))
-            .collect(),
+        packed: packed.map(|c| c.comm),
         nodes,
         lookups,
         openings,
@@ -560,37 +562,47 @@ fn prove_lookups(
 
 /// The opening phase ([`super::openings`]): a proof of zero per claim on a
 /// known tensor (claim order), then per group of committed tables with the
-/// same variables one reduction sumcheck and one combined Hyrax opening.
+/// same variables one reduction sumcheck and one combined Hyrax opening. A
+/// claim on a packed table is a claim on `F` at `p ‖ b_k`
+/// ([`super::packed`]); its part of the reduction's `E` is built on its
+/// block only.
 fn prove_openings(
     gens: &crate::hyrax::Generators,
     claims: &[Claim],
     m_claims: &[logup::gkr::MClaim],
     (values, aux): (&[Option<CommittedPoly>], &[Option<CommittedPoly>]),
+    (packed, layout): (Option<&CommittedPoly>, &Layout),
     t: &mut Transcript,
     rng: &mut (impl RngCore + CryptoRng),
 ) -> Result<(Vec<OpeningBatch>, Vec<ZeroProof>)> {
-    let poly = |tg: &Result<usize, usize>| match tg {
-        Ok(id) => values[*id].as_ref(),
-        Err(i) => aux[*i].as_ref(),
-    };
+    /// A claim to open: the table's key, its commitment, the point on it,
+    /// the opening, and for a packed table its offset and own point.
+    type Open<'a> = (
+        (u8, usize),
+        &'a CommittedPoly,
+        Vec<Fr>,
+        &'a Opening,
+        Option<(usize, &'a [Fr])>,
+    );
     let mut known = vec![];
-    // A table's key: a value, a node's auxiliary table, or a lookup's `m_t`.
-    let key_of = |tg: &Result<usize, usize>| match tg {
-        Ok(id) => (0u8, *id),
-        Err(i) => (1, *i),
-    };
-    let mut open = vec![];
+    let mut open: Vec<Open> = vec![];
     for (tg, point, o) in claims {
-        match poly(tg) {
-            Some(c) => open.push((key_of(tg), c, point, o)),
-            None => {
-                // Known tensor: C − v·U = ρ·H.
-                known.push(prove_zero(gens, &o.blind, t, rng));
+        let (own, slot, key) = match tg {
+            Ok(id) => (values[*id].as_ref(), Slot::Value(*id), (0u8, *id)),
+            Err(i) => (aux[*i].as_ref(), Slot::Aux(*i), (1, *i)),
+        };
+        match (own, packed, layout.block(slot)) {
+            (Some(c), _, _) => open.push((key, c, point.clone(), o, None)),
+            (None, Some(f), Some((_, off))) => {
+                let p = layout.point(slot, point)?;
+                open.push(((3, 0), f, p, o, Some((off, point.as_slice()))));
             }
+            // Known tensor: C − v·U = ρ·H.
+            _ => known.push(prove_zero(gens, &o.blind, t, rng)),
         }
     }
     for (k, (c, point, o)) in m_claims.iter().enumerate() {
-        open.push(((2, k), c, point, o));
+        open.push(((2, k), c, point.clone(), o, None));
     }
     let mut batches = vec![];
     for (n, tabs) in groups(open.len(), |j| (open[j].0, open[j].1.poly.num_vars)) {
@@ -598,8 +610,9 @@ fn prove_openings(
         let total: usize = tabs.iter().map(|(_, v)| v.len()).sum();
         if total == 1 {
             // One claim: opened as is (a combination of one table, ν = 1).
-            let (_, c, point, o) = open[tabs[0].1[0]];
-            let proof = hyrax::prove_eval_combined(gens, &[(c, Fr::ONE)], point, &o.blind, t, rng)?;
+            let (_, c, point, o, _) = &open[tabs[0].1[0]];
+            let proof =
+                hyrax::prove_eval_combined(gens, &[(*c, Fr::ONE)], point, &o.blind, t, rng)?;
             batches.push(OpeningBatch {
                 reduce: None,
                 open: proof,
@@ -616,11 +629,13 @@ fn prove_openings(
         for (_, idx) in &tabs {
             let mut e = vec![Fr::ZERO; 1 << n];
             for &j in idx {
-                let (_, _, point, o) = open[j];
+                let (_, _, point, o, block) = &open[j];
                 let m = *mu.next().unwrap_or(&Fr::ZERO);
                 claim.value += m * o.value;
                 claim.blind += m * o.blind;
-                for (ei, q) in e.iter_mut().zip(crate::mle::eq_table_scaled(point, m)) {
+                // eq(p ‖ b_k, ·) is zero off block k.
+                let (off, p) = block.unwrap_or((0, point.as_slice()));
+                for (ei, q) in e[off..].iter_mut().zip(crate::mle::eq_table_scaled(p, m)) {
                     *ei += q;
                 }
             }

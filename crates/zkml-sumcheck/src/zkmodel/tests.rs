@@ -29,15 +29,18 @@ fn private_input_mlp_proves_and_verifies() {
     let key = setup(&q, &private_input());
     let (proof, public) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
     assert!(public.inputs.is_empty());
+    let packed = |key: &ProvingKey| packed::Layout::of_key(key).unwrap();
+    let input = packed::Slot::Value(q.inputs[0]);
     assert!(
-        proof.commitments[q.inputs[0]].is_some(),
+        packed(&key).block(input).is_some(),
         "the input is committed"
     );
+    assert!(proof.commitments.iter().all(Option::is_none));
     ZkSumcheckBackend.verify(&key, &public, &proof).unwrap();
     // Public input works too (the input is then known, not committed).
     let key = setup(&q, &SetupOptions::default());
     let (proof, public) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
-    assert!(proof.commitments[q.inputs[0]].is_none());
+    assert!(packed(&key).block(input).is_none());
     ZkSumcheckBackend.verify(&key, &public, &proof).unwrap();
 }
 
@@ -190,11 +193,8 @@ fn two_proofs_of_one_statement_share_no_commitment() {
     let (a, pa) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
     let (b, pb) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
     assert_eq!(pa, pb);
-    for (x, y) in a.commitments.iter().zip(&b.commitments) {
-        if let (Some(x), Some(y)) = (x, y) {
-            assert!(x.rows.iter().zip(&y.rows).all(|(r, s)| r != s));
-        }
-    }
+    let (x, y) = (a.packed.as_ref().unwrap(), b.packed.as_ref().unwrap());
+    assert!(x.rows.iter().zip(&y.rows).all(|(r, s)| r != s));
     for (x, y) in a.nodes.iter().zip(&b.nodes) {
         match (x, y) {
             (

@@ -3,7 +3,7 @@
 //! argument over every registered lookup, and the openings of every pending
 //! claim (see the [module doc](super::super)).
 
-use super::{malformed, Pending};
+use super::{malformed, Pending, Tabs};
 use crate::error::{expect_len, reject, Result};
 use crate::field::{Field, Fr};
 use crate::hyrax::{self, HyraxCommitment};
@@ -110,22 +110,15 @@ pub(super) fn verify_limbs<'a>(
 pub(super) fn verify_lookups<'a>(
     key: &Key,
     plan: &LookupPlan,
-    (proof, coms): (&'a ZkModelProof, &'a [Option<HyraxCommitment>]),
+    (proof, tabs): (&'a ZkModelProof, &Tabs<'a>),
     pending: &mut Vec<Pending<'a>>,
     t: &mut Transcript,
     checks: &mut Checks,
 ) -> Result<()> {
     let (q, gens) = (&key.q, &key.gens);
+    let coms = tabs.consts;
     let nv = |id: usize| num_vars(&layout_shape(q, id));
-    let aux_com = |i: usize| {
-        proof.remainders[i]
-            .as_ref()
-            .ok_or_else(|| malformed("auxiliary table commitment"))
-    };
-    let value = |id: usize, point: Vec<Fr>, com: Lc| match &coms[id] {
-        Some(c) => Pending::Committed(c, nv(id), point, com),
-        None => Pending::Known(id, point, com),
-    };
+    let value = |id: usize, point: Vec<Fr>, com: Lc| tabs.value(id, nv(id), point, com);
     if plan.tables.is_empty() {
         return expect_len("lookup proofs", proof.lookups.len(), 0);
     }
@@ -155,13 +148,13 @@ pub(super) fn verify_lookups<'a>(
             })
             .count();
         expect_len("lookup pair commitments", lp.pair_coms.len(), n_pairs)?;
-        let tabs: Vec<&[Fr]> = chunk
+        let sides: Vec<&[Fr]> = chunk
             .tables
             .iter()
             .map(|&k| public_tables[k].as_slice())
             .collect();
         let (claims, m_claims) =
-            logup::verify_zk_multi_deferred(gens, &tabs, &shape, &lp.logup, t, checks)?;
+            logup::verify_zk_multi_deferred(gens, &sides, &shape, &lp.logup, t, checks)?;
         all_m.extend(m_claims.into_iter().map(|m| (&lp.logup, m)));
         let mut pairs = lp.pair_coms.iter();
         // w = a + γ·o + e with a public e: C_a sent,
@@ -177,50 +170,34 @@ pub(super) fn verify_lookups<'a>(
         };
         for ((c, _, _), cl) in chunk.columns.iter().zip(claims) {
             match *c {
-                Column::Plain(Ok(id)) => pending.push(value(id, cl.point, cl.value_com)),
-                Column::Plain(Err(i)) => pending.push(Pending::Committed(
-                    aux_com(i)?,
-                    crate::model::aux_vars(q, i)?,
-                    cl.point,
-                    cl.value_com,
-                )),
+                Column::Plain(Ok(id)) => pending.push(value(id, cl.point, cl.value_com)?),
+                Column::Plain(Err(i)) => pending.push(tabs.aux(i, cl.point, cl.value_com)?),
                 Column::Fn(i) => {
                     let (a, o) = (q.nodes[i].inputs[0], q.nodes[i].output);
                     let e = fn_public(&q.nodes[i].op, &q.values[o].shape, gamma, &cl.point);
                     let (ca, co) = pair(&cl.value_com, e)?;
-                    pending.push(value(a, cl.point.clone(), ca));
-                    pending.push(value(o, cl.point, co));
+                    pending.push(value(a, cl.point.clone(), ca)?);
+                    pending.push(value(o, cl.point, co)?);
                 }
                 Column::MaxPool(i) => {
                     use crate::model::maxpool::lift;
                     let (cd, cs) = pair(&cl.value_com, Fr::ZERO)?;
-                    let nv_aux = crate::model::aux_vars(q, i)?;
-                    let rc = aux_com(i)?;
-                    pending.push(Pending::Committed(
-                        rc,
-                        nv_aux,
-                        lift(&cl.point, Fr::ZERO),
-                        cd,
-                    ));
-                    pending.push(Pending::Committed(rc, nv_aux, lift(&cl.point, Fr::ONE), cs));
+                    pending.push(tabs.aux(i, lift(&cl.point, Fr::ZERO), cd)?);
+                    pending.push(tabs.aux(i, lift(&cl.point, Fr::ONE), cs)?);
                 }
-                Column::AuxSlot(i, k) => pending.push(Pending::Committed(
-                    aux_com(i)?,
-                    crate::model::aux_vars(q, i)?,
-                    softmax::slot_point(&cl.point, k),
-                    cl.value_com,
-                )),
+                Column::AuxSlot(i, k) => {
+                    pending.push(tabs.aux(i, softmax::slot_point(&cl.point, k), cl.value_com)?)
+                }
                 Column::AuxPair(i, a, o) => {
                     let shape = &q.values[q.nodes[i].output].shape;
                     let e = softmax::pair_public(shape, gamma, &cl.point);
                     let (ca, co) = pair(&cl.value_com, e)?;
-                    let (rc, nv_aux) = (aux_com(i)?, crate::model::aux_vars(q, i)?);
                     let (pa, po) = (
                         softmax::slot_point(&cl.point, a),
                         softmax::slot_point(&cl.point, o),
                     );
-                    pending.push(Pending::Committed(rc, nv_aux, pa, ca));
-                    pending.push(Pending::Committed(rc, nv_aux, po, co));
+                    pending.push(tabs.aux(i, pa, ca)?);
+                    pending.push(tabs.aux(i, po, co)?);
                 }
                 // A hidden constant's range check: a claim on its
                 // committed table (the key's or the proof's).

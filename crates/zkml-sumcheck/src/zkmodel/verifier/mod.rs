@@ -10,8 +10,9 @@ use std::collections::HashMap;
 
 use super::lookups::{register_range_checks, Column, LookupPlan, TableKey};
 use super::msg::{ZkModelProof, ZkNodeProof};
+use super::packed::{self, Layout, Slot};
 use crate::error::{expect_len, reject, Error, Result};
-use crate::field::{Field, Fr, G1Affine};
+use crate::field::{Field, Fr};
 use crate::hyrax::HyraxCommitment;
 use crate::int_eval::{IntMatrix, PublicTable};
 use crate::matmul::{self, MatMulDims};
@@ -39,6 +40,50 @@ pub(super) fn malformed(what: &'static str) -> Error {
 pub(super) enum Pending<'a> {
     Committed(&'a HyraxCommitment, usize, Vec<Fr>, Lc),
     Known(usize, Vec<Fr>, Lc),
+}
+
+/// Where the verifier's claims on committed tables go: a hidden constant's
+/// own commitment, or the packed commitment `F` at `p ‖ b_k`
+/// ([`super::packed`]).
+pub(super) struct Tabs<'a> {
+    /// Per value: a hidden constant's commitment (the key's or the proof's).
+    pub consts: &'a [Option<HyraxCommitment>],
+    /// `F`'s commitment.
+    pub packed: Option<&'a HyraxCommitment>,
+    /// `F`'s layout (the model's).
+    pub layout: &'a Layout,
+}
+
+impl<'a> Tabs<'a> {
+    /// A claim `Com(ṽ(point))` on value `id` (`nv` variables): on its own
+    /// commitment, on `F`, or on a known value.
+    pub fn value(&self, id: usize, nv: usize, point: Vec<Fr>, com: Lc) -> Result<Pending<'a>> {
+        let consts = self.consts;
+        if let Some(c) = consts[id].as_ref() {
+            return Ok(Pending::Committed(c, nv, point, com));
+        }
+        match self.layout.block(Slot::Value(id)) {
+            Some(_) => self.on_packed(Slot::Value(id), &point, com),
+            None => Ok(Pending::Known(id, point, com)),
+        }
+    }
+
+    /// A claim `Com(r̃(point))` on node `i`'s auxiliary table, on `F`.
+    pub fn aux(&self, i: usize, point: Vec<Fr>, com: Lc) -> Result<Pending<'a>> {
+        self.on_packed(Slot::Aux(i), &point, com)
+    }
+
+    fn on_packed(&self, s: Slot, point: &[Fr], com: Lc) -> Result<Pending<'a>> {
+        let (f, n) = self
+            .packed
+            .zip(self.layout.num_vars)
+            .ok_or_else(|| malformed("packed commitment"))?;
+        let p = self
+            .layout
+            .point(s, point)
+            .map_err(|_| malformed("packed claim"))?;
+        Ok(Pending::Committed(f, n, p, com))
+    }
 }
 
 /// Checks a zero-knowledge `proof` against `public` for the key's model:
@@ -72,13 +117,16 @@ pub(crate) fn verify_into(
     let mut t = Transcript::new(b"zkml-sumcheck/zkmodel");
     absorb_statement(&mut t, key, public);
 
-    crate::model::walk::absorb_commitments(
-        q,
-        (&vcoms, &proof.remainders),
-        proof.nodes.len(),
-        known,
-        &mut t,
-    )?;
+    expect_len("node proofs", proof.nodes.len(), q.nodes.len())?;
+    // Every unknown value's table and every auxiliary table are packed in
+    // one commitment (`super::packed`); hidden constants keep theirs.
+    let packing = Layout::of_key(key)?;
+    packed::absorb_commitments(&packing, (&vcoms, proof.packed.as_ref()), hidden, &mut t)?;
+    let tabs = Tabs {
+        consts: &vcoms,
+        packed: proof.packed.as_ref(),
+        layout: &packing,
+    };
     let mut tables: HashMap<usize, Mle> = HashMap::new();
     let mut table = |id: usize| -> Result<Mle> {
         if let Some(m) = tables.get(&id) {
@@ -93,34 +141,6 @@ pub(crate) fn verify_into(
     let mut conv_bias = proof.conv_bias.iter();
     let mut mul_consts = proof.mul_consts.iter();
     let mut plan = LookupPlan::default();
-    fn claim<'a>(
-        coms: &'a [Option<HyraxCommitment>],
-        nv: usize,
-        id: usize,
-        point: Vec<Fr>,
-        com: Lc,
-        pending: &mut Vec<Pending<'a>>,
-    ) {
-        pending.push(match &coms[id] {
-            Some(c) => Pending::Committed(c, nv, point, com),
-            None => Pending::Known(id, point, com),
-        });
-    }
-    /// A rescale's claims at `rho`: the output `Com(ỹ(ρ))` and, with a
-    /// shift, the remainder's `Com(r̃(ρ))` against its auxiliary table.
-    fn claim_rescaled<'a>(
-        (coms, remainder): (&'a [Option<HyraxCommitment>], &'a Option<HyraxCommitment>),
-        (nv_y, nv_r): (usize, usize),
-        out: usize,
-        rho: &[Fr],
-        (y_com, r_com): (G1Affine, Option<G1Affine>),
-        pending: &mut Vec<Pending<'a>>,
-    ) {
-        claim(coms, nv_y, out, rho.to_vec(), y_com.into(), pending);
-        if let (Some(r), Some(rc)) = (r_com, remainder) {
-            pending.push(Pending::Committed(rc, nv_r, rho.to_vec(), r.into()));
-        }
-    }
     let nv = |id: usize| {
         if hidden(id) {
             const_vars(q, id)
@@ -131,7 +151,7 @@ pub(crate) fn verify_into(
     // Hidden weights: their padding is zero (`super::weights`).
     for (id, point, com) in super::weights::verify_padding(q, vis, &proof.padding, &mut t, checks)?
     {
-        claim(&vcoms, nv(id), id, point, com, &mut pending);
+        pending.push(tabs.value(id, nv(id), point, com)?);
     }
 
     for (i, (node, np)) in q.nodes.iter().zip(&proof.nodes).enumerate() {
@@ -169,9 +189,9 @@ pub(crate) fn verify_into(
                 let rho = t.challenges(b"model/rho", nv_out);
                 t.absorb_points(b"model/y_com", &[*y_com]);
                 let mut target = Lc::default();
-                match (d, r_com, &proof.remainders[i]) {
-                    (None, None, None) => target.add_point(Fr::ONE, *y_com),
-                    (Some(d), Some(r), Some(_)) => {
+                match (d, r_com) {
+                    (None, None) => target.add_point(Fr::ONE, *y_com),
+                    (Some(d), Some(r)) => {
                         t.absorb_points(b"model/r_com", &[*r]);
                         target.add_point(Fr::from(d), *y_com);
                         target.add_point(Fr::ONE, *r);
@@ -201,7 +221,7 @@ pub(crate) fn verify_into(
                     let (pt, c) = super::weights::verify_conv_bias(q, i, bp, &rho, &mut t, checks)?;
                     target.add_point(-Fr::ONE, bp.com);
                     let b = node.inputs[2];
-                    claim(&vcoms, nv(b), b, pt, c, &mut pending);
+                    pending.push(tabs.value(b, nv(b), pt, c)?);
                 }
                 let nv_x = g.as_ref().map_or(nv(x), |g| g.num_vars);
                 let x_pub = if known(x) { Some(table(x)?) } else { None };
@@ -243,19 +263,16 @@ pub(crate) fn verify_into(
                     // A hidden kernel: Com(w̃(κ)), opened with the rest.
                     if hidden(wid) {
                         let wc = ws.factor_coms[0].ok_or_else(|| malformed("conv w̃(κ)"))?;
-                        claim(&vcoms, nv(wid), wid, ws.point, wc.into(), &mut pending);
+                        pending.push(tabs.value(wid, nv(wid), ws.point, wc.into())?);
                     }
                 }
-                claim_rescaled(
-                    (&vcoms, &proof.remainders[i]),
-                    (nv(out), nv_out),
-                    out,
-                    &rho,
-                    (*y_com, *r_com),
-                    &mut pending,
-                );
+                // The output's claim, and with a shift the remainder's.
+                pending.push(tabs.value(out, nv(out), rho.clone(), (*y_com).into())?);
+                if let Some(r) = r_com {
+                    pending.push(tabs.aux(i, rho.clone(), (*r).into())?);
+                }
                 if let Some(c) = sub.factor_coms[0] {
-                    claim(&vcoms, nv(x), x, sub.point, c.into(), &mut pending);
+                    pending.push(tabs.value(x, nv(x), sub.point, c.into())?);
                 }
                 register_range_checks(key, &mut plan, i);
             }
@@ -273,9 +290,9 @@ pub(crate) fn verify_into(
                 let (rc, rr) = rho.split_at(dims.col_vars());
                 t.absorb_points(b"model/y_com", &[*y_com]);
                 let mut target = Lc::default();
-                match (shift, r_com, &proof.remainders[i]) {
-                    (0, None, None) => target.add_point(Fr::ONE, *y_com),
-                    (s, Some(r), Some(_)) if *s > 0 => {
+                match (shift, r_com) {
+                    (0, None) => target.add_point(Fr::ONE, *y_com),
+                    (s, Some(r)) if *s > 0 => {
                         t.absorb_points(b"model/r_com", &[*r]);
                         let half =
                             Fr::from(1u64 << (s - 1)) * block_indicator(dims.m, dims.n, &rho);
@@ -305,19 +322,16 @@ pub(crate) fn verify_into(
                     &mut t,
                     checks,
                 )?;
-                claim_rescaled(
-                    (&vcoms, &proof.remainders[i]),
-                    (nv(out), nv_out),
-                    out,
-                    &rho,
-                    (*y_com, *r_com),
-                    &mut pending,
-                );
+                // The output's claim, and with a shift the remainder's.
+                pending.push(tabs.value(out, nv(out), rho.clone(), (*y_com).into())?);
+                if let Some(r) = r_com {
+                    pending.push(tabs.aux(i, rho.clone(), (*r).into())?);
+                }
                 if let Some(c) = mc.a_com {
-                    claim(&vcoms, nv(x), x, mc.a_point, c.into(), &mut pending);
+                    pending.push(tabs.value(x, nv(x), mc.a_point, c.into())?);
                 }
                 if let Some(c) = mc.b_com {
-                    claim(&vcoms, nv(w), w, mc.b_point, c.into(), &mut pending);
+                    pending.push(tabs.value(w, nv(w), mc.b_point, c.into())?);
                 }
                 register_range_checks(key, &mut plan, i);
             }
@@ -331,9 +345,6 @@ pub(crate) fn verify_into(
             ) => {
                 use crate::model::maxpool as mp;
                 let x = node.inputs[0];
-                let rc_ = proof.remainders[i]
-                    .as_ref()
-                    .ok_or_else(|| malformed("maxpool table commitment"))?;
                 let nv_aux = crate::model::aux_vars(q, i)?;
                 let rho = t.challenges(b"model/rho", nv_out);
                 let sigma = t.challenges(b"maxpool/sigma", nv_aux - nv_out - 1);
@@ -367,18 +378,11 @@ pub(crate) fn verify_into(
                     &mut t,
                     checks,
                 )?;
-                claim(
-                    &vcoms,
-                    nv(out),
-                    out,
-                    rho.clone(),
-                    coms[0].into(),
-                    &mut pending,
-                );
-                pending.push(Pending::Committed(rc_, nv_aux, pd, coms[1].into()));
-                pending.push(Pending::Committed(rc_, nv_aux, ps, coms[2].into()));
+                pending.push(tabs.value(out, nv(out), rho.clone(), coms[0].into())?);
+                pending.push(tabs.aux(i, pd, coms[1].into())?);
+                pending.push(tabs.aux(i, ps, coms[2].into())?);
                 if let Some(c) = sub.factor_coms[0] {
-                    claim(&vcoms, nv(x), x, sub.point, c.into(), &mut pending);
+                    pending.push(tabs.value(x, nv(x), sub.point, c.into())?);
                 }
                 plan.push(TableKey::MaxPool, Column::MaxPool(i));
             }
@@ -446,16 +450,9 @@ pub(crate) fn verify_into(
                     }
                 }
                 verify_zero(&rel, relation, &mut t, checks);
-                claim(
-                    &vcoms,
-                    nv(out),
-                    out,
-                    rho.clone(),
-                    (*out_com).into(),
-                    &mut pending,
-                );
+                pending.push(tabs.value(out, nv(out), rho.clone(), (*out_com).into())?);
                 for (a, c, pt) in operands {
-                    claim(&vcoms, nv(a), a, pt, c.into(), &mut pending);
+                    pending.push(tabs.value(a, nv(a), pt, c.into())?);
                 }
             }
             (QOp::Relu | QOp::Clip { .. } | QOp::Table { .. }, ZkNodeProof::Lookup) => {
@@ -469,7 +466,7 @@ pub(crate) fn verify_into(
                     matmul,
                 },
             ) => {
-                let has_rem = proof.remainders[i].is_some();
+                let has_rem = crate::model::has_aux(q, i);
                 let coms = (y_com, r_com.as_ref());
                 for (tg, point, c) in super::product::verify(
                     key,
@@ -481,13 +478,10 @@ pub(crate) fn verify_into(
                     &mut t,
                     checks,
                 )? {
-                    match (tg, &proof.remainders[i]) {
-                        (Ok(id), _) => claim(&vcoms, nv(id), id, point, c.into(), &mut pending),
-                        (Err(_), Some(rc)) => {
-                            pending.push(Pending::Committed(rc, nv_out, point, c.into()))
-                        }
-                        (Err(_), None) => return Err(malformed("mul remainder commitment")),
-                    }
+                    pending.push(match tg {
+                        Ok(id) => tabs.value(id, nv(id), point, c.into())?,
+                        Err(_) => tabs.aux(i, point, c.into())?,
+                    });
                 }
                 register_range_checks(key, &mut plan, i);
             }
@@ -499,22 +493,14 @@ pub(crate) fn verify_into(
                     product,
                 },
             ) => {
-                let rc_ = proof.remainders[i]
-                    .as_ref()
-                    .ok_or_else(|| malformed("softmax table commitment"))?;
                 let parts = (&coms[..], relation, &**product);
                 let cl =
                     super::softmax::verify(key, i, parts, &mut table, &mut plan, &mut t, checks)?;
                 for (tg, point, c) in cl {
-                    match tg {
-                        Ok(id) => claim(&vcoms, nv(id), id, point, c, &mut pending),
-                        Err(_) => pending.push(Pending::Committed(
-                            rc_,
-                            crate::model::aux_vars(q, i)?,
-                            point,
-                            c,
-                        )),
-                    }
+                    pending.push(match tg {
+                        Ok(id) => tabs.value(id, nv(id), point, c)?,
+                        Err(_) => tabs.aux(i, point, c)?,
+                    });
                 }
             }
             (op, _) => {
@@ -536,6 +522,6 @@ pub(crate) fn verify_into(
         return Err(malformed("hidden constant proofs past the last one"));
     }
     checks.context("the lookups");
-    verify_lookups(key, &plan, (proof, &vcoms), &mut pending, &mut t, checks)?;
+    verify_lookups(key, &plan, (proof, &tabs), &mut pending, &mut t, checks)?;
     verify_openings(gens, &pending, proof, &mut table, &mut t, checks)
 }
