@@ -76,7 +76,7 @@ impl Layout {
     pub fn new(tables: impl IntoIterator<Item = (Slot, usize)>) -> Self {
         let mut t: Vec<(Slot, usize)> = tables.into_iter().collect();
         // Stable: equal sizes keep their order.
-        t.sort_by(|a, b| b.1.cmp(&a.1));
+        t.sort_by_key(|a| std::cmp::Reverse(a.1));
         let mut offset = 0usize;
         let blocks = t
             .into_iter()
