@@ -63,6 +63,12 @@ impl Weights {
     }
 }
 
+/// `v` as a field element in one Montgomery product (`ff`'s default
+/// `from_u128` doubles 64 times).
+fn fr_u128(v: u128) -> Fr {
+    Fr::from_raw([v as u64, (v >> 64) as u64, 0, 0])
+}
+
 /// `2^{64k}` for `k = 1, 2, 3`.
 fn limb_bases() -> [Fr; 3] {
     let b = Fr::from_u128(1u128 << 64);
@@ -99,10 +105,10 @@ pub fn dot_i64(ints: &[i64], w: &Weights, start: usize) -> Result<Fr> {
     }
     let b = limb_bases();
     let sum_e: Fr = w.field[start..end].iter().sum();
-    Ok(Fr::from_u128(acc[0])
-        + Fr::from_u128(acc[1]) * b[0]
-        + Fr::from_u128(acc[2]) * b[1]
-        + Fr::from_u128(acc[3]) * b[2]
+    Ok(fr_u128(acc[0])
+        + fr_u128(acc[1]) * b[0]
+        + fr_u128(acc[2]) * b[1]
+        + fr_u128(acc[3]) * b[2]
         - Fr::from(OFFSET as u64) * sum_e)
 }
 
