@@ -481,6 +481,9 @@ pub fn quantize(g: &Graph, cal: &Calibration, cfg: &QuantConfig) -> Result<QGrap
         });
     }
 
+    // Table ops of one function and scales share one table: one domain.
+    table::domain::share_domains(&mut nodes.iter_mut().map(|n| &mut n.op).collect::<Vec<_>>());
+
     // Constants nobody consumed (e.g. a constant model output) still get a scale.
     for (id, v) in g.values.iter().enumerate() {
         if scales[id].is_none() {

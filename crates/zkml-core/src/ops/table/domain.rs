@@ -39,7 +39,8 @@
 //! those inputs cost no table rows (the backends clamp at the saturation
 //! point, as before), so such an input is never refused. The widest domain
 //! is `None`, the whole range (and what an older serialized graph, which has
-//! no domain, loads as).
+//! no domain, loads as). Ops of one function and scales get the hull of
+//! their domains ([`share_domains`]), so they share one table.
 
 use serde::{Deserialize, Serialize};
 
@@ -175,6 +176,50 @@ pub fn calibrated_domain(
     })
 }
 
+/// Gives the table ops of one function and scales one domain, the hull of
+/// theirs (`None`, the whole range, if any has none), so that they share
+/// one table as they did before domains existed: per-op domains would give
+/// each op its own table (two Tanh tables of a 2-block model over
+/// `[-3, 3]` outgrow one over the whole saturated range). A wider domain
+/// only refuses fewer inputs.
+pub fn share_domains(ops: &mut [&mut super::QOp]) {
+    use std::collections::HashMap;
+    let key = |func: &TableFn, s_in: i32, s_out: i32| (func.code(), s_in, s_out);
+    let mut hull: HashMap<_, Option<TableDomain>> = HashMap::new();
+    for op in ops.iter() {
+        if let super::QOp::Table {
+            func,
+            in_scale,
+            out_scale,
+            domain,
+        } = &**op
+        {
+            hull.entry(key(func, *in_scale, *out_scale))
+                .and_modify(|h: &mut Option<TableDomain>| {
+                    *h = match (*h, *domain) {
+                        (Some(a), Some(b)) => Some(TableDomain {
+                            lo: a.lo.min(b.lo),
+                            hi: a.hi.max(b.hi),
+                        }),
+                        _ => None,
+                    }
+                })
+                .or_insert(*domain);
+        }
+    }
+    for op in ops.iter_mut() {
+        if let super::QOp::Table {
+            func,
+            in_scale,
+            out_scale,
+            domain,
+        } = &mut **op
+        {
+            *domain = hull[&key(func, *in_scale, *out_scale)];
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,5 +280,39 @@ mod tests {
             table_op_int_in(f, ACT.1, 8, 8, None),
             table_op_int(f, ACT.1, 8, 8)
         );
+    }
+}
+
+#[cfg(test)]
+mod share_tests {
+    use super::*;
+    use crate::ops::QOp;
+
+    #[test]
+    fn ops_of_one_function_and_scales_share_the_hull() {
+        let t = |func, s_in, domain| QOp::Table {
+            func,
+            in_scale: s_in,
+            out_scale: 8,
+            domain,
+        };
+        let d = |lo, hi| Some(TableDomain { lo, hi });
+        let mut ops = [
+            t(TableFn::Tanh, 8, d(-10, 20)),
+            t(TableFn::Tanh, 8, d(-30, 5)),
+            t(TableFn::Tanh, 7, d(-1, 1)),
+            t(TableFn::Sqrt, 8, d(0, 9)),
+            t(TableFn::Sqrt, 8, None),
+        ];
+        let mut refs: Vec<&mut QOp> = ops.iter_mut().collect();
+        share_domains(&mut refs);
+        let doms: Vec<_> = ops
+            .iter()
+            .map(|o| match o {
+                QOp::Table { domain, .. } => *domain,
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(doms, [d(-30, 20), d(-30, 20), d(-1, 1), None, None]);
     }
 }
