@@ -105,11 +105,10 @@ pub fn dot_i64(ints: &[i64], w: &Weights, start: usize) -> Result<Fr> {
     }
     let b = limb_bases();
     let sum_e: Fr = w.field[start..end].iter().sum();
-    Ok(fr_u128(acc[0])
-        + fr_u128(acc[1]) * b[0]
-        + fr_u128(acc[2]) * b[1]
-        + fr_u128(acc[3]) * b[2]
-        - Fr::from(OFFSET as u64) * sum_e)
+    Ok(
+        fr_u128(acc[0]) + fr_u128(acc[1]) * b[0] + fr_u128(acc[2]) * b[1] + fr_u128(acc[3]) * b[2]
+            - Fr::from(OFFSET as u64) * sum_e,
+    )
 }
 
 /// A `rows × cols` row-major matrix of integers as the table
