@@ -91,13 +91,6 @@ pub struct Calibration {
     /// last axis (empty for a scalar input).
     #[serde(default)]
     pub input_feature_max: Vec<Vec<f64>>,
-    /// `min x` per value of the graph (empty in calibrations saved before
-    /// it existed: the range is then unknown).
-    #[serde(default)]
-    pub min: Vec<f64>,
-    /// `max x` per value of the graph (empty likewise).
-    #[serde(default)]
-    pub max: Vec<f64>,
 }
 
 /// Runs the float graph on each sample and records every tensor's range.
@@ -108,16 +101,9 @@ pub fn calibrate(g: &Graph, samples: &[Vec<FTensor>]) -> Result<Calibration> {
         .iter()
         .map(|&i| vec![0.0; g.values[i].shape.last().copied().unwrap_or(0)])
         .collect();
-    let mut min = vec![f64::INFINITY; g.values.len()];
-    let mut max = vec![f64::NEG_INFINITY; g.values.len()];
     for s in samples {
-        for (id, v) in eval_float(g, s)?.iter().enumerate() {
-            for &x in v.iter() {
-                let x = x as f64;
-                max_abs[id] = max_abs[id].max(x.abs());
-                min[id] = min[id].min(x);
-                max[id] = max[id].max(x);
-            }
+        for (m, v) in max_abs.iter_mut().zip(eval_float(g, s)?) {
+            *m = v.iter().fold(*m, |m, x| m.max(x.abs() as f64));
         }
         for (fm, x) in input_feature_max.iter_mut().zip(s) {
             let n = fm.len();
@@ -132,8 +118,6 @@ pub fn calibrate(g: &Graph, samples: &[Vec<FTensor>]) -> Result<Calibration> {
         max_abs,
         samples: samples.len(),
         input_feature_max,
-        min,
-        max,
     })
 }
 
@@ -173,9 +157,6 @@ pub struct QuantCtx<'a> {
     /// The finest scale at which ±1 (the range of Sigmoid, Tanh and Softmax
     /// outputs) is within the activation bound.
     pub unit_scale: i32,
-    /// The graph's activation bits (`QGraph::act_bits`: the setting, or
-    /// grown to hold the calibrated range at a fixed scale).
-    pub act_bits: u32,
     cal: &'a Calibration,
     scales: &'a mut [Option<i32>],
     kinds: &'a mut [Option<QValueKind>],
@@ -323,16 +304,6 @@ impl QuantCtx<'_> {
             .unwrap_or(0.0)
     }
 
-    /// The calibrated range `(min x, max x)` of input `k`, or `(∞, −∞)`
-    /// without calibration data.
-    pub fn cal_range(&self, k: usize) -> (f64, f64) {
-        let id = self.node.inputs[k];
-        match (self.cal.min.get(id), self.cal.max.get(id)) {
-            (Some(&lo), Some(&hi)) => (lo, hi),
-            _ => (f64::INFINITY, f64::NEG_INFINITY),
-        }
-    }
-
     /// The finest per-channel weight scale worth storing for a product of
     /// activation input `x` (scale `s_x`) by constant input `w` (per-tensor
     /// weight scale `s_t`) with `taps` terms per output: the least of
@@ -432,23 +403,6 @@ pub fn quantize(g: &Graph, cal: &Calibration, cfg: &QuantConfig) -> Result<QGrap
     let quant = |t: &FTensor, s: i32| -> ITensor { t.mapv(|x| quantize_value(x as f64, s)) };
     let unit_scale = floor_log2(bound);
 
-    let act_bits = match cfg.fixed_scale {
-        None => cfg.act_bits,
-        Some(s) => {
-            // Grow the range to hold every calibrated activation with the margin.
-            let mut bits = cfg.act_bits;
-            for (id, v) in g.values.iter().enumerate() {
-                if !matches!(v.kind, ValueKind::Const(_)) {
-                    let m = cal.max_abs[id] * cfg.margin * 2f64.powi(s);
-                    while ((1i64 << (bits - 1)) - 1) as f64 <= m && bits < 62 {
-                        bits += 1;
-                    }
-                }
-            }
-            bits
-        }
-    };
-
     let mut scales: Vec<Option<i32>> = vec![None; g.values.len()];
     let mut kinds: Vec<Option<QValueKind>> = vec![None; g.values.len()];
     for &i in &g.inputs {
@@ -464,7 +418,6 @@ pub fn quantize(g: &Graph, cal: &Calibration, cfg: &QuantConfig) -> Result<QGrap
             cfg,
             cal_out: act_scale(node.output),
             unit_scale,
-            act_bits,
             cal,
             scales: &mut scales,
             kinds: &mut kinds,
@@ -481,9 +434,6 @@ pub fn quantize(g: &Graph, cal: &Calibration, cfg: &QuantConfig) -> Result<QGrap
         });
     }
 
-    // Table ops of one function and scales share one table: one domain.
-    table::domain::share_domains(&mut nodes.iter_mut().map(|n| &mut n.op).collect::<Vec<_>>());
-
     // Constants nobody consumed (e.g. a constant model output) still get a scale.
     for (id, v) in g.values.iter().enumerate() {
         if scales[id].is_none() {
@@ -494,6 +444,23 @@ pub fn quantize(g: &Graph, cal: &Calibration, cfg: &QuantConfig) -> Result<QGrap
             }
         }
     }
+
+    let act_bits = match cfg.fixed_scale {
+        None => cfg.act_bits,
+        Some(s) => {
+            // Grow the range to hold every calibrated activation with the margin.
+            let mut bits = cfg.act_bits;
+            for (id, v) in g.values.iter().enumerate() {
+                if !matches!(v.kind, ValueKind::Const(_)) {
+                    let m = cal.max_abs[id] * cfg.margin * 2f64.powi(s);
+                    while ((1i64 << (bits - 1)) - 1) as f64 <= m && bits < 62 {
+                        bits += 1;
+                    }
+                }
+            }
+            bits
+        }
+    };
 
     let values = g
         .values

@@ -58,8 +58,7 @@ impl Walker<'_, '_> {
                 func,
                 in_scale,
                 out_scale,
-                domain,
-            } => self.lay_table(ni, func, in_scale, out_scale, domain),
+            } => self.lay_table(ni, func, in_scale, out_scale),
             QOp::Softmax {
                 axis,
                 in_scale,
