@@ -64,3 +64,13 @@ pub(crate) fn expect_len(what: &'static str, got: usize, expected: usize) -> Res
         })
     }
 }
+
+/// A message that is present where it must be absent, or the reverse (a
+/// malformed proof: one expected, none found, in the count's terms).
+pub(crate) fn malformed(what: &'static str) -> Error {
+    Error::Malformed {
+        what,
+        got: 0,
+        expected: 1,
+    }
+}

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use super::msg::{ModelProof, NodeProof};
 use super::{absorb_statement, act_table, block_indicator, is_const, is_known, known_in, num_vars};
 use super::{layout_shape, relu_table, table_of, Key};
-use crate::error::{expect_len, reject, Error, Result};
+use crate::error::{expect_len, malformed, reject, Error, Result};
 use crate::field::{Field, Fr};
 use crate::hyrax::{self, HyraxCommitment};
 use crate::logup;
@@ -18,14 +18,6 @@ use zkml_core::backend::PublicValues;
 use zkml_core::ops::elementwise::align;
 use zkml_core::quant::QValueKind;
 use zkml_core::{ITensor, QGraph, QOp};
-
-fn malformed(what: &'static str) -> Error {
-    Error::Malformed {
-        what,
-        got: 0,
-        expected: 1,
-    }
-}
 
 /// The values of known tensors, from the model and the public values.
 pub(crate) fn known_values<'a>(

@@ -10,7 +10,7 @@
 use rand_core06::{CryptoRng, RngCore};
 
 use super::{has_aux, layout_shape, table_of};
-use crate::error::{expect_len, Error, Result};
+use crate::error::{expect_len, malformed, Error, Result};
 use crate::hyrax::{self, CommittedPoly, Generators, HyraxCommitment};
 use crate::mle::Mle;
 use crate::transcript::Transcript;
@@ -95,11 +95,6 @@ pub(crate) fn absorb_commitments(
     known: impl Fn(usize) -> bool,
     t: &mut Transcript,
 ) -> Result<()> {
-    let malformed = |what| Error::Malformed {
-        what,
-        got: 0,
-        expected: 1,
-    };
     expect_len("value commitments", values.len(), q.values.len())?;
     expect_len("remainder commitments", aux.len(), q.nodes.len())?;
     expect_len("node proofs", node_proofs, q.nodes.len())?;

@@ -42,7 +42,7 @@
 
 use rand_core06::{CryptoRng, RngCore};
 
-use crate::error::{Error, Result};
+use crate::error::{malformed, Error, Result};
 use crate::field::{Field, Fr};
 use crate::hyrax::{self, CommittedPoly, Generators, HyraxCommitment};
 use crate::mle::{log2_ceil, Mle};
@@ -216,11 +216,6 @@ pub(crate) fn absorb_commitments(
     hidden: impl Fn(usize) -> bool,
     t: &mut Transcript,
 ) -> Result<()> {
-    let malformed = |what| Error::Malformed {
-        what,
-        got: 0,
-        expected: 1,
-    };
     for (id, c) in consts.iter().enumerate() {
         match (hidden(id), c) {
             (false, None) => {}

@@ -26,13 +26,7 @@ use zkml_core::backend::{PublicValues, Vis};
 use zkml_core::quant::QValueKind;
 use zkml_core::QOp;
 
-pub(super) fn malformed(what: &'static str) -> Error {
-    Error::Malformed {
-        what,
-        got: 0,
-        expected: 1,
-    }
-}
+pub(super) use crate::error::malformed;
 
 /// A claim on a committed table (commitment, variables, point, `Com(value)`)
 /// or on a known value (value id, point, `Com(value)`); `Com(value)` as the
