@@ -46,7 +46,8 @@ impl SumcheckPlan {
     fn of(q: &QGraph) -> Self {
         let k = widest_table(q);
         // The zero-knowledge backend's packed witness table is wider.
-        let packed = crate::zkmodel::packed::Layout::widest(q);
+        let packed = crate::zkmodel::packed::Layout::widest(q)
+            .max(crate::zkmodel::fixed::layout(q).num_vars.unwrap_or(0));
         Self {
             nodes: q.nodes.len(),
             k: k as u32,

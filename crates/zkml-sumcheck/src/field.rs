@@ -37,6 +37,21 @@ pub fn msm(scalars: &[Fr], bases: &[G1Affine]) -> crate::Result<G1> {
     if scalars.is_empty() {
         return Ok(G1::identity());
     }
+    // halo2curves' MSMs take affine coordinates of every base and panic on
+    // the identity (which has none); it adds nothing, so it is dropped. A
+    // proof may hold the identity (a zero row commitment, a forger's point).
+    let owned: (Vec<Fr>, Vec<G1Affine>);
+    let (scalars, bases) = if bases.iter().any(|b| bool::from(b.is_identity())) {
+        owned = scalars
+            .iter()
+            .zip(bases)
+            .filter(|(_, b)| !bool::from(b.is_identity()))
+            .map(|(s, b)| (*s, *b))
+            .unzip();
+        (&owned.0[..], &owned.1[..])
+    } else {
+        (scalars, bases)
+    };
     if scalars.len() < 128 {
         // Small MSMs (round messages, Lagrange combinations) on the calling
         // thread: a rayon hand-off costs more than the work.
@@ -116,6 +131,24 @@ mod tests {
         let s = vec![Fr::from(2), Fr::from(5)];
         assert_eq!(msm(&s, &bases).unwrap(), G1::generator() * Fr::from(17));
         assert!(msm(&s[..1], &bases).is_err());
+    }
+
+    /// The identity among the bases (a zero row's commitment, a forger's
+    /// point) adds nothing and never panics, on both MSM paths.
+    #[test]
+    fn msm_with_identity_bases_skips_them_on_both_paths() {
+        let g = G1::generator();
+        for n in [5u64, 300] {
+            let mut bases: Vec<G1Affine> = (1..=n).map(|k| (g * Fr::from(k)).to_affine()).collect();
+            let scalars: Vec<Fr> = (0..n).map(|i| Fr::from(i * 7 + 1)).collect();
+            let full = msm(&scalars, &bases).unwrap();
+            let hole = G1::generator() * (Fr::from(3) * Fr::from(2 * 7 + 1));
+            bases[2] = G1Affine::identity();
+            assert_eq!(msm(&scalars, &bases).unwrap(), full - hole, "{n} bases");
+            assert_eq!(msm_signed(&scalars, &bases).unwrap(), full - hole);
+            let zeros = vec![G1Affine::identity(); n as usize];
+            assert_eq!(msm(&scalars, &zeros).unwrap(), G1::identity());
+        }
     }
 
     #[test]

@@ -318,7 +318,8 @@ fn a_prover_with_other_conv_weights_is_rejected() {
         for input in [Vis::Private, Vis::Public] {
             let (key, _) = ZkSumcheckBackend.setup(&q, &opts(input)).unwrap();
             let mut key2 = key.clone();
-            key2.key.q = q2.clone();
+            // The forger's fixed weights' commitment too (`zkmodel::fixed`).
+            crate::zkmodel::fixed::rekey(&mut key2, &q2);
             let (proof, public) =
                 crate::zkmodel::prover::prove(&key2, &t2, &mut rand_core06::OsRng).unwrap();
             crate::zkmodel::verifier::verify(&key2, &public, &proof).unwrap();

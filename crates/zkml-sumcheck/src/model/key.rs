@@ -80,6 +80,10 @@ pub struct Key {
     /// entries are range-checked to (`[−2^(b−1), 2^(b−1))`,
     /// `crate::zkmodel::weights::weight_bits`); 0 otherwise. In the digest.
     pub weight_bits: u32,
+    /// Under public weights, the setup's commitment to the fixed weights'
+    /// table `W` (`crate::zkmodel::fixed`, zero blinds); `None` when no
+    /// constant is packed. In the digest.
+    pub fixed: Option<HyraxCommitment>,
 }
 
 /// What the prover holds: the [`Key`] with the full model, the seed of the
@@ -93,6 +97,8 @@ pub struct ProvingKey {
     /// Per value: the committed table of a hidden constant (private weights;
     /// for committed weights after [`ProvingKey::open_weights`]).
     pub(crate) consts: Vec<Option<CommittedPoly>>,
+    /// The fixed weights' table `W` and its commitment (the key's `fixed`).
+    pub(crate) fixed_poly: Option<CommittedPoly>,
 }
 
 impl Deref for ProvingKey {
@@ -106,9 +112,10 @@ impl Deref for ProvingKey {
 pub const KEY_MAGIC: &[u8; 18] = b"zkml-sumcheck-key\0";
 /// Version of the key encoding (2: proving and verifying keys split, hidden
 /// weights committed; 3: the hidden weights' width; 4: the model's
-/// constants packed as integers instead of JSON, [`super::key_file`]);
-/// another version is refused.
-pub const KEY_VERSION: u32 = 4;
+/// constants packed as integers instead of JSON, [`super::key_file`]; 5:
+/// the fixed weights' commitment, `crate::zkmodel::fixed`); another version
+/// is refused.
+pub const KEY_VERSION: u32 = 5;
 
 /// Whether the visibility hides the model's constants.
 pub fn hidden_weights(vis: &Visibility) -> bool {
@@ -268,6 +275,9 @@ fn seed_of(b: &Blinding) -> Fr {
 /// ([`crate::zkmodel::packed`]).
 fn generators(q: &QGraph) -> Result<Generators> {
     let mut nv = widest_table(q).max(crate::zkmodel::packed::Layout::widest(q));
+    if let Some(n) = crate::zkmodel::fixed::layout(q).num_vars {
+        nv = nv.max(n);
+    }
     for id in 0..q.values.len() {
         if matches!(q.values[id].kind, QValueKind::Const(_)) {
             nv = nv.max(const_vars(q, id));
@@ -312,12 +322,18 @@ pub fn strip(q: &QGraph, vis: &Visibility) -> QGraph {
 /// BLAKE2b-512 of the verifying key's model section (the stripped model
 /// and the visibility, [`super::key_file`]), the private commitments and
 /// the hidden weights' width.
-fn digest(section: &[u8], weights: &[Option<HyraxCommitment>], weight_bits: u32) -> Vec<u8> {
+fn digest(
+    section: &[u8],
+    weights: &[Option<HyraxCommitment>],
+    weight_bits: u32,
+    fixed: Option<&HyraxCommitment>,
+) -> Vec<u8> {
     let _s = crate::profile::span("key/digest");
     let mut w = Writer::default();
     w.len(weights.len());
     weights.iter().for_each(|c| w.option(c));
     w.u8(weight_bits as u8);
+    w.option(&fixed.cloned());
     let h = blake2b_simd::Params::new()
         .hash_length(64)
         .personal(b"zkml-sc-key-v3")
@@ -341,14 +357,20 @@ pub(crate) fn make_keys(q: &QGraph, vis: &Visibility) -> Result<(ProvingKey, Key
         use crate::field::Field;
         Fr::random(rand_core06::OsRng)
     });
-    let pk = ProvingKey::build(q.clone(), vis.clone(), seed)?;
+    let pk = ProvingKey::build(q.clone(), vis.clone(), seed, None)?;
     let vk = pk.verifying_key();
     Ok((pk, vk))
 }
 
 impl ProvingKey {
-    /// The proving key of `q` under `vis` with the private weights' `seed`.
-    fn build(q: QGraph, vis: Visibility, seed: Option<Fr>) -> Result<Self> {
+    /// The proving key of `q` under `vis` with the private weights' `seed`;
+    /// the fixed weights' commitment is `fixed` (a key file's) or computed.
+    fn build(
+        q: QGraph,
+        vis: Visibility,
+        seed: Option<Fr>,
+        fixed: Option<HyraxCommitment>,
+    ) -> Result<Self> {
         let gens = generators(&q)?;
         gens.prepare_commitments();
         let consts = match &seed {
@@ -360,7 +382,14 @@ impl ProvingKey {
             .map(|c| c.as_ref().map(|c| c.comm.clone()))
             .collect();
         let weight_bits = crate::zkmodel::weights::weight_bits(&q, &vis);
-        let digest = digest(&vk_section(&q, &vis)?, &weights, weight_bits);
+        let fixed_poly = crate::zkmodel::fixed::commit(&gens, &q, &vis, fixed)?;
+        let fixed = fixed_poly.as_ref().map(|c| c.comm.clone());
+        let digest = digest(
+            &vk_section(&q, &vis)?,
+            &weights,
+            weight_bits,
+            fixed.as_ref(),
+        );
         Ok(Self {
             key: Key {
                 q,
@@ -369,9 +398,11 @@ impl ProvingKey {
                 visibility: vis,
                 weights,
                 weight_bits,
+                fixed,
             },
             seed,
             consts,
+            fixed_poly,
         })
     }
 
@@ -396,7 +427,8 @@ impl ProvingKey {
         &self.consts
     }
 
-    /// The key's bytes (see the module doc): the full model and the seed.
+    /// The key's bytes (see the module doc): the full model, the seed and
+    /// the fixed weights' commitment (not recomputed at load).
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         let section = super::key_file::encode(&self.q, &self.visibility, |_| false)?;
         let mut w = header(b'P', &section);
@@ -407,6 +439,7 @@ impl ProvingKey {
             }
             None => w.u8(0),
         }
+        w.option(&self.fixed);
         Ok(w.0)
     }
 
@@ -418,13 +451,19 @@ impl ProvingKey {
             1 => Some(r.fr()?),
             t => return Err(Error::Decode(format!("proving key: seed tag {t}"))),
         };
+        let fixed: Option<HyraxCommitment> = r.option()?;
         end(&r)?;
+        if !crate::zkmodel::fixed::shape_ok(&q, &vis, fixed.as_ref()) {
+            return Err(Error::Decode(
+                "proving key: the fixed weights' commitment does not match the model".into(),
+            ));
+        }
         if seed.is_some() != (vis.weights == Vis::Private) {
             return Err(Error::Decode(
                 "proving key: a weights seed goes with private weights only".into(),
             ));
         }
-        Self::build(q, vis, seed)
+        Self::build(q, vis, seed, fixed)
     }
 }
 
@@ -436,6 +475,7 @@ impl Key {
         w.len(self.weights.len());
         self.weights.iter().for_each(|c| w.option(c));
         w.u8(self.weight_bits as u8);
+        w.option(&self.fixed);
         Ok(w.0)
     }
 
@@ -463,7 +503,13 @@ impl Key {
         let weights: Vec<Option<HyraxCommitment>> =
             (0..n).map(|_| r.option()).collect::<Result<_>>()?;
         let weight_bits = u32::from(r.u8()?);
+        let fixed: Option<HyraxCommitment> = r.option()?;
         end(&r)?;
+        if !crate::zkmodel::fixed::shape_ok(&q, &vis, fixed.as_ref()) {
+            return Err(Error::Decode(
+                "verifying key: the fixed weights' commitment does not match the model".into(),
+            ));
+        }
         if !crate::zkmodel::weights::valid_width(&vis, weight_bits) {
             return Err(Error::Decode(format!(
                 "verifying key: hidden weights' width {weight_bits} bits is not one this build \
@@ -490,7 +536,7 @@ impl Key {
                     .into(),
             ));
         }
-        let digest = digest(section, &weights, weight_bits);
+        let digest = digest(section, &weights, weight_bits, fixed.as_ref());
         let _s = crate::profile::span("key/generators");
         Ok(Self {
             digest,
@@ -499,6 +545,7 @@ impl Key {
             visibility: vis,
             weights,
             weight_bits,
+            fixed,
         })
     }
 }

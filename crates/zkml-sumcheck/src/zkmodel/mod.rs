@@ -80,6 +80,7 @@
 //! output) is refused at setup under hidden weights. Committed
 //! inputs and hidden outputs are refused at setup.
 
+pub(crate) mod fixed;
 pub mod lookups;
 pub mod msg;
 pub mod openings;
@@ -122,6 +123,8 @@ pub(crate) fn check_supported(q: &QGraph, vis: &Visibility) -> Result<()> {
 
 #[cfg(test)]
 mod deferred_tests;
+#[cfg(test)]
+mod fixed_tests;
 #[cfg(test)]
 mod packed_tests;
 #[cfg(test)]

@@ -114,8 +114,9 @@ pub const ZK_PROOF_MAGIC: &[u8; 22] = b"zkml-sumcheck-zkproof\0";
 /// Version of the encoding (5: Conv's weight sumcheck; 6: hidden weights'
 /// padding proofs; 7: hidden conv biases; 8: hidden Mul constants; 9: the
 /// hidden weights' limbs; 10: one packed witness commitment,
-/// [`super::packed`]); another version is refused.
-pub const ZK_PROOF_VERSION: u32 = 10;
+/// [`super::packed`]; 11: claims on fixed weights opened against the key's
+/// `W`, [`super::fixed`]); another version is refused.
+pub const ZK_PROOF_VERSION: u32 = 11;
 
 impl Encode for ZkNodeProof {
     fn encode(&self, w: &mut Writer) {

@@ -4,7 +4,7 @@
 
 use super::packed::{tests::SWAP, Layout, Slot};
 use super::*;
-use crate::field::Curve;
+use crate::field::{Curve, PrimeCurveAffine};
 use crate::model::tests::mlp;
 use crate::model::ProvingKey;
 use crate::test_utils::{opts, run, samples};
@@ -68,6 +68,11 @@ fn a_tampered_packed_row_or_reduction_round_is_rejected() {
         let row = &mut p.packed.as_mut().unwrap().rows[r];
         *row = (*row + u).to_affine();
         assert!(rejected(&key, &public, &p), "row {r}");
+        // The identity (no affine coordinates) is rejected, never a panic
+        // of the verifier's MSM.
+        let mut p = proof.clone();
+        p.packed.as_mut().unwrap().rows[r] = crate::field::G1Affine::identity();
+        assert!(rejected(&key, &public, &p), "row {r} the identity");
     }
     let n = Layout::of_key(&key).unwrap().num_vars.unwrap();
     let mut reduced = 0;

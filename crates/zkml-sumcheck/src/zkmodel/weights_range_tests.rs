@@ -240,15 +240,17 @@ fn the_width_is_in_the_key_and_wide_constants_are_refused() {
     let (_, vk_fixed) = be.setup(&q, &opts(Vis::Public, Vis::Fixed)).unwrap();
     assert_eq!(vk_fixed.weight_bits, 0);
     let (proof, public) = be.prove(&pk, &q, &t).unwrap();
-    // Through bytes; the width byte is the file's last.
+    // Through bytes; the width byte is the file's last but one (then the
+    // fixed weights' commitment tag: none under hidden weights).
     let bytes = be.verifying_key_to_bytes(&vk).unwrap();
     let back = be.verifying_key_from_bytes(&bytes).unwrap();
     assert_eq!(back.weight_bits, vk.weight_bits);
     be.verify(&back, &public, &proof).unwrap();
     let n = bytes.len();
+    assert_eq!(bytes[n - 1], 0, "no fixed weights' commitment");
     for (w, ok) in [(vk.weight_bits + 1, true), (9, false), (33, false)] {
         let mut b2 = bytes.clone();
-        b2[n - 1] = w as u8;
+        b2[n - 2] = w as u8;
         match Key::from_bytes(&b2) {
             // Another width, another digest: the proof is not for it.
             Ok(k) => {

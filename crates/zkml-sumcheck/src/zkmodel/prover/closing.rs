@@ -153,14 +153,15 @@ pub(super) fn prove_lookups(
 /// known tensor (claim order), then per group of committed tables with the
 /// same variables one reduction sumcheck and one combined Hyrax opening. A
 /// claim on a packed table is a claim on `F` at `p ‖ b_k`
-/// ([`crate::zkmodel::packed`]); its part of the reduction's `E` is built on its
-/// block only.
+/// ([`crate::zkmodel::packed`]), a claim on a fixed weight one on `W`
+/// ([`crate::zkmodel::fixed`]); its part of the reduction's `E` is built on
+/// its block only.
 pub(super) fn prove_openings(
     gens: &crate::hyrax::Generators,
     claims: &[Claim],
     m_claims: &[logup::gkr::MClaim],
     (values, aux): (&[Option<CommittedPoly>], &[Option<CommittedPoly>]),
-    (packed, layout): (Option<&CommittedPoly>, &Layout),
+    [(packed, layout), (fixed, fixed_layout)]: [(Option<&CommittedPoly>, &Layout); 2],
     t: &mut Transcript,
     rng: &mut (impl RngCore + CryptoRng),
 ) -> Result<(Vec<OpeningBatch>, Vec<ZeroProof>)> {
@@ -186,8 +187,14 @@ pub(super) fn prove_openings(
                 let p = layout.point(slot, point)?;
                 open.push(((3, 0), f, p, o, Some((off, point.as_slice()))));
             }
-            // Known tensor: C − v·U = ρ·H.
-            _ => known.push(prove_zero(gens, &o.blind, t, rng)),
+            _ => match (fixed, fixed_layout.block(slot)) {
+                (Some(w), Some((_, off))) => {
+                    let p = fixed_layout.point(slot, point)?;
+                    open.push(((4, 0), w, p, o, Some((off, point.as_slice()))));
+                }
+                // Known tensor: C − v·U = ρ·H.
+                _ => known.push(prove_zero(gens, &o.blind, t, rng)),
+            },
         }
     }
     for (k, (c, point, o)) in m_claims.iter().enumerate() {

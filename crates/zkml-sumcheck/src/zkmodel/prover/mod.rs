@@ -50,7 +50,10 @@ pub(crate) fn prove_inner(
     let vis = &key.visibility;
     let input_public = vis.input == Vis::Public;
     let hidden = |id: usize| hidden_const(q, vis, id);
-    let known = |id: usize| known_in(q, input_public, id) && !hidden(id);
+    // The fixed weights in `W` are opened, not evaluated (`super::fixed`).
+    let fixed_layout = super::fixed::layout_of(q, vis);
+    let in_w = |id: usize| fixed_layout.block(super::packed::Slot::Value(id)).is_some();
+    let known = |id: usize| known_in(q, input_public, id) && !hidden(id) && !in_w(id);
     let s = crate::profile::span("prove/tables");
     // (MaxPool: differences and selectors, `crate::model::maxpool`.)
     let (tables, rem_tables) = crate::model::walk::witness(q, trace, forge)?;
@@ -161,14 +164,15 @@ pub(crate) fn prove_inner(
                             gens,
                             &c.geom,
                             &c.w,
-                            !hidden(wid),
+                            !hidden(wid) && !in_w(wid),
                             pts,
                             &g_r,
                             &mut t,
                             rng,
                         )?;
-                        // A hidden kernel: w̃(κ) committed, opened with the rest.
-                        if let Some(o) = w.factor_openings[0].filter(|_| hidden(wid)) {
+                        // A hidden or packed kernel: w̃(κ) committed, opened
+                        // with the rest.
+                        if let Some(o) = w.factor_openings[0].filter(|_| hidden(wid) || in_w(wid)) {
                             claims.push((Ok(wid), w.point.clone(), o));
                         }
                         conv_weights = Some(Box::new(w.proof));
@@ -400,7 +404,10 @@ pub(crate) fn prove_inner(
         &claims,
         &m_claims,
         (&committed, &aux_all),
-        (packed.as_ref(), &layout),
+        [
+            (packed.as_ref(), &layout),
+            (key.fixed_poly.as_ref(), &fixed_layout),
+        ],
         &mut t,
         rng,
     )?;

@@ -37,8 +37,8 @@ pub(super) enum Pending<'a> {
 }
 
 /// Where the verifier's claims on committed tables go: a hidden constant's
-/// own commitment, or the packed commitment `F` at `p ‖ b_k`
-/// ([`super::packed`]).
+/// own commitment, the packed commitment `F` at `p ‖ b_k`
+/// ([`super::packed`]), or the key's fixed weights `W` ([`super::fixed`]).
 pub(super) struct Tabs<'a> {
     /// Per value: a hidden constant's commitment (the key's or the proof's).
     pub consts: &'a [Option<HyraxCommitment>],
@@ -46,6 +46,8 @@ pub(super) struct Tabs<'a> {
     pub packed: Option<&'a HyraxCommitment>,
     /// `F`'s layout (the model's).
     pub layout: &'a Layout,
+    /// `W`'s commitment (the key's) and layout.
+    pub fixed: (Option<&'a HyraxCommitment>, &'a Layout),
 }
 
 impl<'a> Tabs<'a> {
@@ -56,9 +58,18 @@ impl<'a> Tabs<'a> {
         if let Some(c) = consts[id].as_ref() {
             return Ok(Pending::Committed(c, nv, point, com));
         }
-        match self.layout.block(Slot::Value(id)) {
-            Some(_) => self.on_packed(Slot::Value(id), &point, com),
-            None => Ok(Pending::Known(id, point, com)),
+        if self.layout.block(Slot::Value(id)).is_some() {
+            return self.on_packed(Slot::Value(id), &point, com);
+        }
+        let (w, wl) = self.fixed;
+        match (w, wl.num_vars, wl.block(Slot::Value(id))) {
+            (Some(w), Some(n), Some(_)) => {
+                let p = wl
+                    .point(Slot::Value(id), &point)
+                    .map_err(|_| malformed("fixed weights claim"))?;
+                Ok(Pending::Committed(w, n, p, com))
+            }
+            _ => Ok(Pending::Known(id, point, com)),
         }
     }
 
@@ -102,7 +113,11 @@ pub(crate) fn verify_into(
     let vis = &key.visibility;
     let input_public = vis.input == Vis::Public;
     let hidden = |id: usize| hidden_const(q, vis, id);
-    let known = |id: usize| known_in(q, input_public, id) && !hidden(id);
+    // The fixed weights in `W` are claims on the key's commitment, not
+    // values the verifier evaluates (`super::fixed`).
+    let fixed_layout = super::fixed::layout_of(q, vis);
+    let in_w = |id: usize| fixed_layout.block(Slot::Value(id)).is_some();
+    let known = |id: usize| known_in(q, input_public, id) && !hidden(id) && !in_w(id);
     let _s = crate::profile::span("v/total");
     let mut values = known_values(q, public, input_public)?;
     // A hidden constant is never read (the key holds zeros in its place).
@@ -120,6 +135,7 @@ pub(crate) fn verify_into(
         consts: &vcoms,
         packed: proof.packed.as_ref(),
         layout: &packing,
+        fixed: (key.fixed.as_ref(), &fixed_layout),
     };
     let mut tables: HashMap<usize, Mle> = HashMap::new();
     let mut table = |id: usize| -> Result<Mle> {
@@ -136,7 +152,7 @@ pub(crate) fn verify_into(
     let mut mul_consts = proof.mul_consts.iter();
     let mut plan = LookupPlan::default();
     let nv = |id: usize| {
-        if hidden(id) {
+        if hidden(id) || in_w(id) {
             const_vars(q, id)
         } else {
             num_vars(&layout_shape(q, id))
@@ -249,13 +265,13 @@ pub(crate) fn verify_into(
                         &c.geom,
                         pts,
                         &Lc::from(g_com),
-                        (!hidden(wid)).then_some(&c.w[..]),
+                        (!hidden(wid) && !in_w(wid)).then_some(&c.w[..]),
                         weights,
                         &mut t,
                         checks,
                     )?;
-                    // A hidden kernel: Com(w̃(κ)), opened with the rest.
-                    if hidden(wid) {
+                    // A hidden or packed kernel: Com(w̃(κ)), opened with the rest.
+                    if hidden(wid) || in_w(wid) {
                         let wc = ws.factor_coms[0].ok_or_else(|| malformed("conv w̃(κ)"))?;
                         pending.push(tabs.value(wid, nv(wid), ws.point, wc.into())?);
                     }
