@@ -120,12 +120,26 @@ impl Mle {
         let Some((&r0, rest)) = point.split_first() else {
             return Ok(self.evals[0]);
         };
-        let mut cur: Vec<Fr> = self
-            .evals
-            .chunks_exact(2)
-            .map(|p| p[0] + r0 * (p[1] - p[0]))
-            .collect();
+        use rayon::prelude::*;
+        // Large folds on rayon's threads (same values: each entry is the
+        // same field expression).
+        let fold = |t: &[Fr], r: Fr| -> Vec<Fr> {
+            if t.len() >= PAR_LEN {
+                t.par_chunks_exact(2)
+                    .map(|p| p[0] + r * (p[1] - p[0]))
+                    .collect()
+            } else {
+                t.chunks_exact(2)
+                    .map(|p| p[0] + r * (p[1] - p[0]))
+                    .collect()
+            }
+        };
+        let mut cur = fold(&self.evals, r0);
         for &r in rest {
+            if cur.len() >= PAR_LEN {
+                cur = fold(&cur, r);
+                continue;
+            }
             let half = cur.len() / 2;
             for i in 0..half {
                 let (lo, hi) = (cur[2 * i], cur[2 * i + 1]);
@@ -145,6 +159,29 @@ pub fn eq_table(point: &[Fr]) -> Vec<Fr> {
 /// `m·eq(point, x)` for every `x` (as [`eq_table`], the scale folded into
 /// its first entry: no multiplication per entry).
 pub fn eq_table_scaled(point: &[Fr], m: Fr) -> Vec<Fr> {
+    if (1usize << point.len()) < PAR_LEN {
+        return eq_table_serial(point, m);
+    }
+    // `eq(p, h‖l) = eq(p_hi, h)·eq(p_lo, l)` (low variables the low index
+    // bits): two half tables, then one product per entry on rayon's threads.
+    // Same values as the serial table (each entry the same product).
+    use rayon::prelude::*;
+    let k = point.len() / 2;
+    let lo = eq_table_serial(&point[..k], Fr::ONE);
+    let hi = eq_table_serial(&point[k..], m);
+    let mut t = vec![Fr::ZERO; 1 << point.len()];
+    t.par_chunks_mut(1 << k).zip(&hi).for_each(|(c, h)| {
+        for (o, l) in c.iter_mut().zip(&lo) {
+            *o = *l * h;
+        }
+    });
+    t
+}
+
+/// Tables at least this long are built or folded on rayon's threads.
+const PAR_LEN: usize = 1 << 14;
+
+fn eq_table_serial(point: &[Fr], m: Fr) -> Vec<Fr> {
     let mut t = Vec::with_capacity(1 << point.len());
     t.push(m);
     for &r in point {
@@ -236,5 +273,21 @@ mod eq_scaled_tests {
         let want: Vec<Fr> = eq_table(&point).iter().map(|e| m * e).collect();
         assert_eq!(eq_table_scaled(&point, m), want);
         assert_eq!(eq_table_scaled(&[], m), vec![m]);
+    }
+
+    /// The parallel table and fold (from `PAR_LEN` entries) give the serial
+    /// values, at odd and even variable counts around the threshold.
+    #[test]
+    fn parallel_eq_tables_and_evaluations_equal_the_serial_ones() {
+        let n0 = PAR_LEN.trailing_zeros() as usize;
+        for n in [n0 - 1, n0, n0 + 1] {
+            let point: Vec<Fr> = (0..n as u64).map(|i| Fr::from(3 + 7 * i)).collect();
+            let m = Fr::from(5);
+            let t = eq_table_scaled(&point, m);
+            assert_eq!(t, eq_table_serial(&point, m), "{n} variables");
+            let f = Mle::new((0..1u64 << n).map(|i| Fr::from(i * i + 1)).collect()).unwrap();
+            let dot: Fr = f.evals.iter().zip(&t).map(|(a, b)| *a * b).sum();
+            assert_eq!(f.evaluate(&point).unwrap() * m, dot, "{n} variables");
+        }
     }
 }

@@ -125,6 +125,11 @@ impl Layout {
         all.ok().and_then(|l| l.num_vars).unwrap_or(0)
     }
 
+    /// Entries before the end of the last block (zeros after).
+    pub fn used(&self) -> usize {
+        self.blocks.last().map_or(0, |&(_, n, o)| o + (1 << n))
+    }
+
     /// Table `s`'s `(n_k, o_k)`, if packed.
     pub fn block(&self, s: Slot) -> Option<(usize, usize)> {
         self.blocks
@@ -198,7 +203,28 @@ pub(crate) fn commit_phase(
         })?
     };
     let packed = match f {
-        Some(f) => Some(hyrax::commit(gens, f, rng)?),
+        Some(f) => {
+            // Rows past the last block hold zeros whatever the witness (the
+            // layout is public): zero blinds, so their commitments are the
+            // identity, which the verifier's MSM skips. Every other row
+            // gets a fresh blind.
+            let width = 1usize << hyrax::split_vars(f.num_vars).1;
+            let used = layout.used();
+            let blinds = (0..f.evals.len() / width)
+                .map(|i| {
+                    if i * width >= used {
+                        Fr::ZERO
+                    } else {
+                        Fr::random(&mut *rng)
+                    }
+                })
+                .collect();
+            Some(hyrax::commit_with_blinds(
+                gens,
+                f,
+                hyrax::RowBlinds(blinds),
+            )?)
+        }
         None => None,
     };
     if let Some(c) = &packed {

@@ -194,7 +194,12 @@ fn two_proofs_of_one_statement_share_no_commitment() {
     let (b, pb) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
     assert_eq!(pa, pb);
     let (x, y) = (a.packed.as_ref().unwrap(), b.packed.as_ref().unwrap());
-    assert!(x.rows.iter().zip(&y.rows).all(|(r, s)| r != s));
+    // Rows past the last packed block are public zeros (the identity, no
+    // blind: `packed`); every other row differs.
+    let pad = padding_rows(&key);
+    let n = x.rows.len() - pad;
+    assert!(x.rows[..n].iter().zip(&y.rows).all(|(r, s)| r != s));
+    assert_eq!(x.rows[n..], y.rows[n..]);
     for (x, y) in a.nodes.iter().zip(&b.nodes) {
         match (x, y) {
             (
@@ -319,6 +324,15 @@ fn a_flattened_private_input_proves() {
 }
 
 /// Every field element and point of a proof's encoding: (offset, bytes).
+/// Rows of the packed commitment past its last block (zeros, committed
+/// as the identity).
+fn padding_rows(key: &ProvingKey) -> usize {
+    let l = packed::Layout::of_key(key).unwrap();
+    let n = l.num_vars.unwrap();
+    let width = 1usize << crate::hyrax::split_vars(n).1;
+    (1usize << (n - crate::hyrax::split_vars(n).1)) - l.used().div_ceil(width)
+}
+
 fn messages(p: &ZkModelProof) -> (Vec<u8>, Vec<usize>) {
     let mut w = crate::codec::Writer::default();
     p.write(&mut w);
@@ -367,7 +381,16 @@ fn two_witnesses_with_the_same_public_values_differ_in_every_masked_message() {
     assert_eq!(oa, ob, "the two proofs have the same shape");
     assert_eq!(ba.len(), bb.len());
     assert!(oa.len() > 100, "{} messages", oa.len());
-    for &o in &oa {
+    // The packed commitment's padding rows are the identity in both (public
+    // zeros); every other message differs.
+    let identity = |b: &[u8]| b[..31].iter().all(|&x| x == 0) && b[31] == 0x80;
+    let same: Vec<usize> = oa
+        .iter()
+        .copied()
+        .filter(|&o| identity(&ba[o..o + 32]) && identity(&bb[o..o + 32]))
+        .collect();
+    assert_eq!(same.len(), padding_rows(&key), "identity messages");
+    for &o in oa.iter().filter(|o| !same.contains(o)) {
         assert_ne!(ba[o..o + 32], bb[o..o + 32], "message at byte {o} repeats");
     }
     // Everything else (tags, lengths, magic) is shape only, and equal.
