@@ -130,12 +130,14 @@ impl std::ops::Sub<&Lc> for Lc {
     }
 }
 
-/// One collected equation `lc + Σ_j g_j·G_j = 0`.
+/// One collected equation `lc + Σ_j g_j·G_j = 0`; with `later`, `lc` is
+/// still being computed on rayon's threads ([`Checks::push_later`]).
 struct Equation {
     what: &'static str,
     context: usize,
     lc: Lc,
     g: Vec<Fr>,
+    later: Option<std::sync::mpsc::Receiver<Result<Lc>>>,
 }
 
 /// The group equations a verification has collected (see the [module
@@ -186,7 +188,44 @@ impl Checks {
             context: self.contexts.len(),
             lc,
             g,
+            later: None,
         });
+    }
+
+    /// Adds the equation `lc = 0` whose `lc` the task `f` computes, on
+    /// rayon's threads from now on, while the verifier goes on (a sumcheck's
+    /// final equation needs the public factors' values, which enter no
+    /// transcript). The equation keeps its place and context; its error, if
+    /// any, is [`Checks::finish`]'s.
+    pub fn push_later(
+        &mut self,
+        what: &'static str,
+        f: impl FnOnce() -> Result<Lc> + Send + 'static,
+    ) {
+        let (tx, rx) = std::sync::mpsc::channel();
+        rayon::spawn(move || {
+            // The receiver is gone only when the verification already failed.
+            let _ = tx.send(f());
+        });
+        self.eqs.push(Equation {
+            what,
+            context: self.contexts.len(),
+            lc: Lc::default(),
+            g: vec![],
+            later: Some(rx),
+        });
+    }
+
+    /// Waits for every [`Checks::push_later`] equation.
+    fn resolve(&mut self) -> Result<()> {
+        for e in &mut self.eqs {
+            if let Some(rx) = e.later.take() {
+                e.lc = rx
+                    .recv()
+                    .map_err(|_| Error::Invalid(format!("{}: its task stopped", e.what)))??;
+            }
+        }
+        Ok(())
     }
 
     /// Checks every collected equation with one MSM under fresh random
@@ -201,7 +240,11 @@ impl Checks {
     /// [`Checks::finish`] with the weights derived from `seed` (BLAKE2b in
     /// counter mode); the seed must be unpredictable to the prover (tests
     /// use fixed ones).
-    pub(crate) fn finish_with_seed(self, gens: &Generators, seed: &[u8; 32]) -> Result<()> {
+    pub(crate) fn finish_with_seed(mut self, gens: &Generators, seed: &[u8; 32]) -> Result<()> {
+        {
+            let _s = crate::profile::span("v/deferred_wait");
+            self.resolve()?;
+        }
         let _s = crate::profile::span("v/deferred_msm");
         if self.eqs.is_empty() {
             return Ok(());
@@ -361,6 +404,58 @@ mod tests {
             c.push_with_g("test equation", lc.clone(), g.clone());
         }
         c
+    }
+
+    /// Equations computed later on rayon's threads keep their place: a
+    /// true batch passes, a false one computed later is rejected and named,
+    /// and a task's error is the batch's error.
+    #[test]
+    fn equations_computed_later_are_checked_in_their_place() {
+        let g = gens();
+        // a·P − Q = 0 with Q = a·P (no generator terms).
+        let eqs: Vec<(Lc, ())> = (1..=6u64)
+            .map(|k| {
+                let p = (G1::generator() * Fr::from(k + 10)).to_affine();
+                let a = Fr::from(3 * k + 1);
+                let mut lc = Lc::from((p * a).to_affine());
+                lc.scale(-Fr::ONE);
+                lc.add_point(a, p);
+                (lc, ())
+            })
+            .collect();
+        let later = |bad: Option<usize>, fails: bool| {
+            let mut c = Checks::new();
+            for (k, (lc, _)) in eqs.iter().enumerate() {
+                c.context(format!("equation {k}"));
+                let mut lc = lc.clone();
+                if bad == Some(k) {
+                    lc.u += Fr::ONE;
+                }
+                if k % 2 == 1 {
+                    c.push_later("test equation", move || {
+                        if fails {
+                            Err(Error::Invalid("a public evaluation failed".into()))
+                        } else {
+                            Ok(lc)
+                        }
+                    });
+                } else {
+                    c.push("test equation", lc);
+                }
+            }
+            c.finish(&g)
+        };
+        later(None, false).unwrap();
+        for k in [1, 4] {
+            assert_eq!(
+                later(Some(k), false).unwrap_err(),
+                Error::Rejected {
+                    check: "test equation",
+                    detail: format!("equation {k}")
+                }
+            );
+        }
+        assert!(matches!(later(None, true), Err(Error::Invalid(_))));
     }
 
     #[test]

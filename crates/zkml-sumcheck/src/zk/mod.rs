@@ -53,7 +53,9 @@ pub mod verifier;
 pub use deferred::{Checks, Lc};
 pub use msg::{ProductProof, ZeroProof, ZkRound, ZkSumcheckProof};
 pub use prover::{prove_product, prove_sumcheck, prove_zero, Opening, ZkProverOutput};
-pub use verifier::{verify_product, verify_sumcheck, verify_zero, ZkSubClaim};
+pub use verifier::{
+    verify_product, verify_sumcheck, verify_sumcheck_later, verify_zero, ZkSubClaim,
+};
 
 use crate::field::Fr;
 use crate::transcript::Transcript;

@@ -15,12 +15,25 @@ use crate::univariate::lagrange_coeffs;
 /// prover knows): `s·H − A − c·X = 0`. `x` must be bound by the transcript
 /// already (absorbed, or formed from absorbed messages).
 pub fn verify_zero(x: &Lc, proof: &ZeroProof, t: &mut Transcript, checks: &mut Checks) {
+    let c = zero_challenge(proof, t);
+    checks.push(ZERO, zero_equation(x, proof, c));
+}
+
+const ZERO: &str = "proof of zero: s·H = A + c·X";
+
+/// [`verify_zero`]'s transcript step: absorbs `A`, returns `c` (the
+/// equation needs `X` only, not the transcript).
+fn zero_challenge(proof: &ZeroProof, t: &mut Transcript) -> Fr {
     t.absorb_points(b"zk/zero/a", &[proof.a]);
-    let c = t.challenge(b"zk/zero/c");
+    t.challenge(b"zk/zero/c")
+}
+
+/// [`verify_zero`]'s equation `s·H − A − c·X` under the challenge `c`.
+fn zero_equation(x: &Lc, proof: &ZeroProof, c: Fr) -> Lc {
     let mut e = x.scaled(-c);
     e.add_point(-Fr::ONE, proof.a);
     e.h += proof.s;
-    checks.push("proof of zero: s·H = A + c·X", e);
+    e
 }
 
 /// Adds to `checks` that `coms[2]` commits to the product of the values in
@@ -81,6 +94,57 @@ pub fn verify_sumcheck(
     t: &mut Transcript,
     checks: &mut Checks,
 ) -> Result<ZkSubClaim> {
+    let (sub, last) = verify_rounds(num_vars, terms, public, claim, proof, t, checks)?;
+    let s = crate::profile::span("v/zk_sumcheck/public_evals");
+    let vals = public_evals(&sub.point)?;
+    drop(s);
+    checks.push(ZERO, last(vals)?);
+    Ok(sub)
+}
+
+/// [`verify_sumcheck`] with the public factors' values computed later, on
+/// rayon's threads, while the caller goes on ([`Checks::push_later`]): they
+/// enter only the final equation, never the transcript. Their error, if
+/// any, is returned by [`Checks::finish`].
+#[allow(clippy::too_many_arguments)]
+pub fn verify_sumcheck_later(
+    num_vars: usize,
+    terms: &[(Fr, Vec<usize>)],
+    public: &[bool],
+    claim: &Lc,
+    proof: &ZkSumcheckProof,
+    public_evals: impl FnOnce(&[Fr]) -> Result<Vec<Fr>> + Send + 'static,
+    t: &mut Transcript,
+    checks: &mut Checks,
+) -> Result<ZkSubClaim> {
+    let (sub, last) = verify_rounds(num_vars, terms, public, claim, proof, t, checks)?;
+    let point = sub.point.clone();
+    checks.push_later(ZERO, move || {
+        let s = crate::profile::span("v/zk_sumcheck/public_evals_later");
+        let vals = public_evals(&point)?;
+        drop(s);
+        last(vals)
+    });
+    Ok(sub)
+}
+
+/// The final equation of a committed sumcheck from the public factors'
+/// values (everything else fixed by the transcript).
+type LastEquation = Box<dyn FnOnce(Vec<Fr>) -> Result<Lc> + Send>;
+
+/// Everything of [`verify_sumcheck`] but the public factors' values: the
+/// rounds, the factors' commitments and the products (transcript and
+/// equations), and the final equation as a function of those values.
+#[allow(clippy::too_many_arguments)]
+fn verify_rounds(
+    num_vars: usize,
+    terms: &[(Fr, Vec<usize>)],
+    public: &[bool],
+    claim: &Lc,
+    proof: &ZkSumcheckProof,
+    t: &mut Transcript,
+    checks: &mut Checks,
+) -> Result<(ZkSubClaim, LastEquation)> {
     let _s = crate::profile::span("v/zk_sumcheck");
     let d = terms.iter().map(|t| t.1.len()).max().unwrap_or(0).max(1);
     if let Some(k) = terms
@@ -127,32 +191,18 @@ pub fn verify_sumcheck(
         point.push(r);
     }
     t.absorb_points(b"zk/sumcheck/factors", &proof.factor_evals);
-    let s = crate::profile::span("v/zk_sumcheck/public_evals");
-    let pub_vals = public_evals(&point)?;
-    drop(s);
-    expect_len(
-        "public factor values",
-        pub_vals.len(),
-        public.len() - n_committed,
-    )?;
-    // Per factor: its public value or its commitment.
-    let mut vals = vec![Fr::from(0); public.len()];
+    // Per factor: its commitment (public factors' values come last).
     let mut coms: Vec<Option<G1Affine>> = vec![None; public.len()];
-    let (mut pv, mut cv) = (pub_vals.iter(), proof.factor_evals.iter());
+    let mut cv = proof.factor_evals.iter();
     for k in 0..public.len() {
-        if public[k] {
-            vals[k] = *pv.next().unwrap_or(&Fr::from(0));
-        } else {
+        if !public[k] {
             coms[k] = cv.next().copied();
         }
     }
     let mut products = proof.products.iter();
-    let mut sum = Lc::default();
+    // Per term: its coefficient, its factors and its committed part.
+    let mut parts: Vec<(Fr, Vec<usize>, Lc)> = Vec::with_capacity(terms.len());
     for ((c, s), cf) in terms.iter().zip(committed_factors(terms, public)) {
-        let scalar = s
-            .iter()
-            .filter(|&&k| public[k])
-            .fold(*c, |acc, &k| acc * vals[k]);
         // A term without committed factors is `scalar·1`, i.e. `scalar·U`.
         let mut term = Lc::public(Fr::ONE);
         for (i, &k) in cf.iter().enumerate() {
@@ -170,11 +220,37 @@ pub fn verify_sumcheck(
                 term = prod;
             }
         }
-        sum.add_scaled(&term, scalar);
+        parts.push((*c, s.clone(), term));
     }
-    verify_zero(&(cur - &sum), &proof.final_ok, t, checks);
-    Ok(ZkSubClaim {
-        point,
-        factor_coms: coms,
-    })
+    let c = zero_challenge(&proof.final_ok, t);
+    let final_ok = proof.final_ok.clone();
+    let public = public.to_vec();
+    let n_public = public.len() - n_committed;
+    // cur − Σ_t (c_t·Π_{public k} v_k)·term_t commits to zero.
+    let last: LastEquation = Box::new(move |pub_vals: Vec<Fr>| {
+        expect_len("public factor values", pub_vals.len(), n_public)?;
+        let mut vals = vec![Fr::from(0); public.len()];
+        let mut pv = pub_vals.iter();
+        for (k, v) in vals.iter_mut().enumerate() {
+            if public[k] {
+                *v = *pv.next().unwrap_or(&Fr::from(0));
+            }
+        }
+        let mut sum = Lc::default();
+        for (c, s, term) in &parts {
+            let scalar = s
+                .iter()
+                .filter(|&&k| public[k])
+                .fold(*c, |acc, &k| acc * vals[k]);
+            sum.add_scaled(term, scalar);
+        }
+        Ok(zero_equation(&(cur - &sum), &final_ok, c))
+    });
+    Ok((
+        ZkSubClaim {
+            point,
+            factor_coms: coms,
+        },
+        last,
+    ))
 }

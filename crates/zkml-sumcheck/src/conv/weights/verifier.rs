@@ -65,18 +65,22 @@ pub fn verify_zk(
     t: &mut Transcript,
     checks: &mut Checks,
 ) -> Result<ZkSubClaim> {
-    crate::zk::verify_sumcheck(
+    // `T̃(κ)` (and known weights' `w̃(κ)`) on rayon's threads while the
+    // caller goes on (`Checks::push_later`).
+    let (g, rho, r) = (geom.clone(), rho.to_vec(), r.to_vec());
+    let w = w_known.map(<[i64]>::to_vec);
+    crate::zk::verify_sumcheck_later(
         geom.weight_vars(),
         &[(Fr::ONE, vec![0, 1])],
-        &[w_known.is_some(), true],
+        &[w.is_some(), true],
         claim,
         proof,
-        |k| {
+        move |k| {
             let mut v = vec![];
-            if let Some(w) = w_known {
-                v.push(geom.weight_eval(w, k)?);
+            if let Some(w) = &w {
+                v.push(g.weight_eval(w, k)?);
             }
-            v.push(geom.t_eval(rho, r, k)?);
+            v.push(g.t_eval(&rho, &r, k)?);
             Ok(v)
         },
         t,

@@ -237,13 +237,13 @@ pub(crate) fn verify_into(
                 let x_pub = if known(x) { Some(table(x)?) } else { None };
                 let public = [x_pub.is_some(), g.is_some()];
                 target.u -= offset;
-                let sub = crate::zk::verify_sumcheck(
+                let sub = crate::zk::verify_sumcheck_later(
                     nv_x,
                     &[(Fr::ONE, vec![0, 1])],
                     &public,
                     &target,
                     mm,
-                    |pt| {
+                    move |pt| {
                         let mut v = vec![];
                         if let Some(a) = &x_pub {
                             v.push(a.evaluate(pt)?);
@@ -371,13 +371,13 @@ pub(crate) fn verify_into(
                 let x_pub = if known(x) { Some(table(x)?) } else { None };
                 let public = [x_pub.is_some(), true];
                 let target = Lc::from(coms[0]) - &Lc::from(coms[1]);
-                let sub = crate::zk::verify_sumcheck(
+                let sub = crate::zk::verify_sumcheck_later(
                     g.num_vars,
                     &[(Fr::ONE, vec![0, 1])],
                     &public,
                     &target,
                     gather,
-                    |pt| {
+                    move |pt| {
                         let mut v = vec![];
                         if let Some(a) = &x_pub {
                             v.push(a.evaluate(pt)?);
