@@ -36,14 +36,16 @@
 //! is about the committed tables: a party who commits other tables of that
 //! width than a quantizer's proves statements about those.
 //!
-//! **Files** ([`KEY_VERSION`] 4): [`KEY_MAGIC`], the version, a kind byte
+//! **Files** ([`KEY_VERSION`] 5): [`KEY_MAGIC`], the version, a kind byte
 //! (`P` proving, `V` verifying), the length of the model section, the model
 //! section (the model's structure as JSON and its constants as packed
 //! integers, [`super::key_file`]), then (proving) the seed or (verifying)
-//! the commitments in [`crate::codec`] and the weight width (one byte).
-//! Generators, digest and (proving) the width are recomputed; the digest
-//! hashes the verifying key's model section (a verifier hashes the bytes it
-//! decoded its model from), the commitments and the width.
+//! the commitments in [`crate::codec`] and the weight width (one byte), then
+//! (both) the fixed weights' commitment (`crate::zkmodel::fixed`; tag 0
+//! when none). Generators, digest and (proving) the width are recomputed;
+//! the digest hashes the verifying key's model section (a verifier hashes
+//! the bytes it decoded its model from), the commitments, the width and the
+//! fixed weights' commitment.
 
 use std::ops::Deref;
 

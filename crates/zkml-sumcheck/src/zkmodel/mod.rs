@@ -14,9 +14,11 @@
 //! for a Conv the same sumcheck with `G̃_ρ(r)` a *committed* factor (its
 //! final check `x̃(r)·G̃_ρ(r)` a proof of product of two committed values, or
 //! linear in `Com(G̃_ρ(r))` for a known input), then the committed weight
-//! sumcheck `Com(G̃_ρ(r)) = Σ_k w̃(k)·T̃_{ρ,r}(k)` whose factors `w̃(κ)`
-//! (known weights) and `T̃(κ)` the verifier evaluates itself
-//! ([`crate::conv::weights`]): `G̃_ρ(r)` is a function of `r` and the
+//! sumcheck `Com(G̃_ρ(r)) = Σ_k w̃(k)·T̃_{ρ,r}(k)` whose factor `T̃(κ)` the
+//! verifier evaluates itself and whose `w̃(κ)` is committed and opened
+//! against the key's fixed weights `W` ([`fixed`]; under hidden weights the
+//! constant's own commitment) ([`crate::conv::weights`]); a MatMul's constant
+//! operand likewise. `G̃_ρ(r)` is a function of `r` and the
 //! weights only, but it is committed like every other claimed value, so
 //! the argument below is unchanged (one more committed sumcheck and one
 //! more proof of product, both special HVZK); for an
@@ -40,7 +42,10 @@
 //! points, and every group equation of the whole verification (committed
 //! rounds, proofs of zero and product, openings, the lookup's checks) is
 //! tested at the end in one MSM under random weights
-//! ([`crate::zk::deferred`]).
+//! ([`crate::zk::deferred`]). A sumcheck's public factor values (`T̃(κ)`,
+//! the dual and gather tables) enter only its final equation, never the
+//! transcript, so that equation is computed on rayon's threads while the
+//! walk goes on ([`crate::zk::Checks::push_later`]).
 //!
 //! **What the verifier sees:** the model, the public values, Hyrax
 //! commitments (perfectly hiding), Pedersen commitments to every claimed value
