@@ -216,14 +216,26 @@ impl Checks {
         });
     }
 
-    /// Waits for every [`Checks::push_later`] equation.
+    /// Waits for every [`Checks::push_later`] equation. On one of rayon's
+    /// threads it runs queued tasks while it waits (a verifier called from a
+    /// parallel iterator must not block the threads its tasks need).
     fn resolve(&mut self) -> Result<()> {
+        use std::sync::mpsc::TryRecvError;
         for e in &mut self.eqs {
-            if let Some(rx) = e.later.take() {
-                e.lc = rx
-                    .recv()
-                    .map_err(|_| Error::Invalid(format!("{}: its task stopped", e.what)))??;
-            }
+            let Some(rx) = e.later.take() else { continue };
+            let stopped = || Error::Invalid(format!("{}: its task stopped", e.what));
+            e.lc = loop {
+                match rx.try_recv() {
+                    Ok(r) => break r?,
+                    Err(TryRecvError::Disconnected) => return Err(stopped()),
+                    Err(TryRecvError::Empty) => match rayon::yield_now() {
+                        // Not one of rayon's threads: block.
+                        None => break rx.recv().map_err(|_| stopped())??,
+                        Some(rayon::Yield::Executed) => {}
+                        Some(rayon::Yield::Idle) => std::thread::yield_now(),
+                    },
+                }
+            };
         }
         Ok(())
     }
@@ -456,6 +468,15 @@ mod tests {
             );
         }
         assert!(matches!(later(None, true), Err(Error::Invalid(_))));
+        // Verifications inside a parallel iterator (every one of rayon's
+        // threads waiting on its tasks) finish.
+        use rayon::prelude::*;
+        let n = 4 * rayon::current_num_threads();
+        let ok = (0..n)
+            .into_par_iter()
+            .filter(|_| later(None, false).is_ok())
+            .count();
+        assert_eq!(ok, n);
     }
 
     #[test]
