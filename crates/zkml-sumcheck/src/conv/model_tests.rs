@@ -282,10 +282,11 @@ fn tampered_conv_messages_are_rejected() {
     }
 }
 
-/// `q` with conv node `i`'s first weight moved by one, and its trace.
-fn other_weights(q: &QGraph, t: &Trace, i: usize) -> (QGraph, Trace) {
+/// `q` with conv node `i`'s first weight (`k = 1`) or bias (`k = 2`)
+/// moved by one, and its trace.
+fn other_weights(q: &QGraph, t: &Trace, (i, k): (usize, usize)) -> (QGraph, Trace) {
     let mut q2 = q.clone();
-    let w = q2.nodes[i].inputs[1];
+    let w = q2.nodes[i].inputs[k];
     let QValueKind::Const(c) = &mut q2.values[w].kind else {
         panic!("constant weights")
     };
@@ -305,8 +306,10 @@ fn a_prover_with_other_conv_weights_is_rejected() {
     // weights, under the true model's digest (the transcript is the
     // honest one but for the weights): both verifiers reject.
     let (q, t) = cnn(5);
-    for i in convs(&q) {
-        let (q2, t2) = other_weights(&q, &t, i);
+    // The kernel and the bias (the bias enters the verifier's offset,
+    // computed with the sumcheck's final equation).
+    for (i, k) in convs(&q).into_iter().flat_map(|i| [(i, 1), (i, 2)]) {
+        let (q2, t2) = other_weights(&q, &t, (i, k));
         let (key, _) = SumcheckBackend.setup(&q, &opts(Vis::Public)).unwrap();
         let mut key2 = key.clone();
         key2.key.q = q2.clone();

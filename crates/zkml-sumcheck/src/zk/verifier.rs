@@ -98,20 +98,22 @@ pub fn verify_sumcheck(
     let s = crate::profile::span("v/zk_sumcheck/public_evals");
     let vals = public_evals(&sub.point)?;
     drop(s);
-    checks.push(ZERO, last(vals)?);
+    checks.push(ZERO, last(vals, Fr::ZERO)?);
     Ok(sub)
 }
 
 /// [`verify_sumcheck`] with the public factors' values computed later, on
 /// rayon's threads, while the caller goes on ([`Checks::push_later`]): they
-/// enter only the final equation, never the transcript. Their error, if
-/// any, is returned by [`Checks::finish`].
+/// enter only the final equation, never the transcript. So does
+/// `claim_offset()`, a public amount subtracted from the claim (its `U`
+/// coefficient; a conv's bias and rounding share). Their error, if any, is
+/// returned by [`Checks::finish`].
 #[allow(clippy::too_many_arguments)]
 pub fn verify_sumcheck_later(
     num_vars: usize,
     terms: &[(Fr, Vec<usize>)],
     public: &[bool],
-    claim: &Lc,
+    (claim, claim_offset): (&Lc, impl FnOnce() -> Result<Fr> + Send + 'static),
     proof: &ZkSumcheckProof,
     public_evals: impl FnOnce(&[Fr]) -> Result<Vec<Fr>> + Send + 'static,
     t: &mut Transcript,
@@ -122,15 +124,17 @@ pub fn verify_sumcheck_later(
     checks.push_later(ZERO, move || {
         let s = crate::profile::span("v/zk_sumcheck/public_evals_later");
         let vals = public_evals(&point)?;
+        let offset = claim_offset()?;
         drop(s);
-        last(vals)
+        last(vals, offset)
     });
     Ok(sub)
 }
 
 /// The final equation of a committed sumcheck from the public factors'
-/// values (everything else fixed by the transcript).
-type LastEquation = Box<dyn FnOnce(Vec<Fr>) -> Result<Lc> + Send>;
+/// values and an amount subtracted from the claim's `U` coefficient
+/// (everything else fixed by the transcript).
+type LastEquation = Box<dyn FnOnce(Vec<Fr>, Fr) -> Result<Lc> + Send>;
 
 /// Everything of [`verify_sumcheck`] but the public factors' values: the
 /// rounds, the factors' commitments and the products (transcript and
@@ -178,12 +182,16 @@ fn verify_rounds(
     // (C_{j,1} = C_{claim_j} − C_{j,0}: g(0) + g(1) = claim by construction),
     // kept as coefficients on the claim and every round point: never formed.
     let mut cur = claim.clone();
+    // The claim's coefficient in `cur` (Π L_1): an amount subtracted from
+    // the claim later is this times it in the final equation.
+    let mut claim_scale = Fr::ONE;
     let mut point = Vec::with_capacity(num_vars);
     for round in &proof.rounds {
         t.absorb_points(b"zk/sumcheck/round", &round.evals);
         let r = t.challenge(b"zk/sumcheck/r");
         let l = lagrange_coeffs(d + 1, r);
         cur.scale(l[1]);
+        claim_scale *= l[1];
         cur.add_point(l[0] - l[1], round.evals[0]);
         for (li, c) in l[2..].iter().zip(&round.evals[1..]) {
             cur.add_point(*li, *c);
@@ -227,8 +235,10 @@ fn verify_rounds(
     let public = public.to_vec();
     let n_public = public.len() - n_committed;
     // cur − Σ_t (c_t·Π_{public k} v_k)·term_t commits to zero.
-    let last: LastEquation = Box::new(move |pub_vals: Vec<Fr>| {
+    let last: LastEquation = Box::new(move |pub_vals: Vec<Fr>, offset: Fr| {
         expect_len("public factor values", pub_vals.len(), n_public)?;
+        let mut cur = cur;
+        cur.u -= offset * claim_scale;
         let mut vals = vec![Fr::from(0); public.len()];
         let mut pv = pub_vals.iter();
         for (k, v) in vals.iter_mut().enumerate() {

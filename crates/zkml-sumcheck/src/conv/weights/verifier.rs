@@ -73,7 +73,7 @@ pub fn verify_zk(
         geom.weight_vars(),
         &[(Fr::ONE, vec![0, 1])],
         &[w.is_some(), true],
-        claim,
+        (claim, || Ok(Fr::ZERO)),
         proof,
         move |k| {
             let mut v = vec![];

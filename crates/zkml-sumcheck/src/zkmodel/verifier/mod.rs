@@ -215,11 +215,27 @@ pub(crate) fn verify_into(
                     QOp::Conv { .. } => Some(crate::model::conv_parts(q, i)?),
                     _ => None,
                 };
+                // A conv's offset (bias and rounding) is computed later, with
+                // the sumcheck's final equation (`zk::verify_sumcheck_later`).
                 let (g, offset) = match &conv {
-                    Some(c) => (None, c.geom.offset(c.bias.as_deref(), c.half, &rho)?),
+                    Some(_) => (None, Fr::ZERO),
                     None => {
                         let (g, offset) = crate::model::dual_at(q, i, &rho)?;
                         (Some(Mle::new(g)?), offset)
+                    }
+                };
+                let later_offset = {
+                    let c = conv.as_ref().map(|c| {
+                        (
+                            c.geom.clone(),
+                            c.bias.as_deref().map(<[i64]>::to_vec),
+                            c.half,
+                            rho.clone(),
+                        )
+                    });
+                    move || match c {
+                        Some((geom, bias, half, rho)) => geom.offset(bias.as_deref(), half, &rho),
+                        None => Ok(Fr::ZERO),
                     }
                 };
                 drop(s);
@@ -241,7 +257,7 @@ pub(crate) fn verify_into(
                     nv_x,
                     &[(Fr::ONE, vec![0, 1])],
                     &public,
-                    &target,
+                    (&target, later_offset),
                     mm,
                     move |pt| {
                         let mut v = vec![];
@@ -375,7 +391,7 @@ pub(crate) fn verify_into(
                     g.num_vars,
                     &[(Fr::ONE, vec![0, 1])],
                     &public,
-                    &target,
+                    (&target, || Ok(Fr::ZERO)),
                     gather,
                     move |pt| {
                         let mut v = vec![];
