@@ -40,7 +40,9 @@ use std::fmt;
 use rand_core06::{OsRng, RngCore};
 
 use crate::error::{reject, Error, Result};
-use crate::field::{msm, Field, Fr, FromUniformBytes, G1Affine, Group, GroupEncoding, G1};
+use crate::field::{
+    msm, Field, Fr, FromUniformBytes, G1Affine, Group, GroupEncoding, PrimeCurveAffine, G1,
+};
 use crate::hyrax::Generators;
 
 /// A point as `Σ_i a_i·P_i + u·U + h·H` over points of the proof or the key
@@ -279,6 +281,11 @@ impl Checks {
         for (i, e) in self.eqs.iter().enumerate() {
             let w = weight(seed, i as u64);
             for (a, p) in &e.lc.terms {
+                // The identity adds nothing (a zero row's commitment): left
+                // out here, so the padding below sees the real base count.
+                if bool::from(p.is_identity()) {
+                    continue;
+                }
                 let mut key = [0u8; 32];
                 key.copy_from_slice(p.to_bytes().as_ref());
                 match index.entry(key) {
