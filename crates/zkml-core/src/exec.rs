@@ -65,7 +65,8 @@ fn eval_qop_any_layout(op: &QOp, x: &[&ITensor]) -> ITensor {
             func,
             in_scale,
             out_scale,
-        } => x[0].mapv(|v| table::table_op_int(*func, v, *in_scale, *out_scale)),
+            domain,
+        } => x[0].mapv(|v| table::table_op_int_in(*func, v, *in_scale, *out_scale, *domain)),
         QOp::Softmax {
             axis,
             in_scale,
@@ -178,6 +179,30 @@ fn no_value(q: &QGraph, ni: usize, args: &[&ITensor]) -> Result<()> {
                 name(0)
             )
         }),
+        QOp::Table {
+            func,
+            in_scale,
+            domain: Some(d),
+            ..
+        } => {
+            let (lo, hi) = d.inputs(*func, *in_scale);
+            let s = q.values[node.inputs[0]].scale;
+            args[0]
+                .iter()
+                .position(|v| !(lo..=hi).contains(v))
+                .map(|i| {
+                    let v = args[0].iter().nth(i).copied().unwrap_or_default();
+                    format!(
+                        "element {i} of `{}` is {v} ({}), outside the table's input domain \
+                         [{lo}, {hi}] ([{}, {}] at scale {s}), the range calibrated for it with \
+                         a 25% margin: calibrate with samples that cover this input",
+                        name(0),
+                        dequantize_value(v, s),
+                        dequantize_value(lo, s),
+                        dequantize_value(hi, s),
+                    )
+                })
+        }
         _ => None,
     };
     match reason {
@@ -340,6 +365,13 @@ mod tests {
         )
         .unwrap();
         assert!(execute(&q, &ok).is_ok());
+        // (Over the whole range: the calibrated domain would refuse −1 first.)
+        let mut q = q;
+        let QOp::Table { domain, .. } = &mut q.nodes[0].op else {
+            panic!("a table op")
+        };
+        assert!(domain.is_some());
+        *domain = None;
         let bad = vec![FTensor::from_shape_vec(vec![3], vec![0.25, -1.0, 4.0]).unwrap()];
         let e = execute(&q, &bad).unwrap_err();
         assert!(
@@ -347,5 +379,91 @@ mod tests {
                 if node == "root" && reason.contains("element 1 of `y`")),
             "{e}"
         );
+    }
+
+    fn gelu_graph() -> Graph {
+        let mut g = Graph::new();
+        let x = g.add_input("x", vec![4]);
+        let y = g
+            .add_node("gelu", Op::Table(TableFn::Gelu), vec![x], "y")
+            .unwrap();
+        g.add_output(y);
+        g
+    }
+
+    /// Inside the calibrated domain the op computes what it computed over
+    /// the whole range; outside it the executor refuses, naming the input
+    /// tensor, the element and the domain.
+    #[test]
+    fn a_table_input_outside_its_domain_is_refused_by_name() {
+        let g = gelu_graph();
+        let t = |v: Vec<f32>| vec![FTensor::from_shape_vec(vec![4], v).unwrap()];
+        let cal = t(vec![-1.0, 0.0, 0.5, 3.0]);
+        let q = quantize(&g, &calibrate(&g, &[cal]).unwrap(), &QuantConfig::default()).unwrap();
+        let QOp::Table {
+            func,
+            in_scale,
+            out_scale,
+            domain: Some(d),
+        } = q.nodes[0].op
+        else {
+            panic!("a table op with a domain: {:?}", q.nodes[0].op)
+        };
+        // [-1, 3] widened by a quarter of its width on each side.
+        assert_eq!((d.lo, d.hi), (-2 * 256 - 3, 4 * 256 + 3));
+        let mut full = q.clone();
+        if let QOp::Table { domain, .. } = &mut full.nodes[0].op {
+            *domain = None;
+        }
+        // In the domain (its ends included): today's outputs.
+        let inside = t(vec![-2.0, -0.7, 1.9, 4.0]);
+        let (a, b) = (
+            execute(&q, &inside).unwrap(),
+            execute(&full, &inside).unwrap(),
+        );
+        assert_eq!(a.values, b.values);
+        let ys = &a.values[q.outputs[0]];
+        for (&y, x) in ys.iter().zip([-2.0f64, -0.7, 1.9, 4.0]) {
+            let q_in = crate::rounding::quantize_value(x, in_scale);
+            assert_eq!(y, table::table_op_int(func, q_in, in_scale, out_scale));
+        }
+        // Outside: refused by name; the whole-range op computes it.
+        let outside = t(vec![0.0, 0.0, 4.5, 0.0]);
+        assert!(execute(&full, &outside).is_ok());
+        let e = execute(&q, &outside).unwrap_err().to_string();
+        assert!(
+            e.contains("element 2 of `x` is 1152 (4.5)")
+                && e.contains(&format!("input domain [{}, {}]", d.lo, d.hi)),
+            "{e}"
+        );
+        let below = t(vec![0.0, -2.1, 0.0, 0.0]);
+        assert!(execute(&q, &below).is_err());
+    }
+
+    /// A graph serialized before table domains existed (no `domain` key)
+    /// loads as the whole range; one with a domain round-trips.
+    #[test]
+    fn graphs_without_a_domain_load_as_the_whole_range() {
+        let g = gelu_graph();
+        let cal = vec![FTensor::from_shape_vec(vec![4], vec![-1.0, 0.0, 0.5, 3.0]).unwrap()];
+        let q = quantize(&g, &calibrate(&g, &[cal]).unwrap(), &QuantConfig::default()).unwrap();
+        let json = serde_json::to_string(&q).unwrap();
+        let back: QGraph = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.nodes[0].op, q.nodes[0].op);
+        assert!(json.contains("\"domain\""));
+        let old = json.replace(
+            &format!(
+                ",\"domain\":{}",
+                serde_json::to_string(&match q.nodes[0].op {
+                    QOp::Table { domain, .. } => domain.unwrap(),
+                    _ => unreachable!(),
+                })
+                .unwrap()
+            ),
+            "",
+        );
+        assert!(!old.contains("\"domain\""));
+        let back: QGraph = serde_json::from_str(&old).unwrap();
+        assert!(matches!(back.nodes[0].op, QOp::Table { domain: None, .. }));
     }
 }

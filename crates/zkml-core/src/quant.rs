@@ -91,6 +91,13 @@ pub struct Calibration {
     /// last axis (empty for a scalar input).
     #[serde(default)]
     pub input_feature_max: Vec<Vec<f64>>,
+    /// `min x` per value of the graph (empty in calibrations saved before
+    /// it existed: the range is then unknown).
+    #[serde(default)]
+    pub min: Vec<f64>,
+    /// `max x` per value of the graph (empty likewise).
+    #[serde(default)]
+    pub max: Vec<f64>,
 }
 
 /// Runs the float graph on each sample and records every tensor's range.
@@ -101,9 +108,16 @@ pub fn calibrate(g: &Graph, samples: &[Vec<FTensor>]) -> Result<Calibration> {
         .iter()
         .map(|&i| vec![0.0; g.values[i].shape.last().copied().unwrap_or(0)])
         .collect();
+    let mut min = vec![f64::INFINITY; g.values.len()];
+    let mut max = vec![f64::NEG_INFINITY; g.values.len()];
     for s in samples {
-        for (m, v) in max_abs.iter_mut().zip(eval_float(g, s)?) {
-            *m = v.iter().fold(*m, |m, x| m.max(x.abs() as f64));
+        for (id, v) in eval_float(g, s)?.iter().enumerate() {
+            for &x in v.iter() {
+                let x = x as f64;
+                max_abs[id] = max_abs[id].max(x.abs());
+                min[id] = min[id].min(x);
+                max[id] = max[id].max(x);
+            }
         }
         for (fm, x) in input_feature_max.iter_mut().zip(s) {
             let n = fm.len();
@@ -118,6 +132,8 @@ pub fn calibrate(g: &Graph, samples: &[Vec<FTensor>]) -> Result<Calibration> {
         max_abs,
         samples: samples.len(),
         input_feature_max,
+        min,
+        max,
     })
 }
 
@@ -157,6 +173,9 @@ pub struct QuantCtx<'a> {
     /// The finest scale at which ±1 (the range of Sigmoid, Tanh and Softmax
     /// outputs) is within the activation bound.
     pub unit_scale: i32,
+    /// The graph's activation bits (`QGraph::act_bits`: the setting, or
+    /// grown to hold the calibrated range at a fixed scale).
+    pub act_bits: u32,
     cal: &'a Calibration,
     scales: &'a mut [Option<i32>],
     kinds: &'a mut [Option<QValueKind>],
@@ -304,6 +323,16 @@ impl QuantCtx<'_> {
             .unwrap_or(0.0)
     }
 
+    /// The calibrated range `(min x, max x)` of input `k`, or `(∞, −∞)`
+    /// without calibration data.
+    pub fn cal_range(&self, k: usize) -> (f64, f64) {
+        let id = self.node.inputs[k];
+        match (self.cal.min.get(id), self.cal.max.get(id)) {
+            (Some(&lo), Some(&hi)) => (lo, hi),
+            _ => (f64::INFINITY, f64::NEG_INFINITY),
+        }
+    }
+
     /// The finest per-channel weight scale worth storing for a product of
     /// activation input `x` (scale `s_x`) by constant input `w` (per-tensor
     /// weight scale `s_t`) with `taps` terms per output: the least of
@@ -403,48 +432,6 @@ pub fn quantize(g: &Graph, cal: &Calibration, cfg: &QuantConfig) -> Result<QGrap
     let quant = |t: &FTensor, s: i32| -> ITensor { t.mapv(|x| quantize_value(x as f64, s)) };
     let unit_scale = floor_log2(bound);
 
-    let mut scales: Vec<Option<i32>> = vec![None; g.values.len()];
-    let mut kinds: Vec<Option<QValueKind>> = vec![None; g.values.len()];
-    for &i in &g.inputs {
-        scales[i] = Some(act_scale(i));
-        kinds[i] = Some(QValueKind::Input);
-    }
-    let mut axis_scales = feature::input_scales(g, cal, cfg, &act_scale);
-    let mut nodes = Vec::with_capacity(g.nodes.len());
-    for (ni, node) in g.nodes.iter().enumerate() {
-        let mut ctx = QuantCtx {
-            g,
-            node,
-            cfg,
-            cal_out: act_scale(node.output),
-            unit_scale,
-            cal,
-            scales: &mut scales,
-            kinds: &mut kinds,
-            axis_scales: &mut axis_scales,
-        };
-        let (op, s_out) = quantize_node(&node.op, &mut ctx)?;
-        scales[node.output] = Some(s_out);
-        kinds[node.output] = Some(QValueKind::Node(ni));
-        nodes.push(QNode {
-            name: node.name.clone(),
-            op,
-            inputs: node.inputs.clone(),
-            output: node.output,
-        });
-    }
-
-    // Constants nobody consumed (e.g. a constant model output) still get a scale.
-    for (id, v) in g.values.iter().enumerate() {
-        if scales[id].is_none() {
-            if let ValueKind::Const(t) = &v.kind {
-                let s = weight_scale(t);
-                scales[id] = Some(s);
-                kinds[id] = Some(QValueKind::Const(quant(t, s)));
-            }
-        }
-    }
-
     let act_bits = match cfg.fixed_scale {
         None => cfg.act_bits,
         Some(s) => {
@@ -461,6 +448,52 @@ pub fn quantize(g: &Graph, cal: &Calibration, cfg: &QuantConfig) -> Result<QGrap
             bits
         }
     };
+
+    let mut scales: Vec<Option<i32>> = vec![None; g.values.len()];
+    let mut kinds: Vec<Option<QValueKind>> = vec![None; g.values.len()];
+    for &i in &g.inputs {
+        scales[i] = Some(act_scale(i));
+        kinds[i] = Some(QValueKind::Input);
+    }
+    let mut axis_scales = feature::input_scales(g, cal, cfg, &act_scale);
+    let mut nodes = Vec::with_capacity(g.nodes.len());
+    for (ni, node) in g.nodes.iter().enumerate() {
+        let mut ctx = QuantCtx {
+            g,
+            node,
+            cfg,
+            cal_out: act_scale(node.output),
+            unit_scale,
+            act_bits,
+            cal,
+            scales: &mut scales,
+            kinds: &mut kinds,
+            axis_scales: &mut axis_scales,
+        };
+        let (op, s_out) = quantize_node(&node.op, &mut ctx)?;
+        scales[node.output] = Some(s_out);
+        kinds[node.output] = Some(QValueKind::Node(ni));
+        nodes.push(QNode {
+            name: node.name.clone(),
+            op,
+            inputs: node.inputs.clone(),
+            output: node.output,
+        });
+    }
+
+    // Table ops of one function and scales share one table: one domain.
+    table::domain::share_domains(&mut nodes.iter_mut().map(|n| &mut n.op).collect::<Vec<_>>());
+
+    // Constants nobody consumed (e.g. a constant model output) still get a scale.
+    for (id, v) in g.values.iter().enumerate() {
+        if scales[id].is_none() {
+            if let ValueKind::Const(t) = &v.kind {
+                let s = weight_scale(t);
+                scales[id] = Some(s);
+                kinds[id] = Some(QValueKind::Const(quant(t, s)));
+            }
+        }
+    }
 
     let values = g
         .values

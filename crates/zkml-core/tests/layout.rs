@@ -90,6 +90,7 @@ fn every_op_returns_standard_layout() {
             func: TableFn::Tanh,
             in_scale: 2,
             out_scale: 4,
+            domain: None,
         },
         std::slice::from_ref(&x),
     );

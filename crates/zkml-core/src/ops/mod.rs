@@ -424,6 +424,11 @@ pub enum QOp {
         in_scale: i32,
         /// Output scale exponent.
         out_scale: i32,
+        /// The inputs it accepts ([`table::domain`]); `None`: the whole
+        /// activation range (and what a graph serialized before domains
+        /// existed loads as).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        domain: Option<table::TableDomain>,
     },
     /// Softmax; see [`softmax`] for the integer rule.
     Softmax {

@@ -4,6 +4,7 @@
 
 use zkml_core::{
     backend::{Reveal, Vis, Visibility},
+    ops::table::TableDomain,
     QGraph,
 };
 
@@ -17,8 +18,8 @@ use crate::gadgets::{
 /// Version of the key and proof byte formats (4: keys carry the output reveal;
 /// 5: committed visibility; 6: keys carry the shapes and scales of the model's
 /// inputs and outputs and end with a BLAKE2b-256 checksum; 7: table functions
-/// carry their id and two parameters).
-pub const FORMAT_VERSION: u32 = 8;
+/// carry their id and two parameters; 9: and their calibrated input domain).
+pub const FORMAT_VERSION: u32 = 9;
 pub(super) const MAGIC_PK: &[u8; 8] = b"ZKMLPPK\0";
 pub(super) const MAGIC_VK: &[u8; 8] = b"ZKMLPVK\0";
 pub(super) const MAGIC_PROOF: &[u8; 8] = b"ZKMLPPF\0";
@@ -157,6 +158,15 @@ pub(super) fn write_meta(out: &mut Vec<u8>, shape: &Shape, k: u32, layout: &Publ
         for v in p {
             out.extend_from_slice(&v.to_le_bytes());
         }
+        // The calibrated domain: a flag byte, then `lo`, `hi` (i64).
+        match tb.kind.domain_code() {
+            None => out.push(0),
+            Some(d) => {
+                out.push(1);
+                out.extend_from_slice(&d.lo.to_le_bytes());
+                out.extend_from_slice(&d.hi.to_le_bytes());
+            }
+        }
     }
     // Flags: bit 0 matrix checks, bit 1 the run-time gather lookup.
     out.push(u8::from(shape.freivalds) | (u8::from(shape.dyn_lookup) << 1));
@@ -247,7 +257,18 @@ pub(super) fn read_meta(r: &mut Rd<'_>) -> Result<(Shape, u32, PublicLayout)> {
         let code = r.take(1)?[0];
         let (a, b) = (r.u32()? as i32, r.u32()? as i32);
         let p = [r.u32()?, r.u32()?];
-        let kind = FnKind::from_code(code, a, b, p)
+        let domain = match r.take(1)?[0] {
+            0 => None,
+            1 => {
+                let mut end = || -> Result<i64> {
+                    Ok(i64::from_le_bytes(r.take(8)?.try_into().expect("8 bytes")))
+                };
+                let (lo, hi) = (end()?, end()?);
+                Some(TableDomain { lo, hi })
+            }
+            f => return Err(fmt_err(what, format!("bad table domain flag {f}"))),
+        };
+        let kind = FnKind::from_code(code, a, b, p, domain)
             .ok_or_else(|| fmt_err(what, format!("unknown table function {code}")))?;
         // The table's extent is recomputed from its function (as the prover does).
         tables.push(FnTable::cached(kind, act_bits).map_err(|e| fmt_err(what, e))?);

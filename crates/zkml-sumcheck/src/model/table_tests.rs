@@ -154,7 +154,11 @@ fn tampered_outputs_bytes_and_a_forged_table_entry_are_rejected() {
 
 #[test]
 fn table_entries_are_the_executors_and_refused_inputs_have_none() {
-    let (q, _) = table_model(TableFn::Log, 1);
+    // Over the whole activation range (no calibrated domain).
+    let (mut q, _) = table_model(TableFn::Log, 1);
+    if let QOp::Table { domain, .. } = &mut q.nodes[0].op {
+        *domain = None;
+    }
     let op = &q.nodes[0].op;
     let gamma = Fr::from(1u64 << 20);
     let table = relu_table(&q, op, gamma);
@@ -255,4 +259,40 @@ fn table_above_scale_12_proves_the_rounded_rule() {
         .0;
     let (proof, public) = SumcheckBackend.prove(&key, &q, &t).unwrap();
     SumcheckBackend.verify(&key, &public, &proof).unwrap();
+}
+
+/// A table function with a calibrated domain (`zkml_core::ops::table::domain`):
+/// the lookup's table holds the domain's inputs only, in order, each with
+/// the executor's output, and is smaller than the activation range's.
+#[test]
+fn the_lookup_table_is_the_calibrated_domain() {
+    let (q, _) = table_model(TableFn::Sqrt, 3);
+    let op = &q.nodes[0].op;
+    let QOp::Table {
+        func,
+        in_scale,
+        domain: Some(d),
+        ..
+    } = *op
+    else {
+        panic!("a table op with a domain: {op:?}")
+    };
+    let (lo, hi) = d.inputs(func, in_scale);
+    assert_eq!(fn_inputs(&q, op), lo.max(-2048)..=hi.min(2047));
+    let gamma = Fr::from(1u64 << 20);
+    let table = relu_table(&q, op, gamma);
+    assert!(table.len() < q.range().count() / 2, "{}", table.len());
+    for (j, v) in fn_inputs(&q, op).enumerate() {
+        let y = fn_int(op, v);
+        assert_ne!(y, zkml_core::ops::table::INVALID);
+        let want = crate::field::fr_from_i64(v) + gamma * crate::field::fr_from_i64(y);
+        let want = if fn_indicator(op) {
+            want + gamma * gamma
+        } else {
+            want
+        };
+        assert_eq!(table[j], want, "v = {v}");
+    }
+    // Past the domain the executor refuses: no entry.
+    assert_eq!(fn_int(op, hi + 1), zkml_core::ops::table::INVALID);
 }

@@ -35,6 +35,11 @@
 //! at which 1 fits the activation bound (capped by `max_scale`); every other
 //! function gets its output's calibrated scale.
 //!
+//! Input domain ([`domain`]): each op accepts only the inputs in its
+//! calibrated domain `[lo, hi]` (the calibrated range with a 25 % margin,
+//! or the whole activation range where `f` saturates beyond it) and
+//! refuses the others, so every backend tabulates only the domain.
+//!
 //! Error bound ([`error_bound`]): the integer input differs from the float
 //! one by at most `e_in`, so the output differs by at most
 //! `sup_{|d| ≤ e_in} |f(x + d) − f(x)|` (taken per element, on a grid of the
@@ -44,7 +49,9 @@
 use serde::{Deserialize, Serialize};
 
 pub mod cap;
+pub mod domain;
 pub use cap::{table_in_shift, table_op_int, TABLE_MAX_IN_SCALE};
+pub use domain::{calibrated_domain, table_op_int_in, TableDomain};
 
 use super::QOp;
 use crate::error::Result;
@@ -520,15 +527,19 @@ pub fn error_bound(func: TableFn, in_scale: i32, x: &FTensor, e_in: f64, out_sca
     1.05 * worst + crate::rounding::pow2f(-(out_scale as i64 + 1))
 }
 
-/// Quantization: the output scale by [`out_scale`] (or the fixed scale).
+/// Quantization: the output scale by [`out_scale`] (or the fixed scale),
+/// the input domain from the input's calibrated range ([`calibrated_domain`]).
 pub fn quantize(func: TableFn, c: &mut QuantCtx) -> Result<(QOp, i32)> {
     let s_in = c.s_in()?;
     let s = c.fixed_or(out_scale(func, c.cal_out, c.cfg.max_scale, c.unit_scale));
+    let half = 1i64 << (c.act_bits - 1);
+    let domain = calibrated_domain(func, s_in, s, c.cal_range(0), (-half, half - 1));
     Ok((
         QOp::Table {
             func,
             in_scale: s_in,
             out_scale: s,
+            domain,
         },
         s,
     ))

@@ -58,7 +58,8 @@ impl Walker<'_, '_> {
                 func,
                 in_scale,
                 out_scale,
-            } => self.lay_table(ni, func, in_scale, out_scale),
+                domain,
+            } => self.lay_table(ni, func, in_scale, out_scale, domain),
             QOp::Softmax {
                 axis,
                 in_scale,

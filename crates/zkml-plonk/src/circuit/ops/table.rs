@@ -2,7 +2,7 @@
 //! rounding division).
 
 use ndarray::{ArrayD, Axis};
-use zkml_core::ops::{softmax::exp_table_shift, TableFn};
+use zkml_core::ops::{softmax::exp_table_shift, table::TableDomain, TableFn};
 
 use super::super::{unsupported, Walker};
 use crate::error::Result;
@@ -15,13 +15,15 @@ use crate::gadgets::{
 impl Walker<'_, '_> {
     /// A table function: one lookup per element (above input scale 12, a
     /// rounding row first: the table reads scale 12,
-    /// `zkml_core::ops::table::cap`; [`TableInstructions::table_fn`] lays it).
+    /// `zkml_core::ops::table::cap`; [`TableInstructions::table_fn`] lays it),
+    /// the table over the op's calibrated domain (`zkml_core::ops::table::domain`).
     pub(super) fn lay_table(
         &mut self,
         ni: usize,
         func: &TableFn,
         in_scale: &i32,
         out_scale: &i32,
+        domain: &Option<TableDomain>,
     ) -> Result<ArrayD<Wire>> {
         let q = self.q;
         let x = &q.nodes[ni].inputs;
@@ -29,6 +31,7 @@ impl Walker<'_, '_> {
             func: *func,
             in_scale: *in_scale,
             out_scale: *out_scale,
+            domain: *domain,
         };
         let t = FnTable::cached(kind, q.act_bits).map_err(|e| unsupported(q, ni, e))?;
         Ok(self.wires(x[0])?.mapv(|w| self.b.table_fn(&t, &w)))

@@ -3,7 +3,16 @@
 //!
 //! Relation: `y = f(x)` for an integer function `f` (`zkml_core::ops::table::table_int`
 //! or `zkml_core::ops::softmax::exp_int`) over the input domain `[dmin, dmax]`
-//! (activations: `[−2^(b−1), 2^(b−1))`; softmax differences: `[−(2^b − 1), 0]`).
+//! (activations: `[−2^(b−1), 2^(b−1))`, cut to the op's calibrated domain
+//! when it has one, `zkml_core::ops::table::domain`; softmax differences:
+//! `[−(2^b − 1), 0]`).
+//!
+//! **Calibrated domains**: the executor refuses a table function's input
+//! outside its domain, so the table holds only the domain, and a domain end
+//! inside the activation range gets no clamp row (below): the lookup itself
+//! rejects an input past it. Such a table's tag also carries `[dmin, dmax]`
+//! ([`FnTable::tag_fe`]), so two ops of one function and scales with
+//! different domains never share entries.
 //!
 //! Only inputs whose output is defined and within the activation bound are
 //! tabulated (the executor refuses the others: `Log(0)`, `Exp(10)` at a
@@ -14,7 +23,8 @@
 //! scans `f` (the spec function itself) for its **saturation points**: the
 //! smallest `hi` with `f(x) = f(dmax)` for all `x ∈ [hi, dmax]` and the largest
 //! `lo` with `f(x) = f(dmin)` for all `x ∈ [dmin, lo]` (at an end where `f` is
-//! in range). Then `f(x) = f(clamp(x, lo, hi))` on the whole domain, and only
+//! in range, and that is the activation range's end: not a calibrated
+//! domain's). Then `f(x) = f(clamp(x, lo, hi))` on the whole domain, and only
 //! `[lo, hi]` is tabulated.
 //!
 //! Rows (`c` = clamped input, `V` = output bits, `y_lo` = smallest output):
@@ -73,7 +83,7 @@ use halo2_axiom::{
 use zkml_core::{
     ops::{
         softmax::exp_int,
-        table::{table_in_shift, table_int, INVALID},
+        table::{table_in_shift, table_int, TableDomain, INVALID},
         TableFn,
     },
     rounding::rshift,
@@ -85,10 +95,11 @@ use super::{
 };
 
 /// Which integer function a table holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FnKind {
     /// `table_int(func, d, in_scale − h, out_scale)` of the rounded input
-    /// `d = rshift(q, h)`, `h` = [`FnKind::shift`] (0 at input scales ≤ 12).
+    /// `d = rshift(q, h)`, `h` = [`FnKind::shift`] (0 at input scales ≤ 12),
+    /// for `d` in the op's domain (`TableDomain::read`).
     Act {
         /// The function (`zkml_core::ops::table`).
         func: TableFn,
@@ -96,6 +107,8 @@ pub enum FnKind {
         in_scale: i32,
         /// Output scale exponent.
         out_scale: i32,
+        /// The op's calibrated input domain (`None`: the activation range).
+        domain: Option<TableDomain>,
     },
     /// `exp_int(d, in_scale, exp_scale)` on `d ≤ 0` (Softmax).
     Exp {
@@ -118,14 +131,18 @@ impl FnKind {
     }
 
     /// The spec's integer function of the table's input (the rounded input
-    /// when [`Self::shift`] `> 0`).
+    /// when [`Self::shift`] `> 0`): [`INVALID`] outside the op's domain.
     pub fn eval(&self, x: i64) -> i64 {
         match *self {
             FnKind::Act {
                 func,
                 in_scale,
                 out_scale,
-            } => table_int(func, x, in_scale - self.shift() as i32, out_scale),
+                domain,
+            } => match domain.map(|d| d.read(func, in_scale)) {
+                Some((lo, hi)) if x < lo || x > hi => INVALID,
+                _ => table_int(func, x, in_scale - self.shift() as i32, out_scale),
+            },
             FnKind::Exp {
                 in_scale,
                 exp_scale,
@@ -133,9 +150,9 @@ impl FnKind {
         }
     }
 
-    /// The table's input domain for activations of `act_bits` bits (the
-    /// rounded activation range when [`Self::shift`] `> 0`).
-    pub fn domain(&self, act_bits: u32) -> (i64, i64) {
+    /// The inputs the table may see for activations of `act_bits` bits:
+    /// the (rounded, when [`Self::shift`] `> 0`) activation range.
+    pub fn act_domain(&self, act_bits: u32) -> (i64, i64) {
         let half = 1i64 << (act_bits - 1);
         match self {
             FnKind::Act { .. } => {
@@ -146,7 +163,26 @@ impl FnKind {
         }
     }
 
-    /// The lookup tag, unique per function, parameters and scales, `≥ 2^20`:
+    /// The table's input domain: [`Self::act_domain`] cut to the op's
+    /// calibrated domain (at the table's read scale), if any.
+    pub fn domain(&self, act_bits: u32) -> (i64, i64) {
+        let (amin, amax) = self.act_domain(act_bits);
+        match *self {
+            FnKind::Act {
+                func,
+                in_scale,
+                domain: Some(d),
+                ..
+            } => {
+                let (lo, hi) = d.read(func, in_scale);
+                (lo.max(amin), hi.min(amax))
+            }
+            _ => (amin, amax),
+        }
+    }
+
+    /// The lookup tag, unique per function, parameters and scales, `≥ 2^20`
+    /// (a calibrated domain adds to it: [`FnTable::tag_fe`]):
     /// `2^20 + (id + 1)·2^16 + (in_scale mod 2^8)·2^8 + (out_scale mod 2^8)
     /// + p0·2^64 + p1·2^96` (`id`, `p` from [`Self::to_code`]; Sigmoid, Tanh and
     /// the exponential keep their tags `2^20 + {1, 2, 3}·2^16 + …`).
@@ -162,13 +198,15 @@ impl FnKind {
     }
 
     /// The key-format encoding: `(id, in_scale, out_scale, params)`: id 2 is
-    /// Softmax's exponential, every other id a [`TableFn`] (`TableFn::code`).
+    /// Softmax's exponential, every other id a [`TableFn`] (`TableFn::code`);
+    /// the domain is [`Self::domain_code`].
     pub fn to_code(&self) -> (u8, i32, i32, [u32; 2]) {
         match *self {
             FnKind::Act {
                 func,
                 in_scale,
                 out_scale,
+                ..
             } => {
                 let (id, p) = func.code();
                 (id, in_scale, out_scale, p)
@@ -180,10 +218,24 @@ impl FnKind {
         }
     }
 
-    /// Inverse of [`Self::to_code`].
-    pub fn from_code(kind: u8, a: i32, b: i32, p: [u32; 2]) -> Option<Self> {
+    /// The op's calibrated domain (`None` for the exponential).
+    pub fn domain_code(&self) -> Option<TableDomain> {
+        match *self {
+            FnKind::Act { domain, .. } => domain,
+            FnKind::Exp { .. } => None,
+        }
+    }
+
+    /// Inverse of [`Self::to_code`] and [`Self::domain_code`].
+    pub fn from_code(
+        kind: u8,
+        a: i32,
+        b: i32,
+        p: [u32; 2],
+        domain: Option<TableDomain>,
+    ) -> Option<Self> {
         Some(match kind {
-            2 if p == [0, 0] => FnKind::Exp {
+            2 if p == [0, 0] && domain.is_none() => FnKind::Exp {
                 in_scale: a,
                 exp_scale: b,
             },
@@ -191,6 +243,7 @@ impl FnKind {
                 func: TableFn::from_code(kind, p)?,
                 in_scale: a,
                 out_scale: b,
+                domain,
             },
         })
     }
@@ -254,21 +307,29 @@ impl FnTable {
                 "table scales {scales:?} outside the supported range (input −60..=40, output 0..=40)"
             ));
         }
+        let (amin, amax) = kind.act_domain(act_bits);
         let (dmin, dmax) = kind.domain(act_bits);
+        if dmin > dmax {
+            return Err(format!(
+                "the table's input domain [{dmin}, {dmax}] is empty (outside the activation range)"
+            ));
+        }
         let bound = (1i64 << (act_bits - 1)) - 1;
         let f = |x| kind.eval(x);
         let valid = |x| Self::valid_for(&kind, bound, x);
         let (fmin, fmax) = (f(dmin), f(dmax));
-        // Clamp only at an end where f is valid and saturates; an end where f
-        // leaves the range (Exp, Log, Reciprocal, …) is bounded by the table itself.
+        // Clamp only at an end where f is valid and saturates and that is
+        // the activation range's end; an end where f leaves the range (Exp,
+        // Log, Reciprocal, …) or a calibrated domain's end is bounded by the
+        // table itself (the executor refuses inputs past it).
         let mut hi = dmax;
-        if valid(dmax) {
+        if valid(dmax) && dmax == amax {
             while hi > dmin && f(hi - 1) == fmax {
                 hi -= 1;
             }
         }
         let mut lo = dmin;
-        if valid(dmin) {
+        if valid(dmin) && dmin == amin {
             while lo < hi && f(lo + 1) == fmin {
                 lo += 1;
             }
@@ -331,12 +392,11 @@ impl FnTable {
     /// [`Self::new`], memoized per process: the planner lays a model out once
     /// per candidate shape, and each scan evaluates `f` over the whole domain.
     pub fn cached(kind: FnKind, act_bits: u32) -> Result<Self, String> {
-        type Memo = std::sync::Mutex<
-            std::collections::HashMap<((u8, i32, i32, [u32; 2]), u32), Result<FnTable, String>>,
-        >;
+        type Memo =
+            std::sync::Mutex<std::collections::HashMap<(FnKind, u32), Result<FnTable, String>>>;
         static MEMO: std::sync::OnceLock<Memo> = std::sync::OnceLock::new();
         let memo = MEMO.get_or_init(Default::default);
-        let key = (kind.to_code(), act_bits);
+        let key = (kind, act_bits);
         if let Some(t) = memo.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
             return t.clone();
         }
@@ -350,6 +410,21 @@ impl FnTable {
     /// Rows in the range table.
     pub fn rows(&self) -> usize {
         self.n_rows
+    }
+
+    /// The lookup tag: [`FnKind::tag`] (`< 2^128`), plus
+    /// `2^128·(2^64 + 2^32·u32(dmin) + u32(dmax))` when the op has a
+    /// calibrated domain (`u32` the two's complement of a 32-bit integer:
+    /// `|dmin|, |dmax| < 2^23` at ≤ 24-bit activations). Injective: tables
+    /// of one kind and different domains, and every range width (`≤ 32`),
+    /// get different tags.
+    pub fn tag_fe(&self) -> Fr {
+        let base = Fr::from_u128(self.kind.tag());
+        if self.kind.domain_code().is_none() {
+            return base;
+        }
+        let u = |v: i64| v as i32 as u32 as u128;
+        base + Fr::from_u128((1 << 64) | (u(self.dmin) << 32) | u(self.dmax)) * pow2(128)
     }
 
     /// The packed entry of input `x ∈ [lo, hi]`.
@@ -369,25 +444,20 @@ pub fn assign_tables(
         || "range and function tables",
         |mut table| {
             let mut row = 0;
-            let mut put = |table: &mut halo2_axiom::circuit::Table<'_, Fr>, w: u128, v: u64| {
-                table.assign_cell(
-                    || "tag",
-                    config.t_tag,
-                    row,
-                    || Value::known(Fr::from_u128(w)),
-                )?;
+            let mut put = |table: &mut halo2_axiom::circuit::Table<'_, Fr>, w: Fr, v: u64| {
+                table.assign_cell(|| "tag", config.t_tag, row, || Value::known(w))?;
                 table.assign_cell(|| "val", config.t_val, row, || Value::known(Fr::from(v)))?;
                 row += 1;
                 Ok::<_, Error>(())
             };
-            put(&mut table, 0, 0)?;
+            put(&mut table, Fr::ZERO, 0)?;
             for &w in &config.shape.widths {
                 for v in 0..(1u64 << w) {
-                    put(&mut table, w as u128, v)?;
+                    put(&mut table, Fr::from(w as u64), v)?;
                 }
             }
             for t in tables {
-                let tag = t.kind.tag();
+                let tag = t.tag_fe();
                 for x in t.inputs() {
                     put(&mut table, tag, t.entry(x))?;
                 }
@@ -511,7 +581,7 @@ fn lookup_row(b: &mut Builder<'_>, t: &FnTable, c: &Wire, forge: i128) -> Wire {
         assert!(b.shape.l >= 1, "no range cells (planner bug)");
         let entry = cin.val.zip(y).map(|(c, y)| (y - y_lo) + ((c - lo) << v));
         b.put(Adv::Lk(0), row, entry);
-        b.set(Fix::Tag(0), row, Fr::from_u128(t.kind.tag()));
+        b.set(Fix::Tag(0), row, t.tag_fe());
     }
     // E1: lk_0 − (acc − y_lo) − 2^V·(x_0 − lo) = 0
     b.set(Fix::U1(0), row, Fr::ONE);
@@ -526,5 +596,7 @@ fn lookup_row(b: &mut Builder<'_>, t: &FnTable, c: &Wire, forge: i128) -> Wire {
     b.put(Adv::Acc, row, y)
 }
 
+#[cfg(test)]
+mod domain_tests;
 #[cfg(test)]
 mod tests;

@@ -11,6 +11,7 @@ fn sig(in_scale: i32, out_scale: i32) -> FnKind {
         func: TableFn::Sigmoid,
         in_scale,
         out_scale,
+        domain: None,
     }
 }
 
@@ -23,6 +24,7 @@ fn saturation_points_are_exact() {
             func: TableFn::Tanh,
             in_scale: 8,
             out_scale: 8,
+            domain: None,
         },
         FnKind::Exp {
             in_scale: 8,
@@ -83,6 +85,7 @@ fn sigmoid_tanh_exact_and_every_cell_matters() {
         func: TableFn::Tanh,
         in_scale: 6,
         out_scale: 7,
+        domain: None,
     };
     for kind in [sig(6, 6), tanh] {
         let (c, t) = table_circuit(kind, &[-2048, -900, -3, 0, 1, 17, 700, 2047]);
@@ -106,6 +109,7 @@ fn saturation_clamp_identity_over_scales() {
                     func,
                     in_scale,
                     out_scale,
+                    domain: None,
                 };
                 let t = FnTable::new(kind, 12).unwrap();
                 for x in t.dmin..=t.dmax {
@@ -138,6 +142,7 @@ fn unsaturated_table_needs_no_clamp_rows() {
         func: TableFn::Pow { exponent: 1.0 },
         in_scale: 6,
         out_scale: 6,
+        domain: None,
     };
     let (c, t) = table_circuit_bits(kind, &[-127, -1, 0, 5, 127], 8);
     assert_eq!(t.rows(), 255);
@@ -197,6 +202,7 @@ fn act(func: TableFn, in_scale: i32, out_scale: i32) -> FnKind {
         func,
         in_scale,
         out_scale,
+        domain: None,
     }
 }
 
@@ -210,7 +216,7 @@ fn every_function_tabulates_its_valid_inputs() {
         for (si, so) in [(6, 6), (4, 5), (8, 3)] {
             let kind = act(func, si, so);
             let (id, a, b, p) = kind.to_code();
-            assert_eq!(FnKind::from_code(id, a, b, p), Some(kind));
+            assert_eq!(FnKind::from_code(id, a, b, p, None), Some(kind));
             let t = match FnTable::new(kind, bits) {
                 Ok(t) => t,
                 Err(e) => panic!("{func:?} ({si}, {so}): {e}"),
