@@ -179,30 +179,6 @@ fn no_value(q: &QGraph, ni: usize, args: &[&ITensor]) -> Result<()> {
                 name(0)
             )
         }),
-        QOp::Table {
-            func,
-            in_scale,
-            domain: Some(d),
-            ..
-        } => {
-            let (lo, hi) = d.inputs(*func, *in_scale);
-            let s = q.values[node.inputs[0]].scale;
-            args[0]
-                .iter()
-                .position(|v| !(lo..=hi).contains(v))
-                .map(|i| {
-                    let v = args[0].iter().nth(i).copied().unwrap_or_default();
-                    format!(
-                        "element {i} of `{}` is {v} ({}), outside the table's input domain \
-                         [{lo}, {hi}] ([{}, {}] at scale {s}), the range calibrated for it with \
-                         a 25% margin: calibrate with samples that cover this input",
-                        name(0),
-                        dequantize_value(v, s),
-                        dequantize_value(lo, s),
-                        dequantize_value(hi, s),
-                    )
-                })
-        }
         _ => None,
     };
     match reason {
@@ -335,6 +311,80 @@ pub fn execute_int(q: &QGraph, inputs: Vec<ITensor>) -> Result<Trace> {
     Ok(Trace { values })
 }
 
+/// Elements of one table op's input that its calibrated domain clamped
+/// ([`table::domain`]): the run is valid and proves, but those outputs are
+/// computed at the domain's end, outside the error bound.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableClamp {
+    /// The node's name.
+    pub node: String,
+    /// The function's name.
+    pub op: &'static str,
+    /// Elements clamped.
+    pub count: usize,
+    /// Elements of the input.
+    pub total: usize,
+    /// The domain as reals `[lo, hi]` at the input's scale.
+    pub domain: (f64, f64),
+    /// The clamped inputs' extremes as reals (`min`, `max`).
+    pub seen: (f64, f64),
+}
+
+impl std::fmt::Display for TableClamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} of {} inputs of {} `{}` lie outside its calibrated input domain [{}, {}] \
+             (seen {} to {}) and were clamped to it: those outputs are the function at the \
+             domain's end; recalibrate with more samples (--calibration) that cover these inputs",
+            self.count,
+            self.total,
+            self.op,
+            self.node,
+            self.domain.0,
+            self.domain.1,
+            self.seen.0,
+            self.seen.1
+        )
+    }
+}
+
+/// The table ops of `q` whose calibrated domain clamped some input element
+/// in `trace` (none clamped: empty): what `zkml` warns about.
+pub fn table_clamps(q: &QGraph, trace: &Trace) -> Vec<TableClamp> {
+    let mut out = Vec::new();
+    for node in &q.nodes {
+        let QOp::Table {
+            func,
+            in_scale,
+            domain: Some(d),
+            ..
+        } = &node.op
+        else {
+            continue;
+        };
+        let x = &trace.values[node.inputs[0]];
+        let s = q.values[node.inputs[0]].scale;
+        let clamped: Vec<i64> = x
+            .iter()
+            .copied()
+            .filter(|&v| d.clamps(*func, *in_scale, v))
+            .collect();
+        if let (Some(&lo), Some(&hi)) = (clamped.iter().min(), clamped.iter().max()) {
+            let (dl, dh) = d.inputs(*func, *in_scale);
+            out.push(TableClamp {
+                node: node.name.clone(),
+                op: node.op.name(),
+                count: clamped.len(),
+                total: x.len(),
+                domain: (dequantize_value(dl, s), dequantize_value(dh, s)),
+                seen: (dequantize_value(lo, s), dequantize_value(hi, s)),
+            });
+        }
+    }
+    out
+}
+
 /// Quantizes float inputs and runs the integer model.
 pub fn execute(q: &QGraph, inputs: &[FTensor]) -> Result<Trace> {
     execute_int(q, quantize_inputs(q, inputs))
@@ -365,13 +415,9 @@ mod tests {
         )
         .unwrap();
         assert!(execute(&q, &ok).is_ok());
-        // (Over the whole range: the calibrated domain would refuse −1 first.)
-        let mut q = q;
-        let QOp::Table { domain, .. } = &mut q.nodes[0].op else {
-            panic!("a table op")
-        };
-        assert!(domain.is_some());
-        *domain = None;
+        // (The calibrated domain reaches below 0: −1 clamps to its low
+        // end, where Sqrt has no value either.)
+        assert!(matches!(q.nodes[0].op, QOp::Table { domain: Some(d), .. } if d.lo < 0));
         let bad = vec![FTensor::from_shape_vec(vec![3], vec![0.25, -1.0, 4.0]).unwrap()];
         let e = execute(&q, &bad).unwrap_err();
         assert!(
@@ -392,10 +438,10 @@ mod tests {
     }
 
     /// Inside the calibrated domain the op computes what it computed over
-    /// the whole range; outside it the executor refuses, naming the input
-    /// tensor, the element and the domain.
+    /// the whole range; outside it the op clamps to the domain (no error),
+    /// and [`table_clamps`] names the node, the count and the domain.
     #[test]
-    fn a_table_input_outside_its_domain_is_refused_by_name() {
+    fn a_table_input_outside_its_domain_is_clamped_and_reported() {
         let g = gelu_graph();
         let t = |v: Vec<f32>| vec![FTensor::from_shape_vec(vec![4], v).unwrap()];
         let cal = t(vec![-1.0, 0.0, 0.5, 3.0]);
@@ -415,29 +461,40 @@ mod tests {
         if let QOp::Table { domain, .. } = &mut full.nodes[0].op {
             *domain = None;
         }
-        // In the domain (its ends included): today's outputs.
+        // In the domain (its ends included): today's outputs, no warning.
         let inside = t(vec![-2.0, -0.7, 1.9, 4.0]);
         let (a, b) = (
             execute(&q, &inside).unwrap(),
             execute(&full, &inside).unwrap(),
         );
         assert_eq!(a.values, b.values);
+        assert!(table_clamps(&q, &a).is_empty());
         let ys = &a.values[q.outputs[0]];
         for (&y, x) in ys.iter().zip([-2.0f64, -0.7, 1.9, 4.0]) {
             let q_in = crate::rounding::quantize_value(x, in_scale);
             assert_eq!(y, table::table_op_int(func, q_in, in_scale, out_scale));
         }
-        // Outside: refused by name; the whole-range op computes it.
-        let outside = t(vec![0.0, 0.0, 4.5, 0.0]);
-        assert!(execute(&full, &outside).is_ok());
-        let e = execute(&q, &outside).unwrap_err().to_string();
-        assert!(
-            e.contains("element 2 of `x` is 1152 (4.5)")
-                && e.contains(&format!("input domain [{}, {}]", d.lo, d.hi)),
-            "{e}"
+        // Outside: computed at the domain's ends, and reported.
+        let outside = t(vec![-6.0, 0.0, 4.5, 9.0]);
+        let tr = execute(&q, &outside).unwrap();
+        let ys = &tr.values[q.outputs[0]];
+        let at = |v: i64| table::table_op_int(func, v, in_scale, out_scale);
+        assert_eq!(ys[0], at(d.lo));
+        assert_eq!(ys[2], at(d.hi));
+        assert_eq!(ys[3], at(d.hi));
+        assert_ne!(
+            ys[3],
+            execute(&full, &outside).unwrap().values[q.outputs[0]][3]
         );
-        let below = t(vec![0.0, -2.1, 0.0, 0.0]);
-        assert!(execute(&q, &below).is_err());
+        let w = table_clamps(&q, &tr);
+        assert_eq!(w.len(), 1);
+        assert_eq!((w[0].node.as_str(), w[0].count, w[0].total), ("gelu", 3, 4));
+        assert_eq!(w[0].seen, (-6.0, 9.0));
+        let msg = w[0].to_string();
+        assert!(
+            msg.contains("3 of 4 inputs of Gelu `gelu`") && msg.contains("recalibrate"),
+            "{msg}"
+        );
     }
 
     /// A graph serialized before table domains existed (no `domain` key)

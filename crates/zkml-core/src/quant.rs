@@ -481,8 +481,21 @@ pub fn quantize(g: &Graph, cal: &Calibration, cfg: &QuantConfig) -> Result<QGrap
         });
     }
 
-    // Table ops of one function and scales share one table: one domain.
-    table::domain::share_domains(&mut nodes.iter_mut().map(|n| &mut n.op).collect::<Vec<_>>());
+    // Table ops of one function and scales share one table: one domain,
+    // kept where it saves rows (`ops::table::domain_cost`).
+    table::domain_cost::choose_domains(
+        &mut nodes
+            .iter_mut()
+            .map(|n| {
+                let elems = n
+                    .inputs
+                    .first()
+                    .map_or(0, |&i| g.values[i].shape.iter().product::<usize>() as u64);
+                (&mut n.op, elems)
+            })
+            .collect::<Vec<_>>(),
+        act_bits,
+    );
 
     // Constants nobody consumed (e.g. a constant model output) still get a scale.
     for (id, v) in g.values.iter().enumerate() {

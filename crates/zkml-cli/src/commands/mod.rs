@@ -94,6 +94,11 @@ pub fn evaluate(model_path: &Path, input_path: &Path, flags: &QuantArgs) -> Resu
         )
     })?;
     let t_exec = t.elapsed();
+    // A table function's calibrated domain clamps inputs the calibration did
+    // not cover: the run proves, but those outputs are outside the bound.
+    for c in zkml_core::exec::table_clamps(&q, &trace) {
+        eprintln!("warning: {c}");
+    }
     let all = eval_float(&model.graph, &x)
         .with_context(|| format!("running the float model of `{}`", model_path.display()))?;
     let float_out: Vec<FTensor> = model

@@ -14,10 +14,11 @@ use zkml_core::{QGraph, QOp};
 /// The integer function of an elementwise lookup op: `max(v, 0)` (ReLU),
 /// `clip(v, lo, hi)` (Clip) or a table function's
 /// [`zkml_core::ops::table::table_op_int_in`] (Sigmoid, Tanh, Exp, Erf, Gelu, …;
-/// above input scale 12 the input rounded to scale 12 first; outside the
-/// op's calibrated domain refused): the executor's rule, written once in
-/// zkml-core. The table below covers the op's inputs ([`fn_inputs`]), so the
-/// rounded form is proved exactly with no change.
+/// above input scale 12 the input rounded to scale 12 first; with a
+/// calibrated domain, clamped to it first: `f(clamp(x, lo, hi))`,
+/// `zkml_core::ops::table::domain`): the executor's rule, written once in
+/// zkml-core. The table below covers the whole activation range, so the
+/// rounded and clamped forms are proved exactly with no change.
 pub(crate) fn fn_int(op: &QOp, v: i64) -> i64 {
     match op {
         QOp::Clip { min, max } => zkml_core::ops::activation::clip_int(v, *min, *max),
@@ -28,27 +29,6 @@ pub(crate) fn fn_int(op: &QOp, v: i64) -> i64 {
             domain,
         } => zkml_core::ops::table::table_op_int_in(*func, v, *in_scale, *out_scale, *domain),
         _ => v.max(0),
-    }
-}
-
-/// The inputs the table of an elementwise lookup op covers: the activation
-/// range, cut to a table function's calibrated domain
-/// (`zkml_core::ops::table::domain`; the executor refuses the inputs
-/// outside it, so they get no entry and the lookup rejects them). Both
-/// ends compute it from the model.
-pub(crate) fn fn_inputs(q: &QGraph, op: &QOp) -> std::ops::RangeInclusive<i64> {
-    let r = q.range();
-    match op {
-        QOp::Table {
-            func,
-            in_scale,
-            domain: Some(d),
-            ..
-        } => {
-            let (lo, hi) = d.inputs(*func, *in_scale);
-            lo.max(*r.start())..=hi.min(*r.end())
-        }
-        _ => r,
     }
 }
 
@@ -66,8 +46,8 @@ pub(crate) fn fn_indicator(op: &QOp) -> bool {
     fn_int(op, 0) != 0
 }
 
-/// The table of an elementwise lookup op `op` ([`is_fn_lookup`]) over its
-/// inputs ([`fn_inputs`]): `{v + γ·f(v) (+ γ²) : v ∈ fn_inputs, f(v) ∈ [−B − 1, B]}`
+/// The table of an elementwise lookup op `op` ([`is_fn_lookup`]) over the
+/// executor's activation range: `{v + γ·f(v) (+ γ²) : v, f(v) ∈ [−B − 1, B]}`
 /// (the `γ²` when [`fn_indicator`]), where `f` is [`fn_int`]. Inputs whose
 /// output the executor refuses (undefined, infinite or out of range) have
 /// no entry: their slot holds `0`, which is the pair `(0, f(0) = 0)` or,
@@ -77,7 +57,8 @@ pub(crate) fn relu_table(q: &QGraph, op: &QOp, gamma: Fr) -> Vec<Fr> {
     let ind = fn_indicator(op);
     let extra = if ind { gamma * gamma } else { Fr::from(0) };
     let mut free = false;
-    let mut t: Vec<Fr> = fn_inputs(q, op)
+    let mut t: Vec<Fr> = q
+        .range()
         .map(|v| {
             #[allow(unused_mut)]
             let mut y = fn_int(op, v);
@@ -109,8 +90,8 @@ thread_local! {
 
 /// Variables of [`relu_table`]'s padded table.
 pub(crate) fn fn_table_vars(q: &QGraph, op: &QOp) -> usize {
-    let n = fn_inputs(q, op).count();
-    let free = fn_inputs(q, op).any(|v| !q.range().contains(&fn_int(op, v)));
+    let n = q.range().count();
+    let free = q.range().any(|v| !q.range().contains(&fn_int(op, v)));
     log2_ceil(n + usize::from(fn_indicator(op) && !free))
 }
 

@@ -154,7 +154,7 @@ fn tampered_outputs_bytes_and_a_forged_table_entry_are_rejected() {
 
 #[test]
 fn table_entries_are_the_executors_and_refused_inputs_have_none() {
-    // Over the whole activation range (no calibrated domain).
+    // Without a calibrated domain (with one, Log clamps v ≤ 0 to its low end).
     let (mut q, _) = table_model(TableFn::Log, 1);
     if let QOp::Table { domain, .. } = &mut q.nodes[0].op {
         *domain = None;
@@ -261,38 +261,65 @@ fn table_above_scale_12_proves_the_rounded_rule() {
     SumcheckBackend.verify(&key, &public, &proof).unwrap();
 }
 
-/// A table function with a calibrated domain (`zkml_core::ops::table::domain`):
-/// the lookup's table holds the domain's inputs only, in order, each with
-/// the executor's output, and is smaller than the activation range's.
+/// A table function with a calibrated domain (`zkml_core::ops::table::domain`)
+/// proves, in both backends, an input the domain clamps: the table spans
+/// the whole activation range with the executor's `f(clamp(v, lo, hi))`;
+/// the unclamped `f(x)` has no pair in it.
 #[test]
-fn the_lookup_table_is_the_calibrated_domain() {
-    let (q, _) = table_model(TableFn::Sqrt, 3);
+fn an_input_past_the_calibrated_domain_proves_clamped() {
+    let (q, t) = table_model(TableFn::Sqrt, 3);
     let op = &q.nodes[0].op;
     let QOp::Table {
         func,
         in_scale,
+        out_scale,
         domain: Some(d),
-        ..
     } = *op
     else {
         panic!("a table op with a domain: {op:?}")
     };
-    let (lo, hi) = d.inputs(func, in_scale);
-    assert_eq!(fn_inputs(&q, op), lo.max(-2048)..=hi.min(2047));
+    let (_, hi) = d.inputs(func, in_scale);
+    let top = *q.range().end();
+    assert!(hi + 100 < top, "{hi}");
+    let mut x = t.values[q.inputs[0]].clone();
+    x.as_slice_mut().unwrap()[0] = hi + 100;
+    let t = zkml_core::exec::execute_int(&q, vec![x]).unwrap();
+    let y = t.values[q.nodes[0].output].as_slice().unwrap()[0];
+    let at = |v| zkml_core::ops::table::table_op_int(func, v, in_scale, out_scale);
+    assert_eq!(y, at(hi));
+    assert_ne!(y, at(hi + 100));
+    assert_eq!(zkml_core::exec::table_clamps(&q, &t).len(), 1);
+    // The table: the executor's rule over the whole range.
     let gamma = Fr::from(1u64 << 20);
     let table = relu_table(&q, op, gamma);
-    assert!(table.len() < q.range().count() / 2, "{}", table.len());
-    for (j, v) in fn_inputs(&q, op).enumerate() {
-        let y = fn_int(op, v);
-        assert_ne!(y, zkml_core::ops::table::INVALID);
-        let want = crate::field::fr_from_i64(v) + gamma * crate::field::fr_from_i64(y);
-        let want = if fn_indicator(op) {
-            want + gamma * gamma
+    // (One more slot, the padding pair, when f(0) ≠ 0.)
+    assert!(table.len() >= q.range().count());
+    let j = (hi + 100 - *q.range().start()) as usize;
+    let pair = |v: i64, y: i64| {
+        let e = crate::field::fr_from_i64(v) + gamma * crate::field::fr_from_i64(y);
+        if fn_indicator(op) {
+            e + gamma * gamma
         } else {
-            want
-        };
-        assert_eq!(table[j], want, "v = {v}");
-    }
-    // Past the domain the executor refuses: no entry.
-    assert_eq!(fn_int(op, hi + 1), zkml_core::ops::table::INVALID);
+            e
+        }
+    };
+    assert_eq!(table[j], pair(hi + 100, at(hi)));
+    assert!(!table.contains(&pair(hi + 100, at(hi + 100))));
+    // Both backends prove and verify it.
+    let key = ZkSumcheckBackend.setup(&q, &opts(Vis::Private)).unwrap().0;
+    let (proof, public) = ZkSumcheckBackend.prove(&key, &q, &t).unwrap();
+    ZkSumcheckBackend.verify(&key, &public, &proof).unwrap();
+    let clear_key = SumcheckBackend
+        .setup(&q, &SetupOptions::default())
+        .unwrap()
+        .0;
+    let (proof, public) = SumcheckBackend.prove(&clear_key, &q, &t).unwrap();
+    SumcheckBackend.verify(&clear_key, &public, &proof).unwrap();
+    // The unclamped output: no pair for it, the honest prover cannot build
+    // the lookup.
+    let mut wrong = t.clone();
+    wrong.values[q.nodes[0].output].as_slice_mut().unwrap()[0] = at(hi + 100);
+    let wrong = rerun_after(&q, wrong, 0);
+    assert!(ZkSumcheckBackend.prove(&key, &q, &wrong).is_err());
+    assert!(SumcheckBackend.prove(&clear_key, &q, &wrong).is_err());
 }

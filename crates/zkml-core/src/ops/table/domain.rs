@@ -1,30 +1,35 @@
 //! Calibrated input domains of table functions.
 //!
-//! A table function's table covers every input it accepts. Without a domain
-//! that is the whole activation range (`2^b` inputs, less the saturated
-//! ends): a function that does not saturate (Gelu's positive side, Sqrt,
-//! Reciprocal, Exp) fills 32–65 k table rows at 16-bit activations whatever
-//! the model's values are. So [`quantize`](super::quantize) gives each
-//! table op a [`TableDomain`] `[lo, hi]` (integers at the op's input scale)
-//! from the calibration data, and the op accepts only inputs in it.
+//! A table function's plonk table covers every input it may see. Without a
+//! domain that is the whole activation range (`2^b` inputs, less the
+//! saturated ends): a function that does not saturate (Gelu's positive side,
+//! Sqrt, Reciprocal, Exp) fills 32–65 k table rows at 16-bit activations
+//! whatever the model's values are. So [`quantize`](super::quantize) may
+//! give a table op a [`TableDomain`] `[lo, hi]` (integers at the op's input
+//! scale) from the calibration data, and the op **clamps** its input to it.
 //!
 //! **Integer rule** (the rule every backend proves): with
-//! `h = table_in_shift(f, s)` ([`super::cap`]) and `d = rshift(q, h)`,
+//! `h = table_in_shift(f, s)` ([`super::cap`]), `d = rshift(q, h)` and the
+//! domain read at the table's scale, `[d_lo, d_hi] = [rshift(lo, h), rshift(hi, h)]`
+//! ([`TableDomain::read`]),
 //! ```text
-//! y = table_int(f, d, s − h, out_scale)   if rshift(lo, h) ≤ d ≤ rshift(hi, h)
-//! y = refused                             otherwise
+//! y = table_int(f, clamp(d, d_lo, d_hi), s − h, out_scale)
 //! ```
-//! The domains [`calibrated_domain`] makes are unions of whole rounding
-//! buckets ([`TableDomain::inputs`]), so the condition is `lo ≤ q ≤ hi`.
-//! An input outside the domain is **refused**, not clamped: the executor
-//! stops with an error naming the tensor, the element and the domain
-//! (`exec::no_value`), and no backend tabulates it, so the lookup itself
-//! rejects a witness outside the domain and the proof needs no extra gate.
-//! Clamping would need a proof of `x' = clamp(x, lo, hi)`: the plonk
-//! backend's two select rows per element (`max_const`, `min_const`), e.g.
-//! +196 k rows for the 98 k Gelu inputs of a GPT-2-small MLP, against the
-//! 60 k table rows the domain saves. The error bound is unchanged: inputs
-//! the op accepts are computed exactly as before, the others are refused.
+//! ([`table_op_int_in`]; without a domain `clamp` is the identity, today's
+//! rule). The domains [`calibrated_domain`] makes are unions of whole
+//! rounding buckets ([`TableDomain::inputs`]), so this is
+//! `table_op_int(f, clamp(q, lo, hi))`. Every input runs and proves: an
+//! input outside the domain is computed at the nearest domain end, and the
+//! executor's caller is told how many elements of which node were clamped
+//! (`exec::table_clamps`, a warning of `zkml run` / `prove`: recalibrate with
+//! samples that cover those inputs). The error bound
+//! ([`super::error_bound`]) holds for inputs within the domain.
+//!
+//! The plonk backend proves the clamp with the rows it already lays at a
+//! saturated end (`f∘clamp` is constant beyond each domain end, so its
+//! saturation scan finds the domain's ends: `z = max(x, lo)`, `c = min(z, hi)`
+//! before the lookup); the sumcheck backend's function table spans the whole
+//! activation range, so `f∘clamp` costs it nothing.
 //!
 //! **The domain** ([`calibrated_domain`]): the calibrated float inputs lie
 //! in `[m, M]`; the domain is `[m − w/4, M + w/4]` with `w = M − m` (a 25 %
@@ -35,12 +40,11 @@
 //! then snapped outwards to whole rounding buckets and cut to the activation
 //! range. Where `f` is constant (saturated, in the integer rule) from a
 //! domain end to the activation range's end (Sigmoid, Tanh, Erf beyond
-//! `|x| ≈ 6`, Gelu's negative side), that end becomes the activation end:
-//! those inputs cost no table rows (the backends clamp at the saturation
-//! point, as before), so such an input is never refused. The widest domain
-//! is `None`, the whole range (and what an older serialized graph, which has
-//! no domain, loads as). Ops of one function and scales get the hull of
-//! their domains ([`share_domains`]), so they share one table.
+//! `|x| ≈ 6`, Gelu's negative side), that end becomes the activation end
+//! (clamping there changes nothing). The widest domain is `None`, the whole
+//! range (and what an older serialized graph, which has no domain, loads
+//! as). Ops of one function and scales get the hull of their domains, and
+//! a domain is kept only where it saves plonk rows ([`super::domain_cost`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -90,16 +94,16 @@ impl TableDomain {
         )
     }
 
-    /// Whether the op accepts input `q` ([module doc](self)).
-    pub fn accepts(self, func: TableFn, in_scale: i32, q: i64) -> bool {
+    /// Whether the op clamps input `q` (it lies outside [`Self::inputs`]).
+    pub fn clamps(self, func: TableFn, in_scale: i32, q: i64) -> bool {
         let (lo, hi) = self.inputs(func, in_scale);
-        (lo..=hi).contains(&q)
+        !(lo..=hi).contains(&q)
     }
 }
 
 /// The op's integer rule with its domain ([module doc](self)):
-/// [`table_op_int`] on an accepted input, [`INVALID`] otherwise (the
-/// executor names the tensor and the domain before it gets there).
+/// `table_int(f, clamp(rshift(q, h), d_lo, d_hi), s − h, out_scale)`,
+/// [`table_op_int`] without a domain.
 #[inline]
 pub fn table_op_int_in(
     func: TableFn,
@@ -109,8 +113,14 @@ pub fn table_op_int_in(
     domain: Option<TableDomain>,
 ) -> i64 {
     match domain {
-        Some(d) if !d.accepts(func, in_scale, q) => INVALID,
-        _ => table_op_int(func, q, in_scale, out_scale),
+        None => table_op_int(func, q, in_scale, out_scale),
+        Some(d) => {
+            let h = table_in_shift(func, in_scale);
+            let (lo, hi) = d.read(func, in_scale);
+            // (max then min: never panics on an empty domain from a file.)
+            let c = rshift(q, h).max(lo).min(hi);
+            table_int(func, c, in_scale - h as i32, out_scale)
+        }
     }
 }
 
@@ -141,7 +151,7 @@ pub fn calibrated_domain(
     let (rmin, rmax) = (rshift(amin, h), rshift(amax, h));
     let g = |d: i64| table_int(func, d, in_scale - h as i32, out_scale);
     // (Scanned at most `MAX_SCAN` inputs: past that the end stays, which
-    // only refuses more.)
+    // only clamps more.)
     let saturated = |from: i64, to: i64| {
         let y = g(from);
         y != INVALID && from.abs_diff(to) <= MAX_SCAN && {
@@ -174,50 +184,6 @@ pub fn calibrated_domain(
         lo: lo.max(amin),
         hi: hi.min(amax),
     })
-}
-
-/// Gives the table ops of one function and scales one domain, the hull of
-/// theirs (`None`, the whole range, if any has none), so that they share
-/// one table as they did before domains existed: per-op domains would give
-/// each op its own table (two Tanh tables of a 2-block model over
-/// `[-3, 3]` outgrow one over the whole saturated range). A wider domain
-/// only refuses fewer inputs.
-pub fn share_domains(ops: &mut [&mut super::QOp]) {
-    use std::collections::HashMap;
-    let key = |func: &TableFn, s_in: i32, s_out: i32| (func.code(), s_in, s_out);
-    let mut hull: HashMap<_, Option<TableDomain>> = HashMap::new();
-    for op in ops.iter() {
-        if let super::QOp::Table {
-            func,
-            in_scale,
-            out_scale,
-            domain,
-        } = &**op
-        {
-            hull.entry(key(func, *in_scale, *out_scale))
-                .and_modify(|h: &mut Option<TableDomain>| {
-                    *h = match (*h, *domain) {
-                        (Some(a), Some(b)) => Some(TableDomain {
-                            lo: a.lo.min(b.lo),
-                            hi: a.hi.max(b.hi),
-                        }),
-                        _ => None,
-                    }
-                })
-                .or_insert(*domain);
-        }
-    }
-    for op in ops.iter_mut() {
-        if let super::QOp::Table {
-            func,
-            in_scale,
-            out_scale,
-            domain,
-        } = &mut **op
-        {
-            *domain = hull[&key(func, *in_scale, *out_scale)];
-        }
-    }
 }
 
 #[cfg(test)]
@@ -263,9 +229,10 @@ mod tests {
         assert_eq!(rshift(d.hi + 1, 4), dh + 1);
     }
 
-    /// In the domain the rule is today's; outside it the op refuses.
+    /// In the domain the rule is today's; outside it the op computes the
+    /// nearest domain end.
     #[test]
-    fn in_domain_unchanged_outside_refused() {
+    fn in_domain_unchanged_outside_clamped() {
         let f = TableFn::Sqrt;
         let d = calibrated_domain(f, 8, 8, (0.0, 4.0), ACT).unwrap();
         for q in d.lo..=d.hi {
@@ -274,45 +241,22 @@ mod tests {
                 table_op_int(f, q, 8, 8)
             );
         }
-        assert_eq!(table_op_int_in(f, d.hi + 1, 8, 8, Some(d)), INVALID);
-        assert_eq!(table_op_int_in(f, ACT.1, 8, 8, Some(d)), INVALID);
+        let top = table_op_int(f, d.hi, 8, 8);
+        assert_ne!(top, table_op_int(f, d.hi + 100, 8, 8));
+        for q in [d.hi + 1, d.hi + 100, ACT.1] {
+            assert_eq!(table_op_int_in(f, q, 8, 8, Some(d)), top);
+            assert!(d.clamps(f, 8, q));
+        }
+        assert!(!d.clamps(f, 8, d.hi) && !d.clamps(f, 8, d.lo));
+        // Below: the low end (Sqrt of a negative end: no value, refused
+        // as before by the executor's `no_value`).
+        assert_eq!(
+            table_op_int_in(f, ACT.0, 8, 8, Some(d)),
+            table_op_int(f, d.lo, 8, 8)
+        );
         assert_eq!(
             table_op_int_in(f, ACT.1, 8, 8, None),
             table_op_int(f, ACT.1, 8, 8)
         );
-    }
-}
-
-#[cfg(test)]
-mod share_tests {
-    use super::*;
-    use crate::ops::QOp;
-
-    #[test]
-    fn ops_of_one_function_and_scales_share_the_hull() {
-        let t = |func, s_in, domain| QOp::Table {
-            func,
-            in_scale: s_in,
-            out_scale: 8,
-            domain,
-        };
-        let d = |lo, hi| Some(TableDomain { lo, hi });
-        let mut ops = [
-            t(TableFn::Tanh, 8, d(-10, 20)),
-            t(TableFn::Tanh, 8, d(-30, 5)),
-            t(TableFn::Tanh, 7, d(-1, 1)),
-            t(TableFn::Sqrt, 8, d(0, 9)),
-            t(TableFn::Sqrt, 8, None),
-        ];
-        let mut refs: Vec<&mut QOp> = ops.iter_mut().collect();
-        share_domains(&mut refs);
-        let doms: Vec<_> = ops
-            .iter()
-            .map(|o| match o {
-                QOp::Table { domain, .. } => *domain,
-                _ => unreachable!(),
-            })
-            .collect();
-        assert_eq!(doms, [d(-30, 20), d(-30, 20), d(-1, 1), None, None]);
     }
 }

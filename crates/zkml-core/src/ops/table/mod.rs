@@ -35,10 +35,12 @@
 //! at which 1 fits the activation bound (capped by `max_scale`); every other
 //! function gets its output's calibrated scale.
 //!
-//! Input domain ([`domain`]): each op accepts only the inputs in its
-//! calibrated domain `[lo, hi]` (the calibrated range with a 25 % margin,
-//! or the whole activation range where `f` saturates beyond it) and
-//! refuses the others, so every backend tabulates only the domain.
+//! Input domain ([`domain`]): an op may carry a calibrated domain `[lo, hi]`
+//! (the calibrated range with a 25 % margin, or the whole activation range
+//! where `f` saturates beyond it; kept where it saves plonk table rows,
+//! [`domain_cost`]); its integer rule is then `y = f(clamp(x, lo, hi))`
+//! ([`table_op_int_in`]): every input runs and proves, and the plonk table
+//! covers only the domain.
 //!
 //! Error bound ([`error_bound`]): the integer input differs from the float
 //! one by at most `e_in`, so the output differs by at most
@@ -50,6 +52,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod cap;
 pub mod domain;
+pub mod domain_cost;
 pub use cap::{table_in_shift, table_op_int, TABLE_MAX_IN_SCALE};
 pub use domain::{calibrated_domain, table_op_int_in, TableDomain};
 
@@ -498,7 +501,10 @@ pub fn out_scale(func: TableFn, cal_out: i32, max_scale: i32, unit_scale: i32) -
 /// Worst-case `|dequantized − float|` of the output ([module doc](self)),
 /// given the input scale, the float input `x`, the input's bound `e_in` and
 /// the output scale. Above the input-scale cap the table's input is also
-/// off by the rounding to the cap ([`cap`]): `e_in + 2^−13`.
+/// off by the rounding to the cap ([`cap`]): `e_in + 2^−13`. The bound holds
+/// for inputs within the op's calibrated domain ([`domain`]): an input the
+/// domain clamps is computed at the domain's end (the executor's caller
+/// warns: `crate::exec::table_clamps`).
 pub fn error_bound(func: TableFn, in_scale: i32, x: &FTensor, e_in: f64, out_scale: i32) -> f64 {
     const STEPS: usize = 16;
     let e_in = e_in + cap::table_in_rounding(func, in_scale);

@@ -3,16 +3,17 @@
 //!
 //! Relation: `y = f(x)` for an integer function `f` (`zkml_core::ops::table::table_int`
 //! or `zkml_core::ops::softmax::exp_int`) over the input domain `[dmin, dmax]`
-//! (activations: `[−2^(b−1), 2^(b−1))`, cut to the op's calibrated domain
-//! when it has one, `zkml_core::ops::table::domain`; softmax differences:
+//! (activations: `[−2^(b−1), 2^(b−1))`; softmax differences:
 //! `[−(2^b − 1), 0]`).
 //!
-//! **Calibrated domains**: the executor refuses a table function's input
-//! outside its domain, so the table holds only the domain, and a domain end
-//! inside the activation range gets no clamp row (below): the lookup itself
-//! rejects an input past it. Such a table's tag also carries `[dmin, dmax]`
-//! ([`FnTable::tag_fe`]), so two ops of one function and scales with
-//! different domains never share entries.
+//! **Calibrated domains** (`zkml_core::ops::table::domain`): an op with a
+//! domain `[d_lo, d_hi]` computes `f(clamp(x, d_lo, d_hi))`, and that is the
+//! spec function [`FnKind::eval`] the scan below reads. It is constant
+//! beyond each domain end, so the saturation points are within the domain
+//! and the clamp rows below prove the clamp: the table holds only the
+//! domain and every input proves. Such a table's tag also carries
+//! `[d_lo, d_hi]` ([`FnTable::tag_fe`]), so two ops of one function and
+//! scales with different domains never share entries.
 //!
 //! Only inputs whose output is defined and within the activation bound are
 //! tabulated (the executor refuses the others: `Log(0)`, `Exp(10)` at a
@@ -23,8 +24,7 @@
 //! scans `f` (the spec function itself) for its **saturation points**: the
 //! smallest `hi` with `f(x) = f(dmax)` for all `x ∈ [hi, dmax]` and the largest
 //! `lo` with `f(x) = f(dmin)` for all `x ∈ [dmin, lo]` (at an end where `f` is
-//! in range, and that is the activation range's end: not a calibrated
-//! domain's). Then `f(x) = f(clamp(x, lo, hi))` on the whole domain, and only
+//! in range). Then `f(x) = f(clamp(x, lo, hi))` on the whole domain, and only
 //! `[lo, hi]` is tabulated.
 //!
 //! Rows (`c` = clamped input, `V` = output bits, `y_lo` = smallest output):
@@ -99,7 +99,7 @@ use super::{
 pub enum FnKind {
     /// `table_int(func, d, in_scale − h, out_scale)` of the rounded input
     /// `d = rshift(q, h)`, `h` = [`FnKind::shift`] (0 at input scales ≤ 12),
-    /// for `d` in the op's domain (`TableDomain::read`).
+    /// clamped to the op's domain (`TableDomain::read`) when it has one.
     Act {
         /// The function (`zkml_core::ops::table`).
         func: TableFn,
@@ -107,7 +107,7 @@ pub enum FnKind {
         in_scale: i32,
         /// Output scale exponent.
         out_scale: i32,
-        /// The op's calibrated input domain (`None`: the activation range).
+        /// The op's calibrated input domain (`None`: no clamp).
         domain: Option<TableDomain>,
     },
     /// `exp_int(d, in_scale, exp_scale)` on `d ≤ 0` (Softmax).
@@ -131,7 +131,8 @@ impl FnKind {
     }
 
     /// The spec's integer function of the table's input (the rounded input
-    /// when [`Self::shift`] `> 0`): [`INVALID`] outside the op's domain.
+    /// when [`Self::shift`] `> 0`), clamped to the op's domain first
+    /// (`zkml_core::ops::table::table_op_int_in`).
     pub fn eval(&self, x: i64) -> i64 {
         match *self {
             FnKind::Act {
@@ -139,10 +140,13 @@ impl FnKind {
                 in_scale,
                 out_scale,
                 domain,
-            } => match domain.map(|d| d.read(func, in_scale)) {
-                Some((lo, hi)) if x < lo || x > hi => INVALID,
-                _ => table_int(func, x, in_scale - self.shift() as i32, out_scale),
-            },
+            } => {
+                let x = match domain.map(|d| d.read(func, in_scale)) {
+                    Some((lo, hi)) => x.max(lo).min(hi),
+                    None => x,
+                };
+                table_int(func, x, in_scale - self.shift() as i32, out_scale)
+            }
             FnKind::Exp {
                 in_scale,
                 exp_scale,
@@ -150,9 +154,9 @@ impl FnKind {
         }
     }
 
-    /// The inputs the table may see for activations of `act_bits` bits:
-    /// the (rounded, when [`Self::shift`] `> 0`) activation range.
-    pub fn act_domain(&self, act_bits: u32) -> (i64, i64) {
+    /// The table's input domain for activations of `act_bits` bits (the
+    /// rounded activation range when [`Self::shift`] `> 0`).
+    pub fn domain(&self, act_bits: u32) -> (i64, i64) {
         let half = 1i64 << (act_bits - 1);
         match self {
             FnKind::Act { .. } => {
@@ -163,21 +167,17 @@ impl FnKind {
         }
     }
 
-    /// The table's input domain: [`Self::act_domain`] cut to the op's
-    /// calibrated domain (at the table's read scale), if any.
-    pub fn domain(&self, act_bits: u32) -> (i64, i64) {
-        let (amin, amax) = self.act_domain(act_bits);
+    /// The op's calibrated domain at the table's read scale, `[d_lo, d_hi]`
+    /// (`TableDomain::read`), if any.
+    pub fn clamp_ends(&self) -> Option<(i64, i64)> {
         match *self {
             FnKind::Act {
                 func,
                 in_scale,
                 domain: Some(d),
                 ..
-            } => {
-                let (lo, hi) = d.read(func, in_scale);
-                (lo.max(amin), hi.min(amax))
-            }
-            _ => (amin, amax),
+            } => Some(d.read(func, in_scale)),
+            _ => None,
         }
     }
 
@@ -278,6 +278,7 @@ impl std::hash::Hash for FnTable {
     fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
         // Everything else is a function of the kind and the domain.
         self.kind.tag().hash(h);
+        self.kind.clamp_ends().hash(h);
         (self.dmin, self.dmax).hash(h);
     }
 }
@@ -307,29 +308,30 @@ impl FnTable {
                 "table scales {scales:?} outside the supported range (input −60..=40, output 0..=40)"
             ));
         }
-        let (amin, amax) = kind.act_domain(act_bits);
         let (dmin, dmax) = kind.domain(act_bits);
-        if dmin > dmax {
-            return Err(format!(
-                "the table's input domain [{dmin}, {dmax}] is empty (outside the activation range)"
-            ));
+        if let Some((l, h)) = kind.clamp_ends() {
+            if !(dmin <= l && l <= h && h <= dmax) {
+                return Err(format!(
+                    "the table's calibrated domain [{l}, {h}] is not an interval within the \
+                     activation range [{dmin}, {dmax}]"
+                ));
+            }
         }
         let bound = (1i64 << (act_bits - 1)) - 1;
         let f = |x| kind.eval(x);
         let valid = |x| Self::valid_for(&kind, bound, x);
         let (fmin, fmax) = (f(dmin), f(dmax));
-        // Clamp only at an end where f is valid and saturates and that is
-        // the activation range's end; an end where f leaves the range (Exp,
-        // Log, Reciprocal, …) or a calibrated domain's end is bounded by the
-        // table itself (the executor refuses inputs past it).
+        // Clamp only at an end where f is valid and saturates (a calibrated
+        // domain's end, where f is f∘clamp, included); an end where f leaves
+        // the range (Exp, Log, Reciprocal, …) is bounded by the table itself.
         let mut hi = dmax;
-        if valid(dmax) && dmax == amax {
+        if valid(dmax) {
             while hi > dmin && f(hi - 1) == fmax {
                 hi -= 1;
             }
         }
         let mut lo = dmin;
-        if valid(dmin) && dmin == amin {
+        if valid(dmin) {
             while lo < hi && f(lo + 1) == fmin {
                 lo += 1;
             }
@@ -413,18 +415,19 @@ impl FnTable {
     }
 
     /// The lookup tag: [`FnKind::tag`] (`< 2^128`), plus
-    /// `2^128·(2^64 + 2^32·u32(dmin) + u32(dmax))` when the op has a
-    /// calibrated domain (`u32` the two's complement of a 32-bit integer:
-    /// `|dmin|, |dmax| < 2^23` at ≤ 24-bit activations). Injective: tables
+    /// `2^128·(2^64 + 2^32·u32(d_lo) + u32(d_hi))` when the op has a
+    /// calibrated domain ([`FnKind::clamp_ends`], within `[dmin, dmax]`
+    /// ([`Self::new`]); `u32` the two's complement of a 32-bit integer:
+    /// `|d_lo|, |d_hi| < 2^23` at ≤ 24-bit activations). Injective: tables
     /// of one kind and different domains, and every range width (`≤ 32`),
     /// get different tags.
     pub fn tag_fe(&self) -> Fr {
         let base = Fr::from_u128(self.kind.tag());
-        if self.kind.domain_code().is_none() {
+        let Some((l, h)) = self.kind.clamp_ends() else {
             return base;
-        }
+        };
         let u = |v: i64| v as i32 as u32 as u128;
-        base + Fr::from_u128((1 << 64) | (u(self.dmin) << 32) | u(self.dmax)) * pow2(128)
+        base + Fr::from_u128((1 << 64) | (u(l) << 32) | u(h)) * pow2(128)
     }
 
     /// The packed entry of input `x ∈ [lo, hi]`.
