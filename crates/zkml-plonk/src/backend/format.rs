@@ -363,9 +363,9 @@ mod tests {
             Err(PlonkError::Format { what: "proof", .. })
         ));
         let mut bad = b.clone();
-        bad[8] = 9; // version 9
+        bad[8] = 8; // version 8: keys and proofs before table domains
         let e = PlonkProof::from_bytes(&bad).unwrap_err();
-        assert!(e.to_string().contains("version 9"), "{e}");
+        assert!(e.to_string().contains("version 8"), "{e}");
         assert!(PlonkProof::from_bytes(&b[..b.len() - 1]).is_err());
         let mut long = b.clone();
         long.push(0);
