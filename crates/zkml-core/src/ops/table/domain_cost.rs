@@ -51,6 +51,22 @@ pub fn table_extent(
         let y = f(x);
         y != INVALID && y.abs() < half
     };
+    let (lo, hi) = saturation_points((dmin, dmax), f, valid);
+    let rows = (lo..=hi).filter(|&x| valid(x)).count() as u64;
+    let ends = u32::from(lo > dmin) + u32::from(hi < dmax);
+    (rows, (hi - lo + 1) as u64, ends)
+}
+
+/// The saturation points of `f` on `[dmin, dmax]`: the smallest `hi` with
+/// `f(x) = f(dmax)` on `[hi, dmax]` and the largest `lo ≤ hi` with
+/// `f(x) = f(dmin)` on `[dmin, lo]`, each only at an end where `f` is
+/// `valid` (elsewhere the end stays). The plonk table's scan
+/// (`zkml_plonk::gadgets::table::FnTable::new`) and [`table_extent`].
+pub fn saturation_points(
+    (dmin, dmax): (i64, i64),
+    f: impl Fn(i64) -> i64,
+    valid: impl Fn(i64) -> bool,
+) -> (i64, i64) {
     let (fmin, fmax) = (f(dmin), f(dmax));
     let mut hi = dmax;
     if valid(dmax) {
@@ -64,9 +80,7 @@ pub fn table_extent(
             lo += 1;
         }
     }
-    let rows = (lo..=hi).filter(|&x| valid(x)).count() as u64;
-    let ends = u32::from(lo > dmin) + u32::from(hi < dmax);
-    (rows, (hi - lo + 1) as u64, ends)
+    (lo, hi)
 }
 
 /// Whether a domain pays for the table ops of one function and scales with

@@ -320,22 +320,11 @@ impl FnTable {
         let bound = (1i64 << (act_bits - 1)) - 1;
         let f = |x| kind.eval(x);
         let valid = |x| Self::valid_for(&kind, bound, x);
-        let (fmin, fmax) = (f(dmin), f(dmax));
         // Clamp only at an end where f is valid and saturates (a calibrated
         // domain's end, where f is f∘clamp, included); an end where f leaves
         // the range (Exp, Log, Reciprocal, …) is bounded by the table itself.
-        let mut hi = dmax;
-        if valid(dmax) {
-            while hi > dmin && f(hi - 1) == fmax {
-                hi -= 1;
-            }
-        }
-        let mut lo = dmin;
-        if valid(dmin) {
-            while lo < hi && f(lo + 1) == fmin {
-                lo += 1;
-            }
-        }
+        let (lo, hi) =
+            zkml_core::ops::table::domain_cost::saturation_points((dmin, dmax), f, valid);
         if hi - lo + 1 > MAX_TABLE_ROWS {
             return Err(format!(
                 "the table would need {} rows (at most {MAX_TABLE_ROWS})",
