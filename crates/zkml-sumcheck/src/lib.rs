@@ -127,6 +127,7 @@
 #![deny(missing_docs)]
 
 pub mod api;
+pub(crate) mod branch;
 pub mod codec;
 pub mod conv;
 pub mod error;

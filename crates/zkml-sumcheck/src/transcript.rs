@@ -11,6 +11,21 @@
 //! messages) before the first challenge that depends on them. A point the
 //! verifier derives from absorbed messages (a homomorphically formed claim)
 //! is bound through them and is not absorbed ([`crate::zk::deferred`]).
+//!
+//! **Branches.** Sub-protocols that read none of each other's messages (the
+//! model's nodes, the lookups, the opening groups) run on branches:
+//! [`Transcript::fork`] copies the state and absorbs the branch's label and
+//! index, so each branch's challenges depend on the common prefix (statement
+//! and every commitment so far) and on its own messages; [`Transcript::join`]
+//! absorbs each branch's final 64-byte state, in branch order, before
+//! anything that depends on their results (the openings of their claims).
+//! This is the Fiat–Shamir form of running the sub-protocols side by side:
+//! each is sound on its own (its challenges come after its messages and
+//! after every commitment its claims are checked against), the joint
+//! verifier accepts only if all of them do, and a prover who grinds one
+//! branch gains nothing on another (distinct labels and indices: no two
+//! branches share a hash input). Branches are what let the prover and the
+//! verifier run them on different threads with the same messages.
 
 use blake2b_simd::{Params, State};
 
@@ -84,6 +99,26 @@ impl Transcript {
         Fr::from_uniform_bytes(&wide)
     }
 
+    /// A branch for independent sub-protocol `index` under `label` (see
+    /// the [module doc](self)): this state, then `label` and `index`.
+    pub fn fork(&self, label: &[u8], index: u64) -> Transcript {
+        let mut b = self.clone();
+        b.absorb_bytes(b"fork", label);
+        b.absorb_u64(b"fork/index", index);
+        b
+    }
+
+    /// Absorbs, in order, the final states of `branches` forked from this
+    /// transcript: every later challenge depends on all their messages.
+    pub fn join(&mut self, label: &[u8], branches: impl IntoIterator<Item = Transcript>) {
+        let mut n = 0u64;
+        for b in branches {
+            self.absorb_bytes(label, b.state.finalize().as_bytes());
+            n += 1;
+        }
+        self.absorb_u64(b"join/count", n);
+    }
+
     /// `n` challenges under one label.
     pub fn challenges(&mut self, label: &[u8], n: usize) -> Vec<Fr> {
         (0..n).map(|_| self.challenge(label)).collect()
@@ -103,6 +138,37 @@ mod tests {
         assert_eq!(a.challenge(b"c"), b.challenge(b"c"));
         // successive challenges differ
         assert_ne!(a.challenge(b"c"), a.challenge(b"c"));
+    }
+
+    #[test]
+    fn branches_are_distinct_and_bound_by_join() {
+        let mut t = Transcript::new(b"t");
+        t.absorb_scalar(b"x", &Fr::from(3));
+        let c = |mut b: Transcript| b.challenge(b"c");
+        // Two indices, two labels: different challenges; the same: equal.
+        assert_ne!(c(t.fork(b"node", 0)), c(t.fork(b"node", 1)));
+        assert_ne!(c(t.fork(b"node", 0)), c(t.fork(b"lookups", 0)));
+        assert_eq!(c(t.fork(b"node", 2)), c(t.fork(b"node", 2)));
+        // The branch differs from the trunk.
+        assert_ne!(c(t.fork(b"node", 0)), c(t.clone()));
+        // Joining binds every branch message and the branch order.
+        let joined = |msgs: [u64; 2]| {
+            let mut trunk = t.clone();
+            let bs = msgs.iter().enumerate().map(|(i, &m)| {
+                let mut b = t.fork(b"node", i as u64);
+                b.absorb_u64(b"msg", m);
+                b
+            });
+            trunk.join(b"nodes", bs.collect::<Vec<_>>());
+            trunk.challenge(b"after")
+        };
+        assert_eq!(joined([1, 2]), joined([1, 2]));
+        assert_ne!(joined([1, 2]), joined([1, 3]));
+        assert_ne!(joined([1, 2]), joined([2, 1]));
+        // An empty join differs from a join of branches.
+        let mut trunk = t.clone();
+        trunk.join(b"nodes", Vec::new());
+        assert_ne!(trunk.challenge(b"after"), joined([1, 2]));
     }
 
     #[test]

@@ -98,7 +98,7 @@
 //! ([`SumcheckBackend`] refuses private and committed groups at setup); the
 //! zero-knowledge version is [`crate::zkmodel`].
 
-mod fn_lookup;
+pub(crate) mod fn_lookup;
 pub mod key;
 mod key_file;
 pub mod maxpool;

@@ -137,6 +137,47 @@ pub(crate) struct LookupPlan {
 }
 
 impl LookupPlan {
+    /// The model's plan, from the key alone (prover and verifier compute it
+    /// before their walks): per node in order its rescale ranges, function
+    /// pairs, MaxPool pairs and Softmax lookups, then every hidden model
+    /// input's range, then the hidden weights' ranges.
+    pub(crate) fn of(key: &Key) -> crate::Result<Self> {
+        let q = &key.q;
+        let vis = &key.visibility;
+        let input_public = vis.input == Vis::Public;
+        let mut plan = Self::default();
+        for (i, node) in q.nodes.iter().enumerate() {
+            match &node.op {
+                QOp::Reshape { .. } if !crate::model::gathers(q, input_public, i) => {}
+                QOp::MatMul { .. }
+                | QOp::Conv { .. }
+                | QOp::Reshape { .. }
+                | QOp::AveragePool(_)
+                | QOp::ReduceMean { .. }
+                | QOp::Gather(_)
+                | QOp::Transpose { .. }
+                | QOp::Mul { .. } => register_range_checks(key, &mut plan, i),
+                QOp::Relu | QOp::Clip { .. } | QOp::Table { .. } => {
+                    plan.push(TableKey::Fn(node.op.clone()), Column::Fn(i))
+                }
+                QOp::MaxPool(_) => plan.push(TableKey::MaxPool, Column::MaxPool(i)),
+                QOp::Softmax { .. } => super::softmax::register(key, i, &mut plan)?,
+                _ => {}
+            }
+        }
+        let fixed = super::fixed::layout_of(q, vis);
+        for &id in &q.inputs {
+            let known = crate::model::known_in(q, input_public, id)
+                && !crate::model::hidden_const(q, vis, id)
+                && fixed.block(super::packed::Slot::Value(id)).is_none();
+            if !known {
+                plan.push(TableKey::act(q), Column::Plain(Ok(id)));
+            }
+        }
+        super::weights::register_ranges(key, &mut plan);
+        Ok(plan)
+    }
+
     /// Registers a column of table `key`.
     pub(crate) fn push(&mut self, key: TableKey, column: Column) {
         match self.tables.iter_mut().find(|(k, _)| *k == key) {

@@ -30,8 +30,15 @@
 //! `C_o = γ^{-1}·(C_w − C_a)` is formed by the verifier, with `C_w` the
 //! committed lookup value. Every lookup (rescale ranges, ReLU/Clip/table
 //! function pairs, MaxPool's pairs, hidden inputs) is registered during the
-//! walk and proved after it, in one batched zero-knowledge LogUp for the
-//! whole model (one fraction tree; per distinct table one `m`), [`lookups`]. Every hidden model input is range-checked against
+//! walk and proved beside it, in one batched zero-knowledge LogUp for the
+//! whole model (one fraction tree; per distinct table one `m`), [`lookups`].
+//! After the commit phase (and the hidden weights' padding and limbs) every
+//! node and the lookup run on their own transcript branch
+//! ([`crate::transcript::Transcript::fork`]: each reads no other's
+//! messages, each node's claims are on tables committed before the fork,
+//! and the plan of lookups is a function of the key, `LookupPlan::of`), so
+//! the prover runs them on rayon's threads; the branches are joined, in
+//! order, before the openings, whose groups are branches too. Every hidden model input is range-checked against
 //! the executor's activation range (so it is an integer input, not an
 //! arbitrary field element). Every unknown value's table and every
 //! auxiliary table are committed together, packed in one table ([`packed`]).

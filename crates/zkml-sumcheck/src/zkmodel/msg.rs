@@ -115,8 +115,11 @@ pub const ZK_PROOF_MAGIC: &[u8; 22] = b"zkml-sumcheck-zkproof\0";
 /// padding proofs; 7: hidden conv biases; 8: hidden Mul constants; 9: the
 /// hidden weights' limbs; 10: one packed witness commitment,
 /// [`super::packed`]; 11: claims on fixed weights opened against the key's
-/// `W`, [`super::fixed`]); another version is refused.
-pub const ZK_PROOF_VERSION: u32 = 11;
+/// `W`, [`super::fixed`]; 12: every node and the lookups on their own
+/// transcript branch, [`crate::transcript::Transcript::fork`], the limbs
+/// before them); another version is refused (the same bytes would not
+/// verify).
+pub const ZK_PROOF_VERSION: u32 = 12;
 
 impl Encode for ZkNodeProof {
     fn encode(&self, w: &mut Writer) {

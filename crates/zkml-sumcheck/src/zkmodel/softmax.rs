@@ -88,7 +88,6 @@ pub(crate) fn prove(
     key: &Key,
     i: usize,
     (tables, aux): (&[Mle], &Mle),
-    plan: &mut LookupPlan,
     t: &mut Transcript,
     rng: &mut (impl RngCore + CryptoRng),
 ) -> Result<(ZkNodeProof, Vec<Claim<Opening>>)> {
@@ -141,7 +140,6 @@ pub(crate) fn prove(
     if let Some(y) = o.factor_openings[1] {
         claims.push((Ok(out), o.point.clone(), y));
     }
-    register(key, i, plan)?;
     Ok((
         ZkNodeProof::Softmax {
             coms,
@@ -161,7 +159,6 @@ pub(crate) fn verify(
     i: usize,
     (coms, relation, product): (&[G1Affine], &ZeroProof, &ZkSumcheckProof),
     known: &mut impl FnMut(usize) -> Result<Mle>,
-    plan: &mut LookupPlan,
     t: &mut Transcript,
     checks: &mut Checks,
 ) -> Result<Vec<Claim<Lc>>> {
@@ -227,6 +224,5 @@ pub(crate) fn verify(
     if let Some(y) = sub.factor_coms[1] {
         claims.push((Ok(out), sub.point.clone(), y.into()));
     }
-    register(key, i, plan)?;
     Ok(claims)
 }

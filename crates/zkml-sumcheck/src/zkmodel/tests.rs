@@ -555,3 +555,27 @@ fn every_message_has_one_encoding() {
     }
     assert!(tried > 100, "{tried}");
 }
+
+/// The nodes, the lookups and the opening groups run on transcript branches
+/// on rayon's threads: the same randomness gives the same bytes on one
+/// thread and on several (no message depends on the schedule).
+#[test]
+fn the_proof_does_not_depend_on_the_thread_count() {
+    use rand_core06::SeedableRng;
+    let (q, t) = mlp(&[12, 8, 4], 3);
+    let key = setup(&q, &private_input());
+    let on = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let mut rng = rand_chacha03::ChaCha20Rng::seed_from_u64(11);
+            prover::prove(&key, &t, &mut rng).unwrap()
+        })
+    };
+    let (one, public) = on(1);
+    let (three, _) = on(3);
+    assert_eq!(one.to_bytes(), three.to_bytes());
+    ZkSumcheckBackend.verify(&key, &public, &one).unwrap();
+}

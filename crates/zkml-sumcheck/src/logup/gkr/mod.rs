@@ -70,7 +70,12 @@
 //! Com(w̃'_k) − δ·t_k·U`, the tag being constant on the column). One table
 //! is the case `δ = 0` (not drawn). [`prove_zk_multi_deferred`] leaves the
 //! claims on the `m_t` (a point and `Com(m̃_t(point))` each) to the caller,
-//! who opens them with its other tables.
+//! who opens them with its other tables. After the cross check the witness
+//! tree and each table's sumcheck (with its opening of `m_t`) read none of
+//! each other's messages: each runs on its own transcript branch
+//! ([`crate::transcript::Transcript::fork`]), on its own thread in the
+//! prover, and the branches are joined (in order: tree, tables) before the
+//! columns' commitments.
 //!
 //! **Soundness.** `Q = Π(α − w_i)` is nonzero unless `α` hits an entry, so
 //! `P = S·Q` is the LogUp identity at `α`, which implies inclusion except with

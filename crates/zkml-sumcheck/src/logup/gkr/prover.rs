@@ -237,47 +237,28 @@ pub(crate) fn prove_zk_multi_with(
         }
     }
     let s = crate::profile::span("logup/multiplicities+commit_m");
-    let mut ms = Vec::with_capacity(tables.len());
-    for (k, tab) in tagged.iter().enumerate() {
-        // Table k's columns, tagged, where they sit in `W` (no copy).
-        let mine: Vec<&[Fr]> = columns
-            .iter()
-            .zip(&lay.offsets)
-            .filter(|((_, kk), _)| *kk == k)
-            .map(|((c, _), &off)| &w[off..off + c.len()])
-            .collect();
-        let mut m = multiplicities_of(tab, &mine).map_err(|e| match e {
-            // Name the column: the first of table k whose entry is missing.
-            Error::Invalid(_) => {
-                let set: std::collections::HashSet<_> = tab.iter().map(|v| v.to_repr()).collect();
-                let bad = columns.iter().enumerate().find_map(|(j, (c, kk))| {
-                    (*kk == k)
-                        .then(|| {
-                            let shift = delta * Fr::from(k as u64);
-                            c.iter()
-                                .position(|v| !set.contains(&(*v + shift).to_repr()))
-                        })
-                        .flatten()
-                        .map(|i| (j, i))
-                });
-                match bad {
-                    Some((j, i)) => Error::Invalid(format!(
-                        "lookup column {j}, entry {i} is not in its table of {} values",
-                        tab.len()
-                    )),
-                    None => Error::Invalid("a lookup entry is not in its table".into()),
-                }
-            }
-            e => e,
-        })?;
-        if k == 0 {
-            // The padding entries are T_0 (its first occurrence: index 0).
-            m[0] +=
-                Fr::from((w.len() - columns.iter().map(|(c, _)| c.len()).sum::<usize>()) as u64);
-        }
-        edit_m(k, &mut m);
-        ms.push(hyrax::commit(gens, Mle::new(m)?, rng)?);
+    // Per table on rayon's threads: its multiplicities, then (after the
+    // tests' edit) its commitment with a generator of its own.
+    let hooks = crate::branch::Hooks::capture();
+    let mut mults: Vec<Vec<Fr>> = tagged
+        .par_iter()
+        .enumerate()
+        .map(|(k, tab)| {
+            let _h = hooks.install();
+            multiplicities(tab, k, columns, &w, &lay.offsets, delta)
+        })
+        .collect::<Result<_>>()?;
+    // The padding entries are T_0 (its first occurrence: index 0).
+    mults[0][0] += Fr::from((w.len() - columns.iter().map(|(c, _)| c.len()).sum::<usize>()) as u64);
+    for (k, m) in mults.iter_mut().enumerate() {
+        edit_m(k, m);
     }
+    let rngs: Vec<_> = mults.iter().map(|_| crate::branch::rng_for(rng)).collect();
+    let ms: Vec<hyrax::CommittedPoly> = mults
+        .into_par_iter()
+        .zip(rngs)
+        .map(|(m, mut r)| hyrax::commit(gens, Mle::new(m)?, &mut r))
+        .collect::<Result<_>>()?;
     drop(s);
     for m_c in &ms {
         t.absorb_points(b"zk/logup-gkr/m", &m_c.comm.rows);
@@ -337,28 +318,61 @@ pub(crate) fn prove_zk_multi_with(
         },
     );
     let cross = prove_product(gens, &total, &roots[1], &roots[0], t, rng);
-    let s = crate::profile::span("logup/witness_tree");
-    let (witness_layers, rw, [_, q_leaf]) = prove_tree(gens, &lw, [true, false], roots, t, rng)?;
-    drop(s);
-    let s = crate::profile::span("logup/table_sumcheck");
+    // The witness tree and each table's sumcheck read none of each other's
+    // messages: each on its own transcript branch and thread.
+    let mut tw = t.fork(b"zk/logup-gkr/witness", 0);
+    let mut tree_rng = crate::branch::rng_for(rng);
+    let table_rngs: Vec<_> = ms.iter().map(|_| crate::branch::rng_for(rng)).collect();
     let missing = || Error::Invalid("tree leaf without its opening".into());
+    let (tree, table_side) = rayon::join(
+        || {
+            let _s = crate::profile::span("logup/witness_tree");
+            prove_tree(gens, &lw, [true, false], roots, &mut tw, &mut tree_rng)
+        },
+        || {
+            let _s = crate::profile::span("logup/table_sumcheck");
+            ms.par_iter()
+                .zip(cs)
+                .zip(&sums)
+                .zip(table_rngs)
+                .enumerate()
+                .map(|(k, (((m_c, c), sum), mut rng))| {
+                    let _h = hooks.install();
+                    let mut tk = t.fork(b"zk/logup-gkr/table", k as u64);
+                    let inst = ProductSum::new(
+                        vec![m_c.poly.clone(), Mle::new(c)?],
+                        vec![(Fr::ONE, vec![0, 1])],
+                    )?;
+                    let to = prove_sumcheck(gens, inst, &[false, true], sum, &mut tk, &mut rng)?;
+                    let m_leaf = to.factor_openings[0].ok_or_else(missing)?;
+                    let (claim, open) = if defer_m {
+                        (Some((m_c.clone(), to.point, m_leaf)), None)
+                    } else {
+                        let (_, _, open) = hyrax::prove_eval(
+                            gens,
+                            m_c,
+                            &to.point,
+                            &m_leaf.blind,
+                            &mut tk,
+                            &mut rng,
+                        )?;
+                        (None, Some(open))
+                    };
+                    Ok((to.proof, claim, open, tk))
+                })
+                .collect::<Result<Vec<_>>>()
+        },
+    );
+    let (witness_layers, rw, [_, q_leaf]) = tree?;
     let (mut table_sumcheck, mut m_open, mut m_claims) = (vec![], vec![], vec![]);
-    for ((m_c, c), sum) in ms.iter().zip(cs).zip(&sums) {
-        let inst = ProductSum::new(
-            vec![m_c.poly.clone(), Mle::new(c)?],
-            vec![(Fr::ONE, vec![0, 1])],
-        )?;
-        let to = prove_sumcheck(gens, inst, &[false, true], sum, t, rng)?;
-        let m_leaf = to.factor_openings[0].ok_or_else(missing)?;
-        if defer_m {
-            m_claims.push((m_c.clone(), to.point, m_leaf));
-        } else {
-            let (_, _, open) = hyrax::prove_eval(gens, m_c, &to.point, &m_leaf.blind, t, rng)?;
-            m_open.push(open);
-        }
-        table_sumcheck.push(to.proof);
+    let mut branches = vec![tw];
+    for (proof, claim, open, tk) in table_side? {
+        table_sumcheck.push(proof);
+        m_claims.extend(claim);
+        m_open.extend(open);
+        branches.push(tk);
     }
-    drop(s);
+    t.join(b"zk/logup-gkr/branches", branches);
     let q_leaf = q_leaf.ok_or_else(missing)?;
     // W̃(r_w) = α − q̃(r_w), split into the columns' claims: every column but
     // the last is committed; the last is what the split leaves,
@@ -412,4 +426,47 @@ pub(crate) fn prove_zk_multi_with(
         claims,
         m_claims,
     ))
+}
+
+/// Table `k`'s multiplicities over its columns (tagged, where they sit in
+/// `w`); a missing entry names its column and index.
+fn multiplicities(
+    tab: &[Fr],
+    k: usize,
+    columns: &[(&[Fr], usize)],
+    w: &[Fr],
+    offsets: &[usize],
+    delta: Fr,
+) -> Result<Vec<Fr>> {
+    // Table k's columns, tagged, where they sit in `W` (no copy).
+    let mine: Vec<&[Fr]> = columns
+        .iter()
+        .zip(offsets)
+        .filter(|((_, kk), _)| *kk == k)
+        .map(|((c, _), &off)| &w[off..off + c.len()])
+        .collect();
+    multiplicities_of(tab, &mine).map_err(|e| match e {
+        // Name the column: the first of table k whose entry is missing.
+        Error::Invalid(_) => {
+            let set: std::collections::HashSet<_> = tab.iter().map(|v| v.to_repr()).collect();
+            let bad = columns.iter().enumerate().find_map(|(j, (c, kk))| {
+                (*kk == k)
+                    .then(|| {
+                        let shift = delta * Fr::from(k as u64);
+                        c.iter()
+                            .position(|v| !set.contains(&(*v + shift).to_repr()))
+                    })
+                    .flatten()
+                    .map(|i| (j, i))
+            });
+            match bad {
+                Some((j, i)) => Error::Invalid(format!(
+                    "lookup column {j}, entry {i} is not in its table of {} values",
+                    tab.len()
+                )),
+                None => Error::Invalid("a lookup entry is not in its table".into()),
+            }
+        }
+        e => e,
+    })
 }

@@ -253,17 +253,22 @@ fn verify_zk_multi_inner(
         t,
         checks,
     );
+    // The witness tree and each table's sumcheck on their own branches
+    // (the prover's threads), joined in order.
+    let mut tw = t.fork(b"zk/logup-gkr/witness", 0);
     let (rw, [_, q_leaf]) = verify_tree(
         &proof.witness_layers,
         [true, false],
         [p_root, q_root],
         |_| Ok([Fr::from(1), Fr::from(1)]),
-        t,
+        &mut tw,
         checks,
     )?;
+    let mut branches = vec![tw];
     let missing = || reject("logup-gkr", "leaf commitment missing");
     let mut m_claims = vec![];
     for (k, c) in cs.iter().enumerate() {
+        let mut tk = t.fork(b"zk/logup-gkr/table", k as u64);
         let nu = c.num_vars;
         let st = verify_sumcheck(
             nu,
@@ -272,7 +277,7 @@ fn verify_zk_multi_inner(
             &Lc::from(proof.sum_com[k]),
             &proof.table_sumcheck[k],
             |r| Ok(vec![c.evaluate(r)?]),
-            t,
+            &mut tk,
             checks,
         )?;
         let m_leaf = st.factor_coms[0].ok_or_else(missing)?;
@@ -286,11 +291,13 @@ fn verify_zk_multi_inner(
                 &st.point,
                 &m_leaf,
                 &proof.m_open[k],
-                t,
+                &mut tk,
                 checks,
             )?;
         }
+        branches.push(tk);
     }
+    t.join(b"zk/logup-gkr/branches", branches);
     let q_leaf = q_leaf.ok_or_else(missing)?;
     // W̃'(r_w) = α − q̃(r_w) = Σ_k sel_k·(w̃_k + δ·t_k) + pad·W_pad: the last
     // column's commitment is what the others leave.

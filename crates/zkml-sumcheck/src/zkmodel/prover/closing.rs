@@ -4,6 +4,7 @@
 //! [module doc](crate::zkmodel)).
 
 use rand_core06::{CryptoRng, RngCore};
+use rayon::prelude::*;
 
 use super::Claim;
 use crate::error::{Error, Result};
@@ -165,15 +166,6 @@ pub(super) fn prove_openings(
     t: &mut Transcript,
     rng: &mut (impl RngCore + CryptoRng),
 ) -> Result<(Vec<OpeningBatch>, Vec<ZeroProof>)> {
-    /// A claim to open: the table's key, its commitment, the point on it,
-    /// the opening, and for a packed table its offset and own point.
-    type Open<'a> = (
-        (u8, usize),
-        &'a CommittedPoly,
-        Vec<Fr>,
-        &'a Opening,
-        Option<(usize, &'a [Fr])>,
-    );
     let mut known = vec![];
     let mut open: Vec<Open> = vec![];
     for (tg, point, o) in claims {
@@ -200,67 +192,101 @@ pub(super) fn prove_openings(
     for (k, (c, point, o)) in m_claims.iter().enumerate() {
         open.push(((2, k), c, point.clone(), o, None));
     }
-    let mut batches = vec![];
-    for (n, tabs) in groups(open.len(), |j| (open[j].0, open[j].1.poly.num_vars)) {
-        t.absorb_u64(b"model/open/group", n as u64);
-        let total: usize = tabs.iter().map(|(_, v)| v.len()).sum();
-        if total == 1 {
-            // One claim: opened as is (a combination of one table, ν = 1).
-            let (_, c, point, o, _) = &open[tabs[0].1[0]];
-            let proof =
-                hyrax::prove_eval_combined(gens, &[(*c, Fr::ONE)], point, &o.blind, t, rng)?;
-            batches.push(OpeningBatch {
-                reduce: None,
-                open: proof,
-            });
-            continue;
-        }
-        let mus = t.challenges(b"model/open/mu", total);
-        let mut mu = mus.iter();
-        let mut claim = Opening {
-            value: Fr::ZERO,
-            blind: Fr::ZERO,
-        };
-        let mut factors = Vec::with_capacity(2 * tabs.len());
-        for (_, idx) in &tabs {
-            let mut e = vec![Fr::ZERO; 1 << n];
-            for &j in idx {
-                let (_, _, point, o, block) = &open[j];
-                let m = *mu.next().unwrap_or(&Fr::ZERO);
-                claim.value += m * o.value;
-                claim.blind += m * o.blind;
-                // eq(p ‖ b_k, ·) is zero off block k.
-                let (off, p) = block.unwrap_or((0, point.as_slice()));
-                for (ei, q) in e[off..].iter_mut().zip(crate::mle::eq_table_scaled(p, m)) {
-                    *ei += q;
-                }
-            }
-            factors.push(open[idx[0]].1.poly.clone());
-            factors.push(Mle::new(e)?);
-        }
-        let (terms, public) = reduce_terms(tabs.len());
-        let out = crate::zk::prove_sumcheck(
-            gens,
-            ProductSum::new(factors, terms)?,
-            &public,
-            &claim,
-            t,
-            rng,
-        )?;
-        let nus = t.challenges(b"model/open/nu", tabs.len());
-        let mut y_blind = Fr::ZERO;
-        let mut polys = vec![];
-        for (k, (_, idx)) in tabs.iter().enumerate() {
-            let f = out.factor_openings[2 * k]
-                .ok_or_else(|| Error::Invalid("reduction factor opening".into()))?;
-            y_blind += nus[k] * f.blind;
-            polys.push((open[idx[0]].1, nus[k]));
-        }
-        let proof = hyrax::prove_eval_combined(gens, &polys, &out.point, &y_blind, t, rng)?;
-        batches.push(OpeningBatch {
-            reduce: Some(out.proof),
+    // One branch per group (`Transcript::fork`), on rayon's threads.
+    let gs = groups(open.len(), |j| (open[j].0, open[j].1.poly.num_vars));
+    let rngs: Vec<_> = gs.iter().map(|_| crate::branch::rng_for(rng)).collect();
+    let hooks = crate::branch::Hooks::capture();
+    let done = gs
+        .into_par_iter()
+        .zip(rngs)
+        .enumerate()
+        .map(|(g, ((n, tabs), mut rng))| {
+            let _h = hooks.install();
+            let mut tg = t.fork(b"model/open", g as u64);
+            open_group(gens, &open, n, &tabs, &mut tg, &mut rng).map(|b| (b, tg))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let (batches, branches): (Vec<_>, Vec<_>) = done.into_iter().unzip();
+    t.join(b"model/open/groups", branches);
+    Ok((batches, known))
+}
+
+/// A claim to open: the table's key, its commitment, the point on it, the
+/// opening, and for a packed table its offset and own point.
+type Open<'a> = (
+    (u8, usize),
+    &'a CommittedPoly,
+    Vec<Fr>,
+    &'a Opening,
+    Option<(usize, &'a [Fr])>,
+);
+
+/// One group of [`prove_openings`] (`n` variables; `tabs`: its tables and
+/// their claims, indices into `open`), on its branch `t`: the reduction
+/// sumcheck when it has several claims, then one combined Hyrax opening.
+fn open_group(
+    gens: &crate::hyrax::Generators,
+    open: &[Open<'_>],
+    n: usize,
+    tabs: &[((u8, usize), Vec<usize>)],
+    t: &mut Transcript,
+    rng: &mut (impl RngCore + CryptoRng),
+) -> Result<OpeningBatch> {
+    t.absorb_u64(b"model/open/group", n as u64);
+    let total: usize = tabs.iter().map(|(_, v)| v.len()).sum();
+    if total == 1 {
+        // One claim: opened as is (a combination of one table, ν = 1).
+        let (_, c, point, o, _) = &open[tabs[0].1[0]];
+        let proof = hyrax::prove_eval_combined(gens, &[(*c, Fr::ONE)], point, &o.blind, t, rng)?;
+        return Ok(OpeningBatch {
+            reduce: None,
             open: proof,
         });
     }
-    Ok((batches, known))
+    let mus = t.challenges(b"model/open/mu", total);
+    let mut mu = mus.iter();
+    let mut claim = Opening {
+        value: Fr::ZERO,
+        blind: Fr::ZERO,
+    };
+    let mut factors = Vec::with_capacity(2 * tabs.len());
+    for (_, idx) in tabs {
+        let mut e = vec![Fr::ZERO; 1 << n];
+        for &j in idx {
+            let (_, _, point, o, block) = &open[j];
+            let m = *mu.next().unwrap_or(&Fr::ZERO);
+            claim.value += m * o.value;
+            claim.blind += m * o.blind;
+            // eq(p ‖ b_k, ·) is zero off block k.
+            let (off, p) = block.unwrap_or((0, point.as_slice()));
+            for (ei, q) in e[off..].iter_mut().zip(crate::mle::eq_table_scaled(p, m)) {
+                *ei += q;
+            }
+        }
+        factors.push(open[idx[0]].1.poly.clone());
+        factors.push(Mle::new(e)?);
+    }
+    let (terms, public) = reduce_terms(tabs.len());
+    let out = crate::zk::prove_sumcheck(
+        gens,
+        ProductSum::new(factors, terms)?,
+        &public,
+        &claim,
+        t,
+        rng,
+    )?;
+    let nus = t.challenges(b"model/open/nu", tabs.len());
+    let mut y_blind = Fr::ZERO;
+    let mut polys = vec![];
+    for (k, (_, idx)) in tabs.iter().enumerate() {
+        let f = out.factor_openings[2 * k]
+            .ok_or_else(|| Error::Invalid("reduction factor opening".into()))?;
+        y_blind += nus[k] * f.blind;
+        polys.push((open[idx[0]].1, nus[k]));
+    }
+    let proof = hyrax::prove_eval_combined(gens, &polys, &out.point, &y_blind, t, rng)?;
+    Ok(OpeningBatch {
+        reduce: Some(out.proof),
+        open: proof,
+    })
 }

@@ -263,7 +263,11 @@ pub(super) fn verify_openings(
         (open[j].0 as *const HyraxCommitment as usize, open[j].1)
     });
     expect_len("opening batches", proof.openings.len(), gs.len())?;
-    for ((n, tabs), b) in gs.into_iter().zip(&proof.openings) {
+    // One branch per group (`Transcript::fork`), as the prover's.
+    let mut branches = Vec::with_capacity(gs.len());
+    for (g, ((n, tabs), b)) in gs.into_iter().zip(&proof.openings).enumerate() {
+        let mut tg = t.fork(b"model/open", g as u64);
+        let t = &mut tg;
         t.absorb_u64(b"model/open/group", n as u64);
         let total: usize = tabs.iter().map(|(_, v)| v.len()).sum();
         if total == 1 {
@@ -272,6 +276,7 @@ pub(super) fn verify_openings(
                 return Err(malformed("reduction of a single claim"));
             }
             hyrax::verify_eval_combined(gens, &[(c, Fr::ONE)], nv, point, com, &b.open, t, checks)?;
+            branches.push(tg);
             continue;
         }
         let reduce = b
@@ -322,6 +327,8 @@ pub(super) fn verify_openings(
             comms.push((open[idx[0]].0, nus[k]));
         }
         hyrax::verify_eval_combined(gens, &comms, n, &sub.point, &y, &b.open, t, checks)?;
+        branches.push(tg);
     }
+    t.join(b"model/open/groups", branches);
     Ok(())
 }

@@ -8,7 +8,7 @@ use closing::{value_commitments, verify_lookups, verify_openings};
 
 use std::collections::HashMap;
 
-use super::lookups::{register_range_checks, Column, LookupPlan, TableKey};
+use super::lookups::LookupPlan;
 use super::msg::{ZkModelProof, ZkNodeProof};
 use super::packed::{self, Layout, Slot};
 use crate::error::{expect_len, reject, Error, Result};
@@ -150,7 +150,8 @@ pub(crate) fn verify_into(
     let mut pending: Vec<Pending> = vec![];
     let mut conv_bias = proof.conv_bias.iter();
     let mut mul_consts = proof.mul_consts.iter();
-    let mut plan = LookupPlan::default();
+    let plan = LookupPlan::of(key)?;
+    let mut branches = Vec::with_capacity(q.nodes.len() + 1);
     let nv = |id: usize| {
         if hidden(id) || in_w(id) {
             const_vars(q, id)
@@ -163,11 +164,15 @@ pub(crate) fn verify_into(
     {
         pending.push(tabs.value(id, nv(id), point, com)?);
     }
+    // Hidden weights wider than one range table: their limbs.
+    closing::verify_limbs(key, (proof, &vcoms), &mut pending, &mut t)?;
 
     for (i, (node, np)) in q.nodes.iter().zip(&proof.nodes).enumerate() {
         let out = node.output;
         let nv_out = num_vars(&q.values[out].shape);
         checks.context(format!("node `{}` ({})", node.name, node.op.name()));
+        // Each node on its own transcript branch (`Transcript::fork`).
+        let mut tb = t.fork(b"model/node", i as u64);
         match (&node.op, np) {
             (
                 op @ (QOp::Conv { .. }
@@ -196,13 +201,13 @@ pub(crate) fn verify_into(
                 let d = crate::model::divisor(q, i);
                 // Σ_a x(a)·G_ρ(a) = 2^s·y + r − offset, committed (crate::conv).
                 let x = node.inputs[0];
-                let rho = t.challenges(b"model/rho", nv_out);
-                t.absorb_points(b"model/y_com", &[*y_com]);
+                let rho = tb.challenges(b"model/rho", nv_out);
+                tb.absorb_points(b"model/y_com", &[*y_com]);
                 let mut target = Lc::default();
                 match (d, r_com) {
                     (None, None) => target.add_point(Fr::ONE, *y_com),
                     (Some(d), Some(r)) => {
-                        t.absorb_points(b"model/r_com", &[*r]);
+                        tb.absorb_points(b"model/r_com", &[*r]);
                         target.add_point(Fr::from(d), *y_com);
                         target.add_point(Fr::ONE, *r);
                     }
@@ -244,7 +249,8 @@ pub(crate) fn verify_into(
                     let bp = conv_bias
                         .next()
                         .ok_or_else(|| malformed("conv bias proof"))?;
-                    let (pt, c) = super::weights::verify_conv_bias(q, i, bp, &rho, &mut t, checks)?;
+                    let (pt, c) =
+                        super::weights::verify_conv_bias(q, i, bp, &rho, &mut tb, checks)?;
                     target.add_point(-Fr::ONE, bp.com);
                     let b = node.inputs[2];
                     pending.push(tabs.value(b, nv(b), pt, c)?);
@@ -269,7 +275,7 @@ pub(crate) fn verify_into(
                         }
                         Ok(v)
                     },
-                    &mut t,
+                    &mut tb,
                     checks,
                 )?;
                 if let (Some(c), ZkNodeProof::Conv { weights, .. }) = (&conv, np) {
@@ -283,7 +289,7 @@ pub(crate) fn verify_into(
                         &Lc::from(g_com),
                         (!hidden(wid) && !in_w(wid)).then_some(&c.w[..]),
                         weights,
-                        &mut t,
+                        &mut tb,
                         checks,
                     )?;
                     // A hidden or packed kernel: Com(w̃(κ)), opened with the rest.
@@ -300,7 +306,6 @@ pub(crate) fn verify_into(
                 if let Some(c) = sub.factor_coms[0] {
                     pending.push(tabs.value(x, nv(x), sub.point, c.into())?);
                 }
-                register_range_checks(key, &mut plan, i);
             }
             (
                 QOp::MatMul { shift },
@@ -312,14 +317,14 @@ pub(crate) fn verify_into(
             ) => {
                 let (x, w) = (node.inputs[0], node.inputs[1]);
                 let dims = MatMulDims::of(&q.values[x].shape, &q.values[w].shape)?;
-                let rho = t.challenges(b"model/rho", nv_out);
+                let rho = tb.challenges(b"model/rho", nv_out);
                 let (rc, rr) = rho.split_at(dims.col_vars());
-                t.absorb_points(b"model/y_com", &[*y_com]);
+                tb.absorb_points(b"model/y_com", &[*y_com]);
                 let mut target = Lc::default();
                 match (shift, r_com) {
                     (0, None) => target.add_point(Fr::ONE, *y_com),
                     (s, Some(r)) if *s > 0 => {
-                        t.absorb_points(b"model/r_com", &[*r]);
+                        tb.absorb_points(b"model/r_com", &[*r]);
                         let half =
                             Fr::from(1u64 << (s - 1)) * block_indicator(dims.m, dims.n, &rho);
                         target.add_point(Fr::from(1u64 << s), *y_com);
@@ -345,7 +350,7 @@ pub(crate) fn verify_into(
                     b_pub.as_ref().map(|m| m as &dyn PublicTable),
                     &target,
                     mm,
-                    &mut t,
+                    &mut tb,
                     checks,
                 )?;
                 // The output's claim, and with a shift the remainder's.
@@ -359,7 +364,6 @@ pub(crate) fn verify_into(
                 if let Some(c) = mc.b_com {
                     pending.push(tabs.value(w, nv(w), mc.b_point, c.into())?);
                 }
-                register_range_checks(key, &mut plan, i);
             }
             (
                 QOp::MaxPool(_),
@@ -372,16 +376,16 @@ pub(crate) fn verify_into(
                 use crate::model::maxpool as mp;
                 let x = node.inputs[0];
                 let nv_aux = crate::model::aux_vars(q, i)?;
-                let rho = t.challenges(b"model/rho", nv_out);
-                let sigma = t.challenges(b"maxpool/sigma", nv_aux - nv_out - 1);
+                let rho = tb.challenges(b"model/rho", nv_out);
+                let sigma = tb.challenges(b"maxpool/sigma", nv_aux - nv_out - 1);
                 let (pd, ps) = mp::claim_points(&rho, &sigma);
-                t.absorb_points(b"maxpool/coms", coms);
+                tb.absorb_points(b"maxpool/coms", coms);
                 // One selected slot per output: 2^kv·C_s − Ĩ(ρ)·U commits to zero.
                 let (rows, cols) = crate::model::layout(&q.values[out].shape);
                 let ind = block_indicator(rows, cols, &rho);
                 let mut rel = Lc::public(-ind);
                 rel.add_point(mp::slot_count(q, i)?, coms[2]);
-                verify_zero(&rel, selected, &mut t, checks);
+                verify_zero(&rel, selected, &mut tb, checks);
                 // Σ_a x(a)·G(a) = ỹ(ρ) − R̃(ρ, σ, 0), committed.
                 let g = Mle::new(mp::gather_table(q, i, &rho, &sigma)?)?;
                 let x_pub = if known(x) { Some(table(x)?) } else { None };
@@ -401,7 +405,7 @@ pub(crate) fn verify_into(
                         v.push(g.evaluate(pt)?);
                         Ok(v)
                     },
-                    &mut t,
+                    &mut tb,
                     checks,
                 )?;
                 pending.push(tabs.value(out, nv(out), rho.clone(), coms[0].into())?);
@@ -410,7 +414,6 @@ pub(crate) fn verify_into(
                 if let Some(c) = sub.factor_coms[0] {
                     pending.push(tabs.value(x, nv(x), sub.point, c.into())?);
                 }
-                plan.push(TableKey::MaxPool, Column::MaxPool(i));
             }
             (QOp::Reshape { .. }, ZkNodeProof::Derived) if known(node.inputs[0]) => {}
             (
@@ -433,15 +436,15 @@ pub(crate) fn verify_into(
                     Fr::ONE
                 };
                 let out_shape = &q.values[out].shape;
-                let rho = t.challenges(b"model/rho", nv_out);
+                let rho = tb.challenges(b"model/rho", nv_out);
                 let n_act = node
                     .inputs
                     .iter()
                     .filter(|&&a| !is_const(q, a) || hidden(a))
                     .count();
                 expect_len("linear operand commitments", operand_coms.len(), n_act)?;
-                t.absorb_points(b"model/out_com", &[*out_com]);
-                t.absorb_points(b"model/operand_coms", operand_coms);
+                tb.absorb_points(b"model/out_com", &[*out_com]);
+                tb.absorb_points(b"model/operand_coms", operand_coms);
                 let mut rel = Lc::from(*out_com);
                 let mut acts = operand_coms.iter();
                 let mut operands = vec![];
@@ -475,15 +478,13 @@ pub(crate) fn verify_into(
                         operands.push((a, c, rho.clone()));
                     }
                 }
-                verify_zero(&rel, relation, &mut t, checks);
+                verify_zero(&rel, relation, &mut tb, checks);
                 pending.push(tabs.value(out, nv(out), rho.clone(), (*out_com).into())?);
                 for (a, c, pt) in operands {
                     pending.push(tabs.value(a, nv(a), pt, c.into())?);
                 }
             }
-            (QOp::Relu | QOp::Clip { .. } | QOp::Table { .. }, ZkNodeProof::Lookup) => {
-                plan.push(TableKey::Fn(node.op.clone()), Column::Fn(i));
-            }
+            (QOp::Relu | QOp::Clip { .. } | QOp::Table { .. }, ZkNodeProof::Lookup) => {}
             (
                 QOp::Mul { .. },
                 ZkNodeProof::MatMul {
@@ -501,7 +502,7 @@ pub(crate) fn verify_into(
                     has_rem,
                     (matmul, &mut mul_consts),
                     &mut table,
-                    &mut t,
+                    &mut tb,
                     checks,
                 )? {
                     pending.push(match tg {
@@ -509,7 +510,6 @@ pub(crate) fn verify_into(
                         Err(_) => tabs.aux(i, point, c.into())?,
                     });
                 }
-                register_range_checks(key, &mut plan, i);
             }
             (
                 QOp::Softmax { .. },
@@ -520,8 +520,7 @@ pub(crate) fn verify_into(
                 },
             ) => {
                 let parts = (&coms[..], relation, &**product);
-                let cl =
-                    super::softmax::verify(key, i, parts, &mut table, &mut plan, &mut t, checks)?;
+                let cl = super::softmax::verify(key, i, parts, &mut table, &mut tb, checks)?;
                 for (tg, point, c) in cl {
                     pending.push(match tg {
                         Ok(id) => tabs.value(id, nv(id), point, c)?,
@@ -536,18 +535,15 @@ pub(crate) fn verify_into(
                 ))
             }
         }
+        branches.push(tb);
     }
-    for &id in &q.inputs {
-        if !known(id) {
-            plan.push(TableKey::act(q), Column::Plain(Ok(id)));
-        }
-    }
-    super::weights::register_ranges(key, &mut plan);
-    closing::verify_limbs(key, (proof, &vcoms), &mut pending, &mut t)?;
     if conv_bias.next().is_some() || mul_consts.next().is_some() {
         return Err(malformed("hidden constant proofs past the last one"));
     }
     checks.context("the lookups");
-    verify_lookups(key, &plan, (proof, &tabs), &mut pending, &mut t, checks)?;
+    let mut lt = t.fork(b"model/lookups", 0);
+    verify_lookups(key, &plan, (proof, &tabs), &mut pending, &mut lt, checks)?;
+    branches.push(lt);
+    t.join(b"model/branches", branches);
     verify_openings(gens, &pending, proof, &mut table, &mut t, checks)
 }
