@@ -65,12 +65,7 @@ impl ProductSum {
 
     /// Degree `d = max_t |S_t|` (at least 1, so a round message is never empty).
     pub fn degree(&self) -> usize {
-        self.terms
-            .iter()
-            .map(|t| t.1.len())
-            .max()
-            .unwrap_or(0)
-            .max(1)
+        degree_of(&self.terms)
     }
 
     /// The sum `H` over the hypercube (the honest claim).
@@ -213,6 +208,11 @@ impl RoundProver for ProductSum {
     fn final_values(&self) -> Vec<Fr> {
         self.factors.iter().map(|f| f.evals[0]).collect()
     }
+}
+
+/// `max_t |S_t|`, at least 1: the degree of a sumcheck over `terms`.
+pub(crate) fn degree_of(terms: &[(Fr, Vec<usize>)]) -> usize {
+    terms.iter().map(|t| t.1.len()).max().unwrap_or(0).max(1)
 }
 
 /// Pairs below which a round runs on the calling thread.

@@ -45,6 +45,7 @@
 //! (`A = s·H − c·X`; `α`, `β`, `δ` likewise), which gives the same
 //! distribution as the honest prover's, independently of the witness.
 
+pub mod batch;
 pub mod deferred;
 pub mod msg;
 pub mod prover;

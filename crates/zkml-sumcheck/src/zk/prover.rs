@@ -143,30 +143,9 @@ pub(crate) fn prove_sumcheck_with(
         let evals = inst.round_poly(d);
         drop(s);
         let _s = crate::profile::span("zk-sumcheck/commit+fold");
-        // g(1) is not sent: its commitment is C_claim − C_{g(0)}, so its
-        // opening is the claim's minus g(0)'s.
-        let mut opens: Vec<Opening> = evals.iter().map(|v| Opening::random(*v, rng)).collect();
-        opens[1] = Opening {
-            value: cur.value - opens[0].value,
-            blind: cur.blind - opens[0].blind,
-        };
-        let proj: Vec<G1> = opens
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| *i != 1)
-            .map(|(_, o)| o.commit(gens))
-            .collect();
-        let mut coms = vec![G1Affine::default(); proj.len()];
-        G1::batch_normalize(&proj, &mut coms);
-        t.absorb_points(b"zk/sumcheck/round", &coms);
-        let r = t.challenge(b"zk/sumcheck/r");
-        let l = lagrange_coeffs(d + 1, r);
-        cur = Opening {
-            value: l.iter().zip(&opens).map(|(a, o)| *a * o.value).sum(),
-            blind: l.iter().zip(&opens).map(|(a, o)| *a * o.blind).sum(),
-        };
+        let (round, r) = commit_round(gens, &evals, &mut cur, t, rng);
         inst.fix_first_variable(r);
-        rounds.push(ZkRound { evals: coms });
+        rounds.push(round);
         point.push(r);
     }
     let values: Vec<Fr> = inst.final_values();
@@ -191,11 +170,44 @@ pub(crate) fn prove_sumcheck_with(
 
     // Final check: C_claim − Σ_t c_t·Π(public)·C_term commits to zero.
     let mut products = vec![];
+    let terms = inst.terms();
+    let sum = prove_terms(
+        gens,
+        (terms, public),
+        (&values, &factor_openings),
+        &mut products,
+        t,
+        rng,
+    )?;
+    let final_ok = prove_zero(gens, &(cur.blind - sum.blind), t, rng);
+    Ok(ZkProverOutput {
+        proof: ZkSumcheckProof {
+            rounds,
+            factor_evals,
+            products,
+            final_ok,
+        },
+        point,
+        factor_openings,
+    })
+}
+
+/// One sumcheck's share of the final check: `Σ_t c_t·Π(public)·term_t`,
+/// each term's committed factors multiplied with proofs of product (pushed
+/// to `products`, each commitment absorbed before its proof). Returns the
+/// opening of that sum.
+pub(super) fn prove_terms(
+    gens: &Generators,
+    (terms, public): (&[(Fr, Vec<usize>)], &[bool]),
+    (values, factor_openings): (&[Fr], &[Option<Opening>]),
+    products: &mut Vec<(G1Affine, ProductProof)>,
+    t: &mut Transcript,
+    rng: &mut (impl RngCore + CryptoRng),
+) -> Result<Opening> {
     let mut sum = Opening {
         value: Fr::ZERO,
         blind: Fr::ZERO,
     };
-    let terms = inst.terms();
     for ((c, s), cf) in terms.iter().zip(committed_factors(terms, public)) {
         let scalar = s
             .iter()
@@ -221,15 +233,40 @@ pub(crate) fn prove_sumcheck_with(
         sum.value += scalar * term.value;
         sum.blind += scalar * term.blind;
     }
-    let final_ok = prove_zero(gens, &(cur.blind - sum.blind), t, rng);
-    Ok(ZkProverOutput {
-        proof: ZkSumcheckProof {
-            rounds,
-            factor_evals,
-            products,
-            final_ok,
-        },
-        point,
-        factor_openings,
-    })
+    Ok(sum)
+}
+
+/// One committed round: commits `g(0), g(2), …, g(d)` (`evals` at `0..=d`;
+/// `g(1)`'s commitment is `C_claim − C_{g(0)}`, so its opening is the
+/// claim's minus `g(0)`'s), absorbs them, draws `r` and moves the running
+/// claim's opening `cur` to `g(r)`. Shared by [`prove_sumcheck`] and the
+/// batch ([`super::batch`]).
+pub(super) fn commit_round(
+    gens: &Generators,
+    evals: &[Fr],
+    cur: &mut Opening,
+    t: &mut Transcript,
+    rng: &mut (impl RngCore + CryptoRng),
+) -> (ZkRound, Fr) {
+    let mut opens: Vec<Opening> = evals.iter().map(|v| Opening::random(*v, rng)).collect();
+    opens[1] = Opening {
+        value: cur.value - opens[0].value,
+        blind: cur.blind - opens[0].blind,
+    };
+    let proj: Vec<G1> = opens
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 1)
+        .map(|(_, o)| o.commit(gens))
+        .collect();
+    let mut coms = vec![G1Affine::default(); proj.len()];
+    G1::batch_normalize(&proj, &mut coms);
+    t.absorb_points(b"zk/sumcheck/round", &coms);
+    let r = t.challenge(b"zk/sumcheck/r");
+    let l = lagrange_coeffs(evals.len(), r);
+    *cur = Opening {
+        value: l.iter().zip(&opens).map(|(a, o)| *a * o.value).sum(),
+        blind: l.iter().zip(&opens).map(|(a, o)| *a * o.blind).sum(),
+    };
+    (ZkRound { evals: coms }, r)
 }

@@ -187,15 +187,8 @@ fn verify_rounds(
     let mut claim_scale = Fr::ONE;
     let mut point = Vec::with_capacity(num_vars);
     for round in &proof.rounds {
-        t.absorb_points(b"zk/sumcheck/round", &round.evals);
-        let r = t.challenge(b"zk/sumcheck/r");
-        let l = lagrange_coeffs(d + 1, r);
-        cur.scale(l[1]);
-        claim_scale *= l[1];
-        cur.add_point(l[0] - l[1], round.evals[0]);
-        for (li, c) in l[2..].iter().zip(&round.evals[1..]) {
-            cur.add_point(*li, *c);
-        }
+        let (r, l1) = fold_round(&mut cur, round, d, t);
+        claim_scale *= l1;
         point.push(r);
     }
     t.absorb_points(b"zk/sumcheck/factors", &proof.factor_evals);
@@ -207,14 +200,54 @@ fn verify_rounds(
             coms[k] = cv.next().copied();
         }
     }
-    let mut products = proof.products.iter();
-    // Per term: its coefficient, its factors and its committed part.
-    let mut parts: Vec<(Fr, Vec<usize>, Lc)> = Vec::with_capacity(terms.len());
+    let parts = verify_terms(
+        (terms, public),
+        &coms,
+        &mut proof.products.iter(),
+        t,
+        checks,
+    )?;
+    let c = zero_challenge(&proof.final_ok, t);
+    let final_ok = proof.final_ok.clone();
+    let public = public.to_vec();
+    let n_public = public.len() - n_committed;
+    // cur − Σ_t (c_t·Π_{public k} v_k)·term_t commits to zero.
+    let last: LastEquation = Box::new(move |pub_vals: Vec<Fr>, offset: Fr| {
+        expect_len("public factor values", pub_vals.len(), n_public)?;
+        let mut cur = cur;
+        cur.u -= offset * claim_scale;
+        let sum = terms_sum(&parts, &public, &pub_vals);
+        Ok(zero_equation(&(cur - &sum), &final_ok, c))
+    });
+    Ok((
+        ZkSubClaim {
+            point,
+            factor_coms: coms,
+        },
+        last,
+    ))
+}
+
+/// One term of a sumcheck's final check: its coefficient, its factors and
+/// its committed part (`U` for a term without committed factors).
+pub(super) type TermPart = (Fr, Vec<usize>, Lc);
+
+/// One sumcheck's terms for the final check: each term's committed factors
+/// multiplied by the proofs of product in `products` (their equations added
+/// to `checks`), in the prover's order.
+pub(super) fn verify_terms<'p>(
+    (terms, public): (&[(Fr, Vec<usize>)], &[bool]),
+    coms: &[Option<G1Affine>],
+    products: &mut impl Iterator<Item = &'p (G1Affine, ProductProof)>,
+    t: &mut Transcript,
+    checks: &mut Checks,
+) -> Result<Vec<TermPart>> {
+    let mut parts = Vec::with_capacity(terms.len());
     for ((c, s), cf) in terms.iter().zip(committed_factors(terms, public)) {
         // A term without committed factors is `scalar·1`, i.e. `scalar·U`.
         let mut term = Lc::public(Fr::ONE);
         for (i, &k) in cf.iter().enumerate() {
-            // Present: counted above.
+            // Present: counted by the caller.
             let f = Lc::from(coms[k].unwrap_or_default());
             if i == 0 {
                 term = f;
@@ -230,37 +263,48 @@ fn verify_rounds(
         }
         parts.push((*c, s.clone(), term));
     }
-    let c = zero_challenge(&proof.final_ok, t);
-    let final_ok = proof.final_ok.clone();
-    let public = public.to_vec();
-    let n_public = public.len() - n_committed;
-    // cur − Σ_t (c_t·Π_{public k} v_k)·term_t commits to zero.
-    let last: LastEquation = Box::new(move |pub_vals: Vec<Fr>, offset: Fr| {
-        expect_len("public factor values", pub_vals.len(), n_public)?;
-        let mut cur = cur;
-        cur.u -= offset * claim_scale;
-        let mut vals = vec![Fr::from(0); public.len()];
-        let mut pv = pub_vals.iter();
-        for (k, v) in vals.iter_mut().enumerate() {
-            if public[k] {
-                *v = *pv.next().unwrap_or(&Fr::from(0));
-            }
+    Ok(parts)
+}
+
+/// `Σ_t (c_t·Π_{public k} v_k)·term_t` with the public factors' values
+/// `pub_vals` (factor order, public ones only; missing ones read as 0, the
+/// caller checks the count).
+pub(super) fn terms_sum(parts: &[TermPart], public: &[bool], pub_vals: &[Fr]) -> Lc {
+    let mut vals = vec![Fr::from(0); public.len()];
+    let mut pv = pub_vals.iter();
+    for (k, v) in vals.iter_mut().enumerate() {
+        if public[k] {
+            *v = *pv.next().unwrap_or(&Fr::from(0));
         }
-        let mut sum = Lc::default();
-        for (c, s, term) in &parts {
-            let scalar = s
-                .iter()
-                .filter(|&&k| public[k])
-                .fold(*c, |acc, &k| acc * vals[k]);
-            sum.add_scaled(term, scalar);
-        }
-        Ok(zero_equation(&(cur - &sum), &final_ok, c))
-    });
-    Ok((
-        ZkSubClaim {
-            point,
-            factor_coms: coms,
-        },
-        last,
-    ))
+    }
+    let mut sum = Lc::default();
+    for (c, s, term) in parts {
+        let scalar = s
+            .iter()
+            .filter(|&&k| public[k])
+            .fold(*c, |acc, &k| acc * vals[k]);
+        sum.add_scaled(term, scalar);
+    }
+    sum
+}
+
+/// One committed round at the verifier: absorbs it, draws `r` and moves the
+/// running claim `cur` (a combination, never formed) to `g(r)`:
+/// `L_1·cur + (L_0 − L_1)·C_{j,0} + Σ_{i≥2} L_i·C_{j,i}`. Returns `r` and
+/// `L_1(r)` (the old claim's factor). Shared with the batch ([`super::batch`]).
+pub(super) fn fold_round(
+    cur: &mut Lc,
+    round: &crate::zk::ZkRound,
+    d: usize,
+    t: &mut Transcript,
+) -> (Fr, Fr) {
+    t.absorb_points(b"zk/sumcheck/round", &round.evals);
+    let r = t.challenge(b"zk/sumcheck/r");
+    let l = lagrange_coeffs(d + 1, r);
+    cur.scale(l[1]);
+    cur.add_point(l[0] - l[1], round.evals[0]);
+    for (li, c) in l[2..].iter().zip(&round.evals[1..]) {
+        cur.add_point(*li, *c);
+    }
+    (r, l[1])
 }
