@@ -27,6 +27,9 @@
 //!   Factors the verifier can evaluate itself (`eq`, a public table) are
 //!   scalars in that sum. The factor commitments are the caller's to open
 //!   (a Hyrax evaluation proof with a committed value, [`crate::hyrax::verify_eval`]).
+//! * **Batched committed sumcheck** ([`batch`]): several such sumchecks of
+//!   different sizes and degrees as one, under random weights: `max n_i`
+//!   rounds instead of one run each.
 //!
 //! **Verification in one MSM** ([`deferred`]): the verifier never forms a
 //! derived point (`C_{j,1}`, `C_{claim_j}`, the final difference, a caller's
