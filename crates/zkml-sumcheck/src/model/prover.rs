@@ -69,16 +69,7 @@ pub(crate) fn prove_inner(
     for (i, node) in q.nodes.iter().enumerate() {
         let out = node.output;
         let proof = match &node.op {
-            op @ (QOp::MatMul { .. }
-            | QOp::Conv { .. }
-            | QOp::Reshape { .. }
-            | QOp::AveragePool(_)
-            | QOp::ReduceMean { .. }
-            | QOp::Gather(_)
-            | QOp::Transpose { .. }
-            | QOp::Mul { .. })
-                if !matches!(op, QOp::Reshape { .. }) || crate::model::gathers(q, true, i) =>
-            {
+            _ if crate::model::proved_as_sum(q, true, i) => {
                 let d = crate::model::divisor(q, i);
                 let x = node.inputs[0];
                 let rho = t.challenges(b"model/rho", num_vars(&q.values[out].shape));

@@ -269,6 +269,39 @@ pub(crate) fn gathers(q: &QGraph, input_public: bool, i: usize) -> bool {
         && layout(&layout_shape(q, node.inputs[0])) != layout(&q.values[node.output].shape)
 }
 
+/// Whether node `i` is proved as a (possibly rescaled) sum: MatMul, Conv,
+/// the pools, ReduceMean, Gather, Transpose, Mul, and a gathering Reshape
+/// ([`gathers`]). These register their rescale range checks.
+pub(crate) fn proved_as_sum(q: &QGraph, input_public: bool, i: usize) -> bool {
+    match q.nodes[i].op {
+        QOp::Reshape { .. } => gathers(q, input_public, i),
+        QOp::MatMul { .. }
+        | QOp::Conv { .. }
+        | QOp::AveragePool(_)
+        | QOp::ReduceMean { .. }
+        | QOp::Gather(_)
+        | QOp::Transpose { .. }
+        | QOp::Mul { .. } => true,
+        _ => false,
+    }
+}
+
+/// An Add/Sub/Reshape node's linear form: the operands' alignment shifts
+/// and the second operand's sign (`[0, 0]` and `+1` for a Reshape).
+pub(crate) fn linear_form(op: &QOp) -> ([i32; 2], crate::field::Fr) {
+    use crate::field::Field;
+    let align = match op {
+        QOp::Add { align } | QOp::Sub { align } => *align,
+        _ => [0, 0],
+    };
+    let sign = if matches!(op, QOp::Sub { .. }) {
+        -crate::field::Fr::ONE
+    } else {
+        crate::field::Fr::ONE
+    };
+    (align, sign)
+}
+
 /// For a `Conv` node, or a gathering `Reshape` ([`gathers`]), and a claim
 /// point `ρ` on its output: `(G_ρ, offset)` of [`crate::conv::dual`] (weights
 /// and bias read from the model: constants, checked at setup; the rounding

@@ -143,14 +143,7 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()
         let nv_out = num_vars(out_shape);
         match (&node.op, np) {
             (
-                op @ (QOp::MatMul { .. }
-                | QOp::Conv { .. }
-                | QOp::Reshape { .. }
-                | QOp::AveragePool(_)
-                | QOp::ReduceMean { .. }
-                | QOp::Gather(_)
-                | QOp::Transpose { .. }
-                | QOp::Mul { .. }),
+                op,
                 NodeProof::MatMul {
                     y_eval,
                     r_eval,
@@ -166,7 +159,7 @@ pub fn verify(key: &Key, public: &PublicValues, proof: &ModelProof) -> Result<()
                     y_range,
                     ..
                 },
-            ) if !matches!(op, QOp::Reshape { .. }) || super::gathers(q, true, i) => {
+            ) if super::proved_as_sum(q, true, i) => {
                 if matches!(op, QOp::Conv { .. }) != matches!(np, NodeProof::Conv { .. }) {
                     return Err(malformed("conv weight sumcheck (Conv nodes only)"));
                 }

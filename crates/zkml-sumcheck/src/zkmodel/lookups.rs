@@ -147,16 +147,11 @@ impl LookupPlan {
         let input_public = vis.input == Vis::Public;
         let mut plan = Self::default();
         for (i, node) in q.nodes.iter().enumerate() {
+            if crate::model::proved_as_sum(q, input_public, i) {
+                register_range_checks(key, &mut plan, i);
+                continue;
+            }
             match &node.op {
-                QOp::Reshape { .. } if !crate::model::gathers(q, input_public, i) => {}
-                QOp::MatMul { .. }
-                | QOp::Conv { .. }
-                | QOp::Reshape { .. }
-                | QOp::AveragePool(_)
-                | QOp::ReduceMean { .. }
-                | QOp::Gather(_)
-                | QOp::Transpose { .. }
-                | QOp::Mul { .. } => register_range_checks(key, &mut plan, i),
                 QOp::Relu | QOp::Clip { .. } | QOp::Table { .. } => {
                     plan.push(TableKey::Fn(node.op.clone()), Column::Fn(i))
                 }

@@ -223,15 +223,7 @@ pub(super) fn prove_node(
         }
         QOp::Reshape { .. } if known(node.inputs[0]) => ZkNodeProof::Derived,
         QOp::Add { .. } | QOp::Sub { .. } | QOp::Reshape { .. } => {
-            let al = match &node.op {
-                QOp::Add { align } | QOp::Sub { align } => *align,
-                _ => [0, 0],
-            };
-            let sign = if matches!(node.op, QOp::Sub { .. }) {
-                -Fr::ONE
-            } else {
-                Fr::ONE
-            };
+            let (al, sign) = crate::model::linear_form(&node.op);
             let rho = t.challenges(b"model/rho", nv_out);
             let o = Opening::random(tables[out].evaluate(&rho)?, rng);
             let mut rel_blind = o.blind;

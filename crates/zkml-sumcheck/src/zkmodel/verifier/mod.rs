@@ -426,15 +426,7 @@ pub(crate) fn verify_into(
             ) if !matches!(node.op, QOp::Reshape { .. })
                 || !known(node.inputs[0]) && !crate::model::gathers(q, input_public, i) =>
             {
-                let al = match &node.op {
-                    QOp::Add { align } | QOp::Sub { align } => *align,
-                    _ => [0, 0],
-                };
-                let sign = if matches!(node.op, QOp::Sub { .. }) {
-                    -Fr::ONE
-                } else {
-                    Fr::ONE
-                };
+                let (al, sign) = crate::model::linear_form(&node.op);
                 let out_shape = &q.values[out].shape;
                 let rho = tb.challenges(b"model/rho", nv_out);
                 let n_act = node
