@@ -148,14 +148,21 @@ impl Generators {
 
     /// `Σ_j v_j·G_j + ρ·H`; `v` may be shorter than the width (zeros after).
     pub fn commit_vec(&self, v: &[Fr], blind: &Fr) -> Result<G1> {
-        if v.len() > self.g.len() {
+        self.commit_vec_at(0, v, blind)
+    }
+
+    /// `Σ_j v_j·G_{offset+j} + ρ·H`: a vector on the generators from
+    /// `offset` (a committed sumcheck's round `j` on its own slice).
+    pub fn commit_vec_at(&self, offset: usize, v: &[Fr], blind: &Fr) -> Result<G1> {
+        let end = offset + v.len();
+        if end > self.g.len() {
             return Err(Error::Invalid(format!(
-                "a vector of {} values exceeds the {} generators",
+                "a vector of {} values from generator {offset} exceeds the {} generators",
                 v.len(),
                 self.g.len()
             )));
         }
-        Ok(msm(v, &self.g[..v.len()])? + self.blind(blind))
+        Ok(msm(v, &self.g[offset..end])? + self.blind(blind))
     }
 
     /// `y·U + ρ·H`.

@@ -273,8 +273,9 @@ fn seed_of(b: &Blinding) -> Fr {
 }
 
 /// The generators of `q`: wide enough for every table, hidden constants'
-/// among them, and for the zero-knowledge backend's packed witness table
-/// ([`crate::zkmodel::packed`]).
+/// among them, for the zero-knowledge backend's packed witness table
+/// ([`crate::zkmodel::packed`]) and for a committed sumcheck's rounds
+/// ([`crate::zk::ROUND_GENERATORS`]).
 fn generators(q: &QGraph) -> Result<Generators> {
     let mut nv = widest_table(q).max(crate::zkmodel::packed::Layout::widest(q));
     if let Some(n) = crate::zkmodel::fixed::layout(q).num_vars {
@@ -287,7 +288,7 @@ fn generators(q: &QGraph) -> Result<Generators> {
     }
     Ok(Generators::new(
         b"zkml-sumcheck/generators/v1",
-        1 << split_vars(nv).1,
+        (1 << split_vars(nv).1).max(crate::zk::ROUND_GENERATORS),
     ))
 }
 

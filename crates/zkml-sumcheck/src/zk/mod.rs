@@ -16,23 +16,40 @@
 //!   `z_4 = b_4 + c·ρ_y`, `z_5 = b_5 + c·(ρ_z − ρ_y·x)`; checks
 //!   `α + c·C_x = Com(z_1; z_2)`, `β + c·C_y = Com(z_3; z_4)`,
 //!   `δ + c·C_z = z_1·C_y + z_5·H`.
-//! * **Committed sumcheck**: round `j` sends `C_{j,i} = Com(g_j(i); ρ_{j,i})`
-//!   for `i = 0, 2, …, d`; the verifier forms `C_{j,1} = C_{claim_j} − C_{j,0}`
-//!   (so `g_j(0) + g_j(1) = claim_j` by construction: `d` points a round and
-//!   no proof of zero) and
-//!   `C_{claim_{j+1}} = Σ_i L_i(r_j)·C_{j,i}` (Lagrange basis at `0..d`). At the end the prover commits the committed
-//!   factors' values `f̃_k(r)`, proves each product of a term with proofs of
-//!   product (each product commitment absorbed before its proof), and a
-//!   proof of zero for `C_{claim_n} − Σ_t c_t·Π(public)·C_{term_t}`.
-//!   Factors the verifier can evaluate itself (`eq`, a public table) are
-//!   scalars in that sum. The factor commitments are the caller's to open
-//!   (a Hyrax evaluation proof with a committed value, [`crate::hyrax::verify_eval`]).
+//! * **Committed sumcheck** (Hyrax §4): round `j` sends one vector
+//!   commitment `R_j = Σ_i g_j(i)·G_{j(d+1)+i} + ρ_j·H` to `g_j(0..=d)`,
+//!   each round on its own generators ([`ROUND_GENERATORS`]); `r_j` is drawn
+//!   after it. At the end the prover commits the committed factors' values
+//!   `f̃_k(r)`, proves each product of a term with proofs of product (each
+//!   product commitment absorbed before its proof), which gives the final
+//!   value `F = Σ_t c_t·Π(public)·term_t` as a combination `C_F`. Factors
+//!   the verifier can evaluate itself (`eq`, a public table) are scalars in
+//!   that sum; the factor commitments are the caller's to open (a Hyrax
+//!   evaluation proof with a committed value, [`crate::hyrax::verify_eval`]).
+//!   **The chain.** Every round's relation is linear in the concatenated
+//!   round vector `x`: `g_1(0) + g_1(1) = claim`,
+//!   `g_{j+1}(0) + g_{j+1}(1) = g_j(r_j) = ⟨L(r_j), x_j⟩` (`L` the Lagrange
+//!   basis at `0..=d`) and `g_n(r_n) = F`. After `C_F` is bound the verifier
+//!   draws `μ`; with `a_j = μ^{j−1}·(1, 1, 0, …, 0) − μ^j·L(r_j)` the sum
+//!   of the relations under powers of `μ` is `⟨a, x⟩ = claim − μ^n·F =: y`,
+//!   committed by `C_y = C_claim − μ^n·C_F`. A proof of dot product for
+//!   `x` (committed by `Σ_j R_j`, the rounds being on disjoint generators)
+//!   shows it: `δ = Com(d; r_δ)`, `β = Com(⟨a, d⟩; r_β)`; `c`;
+//!   `z = c·x + d`, `z_δ = c·Σρ_j + r_δ`, `z_β = c·ρ_y + r_β`; checks
+//!   `c·Σ_j R_j + δ = Σ_k z_k·G_k + z_δ·H` and
+//!   `c·C_y + β = ⟨z, a⟩·U + z_β·H`. **Soundness:** the Σ-protocol is
+//!   special sound, so an accepting prover knows `x` with `⟨a, x⟩ = y`; a
+//!   false relation among the `n + 1` makes `⟨a, x⟩ − y` a nonzero
+//!   polynomial of degree ≤ `n` in `μ`, drawn after `x` and `F` are bound:
+//!   `n/p`; then the sumcheck's own `n·d/p`. One point a round instead of
+//!   `d`, and two points for the whole chain, is what this buys the
+//!   verifier's MSM.
 //! * **Batched committed sumcheck** ([`batch`]): several such sumchecks of
 //!   different sizes and degrees as one, under random weights: `max n_i`
 //!   rounds instead of one run each.
 //!
 //! **Verification in one MSM** ([`deferred`]): the verifier never forms a
-//! derived point (`C_{j,1}`, `C_{claim_j}`, the final difference, a caller's
+//! derived point (`Σ_j R_j`, `C_y`, the final value's `C_F`, a caller's
 //! claim `2^s·C_y + C_r − o·U`); it keeps each as an [`Lc`] over proof
 //! points, and every check above is an equation added to a [`Checks`],
 //! tested with all the others in one MSM under random weights at the end of
@@ -45,8 +62,11 @@
 //! Simulation: every message is a perfectly hiding commitment or a Σ-protocol
 //! response; given the challenges, a simulator picks the commitments and
 //! responses uniformly and solves each check for the first message
-//! (`A = s·H − c·X`; `α`, `β`, `δ` likewise), which gives the same
-//! distribution as the honest prover's, independently of the witness.
+//! (`A = s·H − c·X`; `α`, `β`, `δ` likewise; the chain's `δ`, `β` from `z`,
+//! `z_δ`, `z_β`), which gives the same distribution as the honest prover's,
+//! independently of the witness. The rounds' `R_j` are perfectly hiding
+//! vector commitments (one fresh blind each), so the round polynomials are
+//! as hidden as before, when each value had its own commitment.
 
 pub mod batch;
 pub mod deferred;
@@ -63,6 +83,13 @@ pub use verifier::{
 
 use crate::field::Fr;
 use crate::transcript::Transcript;
+
+/// The fewest generators a key has: a committed sumcheck of `n` variables
+/// and degree `d` puts round `j` on generators `j(d+1)..(j+1)(d+1)`, so
+/// `n(d+1)` of them (the widest here: LogUp trees of at most 2^24 leaves,
+/// degree 3, and node sumchecks of fewer variables; a wider one is refused
+/// by name at proving and at verification).
+pub const ROUND_GENERATORS: usize = 256;
 
 /// Absorbs the committed sumcheck's shape (both ends). The claim
 /// commitment is the caller's to bind (a sent point absorbed when sent, or

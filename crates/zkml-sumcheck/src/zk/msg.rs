@@ -24,14 +24,33 @@ pub struct ProductProof {
     pub z: [Fr; 5],
 }
 
-/// One committed round: `Com(g_j(i))` for `i = 0, 2, 3, …, d`. `g_j(1)` is
-/// not sent: the verifier forms `C_{j,1} = C_{claim_j} − C_{j,0}`, so
-/// `g_j(0) + g_j(1) = claim_j` holds by construction (the committed form of
-/// the clear sumcheck's "the verifier infers one evaluation").
+/// One committed round: `R_j = Σ_i g_j(i)·G_{j(d+1)+i} + ρ_j·H`, one
+/// vector commitment to `g_j(0), …, g_j(d)` on the round's own generators
+/// (Hyrax §4: the rounds' linear relations are proved together at the end,
+/// [`ChainProof`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ZkRound {
-    /// `C_{j,0}, C_{j,2}, …, C_{j,d}` (`d` points).
-    pub evals: Vec<G1Affine>,
+    /// `R_j`.
+    pub com: G1Affine,
+}
+
+/// Hyrax's proof of a dot product for the concatenated round vector
+/// `x = (g_1(0..=d), …, g_n(0..=d))`, committed by `Σ_j R_j`: it shows
+/// `⟨a, x⟩ = y` for the public `a` and the committed `y` of the
+/// [module doc](super) (every round's `g_j(0) + g_j(1) = g_{j−1}(r_{j−1})`,
+/// the claim and the final value, under powers of `μ`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainProof {
+    /// `δ = Σ_k d_k·G_k + r_δ·H`.
+    pub delta: G1Affine,
+    /// `β = ⟨a, d⟩·U + r_β·H`.
+    pub beta: G1Affine,
+    /// `z = c·x + d`.
+    pub z: Vec<Fr>,
+    /// `z_δ = c·ρ_x + r_δ`.
+    pub z_delta: Fr,
+    /// `z_β = c·ρ_y + r_β`.
+    pub z_beta: Fr,
 }
 
 /// A committed sumcheck proof.
@@ -43,8 +62,9 @@ pub struct ZkSumcheckProof {
     pub factor_evals: Vec<G1Affine>,
     /// Partial products of each term's committed factors, with their proofs.
     pub products: Vec<(G1Affine, ProductProof)>,
-    /// Proof of zero for `C_{claim_n} − Σ_t c_t·Π(public)·C_{term_t}`.
-    pub final_ok: ZeroProof,
+    /// The rounds' relations, the claim and the final value
+    /// `Σ_t c_t·Π(public)·C_{term_t}` in one proof.
+    pub chain: ChainProof,
 }
 
 impl crate::codec::Encode for ZeroProof {
@@ -79,10 +99,29 @@ impl crate::codec::Encode for ProductProof {
 
 impl crate::codec::Encode for ZkRound {
     fn encode(&self, w: &mut crate::codec::Writer) {
-        w.points(&self.evals);
+        w.point(&self.com);
     }
     fn decode(r: &mut crate::codec::Reader<'_>) -> crate::Result<Self> {
-        Ok(Self { evals: r.points()? })
+        Ok(Self { com: r.point()? })
+    }
+}
+
+impl crate::codec::Encode for ChainProof {
+    fn encode(&self, w: &mut crate::codec::Writer) {
+        w.point(&self.delta);
+        w.point(&self.beta);
+        w.frs(&self.z);
+        w.fr(&self.z_delta);
+        w.fr(&self.z_beta);
+    }
+    fn decode(r: &mut crate::codec::Reader<'_>) -> crate::Result<Self> {
+        Ok(Self {
+            delta: r.point()?,
+            beta: r.point()?,
+            z: r.frs()?,
+            z_delta: r.fr()?,
+            z_beta: r.fr()?,
+        })
     }
 }
 
@@ -95,7 +134,7 @@ impl crate::codec::Encode for ZkSumcheckProof {
             w.point(p);
             pp.encode(w);
         }
-        self.final_ok.encode(w);
+        self.chain.encode(w);
     }
     fn decode(r: &mut crate::codec::Reader<'_>) -> crate::Result<Self> {
         let rounds = r.list()?;
@@ -108,7 +147,7 @@ impl crate::codec::Encode for ZkSumcheckProof {
             rounds,
             factor_evals,
             products,
-            final_ok: ZeroProof::decode(r)?,
+            chain: ChainProof::decode(r)?,
         })
     }
 }

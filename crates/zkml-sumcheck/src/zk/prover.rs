@@ -3,7 +3,7 @@
 use rand_core06::{CryptoRng, RngCore};
 
 use super::committed_factors;
-use super::msg::{ProductProof, ZeroProof, ZkRound, ZkSumcheckProof};
+use super::msg::{ChainProof, ProductProof, ZeroProof, ZkRound, ZkSumcheckProof};
 use crate::error::{Error, Result};
 use crate::field::{Curve, Field, Fr, G1Affine, G1};
 use crate::hyrax::Generators;
@@ -134,19 +134,17 @@ pub(crate) fn prove_sumcheck_with(
     rng: &mut (impl RngCore + CryptoRng),
 ) -> Result<ZkProverOutput> {
     let (n, d) = (inst.num_vars(), inst.degree());
-    let mut cur = *claim;
     super::absorb_statement(t, n, d);
+    let mut log = RoundLog::new(n, d);
     let mut rounds = Vec::with_capacity(n);
-    let mut point = Vec::with_capacity(n);
     for _ in 0..n {
         let s = crate::profile::span("zk-sumcheck/round_poly");
         let evals = inst.round_poly(d);
         drop(s);
         let _s = crate::profile::span("zk-sumcheck/commit+fold");
-        let (round, r) = commit_round(gens, &evals, &mut cur, t, rng);
+        let (round, r) = commit_round(gens, &evals, &mut log, t, rng)?;
         inst.fix_first_variable(r);
         rounds.push(round);
-        point.push(r);
     }
     let values: Vec<Fr> = inst.final_values();
     if values.len() != public.len() {
@@ -168,7 +166,7 @@ pub(crate) fn prove_sumcheck_with(
         .collect();
     t.absorb_points(b"zk/sumcheck/factors", &factor_evals);
 
-    // Final check: C_claim − Σ_t c_t·Π(public)·C_term commits to zero.
+    // Final value Σ_t c_t·Π(public)·term_t, then the chain of rounds.
     let mut products = vec![];
     let terms = inst.terms();
     let sum = prove_terms(
@@ -179,15 +177,15 @@ pub(crate) fn prove_sumcheck_with(
         t,
         rng,
     )?;
-    let final_ok = prove_zero(gens, &(cur.blind - sum.blind), t, rng);
+    let chain = prove_chain(gens, &log, claim, &sum, t, rng)?;
     Ok(ZkProverOutput {
         proof: ZkSumcheckProof {
             rounds,
             factor_evals,
             products,
-            final_ok,
+            chain,
         },
-        point,
+        point: log.point,
         factor_openings,
     })
 }
@@ -236,37 +234,138 @@ pub(super) fn prove_terms(
     Ok(sum)
 }
 
-/// One committed round: commits `g(0), g(2), …, g(d)` (`evals` at `0..=d`;
-/// `g(1)`'s commitment is `C_claim − C_{g(0)}`, so its opening is the
-/// claim's minus `g(0)`'s), absorbs them, draws `r` and moves the running
-/// claim's opening `cur` to `g(r)`. Shared by [`prove_sumcheck`] and the
-/// batch ([`super::batch`]).
+/// The prover's record of a committed sumcheck's rounds, for the final
+/// [`ChainProof`]: the concatenated round vectors, their blinds' sum and
+/// the challenges.
+pub(super) struct RoundLog {
+    d: usize,
+    x: Vec<Fr>,
+    blind: Fr,
+    /// The challenges so far.
+    pub(super) point: Vec<Fr>,
+}
+
+impl RoundLog {
+    /// Room for `n` rounds of degree `d`.
+    pub(super) fn new(n: usize, d: usize) -> Self {
+        Self {
+            d,
+            x: Vec::with_capacity(n * (d + 1)),
+            blind: Fr::ZERO,
+            point: Vec::with_capacity(n),
+        }
+    }
+}
+
+/// One committed round: `R_j`, the vector commitment to `evals` (`g(0..=d)`)
+/// on generators `j(d+1)..(j+1)(d+1)`; absorbs it, draws `r`. Shared by
+/// [`prove_sumcheck`] and the batch ([`super::batch`]).
 pub(super) fn commit_round(
     gens: &Generators,
     evals: &[Fr],
-    cur: &mut Opening,
+    log: &mut RoundLog,
     t: &mut Transcript,
     rng: &mut (impl RngCore + CryptoRng),
-) -> (ZkRound, Fr) {
-    let mut opens: Vec<Opening> = evals.iter().map(|v| Opening::random(*v, rng)).collect();
-    opens[1] = Opening {
-        value: cur.value - opens[0].value,
-        blind: cur.blind - opens[0].blind,
+) -> Result<(ZkRound, Fr)> {
+    let m = log.d + 1;
+    if evals.len() != m {
+        return Err(Error::Invalid(format!(
+            "a round of {} values for degree {}",
+            evals.len(),
+            log.d
+        )));
+    }
+    #[allow(unused_mut)]
+    let mut offset = log.point.len() * m;
+    #[cfg(test)]
+    let shifted: Vec<Fr>;
+    #[cfg(test)]
+    let evals = match FORGE_ROUNDS.with(|f| f.get()) {
+        Some(RoundForgery::FirstRound(delta)) if log.point.is_empty() => {
+            shifted = std::iter::once(evals[0] + delta)
+                .chain(evals[1..].iter().copied())
+                .collect();
+            &shifted[..]
+        }
+        Some(RoundForgery::OneSlice) => {
+            offset = 0;
+            evals
+        }
+        _ => evals,
     };
-    let proj: Vec<G1> = opens
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| *i != 1)
-        .map(|(_, o)| o.commit(gens))
-        .collect();
-    let mut coms = vec![G1Affine::default(); proj.len()];
-    G1::batch_normalize(&proj, &mut coms);
-    t.absorb_points(b"zk/sumcheck/round", &coms);
+    let blind = Fr::random(&mut *rng);
+    let com = gens.commit_vec_at(offset, evals, &blind)?.to_affine();
+    t.absorb_points(b"zk/sumcheck/round", &[com]);
     let r = t.challenge(b"zk/sumcheck/r");
-    let l = lagrange_coeffs(evals.len(), r);
-    *cur = Opening {
-        value: l.iter().zip(&opens).map(|(a, o)| *a * o.value).sum(),
-        blind: l.iter().zip(&opens).map(|(a, o)| *a * o.blind).sum(),
-    };
-    (ZkRound { evals: coms }, r)
+    log.x.extend_from_slice(evals);
+    log.blind += blind;
+    log.point.push(r);
+    Ok((ZkRound { com }, r))
+}
+
+/// Tests: how a forging prover commits its rounds.
+#[cfg(test)]
+#[derive(Clone, Copy, Debug)]
+pub(super) enum RoundForgery {
+    /// The first round's `g(0)` moved by this amount.
+    FirstRound(Fr),
+    /// Every round on generators `0..=d`.
+    OneSlice,
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Tests: the forgery [`commit_round`] applies (`None`: honest).
+    pub(super) static FORGE_ROUNDS: std::cell::Cell<Option<RoundForgery>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// The chain's public vector `a`: block `j` is
+/// `μ^j·(1, 1, 0, …, 0) − μ^{j+1}·L(r_j)` (`L` the Lagrange basis at
+/// `0..=d`), so that `⟨a, x⟩ = claim − μ^n·final` for honest rounds (the
+/// [module doc](super)); also returns `μ^n`. Both ends.
+pub(super) fn chain_vector(d: usize, point: &[Fr], mu: Fr) -> (Vec<Fr>, Fr) {
+    let m = d + 1;
+    let mut a = Vec::with_capacity(point.len() * m);
+    let mut pw = Fr::ONE;
+    for r in point {
+        let next = pw * mu;
+        for (i, l) in lagrange_coeffs(m, *r).iter().enumerate() {
+            let v = -next * l;
+            a.push(if i < 2 { v + pw } else { v });
+        }
+        pw = next;
+    }
+    (a, pw)
+}
+
+/// Proves the chain of a committed sumcheck (the [module doc](super)):
+/// draws `μ` (after the final value's commitments are absorbed), then a
+/// proof of the dot product `⟨a, x⟩ = claim − μ^n·final` for the rounds'
+/// vector `x`, committed by `Σ_j R_j`.
+pub(super) fn prove_chain(
+    gens: &Generators,
+    log: &RoundLog,
+    claim: &Opening,
+    fin: &Opening,
+    t: &mut Transcript,
+    rng: &mut (impl RngCore + CryptoRng),
+) -> Result<ChainProof> {
+    let mu = t.challenge(b"zk/sumcheck/mu");
+    let (a, mu_n) = chain_vector(log.d, &log.point, mu);
+    let y_blind = claim.blind - mu_n * fin.blind;
+    let dv: Vec<Fr> = (0..a.len()).map(|_| Fr::random(&mut *rng)).collect();
+    let (r_delta, r_beta) = (Fr::random(&mut *rng), Fr::random(&mut *rng));
+    let delta = gens.commit_vec(&dv, &r_delta)?.to_affine();
+    let ad: Fr = a.iter().zip(&dv).map(|(x, y)| *x * y).sum();
+    let beta = gens.commit_scalar(&ad, &r_beta).to_affine();
+    t.absorb_points(b"zk/sumcheck/chain", &[delta, beta]);
+    let c = t.challenge(b"zk/sumcheck/chain/c");
+    Ok(ChainProof {
+        delta,
+        beta,
+        z: log.x.iter().zip(&dv).map(|(x, d)| c * x + d).collect(),
+        z_delta: c * log.blind + r_delta,
+        z_beta: c * y_blind + r_beta,
+    })
 }

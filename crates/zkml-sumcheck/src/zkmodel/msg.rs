@@ -117,9 +117,10 @@ pub const ZK_PROOF_MAGIC: &[u8; 22] = b"zkml-sumcheck-zkproof\0";
 /// [`super::packed`]; 11: claims on fixed weights opened against the key's
 /// `W`, [`super::fixed`]; 12: every node and the lookups on their own
 /// transcript branch, [`crate::transcript::Transcript::fork`], the limbs
-/// before them); another version is refused (the same bytes would not
-/// verify).
-pub const ZK_PROOF_VERSION: u32 = 12;
+/// before them; 13: a committed sumcheck's round is one vector commitment,
+/// its rounds' relations one proof, [`crate::zk`]); another version is
+/// refused (the same bytes would not verify).
+pub const ZK_PROOF_VERSION: u32 = 13;
 
 impl Encode for ZkNodeProof {
     fn encode(&self, w: &mut Writer) {

@@ -134,7 +134,7 @@ fn every_tampered_message_is_rejected() {
         ("m opening", Box::new(|p| p.m_open[0].z[0] += Fr::ONE)),
         (
             "witness round",
-            Box::new(|p| bump(&mut p.witness_layers[2].rounds[1].evals[2])),
+            Box::new(|p| bump(&mut p.witness_layers[2].rounds[1].com)),
         ),
         (
             "witness factor",
@@ -142,7 +142,7 @@ fn every_tampered_message_is_rejected() {
         ),
         (
             "table round",
-            Box::new(|p| bump(&mut p.table_sumcheck[0].rounds[5].evals[0])),
+            Box::new(|p| bump(&mut p.table_sumcheck[0].rounds[5].com)),
         ),
         (
             "table factor",
@@ -155,7 +155,9 @@ fn every_tampered_message_is_rejected() {
         ("layer dropped", Box::new(|p| drop(p.witness_layers.pop()))),
         (
             "table round dropped",
-            Box::new(|p| drop(p.table_sumcheck[0].rounds.pop())),
+            Box::new(|p| {
+                p.table_sumcheck[0].rounds.pop();
+            }),
         ),
     ];
     for (what, f) in cases {
@@ -336,23 +338,23 @@ fn every_tampered_batch_message_is_rejected() {
         ("m opening", Box::new(|p| p.m_open[0].z_beta += Fr::ONE)),
         ("root Q_w", Box::new(|p| bump(&mut p.roots[1]))),
         (
-            "round of degree 4 (one commitment too many)",
+            "chain response one scalar too long",
+            Box::new(|p| p.witness_layers[3].chain.z.push(Fr::ONE)),
+        ),
+        (
+            "chain response one scalar short",
             Box::new(|p| {
-                let e = p.witness_layers[3].rounds[0].evals[0];
-                p.witness_layers[3].rounds[0].evals.push(e)
+                p.witness_layers[5].chain.z.pop();
             }),
         ),
         (
-            "round of degree 2 (one commitment short)",
-            Box::new(|p| {
-                p.witness_layers[5].rounds[2].evals.pop();
-            }),
+            "table chain response one scalar too long",
+            Box::new(|p| p.table_sumcheck[0].chain.z.push(Fr::ONE)),
         ),
         (
-            "table round of degree 3",
+            "round dropped",
             Box::new(|p| {
-                let e = p.table_sumcheck[0].rounds[1].evals[0];
-                p.table_sumcheck[0].rounds[1].evals.push(e)
+                p.witness_layers[4].rounds.pop();
             }),
         ),
         ("layer dropped", Box::new(|p| drop(p.witness_layers.pop()))),
