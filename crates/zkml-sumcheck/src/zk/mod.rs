@@ -17,33 +17,38 @@
 //!   `α + c·C_x = Com(z_1; z_2)`, `β + c·C_y = Com(z_3; z_4)`,
 //!   `δ + c·C_z = z_1·C_y + z_5·H`.
 //! * **Committed sumcheck** (Hyrax §4): round `j` sends one vector
-//!   commitment `R_j = Σ_i g_j(i)·G_{j(d+1)+i} + ρ_j·H` to `g_j(0..=d)`,
-//!   each round on its own generators ([`ROUND_GENERATORS`]); `r_j` is drawn
-//!   after it. At the end the prover commits the committed factors' values
-//!   `f̃_k(r)`, proves each product of a term with proofs of product (each
-//!   product commitment absorbed before its proof), which gives the final
-//!   value `F = Σ_t c_t·Π(public)·term_t` as a combination `C_F`. Factors
-//!   the verifier can evaluate itself (`eq`, a public table) are scalars in
-//!   that sum; the factor commitments are the caller's to open (a Hyrax
-//!   evaluation proof with a committed value, [`crate::hyrax::verify_eval`]).
-//!   **The chain.** Every round's relation is linear in the concatenated
-//!   round vector `x`: `g_1(0) + g_1(1) = claim`,
-//!   `g_{j+1}(0) + g_{j+1}(1) = g_j(r_j) = ⟨L(r_j), x_j⟩` (`L` the Lagrange
-//!   basis at `0..=d`) and `g_n(r_n) = F`. After `C_F` is bound the verifier
-//!   draws `μ`; with `a_j = μ^{j−1}·(1, 1, 0, …, 0) − μ^j·L(r_j)` the sum
-//!   of the relations under powers of `μ` is `⟨a, x⟩ = claim − μ^n·F =: y`,
-//!   committed by `C_y = C_claim − μ^n·C_F`. A proof of dot product for
-//!   `x` (committed by `Σ_j R_j`, the rounds being on disjoint generators)
-//!   shows it: `δ = Com(d; r_δ)`, `β = Com(⟨a, d⟩; r_β)`; `c`;
-//!   `z = c·x + d`, `z_δ = c·Σρ_j + r_δ`, `z_β = c·ρ_y + r_β`; checks
+//!   commitment `R_j = Σ_i x_{j,i}·G_{jd+i} + ρ_j·H` to
+//!   `x_j = (g_j(0), g_j(2), …, g_j(d))`, each round on its own generators
+//!   ([`ROUND_GENERATORS`]); `r_j` is drawn after it. `g_j(1)` is never
+//!   sent: it is the running claim minus `g_j(0)`, so
+//!   `g_j(0) + g_j(1) = claim_j` holds by construction (the committed form
+//!   of the clear sumcheck's "the verifier infers one evaluation"), and the
+//!   next claim `g_j(r_j) = L_1(r_j)·claim_j + (L_0 − L_1)(r_j)·g_j(0) +
+//!   Σ_{i≥2} L_i(r_j)·g_j(i)` (`L` the Lagrange basis at `0..=d`) is linear in
+//!   the claim and the sent values. Unrolled, the last claim is
+//!   `s·claim + ⟨a, x⟩` with `s = Π_j L_1(r_j)` and block `j` of `a` equal to
+//!   `Π_{k>j} L_1(r_k)·(L_0 − L_1, L_2, …, L_d)(r_j)`. At the end the prover
+//!   commits the committed factors' values `f̃_k(r)` and proves each product
+//!   of a term with proofs of product (each product commitment absorbed
+//!   before its proof), which gives the final value
+//!   `F = Σ_t c_t·Π(public)·term_t` as a combination `C_F`. Factors the
+//!   verifier can evaluate itself (`eq`, a public table) are scalars in that
+//!   sum; the factor commitments are the caller's to open (a Hyrax
+//!   evaluation proof with a committed value,
+//!   [`crate::hyrax::verify_eval`]). **The chain**: one proof of dot product
+//!   that `⟨a, x⟩ = F − s·claim =: y` for `x` committed by `Σ_j R_j` (the
+//!   rounds lie on disjoint generators, so that is a commitment to the
+//!   concatenation) and `y` committed by `C_y = C_F − s·C_claim`:
+//!   `δ = Com(d; r_δ)`, `β = Com(⟨a, d⟩; r_β)`; `c`; `z = c·x + d`,
+//!   `z_δ = c·Σ_j ρ_j + r_δ`, `z_β = c·ρ_y + r_β`; checks
 //!   `c·Σ_j R_j + δ = Σ_k z_k·G_k + z_δ·H` and
-//!   `c·C_y + β = ⟨z, a⟩·U + z_β·H`. **Soundness:** the Σ-protocol is
-//!   special sound, so an accepting prover knows `x` with `⟨a, x⟩ = y`; a
-//!   false relation among the `n + 1` makes `⟨a, x⟩ − y` a nonzero
-//!   polynomial of degree ≤ `n` in `μ`, drawn after `x` and `F` are bound:
-//!   `n/p`; then the sumcheck's own `n·d/p`. One point a round instead of
-//!   `d`, and two points for the whole chain, is what this buys the
-//!   verifier's MSM.
+//!   `c·C_y + β = ⟨z, a⟩·U + z_β·H`. This is the equation the proof of zero
+//!   on `C_{claim_n} − C_F` checked when each value had its own commitment;
+//!   the Σ-protocol is special sound, so an accepting prover knows `x` with
+//!   `⟨a, x⟩ = y`, and the sumcheck's `n·d/p` follows as before. One point a
+//!   round instead of `d`, and two for the chain, is what the verifier's MSM
+//!   gains; the prover commits a round from per-generator window tables
+//!   ([`crate::hyrax::Generators::commit_short_at`]).
 //! * **Batched committed sumcheck** ([`batch`]): several such sumchecks of
 //!   different sizes and degrees as one, under random weights: `max n_i`
 //!   rounds instead of one run each.
@@ -85,8 +90,8 @@ use crate::field::Fr;
 use crate::transcript::Transcript;
 
 /// The fewest generators a key has: a committed sumcheck of `n` variables
-/// and degree `d` puts round `j` on generators `j(d+1)..(j+1)(d+1)`, so
-/// `n(d+1)` of them (the widest here: LogUp trees of at most 2^24 leaves,
+/// and degree `d` puts round `j` on generators `jd..(j+1)d`, so `n·d` of
+/// them (the widest here: LogUp trees of at most 2^24 leaves,
 /// degree 3, and node sumchecks of fewer variables; a wider one is refused
 /// by name at proving and at verification).
 pub const ROUND_GENERATORS: usize = 256;

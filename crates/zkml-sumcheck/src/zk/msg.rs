@@ -24,21 +24,19 @@ pub struct ProductProof {
     pub z: [Fr; 5],
 }
 
-/// One committed round: `R_j = Σ_i g_j(i)·G_{j(d+1)+i} + ρ_j·H`, one
-/// vector commitment to `g_j(0), …, g_j(d)` on the round's own generators
-/// (Hyrax §4: the rounds' linear relations are proved together at the end,
-/// [`ChainProof`]).
+/// One committed round: `R_j = Σ_i x_{j,i}·G_{jd+i} + ρ_j·H`, one vector
+/// commitment to `x_j = (g_j(0), g_j(2), …, g_j(d))` on the round's own
+/// generators (`g_j(1)` is implied; Hyrax §4: the rounds' relations are
+/// proved together at the end, [`ChainProof`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ZkRound {
     /// `R_j`.
     pub com: G1Affine,
 }
 
-/// Hyrax's proof of a dot product for the concatenated round vector
-/// `x = (g_1(0..=d), …, g_n(0..=d))`, committed by `Σ_j R_j`: it shows
-/// `⟨a, x⟩ = y` for the public `a` and the committed `y` of the
-/// [module doc](super) (every round's `g_j(0) + g_j(1) = g_{j−1}(r_{j−1})`,
-/// the claim and the final value, under powers of `μ`).
+/// Hyrax's proof of a dot product for the concatenated round vector `x`,
+/// committed by `Σ_j R_j`: it shows `⟨a, x⟩ = F − s·claim` for the public
+/// `a`, `s` and the final value `F` of the [module doc](super).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChainProof {
     /// `δ = Σ_k d_k·G_k + r_δ·H`.

@@ -250,15 +250,16 @@ impl RoundLog {
     pub(super) fn new(n: usize, d: usize) -> Self {
         Self {
             d,
-            x: Vec::with_capacity(n * (d + 1)),
+            x: Vec::with_capacity(n * d),
             blind: Fr::ZERO,
             point: Vec::with_capacity(n),
         }
     }
 }
 
-/// One committed round: `R_j`, the vector commitment to `evals` (`g(0..=d)`)
-/// on generators `j(d+1)..(j+1)(d+1)`; absorbs it, draws `r`. Shared by
+/// One committed round: `R_j`, the vector commitment to `g(0), g(2), …,
+/// g(d)` (`evals` at `0..=d`; `g(1)` is the running claim minus `g(0)`, never
+/// sent) on generators `jd..(j+1)d`; absorbs it, draws `r`. Shared by
 /// [`prove_sumcheck`] and the batch ([`super::batch`]).
 pub(super) fn commit_round(
     gens: &Generators,
@@ -267,37 +268,29 @@ pub(super) fn commit_round(
     t: &mut Transcript,
     rng: &mut (impl RngCore + CryptoRng),
 ) -> Result<(ZkRound, Fr)> {
-    let m = log.d + 1;
-    if evals.len() != m {
+    let d = log.d;
+    if evals.len() != d + 1 {
         return Err(Error::Invalid(format!(
-            "a round of {} values for degree {}",
-            evals.len(),
-            log.d
+            "a round of {} values for degree {d}",
+            evals.len()
         )));
     }
+    let sent: Vec<Fr> = std::iter::once(evals[0])
+        .chain(evals[2..].iter().copied())
+        .collect();
     #[allow(unused_mut)]
-    let mut offset = log.point.len() * m;
+    let (mut sent, mut offset) = (sent, log.point.len() * d);
     #[cfg(test)]
-    let shifted: Vec<Fr>;
-    #[cfg(test)]
-    let evals = match FORGE_ROUNDS.with(|f| f.get()) {
-        Some(RoundForgery::FirstRound(delta)) if log.point.is_empty() => {
-            shifted = std::iter::once(evals[0] + delta)
-                .chain(evals[1..].iter().copied())
-                .collect();
-            &shifted[..]
-        }
-        Some(RoundForgery::OneSlice) => {
-            offset = 0;
-            evals
-        }
-        _ => evals,
-    };
+    match FORGE_ROUNDS.with(|f| f.get()) {
+        Some(RoundForgery::FirstRound(delta)) if log.point.is_empty() => sent[0] += delta,
+        Some(RoundForgery::OneSlice) => offset = 0,
+        _ => {}
+    }
     let blind = Fr::random(&mut *rng);
-    let com = gens.commit_vec_at(offset, evals, &blind)?.to_affine();
+    let com = gens.commit_short_at(offset, &sent, &blind)?.to_affine();
     t.absorb_points(b"zk/sumcheck/round", &[com]);
     let r = t.challenge(b"zk/sumcheck/r");
-    log.x.extend_from_slice(evals);
+    log.x.extend_from_slice(&sent);
     log.blind += blind;
     log.point.push(r);
     Ok((ZkRound { com }, r))
@@ -307,9 +300,9 @@ pub(super) fn commit_round(
 #[cfg(test)]
 #[derive(Clone, Copy, Debug)]
 pub(super) enum RoundForgery {
-    /// The first round's `g(0)` moved by this amount.
+    /// The first round's sent `g(0)` moved by this amount.
     FirstRound(Fr),
-    /// Every round on generators `0..=d`.
+    /// Every round on generators `0..d`.
     OneSlice,
 }
 
@@ -320,29 +313,30 @@ thread_local! {
         const { std::cell::Cell::new(None) };
 }
 
-/// The chain's public vector `a`: block `j` is
-/// `μ^j·(1, 1, 0, …, 0) − μ^{j+1}·L(r_j)` (`L` the Lagrange basis at
-/// `0..=d`), so that `⟨a, x⟩ = claim − μ^n·final` for honest rounds (the
-/// [module doc](super)); also returns `μ^n`. Both ends.
-pub(super) fn chain_vector(d: usize, point: &[Fr], mu: Fr) -> (Vec<Fr>, Fr) {
-    let m = d + 1;
-    let mut a = Vec::with_capacity(point.len() * m);
-    let mut pw = Fr::ONE;
-    for r in point {
-        let next = pw * mu;
-        for (i, l) in lagrange_coeffs(m, *r).iter().enumerate() {
-            let v = -next * l;
-            a.push(if i < 2 { v + pw } else { v });
+/// The chain's public vector `a` and the claim's scale `s = Π_j L_1(r_j)`
+/// (`L` the Lagrange basis at `0..=d`): with `g_j(1)` the running claim
+/// minus `g_j(0)`, the last round's value is `g_n(r_n) = s·claim + ⟨a, x⟩`,
+/// block `j` of `a` being `Π_{k>j} L_1(r_k)·(L_0 − L_1, L_2, …, L_d)(r_j)`
+/// over round `j`'s sent values (the [module doc](super)). Both ends.
+pub(super) fn chain_vector(d: usize, point: &[Fr]) -> (Vec<Fr>, Fr) {
+    let mut a = vec![Fr::ZERO; point.len() * d];
+    let mut scale = Fr::ONE;
+    for (j, r) in point.iter().enumerate().rev() {
+        let l = lagrange_coeffs(d + 1, *r);
+        let block = &mut a[j * d..(j + 1) * d];
+        block[0] = scale * (l[0] - l[1]);
+        for (b, li) in block[1..].iter_mut().zip(&l[2..]) {
+            *b = scale * li;
         }
-        pw = next;
+        scale *= l[1];
     }
-    (a, pw)
+    (a, scale)
 }
 
-/// Proves the chain of a committed sumcheck (the [module doc](super)):
-/// draws `μ` (after the final value's commitments are absorbed), then a
-/// proof of the dot product `⟨a, x⟩ = claim − μ^n·final` for the rounds'
-/// vector `x`, committed by `Σ_j R_j`.
+/// Proves the chain of a committed sumcheck (the [module doc](super)): a
+/// proof of the dot product `⟨a, x⟩ = final − s·claim` for the rounds'
+/// vector `x`, committed by `Σ_j R_j`. The caller absorbed the final value's
+/// commitments before.
 pub(super) fn prove_chain(
     gens: &Generators,
     log: &RoundLog,
@@ -351,12 +345,11 @@ pub(super) fn prove_chain(
     t: &mut Transcript,
     rng: &mut (impl RngCore + CryptoRng),
 ) -> Result<ChainProof> {
-    let mu = t.challenge(b"zk/sumcheck/mu");
-    let (a, mu_n) = chain_vector(log.d, &log.point, mu);
-    let y_blind = claim.blind - mu_n * fin.blind;
+    let (a, scale) = chain_vector(log.d, &log.point);
+    let y_blind = fin.blind - scale * claim.blind;
     let dv: Vec<Fr> = (0..a.len()).map(|_| Fr::random(&mut *rng)).collect();
     let (r_delta, r_beta) = (Fr::random(&mut *rng), Fr::random(&mut *rng));
-    let delta = gens.commit_vec(&dv, &r_delta)?.to_affine();
+    let delta = gens.commit_short_at(0, &dv, &r_delta)?.to_affine();
     let ad: Fr = a.iter().zip(&dv).map(|(x, y)| *x * y).sum();
     let beta = gens.commit_scalar(&ad, &r_beta).to_affine();
     t.absorb_points(b"zk/sumcheck/chain", &[delta, beta]);

@@ -245,8 +245,8 @@ fn a_first_round_made_to_fit_a_false_claim_breaks_the_chain() {
 
 #[test]
 fn rounds_committed_on_one_generator_slice_are_rejected() {
-    // Honest values, but every round on generators 0..=d (the layout the
-    // verifier's check is written against puts round j at j(d+1)).
+    // Honest values, but every round on generators 0..d (the layout the
+    // verifier's check is written against puts round j at jd).
     let g = gens();
     let i = instance(7, 4);
     let claim = Opening::random(i.inst.sum(), &mut rng(1));

@@ -20,7 +20,7 @@ pub fn verify_zero(x: &Lc, proof: &ZeroProof, t: &mut Transcript, checks: &mut C
 
 const ZERO: &str = "proof of zero: s·H = A + c·X";
 
-const CHAIN: &str = "committed sumcheck: c·C_y + β = ⟨z, a⟩·U + z_β·H";
+const CHAIN: &str = "committed sumcheck: c·(C_F − s·C_claim) + β = ⟨z, a⟩·U + z_β·H";
 
 /// [`verify_zero`]'s transcript step: absorbs `A`, returns `c` (the
 /// equation needs `X` only, not the transcript).
@@ -197,7 +197,7 @@ fn verify_rounds(
     let public = public.to_vec();
     let n_public = public.len() - n_committed;
     let claim = claim.clone();
-    // c·(C_claim − offset·U − μ^n·Σ_t (c_t·Π_{public k} v_k)·term_t) + β
+    // c·(Σ_t (c_t·Π_{public k} v_k)·term_t − s·(C_claim − offset·U)) + β
     // − ⟨z, a⟩·U − z_β·H = 0.
     let last: LastEquation = Box::new(move |pub_vals: Vec<Fr>, offset: Fr| {
         expect_len("public factor values", pub_vals.len(), n_public)?;
@@ -286,17 +286,17 @@ pub(super) fn absorb_round(round: &ZkRound, t: &mut Transcript) -> Fr {
 /// second equation, which needs the claim and the final value.
 pub(super) struct ChainEquation {
     c: Fr,
-    mu_n: Fr,
+    scale: Fr,
     za: Fr,
     beta: G1Affine,
     z_beta: Fr,
 }
 
 impl ChainEquation {
-    /// `c·(C_claim − μ^n·C_final) + β − ⟨z, a⟩·U − z_β·H`.
+    /// `c·(C_F − s·C_claim) + β − ⟨z, a⟩·U − z_β·H`.
     pub(super) fn equation(&self, claim: &Lc, fin: &Lc) -> Lc {
-        let mut e = claim.scaled(self.c);
-        e.add_scaled(fin, -self.c * self.mu_n);
+        let mut e = fin.scaled(self.c);
+        e.add_scaled(claim, -self.c * self.scale);
         e.add_point(Fr::ONE, self.beta);
         e.u -= self.za;
         e.h -= self.z_beta;
@@ -304,8 +304,8 @@ impl ChainEquation {
     }
 }
 
-/// Checks a committed sumcheck's chain (the [module doc](super)): draws `μ`
-/// and the dot-product challenge `c`, adds
+/// Checks a committed sumcheck's chain (the [module doc](super)): draws
+/// the dot-product challenge `c`, adds
 /// `c·Σ_j R_j + δ − Σ_k z_k·G_k − z_δ·H = 0` to `checks` and returns the
 /// second equation's data. The caller absorbed the final value's
 /// commitments (factors, products) before. Shared with the batch.
@@ -317,8 +317,7 @@ pub(super) fn verify_chain(
     t: &mut Transcript,
     checks: &mut Checks,
 ) -> Result<ChainEquation> {
-    let mu = t.challenge(b"zk/sumcheck/mu");
-    let (a, mu_n) = super::prover::chain_vector(d, point, mu);
+    let (a, scale) = super::prover::chain_vector(d, point);
     expect_len("zk sumcheck chain response", proof.z.len(), a.len())?;
     t.absorb_points(b"zk/sumcheck/chain", &[proof.delta, proof.beta]);
     let c = t.challenge(b"zk/sumcheck/chain/c");
@@ -335,7 +334,7 @@ pub(super) fn verify_chain(
     );
     Ok(ChainEquation {
         c,
-        mu_n,
+        scale,
         za: a.iter().zip(&proof.z).map(|(a, z)| *a * z).sum(),
         beta: proof.beta,
         z_beta: proof.z_beta,

@@ -59,7 +59,7 @@ fn a_tampered_response_passes_the_transcript_and_fails_the_batch() {
             }),
         ),
         (
-            "committed sumcheck: c·C_y + β = ⟨z, a⟩·U + z_β·H",
+            "committed sumcheck: c·(C_F − s·C_claim) + β = ⟨z, a⟩·U + z_β·H",
             Box::new(|p| {
                 let i = p
                     .nodes

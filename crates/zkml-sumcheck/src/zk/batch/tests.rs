@@ -134,9 +134,9 @@ fn a_batch_of_mixed_sizes_verifies_in_max_n_rounds_and_binds_each_instance() {
     let cl = claims(&insts, None);
     let out = prove(&insts, &cl);
     // One round per variable of the largest instance, one point each, and
-    // a chain response of D + 1 = 4 scalars a round.
+    // a chain response of D = 3 scalars a round.
     assert_eq!(out.proof.rounds.len(), 5);
-    assert_eq!(out.proof.chain.z.len(), 5 * 4);
+    assert_eq!(out.proof.chain.z.len(), 5 * 3);
     let subs = verify(&insts, &coms(&cl), &out.proof, |i| insts[i].sum.num_vars()).unwrap();
     let g = gens();
     for (i, (b, sub)) in insts.iter().zip(&subs).enumerate() {

@@ -123,7 +123,7 @@ pub fn verify_sumcheck_batch(
         sum.add_scaled(&terms_sum(p, s.public, v), *l);
     }
     checks.push(
-        "batched committed sumcheck: c·C_y + β = ⟨z, a⟩·U + z_β·H",
+        "batched committed sumcheck: c·(C_F − s·C_claim) + β = ⟨z, a⟩·U + z_β·H",
         chain.equation(&claim, &sum),
     );
     Ok(subs)
