@@ -95,9 +95,16 @@ impl<'a> Tabs<'a> {
 /// every group equation is collected and checked at the end in one MSM
 /// under random weights ([`crate::zk::deferred`]).
 pub fn verify(key: &Key, public: &PublicValues, proof: &ZkModelProof) -> Result<()> {
-    let mut checks = Checks::new();
-    verify_into(key, public, proof, &mut checks)?;
-    checks.finish(&key.gens)
+    // On one of rayon's threads: the walk and the deferred final equations
+    // it spawns then share the pool's threads (one per core) instead of the
+    // caller's thread competing with them for a core.
+    let hooks = crate::branch::Hooks::capture();
+    rayon::scope(|_| {
+        let _h = hooks.install();
+        let mut checks = Checks::new();
+        verify_into(key, public, proof, &mut checks)?;
+        checks.finish(&key.gens)
+    })
 }
 
 /// [`verify`] without the final MSM: every transcript and shape check is
