@@ -12,7 +12,7 @@ use rand_core06::{CryptoRng, RngCore};
 use super::msg::{DotProductProof, HyraxCommitment};
 use super::pedersen::Generators;
 use super::prover::{combine_rows, prove_dot_product, CommittedPoly};
-use super::split_vars;
+use super::split_for;
 use super::verifier::dot_product_equations;
 use crate::error::{expect_len, Error, Result};
 use crate::field::Fr;
@@ -37,7 +37,7 @@ pub(crate) fn shape(gens: &Generators, num_vars: usize, point: &[Fr]) -> Result<
             point.len()
         )));
     }
-    let (nr, nc) = split_vars(num_vars);
+    let (nr, nc) = split_for(num_vars, gens.g.len());
     if gens.g.len() < 1 << nc {
         return Err(Error::Invalid(format!(
             "a {num_vars}-variable table needs {} generators, the key has {}",

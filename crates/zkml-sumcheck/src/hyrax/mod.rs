@@ -59,9 +59,34 @@ pub use verifier::{verify_eval, verify_eval_into, verify_public_eval};
 use crate::field::{Fr, G1Affine};
 use crate::transcript::Transcript;
 
-/// The matrix shape of an `n`-variable table: `(n_r, n_c)` = (row, column) variables.
+/// The balanced matrix shape of an `n`-variable table: `(n_r, n_c)` =
+/// (row, column) variables. It sizes a key's generators
+/// (`2^{n_c}` of its widest table).
 pub fn split_vars(num_vars: usize) -> (usize, usize) {
     (num_vars / 2, num_vars - num_vars / 2)
+}
+
+/// Tables of at least `2^16` entries are split column-heavy
+/// ([`split_for`]).
+pub const COLUMN_HEAVY_FROM: usize = 16;
+
+/// The matrix shape of an `n`-variable table under `width` generators: the
+/// balanced [`split_vars`], except that a table of at least
+/// 2^[`COLUMN_HEAVY_FROM`] entries takes as many columns as the generators
+/// allow. Every row commitment is a base of the verifier's one MSM while
+/// the generators are bases anyway, so fewer, wider rows make the verifier
+/// cheaper (MobileNetV2-224's fixed weights: 2,048 rows -> 512) at the cost
+/// of a longer opening response (`2^{n_c}` scalars). Both ends, and the
+/// setup for the key's commitments.
+pub fn split_for(num_vars: usize, width: usize) -> (usize, usize) {
+    let (_, nc) = split_vars(num_vars);
+    let w = width.max(1).ilog2() as usize;
+    let nc = if num_vars >= COLUMN_HEAVY_FROM {
+        nc.max(w.min(num_vars))
+    } else {
+        nc
+    };
+    (num_vars - nc, nc)
 }
 
 /// Absorbs the statement of an evaluation proof (both ends).

@@ -5,7 +5,7 @@ use rayon::prelude::*;
 
 use super::msg::{DotProductProof, HyraxCommitment};
 use super::pedersen::Generators;
-use super::split_vars;
+use super::split_for;
 use crate::error::{Error, Result};
 use crate::field::{msm_signed, Curve, Field, Fr, G1Affine, G1};
 use crate::mle::{eq_table, Mle};
@@ -34,7 +34,7 @@ pub struct CommittedPoly {
 }
 
 fn check_width(gens: &Generators, num_vars: usize) -> Result<usize> {
-    let width = 1usize << split_vars(num_vars).1;
+    let width = 1usize << split_for(num_vars, gens.g.len()).1;
     if gens.g.len() < width {
         return Err(Error::Invalid(format!(
             "a {num_vars}-variable table needs {width} generators, the key has {}",
@@ -58,7 +58,7 @@ pub fn commit(
 }
 
 /// Commits to `poly` row by row with the given blinds (one per row of its
-/// matrix; [`split_vars`]): what a commitment made at setup from a secret
+/// matrix; [`split_for`]): what a commitment made at setup from a secret
 /// seed uses, so that it can be recomputed.
 pub fn commit_with_blinds(
     gens: &Generators,
@@ -163,7 +163,7 @@ pub fn prove_eval(
         )));
     }
     let width = check_width(gens, n)?;
-    let (_, nc) = split_vars(n);
+    let (_, nc) = split_for(n, gens.g.len());
     let (l, r) = (eq_table(&point[nc..]), eq_table(&point[..nc]));
     let (x, rho_x) = combine_rows(&[(c, Fr::ONE)], &l, width);
     let y: Fr = x.iter().zip(&r).map(|(a, b)| *a * b).sum();

@@ -311,3 +311,43 @@ fn row_combination_is_linear_in_the_tables_and_their_blinds() {
         .collect();
     assert_eq!((x, rho), (want, nu_a * ra + nu_b * rb));
 }
+
+#[test]
+fn large_tables_split_column_heavy_up_to_the_generators() {
+    // Balanced below 2^16 entries; from there as many columns as the
+    // generators allow (never fewer than balanced, never more than the
+    // table has).
+    assert_eq!(split_for(15, 1 << 13), (7, 8));
+    assert_eq!(split_for(16, 1 << 8), (8, 8));
+    assert_eq!(split_for(16, 1 << 13), (3, 13));
+    assert_eq!(split_for(22, 1 << 13), (9, 13));
+    assert_eq!(split_for(25, 1 << 13), (12, 13));
+    assert_eq!(split_for(16, 1 << 20), (0, 16));
+    assert_eq!(split_for(17, 300), (8, 9));
+}
+
+#[test]
+fn a_column_heavy_table_opens_and_binds() {
+    // 2^16 entries under 2^10 generators: 64 rows of 1,024.
+    let mut rng = ChaCha20Rng::seed_from_u64(21);
+    let n = 16;
+    let gens = Generators::new(b"wide", 1 << 10);
+    let poly = Mle::new((0..1 << n).map(|_| Fr::random(&mut rng)).collect()).unwrap();
+    let want = poly.clone();
+    let c = commit(&gens, poly, &mut rng).unwrap();
+    assert_eq!(c.comm.rows.len(), 64);
+    let point: Vec<Fr> = (0..n).map(|_| Fr::random(&mut rng)).collect();
+    let mut t = Transcript::new(b"hyrax");
+    let (y, _, proof) = prove_eval(&gens, &c, &point, &Fr::ZERO, &mut t, &mut rng).unwrap();
+    assert_eq!(y, want.evaluate(&point).unwrap());
+    assert_eq!(proof.z.len(), 1 << 10);
+    check(&gens, &c.comm, n, &point, &y, &proof).unwrap();
+    assert!(check(&gens, &c.comm, n, &point, &(y + Fr::ONE), &proof).is_err());
+    let mut bad = c.comm.clone();
+    bad.rows[5] = (bad.rows[5] + gens.u).to_affine();
+    assert!(check(&gens, &bad, n, &point, &y, &proof).is_err());
+    // A balanced commitment (256 rows) is the wrong shape for this key.
+    let mut short = c.comm.clone();
+    short.rows.truncate(32);
+    assert!(check(&gens, &short, n, &point, &y, &proof).is_err());
+}

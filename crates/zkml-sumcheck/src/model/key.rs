@@ -36,7 +36,7 @@
 //! is about the committed tables: a party who commits other tables of that
 //! width than a quantizer's proves statements about those.
 //!
-//! **Files** ([`KEY_VERSION`] 5): [`KEY_MAGIC`], the version, a kind byte
+//! **Files** ([`KEY_VERSION`] 6): [`KEY_MAGIC`], the version, a kind byte
 //! (`P` proving, `V` verifying), the length of the model section, the model
 //! section (the model's structure as JSON and its constants as packed
 //! integers, [`super::key_file`]), then (proving) the seed or (verifying)
@@ -115,9 +115,10 @@ pub const KEY_MAGIC: &[u8; 18] = b"zkml-sumcheck-key\0";
 /// Version of the key encoding (2: proving and verifying keys split, hidden
 /// weights committed; 3: the hidden weights' width; 4: the model's
 /// constants packed as integers instead of JSON, [`super::key_file`]; 5:
-/// the fixed weights' commitment, `crate::zkmodel::fixed`); another version
-/// is refused.
-pub const KEY_VERSION: u32 = 5;
+/// the fixed weights' commitment, `crate::zkmodel::fixed`; 6: at least
+/// [`crate::zk::ROUND_GENERATORS`] generators, large commitments split
+/// column-heavy, [`crate::hyrax::split_for`]); another version is refused.
+pub const KEY_VERSION: u32 = 6;
 
 /// Whether the visibility hides the model's constants.
 pub fn hidden_weights(vis: &Visibility) -> bool {
@@ -242,7 +243,7 @@ pub(crate) fn commit_consts(
                 return Ok(None);
             }
             let tab = const_table(q, id)?;
-            let rows = 1usize << split_vars(tab.num_vars).0;
+            let rows = 1usize << crate::hyrax::split_for(tab.num_vars, gens.g.len()).0;
             let c = crate::hyrax::commit_with_blinds(gens, tab, row_blinds(seed, id, rows))?;
             Ok(Some(c))
         })
@@ -277,6 +278,17 @@ fn seed_of(b: &Blinding) -> Fr {
 /// ([`crate::zkmodel::packed`]) and for a committed sumcheck's rounds
 /// ([`crate::zk::ROUND_GENERATORS`]).
 fn generators(q: &QGraph) -> Result<Generators> {
+    Ok(generators_of_width(generator_width(q)))
+}
+
+/// The key generators, `width` of them.
+fn generators_of_width(width: usize) -> Generators {
+    Generators::new(b"zkml-sumcheck/generators/v1", width)
+}
+
+/// How many vector generators [`generators`] derives for `q` (no point is
+/// computed).
+pub(crate) fn generator_width(q: &QGraph) -> usize {
     let mut nv = widest_table(q).max(crate::zkmodel::packed::Layout::widest(q));
     if let Some(n) = crate::zkmodel::fixed::layout(q).num_vars {
         nv = nv.max(n);
@@ -286,10 +298,7 @@ fn generators(q: &QGraph) -> Result<Generators> {
             nv = nv.max(const_vars(q, id));
         }
     }
-    Ok(Generators::new(
-        b"zkml-sumcheck/generators/v1",
-        (1 << split_vars(nv).1).max(crate::zk::ROUND_GENERATORS),
-    ))
+    (1 << split_vars(nv).1).max(crate::zk::ROUND_GENERATORS)
 }
 
 /// The commitment `zkml commit` publishes for `q`'s weights with `blinding`
@@ -456,7 +465,7 @@ impl ProvingKey {
         };
         let fixed: Option<HyraxCommitment> = r.option()?;
         end(&r)?;
-        if !crate::zkmodel::fixed::shape_ok(&q, &vis, fixed.as_ref()) {
+        if !crate::zkmodel::fixed::shape_ok(&q, &vis, fixed.as_ref(), generator_width(&q)) {
             return Err(Error::Decode(
                 "proving key: the fixed weights' commitment does not match the model".into(),
             ));
@@ -508,7 +517,8 @@ impl Key {
         let weight_bits = u32::from(r.u8()?);
         let fixed: Option<HyraxCommitment> = r.option()?;
         end(&r)?;
-        if !crate::zkmodel::fixed::shape_ok(&q, &vis, fixed.as_ref()) {
+        let width = generator_width(&q);
+        if !crate::zkmodel::fixed::shape_ok(&q, &vis, fixed.as_ref(), width) {
             return Err(Error::Decode(
                 "verifying key: the fixed weights' commitment does not match the model".into(),
             ));
@@ -543,7 +553,7 @@ impl Key {
         let _s = crate::profile::span("key/generators");
         Ok(Self {
             digest,
-            gens: generators(&q)?,
+            gens: generators_of_width(width),
             q,
             visibility: vis,
             weights,

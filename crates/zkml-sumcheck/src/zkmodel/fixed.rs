@@ -107,7 +107,7 @@ pub(crate) fn commit(
     let Some(w) = table(q, &layout)? else {
         return Ok(None);
     };
-    let rows = 1usize << hyrax::split_vars(w.num_vars).0;
+    let rows = 1usize << hyrax::split_for(w.num_vars, gens.g.len()).0;
     let blinds = RowBlinds(vec![Fr::from(0); rows]);
     match comm {
         Some(comm) => Ok(Some(CommittedPoly {
@@ -124,10 +124,16 @@ pub(crate) fn commit(
 
 /// Whether `comm` is the commitment `W`'s layout asks for under `vis`:
 /// present exactly when the layout packs a constant, with `W`'s row count.
-pub(crate) fn shape_ok(q: &QGraph, vis: &Visibility, comm: Option<&HyraxCommitment>) -> bool {
+/// (`width`: the key's generator count).
+pub(crate) fn shape_ok(
+    q: &QGraph,
+    vis: &Visibility,
+    comm: Option<&HyraxCommitment>,
+    width: usize,
+) -> bool {
     match (layout_of(q, vis).num_vars, comm) {
         (None, None) => true,
-        (Some(n), Some(c)) => c.rows.len() == 1 << hyrax::split_vars(n).0,
+        (Some(n), Some(c)) => c.rows.len() == 1 << hyrax::split_for(n, width).0,
         _ => false,
     }
 }

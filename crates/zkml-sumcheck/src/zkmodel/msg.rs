@@ -118,7 +118,8 @@ pub const ZK_PROOF_MAGIC: &[u8; 22] = b"zkml-sumcheck-zkproof\0";
 /// `W`, [`super::fixed`]; 12: every node and the lookups on their own
 /// transcript branch, [`crate::transcript::Transcript::fork`], the limbs
 /// before them; 13: a committed sumcheck's round is one vector commitment,
-/// its rounds' relations one proof, [`crate::zk`]); another version is
+/// its rounds' relations one proof, [`crate::zk`], and large commitments
+/// split column-heavy, [`crate::hyrax::split_for`]); another version is
 /// refused (the same bytes would not verify).
 pub const ZK_PROOF_VERSION: u32 = 13;
 

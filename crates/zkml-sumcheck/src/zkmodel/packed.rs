@@ -208,7 +208,7 @@ pub(crate) fn commit_phase(
             // layout is public): zero blinds, so their commitments are the
             // identity, which the verifier's MSM skips. Every other row
             // gets a fresh blind.
-            let width = 1usize << hyrax::split_vars(f.num_vars).1;
+            let width = 1usize << hyrax::split_for(f.num_vars, gens.g.len()).1;
             let used = layout.used();
             let blinds = (0..f.evals.len() / width)
                 .map(|i| {
@@ -240,6 +240,7 @@ pub(crate) fn absorb_commitments(
     layout: &Layout,
     (consts, packed): (&[Option<HyraxCommitment>], Option<&HyraxCommitment>),
     hidden: impl Fn(usize) -> bool,
+    width: usize,
     t: &mut Transcript,
 ) -> Result<()> {
     for (id, c) in consts.iter().enumerate() {
@@ -255,7 +256,7 @@ pub(crate) fn absorb_commitments(
             crate::error::expect_len(
                 "packed commitment rows",
                 c.rows.len(),
-                1 << hyrax::split_vars(n).0,
+                1 << hyrax::split_for(n, width).0,
             )?;
             t.absorb_points(b"model/packed", &c.rows);
         }

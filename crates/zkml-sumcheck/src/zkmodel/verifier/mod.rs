@@ -137,7 +137,13 @@ pub(crate) fn verify_into(
     // Every unknown value's table and every auxiliary table are packed in
     // one commitment (`super::packed`); hidden constants keep theirs.
     let packing = Layout::of_key(key)?;
-    packed::absorb_commitments(&packing, (&vcoms, proof.packed.as_ref()), hidden, &mut t)?;
+    packed::absorb_commitments(
+        &packing,
+        (&vcoms, proof.packed.as_ref()),
+        hidden,
+        key.gens.g.len(),
+        &mut t,
+    )?;
     let tabs = Tabs {
         consts: &vcoms,
         packed: proof.packed.as_ref(),
