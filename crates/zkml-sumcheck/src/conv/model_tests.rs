@@ -263,14 +263,14 @@ fn tampered_conv_messages_are_rejected() {
             match case {
                 0 => *y_com = (*y_com + u).to_affine(),
                 1 => *r_com = Some((r_com.unwrap() + u).to_affine()),
-                2 => matmul.chain.z_beta += Fr::ONE,
-                3 => matmul.rounds[0].com = (matmul.rounds[0].com + u).to_affine(),
+                2 => matmul.final_ok.s += Fr::ONE,
+                3 => matmul.rounds[0].evals[1] = (matmul.rounds[0].evals[1] + u).to_affine(),
                 // A wrong Com(G̃_ρ(r)).
                 4 => matmul.factor_evals[1] = (matmul.factor_evals[1] + u).to_affine(),
                 // The product x̃(r)·G̃_ρ(r).
                 5 => matmul.products[0].1.z[0] += Fr::ONE,
-                6 => weights.rounds[0].com = (weights.rounds[0].com + u).to_affine(),
-                7 => weights.chain.z_beta += Fr::ONE,
+                6 => weights.rounds[0].evals[0] = (weights.rounds[0].evals[0] + u).to_affine(),
+                7 => weights.final_ok.s += Fr::ONE,
                 _ => {
                     // The batched range check of the remainders.
                     let l = &mut p.lookups[0].logup;

@@ -28,9 +28,6 @@ pub struct Generators {
     /// use (a prover's commitments; a verifier needs none).
     u_table: std::sync::OnceLock<FixedBase>,
     h_table: std::sync::OnceLock<FixedBase>,
-    /// 4-bit window tables of the first [`crate::zk::ROUND_GENERATORS`]
-    /// generators, each built on first use ([`Generators::commit_short_at`]).
-    short_tables: Vec<std::sync::OnceLock<NibbleTable>>,
 }
 
 /// `j·2^{8i}·P` for `i < 32`, `j < 256`: a scalar multiple of the fixed point
@@ -68,48 +65,6 @@ impl FixedBase {
         for (i, &b) in repr.as_ref().iter().enumerate() {
             if b != 0 {
                 *acc += self.0[i * 256 + b as usize];
-            }
-        }
-    }
-}
-
-/// How many generators' window tables [`Generators::prepare_commitments`]
-/// builds ahead: 32 rounds of degree 3 (a longer sumcheck builds the rest
-/// on first use).
-const PREPARED_SHORT: usize = 96;
-
-/// `j·16^i·P` for `i < 64`, `j < 16`: a multiple of `P` in 64 mixed
-/// additions, from a table of 1,024 points (a sixteenth of [`FixedBase`]'s,
-/// so cheap enough to build for every generator a committed sumcheck's
-/// rounds use, where a 4-point MSM costs several times as much).
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct NibbleTable(Vec<G1Affine>);
-
-impl NibbleTable {
-    fn new(p: G1Affine) -> Self {
-        let mut proj = Vec::with_capacity(64 * 16);
-        let mut base = G1::from(p);
-        for _ in 0..64 {
-            let mut acc = G1::identity();
-            for _ in 0..16 {
-                proj.push(acc);
-                acc += base;
-            }
-            base = acc; // 16·base
-        }
-        let mut t = vec![G1Affine::default(); proj.len()];
-        G1::batch_normalize(&proj, &mut t);
-        Self(t)
-    }
-
-    /// `acc += s·P`.
-    fn add_mul(&self, acc: &mut G1, s: &Fr) {
-        let repr = s.to_repr();
-        for (i, &b) in repr.as_ref().iter().enumerate() {
-            for (k, nib) in [b & 15, b >> 4].into_iter().enumerate() {
-                if nib != 0 {
-                    *acc += self.0[(2 * i + k) * 16 + nib as usize];
-                }
             }
         }
     }
@@ -158,24 +113,10 @@ impl PartialEq for Generators {
 impl Eq for Generators {}
 
 impl Generators {
-    /// Builds the fixed-base tables of `U` and `H` now, and the window
-    /// tables of the first 96 generators (a prover's key
-    /// does, so that its first commitments do not pay for them, and its
-    /// parallel sumchecks do not wait on one another's first use).
+    /// Builds the fixed-base tables of `U` and `H` now (a prover's key
+    /// does, so that its first commitment does not pay for them).
     pub fn prepare_commitments(&self) {
-        use rayon::prelude::*;
-        rayon::join(
-            || rayon::join(|| self.u_table(), || self.h_table()),
-            || {
-                self.short_tables
-                    .par_iter()
-                    .take(PREPARED_SHORT)
-                    .enumerate()
-                    .for_each(|(j, t)| {
-                        t.get_or_init(|| NibbleTable::new(self.g[j]));
-                    })
-            },
-        );
+        rayon::join(|| self.u_table(), || self.h_table());
     }
 
     fn u_table(&self) -> &FixedBase {
@@ -202,48 +143,19 @@ impl Generators {
             h,
             u_table: Default::default(),
             h_table: Default::default(),
-            short_tables: (0..width.min(crate::zk::ROUND_GENERATORS))
-                .map(|_| Default::default())
-                .collect(),
         }
     }
 
     /// `Σ_j v_j·G_j + ρ·H`; `v` may be shorter than the width (zeros after).
     pub fn commit_vec(&self, v: &[Fr], blind: &Fr) -> Result<G1> {
-        self.commit_vec_at(0, v, blind)
-    }
-
-    /// `Σ_j v_j·G_{offset+j} + ρ·H`: a vector on the generators from
-    /// `offset` (a committed sumcheck's round `j` on its own slice).
-    pub fn commit_vec_at(&self, offset: usize, v: &[Fr], blind: &Fr) -> Result<G1> {
-        let end = offset + v.len();
-        if end > self.g.len() {
+        if v.len() > self.g.len() {
             return Err(Error::Invalid(format!(
-                "a vector of {} values from generator {offset} exceeds the {} generators",
+                "a vector of {} values exceeds the {} generators",
                 v.len(),
                 self.g.len()
             )));
         }
-        Ok(msm(v, &self.g[offset..end])? + self.blind(blind))
-    }
-
-    /// [`Generators::commit_vec_at`] for a committed sumcheck's short
-    /// vectors (its rounds, its chain's `δ`): the same point, from each
-    /// generator's window table (built on first use) while the range lies
-    /// in the first [`crate::zk::ROUND_GENERATORS`] generators, by the MSM
-    /// past them.
-    pub fn commit_short_at(&self, offset: usize, v: &[Fr], blind: &Fr) -> Result<G1> {
-        if offset + v.len() > self.short_tables.len() {
-            return self.commit_vec_at(offset, v, blind);
-        }
-        let mut acc = self.blind(blind);
-        for (k, s) in v.iter().enumerate() {
-            let j = offset + k;
-            self.short_tables[j]
-                .get_or_init(|| NibbleTable::new(self.g[j]))
-                .add_mul(&mut acc, s);
-        }
-        Ok(acc)
+        Ok(msm(v, &self.g[..v.len()])? + self.blind(blind))
     }
 
     /// `y·U + ρ·H`.

@@ -189,29 +189,6 @@ fn fixed_base_multiplication_matches_double_and_add() {
 }
 
 #[test]
-fn short_commitments_from_window_tables_match_the_msm() {
-    // Inside the tabled generators, across their end (the MSM takes it)
-    // and past the width (refused).
-    let gens = Generators::new(b"short", crate::zk::ROUND_GENERATORS + 8);
-    let mut rng = ChaCha20Rng::seed_from_u64(9);
-    let n = crate::zk::ROUND_GENERATORS;
-    for (offset, len) in [(0, 1), (3, 4), (n - 5, 5), (n - 2, 6), (0, n + 8)] {
-        let mut v: Vec<Fr> = (0..len).map(|_| Fr::random(&mut rng)).collect();
-        v[0] = -Fr::ONE;
-        if len > 2 {
-            v[1] = Fr::ZERO;
-        }
-        let b = Fr::random(&mut rng);
-        assert_eq!(
-            gens.commit_short_at(offset, &v, &b).unwrap(),
-            gens.commit_vec_at(offset, &v, &b).unwrap(),
-            "offset {offset}, {len} values"
-        );
-    }
-    assert!(gens.commit_short_at(n, &[Fr::ONE; 9], &Fr::ONE).is_err());
-}
-
-#[test]
 fn a_combined_opening_verifies_and_binds_every_table() {
     let mut rng = ChaCha20Rng::seed_from_u64(77);
     let n = 5;

@@ -11,7 +11,7 @@ use crate::mle::Mle;
 use crate::transcript::Transcript;
 
 fn gens() -> Generators {
-    Generators::new(b"logup test", 1 << 7)
+    Generators::new(b"logup test", 1 << 5)
 }
 
 fn witness(seed: u64, n: usize, hi: u32) -> Vec<Fr> {

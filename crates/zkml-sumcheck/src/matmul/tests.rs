@@ -147,7 +147,7 @@ fn zk_run(c_shift: i64) -> Result<()> {
     let a_mle = Mle::from_matrix(&flat(&a), 5, 12)?;
     let b_mle = Mle::from_matrix(&flat(&b), 12, 3)?;
     let c_mle = Mle::from_matrix(&flat(&c), 5, 3)?;
-    let gens = Generators::new(b"zk mm", 64);
+    let gens = Generators::new(b"zk mm", 16);
     let mut rng = ChaCha20Rng::seed_from_u64(5);
     let a_com = hyrax::commit(&gens, a_mle.clone(), &mut rng)?;
     let r_col = vec![Fr::from(3), Fr::from(5)];

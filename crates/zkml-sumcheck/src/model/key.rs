@@ -115,9 +115,9 @@ pub const KEY_MAGIC: &[u8; 18] = b"zkml-sumcheck-key\0";
 /// Version of the key encoding (2: proving and verifying keys split, hidden
 /// weights committed; 3: the hidden weights' width; 4: the model's
 /// constants packed as integers instead of JSON, [`super::key_file`]; 5:
-/// the fixed weights' commitment, `crate::zkmodel::fixed`; 6: at least
-/// [`crate::zk::ROUND_GENERATORS`] generators, large commitments split
-/// column-heavy, [`crate::hyrax::split_for`]); another version is refused.
+/// the fixed weights' commitment, `crate::zkmodel::fixed`; 6: large
+/// commitments split column-heavy, [`crate::hyrax::split_for`]); another
+/// version is refused.
 pub const KEY_VERSION: u32 = 6;
 
 /// Whether the visibility hides the model's constants.
@@ -274,9 +274,8 @@ fn seed_of(b: &Blinding) -> Fr {
 }
 
 /// The generators of `q`: wide enough for every table, hidden constants'
-/// among them, for the zero-knowledge backend's packed witness table
-/// ([`crate::zkmodel::packed`]) and for a committed sumcheck's rounds
-/// ([`crate::zk::ROUND_GENERATORS`]).
+/// among them, and for the zero-knowledge backend's packed witness table
+/// ([`crate::zkmodel::packed`]).
 fn generators(q: &QGraph) -> Result<Generators> {
     Ok(generators_of_width(generator_width(q)))
 }
@@ -298,7 +297,7 @@ pub(crate) fn generator_width(q: &QGraph) -> usize {
             nv = nv.max(const_vars(q, id));
         }
     }
-    (1 << split_vars(nv).1).max(crate::zk::ROUND_GENERATORS)
+    1 << split_vars(nv).1
 }
 
 /// The commitment `zkml commit` publishes for `q`'s weights with `blinding`

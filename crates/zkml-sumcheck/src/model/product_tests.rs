@@ -153,8 +153,8 @@ fn tampered_product_messages_are_rejected() {
                 match case {
                     0 => *y_com = (*y_com + u).to_affine(),
                     1 => *r_com = Some((r_com.unwrap() + u).to_affine()),
-                    2 => matmul.chain.z_beta += Fr::ONE,
-                    3 => matmul.rounds[0].com = (matmul.rounds[0].com + u).to_affine(),
+                    2 => matmul.final_ok.s += Fr::ONE,
+                    3 => matmul.rounds[0].evals[1] = (matmul.rounds[0].evals[1] + u).to_affine(),
                     4 => matmul.factor_evals[0] = (matmul.factor_evals[0] + u).to_affine(),
                     _ => *r_com = None,
                 }

@@ -266,7 +266,7 @@ fn tampered_softmax_messages_are_rejected() {
                 c if c == n_values => relation.s += Fr::ONE,
                 c if c == n_values + 1 => relation.a = (relation.a + u).to_affine(),
                 c if c == n_values + 2 => {
-                    product.rounds[0].com = (product.rounds[0].com + u).to_affine()
+                    product.rounds[0].evals[0] = (product.rounds[0].evals[0] + u).to_affine()
                 }
                 _ => {
                     // The row of F holding the node's auxiliary table.

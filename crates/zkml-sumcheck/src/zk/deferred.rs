@@ -326,8 +326,6 @@ impl Checks {
             scalars.resize(BATCH_AFFINE_FROM, Fr::ZERO);
             bases.resize(BATCH_AFFINE_FROM, gens.h);
         }
-        drop(_s);
-        let _s2 = crate::profile::span("v/deferred_msm_only");
         if bool::from(msm(&scalars, &bases)?.is_identity()) {
             return Ok(());
         }

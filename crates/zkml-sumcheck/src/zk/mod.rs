@@ -16,45 +16,32 @@
 //!   `z_4 = b_4 + c·ρ_y`, `z_5 = b_5 + c·(ρ_z − ρ_y·x)`; checks
 //!   `α + c·C_x = Com(z_1; z_2)`, `β + c·C_y = Com(z_3; z_4)`,
 //!   `δ + c·C_z = z_1·C_y + z_5·H`.
-//! * **Committed sumcheck** (Hyrax §4): round `j` sends one vector
-//!   commitment `R_j = Σ_i x_{j,i}·G_{jd+i} + ρ_j·H` to
-//!   `x_j = (g_j(0), g_j(2), …, g_j(d))`, each round on its own generators
-//!   ([`ROUND_GENERATORS`]); `r_j` is drawn after it. `g_j(1)` is never
-//!   sent: it is the running claim minus `g_j(0)`, so
-//!   `g_j(0) + g_j(1) = claim_j` holds by construction (the committed form
-//!   of the clear sumcheck's "the verifier infers one evaluation"), and the
-//!   next claim `g_j(r_j) = L_1(r_j)·claim_j + (L_0 − L_1)(r_j)·g_j(0) +
-//!   Σ_{i≥2} L_i(r_j)·g_j(i)` (`L` the Lagrange basis at `0..=d`) is linear in
-//!   the claim and the sent values. Unrolled, the last claim is
-//!   `s·claim + ⟨a, x⟩` with `s = Π_j L_1(r_j)` and block `j` of `a` equal to
-//!   `Π_{k>j} L_1(r_k)·(L_0 − L_1, L_2, …, L_d)(r_j)`. At the end the prover
-//!   commits the committed factors' values `f̃_k(r)` and proves each product
-//!   of a term with proofs of product (each product commitment absorbed
-//!   before its proof), which gives the final value
-//!   `F = Σ_t c_t·Π(public)·term_t` as a combination `C_F`. Factors the
-//!   verifier can evaluate itself (`eq`, a public table) are scalars in that
-//!   sum; the factor commitments are the caller's to open (a Hyrax
-//!   evaluation proof with a committed value,
-//!   [`crate::hyrax::verify_eval`]). **The chain**: one proof of dot product
-//!   that `⟨a, x⟩ = F − s·claim =: y` for `x` committed by `Σ_j R_j` (the
-//!   rounds lie on disjoint generators, so that is a commitment to the
-//!   concatenation) and `y` committed by `C_y = C_F − s·C_claim`:
-//!   `δ = Com(d; r_δ)`, `β = Com(⟨a, d⟩; r_β)`; `c`; `z = c·x + d`,
-//!   `z_δ = c·Σ_j ρ_j + r_δ`, `z_β = c·ρ_y + r_β`; checks
-//!   `c·Σ_j R_j + δ = Σ_k z_k·G_k + z_δ·H` and
-//!   `c·C_y + β = ⟨z, a⟩·U + z_β·H`. This is the equation the proof of zero
-//!   on `C_{claim_n} − C_F` checked when each value had its own commitment;
-//!   the Σ-protocol is special sound, so an accepting prover knows `x` with
-//!   `⟨a, x⟩ = y`, and the sumcheck's `n·d/p` follows as before. One point a
-//!   round instead of `d`, and two for the chain, is what the verifier's MSM
-//!   gains; the prover commits a round from per-generator window tables
-//!   ([`crate::hyrax::Generators::commit_short_at`]).
+//! * **Committed sumcheck**: round `j` sends `C_{j,i} = Com(g_j(i); ρ_{j,i})`
+//!   for `i = 0, 2, …, d`; the verifier forms `C_{j,1} = C_{claim_j} − C_{j,0}`
+//!   (so `g_j(0) + g_j(1) = claim_j` by construction: `d` points a round and
+//!   no proof of zero) and
+//!   `C_{claim_{j+1}} = Σ_i L_i(r_j)·C_{j,i}` (Lagrange basis at `0..d`). At the end the prover commits the committed
+//!   factors' values `f̃_k(r)`, proves each product of a term with proofs of
+//!   product (each product commitment absorbed before its proof), and a
+//!   proof of zero for `C_{claim_n} − Σ_t c_t·Π(public)·C_{term_t}`.
+//!   Factors the verifier can evaluate itself (`eq`, a public table) are
+//!   scalars in that sum. The factor commitments are the caller's to open
+//!   (a Hyrax evaluation proof with a committed value, [`crate::hyrax::verify_eval`]).
+//!   *Not* one vector commitment per round with a single proof of dot
+//!   product for all rounds at the end (tried, 2026-12-02): the rounds on
+//!   disjoint generator slices, `Σ_j R_j` opened once, does not bind a round
+//!   before its challenge. A prover knows every generator, so a late round
+//!   `R_n` can carry a component on round 1's slice, chosen after seeing every
+//!   challenge; the opening of the sum then holds a round-1 polynomial picked
+//!   last, and one such component satisfies the final linear relation for
+//!   any false claim. Each round's values need their own binding before
+//!   `r_j` (here: one scalar commitment each) or a proof per round.
 //! * **Batched committed sumcheck** ([`batch`]): several such sumchecks of
 //!   different sizes and degrees as one, under random weights: `max n_i`
 //!   rounds instead of one run each.
 //!
 //! **Verification in one MSM** ([`deferred`]): the verifier never forms a
-//! derived point (`Σ_j R_j`, `C_y`, the final value's `C_F`, a caller's
+//! derived point (`C_{j,1}`, `C_{claim_j}`, the final difference, a caller's
 //! claim `2^s·C_y + C_r − o·U`); it keeps each as an [`Lc`] over proof
 //! points, and every check above is an equation added to a [`Checks`],
 //! tested with all the others in one MSM under random weights at the end of
@@ -67,11 +54,8 @@
 //! Simulation: every message is a perfectly hiding commitment or a Σ-protocol
 //! response; given the challenges, a simulator picks the commitments and
 //! responses uniformly and solves each check for the first message
-//! (`A = s·H − c·X`; `α`, `β`, `δ` likewise; the chain's `δ`, `β` from `z`,
-//! `z_δ`, `z_β`), which gives the same distribution as the honest prover's,
-//! independently of the witness. The rounds' `R_j` are perfectly hiding
-//! vector commitments (one fresh blind each), so the round polynomials are
-//! as hidden as before, when each value had its own commitment.
+//! (`A = s·H − c·X`; `α`, `β`, `δ` likewise), which gives the same
+//! distribution as the honest prover's, independently of the witness.
 
 pub mod batch;
 pub mod deferred;
@@ -88,13 +72,6 @@ pub use verifier::{
 
 use crate::field::Fr;
 use crate::transcript::Transcript;
-
-/// The fewest generators a key has: a committed sumcheck of `n` variables
-/// and degree `d` puts round `j` on generators `jd..(j+1)d`, so `n·d` of
-/// them (the widest here: LogUp trees of at most 2^24 leaves,
-/// degree 3, and node sumchecks of fewer variables; a wider one is refused
-/// by name at proving and at verification).
-pub const ROUND_GENERATORS: usize = 256;
 
 /// Absorbs the committed sumcheck's shape (both ends). The claim
 /// commitment is the caller's to bind (a sent point absorbed when sent, or

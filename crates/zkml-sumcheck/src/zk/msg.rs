@@ -24,31 +24,14 @@ pub struct ProductProof {
     pub z: [Fr; 5],
 }
 
-/// One committed round: `R_j = Σ_i x_{j,i}·G_{jd+i} + ρ_j·H`, one vector
-/// commitment to `x_j = (g_j(0), g_j(2), …, g_j(d))` on the round's own
-/// generators (`g_j(1)` is implied; Hyrax §4: the rounds' relations are
-/// proved together at the end, [`ChainProof`]).
+/// One committed round: `Com(g_j(i))` for `i = 0, 2, 3, …, d`. `g_j(1)` is
+/// not sent: the verifier forms `C_{j,1} = C_{claim_j} − C_{j,0}`, so
+/// `g_j(0) + g_j(1) = claim_j` holds by construction (the committed form of
+/// the clear sumcheck's "the verifier infers one evaluation").
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ZkRound {
-    /// `R_j`.
-    pub com: G1Affine,
-}
-
-/// Hyrax's proof of a dot product for the concatenated round vector `x`,
-/// committed by `Σ_j R_j`: it shows `⟨a, x⟩ = F − s·claim` for the public
-/// `a`, `s` and the final value `F` of the [module doc](super).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ChainProof {
-    /// `δ = Σ_k d_k·G_k + r_δ·H`.
-    pub delta: G1Affine,
-    /// `β = ⟨a, d⟩·U + r_β·H`.
-    pub beta: G1Affine,
-    /// `z = c·x + d`.
-    pub z: Vec<Fr>,
-    /// `z_δ = c·ρ_x + r_δ`.
-    pub z_delta: Fr,
-    /// `z_β = c·ρ_y + r_β`.
-    pub z_beta: Fr,
+    /// `C_{j,0}, C_{j,2}, …, C_{j,d}` (`d` points).
+    pub evals: Vec<G1Affine>,
 }
 
 /// A committed sumcheck proof.
@@ -60,9 +43,8 @@ pub struct ZkSumcheckProof {
     pub factor_evals: Vec<G1Affine>,
     /// Partial products of each term's committed factors, with their proofs.
     pub products: Vec<(G1Affine, ProductProof)>,
-    /// The rounds' relations, the claim and the final value
-    /// `Σ_t c_t·Π(public)·C_{term_t}` in one proof.
-    pub chain: ChainProof,
+    /// Proof of zero for `C_{claim_n} − Σ_t c_t·Π(public)·C_{term_t}`.
+    pub final_ok: ZeroProof,
 }
 
 impl crate::codec::Encode for ZeroProof {
@@ -97,29 +79,10 @@ impl crate::codec::Encode for ProductProof {
 
 impl crate::codec::Encode for ZkRound {
     fn encode(&self, w: &mut crate::codec::Writer) {
-        w.point(&self.com);
+        w.points(&self.evals);
     }
     fn decode(r: &mut crate::codec::Reader<'_>) -> crate::Result<Self> {
-        Ok(Self { com: r.point()? })
-    }
-}
-
-impl crate::codec::Encode for ChainProof {
-    fn encode(&self, w: &mut crate::codec::Writer) {
-        w.point(&self.delta);
-        w.point(&self.beta);
-        w.frs(&self.z);
-        w.fr(&self.z_delta);
-        w.fr(&self.z_beta);
-    }
-    fn decode(r: &mut crate::codec::Reader<'_>) -> crate::Result<Self> {
-        Ok(Self {
-            delta: r.point()?,
-            beta: r.point()?,
-            z: r.frs()?,
-            z_delta: r.fr()?,
-            z_beta: r.fr()?,
-        })
+        Ok(Self { evals: r.points()? })
     }
 }
 
@@ -132,7 +95,7 @@ impl crate::codec::Encode for ZkSumcheckProof {
             w.point(p);
             pp.encode(w);
         }
-        self.chain.encode(w);
+        self.final_ok.encode(w);
     }
     fn decode(r: &mut crate::codec::Reader<'_>) -> crate::Result<Self> {
         let rounds = r.list()?;
@@ -145,7 +108,7 @@ impl crate::codec::Encode for ZkSumcheckProof {
             rounds,
             factor_evals,
             products,
-            chain: ChainProof::decode(r)?,
+            final_ok: ZeroProof::decode(r)?,
         })
     }
 }

@@ -3,7 +3,7 @@
 use rand_core06::{CryptoRng, RngCore};
 
 use super::committed_factors;
-use super::msg::{ChainProof, ProductProof, ZeroProof, ZkRound, ZkSumcheckProof};
+use super::msg::{ProductProof, ZeroProof, ZkRound, ZkSumcheckProof};
 use crate::error::{Error, Result};
 use crate::field::{Curve, Field, Fr, G1Affine, G1};
 use crate::hyrax::Generators;
@@ -134,17 +134,19 @@ pub(crate) fn prove_sumcheck_with(
     rng: &mut (impl RngCore + CryptoRng),
 ) -> Result<ZkProverOutput> {
     let (n, d) = (inst.num_vars(), inst.degree());
+    let mut cur = *claim;
     super::absorb_statement(t, n, d);
-    let mut log = RoundLog::new(n, d);
     let mut rounds = Vec::with_capacity(n);
+    let mut point = Vec::with_capacity(n);
     for _ in 0..n {
         let s = crate::profile::span("zk-sumcheck/round_poly");
         let evals = inst.round_poly(d);
         drop(s);
         let _s = crate::profile::span("zk-sumcheck/commit+fold");
-        let (round, r) = commit_round(gens, &evals, &mut log, t, rng)?;
+        let (round, r) = commit_round(gens, &evals, &mut cur, t, rng);
         inst.fix_first_variable(r);
         rounds.push(round);
+        point.push(r);
     }
     let values: Vec<Fr> = inst.final_values();
     if values.len() != public.len() {
@@ -166,7 +168,7 @@ pub(crate) fn prove_sumcheck_with(
         .collect();
     t.absorb_points(b"zk/sumcheck/factors", &factor_evals);
 
-    // Final value Σ_t c_t·Π(public)·term_t, then the chain of rounds.
+    // Final check: C_claim − Σ_t c_t·Π(public)·C_term commits to zero.
     let mut products = vec![];
     let terms = inst.terms();
     let sum = prove_terms(
@@ -177,15 +179,15 @@ pub(crate) fn prove_sumcheck_with(
         t,
         rng,
     )?;
-    let chain = prove_chain(gens, &log, claim, &sum, t, rng)?;
+    let final_ok = prove_zero(gens, &(cur.blind - sum.blind), t, rng);
     Ok(ZkProverOutput {
         proof: ZkSumcheckProof {
             rounds,
             factor_evals,
             products,
-            chain,
+            final_ok,
         },
-        point: log.point,
+        point,
         factor_openings,
     })
 }
@@ -234,131 +236,37 @@ pub(super) fn prove_terms(
     Ok(sum)
 }
 
-/// The prover's record of a committed sumcheck's rounds, for the final
-/// [`ChainProof`]: the concatenated round vectors, their blinds' sum and
-/// the challenges.
-pub(super) struct RoundLog {
-    d: usize,
-    x: Vec<Fr>,
-    blind: Fr,
-    /// The challenges so far.
-    pub(super) point: Vec<Fr>,
-}
-
-impl RoundLog {
-    /// Room for `n` rounds of degree `d`.
-    pub(super) fn new(n: usize, d: usize) -> Self {
-        Self {
-            d,
-            x: Vec::with_capacity(n * d),
-            blind: Fr::ZERO,
-            point: Vec::with_capacity(n),
-        }
-    }
-}
-
-/// One committed round: `R_j`, the vector commitment to `g(0), g(2), …,
-/// g(d)` (`evals` at `0..=d`; `g(1)` is the running claim minus `g(0)`, never
-/// sent) on generators `jd..(j+1)d`; absorbs it, draws `r`. Shared by
-/// [`prove_sumcheck`] and the batch ([`super::batch`]).
+/// One committed round: commits `g(0), g(2), …, g(d)` (`evals` at `0..=d`;
+/// `g(1)`'s commitment is `C_claim − C_{g(0)}`, so its opening is the
+/// claim's minus `g(0)`'s), absorbs them, draws `r` and moves the running
+/// claim's opening `cur` to `g(r)`. Shared by [`prove_sumcheck`] and the
+/// batch ([`super::batch`]).
 pub(super) fn commit_round(
     gens: &Generators,
     evals: &[Fr],
-    log: &mut RoundLog,
+    cur: &mut Opening,
     t: &mut Transcript,
     rng: &mut (impl RngCore + CryptoRng),
-) -> Result<(ZkRound, Fr)> {
-    let d = log.d;
-    if evals.len() != d + 1 {
-        return Err(Error::Invalid(format!(
-            "a round of {} values for degree {d}",
-            evals.len()
-        )));
-    }
-    let sent: Vec<Fr> = std::iter::once(evals[0])
-        .chain(evals[2..].iter().copied())
+) -> (ZkRound, Fr) {
+    let mut opens: Vec<Opening> = evals.iter().map(|v| Opening::random(*v, rng)).collect();
+    opens[1] = Opening {
+        value: cur.value - opens[0].value,
+        blind: cur.blind - opens[0].blind,
+    };
+    let proj: Vec<G1> = opens
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 1)
+        .map(|(_, o)| o.commit(gens))
         .collect();
-    #[allow(unused_mut)]
-    let (mut sent, mut offset) = (sent, log.point.len() * d);
-    #[cfg(test)]
-    match FORGE_ROUNDS.with(|f| f.get()) {
-        Some(RoundForgery::FirstRound(delta)) if log.point.is_empty() => sent[0] += delta,
-        Some(RoundForgery::OneSlice) => offset = 0,
-        _ => {}
-    }
-    let blind = Fr::random(&mut *rng);
-    let com = gens.commit_short_at(offset, &sent, &blind)?.to_affine();
-    t.absorb_points(b"zk/sumcheck/round", &[com]);
+    let mut coms = vec![G1Affine::default(); proj.len()];
+    G1::batch_normalize(&proj, &mut coms);
+    t.absorb_points(b"zk/sumcheck/round", &coms);
     let r = t.challenge(b"zk/sumcheck/r");
-    log.x.extend_from_slice(&sent);
-    log.blind += blind;
-    log.point.push(r);
-    Ok((ZkRound { com }, r))
-}
-
-/// Tests: how a forging prover commits its rounds.
-#[cfg(test)]
-#[derive(Clone, Copy, Debug)]
-pub(super) enum RoundForgery {
-    /// The first round's sent `g(0)` moved by this amount.
-    FirstRound(Fr),
-    /// Every round on generators `0..d`.
-    OneSlice,
-}
-
-#[cfg(test)]
-thread_local! {
-    /// Tests: the forgery [`commit_round`] applies (`None`: honest).
-    pub(super) static FORGE_ROUNDS: std::cell::Cell<Option<RoundForgery>> =
-        const { std::cell::Cell::new(None) };
-}
-
-/// The chain's public vector `a` and the claim's scale `s = Π_j L_1(r_j)`
-/// (`L` the Lagrange basis at `0..=d`): with `g_j(1)` the running claim
-/// minus `g_j(0)`, the last round's value is `g_n(r_n) = s·claim + ⟨a, x⟩`,
-/// block `j` of `a` being `Π_{k>j} L_1(r_k)·(L_0 − L_1, L_2, …, L_d)(r_j)`
-/// over round `j`'s sent values (the [module doc](super)). Both ends.
-pub(super) fn chain_vector(d: usize, point: &[Fr]) -> (Vec<Fr>, Fr) {
-    let mut a = vec![Fr::ZERO; point.len() * d];
-    let mut scale = Fr::ONE;
-    for (j, r) in point.iter().enumerate().rev() {
-        let l = lagrange_coeffs(d + 1, *r);
-        let block = &mut a[j * d..(j + 1) * d];
-        block[0] = scale * (l[0] - l[1]);
-        for (b, li) in block[1..].iter_mut().zip(&l[2..]) {
-            *b = scale * li;
-        }
-        scale *= l[1];
-    }
-    (a, scale)
-}
-
-/// Proves the chain of a committed sumcheck (the [module doc](super)): a
-/// proof of the dot product `⟨a, x⟩ = final − s·claim` for the rounds'
-/// vector `x`, committed by `Σ_j R_j`. The caller absorbed the final value's
-/// commitments before.
-pub(super) fn prove_chain(
-    gens: &Generators,
-    log: &RoundLog,
-    claim: &Opening,
-    fin: &Opening,
-    t: &mut Transcript,
-    rng: &mut (impl RngCore + CryptoRng),
-) -> Result<ChainProof> {
-    let (a, scale) = chain_vector(log.d, &log.point);
-    let y_blind = fin.blind - scale * claim.blind;
-    let dv: Vec<Fr> = (0..a.len()).map(|_| Fr::random(&mut *rng)).collect();
-    let (r_delta, r_beta) = (Fr::random(&mut *rng), Fr::random(&mut *rng));
-    let delta = gens.commit_short_at(0, &dv, &r_delta)?.to_affine();
-    let ad: Fr = a.iter().zip(&dv).map(|(x, y)| *x * y).sum();
-    let beta = gens.commit_scalar(&ad, &r_beta).to_affine();
-    t.absorb_points(b"zk/sumcheck/chain", &[delta, beta]);
-    let c = t.challenge(b"zk/sumcheck/chain/c");
-    Ok(ChainProof {
-        delta,
-        beta,
-        z: log.x.iter().zip(&dv).map(|(x, d)| c * x + d).collect(),
-        z_delta: c * log.blind + r_delta,
-        z_beta: c * y_blind + r_beta,
-    })
+    let l = lagrange_coeffs(evals.len(), r);
+    *cur = Opening {
+        value: l.iter().zip(&opens).map(|(a, o)| *a * o.value).sum(),
+        blind: l.iter().zip(&opens).map(|(a, o)| *a * o.blind).sum(),
+    };
+    (ZkRound { evals: coms }, r)
 }

@@ -4,11 +4,12 @@
 //! verification, [`super::deferred`]); statements are [`Lc`]s, never formed.
 
 use super::deferred::{Checks, Lc};
-use super::msg::{ChainProof, ProductProof, ZeroProof, ZkRound, ZkSumcheckProof};
+use super::msg::{ProductProof, ZeroProof, ZkSumcheckProof};
 use super::{committed_factors, product_count};
 use crate::error::{expect_len, reject, Result};
 use crate::field::{Field, Fr, G1Affine};
 use crate::transcript::Transcript;
+use crate::univariate::lagrange_coeffs;
 
 /// Adds to `checks` that `x` commits to zero (`x = ρ·H` for a `ρ` the
 /// prover knows): `s·H − A − c·X = 0`. `x` must be bound by the transcript
@@ -19,8 +20,6 @@ pub fn verify_zero(x: &Lc, proof: &ZeroProof, t: &mut Transcript, checks: &mut C
 }
 
 const ZERO: &str = "proof of zero: s·H = A + c·X";
-
-const CHAIN: &str = "committed sumcheck: c·(C_F − s·C_claim) + β = ⟨z, a⟩·U + z_β·H";
 
 /// [`verify_zero`]'s transcript step: absorbs `A`, returns `c` (the
 /// equation needs `X` only, not the transcript).
@@ -99,7 +98,7 @@ pub fn verify_sumcheck(
     let s = crate::profile::span("v/zk_sumcheck/public_evals");
     let vals = public_evals(&sub.point)?;
     drop(s);
-    checks.push(CHAIN, last(vals, Fr::ZERO)?);
+    checks.push(ZERO, last(vals, Fr::ZERO)?);
     Ok(sub)
 }
 
@@ -122,7 +121,7 @@ pub fn verify_sumcheck_later(
 ) -> Result<ZkSubClaim> {
     let (sub, last) = verify_rounds(num_vars, terms, public, claim, proof, t, checks)?;
     let point = sub.point.clone();
-    checks.push_later(CHAIN, move || {
+    checks.push_later(ZERO, move || {
         let s = crate::profile::span("v/zk_sumcheck/public_evals_later");
         let vals = public_evals(&point)?;
         let offset = claim_offset()?;
@@ -163,6 +162,9 @@ fn verify_rounds(
         )));
     }
     expect_len("zk sumcheck round count", proof.rounds.len(), num_vars)?;
+    for r in &proof.rounds {
+        expect_len("zk sumcheck round commitments", r.evals.len(), d)?;
+    }
     let n_committed = public.iter().filter(|p| !**p).count();
     expect_len(
         "zk sumcheck factor commitments",
@@ -176,7 +178,19 @@ fn verify_rounds(
     )?;
 
     super::absorb_statement(t, num_vars, d);
-    let point: Vec<Fr> = proof.rounds.iter().map(|r| absorb_round(r, t)).collect();
+    // C_{claim_{j+1}} = L_1·C_{claim_j} + (L_0 − L_1)·C_{j,0} + Σ_{i≥2} L_i·C_{j,i}
+    // (C_{j,1} = C_{claim_j} − C_{j,0}: g(0) + g(1) = claim by construction),
+    // kept as coefficients on the claim and every round point: never formed.
+    let mut cur = claim.clone();
+    // The claim's coefficient in `cur` (Π L_1): an amount subtracted from
+    // the claim later is this times it in the final equation.
+    let mut claim_scale = Fr::ONE;
+    let mut point = Vec::with_capacity(num_vars);
+    for round in &proof.rounds {
+        let (r, l1) = fold_round(&mut cur, round, d, t);
+        claim_scale *= l1;
+        point.push(r);
+    }
     t.absorb_points(b"zk/sumcheck/factors", &proof.factor_evals);
     // Per factor: its commitment (public factors' values come last).
     let mut coms: Vec<Option<G1Affine>> = vec![None; public.len()];
@@ -193,18 +207,17 @@ fn verify_rounds(
         t,
         checks,
     )?;
-    let chain = verify_chain(d, &proof.rounds, &point, &proof.chain, t, checks)?;
+    let c = zero_challenge(&proof.final_ok, t);
+    let final_ok = proof.final_ok.clone();
     let public = public.to_vec();
     let n_public = public.len() - n_committed;
-    let claim = claim.clone();
-    // c·(Σ_t (c_t·Π_{public k} v_k)·term_t − s·(C_claim − offset·U)) + β
-    // − ⟨z, a⟩·U − z_β·H = 0.
+    // cur − Σ_t (c_t·Π_{public k} v_k)·term_t commits to zero.
     let last: LastEquation = Box::new(move |pub_vals: Vec<Fr>, offset: Fr| {
         expect_len("public factor values", pub_vals.len(), n_public)?;
-        let mut claim = claim;
-        claim.u -= offset;
+        let mut cur = cur;
+        cur.u -= offset * claim_scale;
         let sum = terms_sum(&parts, &public, &pub_vals);
-        Ok(chain.equation(&claim, &sum))
+        Ok(zero_equation(&(cur - &sum), &final_ok, c))
     });
     Ok((
         ZkSubClaim {
@@ -275,68 +288,23 @@ pub(super) fn terms_sum(parts: &[TermPart], public: &[bool], pub_vals: &[Fr]) ->
     sum
 }
 
-/// One committed round at the verifier: absorbs `R_j`, returns `r_j`.
-/// Shared with the batch ([`super::batch`]).
-pub(super) fn absorb_round(round: &ZkRound, t: &mut Transcript) -> Fr {
-    t.absorb_points(b"zk/sumcheck/round", &[round.com]);
-    t.challenge(b"zk/sumcheck/r")
-}
-
-/// What is left of a chain's proof once its transcript part is done: the
-/// second equation, which needs the claim and the final value.
-pub(super) struct ChainEquation {
-    c: Fr,
-    scale: Fr,
-    za: Fr,
-    beta: G1Affine,
-    z_beta: Fr,
-}
-
-impl ChainEquation {
-    /// `c·(C_F − s·C_claim) + β − ⟨z, a⟩·U − z_β·H`.
-    pub(super) fn equation(&self, claim: &Lc, fin: &Lc) -> Lc {
-        let mut e = fin.scaled(self.c);
-        e.add_scaled(claim, -self.c * self.scale);
-        e.add_point(Fr::ONE, self.beta);
-        e.u -= self.za;
-        e.h -= self.z_beta;
-        e
-    }
-}
-
-/// Checks a committed sumcheck's chain (the [module doc](super)): draws
-/// the dot-product challenge `c`, adds
-/// `c·Σ_j R_j + δ − Σ_k z_k·G_k − z_δ·H = 0` to `checks` and returns the
-/// second equation's data. The caller absorbed the final value's
-/// commitments (factors, products) before. Shared with the batch.
-pub(super) fn verify_chain(
+/// One committed round at the verifier: absorbs it, draws `r` and moves the
+/// running claim `cur` (a combination, never formed) to `g(r)`:
+/// `L_1·cur + (L_0 − L_1)·C_{j,0} + Σ_{i≥2} L_i·C_{j,i}`. Returns `r` and
+/// `L_1(r)` (the old claim's factor). Shared with the batch ([`super::batch`]).
+pub(super) fn fold_round(
+    cur: &mut Lc,
+    round: &crate::zk::ZkRound,
     d: usize,
-    rounds: &[ZkRound],
-    point: &[Fr],
-    proof: &ChainProof,
     t: &mut Transcript,
-    checks: &mut Checks,
-) -> Result<ChainEquation> {
-    let (a, scale) = super::prover::chain_vector(d, point);
-    expect_len("zk sumcheck chain response", proof.z.len(), a.len())?;
-    t.absorb_points(b"zk/sumcheck/chain", &[proof.delta, proof.beta]);
-    let c = t.challenge(b"zk/sumcheck/chain/c");
-    let mut e = Lc::default();
-    for r in rounds {
-        e.add_point(c, r.com);
+) -> (Fr, Fr) {
+    t.absorb_points(b"zk/sumcheck/round", &round.evals);
+    let r = t.challenge(b"zk/sumcheck/r");
+    let l = lagrange_coeffs(d + 1, r);
+    cur.scale(l[1]);
+    cur.add_point(l[0] - l[1], round.evals[0]);
+    for (li, c) in l[2..].iter().zip(&round.evals[1..]) {
+        cur.add_point(*li, *c);
     }
-    e.add_point(Fr::ONE, proof.delta);
-    e.h -= proof.z_delta;
-    checks.push_with_g(
-        "committed sumcheck: c·ΣR_j + δ = Com(z; z_δ)",
-        e,
-        proof.z.iter().map(|z| -*z).collect(),
-    );
-    Ok(ChainEquation {
-        c,
-        scale,
-        za: a.iter().zip(&proof.z).map(|(a, z)| *a * z).sum(),
-        beta: proof.beta,
-        z_beta: proof.z_beta,
-    })
+    (r, l[1])
 }

@@ -59,7 +59,7 @@ fn a_tampered_response_passes_the_transcript_and_fails_the_batch() {
             }),
         ),
         (
-            "committed sumcheck: c·(C_F − s·C_claim) + β = ⟨z, a⟩·U + z_β·H",
+            "proof of zero: s·H = A + c·X",
             Box::new(|p| {
                 let i = p
                     .nodes
@@ -67,20 +67,7 @@ fn a_tampered_response_passes_the_transcript_and_fails_the_batch() {
                     .position(|n| matches!(n, ZkNodeProof::MatMul { .. }))
                     .unwrap();
                 if let ZkNodeProof::MatMul { matmul, .. } = &mut p.nodes[i] {
-                    matmul.chain.z_beta += Fr::ONE;
-                }
-            }),
-        ),
-        (
-            "committed sumcheck: c·ΣR_j + δ = Com(z; z_δ)",
-            Box::new(|p| {
-                let i = p
-                    .nodes
-                    .iter()
-                    .position(|n| matches!(n, ZkNodeProof::MatMul { .. }))
-                    .unwrap();
-                if let ZkNodeProof::MatMul { matmul, .. } = &mut p.nodes[i] {
-                    matmul.chain.z_delta += Fr::ONE;
+                    matmul.final_ok.s += Fr::ONE;
                 }
             }),
         ),

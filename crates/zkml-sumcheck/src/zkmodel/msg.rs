@@ -117,10 +117,9 @@ pub const ZK_PROOF_MAGIC: &[u8; 22] = b"zkml-sumcheck-zkproof\0";
 /// [`super::packed`]; 11: claims on fixed weights opened against the key's
 /// `W`, [`super::fixed`]; 12: every node and the lookups on their own
 /// transcript branch, [`crate::transcript::Transcript::fork`], the limbs
-/// before them; 13: a committed sumcheck's round is one vector commitment,
-/// its rounds' relations one proof, [`crate::zk`], and large commitments
-/// split column-heavy, [`crate::hyrax::split_for`]); another version is
-/// refused (the same bytes would not verify).
+/// before them; 13: large commitments split column-heavy,
+/// [`crate::hyrax::split_for`]); another version is refused (the same bytes
+/// would not verify).
 pub const ZK_PROOF_VERSION: u32 = 13;
 
 impl Encode for ZkNodeProof {

@@ -93,7 +93,7 @@ fn a_tampered_packed_row_or_reduction_round_is_rejected() {
         for k in 0..red.rounds.len() {
             let mut p = proof.clone();
             let round = &mut p.openings[g].reduce.as_mut().unwrap().rounds[k];
-            round.com = (round.com + u).to_affine();
+            round.evals[0] = (round.evals[0] + u).to_affine();
             assert!(rejected(&key, &public, &p), "group {g} round {k}");
         }
     }

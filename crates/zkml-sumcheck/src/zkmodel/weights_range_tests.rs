@@ -205,11 +205,11 @@ fn a_tampered_weight_range_lookup_is_rejected() {
                 last(p).m_comm.pop();
             }),
             Box::new(move |p| {
-                let e = &mut last(p).table_sumcheck.last_mut().unwrap().rounds[0].com;
+                let e = &mut last(p).table_sumcheck.last_mut().unwrap().rounds[0].evals[0];
                 *e = (*e + h).into();
             }),
             Box::new(move |p| {
-                let e = &mut last(p).table_sumcheck.last_mut().unwrap().rounds[1].com;
+                let e = &mut last(p).table_sumcheck.last_mut().unwrap().rounds[1].evals[1];
                 *e = (*e + h).into();
             }),
             Box::new(move |p| {

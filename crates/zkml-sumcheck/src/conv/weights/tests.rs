@@ -188,7 +188,7 @@ fn the_committed_sumcheck_accepts_the_honest_claim_and_rejects_tampering() {
     use crate::field::Curve;
     use crate::zk::{Checks, Lc, Opening};
     let mut rng = ChaCha20Rng::seed_from_u64(5);
-    let gens = crate::hyrax::Generators::new(b"test", 64);
+    let gens = crate::hyrax::Generators::new(b"test", 4);
     let c = case(5, &mut rng);
     let pts = (&c.rho[..], &c.r[..]);
     let claim = Opening::random(honest_claim(&c), &mut rng);
@@ -216,7 +216,7 @@ fn the_committed_sumcheck_accepts_the_honest_claim_and_rejects_tampering() {
         assert!(run(bad, w, &o.proof).is_err());
         // A tampered round.
         let mut p = o.proof.clone();
-        p.rounds[0].com = (p.rounds[0].com + gens.u).to_affine();
+        p.rounds[0].evals[0] = (p.rounds[0].evals[0] + gens.u).to_affine();
         assert!(run(com, w, &p).is_err());
     }
     // Other weights, honest otherwise: their sum is proved, the known

@@ -134,7 +134,7 @@ fn every_tampered_message_is_rejected() {
         ("m opening", Box::new(|p| p.m_open[0].z[0] += Fr::ONE)),
         (
             "witness round",
-            Box::new(|p| bump(&mut p.witness_layers[2].rounds[1].com)),
+            Box::new(|p| bump(&mut p.witness_layers[2].rounds[1].evals[2])),
         ),
         (
             "witness factor",
@@ -142,7 +142,7 @@ fn every_tampered_message_is_rejected() {
         ),
         (
             "table round",
-            Box::new(|p| bump(&mut p.table_sumcheck[0].rounds[5].com)),
+            Box::new(|p| bump(&mut p.table_sumcheck[0].rounds[5].evals[0])),
         ),
         (
             "table factor",
@@ -155,9 +155,7 @@ fn every_tampered_message_is_rejected() {
         ("layer dropped", Box::new(|p| drop(p.witness_layers.pop()))),
         (
             "table round dropped",
-            Box::new(|p| {
-                p.table_sumcheck[0].rounds.pop();
-            }),
+            Box::new(|p| drop(p.table_sumcheck[0].rounds.pop())),
         ),
     ];
     for (what, f) in cases {
@@ -338,23 +336,23 @@ fn every_tampered_batch_message_is_rejected() {
         ("m opening", Box::new(|p| p.m_open[0].z_beta += Fr::ONE)),
         ("root Q_w", Box::new(|p| bump(&mut p.roots[1]))),
         (
-            "chain response one scalar too long",
-            Box::new(|p| p.witness_layers[3].chain.z.push(Fr::ONE)),
-        ),
-        (
-            "chain response one scalar short",
+            "round of degree 4 (one commitment too many)",
             Box::new(|p| {
-                p.witness_layers[5].chain.z.pop();
+                let e = p.witness_layers[3].rounds[0].evals[0];
+                p.witness_layers[3].rounds[0].evals.push(e)
             }),
         ),
         (
-            "table chain response one scalar too long",
-            Box::new(|p| p.table_sumcheck[0].chain.z.push(Fr::ONE)),
+            "round of degree 2 (one commitment short)",
+            Box::new(|p| {
+                p.witness_layers[5].rounds[2].evals.pop();
+            }),
         ),
         (
-            "round dropped",
+            "table round of degree 3",
             Box::new(|p| {
-                p.witness_layers[4].rounds.pop();
+                let e = p.table_sumcheck[0].rounds[1].evals[0];
+                p.table_sumcheck[0].rounds[1].evals.push(e)
             }),
         ),
         ("layer dropped", Box::new(|p| drop(p.witness_layers.pop()))),

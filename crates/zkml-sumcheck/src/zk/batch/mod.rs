@@ -8,15 +8,14 @@
 //! then `2^{N−n_i}·c_i`), and the batch is the one committed sumcheck of
 //! [`super`] for `Σ_i λ_i·f_i` with the claim
 //! `Σ_i λ_i·2^{N−n_i}·C_{c_i}` (formed by the verifier, never sent), degree
-//! `D`: `N` round commitments (and a chain response of `N·(D+1)` scalars)
-//! instead of `Σ_i n_i` (and `Σ_i n_i·(d_i+1)`). During
+//! `D`: `N` rounds of `D` committed values instead of `Σ_i n_i·d_i`. During
 //! instance `i`'s first `N − n_i` rounds its round polynomial is the
 //! constant `e_i/2` (`e_i` its scaled claim, halved each such round); after
 //! them its own rounds bind its variables, so its point is the last `n_i`
 //! challenges. At the end every instance's committed factors are committed
-//! at its point (in instance order), its products proved, and one chain
-//! proof ties the rounds to the batched claim and to the final value
-//! `Σ_i λ_i·Σ_t c_{i,t}·Π(public)·C_{term_{i,t}}`.
+//! at its point (in instance order), its products proved, and one proof of
+//! zero shows `C_{claim_N} − Σ_i λ_i·Σ_t c_{i,t}·Π(public)·C_{term_{i,t}}`
+//! commits to zero.
 //!
 //! **Soundness.** If some `c_i` is not instance `i`'s sum, the batched claim
 //! is wrong except for one value of `λ_i` given the others (probability

@@ -10,7 +10,7 @@ use crate::sumcheck::prover::RoundProver;
 use crate::sumcheck::ProductSum;
 use crate::transcript::Transcript;
 use crate::zk::msg::ZkSumcheckProof;
-use crate::zk::prover::{commit_round, prove_chain, prove_terms, Opening, RoundLog};
+use crate::zk::prover::{commit_round, prove_terms, prove_zero, Opening};
 
 /// One instance of a batch: its round prover, which factors the verifier
 /// evaluates itself, and the opening of its committed claim.
@@ -78,7 +78,7 @@ pub(crate) fn prove_batch_with<P: RoundProver + Send + Sync>(
         .zip(&shapes)
         .map(|(b, s)| super::pow2(n - s.0) * b.claim.value)
         .collect();
-    let claim = insts.iter().zip(&shapes).zip(&lambda).fold(
+    let mut cur = insts.iter().zip(&shapes).zip(&lambda).fold(
         Opening {
             value: Fr::ZERO,
             blind: Fr::ZERO,
@@ -93,8 +93,7 @@ pub(crate) fn prove_batch_with<P: RoundProver + Send + Sync>(
     );
     crate::zk::absorb_statement(t, n, d);
     let half = Fr::from(2).invert().unwrap_or(Fr::ZERO);
-    let mut log = RoundLog::new(n, d);
-    let mut rounds = Vec::with_capacity(n);
+    let (mut rounds, mut point) = (Vec::with_capacity(n), Vec::with_capacity(n));
     for j in 0..n {
         // Each instance's g_i(0..=D): constant e_i/2 before its variables.
         let per: Vec<Vec<Fr>> = insts
@@ -115,7 +114,7 @@ pub(crate) fn prove_batch_with<P: RoundProver + Send + Sync>(
                 *a += *l * v;
             }
         }
-        let (round, r) = commit_round(gens, &evals, &mut log, t, rng)?;
+        let (round, r) = commit_round(gens, &evals, &mut cur, t, rng);
         insts
             .par_iter_mut()
             .zip(&shapes)
@@ -128,6 +127,7 @@ pub(crate) fn prove_batch_with<P: RoundProver + Send + Sync>(
                 }
             });
         rounds.push(round);
+        point.push(r);
     }
     // Every instance's committed factors at its point, then its products.
     let values: Vec<Vec<Fr>> = insts.iter().map(|b| b.inst.final_values()).collect();
@@ -165,15 +165,14 @@ pub(crate) fn prove_batch_with<P: RoundProver + Send + Sync>(
         sum.value += *l * s.value;
         sum.blind += *l * s.blind;
     }
-    let chain = prove_chain(gens, &log, &claim, &sum, t, rng)?;
-    let point = &log.point;
+    let final_ok = prove_zero(gens, &(cur.blind - sum.blind), t, rng);
     let points = shapes.iter().map(|s| point[n - s.0..].to_vec()).collect();
     Ok(BatchOutput {
         proof: ZkSumcheckProof {
             rounds,
             factor_evals,
             products,
-            chain,
+            final_ok,
         },
         points,
         factor_openings,

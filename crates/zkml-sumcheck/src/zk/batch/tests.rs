@@ -14,7 +14,7 @@ use crate::sumcheck::ProductSum;
 use crate::zk::{Checks, Lc, Opening};
 
 fn gens() -> Generators {
-    Generators::new(b"zk batch test", 64)
+    Generators::new(b"zk batch test", 2)
 }
 
 fn rng(seed: u64) -> ChaCha20Rng {
@@ -133,10 +133,9 @@ fn a_batch_of_mixed_sizes_verifies_in_max_n_rounds_and_binds_each_instance() {
     let insts = batch();
     let cl = claims(&insts, None);
     let out = prove(&insts, &cl);
-    // One round per variable of the largest instance, one point each, and
-    // a chain response of D = 3 scalars a round.
+    // One round per variable of the largest instance, D = 3 points each.
     assert_eq!(out.proof.rounds.len(), 5);
-    assert_eq!(out.proof.chain.z.len(), 5 * 3);
+    assert!(out.proof.rounds.iter().all(|r| r.evals.len() == 3));
     let subs = verify(&insts, &coms(&cl), &out.proof, |i| insts[i].sum.num_vars()).unwrap();
     let g = gens();
     for (i, (b, sub)) in insts.iter().zip(&subs).enumerate() {
@@ -194,9 +193,11 @@ fn tampered_messages_and_unexpected_shapes_are_rejected() {
     let bump = |x: &mut G1Affine| *x = (*x + g.u).to_affine();
     let mut cases = vec![];
     for j in 0..p.rounds.len() {
-        let mut q = p.clone();
-        bump(&mut q.rounds[j].com);
-        cases.push(q);
+        for e in 0..3 {
+            let mut q = p.clone();
+            bump(&mut q.rounds[j].evals[e]);
+            cases.push(q);
+        }
     }
     for k in 0..p.factor_evals.len() {
         let mut q = p.clone();
@@ -208,16 +209,8 @@ fn tampered_messages_and_unexpected_shapes_are_rejected() {
         bump(&mut q.products[k].0);
         cases.push(q);
     }
-    for k in 0..p.chain.z.len() {
-        let mut q = p.clone();
-        q.chain.z[k] += Fr::ONE;
-        cases.push(q);
-    }
     let mut q = p.clone();
-    q.chain.z_beta += Fr::ONE;
-    cases.push(q);
-    let mut q = p.clone();
-    bump(&mut q.chain.delta);
+    q.final_ok.s += Fr::ONE;
     cases.push(q);
     assert!(cases.len() > 20);
     for (n, q) in cases.iter().enumerate() {
@@ -241,10 +234,16 @@ fn tampered_messages_and_unexpected_shapes_are_rejected() {
 #[test]
 fn a_batch_has_fewer_round_points_than_its_instances_alone() {
     let insts = batch();
-    // Alone: one point a round of each instance; batched: one a round of
-    // the largest.
-    let alone: usize = insts.iter().map(|b| b.sum.num_vars()).sum();
+    let alone: usize = insts
+        .iter()
+        .map(|b| b.sum.num_vars() * b.sum.degree())
+        .sum();
     let cl = claims(&insts, None);
-    let batched = prove(&insts, &cl).proof.rounds.len();
-    assert_eq!((alone, batched), (4 + 2 + 5, 5));
+    let batched: usize = prove(&insts, &cl)
+        .proof
+        .rounds
+        .iter()
+        .map(|r| r.evals.len())
+        .sum();
+    assert_eq!((alone, batched), (4 * 3 + 2 * 2 + 5, 5 * 3));
 }

@@ -5,7 +5,7 @@ use crate::field::{Fr, G1Affine};
 use crate::transcript::Transcript;
 use crate::zk::deferred::{Checks, Lc};
 use crate::zk::msg::ZkSumcheckProof;
-use crate::zk::verifier::{absorb_round, terms_sum, verify_chain, verify_terms, TermPart};
+use crate::zk::verifier::{fold_round, terms_sum, verify_terms, verify_zero, TermPart};
 use crate::zk::{product_count, ZkSubClaim};
 
 /// One instance's shape, from the caller (never from the proof).
@@ -64,6 +64,9 @@ pub fn verify_sumcheck_batch(
     let n = shapes.iter().map(|s| s.num_vars).max().unwrap_or(0);
     let d = shapes.iter().map(BatchShape::degree).max().unwrap_or(1);
     expect_len("zk sumcheck round count", proof.rounds.len(), n)?;
+    for r in &proof.rounds {
+        expect_len("zk sumcheck round commitments", r.evals.len(), d)?;
+    }
     let committed = |s: &BatchShape| s.public.iter().filter(|p| !**p).count();
     expect_len(
         "zk sumcheck factor commitments",
@@ -80,12 +83,16 @@ pub fn verify_sumcheck_batch(
     )?;
     let dims: Vec<(usize, usize)> = shapes.iter().map(|s| (s.num_vars, s.degree())).collect();
     let lambda = super::absorb_batch(t, &dims);
-    let mut claim = Lc::default();
+    let mut cur = Lc::default();
     for ((s, c), l) in shapes.iter().zip(claims).zip(&lambda) {
-        claim.add_scaled(c, *l * super::pow2(n - s.num_vars));
+        cur.add_scaled(c, *l * super::pow2(n - s.num_vars));
     }
     crate::zk::absorb_statement(t, n, d);
-    let point: Vec<Fr> = proof.rounds.iter().map(|r| absorb_round(r, t)).collect();
+    // As the single sumcheck: C_{claim_{j+1}} from the round's points.
+    let mut point = Vec::with_capacity(n);
+    for round in &proof.rounds {
+        point.push(fold_round(&mut cur, round, d, t).0);
+    }
     t.absorb_points(b"zk/sumcheck/factors", &proof.factor_evals);
     let mut fe = proof.factor_evals.iter();
     let mut products = proof.products.iter();
@@ -109,7 +116,6 @@ pub fn verify_sumcheck_batch(
             factor_coms: coms,
         });
     }
-    let chain = verify_chain(d, &proof.rounds, &point, &proof.chain, t, checks)?;
     let points: Vec<Vec<Fr>> = subs.iter().map(|s| s.point.clone()).collect();
     let vals = public_evals(&points)?;
     expect_len("public factor value lists", vals.len(), shapes.len())?;
@@ -122,9 +128,6 @@ pub fn verify_sumcheck_batch(
         )?;
         sum.add_scaled(&terms_sum(p, s.public, v), *l);
     }
-    checks.push(
-        "batched committed sumcheck: c·(C_F − s·C_claim) + β = ⟨z, a⟩·U + z_β·H",
-        chain.equation(&claim, &sum),
-    );
+    verify_zero(&(cur - &sum), &proof.final_ok, t, checks);
     Ok(subs)
 }
