@@ -178,6 +178,19 @@ impl Checks {
         self.eqs.is_empty()
     }
 
+    /// Moves `other`'s equations (and their contexts) after this one's, as if
+    /// they had been pushed here (a sub-protocol checked on another thread).
+    pub fn append(&mut self, other: Checks) {
+        let offset = self.contexts.len();
+        self.contexts.extend(other.contexts);
+        self.eqs.extend(other.eqs.into_iter().map(|mut e| {
+            if e.context > 0 {
+                e.context += offset;
+            }
+            e
+        }));
+    }
+
     /// Adds the equation `lc = 0`; `what` names it (protocol and equation).
     pub fn push(&mut self, what: &'static str, lc: Lc) {
         self.push_with_g(what, lc, vec![]);
@@ -484,6 +497,43 @@ mod tests {
             .filter(|_| later(None, false).is_ok())
             .count();
         assert_eq!(ok, n);
+    }
+
+    #[test]
+    fn appended_checks_keep_their_equations_and_contexts() {
+        // Two batches checked as one: every equation counts, and a false one
+        // in the appended batch is named by its own context.
+        let g = gens();
+        let eqs = true_equations(&g, 6, 5);
+        let mut a = batch(&eqs[..3]);
+        a.append(batch(&eqs[3..]));
+        assert_eq!(a.len(), 6);
+        a.finish(&g).unwrap();
+        let mut bad = eqs.clone();
+        bad[4].0.h += Fr::ONE;
+        let mut a = batch(&bad[..3]);
+        let mut b = Checks::new();
+        for (k, (lc, gk)) in bad[3..].iter().enumerate() {
+            b.context(format!("late {k}"));
+            b.push_with_g("test equation", lc.clone(), gk.clone());
+        }
+        a.append(b);
+        let err = a.finish(&g).unwrap_err();
+        // The appended batch's second context, not the first batch's.
+        assert!(
+            matches!(err, Error::Rejected { ref detail, .. } if detail == "late 1"),
+            "{err}"
+        );
+        // With a context-free equation first in the appended batch.
+        let mut a = batch(&eqs[..2]);
+        let mut b = Checks::new();
+        b.push_with_g("test equation", bad[4].0.clone(), bad[4].1.clone());
+        a.append(b);
+        let err = a.finish(&g).unwrap_err();
+        assert!(
+            matches!(err, Error::Rejected { ref detail, .. } if detail == "the proof"),
+            "{err}"
+        );
     }
 
     #[test]
