@@ -368,21 +368,24 @@ pub(crate) fn make_keys(q: &QGraph, vis: &Visibility) -> Result<(ProvingKey, Key
         use crate::field::Field;
         Fr::random(rand_core06::OsRng)
     });
-    let pk = ProvingKey::build(q.clone(), vis.clone(), seed, None)?;
+    let width = generator_width(q);
+    let pk = ProvingKey::build(q.clone(), vis.clone(), seed, None, width)?;
     let vk = pk.verifying_key();
     Ok((pk, vk))
 }
 
 impl ProvingKey {
     /// The proving key of `q` under `vis` with the private weights' `seed`;
-    /// the fixed weights' commitment is `fixed` (a key file's) or computed.
+    /// the fixed weights' commitment is `fixed` (a key file's) or computed;
+    /// `width` is [`generator_width`] of `q` (the caller's, computed once).
     fn build(
         q: QGraph,
         vis: Visibility,
         seed: Option<Fr>,
         fixed: Option<HyraxCommitment>,
+        width: usize,
     ) -> Result<Self> {
-        let gens = generators(&q)?;
+        let gens = generators_of_width(width);
         gens.prepare_commitments();
         let consts = match &seed {
             Some(s) => commit_consts(&gens, &q, s)?,
@@ -464,7 +467,8 @@ impl ProvingKey {
         };
         let fixed: Option<HyraxCommitment> = r.option()?;
         end(&r)?;
-        if !crate::zkmodel::fixed::shape_ok(&q, &vis, fixed.as_ref(), generator_width(&q)) {
+        let width = generator_width(&q);
+        if !crate::zkmodel::fixed::shape_ok(&q, &vis, fixed.as_ref(), width) {
             return Err(Error::Decode(
                 "proving key: the fixed weights' commitment does not match the model".into(),
             ));
@@ -474,7 +478,7 @@ impl ProvingKey {
                 "proving key: a weights seed goes with private weights only".into(),
             ));
         }
-        Self::build(q, vis, seed, fixed)
+        Self::build(q, vis, seed, fixed, width)
     }
 }
 
